@@ -1,0 +1,1 @@
+//! Benchmark fixtures live in `benches/`.

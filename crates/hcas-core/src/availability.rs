@@ -1,0 +1,534 @@
+//! A provider's availability (working rules, date overrides, busy time) and
+//! the slot engine that cuts it into bookable starts.
+//!
+//! Semantics are the `slots` kind of `docs/vectors.md`:
+//! 1. each working rule's occurrence on local date D opens `[D start, D end)`
+//!    (`24:00` is the next midnight; `end <= start` ends on the next day), an
+//!    override date replaces every rule window starting that day, and
+//!    overlapping or touching windows merge;
+//! 2. candidates are `ws + k*step` in each merged window while they fit;
+//! 3. a candidate is offered when it lies in `[from, to)`, its buffered interval
+//!    `[s - before, s + duration + after)` overlaps no busy interval, and it
+//!    respects `now + min_notice` and `now + horizon`.
+//!
+//! The engine is a sorted sweep: windows and busy intervals are merged once,
+//! and each candidate costs O(1) amortised; blocked stretches are jumped over
+//! arithmetically, never scanned minute by minute.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::recurrence::{Frequency, RRule, Recurrence, Until};
+use crate::time::{DAY, Instant, Interval, IntervalSet, LocalTime, MINUTE, merge_sorted};
+use crate::zone::Zone;
+
+/// Maximum span of a slot query window, in days.
+pub const MAX_SLOT_WINDOW_DAYS: i64 = 400;
+
+/// A local time window on one day: `[start, end)`; `end <= start` runs into the next day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalWindow {
+    /// Local start time (not `24:00`).
+    pub start: LocalTime,
+    /// Local end time; `24:00` is the midnight that ends the day.
+    pub end: LocalTime,
+}
+
+impl LocalWindow {
+    /// A window; `start` must not be `24:00`.
+    ///
+    /// # Errors
+    /// `invalid_datetime` when `start` is `24:00`.
+    pub fn new(start: LocalTime, end: LocalTime) -> Result<Self> {
+        if start.is_end_of_day() {
+            return Err(Error::datetime(
+                "a window cannot start at 24:00; use 00:00 of the next day",
+            ));
+        }
+        Ok(Self { start, end })
+    }
+
+    /// The instants of this window on local date `date` in `zone` (`None` when it
+    /// resolves to nothing, e.g. 02:00-03:00 on a spring-forward day).
+    #[must_use]
+    pub fn on(&self, date: NaiveDate, zone: &Zone) -> Option<Interval> {
+        let s = zone.resolve_date_seconds(date, self.start.seconds());
+        let end_secs = if self.end <= self.start {
+            self.end.seconds() + 86_400
+        } else {
+            self.end.seconds()
+        };
+        let e = if end_secs >= 86_400 {
+            let next = date.succ_opt()?;
+            zone.resolve_date_seconds(next, end_secs - 86_400)
+        } else {
+            zone.resolve_date_seconds(date, end_secs)
+        };
+        Interval::new(s, e).ok()
+    }
+}
+
+/// A weekly (or any RRULE) working pattern: on each local date the rule yields,
+/// the provider works `[start, end)` local time.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkingRule {
+    rrule: RRule,
+    dtstart: NaiveDate,
+    window: LocalWindow,
+    #[serde(skip)]
+    recurrence: Option<Recurrence>,
+}
+
+impl WorkingRule {
+    /// A rule repeating days from local date `dtstart`.
+    ///
+    /// # Errors
+    /// `invalid_rrule` when the rule repeats more often than daily or selects
+    /// hours/minutes/seconds (working rules repeat days); `invalid_datetime`
+    /// when `start` is `24:00`.
+    pub fn new(rrule: RRule, dtstart: NaiveDate, start: LocalTime, end: LocalTime) -> Result<Self> {
+        if rrule.frequency() < Frequency::Daily {
+            return Err(Error::rrule(format!(
+                "working-hour rules repeat days: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY, not {rrule}"
+            )));
+        }
+        if rrule.has_time_parts() {
+            return Err(Error::rrule(
+                "working-hour rules repeat days: BYHOUR, BYMINUTE and BYSECOND are not allowed (use start and end)",
+            ));
+        }
+        let window = LocalWindow::new(start, end)?;
+        Ok(Self {
+            rrule,
+            dtstart,
+            window,
+            recurrence: None,
+        })
+    }
+
+    /// The rule.
+    #[must_use]
+    pub const fn rrule(&self) -> &RRule {
+        &self.rrule
+    }
+
+    /// The local window opened on each date.
+    #[must_use]
+    pub const fn window(&self) -> LocalWindow {
+        self.window
+    }
+
+    fn bind(&mut self, zone: Zone) {
+        self.recurrence = Some(Recurrence::new(
+            self.rrule.clone(),
+            self.dtstart.and_time(NaiveTime::MIN),
+            zone,
+        ));
+    }
+}
+
+/// A local date whose rule windows are replaced by `windows` (empty: closed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateOverride {
+    /// The local date.
+    pub date: NaiveDate,
+    /// The windows that replace the rules' windows starting on that date.
+    pub windows: Vec<LocalWindow>,
+}
+
+/// A provider's availability: working rules in a zone, date overrides, busy time.
+///
+/// ```
+/// use hcas_core::{Availability, SlotQuery, Zone, WorkingRule, LocalTime};
+/// use chrono::NaiveDate;
+/// let rule = WorkingRule::new(
+///     "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".parse().unwrap(),
+///     NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+///     LocalTime::parse("09:00", false).unwrap(),
+///     LocalTime::parse("12:00", true).unwrap(),
+/// ).unwrap();
+/// let avail = Availability::new(Zone::parse("Europe/London").unwrap(), vec![rule], vec![], vec![]);
+/// let q = SlotQuery::new("2026-03-02T00:00:00Z".parse().unwrap(), "2026-03-03T00:00:00Z".parse().unwrap(), 60);
+/// let slots = avail.slots(&q).unwrap();
+/// assert_eq!(slots.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+///            ["2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z"]);
+/// ```
+#[derive(Debug, Clone, Serialize)]
+pub struct Availability {
+    zone: Zone,
+    rules: Vec<WorkingRule>,
+    overrides: Vec<DateOverride>,
+    busy: IntervalSet,
+}
+
+/// A slot query: window, duration, grid step, buffers, notice and horizon (minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotQuery {
+    /// Earliest offered start (inclusive).
+    pub from: Instant,
+    /// Latest offered start (exclusive).
+    pub to: Instant,
+    /// Appointment length in minutes (> 0).
+    pub duration: i64,
+    /// Grid step in minutes (> 0); defaults to `duration`.
+    #[serde(default)]
+    pub step: Option<i64>,
+    /// Free time required before the appointment, minutes (>= 0).
+    #[serde(default)]
+    pub buffer_before: i64,
+    /// Free time required after the appointment, minutes (>= 0).
+    #[serde(default)]
+    pub buffer_after: i64,
+    /// The current instant; enables `min_notice` and `horizon`.
+    #[serde(default)]
+    pub now: Option<Instant>,
+    /// Minimum minutes between `now` and a start (>= 0).
+    #[serde(default)]
+    pub min_notice: i64,
+    /// Starts must be before `now + horizon` minutes (>= 0).
+    #[serde(default)]
+    pub horizon: Option<i64>,
+}
+
+impl SlotQuery {
+    /// A query for `duration`-minute slots starting in `[from, to)`, with every
+    /// other field at its default.
+    #[must_use]
+    pub const fn new(from: Instant, to: Instant, duration: i64) -> Self {
+        Self {
+            from,
+            to,
+            duration,
+            step: None,
+            buffer_before: 0,
+            buffer_after: 0,
+            now: None,
+            min_notice: 0,
+            horizon: None,
+        }
+    }
+
+    /// Check every field; called by the slot engine before any work.
+    ///
+    /// # Errors
+    /// `invalid_interval`, `invalid_duration` or `invalid_window`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.to <= self.from {
+            return Err(Error::new(
+                ErrorCode::InvalidInterval,
+                format!(
+                    "query.to ({}) must be after query.from ({})",
+                    self.to, self.from
+                ),
+            ));
+        }
+        if self.to.unix() - self.from.unix() > MAX_SLOT_WINDOW_DAYS * DAY {
+            return Err(Error::window(format!(
+                "a slot query may span at most {MAX_SLOT_WINDOW_DAYS} days; split {}..{} into smaller windows",
+                self.from, self.to
+            )));
+        }
+        let max = MAX_SLOT_WINDOW_DAYS * 24 * 60;
+        let positive = |name: &str, v: i64| {
+            if v <= 0 || v > max {
+                Err(Error::duration(format!(
+                    "query.{name} must be a positive number of minutes (1..={max}), got {v}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        let non_negative = |name: &str, v: i64| {
+            if v < 0 || v > max {
+                Err(Error::duration(format!(
+                    "query.{name} must be zero or a positive number of minutes (0..={max}), got {v}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        positive("duration", self.duration)?;
+        if let Some(step) = self.step {
+            positive("step", step)?;
+        }
+        non_negative("buffer_before", self.buffer_before)?;
+        non_negative("buffer_after", self.buffer_after)?;
+        non_negative("min_notice", self.min_notice)?;
+        if let Some(h) = self.horizon {
+            non_negative("horizon", h)?;
+        }
+        Ok(())
+    }
+
+    /// The effective `[lo, hi)` range of offered starts (from/to, notice, horizon).
+    fn start_range(&self) -> (i64, i64) {
+        let mut lo = self.from.unix();
+        let mut hi = self.to.unix();
+        if let Some(now) = self.now {
+            lo = lo.max(now.unix() + self.min_notice * MINUTE);
+            if let Some(h) = self.horizon {
+                hi = hi.min(now.unix() + h * MINUTE);
+            }
+        }
+        (lo, hi)
+    }
+}
+
+impl Availability {
+    /// Availability in `zone` from working rules, date overrides and busy intervals.
+    /// Several overrides for one date add up.
+    #[must_use]
+    pub fn new(
+        zone: Zone,
+        rules: Vec<WorkingRule>,
+        mut overrides: Vec<DateOverride>,
+        busy: Vec<Interval>,
+    ) -> Self {
+        let mut rules = rules;
+        for r in &mut rules {
+            r.bind(zone);
+        }
+        overrides.sort_by_key(|o| o.date);
+        Self {
+            zone,
+            rules,
+            overrides,
+            busy: IntervalSet::from_intervals(busy),
+        }
+    }
+
+    /// The zone.
+    #[must_use]
+    pub const fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// The merged busy intervals.
+    #[must_use]
+    pub const fn busy(&self) -> &IntervalSet {
+        &self.busy
+    }
+
+    /// Add busy time (e.g. new bookings), keeping the set merged.
+    pub fn add_busy(&mut self, busy: impl IntoIterator<Item = Interval>) {
+        self.busy = self.busy.union(&IntervalSet::from_intervals(busy));
+    }
+
+    fn has_override(&self, date: NaiveDate) -> bool {
+        self.overrides
+            .binary_search_by_key(&date, |o| o.date)
+            .is_ok()
+    }
+
+    /// The merged working windows of every local date from the day before
+    /// `from`'s UTC date to the day after `to`'s, ascending.
+    ///
+    /// # Errors
+    /// `invalid_window` if a rule needs too many steps to reach the window.
+    pub fn windows(&self, from: Instant, to: Instant) -> Result<Vec<Interval>> {
+        let mut out = Vec::new();
+        self.windows_into(from, to, &mut out)?;
+        Ok(out)
+    }
+
+    fn windows_into(&self, from: Instant, to: Instant, out: &mut Vec<Interval>) -> Result<()> {
+        out.clear();
+        let dlo = from.naive_utc().date() - TimeDelta::days(2);
+        let dhi = to.naive_utc().date() + TimeDelta::days(1);
+        let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
+        for rule in &self.rules {
+            let Some(rec) = &rule.recurrence else {
+                continue;
+            };
+            let until = match rule.rrule.until() {
+                Some(Until::Instant(u)) => Some(u),
+                _ => None,
+            };
+            rec.for_each_local(lo, hi, |local: NaiveDateTime| {
+                let date = local.date();
+                if self.has_override(date) {
+                    return true;
+                }
+                if until.is_some_and(|u| self.zone.resolve(local) > u) {
+                    return true;
+                }
+                if let Some(iv) = rule.window.on(date, &self.zone) {
+                    out.push(iv);
+                }
+                true
+            })?;
+        }
+        let first = self.overrides.partition_point(|o| o.date < dlo);
+        for o in self.overrides[first..].iter().take_while(|o| o.date <= dhi) {
+            for w in &o.windows {
+                if let Some(iv) = w.on(o.date, &self.zone) {
+                    out.push(iv);
+                }
+            }
+        }
+        out.sort_unstable();
+        let merged = merge_sorted(std::mem::take(out));
+        *out = merged;
+        Ok(())
+    }
+
+    /// The offered slot starts for `query`, ascending and unique.
+    ///
+    /// # Errors
+    /// The query's validation errors; `invalid_window` for a window over
+    /// [`MAX_SLOT_WINDOW_DAYS`].
+    pub fn slots(&self, query: &SlotQuery) -> Result<Vec<Instant>> {
+        query.validate()?;
+        let windows = self.windows(query.from, query.to)?;
+        let mut out = Vec::new();
+        cut_slots(&windows, self.busy.intervals(), query, &mut out);
+        Ok(out)
+    }
+}
+
+/// The sweep: candidates on each window's grid, jumping over busy time.
+fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut Vec<Instant>) {
+    let dur = q.duration * MINUTE;
+    let step = q.step.unwrap_or(q.duration) * MINUTE;
+    let (before, after) = (q.buffer_before * MINUTE, q.buffer_after * MINUTE);
+    let (lo, hi) = q.start_range();
+    if lo >= hi {
+        return;
+    }
+    let mut b = 0usize;
+    for w in windows {
+        let (ws, we) = (w.start().unix(), w.end().unix());
+        if we - dur < lo {
+            continue;
+        }
+        if ws >= hi {
+            break;
+        }
+        // First grid point at or after `lo`.
+        let mut s = if ws >= lo {
+            ws
+        } else {
+            ws + (lo - ws + step - 1) / step * step
+        };
+        while s + dur <= we && s < hi {
+            let (bs, be) = (s - before, s + dur + after);
+            while b < busy.len() && busy[b].end().unix() <= bs {
+                b += 1;
+            }
+            match busy.get(b) {
+                Some(x) if x.start().unix() < be => {
+                    // Blocked: jump to the first grid point whose buffered start clears x.
+                    let clear = x.end().unix() + before;
+                    s = ws + (clear - ws + step - 1).div_euclid(step) * step;
+                }
+                _ => {
+                    out.push(Instant::from_unix(s));
+                    s += step;
+                }
+            }
+        }
+    }
+}
+
+/// Slots of several providers over one query: each start with the providers free at it.
+///
+/// Compressed rows: start `i` is offered by `members[offsets[i]..offsets[i+1]]`,
+/// indices into the slice given to [`pooled_slots`], ascending.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PooledSlots {
+    starts: Vec<Instant>,
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl PooledSlots {
+    /// Number of distinct starts.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether no start is offered by anyone.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The distinct starts, ascending.
+    #[must_use]
+    pub fn starts(&self) -> &[Instant] {
+        &self.starts
+    }
+
+    /// Each start with the indices of the providers free at it.
+    pub fn iter(&self) -> impl Iterator<Item = (Instant, &[u32])> + '_ {
+        self.starts.iter().enumerate().map(move |(i, &s)| {
+            let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+            (s, &self.members[a..b])
+        })
+    }
+}
+
+/// Pooled availability ("any doctor of this specialty"): the same query over
+/// many providers, answering each start with the providers free at it.
+///
+/// ```
+/// use hcas_core::{Availability, SlotQuery, Zone, WorkingRule, LocalTime, pooled_slots};
+/// use chrono::NaiveDate;
+/// let mk = |start: &str| Availability::new(Zone::parse("UTC").unwrap(), vec![WorkingRule::new(
+///     "FREQ=DAILY".parse().unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+///     LocalTime::parse(start, false).unwrap(), LocalTime::parse("12:00", true).unwrap()).unwrap()], vec![], vec![]);
+/// let pool = [mk("09:00"), mk("10:00")];
+/// let q = SlotQuery::new("2026-01-01T00:00:00Z".parse().unwrap(), "2026-01-02T00:00:00Z".parse().unwrap(), 60);
+/// let got = pooled_slots(&pool, &q).unwrap();
+/// let rows: Vec<(String, Vec<u32>)> = got.iter().map(|(s, m)| (s.to_string(), m.to_vec())).collect();
+/// assert_eq!(rows[0], ("2026-01-01T09:00:00Z".to_string(), vec![0]));
+/// assert_eq!(rows[1], ("2026-01-01T10:00:00Z".to_string(), vec![0, 1]));
+/// ```
+///
+/// # Errors
+/// As [`Availability::slots`]; `invalid_request` for more than `u32::MAX` providers.
+pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<PooledSlots> {
+    query.validate()?;
+    if u32::try_from(providers.len()).is_err() {
+        return Err(Error::request("too many providers in one pooled query"));
+    }
+    let mut lists: Vec<Vec<Instant>> = Vec::with_capacity(providers.len());
+    let mut windows = Vec::new();
+    for p in providers {
+        p.windows_into(query.from, query.to, &mut windows)?;
+        let mut v = Vec::new();
+        cut_slots(&windows, p.busy.intervals(), query, &mut v);
+        lists.push(v);
+    }
+    let total: usize = lists.iter().map(Vec::len).sum();
+    let mut out = PooledSlots {
+        starts: Vec::new(),
+        offsets: vec![0],
+        members: Vec::with_capacity(total),
+    };
+    let mut heads = vec![0usize; lists.len()];
+    loop {
+        let mut min: Option<Instant> = None;
+        for (l, &h) in lists.iter().zip(&heads) {
+            if let Some(&s) = l.get(h) {
+                min = Some(min.map_or(s, |m: Instant| m.min(s)));
+            }
+        }
+        let Some(m) = min else { break };
+        for (i, (l, h)) in lists.iter().zip(heads.iter_mut()).enumerate() {
+            if l.get(*h) == Some(&m) {
+                *h += 1;
+                out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
+        out.starts.push(m);
+        out.offsets
+            .push(u32::try_from(out.members.len()).unwrap_or(u32::MAX));
+    }
+    Ok(out)
+}

@@ -1,0 +1,24 @@
+#![doc = "The pure scheduling engine of hcas: time zones, RFC 5545 recurrence, availability and slots."]
+//!
+//! No I/O, no clock reads, no async: `now` is always a parameter, data is
+//! always handed in as values. See `ARCHITECTURE.md` and `docs/` in the repository.
+
+pub mod error;
+pub mod recurrence;
+pub mod time;
+pub mod zone;
+
+pub use error::{Error, ErrorCode, Result};
+pub use recurrence::{Frequency, RRule, Recurrence, Until, WeekdayNum};
+pub use time::{Instant, Interval, IntervalSet, LocalTime};
+pub use zone::Zone;
+pub mod availability;
+pub use availability::{
+    Availability, DateOverride, LocalWindow, MAX_SLOT_WINDOW_DAYS, PooledSlots, SlotQuery,
+    WorkingRule, pooled_slots,
+};
+pub mod wire;
+
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,324 @@
+//! The JSON shapes of the conformance vectors (`docs/vectors.md`), shared by
+//! every front door: the Rust vector runner, the bindings and the server all
+//! parse requests here, so validation and error codes are the same everywhere.
+//!
+//! ```
+//! let input = serde_json::json!({
+//!     "rrule": "FREQ=DAILY;COUNT=2", "dtstart": "2026-03-07T02:30",
+//!     "timezone": "America/New_York",
+//!     "from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"
+//! });
+//! let out = hcas_core::wire::evaluate("recurrence", &input).unwrap();
+//! assert_eq!(out["occurrences"][1], "2026-03-08T07:30:00Z");
+//! ```
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::availability::{Availability, DateOverride, LocalWindow, SlotQuery, WorkingRule};
+use crate::error::{Error, ErrorCode, Result};
+use crate::recurrence::{RRule, Recurrence, parse_local_list};
+use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_datetime};
+use crate::zone::Zone;
+
+/// The vector kinds this version of the engine evaluates.
+pub const KINDS: &[&str] = &["recurrence", "slots"];
+
+/// Input of kind `recurrence`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecurrenceRequest {
+    /// RFC 5545 RRULE (`RRULE:` prefix optional).
+    pub rrule: String,
+    /// Local datetime the rule starts from.
+    pub dtstart: String,
+    /// IANA zone of the wall times.
+    pub timezone: String,
+    /// Local datetimes removed from the set.
+    #[serde(default)]
+    pub exdates: Vec<String>,
+    /// Local datetimes added to the set.
+    #[serde(default)]
+    pub rdates: Vec<String>,
+    /// Window start (inclusive instant).
+    pub from: String,
+    /// Window end (exclusive instant).
+    pub to: String,
+    /// At most this many occurrences.
+    #[serde(default)]
+    pub limit: Option<Value>,
+}
+
+/// Output of kind `recurrence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecurrenceResponse {
+    /// Occurrences in the window, ascending, UTC.
+    pub occurrences: Vec<Instant>,
+}
+
+/// A working rule as written in a `slots` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// RRULE repeating days.
+    pub rrule: String,
+    /// Local date the rule starts on.
+    pub dtstart: String,
+    /// Local start time.
+    pub start: String,
+    /// Local end time (`24:00` allowed; `<= start` means the next day).
+    pub end: String,
+}
+
+/// A window as written in an override.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// Local start time.
+    pub start: String,
+    /// Local end time.
+    pub end: String,
+}
+
+/// A date override as written in a `slots` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideSpec {
+    /// Local date.
+    pub date: String,
+    /// Replacement windows (empty: closed).
+    pub windows: Vec<WindowSpec>,
+}
+
+/// A busy interval as written in a `slots` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalSpec {
+    /// Start instant.
+    pub start: String,
+    /// End instant (exclusive).
+    pub end: String,
+}
+
+/// The query of a `slots` input; numbers are minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    /// Window start (inclusive instant).
+    pub from: String,
+    /// Window end (exclusive instant).
+    pub to: String,
+    /// Slot length.
+    pub duration: Value,
+    /// Grid step (default: duration).
+    #[serde(default)]
+    pub step: Option<Value>,
+    /// Buffer before.
+    #[serde(default)]
+    pub buffer_before: Option<Value>,
+    /// Buffer after.
+    #[serde(default)]
+    pub buffer_after: Option<Value>,
+    /// Current instant.
+    #[serde(default)]
+    pub now: Option<String>,
+    /// Minimum notice.
+    #[serde(default)]
+    pub min_notice: Option<Value>,
+    /// Horizon.
+    #[serde(default)]
+    pub horizon: Option<Value>,
+}
+
+/// Input of kind `slots`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsRequest {
+    /// IANA zone of the working rules.
+    pub timezone: String,
+    /// Working rules.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+    /// Date overrides.
+    #[serde(default)]
+    pub overrides: Vec<OverrideSpec>,
+    /// Busy intervals (already including their own buffers).
+    #[serde(default)]
+    pub busy: Vec<IntervalSpec>,
+    /// The query.
+    pub query: QuerySpec,
+}
+
+/// Output of kind `slots`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotsResponse {
+    /// Offered starts, ascending, UTC.
+    pub slots: Vec<Instant>,
+}
+
+fn instant(field: &str, v: &str) -> Result<Instant> {
+    Instant::parse(v).map_err(|e| e.at(field))
+}
+
+/// Whole minutes from a JSON number: a non-number is `invalid_request`, a
+/// fractional number `invalid_duration`.
+fn minutes(field: &str, v: &Value) -> Result<i64> {
+    match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(i)
+            } else if n
+                .as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(n.as_f64().unwrap_or(0.0) as i64)
+            } else {
+                Err(Error::duration(format!(
+                    "{field} must be a whole number of minutes, got {n}"
+                )))
+            }
+        }
+        other => Err(Error::request(format!(
+            "{field} must be a number of minutes, got {other}"
+        ))),
+    }
+}
+
+fn opt_minutes(field: &str, v: Option<&Value>) -> Result<Option<i64>> {
+    v.filter(|v| !v.is_null())
+        .map(|v| minutes(field, v))
+        .transpose()
+}
+
+impl RecurrenceRequest {
+    /// Validate and build the domain values, then answer.
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`.
+    pub fn run(&self) -> Result<RecurrenceResponse> {
+        let zone = Zone::parse(&self.timezone).map_err(|e| e.at("timezone"))?;
+        let rule = RRule::parse(&self.rrule).map_err(|e| e.at("rrule"))?;
+        let dtstart = parse_local_datetime(&self.dtstart).map_err(|e| e.at("dtstart"))?;
+        let exdates = parse_local_list("exdates", &self.exdates)?;
+        let rdates = parse_local_list("rdates", &self.rdates)?;
+        let from = instant("from", &self.from)?;
+        let to = instant("to", &self.to)?;
+        let limit = match &self.limit {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        Error::request(format!("limit must be a non-negative integer, got {v}"))
+                    })?,
+            ),
+        };
+        let rec = Recurrence::new(rule, dtstart, zone)
+            .with_exdates(exdates)
+            .with_rdates(rdates);
+        Ok(RecurrenceResponse {
+            occurrences: rec.between(from, to, limit)?,
+        })
+    }
+}
+
+impl SlotsRequest {
+    /// Validate into an [`Availability`] and a [`SlotQuery`].
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`, naming the offending field.
+    pub fn build(&self) -> Result<(Availability, SlotQuery)> {
+        let zone = Zone::parse(&self.timezone).map_err(|e| e.at("timezone"))?;
+        let mut rules = Vec::with_capacity(self.rules.len());
+        for (i, r) in self.rules.iter().enumerate() {
+            let at = |f: &str| format!("rules[{i}].{f}");
+            let rrule = RRule::parse(&r.rrule).map_err(|e| e.at(&at("rrule")))?;
+            let dtstart = parse_local_date(&r.dtstart).map_err(|e| e.at(&at("dtstart")))?;
+            let start = LocalTime::parse(&r.start, false).map_err(|e| e.at(&at("start")))?;
+            let end = LocalTime::parse(&r.end, true).map_err(|e| e.at(&at("end")))?;
+            rules.push(
+                WorkingRule::new(rrule, dtstart, start, end)
+                    .map_err(|e| e.at(&format!("rules[{i}]")))?,
+            );
+        }
+        let mut overrides = Vec::with_capacity(self.overrides.len());
+        for (i, o) in self.overrides.iter().enumerate() {
+            let date =
+                parse_local_date(&o.date).map_err(|e| e.at(&format!("overrides[{i}].date")))?;
+            let mut windows = Vec::with_capacity(o.windows.len());
+            for (j, w) in o.windows.iter().enumerate() {
+                let at = |f: &str| format!("overrides[{i}].windows[{j}].{f}");
+                let start = LocalTime::parse(&w.start, false).map_err(|e| e.at(&at("start")))?;
+                let end = LocalTime::parse(&w.end, true).map_err(|e| e.at(&at("end")))?;
+                windows.push(LocalWindow::new(start, end)?);
+            }
+            overrides.push(DateOverride { date, windows });
+        }
+        let mut busy = Vec::with_capacity(self.busy.len());
+        for (i, b) in self.busy.iter().enumerate() {
+            let at = |f: &str| format!("busy[{i}].{f}");
+            let s = instant(&at("start"), &b.start)?;
+            let e = instant(&at("end"), &b.end)?;
+            busy.push(Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))?);
+        }
+        let q = &self.query;
+        let query = SlotQuery {
+            from: instant("query.from", &q.from)?,
+            to: instant("query.to", &q.to)?,
+            duration: minutes("query.duration", &q.duration)?,
+            step: opt_minutes("query.step", q.step.as_ref())?,
+            buffer_before: opt_minutes("query.buffer_before", q.buffer_before.as_ref())?
+                .unwrap_or(0),
+            buffer_after: opt_minutes("query.buffer_after", q.buffer_after.as_ref())?.unwrap_or(0),
+            now: q
+                .now
+                .as_deref()
+                .map(|n| instant("query.now", n))
+                .transpose()?,
+            min_notice: opt_minutes("query.min_notice", q.min_notice.as_ref())?.unwrap_or(0),
+            horizon: opt_minutes("query.horizon", q.horizon.as_ref())?,
+        };
+        query.validate()?;
+        Ok((Availability::new(zone, rules, overrides, busy), query))
+    }
+
+    /// Validate, then answer.
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`.
+    pub fn run(&self) -> Result<SlotsResponse> {
+        let (avail, query) = self.build()?;
+        Ok(SlotsResponse {
+            slots: avail.slots(&query)?,
+        })
+    }
+}
+
+fn parse<T: DeserializeOwned>(kind: &str, input: &Value) -> Result<T> {
+    T::deserialize(input).map_err(|e| {
+        Error::request(format!(
+            "{kind} input does not have the documented shape: {e}"
+        ))
+    })
+}
+
+/// Evaluate one vector input of `kind`, answering the `expect` JSON.
+///
+/// # Errors
+/// `invalid_request` for an unknown kind or a malformed input; otherwise the
+/// kind's own codes.
+pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
+    let out = match kind {
+        "recurrence" => serde_json::to_value(parse::<RecurrenceRequest>(kind, input)?.run()?),
+        "slots" => serde_json::to_value(parse::<SlotsRequest>(kind, input)?.run()?),
+        other => {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                format!("unknown vector kind `{other}`; this engine knows {KINDS:?}"),
+            ));
+        }
+    };
+    out.map_err(|e| Error::request(format!("could not encode the answer: {e}")))
+}

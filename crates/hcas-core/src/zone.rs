@@ -1,0 +1,224 @@
+//! IANA time zones and the "compatible" resolution of local wall time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::time::{DAY, Instant};
+
+/// An IANA time zone (`America/New_York`), backed by `chrono-tz` (tzdb 2025b).
+///
+/// Local wall time becomes an instant only here, with the **compatible**
+/// resolution of RFC 5545 §3.3.5 and JavaScript Temporal: a local time inside a
+/// DST gap moves forward by the gap's length; a local time that happens twice
+/// (DST fold) is the earlier instant.
+///
+/// ```
+/// use hcas_core::Zone;
+/// use chrono::NaiveDate;
+/// let ny = Zone::parse("America/New_York").unwrap();
+/// let d = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap();
+/// // 02:30 does not exist on the spring-forward day: it becomes 03:30 EDT.
+/// assert_eq!(ny.resolve(d.and_hms_opt(2, 30, 0).unwrap()).to_string(), "2026-03-08T07:30:00Z");
+/// // 01:30 happens twice on the fall-back day: the earlier (EDT) wins.
+/// let f = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+/// assert_eq!(ny.resolve(f.and_hms_opt(1, 30, 0).unwrap()).to_string(), "2026-11-01T05:30:00Z");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Zone(Tz);
+
+impl Zone {
+    /// Look up an IANA zone name (case-sensitive, as IANA spells it).
+    ///
+    /// # Errors
+    /// `invalid_timezone` for an unknown name.
+    pub fn parse(name: &str) -> Result<Self> {
+        Tz::from_str(name).map(Self).map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidTimezone,
+                format!("`{name}` is not an IANA time zone name (like America/New_York or UTC)"),
+            )
+        })
+    }
+
+    /// The IANA name.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The UTC offset in force at `t`, in seconds east of UTC.
+    #[must_use]
+    pub fn offset_at(&self, t: Instant) -> i32 {
+        self.0
+            .offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc()
+    }
+
+    /// The local wall time at `t`.
+    #[must_use]
+    pub fn to_local(&self, t: Instant) -> NaiveDateTime {
+        Instant::from_unix(t.unix() + i64::from(self.offset_at(t))).naive_utc()
+    }
+
+    /// Resolve a local wall time to an instant ("compatible": gap forward, fold earlier).
+    #[must_use]
+    pub fn resolve(&self, local: NaiveDateTime) -> Instant {
+        let wall = Instant::from_naive_utc(local).unix();
+        match self.0.offset_from_local_datetime(&local) {
+            LocalResult::Single(o) => {
+                Instant::from_unix(wall - i64::from(o.fix().local_minus_utc()))
+            }
+            LocalResult::Ambiguous(a, b) => {
+                let ia = wall - i64::from(a.fix().local_minus_utc());
+                let ib = wall - i64::from(b.fix().local_minus_utc());
+                Instant::from_unix(ia.min(ib))
+            }
+            LocalResult::None => {
+                // In a gap: use the offset in force before the transition, which
+                // moves the wall time forward by the gap's length.
+                let before = self.offset_at(Instant::from_unix(wall - DAY));
+                Instant::from_unix(wall - i64::from(before))
+            }
+        }
+    }
+
+    /// Resolve local midnight-relative seconds on `date` (0..=86 400, where
+    /// 86 400 is the midnight that ends `date`).
+    #[must_use]
+    pub fn resolve_date_seconds(&self, date: NaiveDate, secs: u32) -> Instant {
+        let base =
+            date.and_time(chrono::NaiveTime::MIN) + chrono::TimeDelta::seconds(i64::from(secs));
+        self.resolve(base)
+    }
+
+    /// The underlying `chrono-tz` zone.
+    #[must_use]
+    pub const fn tz(&self) -> Tz {
+        self.0
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Zone {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for Zone {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Zone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(s: &str) -> NaiveDateTime {
+        crate::time::parse_local_datetime(s).unwrap()
+    }
+
+    /// Boundary table to the second, worked out from the tzdb rules by hand.
+    #[test]
+    fn gaps_and_folds_in_odd_zones() {
+        let cases = [
+            // New York spring forward 02:00 EST -> 03:00 EDT.
+            (
+                "America/New_York",
+                "2026-03-08T01:59:59",
+                "2026-03-08T06:59:59Z",
+            ),
+            (
+                "America/New_York",
+                "2026-03-08T02:00",
+                "2026-03-08T07:00:00Z",
+            ),
+            (
+                "America/New_York",
+                "2026-03-08T03:00",
+                "2026-03-08T07:00:00Z",
+            ),
+            // Fold: 01:00-02:00 twice; earlier is EDT (-4).
+            (
+                "America/New_York",
+                "2026-11-01T01:00",
+                "2026-11-01T05:00:00Z",
+            ),
+            (
+                "America/New_York",
+                "2026-11-01T02:00",
+                "2026-11-01T07:00:00Z",
+            ),
+            // Lord Howe: 30-minute shift, 02:00 +10:30 -> 02:30 +11 on 2026-10-04.
+            (
+                "Australia/Lord_Howe",
+                "2026-10-04T02:15",
+                "2026-10-03T15:45:00Z",
+            ),
+            // Lord Howe fold on 2026-04-05: 01:30-02:00 twice, earlier is +11.
+            (
+                "Australia/Lord_Howe",
+                "2026-04-05T01:45",
+                "2026-04-04T14:45:00Z",
+            ),
+            // Kathmandu +05:45 all year.
+            ("Asia/Kathmandu", "2026-06-01T09:00", "2026-06-01T03:15:00Z"),
+            // St Johns -02:30 in summer.
+            (
+                "America/St_Johns",
+                "2026-07-01T09:00",
+                "2026-07-01T11:30:00Z",
+            ),
+            // Santiago: 2026-09-06 00:00 -> 01:00 (midnight gap).
+            (
+                "America/Santiago",
+                "2026-09-06T00:30",
+                "2026-09-06T04:30:00Z",
+            ),
+            // Dublin: negative DST in tzdb, still +01 in summer.
+            ("Europe/Dublin", "2026-07-01T09:00", "2026-07-01T08:00:00Z"),
+            ("Europe/Dublin", "2026-03-29T01:30", "2026-03-29T01:30:00Z"),
+        ];
+        for (tz, l, want) in cases {
+            let z = Zone::parse(tz).unwrap();
+            assert_eq!(z.resolve(local(l)).to_string(), want, "{tz} {l}");
+        }
+    }
+
+    #[test]
+    fn unknown_zone_is_an_error() {
+        assert_eq!(
+            Zone::parse("Mars/Base").unwrap_err().code(),
+            ErrorCode::InvalidTimezone
+        );
+        assert!(Zone::parse("").is_err());
+        assert_eq!(Zone::parse("UTC").unwrap().name(), "UTC");
+    }
+
+    #[test]
+    fn to_local_round_trips_outside_gaps() {
+        let z = Zone::parse("Pacific/Chatham").unwrap();
+        let l = local("2026-01-15T10:00");
+        assert_eq!(z.to_local(z.resolve(l)), l);
+    }
+}
