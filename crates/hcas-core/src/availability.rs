@@ -324,21 +324,69 @@ impl Availability {
             .is_ok()
     }
 
-    /// The merged working windows of every local date from the day before
-    /// `from`'s UTC date to the day after `to`'s, ascending.
+    /// The merged working windows that can hold a start in `[from, to)`, ascending
+    /// (each found whole, see the module docs).
     ///
     /// # Errors
     /// `invalid_window` if a rule needs too many steps to reach the window.
     pub fn windows(&self, from: Instant, to: Instant) -> Result<Vec<Interval>> {
         let mut out = Vec::new();
-        self.windows_into(from, to, &mut out)?;
+        self.windows_into(from, to, 0, &mut out)?;
         Ok(out)
     }
 
-    fn windows_into(&self, from: Instant, to: Instant, out: &mut Vec<Interval>) -> Result<()> {
+    /// The earliest local date any rule or override can open a window on.
+    fn earliest_date(&self) -> Option<NaiveDate> {
+        let rules = self.rules.iter().map(|r| r.dtstart);
+        let overrides = self.overrides.first().map(|o| o.date);
+        rules.chain(overrides).min()
+    }
+
+    /// The merged windows that matter for starts in `[from, to)` of slots
+    /// `reach` seconds long. A merged window is found whole: when the windows
+    /// chain back past the expanded range (a 24/7 rota, night shifts that meet
+    /// the next morning), the range grows backwards until the chain's true start,
+    /// because the candidate grid is anchored there.
+    fn windows_into(
+        &self,
+        from: Instant,
+        to: Instant,
+        reach: i64,
+        out: &mut Vec<Interval>,
+    ) -> Result<()> {
+        let Some(earliest) = self.earliest_date() else {
+            out.clear();
+            return Ok(());
+        };
+        let first = from.naive_utc().date();
+        let dhi = Instant::from_unix(to.unix() + reach).naive_utc().date() + TimeDelta::days(2);
+        let mut back = 2i64;
+        loop {
+            let dlo = first - TimeDelta::days(back);
+            self.collect_windows(dlo, dhi, out)?;
+            // Windows opened before `dlo` end by the day after it (+ a DST hour)
+            // and could only join a first window starting that early.
+            let reachable =
+                Instant::from_naive_utc((dlo + TimeDelta::days(2)).and_time(NaiveTime::MIN))
+                    .plus_minutes(15 * 60);
+            match out.first() {
+                Some(w) if dlo > earliest && w.start() <= reachable && w.end() >= from => {
+                    back = back
+                        .saturating_mul(2)
+                        .min((first - earliest).num_days() + 2);
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn collect_windows(
+        &self,
+        dlo: NaiveDate,
+        dhi: NaiveDate,
+        out: &mut Vec<Interval>,
+    ) -> Result<()> {
         out.clear();
-        let dlo = from.naive_utc().date() - TimeDelta::days(2);
-        let dhi = to.naive_utc().date() + TimeDelta::days(1);
         let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
         for rule in &self.rules {
             let Some(rec) = &rule.recurrence else {
@@ -383,7 +431,8 @@ impl Availability {
     /// [`MAX_SLOT_WINDOW_DAYS`].
     pub fn slots(&self, query: &SlotQuery) -> Result<Vec<Instant>> {
         query.validate()?;
-        let windows = self.windows(query.from, query.to)?;
+        let mut windows = Vec::new();
+        self.windows_into(query.from, query.to, query.duration * MINUTE, &mut windows)?;
         let mut out = Vec::new();
         cut_slots(&windows, self.busy.intervals(), query, &mut out);
         Ok(out)
@@ -500,7 +549,7 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     let mut lists: Vec<Vec<Instant>> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
     for p in providers {
-        p.windows_into(query.from, query.to, &mut windows)?;
+        p.windows_into(query.from, query.to, query.duration * MINUTE, &mut windows)?;
         let mut v = Vec::new();
         cut_slots(&windows, p.busy.intervals(), query, &mut v);
         lists.push(v);

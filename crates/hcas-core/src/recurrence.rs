@@ -847,7 +847,10 @@ fn walk(
                     }
                     Weekly => {
                         let a = week_start(d0, plan.wkst) + TimeDelta::days(7 * n);
-                        (a, a + TimeDelta::days(6))
+                        // The first week starts at DTSTART's date, so BYSETPOS counts
+                        // only its days from there (as python-dateutil, rrule.js and
+                        // the `rrule` crate do).
+                        (if n == 0 { d0 } else { a }, a + TimeDelta::days(6))
                     }
                     _ => {
                         let a = d0 + TimeDelta::days(n);
