@@ -15,16 +15,39 @@
 //! and each candidate costs O(1) amortised; blocked stretches are jumped over
 //! arithmetically, never scanned minute by minute.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::recurrence::{Frequency, RRule, Recurrence, Until};
 use crate::time::{DAY, Instant, Interval, IntervalSet, LocalTime, MINUTE, merge_sorted};
-use crate::zone::Zone;
+use crate::zone::{Zone, ZoneSpans};
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// Maximum span of a slot query window, in days.
 pub const MAX_SLOT_WINDOW_DAYS: i64 = 400;
+
+/// Zone offset tables already found in this query, reused across providers.
+#[derive(Debug, Default)]
+struct SpanCache {
+    tables: Vec<(Instant, Instant, ZoneSpans)>,
+}
+
+impl SpanCache {
+    fn get(&mut self, zone: Zone, lo: Instant, hi: Instant) -> &ZoneSpans {
+        let found = self
+            .tables
+            .iter()
+            .position(|(a, b, s)| s.zone() == zone && *a <= lo && hi <= *b);
+        let i = found.unwrap_or_else(|| {
+            self.tables.push((lo, hi, ZoneSpans::new(zone, lo, hi)));
+            self.tables.len() - 1
+        });
+        &self.tables[i].2
+    }
+}
 
 /// A local time window on one day: `[start, end)`; `end <= start` runs into the next day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,18 +77,38 @@ impl LocalWindow {
     /// resolves to nothing, e.g. 02:00-03:00 on a spring-forward day).
     #[must_use]
     pub fn on(&self, date: NaiveDate, zone: &Zone) -> Option<Interval> {
-        let s = zone.resolve_date_seconds(date, self.start.seconds());
+        self.resolve_with(date, |local| {
+            zone.resolve(Instant::from_unix(local).naive_utc())
+        })
+    }
+
+    fn on_spans(&self, date: NaiveDate, spans: &ZoneSpans) -> Option<Interval> {
+        self.on_day(
+            i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE),
+            spans,
+        )
+    }
+
+    /// On the day numbered `day` (days since 1970-01-01).
+    fn on_day(&self, day: i64, spans: &ZoneSpans) -> Option<Interval> {
+        self.resolve_at(day * DAY, |local| spans.resolve_seconds(local))
+    }
+
+    /// `resolve` maps local wall seconds (since 1970-01-01T00:00 local) to an instant.
+    fn resolve_with(&self, date: NaiveDate, resolve: impl Fn(i64) -> Instant) -> Option<Interval> {
+        let midnight = i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * DAY;
+        self.resolve_at(midnight, resolve)
+    }
+
+    /// `midnight` is the day's start in local seconds since 1970-01-01T00:00.
+    fn resolve_at(&self, midnight: i64, resolve: impl Fn(i64) -> Instant) -> Option<Interval> {
         let end_secs = if self.end <= self.start {
             self.end.seconds() + 86_400
         } else {
             self.end.seconds()
         };
-        let e = if end_secs >= 86_400 {
-            let next = date.succ_opt()?;
-            zone.resolve_date_seconds(next, end_secs - 86_400)
-        } else {
-            zone.resolve_date_seconds(date, end_secs)
-        };
+        let s = resolve(midnight + i64::from(self.start.seconds()));
+        let e = resolve(midnight + i64::from(end_secs));
         Interval::new(s, e).ok()
     }
 }
@@ -161,6 +204,9 @@ pub struct Availability {
     zone: Zone,
     rules: Vec<WorkingRule>,
     overrides: Vec<DateOverride>,
+    /// The override dates as day numbers, sorted (for the sweep).
+    #[serde(skip)]
+    override_days: Vec<i64>,
     busy: IntervalSet,
 }
 
@@ -293,10 +339,15 @@ impl Availability {
             r.bind(zone);
         }
         overrides.sort_by_key(|o| o.date);
+        let override_days = overrides
+            .iter()
+            .map(|o| i64::from(o.date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE))
+            .collect();
         Self {
             zone,
             rules,
             overrides,
+            override_days,
             busy: IntervalSet::from_intervals(busy),
         }
     }
@@ -318,12 +369,6 @@ impl Availability {
         self.busy = self.busy.union(&IntervalSet::from_intervals(busy));
     }
 
-    fn has_override(&self, date: NaiveDate) -> bool {
-        self.overrides
-            .binary_search_by_key(&date, |o| o.date)
-            .is_ok()
-    }
-
     /// The merged working windows that can hold a start in `[from, to)`, ascending
     /// (each found whole, see the module docs).
     ///
@@ -331,7 +376,7 @@ impl Availability {
     /// `invalid_window` if a rule needs too many steps to reach the window.
     pub fn windows(&self, from: Instant, to: Instant) -> Result<Vec<Interval>> {
         let mut out = Vec::new();
-        self.windows_into(from, to, 0, &mut out)?;
+        self.windows_into(from, to, 0, &mut SpanCache::default(), &mut out)?;
         Ok(out)
     }
 
@@ -352,6 +397,7 @@ impl Availability {
         from: Instant,
         to: Instant,
         reach: i64,
+        cache: &mut SpanCache,
         out: &mut Vec<Interval>,
     ) -> Result<()> {
         let Some(earliest) = self.earliest_date() else {
@@ -363,7 +409,7 @@ impl Availability {
         let mut back = 2i64;
         loop {
             let dlo = first - TimeDelta::days(back);
-            self.collect_windows(dlo, dhi, out)?;
+            self.collect_windows(dlo, dhi, cache, out)?;
             // Windows opened before `dlo` end by the day after it (+ a DST hour)
             // and could only join a first window starting that early.
             let reachable =
@@ -384,10 +430,16 @@ impl Availability {
         &self,
         dlo: NaiveDate,
         dhi: NaiveDate,
+        cache: &mut SpanCache,
         out: &mut Vec<Interval>,
     ) -> Result<()> {
         out.clear();
         let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
+        let spans = cache.get(
+            self.zone,
+            Instant::from_naive_utc(lo - TimeDelta::days(1)),
+            Instant::from_naive_utc(hi + TimeDelta::days(2)),
+        );
         for rule in &self.rules {
             let Some(rec) = &rule.recurrence else {
                 continue;
@@ -396,15 +448,16 @@ impl Availability {
                 Some(Until::Instant(u)) => Some(u),
                 _ => None,
             };
-            rec.for_each_local(lo, hi, |local: NaiveDateTime| {
-                let date = local.date();
-                if self.has_override(date) {
+            let (lo_s, hi_s) = (lo.and_utc().timestamp(), hi.and_utc().timestamp());
+            rec.for_each_local_seconds(lo_s, hi_s, |local| {
+                let day = local.div_euclid(DAY);
+                if self.override_days.binary_search(&day).is_ok() {
                     return true;
                 }
-                if until.is_some_and(|u| self.zone.resolve(local) > u) {
+                if until.is_some_and(|u| spans.resolve_seconds(local) > u) {
                     return true;
                 }
-                if let Some(iv) = rule.window.on(date, &self.zone) {
+                if let Some(iv) = rule.window.on_day(day, spans) {
                     out.push(iv);
                 }
                 true
@@ -413,7 +466,7 @@ impl Availability {
         let first = self.overrides.partition_point(|o| o.date < dlo);
         for o in self.overrides[first..].iter().take_while(|o| o.date <= dhi) {
             for w in &o.windows {
-                if let Some(iv) = w.on(o.date, &self.zone) {
+                if let Some(iv) = w.on_spans(o.date, spans) {
                     out.push(iv);
                 }
             }
@@ -432,11 +485,31 @@ impl Availability {
     pub fn slots(&self, query: &SlotQuery) -> Result<Vec<Instant>> {
         query.validate()?;
         let mut windows = Vec::new();
-        self.windows_into(query.from, query.to, query.duration * MINUTE, &mut windows)?;
-        let mut out = Vec::new();
+        let mut cache = SpanCache::default();
+        self.windows_into(
+            query.from,
+            query.to,
+            query.duration * MINUTE,
+            &mut cache,
+            &mut windows,
+        )?;
+        let mut out = Vec::with_capacity(capacity_hint(&windows, query));
         cut_slots(&windows, self.busy.intervals(), query, &mut out);
         Ok(out)
     }
+}
+
+/// An upper bound of the slots `windows` can hold inside the query, for one allocation.
+fn capacity_hint(windows: &[Interval], q: &SlotQuery) -> usize {
+    let step = q.step.unwrap_or(q.duration).max(1) * MINUTE;
+    let (lo, hi) = (q.from.unix(), q.to.unix());
+    let covered: i64 = windows
+        .iter()
+        .map(|w| (w.end().unix().min(hi) - w.start().unix().max(lo)).max(0))
+        .sum();
+    usize::try_from(covered / step + 1)
+        .unwrap_or(0)
+        .min(1 << 16)
 }
 
 /// The sweep: candidates on each window's grid, jumping over busy time.
@@ -463,22 +536,28 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
         } else {
             ws + (lo - ws + step - 1) / step * step
         };
-        while s + dur <= we && s < hi {
-            let (bs, be) = (s - before, s + dur + after);
-            while b < busy.len() && busy[b].end().unix() <= bs {
+        // The last start that fits the window and the query.
+        let end = (we - dur).min(hi - 1);
+        while s <= end {
+            while b < busy.len() && busy[b].end().unix() <= s - before {
                 b += 1;
             }
-            match busy.get(b) {
-                Some(x) if x.start().unix() < be => {
+            let mut last = end;
+            if let Some(x) = busy.get(b) {
+                if x.start().unix() < s + dur + after {
                     // Blocked: jump to the first grid point whose buffered start clears x.
                     let clear = x.end().unix() + before;
                     s = ws + (clear - ws + step - 1).div_euclid(step) * step;
+                    continue;
                 }
-                _ => {
-                    out.push(Instant::from_unix(s));
-                    s += step;
-                }
+                // Every start whose buffered end stays before x is free.
+                last = last.min(x.start().unix() - dur - after);
             }
+            // A free run: busy intervals before `b` end before `s - before`
+            // (their ends ascend), the rest start after `last + dur + after`.
+            let n = (last - s) / step + 1;
+            out.extend((0..n).map(|i| Instant::from_unix(s + i * step)));
+            s += n * step;
         }
     }
 }
@@ -548,9 +627,17 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     }
     let mut lists: Vec<Vec<Instant>> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
+    // Providers of one clinic share a zone: its offsets are found once.
+    let mut cache = SpanCache::default();
     for p in providers {
-        p.windows_into(query.from, query.to, query.duration * MINUTE, &mut windows)?;
-        let mut v = Vec::new();
+        p.windows_into(
+            query.from,
+            query.to,
+            query.duration * MINUTE,
+            &mut cache,
+            &mut windows,
+        )?;
+        let mut v = Vec::with_capacity(capacity_hint(&windows, query));
         cut_slots(&windows, p.busy.intervals(), query, &mut v);
         lists.push(v);
     }
@@ -560,22 +647,37 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         offsets: vec![0],
         members: Vec::with_capacity(total),
     };
-    let mut heads = vec![0usize; lists.len()];
+    // k-way merge over the lists' current heads, kept in one flat array so the
+    // minimum is a tight scan; providers of one clinic share most starts, so
+    // each pass emits many (start, provider) pairs.
+    let mut heads: Vec<usize> = vec![0; lists.len()];
+    let mut cur: Vec<i64> = lists
+        .iter()
+        .map(|l| l.first().map_or(i64::MAX, |s| s.unix()))
+        .collect();
+    let mut at_min: Vec<usize> = Vec::with_capacity(lists.len());
     loop {
-        let mut min: Option<Instant> = None;
-        for (l, &h) in lists.iter().zip(&heads) {
-            if let Some(&s) = l.get(h) {
-                min = Some(min.map_or(s, |m: Instant| m.min(s)));
+        // One pass: the smallest head and every list that has it.
+        let mut m = i64::MAX;
+        at_min.clear();
+        for (i, &c) in cur.iter().enumerate() {
+            if c < m {
+                m = c;
+                at_min.clear();
+                at_min.push(i);
+            } else if c == m {
+                at_min.push(i);
             }
         }
-        let Some(m) = min else { break };
-        for (i, (l, h)) in lists.iter().zip(heads.iter_mut()).enumerate() {
-            if l.get(*h) == Some(&m) {
-                *h += 1;
-                out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
-            }
+        if m == i64::MAX {
+            break;
         }
-        out.starts.push(m);
+        for &i in &at_min {
+            out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
+            heads[i] += 1;
+            cur[i] = lists[i].get(heads[i]).map_or(i64::MAX, |s| s.unix());
+        }
+        out.starts.push(Instant::from_unix(m));
         out.offsets
             .push(u32::try_from(out.members.len()).unwrap_or(u32::MAX));
     }

@@ -11,7 +11,7 @@ pub mod zone;
 pub use error::{Error, ErrorCode, Result};
 pub use recurrence::{Frequency, RRule, Recurrence, Until, WeekdayNum};
 pub use time::{Instant, Interval, IntervalSet, LocalTime};
-pub use zone::Zone;
+pub use zone::{Zone, ZoneSpans};
 pub mod availability;
 pub use availability::{
     Availability, DateOverride, LocalWindow, MAX_SLOT_WINDOW_DAYS, PooledSlots, SlotQuery,

@@ -15,13 +15,16 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike,
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
-use crate::time::{Instant, parse_local_datetime};
-use crate::zone::Zone;
+use crate::time::{DAY, Instant, parse_local_datetime};
+use crate::zone::{Zone, ZoneSpans};
 
 /// Maximum span of a recurrence query window, in days (100 Julian years).
 pub const MAX_RECURRENCE_WINDOW_DAYS: i64 = 36_525;
 /// Maximum number of occurrences one query returns when it sets no `limit`.
 pub const MAX_OCCURRENCES: usize = 100_000;
+/// Local-time slack around a query window: any zone offset plus any DST gap.
+const WALK_MARGIN: i64 = 2 * DAY;
+
 /// Maximum number of rule periods one query may step through.
 pub const MAX_PERIODS: u64 = 10_000_000;
 
@@ -542,25 +545,42 @@ fn days_between(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    };
-    let first = NaiveDate::from_ymd_opt(year, month, 1);
-    match (first, next) {
-        (Some(a), Some(b)) => u32::try_from(days_between(a, b)).unwrap_or(30),
-        _ => 30,
+const fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+const fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 => {
+            if is_leap(year) {
+                29
+            } else {
+                28
+            }
+        }
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
-fn days_in_year(year: i32) -> u32 {
-    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
-        366
-    } else {
-        365
-    }
+const fn days_in_year(year: i32) -> u32 {
+    if is_leap(year) { 366 } else { 365 }
+}
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const EPOCH_CE_DAYS: i64 = 719_163;
+/// Day number (days since 1970-01-01) of 9999-12-31: expansion stops after it.
+const LAST_DAY: i64 = 2_932_896;
+
+/// Day number of a date.
+fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - EPOCH_CE_DAYS
+}
+
+fn date_of(n: i64) -> Option<NaiveDate> {
+    i32::try_from(n + EPOCH_CE_DAYS)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
 }
 
 /// Start of the week (beginning on `wkst`) that contains `d`.
@@ -581,12 +601,57 @@ fn week_number(d: NaiveDate, wkst: Weekday) -> (u32, u32) {
     (week, weeks)
 }
 
+/// A calendar day with the fields the BY* parts test, stepped without chrono.
+#[derive(Debug, Clone, Copy)]
+struct Day {
+    /// Days since 1970-01-01.
+    n: i64,
+    year: i32,
+    month: u32,
+    day: u32,
+    ordinal: u32,
+    /// 0 = Monday.
+    weekday: u32,
+}
+
+impl Day {
+    fn of(n: i64) -> Option<Self> {
+        let d = date_of(n)?;
+        Some(Self {
+            n,
+            year: d.year(),
+            month: d.month(),
+            day: d.day(),
+            ordinal: d.ordinal(),
+            weekday: d.weekday().num_days_from_monday(),
+        })
+    }
+
+    fn next(&mut self) {
+        self.n += 1;
+        self.weekday = (self.weekday + 1) % 7;
+        self.day += 1;
+        self.ordinal += 1;
+        if self.day > days_in_month(self.year, self.month) {
+            self.day = 1;
+            self.month += 1;
+            if self.month > 12 {
+                self.month = 1;
+                self.year += 1;
+                self.ordinal = 1;
+            }
+        }
+    }
+}
+
 /// A rule bound to its `DTSTART`, with RFC 5545's implicit defaults made explicit.
 #[derive(Debug, Clone)]
 struct Plan {
     freq: Frequency,
     interval: i64,
     dtstart: NaiveDateTime,
+    /// DTSTART as local seconds since 1970-01-01T00:00.
+    dt0: i64,
     months: u16,
     month_days: SignedSet,
     year_days: SignedSet,
@@ -597,7 +662,7 @@ struct Plan {
     minutes: Vec<u32>,
     seconds: Vec<u32>,
     /// For coarse frequencies: the sorted times of day (seconds) of every instance.
-    times: Vec<u32>,
+    times: Vec<i64>,
     set_pos: Vec<i16>,
     wkst: Weekday,
     has_day_filter: bool,
@@ -650,7 +715,7 @@ impl Plan {
             for &h in &hours {
                 for &m in &minutes {
                     for &s in &seconds {
-                        times.push(h * 3600 + m * 60 + s);
+                        times.push(i64::from(h * 3600 + m * 60 + s));
                     }
                 }
             }
@@ -675,6 +740,7 @@ impl Plan {
             freq,
             interval: i64::from(rule.interval),
             dtstart,
+            dt0: dtstart.and_utc().timestamp(),
             months,
             month_days,
             year_days,
@@ -691,36 +757,37 @@ impl Plan {
         }
     }
 
-    /// Whether local date `d` passes every day-level BY* part.
-    fn day_ok(&self, d: NaiveDate) -> bool {
+    /// Whether day `d` passes every day-level BY* part.
+    fn day_ok(&self, d: &Day) -> bool {
         if !self.has_day_filter {
             return true;
         }
-        let month = d.month();
-        if self.months != 0 && self.months & (1 << month) == 0 {
+        if self.months != 0 && self.months & (1 << d.month) == 0 {
             return false;
         }
         if self.month_days.any {
-            let dim = days_in_month(d.year(), month);
-            if !self.month_days.has(d.day(), dim + 1 - d.day()) {
+            let dim = days_in_month(d.year, d.month);
+            if !self.month_days.has(d.day, dim + 1 - d.day) {
                 return false;
             }
         }
         if self.year_days.any {
-            let diy = days_in_year(d.year());
-            if !self.year_days.has(d.ordinal(), diy + 1 - d.ordinal()) {
+            let diy = days_in_year(d.year);
+            if !self.year_days.has(d.ordinal, diy + 1 - d.ordinal) {
                 return false;
             }
         }
         if self.week_nos.any {
-            let (w, n) = week_number(d, self.wkst);
+            let Some(date) = date_of(d.n) else {
+                return false;
+            };
+            let (w, n) = week_number(date, self.wkst);
             if !self.week_nos.has(w, n + 1 - w) {
                 return false;
             }
         }
         if self.weekdays_plain != 0 || !self.weekdays_nth.is_empty() {
-            let wd = d.weekday();
-            if self.weekdays_plain & (1 << wd.num_days_from_monday()) != 0 {
+            if self.weekdays_plain & (1 << d.weekday) != 0 {
                 return true;
             }
             if self.weekdays_nth.is_empty() {
@@ -730,16 +797,16 @@ impl Plan {
             let (pos, len) = if self.freq == Frequency::Monthly
                 || (self.freq == Frequency::Yearly && self.months != 0)
             {
-                (d.day(), days_in_month(d.year(), month))
+                (d.day, days_in_month(d.year, d.month))
             } else {
-                (d.ordinal(), days_in_year(d.year()))
+                (d.ordinal, days_in_year(d.year))
             };
             let nth = i32::try_from((pos - 1) / 7 + 1).unwrap_or(0);
             let nth_back = -i32::try_from((len - pos) / 7 + 1).unwrap_or(0);
-            return self
-                .weekdays_nth
-                .iter()
-                .any(|e| e.weekday == wd && (i32::from(e.n) == nth || i32::from(e.n) == nth_back));
+            return self.weekdays_nth.iter().any(|e| {
+                e.weekday.num_days_from_monday() == d.weekday
+                    && (i32::from(e.n) == nth || i32::from(e.n) == nth_back)
+            });
         }
         true
     }
@@ -754,63 +821,81 @@ const fn unit_seconds(f: Frequency) -> i64 {
     }
 }
 
-fn naive_seconds(t: NaiveDateTime) -> i64 {
-    t.and_utc().timestamp()
-}
-
 fn naive_from_seconds(s: i64) -> NaiveDateTime {
     Instant::from_unix(s).naive_utc()
 }
 
-/// Walk the rule's instances in ascending local wall time, starting no later
-/// than `lo` (or at `DTSTART` when the rule has COUNT), stopping after `hi`.
-/// `visit` returns `false` to stop. Errors when the walk exceeds [`MAX_PERIODS`].
+/// Day number of the first of month `mi` (months since year 0, January = 0).
+fn month_start(mi: i64) -> Option<(i64, i32, u32)> {
+    let y = i32::try_from(mi.div_euclid(12)).ok()?;
+    let m = u32::try_from(mi.rem_euclid(12) + 1).ok()?;
+    let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+    Some((day_number(first), y, m))
+}
+
+/// Walk the rule's instances in ascending local wall time (local seconds since
+/// 1970-01-01T00:00), starting no later than `lo` (or at `DTSTART` when the rule
+/// has COUNT), stopping after `hi`. `visit` returns `false` to stop.
+///
+/// Days are stepped as integers and instances built as seconds: no calendar
+/// library call and no allocation per instance.
+///
+/// # Errors
+/// `invalid_window` when the walk exceeds [`MAX_PERIODS`].
+#[allow(clippy::too_many_lines)]
 fn walk(
     rule: &RRule,
     plan: &Plan,
-    lo: NaiveDateTime,
-    hi: NaiveDateTime,
-    mut visit: impl FnMut(NaiveDateTime) -> bool,
+    lo: i64,
+    hi: i64,
+    mut visit: impl FnMut(i64) -> bool,
 ) -> Result<()> {
     use Frequency::{Daily, Monthly, Weekly, Yearly};
-    let dt0 = plan.dtstart;
-    let d0 = dt0.date();
+    let dt0 = plan.dt0;
+    let d0 = dt0.div_euclid(DAY);
+    let (y0, m0) = (plan.dtstart.year(), i64::from(plan.dtstart.month0()));
+    let ws0 = day_number(week_start(plan.dtstart.date(), plan.wkst));
     let step = plan.interval;
-    let mut emitted: u64 = 0;
     let count = rule.count.map(u64::from);
     let stop_local = match rule.until {
-        Some(Until::Local(l)) => Some(l),
-        Some(Until::Date(d)) => d.and_hms_opt(23, 59, 59),
+        Some(Until::Local(l)) => Some(l.and_utc().timestamp()),
+        Some(Until::Date(d)) => Some((day_number(d) + 1) * DAY - 1),
         _ => None,
     };
-    // Index (in periods of length 1, not INTERVAL) of local time `t` relative to DTSTART.
-    let raw_index = |t: NaiveDateTime| -> i64 {
+    // Index (in periods of length 1, not INTERVAL) of local second `t` relative to DTSTART.
+    let raw_index = |t: i64| -> i64 {
+        let day = t.div_euclid(DAY);
         match plan.freq {
-            Yearly => i64::from(t.year() - dt0.year()),
-            Monthly => {
-                i64::from(t.year() - dt0.year()) * 12 + i64::from(t.month())
-                    - i64::from(dt0.month())
-            }
-            Weekly => days_between(week_start(d0, plan.wkst), t.date()).div_euclid(7),
-            Daily => days_between(d0, t.date()),
-            f => (naive_seconds(t) - naive_seconds(dt0)).div_euclid(unit_seconds(f)),
+            Yearly => Day::of(day).map_or(0, |d| i64::from(d.year - y0)),
+            Monthly => Day::of(day).map_or(0, |d| {
+                i64::from(d.year - y0) * 12 + i64::from(d.month) - 1 - m0
+            }),
+            Weekly => (day - ws0).div_euclid(7),
+            Daily => day - d0,
+            f => (t - dt0).div_euclid(unit_seconds(f)),
         }
     };
-    let first_k = |t: NaiveDateTime| -> i64 {
-        let idx = raw_index(t);
+    // The smallest k whose period starts at or after local second `t` (sub-daily).
+    let ceil_k = |t: i64| -> i64 {
+        let u = unit_seconds(plan.freq);
+        let diff = t - dt0;
+        let units = diff.div_euclid(u) + i64::from(diff.rem_euclid(u) != 0);
+        units.div_euclid(step) + i64::from(units.rem_euclid(step) != 0)
+    };
+    let mut k: i64 = if count.is_some() {
+        0
+    } else {
+        let idx = raw_index(lo);
         if idx <= 0 { 0 } else { idx.div_euclid(step) }
     };
-    // Jump target: the smallest k whose period starts at or after `t`.
-    let ceil_k = |t: NaiveDateTime| -> i64 {
-        let u = unit_seconds(plan.freq);
-        let diff = naive_seconds(t) - naive_seconds(dt0);
-        let units = diff.div_euclid(u) + i64::from(diff.rem_euclid(u) != 0);
-        let span = step;
-        units.div_euclid(span) + i64::from(units.rem_euclid(span) != 0)
-    };
-    let mut k: i64 = if count.is_some() { 0 } else { first_k(lo) };
+    let mut emitted: u64 = 0;
     let mut periods: u64 = 0;
-    let mut buf: Vec<NaiveDateTime> = Vec::new();
+    let mut buf: Vec<i64> = Vec::with_capacity(plan.times.len().max(1) * 8);
+    let mut picked: Vec<i64> = Vec::new();
+    let mut cached_day: Option<Day> = None;
+    // The day after the last period's last day, to step into the next period
+    // without a calendar conversion when periods are adjacent (INTERVAL=1).
+    let mut next_day: Option<Day> = None;
     loop {
         periods += 1;
         if periods > MAX_PERIODS {
@@ -819,142 +904,133 @@ fn walk(
             )));
         }
         buf.clear();
-        let n = k * step;
-        match plan.freq {
-            Yearly | Monthly | Weekly | Daily => {
-                let (first, last) = match plan.freq {
-                    Yearly => {
-                        let y = dt0.year() + i32::try_from(n).unwrap_or(i32::MAX - 1);
-                        match (
-                            NaiveDate::from_ymd_opt(y, 1, 1),
-                            NaiveDate::from_ymd_opt(y, 12, 31),
-                        ) {
-                            (Some(a), Some(b)) => (a, b),
-                            _ => return Ok(()),
-                        }
+        let n = k.saturating_mul(step);
+        if plan.freq >= Daily {
+            let (first, last) = match plan.freq {
+                Yearly => {
+                    let Ok(y) = i32::try_from(i64::from(y0) + n) else {
+                        return Ok(());
+                    };
+                    match (
+                        NaiveDate::from_ymd_opt(y, 1, 1),
+                        NaiveDate::from_ymd_opt(y, 12, 31),
+                    ) {
+                        (Some(a), Some(b)) => (day_number(a), day_number(b)),
+                        _ => return Ok(()),
                     }
-                    Monthly => {
-                        let mi = i64::from(dt0.year()) * 12 + i64::from(dt0.month0()) + n;
-                        let (y, m) = (mi.div_euclid(12), mi.rem_euclid(12) + 1);
-                        let Ok(y) = i32::try_from(y) else {
-                            return Ok(());
-                        };
-                        let m = u32::try_from(m).unwrap_or(1);
-                        match NaiveDate::from_ymd_opt(y, m, 1) {
-                            Some(a) => (a, a + TimeDelta::days(i64::from(days_in_month(y, m)) - 1)),
-                            None => return Ok(()),
-                        }
-                    }
-                    Weekly => {
-                        let a = week_start(d0, plan.wkst) + TimeDelta::days(7 * n);
-                        // The first week starts at DTSTART's date, so BYSETPOS counts
-                        // only its days from there (as python-dateutil, rrule.js and
-                        // the `rrule` crate do).
-                        (if n == 0 { d0 } else { a }, a + TimeDelta::days(6))
-                    }
-                    _ => {
-                        let a = d0 + TimeDelta::days(n);
-                        (a, a)
-                    }
-                };
-                if first.and_time(NaiveTime::MIN) > hi || first.year() > 9999 {
-                    return Ok(());
                 }
-                if stop_local.is_some_and(|s| first.and_time(NaiveTime::MIN) > s) {
-                    return Ok(());
+                Monthly => {
+                    let Some((a, y, m)) = month_start(i64::from(y0) * 12 + m0 + n) else {
+                        return Ok(());
+                    };
+                    (a, a + i64::from(days_in_month(y, m)) - 1)
                 }
-                let mut d = first;
-                while d <= last {
-                    if plan.day_ok(d) {
-                        let base = d.and_time(NaiveTime::MIN);
-                        for &t in &plan.times {
-                            buf.push(base + TimeDelta::seconds(i64::from(t)));
-                        }
-                    }
-                    d += TimeDelta::days(1);
+                Weekly => {
+                    let a = ws0 + 7 * n;
+                    // The first week starts at DTSTART's date, so BYSETPOS counts
+                    // only its days from there (as python-dateutil, rrule.js and
+                    // the `rrule` crate do).
+                    (if n == 0 { d0 } else { a }, a + 6)
                 }
-                k += 1;
+                _ => (d0 + n, d0 + n),
+            };
+            let first_second = first * DAY;
+            if first_second > hi || first > LAST_DAY || stop_local.is_some_and(|s| first_second > s)
+            {
+                return Ok(());
             }
-            f => {
-                let u = unit_seconds(f);
-                let start = naive_from_seconds(naive_seconds(dt0) + n * u);
-                if start > hi || start.year() > 9999 || stop_local.is_some_and(|s| start > s) {
-                    return Ok(());
+            let mut day = match next_day {
+                Some(d) if d.n == first => d,
+                _ => {
+                    let Some(d) = Day::of(first) else {
+                        return Ok(());
+                    };
+                    d
                 }
-                let date = start.date();
-                if !plan.day_ok(date) {
-                    k = ceil_k((date + TimeDelta::days(1)).and_time(NaiveTime::MIN)).max(k + 1);
-                    continue;
+            };
+            loop {
+                if plan.day_ok(&day) {
+                    let base = day.n * DAY;
+                    buf.extend(plan.times.iter().map(|t| base + t));
                 }
-                let (h, m, s) = (start.hour(), start.minute(), start.second());
-                let hour_ok =
-                    f == Frequency::Hourly || plan.hours.is_empty() || plan.hours.contains(&h);
-                if !hour_ok {
-                    let next_hour = start
-                        .with_minute(0)
-                        .and_then(|x| x.with_second(0))
-                        .unwrap_or(start)
-                        + TimeDelta::hours(1);
-                    k = ceil_k(next_hour).max(k + 1);
-                    continue;
+                if day.n >= last {
+                    break;
                 }
-                if f == Frequency::Hourly && !plan.hours.is_empty() && !plan.hours.contains(&h) {
+                day.next();
+            }
+            day.next();
+            next_day = Some(day);
+            k += 1;
+        } else {
+            let f = plan.freq;
+            let u = unit_seconds(f);
+            let start = dt0 + n * u;
+            let day_n = start.div_euclid(DAY);
+            if start > hi || day_n > LAST_DAY || stop_local.is_some_and(|s| start > s) {
+                return Ok(());
+            }
+            let day = match cached_day {
+                Some(d) if d.n == day_n => d,
+                _ => {
+                    let Some(d) = Day::of(day_n) else {
+                        return Ok(());
+                    };
+                    cached_day = Some(d);
+                    d
+                }
+            };
+            if !plan.day_ok(&day) {
+                k = ceil_k((day_n + 1) * DAY).max(k + 1);
+                continue;
+            }
+            let sod = start - day_n * DAY;
+            let (h, m, sec) = (sod / 3600, sod / 60 % 60, sod % 60);
+            let in_list = |v: &[u32], x: i64| v.is_empty() || v.iter().any(|&y| i64::from(y) == x);
+            if !in_list(&plan.hours, h) {
+                if f == Frequency::Hourly {
                     k += 1;
-                    continue;
+                } else {
+                    k = ceil_k(start - sod % 3600 + 3600).max(k + 1);
                 }
-                if f == Frequency::Secondly
-                    && !plan.minutes.is_empty()
-                    && !plan.minutes.contains(&m)
-                {
-                    let next_min = start.with_second(0).unwrap_or(start) + TimeDelta::minutes(1);
-                    k = ceil_k(next_min).max(k + 1);
-                    continue;
-                }
-                let hour_base = start
-                    .with_minute(0)
-                    .and_then(|x| x.with_second(0))
-                    .unwrap_or(start);
-                match f {
-                    Frequency::Hourly => {
-                        for &mm in &plan.minutes {
-                            for &ss in &plan.seconds {
-                                buf.push(hour_base + TimeDelta::seconds(i64::from(mm * 60 + ss)));
-                            }
-                        }
-                    }
-                    Frequency::Minutely => {
-                        if plan.minutes.is_empty() || plan.minutes.contains(&m) {
-                            let min_base = start.with_second(0).unwrap_or(start);
-                            for &ss in &plan.seconds {
-                                buf.push(min_base + TimeDelta::seconds(i64::from(ss)));
-                            }
-                        }
-                    }
-                    _ => {
-                        if plan.seconds.is_empty() || plan.seconds.contains(&s) {
-                            buf.push(start);
-                        }
-                    }
-                }
-                buf.sort_unstable();
-                k += 1;
+                continue;
             }
+            if f == Frequency::Secondly && !in_list(&plan.minutes, m) {
+                k = ceil_k(start - sec + 60).max(k + 1);
+                continue;
+            }
+            match f {
+                Frequency::Hourly => {
+                    let hour_base = start - sod % 3600;
+                    for &mm in &plan.minutes {
+                        for &ss in &plan.seconds {
+                            buf.push(hour_base + i64::from(mm * 60 + ss));
+                        }
+                    }
+                }
+                Frequency::Minutely => {
+                    if in_list(&plan.minutes, m) {
+                        buf.extend(plan.seconds.iter().map(|&ss| start - sec + i64::from(ss)));
+                    }
+                }
+                _ => {
+                    if in_list(&plan.seconds, sec) {
+                        buf.push(start);
+                    }
+                }
+            }
+            k += 1;
         }
         if !plan.set_pos.is_empty() && !buf.is_empty() {
             let len = i64::try_from(buf.len()).unwrap_or(i64::MAX);
-            let mut picked: Vec<NaiveDateTime> = plan
-                .set_pos
-                .iter()
-                .filter_map(|&p| {
-                    let p = i64::from(p);
-                    let idx = if p > 0 { p - 1 } else { len + p };
-                    usize::try_from(idx).ok().and_then(|i| buf.get(i).copied())
-                })
-                .collect();
+            picked.clear();
+            picked.extend(plan.set_pos.iter().filter_map(|&p| {
+                let p = i64::from(p);
+                let idx = if p > 0 { p - 1 } else { len + p };
+                usize::try_from(idx).ok().and_then(|i| buf.get(i).copied())
+            }));
             picked.sort_unstable();
             picked.dedup();
-            buf.clear();
-            buf.extend(picked);
+            std::mem::swap(&mut buf, &mut picked);
         }
         for &inst in &buf {
             if inst < dt0 {
@@ -993,7 +1069,8 @@ fn walk(
 pub struct Recurrence {
     rule: RRule,
     zone: Zone,
-    exdates: Vec<NaiveDateTime>,
+    /// Local seconds, sorted.
+    exdates: Vec<i64>,
     rdates: Vec<NaiveDateTime>,
     plan: Plan,
 }
@@ -1012,12 +1089,14 @@ impl Recurrence {
         }
     }
 
-    /// Remove the occurrences at these local datetimes (EXDATE).
+    /// Remove the occurrences at these local datetimes (EXDATE). An EXDATE
+    /// applies to the whole set, RDATEs included (RFC 5545 §3.8.5.1).
     #[must_use]
-    pub fn with_exdates(mut self, mut exdates: Vec<NaiveDateTime>) -> Self {
-        exdates.sort_unstable();
-        exdates.dedup();
-        self.exdates = exdates;
+    pub fn with_exdates(mut self, exdates: Vec<NaiveDateTime>) -> Self {
+        let mut ex: Vec<i64> = exdates.iter().map(|d| d.and_utc().timestamp()).collect();
+        ex.sort_unstable();
+        ex.dedup();
+        self.exdates = ex;
         self
     }
 
@@ -1046,6 +1125,40 @@ impl Recurrence {
         self.plan.dtstart
     }
 
+    /// Walk instances (local seconds) whose local time may resolve into
+    /// `[from, to)`, with their instants; UTC `UNTIL` applied.
+    fn instances(
+        &self,
+        from: Instant,
+        to: Instant,
+        mut visit: impl FnMut(i64, Instant) -> bool,
+    ) -> Result<()> {
+        let lo = from.unix() - WALK_MARGIN;
+        let mut hi = to.unix() + WALK_MARGIN;
+        let until_instant = match self.rule.until {
+            Some(Until::Instant(u)) => {
+                hi = hi.min(u.unix() + WALK_MARGIN);
+                Some(u)
+            }
+            _ => None,
+        };
+        let spans = ZoneSpans::new(
+            self.zone,
+            Instant::from_unix(lo - WALK_MARGIN),
+            Instant::from_unix(hi + WALK_MARGIN),
+        );
+        walk(&self.rule, &self.plan, lo, hi, |local| {
+            if local < lo {
+                return true;
+            }
+            let t = spans.resolve_seconds(local);
+            if until_instant.is_some_and(|u| t > u) {
+                return true;
+            }
+            visit(local, t)
+        })
+    }
+
     /// Visit each rule instance (before EXDATE/RDATE) in ascending local time
     /// whose local datetime may resolve into `[from, to)`, with its instant.
     /// `UNTIL` is applied; `visit` returns `false` to stop.
@@ -1058,26 +1171,7 @@ impl Recurrence {
         to: Instant,
         mut visit: impl FnMut(NaiveDateTime, Instant) -> bool,
     ) -> Result<()> {
-        let margin = TimeDelta::days(2);
-        let lo = from.naive_utc() - margin;
-        let mut hi = to.naive_utc() + margin;
-        let until_instant = match self.rule.until {
-            Some(Until::Instant(u)) => {
-                hi = hi.min(u.naive_utc() + margin);
-                Some(u)
-            }
-            _ => None,
-        };
-        walk(&self.rule, &self.plan, lo, hi, |local| {
-            if local < lo {
-                return true;
-            }
-            let t = self.zone.resolve(local);
-            if until_instant.is_some_and(|u| t > u) {
-                return true;
-            }
-            visit(local, t)
-        })
+        self.instances(from, to, |local, t| visit(naive_from_seconds(local), t))
     }
 
     /// Visit the local datetimes of the rule's instances in `[lo, hi]` (local wall
@@ -1091,6 +1185,18 @@ impl Recurrence {
         lo: NaiveDateTime,
         hi: NaiveDateTime,
         mut visit: impl FnMut(NaiveDateTime) -> bool,
+    ) -> Result<()> {
+        self.for_each_local_seconds(lo.and_utc().timestamp(), hi.and_utc().timestamp(), |l| {
+            visit(naive_from_seconds(l))
+        })
+    }
+
+    /// As [`Recurrence::for_each_local`], in local seconds since 1970-01-01T00:00.
+    pub(crate) fn for_each_local_seconds(
+        &self,
+        lo: i64,
+        hi: i64,
+        mut visit: impl FnMut(i64) -> bool,
     ) -> Result<()> {
         walk(&self.rule, &self.plan, lo, hi, |local| {
             local < lo || visit(local)
@@ -1117,7 +1223,7 @@ impl Recurrence {
                 format!("the query window end {to} must be after its start {from}"),
             ));
         }
-        if to.unix() - from.unix() > MAX_RECURRENCE_WINDOW_DAYS * crate::time::DAY {
+        if to.unix() - from.unix() > MAX_RECURRENCE_WINDOW_DAYS * DAY {
             return Err(Error::window(format!(
                 "a recurrence query may span at most {MAX_RECURRENCE_WINDOW_DAYS} days; split {from}..{to}"
             )));
@@ -1125,10 +1231,10 @@ impl Recurrence {
         let cap = limit.unwrap_or(MAX_OCCURRENCES);
         let mut out: Vec<Instant> = Vec::new();
         let mut overflow = false;
-        // Instances are generated in local order; a DST gap can move one past a
-        // later local time by at most the gap, so stop a margin after the cap.
-        let mut stop_after: Option<NaiveDateTime> = None;
-        self.for_each_instance(from, to, |local, t| {
+        // Instances come in local order; a DST gap can move one past a later
+        // local time by at most the gap, so stop a margin after the cap.
+        let mut stop_after: Option<i64> = None;
+        self.instances(from, to, |local, t| {
             if stop_after.is_some_and(|s| local > s) {
                 return false;
             }
@@ -1141,12 +1247,12 @@ impl Recurrence {
                 return false;
             }
             if out.len() == cap && stop_after.is_none() {
-                stop_after = Some(local + TimeDelta::days(2));
+                stop_after = Some(local + WALK_MARGIN);
             }
             true
         })?;
         for &r in &self.rdates {
-            if self.exdates.binary_search(&r).is_ok() {
+            if self.exdates.binary_search(&r.and_utc().timestamp()).is_ok() {
                 continue;
             }
             let t = self.zone.resolve(r);

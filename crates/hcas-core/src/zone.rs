@@ -104,6 +104,106 @@ impl Zone {
     }
 }
 
+/// Offset changes of tzdb since 1970 are at least 6.96 days apart (measured on
+/// tzdb 2025b by `tools/oracle/tzdb_min_gap.py`, which CI re-runs), so sampling
+/// every 6 days cannot step over two changes at once.
+const CHUNK: i64 = 6 * DAY;
+/// The table is built only inside 1970-01-01..2100-01-01; elsewhere resolution
+/// falls back to the zone's own lookup.
+const TABLE_MIN: i64 = 0;
+const TABLE_MAX: i64 = 4_102_444_800;
+
+/// The offsets of one zone over a bounded UTC range, found once, so that many
+/// local times in that range resolve by arithmetic instead of a tzdb search
+/// each. Answers exactly as [`Zone::resolve`] does.
+///
+/// ```
+/// use hcas_core::{Instant, Zone, ZoneSpans};
+/// let ny = Zone::parse("America/New_York").unwrap();
+/// let spans = ZoneSpans::new(ny, "2026-03-01T00:00:00Z".parse().unwrap(), "2026-04-01T00:00:00Z".parse().unwrap());
+/// let local = hcas_core::time::parse_local_datetime("2026-03-08T02:30").unwrap();
+/// assert_eq!(spans.resolve(local), ny.resolve(local));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ZoneSpans {
+    zone: Zone,
+    hi: i64,
+    /// `(first UTC second, offset)` of each span, ascending; empty: no table.
+    spans: Vec<(i64, i32)>,
+}
+
+impl ZoneSpans {
+    /// Find the offsets of `zone` over `[lo, hi]`.
+    #[must_use]
+    pub fn new(zone: Zone, lo: Instant, hi: Instant) -> Self {
+        let (lo, hi) = (lo.unix(), hi.unix());
+        let mut spans = Vec::new();
+        if lo >= TABLE_MIN && hi <= TABLE_MAX && lo < hi {
+            let off = |t: i64| zone.offset_at(Instant::from_unix(t));
+            spans.push((lo, off(lo)));
+            let mut t = lo;
+            while t < hi {
+                let t2 = (t + CHUNK).min(hi);
+                let o = spans.last().map_or(0, |s| s.1);
+                let o2 = off(t2);
+                if o2 == o {
+                    t = t2;
+                    continue;
+                }
+                // The first second in (t, t2] whose offset is not `o`.
+                let (mut a, mut b) = (t, t2);
+                while b - a > 1 {
+                    let m = a + (b - a) / 2;
+                    if off(m) == o { a = m } else { b = m }
+                }
+                spans.push((b, off(b)));
+                t = b;
+            }
+        }
+        Self { zone, hi, spans }
+    }
+
+    /// The zone.
+    #[must_use]
+    pub const fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// Resolve local wall time (as seconds since 1970-01-01T00:00 local), compatible rule.
+    #[must_use]
+    pub fn resolve_seconds(&self, local: i64) -> Instant {
+        let n = self.spans.len();
+        let mut best: Option<i64> = None;
+        for (i, &(start, off)) in self.spans.iter().enumerate() {
+            let end = if i + 1 < n {
+                self.spans[i + 1].0
+            } else {
+                self.hi
+            };
+            let u = local - i64::from(off);
+            if start <= u && u < end {
+                best = Some(best.map_or(u, |b: i64| b.min(u)));
+            }
+        }
+        if let Some(u) = best {
+            return Instant::from_unix(u);
+        }
+        for w in self.spans.windows(2) {
+            let ((_, before), (t, after)) = (w[0], w[1]);
+            if local - i64::from(before) >= t && local - i64::from(after) < t {
+                return Instant::from_unix(local - i64::from(before));
+            }
+        }
+        self.zone.resolve(Instant::from_unix(local).naive_utc())
+    }
+
+    /// Resolve a local wall time, compatible rule.
+    #[must_use]
+    pub fn resolve(&self, local: NaiveDateTime) -> Instant {
+        self.resolve_seconds(local.and_utc().timestamp())
+    }
+}
+
 impl fmt::Display for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -202,6 +302,32 @@ mod tests {
         for (tz, l, want) in cases {
             let z = Zone::parse(tz).unwrap();
             assert_eq!(z.resolve(local(l)).to_string(), want, "{tz} {l}");
+        }
+    }
+
+    #[test]
+    fn span_table_agrees_with_direct_resolution() {
+        for tz in [
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "America/Santiago",
+            "Africa/Casablanca",
+            "Europe/Dublin",
+            "Asia/Gaza",
+        ] {
+            let z = Zone::parse(tz).unwrap();
+            let (lo, hi) = (
+                Instant::parse("2025-12-20T00:00:00Z").unwrap(),
+                Instant::parse("2027-01-10T00:00:00Z").unwrap(),
+            );
+            let spans = ZoneSpans::new(z, lo, hi);
+            // Every 7 minutes of local time across the year, gaps and folds included.
+            let mut l = lo.unix() + 2 * DAY;
+            while l < hi.unix() - 2 * DAY {
+                let local = Instant::from_unix(l).naive_utc();
+                assert_eq!(spans.resolve(local), z.resolve(local), "{tz} {local}");
+                l += 7 * 60;
+            }
         }
     }
 
