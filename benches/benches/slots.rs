@@ -3,7 +3,7 @@
 //! `cargo bench -p hcas-benches --bench slots`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hcas_benches::{provider, query};
+use hcas_benches::{provider, provider_own_hours, query};
 use hcas_core::pooled_slots;
 use std::hint::black_box;
 
@@ -31,6 +31,11 @@ fn slots(c: &mut Criterion) {
     ));
     g.bench_function("fifty_providers_month_ny_30min", |b| {
         b.iter(|| pooled_slots(black_box(&pool), black_box(&q)));
+    });
+    // The same with eight different shift patterns in the pool, so starts differ.
+    let mixed: Vec<_> = (0..50).map(provider_own_hours).collect();
+    g.bench_function("fifty_providers_month_ny_30min_mixed_hours", |b| {
+        b.iter(|| pooled_slots(black_box(&mixed), black_box(&q)));
     });
     g.finish();
 }

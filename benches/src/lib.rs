@@ -36,18 +36,32 @@ pub fn month() -> (Instant, Instant) {
 }
 
 /// One provider of the anchor workload; `seed` varies its bookings.
-///
-/// # Panics
-/// Never for the fixed inputs used here.
 #[must_use]
-#[allow(clippy::unwrap_used)]
 pub fn provider(seed: u64) -> Availability {
+    provider_with_hours(seed, "09:00", "17:00")
+}
+
+/// A provider like [`provider`] whose own hours start on a different half
+/// hour (07:00-15:00 ... 10:30-18:30) by `seed`, so pooled providers do not
+/// share one grid.
+#[must_use]
+pub fn provider_own_hours(seed: u64) -> Availability {
+    let h = 7 * 60 + 30 * (seed % 8);
+    let (s, e) = (
+        format!("{:02}:{:02}", h / 60, h % 60),
+        format!("{:02}:{:02}", h / 60 + 8, h % 60),
+    );
+    provider_with_hours(seed, &s, &e)
+}
+
+#[allow(clippy::unwrap_used)]
+fn provider_with_hours(seed: u64, start: &str, end: &str) -> Availability {
     let zone = Zone::parse("America/New_York").unwrap();
     let rule = WorkingRule::new(
         "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".parse().unwrap(),
         NaiveDate::from_ymd_opt(2025, 1, 6).unwrap(),
-        LocalTime::parse("09:00", false).unwrap(),
-        LocalTime::parse("17:00", true).unwrap(),
+        LocalTime::parse(start, false).unwrap(),
+        LocalTime::parse(end, true).unwrap(),
     )
     .unwrap();
     let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(7));

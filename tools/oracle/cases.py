@@ -478,6 +478,10 @@ GOOD = dict(rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=4", dtstart="2026-03-02T09:00", ti
             frm=MAR[0], to=MAR[1])
 
 
+GOOD_INPUT = {"rrule": GOOD["rrule"], "dtstart": GOOD["dtstart"], "timezone": GOOD["timezone"],
+              "from": GOOD["frm"], "to": GOOD["to"]}
+
+
 def rec_err(name, description, code, **over):
     args = dict(GOOD)
     args.update(over)
@@ -486,6 +490,10 @@ def rec_err(name, description, code, **over):
 
 
 RECURRENCE += [
+    rec_err("err-negative-limit", "A negative limit is a malformed request.", "invalid_request", limit=-1),
+    dict(rec_err("err-unknown-field", "An unknown field (exdate instead of exdates) is rejected, not ignored.",
+                 "invalid_request"),
+         input=dict(GOOD_INPUT, exdate=["2026-03-09T09:00"])),
     rec_err("err-unknown-freq", "FREQ=BIWEEKLY is not an RFC 5545 frequency.", "invalid_rrule",
             rrule="FREQ=BIWEEKLY;COUNT=4"),
     rec_err("err-missing-freq", "A rule without FREQ is invalid.", "invalid_rrule",
@@ -955,6 +963,14 @@ SLOTS += [
              query=q("2026-01-01T00:00:00Z", "2027-02-06T00:00:00Z", 60)),
     slot_err("err-window-two-years", "A query of two years.", "invalid_window",
              query=q("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z", 60)),
+    slot_err("err-fractional-duration", "Durations are whole minutes: 30.5 is not one.", "invalid_duration",
+             query=q(*DAY, 30.5)),
+    slot_err("err-typo-field", "A misspelt query field (buffer_afer) is rejected, not ignored.", "invalid_request",
+             query=dict(q(*DAY, 60), buffer_afer=10)),
+    slot_err("err-duration-as-text", "A duration given as text is a malformed request.", "invalid_request",
+             query=q(*DAY, "30")),
+    slot_err("err-missing-query", "A slots input without a query.", "invalid_request",
+             query={}),
 ]
 
 CASES = {"recurrence": RECURRENCE, "slots": SLOTS}
