@@ -1,4 +1,5 @@
-"""Inputs of the conformance vectors of kind `recurrence` and `slots`.
+"""Inputs of the conformance vectors of kind `recurrence` and `slots` (`conflict` and `series`:
+cases_booking.py).
 
 `python oracle.py generate` turns each case into tests/vectors/<kind>/<name>.json: a case with
 `expect_error` is written as hand-written (the code is the team's decision, not the oracle's);
@@ -973,4 +974,6 @@ SLOTS += [
              query={}),
 ]
 
-CASES = {"recurrence": RECURRENCE, "slots": SLOTS}
+from cases_booking import CONFLICT, SERIES  # noqa: E402  (kinds `conflict` and `series`)
+
+CASES = {"recurrence": RECURRENCE, "slots": SLOTS, "conflict": CONFLICT, "series": SERIES}

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Independent oracle for the hcas conformance vectors of kind `recurrence` and `slots`.
+"""Independent oracle for the hcas conformance vectors of kind `recurrence`, `slots`, `conflict`
+and `series` (the team's own kind, README.md).
 
 It implements /work/shared/vectors/FORMAT.md (copied into the project as the vector contract)
 straight from the text, with python-dateutil for RRULE expansion and zoneinfo (tzdata package,
@@ -7,9 +8,10 @@ pinned) for time zones.  It shares no code with the Rust engine.
 
 Usage (run with the pinned venv and PYTHONTZPATH= so zoneinfo uses the tzdata package):
 
-    python oracle.py generate              # write tests/vectors/{recurrence,slots}/*.json from cases
+    python oracle.py generate              # write tests/vectors/<kind>/*.json from cases*.py
     python oracle.py check [DIR ...]       # recompute every vector below DIR (default tests/vectors)
-    python oracle.py selftest              # internal cross-checks (resolution, RFC 5545 examples)
+    python oracle.py selftest              # internal cross-checks (resolution, RFC 5545 examples,
+                                           # conflict peak against a minute scan)
 
 check also takes --judge-errors (report where the oracle's own validation disagrees with a
 hand-written expect_error; informational only) and every command refuses to run outside the
@@ -62,7 +64,7 @@ ERROR_CODES = [
     "invalid_rrule", "invalid_timezone", "invalid_datetime", "invalid_interval",
     "invalid_duration", "invalid_window", "invalid_consent", "invalid_request",
 ]
-KINDS = ("recurrence", "slots")
+KINDS = ("recurrence", "slots", "conflict", "series")
 
 SLOTS_MAX_SPAN = dt.timedelta(days=400)          # documented maximum for a slots query
 RECURRENCE_MAX_SPAN = dt.timedelta(days=36525)   # documented maximum for a recurrence query
@@ -335,6 +337,27 @@ def iter_rule(rule_text_no_until, dtstart_naive):
     return iter(rrulestr(rule_text_no_until, dtstart=dtstart_naive))
 
 
+def rule_instances(rule_text, until, dtstart, zone, exdates, stop_naive):
+    """(naive local, instant) of every instance of the rule, in generation order, after UNTIL
+    (all three forms) and EXDATE removal; iteration stops once the local time passes
+    `stop_naive` (None: run the rule to its end, for rules bounded by COUNT or UNTIL)."""
+    for local in iter_rule(rule_text, dtstart):
+        if stop_naive is not None and local > stop_naive:
+            break
+        if until is not None:
+            kind, u = until
+            if kind == "date" and local.date() > u:
+                break
+            if kind == "local" and local > u:
+                break
+        if local in exdates:   # applied after COUNT: excluded dates do not replenish
+            continue
+        inst = resolve(local, zone)
+        if until is not None and until[0] == "utc" and inst > until[1]:
+            continue
+        yield local, inst
+
+
 # ---------------------------------------------------------------------------------------------
 # kind: recurrence
 
@@ -370,20 +393,7 @@ def recurrence(inp):
         stop_naive = min(stop_naive, until[1].replace(tzinfo=None) + dt.timedelta(days=2))
 
     occurrences = set()
-    for local in iter_rule(rule_text, dtstart):
-        if local > stop_naive:
-            break
-        if until is not None:
-            kind, u = until
-            if kind == "date" and local.date() > u:
-                break
-            if kind == "local" and local > u:
-                break
-        if local in exdates:   # applied after COUNT: excluded dates do not replenish
-            continue
-        inst = resolve(local, zone)
-        if until is not None and until[0] == "utc" and inst > until[1]:
-            continue
+    for local, inst in rule_instances(rule_text, until, dtstart, zone, exdates, stop_naive):
         occurrences.add(inst)
     for local in rdates:
         if local in exdates:   # EXDATE excludes from the whole set, RDATEs included (RFC 5545, dateutil's rruleset)
@@ -559,7 +569,205 @@ def slots(inp):
     return {"slots": [fmt_instant(from_minutes(m)) for m in offered]}
 
 
-COMPUTE = {"recurrence": recurrence, "slots": slots}
+# ---------------------------------------------------------------------------------------------
+# kind: conflict (brute force over the event points of each requested resource)
+
+BLOCKING_STATUSES = ("pending", "booked", "arrived", "checked-in", "fulfilled")
+NEVER_BLOCKING_STATUSES = ("proposed", "cancelled", "noshow", "entered-in-error", "waitlist")
+STATUSES = BLOCKING_STATUSES + ("held",) + NEVER_BLOCKING_STATUSES      # exactly these 11
+
+CONFLICT_FIELDS = {"now", "capacity", "bookings", "request"}
+BOOKING_FIELDS = {"id", "start", "end", "status", "hold_expires", "resources"}
+REQUEST_FIELDS = {"start", "end", "resources"}
+
+
+def _resource_list(value, what, allow_empty):
+    if not isinstance(value, list) or not all(isinstance(r, str) and r for r in value):
+        raise OracleError("invalid_request", "%s: resources must be a list of non-empty strings" % what)
+    if not value and not allow_empty:
+        raise OracleError("invalid_request", "%s: no resources" % what)
+    return sorted(set(value))
+
+
+def parse_capacity(value):
+    """{resource: integer >= 1}; a resource not named has capacity 1."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OracleError("invalid_request", "capacity is not an object")
+    for r, c in value.items():
+        if not r:
+            raise OracleError("invalid_request", "capacity: empty resource name")
+        if not isinstance(c, int) or isinstance(c, bool) or c < 1:
+            raise OracleError("invalid_request", "capacity of %s must be an integer >= 1: %r" % (r, c))
+    return dict(value)
+
+
+def parse_bookings(value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OracleError("invalid_request", "bookings is not a list")
+    out = []
+    seen = set()
+    for b in value:
+        _check_fields(b, BOOKING_FIELDS, ("id", "start", "end", "status", "resources"), "booking")
+        bid = b["id"]
+        if not isinstance(bid, str) or not bid:
+            raise OracleError("invalid_request", "booking id must be a non-empty string")
+        if bid in seen:
+            raise OracleError("invalid_request", "duplicate booking id %r" % bid)
+        seen.add(bid)
+        status = b["status"]
+        if status not in STATUSES:
+            raise OracleError("invalid_request", "unknown booking status %r" % (status,))
+        start, end = parse_instant(b["start"]), parse_instant(b["end"])
+        if end <= start:
+            raise OracleError("invalid_interval", "booking %s: end not after start" % bid)
+        expires = None
+        if "hold_expires" in b:
+            expires = parse_instant(b["hold_expires"])
+        if status == "held" and expires is None:
+            raise OracleError("invalid_request", "held booking %s without hold_expires" % bid)
+        out.append({"id": bid, "start": start, "end": end, "status": status, "expires": expires,
+                    "resources": _resource_list(b["resources"], "booking %s" % bid, True)})
+    return out
+
+
+def blocks(b, now):
+    """FORMAT.md: pending/booked/arrived/checked-in/fulfilled block; held blocks while
+    hold_expires is strictly after now (every hold is live when there is no now)."""
+    if b["status"] in BLOCKING_STATUSES:
+        return True
+    if b["status"] == "held":
+        return now is None or b["expires"] > now
+    return False
+
+
+def conflicts_of(start, end, resources, bookings, capacity, now):
+    """[{"resource", "with"}] for the request [start, end) on `resources` (sorted, unique)."""
+    out = []
+    for r in resources:
+        cap = capacity.get(r, 1)
+        on_r = [b for b in bookings
+                if r in b["resources"] and blocks(b, now) and b["start"] < end and start < b["end"]]
+        # event points: the request start and every booking boundary that falls inside the request
+        points = {start}
+        for b in on_r:
+            for t in (b["start"], b["end"]):
+                if start <= t < end:
+                    points.add(t)
+        peak = max(sum(1 for b in on_r if b["start"] <= t < b["end"]) for t in points)
+        if peak >= cap:
+            out.append({"resource": r, "with": sorted(b["id"] for b in on_r)})
+    return out
+
+
+def conflict(inp):
+    _check_fields(inp, CONFLICT_FIELDS, ("request",), "input")
+    now = parse_instant(inp["now"]) if "now" in inp else None
+    capacity = parse_capacity(inp.get("capacity"))
+    bookings = parse_bookings(inp.get("bookings"))
+    req = inp["request"]
+    _check_fields(req, REQUEST_FIELDS, ("start", "end", "resources"), "request")
+    start, end = parse_instant(req["start"]), parse_instant(req["end"])
+    resources = _resource_list(req["resources"], "request", False)
+    if end <= start:
+        raise OracleError("invalid_interval", "request end not after start")
+    found = conflicts_of(start, end, resources, bookings, capacity, now)
+    return {"ok": not found, "conflicts": found}
+
+
+# ---------------------------------------------------------------------------------------------
+# kind: series (the team's own kind): a recurring booking checked occurrence by occurrence
+
+SERIES_INPUT_FIELDS = {"now", "capacity", "bookings", "series", "policy"}
+SERIES_FIELDS = {"id", "rrule", "dtstart", "timezone", "duration", "resources", "exdates", "until"}
+SERIES_POLICIES = ("all_or_nothing", "book_free")
+SERIES_MAX_OCCURRENCES = 1000
+
+
+def series_occurrences(rule_text, until, dtstart, zone, exdates, until_field):
+    """{instant: naive local} of the series, as kind `recurrence` expands it over the window
+    [instant of dtstart - 1 day, until_field) (until_field None: to the rule's own end)."""
+    lo = resolve(dtstart, zone) - dt.timedelta(days=1)
+    stop_naive = None
+    if until_field is not None:
+        stop_naive = until_field.replace(tzinfo=None) + dt.timedelta(days=2)
+    if until is not None and until[0] == "utc":
+        u = until[1].replace(tzinfo=None) + dt.timedelta(days=2)
+        stop_naive = u if stop_naive is None else min(stop_naive, u)
+    found = {}
+    for local, inst in rule_instances(rule_text, until, dtstart, zone, exdates, stop_naive):
+        if inst < lo or (until_field is not None and not inst < until_field):
+            continue
+        if inst not in found:          # same instant twice: keep the first generated (earlier local)
+            found[inst] = local
+            if len(found) > SERIES_MAX_OCCURRENCES:
+                raise OracleError("invalid_request", "more than %d occurrences" % SERIES_MAX_OCCURRENCES)
+    return found
+
+
+def _local_id(local):
+    return local.strftime("%Y%m%dT%H%M%S")
+
+
+def series(inp):
+    _check_fields(inp, SERIES_INPUT_FIELDS, ("series",), "input")
+    now = parse_instant(inp["now"]) if "now" in inp else None
+    capacity = parse_capacity(inp.get("capacity"))
+    bookings = parse_bookings(inp.get("bookings"))
+    policy = inp.get("policy", "all_or_nothing")
+    if policy not in SERIES_POLICIES:
+        raise OracleError("invalid_request", "unknown policy %r" % (policy,))
+    sr = inp["series"]
+    _check_fields(sr, SERIES_FIELDS, ("rrule", "dtstart", "timezone", "duration", "resources"), "series")
+    sid = sr.get("id", "S")
+    if not isinstance(sid, str) or not sid:
+        raise OracleError("invalid_request", "series id must be a non-empty string")
+    parts, rule_text, until = parse_rrule(sr["rrule"])
+    zone = get_zone(sr["timezone"])
+    dtstart = parse_local_datetime(sr["dtstart"])
+    duration = sr["duration"]
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+        raise OracleError("invalid_request", "duration must be a number of minutes")
+    if not isinstance(duration, int) or duration <= 0:
+        raise OracleError("invalid_duration", "duration must be a positive whole number of minutes")
+    resources = _resource_list(sr["resources"], "series", False)
+    if not isinstance(sr.get("exdates", []), list):
+        raise OracleError("invalid_request", "exdates is not a list")
+    exdates = {parse_local_datetime(x) for x in sr.get("exdates", [])}
+    until_field = parse_instant(sr["until"]) if "until" in sr else None
+    if until_field is None and "COUNT" not in parts and "UNTIL" not in parts:
+        raise OracleError("invalid_request", "open-ended rule without `until`")
+
+    found = series_occurrences(rule_text, until, dtstart, zone, exdates, until_field)
+    length = dt.timedelta(minutes=duration)
+    accepted = []          # the series' own occurrences judged ok so far, as booked bookings
+    occ = []
+    for inst in sorted(found):
+        local = found[inst]
+        s, e = inst, inst + length
+        found_conflicts = conflicts_of(s, e, resources, bookings + accepted, capacity, now)
+        ok = not found_conflicts
+        if ok:
+            accepted.append({"id": "%s@%s" % (sid, _local_id(local)), "start": s, "end": e,
+                             "status": "booked", "expires": None, "resources": resources})
+        occ.append({"recurrence_id": local.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "start": fmt_instant(s), "end": fmt_instant(e),
+                    "ok": ok, "booked": False, "conflicts": found_conflicts})
+    if policy == "all_or_nothing":
+        booked = all(o["ok"] for o in occ)
+        for o in occ:
+            o["booked"] = booked
+    else:
+        for o in occ:
+            o["booked"] = o["ok"]
+        booked = any(o["booked"] for o in occ)
+    return {"booked": booked, "occurrences": occ}
+
+
+COMPUTE = {"recurrence": recurrence, "slots": slots, "conflict": conflict, "series": series}
 
 
 def compute(kind, inp):
@@ -642,6 +850,10 @@ def envelope_problem(v, path):
         e = v["expect_error"]
         if not isinstance(e, dict) or set(e) != {"code"} or e["code"] not in ERROR_CODES:
             return "expect_error must be {\"code\": <known code>}"
+    elif v["kind"] == "conflict":
+        return conflict_expect_problem(v["expect"])
+    elif v["kind"] == "series":
+        return series_expect_problem(v["expect"])
     else:
         key = "occurrences" if v["kind"] == "recurrence" else "slots"
         ex = v["expect"]
@@ -651,6 +863,57 @@ def envelope_problem(v, path):
             if not isinstance(s, str) or not RE_Z.match(s):
                 return "expect instant %r is not YYYY-MM-DDTHH:MM:SSZ" % (s,)
     return None
+
+
+RE_RECURRENCE_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+
+
+def _conflict_list_problem(lst):
+    if not isinstance(lst, list):
+        return "conflicts must be a list"
+    for c in lst:
+        if not isinstance(c, dict) or set(c) != {"resource", "with"} or not isinstance(c["resource"], str) \
+                or not isinstance(c["with"], list) or not all(isinstance(x, str) for x in c["with"]):
+            return "each conflict must be {\"resource\": str, \"with\": [str]}"
+    return None
+
+
+def conflict_expect_problem(ex):
+    if not isinstance(ex, dict) or not set(ex) <= {"ok", "conflicts"} or not isinstance(ex.get("ok"), bool):
+        return "expect must be {\"ok\": bool, \"conflicts\": [...]}"
+    if "conflicts" not in ex:
+        return None if ex["ok"] else "conflicts may be omitted only when ok is true"
+    return _conflict_list_problem(ex["conflicts"])
+
+
+SERIES_OCC_KEYS = {"recurrence_id", "start", "end", "ok", "booked", "conflicts"}
+
+
+def series_expect_problem(ex):
+    if not isinstance(ex, dict) or set(ex) != {"booked", "occurrences"} or not isinstance(ex["booked"], bool) \
+            or not isinstance(ex["occurrences"], list):
+        return "expect must be {\"booked\": bool, \"occurrences\": [...]}"
+    for o in ex["occurrences"]:
+        if not isinstance(o, dict) or set(o) != SERIES_OCC_KEYS:
+            return "each occurrence must have exactly %s" % sorted(SERIES_OCC_KEYS)
+        if not isinstance(o["recurrence_id"], str) or not RE_RECURRENCE_ID.match(o["recurrence_id"]):
+            return "recurrence_id %r is not YYYY-MM-DDTHH:MM:SS" % (o["recurrence_id"],)
+        for k in ("start", "end"):
+            if not isinstance(o[k], str) or not RE_Z.match(o[k]):
+                return "expect instant %r is not YYYY-MM-DDTHH:MM:SSZ" % (o[k],)
+        if not isinstance(o["ok"], bool) or not isinstance(o["booked"], bool):
+            return "ok and booked must be booleans"
+        p = _conflict_list_problem(o["conflicts"])
+        if p:
+            return p
+    return None
+
+
+def normalized_expect(kind, ex):
+    """FORMAT.md lets a conflict answer with ok true omit `conflicts`."""
+    if kind == "conflict" and "conflicts" not in ex:
+        return dict(ex, conflicts=[])
+    return ex
 
 
 def _short(lst, n=6):
@@ -708,8 +971,12 @@ def check(dirs, judge_errors=False):
             print("%s: expected %s, got error %s (%s)" % (vid, json.dumps(v["expect"]), e.code, e))
             failed += 1
             continue
-        if got == v["expect"]:
+        if got == normalized_expect(kind, v["expect"]):
             passed += 1
+        elif kind in ("conflict", "series"):
+            print("%s: expected %s, got %s" % (vid, json.dumps(v["expect"], separators=(",", ":")),
+                                              json.dumps(got, separators=(",", ":"))))
+            failed += 1
         else:
             key = "occurrences" if kind == "recurrence" else "slots"
             exp, g = v["expect"][key], got[key]
@@ -802,6 +1069,39 @@ def selftest():
             bad += 1
             print("RFC example %s: want %s got %s" % (rule, want, got))
     print("RFC 5545 examples: %d checked" % len(RFC_EXAMPLES))
+    # 3. conflict: the event-point peak against a minute-by-minute scan of random ledgers
+    import random
+    rnd = random.Random(5545)
+    base = dt.datetime(2026, 5, 4, 8, tzinfo=UTC)
+    mins = lambda m: base + dt.timedelta(minutes=m)        # noqa: E731
+    for _ in range(2000):
+        bookings = []
+        for i in range(rnd.randint(0, 6)):
+            a = rnd.randint(0, 50)
+            status = rnd.choice(STATUSES)
+            bookings.append({"id": "b%d" % i, "start": mins(a), "end": mins(a + rnd.randint(1, 25)),
+                             "status": status, "expires": mins(rnd.randint(-5, 5)) if status == "held" else None,
+                             "resources": rnd.sample(["r:A", "r:B"], rnd.randint(1, 2))})
+        a = rnd.randint(0, 50)
+        start, end = mins(a), mins(a + rnd.randint(1, 25))
+        capacity = {"r:A": rnd.randint(1, 3)}
+        now = rnd.choice([None, mins(0)])
+        got = conflicts_of(start, end, ["r:A", "r:B"], bookings, capacity, now)
+        want = []
+        for r in ("r:A", "r:B"):
+            live = [b for b in bookings if r in b["resources"] and blocks(b, now)]
+            t, full = start, False
+            while t < end:
+                full = full or sum(1 for b in live if b["start"] <= t < b["end"]) >= capacity.get(r, 1)
+                t += dt.timedelta(minutes=1)
+            if full:
+                want.append({"resource": r, "with": sorted(b["id"] for b in live
+                                                           if b["start"] < end and start < b["end"])})
+        if got != want:
+            bad += 1
+            print("conflict mismatch: %r %r -> %r, scan %r" % (bookings, (start, end), got, want))
+            break
+    print("conflict: 2000 random ledgers checked against a minute scan")
     import dateutil
     import tzdata
     print("python-dateutil %s, tzdata %s (tzdb %s)" % (dateutil.__version__, tzdata.__version__, tzdata.IANA_VERSION))

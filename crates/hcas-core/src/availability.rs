@@ -380,6 +380,25 @@ impl Availability {
         Ok(out)
     }
 
+    /// Merged windows for starts in `[from, to)` of `reach`-second appointments.
+    pub(crate) fn windows_for(
+        &self,
+        from: Instant,
+        to: Instant,
+        reach: i64,
+    ) -> Result<Vec<Interval>> {
+        let mut out = Vec::new();
+        self.windows_into(from, to, reach, &mut SpanCache::default(), &mut out)?;
+        Ok(out)
+    }
+
+    /// Whether an override replaces the rules on local `date`.
+    pub(crate) fn has_override_on(&self, date: NaiveDate) -> bool {
+        self.overrides
+            .binary_search_by_key(&date, |o| o.date)
+            .is_ok()
+    }
+
     /// The earliest local date any rule or override can open a window on.
     fn earliest_date(&self) -> Option<NaiveDate> {
         let rules = self.rules.iter().map(|r| r.dtstart);

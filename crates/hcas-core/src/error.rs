@@ -28,11 +28,15 @@ pub enum ErrorCode {
     InvalidConsent,
     /// A request that is structurally malformed: a missing or unknown field, a wrong type.
     InvalidRequest,
+    /// A lifecycle change that is not allowed from the current status (or not now).
+    InvalidTransition,
+    /// The actor's role may not make this change.
+    NotPermitted,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::InvalidRrule,
         Self::InvalidTimezone,
         Self::InvalidDatetime,
@@ -41,6 +45,8 @@ impl ErrorCode {
         Self::InvalidWindow,
         Self::InvalidConsent,
         Self::InvalidRequest,
+        Self::InvalidTransition,
+        Self::NotPermitted,
     ];
 
     /// The stable string form, e.g. `"invalid_rrule"`.
@@ -55,6 +61,8 @@ impl ErrorCode {
             Self::InvalidWindow => "invalid_window",
             Self::InvalidConsent => "invalid_consent",
             Self::InvalidRequest => "invalid_request",
+            Self::InvalidTransition => "invalid_transition",
+            Self::NotPermitted => "not_permitted",
         }
     }
 }

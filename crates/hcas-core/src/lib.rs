@@ -22,3 +22,9 @@ pub mod wire;
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+pub mod advice;
+pub mod booking;
+pub mod fhir;
+pub mod lifecycle;
+pub mod series;
+pub mod waitlist;

@@ -1125,6 +1125,11 @@ impl Recurrence {
         self.plan.dtstart
     }
 
+    /// The EXDATEs as local seconds since 1970-01-01T00:00, sorted.
+    pub(crate) fn exdates_local(&self) -> &[i64] {
+        &self.exdates
+    }
+
     /// Walk instances (local seconds) whose local time may resolve into
     /// `[from, to)`, with their instants; UTC `UNTIL` applied.
     fn instances(

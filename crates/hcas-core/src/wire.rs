@@ -17,13 +17,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::availability::{Availability, DateOverride, LocalWindow, SlotQuery, WorkingRule};
+use crate::booking::{Booking, Check, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
+use crate::series::{SeriesPolicy, SeriesSpec};
 use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_datetime};
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
-pub const KINDS: &[&str] = &["recurrence", "slots"];
+pub const KINDS: &[&str] = &["recurrence", "slots", "conflict", "series"];
 
 /// Input of kind `recurrence`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -296,6 +298,245 @@ impl SlotsRequest {
     }
 }
 
+/// A booking as written in a `conflict` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingSpec {
+    /// Unique id.
+    pub id: String,
+    /// Start instant.
+    pub start: String,
+    /// End instant (exclusive).
+    pub end: String,
+    /// Status (`booked`, `held`, `cancelled`, ...).
+    pub status: String,
+    /// For `held`: when the hold lapses.
+    #[serde(default)]
+    pub hold_expires: Option<String>,
+    /// Resources used.
+    pub resources: Vec<String>,
+}
+
+impl BookingSpec {
+    /// Validate into a [`Booking`].
+    ///
+    /// # Errors
+    /// `invalid_datetime`, `invalid_interval` or `invalid_request`, naming the field.
+    pub fn build(&self, at: &str) -> Result<Booking> {
+        let mut b = Booking::new(
+            self.id.clone(),
+            instant(&format!("{at}.start"), &self.start)?,
+            instant(&format!("{at}.end"), &self.end)?,
+            Status::parse(&self.status).map_err(|e| e.at(&format!("{at}.status")))?,
+            self.resources.clone(),
+        );
+        b.hold_expires = self
+            .hold_expires
+            .as_deref()
+            .map(|h| instant(&format!("{at}.hold_expires"), h))
+            .transpose()?;
+        b.validate().map_err(|e| e.at(at))?;
+        Ok(b)
+    }
+}
+
+/// A ledger from a vector's `capacity` and `bookings`.
+fn ledger_from(
+    capacity: &std::collections::BTreeMap<String, Value>,
+    bookings: &[BookingSpec],
+) -> Result<Ledger> {
+    let mut ledger = Ledger::new();
+    for (r, v) in capacity {
+        let cap = v
+            .as_u64()
+            .and_then(|c| u32::try_from(c).ok())
+            .filter(|c| *c >= 1)
+            .ok_or_else(|| {
+                Error::request(format!("capacity.{r} must be a whole number >= 1, got {v}"))
+            })?;
+        ledger.set_capacity(r, cap)?;
+    }
+    for (i, b) in bookings.iter().enumerate() {
+        ledger.insert(b.build(&format!("bookings[{i}]"))?)?;
+    }
+    Ok(ledger)
+}
+
+/// `now`, or the beginning of time when absent: then every hold counts as live.
+fn now_from(now: Option<&str>) -> Result<Instant> {
+    now.map_or(Ok(Instant::from_unix(i64::MIN / 2)), |n| instant("now", n))
+}
+
+/// The request of a `conflict` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// Start instant.
+    pub start: String,
+    /// End instant (exclusive).
+    pub end: String,
+    /// Resources wanted.
+    pub resources: Vec<String>,
+}
+
+/// Input of kind `conflict`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRequest {
+    /// The current instant, which decides whether holds are live. Without it
+    /// every hold counts as live (never double-book on missing data).
+    #[serde(default)]
+    pub now: Option<String>,
+    /// Capacities of resources that take more than one booking at once.
+    #[serde(default)]
+    pub capacity: std::collections::BTreeMap<String, Value>,
+    /// Existing bookings.
+    #[serde(default)]
+    pub bookings: Vec<BookingSpec>,
+    /// The request to check.
+    pub request: RequestSpec,
+}
+
+impl ConflictRequest {
+    /// Validate into a ledger, a request and `now`.
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`, naming the offending field.
+    pub fn build(&self) -> Result<(Ledger, Request, Instant)> {
+        let ledger = ledger_from(&self.capacity, &self.bookings)?;
+        let request = Request {
+            start: instant("request.start", &self.request.start)?,
+            end: instant("request.end", &self.request.end)?,
+            resources: self.request.resources.clone(),
+        };
+        request.validate()?;
+        Ok((ledger, request, now_from(self.now.as_deref())?))
+    }
+
+    /// Validate, then answer.
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`.
+    pub fn run(&self) -> Result<Check> {
+        let (ledger, request, now) = self.build()?;
+        ledger.check(&request, now)
+    }
+}
+
+/// The series of a `series` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSpecWire {
+    /// Series id (default `S`); occurrence ids are `<id>@<YYYYMMDDTHHMMSS>`.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// RFC 5545 RRULE.
+    pub rrule: String,
+    /// Local datetime of the first occurrence.
+    pub dtstart: String,
+    /// IANA zone.
+    pub timezone: String,
+    /// Minutes per occurrence.
+    pub duration: Value,
+    /// Resources every occurrence uses.
+    pub resources: Vec<String>,
+    /// Local datetimes removed from the series.
+    #[serde(default)]
+    pub exdates: Vec<String>,
+    /// End (exclusive instant) of a rule without COUNT or UNTIL.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// Input of kind `series`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesRequest {
+    /// The current instant (decides live holds).
+    #[serde(default)]
+    pub now: Option<String>,
+    /// Capacities.
+    #[serde(default)]
+    pub capacity: std::collections::BTreeMap<String, Value>,
+    /// Existing bookings.
+    #[serde(default)]
+    pub bookings: Vec<BookingSpec>,
+    /// The series to book.
+    pub series: SeriesSpecWire,
+    /// `all_or_nothing` (default) or `book_free`.
+    #[serde(default)]
+    pub policy: SeriesPolicy,
+}
+
+/// One occurrence in a `series` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccurrenceWire {
+    /// Original local start (`RECURRENCE-ID`).
+    pub recurrence_id: String,
+    /// Start instant.
+    pub start: Instant,
+    /// End instant.
+    pub end: Instant,
+    /// Free to book.
+    pub ok: bool,
+    /// Booked by this request.
+    pub booked: bool,
+    /// What stands in the way (empty when `ok`).
+    pub conflicts: Vec<crate::booking::Conflict>,
+}
+
+/// Output of kind `series`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesResponse {
+    /// Whether anything was booked.
+    pub booked: bool,
+    /// Every occurrence.
+    pub occurrences: Vec<OccurrenceWire>,
+}
+
+impl SeriesRequest {
+    /// Validate, book the series into a ledger of `bookings`, answer per occurrence.
+    ///
+    /// # Errors
+    /// The stable codes of `docs/vectors.md`.
+    pub fn run(&self) -> Result<SeriesResponse> {
+        let mut ledger = ledger_from(&self.capacity, &self.bookings)?;
+        let now = now_from(self.now.as_deref())?;
+        let w = &self.series;
+        let zone = Zone::parse(&w.timezone).map_err(|e| e.at("series.timezone"))?;
+        let rule = RRule::parse(&w.rrule).map_err(|e| e.at("series.rrule"))?;
+        let dtstart = parse_local_datetime(&w.dtstart).map_err(|e| e.at("series.dtstart"))?;
+        let exdates = parse_local_list("series.exdates", &w.exdates)?;
+        let spec = SeriesSpec {
+            id: w.id.clone().unwrap_or_else(|| "S".to_string()),
+            recurrence: Recurrence::new(rule, dtstart, zone).with_exdates(exdates),
+            duration: minutes("series.duration", &w.duration)?,
+            resources: w.resources.clone(),
+            until: w
+                .until
+                .as_deref()
+                .map(|u| instant("series.until", u))
+                .transpose()?,
+        };
+        let result = spec.book(&mut ledger, self.policy, now)?;
+        Ok(SeriesResponse {
+            booked: result.booked,
+            occurrences: result
+                .occurrences
+                .into_iter()
+                .map(|o| OccurrenceWire {
+                    recurrence_id: o.recurrence_id,
+                    start: o.start,
+                    end: o.end,
+                    ok: o.ok,
+                    booked: o.booked,
+                    conflicts: o.conflicts,
+                })
+                .collect(),
+        })
+    }
+}
+
 fn parse<T: DeserializeOwned>(kind: &str, input: &Value) -> Result<T> {
     T::deserialize(input).map_err(|e| {
         Error::request(format!(
@@ -313,6 +554,8 @@ pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
     let out = match kind {
         "recurrence" => serde_json::to_value(parse::<RecurrenceRequest>(kind, input)?.run()?),
         "slots" => serde_json::to_value(parse::<SlotsRequest>(kind, input)?.run()?),
+        "conflict" => serde_json::to_value(parse::<ConflictRequest>(kind, input)?.run()?),
+        "series" => serde_json::to_value(parse::<SeriesRequest>(kind, input)?.run()?),
         other => {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,

@@ -317,6 +317,20 @@ proptest! {
     }
 
     #[test]
+    fn explain_agrees_with_slots(input in arb_input(), probe in 0i64..5760) {
+        let (avail, q) = build(&input);
+        let slots = avail.slots(&q).unwrap();
+        // Ask about every offered start and a random minute.
+        let mut asks: Vec<Instant> = slots.iter().copied().take(20).collect();
+        asks.push(at(input.base, probe));
+        for s in asks {
+            let why = avail.explain(s, &q).unwrap();
+            prop_assert_eq!(why.offered, slots.binary_search(&s).is_ok(), "{} {:?}", s, why.reasons);
+            prop_assert_eq!(why.offered, why.reasons.is_empty());
+        }
+    }
+
+    #[test]
     fn pooled_equals_each_provider(inputs in prop::collection::vec(arb_input(), 1..5)) {
         // One query (the first input's) over every provider.
         let (_, q) = build(&inputs[0]);

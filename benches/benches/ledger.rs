@@ -1,0 +1,107 @@
+//! Conflict checks on a large ledger and a year-long weekly series.
+//!
+//! `cargo bench -p hcas-benches --bench ledger`
+//!
+//! The ledger: 1,000,000 bookings over 10,000 resources (5,000 providers and
+//! 5,000 patients; each booking uses one of each), 30-60 minutes each, spread
+//! over a year of working hours, about 5% cancelled and some holds.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hcas_benches::Rng;
+use hcas_core::booking::{Booking, Ledger, Request, Status};
+use hcas_core::series::SeriesSpec;
+use hcas_core::{Instant, Recurrence, Zone};
+
+const BASE: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+#[allow(clippy::unwrap_used)]
+fn ledger() -> Ledger {
+    let mut rng = Rng::new(42);
+    let mut ledger = Ledger::new();
+    for i in 0..1_000_000u64 {
+        let provider = rng.below(5000);
+        let patient = rng.below(5000);
+        let day = i64::try_from(rng.below(365)).unwrap_or(0);
+        let slot = i64::try_from(rng.below(16)).unwrap_or(0);
+        let start = BASE + day * 86_400 + 13 * 3600 + slot * 1800;
+        let len = if rng.below(2) == 0 { 1800 } else { 3600 };
+        let status = match rng.below(20) {
+            0 => Status::Cancelled,
+            1 => Status::Held,
+            _ => Status::Booked,
+        };
+        let mut b = Booking::new(
+            format!("b{i}"),
+            Instant::from_unix(start),
+            Instant::from_unix(start + len),
+            status,
+            vec![
+                format!("provider:P{provider}"),
+                format!("patient:X{patient}"),
+            ],
+        );
+        if status == Status::Held {
+            b.hold_expires = Some(Instant::from_unix(BASE + 600));
+        }
+        ledger.insert(b).unwrap();
+    }
+    ledger
+}
+
+#[allow(clippy::unwrap_used)]
+fn benches(c: &mut Criterion) {
+    let ledger = ledger();
+    let now = Instant::from_unix(BASE);
+    let mut rng = Rng::new(7);
+    let requests: Vec<Request> = (0..1024)
+        .map(|_| {
+            let day = i64::try_from(rng.below(365)).unwrap_or(0);
+            let slot = i64::try_from(rng.below(16)).unwrap_or(0);
+            let start = BASE + day * 86_400 + 13 * 3600 + slot * 1800;
+            Request {
+                start: Instant::from_unix(start),
+                end: Instant::from_unix(start + 1800),
+                resources: vec![
+                    format!("provider:P{}", rng.below(5000)),
+                    format!("patient:X{}", rng.below(5000)),
+                ],
+            }
+        })
+        .collect();
+    let conflicts = requests
+        .iter()
+        .filter(|r| !ledger.check(r, now).unwrap().ok)
+        .count();
+    assert!(
+        conflicts > 0,
+        "the workload must contain conflicting requests"
+    );
+    let mut i = 0usize;
+    c.bench_function("ledger_1m_bookings_10k_resources/check", |b| {
+        b.iter(|| {
+            i = (i + 1) % requests.len();
+            black_box(&ledger).check(black_box(&requests[i]), now)
+        });
+    });
+
+    let spec = SeriesSpec {
+        id: "S".into(),
+        recurrence: Recurrence::new(
+            "FREQ=WEEKLY;BYDAY=TU;COUNT=52".parse().unwrap(),
+            hcas_core::time::parse_local_datetime("2026-01-06T09:00").unwrap(),
+            Zone::parse("America/New_York").unwrap(),
+        ),
+        duration: 45,
+        resources: vec!["provider:P17".into(), "patient:X4242".into()],
+        until: None,
+    };
+    assert_eq!(spec.occurrences().unwrap().len(), 52);
+    c.bench_function("series_weekly_52_occurrences/plan", |b| {
+        b.iter(|| black_box(&spec).plan(black_box(&ledger), now));
+    });
+}
+
+criterion_group!(ledger_benches, benches);
+criterion_main!(ledger_benches);

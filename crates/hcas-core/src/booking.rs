@@ -1,0 +1,903 @@
+//! Bookings and the ledger that decides whether a request can be booked.
+//!
+//! Semantics are the `conflict` kind of `docs/vectors.md`: a resource (any
+//! string, by convention `provider:…`, `patient:…`, `room:…`, `device:…`) has a
+//! capacity (1 unless said otherwise); a booking *blocks* when its status is
+//! `pending`, `booked`, `arrived`, `checked-in` or `fulfilled`, or `held` with a
+//! hold that expires after `now`; a request conflicts on a resource when, at
+//! some instant inside it, the blocking bookings on that resource already
+//! number its capacity. The answer lists **every** conflicting resource with
+//! **every** blocking booking on it that overlaps the request.
+//!
+//! The ledger keeps, per resource, its bookings sorted by start together with
+//! the longest booking's length, so an overlap query is a binary search plus a
+//! scan of the bookings that can reach the request: O(log n + m), never a scan
+//! of the ledger.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::time::{Instant, Interval};
+
+/// Appointment status: the FHIR R4 `Appointment.status` values plus `held`
+/// (a tentative reservation with an expiry; FHIR has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Status {
+    /// Suggested, not yet asked for.
+    Proposed,
+    /// Asked for, awaiting confirmation.
+    Pending,
+    /// Confirmed.
+    Booked,
+    /// The patient has arrived.
+    Arrived,
+    /// The patient has checked in.
+    CheckedIn,
+    /// The appointment took place.
+    Fulfilled,
+    /// Cancelled before it took place.
+    Cancelled,
+    /// The patient did not come.
+    Noshow,
+    /// Recorded by mistake.
+    EnteredInError,
+    /// On a waitlist for a slot.
+    Waitlist,
+    /// Tentatively reserved until `hold_expires`.
+    Held,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Self; 11] = [
+        Self::Proposed,
+        Self::Pending,
+        Self::Booked,
+        Self::Arrived,
+        Self::CheckedIn,
+        Self::Fulfilled,
+        Self::Cancelled,
+        Self::Noshow,
+        Self::EnteredInError,
+        Self::Waitlist,
+        Self::Held,
+    ];
+
+    /// The wire name (`checked-in`, `entered-in-error`, ...).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Pending => "pending",
+            Self::Booked => "booked",
+            Self::Arrived => "arrived",
+            Self::CheckedIn => "checked-in",
+            Self::Fulfilled => "fulfilled",
+            Self::Cancelled => "cancelled",
+            Self::Noshow => "noshow",
+            Self::EnteredInError => "entered-in-error",
+            Self::Waitlist => "waitlist",
+            Self::Held => "held",
+        }
+    }
+
+    /// Parse a wire name.
+    ///
+    /// # Errors
+    /// `invalid_request` for an unknown status.
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                Error::request(format!(
+                    "`{s}` is not a status; use one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ))
+            })
+    }
+
+    /// Whether a booking in this status occupies its resources (a hold only
+    /// while it has not expired, which [`Booking::blocks`] checks).
+    #[must_use]
+    pub const fn occupies(self) -> bool {
+        matches!(
+            self,
+            Self::Pending
+                | Self::Booked
+                | Self::Arrived
+                | Self::CheckedIn
+                | Self::Fulfilled
+                | Self::Held
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One booking (appointment, hold, or any other use of resources).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// Unique id.
+    pub id: String,
+    /// Start (inclusive).
+    pub start: Instant,
+    /// End (exclusive), after `start`.
+    pub end: Instant,
+    /// Status.
+    pub status: Status,
+    /// For `held`: when the hold lapses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_expires: Option<Instant>,
+    /// Resources used, e.g. `provider:P1`, `patient:X1`, `room:R2`.
+    pub resources: Vec<String>,
+    /// Why it was cancelled (or entered in error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    /// The booking this one replaces (a reschedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// The booking that replaced this one (a reschedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    /// The series this booking is an occurrence of, with its local recurrence id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesRef>,
+}
+
+/// A booking's place in a recurring series (RFC 5545 `RECURRENCE-ID`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesRef {
+    /// The series id.
+    pub id: String,
+    /// The occurrence's original local start (`YYYY-MM-DDTHH:MM:SS`), which
+    /// identifies it even after it is moved.
+    pub recurrence_id: String,
+}
+
+impl Booking {
+    /// A booking with no hold, links or series.
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        start: Instant,
+        end: Instant,
+        status: Status,
+        resources: Vec<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            start,
+            end,
+            status,
+            hold_expires: None,
+            resources,
+            cancel_reason: None,
+            replaces: None,
+            replaced_by: None,
+            series: None,
+        }
+    }
+
+    /// Whether this booking occupies its resources at `now`.
+    #[must_use]
+    pub fn blocks(&self, now: Instant) -> bool {
+        match self.status {
+            Status::Held => self.hold_expires.is_some_and(|e| e > now),
+            s => s.occupies(),
+        }
+    }
+
+    /// The booked interval.
+    ///
+    /// # Errors
+    /// `invalid_interval` when `end <= start`.
+    pub fn interval(&self) -> Result<Interval> {
+        Interval::new(self.start, self.end).map_err(|e| e.at(&format!("booking {}", self.id)))
+    }
+
+    /// Check the booking's own fields.
+    ///
+    /// # Errors
+    /// `invalid_interval` for an empty interval; `invalid_request` for an empty
+    /// id, no resources, an empty resource name, or a hold without expiry.
+    pub fn validate(&self) -> Result<()> {
+        if self.id.is_empty() {
+            return Err(Error::request("a booking needs a non-empty id"));
+        }
+        self.interval()?;
+        if self.resources.is_empty() {
+            return Err(Error::request(format!(
+                "booking {} uses no resources",
+                self.id
+            )));
+        }
+        if self.resources.iter().any(String::is_empty) {
+            return Err(Error::request(format!(
+                "booking {} has an empty resource name",
+                self.id
+            )));
+        }
+        if self.status == Status::Held && self.hold_expires.is_none() {
+            return Err(Error::request(format!(
+                "booking {} is held without hold_expires; a hold must expire",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A request to use resources over `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Start (inclusive).
+    pub start: Instant,
+    /// End (exclusive).
+    pub end: Instant,
+    /// Resources wanted.
+    pub resources: Vec<String>,
+}
+
+impl Request {
+    /// Check the request's own fields.
+    ///
+    /// # Errors
+    /// `invalid_interval` or `invalid_request`.
+    pub fn validate(&self) -> Result<Interval> {
+        let iv = Interval::new(self.start, self.end).map_err(|e| e.at("request"))?;
+        if self.resources.is_empty() || self.resources.iter().any(String::is_empty) {
+            return Err(Error::request(
+                "a request needs at least one non-empty resource",
+            ));
+        }
+        Ok(iv)
+    }
+}
+
+/// One conflicting resource and every blocking booking on it that overlaps the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The resource.
+    pub resource: String,
+    /// Ids of the blocking bookings that overlap the request, sorted.
+    pub with: Vec<String>,
+}
+
+/// The answer to "can this be booked?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// True exactly when `conflicts` is empty.
+    pub ok: bool,
+    /// Conflicting resources, sorted by name.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A small, fast, non-cryptographic string hasher (the Fx hash of rustc) for
+/// the ledger's maps: keys are ids and resource names chosen by the caller's
+/// own system, not by an attacker who could aim for collisions, and the
+/// conflict check hashes on its hot path.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// One booking in a resource's index, with what the conflict check needs so
+/// it never has to load the booking itself unless there is a conflict.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: i64,
+    end: i64,
+    /// The booking blocks while `now < block_until` (`i64::MAX`: always; `i64::MIN`: never).
+    block_until: i64,
+    slot: u32,
+}
+
+fn block_until(b: &Booking) -> i64 {
+    match b.status {
+        Status::Held => b.hold_expires.map_or(i64::MIN, Instant::unix),
+        s if s.occupies() => i64::MAX,
+        _ => i64::MIN,
+    }
+}
+
+/// Per-resource interval index: entries sorted by (start, slot), plus the
+/// longest entry, which bounds how far back an overlapping entry can start.
+#[derive(Debug, Clone)]
+struct ResourceIndex {
+    capacity: u32,
+    entries: Vec<Entry>,
+    max_len: i64,
+}
+
+impl ResourceIndex {
+    const fn new() -> Self {
+        Self {
+            capacity: 1,
+            entries: Vec::new(),
+            max_len: 0,
+        }
+    }
+
+    fn position(&self, start: i64, slot: u32) -> usize {
+        self.entries
+            .partition_point(|e| (e.start, e.slot) < (start, slot))
+    }
+
+    fn insert(&mut self, e: Entry) {
+        let at = self.position(e.start, e.slot);
+        self.entries.insert(at, e);
+        self.max_len = self.max_len.max(e.end - e.start);
+    }
+
+    fn remove(&mut self, start: i64, slot: u32) {
+        let at = self.position(start, slot);
+        if self.entries.get(at).is_some_and(|e| e.slot == slot) {
+            let e = self.entries.remove(at);
+            if e.end - e.start == self.max_len {
+                self.max_len = self
+                    .entries
+                    .iter()
+                    .map(|x| x.end - x.start)
+                    .max()
+                    .unwrap_or(0);
+            }
+        }
+    }
+
+    fn set_block_until(&mut self, start: i64, slot: u32, until: i64) {
+        let at = self.position(start, slot);
+        if let Some(e) = self.entries.get_mut(at).filter(|e| e.slot == slot) {
+            e.block_until = until;
+        }
+    }
+
+    /// Every entry overlapping `[start, end)`.
+    fn overlapping(&self, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
+        let from = self
+            .entries
+            .partition_point(|e| e.start < start - self.max_len);
+        self.entries[from..]
+            .iter()
+            .take_while(move |e| e.start < end)
+            .filter(move |e| e.end > start)
+    }
+}
+
+/// All bookings, indexed per resource, with capacities and idempotency keys.
+///
+/// ```
+/// use hcas_core::booking::{Booking, Ledger, Request, Status};
+/// let t = |s: &str| s.parse().unwrap();
+/// let mut ledger = Ledger::new();
+/// ledger.insert(Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
+///     Status::Booked, vec!["provider:P1".into(), "patient:X1".into()])).unwrap();
+/// let check = ledger.check(&Request { start: t("2026-05-04T09:15:00Z"), end: t("2026-05-04T09:45:00Z"),
+///     resources: vec!["provider:P2".into(), "patient:X1".into()] }, t("2026-05-04T08:00:00Z")).unwrap();
+/// assert!(!check.ok);
+/// assert_eq!(check.conflicts[0].resource, "patient:X1");
+/// assert_eq!(check.conflicts[0].with, ["a1"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    slots: Vec<Option<Booking>>,
+    free: Vec<u32>,
+    by_id: FxMap<String, u32>,
+    /// Resource name -> position in `index`.
+    names: FxMap<String, u32>,
+    index: Vec<ResourceIndex>,
+    idempotency: FxMap<String, String>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of bookings held (any status).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether the ledger holds no booking.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Set a resource's capacity (1 by default).
+    ///
+    /// # Errors
+    /// `invalid_request` for a capacity of 0.
+    pub fn set_capacity(&mut self, resource: &str, capacity: u32) -> Result<()> {
+        if capacity == 0 {
+            return Err(Error::request(format!(
+                "capacity of {resource} must be at least 1"
+            )));
+        }
+        let ix = self.resource_mut(resource)?;
+        self.index[ix].capacity = capacity;
+        Ok(())
+    }
+
+    /// A resource's capacity.
+    #[must_use]
+    pub fn capacity(&self, resource: &str) -> u32 {
+        self.names
+            .get(resource)
+            .map_or(1, |&i| self.index[i as usize].capacity)
+    }
+
+    /// The index position of `resource`, created on first use.
+    fn resource_mut(&mut self, resource: &str) -> Result<usize> {
+        if let Some(&i) = self.names.get(resource) {
+            return Ok(i as usize);
+        }
+        let i = u32::try_from(self.index.len())
+            .map_err(|_| Error::request("the ledger holds 2^32 resources already"))?;
+        self.names.insert(resource.to_string(), i);
+        self.index.push(ResourceIndex::new());
+        Ok(i as usize)
+    }
+
+    /// The booking with this id.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Booking> {
+        self.by_id
+            .get(id)
+            .and_then(|&s| self.slots[s as usize].as_ref())
+    }
+
+    /// The booking with this id, for in-place changes that do not touch the index.
+    fn get_mut(&mut self, id: &str) -> Option<&mut Booking> {
+        let slot = *self.by_id.get(id)?;
+        self.slots[slot as usize].as_mut()
+    }
+
+    /// Every booking, in no particular order.
+    pub fn bookings(&self) -> impl Iterator<Item = &Booking> {
+        self.slots.iter().flatten()
+    }
+
+    /// Add a booking without a conflict check (loading existing data).
+    ///
+    /// # Errors
+    /// The booking's validation errors; `invalid_request` for a duplicate id.
+    pub fn insert(&mut self, booking: Booking) -> Result<()> {
+        booking.validate()?;
+        if self.by_id.contains_key(&booking.id) {
+            return Err(Error::request(format!(
+                "booking id {} is already used",
+                booking.id
+            )));
+        }
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => u32::try_from(self.slots.len())
+                .map_err(|_| Error::request("the ledger is full (2^32 bookings)"))?,
+        };
+        let entry = Entry {
+            start: booking.start.unix(),
+            end: booking.end.unix(),
+            block_until: block_until(&booking),
+            slot,
+        };
+        let mut seen: Vec<usize> = Vec::with_capacity(booking.resources.len());
+        for r in &booking.resources {
+            let ix = self.resource_mut(r)?;
+            if !seen.contains(&ix) {
+                seen.push(ix);
+                self.index[ix].insert(entry);
+            }
+        }
+        self.by_id.insert(booking.id.clone(), slot);
+        if slot as usize == self.slots.len() {
+            self.slots.push(Some(booking));
+        } else {
+            self.slots[slot as usize] = Some(booking);
+        }
+        Ok(())
+    }
+
+    /// Remove a booking entirely (not a cancellation: it leaves no trace).
+    pub fn remove(&mut self, id: &str) -> Option<Booking> {
+        let slot = self.by_id.remove(id)?;
+        let booking = self.slots[slot as usize].take()?;
+        for r in &booking.resources {
+            if let Some(&ix) = self.names.get(r) {
+                self.index[ix as usize].remove(booking.start.unix(), slot);
+            }
+        }
+        self.free.push(slot);
+        Some(booking)
+    }
+
+    /// Change a booking's status (and hold expiry) in place, index included.
+    pub(crate) fn set_status(
+        &mut self,
+        id: &str,
+        status: Status,
+        hold_expires: Option<Instant>,
+    ) -> bool {
+        let Some(&slot) = self.by_id.get(id) else {
+            return false;
+        };
+        let Some(b) = self.slots[slot as usize].as_mut() else {
+            return false;
+        };
+        b.status = status;
+        b.hold_expires = hold_expires;
+        let (start, until) = (b.start.unix(), block_until(b));
+        for r in &b.resources {
+            if let Some(&ix) = self.names.get(r) {
+                self.index[ix as usize].set_block_until(start, slot, until);
+            }
+        }
+        true
+    }
+
+    /// Move a booking to `[start, end)` in place (the index follows).
+    fn set_times(&mut self, id: &str, start: Instant, end: Instant) -> Result<()> {
+        let mut b = self
+            .remove(id)
+            .ok_or_else(|| Error::request(format!("no booking {id}")))?;
+        b.start = start;
+        b.end = end;
+        self.insert(b)
+    }
+
+    /// Record why a booking was cancelled.
+    pub(crate) fn set_cancel_reason(&mut self, id: &str, reason: Option<String>) {
+        if let Some(b) = self.get_mut(id) {
+            b.cancel_reason = reason;
+        }
+    }
+
+    /// Place a hold on `request`'s resources until `expires` (a tentative
+    /// reservation that blocks others until then, and then lapses by itself).
+    ///
+    /// # Errors
+    /// `invalid_duration` when `expires <= now`; validation errors.
+    pub fn hold(
+        &mut self,
+        id: &str,
+        request: &Request,
+        now: Instant,
+        expires: Instant,
+    ) -> Result<BookOutcome> {
+        if expires <= now {
+            return Err(Error::duration(format!(
+                "hold {id} must expire after now ({now}), got {expires}"
+            )));
+        }
+        let mut b = Booking::new(
+            id,
+            request.start,
+            request.end,
+            Status::Held,
+            request.resources.clone(),
+        );
+        b.hold_expires = Some(expires);
+        self.book(b, now, None)
+    }
+
+    /// Turn a live hold into a booking. The conflict check ignores the hold
+    /// itself and runs in the same step as the status change, so nothing can
+    /// slip in between.
+    ///
+    /// # Errors
+    /// `invalid_request` for an unknown id or a booking that is not a hold;
+    /// `invalid_transition` for a hold that has expired.
+    pub fn confirm_hold(&mut self, id: &str, now: Instant) -> Result<BookOutcome> {
+        let hold = self
+            .get(id)
+            .ok_or_else(|| Error::request(format!("no hold {id}")))?
+            .clone();
+        if hold.status != Status::Held {
+            return Err(Error::request(format!(
+                "booking {id} is {}, not a hold",
+                hold.status
+            )));
+        }
+        if !hold.blocks(now) {
+            return Err(Error::new(
+                ErrorCode::InvalidTransition,
+                format!(
+                    "hold {id} expired at {}; place a new hold",
+                    hold.hold_expires
+                        .map_or_else(String::new, |e| e.to_string())
+                ),
+            ));
+        }
+        let request = Request {
+            start: hold.start,
+            end: hold.end,
+            resources: hold.resources.clone(),
+        };
+        let check = self.check_excluding(&request, now, Some(id))?;
+        if !check.ok {
+            return Ok(BookOutcome::Conflict(check.conflicts));
+        }
+        self.set_status(id, Status::Booked, None);
+        Ok(BookOutcome::Booked(self.get(id).cloned().unwrap_or(hold)))
+    }
+
+    /// Reschedule: book `new` (linked to `id` as its replacement) and cancel
+    /// `id` with `reason`, or change nothing when `new` conflicts. The old
+    /// booking does not count against the new one.
+    ///
+    /// # Errors
+    /// `invalid_request` for an unknown id or a booking not in a reschedulable
+    /// status; validation errors of `new`.
+    pub fn reschedule(
+        &mut self,
+        id: &str,
+        mut new: Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<BookOutcome> {
+        let old = self
+            .get(id)
+            .ok_or_else(|| Error::request(format!("no booking {id}")))?
+            .clone();
+        if !matches!(
+            old.status,
+            Status::Pending | Status::Booked | Status::Held | Status::Proposed
+        ) {
+            return Err(Error::request(format!(
+                "booking {id} is {}; only proposed, pending, held or booked appointments can be rescheduled",
+                old.status
+            )));
+        }
+        new.validate()?;
+        let request = Request {
+            start: new.start,
+            end: new.end,
+            resources: new.resources.clone(),
+        };
+        let check = self.check_excluding(&request, now, Some(id))?;
+        if !check.ok {
+            return Ok(BookOutcome::Conflict(check.conflicts));
+        }
+        new.replaces = Some(id.to_string());
+        let new_id = new.id.clone();
+        self.insert(new.clone())?;
+        self.set_status(id, Status::Cancelled, None);
+        self.set_cancel_reason(id, Some(reason.to_string()));
+        if let Some(b) = self.get_mut(id) {
+            b.replaced_by = Some(new_id);
+        }
+        Ok(BookOutcome::Booked(new))
+    }
+
+    /// Move a booking to a new time after checking the new time against
+    /// everything but itself (one occurrence of a series, a same-resource move).
+    ///
+    /// # Errors
+    /// `invalid_request` for an unknown id; validation errors.
+    pub fn move_booking(
+        &mut self,
+        id: &str,
+        start: Instant,
+        end: Instant,
+        now: Instant,
+    ) -> Result<BookOutcome> {
+        let b = self
+            .get(id)
+            .ok_or_else(|| Error::request(format!("no booking {id}")))?
+            .clone();
+        let request = Request {
+            start,
+            end,
+            resources: b.resources.clone(),
+        };
+        let check = self.check_excluding(&request, now, Some(id))?;
+        if !check.ok {
+            return Ok(BookOutcome::Conflict(check.conflicts));
+        }
+        self.set_times(id, start, end)?;
+        Ok(BookOutcome::Booked(self.get(id).cloned().unwrap_or(b)))
+    }
+
+    /// Can `request` be booked at `now`? Every conflict, typed.
+    ///
+    /// # Errors
+    /// The request's validation errors.
+    pub fn check(&self, request: &Request, now: Instant) -> Result<Check> {
+        self.check_excluding(request, now, None)
+    }
+
+    /// As [`Ledger::check`], ignoring the booking `exclude` (a hold being confirmed,
+    /// a booking being moved).
+    ///
+    /// # Errors
+    /// The request's validation errors.
+    pub fn check_excluding(
+        &self,
+        request: &Request,
+        now: Instant,
+        exclude: Option<&str>,
+    ) -> Result<Check> {
+        self.check_with(request, now, exclude, &[])
+    }
+
+    /// As [`Ledger::check_excluding`], counting `extra` bookings as if they were
+    /// in the ledger (a series' own earlier occurrences).
+    ///
+    /// # Errors
+    /// The request's validation errors.
+    pub fn check_with(
+        &self,
+        request: &Request,
+        now: Instant,
+        exclude: Option<&str>,
+        extra: &[Booking],
+    ) -> Result<Check> {
+        let iv = request.validate()?;
+        let (qs, qe) = (iv.start().unix(), iv.end().unix());
+        let skip = exclude.and_then(|id| self.by_id.get(id).copied());
+        let mut resources: Vec<&str> = request.resources.iter().map(String::as_str).collect();
+        resources.sort_unstable();
+        resources.dedup();
+        let mut conflicts = Vec::new();
+        // (start, end, slot); slots at or past `EXTRA` index into `extra`.
+        const EXTRA: u32 = u32::MAX / 2;
+        let now = now.unix();
+        let mut hits: Vec<(i64, i64, u32)> = Vec::new();
+        for r in resources {
+            hits.clear();
+            let ix = self.names.get(r).map(|&i| &self.index[i as usize]);
+            if let Some(ix) = ix {
+                hits.extend(
+                    ix.overlapping(qs, qe)
+                        .filter(|e| e.block_until > now && Some(e.slot) != skip)
+                        .map(|e| (e.start, e.end, e.slot)),
+                );
+            }
+            for (i, b) in extra.iter().enumerate() {
+                let (s, e) = (b.start.unix(), b.end.unix());
+                if s < qe
+                    && qs < e
+                    && b.blocks(Instant::from_unix(now))
+                    && b.resources.iter().any(|x| x == r)
+                {
+                    hits.push((s, e, EXTRA + u32::try_from(i).unwrap_or(0)));
+                }
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            let cap = ix.map_or(1, |ix| ix.capacity);
+            if cap == 1 || peak(&hits, qs, qe) >= cap {
+                let mut with: Vec<String> = hits
+                    .iter()
+                    .filter_map(|&(_, _, slot)| {
+                        if slot >= EXTRA {
+                            extra.get((slot - EXTRA) as usize).map(|b| b.id.clone())
+                        } else {
+                            self.slots[slot as usize].as_ref().map(|b| b.id.clone())
+                        }
+                    })
+                    .collect();
+                with.sort_unstable();
+                with.dedup();
+                conflicts.push(Conflict {
+                    resource: r.to_string(),
+                    with,
+                });
+            }
+        }
+        Ok(Check {
+            ok: conflicts.is_empty(),
+            conflicts,
+        })
+    }
+
+    /// Book atomically: check, then insert only when free. An `idempotency_key`
+    /// seen before returns the booking it created instead of a second one.
+    ///
+    /// # Errors
+    /// The booking's validation errors; `invalid_request` for a reused id or a
+    /// key reused for a different booking.
+    pub fn book(
+        &mut self,
+        booking: Booking,
+        now: Instant,
+        idempotency_key: Option<&str>,
+    ) -> Result<BookOutcome> {
+        if let Some(key) = idempotency_key
+            && let Some(existing) = self.idempotency.get(key).and_then(|id| self.get(id))
+        {
+            let same = existing.start == booking.start
+                && existing.end == booking.end
+                && existing.resources == booking.resources;
+            if !same {
+                return Err(Error::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "idempotency key {key} was used for booking {} with other details",
+                        existing.id
+                    ),
+                ));
+            }
+            return Ok(BookOutcome::Existing(existing.clone()));
+        }
+        booking.validate()?;
+        let check = self.check(
+            &Request {
+                start: booking.start,
+                end: booking.end,
+                resources: booking.resources.clone(),
+            },
+            now,
+        )?;
+        if !check.ok {
+            return Ok(BookOutcome::Conflict(check.conflicts));
+        }
+        let stored = booking.clone();
+        self.insert(booking)?;
+        if let Some(key) = idempotency_key {
+            self.idempotency.insert(key.to_string(), stored.id.clone());
+        }
+        Ok(BookOutcome::Booked(stored))
+    }
+}
+
+/// What [`Ledger::book`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BookOutcome {
+    /// Booked now.
+    Booked(Booking),
+    /// The idempotency key had already booked this; nothing new was written.
+    Existing(Booking),
+    /// Not booked: these conflicts stand in the way.
+    Conflict(Vec<Conflict>),
+}
+
+/// The largest number of `hits` covering one instant inside `[qs, qe)`.
+fn peak(hits: &[(i64, i64, u32)], qs: i64, qe: i64) -> u32 {
+    let mut events: Vec<(i64, i32)> = Vec::with_capacity(hits.len() * 2);
+    for &(s, e, _) in hits {
+        events.push((s.max(qs), 1));
+        events.push((e.min(qe), -1));
+    }
+    // Ends before starts at the same instant: half-open intervals that touch do not overlap.
+    events.sort_unstable();
+    let (mut cur, mut best) = (0i32, 0i32);
+    for (_, d) in events {
+        cur += d;
+        best = best.max(cur);
+    }
+    u32::try_from(best).unwrap_or(0)
+}

@@ -1,0 +1,271 @@
+//! Property tests of the booking ledger: its answer equals a brute-force scan,
+//! and booking only what it calls free never exceeds any capacity.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcas_core::Instant;
+use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use proptest::prelude::*;
+
+const RESOURCES: &[&str] = &[
+    "provider:P1",
+    "provider:P2",
+    "patient:X1",
+    "patient:X2",
+    "room:R1",
+    "room:R2",
+];
+
+fn t(m: i64) -> Instant {
+    Instant::from_unix(1_780_000_000 + m * 60)
+}
+
+#[derive(Debug, Clone)]
+struct B {
+    start: i64,
+    len: i64,
+    status: Status,
+    hold_expires: i64,
+    resources: BTreeSet<usize>,
+}
+
+fn arb_booking() -> impl Strategy<Value = B> {
+    (
+        0i64..600,
+        1i64..180,
+        prop::sample::select(Status::ALL.to_vec()),
+        0i64..200,
+        prop::collection::btree_set(0..RESOURCES.len(), 1..4),
+    )
+        .prop_map(|(start, len, status, hold_expires, resources)| B {
+            start,
+            len,
+            status,
+            hold_expires,
+            resources,
+        })
+}
+
+fn to_booking(i: usize, b: &B) -> Booking {
+    let mut x = Booking::new(
+        format!("b{i}"),
+        t(b.start),
+        t(b.start + b.len),
+        b.status,
+        b.resources
+            .iter()
+            .map(|&r| RESOURCES[r].to_string())
+            .collect(),
+    );
+    if b.status == Status::Held {
+        x.hold_expires = Some(t(b.hold_expires));
+    }
+    x
+}
+
+fn blocks(b: &B, now: i64) -> bool {
+    match b.status {
+        Status::Pending
+        | Status::Booked
+        | Status::Arrived
+        | Status::CheckedIn
+        | Status::Fulfilled => true,
+        Status::Held => b.hold_expires > now,
+        _ => false,
+    }
+}
+
+/// FORMAT.md's conflict rule, minute by minute.
+fn brute(
+    bs: &[B],
+    caps: &[u32],
+    now: i64,
+    qs: i64,
+    qe: i64,
+    want: &BTreeSet<usize>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for &r in want {
+        let on: Vec<(usize, &B)> = bs
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                blocks(b, now) && b.resources.contains(&r) && b.start < qe && qs < b.start + b.len
+            })
+            .collect();
+        let full = (qs..qe).any(|m| {
+            let n = on
+                .iter()
+                .filter(|(_, b)| b.start <= m && m < b.start + b.len)
+                .count();
+            n >= caps[r] as usize
+        });
+        if full {
+            let mut ids: Vec<String> = on.iter().map(|(i, _)| format!("b{i}")).collect();
+            ids.sort();
+            out.insert(RESOURCES[r].to_string(), ids);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn check_equals_brute_force(
+        bs in prop::collection::vec(arb_booking(), 0..40),
+        caps in prop::collection::vec(1u32..4, RESOURCES.len()),
+        now in 0i64..200,
+        q in (0i64..600, 1i64..200),
+        want in prop::collection::btree_set(0..RESOURCES.len(), 1..4),
+    ) {
+        let mut ledger = Ledger::new();
+        for (r, c) in RESOURCES.iter().zip(&caps) {
+            ledger.set_capacity(r, *c).unwrap();
+        }
+        for (i, b) in bs.iter().enumerate() {
+            ledger.insert(to_booking(i, b)).unwrap();
+        }
+        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let got = ledger.check(&req, t(now)).unwrap();
+        let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
+        let want_map = brute(&bs, &caps, now, q.0, q.0 + q.1, &want);
+        prop_assert_eq!(got.ok, want_map.is_empty());
+        prop_assert_eq!(got_map, want_map);
+        // Conflicts are listed sorted by resource.
+        prop_assert!(got.conflicts.windows(2).all(|w| w[0].resource < w[1].resource));
+    }
+
+    #[test]
+    fn booking_what_is_free_never_exceeds_capacity(
+        reqs in prop::collection::vec(arb_booking(), 1..60),
+        caps in prop::collection::vec(1u32..4, RESOURCES.len()),
+    ) {
+        let mut ledger = Ledger::new();
+        for (r, c) in RESOURCES.iter().zip(&caps) {
+            ledger.set_capacity(r, *c).unwrap();
+        }
+        let now = 0;
+        let mut kept: Vec<B> = Vec::new();
+        for (i, b) in reqs.iter().enumerate() {
+            let mut b = b.clone();
+            if b.status == Status::Held { b.hold_expires = b.hold_expires.max(1); }
+            if let BookOutcome::Booked(_) = ledger.book(to_booking(i, &b), t(now), None).unwrap() {
+                kept.push(b);
+            }
+        }
+        for (r, cap) in caps.iter().enumerate() {
+            for m in 0..800 {
+                let n = kept.iter().filter(|b| blocks(b, now) && b.resources.contains(&r) && b.start <= m && m < b.start + b.len).count();
+                prop_assert!(n <= *cap as usize, "{} has {} at minute {}", RESOURCES[r], n, m);
+            }
+        }
+    }
+}
+
+#[test]
+fn idempotency_key_returns_the_first_booking() {
+    let mut ledger = Ledger::new();
+    let b = Booking::new("a", t(0), t(30), Status::Booked, vec!["provider:P1".into()]);
+    let first = ledger.book(b.clone(), t(0), Some("key-1")).unwrap();
+    assert!(matches!(first, BookOutcome::Booked(_)));
+    let mut again = b;
+    again.id = "a-retry".into();
+    let second = ledger.book(again, t(0), Some("key-1")).unwrap();
+    match second {
+        BookOutcome::Existing(x) => assert_eq!(x.id, "a"),
+        other => panic!("expected the existing booking, got {other:?}"),
+    }
+    assert_eq!(ledger.len(), 1);
+}
+
+#[test]
+fn hold_then_confirm_is_atomic_and_expires() {
+    let mut ledger = Ledger::new();
+    let req = Request {
+        start: t(60),
+        end: t(90),
+        resources: vec!["provider:P1".into()],
+    };
+    assert!(matches!(
+        ledger.hold("h1", &req, t(0), t(10)).unwrap(),
+        BookOutcome::Booked(_)
+    ));
+    // While the hold lives, nobody else gets the slot.
+    let other = Booking::new(
+        "x",
+        t(60),
+        t(90),
+        Status::Booked,
+        vec!["provider:P1".into()],
+    );
+    assert!(matches!(
+        ledger.book(other.clone(), t(5), None).unwrap(),
+        BookOutcome::Conflict(_)
+    ));
+    // The hold confirms without conflicting with itself.
+    assert!(matches!(
+        ledger.confirm_hold("h1", t(5)).unwrap(),
+        BookOutcome::Booked(_)
+    ));
+    assert_eq!(ledger.get("h1").unwrap().status, Status::Booked);
+    // A second hold that expires cannot be confirmed afterwards.
+    let req2 = Request {
+        start: t(120),
+        end: t(150),
+        resources: vec!["provider:P1".into()],
+    };
+    ledger.hold("h2", &req2, t(0), t(10)).unwrap();
+    assert_eq!(
+        ledger.confirm_hold("h2", t(10)).unwrap_err().code(),
+        hcas_core::ErrorCode::InvalidTransition
+    );
+    // ... and its slot is free again.
+    let y = Booking::new(
+        "y",
+        t(120),
+        t(150),
+        Status::Booked,
+        vec!["provider:P1".into()],
+    );
+    assert!(matches!(
+        ledger.book(y, t(11), None).unwrap(),
+        BookOutcome::Booked(_)
+    ));
+}
+
+#[test]
+fn reschedule_links_both_ways() {
+    let mut ledger = Ledger::new();
+    ledger
+        .insert(Booking::new(
+            "a",
+            t(0),
+            t(30),
+            Status::Booked,
+            vec!["provider:P1".into()],
+        ))
+        .unwrap();
+    let new = Booking::new(
+        "b",
+        t(15),
+        t(45),
+        Status::Booked,
+        vec!["provider:P1".into()],
+    );
+    // Overlaps only the booking it replaces: allowed.
+    assert!(matches!(
+        ledger.reschedule("a", new, "patient asked", t(0)).unwrap(),
+        BookOutcome::Booked(_)
+    ));
+    assert_eq!(ledger.get("a").unwrap().status, Status::Cancelled);
+    assert_eq!(ledger.get("a").unwrap().replaced_by.as_deref(), Some("b"));
+    assert_eq!(ledger.get("b").unwrap().replaces.as_deref(), Some("a"));
+    assert_eq!(
+        ledger.get("a").unwrap().cancel_reason.as_deref(),
+        Some("patient asked")
+    );
+}
