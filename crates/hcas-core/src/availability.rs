@@ -163,6 +163,12 @@ impl WorkingRule {
         self.window
     }
 
+    /// The local date the rule starts on.
+    #[must_use]
+    pub const fn dtstart(&self) -> NaiveDate {
+        self.dtstart
+    }
+
     fn bind(&mut self, zone: Zone) {
         self.recurrence = Some(Recurrence::new(
             self.rrule.clone(),

@@ -328,21 +328,73 @@ fn block_until(b: &Booking) -> i64 {
     }
 }
 
+/// A resource name stored inline when short (the common `provider:P1234`),
+/// so the hash table compares keys without following a pointer.
+#[derive(Debug, Clone)]
+enum Key {
+    Inline(u8, [u8; 38]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(name: &str) -> Self {
+        let b = name.as_bytes();
+        if b.len() <= 38 {
+            let mut buf = [0u8; 38];
+            buf[..b.len()].copy_from_slice(b);
+            Self::Inline(u8::try_from(b.len()).unwrap_or(0), buf)
+        } else {
+            Self::Heap(b.into())
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline(n, b) => &b[..usize::from(*n)],
+            Self::Heap(b) => b,
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+impl Eq for Key {}
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state);
+    }
+}
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+/// Every `FENCE`-th start of a resource's entries, kept small so the search
+/// touches few cache lines before it reaches the entries.
+const FENCE: usize = 16;
+
 /// Per-resource interval index: entries sorted by (start, slot), plus the
 /// longest entry, which bounds how far back an overlapping entry can start.
 #[derive(Debug, Clone)]
 struct ResourceIndex {
     capacity: u32,
-    entries: Vec<Entry>,
     max_len: i64,
+    /// `entries[k * FENCE].start` for every k.
+    fences: Vec<i64>,
+    entries: Vec<Entry>,
 }
 
 impl ResourceIndex {
     const fn new() -> Self {
         Self {
             capacity: 1,
-            entries: Vec::new(),
             max_len: 0,
+            fences: Vec::new(),
+            entries: Vec::new(),
         }
     }
 
@@ -351,10 +403,20 @@ impl ResourceIndex {
             .partition_point(|e| (e.start, e.slot) < (start, slot))
     }
 
+    fn refence(&mut self, from: usize) {
+        self.fences.truncate(from / FENCE);
+        let mut k = self.fences.len() * FENCE;
+        while k < self.entries.len() {
+            self.fences.push(self.entries[k].start);
+            k += FENCE;
+        }
+    }
+
     fn insert(&mut self, e: Entry) {
         let at = self.position(e.start, e.slot);
         self.entries.insert(at, e);
         self.max_len = self.max_len.max(e.end - e.start);
+        self.refence(at);
     }
 
     fn remove(&mut self, start: i64, slot: u32) {
@@ -369,6 +431,7 @@ impl ResourceIndex {
                     .max()
                     .unwrap_or(0);
             }
+            self.refence(at);
         }
     }
 
@@ -379,11 +442,17 @@ impl ResourceIndex {
         }
     }
 
-    /// Every entry overlapping `[start, end)`.
+    /// Every entry overlapping `[start, end)`: the fences find the block, a
+    /// search inside the block finds the first entry that can reach `start`.
     fn overlapping(&self, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
-        let from = self
-            .entries
-            .partition_point(|e| e.start < start - self.max_len);
+        let reach = start - self.max_len;
+        let block = self
+            .fences
+            .partition_point(|&f| f < reach)
+            .saturating_sub(1);
+        let lo = block * FENCE;
+        let hi = (lo + FENCE).min(self.entries.len());
+        let from = lo + self.entries[lo..hi].partition_point(|e| e.start < reach);
         self.entries[from..]
             .iter()
             .take_while(move |e| e.start < end)
@@ -411,8 +480,7 @@ pub struct Ledger {
     free: Vec<u32>,
     by_id: FxMap<String, u32>,
     /// Resource name -> position in `index`.
-    names: FxMap<String, u32>,
-    index: Vec<ResourceIndex>,
+    index: FxMap<Key, ResourceIndex>,
     idempotency: FxMap<String, String>,
 }
 
@@ -445,29 +513,26 @@ impl Ledger {
                 "capacity of {resource} must be at least 1"
             )));
         }
-        let ix = self.resource_mut(resource)?;
-        self.index[ix].capacity = capacity;
+        self.resource_mut(resource).capacity = capacity;
         Ok(())
     }
 
     /// A resource's capacity.
     #[must_use]
     pub fn capacity(&self, resource: &str) -> u32 {
-        self.names
-            .get(resource)
-            .map_or(1, |&i| self.index[i as usize].capacity)
+        self.resource(resource).map_or(1, |ix| ix.capacity)
     }
 
-    /// The index position of `resource`, created on first use.
-    fn resource_mut(&mut self, resource: &str) -> Result<usize> {
-        if let Some(&i) = self.names.get(resource) {
-            return Ok(i as usize);
-        }
-        let i = u32::try_from(self.index.len())
-            .map_err(|_| Error::request("the ledger holds 2^32 resources already"))?;
-        self.names.insert(resource.to_string(), i);
-        self.index.push(ResourceIndex::new());
-        Ok(i as usize)
+    /// The index of `resource`.
+    fn resource(&self, resource: &str) -> Option<&ResourceIndex> {
+        self.index.get(resource.as_bytes())
+    }
+
+    /// The index of `resource`, created on first use.
+    fn resource_mut(&mut self, resource: &str) -> &mut ResourceIndex {
+        self.index
+            .entry(Key::new(resource))
+            .or_insert_with(ResourceIndex::new)
     }
 
     /// The booking with this id.
@@ -512,12 +577,9 @@ impl Ledger {
             block_until: block_until(&booking),
             slot,
         };
-        let mut seen: Vec<usize> = Vec::with_capacity(booking.resources.len());
-        for r in &booking.resources {
-            let ix = self.resource_mut(r)?;
-            if !seen.contains(&ix) {
-                seen.push(ix);
-                self.index[ix].insert(entry);
+        for (i, r) in booking.resources.iter().enumerate() {
+            if !booking.resources[..i].contains(r) {
+                self.resource_mut(r).insert(entry);
             }
         }
         self.by_id.insert(booking.id.clone(), slot);
@@ -534,8 +596,8 @@ impl Ledger {
         let slot = self.by_id.remove(id)?;
         let booking = self.slots[slot as usize].take()?;
         for r in &booking.resources {
-            if let Some(&ix) = self.names.get(r) {
-                self.index[ix as usize].remove(booking.start.unix(), slot);
+            if let Some(ix) = self.index.get_mut(r.as_bytes()) {
+                ix.remove(booking.start.unix(), slot);
             }
         }
         self.free.push(slot);
@@ -559,8 +621,8 @@ impl Ledger {
         b.hold_expires = hold_expires;
         let (start, until) = (b.start.unix(), block_until(b));
         for r in &b.resources {
-            if let Some(&ix) = self.names.get(r) {
-                self.index[ix as usize].set_block_until(start, slot, until);
+            if let Some(ix) = self.index.get_mut(r.as_bytes()) {
+                ix.set_block_until(start, slot, until);
             }
         }
         true
@@ -764,63 +826,31 @@ impl Ledger {
         extra: &[Booking],
     ) -> Result<Check> {
         let iv = request.validate()?;
-        let (qs, qe) = (iv.start().unix(), iv.end().unix());
-        let skip = exclude.and_then(|id| self.by_id.get(id).copied());
-        let mut resources: Vec<&str> = request.resources.iter().map(String::as_str).collect();
-        resources.sort_unstable();
-        resources.dedup();
-        let mut conflicts = Vec::new();
-        // (start, end, slot); slots at or past `EXTRA` index into `extra`.
-        const EXTRA: u32 = u32::MAX / 2;
-        let now = now.unix();
-        let mut hits: Vec<(i64, i64, u32)> = Vec::new();
-        for r in resources {
-            hits.clear();
-            let ix = self.names.get(r).map(|&i| &self.index[i as usize]);
-            if let Some(ix) = ix {
-                hits.extend(
-                    ix.overlapping(qs, qe)
-                        .filter(|e| e.block_until > now && Some(e.slot) != skip)
-                        .map(|e| (e.start, e.end, e.slot)),
-                );
-            }
-            for (i, b) in extra.iter().enumerate() {
-                let (s, e) = (b.start.unix(), b.end.unix());
-                if s < qe
-                    && qs < e
-                    && b.blocks(Instant::from_unix(now))
-                    && b.resources.iter().any(|x| x == r)
-                {
-                    hits.push((s, e, EXTRA + u32::try_from(i).unwrap_or(0)));
-                }
-            }
-            if hits.is_empty() {
-                continue;
-            }
-            let cap = ix.map_or(1, |ix| ix.capacity);
-            if cap == 1 || peak(&hits, qs, qe) >= cap {
-                let mut with: Vec<String> = hits
-                    .iter()
-                    .filter_map(|&(_, _, slot)| {
-                        if slot >= EXTRA {
-                            extra.get((slot - EXTRA) as usize).map(|b| b.id.clone())
-                        } else {
-                            self.slots[slot as usize].as_ref().map(|b| b.id.clone())
-                        }
-                    })
-                    .collect();
-                with.sort_unstable();
-                with.dedup();
-                conflicts.push(Conflict {
-                    resource: r.to_string(),
-                    with,
-                });
-            }
+        let mut checker = self.checker(&request.resources, now, exclude);
+        Ok(checker.check(iv.start().unix(), iv.end().unix(), extra))
+    }
+
+    /// A checker for many intervals on the same resources (a series): the
+    /// resources are looked up once and the scratch space is reused.
+    pub(crate) fn checker<'a>(
+        &'a self,
+        resources: &'a [String],
+        now: Instant,
+        exclude: Option<&str>,
+    ) -> Checker<'a> {
+        let mut rs: Vec<(&'a str, Option<&'a ResourceIndex>)> = resources
+            .iter()
+            .map(|r| (r.as_str(), self.resource(r)))
+            .collect();
+        rs.sort_unstable_by_key(|r| r.0);
+        rs.dedup_by_key(|r| r.0);
+        Checker {
+            ledger: self,
+            resources: rs,
+            now: now.unix(),
+            skip: exclude.and_then(|id| self.by_id.get(id).copied()),
+            hits: Vec::new(),
         }
-        Ok(Check {
-            ok: conflicts.is_empty(),
-            conflicts,
-        })
     }
 
     /// Book atomically: check, then insert only when free. An `idempotency_key`
@@ -870,6 +900,76 @@ impl Ledger {
             self.idempotency.insert(key.to_string(), stored.id.clone());
         }
         Ok(BookOutcome::Booked(stored))
+    }
+}
+
+/// Conflict checks of many intervals against one set of resources.
+pub(crate) struct Checker<'a> {
+    ledger: &'a Ledger,
+    resources: Vec<(&'a str, Option<&'a ResourceIndex>)>,
+    now: i64,
+    skip: Option<u32>,
+    /// (start, end, slot); slots at or past `EXTRA` index into `extra`.
+    hits: Vec<(i64, i64, u32)>,
+}
+
+const EXTRA: u32 = u32::MAX / 2;
+
+impl Checker<'_> {
+    /// Conflicts of `[qs, qe)` (a valid interval), counting `extra` bookings too.
+    pub(crate) fn check(&mut self, qs: i64, qe: i64, extra: &[Booking]) -> Check {
+        let mut conflicts = Vec::new();
+        let now = self.now;
+        for &(r, ix) in &self.resources {
+            self.hits.clear();
+            if let Some(ix) = ix {
+                self.hits.extend(
+                    ix.overlapping(qs, qe)
+                        .filter(|e| e.block_until > now && Some(e.slot) != self.skip)
+                        .map(|e| (e.start, e.end, e.slot)),
+                );
+            }
+            for (i, b) in extra.iter().enumerate() {
+                let (s, e) = (b.start.unix(), b.end.unix());
+                if s < qe
+                    && qs < e
+                    && b.blocks(Instant::from_unix(now))
+                    && b.resources.iter().any(|x| x == r)
+                {
+                    self.hits
+                        .push((s, e, EXTRA + u32::try_from(i).unwrap_or(0)));
+                }
+            }
+            if self.hits.is_empty() {
+                continue;
+            }
+            let cap = ix.map_or(1, |ix| ix.capacity);
+            if cap == 1 || peak(&self.hits, qs, qe) >= cap {
+                let mut with: Vec<String> = self
+                    .hits
+                    .iter()
+                    .filter_map(|&(_, _, slot)| {
+                        if slot >= EXTRA {
+                            extra.get((slot - EXTRA) as usize).map(|b| b.id.clone())
+                        } else {
+                            self.ledger.slots[slot as usize]
+                                .as_ref()
+                                .map(|b| b.id.clone())
+                        }
+                    })
+                    .collect();
+                with.sort_unstable();
+                with.dedup();
+                conflicts.push(Conflict {
+                    resource: r.to_string(),
+                    with,
+                });
+            }
+        }
+        Check {
+            ok: conflicts.is_empty(),
+            conflicts,
+        }
     }
 }
 

@@ -134,7 +134,6 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -856,9 +855,7 @@ impl PartialEq for ScheduleAvailability {
         self.zone == other.zone
             && self.rules.len() == other.rules.len()
             && self.rules.iter().zip(&other.rules).all(|(a, b)| {
-                a.rrule() == b.rrule()
-                    && a.window() == b.window()
-                    && rule_dtstart(a).ok() == rule_dtstart(b).ok()
+                a.rrule() == b.rrule() && a.window() == b.window() && a.dtstart() == b.dtstart()
             })
     }
 }
@@ -878,17 +875,6 @@ pub struct FhirSchedule {
     pub active: bool,
     /// The zone and working rules, when hcas knows them.
     pub availability: Option<ScheduleAvailability>,
-}
-
-/// `WorkingRule` has no `dtstart()` accessor; its `Serialize` form carries it.
-fn rule_dtstart(rule: &WorkingRule) -> Result<NaiveDate> {
-    let v = serde_json::to_value(rule)
-        .map_err(|e| Error::request(format!("working rule not serializable: {e}")))?;
-    let text = v
-        .get("dtstart")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::request("working rule without a dtstart"))?;
-    parse_local_date(text)
 }
 
 /// `HH:MM:SS`, the FHIR `time` form (`24:00:00` for the end of a day).
@@ -947,9 +933,8 @@ pub fn schedule_to_fhir(schedule: &FhirSchedule) -> Result<Value> {
     }
     if let Some(a) = &schedule.availability {
         let mut sub = vec![json!({ "url": "timezone", "valueCode": a.zone.name() })];
-        for (i, rule) in a.rules.iter().enumerate() {
-            let dtstart =
-                rule_dtstart(rule).map_err(|e| e.at(&format!("availability.rules[{i}]")))?;
+        for rule in &a.rules {
+            let dtstart = rule.dtstart();
             let window = rule.window();
             sub.push(json!({
                 "url": "rule",

@@ -28,3 +28,7 @@ pub mod fhir;
 pub mod lifecycle;
 pub mod series;
 pub mod waitlist;
+
+#[doc = include_str!("../../../docs/booking.md")]
+#[cfg(doctest)]
+pub struct BookingDocDoctests;

@@ -498,6 +498,9 @@ pub fn apply(
             Error::new(ErrorCode::InvalidRequest, format!("no booking has id {id}")).at("id"),
         );
     }
+    if matches!(done.to, Status::Cancelled | Status::EnteredInError) {
+        ledger.set_cancel_reason(id, req.reason.clone().filter(|r| !r.trim().is_empty()));
+    }
     Ok(done)
 }
 

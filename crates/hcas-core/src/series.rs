@@ -10,7 +10,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::booking::{BookOutcome, Booking, Conflict, Ledger, Request, SeriesRef, Status};
+use crate::booking::{BookOutcome, Booking, Conflict, Ledger, SeriesRef, Status};
 use crate::error::{Error, Result};
 use crate::recurrence::Recurrence;
 use crate::time::{DAY, Instant, MINUTE};
@@ -149,20 +149,23 @@ impl SeriesSpec {
         // Occurrences judged free so far count like bookings for the later ones,
         // as if each free one were booked in turn.
         let mut accepted: Vec<Booking> = Vec::new();
+        let mut near: Vec<Booking> = Vec::new();
+        let mut checker = ledger.checker(&self.resources, now, None);
         for (local, start, end) in &occ {
-            let request = Request {
-                start: *start,
-                end: *end,
-                resources: self.resources.clone(),
-            };
-            let near: Vec<Booking> = accepted
-                .iter()
-                .filter(|b| b.start < *end && *start < b.end)
-                .cloned()
-                .collect();
-            let check = ledger.check_with(&request, now, None, &near)?;
+            near.clear();
+            near.extend(
+                accepted
+                    .iter()
+                    .filter(|b| b.start < *end && *start < b.end)
+                    .cloned(),
+            );
+            let check = checker.check(start.unix(), end.unix(), &near);
             let id = self.occurrence_id(*local);
-            if check.ok {
+            if check.ok && occ.len() > 1 {
+                // Only occurrences that can overlap a later one need keeping.
+                if accepted.last().is_some_and(|b| b.end <= *start) {
+                    accepted.clear();
+                }
                 accepted.push(Booking::new(
                     id.clone(),
                     *start,

@@ -19,13 +19,14 @@ use serde_json::Value;
 use crate::availability::{Availability, DateOverride, LocalWindow, SlotQuery, WorkingRule};
 use crate::booking::{Booking, Check, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
+use crate::lifecycle::{Actor, Policy, TransitionRequest, Transitioned, transition};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
 use crate::series::{SeriesPolicy, SeriesSpec};
 use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_datetime};
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
-pub const KINDS: &[&str] = &["recurrence", "slots", "conflict", "series"];
+pub const KINDS: &[&str] = &["recurrence", "slots", "conflict", "series", "transition"];
 
 /// Input of kind `recurrence`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -537,6 +538,53 @@ impl SeriesRequest {
     }
 }
 
+/// The change asked for in a `transition` input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionSpec {
+    /// Target status.
+    pub to: String,
+    /// `patient`, `practitioner`, `staff` or `system`.
+    pub actor: Actor,
+    /// Why (required for cancellations and corrections).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The current instant.
+    pub now: String,
+}
+
+/// Input of kind `transition`: one lifecycle step of one appointment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionVector {
+    /// The appointment as it is.
+    pub booking: BookingSpec,
+    /// The change asked for.
+    pub request: TransitionSpec,
+    /// Cancellation, no-show and check-in windows (defaults: 1440, 15, 60 minutes).
+    #[serde(default)]
+    pub policy: Option<Policy>,
+}
+
+impl TransitionVector {
+    /// Validate, then answer.
+    ///
+    /// # Errors
+    /// `invalid_transition`, `not_permitted`, `invalid_request` and the field codes.
+    pub fn run(&self) -> Result<Transitioned> {
+        let booking = self.booking.build("booking")?;
+        let req = TransitionRequest {
+            to: Status::parse(&self.request.to).map_err(|e| e.at("request.to"))?,
+            actor: self.request.actor,
+            reason: self.request.reason.clone(),
+            now: instant("request.now", &self.request.now)?,
+        };
+        let policy = self.policy.unwrap_or_default();
+        policy.validate()?;
+        transition(&booking, &req, &policy)
+    }
+}
+
 fn parse<T: DeserializeOwned>(kind: &str, input: &Value) -> Result<T> {
     T::deserialize(input).map_err(|e| {
         Error::request(format!(
@@ -556,6 +604,7 @@ pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
         "slots" => serde_json::to_value(parse::<SlotsRequest>(kind, input)?.run()?),
         "conflict" => serde_json::to_value(parse::<ConflictRequest>(kind, input)?.run()?),
         "series" => serde_json::to_value(parse::<SeriesRequest>(kind, input)?.run()?),
+        "transition" => serde_json::to_value(parse::<TransitionVector>(kind, input)?.run()?),
         other => {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,
