@@ -10,6 +10,8 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::advice::{Alternatives, alternatives};
+use crate::availability::Availability;
 use crate::booking::{BookOutcome, Booking, Conflict, Ledger, SeriesRef, Status};
 use crate::error::{Error, Result};
 use crate::recurrence::Recurrence;
@@ -64,6 +66,10 @@ pub struct OccurrenceResult {
     pub conflicts: Vec<Conflict>,
     /// Whether it was booked by this call.
     pub booked: bool,
+    /// For a conflicting occurrence, the nearest free starts (see
+    /// [`SeriesSpec::add_alternatives`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<Alternatives>,
 }
 
 /// The answer for a whole series.
@@ -182,9 +188,44 @@ impl SeriesSpec {
                 ok: check.ok,
                 conflicts: check.conflicts,
                 booked: false,
+                alternatives: None,
             });
         }
         Ok(out)
+    }
+
+    /// Fill in, for every conflicting occurrence, up to `n` free starts before
+    /// and after it inside `availability`'s working windows (the provider's),
+    /// free in `ledger` for all the series' resources, within `search_days`.
+    ///
+    /// # Errors
+    /// As [`crate::advice::alternatives`].
+    pub fn add_alternatives(
+        &self,
+        results: &mut [OccurrenceResult],
+        ledger: &Ledger,
+        availability: &Availability,
+        now: Instant,
+        n: usize,
+        search_days: i64,
+    ) -> Result<()> {
+        for o in results.iter_mut().filter(|o| !o.ok) {
+            let request = crate::booking::Request {
+                start: o.start,
+                end: o.end,
+                resources: self.resources.clone(),
+            };
+            o.alternatives = Some(alternatives(
+                availability,
+                ledger,
+                &request,
+                now,
+                n,
+                None,
+                search_days,
+            )?);
+        }
+        Ok(())
     }
 
     fn occurrence_id(&self, local: NaiveDateTime) -> String {
@@ -345,6 +386,7 @@ pub fn shift_occurrences(
             ok,
             conflicts,
             booked: false,
+            alternatives: None,
         });
         moved.push(nb);
     }

@@ -269,3 +269,199 @@ fn reschedule_links_both_ways() {
         Some("patient asked")
     );
 }
+
+mod series_and_advice {
+    use chrono::NaiveDate;
+    use hcas_core::advice::alternatives;
+    use hcas_core::booking::{Booking, Ledger, Request, Status};
+    use hcas_core::series::{
+        EditScope, SeriesPolicy, SeriesSpec, cancel_occurrences, series_bookings, shift_occurrences,
+    };
+    use hcas_core::{Availability, Instant, LocalTime, Recurrence, WorkingRule, Zone};
+
+    fn t(s: &str) -> Instant {
+        s.parse().unwrap()
+    }
+
+    fn weekday_hours() -> Availability {
+        let rule = WorkingRule::new(
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".parse().unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+            LocalTime::parse("09:00", false).unwrap(),
+            LocalTime::parse("12:00", true).unwrap(),
+        )
+        .unwrap();
+        Availability::new(Zone::parse("UTC").unwrap(), vec![rule], vec![], vec![])
+    }
+
+    fn physio(count: u32) -> SeriesSpec {
+        SeriesSpec {
+            id: "S".into(),
+            recurrence: Recurrence::new(
+                format!("FREQ=WEEKLY;BYDAY=TU;COUNT={count}")
+                    .parse()
+                    .unwrap(),
+                hcas_core::time::parse_local_datetime("2026-05-05T10:00").unwrap(),
+                Zone::parse("UTC").unwrap(),
+            ),
+            duration: 60,
+            resources: vec!["provider:P1".into(), "patient:X1".into()],
+            until: None,
+        }
+    }
+
+    #[test]
+    fn alternatives_are_the_nearest_free_starts_in_working_hours() {
+        let mut ledger = Ledger::new();
+        // 10:00-11:00 taken on Tuesday 5 May; 11:00-12:00 taken too.
+        for (id, s, e) in [("a", "10:00", "11:00"), ("b", "11:00", "12:00")] {
+            ledger
+                .insert(Booking::new(
+                    id,
+                    t(&format!("2026-05-05T{s}:00Z")),
+                    t(&format!("2026-05-05T{e}:00Z")),
+                    Status::Booked,
+                    vec!["provider:P1".into()],
+                ))
+                .unwrap();
+        }
+        let req = Request {
+            start: t("2026-05-05T10:00:00Z"),
+            end: t("2026-05-05T11:00:00Z"),
+            resources: vec!["provider:P1".into()],
+        };
+        let alt = alternatives(
+            &weekday_hours(),
+            &ledger,
+            &req,
+            t("2026-05-01T00:00:00Z"),
+            2,
+            None,
+            7,
+        )
+        .unwrap();
+        // Before: 09:00 the same day, then Monday 11:00 (the last hour that fits on 4 May).
+        assert_eq!(
+            alt.before,
+            [t("2026-05-05T09:00:00Z"), t("2026-05-04T11:00:00Z")]
+        );
+        // After: Wednesday 09:00 and 10:00 (11:00 on Tuesday is taken).
+        assert_eq!(
+            alt.after,
+            [t("2026-05-06T09:00:00Z"), t("2026-05-06T10:00:00Z")]
+        );
+    }
+
+    #[test]
+    fn series_reports_alternatives_for_conflicting_occurrences() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "x",
+                t("2026-05-12T10:00:00Z"),
+                t("2026-05-12T11:00:00Z"),
+                Status::Booked,
+                vec!["patient:X1".into()],
+            ))
+            .unwrap();
+        let spec = physio(3);
+        let mut plan = spec.plan(&ledger, t("2026-05-01T00:00:00Z")).unwrap();
+        spec.add_alternatives(
+            &mut plan,
+            &ledger,
+            &weekday_hours(),
+            t("2026-05-01T00:00:00Z"),
+            1,
+            3,
+        )
+        .unwrap();
+        assert!(plan[0].alternatives.is_none() && plan[2].alternatives.is_none());
+        let alt = plan[1].alternatives.as_ref().unwrap();
+        assert_eq!(alt.before, [t("2026-05-12T09:00:00Z")]);
+        assert_eq!(alt.after, [t("2026-05-12T11:00:00Z")]);
+    }
+
+    #[test]
+    fn edits_this_following_and_all() {
+        let mut ledger = Ledger::new();
+        let now = t("2026-05-01T00:00:00Z");
+        let res = physio(4)
+            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .unwrap();
+        assert!(res.booked);
+        // Move only the second occurrence one hour later: its id (RECURRENCE-ID) stays.
+        let moved = shift_occurrences(
+            &mut ledger,
+            "S",
+            "2026-05-12T10:00:00",
+            EditScope::This,
+            60,
+            None,
+            now,
+        )
+        .unwrap();
+        assert!(moved.iter().all(|m| m.booked) && moved.len() == 1);
+        let b = ledger.get("S@20260512T100000").unwrap();
+        assert_eq!(
+            (b.start, b.end),
+            (t("2026-05-12T11:00:00Z"), t("2026-05-12T12:00:00Z"))
+        );
+        // A conflicting move of this-and-following changes nothing.
+        ledger
+            .insert(Booking::new(
+                "blocker",
+                t("2026-05-26T09:30:00Z"),
+                t("2026-05-26T10:00:00Z"),
+                Status::Booked,
+                vec!["provider:P1".into()],
+            ))
+            .unwrap();
+        let refused = shift_occurrences(
+            &mut ledger,
+            "S",
+            "2026-05-19T10:00:00",
+            EditScope::ThisAndFollowing,
+            -30,
+            None,
+            now,
+        )
+        .unwrap();
+        assert!(refused.iter().any(|r| !r.ok) && refused.iter().all(|r| !r.booked));
+        assert_eq!(
+            ledger.get("S@20260519T100000").unwrap().start,
+            t("2026-05-19T10:00:00Z")
+        );
+        // Cancel this and following from the third: two cancelled, first two kept.
+        let ids = cancel_occurrences(
+            &mut ledger,
+            "S",
+            "2026-05-19T10:00:00",
+            EditScope::ThisAndFollowing,
+            "course ended",
+        )
+        .unwrap();
+        assert_eq!(ids, ["S@20260519T100000", "S@20260526T100000"]);
+        let live: Vec<String> = series_bookings(&ledger, "S")
+            .iter()
+            .filter(|b| b.status == Status::Booked)
+            .map(|b| b.id.clone())
+            .collect();
+        assert_eq!(live, ["S@20260505T100000", "S@20260512T100000"]);
+        // All: shorten every remaining occurrence to 45 minutes.
+        let all = shift_occurrences(
+            &mut ledger,
+            "S",
+            "2026-05-05T10:00:00",
+            EditScope::All,
+            0,
+            Some(45),
+            now,
+        )
+        .unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            ledger.get("S@20260505T100000").unwrap().end,
+            t("2026-05-05T10:45:00Z")
+        );
+    }
+}
