@@ -215,6 +215,11 @@ impl RRule {
     /// `invalid_rrule`, with a message naming the offending part.
     #[allow(clippy::too_many_lines)]
     pub fn parse(text: &str) -> Result<Self> {
+        if !text.is_ascii() {
+            return Err(Error::rrule(format!(
+                "`{text}` has non-ASCII characters; RRULE text is ASCII (FREQ=...;BYDAY=MO,...)"
+            )));
+        }
         let upper = text.trim().to_ascii_uppercase();
         let body = upper.strip_prefix("RRULE:").unwrap_or(&upper);
         if body.is_empty() {
@@ -1388,6 +1393,8 @@ mod tests {
             "FREQ=DAILY;BYMONTH=0",
             "FREQ=DAILY;UNTIL=2026",
             "FREQ=DAILY;X-FOO=1",
+            // Found by fuzzing: a multi-byte character where a weekday code should be.
+            "FREQ=DAILY;BYDAY=\u{e9}O",
         ] {
             assert_eq!(
                 RRule::parse(bad).unwrap_err().code(),
