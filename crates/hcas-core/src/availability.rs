@@ -381,9 +381,7 @@ impl Availability {
     /// # Errors
     /// `invalid_window` if a rule needs too many steps to reach the window.
     pub fn windows(&self, from: Instant, to: Instant) -> Result<Vec<Interval>> {
-        let mut out = Vec::new();
-        self.windows_into(from, to, 0, &mut SpanCache::default(), &mut out)?;
-        Ok(out)
+        self.windows_for(from, to, 0)
     }
 
     /// Merged windows for starts in `[from, to)` of `reach`-second appointments.

@@ -305,6 +305,41 @@ pub fn series_bookings<'a>(ledger: &'a Ledger, series_id: &str) -> Vec<&'a Booki
     v
 }
 
+/// The live occurrences of a series an edit applies to: the one with
+/// `recurrence_id`, it and every later one, or all of them.
+fn select(
+    ledger: &Ledger,
+    series_id: &str,
+    recurrence_id: &str,
+    scope: EditScope,
+) -> Result<Vec<Booking>> {
+    let is_pivot = |b: &Booking| {
+        b.series
+            .as_ref()
+            .is_some_and(|s| s.recurrence_id == recurrence_id)
+    };
+    let all = series_bookings(ledger, series_id);
+    let pivot_start = all
+        .iter()
+        .find(|b| is_pivot(b))
+        .ok_or_else(|| {
+            Error::request(format!(
+                "series {series_id} has no occurrence {recurrence_id}"
+            ))
+        })?
+        .start;
+    Ok(all
+        .into_iter()
+        .filter(|b| b.status.occupies() || b.status == Status::Proposed)
+        .filter(|b| match scope {
+            EditScope::This => is_pivot(b),
+            EditScope::ThisAndFollowing => b.start >= pivot_start,
+            EditScope::All => true,
+        })
+        .cloned()
+        .collect())
+}
+
 /// Move occurrences of a series by `shift` minutes (and to `duration` minutes
 /// when given): one occurrence, this and following, or all. Every moved
 /// occurrence is checked first, against everything but the series' own moved
@@ -322,33 +357,7 @@ pub fn shift_occurrences(
     duration: Option<i64>,
     now: Instant,
 ) -> Result<Vec<OccurrenceResult>> {
-    let all = series_bookings(ledger, series_id);
-    let pivot = all
-        .iter()
-        .find(|b| {
-            b.series
-                .as_ref()
-                .is_some_and(|s| s.recurrence_id == recurrence_id)
-        })
-        .ok_or_else(|| {
-            Error::request(format!(
-                "series {series_id} has no occurrence {recurrence_id}"
-            ))
-        })?;
-    let pivot_start = pivot.start;
-    let chosen: Vec<Booking> = all
-        .iter()
-        .filter(|b| b.status.occupies() || b.status == Status::Proposed)
-        .filter(|b| match scope {
-            EditScope::This => b
-                .series
-                .as_ref()
-                .is_some_and(|s| s.recurrence_id == recurrence_id),
-            EditScope::ThisAndFollowing => b.start >= pivot_start,
-            EditScope::All => true,
-        })
-        .map(|b| (*b).clone())
-        .collect();
+    let chosen = select(ledger, series_id, recurrence_id, scope)?;
     if let Some(d) = duration
         && d <= 0
     {
@@ -416,32 +425,9 @@ pub fn cancel_occurrences(
     if reason.trim().is_empty() {
         return Err(Error::request("a cancellation needs a reason"));
     }
-    let all = series_bookings(ledger, series_id);
-    let pivot = all
-        .iter()
-        .find(|b| {
-            b.series
-                .as_ref()
-                .is_some_and(|s| s.recurrence_id == recurrence_id)
-        })
-        .ok_or_else(|| {
-            Error::request(format!(
-                "series {series_id} has no occurrence {recurrence_id}"
-            ))
-        })?;
-    let pivot_start = pivot.start;
-    let ids: Vec<String> = all
-        .iter()
-        .filter(|b| b.status.occupies() || b.status == Status::Proposed)
-        .filter(|b| match scope {
-            EditScope::This => b
-                .series
-                .as_ref()
-                .is_some_and(|s| s.recurrence_id == recurrence_id),
-            EditScope::ThisAndFollowing => b.start >= pivot_start,
-            EditScope::All => true,
-        })
-        .map(|b| b.id.clone())
+    let ids: Vec<String> = select(ledger, series_id, recurrence_id, scope)?
+        .into_iter()
+        .map(|b| b.id)
         .collect();
     for id in &ids {
         ledger.set_status(id, Status::Cancelled, None);
