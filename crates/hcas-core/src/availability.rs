@@ -26,6 +26,9 @@ use crate::zone::{Zone, ZoneSpans};
 /// `NaiveDate::num_days_from_ce` of 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
+/// Largest buffer, notice or horizon, in minutes (100 years).
+pub const LONG_MINUTES: i64 = 100 * 366 * 24 * 60;
+
 /// Maximum span of a slot query window, in days.
 pub const MAX_SLOT_WINDOW_DAYS: i64 = 400;
 
@@ -285,6 +288,9 @@ impl SlotQuery {
             )));
         }
         let max = MAX_SLOT_WINDOW_DAYS * 24 * 60;
+        // Buffers, notice and horizon only need to stay clear of overflow: a
+        // booking horizon of 18 months is ordinary.
+        let long = LONG_MINUTES;
         let positive = |name: &str, v: i64| {
             if v <= 0 || v > max {
                 Err(Error::duration(format!(
@@ -295,9 +301,9 @@ impl SlotQuery {
             }
         };
         let non_negative = |name: &str, v: i64| {
-            if v < 0 || v > max {
+            if v < 0 || v > long {
                 Err(Error::duration(format!(
-                    "query.{name} must be zero or a positive number of minutes (0..={max}), got {v}"
+                    "query.{name} must be zero or a positive number of minutes (0..={long}), got {v}"
                 )))
             } else {
                 Ok(())
@@ -438,8 +444,11 @@ impl Availability {
             let reachable =
                 Instant::from_naive_utc((dlo + TimeDelta::days(2)).and_time(NaiveTime::MIN))
                     .plus_minutes(15 * 60);
-            match out.first() {
-                Some(w) if dlo > earliest && w.start() <= reachable && w.end() >= from => {
+            // The first window that can hold a start at or after `from`: its
+            // grid is the one that matters, and it may have begun before `dlo`.
+            let relevant = out.iter().find(|w| w.end() > from);
+            match relevant {
+                Some(w) if dlo > earliest && w.start() <= reachable => {
                     back = back
                         .saturating_mul(2)
                         .min((first - earliest).num_days() + 2);

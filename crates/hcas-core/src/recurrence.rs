@@ -26,7 +26,7 @@ pub const MAX_OCCURRENCES: usize = 100_000;
 const WALK_MARGIN: i64 = 2 * DAY;
 
 /// Maximum number of rule periods one query may step through.
-pub const MAX_PERIODS: u64 = 10_000_000;
+pub const MAX_PERIODS: u64 = 50_000_000;
 
 /// The `FREQ` of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -151,7 +151,12 @@ fn parse_int_list<T: TryFrom<i64> + Ord + Copy>(
                 if allow_negative { "±" } else { "" }
             ))
         };
-        let digits = item.strip_prefix(['+', '-']).unwrap_or(item);
+        // RFC 5545: a sign only where negative values exist (BYMONTHDAY, BYYEARDAY, ...).
+        let digits = if allow_negative {
+            item.strip_prefix(['+', '-']).unwrap_or(item)
+        } else {
+            item
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 4 {
             return Err(bad());
         }
@@ -277,9 +282,7 @@ impl RRule {
                     rule.interval = value
                         .parse::<u32>()
                         .ok()
-                        .filter(|n| {
-                            (1..=100_000).contains(n) && value.bytes().all(|b| b.is_ascii_digit())
-                        })
+                        .filter(|n| *n >= 1 && value.bytes().all(|b| b.is_ascii_digit()))
                         .ok_or_else(|| {
                             Error::rrule(format!("INTERVAL={value} must be a positive integer"))
                         })?;
@@ -382,11 +385,6 @@ impl RRule {
             if self.freq == Yearly && !self.by_week_no.is_empty() {
                 return Err(Error::rrule(
                     "a numbered BYDAY must not be combined with BYWEEKNO",
-                ));
-            }
-            if self.freq == Monthly && self.by_day.iter().any(|d| d.n.abs() > 5) {
-                return Err(Error::rrule(
-                    "with FREQ=MONTHLY a numbered BYDAY is within ±1..5",
                 ));
             }
         }
@@ -1238,11 +1236,13 @@ impl Recurrence {
                 "a recurrence query may span at most {MAX_RECURRENCE_WINDOW_DAYS} days; split {from}..{to}"
             )));
         }
-        let cap = limit.unwrap_or(MAX_OCCURRENCES);
+        // Without a limit, collect one more than the maximum to detect overflow.
+        let cap = limit.unwrap_or(MAX_OCCURRENCES + 1);
         let mut out: Vec<Instant> = Vec::new();
-        let mut overflow = false;
         // Instances come in local order; a DST gap can move one past a later
-        // local time by at most the gap, so stop a margin after the cap.
+        // local time by at most the gap, and two instances can resolve to one
+        // instant, so once `cap` *distinct* instants are in hand the walk goes
+        // on for a margin of local time, then stops.
         let mut stop_after: Option<i64> = None;
         self.instances(from, to, |local, t| {
             if stop_after.is_some_and(|s| local > s) {
@@ -1252,12 +1252,12 @@ impl Recurrence {
                 return true;
             }
             out.push(t);
-            if out.len() >= cap.saturating_mul(2).max(cap + 64) {
-                overflow = limit.is_none();
-                return false;
-            }
-            if out.len() == cap && stop_after.is_none() {
-                stop_after = Some(local + WALK_MARGIN);
+            if stop_after.is_none() && out.len() >= cap {
+                out.sort_unstable();
+                out.dedup();
+                if out.len() >= cap {
+                    stop_after = Some(local + WALK_MARGIN);
+                }
             }
             true
         })?;
@@ -1272,7 +1272,7 @@ impl Recurrence {
         }
         out.sort_unstable();
         out.dedup();
-        if limit.is_none() && (overflow || out.len() > MAX_OCCURRENCES) {
+        if limit.is_none() && out.len() > MAX_OCCURRENCES {
             return Err(Error::window(format!(
                 "the window holds more than {MAX_OCCURRENCES} occurrences; pass a limit or narrow it"
             )));
