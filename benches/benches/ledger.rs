@@ -86,6 +86,13 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    // The same request again and again: the ledger's data for it stays in
+    // cache, which shows the check's own cost apart from memory latency.
+    let hot = &requests[0];
+    c.bench_function("ledger_1m_bookings_10k_resources/check_cached", |b| {
+        b.iter(|| black_box(&ledger).check(black_box(hot), now));
+    });
+
     let spec = SeriesSpec {
         id: "S".into(),
         recurrence: Recurrence::new(

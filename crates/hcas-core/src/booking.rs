@@ -442,9 +442,9 @@ impl ResourceIndex {
         }
     }
 
-    /// Every entry overlapping `[start, end)`: the fences find the block, a
-    /// search inside the block finds the first entry that can reach `start`.
-    fn overlapping(&self, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
+    /// The first entry that can reach `start`: the fences find the block, a
+    /// search inside the block finds the entry.
+    fn first_reaching(&self, start: i64) -> usize {
         let reach = start - self.max_len;
         let block = self
             .fences
@@ -452,8 +452,13 @@ impl ResourceIndex {
             .saturating_sub(1);
         let lo = block * FENCE;
         let hi = (lo + FENCE).min(self.entries.len());
-        let from = lo + self.entries[lo..hi].partition_point(|e| e.start < reach);
-        self.entries[from..]
+        lo + self.entries[lo..hi].partition_point(|e| e.start < reach)
+    }
+
+    /// Every entry overlapping `[start, end)`, scanning from `from` (see
+    /// [`ResourceIndex::first_reaching`]).
+    fn overlapping_from(&self, from: usize, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
+        self.entries[from.min(self.entries.len())..]
             .iter()
             .take_while(move |e| e.start < end)
             .filter(move |e| e.end > start)
@@ -850,6 +855,7 @@ impl Ledger {
             now: now.unix(),
             skip: exclude.and_then(|id| self.by_id.get(id).copied()),
             hits: Vec::new(),
+            firsts: Vec::new(),
         }
     }
 
@@ -911,6 +917,8 @@ pub(crate) struct Checker<'a> {
     skip: Option<u32>,
     /// (start, end, slot); slots at or past `EXTRA` index into `extra`.
     hits: Vec<(i64, i64, u32)>,
+    /// Per resource, the first index entry that can reach the interval.
+    firsts: Vec<usize>,
 }
 
 const EXTRA: u32 = u32::MAX / 2;
@@ -920,11 +928,19 @@ impl Checker<'_> {
     pub(crate) fn check(&mut self, qs: i64, qe: i64, extra: &[Booking]) -> Check {
         let mut conflicts = Vec::new();
         let now = self.now;
-        for &(r, ix) in &self.resources {
+        // First every resource's search, then every scan: the searches are
+        // independent, so their cache misses overlap instead of queueing.
+        self.firsts.clear();
+        self.firsts.extend(
+            self.resources
+                .iter()
+                .map(|(_, ix)| ix.map_or(0, |ix| ix.first_reaching(qs))),
+        );
+        for (k, &(r, ix)) in self.resources.iter().enumerate() {
             self.hits.clear();
             if let Some(ix) = ix {
                 self.hits.extend(
-                    ix.overlapping(qs, qe)
+                    ix.overlapping_from(self.firsts[k], qs, qe)
                         .filter(|e| e.block_until > now && Some(e.slot) != self.skip)
                         .map(|e| (e.start, e.end, e.slot)),
                 );
