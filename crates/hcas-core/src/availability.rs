@@ -657,7 +657,11 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     if u32::try_from(providers.len()).is_err() {
         return Err(Error::request("too many providers in one pooled query"));
     }
-    let mut lists: Vec<Vec<Instant>> = Vec::with_capacity(providers.len());
+    // Every provider's slots in one buffer, each list closed by a sentinel, so
+    // the merge below needs no bounds or end checks.
+    const END: Instant = Instant::from_unix(i64::MAX);
+    let mut flat: Vec<Instant> = Vec::new();
+    let mut pos: Vec<usize> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
     // Providers of one clinic share a zone: its offsets are found once.
     let mut cache = SpanCache::default();
@@ -669,45 +673,31 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
             &mut cache,
             &mut windows,
         )?;
-        let mut v = Vec::with_capacity(capacity_hint(&windows, query));
-        cut_slots(&windows, p.busy.intervals(), query, &mut v);
-        lists.push(v);
+        flat.reserve(capacity_hint(&windows, query) + 1);
+        pos.push(flat.len());
+        cut_slots(&windows, p.busy.intervals(), query, &mut flat);
+        flat.push(END);
     }
-    let total: usize = lists.iter().map(Vec::len).sum();
     let mut out = PooledSlots {
         starts: Vec::new(),
         offsets: vec![0],
-        members: Vec::with_capacity(total),
+        members: Vec::with_capacity(flat.len() - providers.len()),
     };
-    // k-way merge over the lists' current heads, kept in one flat array so the
+    // k-way merge over the lists' current heads, kept in one array so the
     // minimum is a tight scan; providers of one clinic share most starts, so
     // each pass emits many (start, provider) pairs.
-    let mut heads: Vec<usize> = vec![0; lists.len()];
-    let mut cur: Vec<i64> = lists
-        .iter()
-        .map(|l| l.first().map_or(i64::MAX, |s| s.unix()))
-        .collect();
-    let mut at_min: Vec<usize> = Vec::with_capacity(lists.len());
+    let mut cur: Vec<i64> = pos.iter().map(|&p| flat[p].unix()).collect();
     loop {
-        // One pass: the smallest head and every list that has it.
-        let mut m = i64::MAX;
-        at_min.clear();
-        for (i, &c) in cur.iter().enumerate() {
-            if c < m {
-                m = c;
-                at_min.clear();
-                at_min.push(i);
-            } else if c == m {
-                at_min.push(i);
-            }
-        }
+        let m = cur.iter().copied().min().unwrap_or(i64::MAX);
         if m == i64::MAX {
             break;
         }
-        for &i in &at_min {
-            out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
-            heads[i] += 1;
-            cur[i] = lists[i].get(heads[i]).map_or(i64::MAX, |s| s.unix());
+        for (i, c) in cur.iter_mut().enumerate() {
+            if *c == m {
+                out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
+                pos[i] += 1;
+                *c = flat[pos[i]].unix();
+            }
         }
         out.starts.push(Instant::from_unix(m));
         out.offsets

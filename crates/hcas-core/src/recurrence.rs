@@ -95,8 +95,8 @@ pub enum Until {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RRule {
     freq: Frequency,
-    interval: u32,
-    count: Option<u32>,
+    interval: u64,
+    count: Option<u64>,
     until: Option<Until>,
     by_second: Vec<u8>,
     by_minute: Vec<u8>,
@@ -173,6 +173,16 @@ fn parse_int_list<T: TryFrom<i64> + Ord + Copy>(
     out.sort_unstable();
     out.dedup();
     Ok(out)
+}
+
+/// A positive decimal integer of any length (RFC 5545 sets no maximum); values
+/// beyond `u64` saturate, which changes no answer (they reach past year 9999).
+fn positive_integer(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = value.parse::<u64>().unwrap_or(u64::MAX);
+    (n >= 1).then_some(n)
 }
 
 fn parse_until(value: &str) -> Result<Until> {
@@ -279,24 +289,14 @@ impl RRule {
                     });
                 }
                 "INTERVAL" => {
-                    rule.interval = value
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| *n >= 1 && value.bytes().all(|b| b.is_ascii_digit()))
-                        .ok_or_else(|| {
-                            Error::rrule(format!("INTERVAL={value} must be a positive integer"))
-                        })?;
+                    rule.interval = positive_integer(value).ok_or_else(|| {
+                        Error::rrule(format!("INTERVAL={value} must be a positive integer"))
+                    })?;
                 }
                 "COUNT" => {
-                    rule.count = Some(
-                        value
-                            .parse::<u32>()
-                            .ok()
-                            .filter(|n| *n >= 1 && value.bytes().all(|b| b.is_ascii_digit()))
-                            .ok_or_else(|| {
-                                Error::rrule(format!("COUNT={value} must be a positive integer"))
-                            })?,
-                    );
+                    rule.count = Some(positive_integer(value).ok_or_else(|| {
+                        Error::rrule(format!("COUNT={value} must be a positive integer"))
+                    })?);
                 }
                 "UNTIL" => rule.until = Some(parse_until(value)?),
                 "BYSECOND" => rule.by_second = parse_int_list(name, value, 0, 59, true, false)?,
@@ -412,7 +412,7 @@ impl RRule {
 
     /// `COUNT`, if any.
     #[must_use]
-    pub const fn count(&self) -> Option<u32> {
+    pub const fn count(&self) -> Option<u64> {
         self.count
     }
 
@@ -741,7 +741,8 @@ impl Plan {
             months != 0 || month_days.any || year_days.any || week_nos.any || !by_day.is_empty();
         Self {
             freq,
-            interval: i64::from(rule.interval),
+            // Any interval this long reaches past year 9999 at once.
+            interval: i64::try_from(rule.interval.min(1 << 50)).unwrap_or(1 << 50),
             dtstart,
             dt0: dtstart.and_utc().timestamp(),
             months,
@@ -859,7 +860,7 @@ fn walk(
     let (y0, m0) = (plan.dtstart.year(), i64::from(plan.dtstart.month0()));
     let ws0 = day_number(week_start(plan.dtstart.date(), plan.wkst));
     let step = plan.interval;
-    let count = rule.count.map(u64::from);
+    let count = rule.count;
     let stop_local = match rule.until {
         Some(Until::Local(l)) => Some(l.and_utc().timestamp()),
         Some(Until::Date(d)) => Some((day_number(d) + 1) * DAY - 1),
