@@ -24,6 +24,7 @@ pub mod wire;
 pub struct ReadmeDoctests;
 pub mod advice;
 pub mod booking;
+pub mod consent;
 pub mod fhir;
 pub mod lifecycle;
 pub mod series;

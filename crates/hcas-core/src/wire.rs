@@ -26,7 +26,14 @@ use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_da
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
-pub const KINDS: &[&str] = &["recurrence", "slots", "conflict", "series", "transition"];
+pub const KINDS: &[&str] = &[
+    "recurrence",
+    "slots",
+    "conflict",
+    "series",
+    "transition",
+    "consent",
+];
 
 /// Input of kind `recurrence`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -585,6 +592,44 @@ impl TransitionVector {
     }
 }
 
+/// Input of kind `consent` (`CONSENT.md`). Each consent is parsed on its own,
+/// so a malformed consent is `invalid_consent` (naming `consents[i]...`),
+/// while a malformed request or policy is `invalid_request`; a malformed
+/// instant anywhere is `invalid_datetime`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentVector {
+    /// The consents (any patients'; only the request's patient's count).
+    #[serde(default)]
+    pub consents: Vec<Value>,
+    /// The role table; null or absent: the default table of `CONSENT.md`.
+    #[serde(default)]
+    pub policy: Option<Value>,
+    /// The access request.
+    pub request: Value,
+}
+
+impl ConsentVector {
+    /// Validate (consents, then policy, then request), then decide.
+    ///
+    /// # Errors
+    /// `invalid_consent`, `invalid_request`, `invalid_datetime`, naming the field.
+    pub fn run(&self) -> Result<crate::consent::Decision> {
+        let consents = self
+            .consents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| crate::consent::Consent::from_json(c, &format!("consents[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        let policy = match &self.policy {
+            None => crate::consent::Policy::default(),
+            Some(p) => crate::consent::Policy::from_json(p, "policy")?,
+        };
+        let request = crate::consent::ConsentRequest::from_json(&self.request, "request")?;
+        crate::consent::decide(&request, &consents, &policy)
+    }
+}
+
 fn parse<T: DeserializeOwned>(kind: &str, input: &Value) -> Result<T> {
     T::deserialize(input).map_err(|e| {
         Error::request(format!(
@@ -605,6 +650,7 @@ pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
         "conflict" => serde_json::to_value(parse::<ConflictRequest>(kind, input)?.run()?),
         "series" => serde_json::to_value(parse::<SeriesRequest>(kind, input)?.run()?),
         "transition" => serde_json::to_value(parse::<TransitionVector>(kind, input)?.run()?),
+        "consent" => serde_json::to_value(parse::<ConsentVector>(kind, input)?.run()?),
         other => {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,

@@ -1,0 +1,351 @@
+//! Consent decisions: the compiled form against a naive reading of
+//! `CONSENT.md`, with 1, 10 and 50 provisions in force.
+//!
+//! `cargo bench -p hcas-benches --bench consent`
+//!
+//! Workload: one patient, consents of one date (so step 4 must look at all of
+//! them), each a permit with up to five deny exceptions (purpose, actor +
+//! category, label with a nested re-permit, data period, organisation), all
+//! applicable; 64 requests by doctors (so the role gate passes and no
+//! break-glass decides) vary actor, category, purpose, labels and data date.
+//! "Provisions in force" counts every provision node of the applicable consents.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use hcas_benches::Rng;
+use hcas_core::Instant;
+use hcas_core::consent::{
+    Action, Actor, Category, CompiledConsents, Consent, ConsentRequest, ConsentStatus, Decision,
+    Effect, Match, Period, Policy, Provision, Purpose, Role,
+};
+
+const BASE: i64 = 1_750_000_000; // 2025-06-15T15:06:40Z
+
+/// The decision procedure of `CONSENT.md`, read sentence by sentence, with
+/// no compilation (the same reading as the naive evaluator of
+/// `crates/hcas-core/tests/consent.rs`).
+mod naive {
+    use super::{
+        Action, Category, Consent, ConsentRequest, ConsentStatus, Decision, Effect, Match, Period,
+        Policy, Provision, Purpose, Role,
+    };
+    use hcas_core::Instant;
+    use hcas_core::consent::Basis;
+
+    fn effect(permitted: bool) -> Effect {
+        if permitted {
+            Effect::Permit
+        } else {
+            Effect::Deny
+        }
+    }
+
+    fn inside(p: &Period, t: Instant) -> bool {
+        p.start.is_none_or(|s| s <= t) && p.end.is_none_or(|e| t < e)
+    }
+
+    fn holds(m: &Match, r: &ConsentRequest) -> bool {
+        m.actors.as_ref().is_none_or(|l| l.contains(&r.actor.id))
+            && m.roles
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|x| r.actor.roles.contains(x)))
+            && m.orgs.as_ref().is_none_or(|l| l.contains(&r.actor.org))
+            && m.purposes.as_ref().is_none_or(|l| l.contains(&r.purpose))
+            && m.categories
+                .as_ref()
+                .is_none_or(|l| l.contains(&r.category))
+            && m.actions.as_ref().is_none_or(|l| l.contains(&r.action))
+            && m.labels
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|x| r.labels.contains(x)))
+            && m.period.as_ref().is_none_or(|p| inside(p, r.at))
+            && m.data_period
+                .as_ref()
+                .is_none_or(|p| r.data_date.is_some_and(|d| inside(p, d)))
+    }
+
+    fn result(own: Effect, kids: &[Provision], r: &ConsentRequest) -> (Effect, Vec<usize>) {
+        let matching: Vec<(usize, Effect, Vec<usize>)> = kids
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| holds(&k.when, r))
+            .map(|(i, k)| {
+                let (e, below) = result(own.flip(), &k.provisions, r);
+                (i, e, below)
+            })
+            .collect();
+        let combined = if matching.is_empty() {
+            return (own, Vec::new());
+        } else if matching.iter().any(|m| m.1 == Effect::Deny) {
+            Effect::Deny
+        } else {
+            Effect::Permit
+        };
+        let mut path = Vec::new();
+        if let Some((i, _, below)) = matching.into_iter().find(|m| m.1 == combined) {
+            path.push(i);
+            path.extend(below);
+        }
+        (combined, path)
+    }
+
+    pub(super) fn decide(r: &ConsentRequest, consents: &[Consent], policy: &Policy) -> Decision {
+        let obligations = if r.break_glass.is_some() {
+            vec!["audit-break-glass".to_string()]
+        } else {
+            Vec::new()
+        };
+        let plain = |decision, basis| Decision {
+            decision,
+            basis,
+            consent: None,
+            obligations: obligations.clone(),
+            path: Vec::new(),
+        };
+        let patient = r.actor.roles.contains(&Role::Patient);
+        if patient && r.actor.id == r.patient {
+            let may = match r.action {
+                Action::Read => r.category != Category::Psychotherapy,
+                Action::Write => r.category == Category::Appointments,
+            };
+            return plain(effect(may), Basis::SelfAccess);
+        }
+        if patient && r.actor.roles.iter().all(|x| *x == Role::Patient) {
+            return plain(Effect::Deny, Basis::Role);
+        }
+        if !policy.allows(&r.actor.roles, r.category, r.action, r.purpose) {
+            return plain(Effect::Deny, Basis::Role);
+        }
+        if let Some(bg) = &r.break_glass {
+            let elapsed = r.at.unix() - bg.started_at.unix();
+            let ok = r
+                .actor
+                .roles
+                .iter()
+                .any(|x| matches!(x, Role::Doctor | Role::Nurse))
+                && r.purpose == Purpose::Etreat
+                && !bg.reason.trim().is_empty()
+                && (0..=3600).contains(&elapsed);
+            return plain(effect(ok), Basis::BreakGlass);
+        }
+        let applicable: Vec<(&Consent, Effect, Vec<usize>)> = consents
+            .iter()
+            .filter(|c| {
+                c.status == ConsentStatus::Active
+                    && c.patient == r.patient
+                    && c.period.as_ref().is_none_or(|p| inside(p, r.at))
+                    && c.scope.as_ref().is_none_or(|s| holds(s, r))
+            })
+            .map(|c| {
+                let (e, p) = result(c.decision, &c.provisions, r);
+                (c, e, p)
+            })
+            .collect();
+        if let Some(latest) = applicable.iter().map(|a| a.0.date).max() {
+            let same: Vec<&(&Consent, Effect, Vec<usize>)> =
+                applicable.iter().filter(|a| a.0.date == latest).collect();
+            let wins = effect(!same.iter().any(|a| a.1 == Effect::Deny));
+            if let Some((c, e, path)) = same
+                .into_iter()
+                .filter(|a| a.1 == wins)
+                .min_by(|a, b| a.0.id.cmp(&b.0.id))
+            {
+                return Decision {
+                    decision: *e,
+                    basis: Basis::Consent,
+                    consent: Some(c.id.clone()),
+                    obligations,
+                    path: path.clone(),
+                };
+            }
+        }
+        let purpose_ok = matches!(
+            r.purpose,
+            Purpose::Treat | Purpose::Etreat | Purpose::Hpaymt | Purpose::Hoperat
+        );
+        let psy_ok = r.category != Category::Psychotherapy
+            || r.originator.as_deref() == Some(r.actor.id.as_str());
+        plain(effect(purpose_ok && psy_ok), Basis::Default)
+    }
+}
+
+fn at(secs: i64) -> Instant {
+    Instant::from_unix(BASE + secs)
+}
+
+/// Provision `j` of the workload (one or two nodes: returns the node count too).
+fn provision(j: usize) -> (Provision, usize) {
+    let m = |f: &dyn Fn(&mut Match)| {
+        let mut m = Match::default();
+        f(&mut m);
+        m
+    };
+    match j % 5 {
+        0 => (
+            Provision {
+                when: m(&|m| m.purposes = Some(vec![Purpose::Hmarkt])),
+                provisions: vec![],
+            },
+            1,
+        ),
+        1 => (
+            Provision {
+                when: m(&|m| {
+                    m.actors = Some(vec![format!("Dr{j}"), format!("Dr{}", j + 1)]);
+                    m.categories = Some(vec![Category::Labs]);
+                }),
+                provisions: vec![],
+            },
+            1,
+        ),
+        2 => (
+            Provision {
+                when: m(&|m| m.labels = Some(vec!["V".into()])),
+                provisions: vec![Provision {
+                    when: m(&|m| m.actors = Some(vec!["Dr3".into()])),
+                    provisions: vec![],
+                }],
+            },
+            2,
+        ),
+        3 => (
+            Provision {
+                when: m(&|m| {
+                    m.data_period = Some(Period {
+                        start: None,
+                        end: Some(at(-15 * 365 * 86_400)),
+                    });
+                }),
+                provisions: vec![],
+            },
+            1,
+        ),
+        _ => (
+            Provision {
+                when: m(&|m| m.orgs = Some(vec![format!("OrgX{j}")])),
+                provisions: vec![],
+            },
+            1,
+        ),
+    }
+}
+
+/// Consents with `n` provision nodes in force, five top-level provisions each.
+fn consents(n: usize) -> Vec<Consent> {
+    let mut out: Vec<Consent> = Vec::new();
+    let (mut nodes, mut j) = (0, 0);
+    while nodes < n {
+        if j % 5 == 0 {
+            out.push(Consent {
+                id: format!("K{:03}", out.len()),
+                patient: "P1".into(),
+                status: ConsentStatus::Active,
+                date: at(-100 * 86_400),
+                period: Some(Period {
+                    start: Some(at(-365 * 86_400)),
+                    end: Some(at(365 * 86_400)),
+                }),
+                decision: Effect::Permit,
+                scope: Some(Match {
+                    orgs: Some(vec!["Org1".into(), "Org2".into()]),
+                    ..Match::default()
+                }),
+                provisions: Vec::new(),
+            });
+        }
+        let (mut p, mut count) = provision(j);
+        if nodes + count > n {
+            p.provisions.clear();
+            count = 1;
+        }
+        if let Some(c) = out.last_mut() {
+            c.provisions.push(p);
+        }
+        nodes += count;
+        j += 1;
+    }
+    out
+}
+
+fn requests() -> Vec<ConsentRequest> {
+    let mut rng = Rng::new(11);
+    let cats = [
+        Category::Labs,
+        Category::Records,
+        Category::Notes,
+        Category::Appointments,
+    ];
+    let purposes = [Purpose::Treat, Purpose::Etreat, Purpose::Hoperat];
+    (0..64)
+        .map(|_| {
+            let pick = |rng: &mut Rng, n: usize| {
+                usize::try_from(rng.below(u64::try_from(n).unwrap_or(1))).unwrap_or(0)
+            };
+            ConsentRequest {
+                actor: Actor {
+                    id: format!("Dr{}", rng.below(60)),
+                    roles: vec![Role::Doctor],
+                    org: if rng.below(2) == 0 { "Org1" } else { "Org2" }.into(),
+                },
+                patient: "P1".into(),
+                category: cats[pick(&mut rng, cats.len())],
+                action: if rng.below(2) == 0 {
+                    Action::Read
+                } else {
+                    Action::Write
+                },
+                purpose: purposes[pick(&mut rng, purposes.len())],
+                at: at(i64::try_from(rng.below(86_400)).unwrap_or(0)),
+                data_date: (rng.below(2) == 0)
+                    .then(|| at(-i64::try_from(rng.below(30 * 365)).unwrap_or(0) * 86_400)),
+                labels: match rng.below(4) {
+                    0 => vec!["V".into()],
+                    1 => vec!["R".into()],
+                    _ => vec![],
+                },
+                originator: None,
+                break_glass: None,
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::unwrap_used)]
+fn benches(c: &mut Criterion) {
+    let policy = Policy::default();
+    let requests = requests();
+    let mut group = c.benchmark_group("consent_decision");
+    for n in [1usize, 10, 50] {
+        let consents = consents(n);
+        let compiled = CompiledConsents::new("P1", &consents, &policy).unwrap();
+        // The two evaluators agree on the whole workload, and it reaches step 4.
+        let mut by_consent = 0;
+        for r in &requests {
+            let d = compiled.decide(r).unwrap();
+            assert_eq!(d, naive::decide(r, &consents, &policy));
+            by_consent += usize::from(d.consent.is_some());
+        }
+        assert!(by_consent > requests.len() / 2, "{n}: {by_consent}");
+        let mut i = 0usize;
+        group.bench_function(BenchmarkId::new("compiled", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % requests.len();
+                black_box(&compiled).decide(black_box(&requests[i]))
+            });
+        });
+        group.bench_function(BenchmarkId::new("naive", n), |b| {
+            b.iter(|| {
+                i = (i + 1) % requests.len();
+                naive::decide(black_box(&requests[i]), black_box(&consents), &policy)
+            });
+        });
+        group.bench_function(BenchmarkId::new("compile", n), |b| {
+            b.iter(|| CompiledConsents::new("P1", black_box(&consents), &policy));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(consent_benches, benches);
+criterion_main!(consent_benches);
