@@ -150,11 +150,32 @@ impl ZoneSpans {
                     t = t2;
                     continue;
                 }
-                // The first second in (t, t2] whose offset is not `o`.
+                // The first second in (t, t2] whose offset is not `o`. Offsets
+                // change on a quarter hour almost everywhere: find the quarter
+                // first, then the second (one lookup confirms a boundary).
+                const Q: i64 = 900;
                 let (mut a, mut b) = (t, t2);
-                while b - a > 1 {
-                    let m = a + (b - a) / 2;
-                    if off(m) == o { a = m } else { b = m }
+                let (lo, hi) = (a.div_euclid(Q) + 1, b.div_euclid(Q));
+                if lo <= hi {
+                    if off(hi * Q) == o {
+                        a = hi * Q;
+                    } else {
+                        let (mut l, mut r) = (lo, hi);
+                        while l < r {
+                            let m = l + (r - l) / 2;
+                            if off(m * Q) == o { l = m + 1 } else { r = m }
+                        }
+                        b = l * Q;
+                        if l > lo {
+                            a = (l - 1) * Q;
+                        }
+                    }
+                }
+                if !(b % Q == 0 && b - 1 > a && off(b - 1) == o) {
+                    while b - a > 1 {
+                        let m = a + (b - a) / 2;
+                        if off(m) == o { a = m } else { b = m }
+                    }
                 }
                 spans.push((b, off(b)));
                 t = b;
