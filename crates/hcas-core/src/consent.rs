@@ -52,6 +52,7 @@ use crate::time::Instant;
 
 mod appointment;
 mod compiled;
+pub mod fhir;
 mod json;
 
 pub use appointment::{
