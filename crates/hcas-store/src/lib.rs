@@ -1,0 +1,241 @@
+#![doc = "Storage ports and adapters for hcas: race-proof booking with the core's rules."]
+//!
+//! Services and embedders program against the ports ([`AppointmentStore`]);
+//! adapters implement them: [`memory`] (default feature) and `sqlite`
+//! (feature `sqlite`, sqlx). Every adapter asks `hcas-core` whether a booking
+//! conflicts ([`hcas_core::booking::Ledger::check`]); no adapter re-implements
+//! the conflict rules. See `README.md` for the storage model and what is missing.
+
+use async_trait::async_trait;
+use hcas_core::booking::{Booking, Conflict, Status};
+use hcas_core::{Instant, Interval};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "test-support")]
+#[doc(hidden)]
+pub mod conformance;
+#[cfg(feature = "memory")]
+pub mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+/// Why a store call failed; [`StoreError::code`] is stable and maps to HTTP
+/// with [`StoreError::http_status`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No such record.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// The kind of record (`booking`, ...).
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// Not booked: these resources are taken, by these bookings.
+    #[error("conflict: {}", describe(conflicts))]
+    Conflict {
+        /// Every conflicting resource with every blocking booking on it, as the core reports them.
+        conflicts: Vec<Conflict>,
+    },
+    /// An optimistic-concurrency check failed: someone changed the record first.
+    #[error("{id}: expected version {expected}, found {found}")]
+    VersionMismatch {
+        /// The record's id.
+        id: String,
+        /// The version the caller read.
+        expected: i64,
+        /// The version in the store.
+        found: i64,
+    },
+    /// The database could not be reached or is busy; retrying may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Bad input, with the core's stable error code.
+    #[error(transparent)]
+    Invalid(#[from] hcas_core::Error),
+}
+
+fn describe(conflicts: &[Conflict]) -> String {
+    conflicts
+        .iter()
+        .map(|c| format!("{} taken by {}", c.resource, c.with.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl StoreError {
+    /// The stable code: `not_found`, `conflict`, `version_mismatch`,
+    /// `unavailable` or `invalid` (the core's own code is [`StoreError::core_code`]).
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::Conflict { .. } => "conflict",
+            Self::VersionMismatch { .. } => "version_mismatch",
+            Self::Unavailable(_) => "unavailable",
+            Self::Invalid(_) => "invalid",
+        }
+    }
+
+    /// For [`StoreError::Invalid`], the core's stable code (`invalid_request`, ...).
+    #[must_use]
+    pub fn core_code(&self) -> Option<hcas_core::ErrorCode> {
+        match self {
+            Self::Invalid(e) => Some(e.code()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server answers with: 404, 409, 412 (version
+    /// mismatch: a failed `If-Match`), 503, 422.
+    #[must_use]
+    pub const fn http_status(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::Conflict { .. } => 409,
+            Self::VersionMismatch { .. } => 412,
+            Self::Unavailable(_) => 503,
+            Self::Invalid(_) => 422,
+        }
+    }
+
+    /// Whether the same call may succeed when retried unchanged.
+    #[must_use]
+    pub const fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// A record with its optimistic-concurrency version (1 on creation, +1 per change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored<T> {
+    /// The record.
+    pub value: T,
+    /// Its version.
+    pub version: i64,
+}
+
+/// Outbox event kinds.
+pub mod kind {
+    /// A booking was created.
+    pub const APPOINTMENT_CREATED: &str = "appointment.created";
+    /// A booking's status changed (other than to cancelled).
+    pub const APPOINTMENT_UPDATED: &str = "appointment.updated";
+    /// A booking was cancelled.
+    pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
+
+    /// The kind of the event for a status change to `status`.
+    #[must_use]
+    pub const fn for_status(status: hcas_core::booking::Status) -> &'static str {
+        match status {
+            hcas_core::booking::Status::Cancelled => APPOINTMENT_CANCELLED,
+            _ => APPOINTMENT_UPDATED,
+        }
+    }
+}
+
+/// A domain event written in the same transaction as the change it reports,
+/// to be published later (at least once) by a relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEvent {
+    /// Increasing id, in commit order per store.
+    pub id: i64,
+    /// One of [`kind`].
+    pub kind: String,
+    /// The id of the record the event is about.
+    pub aggregate_id: String,
+    /// The record after the change.
+    pub payload: serde_json::Value,
+    /// When the change was made (the caller's `now`).
+    pub created: Instant,
+}
+
+/// Record counts, for tests and health checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Bookings, in any status.
+    pub bookings: u64,
+    /// Outbox events, sent or not.
+    pub outbox: u64,
+}
+
+/// The appointments port: bookings, holds, statuses, capacities, busy time
+/// and the outbox. Object-safe: use it as `Arc<dyn AppointmentStore>`.
+#[async_trait]
+pub trait AppointmentStore: Send + Sync {
+    /// Book atomically: check conflicts with the core's rules (capacities,
+    /// holds, statuses), insert, and write an `appointment.created` outbox
+    /// event, all in one transaction. A repeated `idempotency_key` returns the
+    /// booking it first created and writes nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] naming every blocking booking;
+    /// [`StoreError::Invalid`] for a malformed booking, a reused id, or a key
+    /// reused for other details; [`StoreError::Unavailable`].
+    async fn book(
+        &self,
+        booking: Booking,
+        idempotency_key: Option<&str>,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError>;
+
+    /// The booking with this id.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; [`StoreError::Unavailable`].
+    async fn get(&self, id: &str) -> Result<Stored<Booking>, StoreError>;
+
+    /// Change a booking's status if it is still at `expected_version`, with
+    /// an outbox event. A change that makes the booking block again (e.g.
+    /// `cancelled` to `booked`) is checked for conflicts first.
+    ///
+    /// # Errors
+    /// [`StoreError::VersionMismatch`]; [`StoreError::NotFound`];
+    /// [`StoreError::Conflict`]; [`StoreError::Invalid`] (e.g. `held` without
+    /// an expiry); [`StoreError::Unavailable`].
+    async fn set_status(
+        &self,
+        id: &str,
+        status: Status,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError>;
+
+    /// Set a resource's capacity (1 unless set).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for 0; [`StoreError::Unavailable`].
+    async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError>;
+
+    /// The intervals of bookings that block `resource` at `now` and overlap
+    /// `[from, to)`, sorted by start (not merged).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for `to <= from`; [`StoreError::Unavailable`].
+    async fn busy(
+        &self,
+        resource: &str,
+        from: Instant,
+        to: Instant,
+        now: Instant,
+    ) -> Result<Vec<Interval>, StoreError>;
+
+    /// Up to `limit` unsent outbox events, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError>;
+
+    /// Mark outbox events as sent (unknown ids are ignored).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn outbox_mark_sent(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// How many bookings and outbox events the store holds.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn counts(&self) -> Result<Counts, StoreError>;
+}

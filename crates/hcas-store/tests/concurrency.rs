@@ -1,0 +1,118 @@
+//! Races: 64 tasks over two store handles (for SQLite two pools on one file,
+//! i.e. two "server instances") book the same 10 slots 1,000 times.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+
+use hcas_store::AppointmentStore;
+use hcas_store::conformance::race;
+
+const TASKS: usize = 64;
+const ATTEMPTS: usize = 1000;
+const SLOTS: usize = 10;
+
+#[cfg(feature = "memory")]
+mod memory {
+    use super::*;
+    use hcas_store::conformance::peaks;
+    use hcas_store::memory::MemoryStore;
+
+    async fn run(resource: &str, capacity: u32) {
+        let store = MemoryStore::new();
+        store.set_capacity(resource, capacity).await.unwrap();
+        let handles: Vec<Arc<dyn AppointmentStore>> =
+            vec![Arc::new(store.clone()), Arc::new(store.clone())];
+        race(
+            &handles,
+            resource,
+            capacity as usize,
+            SLOTS,
+            TASKS,
+            ATTEMPTS,
+        )
+        .await;
+        // Ledger scan: no resource is ever used beyond its capacity.
+        let all: Vec<_> = store
+            .bookings()
+            .await
+            .into_iter()
+            .map(|s| s.value)
+            .collect();
+        for (r, peak) in peaks(&all) {
+            assert!(peak <= store.capacity(&r).await as usize, "{r}: {peak}");
+        }
+        assert_eq!(peaks(&all)[resource], capacity as usize);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_provider_capacity_1() {
+        run("provider:P1", 1).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_room_capacity_3() {
+        run("room:R1", 3).await;
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use hcas_store::sqlite::{SqliteStore, sqlx};
+
+    async fn run(resource: &str, capacity: u32) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("race.db").display());
+        // Two pools on one file: two instances. The first applies the migrations.
+        let a = SqliteStore::open(&url, 4).await.unwrap();
+        let b = SqliteStore::open(&url, 4).await.unwrap();
+        a.set_capacity(resource, capacity).await.unwrap();
+        let handles: Vec<Arc<dyn AppointmentStore>> = vec![Arc::new(a.clone()), Arc::new(b)];
+        race(
+            &handles,
+            resource,
+            capacity as usize,
+            SLOTS,
+            TASKS,
+            ATTEMPTS,
+        )
+        .await;
+        // Zero overlaps beyond capacity, by a query: at each booking's start,
+        // how many bookings on the same resource cover that instant.
+        let over: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT r.booking_id, r.resource, COUNT(*), COALESCE(c.capacity, 1)
+             FROM booking_resources r
+             JOIN booking_resources o
+               ON o.resource = r.resource AND o.start_s <= r.start_s AND o.end_s > r.start_s
+             JOIN bookings b ON b.id = o.booking_id
+             LEFT JOIN capacities c ON c.resource = r.resource
+             WHERE b.status IN ('pending', 'booked', 'arrived', 'checked-in', 'fulfilled')
+             GROUP BY r.booking_id, r.resource
+             HAVING COUNT(*) > COALESCE(c.capacity, 1)",
+        )
+        .fetch_all(a.pool())
+        .await
+        .unwrap();
+        assert!(over.is_empty(), "overlaps beyond capacity: {over:?}");
+        let (per_slot,): (i64,) = sqlx::query_as(
+            "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM booking_resources
+             WHERE resource = ? GROUP BY start_s)",
+        )
+        .bind(resource)
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
+        assert_eq!(per_slot, i64::from(capacity));
+        a.pool().close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_provider_capacity_1() {
+        run("provider:P1", 1).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_room_capacity_3() {
+        run("room:R1", 3).await;
+    }
+}

@@ -1,0 +1,45 @@
+//! The conformance suite against every adapter built in.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+/// One `#[tokio::test]` per suite case, each on a fresh store from `$make`.
+macro_rules! conformance {
+    ($adapter:ident, $make:expr) => {
+        mod $adapter {
+            #[allow(unused_imports)]
+            use super::*;
+            use hcas_store::conformance as c;
+            conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
+                suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
+                suite_rejected_writes_change_nothing, suite_busy);
+        }
+    };
+    (@case $make:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                // `_guard` keeps the adapter's temporary files until the case ends.
+                let (_guard, store) = $make;
+                let store: std::sync::Arc<dyn hcas_store::AppointmentStore> =
+                    std::sync::Arc::new(store);
+                c::$case(&*store).await;
+            }
+        )*
+    };
+}
+
+#[cfg(feature = "memory")]
+conformance!(memory, ((), hcas_store::memory::MemoryStore::new()));
+
+/// A fresh database file in its own temporary directory, removed when the guard drops.
+#[cfg(feature = "sqlite")]
+async fn open_sqlite() -> (tempfile::TempDir, hcas_store::sqlite::SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = hcas_store::sqlite::SqliteStore::open(&url, 4)
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+#[cfg(feature = "sqlite")]
+conformance!(sqlite, open_sqlite().await);
