@@ -1118,12 +1118,12 @@ fn rule_extension(so: &Map<String, Value>, path: &str) -> Result<WorkingRule> {
 // JSON helpers: every error names its JSON path
 // ---------------------------------------------------------------------------
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
+pub(crate) fn invalid(path: &str, message: impl Into<String>) -> Error {
     Error::request(message).at(path)
 }
 
 /// `path.key`, or `key` at the resource root.
-fn field(path: &str, key: &str) -> String {
+pub(crate) fn field(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -1131,7 +1131,7 @@ fn field(path: &str, key: &str) -> String {
     }
 }
 
-const fn kind(v: &Value) -> &'static str {
+pub(crate) const fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -1148,7 +1148,11 @@ fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
 }
 
 /// The string `o[key]`, if present (FHIR strings are never empty).
-fn string<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
+pub(crate) fn string<'a>(
+    o: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a str>> {
     match o.get(key) {
         None => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
@@ -1175,7 +1179,7 @@ fn array<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a [Va
     }
 }
 
-fn required<T>(v: Option<T>, path: &str, key: &str) -> Result<T> {
+pub(crate) fn required<T>(v: Option<T>, path: &str, key: &str) -> Result<T> {
     v.ok_or_else(|| invalid(&field(path, key), "is required"))
 }
 
@@ -1221,7 +1225,7 @@ fn resource<'a>(value: &'a Value, ty: &str, allowed: &[&str]) -> Result<&'a Map<
 }
 
 /// The resource's `id`, required and a FHIR id.
-fn resource_id(o: &Map<String, Value>) -> Result<String> {
+pub(crate) fn resource_id(o: &Map<String, Value>) -> Result<String> {
     let id = required(string(o, "id", "")?, "", "id")?;
     check_id(id, "id")?;
     Ok(id.to_string())
@@ -1245,7 +1249,7 @@ fn period_instants(o: &Map<String, Value>, path: &str) -> Result<(Instant, Insta
 }
 
 /// An instant as FHIR writes it, refusing one that would not read back.
-fn instant_text(t: Instant, path: &str) -> Result<String> {
+pub(crate) fn instant_text(t: Instant, path: &str) -> Result<String> {
     let text = t.to_string();
     if Instant::parse(&text).ok() == Some(t) {
         Ok(text)
@@ -1262,13 +1266,13 @@ fn instant_text(t: Instant, path: &str) -> Result<String> {
 }
 
 /// Whether `s` is a FHIR id: 1 to 64 of `A-Z a-z 0-9 - .`.
-fn is_fhir_id(s: &str) -> bool {
+pub(crate) fn is_fhir_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
-fn check_id(id: &str, path: &str) -> Result<()> {
+pub(crate) fn check_id(id: &str, path: &str) -> Result<()> {
     if is_fhir_id(id) {
         Ok(())
     } else {

@@ -201,6 +201,7 @@
 //! assert!(err.message().contains("is an R5 element"), "{err}");
 //! ```
 
+use crate::fhir::{check_id, field, instant_text, invalid, kind, required, resource_id, string};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde_json::{Map, Value, json};
 
@@ -1989,30 +1990,6 @@ fn period_to(p: &Period, path: &str) -> Result<Value> {
 // JSON helpers (as in `crate::fhir`): every error names its JSON path
 // ---------------------------------------------------------------------------
 
-fn invalid(path: &str, message: impl Into<String>) -> Error {
-    Error::request(message).at(path)
-}
-
-/// `path.key`, or `key` at the resource root.
-fn field(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-const fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// A non-empty object (FHIR has no empty elements).
 fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
     match v {
@@ -2024,22 +2001,6 @@ fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
         _ => Err(invalid(
             path,
             format!("expected an object, got {}", kind(v)),
-        )),
-    }
-}
-
-/// The string `o[key]`, if present (FHIR strings are never empty).
-fn string<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
-    match o.get(key) {
-        None => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
-        Some(Value::String(_)) => Err(invalid(
-            &field(path, key),
-            "is empty; FHIR strings are never empty (omit the element)",
-        )),
-        Some(v) => Err(invalid(
-            &field(path, key),
-            format!("expected a string, got {}", kind(v)),
         )),
     }
 }
@@ -2058,10 +2019,6 @@ fn list<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a [Val
             format!("expected an array, got {}", kind(v)),
         )),
     }
-}
-
-fn required<T>(v: Option<T>, path: &str, key: &str) -> Result<T> {
-    v.ok_or_else(|| invalid(&field(path, key), "is required"))
 }
 
 /// Refuse modifiers (unless `modifierExtension` is allowed) and elements not
@@ -2127,48 +2084,6 @@ fn resource(value: &Value, ver: Version) -> Result<&Map<String, Value>> {
     }
     check_keys(o, ver.consent_elements(), "")?;
     Ok(o)
-}
-
-/// The resource's `id`, required and a FHIR id.
-fn resource_id(o: &Map<String, Value>) -> Result<String> {
-    let id = required(string(o, "id", "")?, "", "id")?;
-    check_id(id, "id")?;
-    Ok(id.to_string())
-}
-
-/// An instant as FHIR writes it, refusing one that would not read back.
-fn instant_text(t: Instant, path: &str) -> Result<String> {
-    let text = t.to_string();
-    if Instant::parse(&text).ok() == Some(t) {
-        Ok(text)
-    } else {
-        Err(Error::new(
-            ErrorCode::InvalidDatetime,
-            format!(
-                "{} s after the Unix epoch is outside the years 0001-9999",
-                t.unix()
-            ),
-        )
-        .at(path))
-    }
-}
-
-/// Whether `s` is a FHIR id: 1 to 64 of `A-Z a-z 0-9 - .`.
-fn is_fhir_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-}
-
-fn check_id(id: &str, path: &str) -> Result<()> {
-    if is_fhir_id(id) {
-        Ok(())
-    } else {
-        Err(invalid(
-            path,
-            format!("`{id}` is not a FHIR id (1 to 64 of A-Z, a-z, 0-9, `-`, `.`)"),
-        ))
-    }
 }
 
 #[cfg(test)]
