@@ -1,8 +1,8 @@
 #![doc = "Storage ports and adapters for hcas: race-proof booking with the core's rules."]
 //!
 //! Services and embedders program against the ports ([`AppointmentStore`]);
-//! adapters implement them: [`memory`] (default feature) and `sqlite`
-//! (feature `sqlite`, sqlx). Every adapter asks `hcas-core` whether a booking
+//! adapters implement them: [`memory`] (default feature), `sqlite`
+//! (feature `sqlite`, sqlx) and `postgres` (feature `postgres`, sqlx). Every adapter asks `hcas-core` whether a booking
 //! conflicts ([`hcas_core::booking::Ledger::check`]); no adapter re-implements
 //! the conflict rules. See `README.md` for the storage model and what is missing.
 
@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 pub mod conformance;
 #[cfg(feature = "memory")]
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

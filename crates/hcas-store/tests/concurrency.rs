@@ -116,3 +116,71 @@ mod sqlite {
         run("room:R1", 3).await;
     }
 }
+
+#[cfg(feature = "postgres")]
+mod pg_support;
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use hcas_store::postgres::{PgStore, sqlx};
+
+    async fn run(resource: &str, capacity: u32) {
+        let Some(db) = crate::pg_support::fresh_db("race").await else {
+            return;
+        };
+        // Two pools on one database: two instances. The first applies the migrations.
+        let a = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        a.set_capacity(resource, capacity).await.unwrap();
+        let handles: Vec<Arc<dyn AppointmentStore>> =
+            vec![Arc::new(a.clone()), Arc::new(b.clone())];
+        race(
+            &handles,
+            resource,
+            capacity as usize,
+            SLOTS,
+            TASKS,
+            ATTEMPTS,
+        )
+        .await;
+        // Zero overlaps beyond capacity, by a self-join: at each booking's start,
+        // how many blocking bookings on the same resource cover that instant.
+        let over: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT r.booking_id, r.resource, COUNT(*), COALESCE(MAX(c.capacity), 1)::bigint
+             FROM booking_resources r
+             JOIN booking_resources o
+               ON o.resource = r.resource AND o.start_s <= r.start_s AND o.end_s > r.start_s
+             JOIN bookings b ON b.id = o.booking_id
+             LEFT JOIN capacities c ON c.resource = r.resource
+             WHERE b.status IN ('pending', 'booked', 'arrived', 'checked-in', 'fulfilled')
+             GROUP BY r.booking_id, r.resource
+             HAVING COUNT(*) > COALESCE(MAX(c.capacity), 1)",
+        )
+        .fetch_all(a.pool())
+        .await
+        .unwrap();
+        assert!(over.is_empty(), "overlaps beyond capacity: {over:?}");
+        let (per_slot,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM booking_resources
+             WHERE resource = $1 GROUP BY start_s) s",
+        )
+        .bind(resource)
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
+        assert_eq!(per_slot, Some(i64::from(capacity)));
+        a.pool().close().await;
+        b.pool().close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_provider_capacity_1() {
+        run("provider:P1", 1).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_room_capacity_3() {
+        run("room:R1", 3).await;
+    }
+}

@@ -43,3 +43,25 @@ async fn open_sqlite() -> (tempfile::TempDir, hcas_store::sqlite::SqliteStore) {
 
 #[cfg(feature = "sqlite")]
 conformance!(sqlite, open_sqlite().await);
+
+#[cfg(feature = "postgres")]
+mod pg_support;
+
+/// A fresh database on the PostgreSQL server, dropped with the guard; `None` to skip.
+#[cfg(feature = "postgres")]
+async fn open_pg() -> Option<(pg_support::TestDb, hcas_store::postgres::PgStore)> {
+    let db = pg_support::fresh_db("conformance").await?;
+    let store = hcas_store::postgres::PgStore::open_with(db.options.clone(), 4)
+        .await
+        .unwrap();
+    Some((db, store))
+}
+
+#[cfg(feature = "postgres")]
+conformance!(
+    postgres,
+    match open_pg().await {
+        Some(x) => x,
+        None => return,
+    }
+);

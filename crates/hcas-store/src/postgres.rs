@@ -1,0 +1,600 @@
+//! The PostgreSQL adapter (feature `postgres`): sqlx, migrations from
+//! `migrations/postgres` applied on open.
+//!
+//! Booking runs in one transaction (READ COMMITTED) that first takes a
+//! transaction-scoped advisory lock per resource
+//! (`pg_advisory_xact_lock(hashtext(resource))`, in sorted order), so every
+//! writer on a resource, on any pool or server instance, is serialised before
+//! it reads. Under the locks the adapter loads the bookings that overlap the
+//! request on its resources (one indexed query) and the resources'
+//! capacities, builds a small core [`Ledger`] and asks [`Ledger::check`]:
+//! the rules (capacities, statuses, live holds) are the core's. Then it
+//! inserts the booking, its resources, its idempotency key and the outbox
+//! event, and commits. Any error, a dropped future or a dropped connection
+//! rolls back.
+//!
+//! Last line of defence: `booking_resources` carries an exclusion constraint
+//! (`EXCLUDE USING gist (resource WITH =, during WITH &&) WHERE (blocking AND
+//! capacity_one)`). `blocking` is true for statuses that occupy a resource
+//! regardless of time (pending, booked, arrived, checked-in, fulfilled); holds
+//! are not covered by the constraint, because a hold stops blocking when it
+//! expires and a constraint cannot see the clock. Live holds are enforced by
+//! the transactional check under the advisory lock.
+//!
+//! SQLSTATE `23P01` (exclusion violation), `40P01` (deadlock) and `40001`
+//! (serialization failure) are retried up to [`RETRIES`] times; after that the
+//! conflict is re-read and reported as [`StoreError::Conflict`] naming the
+//! current winners.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use hcas_core::booking::{Booking, Ledger, Request, Status};
+use hcas_core::{Error, ErrorCode, Instant, Interval};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+
+use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
+
+#[doc(hidden)]
+pub use sqlx;
+
+/// How many times a booking or status change is retried after a retryable
+/// SQLSTATE (`23P01`, `40P01`, `40001`).
+pub const RETRIES: usize = 5;
+
+/// A PostgreSQL [`AppointmentStore`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Why one attempt failed: a final answer, or a retryable database error.
+enum Fail {
+    Store(StoreError),
+    Retry(sqlx::Error),
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<hcas_core::Error> for Fail {
+    fn from(e: hcas_core::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl From<sqlx::Error> for Fail {
+    fn from(e: sqlx::Error) -> Self {
+        if is_retryable(&e) {
+            Self::Retry(e)
+        } else {
+            Self::Store(db(e))
+        }
+    }
+}
+
+/// `23P01` exclusion violation, `40P01` deadlock, `40001` serialization failure.
+fn is_retryable(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(sqlx::error::DatabaseError::code)
+        .is_some_and(|c| matches!(c.as_ref(), "23P01" | "40P01" | "40001"))
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("corrupt {what} in the database: {e}"))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| corrupt("value", e))
+}
+
+/// Whether a status blocks regardless of time (the exclusion constraint's `blocking`).
+const fn blocking(status: Status) -> bool {
+    !matches!(status, Status::Held) && status.occupies()
+}
+
+impl PgStore {
+    /// Connect to `url` (`postgres://user@host:port/db`) with a pool of up to
+    /// `max_connections`, and apply the migrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(db)?;
+        Self::open_with(options, max_connections).await
+    }
+
+    /// Open with explicit connect options, and apply the migrations.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    pub async fn open_with(
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .connect_with(options)
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for health checks and tests).
+    #[must_use]
+    pub const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn book_once(
+        &self,
+        booking: &Booking,
+        idempotency_key: Option<&str>,
+        now: Instant,
+    ) -> Result<Stored<Booking>, Fail> {
+        let mut tx = self.pool.begin().await?;
+        lock_resources(&mut tx, &booking.resources).await?;
+        if let Some(key) = idempotency_key {
+            // Serialise writers of one key too (the key may be new).
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('idem:' || $1))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+            let hit: Option<(String,)> =
+                sqlx::query_as("SELECT booking_id FROM idempotency WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((id,)) = hit {
+                let existing = load(&mut tx, &id)
+                    .await?
+                    .ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
+                if !same_request(&existing.value, booking) {
+                    return Err(Error::new(
+                        ErrorCode::InvalidRequest,
+                        format!(
+                            "idempotency key {key} was used for booking {id} with other details"
+                        ),
+                    )
+                    .into());
+                }
+                return Ok(existing);
+            }
+        }
+        booking.validate()?;
+        let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end).await?;
+        let check = ledger.check(&request_of(booking), now)?;
+        if !check.ok {
+            return Err(StoreError::Conflict {
+                conflicts: check.conflicts,
+            }
+            .into());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
+             VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&booking.id)
+        .bind(booking.start.unix())
+        .bind(booking.end.unix())
+        .bind(booking.status.as_str())
+        .bind(booking.hold_expires.map(Instant::unix))
+        .bind(json(booking)?)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() != 1 {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                format!("booking id {} is already used", booking.id),
+            )
+            .into());
+        }
+        insert_resources(&mut tx, booking, &ledger).await?;
+        if let Some(key) = idempotency_key {
+            sqlx::query("INSERT INTO idempotency (key, booking_id) VALUES ($1, $2)")
+                .bind(key)
+                .bind(&booking.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        push_event(&mut tx, kind::APPOINTMENT_CREATED, booking, now).await?;
+        tx.commit().await?;
+        Ok(Stored {
+            value: booking.clone(),
+            version: 1,
+        })
+    }
+
+    async fn set_status_once(
+        &self,
+        id: &str,
+        status: Status,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, Fail> {
+        let mut tx = self.pool.begin().await?;
+        let peek = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })?;
+        // Resources never change, so locking the peeked ones is enough.
+        lock_resources(&mut tx, &peek.value.resources).await?;
+        let cur = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })?;
+        if cur.version != expected_version {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version,
+                found: cur.version,
+            }
+            .into());
+        }
+        let mut new = cur.value.clone();
+        new.status = status;
+        if status != Status::Held {
+            new.hold_expires = None;
+        }
+        new.validate()?;
+        if new.blocks(now) && !cur.value.blocks(now) {
+            let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
+            let check = ledger.check_excluding(&request_of(&new), now, Some(id))?;
+            if !check.ok {
+                return Err(StoreError::Conflict {
+                    conflicts: check.conflicts,
+                }
+                .into());
+            }
+        }
+        let done = sqlx::query(
+            "UPDATE bookings SET status = $1, hold_expires_s = $2, payload = $3::jsonb,
+                 version = version + 1
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(status.as_str())
+        .bind(new.hold_expires.map(Instant::unix))
+        .bind(json(&new)?)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version,
+                found: expected_version + 1,
+            }
+            .into());
+        }
+        sqlx::query("UPDATE booking_resources SET blocking = $1 WHERE booking_id = $2")
+            .bind(blocking(status))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        push_event(&mut tx, kind::for_status(status), &new, now).await?;
+        tx.commit().await?;
+        Ok(Stored {
+            value: new,
+            version: expected_version + 1,
+        })
+    }
+
+    /// After the retries ran out: re-read the winners on the request's resources.
+    async fn current_conflict(
+        &self,
+        booking: &Booking,
+        now: Instant,
+        last: sqlx::Error,
+    ) -> StoreError {
+        let reread = async {
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end)
+                .await
+                .map_err(|f| match f {
+                    Fail::Store(e) => e,
+                    Fail::Retry(e) => db(e),
+                })?;
+            let check = ledger.check_excluding(&request_of(booking), now, Some(&booking.id))?;
+            Ok::<_, StoreError>(check)
+        };
+        match reread.await {
+            Ok(check) if !check.ok => StoreError::Conflict {
+                conflicts: check.conflicts,
+            },
+            Ok(_) => StoreError::Unavailable(format!("retries exhausted: {last}")),
+            Err(e) => e,
+        }
+    }
+}
+
+/// Take the per-resource advisory locks, in sorted order (no lock-order deadlocks
+/// between our own writers; a hash collision at worst gives a `40P01`, retried).
+async fn lock_resources(conn: &mut PgConnection, resources: &[String]) -> Result<(), Fail> {
+    let mut sorted: Vec<&String> = resources.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    for r in sorted {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(r)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The booking with this id, with its version.
+async fn load(conn: &mut PgConnection, id: &str) -> Result<Option<Stored<Booking>>, Fail> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT payload::text, version FROM bookings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row
+        .map(|(payload, version)| {
+            serde_json::from_str(&payload)
+                .map(|value| Stored { value, version })
+                .map_err(|e| corrupt("booking", e))
+        })
+        .transpose()?)
+}
+
+/// A ledger holding every booking (any status) that overlaps `[start, end)`
+/// on any of `resources`, and those resources' capacities.
+async fn ledger_for(
+    conn: &mut PgConnection,
+    resources: &[String],
+    start: Instant,
+    end: Instant,
+) -> Result<Ledger, Fail> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT b.payload::text FROM bookings b WHERE b.id IN (
+             SELECT r.booking_id FROM booking_resources r
+             WHERE r.resource = ANY($1) AND r.start_s < $2 AND r.end_s > $3)",
+    )
+    .bind(resources)
+    .bind(end.unix())
+    .bind(start.unix())
+    .fetch_all(&mut *conn)
+    .await?;
+    let caps: Vec<(String, i32)> =
+        sqlx::query_as("SELECT resource, capacity FROM capacities WHERE resource = ANY($1)")
+            .bind(resources)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut ledger = Ledger::new();
+    for (resource, cap) in caps {
+        let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
+        ledger
+            .set_capacity(&resource, cap)
+            .map_err(|e| corrupt("capacity", e))?;
+    }
+    for (payload,) in rows {
+        let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
+        ledger.insert(b).map_err(|e| corrupt("booking", e))?;
+    }
+    Ok(ledger)
+}
+
+async fn insert_resources(
+    conn: &mut PgConnection,
+    booking: &Booking,
+    ledger: &Ledger,
+) -> Result<(), Fail> {
+    let mut done: Vec<&String> = Vec::new();
+    for r in &booking.resources {
+        if done.contains(&r) {
+            continue;
+        }
+        done.push(r);
+        sqlx::query(
+            "INSERT INTO booking_resources
+                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&booking.id)
+        .bind(r)
+        .bind(booking.start.unix())
+        .bind(booking.end.unix())
+        .bind(blocking(booking.status))
+        .bind(ledger.capacity(r) == 1)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn push_event(
+    conn: &mut PgConnection,
+    kind: &str,
+    booking: &Booking,
+    now: Instant,
+) -> Result<(), Fail> {
+    sqlx::query(
+        "INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES ($1, $2, $3::jsonb, $4)",
+    )
+    .bind(kind)
+    .bind(&booking.id)
+    .bind(json(booking)?)
+    .bind(now.unix())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The same-details test of the core's idempotency rule ([`Ledger::book`]).
+fn same_request(a: &Booking, b: &Booking) -> bool {
+    a.start == b.start && a.end == b.end && a.resources == b.resources
+}
+
+fn request_of(b: &Booking) -> Request {
+    Request {
+        start: b.start,
+        end: b.end,
+        resources: b.resources.clone(),
+    }
+}
+
+#[async_trait]
+impl AppointmentStore for PgStore {
+    async fn book(
+        &self,
+        booking: Booking,
+        idempotency_key: Option<&str>,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self.book_once(&booking, idempotency_key, now).await {
+                Ok(s) => return Ok(s),
+                Err(Fail::Store(e)) => return Err(e),
+                Err(Fail::Retry(e)) if attempt >= RETRIES => {
+                    return Err(self.current_conflict(&booking, now, e).await);
+                }
+                Err(Fail::Retry(_)) => attempt += 1,
+            }
+        }
+    }
+
+    async fn get(&self, id: &str) -> Result<Stored<Booking>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        match load(&mut conn, id).await {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            }),
+            Err(Fail::Store(e)) => Err(e),
+            Err(Fail::Retry(e)) => Err(db(e)),
+        }
+    }
+
+    async fn set_status(
+        &self,
+        id: &str,
+        status: Status,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .set_status_once(id, status, expected_version, now)
+                .await
+            {
+                Ok(s) => return Ok(s),
+                Err(Fail::Store(e)) => return Err(e),
+                Err(Fail::Retry(e)) if attempt >= RETRIES => {
+                    let cur = self.get(id).await?;
+                    let mut new = cur.value;
+                    new.status = status;
+                    return Err(self.current_conflict(&new, now, e).await);
+                }
+                Err(Fail::Retry(_)) => attempt += 1,
+            }
+        }
+    }
+
+    async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError> {
+        Ledger::new().set_capacity(resource, capacity)?;
+        sqlx::query(
+            "INSERT INTO capacities (resource, capacity) VALUES ($1, $2)
+             ON CONFLICT (resource) DO UPDATE SET capacity = excluded.capacity",
+        )
+        .bind(resource)
+        .bind(i32::try_from(capacity).unwrap_or(i32::MAX))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn busy(
+        &self,
+        resource: &str,
+        from: Instant,
+        to: Instant,
+        now: Instant,
+    ) -> Result<Vec<Interval>, StoreError> {
+        let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT b.payload::text FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
+             WHERE r.resource = $1 AND r.start_s < $2 AND r.end_s > $3
+             ORDER BY r.start_s, r.end_s",
+        )
+        .bind(resource)
+        .bind(window.end().unix())
+        .bind(window.start().unix())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut out = Vec::new();
+        for (payload,) in rows {
+            let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
+            if b.blocks(now) {
+                out.push(b.interval()?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, kind, aggregate_id, payload::text, created_s FROM outbox
+             WHERE NOT sent ORDER BY id LIMIT $1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(id, kind, aggregate_id, payload, created)| {
+                Ok(OutboxEvent {
+                    id,
+                    kind,
+                    aggregate_id,
+                    payload: serde_json::from_str(&payload)
+                        .map_err(|e| corrupt("outbox event", e))?,
+                    created: Instant::from_unix(created),
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET sent = true WHERE id = ANY($1)")
+            .bind(ids)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let (bookings, outbox): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM bookings), (SELECT COUNT(*) FROM outbox)")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(Counts {
+            bookings: u64::try_from(bookings).unwrap_or(0),
+            outbox: u64::try_from(outbox).unwrap_or(0),
+        })
+    }
+}
