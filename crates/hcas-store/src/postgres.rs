@@ -11,7 +11,9 @@
 //! the rules (capacities, statuses, live holds) are the core's. Then it
 //! inserts the booking, its resources, its idempotency key and the outbox
 //! event, and commits. Any error, a dropped future or a dropped connection
-//! rolls back.
+//! rolls back. Five round trips: `BEGIN`, all locks in one statement, one
+//! read (overlaps, capacities, idempotency key), one data-modifying CTE for
+//! every insert, `COMMIT`.
 //!
 //! Last line of defence: `booking_resources` carries an exclusion constraint
 //! (`EXCLUDE USING gist (resource WITH =, during WITH &&) WHERE (blocking AND
@@ -144,37 +146,34 @@ impl PgStore {
         idempotency_key: Option<&str>,
         now: Instant,
     ) -> Result<Stored<Booking>, Fail> {
+        // Round trips: BEGIN, locks, one read, one write, COMMIT.
         let mut tx = self.pool.begin().await?;
-        lock_resources(&mut tx, &booking.resources).await?;
-        if let Some(key) = idempotency_key {
-            // Serialise writers of one key too (the key may be new).
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext('idem:' || $1))")
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-            let hit: Option<(String,)> =
-                sqlx::query_as("SELECT booking_id FROM idempotency WHERE key = $1")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some((id,)) = hit {
-                let existing = load(&mut tx, &id)
-                    .await?
-                    .ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
-                if !same_request(&existing.value, booking) {
-                    return Err(Error::new(
-                        ErrorCode::InvalidRequest,
-                        format!(
-                            "idempotency key {key} was used for booking {id} with other details"
-                        ),
-                    )
-                    .into());
-                }
-                return Ok(existing);
+        // Resource locks in sorted order, then the idempotency key's lock
+        // (serialise writers of one key too: the key may be new).
+        lock_resources(&mut tx, &booking.resources, idempotency_key).await?;
+        let mut state = read_state(
+            &mut tx,
+            &booking.resources,
+            booking.start,
+            booking.end,
+            idempotency_key,
+        )
+        .await?;
+        if let (Some(key), Some((id, existing))) = (idempotency_key, state.idempotent.take()) {
+            let existing =
+                existing.ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
+            let existing = existing.parse()?;
+            if !same_request(&existing.value, booking) {
+                return Err(Error::new(
+                    ErrorCode::InvalidRequest,
+                    format!("idempotency key {key} was used for booking {id} with other details"),
+                )
+                .into());
             }
+            return Ok(existing);
         }
         booking.validate()?;
-        let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end).await?;
+        let ledger = state.ledger()?;
         let check = ledger.check(&request_of(booking), now)?;
         if !check.ok {
             return Err(StoreError::Conflict {
@@ -182,34 +181,56 @@ impl PgStore {
             }
             .into());
         }
-        let inserted = sqlx::query(
-            "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-             VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING",
+        let mut resources: Vec<&str> = Vec::new();
+        for r in &booking.resources {
+            if !resources.contains(&r.as_str()) {
+                resources.push(r);
+            }
+        }
+        let capacity_one: Vec<bool> = resources.iter().map(|r| ledger.capacity(r) == 1).collect();
+        let payload = json(booking)?;
+        // One statement: booking, its resources, the idempotency key and the
+        // outbox event (FK checks run at the end of the statement). A used id
+        // inserts nothing at all.
+        let (inserted,): (i64,) = sqlx::query_as(
+            "WITH b AS (
+                 INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING
+                 RETURNING id),
+             r AS (
+                 INSERT INTO booking_resources
+                     (booking_id, resource, start_s, end_s, blocking, capacity_one)
+                 SELECT b.id, u.resource, $2, $3, $7, u.one
+                 FROM b, unnest($8::text[], $9::boolean[]) AS u(resource, one)),
+             i AS (
+                 INSERT INTO idempotency (key, booking_id)
+                 SELECT $10::text, b.id FROM b WHERE $10::text IS NOT NULL),
+             o AS (
+                 INSERT INTO outbox (kind, aggregate_id, payload, created_s)
+                 SELECT $11, b.id, $6::jsonb, $12 FROM b)
+             SELECT count(*) FROM b",
         )
         .bind(&booking.id)
         .bind(booking.start.unix())
         .bind(booking.end.unix())
         .bind(booking.status.as_str())
         .bind(booking.hold_expires.map(Instant::unix))
-        .bind(json(booking)?)
-        .execute(&mut *tx)
+        .bind(payload)
+        .bind(blocking(booking.status))
+        .bind(&resources)
+        .bind(&capacity_one)
+        .bind(idempotency_key)
+        .bind(kind::APPOINTMENT_CREATED)
+        .bind(now.unix())
+        .fetch_one(&mut *tx)
         .await?;
-        if inserted.rows_affected() != 1 {
+        if inserted != 1 {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,
                 format!("booking id {} is already used", booking.id),
             )
             .into());
         }
-        insert_resources(&mut tx, booking, &ledger).await?;
-        if let Some(key) = idempotency_key {
-            sqlx::query("INSERT INTO idempotency (key, booking_id) VALUES ($1, $2)")
-                .bind(key)
-                .bind(&booking.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        push_event(&mut tx, kind::APPOINTMENT_CREATED, booking, now).await?;
         tx.commit().await?;
         Ok(Stored {
             value: booking.clone(),
@@ -232,7 +253,7 @@ impl PgStore {
                 id: id.to_string(),
             })?;
         // Resources never change, so locking the peeked ones is enough.
-        lock_resources(&mut tx, &peek.value.resources).await?;
+        lock_resources(&mut tx, &peek.value.resources, None).await?;
         let cur = load(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::NotFound {
@@ -324,19 +345,130 @@ impl PgStore {
     }
 }
 
-/// Take the per-resource advisory locks, in sorted order (no lock-order deadlocks
-/// between our own writers; a hash collision at worst gives a `40P01`, retried).
-async fn lock_resources(conn: &mut PgConnection, resources: &[String]) -> Result<(), Fail> {
-    let mut sorted: Vec<&String> = resources.iter().collect();
-    sorted.sort();
-    sorted.dedup();
-    for r in sorted {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(r)
-            .execute(&mut *conn)
-            .await?;
+/// Take the per-resource advisory locks in sorted order (no lock-order
+/// deadlocks between our own writers; a hash collision at worst gives a
+/// `40P01`, retried), then the idempotency key's lock, last: one statement.
+/// The keys are sorted and deduplicated here and locked in array order (the
+/// sorted subquery is not flattened, so the calls run in that order).
+async fn lock_resources(
+    conn: &mut PgConnection,
+    resources: &[String],
+    idempotency_key: Option<&str>,
+) -> Result<(), Fail> {
+    let mut keys: Vec<&str> = resources.iter().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let idem = idempotency_key.map(|k| format!("idem:{k}"));
+    if let Some(k) = &idem {
+        keys.push(k);
     }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtext(s.k))
+         FROM (SELECT u.k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, o) ORDER BY u.o) s",
+    )
+    .bind(&keys)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+/// A booking row as read (payload text, version), parsed on use.
+struct Row {
+    payload: String,
+    version: i64,
+}
+
+impl Row {
+    fn parse(self) -> Result<Stored<Booking>, StoreError> {
+        serde_json::from_str(&self.payload)
+            .map(|value| Stored {
+                value,
+                version: self.version,
+            })
+            .map_err(|e| corrupt("booking", e))
+    }
+}
+
+/// What one read under the locks returns: the overlapping bookings, the
+/// capacities, and the idempotency key's booking (id, row if it exists).
+struct State {
+    bookings: Vec<String>,
+    capacities: Vec<(String, i64)>,
+    idempotent: Option<(String, Option<Row>)>,
+}
+
+impl State {
+    /// A ledger holding the overlapping bookings and the capacities.
+    fn ledger(self) -> Result<Ledger, StoreError> {
+        let mut ledger = Ledger::new();
+        for (resource, cap) in self.capacities {
+            let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
+            ledger
+                .set_capacity(&resource, cap)
+                .map_err(|e| corrupt("capacity", e))?;
+        }
+        for payload in self.bookings {
+            let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
+            ledger.insert(b).map_err(|e| corrupt("booking", e))?;
+        }
+        Ok(ledger)
+    }
+}
+
+/// A row of [`read_state`]'s query: tag, name (resource or booking id), payload, number.
+type Tagged = (String, Option<String>, Option<String>, Option<i64>);
+
+/// One query: every booking (any status) that overlaps `[start, end)` on any
+/// of `resources` (tag `b`), those resources' capacities (tag `c`), and the
+/// booking stored under `idempotency_key` (tag `k`).
+async fn read_state(
+    conn: &mut PgConnection,
+    resources: &[String],
+    start: Instant,
+    end: Instant,
+    idempotency_key: Option<&str>,
+) -> Result<State, Fail> {
+    let rows: Vec<Tagged> = sqlx::query_as(
+        "SELECT 'b'::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
+         WHERE b.id IN (
+             SELECT r.booking_id FROM booking_resources r
+             WHERE r.resource = ANY($1) AND r.start_s < $2 AND r.end_s > $3)
+         UNION ALL
+         SELECT 'c', c.resource, NULL, c.capacity::bigint FROM capacities c
+         WHERE c.resource = ANY($1)
+         UNION ALL
+         SELECT 'k', i.booking_id, b.payload::text, b.version
+         FROM idempotency i LEFT JOIN bookings b ON b.id = i.booking_id
+         WHERE i.key = $4::text",
+    )
+    .bind(resources)
+    .bind(end.unix())
+    .bind(start.unix())
+    .bind(idempotency_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut state = State {
+        bookings: Vec::new(),
+        capacities: Vec::new(),
+        idempotent: None,
+    };
+    for (tag, name, payload, n) in rows {
+        match (tag.as_str(), name, payload, n) {
+            ("b", _, Some(payload), _) => state.bookings.push(payload),
+            ("c", Some(resource), _, Some(cap)) => state.capacities.push((resource, cap)),
+            ("k", Some(id), payload, version) => {
+                let row = payload
+                    .zip(version)
+                    .map(|(payload, version)| Row { payload, version });
+                state.idempotent = Some((id, row));
+            }
+            (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row")).into()),
+        }
+    }
+    Ok(state)
 }
 
 /// The booking with this id, with its version.
@@ -363,61 +495,9 @@ async fn ledger_for(
     start: Instant,
     end: Instant,
 ) -> Result<Ledger, Fail> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT b.payload::text FROM bookings b WHERE b.id IN (
-             SELECT r.booking_id FROM booking_resources r
-             WHERE r.resource = ANY($1) AND r.start_s < $2 AND r.end_s > $3)",
-    )
-    .bind(resources)
-    .bind(end.unix())
-    .bind(start.unix())
-    .fetch_all(&mut *conn)
-    .await?;
-    let caps: Vec<(String, i32)> =
-        sqlx::query_as("SELECT resource, capacity FROM capacities WHERE resource = ANY($1)")
-            .bind(resources)
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut ledger = Ledger::new();
-    for (resource, cap) in caps {
-        let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
-        ledger
-            .set_capacity(&resource, cap)
-            .map_err(|e| corrupt("capacity", e))?;
-    }
-    for (payload,) in rows {
-        let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
-        ledger.insert(b).map_err(|e| corrupt("booking", e))?;
-    }
-    Ok(ledger)
-}
-
-async fn insert_resources(
-    conn: &mut PgConnection,
-    booking: &Booking,
-    ledger: &Ledger,
-) -> Result<(), Fail> {
-    let mut done: Vec<&String> = Vec::new();
-    for r in &booking.resources {
-        if done.contains(&r) {
-            continue;
-        }
-        done.push(r);
-        sqlx::query(
-            "INSERT INTO booking_resources
-                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&booking.id)
-        .bind(r)
-        .bind(booking.start.unix())
-        .bind(booking.end.unix())
-        .bind(blocking(booking.status))
-        .bind(ledger.capacity(r) == 1)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    Ok(read_state(conn, resources, start, end, None)
+        .await?
+        .ledger()?)
 }
 
 async fn push_event(
