@@ -188,6 +188,23 @@ impl Booking {
         }
     }
 
+    /// The request this booking answers: its interval and resources.
+    #[must_use]
+    pub fn request(&self) -> Request {
+        Request {
+            start: self.start,
+            end: self.end,
+            resources: self.resources.clone(),
+        }
+    }
+
+    /// Whether `other` asks for the same interval and resources: the test by
+    /// which a repeated idempotency key is the same request (stores use it too).
+    #[must_use]
+    pub fn same_request(&self, other: &Self) -> bool {
+        self.start == other.start && self.end == other.end && self.resources == other.resources
+    }
+
     /// Whether this booking occupies its resources at `now`.
     #[must_use]
     pub fn blocks(&self, now: Instant) -> bool {
@@ -706,11 +723,7 @@ impl Ledger {
                 ),
             ));
         }
-        let request = Request {
-            start: hold.start,
-            end: hold.end,
-            resources: hold.resources.clone(),
-        };
+        let request = hold.request();
         let check = self.check_excluding(&request, now, Some(id))?;
         if !check.ok {
             return Ok(BookOutcome::Conflict(check.conflicts));
@@ -747,11 +760,7 @@ impl Ledger {
             )));
         }
         new.validate()?;
-        let request = Request {
-            start: new.start,
-            end: new.end,
-            resources: new.resources.clone(),
-        };
+        let request = new.request();
         let check = self.check_excluding(&request, now, Some(id))?;
         if !check.ok {
             return Ok(BookOutcome::Conflict(check.conflicts));
@@ -794,6 +803,19 @@ impl Ledger {
         }
         self.set_times(id, start, end)?;
         Ok(BookOutcome::Booked(self.get(id).cloned().unwrap_or(b)))
+    }
+
+    /// The bookings that block `resource` at `now` and overlap `window`, by
+    /// start, from the resource's index (no scan of the ledger).
+    #[must_use]
+    pub fn blocking_on(&self, resource: &str, window: &Interval, now: Instant) -> Vec<&Booking> {
+        let (qs, qe, now) = (window.start().unix(), window.end().unix(), now.unix());
+        self.resource(resource).map_or_else(Vec::new, |ix| {
+            ix.overlapping_from(ix.first_reaching(qs), qs, qe)
+                .filter(|e| e.block_until > now)
+                .filter_map(|e| self.slots[e.slot as usize].as_ref())
+                .collect()
+        })
     }
 
     /// Can `request` be booked at `now`? Every conflict, typed.
@@ -874,10 +896,7 @@ impl Ledger {
         if let Some(key) = idempotency_key
             && let Some(existing) = self.idempotency.get(key).and_then(|id| self.get(id))
         {
-            let same = existing.start == booking.start
-                && existing.end == booking.end
-                && existing.resources == booking.resources;
-            if !same {
+            if !existing.same_request(&booking) {
                 return Err(Error::new(
                     ErrorCode::InvalidRequest,
                     format!(
@@ -889,14 +908,7 @@ impl Ledger {
             return Ok(BookOutcome::Existing(existing.clone()));
         }
         booking.validate()?;
-        let check = self.check(
-            &Request {
-                start: booking.start,
-                end: booking.end,
-                resources: booking.resources.clone(),
-            },
-            now,
-        )?;
+        let check = self.check(&booking.request(), now)?;
         if !check.ok {
             return Ok(BookOutcome::Conflict(check.conflicts));
         }

@@ -188,19 +188,13 @@ impl AppointmentStore for MemoryStore {
     ) -> Result<Vec<Interval>, StoreError> {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let s = self.state.lock().await;
-        // A scan: the ledger's per-resource index is private to the core.
-        let mut out: Vec<Interval> = s
+        // The core's per-resource index answers this; no scan of the ledger.
+        let out = s
             .ledger
-            .bookings()
-            .filter(|b| {
-                b.start < window.end()
-                    && b.end > window.start()
-                    && b.blocks(now)
-                    && b.resources.iter().any(|r| r == resource)
-            })
+            .blocking_on(resource, &window, now)
+            .into_iter()
             .filter_map(|b| b.interval().ok())
             .collect();
-        out.sort_by_key(|iv| (iv.start(), iv.end()));
         Ok(out)
     }
 

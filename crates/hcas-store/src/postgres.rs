@@ -31,11 +31,12 @@
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Ledger, Request, Status};
+use hcas_core::booking::{Booking, Ledger, Status};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 
+use crate::sql::{busy_from_payloads, corrupt, db, json};
 use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
 
 #[doc(hidden)]
@@ -84,18 +85,6 @@ fn is_retryable(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(sqlx::error::DatabaseError::code)
         .is_some_and(|c| matches!(c.as_ref(), "23P01" | "40P01" | "40001"))
-}
-
-fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("corrupt {what} in the database: {e}"))
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| corrupt("value", e))
 }
 
 /// Whether a status blocks regardless of time (the exclusion constraint's `blocking`).
@@ -163,7 +152,7 @@ impl PgStore {
             let existing =
                 existing.ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
             let existing = existing.parse()?;
-            if !same_request(&existing.value, booking) {
+            if !existing.value.same_request(booking) {
                 return Err(Error::new(
                     ErrorCode::InvalidRequest,
                     format!("idempotency key {key} was used for booking {id} with other details"),
@@ -174,7 +163,7 @@ impl PgStore {
         }
         booking.validate()?;
         let ledger = state.ledger()?;
-        let check = ledger.check(&request_of(booking), now)?;
+        let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
             return Err(StoreError::Conflict {
                 conflicts: check.conflicts,
@@ -276,7 +265,7 @@ impl PgStore {
         new.validate()?;
         if new.blocks(now) && !cur.value.blocks(now) {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-            let check = ledger.check_excluding(&request_of(&new), now, Some(id))?;
+            let check = ledger.check_excluding(&new.request(), now, Some(id))?;
             if !check.ok {
                 return Err(StoreError::Conflict {
                     conflicts: check.conflicts,
@@ -332,7 +321,7 @@ impl PgStore {
                     Fail::Store(e) => e,
                     Fail::Retry(e) => db(e),
                 })?;
-            let check = ledger.check_excluding(&request_of(booking), now, Some(&booking.id))?;
+            let check = ledger.check_excluding(&booking.request(), now, Some(&booking.id))?;
             Ok::<_, StoreError>(check)
         };
         match reread.await {
@@ -518,19 +507,6 @@ async fn push_event(
     Ok(())
 }
 
-/// The same-details test of the core's idempotency rule ([`Ledger::book`]).
-fn same_request(a: &Booking, b: &Booking) -> bool {
-    a.start == b.start && a.end == b.end && a.resources == b.resources
-}
-
-fn request_of(b: &Booking) -> Request {
-    Request {
-        start: b.start,
-        end: b.end,
-        resources: b.resources.clone(),
-    }
-}
-
 #[async_trait]
 impl AppointmentStore for PgStore {
     async fn book(
@@ -624,14 +600,7 @@ impl AppointmentStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut out = Vec::new();
-        for (payload,) in rows {
-            let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
-            if b.blocks(now) {
-                out.push(b.interval()?);
-            }
-        }
-        Ok(out)
+        busy_from_payloads(rows.into_iter().map(|(p,)| p), now)
     }
 
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {

@@ -15,11 +15,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Ledger, Request, Status};
+use hcas_core::booking::{Booking, Ledger, Status};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
+use crate::sql::{busy_from_payloads, corrupt, db, json};
 use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
 
 #[doc(hidden)]
@@ -33,18 +34,6 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-}
-
-fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("corrupt {what} in the database: {e}"))
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| corrupt("value", e))
 }
 
 impl SqliteStore {
@@ -171,20 +160,6 @@ async fn push_event(
     Ok(())
 }
 
-/// The same-details test of the core's idempotency rule ([`Ledger::book`]): a
-/// key may only be repeated for the same interval and resources.
-fn same_request(a: &Booking, b: &Booking) -> bool {
-    a.start == b.start && a.end == b.end && a.resources == b.resources
-}
-
-fn request_of(b: &Booking) -> Request {
-    Request {
-        start: b.start,
-        end: b.end,
-        resources: b.resources.clone(),
-    }
-}
-
 #[async_trait]
 impl AppointmentStore for SqliteStore {
     async fn book(
@@ -205,7 +180,7 @@ impl AppointmentStore for SqliteStore {
                 let existing = load(&mut tx, &id)
                     .await?
                     .ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
-                if !same_request(&existing.value, &booking) {
+                if !existing.value.same_request(&booking) {
                     return Err(Error::new(
                         ErrorCode::InvalidRequest,
                         format!(
@@ -219,7 +194,7 @@ impl AppointmentStore for SqliteStore {
         }
         booking.validate()?;
         let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end).await?;
-        let check = ledger.check(&request_of(&booking), now)?;
+        let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
             return Err(StoreError::Conflict {
                 conflicts: check.conflicts,
@@ -318,7 +293,7 @@ impl AppointmentStore for SqliteStore {
         new.validate()?;
         if new.blocks(now) && !cur.value.blocks(now) {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-            let check = ledger.check_excluding(&request_of(&new), now, Some(id))?;
+            let check = ledger.check_excluding(&new.request(), now, Some(id))?;
             if !check.ok {
                 return Err(StoreError::Conflict {
                     conflicts: check.conflicts,
@@ -387,15 +362,7 @@ impl AppointmentStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut out = Vec::new();
-        for (payload,) in rows {
-            let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
-            // Whether it blocks is the core's rule (statuses, live holds).
-            if b.blocks(now) {
-                out.push(b.interval()?);
-            }
-        }
-        Ok(out)
+        busy_from_payloads(rows.into_iter().map(|(p,)| p), now)
     }
 
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
