@@ -68,7 +68,7 @@ pub struct RecurrenceResponse {
 }
 
 /// A working rule as written in a `slots` input.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// RRULE repeating days.
@@ -82,7 +82,7 @@ pub struct RuleSpec {
 }
 
 /// A window as written in an override.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
     /// Local start time.
@@ -92,7 +92,7 @@ pub struct WindowSpec {
 }
 
 /// A date override as written in a `slots` input.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideSpec {
     /// Local date.
@@ -234,6 +234,48 @@ impl RecurrenceRequest {
     }
 }
 
+/// Parse working rules as written in a `slots` input (or a stored schedule);
+/// errors name `rules[i].<field>`.
+///
+/// # Errors
+/// `invalid_rrule`, `invalid_datetime`, as for a `slots` input.
+pub fn parse_rules(specs: &[RuleSpec]) -> Result<Vec<WorkingRule>> {
+    let mut rules = Vec::with_capacity(specs.len());
+    for (i, r) in specs.iter().enumerate() {
+        let at = |f: &str| format!("rules[{i}].{f}");
+        let rrule = RRule::parse(&r.rrule).map_err(|e| e.at(&at("rrule")))?;
+        let dtstart = parse_local_date(&r.dtstart).map_err(|e| e.at(&at("dtstart")))?;
+        let start = LocalTime::parse(&r.start, false).map_err(|e| e.at(&at("start")))?;
+        let end = LocalTime::parse(&r.end, true).map_err(|e| e.at(&at("end")))?;
+        rules.push(
+            WorkingRule::new(rrule, dtstart, start, end)
+                .map_err(|e| e.at(&format!("rules[{i}]")))?,
+        );
+    }
+    Ok(rules)
+}
+
+/// Parse date overrides as written in a `slots` input (or a stored
+/// schedule); errors name `overrides[i]...`.
+///
+/// # Errors
+/// `invalid_datetime`, `invalid_interval`, as for a `slots` input.
+pub fn parse_overrides(specs: &[OverrideSpec]) -> Result<Vec<DateOverride>> {
+    let mut overrides = Vec::with_capacity(specs.len());
+    for (i, o) in specs.iter().enumerate() {
+        let date = parse_local_date(&o.date).map_err(|e| e.at(&format!("overrides[{i}].date")))?;
+        let mut windows = Vec::with_capacity(o.windows.len());
+        for (j, w) in o.windows.iter().enumerate() {
+            let at = |f: &str| format!("overrides[{i}].windows[{j}].{f}");
+            let start = LocalTime::parse(&w.start, false).map_err(|e| e.at(&at("start")))?;
+            let end = LocalTime::parse(&w.end, true).map_err(|e| e.at(&at("end")))?;
+            windows.push(LocalWindow::new(start, end)?);
+        }
+        overrides.push(DateOverride { date, windows });
+    }
+    Ok(overrides)
+}
+
 impl SlotsRequest {
     /// Validate into an [`Availability`] and a [`SlotQuery`].
     ///
@@ -241,31 +283,8 @@ impl SlotsRequest {
     /// The stable codes of `docs/vectors.md`, naming the offending field.
     pub fn build(&self) -> Result<(Availability, SlotQuery)> {
         let zone = Zone::parse(&self.timezone).map_err(|e| e.at("timezone"))?;
-        let mut rules = Vec::with_capacity(self.rules.len());
-        for (i, r) in self.rules.iter().enumerate() {
-            let at = |f: &str| format!("rules[{i}].{f}");
-            let rrule = RRule::parse(&r.rrule).map_err(|e| e.at(&at("rrule")))?;
-            let dtstart = parse_local_date(&r.dtstart).map_err(|e| e.at(&at("dtstart")))?;
-            let start = LocalTime::parse(&r.start, false).map_err(|e| e.at(&at("start")))?;
-            let end = LocalTime::parse(&r.end, true).map_err(|e| e.at(&at("end")))?;
-            rules.push(
-                WorkingRule::new(rrule, dtstart, start, end)
-                    .map_err(|e| e.at(&format!("rules[{i}]")))?,
-            );
-        }
-        let mut overrides = Vec::with_capacity(self.overrides.len());
-        for (i, o) in self.overrides.iter().enumerate() {
-            let date =
-                parse_local_date(&o.date).map_err(|e| e.at(&format!("overrides[{i}].date")))?;
-            let mut windows = Vec::with_capacity(o.windows.len());
-            for (j, w) in o.windows.iter().enumerate() {
-                let at = |f: &str| format!("overrides[{i}].windows[{j}].{f}");
-                let start = LocalTime::parse(&w.start, false).map_err(|e| e.at(&at("start")))?;
-                let end = LocalTime::parse(&w.end, true).map_err(|e| e.at(&at("end")))?;
-                windows.push(LocalWindow::new(start, end)?);
-            }
-            overrides.push(DateOverride { date, windows });
-        }
+        let rules = parse_rules(&self.rules)?;
+        let overrides = parse_overrides(&self.overrides)?;
         let mut busy = Vec::with_capacity(self.busy.len());
         for (i, b) in self.busy.iter().enumerate() {
             let at = |f: &str| format!("busy[{i}].{f}");

@@ -534,3 +534,711 @@ pub fn peaks(bookings: &[Booking]) -> BTreeMap<String, usize> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------
+// The other ports. Each case wants a fresh store implementing every port.
+
+use crate::records::{AuditEvent, Patient, Provider, RecordMeta, Schedule, TimeOff};
+use crate::{Store, Stored};
+use hcas_core::wire::RuleSpec;
+
+fn code_of<T: std::fmt::Debug>(r: Result<T, StoreError>) -> (&'static str, Option<ErrorCode>) {
+    let e = r.expect_err("expected an error");
+    (e.code(), e.core_code())
+}
+
+/// Create, read, update with the right and a stale version, refuse bad input
+/// and a second create; a refused write changes nothing.
+pub async fn suite_patients(store: &dyn Store) {
+    let mut p = Patient::new("X1", "Ada Lovelace");
+    p.birth_date = chrono::NaiveDate::from_ymd_opt(2015, 12, 10);
+    p.guardians = vec!["G1".into()];
+    let v1 = store.put_patient(p.clone(), None).await.unwrap();
+    assert_eq!((v1.version, &v1.value), (1, &p));
+    assert_eq!(store.get_patient("X1").await.unwrap(), v1);
+    assert_eq!(
+        code_of(store.put_patient(p.clone(), None).await).0,
+        "already_exists"
+    );
+    let mut p2 = p.clone();
+    p2.email = Some("ada@example.org".into());
+    let v2 = store.put_patient(p2.clone(), Some(1)).await.unwrap();
+    assert_eq!(v2.version, 2);
+    match store.put_patient(p.clone(), Some(1)).await {
+        Err(StoreError::VersionMismatch {
+            expected, found, ..
+        }) => assert_eq!((expected, found), (1, 2)),
+        other => panic!("expected a version mismatch, got {other:?}"),
+    }
+    let mut bad = p2.clone();
+    bad.name = " ".into();
+    assert_eq!(
+        code_of(store.put_patient(bad, Some(2)).await),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    let mut bad = p2.clone();
+    bad.email = Some("not-an-address".into());
+    assert_eq!(code_of(store.put_patient(bad, Some(2)).await).0, "invalid");
+    let mut bad = Patient::new("has space", "B");
+    assert_eq!(
+        code_of(store.put_patient(bad.clone(), None).await).0,
+        "invalid"
+    );
+    bad.id = "Y1".into();
+    assert_eq!(
+        code_of(store.put_patient(bad, Some(1)).await).0,
+        "not_found"
+    );
+    assert_eq!(store.get_patient("X1").await.unwrap(), v2);
+    assert_eq!(code_of(store.get_patient("Y1").await).0, "not_found");
+    assert_eq!(code_of(store.get_patient("has space").await).0, "not_found");
+}
+
+fn weekday_mornings(provider: &str) -> Schedule {
+    let mut s = Schedule::new(provider, "Europe/London");
+    s.rules.push(RuleSpec {
+        rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".into(),
+        dtstart: "2026-01-05".into(),
+        start: "09:00".into(),
+        end: "12:00".into(),
+    });
+    s
+}
+
+fn starts(a: &crate::ProviderAvailability, duration: i64) -> Vec<String> {
+    // The day of `at(0)`: Monday 2026-05-04, London on BST (UTC+1).
+    let q = hcas_core::SlotQuery::new(at(-9 * 60), at(15 * 60), duration);
+    a.availability
+        .slots(&q)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Providers and schedules; availability from the store equals what the
+/// schedule and the blocking bookings give, worked out by hand.
+pub async fn suite_providers_and_availability(store: &dyn Store) {
+    let now = at(-24 * 60);
+    let p = Provider::new("P1", "Dr One");
+    assert_eq!(
+        store.put_provider(p.clone(), None).await.unwrap().version,
+        1
+    );
+    store
+        .put_provider(Provider::new("P2", "Dr Two"), None)
+        .await
+        .unwrap();
+    assert_eq!(store.get_provider("P1").await.unwrap().value, p);
+    let mut inactive = p.clone();
+    inactive.active = false;
+    assert_eq!(
+        store.put_provider(inactive, Some(1)).await.unwrap().version,
+        2
+    );
+    assert_eq!(
+        code_of(store.put_provider(Provider::new("P1", ""), Some(2)).await).0,
+        "invalid"
+    );
+
+    // Schedules: the provider must exist; bad rules and zones are refused
+    // with the core's codes and leave no event behind.
+    let before = store.counts().await.unwrap();
+    assert_eq!(
+        code_of(store.put_schedule(weekday_mornings("P9"), None, now).await).0,
+        "not_found"
+    );
+    let mut bad = weekday_mornings("P1");
+    bad.timezone = "Mars/Olympus".into();
+    assert_eq!(
+        code_of(store.put_schedule(bad, None, now).await).1,
+        Some(ErrorCode::InvalidTimezone)
+    );
+    let mut bad = weekday_mornings("P1");
+    bad.rules[0].rrule = "FREQ=HOURLY".into();
+    assert_eq!(
+        code_of(store.put_schedule(bad, None, now).await).1,
+        Some(ErrorCode::InvalidRrule)
+    );
+    let mut bad = weekday_mornings("P1");
+    bad.time_off.push(TimeOff {
+        start: at(60),
+        end: at(60),
+        reason: None,
+    });
+    assert_eq!(
+        code_of(store.put_schedule(bad, None, now).await).1,
+        Some(ErrorCode::InvalidInterval)
+    );
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(code_of(store.get_schedule("P1").await).0, "not_found");
+
+    let s1 = store
+        .put_schedule(weekday_mornings("P1"), None, now)
+        .await
+        .unwrap();
+    assert_eq!(s1.version, 1);
+    assert_eq!(store.get_schedule("P1").await.unwrap(), s1);
+    let events = store.outbox_pending(100).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.aggregate_id.as_str()),
+        (kind::SCHEDULE_CHANGED, "P1")
+    );
+
+    // London 09:00-12:00 BST = 08:00-11:00 UTC: three hour slots.
+    let window = Interval::new(at(-24 * 60), at(24 * 60)).unwrap();
+    let ids = vec!["P1".to_string(), "P2".to_string()];
+    let got = store.availability(&ids, window, now).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        (got[0].provider_id.as_str(), got[0].schedule_version),
+        ("P1", Some(1))
+    );
+    assert_eq!(
+        starts(&got[0], 60),
+        [
+            "2026-05-04T08:00:00Z",
+            "2026-05-04T09:00:00Z",
+            "2026-05-04T10:00:00Z"
+        ]
+    );
+    // P2 has no schedule: no working hours.
+    assert_eq!(
+        (got[1].provider_id.as_str(), got[1].schedule_version),
+        ("P2", None)
+    );
+    assert!(starts(&got[1], 60).is_empty());
+
+    // Bookings: a booked one blocks, a cancelled one and an expired hold do
+    // not, a live hold does; other resources do not matter.
+    store
+        .book(
+            booked("b1", 0, 60, &["provider:P1", "patient:X1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let c = store
+        .book(booked("b2", 60, 120, &["provider:P1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .set_status("b2", Status::Cancelled, c.version, now)
+        .await
+        .unwrap();
+    store
+        .book(
+            held("h1", -60, 0, -24 * 60 - 30, &["provider:P1"]),
+            None,
+            at(-25 * 60),
+        )
+        .await
+        .unwrap();
+    store
+        .book(booked("b3", -60, 0, &["provider:P2"]), None, now)
+        .await
+        .unwrap();
+    let got = store.availability(&ids[..1], window, now).await.unwrap();
+    assert_eq!(
+        starts(&got[0], 60),
+        ["2026-05-04T08:00:00Z", "2026-05-04T10:00:00Z"]
+    );
+    store
+        .book(held("h2", 60, 90, 60 * 24, &["provider:P1"]), None, now)
+        .await
+        .unwrap();
+    let got = store.availability(&ids[..1], window, now).await.unwrap();
+    assert_eq!(starts(&got[0], 60), ["2026-05-04T08:00:00Z"]);
+    assert_eq!(
+        starts(&got[0], 30),
+        [
+            "2026-05-04T08:00:00Z",
+            "2026-05-04T08:30:00Z",
+            "2026-05-04T10:30:00Z"
+        ]
+    );
+    // A window that ends before the bookings does not load them.
+    let early = Interval::new(at(-24 * 60), at(-60)).unwrap();
+    let got = store.availability(&ids[..1], early, now).await.unwrap();
+    assert_eq!(starts(&got[0], 60).len(), 3);
+
+    // Time off replaces the schedule at version 2.
+    let mut s2 = weekday_mornings("P1");
+    s2.time_off.push(TimeOff {
+        start: at(-60),
+        end: at(0),
+        reason: Some("training".into()),
+    });
+    assert_eq!(
+        code_of(store.put_schedule(s2.clone(), None, now).await).0,
+        "already_exists"
+    );
+    assert_eq!(
+        store
+            .put_schedule(s2.clone(), Some(1), now)
+            .await
+            .unwrap()
+            .version,
+        2
+    );
+    assert_eq!(
+        code_of(store.put_schedule(s2, Some(1), now).await).0,
+        "version_mismatch"
+    );
+    let got = store.availability(&ids[..1], window, now).await.unwrap();
+    assert_eq!(got[0].schedule_version, Some(2));
+    assert!(starts(&got[0], 60).is_empty());
+    assert_eq!(starts(&got[0], 30), ["2026-05-04T10:30:00Z"]);
+
+    assert_eq!(
+        code_of(store.availability(&["P7".to_string()], window, now).await).0,
+        "not_found"
+    );
+    assert_eq!(
+        code_of(store.availability(&[], window, now).await).0,
+        "invalid"
+    );
+}
+
+fn weekly_series(id: &str, count: u32) -> hcas_core::series::SeriesSpec {
+    // Mondays 10:00 London (09:00 UTC in May), from 2026-05-04.
+    let rule: hcas_core::RRule = format!("FREQ=WEEKLY;COUNT={count}").parse().unwrap();
+    let zone = hcas_core::Zone::parse("Europe/London").unwrap();
+    let dtstart = chrono::NaiveDate::from_ymd_opt(2026, 5, 4)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    hcas_core::series::SeriesSpec {
+        id: id.to_string(),
+        recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
+        duration: 30,
+        resources: vec!["provider:P1".into(), "patient:X1".into()],
+        until: None,
+    }
+}
+
+/// Series: all-or-nothing books nothing when one occurrence conflicts;
+/// book-free books the rest with one event each; ids cannot be reused.
+pub async fn suite_series(store: &dyn Store) {
+    use hcas_core::series::SeriesPolicy;
+    let now = at(-24 * 60);
+    // The third Monday (2026-05-18 09:00 UTC) is taken.
+    let third = 14 * 24 * 60;
+    store
+        .book(booked("x", third, third + 60, &["provider:P1"]), None, now)
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    let spec = weekly_series("S1", 4);
+    let r = store
+        .book_series(&spec, SeriesPolicy::AllOrNothing, now)
+        .await
+        .unwrap();
+    assert!(!r.booked);
+    let ok: Vec<bool> = r.occurrences.iter().map(|o| o.ok).collect();
+    assert_eq!(ok, [true, true, false, true]);
+    assert_eq!(r.occurrences[2].conflicts, vec![c("provider:P1", &["x"])]);
+    assert!(r.occurrences.iter().all(|o| !o.booked));
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert!(store.series_bookings("S1").await.unwrap().is_empty());
+
+    let r = store
+        .book_series(&spec, SeriesPolicy::BookFree, now)
+        .await
+        .unwrap();
+    assert!(r.booked);
+    let booked_ids: Vec<&str> = r
+        .occurrences
+        .iter()
+        .filter(|o| o.booked)
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(
+        booked_ids,
+        [
+            "S1@20260504T100000",
+            "S1@20260511T100000",
+            "S1@20260525T100000"
+        ]
+    );
+    let stored = store.series_bookings("S1").await.unwrap();
+    let got: Vec<(String, String, i64)> = stored
+        .iter()
+        .map(|s| (s.value.id.clone(), s.value.start.to_string(), s.version))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "S1@20260504T100000".into(),
+                "2026-05-04T09:00:00Z".into(),
+                1
+            ),
+            (
+                "S1@20260511T100000".into(),
+                "2026-05-11T09:00:00Z".into(),
+                1
+            ),
+            (
+                "S1@20260525T100000".into(),
+                "2026-05-25T09:00:00Z".into(),
+                1
+            ),
+        ]
+    );
+    assert_eq!(
+        stored[0].value.series.as_ref().unwrap().recurrence_id,
+        "2026-05-04T10:00:00"
+    );
+    let after = store.counts().await.unwrap();
+    assert_eq!(
+        (after.bookings, after.outbox),
+        (before.bookings + 3, before.outbox + 3)
+    );
+    // The series now blocks others.
+    let taken = conflicts_of(
+        store
+            .book(booked("y", 0, 30, &["patient:X1"]), None, now)
+            .await,
+    );
+    assert_eq!(taken, vec![c("patient:X1", &["S1@20260504T100000"])]);
+    // Booking it again: every free occurrence now conflicts with itself.
+    let again = store
+        .book_series(&spec, SeriesPolicy::BookFree, now)
+        .await
+        .unwrap();
+    assert!(!again.booked);
+    // Another series must not reuse the ids.
+    let mut other = weekly_series("S2", 2);
+    other.resources = vec!["provider:P2".into()];
+    other.id = "S1".into();
+    assert_eq!(
+        code_of(store.book_series(&other, SeriesPolicy::BookFree, now).await).0,
+        "invalid"
+    );
+    assert_eq!(store.counts().await.unwrap(), after);
+    // Bad specs are refused with the core's codes.
+    let mut bad = weekly_series("S3", 2);
+    bad.duration = 0;
+    assert_eq!(
+        code_of(store.book_series(&bad, SeriesPolicy::BookFree, now).await).1,
+        Some(ErrorCode::InvalidDuration)
+    );
+}
+
+/// A booking's history: one entry per change, from its events.
+pub async fn suite_history(store: &dyn Store) {
+    let b = store
+        .book(booked("a1", 0, 30, &["provider:P1"]), None, at(-100))
+        .await
+        .unwrap();
+    let b = store
+        .set_status("a1", Status::Arrived, b.version, at(-5))
+        .await
+        .unwrap();
+    store
+        .set_status("a1", Status::Cancelled, b.version, at(1))
+        .await
+        .unwrap();
+    store
+        .book(booked("a2", 0, 30, &["provider:P2"]), None, at(-50))
+        .await
+        .unwrap();
+    let h = store.history("a1").await.unwrap();
+    let got: Vec<(i64, Status, Instant, &str)> = h
+        .iter()
+        .map(|c| (c.version, c.status, c.at, c.kind.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, Status::Booked, at(-100), kind::APPOINTMENT_CREATED),
+            (2, Status::Arrived, at(-5), kind::APPOINTMENT_UPDATED),
+            (3, Status::Cancelled, at(1), kind::APPOINTMENT_CANCELLED),
+        ]
+    );
+    assert_eq!(store.history("a2").await.unwrap().len(), 1);
+    assert_eq!(code_of(store.history("zz").await).0, "not_found");
+}
+
+fn entry(id: &str, patient: &str, created: i64, window_end: i64) -> hcas_core::waitlist::WaitEntry {
+    hcas_core::waitlist::WaitEntry {
+        id: id.into(),
+        patient: patient.into(),
+        provider: "provider:P1".into(),
+        window: Interval::new(at(0), at(window_end)).unwrap(),
+        preferences: hcas_core::waitlist::Preferences::default(),
+        created: at(created),
+    }
+}
+
+/// The waitlist keeps serving order (created, then id), drops ended windows
+/// from the listing, refuses duplicates and bad entries.
+pub async fn suite_waitlist(store: &dyn Store) {
+    let now = at(0);
+    store
+        .waitlist_add(entry("w2", "patient:A", -30, 600))
+        .await
+        .unwrap();
+    store
+        .waitlist_add(entry("w1", "patient:B", -20, 600))
+        .await
+        .unwrap();
+    store
+        .waitlist_add(entry("w0", "patient:C", -30, 600))
+        .await
+        .unwrap();
+    store
+        .waitlist_add(entry("old", "patient:D", -90, 10))
+        .await
+        .unwrap();
+    let mut other = entry("o1", "patient:E", -99, 600);
+    other.provider = "provider:P2".into();
+    store.waitlist_add(other).await.unwrap();
+    let ids =
+        |v: Vec<hcas_core::waitlist::WaitEntry>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.waitlist("provider:P1", now).await.unwrap()),
+        ["old", "w0", "w2", "w1"]
+    );
+    assert_eq!(
+        ids(store.waitlist("provider:P1", at(10)).await.unwrap()),
+        ["w0", "w2", "w1"]
+    );
+    assert_eq!(
+        code_of(store.waitlist_add(entry("w1", "patient:Z", 0, 60)).await).0,
+        "already_exists"
+    );
+    assert_eq!(
+        code_of(store.waitlist_add(entry("w9", " ", 0, 60)).await).1,
+        Some(ErrorCode::InvalidRequest)
+    );
+    let removed = store.waitlist_remove("w2").await.unwrap();
+    assert_eq!(removed, entry("w2", "patient:A", -30, 600));
+    assert_eq!(code_of(store.waitlist_remove("w2").await).0, "not_found");
+    assert_eq!(
+        ids(store.waitlist("provider:P1", now).await.unwrap()),
+        ["old", "w0", "w1"]
+    );
+}
+
+fn consent(id: &str, patient: &str, decision: &str) -> hcas_core::consent::Consent {
+    let v = serde_json::json!({
+        "id": id, "patient": patient, "status": "active",
+        "date": "2026-01-01T00:00:00Z", "decision": decision,
+    });
+    hcas_core::consent::Consent::from_json(&v, "consent").unwrap()
+}
+
+/// Consents: versioned, one `consent.changed` event per change, listed per patient by id.
+pub async fn suite_consents(store: &dyn Store) {
+    let now = at(0);
+    let before = store.counts().await.unwrap();
+    store
+        .put_consent(consent("K2", "Pat9", "deny"), None, now)
+        .await
+        .unwrap();
+    store
+        .put_consent(consent("K1", "Pat9", "permit"), None, now)
+        .await
+        .unwrap();
+    store
+        .put_consent(consent("K3", "Pat8", "permit"), None, now)
+        .await
+        .unwrap();
+    let v2 = store
+        .put_consent(consent("K2", "Pat9", "permit"), Some(1), at(5))
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(
+        code_of(
+            store
+                .put_consent(consent("K2", "Pat9", "deny"), Some(1), now)
+                .await
+        )
+        .0,
+        "version_mismatch"
+    );
+    assert_eq!(
+        code_of(
+            store
+                .put_consent(consent("K1", "Pat9", "deny"), None, now)
+                .await
+        )
+        .0,
+        "already_exists"
+    );
+    let mut bad = consent("K4", "Pat9", "deny");
+    bad.patient = String::new();
+    assert_eq!(
+        code_of(store.put_consent(bad, None, now).await).1,
+        Some(ErrorCode::InvalidConsent)
+    );
+    let list = store.consents_for("Pat9").await.unwrap();
+    let got: Vec<(&str, i64)> = list
+        .iter()
+        .map(|c| (c.value.id.as_str(), c.version))
+        .collect();
+    assert_eq!(got, [("K1", 1), ("K2", 2)]);
+    assert_eq!(list[1].value, consent("K2", "Pat9", "permit"));
+    assert_eq!(store.get_consent("K3").await.unwrap().value.patient, "Pat8");
+    assert!(store.consents_for("Nobody").await.unwrap().is_empty());
+    let after = store.counts().await.unwrap();
+    assert_eq!(after.outbox, before.outbox + 4);
+    let events = store.outbox_pending(100).await.unwrap();
+    let k2: Vec<(&str, Instant)> = events
+        .iter()
+        .filter(|e| e.aggregate_id == "K2")
+        .map(|e| (e.kind.as_str(), e.created))
+        .collect();
+    assert_eq!(
+        k2,
+        [(kind::CONSENT_CHANGED, now), (kind::CONSENT_CHANGED, at(5))]
+    );
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.aggregate_id == "K2")
+            .unwrap()
+            .payload["decision"],
+        "deny"
+    );
+}
+
+fn record(id: &str, patient: &str, category: &str, created: i64) -> RecordMeta {
+    RecordMeta {
+        id: id.into(),
+        patient: patient.into(),
+        category: category.into(),
+        labels: vec!["N".into()],
+        title: format!("Record {id}"),
+        author: "DrX".into(),
+        created: at(created),
+        content_ref: Some(format!("s3://records/{id}")),
+    }
+}
+
+/// Record metadata: versioned, listed per patient by creation, filtered by category.
+pub async fn suite_records(store: &dyn Store) {
+    store
+        .put_record(record("r2", "Pat9", "lab-results", 10), None)
+        .await
+        .unwrap();
+    store
+        .put_record(record("r1", "Pat9", "clinical-notes", 20), None)
+        .await
+        .unwrap();
+    store
+        .put_record(record("r3", "Pat9", "lab-results", 5), None)
+        .await
+        .unwrap();
+    store
+        .put_record(record("r4", "Pat8", "lab-results", 1), None)
+        .await
+        .unwrap();
+    let ids = |v: Vec<Stored<RecordMeta>>| v.into_iter().map(|r| r.value.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.records_for("Pat9", None).await.unwrap()),
+        ["r3", "r2", "r1"]
+    );
+    assert_eq!(
+        ids(store
+            .records_for("Pat9", Some("lab-results"))
+            .await
+            .unwrap()),
+        ["r3", "r2"]
+    );
+    let mut r = record("r1", "Pat9", "clinical-notes", 20);
+    r.labels.push("PSY".into());
+    assert_eq!(
+        store.put_record(r.clone(), Some(1)).await.unwrap().version,
+        2
+    );
+    assert_eq!(store.get_record("r1").await.unwrap().value, r);
+    assert_eq!(
+        code_of(store.put_record(r.clone(), Some(1)).await).0,
+        "version_mismatch"
+    );
+    let mut bad = r.clone();
+    bad.title = String::new();
+    assert_eq!(code_of(store.put_record(bad, Some(2)).await).0, "invalid");
+    assert_eq!(store.get_record("r1").await.unwrap().version, 2);
+    assert_eq!(code_of(store.get_record("r9").await).0, "not_found");
+}
+
+fn audit(actor: &str, patient: Option<&str>, minutes: i64) -> AuditEvent {
+    AuditEvent {
+        at: at(minutes),
+        actor: actor.into(),
+        action: "read".into(),
+        target: "record:r1".into(),
+        patient: patient.map(Into::into),
+        purpose: Some("TREAT".into()),
+        outcome: "permit".into(),
+        detail: serde_json::json!({"basis": "consent", "consent": "K1"}),
+    }
+}
+
+/// The audit trail: increasing sequence numbers, queries by patient and
+/// window, export after a sequence number; bad events refused.
+pub async fn suite_audit(store: &dyn Store) {
+    let a = store
+        .audit_append(audit("DrX", Some("Pat9"), 0))
+        .await
+        .unwrap();
+    let b = store
+        .audit_append(audit("DrY", Some("Pat8"), 5))
+        .await
+        .unwrap();
+    let c = store
+        .audit_append(audit("DrZ", Some("Pat9"), 10))
+        .await
+        .unwrap();
+    let d = store.audit_append(audit("svc", None, 11)).await.unwrap();
+    assert!(a < b && b < c && c < d, "{a} {b} {c} {d}");
+    let mut bad = audit("DrX", Some("Pat9"), 0);
+    bad.actor = String::new();
+    assert_eq!(code_of(store.audit_append(bad).await).0, "invalid");
+    let got = store
+        .audit_for_patient("Pat9", at(0), at(11), 10)
+        .await
+        .unwrap();
+    let seen: Vec<(i64, &str)> = got
+        .iter()
+        .map(|r| (r.seq, r.event.actor.as_str()))
+        .collect();
+    assert_eq!(seen, [(a, "DrX"), (c, "DrZ")]);
+    assert_eq!(got[1].event, audit("DrZ", Some("Pat9"), 10));
+    assert_eq!(
+        store
+            .audit_for_patient("Pat9", at(1), at(10), 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        store
+            .audit_for_patient("Pat9", at(0), at(11), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        code_of(store.audit_for_patient("Pat9", at(5), at(5), 1).await).0,
+        "invalid"
+    );
+    let after: Vec<i64> = store
+        .audit_after(a, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(after, [b, c, d]);
+    assert_eq!(store.audit_after(d, 10).await.unwrap().len(), 0);
+}

@@ -14,14 +14,28 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod conformance;
+mod ports;
+pub mod records;
+pub use ports::{
+    AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
+    Store, WaitlistStore,
+};
+pub use records::{
+    AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
+    StatusChange, TimeOff,
+};
 #[cfg(feature = "memory")]
 pub mod memory;
+#[cfg(feature = "postgres")]
+mod pg_ports;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_ports;
 
 /// Why a store call failed; [`StoreError::code`] is stable and maps to HTTP
 /// with [`StoreError::http_status`].
@@ -41,6 +55,14 @@ pub enum StoreError {
     Conflict {
         /// Every conflicting resource with every blocking booking on it, as the core reports them.
         conflicts: Vec<Conflict>,
+    },
+    /// A record with this id exists already (a create with no expected version).
+    #[error("{what} {id} already exists")]
+    AlreadyExists {
+        /// The kind of record (`patient`, ...).
+        what: &'static str,
+        /// Its id.
+        id: String,
     },
     /// An optimistic-concurrency check failed: someone changed the record first.
     #[error("{id}: expected version {expected}, found {found}")]
@@ -69,13 +91,14 @@ fn describe(conflicts: &[Conflict]) -> String {
 }
 
 impl StoreError {
-    /// The stable code: `not_found`, `conflict`, `version_mismatch`,
+    /// The stable code: `not_found`, `conflict`, `already_exists`, `version_mismatch`,
     /// `unavailable` or `invalid` (the core's own code is [`StoreError::core_code`]).
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
             Self::NotFound { .. } => "not_found",
             Self::Conflict { .. } => "conflict",
+            Self::AlreadyExists { .. } => "already_exists",
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::Unavailable(_) => "unavailable",
             Self::Invalid(_) => "invalid",
@@ -91,13 +114,14 @@ impl StoreError {
         }
     }
 
-    /// The HTTP status a server answers with: 404, 409, 412 (version
+    /// The HTTP status a server answers with: 404, 409 (conflict, already
+    /// exists), 412 (version
     /// mismatch: a failed `If-Match`), 503, 422.
     #[must_use]
     pub const fn http_status(&self) -> u16 {
         match self {
             Self::NotFound { .. } => 404,
-            Self::Conflict { .. } => 409,
+            Self::Conflict { .. } | Self::AlreadyExists { .. } => 409,
             Self::VersionMismatch { .. } => 412,
             Self::Unavailable(_) => 503,
             Self::Invalid(_) => 422,
@@ -128,6 +152,10 @@ pub mod kind {
     pub const APPOINTMENT_UPDATED: &str = "appointment.updated";
     /// A booking was cancelled.
     pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
+    /// A consent was created or changed (payload: the consent).
+    pub const CONSENT_CHANGED: &str = "consent.changed";
+    /// A provider's schedule was created or changed (payload: the schedule).
+    pub const SCHEDULE_CHANGED: &str = "schedule.changed";
 
     /// The kind of the event for a status change to `status`.
     #[must_use]

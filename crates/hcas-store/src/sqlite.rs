@@ -82,7 +82,7 @@ impl SqliteStore {
 }
 
 /// The booking with this id, with its version.
-async fn load(
+pub(crate) async fn load(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> Result<Option<Stored<Booking>>, StoreError> {
@@ -103,7 +103,7 @@ async fn load(
 /// A ledger holding every booking (any status) that overlaps `[start, end)`
 /// on any of `resources`, and those resources' capacities: all the core needs
 /// to decide a request on them.
-async fn ledger_for(
+pub(crate) async fn ledger_for(
     conn: &mut SqliteConnection,
     resources: &[String],
     start: Instant,
@@ -143,7 +143,7 @@ async fn ledger_for(
     Ok(ledger)
 }
 
-async fn push_event(
+pub(crate) async fn push_event(
     conn: &mut SqliteConnection,
     kind: &str,
     booking: &Booking,

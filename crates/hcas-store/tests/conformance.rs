@@ -13,6 +13,27 @@ macro_rules! conformance {
                 suite_rejected_writes_change_nothing, suite_busy);
         }
     };
+    // Every other port: for adapters implementing `hcas_store::Store`.
+    (store $adapter:ident, $make:expr) => {
+        mod $adapter {
+            #[allow(unused_imports)]
+            use super::*;
+            use hcas_store::conformance as c;
+            conformance!(@store $make; suite_patients, suite_providers_and_availability,
+                suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
+                suite_audit);
+        }
+    };
+    (@store $make:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let (_guard, store) = $make;
+                let store: std::sync::Arc<dyn hcas_store::Store> = std::sync::Arc::new(store);
+                c::$case(&*store).await;
+            }
+        )*
+    };
     (@case $make:expr; $($case:ident),*) => {
         $(
             #[tokio::test]
@@ -29,6 +50,8 @@ macro_rules! conformance {
 
 #[cfg(feature = "memory")]
 conformance!(memory, ((), hcas_store::memory::MemoryStore::new()));
+#[cfg(feature = "memory")]
+conformance!(store memory_ports, ((), hcas_store::memory::MemoryStore::new()));
 
 /// A fresh database file in its own temporary directory, removed when the guard drops.
 #[cfg(feature = "sqlite")]
@@ -43,6 +66,8 @@ async fn open_sqlite() -> (tempfile::TempDir, hcas_store::sqlite::SqliteStore) {
 
 #[cfg(feature = "sqlite")]
 conformance!(sqlite, open_sqlite().await);
+#[cfg(feature = "sqlite")]
+conformance!(store sqlite_ports, open_sqlite().await);
 
 #[cfg(feature = "postgres")]
 mod pg_support;

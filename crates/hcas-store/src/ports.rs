@@ -1,0 +1,282 @@
+//! The ports besides [`crate::AppointmentStore`], one per bounded context of
+//! the system design. Every trait is object-safe (`Arc<dyn …>`); [`Store`] is
+//! all of them at once, implemented by every adapter.
+//!
+//! Conventions shared by every `put_*`:
+//! - `expected_version: None` creates the record and fails with
+//!   [`StoreError::AlreadyExists`] when the id is taken;
+//!   `Some(v)` replaces it only if it is still at version `v`
+//!   ([`StoreError::VersionMismatch`] otherwise, [`StoreError::NotFound`] if
+//!   it does not exist). The returned version is 1 on creation, +1 per change.
+//! - The record is validated first (`StoreError::Invalid`, the core's code,
+//!   naming the field); a refused write changes nothing.
+//! - Events (`consent.changed`, `schedule.changed`) go to the outbox in the
+//!   same transaction as the change.
+
+use async_trait::async_trait;
+use hcas_core::booking::Booking;
+use hcas_core::consent::Consent;
+use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec};
+use hcas_core::waitlist::WaitEntry;
+use hcas_core::{Instant, Interval};
+
+use crate::records::{
+    AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
+    StatusChange,
+};
+use crate::{AppointmentStore, StoreError, Stored};
+
+/// Patients' demographic records.
+#[async_trait]
+pub trait PatientStore: Send + Sync {
+    /// Create or replace a patient (see the module's conventions).
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `VersionMismatch`, `NotFound`, `Invalid`, `Unavailable`.
+    async fn put_patient(
+        &self,
+        patient: Patient,
+        expected_version: Option<i64>,
+    ) -> Result<Stored<Patient>, StoreError>;
+
+    /// The patient with this id.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn get_patient(&self, id: &str) -> Result<Stored<Patient>, StoreError>;
+}
+
+/// Providers: profiles, schedules (rules, overrides, time off) and the
+/// availability built from them and the bookings.
+#[async_trait]
+pub trait ProviderStore: Send + Sync {
+    /// Create or replace a provider's profile.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `VersionMismatch`, `NotFound`, `Invalid`, `Unavailable`.
+    async fn put_provider(
+        &self,
+        provider: Provider,
+        expected_version: Option<i64>,
+    ) -> Result<Stored<Provider>, StoreError>;
+
+    /// The provider with this id.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn get_provider(&self, id: &str) -> Result<Stored<Provider>, StoreError>;
+
+    /// Create or replace a provider's schedule, with a `schedule.changed`
+    /// event. The provider must exist.
+    ///
+    /// # Errors
+    /// `NotFound` (provider or, with a version, schedule), `AlreadyExists`,
+    /// `VersionMismatch`, `Invalid` (the core's codes for rules and zones), `Unavailable`.
+    async fn put_schedule(
+        &self,
+        schedule: Schedule,
+        expected_version: Option<i64>,
+        now: Instant,
+    ) -> Result<Stored<Schedule>, StoreError>;
+
+    /// The provider's schedule.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn get_schedule(&self, provider_id: &str) -> Result<Stored<Schedule>, StoreError>;
+
+    /// Each provider's availability, in the order asked: schedule, time off,
+    /// and the bookings on `provider:<id>` that block at `now` and overlap
+    /// `busy_window`, loaded in one query for all providers (SQL adapters).
+    /// Pass a `busy_window` that covers the slot query's window plus the
+    /// longest appointment and buffers. A provider without a schedule has no
+    /// working hours (no slots).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown provider; `Invalid` for an empty list or a
+    /// stored schedule the core refuses; `Unavailable`.
+    async fn availability(
+        &self,
+        provider_ids: &[String],
+        busy_window: Interval,
+        now: Instant,
+    ) -> Result<Vec<ProviderAvailability>, StoreError>;
+}
+
+/// Recurring series of appointments.
+#[async_trait]
+pub trait SeriesStore: Send + Sync {
+    /// Book a series atomically with the core's rules
+    /// ([`SeriesSpec::book`]): every occurrence checked against the stored
+    /// bookings and the series' own earlier occurrences; `AllOrNothing` books
+    /// all or none, `BookFree` the free ones. Every booked occurrence gets an
+    /// `appointment.created` event, in the same transaction.
+    ///
+    /// # Errors
+    /// `Invalid` (the core's codes; an occurrence id already used),
+    /// `Unavailable`. Conflicts are not errors: they are in the result.
+    async fn book_series(
+        &self,
+        spec: &SeriesSpec,
+        policy: SeriesPolicy,
+        now: Instant,
+    ) -> Result<SeriesResult, StoreError>;
+
+    /// The stored occurrences of a series, by start.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn series_bookings(&self, series_id: &str) -> Result<Vec<Stored<Booking>>, StoreError>;
+}
+
+/// A booking's status history, read from the events written with each change.
+#[async_trait]
+pub trait HistoryStore: Send + Sync {
+    /// Every change of the booking, oldest first (version 1: created).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown booking, `Unavailable`.
+    async fn history(&self, booking_id: &str) -> Result<Vec<StatusChange>, StoreError>;
+}
+
+/// Patients waiting for a slot (the core's [`WaitEntry`]); offers are made
+/// with [`hcas_core::waitlist::Waitlist::offer`] and booked as holds.
+#[async_trait]
+pub trait WaitlistStore: Send + Sync {
+    /// Add an entry.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `Invalid`, `Unavailable`.
+    async fn waitlist_add(&self, entry: WaitEntry) -> Result<WaitEntry, StoreError>;
+
+    /// Remove an entry and return it.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn waitlist_remove(&self, id: &str) -> Result<WaitEntry, StoreError>;
+
+    /// The entries waiting for `provider` (a resource, `provider:<id>`) whose
+    /// window has not ended at `now`, in serving order (by `created`, then id).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn waitlist(&self, provider: &str, now: Instant) -> Result<Vec<WaitEntry>, StoreError>;
+}
+
+/// Patients' consents (the core's [`Consent`]).
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// Create or replace a consent, with a `consent.changed` event.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `VersionMismatch`, `NotFound`, `Invalid`
+    /// (`invalid_consent`), `Unavailable`.
+    async fn put_consent(
+        &self,
+        consent: Consent,
+        expected_version: Option<i64>,
+        now: Instant,
+    ) -> Result<Stored<Consent>, StoreError>;
+
+    /// The consent with this id.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn get_consent(&self, id: &str) -> Result<Stored<Consent>, StoreError>;
+
+    /// Every consent of a patient (any status), by id: what the consent
+    /// engine needs to decide a request about that patient.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn consents_for(&self, patient: &str) -> Result<Vec<Stored<Consent>>, StoreError>;
+}
+
+/// Medical-record metadata (not the documents themselves).
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Create or replace a record's metadata.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `VersionMismatch`, `NotFound`, `Invalid`, `Unavailable`.
+    async fn put_record(
+        &self,
+        record: RecordMeta,
+        expected_version: Option<i64>,
+    ) -> Result<Stored<RecordMeta>, StoreError>;
+
+    /// The record with this id.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unavailable`.
+    async fn get_record(&self, id: &str) -> Result<Stored<RecordMeta>, StoreError>;
+
+    /// A patient's records, optionally of one category, by `created` then id.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn records_for(
+        &self,
+        patient: &str,
+        category: Option<&str>,
+    ) -> Result<Vec<Stored<RecordMeta>>, StoreError>;
+}
+
+/// The audit trail: append-only (no port updates or deletes an event; the
+/// SQL adapters also refuse `UPDATE`/`DELETE` with a trigger).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Append an event; returns its sequence number.
+    ///
+    /// # Errors
+    /// `Invalid`, `Unavailable`.
+    async fn audit_append(&self, event: AuditEvent) -> Result<i64, StoreError>;
+
+    /// Up to `limit` events about `patient` with `at` in `[from, to)`, by sequence.
+    ///
+    /// # Errors
+    /// `Invalid` for `to <= from`, `Unavailable`.
+    async fn audit_for_patient(
+        &self,
+        patient: &str,
+        from: Instant,
+        to: Instant,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Up to `limit` events with a sequence number above `seq`, in order
+    /// (for shipping the trail elsewhere).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn audit_after(&self, seq: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// Every port at once; implemented by every adapter. A service that owns
+/// one bounded context holds the narrower trait it needs.
+pub trait Store:
+    AppointmentStore
+    + SeriesStore
+    + HistoryStore
+    + WaitlistStore
+    + PatientStore
+    + ProviderStore
+    + ConsentStore
+    + RecordStore
+    + AuditStore
+{
+}
+
+impl<T> Store for T where
+    T: AppointmentStore
+        + SeriesStore
+        + HistoryStore
+        + WaitlistStore
+        + PatientStore
+        + ProviderStore
+        + ConsentStore
+        + RecordStore
+        + AuditStore
+        + ?Sized
+{
+}
