@@ -1242,3 +1242,103 @@ pub async fn suite_audit(store: &dyn Store) {
     assert_eq!(after, [b, c, d]);
     assert_eq!(store.audit_after(d, 10).await.unwrap().len(), 0);
 }
+
+/// Races series against single bookings: `tasks` tasks over `stores` (two
+/// handles = two instances) book weekly series (6 Mondays 10:00 London,
+/// 30 minutes, on `provider:P1`; all-or-nothing and book-free alternately) or
+/// single bookings at those same times. Afterwards: the provider is never
+/// double-booked, every success reported is stored and nothing else is, and
+/// an all-or-nothing series is stored whole or not at all.
+pub async fn series_race(stores: &[Arc<dyn Store>], tasks: usize, attempts_per_task: usize) {
+    use hcas_core::series::SeriesPolicy;
+    let now = at(-24 * 60);
+    let week = 7 * 24 * 60;
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let store = Arc::clone(&stores[t % stores.len()]);
+        handles.push(tokio::spawn(async move {
+            let mut rng = 0x2545_F491_4F6C_DD1D_u64 ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9);
+            // (series id, policy, booked ids) or (single id, booked?)
+            let mut series = Vec::new();
+            let mut singles = Vec::new();
+            for j in 0..attempts_per_task {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                if (t + j).is_multiple_of(2) {
+                    let id = format!("S{t}-{j}");
+                    let mut spec = weekly_series(&id, 6);
+                    spec.resources = vec!["provider:P1".into(), format!("patient:{id}")];
+                    let policy = if rng.is_multiple_of(2) {
+                        SeriesPolicy::AllOrNothing
+                    } else {
+                        SeriesPolicy::BookFree
+                    };
+                    let r = store.book_series(&spec, policy, now).await.unwrap();
+                    let ids: Vec<String> = r
+                        .occurrences
+                        .iter()
+                        .filter(|o| o.booked)
+                        .map(|o| o.id.clone())
+                        .collect();
+                    if policy == SeriesPolicy::AllOrNothing {
+                        assert!(ids.is_empty() || ids.len() == 6, "{id}: {ids:?}");
+                    }
+                    series.push((id, policy, ids));
+                } else {
+                    let id = format!("b{t}-{j}");
+                    let k = (rng >> 8) % 6;
+                    let start = i64::try_from(k).unwrap() * week;
+                    let r = store
+                        .book(booked(&id, start, start + 30, &["provider:P1"]), None, now)
+                        .await;
+                    match r {
+                        Ok(_) => singles.push(id),
+                        Err(StoreError::Conflict { conflicts }) => {
+                            assert_eq!(conflicts.len(), 1, "{id}: {conflicts:?}");
+                            assert_eq!(conflicts[0].with.len(), 1, "{id}: {conflicts:?}");
+                        }
+                        Err(e) => panic!("{id}: {e}"),
+                    }
+                }
+            }
+            (series, singles)
+        }));
+    }
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    let store = &stores[0];
+    for h in handles {
+        let (series, singles) = h.await.unwrap();
+        for (id, _policy, ids) in series {
+            let stored: BTreeSet<String> = store
+                .series_bookings(&id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.value.id)
+                .collect();
+            let said: BTreeSet<String> = ids.iter().cloned().collect();
+            assert_eq!(stored, said, "series {id}: stored vs reported");
+            reported.extend(ids);
+        }
+        for id in singles {
+            assert_eq!(store.get(&id).await.unwrap().value.id, id);
+            reported.insert(id);
+        }
+    }
+    // Exactly the reported bookings hold the provider, one per Monday at most.
+    let busy = store
+        .busy("provider:P1", at(-60), at(6 * week), now)
+        .await
+        .unwrap();
+    assert_eq!(busy.len(), reported.len(), "stored vs reported bookings");
+    // Every Monday ends up taken: a free one is booked by the next single or book-free series.
+    assert_eq!(busy.len(), 6, "{busy:?}");
+    for pair in busy.windows(2) {
+        assert!(pair[0].end() <= pair[1].start(), "double-booked: {pair:?}");
+    }
+    assert_eq!(
+        store.counts().await.unwrap().bookings as usize,
+        reported.len()
+    );
+}

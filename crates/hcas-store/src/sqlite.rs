@@ -24,6 +24,8 @@ use crate::sql::{busy_from_payloads, corrupt, db, json};
 use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
 
 #[doc(hidden)]
+pub use crate::sqlite_ports::AVAILABILITY_SQL;
+#[doc(hidden)]
 pub use sqlx;
 
 /// How long a writer waits for SQLite's write lock before giving up with

@@ -27,6 +27,22 @@ use crate::{
     StoreError, Stored, WaitlistStore, kind,
 };
 
+/// `availability`'s one statement: which providers exist (tag `p`), their
+/// schedules (`s`), and the bookings on their resources overlapping the
+/// window (`b`), through the `(resource, start_s)` index. `?1`: provider ids
+/// (JSON array), `?2`: their resources (JSON array), `?3`/`?4`: window end/start.
+#[doc(hidden)]
+pub const AVAILABILITY_SQL: &str = "SELECT 'p', p.id, NULL, NULL FROM providers p
+     WHERE p.id IN (SELECT value FROM json_each(?1))
+     UNION ALL
+     SELECT 's', s.provider_id, s.payload, s.version FROM schedules s
+     WHERE s.provider_id IN (SELECT value FROM json_each(?1))
+     UNION ALL
+     SELECT 'b', r.resource, b.payload, NULL
+     FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
+     WHERE r.resource IN (SELECT value FROM json_each(?2))
+       AND r.start_s < ?3 AND r.end_s > ?4";
+
 /// A column value beside `id`, `version` and `payload`.
 enum Col<'a> {
     Text(&'a str),
@@ -321,28 +337,15 @@ impl ProviderStore for SqliteStore {
         check_provider_list(provider_ids)?;
         let ids = json(&provider_ids)?;
         let resources: Vec<String> = provider_ids.iter().map(|id| resource_of(id)).collect();
-        // One statement: which providers exist (tag p), their schedules (s),
-        // and the bookings on their resources overlapping the window (b),
-        // through the (resource, start_s) index.
-        let rows: Vec<(String, String, Option<String>, Option<i64>)> = sqlx::query_as(
-            "SELECT 'p', p.id, NULL, NULL FROM providers p
-             WHERE p.id IN (SELECT value FROM json_each(?1))
-             UNION ALL
-             SELECT 's', s.provider_id, s.payload, s.version FROM schedules s
-             WHERE s.provider_id IN (SELECT value FROM json_each(?1))
-             UNION ALL
-             SELECT 'b', r.resource, b.payload, NULL
-             FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
-             WHERE r.resource IN (SELECT value FROM json_each(?2))
-               AND r.start_s < ?3 AND r.end_s > ?4",
-        )
-        .bind(&ids)
-        .bind(json(&resources)?)
-        .bind(busy_window.end().unix())
-        .bind(busy_window.start().unix())
-        .fetch_all(self.pool())
-        .await
-        .map_err(db)?;
+        let rows: Vec<(String, String, Option<String>, Option<i64>)> =
+            sqlx::query_as(AVAILABILITY_SQL)
+                .bind(&ids)
+                .bind(json(&resources)?)
+                .bind(busy_window.end().unix())
+                .bind(busy_window.start().unix())
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?;
         let mut exists = std::collections::HashSet::new();
         let mut schedules = std::collections::HashMap::new();
         let mut busy: std::collections::HashMap<String, Vec<Interval>> =

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use hcas_store::AppointmentStore;
-use hcas_store::conformance::race;
+use hcas_store::conformance::{race, series_race};
+use hcas_store::{AppointmentStore, Store};
 
 const TASKS: usize = 64;
 const ATTEMPTS: usize = 1000;
@@ -52,6 +52,13 @@ mod memory {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn race_room_capacity_3() {
         run("room:R1", 3).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_against_singles() {
+        let store = MemoryStore::new();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(store.clone()), Arc::new(store)];
+        series_race(&handles, 16, 8).await;
     }
 }
 
@@ -104,6 +111,16 @@ mod sqlite {
         .unwrap();
         assert_eq!(per_slot, i64::from(capacity));
         a.pool().close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_against_singles() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("series.db").display());
+        let a = SqliteStore::open(&url, 4).await.unwrap();
+        let b = SqliteStore::open(&url, 4).await.unwrap();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a), Arc::new(b)];
+        series_race(&handles, 16, 8).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -608,3 +608,40 @@ async fn rejected_writes_change_nothing_on_disk() {
     );
     reopened.pool().close().await;
 }
+
+/// `availability` is one statement whose every table access is an index
+/// search: providers and schedules by key, bookings through
+/// `booking_resources (resource, start_s)`; no table is scanned.
+#[tokio::test]
+async fn availability_query_is_one_indexed_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&url(&dir.path().join("plan.db")), 1)
+        .await
+        .unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN QUERY PLAN {}",
+        hcas_store::sqlite::AVAILABILITY_SQL
+    )))
+    .bind(r#"["P1","P2"]"#)
+    .bind(r#"["provider:P1","provider:P2"]"#)
+    .bind(at(600).unix())
+    .bind(at(0).unix())
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let steps: Vec<&str> = plan.iter().map(|p| p.3.as_str()).collect();
+    let has = |s: &str| steps.iter().any(|d| d.contains(s));
+    assert!(has("SEARCH p USING COVERING INDEX"), "{steps:#?}");
+    assert!(has("SEARCH s USING INDEX"), "{steps:#?}");
+    assert!(
+        has("SEARCH r USING INDEX booking_resources_resource_start (resource=? AND start_s<?)"),
+        "{steps:#?}"
+    );
+    assert!(has("SEARCH b USING INDEX"), "{steps:#?}");
+    // Only the JSON parameter lists are scanned, never a table.
+    let scans: Vec<&&str> = steps
+        .iter()
+        .filter(|d| d.starts_with("SCAN") && !d.contains("json_each"))
+        .collect();
+    assert!(scans.is_empty(), "table scans: {scans:?}");
+}
