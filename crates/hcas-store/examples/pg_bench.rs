@@ -1,4 +1,5 @@
-//! Booking throughput on PostgreSQL: hcas-store (`PgStore::book`) next to raw
+//! Booking throughput on PostgreSQL: hcas-store (`PgStore::book`, with group
+//! commit, the default, and without it, `max_batch = 1`) next to raw
 //! single-row INSERTs into a table with the same exclusion constraint, same
 //! server, same run. Issue 5, section "Speed".
 //!
@@ -8,7 +9,9 @@
 //! the admin database; the bench creates `hcas_bench_<pid>_<nanos>`, runs in it
 //! and drops it (`WITH (FORCE)`), also when a step fails. `BENCH_N` (default
 //! 4000) sets the number of inserts / booking attempts per phase; `BENCH_CLIENTS`
-//! (default 8) the number of concurrent clients. Output: `key=value` lines.
+//! (default 8) the number of concurrent clients; `BENCH_IN_FLIGHT` and
+//! `BENCH_MAX_BATCH` override the batched store's `max_in_flight` and
+//! `max_batch`. Output: `key=value` lines.
 //! Exit code 1 when any step fails or an overlap beyond capacity is found.
 #![allow(
     clippy::print_stdout,
@@ -25,9 +28,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hcas_core::Instant;
 use hcas_core::booking::{Booking, Status};
-use hcas_store::postgres::PgStore;
 use hcas_store::postgres::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection, PgPool};
+use hcas_store::postgres::{BatchStats, PgStore, PgStoreOptions};
 use hcas_store::{AppointmentStore, StoreError};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -108,10 +111,21 @@ async fn run(name: &str) -> Result<(), BoxError> {
     let clients = env_usize("BENCH_CLIENTS", 8).max(1);
     let options = admin_options()?.database(name);
 
-    // 1. The store (applies the migrations, incl. btree_gist) with a pool of 8.
-    let store = PgStore::open_with(options.clone(), 8)
+    // 1. The store (applies the migrations, incl. btree_gist) with a pool of 8,
+    //    group commit on (the default; `BENCH_IN_FLIGHT` overrides the number
+    //    of batches at once, `BENCH_MAX_BATCH` the batch size), and a second
+    //    store on the same database with group commit off (max_batch = 1).
+    let mut batched_options = PgStoreOptions::new(8);
+    batched_options.max_in_flight = env_usize("BENCH_IN_FLIGHT", 0);
+    batched_options.max_batch = env_usize("BENCH_MAX_BATCH", batched_options.max_batch);
+    let store = PgStore::open_with_options(options.clone(), batched_options)
         .await
         .map_err(|e| format!("open PgStore: {e}"))?;
+    let unbatched = PgStore::open_with_options(options.clone(), PgStoreOptions::unbatched(8))
+        .await
+        .map_err(|e| format!("open unbatched PgStore: {e}"))?;
+    println!("store_max_batch={}", batched_options.max_batch);
+    println!("store_max_in_flight={}", batched_options.in_flight());
 
     // A separate pool for the baseline clients.
     let raw = PgPoolOptions::new()
@@ -147,46 +161,73 @@ async fn run(name: &str) -> Result<(), BoxError> {
     println!("plain_seconds={:.3}", plain.as_secs_f64());
     println!("plain_inserts_per_s={plain_rate:.0}");
 
-    // 3. hcas-store: one provider + one patient per booking.
+    // 3. hcas-store: one provider + one patient per booking; the same
+    //    attempts (same seeds) through the unbatched store (tags `lu`, `hu`)
+    //    and the batched one (`lo`, `hi`), on disjoint resources.
     let store = Arc::new(store);
+    let unbatched = Arc::new(unbatched);
     // (a) low contention: 1,000 providers, 200 slots each, 10,000 patients.
-    let low = store_phase(&store, "lo", clients, n, 1000, 200, 10_000).await?;
+    let u_low = store_phase(&unbatched, "lu", 0, clients, n, 1000, 200, 10_000).await?;
+    u_low.print("store_unbatched_low_contention");
+    let s0 = store.batch_stats();
+    let low = store_phase(&store, "lo", 0, clients, n, 1000, 200, 10_000).await?;
+    let s1 = store.batch_stats();
     low.print("store_low_contention");
-    println!(
-        "store_low_contention_bookings_per_s={:.0}",
-        per_s(low.ok, low.elapsed)
-    );
+    print_batches("store_low_contention", s0, s1);
     // (b) high contention: 10 providers, 40 slots each (400 cells), 1,000 patients.
     let high_n = n / 2;
-    let high = store_phase(&store, "hi", clients, high_n, 10, 40, 1000).await?;
+    let high = store_phase(&store, "hi", 500, clients, high_n, 10, 40, 1000).await?;
+    let s2 = store.batch_stats();
     high.print("store_high_contention");
+    print_batches("store_high_contention", s1, s2);
+    let u_high = store_phase(&unbatched, "hu", 500, clients, high_n, 10, 40, 1000).await?;
+    u_high.print("store_unbatched_high_contention");
+
+    // 4. Rates and ratios against the raw exclusion-insert rate (target >= 0.8
+    //    for the default, batched store at low contention).
+    let ratio = |rate: f64| rate / raw_excl_rate;
+    let low_rate = per_s(low.ok, low.elapsed);
+    let u_low_rate = per_s(u_low.ok, u_low.elapsed);
     let high_attempts = per_s(high_n, high.elapsed);
+    let u_high_attempts = per_s(high_n, u_high.elapsed);
+    println!("store_low_contention_bookings_per_s={low_rate:.0}");
+    println!("store_unbatched_low_contention_bookings_per_s={u_low_rate:.0}");
     println!("store_high_contention_attempts_per_s={high_attempts:.0}");
     println!(
         "store_high_contention_successes_per_s={:.0}",
         per_s(high.ok, high.elapsed)
     );
-
-    // 4. Ratios against the raw exclusion-insert rate (target >= 0.8).
-    let low_rate = per_s(low.ok, low.elapsed);
-    let low_attempt_rate = per_s(n, low.elapsed);
+    println!("store_unbatched_high_contention_attempts_per_s={u_high_attempts:.0}");
     println!(
-        "ratio_store_low_bookings_to_raw={:.3}",
-        low_rate / raw_excl_rate
+        "store_unbatched_high_contention_successes_per_s={:.0}",
+        per_s(u_high.ok, u_high.elapsed)
+    );
+    println!("ratio_store_low_bookings_to_raw={:.3}", ratio(low_rate));
+    println!(
+        "ratio_store_unbatched_low_bookings_to_raw={:.3}",
+        ratio(u_low_rate)
     );
     println!(
         "ratio_store_low_attempts_to_raw={:.3}",
-        low_attempt_rate / raw_excl_rate
+        ratio(per_s(n, low.elapsed))
     );
     println!(
         "ratio_store_high_attempts_to_raw={:.3}",
-        high_attempts / raw_excl_rate
+        ratio(high_attempts)
+    );
+    println!(
+        "ratio_store_unbatched_high_attempts_to_raw={:.3}",
+        ratio(u_high_attempts)
+    );
+    println!(
+        "ratio_store_batched_to_unbatched_low={:.3}",
+        low_rate / u_low_rate
     );
     println!(
         "ratio_raw_plain_to_raw_exclusion={:.3}",
         plain_rate / raw_excl_rate
     );
-    println!("target_met={}", low_rate / raw_excl_rate >= 0.8);
+    println!("target_met={}", ratio(low_rate) >= 0.8);
 
     // Zero overlaps beyond capacity: at each booking's start, how many blocking
     // bookings on the same resource cover that instant.
@@ -206,7 +247,7 @@ async fn run(name: &str) -> Result<(), BoxError> {
     let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM bookings")
         .fetch_one(store.pool())
         .await?;
-    let expected = i64::try_from(low.ok + high.ok)?;
+    let expected = i64::try_from(low.ok + high.ok + u_low.ok + u_high.ok)?;
     println!("stored_bookings={stored}");
     println!("overlaps={}", over.len());
     let over_ok = over.is_empty();
@@ -229,6 +270,7 @@ async fn run(name: &str) -> Result<(), BoxError> {
     }
     raw.close().await;
     store.pool().close().await;
+    unbatched.pool().close().await;
     if !over_ok {
         return Err(format!(
             "overlaps beyond capacity: {:?}",
@@ -285,6 +327,21 @@ async fn raw_inserts(
     Ok(start.elapsed())
 }
 
+/// The batcher's work between two snapshots.
+fn print_batches(prefix: &str, before: BatchStats, after: BatchStats) {
+    let batches = after.batches - before.batches;
+    println!("{prefix}_batches={batches}");
+    println!(
+        "{prefix}_mean_batch={:.2}",
+        (after.bookings - before.bookings) as f64 / batches.max(1) as f64
+    );
+    println!("{prefix}_batch_retries={}", after.retries - before.retries);
+    println!(
+        "{prefix}_batch_fallbacks={}",
+        after.fallbacks - before.fallbacks
+    );
+}
+
 #[derive(Debug, Default)]
 struct Phase {
     ok: usize,
@@ -303,10 +360,13 @@ impl Phase {
 
 /// `clients` tasks book `n` attempts in total through `store`: each a random
 /// provider of `providers`, a random slot of `slots`, a random patient of
-/// `patients`. Conflicts are counted; any other error fails the phase.
+/// `patients` (client `c`'s choices seeded with `1000 + seed + c`). Conflicts
+/// are counted; any other error fails the phase.
+#[allow(clippy::too_many_arguments)]
 async fn store_phase(
     store: &Arc<PgStore>,
     tag: &str,
+    seed: u64,
     clients: usize,
     n: usize,
     providers: u64,
@@ -320,7 +380,7 @@ async fn store_phase(
         let store = Arc::clone(store);
         let tag = tag.to_string();
         tasks.push(tokio::spawn(async move {
-            let mut rng = Rng::new(1000 + c as u64 + if tag == "hi" { 500 } else { 0 });
+            let mut rng = Rng::new(1000 + seed + c as u64);
             let mut phase = Phase::default();
             let mut i = c;
             while i < n {

@@ -271,3 +271,8 @@ pub trait AppointmentStore: Send + Sync {
     /// [`StoreError::Unavailable`].
     async fn counts(&self) -> Result<Counts, StoreError>;
 }
+
+/// `docs/storage.md`, whose examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/storage.md")]
+pub struct StorageDocDoctests;

@@ -27,14 +27,63 @@
 //! (serialization failure) are retried up to [`RETRIES`] times; after that the
 //! conflict is re-read and reported as [`StoreError::Conflict`] naming the
 //! current winners.
+//!
+//! # Group commit
+//!
+//! By default [`AppointmentStore::book`] does not run its own transaction:
+//! it queues the request for a batcher task (spawned by [`PgStore::open`] /
+//! [`PgStore::open_with_options`] on the caller's tokio runtime, shared by
+//! every clone of the store, ended when the last clone is dropped). The
+//! batcher takes the first queued request and whatever else is already
+//! queued (up to [`PgStoreOptions::max_batch`]) and runs them as ONE
+//! transaction, with the same five round trips: `BEGIN`; one advisory-lock
+//! statement over the union of the requests' resources (sorted,
+//! deduplicated) and then all their `idem:<key>` keys (sorted), the same
+//! global order as the single path and `set_status`, so batches, single
+//! bookings, status changes and other instances cannot deadlock on lock
+//! order; one read (overlaps of every request on its resources, capacities,
+//! idempotency keys, used ids); the decisions in Rust, in arrival order, on
+//! one core [`Ledger`] (each accepted booking is added to it, so later
+//! requests of the batch conflict with it and name it); one data-modifying
+//! CTE that writes every accepted booking, its resource rows, idempotency key
+//! and outbox event; `COMMIT`; then every caller gets its answer. Each answer
+//! is the one the single path would give if the requests ran one after the
+//! other in arrival order. Up to [`PgStoreOptions::max_in_flight`] batches
+//! run at once; while they are all busy new requests queue up, so the batch
+//! size follows the load (1 when idle; before draining the queue the batcher
+//! yields to the scheduler twice so that callers just answered can queue
+//! their next request). The batch transaction runs with `SET LOCAL
+//! plan_cache_mode = force_generic_plan` (sent with `BEGIN`, no extra round
+//! trip): its statements are planned once per connection, and the read
+//! probes the `(resource, start_s)` index once per requested resource
+//! (a `LATERAL … OFFSET 0` subquery), whatever the table statistics say.
+//!
+//! Errors: a retryable SQLSTATE re-runs the whole batch (up to [`RETRIES`]
+//! times), then each request is booked alone through the single path (with
+//! its own retries); undecodable rows make the batch fall back to the single
+//! path too (so only the affected requests fail); any other database error is
+//! every request's answer ([`StoreError::Unavailable`], retryable).
+//!
+//! **A caller that goes away** (its `book` future dropped, e.g. a client
+//! timeout) does not cancel its request once the request is in a batch: the
+//! booking may still be committed, with its outbox event. A caller that
+//! cannot tell should retry with the same idempotency key, which returns the
+//! booking if it was made. (Requests whose caller is gone before their batch
+//! starts are skipped.) With [`PgStoreOptions::max_batch`] = 1 there is no
+//! batcher: each `book` is its own transaction on the caller's task, and
+//! dropping the future rolls it back, as before.
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use hcas_core::booking::{Booking, Ledger, Status};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::sql::{busy_from_payloads, corrupt, db, json};
 use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
@@ -46,10 +95,103 @@ pub use sqlx;
 /// SQLSTATE (`23P01`, `40P01`, `40001`).
 pub const RETRIES: usize = 5;
 
+/// Default [`PgStoreOptions::max_batch`].
+pub const DEFAULT_MAX_BATCH: usize = 64;
+
+/// Default [`PgStoreOptions::max_in_flight`] (capped at `max_connections - 1`).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 2;
+
+/// Scheduler turns the batcher yields after the first request of a batch.
+const GATHER_YIELDS: usize = 2;
+
+/// How a [`PgStore`] is opened: pool size and group commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PgStoreOptions {
+    /// Pool size (at least 1).
+    pub max_connections: u32,
+    /// Most bookings per batch transaction ([`DEFAULT_MAX_BATCH`]); 0 or 1
+    /// turns group commit off: each `book` runs its own transaction.
+    pub max_batch: usize,
+    /// Most batch transactions at once; 0 means the default,
+    /// `min(DEFAULT_MAX_IN_FLIGHT, max_connections - 1)`, at least 1 (one
+    /// connection is left for `set_status`, `get`, the single-path fallback
+    /// and the rest). Requests only coalesce while every slot is busy: with
+    /// as many slots as clients each batch holds about one booking, so keep
+    /// it near the number of server cores, not the pool size (see the README,
+    /// "Bench").
+    pub max_in_flight: usize,
+}
+
+impl PgStoreOptions {
+    /// Group commit on, with the defaults, on a pool of `max_connections`.
+    #[must_use]
+    pub const fn new(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            max_batch: DEFAULT_MAX_BATCH,
+            max_in_flight: 0,
+        }
+    }
+
+    /// Group commit off: every booking is its own transaction.
+    #[must_use]
+    pub const fn unbatched(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            max_batch: 1,
+            max_in_flight: 0,
+        }
+    }
+
+    /// The number of batches that may run at once.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        if self.max_in_flight > 0 {
+            return self.max_in_flight;
+        }
+        let spare = usize::try_from(self.max_connections.saturating_sub(1)).unwrap_or(usize::MAX);
+        spare.clamp(1, DEFAULT_MAX_IN_FLIGHT)
+    }
+}
+
 /// A PostgreSQL [`AppointmentStore`].
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The batcher's queue; `None` when group commit is off.
+    batcher: Option<mpsc::Sender<Pending>>,
+    stats: Arc<Stats>,
+}
+
+/// A booking waiting for its batch.
+struct Pending {
+    booking: Booking,
+    key: Option<String>,
+    now: Instant,
+    reply: oneshot::Sender<Result<Stored<Booking>, StoreError>>,
+}
+
+/// Counters of the batcher (for benches and health checks).
+#[derive(Debug, Default)]
+struct Stats {
+    batches: AtomicU64,
+    bookings: AtomicU64,
+    retries: AtomicU64,
+    fallbacks: AtomicU64,
+}
+
+/// What the batcher did since the store was opened (see [`PgStore::batch_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchStats {
+    /// Batches started (each one transaction, plus its retries).
+    pub batches: u64,
+    /// Bookings answered through batches.
+    pub bookings: u64,
+    /// Batch attempts re-run after a retryable SQLSTATE (or an id taken meanwhile).
+    pub retries: u64,
+    /// Batches whose requests were booked one by one through the single path
+    /// (retries exhausted, or undecodable rows).
+    pub fallbacks: u64,
 }
 
 /// Why one attempt failed: a final answer, or a retryable database error.
@@ -94,7 +236,8 @@ const fn blocking(status: Status) -> bool {
 
 impl PgStore {
     /// Connect to `url` (`postgres://user@host:port/db`) with a pool of up to
-    /// `max_connections`, and apply the migrations.
+    /// `max_connections`, and apply the migrations. Group commit is on, with
+    /// the defaults of [`PgStoreOptions::new`]; call from a tokio runtime.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
@@ -103,7 +246,8 @@ impl PgStore {
         Self::open_with(options, max_connections).await
     }
 
-    /// Open with explicit connect options, and apply the migrations.
+    /// Open with explicit connect options, and apply the migrations (group
+    /// commit on, as [`PgStore::open`]).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].
@@ -111,8 +255,22 @@ impl PgStore {
         options: PgConnectOptions,
         max_connections: u32,
     ) -> Result<Self, StoreError> {
+        Self::open_with_options(options, PgStoreOptions::new(max_connections)).await
+    }
+
+    /// Open with explicit connect options and store options (group commit on
+    /// or off, see the module docs), and apply the migrations. With group
+    /// commit on, the batcher task is spawned on the current tokio runtime;
+    /// it ends when the last clone of the store is dropped.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    pub async fn open_with_options(
+        options: PgConnectOptions,
+        store: PgStoreOptions,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
+            .max_connections(store.max_connections.max(1))
             .connect_with(options)
             .await
             .map_err(db)?;
@@ -120,7 +278,45 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        let stats = Arc::new(Stats::default());
+        let batcher = (store.max_batch > 1)
+            .then(tokio::runtime::Handle::try_current)
+            .and_then(Result::ok)
+            .map(|rt| {
+                let in_flight = store.in_flight();
+                let (tx, rx) = mpsc::channel(store.max_batch.saturating_mul(in_flight).max(64));
+                rt.spawn(batcher(
+                    pool.clone(),
+                    rx,
+                    store.max_batch,
+                    in_flight,
+                    Arc::clone(&stats),
+                ));
+                tx
+            });
+        Ok(Self {
+            pool,
+            batcher,
+            stats,
+        })
+    }
+
+    /// Whether bookings go through the batcher (group commit).
+    #[must_use]
+    pub const fn batched(&self) -> bool {
+        self.batcher.is_some()
+    }
+
+    /// What the batcher did since the store was opened (shared by its
+    /// clones; all zero with group commit off).
+    #[must_use]
+    pub fn batch_stats(&self) -> BatchStats {
+        BatchStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            bookings: self.stats.bookings.load(Ordering::Relaxed),
+            retries: self.stats.retries.load(Ordering::Relaxed),
+            fallbacks: self.stats.fallbacks.load(Ordering::Relaxed),
+        }
     }
 
     /// The connection pool (for health checks and tests).
@@ -129,14 +325,35 @@ impl PgStore {
         &self.pool
     }
 
+    /// The single path: book `booking` in its own transaction, retrying
+    /// retryable SQLSTATEs, then re-reading the winners.
+    async fn book_direct(
+        pool: &PgPool,
+        booking: &Booking,
+        idempotency_key: Option<&str>,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match Self::book_once(pool, booking, idempotency_key, now).await {
+                Ok(s) => return Ok(s),
+                Err(Fail::Store(e)) => return Err(e),
+                Err(Fail::Retry(e)) if attempt >= RETRIES => {
+                    return Err(Self::current_conflict(pool, booking, now, e).await);
+                }
+                Err(Fail::Retry(_)) => attempt += 1,
+            }
+        }
+    }
+
     async fn book_once(
-        &self,
+        pool: &PgPool,
         booking: &Booking,
         idempotency_key: Option<&str>,
         now: Instant,
     ) -> Result<Stored<Booking>, Fail> {
         // Round trips: BEGIN, locks, one read, one write, COMMIT.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = pool.begin().await?;
         // Resource locks in sorted order, then the idempotency key's lock
         // (serialise writers of one key too: the key may be new).
         lock_resources(&mut tx, &booking.resources, idempotency_key).await?;
@@ -149,17 +366,7 @@ impl PgStore {
         )
         .await?;
         if let (Some(key), Some((id, existing))) = (idempotency_key, state.idempotent.take()) {
-            let existing =
-                existing.ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
-            let existing = existing.parse()?;
-            if !existing.value.same_request(booking) {
-                return Err(Error::new(
-                    ErrorCode::InvalidRequest,
-                    format!("idempotency key {key} was used for booking {id} with other details"),
-                )
-                .into());
-            }
-            return Ok(existing);
+            return Ok(idempotent_hit(key, &id, existing.as_ref(), booking)?);
         }
         booking.validate()?;
         let ledger = state.ledger()?;
@@ -170,12 +377,7 @@ impl PgStore {
             }
             .into());
         }
-        let mut resources: Vec<&str> = Vec::new();
-        for r in &booking.resources {
-            if !resources.contains(&r.as_str()) {
-                resources.push(r);
-            }
-        }
+        let resources = unique(&booking.resources);
         let capacity_one: Vec<bool> = resources.iter().map(|r| ledger.capacity(r) == 1).collect();
         let payload = json(booking)?;
         // One statement: booking, its resources, the idempotency key and the
@@ -214,11 +416,7 @@ impl PgStore {
         .fetch_one(&mut *tx)
         .await?;
         if inserted != 1 {
-            return Err(Error::new(
-                ErrorCode::InvalidRequest,
-                format!("booking id {} is already used", booking.id),
-            )
-            .into());
+            return Err(id_used(&booking.id).into());
         }
         tx.commit().await?;
         Ok(Stored {
@@ -308,13 +506,13 @@ impl PgStore {
 
     /// After the retries ran out: re-read the winners on the request's resources.
     async fn current_conflict(
-        &self,
+        pool: &PgPool,
         booking: &Booking,
         now: Instant,
         last: sqlx::Error,
     ) -> StoreError {
         let reread = async {
-            let mut tx = self.pool.begin().await.map_err(db)?;
+            let mut tx = pool.begin().await.map_err(db)?;
             let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end)
                 .await
                 .map_err(|f| match f {
@@ -371,7 +569,7 @@ struct Row {
 }
 
 impl Row {
-    fn parse(self) -> Result<Stored<Booking>, StoreError> {
+    fn parse(&self) -> Result<Stored<Booking>, StoreError> {
         serde_json::from_str(&self.payload)
             .map(|value| Stored {
                 value,
@@ -392,18 +590,7 @@ struct State {
 impl State {
     /// A ledger holding the overlapping bookings and the capacities.
     fn ledger(self) -> Result<Ledger, StoreError> {
-        let mut ledger = Ledger::new();
-        for (resource, cap) in self.capacities {
-            let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
-            ledger
-                .set_capacity(&resource, cap)
-                .map_err(|e| corrupt("capacity", e))?;
-        }
-        for payload in self.bookings {
-            let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
-            ledger.insert(b).map_err(|e| corrupt("booking", e))?;
-        }
-        Ok(ledger)
+        state_ledger(self.capacities, self.bookings)
     }
 }
 
@@ -507,6 +694,472 @@ async fn push_event(
     Ok(())
 }
 
+/// The batcher task: one batch per free slot of `in_flight`, each batch the
+/// first queued request plus whatever else is already queued (up to
+/// `max_batch`). Ends when every sender (every clone of the store) is gone;
+/// batches already running finish on their own tasks.
+async fn batcher(
+    pool: PgPool,
+    mut queue: mpsc::Receiver<Pending>,
+    max_batch: usize,
+    in_flight: usize,
+    stats: Arc<Stats>,
+) {
+    let slots = Arc::new(Semaphore::new(in_flight));
+    loop {
+        // A slot first, then the requests: while every slot is busy, requests
+        // queue up and the next batch takes them all.
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let Some(first) = queue.recv().await else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(max_batch.min(64));
+        batch.push(first);
+        // Let the callers woken by the last answers queue up their next
+        // requests (a few scheduler turns, no timer): bigger batches.
+        for _ in 0..GATHER_YIELDS {
+            tokio::task::yield_now().await;
+        }
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        // Callers that went away before their batch started: skip them.
+        batch.retain(|p| !p.reply.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats
+            .bookings
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let pool = pool.clone();
+        let stats = Arc::clone(&stats);
+        tokio::spawn(async move {
+            run_batch(&pool, batch, &stats).await;
+            drop(slot);
+        });
+    }
+}
+
+/// Why a batch attempt failed.
+enum BatchFail {
+    /// A retryable SQLSTATE, or an id inserted concurrently: run the batch again.
+    Retry,
+    /// Run every request through the single path (undecodable rows).
+    Single,
+    /// Every request's answer.
+    Unavailable(String),
+}
+
+impl From<sqlx::Error> for BatchFail {
+    fn from(e: sqlx::Error) -> Self {
+        if is_retryable(&e) {
+            Self::Retry
+        } else {
+            Self::Unavailable(db(e).to_string())
+        }
+    }
+}
+
+/// Run one batch and answer every request.
+async fn run_batch(pool: &PgPool, batch: Vec<Pending>, stats: &Stats) {
+    let mut attempt = 0;
+    let fail = loop {
+        match book_batch(pool, &batch).await {
+            Ok(answers) => {
+                for (p, answer) in batch.into_iter().zip(answers) {
+                    // The caller may be gone; its booking stands.
+                    let _ = p.reply.send(answer);
+                }
+                return;
+            }
+            Err(BatchFail::Retry) if attempt < RETRIES => {
+                attempt += 1;
+                stats.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(f) => break f,
+        }
+    };
+    match fail {
+        BatchFail::Unavailable(msg) => {
+            for p in batch {
+                let _ = p.reply.send(Err(StoreError::Unavailable(msg.clone())));
+            }
+        }
+        BatchFail::Retry | BatchFail::Single => {
+            stats.fallbacks.fetch_add(1, Ordering::Relaxed);
+            for p in batch {
+                if p.reply.is_closed() {
+                    continue;
+                }
+                let answer = PgStore::book_direct(pool, &p.booking, p.key.as_deref(), p.now).await;
+                let _ = p.reply.send(answer);
+            }
+        }
+    }
+}
+
+/// What the batch read returns.
+#[derive(Default)]
+struct BatchState {
+    /// Payloads of the bookings overlapping any request on its resources.
+    bookings: Vec<String>,
+    capacities: Vec<(String, i64)>,
+    /// Idempotency key -> (booking id, its row if it exists).
+    keys: HashMap<String, (String, Option<Row>)>,
+    /// The requests' ids that are already used.
+    used: HashSet<String>,
+}
+
+/// A row of the batch read: tag, name, booking id, payload, number.
+type BatchRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// One batch attempt: one transaction, five round trips; the answers in
+/// arrival order.
+async fn book_batch(
+    pool: &PgPool,
+    batch: &[Pending],
+) -> Result<Vec<Result<Stored<Booking>, StoreError>>, BatchFail> {
+    // Generic plans: the batch statements are planned once per connection
+    // (re-planning them costs more than running them); the read is written so
+    // that its generic plan probes the index once per requested resource.
+    let mut tx = pool
+        .begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+        .await?;
+    // Locks: every resource (sorted, deduplicated), then every key (sorted).
+    let mut resources: Vec<&str> = batch
+        .iter()
+        .flat_map(|p| p.booking.resources.iter().map(String::as_str))
+        .collect();
+    resources.sort_unstable();
+    resources.dedup();
+    let mut idem: Vec<String> = batch
+        .iter()
+        .filter_map(|p| p.key.as_deref().map(|k| format!("idem:{k}")))
+        .collect();
+    idem.sort_unstable();
+    idem.dedup();
+    let mut locks: Vec<&str> = resources.clone();
+    locks.extend(idem.iter().map(String::as_str));
+    if !locks.is_empty() {
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtext(s.k))
+             FROM (SELECT u.k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, o) ORDER BY u.o) s",
+        )
+        .bind(&locks)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let state = read_batch(&mut tx, batch, &resources).await?;
+    let Ok(mut ledger) = state_ledger(state.capacities, state.bookings) else {
+        return Err(BatchFail::Single);
+    };
+    let mut used = state.used;
+    // Keys of the bookings accepted in this batch -> index in `batch`.
+    let mut batch_keys: HashMap<&str, usize> = HashMap::new();
+    let mut accepted: Vec<usize> = Vec::new();
+    let mut answers = Vec::with_capacity(batch.len());
+    for (n, p) in batch.iter().enumerate() {
+        let booking = &p.booking;
+        if let Some(key) = p.key.as_deref() {
+            if let Some(&first) = batch_keys.get(key) {
+                let existing = &batch[first].booking;
+                answers.push(if existing.same_request(booking) {
+                    Ok(Stored {
+                        value: existing.clone(),
+                        version: 1,
+                    })
+                } else {
+                    Err(key_reused(key, &existing.id))
+                });
+                continue;
+            }
+            if let Some((id, row)) = state.keys.get(key) {
+                answers.push(idempotent_hit(key, id, row.as_ref(), booking));
+                continue;
+            }
+        }
+        if let Err(e) = booking.validate() {
+            answers.push(Err(e.into()));
+            continue;
+        }
+        let check = match ledger.check(&booking.request(), p.now) {
+            Ok(c) => c,
+            Err(e) => {
+                answers.push(Err(e.into()));
+                continue;
+            }
+        };
+        if !check.ok {
+            answers.push(Err(StoreError::Conflict {
+                conflicts: check.conflicts,
+            }));
+            continue;
+        }
+        if used.contains(&booking.id) {
+            answers.push(Err(id_used(&booking.id)));
+            continue;
+        }
+        if ledger.insert(booking.clone()).is_err() {
+            return Err(BatchFail::Single);
+        }
+        used.insert(booking.id.clone());
+        if let Some(key) = p.key.as_deref() {
+            batch_keys.insert(key, n);
+        }
+        accepted.push(n);
+        answers.push(Ok(Stored {
+            value: booking.clone(),
+            version: 1,
+        }));
+    }
+    if accepted.is_empty() {
+        tx.rollback().await?;
+        return Ok(answers);
+    }
+    write_batch(&mut tx, batch, &accepted, &ledger).await?;
+    tx.commit().await?;
+    Ok(answers)
+}
+
+/// The batch read: one query for every request (overlaps, capacities,
+/// idempotency keys, used ids).
+async fn read_batch(
+    conn: &mut PgConnection,
+    batch: &[Pending],
+    resources: &[&str],
+) -> Result<BatchState, BatchFail> {
+    let (mut q_resource, mut q_start, mut q_end) = (Vec::new(), Vec::new(), Vec::new());
+    for p in batch {
+        for r in unique(&p.booking.resources) {
+            q_resource.push(r);
+            q_start.push(p.booking.start.unix());
+            q_end.push(p.booking.end.unix());
+        }
+    }
+    let keys: Vec<&str> = batch.iter().filter_map(|p| p.key.as_deref()).collect();
+    let ids: Vec<&str> = batch.iter().map(|p| p.booking.id.as_str()).collect();
+    let rows: Vec<BatchRow> = sqlx::query_as(
+        "SELECT 'b'::text, NULL::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
+         WHERE b.id IN (
+             SELECT r.booking_id
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS q(resource, s, e)
+             CROSS JOIN LATERAL (
+                 SELECT r.booking_id FROM booking_resources r
+                 WHERE r.resource = q.resource AND r.start_s < q.e AND r.end_s > q.s
+                 OFFSET 0) r)
+         UNION ALL
+         SELECT 'c', c.resource, NULL, NULL, c.capacity::bigint FROM capacities c
+         WHERE c.resource = ANY($4::text[])
+         UNION ALL
+         SELECT 'k', i.key, i.booking_id, b.payload::text, b.version
+         FROM idempotency i LEFT JOIN bookings b ON b.id = i.booking_id
+         WHERE i.key = ANY($5::text[])
+         UNION ALL
+         SELECT 'i', b.id, NULL, NULL, NULL FROM bookings b WHERE b.id = ANY($6::text[])",
+    )
+    .bind(&q_resource)
+    .bind(&q_start)
+    .bind(&q_end)
+    .bind(resources)
+    .bind(&keys)
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut state = BatchState::default();
+    for (tag, name, id, payload, n) in rows {
+        match (tag.as_str(), name, id, payload, n) {
+            ("b", _, _, Some(payload), _) => state.bookings.push(payload),
+            ("c", Some(resource), _, _, Some(cap)) => state.capacities.push((resource, cap)),
+            ("k", Some(key), Some(id), payload, version) => {
+                let row = payload
+                    .zip(version)
+                    .map(|(payload, version)| Row { payload, version });
+                state.keys.insert(key, (id, row));
+            }
+            ("i", Some(id), ..) => {
+                state.used.insert(id);
+            }
+            _ => return Err(BatchFail::Single),
+        }
+    }
+    Ok(state)
+}
+
+/// The batch write: one data-modifying CTE for every accepted booking (in
+/// arrival order): bookings, resource rows, idempotency keys, outbox events.
+/// An id inserted meanwhile by another transaction (ids are not locked)
+/// inserts nothing for that booking; then the batch is run again.
+async fn write_batch(
+    conn: &mut PgConnection,
+    batch: &[Pending],
+    accepted: &[usize],
+    ledger: &Ledger,
+) -> Result<(), BatchFail> {
+    let mut ids = Vec::with_capacity(accepted.len());
+    let mut starts = Vec::with_capacity(accepted.len());
+    let mut ends = Vec::with_capacity(accepted.len());
+    let mut statuses = Vec::with_capacity(accepted.len());
+    let mut holds = Vec::with_capacity(accepted.len());
+    let mut payloads = Vec::with_capacity(accepted.len());
+    let mut created = Vec::with_capacity(accepted.len());
+    let (mut r_id, mut r_resource, mut r_start, mut r_end, mut r_blocking, mut r_one) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let (mut k_key, mut k_id) = (Vec::new(), Vec::new());
+    for &n in accepted {
+        let p = &batch[n];
+        let b = &p.booking;
+        ids.push(b.id.as_str());
+        starts.push(b.start.unix());
+        ends.push(b.end.unix());
+        statuses.push(b.status.as_str());
+        holds.push(b.hold_expires.map(Instant::unix));
+        payloads.push(json(b).map_err(|e| BatchFail::Unavailable(e.to_string()))?);
+        created.push(p.now.unix());
+        for r in unique(&b.resources) {
+            r_id.push(b.id.as_str());
+            r_resource.push(r);
+            r_start.push(b.start.unix());
+            r_end.push(b.end.unix());
+            r_blocking.push(blocking(b.status));
+            r_one.push(ledger.capacity(r) == 1);
+        }
+        if let Some(key) = p.key.as_deref() {
+            k_key.push(key);
+            k_id.push(b.id.as_str());
+        }
+    }
+    let (inserted,): (i64,) = sqlx::query_as(
+        "WITH b AS (
+             INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
+             SELECT u.id, u.s, u.e, u.status, u.hold, 1, u.payload::jsonb
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[],
+                         $6::text[]) AS u(id, s, e, status, hold, payload)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id),
+         r AS (
+             INSERT INTO booking_resources
+                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
+             SELECT u.id, u.resource, u.s, u.e, u.blocking, u.one
+             FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::boolean[],
+                         $13::boolean[]) AS u(id, resource, s, e, blocking, one)
+             WHERE u.id IN (SELECT id FROM b)),
+         i AS (
+             INSERT INTO idempotency (key, booking_id)
+             SELECT u.key, u.id FROM unnest($14::text[], $15::text[]) AS u(key, id)
+             WHERE u.id IN (SELECT id FROM b)),
+         o AS (
+             INSERT INTO outbox (kind, aggregate_id, payload, created_s)
+             SELECT $16, u.id, u.payload::jsonb, u.created
+             FROM unnest($1::text[], $6::text[], $7::bigint[]) WITH ORDINALITY
+                  AS u(id, payload, created, n)
+             WHERE u.id IN (SELECT id FROM b)
+             ORDER BY u.n)
+         SELECT count(*) FROM b",
+    )
+    .bind(&ids)
+    .bind(&starts)
+    .bind(&ends)
+    .bind(&statuses)
+    .bind(&holds)
+    .bind(&payloads)
+    .bind(&created)
+    .bind(&r_id)
+    .bind(&r_resource)
+    .bind(&r_start)
+    .bind(&r_end)
+    .bind(&r_blocking)
+    .bind(&r_one)
+    .bind(&k_key)
+    .bind(&k_id)
+    .bind(kind::APPOINTMENT_CREATED)
+    .fetch_one(&mut *conn)
+    .await?;
+    if usize::try_from(inserted).ok() != Some(accepted.len()) {
+        return Err(BatchFail::Retry);
+    }
+    Ok(())
+}
+
+/// `resources` without repeats, first occurrence first.
+fn unique(resources: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::with_capacity(resources.len());
+    for r in resources {
+        if !out.contains(&r.as_str()) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// A key seen before, for `booking`: the booking it made, or `Invalid` when
+/// the details differ; a key whose booking is missing is corrupt.
+fn idempotent_hit(
+    key: &str,
+    id: &str,
+    row: Option<&Row>,
+    booking: &Booking,
+) -> Result<Stored<Booking>, StoreError> {
+    let row = row.ok_or_else(|| corrupt("idempotency key", format!("{key} -> {id}")))?;
+    let existing = row.parse()?;
+    if !existing.value.same_request(booking) {
+        return Err(key_reused(key, id));
+    }
+    Ok(existing)
+}
+
+fn key_reused(key: &str, id: &str) -> StoreError {
+    Error::new(
+        ErrorCode::InvalidRequest,
+        format!("idempotency key {key} was used for booking {id} with other details"),
+    )
+    .into()
+}
+
+fn id_used(id: &str) -> StoreError {
+    Error::new(
+        ErrorCode::InvalidRequest,
+        format!("booking id {id} is already used"),
+    )
+    .into()
+}
+
+/// A ledger holding `bookings` (payloads) with `capacities`.
+fn state_ledger(
+    capacities: Vec<(String, i64)>,
+    bookings: Vec<String>,
+) -> Result<Ledger, StoreError> {
+    let mut ledger = Ledger::new();
+    for (resource, cap) in capacities {
+        let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
+        ledger
+            .set_capacity(&resource, cap)
+            .map_err(|e| corrupt("capacity", e))?;
+    }
+    for payload in bookings {
+        let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
+        ledger.insert(b).map_err(|e| corrupt("booking", e))?;
+    }
+    Ok(ledger)
+}
+
 #[async_trait]
 impl AppointmentStore for PgStore {
     async fn book(
@@ -515,17 +1168,25 @@ impl AppointmentStore for PgStore {
         idempotency_key: Option<&str>,
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError> {
-        let mut attempt = 0;
-        loop {
-            match self.book_once(&booking, idempotency_key, now).await {
-                Ok(s) => return Ok(s),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(self.current_conflict(&booking, now, e).await);
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
+        let Some(queue) = &self.batcher else {
+            return Self::book_direct(&self.pool, &booking, idempotency_key, now).await;
+        };
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            booking,
+            key: idempotency_key.map(str::to_owned),
+            now,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(p)) = queue.send(pending).await {
+            // The batcher is gone (its runtime shut down); nothing was queued.
+            return Self::book_direct(&self.pool, &p.booking, p.key.as_deref(), p.now).await;
         }
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the booking batcher stopped before answering".to_string(),
+            ))
+        })
     }
 
     async fn get(&self, id: &str) -> Result<Stored<Booking>, StoreError> {
@@ -560,7 +1221,7 @@ impl AppointmentStore for PgStore {
                     let cur = self.get(id).await?;
                     let mut new = cur.value;
                     new.status = status;
-                    return Err(self.current_conflict(&new, now, e).await);
+                    return Err(Self::current_conflict(&self.pool, &new, now, e).await);
                 }
                 Err(Fail::Retry(_)) => attempt += 1,
             }

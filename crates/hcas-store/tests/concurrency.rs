@@ -200,4 +200,17 @@ mod postgres {
     async fn race_room_capacity_3() {
         run("room:R1", 3).await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_against_singles() {
+        let Some(db) = crate::pg_support::fresh_db("series_race").await else {
+            return;
+        };
+        let a = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a.clone()), Arc::new(b.clone())];
+        series_race(&handles, 16, 8).await;
+        a.pool().close().await;
+        b.pool().close().await;
+    }
 }

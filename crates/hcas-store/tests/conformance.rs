@@ -90,3 +90,5 @@ conformance!(
         None => return,
     }
 );
+#[cfg(feature = "postgres")]
+conformance!(store postgres_ports, match open_pg().await { Some(x) => x, None => return });

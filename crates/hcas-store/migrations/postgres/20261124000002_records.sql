@@ -21,9 +21,12 @@ CREATE TABLE schedules (
     payload     jsonb  NOT NULL
 );
 
+-- Ids that lists are sorted by are `COLLATE "C"`: byte order, as Rust sorts
+-- strings, whatever the database's default collation.
+
 -- Waitlist entries (hcas_core::waitlist::WaitEntry), served by (created, id).
 CREATE TABLE waitlist (
-    id           text   PRIMARY KEY,
+    id           text   COLLATE "C" PRIMARY KEY,
     provider     text   NOT NULL,
     created_s    bigint NOT NULL,
     window_end_s bigint NOT NULL,
@@ -33,7 +36,7 @@ CREATE INDEX waitlist_serving ON waitlist (provider, created_s, id);
 
 -- Consents (hcas_core::consent::Consent), read per patient.
 CREATE TABLE consents (
-    id      text   PRIMARY KEY,
+    id      text   COLLATE "C" PRIMARY KEY,
     patient text   NOT NULL,
     version bigint NOT NULL,
     payload jsonb  NOT NULL
@@ -42,7 +45,7 @@ CREATE INDEX consents_patient ON consents (patient, id);
 
 -- Medical-record metadata (records::RecordMeta), listed per patient by creation.
 CREATE TABLE records (
-    id        text   PRIMARY KEY,
+    id        text   COLLATE "C" PRIMARY KEY,
     patient   text   NOT NULL,
     category  text   NOT NULL,
     created_s bigint NOT NULL,
