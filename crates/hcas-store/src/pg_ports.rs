@@ -32,7 +32,7 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Ledger, Status};
+use hcas_core::booking::{Booking, Ledger};
 use hcas_core::consent::Consent;
 use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec};
 use hcas_core::waitlist::WaitEntry;
@@ -41,7 +41,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
-use crate::postgres::{PgStore, RETRIES};
+use crate::postgres::{PgStore, RETRIES, blocking, is_retryable};
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, resource_of,
@@ -81,20 +81,6 @@ impl From<sqlx::Error> for Fail {
             Self::Store(db(e))
         }
     }
-}
-
-/// `23P01` exclusion violation, `40P01` deadlock, `40001` serialization
-/// failure (as in `postgres.rs`).
-fn is_retryable(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(sqlx::error::DatabaseError::code)
-        .is_some_and(|c| matches!(c.as_ref(), "23P01" | "40P01" | "40001"))
-}
-
-/// Whether a status blocks regardless of time (the exclusion constraint's
-/// `blocking`, as in `postgres.rs`).
-const fn blocking(status: Status) -> bool {
-    !matches!(status, Status::Held) && status.occupies()
 }
 
 /// `resources` without repeats, first occurrence first.

@@ -223,14 +223,14 @@ impl From<sqlx::Error> for Fail {
 }
 
 /// `23P01` exclusion violation, `40P01` deadlock, `40001` serialization failure.
-fn is_retryable(e: &sqlx::Error) -> bool {
+pub(crate) fn is_retryable(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(sqlx::error::DatabaseError::code)
         .is_some_and(|c| matches!(c.as_ref(), "23P01" | "40P01" | "40001"))
 }
 
 /// Whether a status blocks regardless of time (the exclusion constraint's `blocking`).
-const fn blocking(status: Status) -> bool {
+pub(crate) const fn blocking(status: Status) -> bool {
     !matches!(status, Status::Held) && status.occupies()
 }
 
