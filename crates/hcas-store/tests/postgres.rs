@@ -525,7 +525,10 @@ async fn batched_default_matches_sequential_ledger() {
     let stats = store.batch_stats();
     assert_eq!(stats.bookings as usize, mixed_requests().len() + 1);
     assert!(stats.batches < stats.bookings, "{stats:?}");
-    assert_eq!((stats.retries, stats.fallbacks), (0, 0), "{stats:?}");
+    // Two batches at once may both accept one id (ids are not locked, only
+    // resources and keys): the second insert finds it taken and its batch is
+    // re-run, which is correct. Giving up on the batch path is not expected.
+    assert_eq!(stats.fallbacks, 0, "{stats:?}");
     store.pool().close().await;
 }
 
