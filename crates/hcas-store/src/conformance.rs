@@ -535,6 +535,122 @@ pub fn peaks(bookings: &[Booking]) -> BTreeMap<String, usize> {
         .collect()
 }
 
+/// Reschedule: all or nothing. A conflict, a stale version, an unknown id,
+/// a status that cannot move, a used id or a malformed booking change
+/// nothing; a success cancels the old booking and books the new one, linked
+/// both ways, with one event each. The old booking does not block the new.
+pub async fn suite_reschedule(store: &dyn AppointmentStore) {
+    let now = at(-60);
+    store
+        .book(
+            booked("a1", 0, 30, &["provider:P1", "patient:X1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .book(booked("b1", 30, 60, &["provider:P1"]), None, now)
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    let taken = conflicts_of(
+        store
+            .reschedule(
+                "a1",
+                1,
+                booked("a2", 15, 45, &["provider:P1", "patient:X1"]),
+                "later",
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("provider:P1", &["b1"])]);
+    let err = store
+        .reschedule("a1", 1, booked("b1", 15, 30, &["provider:P1"]), "x", now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.core_code()),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    let mut bad = booked("a3", 15, 30, &["provider:P1"]);
+    bad.end = bad.start;
+    assert_eq!(
+        store
+            .reschedule("a1", 1, bad, "x", now)
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid"
+    );
+    match store
+        .reschedule("a1", 7, booked("a4", 15, 30, &["provider:P1"]), "x", now)
+        .await
+    {
+        Err(StoreError::VersionMismatch {
+            expected, found, ..
+        }) => assert_eq!((expected, found), (7, 1)),
+        other => panic!("expected a version mismatch, got {other:?}"),
+    }
+    let err = store
+        .reschedule("zz", 1, booked("a5", 15, 30, &["provider:P1"]), "x", now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(store.get("a1").await.unwrap().value.status, Status::Booked);
+
+    // Overlapping its own old time is fine: the old booking does not count.
+    let r = store
+        .reschedule(
+            "a1",
+            1,
+            booked("a2", 15, 30, &["provider:P1", "patient:X1"]),
+            "patient asked",
+            at(-30),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.old.version, r.new.version), (2, 1));
+    assert_eq!(r.old.value.status, Status::Cancelled);
+    assert_eq!(r.old.value.cancel_reason.as_deref(), Some("patient asked"));
+    assert_eq!(r.old.value.replaced_by.as_deref(), Some("a2"));
+    assert_eq!(r.new.value.replaces.as_deref(), Some("a1"));
+    assert_eq!(store.get("a1").await.unwrap(), r.old);
+    assert_eq!(store.get("a2").await.unwrap(), r.new);
+    let after = store.counts().await.unwrap();
+    assert_eq!(
+        (after.bookings, after.outbox),
+        (before.bookings + 1, before.outbox + 2)
+    );
+    let events = store.outbox_pending(100).await.unwrap();
+    let last: Vec<(&str, &str, Instant)> = events[events.len() - 2..]
+        .iter()
+        .map(|e| (e.kind.as_str(), e.aggregate_id.as_str(), e.created))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            (kind::APPOINTMENT_CREATED, "a2", at(-30)),
+            (kind::APPOINTMENT_CANCELLED, "a1", at(-30))
+        ]
+    );
+    let busy = store.busy("provider:P1", at(0), at(60), now).await.unwrap();
+    let starts: Vec<Instant> = busy.iter().map(Interval::start).collect();
+    assert_eq!(starts, [at(15), at(30)]);
+    // The cancelled booking cannot move again.
+    let err = store
+        .reschedule("a1", 2, booked("a6", 90, 120, &["provider:P1"]), "x", now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.core_code()),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    assert_eq!(store.counts().await.unwrap(), after);
+}
+
 // ---------------------------------------------------------------------------
 // The other ports. Each case wants a fresh store implementing every port.
 
@@ -1341,4 +1457,68 @@ pub async fn series_race(stores: &[Arc<dyn Store>], tasks: usize, attempts_per_t
         store.counts().await.unwrap().bookings as usize,
         reported.len()
     );
+}
+
+/// Races reschedules into one room slot: `tasks` patients over `stores` (two
+/// handles = two instances) each move their own booking to the same
+/// capacity-1 room slot. Exactly one succeeds; every other gets a conflict
+/// naming the winner and keeps its old booking unchanged.
+pub async fn reschedule_race(stores: &[Arc<dyn AppointmentStore>], tasks: usize) {
+    let now = at(-600);
+    for t in 0..tasks {
+        let patient = format!("patient:X{t}");
+        let t30 = 30 * i64::try_from(t).unwrap();
+        stores[0]
+            .book(
+                booked(&format!("r{t}"), t30, t30 + 30, &[&patient]),
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let store = Arc::clone(&stores[t % stores.len()]);
+        handles.push(tokio::spawn(async move {
+            let patient = format!("patient:X{t}");
+            let new = booked(&format!("n{t}"), 6000, 6030, &["room:R1", &patient]);
+            (
+                t,
+                store
+                    .reschedule(&format!("r{t}"), 1, new, "moved", now)
+                    .await,
+            )
+        }));
+    }
+    let mut winners = Vec::new();
+    let mut losers = Vec::new();
+    for h in handles {
+        match h.await.unwrap() {
+            (t, Ok(r)) => {
+                assert_eq!(r.old.value.status, Status::Cancelled);
+                winners.push(t);
+            }
+            (t, Err(StoreError::Conflict { conflicts })) => losers.push((t, conflicts)),
+            (t, Err(e)) => panic!("reschedule r{t}: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners {winners:?}");
+    let w = format!("n{}", winners[0]);
+    for (t, conflicts) in losers {
+        assert_eq!(conflicts, vec![c("room:R1", &[&w])], "loser r{t}");
+        let old = stores[0].get(&format!("r{t}")).await.unwrap();
+        assert_eq!((old.value.status, old.version), (Status::Booked, 1), "r{t}");
+        assert_eq!(
+            stores[0].get(&format!("n{t}")).await.unwrap_err().code(),
+            "not_found"
+        );
+    }
+    let busy = stores[0]
+        .busy("room:R1", at(0), at(7000), now)
+        .await
+        .unwrap();
+    assert_eq!(busy.len(), 1);
+    let counts = stores[0].counts().await.unwrap();
+    assert_eq!(counts.bookings as usize, tasks + 1);
 }

@@ -183,6 +183,15 @@ pub struct OutboxEvent {
     pub created: Instant,
 }
 
+/// What [`AppointmentStore::reschedule`] made: the cancelled booking and its replacement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rescheduled {
+    /// The old booking, now cancelled (`replaced_by` set), at its new version.
+    pub old: Stored<Booking>,
+    /// The new booking (`replaces` set), at version 1.
+    pub new: Stored<Booking>,
+}
+
 /// Record counts, for tests and health checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
@@ -233,6 +242,28 @@ pub trait AppointmentStore: Send + Sync {
         expected_version: i64,
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError>;
+
+    /// Reschedule atomically: book `new` as the replacement of booking `id`
+    /// (`new.replaces = id`) and cancel `id` (with `reason` and
+    /// `replaced_by`), in one transaction with an `appointment.created` and an
+    /// `appointment.cancelled` event; or change nothing. The old booking does
+    /// not count against the new one (moving an appointment by 15 minutes
+    /// works). The rules are the core's [`hcas_core::booking::Ledger::reschedule`].
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; [`StoreError::VersionMismatch`] if `id` is no
+    /// longer at `expected_version`; [`StoreError::Conflict`] naming what
+    /// blocks `new`; [`StoreError::Invalid`] for a status that cannot be
+    /// rescheduled, a malformed `new` or an id already used;
+    /// [`StoreError::Unavailable`].
+    async fn reschedule(
+        &self,
+        id: &str,
+        expected_version: i64,
+        new: Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<Rescheduled, StoreError>;
 
     /// Set a resource's capacity (1 unless set).
     ///

@@ -23,7 +23,7 @@ use crate::records::{
 };
 use crate::{
     AppointmentStore, AuditStore, ConsentStore, Counts, HistoryStore, OutboxEvent, PatientStore,
-    ProviderStore, RecordStore, SeriesStore, StoreError, Stored, WaitlistStore, kind,
+    ProviderStore, RecordStore, Rescheduled, SeriesStore, StoreError, Stored, WaitlistStore, kind,
 };
 
 /// Create (`expected` is `None`) or replace (`Some(version)`) a versioned record.
@@ -237,6 +237,61 @@ impl AppointmentStore for MemoryStore {
             value: new,
             version,
         })
+    }
+
+    async fn reschedule(
+        &self,
+        id: &str,
+        expected_version: i64,
+        new: Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<Rescheduled, StoreError> {
+        let mut s = self.state.lock().await;
+        if s.ledger.get(id).is_none() {
+            return Err(StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            });
+        }
+        let found = s.version(id);
+        if found != expected_version {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version,
+                found,
+            });
+        }
+        if s.ledger.get(&new.id).is_some() {
+            return Err(crate::records::id_used(&new.id).into());
+        }
+        match s.ledger.reschedule(id, new, reason, now)? {
+            BookOutcome::Booked(new) => {
+                let old = s
+                    .ledger
+                    .get(id)
+                    .cloned()
+                    .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+                s.versions.insert(new.id.clone(), 1);
+                s.versions.insert(id.to_string(), found + 1);
+                s.push_event(kind::APPOINTMENT_CREATED, &new, now);
+                s.push_event(kind::APPOINTMENT_CANCELLED, &old, now);
+                Ok(Rescheduled {
+                    old: Stored {
+                        value: old,
+                        version: found + 1,
+                    },
+                    new: Stored {
+                        value: new,
+                        version: 1,
+                    },
+                })
+            }
+            BookOutcome::Conflict(conflicts) => Err(StoreError::Conflict { conflicts }),
+            BookOutcome::Existing(_) => Err(StoreError::Unavailable(
+                "reschedule answered with an existing booking".to_string(),
+            )),
+        }
     }
 
     async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError> {

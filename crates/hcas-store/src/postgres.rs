@@ -79,14 +79,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Ledger, Status};
+use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::sql::{busy_from_payloads, corrupt, db, json};
-use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
+use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
 
 #[doc(hidden)]
 pub use sqlx;
@@ -377,44 +377,7 @@ impl PgStore {
             }
             .into());
         }
-        let resources = unique(&booking.resources);
-        let capacity_one: Vec<bool> = resources.iter().map(|r| ledger.capacity(r) == 1).collect();
-        let payload = json(booking)?;
-        // One statement: booking, its resources, the idempotency key and the
-        // outbox event (FK checks run at the end of the statement). A used id
-        // inserts nothing at all.
-        let (inserted,): (i64,) = sqlx::query_as(
-            "WITH b AS (
-                 INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-                 VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING
-                 RETURNING id),
-             r AS (
-                 INSERT INTO booking_resources
-                     (booking_id, resource, start_s, end_s, blocking, capacity_one)
-                 SELECT b.id, u.resource, $2, $3, $7, u.one
-                 FROM b, unnest($8::text[], $9::boolean[]) AS u(resource, one)),
-             i AS (
-                 INSERT INTO idempotency (key, booking_id)
-                 SELECT $10::text, b.id FROM b WHERE $10::text IS NOT NULL),
-             o AS (
-                 INSERT INTO outbox (kind, aggregate_id, payload, created_s)
-                 SELECT $11, b.id, $6::jsonb, $12 FROM b)
-             SELECT count(*) FROM b",
-        )
-        .bind(&booking.id)
-        .bind(booking.start.unix())
-        .bind(booking.end.unix())
-        .bind(booking.status.as_str())
-        .bind(booking.hold_expires.map(Instant::unix))
-        .bind(payload)
-        .bind(blocking(booking.status))
-        .bind(&resources)
-        .bind(&capacity_one)
-        .bind(idempotency_key)
-        .bind(kind::APPOINTMENT_CREATED)
-        .bind(now.unix())
-        .fetch_one(&mut *tx)
-        .await?;
+        let inserted = insert_checked(&mut tx, booking, &ledger, idempotency_key, now).await?;
         if inserted != 1 {
             return Err(id_used(&booking.id).into());
         }
@@ -504,6 +467,99 @@ impl PgStore {
         })
     }
 
+    async fn reschedule_once(
+        &self,
+        id: &str,
+        expected_version: i64,
+        new: &Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<Rescheduled, Fail> {
+        let mut tx = self.pool.begin().await?;
+        let peek = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })?;
+        // The old booking's resources (they never change) and the new one's,
+        // in the one global order.
+        let mut resources = peek.value.resources.clone();
+        resources.extend(new.resources.iter().cloned());
+        lock_resources(&mut tx, &resources, None).await?;
+        let cur = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })?;
+        if cur.version != expected_version {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version,
+                found: cur.version,
+            }
+            .into());
+        }
+        if load(&mut tx, &new.id).await?.is_some() {
+            return Err(id_used(&new.id).into());
+        }
+        // The core decides on a ledger of what overlaps the new time, plus
+        // the old booking (which it leaves out of the check).
+        let mut ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
+        if ledger.get(id).is_none() {
+            ledger
+                .insert(cur.value.clone())
+                .map_err(|e| corrupt("booking", e))?;
+        }
+        let new = match ledger.reschedule(id, new.clone(), reason, now)? {
+            BookOutcome::Booked(new) => new,
+            BookOutcome::Conflict(conflicts) => {
+                return Err(StoreError::Conflict { conflicts }.into());
+            }
+            BookOutcome::Existing(_) => {
+                return Err(StoreError::Unavailable(
+                    "reschedule answered with an existing booking".to_string(),
+                )
+                .into());
+            }
+        };
+        let old = ledger
+            .get(id)
+            .cloned()
+            .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+        // The old booking stops blocking first: the new one may overlap it,
+        // and the exclusion constraint would refuse it otherwise.
+        sqlx::query(
+            "WITH b AS (
+                 UPDATE bookings SET status = $1, hold_expires_s = NULL, payload = $2::jsonb,
+                     version = version + 1
+                 WHERE id = $3 RETURNING id)
+             UPDATE booking_resources SET blocking = false
+             WHERE booking_id IN (SELECT id FROM b)",
+        )
+        .bind(old.status.as_str())
+        .bind(json(&old)?)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if insert_checked(&mut tx, &new, &ledger, None, now).await? != 1 {
+            return Err(id_used(&new.id).into());
+        }
+        push_event(&mut tx, kind::APPOINTMENT_CANCELLED, &old, now).await?;
+        tx.commit().await?;
+        Ok(Rescheduled {
+            old: Stored {
+                value: old,
+                version: expected_version + 1,
+            },
+            new: Stored {
+                value: new,
+                version: 1,
+            },
+        })
+    }
+
     /// After the retries ran out: re-read the winners on the request's resources.
     async fn current_conflict(
         pool: &PgPool,
@@ -535,6 +591,58 @@ impl PgStore {
 /// Take the per-resource advisory locks in sorted order (no lock-order
 /// deadlocks between our own writers; a hash collision at worst gives a
 /// `40P01`, retried), then the idempotency key's lock, last: one statement.
+/// Insert a booking the core has checked (capacities from `ledger`): the
+/// booking, its resource rows, its idempotency key and its
+/// `appointment.created` event, in ONE statement (FK checks run at its end).
+/// A used id inserts nothing: the count returned is then 0.
+async fn insert_checked(
+    conn: &mut PgConnection,
+    booking: &Booking,
+    ledger: &Ledger,
+    idempotency_key: Option<&str>,
+    now: Instant,
+) -> Result<i64, Fail> {
+    let resources = unique(&booking.resources);
+    let capacity_one: Vec<bool> = resources.iter().map(|r| ledger.capacity(r) == 1).collect();
+    let payload = json(booking)?;
+    // One statement: booking, its resources, the idempotency key and the
+    // outbox event (FK checks run at the end of the statement). A used id
+    // inserts nothing at all.
+    let (inserted,): (i64,) = sqlx::query_as(
+        "WITH b AS (
+             INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
+             VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING
+             RETURNING id),
+         r AS (
+             INSERT INTO booking_resources
+                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
+             SELECT b.id, u.resource, $2, $3, $7, u.one
+             FROM b, unnest($8::text[], $9::boolean[]) AS u(resource, one)),
+         i AS (
+             INSERT INTO idempotency (key, booking_id)
+             SELECT $10::text, b.id FROM b WHERE $10::text IS NOT NULL),
+         o AS (
+             INSERT INTO outbox (kind, aggregate_id, payload, created_s)
+             SELECT $11, b.id, $6::jsonb, $12 FROM b)
+         SELECT count(*) FROM b",
+    )
+    .bind(&booking.id)
+    .bind(booking.start.unix())
+    .bind(booking.end.unix())
+    .bind(booking.status.as_str())
+    .bind(booking.hold_expires.map(Instant::unix))
+    .bind(payload)
+    .bind(blocking(booking.status))
+    .bind(&resources)
+    .bind(&capacity_one)
+    .bind(idempotency_key)
+    .bind(kind::APPOINTMENT_CREATED)
+    .bind(now.unix())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(inserted)
+}
+
 /// The keys are sorted and deduplicated here and locked in array order (the
 /// sorted subquery is not flattened, so the calls run in that order).
 async fn lock_resources(
@@ -1134,11 +1242,7 @@ fn key_reused(key: &str, id: &str) -> StoreError {
 }
 
 fn id_used(id: &str) -> StoreError {
-    Error::new(
-        ErrorCode::InvalidRequest,
-        format!("booking id {id} is already used"),
-    )
-    .into()
+    crate::records::id_used(id).into()
 }
 
 /// A ledger holding `bookings` (payloads) with `capacities`.
@@ -1221,6 +1325,30 @@ impl AppointmentStore for PgStore {
                     let cur = self.get(id).await?;
                     let mut new = cur.value;
                     new.status = status;
+                    return Err(Self::current_conflict(&self.pool, &new, now, e).await);
+                }
+                Err(Fail::Retry(_)) => attempt += 1,
+            }
+        }
+    }
+
+    async fn reschedule(
+        &self,
+        id: &str,
+        expected_version: i64,
+        new: Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<Rescheduled, StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .reschedule_once(id, expected_version, &new, reason, now)
+                .await
+            {
+                Ok(r) => return Ok(r),
+                Err(Fail::Store(e)) => return Err(e),
+                Err(Fail::Retry(e)) if attempt >= RETRIES => {
                     return Err(Self::current_conflict(&self.pool, &new, now, e).await);
                 }
                 Err(Fail::Retry(_)) => attempt += 1,

@@ -440,3 +440,11 @@ pub(crate) fn history_from_events<'a>(
     }
     Ok(out)
 }
+
+/// The error for a booking id that is already used (the same words in every adapter).
+pub(crate) fn id_used(id: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidRequest,
+        format!("booking id {id} is already used"),
+    )
+}

@@ -15,13 +15,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Ledger, Status};
+use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
+use crate::records::id_used;
 use crate::sql::{busy_from_payloads, corrupt, db, json};
-use crate::{AppointmentStore, Counts, OutboxEvent, StoreError, Stored, kind};
+use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
 
 #[doc(hidden)]
 pub use crate::sqlite_ports::AVAILABILITY_SQL;
@@ -162,6 +163,40 @@ pub(crate) async fn push_event(
     Ok(())
 }
 
+/// Insert a checked booking and its resource rows.
+pub(crate) async fn insert_booking(
+    conn: &mut SqliteConnection,
+    b: &Booking,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
+         VALUES (?, ?, ?, ?, ?, 1, ?)",
+    )
+    .bind(&b.id)
+    .bind(b.start.unix())
+    .bind(b.end.unix())
+    .bind(b.status.as_str())
+    .bind(b.hold_expires.map(Instant::unix))
+    .bind(json(b)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    for r in &b.resources {
+        sqlx::query(
+            "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&b.id)
+        .bind(r)
+        .bind(b.start.unix())
+        .bind(b.end.unix())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl AppointmentStore for SqliteStore {
     async fn book(
@@ -208,38 +243,9 @@ impl AppointmentStore for SqliteStore {
             .await
             .map_err(db)?;
         if taken.is_some() {
-            return Err(Error::new(
-                ErrorCode::InvalidRequest,
-                format!("booking id {} is already used", booking.id),
-            )
-            .into());
+            return Err(id_used(&booking.id).into());
         }
-        sqlx::query(
-            "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-             VALUES (?, ?, ?, ?, ?, 1, ?)",
-        )
-        .bind(&booking.id)
-        .bind(booking.start.unix())
-        .bind(booking.end.unix())
-        .bind(booking.status.as_str())
-        .bind(booking.hold_expires.map(Instant::unix))
-        .bind(json(&booking)?)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        for r in &booking.resources {
-            sqlx::query(
-                "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)
-                 VALUES (?, ?, ?, ?)",
-            )
-            .bind(&booking.id)
-            .bind(r)
-            .bind(booking.start.unix())
-            .bind(booking.end.unix())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        insert_booking(&mut tx, &booking).await?;
         if let Some(key) = idempotency_key {
             sqlx::query("INSERT INTO idempotency (key, booking_id) VALUES (?, ?)")
                 .bind(key)
@@ -327,6 +333,83 @@ impl AppointmentStore for SqliteStore {
         Ok(Stored {
             value: new,
             version: expected_version + 1,
+        })
+    }
+
+    async fn reschedule(
+        &self,
+        id: &str,
+        expected_version: i64,
+        new: Booking,
+        reason: &str,
+        now: Instant,
+    ) -> Result<Rescheduled, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        let cur = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })?;
+        if cur.version != expected_version {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version,
+                found: cur.version,
+            });
+        }
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")
+            .bind(&new.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if taken.is_some() {
+            return Err(id_used(&new.id).into());
+        }
+        // The core decides on a ledger of what overlaps the new time, plus
+        // the old booking (which it leaves out of the check).
+        let mut ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
+        if ledger.get(id).is_none() {
+            ledger
+                .insert(cur.value.clone())
+                .map_err(|e| corrupt("booking", e))?;
+        }
+        let new = match ledger.reschedule(id, new, reason, now)? {
+            BookOutcome::Booked(new) => new,
+            BookOutcome::Conflict(conflicts) => return Err(StoreError::Conflict { conflicts }),
+            BookOutcome::Existing(_) => {
+                return Err(StoreError::Unavailable(
+                    "reschedule answered with an existing booking".to_string(),
+                ));
+            }
+        };
+        let old = ledger
+            .get(id)
+            .cloned()
+            .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+        insert_booking(&mut tx, &new).await?;
+        push_event(&mut tx, kind::APPOINTMENT_CREATED, &new, now).await?;
+        sqlx::query(
+            "UPDATE bookings SET status = ?, hold_expires_s = NULL, payload = ?, version = version + 1
+             WHERE id = ?",
+        )
+        .bind(old.status.as_str())
+        .bind(json(&old)?)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        push_event(&mut tx, kind::APPOINTMENT_CANCELLED, &old, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(Rescheduled {
+            old: Stored {
+                value: old,
+                version: expected_version + 1,
+            },
+            new: Stored {
+                value: new,
+                version: 1,
+            },
         })
     }
 

@@ -21,7 +21,7 @@ use crate::records::{
     resource_of,
 };
 use crate::sql::{corrupt, db, json};
-use crate::sqlite::{SqliteStore, ledger_for, push_event};
+use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_event};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     StoreError, Stored, WaitlistStore, kind,
@@ -446,37 +446,6 @@ impl SeriesStore for SqliteStore {
         .map_err(db)?;
         stored_rows("booking", rows)
     }
-}
-
-/// Insert a checked booking and its resource rows (as `book` does).
-async fn insert_booking(conn: &mut SqliteConnection, b: &Booking) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-         VALUES (?, ?, ?, ?, ?, 1, ?)",
-    )
-    .bind(&b.id)
-    .bind(b.start.unix())
-    .bind(b.end.unix())
-    .bind(b.status.as_str())
-    .bind(b.hold_expires.map(Instant::unix))
-    .bind(json(b)?)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    for r in &b.resources {
-        sqlx::query(
-            "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(&b.id)
-        .bind(r)
-        .bind(b.start.unix())
-        .bind(b.end.unix())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    }
-    Ok(())
 }
 
 #[async_trait]

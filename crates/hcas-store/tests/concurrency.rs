@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use hcas_store::conformance::{race, series_race};
+use hcas_store::conformance::{race, reschedule_race, series_race};
 use hcas_store::{AppointmentStore, Store};
 
 const TASKS: usize = 64;
@@ -59,6 +59,14 @@ mod memory {
         let store = MemoryStore::new();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(store.clone()), Arc::new(store)];
         series_race(&handles, 16, 8).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_reschedules_into_one_slot() {
+        let store = MemoryStore::new();
+        let handles: Vec<Arc<dyn AppointmentStore>> =
+            vec![Arc::new(store.clone()), Arc::new(store)];
+        reschedule_race(&handles, 16).await;
     }
 }
 
@@ -121,6 +129,16 @@ mod sqlite {
         let b = SqliteStore::open(&url, 4).await.unwrap();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a), Arc::new(b)];
         series_race(&handles, 16, 8).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_reschedules_into_one_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("moves.db").display());
+        let a = SqliteStore::open(&url, 4).await.unwrap();
+        let b = SqliteStore::open(&url, 4).await.unwrap();
+        let handles: Vec<Arc<dyn AppointmentStore>> = vec![Arc::new(a), Arc::new(b)];
+        reschedule_race(&handles, 16).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -210,6 +228,20 @@ mod postgres {
         let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a.clone()), Arc::new(b.clone())];
         series_race(&handles, 16, 8).await;
+        a.pool().close().await;
+        b.pool().close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_reschedules_into_one_slot() {
+        let Some(db) = crate::pg_support::fresh_db("reschedule_race").await else {
+            return;
+        };
+        let a = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let handles: Vec<Arc<dyn AppointmentStore>> =
+            vec![Arc::new(a.clone()), Arc::new(b.clone())];
+        reschedule_race(&handles, 16).await;
         a.pool().close().await;
         b.pool().close().await;
     }

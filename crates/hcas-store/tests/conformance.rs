@@ -10,7 +10,7 @@ macro_rules! conformance {
             use hcas_store::conformance as c;
             conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
                 suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
-                suite_rejected_writes_change_nothing, suite_busy);
+                suite_rejected_writes_change_nothing, suite_busy, suite_reschedule);
         }
     };
     // Every other port: for adapters implementing `hcas_store::Store`.
