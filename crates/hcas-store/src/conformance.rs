@@ -651,6 +651,92 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     assert_eq!(store.counts().await.unwrap(), after);
 }
 
+/// Overlap queries are bounded below by each resource's longest booking:
+/// a 30-day block is still found by every query that reaches into it from
+/// far after its start, also after shorter bookings were written, and a
+/// longer one written later widens the bound.
+pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
+    let now = at(-60);
+    let day = 24 * 60;
+    store
+        .book(booked("short", -120, -90, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(booked("block", 0, 30 * day, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(
+            booked("after", 31 * day, 31 * day + 30, &["room:R1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("x", 20 * day, 20 * day + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["block"])]);
+    let busy = store
+        .busy("room:R1", at(25 * day), at(25 * day + 60), now)
+        .await
+        .unwrap();
+    assert_eq!(busy, vec![Interval::new(at(0), at(30 * day)).unwrap()]);
+    store
+        .book(
+            booked("p", 29 * day, 29 * day + 30, &["patient:X1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let moved = conflicts_of(
+        store
+            .reschedule(
+                "p",
+                1,
+                booked("p2", 29 * day, 29 * day + 30, &["patient:X1", "room:R1"]),
+                "x",
+                now,
+            )
+            .await,
+    );
+    assert_eq!(moved, vec![c("room:R1", &["block"])]);
+    // A longer booking on another resource does not loosen this one's
+    // answers; a longer one here is found from even further away.
+    store
+        .book(booked("long", 40 * day, 100 * day, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("y", 99 * day, 99 * day + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["long"])]);
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("z", 29 * day, 29 * day + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["block"])]);
+}
+
 // ---------------------------------------------------------------------------
 // The other ports. Each case wants a fresh store implementing every port.
 

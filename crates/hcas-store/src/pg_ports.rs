@@ -427,7 +427,9 @@ const AVAILABILITY_SQL: &str = "SELECT 'p'::text, p.id, NULL::text, NULL::bigint
      UNION ALL
      SELECT 'b', r.resource, b.payload::text, NULL
      FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
-     WHERE r.resource = ANY($2::text[]) AND r.start_s < $3 AND r.end_s > $4";
+     WHERE r.resource = ANY($2::text[]) AND r.start_s < $3 AND r.end_s > $4
+       AND r.start_s > $4 - (SELECT COALESCE(max(max_len), 0) FROM resource_extent
+                             WHERE resource = ANY($2::text[]))";
 
 #[async_trait]
 impl ProviderStore for PgStore {
@@ -587,7 +589,9 @@ async fn book_series_once(
         "SELECT 'b'::text, b.id, b.payload::text, NULL::bigint FROM bookings b
          WHERE b.id IN (
              SELECT r.booking_id FROM booking_resources r
-             WHERE r.resource = ANY($1::text[]) AND r.start_s < $2 AND r.end_s > $3)
+             WHERE r.resource = ANY($1::text[]) AND r.start_s < $2 AND r.end_s > $3
+               AND r.start_s > $3 - (SELECT COALESCE(max(max_len), 0) FROM resource_extent
+                                     WHERE resource = ANY($1::text[])))
          UNION ALL
          SELECT 'i', b.id, b.payload::text, NULL FROM bookings b WHERE b.id = ANY($4::text[])
          UNION ALL

@@ -719,7 +719,9 @@ async fn read_state(
         "SELECT 'b'::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
          WHERE b.id IN (
              SELECT r.booking_id FROM booking_resources r
-             WHERE r.resource = ANY($1) AND r.start_s < $2 AND r.end_s > $3)
+             WHERE r.resource = ANY($1) AND r.start_s < $2 AND r.end_s > $3
+               AND r.start_s > $3 - (SELECT COALESCE(max(max_len), 0) FROM resource_extent
+                                     WHERE resource = ANY($1)))
          UNION ALL
          SELECT 'c', c.resource, NULL, c.capacity::bigint FROM capacities c
          WHERE c.resource = ANY($1)
@@ -1066,6 +1068,8 @@ async fn read_batch(
              CROSS JOIN LATERAL (
                  SELECT r.booking_id FROM booking_resources r
                  WHERE r.resource = q.resource AND r.start_s < q.e AND r.end_s > q.s
+                   AND r.start_s > q.s - COALESCE(
+                       (SELECT x.max_len FROM resource_extent x WHERE x.resource = q.resource), 0)
                  OFFSET 0) r)
          UNION ALL
          SELECT 'c', c.resource, NULL, NULL, c.capacity::bigint FROM capacities c
@@ -1381,6 +1385,8 @@ impl AppointmentStore for PgStore {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT b.payload::text FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
              WHERE r.resource = $1 AND r.start_s < $2 AND r.end_s > $3
+               AND r.start_s > $3 - COALESCE(
+                   (SELECT max_len FROM resource_extent WHERE resource = $1), 0)
              ORDER BY r.start_s, r.end_s",
         )
         .bind(resource)

@@ -117,7 +117,9 @@ pub(crate) async fn ledger_for(
         "SELECT b.payload FROM bookings b WHERE b.id IN (
              SELECT r.booking_id FROM booking_resources r
              WHERE r.resource IN (SELECT value FROM json_each(?1))
-               AND r.start_s < ?2 AND r.end_s > ?3)",
+               AND r.start_s < ?2 AND r.end_s > ?3
+               AND r.start_s > ?3 - (SELECT COALESCE(MAX(max_len), 0) FROM resource_extent
+                                     WHERE resource IN (SELECT value FROM json_each(?1))))",
     )
     .bind(&names)
     .bind(end.unix())
@@ -438,7 +440,9 @@ impl AppointmentStore for SqliteStore {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT b.payload FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
-             WHERE r.resource = ? AND r.start_s < ? AND r.end_s > ?
+             WHERE r.resource = ?1 AND r.start_s < ?2 AND r.end_s > ?3
+               AND r.start_s > ?3 - COALESCE(
+                   (SELECT max_len FROM resource_extent WHERE resource = ?1), 0)
              ORDER BY r.start_s, r.end_s",
         )
         .bind(resource)

@@ -41,7 +41,9 @@ pub const AVAILABILITY_SQL: &str = "SELECT 'p', p.id, NULL, NULL FROM providers 
      SELECT 'b', r.resource, b.payload, NULL
      FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
      WHERE r.resource IN (SELECT value FROM json_each(?2))
-       AND r.start_s < ?3 AND r.end_s > ?4";
+       AND r.start_s < ?3 AND r.end_s > ?4
+       AND r.start_s > ?4 - (SELECT COALESCE(MAX(max_len), 0) FROM resource_extent
+                             WHERE resource IN (SELECT value FROM json_each(?2)))";
 
 /// A column value beside `id`, `version` and `payload`.
 enum Col<'a> {

@@ -10,7 +10,8 @@ macro_rules! conformance {
             use hcas_store::conformance as c;
             conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
                 suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
-                suite_rejected_writes_change_nothing, suite_busy, suite_reschedule);
+                suite_rejected_writes_change_nothing, suite_busy, suite_reschedule,
+                suite_long_bookings_are_found);
         }
     };
     // Every other port: for adapters implementing `hcas_store::Store`.
