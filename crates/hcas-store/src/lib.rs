@@ -80,6 +80,10 @@ pub enum StoreError {
     /// Bad input, with the core's stable error code.
     #[error(transparent)]
     Invalid(#[from] hcas_core::Error),
+    /// The store holds data it cannot read (a corrupt row) or broke an
+    /// invariant of its own; retrying does not help. Never caused by input.
+    #[error("internal store error: {0}")]
+    Internal(String),
 }
 
 fn describe(conflicts: &[Conflict]) -> String {
@@ -92,7 +96,7 @@ fn describe(conflicts: &[Conflict]) -> String {
 
 impl StoreError {
     /// The stable code: `not_found`, `conflict`, `already_exists`, `version_mismatch`,
-    /// `unavailable` or `invalid` (the core's own code is [`StoreError::core_code`]).
+    /// `unavailable`, `invalid` or `internal` (the core's own code is [`StoreError::core_code`]).
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
@@ -102,6 +106,7 @@ impl StoreError {
             Self::VersionMismatch { .. } => "version_mismatch",
             Self::Unavailable(_) => "unavailable",
             Self::Invalid(_) => "invalid",
+            Self::Internal(_) => "internal",
         }
     }
 
@@ -116,7 +121,7 @@ impl StoreError {
 
     /// The HTTP status a server answers with: 404, 409 (conflict, already
     /// exists), 412 (version
-    /// mismatch: a failed `If-Match`), 503, 422.
+    /// mismatch: a failed `If-Match`), 503, 422, 500 (internal).
     #[must_use]
     pub const fn http_status(&self) -> u16 {
         match self {
@@ -125,6 +130,7 @@ impl StoreError {
             Self::VersionMismatch { .. } => 412,
             Self::Unavailable(_) => 503,
             Self::Invalid(_) => 422,
+            Self::Internal(_) => 500,
         }
     }
 

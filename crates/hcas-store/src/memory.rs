@@ -271,7 +271,7 @@ impl AppointmentStore for MemoryStore {
                     .ledger
                     .get(id)
                     .cloned()
-                    .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+                    .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
                 s.versions.insert(new.id.clone(), 1);
                 s.versions.insert(id.to_string(), found + 1);
                 s.push_event(kind::APPOINTMENT_CREATED, &new, now);
@@ -288,7 +288,7 @@ impl AppointmentStore for MemoryStore {
                 })
             }
             BookOutcome::Conflict(conflicts) => Err(StoreError::Conflict { conflicts }),
-            BookOutcome::Existing(_) => Err(StoreError::Unavailable(
+            BookOutcome::Existing(_) => Err(StoreError::Internal(
                 "reschedule answered with an existing booking".to_string(),
             )),
         }
@@ -469,7 +469,7 @@ impl SeriesStore for MemoryStore {
                 .ledger
                 .get(&o.id)
                 .cloned()
-                .ok_or_else(|| StoreError::Unavailable(format!("occurrence {} lost", o.id)))?;
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
             s.versions.insert(b.id.clone(), 1);
             s.push_event(kind::APPOINTMENT_CREATED, &b, now);
         }

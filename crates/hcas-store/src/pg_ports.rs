@@ -632,7 +632,7 @@ async fn book_series_once(
         .map(|o| {
             ledger
                 .get(&o.id)
-                .ok_or_else(|| StoreError::Unavailable(format!("occurrence {} lost", o.id)))
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))
         })
         .collect::<Result<_, _>>()?;
     if booked.is_empty() {

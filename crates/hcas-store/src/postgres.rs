@@ -518,7 +518,7 @@ impl PgStore {
                 return Err(StoreError::Conflict { conflicts }.into());
             }
             BookOutcome::Existing(_) => {
-                return Err(StoreError::Unavailable(
+                return Err(StoreError::Internal(
                     "reschedule answered with an existing booking".to_string(),
                 )
                 .into());
@@ -527,7 +527,7 @@ impl PgStore {
         let old = ledger
             .get(id)
             .cloned()
-            .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+            .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
         // The old booking stops blocking first: the new one may overlap it,
         // and the exclusion constraint would refuse it otherwise.
         sqlx::query(

@@ -427,7 +427,7 @@ pub(crate) fn history_from_events<'a>(
             .cloned()
             .and_then(|v| serde_json::from_value(v).ok())
             .ok_or_else(|| {
-                crate::StoreError::Unavailable(format!(
+                crate::StoreError::Internal(format!(
                     "corrupt outbox event: {kind} without a status"
                 ))
             })?;

@@ -10,9 +10,9 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-/// A row that does not decode.
+/// A row that does not decode: not retryable.
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("corrupt {what} in the database: {e}"))
+    StoreError::Internal(format!("corrupt {what} in the database: {e}"))
 }
 
 /// A value as JSON text for a payload column.

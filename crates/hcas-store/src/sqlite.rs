@@ -380,7 +380,7 @@ impl AppointmentStore for SqliteStore {
             BookOutcome::Booked(new) => new,
             BookOutcome::Conflict(conflicts) => return Err(StoreError::Conflict { conflicts }),
             BookOutcome::Existing(_) => {
-                return Err(StoreError::Unavailable(
+                return Err(StoreError::Internal(
                     "reschedule answered with an existing booking".to_string(),
                 ));
             }
@@ -388,7 +388,7 @@ impl AppointmentStore for SqliteStore {
         let old = ledger
             .get(id)
             .cloned()
-            .ok_or_else(|| StoreError::Unavailable(format!("booking {id} lost")))?;
+            .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
         insert_booking(&mut tx, &new).await?;
         push_event(&mut tx, kind::APPOINTMENT_CREATED, &new, now).await?;
         sqlx::query(

@@ -429,7 +429,7 @@ impl SeriesStore for SqliteStore {
         for o in result.occurrences.iter().filter(|o| o.booked) {
             let b = ledger
                 .get(&o.id)
-                .ok_or_else(|| StoreError::Unavailable(format!("occurrence {} lost", o.id)))?;
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
             insert_booking(&mut tx, b).await?;
             push_event(&mut tx, kind::APPOINTMENT_CREATED, b, now).await?;
         }

@@ -648,3 +648,41 @@ async fn availability_query_is_one_indexed_statement() {
         .collect();
     assert!(scans.is_empty(), "table scans: {scans:?}");
 }
+
+/// A row the store cannot read is `internal` (HTTP 500, not retryable), not
+/// `unavailable`: retrying would never help.
+#[tokio::test]
+async fn corrupt_rows_are_internal_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&url(&dir.path().join("corrupt.db")), 1)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO bookings (id, start_s, end_s, status, version, payload)
+         VALUES ('bad', 0, 60, 'booked', 1, '{\"not\": \"a booking\"}')",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO booking_resources (booking_id, resource, start_s, end_s)
+         VALUES ('bad', 'provider:P1', 0, 60)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let err = store.get("bad").await.unwrap_err();
+    assert_eq!((err.code(), err.http_status()), ("internal", 500), "{err}");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("corrupt booking"), "{err}");
+    let err = store
+        .busy(
+            "provider:P1",
+            Instant::from_unix(0),
+            Instant::from_unix(60),
+            Instant::from_unix(0),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "internal", "{err}");
+}
