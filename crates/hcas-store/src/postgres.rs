@@ -1362,16 +1362,43 @@ impl AppointmentStore for PgStore {
 
     async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError> {
         Ledger::new().set_capacity(resource, capacity)?;
-        sqlx::query(
-            "INSERT INTO capacities (resource, capacity) VALUES ($1, $2)
-             ON CONFLICT (resource) DO UPDATE SET capacity = excluded.capacity",
-        )
-        .bind(resource)
-        .bind(i32::try_from(capacity).unwrap_or(i32::MAX))
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        Ok(())
+        let cap = i32::try_from(capacity).unwrap_or(i32::MAX);
+        let run = async {
+            // Under the resource's lock, so no booking interleaves.
+            let mut tx = self.pool.begin().await?;
+            lock_resources(&mut tx, std::slice::from_ref(&resource.to_string()), None).await?;
+            sqlx::query(
+                "INSERT INTO capacities (resource, capacity) VALUES ($1, $2)
+                 ON CONFLICT (resource) DO UPDATE SET capacity = excluded.capacity",
+            )
+            .bind(resource)
+            .bind(cap)
+            .execute(&mut *tx)
+            .await?;
+            // The exclusion constraint follows the capacity: rows enter it at
+            // capacity 1 and leave it above. Rows that already overlap another
+            // blocking row (booked while the capacity was higher) stay out of
+            // it: they were valid when made; the core's check still counts them.
+            sqlx::query(
+                "UPDATE booking_resources r SET capacity_one = ($2 = 1)
+                 WHERE r.resource = $1 AND r.capacity_one <> ($2 = 1)
+                   AND ($2 <> 1 OR NOT EXISTS (
+                       SELECT 1 FROM booking_resources o
+                       WHERE o.resource = r.resource AND o.booking_id <> r.booking_id
+                         AND o.blocking AND o.start_s < r.end_s AND o.end_s > r.start_s))",
+            )
+            .bind(resource)
+            .bind(cap)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<(), Fail>(())
+        };
+        match run.await {
+            Ok(()) => Ok(()),
+            Err(Fail::Store(e)) => Err(e),
+            Err(Fail::Retry(e)) => Err(db(e)),
+        }
     }
 
     async fn busy(

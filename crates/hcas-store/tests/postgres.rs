@@ -842,3 +842,99 @@ async fn one_batch_answers_like_the_single_path() {
     single.pool().close().await;
     store.pool().close().await;
 }
+
+/// `set_capacity` moves a resource's rows into the exclusion constraint at
+/// capacity 1 and out of it above; rows that already overlap (booked at a
+/// higher capacity) stay out, and the core keeps deciding.
+#[tokio::test]
+async fn set_capacity_moves_rows_in_and_out_of_the_constraint() {
+    let Some(db) = pg_support::fresh_db("set_capacity_moves_rows").await else {
+        return;
+    };
+    let store = PgStore::open_with(db.options.clone(), 2).await.unwrap();
+    let now = at(-60);
+    store.set_capacity("room:R1", 2).await.unwrap();
+    store
+        .book(booked("a", 0, 30, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(booked("b", 0, 30, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(booked("c", 60, 90, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    let flags = |store: PgStore| async move {
+        let rows: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT booking_id, capacity_one FROM booking_resources
+             WHERE resource = 'room:R1' ORDER BY booking_id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        rows
+    };
+    assert_eq!(
+        flags(store.clone()).await,
+        [
+            ("a".into(), false),
+            ("b".into(), false),
+            ("c".into(), false)
+        ]
+    );
+    store.set_capacity("room:R1", 1).await.unwrap();
+    assert_eq!(
+        flags(store.clone()).await,
+        [("a".into(), false), ("b".into(), false), ("c".into(), true)]
+    );
+    // The constraint now guards c against a write that skips the core.
+    let raw = sqlx::query(
+        "INSERT INTO bookings (id, start_s, end_s, status, version, payload)
+         VALUES ('raw', $1, $2, 'booked', 1, '{}'::jsonb);
+         ",
+    )
+    .bind(at(60).unix())
+    .bind(at(90).unix())
+    .execute(store.pool())
+    .await;
+    raw.unwrap();
+    let err = sqlx::query(
+        "INSERT INTO booking_resources (booking_id, resource, start_s, end_s, blocking, capacity_one)
+         VALUES ('raw', 'room:R1', $1, $2, true, true)",
+    )
+    .bind(at(70).unix())
+    .bind(at(80).unix())
+    .execute(store.pool())
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("23P01")
+    );
+    sqlx::query("DELETE FROM bookings WHERE id = 'raw'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // The core decides: the room is full at 0-30 and at 60-90.
+    let err = store
+        .book(booked("d", 10, 20, &["room:R1"]), None, now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    store.set_capacity("room:R1", 3).await.unwrap();
+    assert_eq!(
+        flags(store.clone()).await,
+        [
+            ("a".into(), false),
+            ("b".into(), false),
+            ("c".into(), false)
+        ]
+    );
+    store
+        .book(booked("d", 10, 20, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store.pool().close().await;
+}
