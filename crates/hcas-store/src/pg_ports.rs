@@ -41,7 +41,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
-use crate::postgres::{PgStore, RETRIES, blocking, is_retryable};
+use crate::postgres::{Accepted, PgStore, RETRIES, insert_accepted, is_retryable};
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, resource_of,
@@ -81,17 +81,6 @@ impl From<sqlx::Error> for Fail {
             Self::Store(db(e))
         }
     }
-}
-
-/// `resources` without repeats, first occurrence first.
-fn unique(resources: &[String]) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::with_capacity(resources.len());
-    for r in resources {
-        if !out.contains(&r.as_str()) {
-            out.push(r);
-        }
-    }
-    out
 }
 
 /// Whether a key cannot be stored at all (PostgreSQL text has no U+0000),
@@ -640,81 +629,19 @@ async fn book_series_once(
         return Ok(result);
     }
     let n = booked.len();
-    let (mut b_id, mut b_start, mut b_end, mut b_status, mut b_hold, mut b_payload) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut r_id, mut r_resource, mut r_start, mut r_end, mut r_blocking, mut r_one) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    for b in &booked {
-        b_id.push(b.id.as_str());
-        b_start.push(b.start.unix());
-        b_end.push(b.end.unix());
-        b_status.push(b.status.as_str());
-        b_hold.push(b.hold_expires.map(Instant::unix));
-        b_payload.push(json(b)?);
-        for r in unique(&b.resources) {
-            r_id.push(b.id.as_str());
-            r_resource.push(r);
-            r_start.push(b.start.unix());
-            r_end.push(b.end.unix());
-            r_blocking.push(blocking(b.status));
-            r_one.push(ledger.capacity(r) == 1);
-        }
-    }
+    let rows: Vec<Accepted<'_>> = booked
+        .iter()
+        .map(|b| Accepted {
+            booking: b,
+            key: None,
+            created: now,
+        })
+        .collect();
     // One statement: the bookings, their resource rows and their events (in
     // occurrence order). An id inserted meanwhile by another transaction
     // (ids are not locked) inserts nothing for it: then run it all again.
-    let (inserted,): (i64,) = sqlx::query_as(
-        "WITH b AS (
-             INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-             SELECT u.id, u.s, u.e, u.status, u.hold, 1, u.payload::jsonb
-             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[],
-                         $6::text[]) AS u(id, s, e, status, hold, payload)
-             ON CONFLICT (id) DO NOTHING
-             RETURNING id),
-         r AS (
-             INSERT INTO booking_resources
-                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
-             SELECT u.id, u.resource, u.s, u.e, u.blocking, u.one
-             FROM unnest($7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::boolean[],
-                         $12::boolean[]) AS u(id, resource, s, e, blocking, one)
-             WHERE u.id IN (SELECT id FROM b)),
-         o AS (
-             INSERT INTO outbox (kind, aggregate_id, payload, created_s)
-             SELECT $13, u.id, u.payload::jsonb, $14
-             FROM unnest($1::text[], $6::text[]) WITH ORDINALITY AS u(id, payload, n)
-             WHERE u.id IN (SELECT id FROM b)
-             ORDER BY u.n)
-         SELECT count(*) FROM b",
-    )
-    .bind(&b_id)
-    .bind(&b_start)
-    .bind(&b_end)
-    .bind(&b_status)
-    .bind(&b_hold)
-    .bind(&b_payload)
-    .bind(&r_id)
-    .bind(&r_resource)
-    .bind(&r_start)
-    .bind(&r_end)
-    .bind(&r_blocking)
-    .bind(&r_one)
-    .bind(kind::APPOINTMENT_CREATED)
-    .bind(now.unix())
-    .fetch_one(&mut *tx)
-    .await?;
-    if usize::try_from(inserted).ok() != Some(n) {
+    let inserted = insert_accepted(&mut tx, &rows, &ledger).await?;
+    if inserted != n {
         tx.rollback().await?;
         return Err(Fail::Retry(
             "an occurrence id was taken by a concurrent booking".to_string(),

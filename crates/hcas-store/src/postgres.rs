@@ -377,7 +377,12 @@ impl PgStore {
             }
             .into());
         }
-        let inserted = insert_checked(&mut tx, booking, &ledger, idempotency_key, now).await?;
+        let row = Accepted {
+            booking,
+            key: idempotency_key,
+            created: now,
+        };
+        let inserted = insert_accepted(&mut tx, &[row], &ledger).await?;
         if inserted != 1 {
             return Err(id_used(&booking.id).into());
         }
@@ -543,7 +548,12 @@ impl PgStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if insert_checked(&mut tx, &new, &ledger, None, now).await? != 1 {
+        let row = Accepted {
+            booking: &new,
+            key: None,
+            created: now,
+        };
+        if insert_accepted(&mut tx, &[row], &ledger).await? != 1 {
             return Err(id_used(&new.id).into());
         }
         push_event(&mut tx, kind::APPOINTMENT_CANCELLED, &old, now).await?;
@@ -591,56 +601,113 @@ impl PgStore {
 /// Take the per-resource advisory locks in sorted order (no lock-order
 /// deadlocks between our own writers; a hash collision at worst gives a
 /// `40P01`, retried), then the idempotency key's lock, last: one statement.
-/// Insert a booking the core has checked (capacities from `ledger`): the
-/// booking, its resource rows, its idempotency key and its
-/// `appointment.created` event, in ONE statement (FK checks run at its end).
-/// A used id inserts nothing: the count returned is then 0.
-async fn insert_checked(
+/// A booking the core has accepted, to be written: with its idempotency key
+/// and the instant of its `appointment.created` event.
+pub(crate) struct Accepted<'a> {
+    pub(crate) booking: &'a Booking,
+    pub(crate) key: Option<&'a str>,
+    pub(crate) created: Instant,
+}
+
+/// Write accepted bookings (capacities from `ledger`) in ONE data-modifying
+/// statement: bookings, resource rows (`blocking`, `capacity_one`),
+/// idempotency keys and `appointment.created` events in the given order (FK
+/// checks run at the statement's end). Every write path uses it: a single
+/// booking, a batch, a series, a reschedule. Returns how many bookings were
+/// inserted: an id inserted meanwhile by another transaction (ids are not
+/// locked) inserts nothing for that booking, so a count below `rows.len()`
+/// means "used id" (a single booking) or "run again" (a batch, a series).
+pub(crate) async fn insert_accepted(
     conn: &mut PgConnection,
-    booking: &Booking,
+    rows: &[Accepted<'_>],
     ledger: &Ledger,
-    idempotency_key: Option<&str>,
-    now: Instant,
-) -> Result<i64, Fail> {
-    let resources = unique(&booking.resources);
-    let capacity_one: Vec<bool> = resources.iter().map(|r| ledger.capacity(r) == 1).collect();
-    let payload = json(booking)?;
-    // One statement: booking, its resources, the idempotency key and the
-    // outbox event (FK checks run at the end of the statement). A used id
-    // inserts nothing at all.
+) -> Result<usize, sqlx::Error> {
+    let n = rows.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut starts = Vec::with_capacity(n);
+    let mut ends = Vec::with_capacity(n);
+    let mut statuses = Vec::with_capacity(n);
+    let mut holds = Vec::with_capacity(n);
+    let mut payloads = Vec::with_capacity(n);
+    let mut created = Vec::with_capacity(n);
+    let (mut r_id, mut r_resource, mut r_start, mut r_end, mut r_blocking, mut r_one) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let (mut k_key, mut k_id) = (Vec::new(), Vec::new());
+    for a in rows {
+        let b = a.booking;
+        ids.push(b.id.as_str());
+        starts.push(b.start.unix());
+        ends.push(b.end.unix());
+        statuses.push(b.status.as_str());
+        holds.push(b.hold_expires.map(Instant::unix));
+        payloads.push(serde_json::to_string(b).map_err(|e| sqlx::Error::Encode(Box::new(e)))?);
+        created.push(a.created.unix());
+        for r in unique(&b.resources) {
+            r_id.push(b.id.as_str());
+            r_resource.push(r);
+            r_start.push(b.start.unix());
+            r_end.push(b.end.unix());
+            r_blocking.push(blocking(b.status));
+            r_one.push(ledger.capacity(r) == 1);
+        }
+        if let Some(key) = a.key {
+            k_key.push(key);
+            k_id.push(b.id.as_str());
+        }
+    }
     let (inserted,): (i64,) = sqlx::query_as(
         "WITH b AS (
              INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-             VALUES ($1, $2, $3, $4, $5, 1, $6::jsonb) ON CONFLICT (id) DO NOTHING
+             SELECT u.id, u.s, u.e, u.status, u.hold, 1, u.payload::jsonb
+             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[],
+                         $6::text[]) AS u(id, s, e, status, hold, payload)
+             ON CONFLICT (id) DO NOTHING
              RETURNING id),
          r AS (
              INSERT INTO booking_resources
                  (booking_id, resource, start_s, end_s, blocking, capacity_one)
-             SELECT b.id, u.resource, $2, $3, $7, u.one
-             FROM b, unnest($8::text[], $9::boolean[]) AS u(resource, one)),
+             SELECT u.id, u.resource, u.s, u.e, u.blocking, u.one
+             FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::boolean[],
+                         $13::boolean[]) AS u(id, resource, s, e, blocking, one)
+             WHERE u.id IN (SELECT id FROM b)),
          i AS (
              INSERT INTO idempotency (key, booking_id)
-             SELECT $10::text, b.id FROM b WHERE $10::text IS NOT NULL),
+             SELECT u.key, u.id FROM unnest($14::text[], $15::text[]) AS u(key, id)
+             WHERE u.id IN (SELECT id FROM b)),
          o AS (
              INSERT INTO outbox (kind, aggregate_id, payload, created_s)
-             SELECT $11, b.id, $6::jsonb, $12 FROM b)
+             SELECT $16, u.id, u.payload::jsonb, u.created
+             FROM unnest($1::text[], $6::text[], $7::bigint[]) WITH ORDINALITY
+                  AS u(id, payload, created, n)
+             WHERE u.id IN (SELECT id FROM b)
+             ORDER BY u.n)
          SELECT count(*) FROM b",
     )
-    .bind(&booking.id)
-    .bind(booking.start.unix())
-    .bind(booking.end.unix())
-    .bind(booking.status.as_str())
-    .bind(booking.hold_expires.map(Instant::unix))
-    .bind(payload)
-    .bind(blocking(booking.status))
-    .bind(&resources)
-    .bind(&capacity_one)
-    .bind(idempotency_key)
+    .bind(&ids)
+    .bind(&starts)
+    .bind(&ends)
+    .bind(&statuses)
+    .bind(&holds)
+    .bind(&payloads)
+    .bind(&created)
+    .bind(&r_id)
+    .bind(&r_resource)
+    .bind(&r_start)
+    .bind(&r_end)
+    .bind(&r_blocking)
+    .bind(&r_one)
+    .bind(&k_key)
+    .bind(&k_id)
     .bind(kind::APPOINTMENT_CREATED)
-    .bind(now.unix())
     .fetch_one(&mut *conn)
     .await?;
-    Ok(inserted)
+    Ok(usize::try_from(inserted).unwrap_or(0))
 }
 
 /// The keys are sorted and deduplicated here and locked in array order (the
@@ -1109,102 +1176,24 @@ async fn read_batch(
     Ok(state)
 }
 
-/// The batch write: one data-modifying CTE for every accepted booking (in
-/// arrival order): bookings, resource rows, idempotency keys, outbox events.
-/// An id inserted meanwhile by another transaction (ids are not locked)
-/// inserts nothing for that booking; then the batch is run again.
+/// The batch write: every accepted booking in arrival order, in one
+/// statement ([`insert_accepted`]). An id inserted meanwhile by another
+/// transaction (ids are not locked) makes the batch run again.
 async fn write_batch(
     conn: &mut PgConnection,
     batch: &[Pending],
     accepted: &[usize],
     ledger: &Ledger,
 ) -> Result<(), BatchFail> {
-    let mut ids = Vec::with_capacity(accepted.len());
-    let mut starts = Vec::with_capacity(accepted.len());
-    let mut ends = Vec::with_capacity(accepted.len());
-    let mut statuses = Vec::with_capacity(accepted.len());
-    let mut holds = Vec::with_capacity(accepted.len());
-    let mut payloads = Vec::with_capacity(accepted.len());
-    let mut created = Vec::with_capacity(accepted.len());
-    let (mut r_id, mut r_resource, mut r_start, mut r_end, mut r_blocking, mut r_one) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-    );
-    let (mut k_key, mut k_id) = (Vec::new(), Vec::new());
-    for &n in accepted {
-        let p = &batch[n];
-        let b = &p.booking;
-        ids.push(b.id.as_str());
-        starts.push(b.start.unix());
-        ends.push(b.end.unix());
-        statuses.push(b.status.as_str());
-        holds.push(b.hold_expires.map(Instant::unix));
-        payloads.push(json(b).map_err(|e| BatchFail::Unavailable(e.to_string()))?);
-        created.push(p.now.unix());
-        for r in unique(&b.resources) {
-            r_id.push(b.id.as_str());
-            r_resource.push(r);
-            r_start.push(b.start.unix());
-            r_end.push(b.end.unix());
-            r_blocking.push(blocking(b.status));
-            r_one.push(ledger.capacity(r) == 1);
-        }
-        if let Some(key) = p.key.as_deref() {
-            k_key.push(key);
-            k_id.push(b.id.as_str());
-        }
-    }
-    let (inserted,): (i64,) = sqlx::query_as(
-        "WITH b AS (
-             INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
-             SELECT u.id, u.s, u.e, u.status, u.hold, 1, u.payload::jsonb
-             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[],
-                         $6::text[]) AS u(id, s, e, status, hold, payload)
-             ON CONFLICT (id) DO NOTHING
-             RETURNING id),
-         r AS (
-             INSERT INTO booking_resources
-                 (booking_id, resource, start_s, end_s, blocking, capacity_one)
-             SELECT u.id, u.resource, u.s, u.e, u.blocking, u.one
-             FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::boolean[],
-                         $13::boolean[]) AS u(id, resource, s, e, blocking, one)
-             WHERE u.id IN (SELECT id FROM b)),
-         i AS (
-             INSERT INTO idempotency (key, booking_id)
-             SELECT u.key, u.id FROM unnest($14::text[], $15::text[]) AS u(key, id)
-             WHERE u.id IN (SELECT id FROM b)),
-         o AS (
-             INSERT INTO outbox (kind, aggregate_id, payload, created_s)
-             SELECT $16, u.id, u.payload::jsonb, u.created
-             FROM unnest($1::text[], $6::text[], $7::bigint[]) WITH ORDINALITY
-                  AS u(id, payload, created, n)
-             WHERE u.id IN (SELECT id FROM b)
-             ORDER BY u.n)
-         SELECT count(*) FROM b",
-    )
-    .bind(&ids)
-    .bind(&starts)
-    .bind(&ends)
-    .bind(&statuses)
-    .bind(&holds)
-    .bind(&payloads)
-    .bind(&created)
-    .bind(&r_id)
-    .bind(&r_resource)
-    .bind(&r_start)
-    .bind(&r_end)
-    .bind(&r_blocking)
-    .bind(&r_one)
-    .bind(&k_key)
-    .bind(&k_id)
-    .bind(kind::APPOINTMENT_CREATED)
-    .fetch_one(&mut *conn)
-    .await?;
-    if usize::try_from(inserted).ok() != Some(accepted.len()) {
+    let rows: Vec<Accepted<'_>> = accepted
+        .iter()
+        .map(|&n| Accepted {
+            booking: &batch[n].booking,
+            key: batch[n].key.as_deref(),
+            created: batch[n].now,
+        })
+        .collect();
+    if insert_accepted(conn, &rows, ledger).await? != rows.len() {
         return Err(BatchFail::Retry);
     }
     Ok(())
