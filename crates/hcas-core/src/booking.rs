@@ -86,6 +86,17 @@ impl Status {
         }
     }
 
+    /// Whether a booking in this status occupies its resources at `now`; a
+    /// hold only until `hold_expires` (the rule of [`Booking::blocks`], for
+    /// callers that hold the columns rather than a whole booking).
+    #[must_use]
+    pub fn blocks(self, hold_expires: Option<Instant>, now: Instant) -> bool {
+        match self {
+            Self::Held => hold_expires.is_some_and(|e| e > now),
+            s => s.occupies(),
+        }
+    }
+
     /// Parse a wire name.
     ///
     /// # Errors
@@ -208,10 +219,7 @@ impl Booking {
     /// Whether this booking occupies its resources at `now`.
     #[must_use]
     pub fn blocks(&self, now: Instant) -> bool {
-        match self.status {
-            Status::Held => self.hold_expires.is_some_and(|e| e > now),
-            s => s.occupies(),
-        }
+        self.status.blocks(self.hold_expires, now)
     }
 
     /// The booked interval.

@@ -46,7 +46,7 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, resource_of,
 };
-use crate::sql::{corrupt, db, json};
+use crate::sql::{busy_from_columns, corrupt, db, json};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     StoreError, Stored, WaitlistStore, kind,
@@ -403,18 +403,26 @@ impl PatientStore for PgStore {
 
 /// What the availability query returns: tag (`p` provider, `s` schedule,
 /// `b` booking), name (provider id or resource), payload, version.
-type AvailabilityRow = (String, String, Option<String>, Option<i64>);
+type AvailabilityRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// Providers that exist, their schedules, and every booking (any status)
 /// overlapping `[$4, $3)` on their resources `$2`: one query, the booking
 /// part on the `(resource, start_s)` index.
-const AVAILABILITY_SQL: &str = "SELECT 'p'::text, p.id, NULL::text, NULL::bigint
+const AVAILABILITY_SQL: &str = "SELECT 'p'::text, p.id, NULL::text, NULL::bigint, NULL::bigint,
+         NULL::bigint
      FROM providers p WHERE p.id = ANY($1::text[])
      UNION ALL
-     SELECT 's', s.provider_id, s.payload::text, s.version
+     SELECT 's', s.provider_id, s.payload::text, s.version, NULL, NULL
      FROM schedules s WHERE s.provider_id = ANY($1::text[])
      UNION ALL
-     SELECT 'b', r.resource, b.payload::text, NULL
+     SELECT 'b', r.resource, b.status, r.start_s, r.end_s, b.hold_expires_s
      FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
      WHERE r.resource = ANY($2::text[]) AND r.start_s < $3 AND r.end_s > $4
        AND r.start_s > $4 - (SELECT COALESCE(max(max_len), 0) FROM resource_extent
@@ -506,21 +514,20 @@ impl ProviderStore for PgStore {
         let mut exists: HashSet<String> = HashSet::new();
         let mut schedules: HashMap<String, Stored<Schedule>> = HashMap::new();
         let mut busy: HashMap<String, Vec<Interval>> = HashMap::new();
-        for (tag, name, text, version) in rows {
-            match (tag.as_str(), text, version) {
-                ("p", _, _) => {
+        for (tag, name, text, n1, n2, n3) in rows {
+            match (tag.as_str(), text, n1, n2) {
+                ("p", ..) => {
                     exists.insert(name);
                 }
-                ("s", Some(text), Some(version)) => {
+                ("s", Some(text), Some(version), _) => {
                     let value = decode("schedule", &text)?;
                     schedules.insert(name, Stored { value, version });
                 }
-                ("b", Some(text), _) => {
-                    let b: Booking = decode("booking", &text)?;
-                    if b.blocks(now)
-                        && let Ok(interval) = b.interval()
-                    {
-                        busy.entry(name).or_default().push(interval);
+                // Bookings come as columns (status, start, end, hold expiry):
+                // whether one blocks is the core's rule; no JSON to decode.
+                ("b", Some(status), Some(start), Some(end)) => {
+                    if let Some(iv) = busy_from_columns(&status, start, end, n3, now)? {
+                        busy.entry(name).or_default().push(iv);
                     }
                 }
                 (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row"))),

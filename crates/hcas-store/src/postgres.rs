@@ -85,7 +85,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::sql::{busy_from_payloads, corrupt, db, json};
+use crate::sql::{busy_from_columns, corrupt, db, json};
 use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
 
 #[doc(hidden)]
@@ -1398,8 +1398,9 @@ impl AppointmentStore for PgStore {
         now: Instant,
     ) -> Result<Vec<Interval>, StoreError> {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT b.payload::text FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
+        let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT b.status, r.start_s, r.end_s, b.hold_expires_s
+             FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
              WHERE r.resource = $1 AND r.start_s < $2 AND r.end_s > $3
                AND r.start_s > $3 - COALESCE(
                    (SELECT max_len FROM resource_extent WHERE resource = $1), 0)
@@ -1411,7 +1412,11 @@ impl AppointmentStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        busy_from_payloads(rows.into_iter().map(|(p,)| p), now)
+        let mut out = Vec::with_capacity(rows.len());
+        for (status, start, end, hold) in rows {
+            out.extend(busy_from_columns(&status, start, end, hold, now)?);
+        }
+        Ok(out)
     }
 
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {

@@ -1,6 +1,5 @@
 //! Helpers shared by the SQL adapters (SQLite, PostgreSQL).
 
-use hcas_core::booking::Booking;
 use hcas_core::{Instant, Interval};
 
 use crate::StoreError;
@@ -20,18 +19,21 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError>
     serde_json::to_string(value).map_err(|e| corrupt("value", e))
 }
 
-/// The busy intervals of stored booking payloads: whether a booking blocks
-/// at `now` is the core's rule (statuses, live holds).
-pub(crate) fn busy_from_payloads(
-    payloads: impl IntoIterator<Item = String>,
+/// The busy interval of a booking row's columns (`status`, `start_s`,
+/// `end_s`, `hold_expires_s`), if it blocks at `now` (the core's rule,
+/// [`hcas_core::booking::Status::blocks`]): no JSON to decode.
+pub(crate) fn busy_from_columns(
+    status: &str,
+    start: i64,
+    end: i64,
+    hold_expires: Option<i64>,
     now: Instant,
-) -> Result<Vec<Interval>, StoreError> {
-    let mut out = Vec::new();
-    for payload in payloads {
-        let b: Booking = serde_json::from_str(&payload).map_err(|e| corrupt("booking", e))?;
-        if b.blocks(now) {
-            out.push(b.interval()?);
-        }
+) -> Result<Option<Interval>, StoreError> {
+    let status = hcas_core::booking::Status::parse(status).map_err(|e| corrupt("status", e))?;
+    if !status.blocks(hold_expires.map(Instant::from_unix), now) {
+        return Ok(None);
     }
-    Ok(out)
+    Interval::new(Instant::from_unix(start), Instant::from_unix(end))
+        .map(Some)
+        .map_err(|e| corrupt("booking interval", e))
 }

@@ -20,7 +20,7 @@ use crate::records::{
     StatusChange, check_id, check_provider_list, history_from_events, provider_availability,
     resource_of,
 };
-use crate::sql::{corrupt, db, json};
+use crate::sql::{busy_from_columns, corrupt, db, json};
 use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_event};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
@@ -32,18 +32,28 @@ use crate::{
 /// window (`b`), through the `(resource, start_s)` index. `?1`: provider ids
 /// (JSON array), `?2`: their resources (JSON array), `?3`/`?4`: window end/start.
 #[doc(hidden)]
-pub const AVAILABILITY_SQL: &str = "SELECT 'p', p.id, NULL, NULL FROM providers p
+pub const AVAILABILITY_SQL: &str = "SELECT 'p', p.id, NULL, NULL, NULL, NULL FROM providers p
      WHERE p.id IN (SELECT value FROM json_each(?1))
      UNION ALL
-     SELECT 's', s.provider_id, s.payload, s.version FROM schedules s
+     SELECT 's', s.provider_id, s.payload, s.version, NULL, NULL FROM schedules s
      WHERE s.provider_id IN (SELECT value FROM json_each(?1))
      UNION ALL
-     SELECT 'b', r.resource, b.payload, NULL
+     SELECT 'b', r.resource, b.status, r.start_s, r.end_s, b.hold_expires_s
      FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
      WHERE r.resource IN (SELECT value FROM json_each(?2))
        AND r.start_s < ?3 AND r.end_s > ?4
        AND r.start_s > ?4 - (SELECT COALESCE(MAX(max_len), 0) FROM resource_extent
                              WHERE resource IN (SELECT value FROM json_each(?2)))";
+
+/// A row of [`AVAILABILITY_SQL`]: tag, name, text (payload or status), numbers.
+type AvailabilityRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 
 /// A column value beside `id`, `version` and `payload`.
 enum Col<'a> {
@@ -339,32 +349,32 @@ impl ProviderStore for SqliteStore {
         check_provider_list(provider_ids)?;
         let ids = json(&provider_ids)?;
         let resources: Vec<String> = provider_ids.iter().map(|id| resource_of(id)).collect();
-        let rows: Vec<(String, String, Option<String>, Option<i64>)> =
-            sqlx::query_as(AVAILABILITY_SQL)
-                .bind(&ids)
-                .bind(json(&resources)?)
-                .bind(busy_window.end().unix())
-                .bind(busy_window.start().unix())
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?;
+        let rows: Vec<AvailabilityRow> = sqlx::query_as(AVAILABILITY_SQL)
+            .bind(&ids)
+            .bind(json(&resources)?)
+            .bind(busy_window.end().unix())
+            .bind(busy_window.start().unix())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?;
         let mut exists = std::collections::HashSet::new();
         let mut schedules = std::collections::HashMap::new();
         let mut busy: std::collections::HashMap<String, Vec<Interval>> =
             std::collections::HashMap::new();
-        for (tag, name, payload, version) in rows {
-            match (tag.as_str(), payload, version) {
-                ("p", _, _) => {
+        for (tag, name, text, n1, n2, n3) in rows {
+            match (tag.as_str(), text, n1, n2) {
+                ("p", ..) => {
                     exists.insert(name);
                 }
-                ("s", Some(payload), Some(version)) => {
+                ("s", Some(payload), Some(version), _) => {
                     let value: Schedule = decode("schedule", &payload)?;
                     schedules.insert(name, Stored { value, version });
                 }
-                ("b", Some(payload), _) => {
-                    let b: Booking = decode("booking", &payload)?;
-                    if b.blocks(now) {
-                        busy.entry(name).or_default().push(b.interval()?);
+                // Bookings come as columns (status, start, end, hold expiry):
+                // whether one blocks is the core's rule; no JSON to decode.
+                ("b", Some(status), Some(start), Some(end)) => {
+                    if let Some(iv) = busy_from_columns(&status, start, end, n3, now)? {
+                        busy.entry(name).or_default().push(iv);
                     }
                 }
                 (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row"))),

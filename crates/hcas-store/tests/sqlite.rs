@@ -675,6 +675,12 @@ async fn corrupt_rows_are_internal_errors() {
     assert_eq!((err.code(), err.http_status()), ("internal", 500), "{err}");
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("corrupt booking"), "{err}");
+    // `busy` reads the columns, not the payload: a status the core does not
+    // know is corrupt too.
+    sqlx::query("UPDATE bookings SET status = 'nonsense' WHERE id = 'bad'")
+        .execute(store.pool())
+        .await
+        .unwrap();
     let err = store
         .busy(
             "provider:P1",
