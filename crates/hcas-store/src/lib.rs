@@ -278,7 +278,7 @@ pub trait AppointmentStore: Send + Sync {
     async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError>;
 
     /// The intervals of bookings that block `resource` at `now` and overlap
-    /// `[from, to)`, sorted by start (not merged).
+    /// `[from, to)`, sorted by start, then end (not merged).
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for `to <= from`; [`StoreError::Unavailable`].

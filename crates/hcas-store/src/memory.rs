@@ -313,12 +313,14 @@ impl AppointmentStore for MemoryStore {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let s = self.state.lock().await;
         // The core's per-resource index answers this; no scan of the ledger.
-        let out = s
+        let mut out: Vec<Interval> = s
             .ledger
             .blocking_on(resource, &window, now)
             .into_iter()
             .filter_map(|b| b.interval().ok())
             .collect();
+        // By start, then end, as the SQL adapters order them.
+        out.sort_by_key(|iv| (iv.start(), iv.end()));
         Ok(out)
     }
 
