@@ -19,7 +19,7 @@ use hcas_core::waitlist::WaitEntry;
 
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, resource_of,
+    StatusChange, at_version, resource_of,
 };
 use crate::{
     AppointmentStore, AuditStore, ConsentStore, Counts, HistoryStore, OutboxEvent, PatientStore,
@@ -34,29 +34,7 @@ fn put<T: Clone>(
     value: T,
     expected: Option<i64>,
 ) -> Result<Stored<T>, StoreError> {
-    let version = match (map.get(id), expected) {
-        (None, None) => 1,
-        (Some(_), None) => {
-            return Err(StoreError::AlreadyExists {
-                what,
-                id: id.to_string(),
-            });
-        }
-        (None, Some(_)) => {
-            return Err(StoreError::NotFound {
-                what,
-                id: id.to_string(),
-            });
-        }
-        (Some(cur), Some(v)) if cur.version != v => {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: v,
-                found: cur.version,
-            });
-        }
-        (Some(cur), Some(_)) => cur.version + 1,
-    };
+    let version = crate::records::next_version(what, id, map.get(id).map(|s| s.version), expected)?;
     let stored = Stored { value, version };
     map.insert(id.to_string(), stored.clone());
     Ok(stored)
@@ -108,6 +86,14 @@ impl State {
 
     fn version(&self, id: &str) -> i64 {
         self.versions.get(id).copied().unwrap_or(1)
+    }
+
+    /// The booking with its version.
+    fn stored(&self, id: &str) -> Option<Stored<Booking>> {
+        self.ledger.get(id).map(|b| Stored {
+            value: b.clone(),
+            version: self.version(id),
+        })
     }
 }
 
@@ -169,15 +155,14 @@ impl AppointmentStore for MemoryStore {
     }
 
     async fn get(&self, id: &str) -> Result<Stored<Booking>, StoreError> {
-        let s = self.state.lock().await;
-        let b = s.ledger.get(id).ok_or_else(|| StoreError::NotFound {
-            what: "booking",
-            id: id.to_string(),
-        })?;
-        Ok(Stored {
-            value: b.clone(),
-            version: s.version(id),
-        })
+        self.state
+            .lock()
+            .await
+            .stored(id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "booking",
+                id: id.to_string(),
+            })
     }
 
     async fn set_status(
@@ -188,22 +173,10 @@ impl AppointmentStore for MemoryStore {
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError> {
         let mut s = self.state.lock().await;
-        let cur = s
-            .ledger
-            .get(id)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        let found = s.version(id);
-        if found != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found,
-            });
-        }
+        let Stored {
+            value: cur,
+            version: found,
+        } = at_version(id, s.stored(id), expected_version)?;
         let mut new = cur.clone();
         new.status = status;
         if status != Status::Held {
@@ -248,20 +221,7 @@ impl AppointmentStore for MemoryStore {
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
         let mut s = self.state.lock().await;
-        if s.ledger.get(id).is_none() {
-            return Err(StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            });
-        }
-        let found = s.version(id);
-        if found != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found,
-            });
-        }
+        let found = at_version(id, s.stored(id), expected_version)?.version;
         if s.ledger.get(&new.id).is_some() {
             return Err(crate::records::id_used(&new.id).into());
         }

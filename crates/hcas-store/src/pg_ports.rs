@@ -44,9 +44,11 @@ use sqlx::PgPool;
 use crate::postgres::{Accepted, PgStore, RETRIES, insert_accepted, is_retryable};
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, resource_of,
+    StatusChange, next_version, resource_of,
 };
-use crate::sql::{busy_from_columns, corrupt, db, json};
+use crate::sql::{
+    audit_records, busy_from_columns, corrupt, db, decode, json, limit_of, stored_rows,
+};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     StoreError, Stored, WaitlistStore, kind,
@@ -122,28 +124,6 @@ fn payload<T: Serialize>(value: &T, at: &str) -> Result<String, StoreError> {
         return Err(nul_refused(at));
     }
     Ok(text)
-}
-
-fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
-}
-
-fn stored<T: DeserializeOwned>(
-    what: &str,
-    rows: Vec<(String, i64)>,
-) -> Result<Vec<Stored<T>>, StoreError> {
-    rows.into_iter()
-        .map(|(p, version)| {
-            Ok(Stored {
-                value: decode(what, &p)?,
-                version,
-            })
-        })
-        .collect()
-}
-
-fn limit_of(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 /// A column besides id, payload and the version.
@@ -303,36 +283,24 @@ async fn put_row<T: Serialize>(
         if let Some(v) = written {
             return Ok(v);
         }
-        let Some(expected) = expected else {
-            return Err(StoreError::AlreadyExists {
-                what: table.what,
-                id: id.to_string(),
-            });
+        // Nothing written: a create found the id taken, a replace found no
+        // row or another version (the ports' convention answers) ...
+        let found = if expected.is_none() {
+            current.or(Some(0))
+        } else {
+            current
         };
-        match current {
-            None => {
-                return Err(StoreError::NotFound {
-                    what: table.what,
-                    id: id.to_string(),
-                });
-            }
-            Some(found) if found != expected => {
-                return Err(StoreError::VersionMismatch {
-                    id: id.to_string(),
-                    expected,
-                    found,
-                });
-            }
-            // The row changed after the statement's snapshot was taken (a
-            // concurrent writer committed first): read it again.
-            Some(_) if attempt < RETRIES => attempt += 1,
-            Some(found) => {
-                return Err(StoreError::VersionMismatch {
-                    id: id.to_string(),
-                    expected,
-                    found: found + 1,
-                });
-            }
+        next_version(table.what, id, found, expected)?;
+        // ... or the row changed after the statement's snapshot was taken (a
+        // concurrent writer committed first): read it again.
+        if attempt < RETRIES {
+            attempt += 1;
+        } else {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected.unwrap_or(0),
+                found: found.unwrap_or(0) + 1,
+            });
         }
     }
 }
@@ -711,7 +679,7 @@ impl SeriesStore for PgStore {
         .fetch_all(self.pool())
         .await
         .map_err(db)?;
-        stored("booking", rows)
+        stored_rows("booking", rows)
     }
 }
 
@@ -877,7 +845,7 @@ impl ConsentStore for PgStore {
         .fetch_all(self.pool())
         .await
         .map_err(db)?;
-        stored("consent", rows)
+        stored_rows("consent", rows)
     }
 }
 
@@ -937,19 +905,8 @@ impl RecordStore for PgStore {
         .fetch_all(self.pool())
         .await
         .map_err(db)?;
-        stored("record", rows)
+        stored_rows("record", rows)
     }
-}
-
-fn audit_records(rows: Vec<(i64, String)>) -> Result<Vec<AuditRecord>, StoreError> {
-    rows.into_iter()
-        .map(|(seq, p)| {
-            Ok(AuditRecord {
-                seq,
-                event: decode("audit event", &p)?,
-            })
-        })
-        .collect()
 }
 
 #[async_trait]

@@ -85,7 +85,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::sql::{busy_from_columns, corrupt, db, json};
+use crate::records::at_version;
+use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
 use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
 
 #[doc(hidden)]
@@ -401,28 +402,7 @@ impl PgStore {
         now: Instant,
     ) -> Result<Stored<Booking>, Fail> {
         let mut tx = self.pool.begin().await?;
-        let peek = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        // Resources never change, so locking the peeked ones is enough.
-        lock_resources(&mut tx, &peek.value.resources, None).await?;
-        let cur = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        if cur.version != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found: cur.version,
-            }
-            .into());
-        }
+        let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
         let mut new = cur.value.clone();
         new.status = status;
         if status != Status::Held {
@@ -481,31 +461,7 @@ impl PgStore {
         now: Instant,
     ) -> Result<Rescheduled, Fail> {
         let mut tx = self.pool.begin().await?;
-        let peek = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        // The old booking's resources (they never change) and the new one's,
-        // in the one global order.
-        let mut resources = peek.value.resources.clone();
-        resources.extend(new.resources.iter().cloned());
-        lock_resources(&mut tx, &resources, None).await?;
-        let cur = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        if cur.version != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found: cur.version,
-            }
-            .into());
-        }
+        let cur = lock_booking(&mut tx, id, expected_version, &new.resources).await?;
         if load(&mut tx, &new.id).await?.is_some() {
             return Err(id_used(&new.id).into());
         }
@@ -708,6 +664,25 @@ pub(crate) async fn insert_accepted(
     .fetch_one(&mut *conn)
     .await?;
     Ok(usize::try_from(inserted).unwrap_or(0))
+}
+
+/// The booking `id` for a change at `expected` version, read after locking
+/// its resources (which never change) and `also` (e.g. a replacement's), all
+/// in the one global order.
+async fn lock_booking(
+    conn: &mut PgConnection,
+    id: &str,
+    expected: i64,
+    also: &[String],
+) -> Result<Stored<Booking>, Fail> {
+    let peek = load(conn, id).await?.ok_or_else(|| StoreError::NotFound {
+        what: "booking",
+        id: id.to_string(),
+    })?;
+    let mut resources = peek.value.resources;
+    resources.extend(also.iter().cloned());
+    lock_resources(conn, &resources, None).await?;
+    Ok(at_version(id, load(conn, id).await?, expected)?)
 }
 
 /// The keys are sorted and deduplicated here and locked in array order (the
@@ -1424,22 +1399,11 @@ impl AppointmentStore for PgStore {
             "SELECT id, kind, aggregate_id, payload::text, created_s FROM outbox
              WHERE NOT sent ORDER BY id LIMIT $1",
         )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(limit_of(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.into_iter()
-            .map(|(id, kind, aggregate_id, payload, created)| {
-                Ok(OutboxEvent {
-                    id,
-                    kind,
-                    aggregate_id,
-                    payload: serde_json::from_str(&payload)
-                        .map_err(|e| corrupt("outbox event", e))?,
-                    created: Instant::from_unix(created),
-                })
-            })
-            .collect()
+        outbox_events(rows)
     }
 
     async fn outbox_mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {

@@ -448,3 +448,53 @@ pub(crate) fn id_used(id: &str) -> Error {
         format!("booking id {id} is already used"),
     )
 }
+
+/// The version a `put_*` writes, given the stored version (`found`) and the
+/// caller's `expected` one (the ports' create/replace convention): 1 for a
+/// create, +1 for a replace at the expected version; otherwise the error.
+pub(crate) fn next_version(
+    what: &'static str,
+    id: &str,
+    found: Option<i64>,
+    expected: Option<i64>,
+) -> Result<i64, crate::StoreError> {
+    use crate::StoreError;
+    match (found, expected) {
+        (None, None) => Ok(1),
+        (Some(_), None) => Err(StoreError::AlreadyExists {
+            what,
+            id: id.to_string(),
+        }),
+        (None, Some(_)) => Err(StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }),
+        (Some(found), Some(expected)) if found != expected => Err(StoreError::VersionMismatch {
+            id: id.to_string(),
+            expected,
+            found,
+        }),
+        (Some(found), Some(_)) => Ok(found + 1),
+    }
+}
+
+/// A booking read for a change at `expected` version: `NotFound` when there
+/// is none, `VersionMismatch` when someone changed it first.
+pub(crate) fn at_version(
+    id: &str,
+    found: Option<crate::Stored<hcas_core::booking::Booking>>,
+    expected: i64,
+) -> Result<crate::Stored<hcas_core::booking::Booking>, crate::StoreError> {
+    let cur = found.ok_or_else(|| crate::StoreError::NotFound {
+        what: "booking",
+        id: id.to_string(),
+    })?;
+    if cur.version != expected {
+        return Err(crate::StoreError::VersionMismatch {
+            id: id.to_string(),
+            expected,
+            found: cur.version,
+        });
+    }
+    Ok(cur)
+}

@@ -37,3 +37,62 @@ pub(crate) fn busy_from_columns(
         .map(Some)
         .map_err(|e| corrupt("booking interval", e))
 }
+
+/// A JSON `payload` column read back into its record.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+/// `(payload, version)` rows read back into versioned records.
+pub(crate) fn stored_rows<T: serde::de::DeserializeOwned>(
+    what: &str,
+    rows: Vec<(String, i64)>,
+) -> Result<Vec<crate::Stored<T>>, StoreError> {
+    rows.into_iter()
+        .map(|(payload, version)| {
+            Ok(crate::Stored {
+                value: decode(what, &payload)?,
+                version,
+            })
+        })
+        .collect()
+}
+
+/// `(seq, payload)` rows of the audit table.
+pub(crate) fn audit_records(
+    rows: Vec<(i64, String)>,
+) -> Result<Vec<crate::AuditRecord>, StoreError> {
+    rows.into_iter()
+        .map(|(seq, payload)| {
+            Ok(crate::AuditRecord {
+                seq,
+                event: decode("audit event", &payload)?,
+            })
+        })
+        .collect()
+}
+
+/// `(id, kind, aggregate_id, payload, created_s)` rows of the outbox.
+pub(crate) fn outbox_events(
+    rows: Vec<(i64, String, String, String, i64)>,
+) -> Result<Vec<crate::OutboxEvent>, StoreError> {
+    rows.into_iter()
+        .map(|(id, kind, aggregate_id, payload, created)| {
+            Ok(crate::OutboxEvent {
+                id,
+                kind,
+                aggregate_id,
+                payload: decode("outbox event", &payload)?,
+                created: Instant::from_unix(created),
+            })
+        })
+        .collect()
+}
+
+/// A `LIMIT` parameter.
+pub(crate) fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}

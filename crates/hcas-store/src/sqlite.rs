@@ -20,8 +20,8 @@ use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::records::id_used;
-use crate::sql::{busy_from_columns, corrupt, db, json};
+use crate::records::{at_version, id_used};
+use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
 use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
 
 #[doc(hidden)]
@@ -282,19 +282,7 @@ impl AppointmentStore for SqliteStore {
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let cur = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        if cur.version != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found: cur.version,
-            });
-        }
+        let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
         let mut new = cur.value.clone();
         new.status = status;
         if status != Status::Held {
@@ -347,19 +335,7 @@ impl AppointmentStore for SqliteStore {
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let cur = load(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "booking",
-                id: id.to_string(),
-            })?;
-        if cur.version != expected_version {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: expected_version,
-                found: cur.version,
-            });
-        }
+        let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")
             .bind(&new.id)
             .fetch_optional(&mut *tx)
@@ -464,22 +440,11 @@ impl AppointmentStore for SqliteStore {
             "SELECT id, kind, aggregate_id, payload, created_s FROM outbox
              WHERE sent = 0 ORDER BY id LIMIT ?",
         )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(limit_of(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.into_iter()
-            .map(|(id, kind, aggregate_id, payload, created)| {
-                Ok(OutboxEvent {
-                    id,
-                    kind,
-                    aggregate_id,
-                    payload: serde_json::from_str(&payload)
-                        .map_err(|e| corrupt("outbox event", e))?,
-                    created: Instant::from_unix(created),
-                })
-            })
-            .collect()
+        outbox_events(rows)
     }
 
     async fn outbox_mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {

@@ -17,10 +17,12 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, check_id, check_provider_list, history_from_events, provider_availability,
-    resource_of,
+    StatusChange, check_id, check_provider_list, history_from_events, next_version,
+    provider_availability, resource_of,
 };
-use crate::sql::{busy_from_columns, corrupt, db, json};
+use crate::sql::{
+    audit_records, busy_from_columns, corrupt, db, decode, json, limit_of, stored_rows,
+};
 use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_event};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
@@ -100,10 +102,6 @@ const RECORDS: Table = Table {
     extra: &["patient", "category", "created_s"],
 };
 
-fn decode<T: DeserializeOwned>(what: &str, payload: &str) -> Result<T, StoreError> {
-    serde_json::from_str(payload).map_err(|e| corrupt(what, e))
-}
-
 /// Create (`expected` is `None`) or replace (`Some(version)`) a row of a
 /// versioned table inside the caller's write transaction; the new version.
 async fn put_row<T: serde::Serialize>(
@@ -123,29 +121,7 @@ async fn put_row<T: serde::Serialize>(
     .fetch_optional(&mut *conn)
     .await
     .map_err(db)?;
-    let version = match (found, expected) {
-        (None, None) => 1,
-        (Some(_), None) => {
-            return Err(StoreError::AlreadyExists {
-                what: table.what,
-                id: id.to_string(),
-            });
-        }
-        (None, Some(_)) => {
-            return Err(StoreError::NotFound {
-                what: table.what,
-                id: id.to_string(),
-            });
-        }
-        (Some((cur,)), Some(v)) if cur != v => {
-            return Err(StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected: v,
-                found: cur,
-            });
-        }
-        (Some((cur,)), Some(_)) => cur + 1,
-    };
+    let version = next_version(table.what, id, found.map(|(v,)| v), expected)?;
     let mut cols = vec![table.id];
     cols.extend_from_slice(table.extra);
     cols.extend_from_slice(&["version", "payload"]);
@@ -200,20 +176,6 @@ async fn get_row<T: DeserializeOwned>(
     })
 }
 
-fn stored_rows<T: DeserializeOwned>(
-    what: &str,
-    rows: Vec<(String, i64)>,
-) -> Result<Vec<Stored<T>>, StoreError> {
-    rows.into_iter()
-        .map(|(payload, version)| {
-            Ok(Stored {
-                value: decode(what, &payload)?,
-                version,
-            })
-        })
-        .collect()
-}
-
 async fn outbox_event<T: serde::Serialize>(
     conn: &mut SqliteConnection,
     kind: &str,
@@ -230,10 +192,6 @@ async fn outbox_event<T: serde::Serialize>(
         .await
         .map_err(db)?;
     Ok(())
-}
-
-fn limit_of(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -655,17 +613,6 @@ impl RecordStore for SqliteStore {
     }
 }
 
-fn audit_rows(rows: Vec<(i64, String)>) -> Result<Vec<AuditRecord>, StoreError> {
-    rows.into_iter()
-        .map(|(seq, payload)| {
-            Ok(AuditRecord {
-                seq,
-                event: decode("audit event", &payload)?,
-            })
-        })
-        .collect()
-}
-
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn audit_append(&self, event: AuditEvent) -> Result<i64, StoreError> {
@@ -701,7 +648,7 @@ impl AuditStore for SqliteStore {
         .fetch_all(self.pool())
         .await
         .map_err(db)?;
-        audit_rows(rows)
+        audit_records(rows)
     }
 
     async fn audit_after(&self, seq: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
@@ -712,6 +659,6 @@ impl AuditStore for SqliteStore {
                 .fetch_all(self.pool())
                 .await
                 .map_err(db)?;
-        audit_rows(rows)
+        audit_records(rows)
     }
 }
