@@ -1186,12 +1186,27 @@ pub(crate) fn required<T>(v: Option<T>, path: &str, key: &str) -> Result<T> {
 /// Refuse modifiers and elements not in `allowed` (a `_key` primitive extension
 /// is allowed with its `key`).
 fn check_keys(o: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
+    check_elements(o, allowed, path, "an R4 element")
+}
+
+/// Refuse modifiers (unless `modifierExtension` is in `allowed`) and elements
+/// not in `allowed`; a `_key` primitive extension is allowed with its `key`.
+/// `noun` names what an allowed key is in the message (`an R4 element`).
+/// Shared by every FHIR reader (Appointment, Slot, Schedule, Consent).
+pub(crate) fn check_elements(
+    o: &Map<String, Value>,
+    allowed: &[&str],
+    path: &str,
+    noun: &str,
+) -> Result<()> {
     for key in o.keys() {
         let base = key.strip_prefix('_').unwrap_or(key);
-        if base == "modifierExtension" || base == "implicitRules" {
+        if base == "implicitRules"
+            || (base == "modifierExtension" && !allowed.contains(&"modifierExtension"))
+        {
             return Err(invalid(
                 &field(path, key),
-                "hcas understands no modifiers, and FHIR requires a reader that does not \
+                "hcas understands no modifiers here, and FHIR requires a reader that does not \
                  understand one to refuse the resource",
             ));
         }
@@ -1203,7 +1218,7 @@ fn check_keys(o: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()
             };
             return Err(invalid(
                 &field(path, key),
-                format!("`{key}` is not an R4 element hcas reads here{hint}"),
+                format!("`{key}` is not {noun} hcas reads here{hint}"),
             ));
         }
     }

@@ -201,7 +201,9 @@
 //! assert!(err.message().contains("is an R5 element"), "{err}");
 //! ```
 
-use crate::fhir::{check_id, field, instant_text, invalid, kind, required, resource_id, string};
+use crate::fhir::{
+    check_elements, check_id, field, instant_text, invalid, kind, required, resource_id, string,
+};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde_json::{Map, Value, json};
 
@@ -978,17 +980,7 @@ fn codings<T>(
     read: impl Fn(&str, &str) -> Option<T> + Copy,
     expected: &str,
 ) -> Result<Option<Vec<T>>> {
-    let items = list(o, key, path)?;
-    if items.is_empty() {
-        return Ok(None);
-    }
-    let lp = field(path, key);
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| coded(v, &format!("{lp}[{i}]"), read, expected))
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
+    each(o, key, path, |v, p| coded(v, p, read, expected))
 }
 
 /// A list of `CodeableConcept`s, each read by `read`.
@@ -999,6 +991,17 @@ fn concepts<T: Copy + PartialEq>(
     read: impl Fn(&str, &str) -> Option<T> + Copy,
     expected: &str,
 ) -> Result<Option<Vec<T>>> {
+    each(o, key, path, |v, p| concept(v, p, read, expected))
+}
+
+/// Every item of the list `o[key]` read by `read` (with its path), or `None`
+/// for an absent list.
+fn each<T>(
+    o: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    read: impl Fn(&Value, &str) -> Result<T>,
+) -> Result<Option<Vec<T>>> {
     let items = list(o, key, path)?;
     if items.is_empty() {
         return Ok(None);
@@ -1007,7 +1010,7 @@ fn concepts<T: Copy + PartialEq>(
     items
         .iter()
         .enumerate()
-        .map(|(i, v)| concept(v, &format!("{lp}[{i}]"), read, expected))
+        .map(|(i, v)| read(v, &format!("{lp}[{i}]")))
         .collect::<Result<Vec<_>>>()
         .map(Some)
 }
@@ -2024,30 +2027,7 @@ fn list<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a [Val
 /// Refuse modifiers (unless `modifierExtension` is allowed) and elements not
 /// in `allowed`; a `_key` primitive extension is allowed with its `key`.
 fn check_keys(o: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
-    for key in o.keys() {
-        let base = key.strip_prefix('_').unwrap_or(key);
-        if base == "implicitRules"
-            || (base == "modifierExtension" && !allowed.contains(&"modifierExtension"))
-        {
-            return Err(invalid(
-                &field(path, key),
-                "hcas understands no modifiers here, and FHIR requires a reader that does not \
-                 understand one to refuse the resource",
-            ));
-        }
-        if !allowed.contains(&base) {
-            let hint = if allowed.len() <= 8 {
-                format!(" (expected one of: {})", allowed.join(", "))
-            } else {
-                String::new()
-            };
-            return Err(invalid(
-                &field(path, key),
-                format!("`{key}` is not an element hcas reads here{hint}"),
-            ));
-        }
-    }
-    Ok(())
+    check_elements(o, allowed, path, "an element")
 }
 
 /// The resource object, with its `resourceType` and elements checked.
