@@ -228,7 +228,10 @@ impl SeriesSpec {
         Ok(())
     }
 
-    fn occurrence_id(&self, local: NaiveDateTime) -> String {
+    /// The booking id of the occurrence whose original local start is
+    /// `local` (`<series id>@<YYYYMMDDTHHMMSS>`), as [`SeriesSpec::book`] names it.
+    #[must_use]
+    pub fn occurrence_id(&self, local: NaiveDateTime) -> String {
         format!("{}@{}", self.id, local.format("%Y%m%dT%H%M%S"))
     }
 

@@ -634,12 +634,12 @@ impl SeriesStore for PgStore {
         policy: SeriesPolicy,
         now: Instant,
     ) -> Result<SeriesResult, StoreError> {
-        // The occurrences (ids, times) as the core plans them, on nothing:
-        // validates the spec (the core's codes).
-        let planned = spec.plan(&Ledger::new(), now)?;
+        // The occurrences (local start, start, end), validating the spec
+        // (the core's codes); ids as the core names them.
+        let occurrences = spec.occurrences()?;
         let (Some(start), Some(end)) = (
-            planned.iter().map(|o| o.start).min(),
-            planned.iter().map(|o| o.end).max(),
+            occurrences.iter().map(|o| o.1).min(),
+            occurrences.iter().map(|o| o.2).max(),
         ) else {
             return Ok(spec.book(&mut Ledger::new(), policy, now)?);
         };
@@ -651,7 +651,10 @@ impl SeriesStore for PgStore {
         }
         // Every occurrence lies in this span: what can conflict overlaps it.
         let span = Interval::new(start, end)?;
-        let ids: Vec<String> = planned.into_iter().map(|o| o.id).collect();
+        let ids: Vec<String> = occurrences
+            .iter()
+            .map(|o| spec.occurrence_id(o.0))
+            .collect();
         let mut attempt = 0;
         loop {
             match book_series_once(self.pool(), spec, &ids, span, policy, now).await {

@@ -375,10 +375,9 @@ impl SeriesStore for SqliteStore {
         // any booking already holding one of the occurrence ids: the core
         // decides conflicts and reused ids from these.
         let mut ledger = ledger_for(&mut tx, &spec.resources, first.1, span_end).await?;
-        let ids: Vec<String> = spec
-            .plan(&Ledger::new(), now)?
-            .into_iter()
-            .map(|o| o.id)
+        let ids: Vec<String> = occurrences
+            .iter()
+            .map(|o| spec.occurrence_id(o.0))
             .collect();
         let taken: Vec<(String,)> = sqlx::query_as(
             "SELECT payload FROM bookings WHERE id IN (SELECT value FROM json_each(?))",
