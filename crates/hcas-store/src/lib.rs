@@ -37,8 +37,10 @@ pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_ports;
 
-/// Why a store call failed; [`StoreError::code`] is stable and maps to HTTP
-/// with [`StoreError::http_status`].
+/// Why a store call failed; [`StoreError::code`] is stable and
+/// [`StoreError::is_retryable`] says whether the same call may succeed later.
+/// The store knows no HTTP: mapping these to statuses is the server's job
+/// (`docs/storage.md` lists the mapping the reference server uses).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -119,21 +121,6 @@ impl StoreError {
         }
     }
 
-    /// The HTTP status a server answers with: 404, 409 (conflict, already
-    /// exists), 412 (version
-    /// mismatch: a failed `If-Match`), 503, 422, 500 (internal).
-    #[must_use]
-    pub const fn http_status(&self) -> u16 {
-        match self {
-            Self::NotFound { .. } => 404,
-            Self::Conflict { .. } | Self::AlreadyExists { .. } => 409,
-            Self::VersionMismatch { .. } => 412,
-            Self::Unavailable(_) => 503,
-            Self::Invalid(_) => 422,
-            Self::Internal(_) => 500,
-        }
-    }
-
     /// Whether the same call may succeed when retried unchanged.
     #[must_use]
     pub const fn is_retryable(&self) -> bool {
@@ -175,9 +162,21 @@ pub mod kind {
 
 /// A domain event written in the same transaction as the change it reports,
 /// to be published later (at least once) by a relay.
+///
+/// What a consumer may rely on: ids are unique per store, and the events of
+/// one aggregate (one booking, consent or schedule) have increasing ids in
+/// the order of its changes (its n-th `appointment.*` event is its version n),
+/// because every change of one aggregate is serialised by the store. Across
+/// aggregates ids are **not** commit order on PostgreSQL (an id is taken from
+/// a sequence at insert time, so a later id can commit first): never use the
+/// highest id seen as a cursor; read [`AppointmentStore::outbox_pending`] (every
+/// unsent event, whatever its id) and mark what was published with
+/// [`AppointmentStore::outbox_mark_sent`]. On memory and SQLite writers are
+/// serialised, so ids there are also commit order, but portable consumers
+/// should not depend on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEvent {
-    /// Increasing id, in commit order per store.
+    /// Unique id; increasing per aggregate in change order (see the type's docs).
     pub id: i64,
     /// One of [`kind`].
     pub kind: String,
