@@ -883,10 +883,64 @@ impl Ledger {
             ledger: self,
             resources: rs,
             now: now.unix(),
-            skip: exclude.and_then(|id| self.by_id.get(id).copied()),
+            skip: exclude
+                .and_then(|id| self.by_id.get(id).copied())
+                .into_iter()
+                .collect(),
             hits: Vec::new(),
             firsts: Vec::new(),
         }
+    }
+
+    /// As [`Ledger::checker`], ignoring every booking in `exclude` (the
+    /// occurrences a series edit moves); unknown ids are ignored.
+    pub(crate) fn checker_excluding_all<'a>(
+        &'a self,
+        resources: &'a [String],
+        now: Instant,
+        exclude: &[&str],
+    ) -> Checker<'a> {
+        let mut checker = self.checker(resources, now, None);
+        checker.skip = exclude
+            .iter()
+            .filter_map(|id| self.by_id.get(*id).copied())
+            .collect();
+        checker.skip.sort_unstable();
+        checker
+    }
+
+    /// Move the booking `id` to `[start, end)` in place, keeping its slot,
+    /// without any check: the caller has checked the new times (a series edit
+    /// checks every move before it applies any). Cannot fail half-way.
+    /// Returns false for an unknown id or an empty interval (nothing changes).
+    pub(crate) fn move_unchecked(&mut self, id: &str, start: Instant, end: Instant) -> bool {
+        let Some(&slot) = self.by_id.get(id) else {
+            return false;
+        };
+        let Some(b) = self.slots[slot as usize].as_mut() else {
+            return false;
+        };
+        if end <= start {
+            return false;
+        }
+        let old_start = b.start.unix();
+        b.start = start;
+        b.end = end;
+        let entry = Entry {
+            start: start.unix(),
+            end: end.unix(),
+            block_until: block_until(b),
+            slot,
+        };
+        let resources = b.resources.clone();
+        for (i, r) in resources.iter().enumerate() {
+            if !resources[..i].contains(r) {
+                let ix = self.resource_mut(r);
+                ix.remove(old_start, slot);
+                ix.insert(entry);
+            }
+        }
+        true
     }
 
     /// Book atomically: check, then insert only when free. An `idempotency_key`
@@ -934,7 +988,8 @@ pub(crate) struct Checker<'a> {
     ledger: &'a Ledger,
     resources: Vec<(&'a str, Option<&'a ResourceIndex>)>,
     now: i64,
-    skip: Option<u32>,
+    /// Slots of bookings to ignore, sorted.
+    skip: Vec<u32>,
     /// (start, end, slot); slots at or past `EXTRA` index into `extra`.
     hits: Vec<(i64, i64, u32)>,
     /// Per resource, the first index entry that can reach the interval.
@@ -961,7 +1016,9 @@ impl Checker<'_> {
             if let Some(ix) = ix {
                 self.hits.extend(
                     ix.overlapping_from(self.firsts[k], qs, qe)
-                        .filter(|e| e.block_until > now && Some(e.slot) != self.skip)
+                        .filter(|e| {
+                            e.block_until > now && self.skip.binary_search(&e.slot).is_err()
+                        })
                         .map(|e| (e.start, e.end, e.slot)),
                 );
             }
