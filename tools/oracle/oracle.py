@@ -1004,8 +1004,9 @@ def series(inp):
     sr = inp["series"]
     _check_fields(sr, SERIES_FIELDS, ("rrule", "dtstart", "timezone", "duration", "resources"), "series")
     sid = sr.get("id", "S")
-    if not isinstance(sid, str) or not sid:
-        raise OracleError("invalid_request", "series id must be a non-empty string")
+    if not isinstance(sid, str) or not re.fullmatch(r"[A-Za-z0-9.-]{1,48}", sid):
+        raise OracleError("invalid_request",
+                          "series id must match [A-Za-z0-9.-]{1,48} so occurrence ids are FHIR ids")
     parts, rule_text, until = parse_rrule(sr["rrule"])
     zone = get_zone(sr["timezone"])
     dtstart = parse_local_datetime(sr["dtstart"])
@@ -1030,7 +1031,7 @@ def series(inp):
         found_conflicts = conflicts_of(s, e, resources, bookings + accepted, capacity, now)
         ok = not found_conflicts
         if ok:
-            accepted.append({"id": "%s@%s" % (sid, _local_id(local)), "start": s, "end": e,
+            accepted.append({"id": "%s.%s" % (sid, _local_id(local)), "start": s, "end": e,
                              "status": "booked", "expires": None, "resources": resources})
         occ.append({"recurrence_id": local.strftime("%Y-%m-%dT%H:%M:%S"),
                     "start": fmt_instant(s), "end": fmt_instant(e),

@@ -14,7 +14,8 @@
 //! scan of the bookings that can reach the request: O(log n + m), never a scan
 //! of the ledger.
 
-use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -307,32 +308,16 @@ pub struct Check {
     pub conflicts: Vec<Conflict>,
 }
 
-/// A small, fast, non-cryptographic string hasher (the Fx hash of rustc) for
-/// the ledger's maps: keys are ids and resource names chosen by the caller's
-/// own system, not by an attacker who could aim for collisions, and the
-/// conflict check hashes on its hot path.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FxHasher(u64);
+/// The ledger's maps: every key (booking id, resource name, idempotency
+/// key) is chosen by a client, so they hash with std's keyed SipHash
+/// ([`RandomState`], a fresh random key per ledger): a client cannot aim for
+/// collisions (hash flooding). No answer depends on the maps' iteration order.
+type KeyedMap<K, V> = HashMap<K, V, RandomState>;
 
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+/// How long an idempotency key is remembered after its first use: 24 hours
+/// (as Stripe). A repeat at or after `first use + IDEMPOTENCY_TTL` books anew,
+/// and expired keys are forgotten, so the key table cannot grow without bound.
+pub const IDEMPOTENCY_TTL: i64 = 24 * 60 * 60;
 
 /// One booking in a resource's index, with what the conflict check needs so
 /// it never has to load the booking itself unless there is a conflict.
@@ -508,10 +493,14 @@ impl ResourceIndex {
 pub struct Ledger {
     slots: Vec<Option<Booking>>,
     free: Vec<u32>,
-    by_id: FxMap<String, u32>,
-    /// Resource name -> position in `index`.
-    index: FxMap<Key, ResourceIndex>,
-    idempotency: FxMap<String, String>,
+    by_id: KeyedMap<String, u32>,
+    /// Resource name -> its index.
+    index: KeyedMap<Key, ResourceIndex>,
+    /// Idempotency key -> (booking id, first use, unix seconds).
+    idempotency: KeyedMap<String, (String, i64)>,
+    /// (first use, key) of every remembered idempotency key, oldest first,
+    /// so expired keys are pruned without a scan.
+    idempotency_by_age: BTreeSet<(i64, String)>,
 }
 
 impl Ledger {
@@ -883,10 +872,64 @@ impl Ledger {
             ledger: self,
             resources: rs,
             now: now.unix(),
-            skip: exclude.and_then(|id| self.by_id.get(id).copied()),
+            skip: exclude
+                .and_then(|id| self.by_id.get(id).copied())
+                .into_iter()
+                .collect(),
             hits: Vec::new(),
             firsts: Vec::new(),
         }
+    }
+
+    /// As [`Ledger::checker`], ignoring every booking in `exclude` (the
+    /// occurrences a series edit moves); unknown ids are ignored.
+    pub(crate) fn checker_excluding_all<'a>(
+        &'a self,
+        resources: &'a [String],
+        now: Instant,
+        exclude: &[&str],
+    ) -> Checker<'a> {
+        let mut checker = self.checker(resources, now, None);
+        checker.skip = exclude
+            .iter()
+            .filter_map(|id| self.by_id.get(*id).copied())
+            .collect();
+        checker.skip.sort_unstable();
+        checker
+    }
+
+    /// Move the booking `id` to `[start, end)` in place, keeping its slot,
+    /// without any check: the caller has checked the new times (a series edit
+    /// checks every move before it applies any). Cannot fail half-way.
+    /// Returns false for an unknown id or an empty interval (nothing changes).
+    pub(crate) fn move_unchecked(&mut self, id: &str, start: Instant, end: Instant) -> bool {
+        let Some(&slot) = self.by_id.get(id) else {
+            return false;
+        };
+        let Some(b) = self.slots[slot as usize].as_mut() else {
+            return false;
+        };
+        if end <= start {
+            return false;
+        }
+        let old_start = b.start.unix();
+        b.start = start;
+        b.end = end;
+        let entry = Entry {
+            start: start.unix(),
+            end: end.unix(),
+            block_until: block_until(b),
+            slot,
+        };
+        let resources = b.resources.clone();
+        for (i, r) in resources.iter().enumerate() {
+            if !resources[..i].contains(r) {
+                let ix = self.resource_mut(r);
+                ix.remove(old_start, slot);
+                ix.insert(entry);
+            }
+        }
+        true
     }
 
     /// Book atomically: check, then insert only when free. An `idempotency_key`
@@ -901,8 +944,9 @@ impl Ledger {
         now: Instant,
         idempotency_key: Option<&str>,
     ) -> Result<BookOutcome> {
+        self.expire_idempotency_keys(now);
         if let Some(key) = idempotency_key
-            && let Some(existing) = self.idempotency.get(key).and_then(|id| self.get(id))
+            && let Some(existing) = self.idempotency.get(key).and_then(|(id, _)| self.get(id))
         {
             if !existing.same_request(&booking) {
                 return Err(Error::new(
@@ -923,9 +967,38 @@ impl Ledger {
         let stored = booking.clone();
         self.insert(booking)?;
         if let Some(key) = idempotency_key {
-            self.idempotency.insert(key.to_string(), stored.id.clone());
+            let first = now.unix();
+            if let Some((_, old)) = self
+                .idempotency
+                .insert(key.to_string(), (stored.id.clone(), first))
+            {
+                // A key whose booking was removed is used anew.
+                self.idempotency_by_age.remove(&(old, key.to_string()));
+            }
+            self.idempotency_by_age.insert((first, key.to_string()));
         }
         Ok(BookOutcome::Booked(stored))
+    }
+
+    /// Forget every idempotency key first used at or before
+    /// `now - IDEMPOTENCY_TTL` (see [`IDEMPOTENCY_TTL`]). [`Ledger::book`]
+    /// calls it; a store may call it to prune without booking.
+    pub fn expire_idempotency_keys(&mut self, now: Instant) {
+        let cutoff = now.unix().saturating_sub(IDEMPOTENCY_TTL);
+        while let Some((first, _)) = self.idempotency_by_age.first()
+            && *first <= cutoff
+        {
+            if let Some((_, key)) = self.idempotency_by_age.pop_first() {
+                self.idempotency.remove(&key);
+            }
+        }
+    }
+
+    /// Number of idempotency keys remembered (not yet expired by a call at a
+    /// later `now`).
+    #[must_use]
+    pub fn idempotency_keys(&self) -> usize {
+        self.idempotency.len()
     }
 }
 
@@ -934,7 +1007,8 @@ pub(crate) struct Checker<'a> {
     ledger: &'a Ledger,
     resources: Vec<(&'a str, Option<&'a ResourceIndex>)>,
     now: i64,
-    skip: Option<u32>,
+    /// Slots of bookings to ignore, sorted.
+    skip: Vec<u32>,
     /// (start, end, slot); slots at or past `EXTRA` index into `extra`.
     hits: Vec<(i64, i64, u32)>,
     /// Per resource, the first index entry that can reach the interval.
@@ -961,7 +1035,9 @@ impl Checker<'_> {
             if let Some(ix) = ix {
                 self.hits.extend(
                     ix.overlapping_from(self.firsts[k], qs, qe)
-                        .filter(|e| e.block_until > now && Some(e.slot) != self.skip)
+                        .filter(|e| {
+                            e.block_until > now && self.skip.binary_search(&e.slot).is_err()
+                        })
                         .map(|e| (e.start, e.end, e.slot)),
                 );
             }
@@ -1036,4 +1112,35 @@ fn peak(hits: &[(i64, i64, u32)], qs: i64, qe: i64) -> u32 {
         best = best.max(cur);
     }
     u32::try_from(best).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn client_chosen_keys_hash_with_a_per_ledger_random_key() {
+        // An unkeyed hash gives every ledger the same hash for a key, so a
+        // client can precompute colliding ids; a keyed one differs per ledger.
+        let (a, b) = (Ledger::new(), Ledger::new());
+        for key in ["a1", "provider:P1", "idem-0001"] {
+            assert_ne!(
+                a.by_id.hasher().hash_one(key),
+                b.by_id.hasher().hash_one(key),
+                "ids hash alike in two ledgers"
+            );
+            assert_ne!(
+                a.idempotency.hasher().hash_one(key),
+                b.idempotency.hasher().hash_one(key),
+                "idempotency keys hash alike in two ledgers"
+            );
+            assert_ne!(
+                a.index.hasher().hash_one(key.as_bytes()),
+                b.index.hasher().hash_one(key.as_bytes()),
+                "resource names hash alike in two ledgers"
+            );
+        }
+    }
 }

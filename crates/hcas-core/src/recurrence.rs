@@ -1129,6 +1129,11 @@ impl Recurrence {
         self.plan.dtstart
     }
 
+    /// The RDATEs (local datetimes), as given.
+    pub(crate) fn rdates(&self) -> &[NaiveDateTime] {
+        &self.rdates
+    }
+
     /// The EXDATEs as local seconds since 1970-01-01T00:00, sorted.
     pub(crate) fn exdates_local(&self) -> &[i64] {
         &self.exdates

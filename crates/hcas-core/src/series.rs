@@ -6,22 +6,59 @@
 //! resources each occurrence uses. Occurrences are the recurrence's instants
 //! (DST-correct, see [`Recurrence`]); each is identified by its original local
 //! start, its RFC 5545 `RECURRENCE-ID`, which stays its id when it is moved.
+//! An occurrence's booking id is `<series id>.<YYYYMMDDTHHMMSS>` (a valid FHIR
+//! id: series ids are `[A-Za-z0-9.-]{1,48}`).
+//!
+//! Edits ([`shift_occurrences`], [`cancel_occurrences`]) are all-or-nothing on
+//! the `&mut Ledger`: every change is checked before any is made, and on an
+//! error or a conflict the ledger is exactly as before. Shifts are in wall-clock
+//! time of the series' zone ([`WallShift`]). Only occurrences the lifecycle
+//! still lets change are edited; the others come back in `skipped`, with the
+//! lifecycle's error saying why.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::advice::{Alternatives, alternatives};
 use crate::availability::Availability;
-use crate::booking::{BookOutcome, Booking, Conflict, Ledger, SeriesRef, Status};
-use crate::error::{Error, Result};
+use crate::booking::{Booking, Conflict, Ledger, SeriesRef, Status};
+use crate::error::{Error, ErrorCode, Result};
+use crate::lifecycle::{self, Actor, Outcome, Policy, TransitionRequest};
 use crate::recurrence::Recurrence;
-use crate::time::{DAY, Instant, MINUTE};
+use crate::time::{DAY, Instant};
+use crate::zone::Zone;
 
 /// Longest a series may run when its rule has neither COUNT nor UNTIL and no
 /// end is given: the same 400 days as a slot query.
 pub const OPEN_SERIES_DAYS: i64 = 400;
 /// Most occurrences one series may have.
 pub const MAX_SERIES_OCCURRENCES: usize = 1000;
+/// Longest a series id may be: with `.` and the 15 characters of the
+/// recurrence id, an occurrence id stays within FHIR's 64.
+pub const MAX_SERIES_ID_LEN: usize = 48;
+/// Largest shift of a series edit, in days either way (and in minutes,
+/// `MAX_SHIFT_DAYS * 1440`).
+pub const MAX_SHIFT_DAYS: i64 = OPEN_SERIES_DAYS;
+
+/// Check a series id: `[A-Za-z0-9.-]{1,48}`, so that every occurrence id
+/// (`<series id>.<YYYYMMDDTHHMMSS>`) is a valid FHIR id (`[A-Za-z0-9.-]{1,64}`).
+fn check_series_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_SERIES_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::request(format!(
+            "series id {id:?} must match [A-Za-z0-9.-]{{1,{MAX_SERIES_ID_LEN}}} \
+             (1 to {MAX_SERIES_ID_LEN} letters, digits, `.` or `-`), so that its occurrence ids \
+             `<series id>.<YYYYMMDDTHHMMSS>` are valid FHIR ids"
+        ))
+        .at("series.id"))
+    }
+}
 
 /// What to do when some occurrences conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -37,7 +74,8 @@ pub enum SeriesPolicy {
 /// A recurring appointment to book.
 #[derive(Debug, Clone)]
 pub struct SeriesSpec {
-    /// Series id; occurrence ids are `<id>@<YYYYMMDDTHHMMSS>` of their recurrence id.
+    /// Series id, `[A-Za-z0-9.-]{1,48}`; occurrence ids are
+    /// `<id>.<YYYYMMDDTHHMMSS>` of their recurrence id.
     pub id: String,
     /// The recurrence (rule, local DTSTART, zone, EXDATEs).
     pub recurrence: Recurrence,
@@ -52,7 +90,7 @@ pub struct SeriesSpec {
 /// One occurrence's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OccurrenceResult {
-    /// The occurrence id (`<series>@<recurrence id>`).
+    /// The occurrence id (`<series>.<YYYYMMDDTHHMMSS>` of the recurrence id).
     pub id: String,
     /// The original local start (`RECURRENCE-ID`).
     pub recurrence_id: String,
@@ -86,12 +124,17 @@ fn recurrence_id(local: NaiveDateTime) -> String {
 }
 
 impl SeriesSpec {
-    /// Validate and list the occurrences: (recurrence id, start, end).
+    /// Validate and list the occurrences: (recurrence id, start, end), by start.
+    /// The rule's instances from `DTSTART` (up to `until`) and every RDATE
+    /// (wherever it falls), less the EXDATEs; an RDATE on a rule instance's
+    /// instant counts once.
     ///
     /// # Errors
-    /// `invalid_duration` for a non-positive duration; `invalid_request` for an
-    /// open-ended rule without `until`, or more than [`MAX_SERIES_OCCURRENCES`].
+    /// `invalid_duration` for a non-positive duration; `invalid_request` for a
+    /// series id that is not `[A-Za-z0-9.-]{1,48}`, an open-ended rule without
+    /// `until`, or more than [`MAX_SERIES_OCCURRENCES`] occurrences.
     pub fn occurrences(&self) -> Result<Vec<(NaiveDateTime, Instant, Instant)>> {
+        check_series_id(&self.id)?;
         if self.duration <= 0 || self.duration > OPEN_SERIES_DAYS * 24 * 60 {
             return Err(Error::duration(format!(
                 "series duration must be a positive number of minutes, got {}",
@@ -137,10 +180,21 @@ impl SeriesSpec {
                 "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences; add COUNT or an earlier UNTIL"
             )));
         }
+        for &local in self.recurrence.rdates() {
+            let t = zone.resolve(local);
+            out.push((local, t, t.plus_minutes(self.duration)));
+        }
         let ex = self.recurrence.exdates_local();
         out.retain(|(l, _, _)| ex.binary_search(&l.and_utc().timestamp()).is_err());
+        // Stable: a rule instance comes before an RDATE on the same instant.
         out.sort_by_key(|o| o.1);
         out.dedup_by_key(|o| o.1);
+        if out.len() > MAX_SERIES_OCCURRENCES {
+            return Err(Error::request(format!(
+                "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences, RDATEs included; \
+                 add COUNT, an earlier UNTIL or fewer RDATEs"
+            )));
+        }
         Ok(out)
     }
 
@@ -229,10 +283,10 @@ impl SeriesSpec {
     }
 
     /// The booking id of the occurrence whose original local start is
-    /// `local` (`<series id>@<YYYYMMDDTHHMMSS>`), as [`SeriesSpec::book`] names it.
+    /// `local` (`<series id>.<YYYYMMDDTHHMMSS>`), as [`SeriesSpec::book`] names it.
     #[must_use]
     pub fn occurrence_id(&self, local: NaiveDateTime) -> String {
-        format!("{}@{}", self.id, local.format("%Y%m%dT%H%M%S"))
+        format!("{}.{}", self.id, local.format("%Y%m%dT%H%M%S"))
     }
 
     /// Plan, then book by `policy`: all-or-nothing books every occurrence or
@@ -297,7 +351,159 @@ pub enum EditScope {
     All,
 }
 
-/// The bookings of a series in the ledger, by start.
+/// A shift in wall-clock time: calendar days, then minutes, added to each
+/// occurrence's local start in the series' zone. "One week later" is
+/// `{ days: 7, minutes: 0 }` and keeps 10:00 local across a DST change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallShift {
+    /// Calendar days (negative: earlier), at most [`MAX_SHIFT_DAYS`] either way.
+    #[serde(default)]
+    pub days: i64,
+    /// Minutes of wall-clock time (negative: earlier), at most
+    /// `MAX_SHIFT_DAYS * 1440` either way.
+    #[serde(default)]
+    pub minutes: i64,
+}
+
+impl WallShift {
+    /// A shift of whole days.
+    #[must_use]
+    pub const fn days(days: i64) -> Self {
+        Self { days, minutes: 0 }
+    }
+
+    /// A shift of wall-clock minutes.
+    #[must_use]
+    pub const fn minutes(minutes: i64) -> Self {
+        Self { days: 0, minutes }
+    }
+
+    fn validate(self) -> Result<()> {
+        if self.days.abs() > MAX_SHIFT_DAYS || self.minutes.abs() > MAX_SHIFT_DAYS * 24 * 60 {
+            return Err(Error::duration(format!(
+                "a series shift may be at most {MAX_SHIFT_DAYS} days and {} minutes either way, got {} days and {} minutes",
+                MAX_SHIFT_DAYS * 24 * 60,
+                self.days,
+                self.minutes
+            ))
+            .at("shift"));
+        }
+        Ok(())
+    }
+
+    /// `start` moved by this shift on the wall clock of `zone`, resolved by
+    /// the engine's compatible rule ([`Zone::resolve`]: a time in a gap moves
+    /// forward by the gap, an ambiguous time takes the earlier instant). A
+    /// zero shift leaves `start` as it is.
+    fn apply(self, zone: Zone, start: Instant) -> Result<Instant> {
+        if self.days == 0 && self.minutes == 0 {
+            return Ok(start);
+        }
+        let local = zone.to_local(start);
+        let moved = local
+            .checked_add_signed(chrono::TimeDelta::days(self.days))
+            .and_then(|l| l.checked_add_signed(chrono::TimeDelta::minutes(self.minutes)))
+            .ok_or_else(|| {
+                Error::datetime(format!("{local} shifted by {self:?} is out of range"))
+            })?;
+        Ok(zone.resolve(moved))
+    }
+}
+
+/// A series edit that moves occurrences (and may change their length): see
+/// [`shift_occurrences`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesEdit {
+    /// The series.
+    pub series_id: String,
+    /// The occurrence the scope starts from (its `RECURRENCE-ID`,
+    /// `YYYY-MM-DDTHH:MM:SS` local).
+    pub recurrence_id: String,
+    /// One occurrence, this and following, or all.
+    pub scope: EditScope,
+    /// The series' zone: the shift is in its wall-clock time.
+    pub zone: Zone,
+    /// How far to move each occurrence (zero: keep the starts).
+    pub shift: WallShift,
+    /// New length of each occurrence in minutes; `None` keeps each one's length.
+    pub duration: Option<i64>,
+    /// Who asks (the lifecycle decides whether they may).
+    pub actor: Actor,
+    /// Why (optional for a move; stores record it in the history).
+    pub reason: Option<String>,
+    /// The clinic's lifecycle timing rules.
+    pub policy: Policy,
+}
+
+/// A series edit that cancels occurrences: see [`cancel_occurrences`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesCancel {
+    /// The series.
+    pub series_id: String,
+    /// The occurrence the scope starts from (its `RECURRENCE-ID`).
+    pub recurrence_id: String,
+    /// One occurrence, this and following, or all.
+    pub scope: EditScope,
+    /// Who asks.
+    pub actor: Actor,
+    /// Why (required, non-blank); stored as each occurrence's cancellation reason.
+    pub reason: String,
+    /// The clinic's lifecycle timing rules (late cancellation).
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// An occurrence in an edit's scope that the edit left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The occurrence's booking id.
+    pub id: String,
+    /// Its `RECURRENCE-ID`.
+    pub recurrence_id: String,
+    /// Its status, unchanged.
+    pub status: Status,
+    /// Why: the lifecycle's error (`invalid_transition`, `not_permitted`, ...).
+    pub error: Error,
+}
+
+/// The answer to [`shift_occurrences`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditResult {
+    /// Whether the edit was applied: every occurrence in `occurrences` moved.
+    /// When false, nothing changed.
+    pub applied: bool,
+    /// Every occurrence the edit moves (or would move), by original start,
+    /// with its new times; `ok` false with the conflicts that stand in the way.
+    pub occurrences: Vec<OccurrenceResult>,
+    /// Occurrences in scope the lifecycle does not let change (left as they are).
+    pub skipped: Vec<Skipped>,
+}
+
+/// One occurrence cancelled by [`cancel_occurrences`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelledOccurrence {
+    /// The occurrence's booking id.
+    pub id: String,
+    /// Its `RECURRENCE-ID`.
+    pub recurrence_id: String,
+    /// Its status before.
+    pub from: Status,
+    /// What follows (the lifecycle's outcomes: `cancelled`, `late_cancellation`, `slot_freed`).
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The answer to [`cancel_occurrences`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelResult {
+    /// Occurrences cancelled, by start.
+    pub cancelled: Vec<CancelledOccurrence>,
+    /// Occurrences in scope the lifecycle does not let cancel (left as they are).
+    pub skipped: Vec<Skipped>,
+}
+
+/// The bookings of a series in the ledger, by start (then id).
 #[must_use]
 pub fn series_bookings<'a>(ledger: &'a Ledger, series_id: &str) -> Vec<&'a Booking> {
     let mut v: Vec<&Booking> = ledger
@@ -308,20 +514,32 @@ pub fn series_bookings<'a>(ledger: &'a Ledger, series_id: &str) -> Vec<&'a Booki
     v
 }
 
-/// The live occurrences of a series an edit applies to: the one with
-/// `recurrence_id`, it and every later one, or all of them.
-fn select(
-    ledger: &Ledger,
+fn recurrence_of(b: &Booking) -> String {
+    b.series
+        .as_ref()
+        .map_or_else(String::new, |s| s.recurrence_id.clone())
+}
+
+/// The occurrences of `series` (the series' bookings, any status) an edit
+/// applies to: the one with `recurrence_id`, it and every later one (by
+/// current start), or all of them; by start.
+fn select<'a>(
+    series: &[&'a Booking],
     series_id: &str,
     recurrence_id: &str,
     scope: EditScope,
-) -> Result<Vec<Booking>> {
+) -> Result<Vec<&'a Booking>> {
     let is_pivot = |b: &Booking| {
         b.series
             .as_ref()
-            .is_some_and(|s| s.recurrence_id == recurrence_id)
+            .is_some_and(|s| s.id == series_id && s.recurrence_id == recurrence_id)
     };
-    let all = series_bookings(ledger, series_id);
+    let mut all: Vec<&Booking> = series
+        .iter()
+        .copied()
+        .filter(|b| b.series.as_ref().is_some_and(|s| s.id == series_id))
+        .collect();
+    all.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
     let pivot_start = all
         .iter()
         .find(|b| is_pivot(b))
@@ -329,112 +547,315 @@ fn select(
             Error::request(format!(
                 "series {series_id} has no occurrence {recurrence_id}"
             ))
+            .at("recurrence_id")
         })?
         .start;
     Ok(all
         .into_iter()
-        .filter(|b| b.status.occupies() || b.status == Status::Proposed)
         .filter(|b| match scope {
             EditScope::This => is_pivot(b),
             EditScope::ThisAndFollowing => b.start >= pivot_start,
             EditScope::All => true,
         })
-        .cloned()
         .collect())
 }
 
-/// Move occurrences of a series by `shift` minutes (and to `duration` minutes
-/// when given): one occurrence, this and following, or all. Every moved
-/// occurrence is checked first, against everything but the series' own moved
-/// occurrences; if any would conflict nothing moves and the conflicts are
-/// returned per occurrence.
-///
-/// # Errors
-/// `invalid_request` for an unknown series or occurrence.
-pub fn shift_occurrences(
-    ledger: &mut Ledger,
-    series_id: &str,
-    recurrence_id: &str,
-    scope: EditScope,
-    shift: i64,
-    duration: Option<i64>,
+/// Whether the lifecycle lets a series edit change `b`: a cancellation (a
+/// move is a reschedule, which cancels the old time) by `actor` at `now` must
+/// be legal, and the patient must not be on site (a status from which
+/// `fulfilled` is next: arrived, checked in), which only a change of that one
+/// appointment may touch.
+fn may_change(
+    b: &Booking,
+    what: &str,
+    actor: Actor,
+    reason: &str,
     now: Instant,
-) -> Result<Vec<OccurrenceResult>> {
-    let chosen = select(ledger, series_id, recurrence_id, scope)?;
-    if let Some(d) = duration
-        && d <= 0
-    {
-        return Err(Error::duration(format!(
-            "duration must be positive, got {d}"
+    policy: &Policy,
+) -> Result<Vec<Outcome>> {
+    let why = |e: Error| {
+        Error::new(
+            e.code(),
+            format!("occurrence {} cannot be {what}: {}", b.id, e.message()),
+        )
+    };
+    if lifecycle::legal_targets(b.status).contains(&Status::Fulfilled) {
+        return Err(why(Error::new(
+            ErrorCode::InvalidTransition,
+            format!(
+                "it is {} (the patient is on site); change that appointment on its own",
+                b.status
+            ),
         )));
     }
-    // Check all moves against the ledger without the moved bookings themselves.
-    let mut scratch = ledger.clone();
-    for b in &chosen {
-        scratch.remove(&b.id);
+    let req = TransitionRequest {
+        to: Status::Cancelled,
+        actor,
+        reason: Some(reason.to_string()),
+        now,
+    };
+    lifecycle::transition(b, &req, policy)
+        .map(|t| t.outcomes)
+        .map_err(why)
+}
+
+/// One planned move of a series edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    /// The occurrence's booking id.
+    pub id: String,
+    /// Its `RECURRENCE-ID`.
+    pub recurrence_id: String,
+    /// New start.
+    pub start: Instant,
+    /// New end.
+    pub end: Instant,
+}
+
+/// What a shift would do, before any conflict check (see [`plan_shift`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftPlan {
+    /// The moves, by original start.
+    pub moves: Vec<Move>,
+    /// Occurrences in scope the lifecycle does not let change.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Plan a shift on the bookings of a series (any order, any status; other
+/// bookings are ignored), without conflict checks: which occurrences move,
+/// where to, and which are skipped and why. Pure; [`shift_occurrences`] uses
+/// it, and a store can too (check the moves against its bookings, ignoring
+/// the moved ones and counting the earlier free moves, then apply them all
+/// in one transaction).
+///
+/// # Errors
+/// `invalid_request` for an unknown occurrence; `invalid_duration` for a
+/// duration that is not positive or above [`OPEN_SERIES_DAYS`] days, a shift
+/// beyond [`MAX_SHIFT_DAYS`] or an invalid policy; `invalid_datetime` or
+/// `invalid_interval` for a move out of the engine's range.
+pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Result<ShiftPlan> {
+    edit.shift.validate()?;
+    edit.policy.validate()?;
+    if let Some(d) = edit.duration
+        && (d <= 0 || d > OPEN_SERIES_DAYS * 24 * 60)
+    {
+        return Err(Error::duration(format!(
+            "duration must be a positive number of minutes up to {}, got {d}",
+            OPEN_SERIES_DAYS * 24 * 60
+        ))
+        .at("duration"));
     }
-    let mut results = Vec::with_capacity(chosen.len());
-    let mut moved: Vec<Booking> = Vec::with_capacity(chosen.len());
-    for b in &chosen {
-        let start = b.start.plus_minutes(shift);
-        let len = duration.unwrap_or((b.end.unix() - b.start.unix()) / MINUTE);
-        let end = start.plus_minutes(len);
-        let mut nb = b.clone();
-        nb.start = start;
-        nb.end = end;
-        let outcome = scratch.book(nb.clone(), now, None)?;
-        let (ok, conflicts) = match outcome {
-            BookOutcome::Conflict(c) => (false, c),
-            _ => (true, Vec::new()),
+    let chosen = select(series, &edit.series_id, &edit.recurrence_id, edit.scope)?;
+    let reason = edit
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or("moved with its series");
+    let mut plan = ShiftPlan {
+        moves: Vec::with_capacity(chosen.len()),
+        skipped: Vec::new(),
+    };
+    for b in chosen {
+        if let Err(error) = may_change(b, "moved", edit.actor, reason, now, &edit.policy) {
+            plan.skipped.push(Skipped {
+                id: b.id.clone(),
+                recurrence_id: recurrence_of(b),
+                status: b.status,
+                error,
+            });
+            continue;
+        }
+        let start = edit.shift.apply(edit.zone, b.start)?;
+        let end = match edit.duration {
+            Some(d) => start.plus_minutes(d),
+            None => Instant::from_unix(start.unix() + (b.end.unix() - b.start.unix())),
         };
-        results.push(OccurrenceResult {
+        crate::time::Interval::new(start, end)
+            .map_err(|e| e.at(&format!("occurrence {}", b.id)))?;
+        plan.moves.push(Move {
             id: b.id.clone(),
-            recurrence_id: b
-                .series
-                .as_ref()
-                .map_or_else(String::new, |s| s.recurrence_id.clone()),
+            recurrence_id: recurrence_of(b),
             start,
             end,
-            ok,
-            conflicts,
+        });
+    }
+    Ok(plan)
+}
+
+/// Move occurrences of a series (one, this and following, or all) by a
+/// wall-clock shift in the series' zone, and to a new length when given.
+///
+/// All or nothing, atomically on `ledger`: every move is checked first,
+/// against everything but the moved occurrences' old times and against the
+/// earlier moves of this edit; if any conflicts, nothing changes and the
+/// conflicts are returned per occurrence (`applied: false`). Otherwise every
+/// move is made (`applied: true`, each `booked: true`). Occurrences the
+/// lifecycle no longer lets change (final, on site, started; see
+/// [`lifecycle::transition`]) stay where they are, are listed in `skipped`
+/// with why, and count as obstacles for the others.
+///
+/// ```
+/// use hcas_core::booking::Ledger;
+/// use hcas_core::lifecycle::{Actor, Policy};
+/// use hcas_core::series::{shift_occurrences, EditScope, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift};
+/// use hcas_core::{Recurrence, Zone};
+/// let london = Zone::parse("Europe/London").unwrap();
+/// let spec = SeriesSpec {
+///     id: "physio".into(),
+///     recurrence: Recurrence::new("FREQ=WEEKLY;COUNT=3".parse().unwrap(),
+///         hcas_core::time::parse_local_datetime("2026-03-17T10:00").unwrap(), london),
+///     duration: 60, resources: vec!["provider:P1".into()], until: None,
+/// };
+/// let now = "2026-03-01T00:00:00Z".parse().unwrap();
+/// let mut ledger = Ledger::new();
+/// spec.book(&mut ledger, SeriesPolicy::AllOrNothing, now).unwrap();
+/// // One week later, every occurrence: the first lands on the second's old slot.
+/// let edit = SeriesEdit { series_id: "physio".into(), recurrence_id: "2026-03-17T10:00:00".into(),
+///     scope: EditScope::All, zone: london, shift: WallShift::days(7), duration: None,
+///     actor: Actor::Staff, reason: None, policy: Policy::default() };
+/// let done = shift_occurrences(&mut ledger, &edit, now).unwrap();
+/// assert!(done.applied);
+/// // 24 March is GMT (10:00Z), 31 March is BST: still 10:00 local (09:00Z).
+/// assert_eq!(ledger.get("physio.20260317T100000").unwrap().start.to_string(), "2026-03-24T10:00:00Z");
+/// assert_eq!(ledger.get("physio.20260324T100000").unwrap().start.to_string(), "2026-03-31T09:00:00Z");
+/// ```
+///
+/// # Errors
+/// As [`plan_shift`]. On an error nothing changes.
+pub fn shift_occurrences(
+    ledger: &mut Ledger,
+    edit: &SeriesEdit,
+    now: Instant,
+) -> Result<EditResult> {
+    let plan = {
+        let series = series_bookings(ledger, &edit.series_id);
+        plan_shift(&series, edit, now)?
+    };
+    let moved_ids: Vec<&str> = plan.moves.iter().map(|m| m.id.as_str()).collect();
+    let mut results = Vec::with_capacity(plan.moves.len());
+    // Earlier moves judged free count for the later ones.
+    let mut accepted: Vec<Booking> = Vec::new();
+    let mut near: Vec<Booking> = Vec::new();
+    for m in &plan.moves {
+        let Some(old) = ledger.get(&m.id) else {
+            return Err(Error::request(format!("no booking {}", m.id)));
+        };
+        let mut nb = old.clone();
+        nb.start = m.start;
+        nb.end = m.end;
+        nb.validate()?;
+        near.clear();
+        near.extend(
+            accepted
+                .iter()
+                .filter(|b| b.start < m.end && m.start < b.end)
+                .cloned(),
+        );
+        let check = ledger
+            .checker_excluding_all(&nb.resources, now, &moved_ids)
+            .check(m.start.unix(), m.end.unix(), &near);
+        if check.ok {
+            accepted.push(nb);
+        }
+        results.push(OccurrenceResult {
+            id: m.id.clone(),
+            recurrence_id: m.recurrence_id.clone(),
+            start: m.start,
+            end: m.end,
+            ok: check.ok,
+            conflicts: check.conflicts,
             booked: false,
             alternatives: None,
         });
-        moved.push(nb);
     }
-    if results.iter().all(|r| r.ok) {
-        for nb in moved {
-            ledger.move_booking(&nb.id.clone(), nb.start, nb.end, now)?;
-        }
-        for r in &mut results {
-            r.booked = true;
+    let applied = results.iter().all(|r| r.ok);
+    if applied {
+        // Every move is checked and valid; moving in place cannot fail.
+        for (m, r) in plan.moves.iter().zip(&mut results) {
+            r.booked = ledger.move_unchecked(&m.id, m.start, m.end);
         }
     }
-    Ok(results)
+    Ok(EditResult {
+        applied,
+        occurrences: results,
+        skipped: plan.skipped,
+    })
 }
 
-/// Cancel occurrences of a series (one, this and following, or all) with a reason.
-/// Returns the ids cancelled.
+/// Plan a cancellation on the bookings of a series without changing
+/// anything: which occurrences the lifecycle lets `cancel.actor` cancel at
+/// `now` (with their outcomes, e.g. late cancellation) and which are skipped
+/// and why. Pure; [`cancel_occurrences`] applies it, and a store can too.
 ///
 /// # Errors
-/// `invalid_request` for an unknown series or occurrence, or an empty reason.
+/// `invalid_request` for a blank reason or an unknown occurrence;
+/// `invalid_duration` for an invalid policy.
+pub fn plan_cancel(
+    series: &[&Booking],
+    cancel: &SeriesCancel,
+    now: Instant,
+) -> Result<CancelResult> {
+    if cancel.reason.trim().is_empty() {
+        return Err(Error::request("a cancellation needs a non-blank reason").at("reason"));
+    }
+    cancel.policy.validate()?;
+    let chosen = select(
+        series,
+        &cancel.series_id,
+        &cancel.recurrence_id,
+        cancel.scope,
+    )?;
+    let mut out = CancelResult {
+        cancelled: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for b in chosen {
+        match may_change(
+            b,
+            "cancelled",
+            cancel.actor,
+            &cancel.reason,
+            now,
+            &cancel.policy,
+        ) {
+            Ok(outcomes) => out.cancelled.push(CancelledOccurrence {
+                id: b.id.clone(),
+                recurrence_id: recurrence_of(b),
+                from: b.status,
+                outcomes,
+            }),
+            Err(error) => out.skipped.push(Skipped {
+                id: b.id.clone(),
+                recurrence_id: recurrence_of(b),
+                status: b.status,
+                error,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Cancel occurrences of a series (one, this and following, or all) through
+/// the lifecycle: each occurrence `cancel.actor` may cancel at `now` becomes
+/// `cancelled` with `cancel.reason`; the others (fulfilled, no-show, already
+/// cancelled, entered in error, on site, started, or not this actor's to
+/// cancel) are left as they are and listed in `skipped` with the lifecycle's
+/// error. Every check is made before any change; on an error nothing changes.
+///
+/// # Errors
+/// As [`plan_cancel`].
 pub fn cancel_occurrences(
     ledger: &mut Ledger,
-    series_id: &str,
-    recurrence_id: &str,
-    scope: EditScope,
-    reason: &str,
-) -> Result<Vec<String>> {
-    if reason.trim().is_empty() {
-        return Err(Error::request("a cancellation needs a reason"));
+    cancel: &SeriesCancel,
+    now: Instant,
+) -> Result<CancelResult> {
+    let result = {
+        let series = series_bookings(ledger, &cancel.series_id);
+        plan_cancel(&series, cancel, now)?
+    };
+    for c in &result.cancelled {
+        ledger.set_status(&c.id, Status::Cancelled, None);
+        ledger.set_cancel_reason(&c.id, Some(cancel.reason.clone()));
     }
-    let ids: Vec<String> = select(ledger, series_id, recurrence_id, scope)?
-        .into_iter()
-        .map(|b| b.id)
-        .collect();
-    for id in &ids {
-        ledger.set_status(id, Status::Cancelled, None);
-        ledger.set_cancel_reason(id, Some(reason.to_string()));
-    }
-    Ok(ids)
+    Ok(result)
 }

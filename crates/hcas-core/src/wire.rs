@@ -454,7 +454,7 @@ impl ConflictRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeriesSpecWire {
-    /// Series id (default `S`); occurrence ids are `<id>@<YYYYMMDDTHHMMSS>`.
+    /// Series id (default `S`); occurrence ids are `<id>.<YYYYMMDDTHHMMSS>`.
     #[serde(default)]
     pub id: Option<String>,
     /// RFC 5545 RRULE.

@@ -274,8 +274,10 @@ mod series_and_advice {
     use chrono::NaiveDate;
     use hcas_core::advice::alternatives;
     use hcas_core::booking::{Booking, Ledger, Request, Status};
+    use hcas_core::lifecycle::{Actor, Policy};
     use hcas_core::series::{
-        EditScope, SeriesPolicy, SeriesSpec, cancel_occurrences, series_bookings, shift_occurrences,
+        EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift,
+        cancel_occurrences, series_bookings, shift_occurrences,
     };
     use hcas_core::{Availability, Instant, LocalTime, Recurrence, WorkingRule, Zone};
 
@@ -381,6 +383,25 @@ mod series_and_advice {
         assert_eq!(alt.after, [t("2026-05-12T11:00:00Z")]);
     }
 
+    fn edit(
+        recurrence_id: &str,
+        scope: EditScope,
+        minutes: i64,
+        duration: Option<i64>,
+    ) -> SeriesEdit {
+        SeriesEdit {
+            series_id: "S".into(),
+            recurrence_id: recurrence_id.into(),
+            scope,
+            zone: Zone::parse("UTC").unwrap(),
+            shift: WallShift::minutes(minutes),
+            duration,
+            actor: Actor::Staff,
+            reason: None,
+            policy: Policy::default(),
+        }
+    }
+
     #[test]
     fn edits_this_following_and_all() {
         let mut ledger = Ledger::new();
@@ -392,16 +413,12 @@ mod series_and_advice {
         // Move only the second occurrence one hour later: its id (RECURRENCE-ID) stays.
         let moved = shift_occurrences(
             &mut ledger,
-            "S",
-            "2026-05-12T10:00:00",
-            EditScope::This,
-            60,
-            None,
+            &edit("2026-05-12T10:00:00", EditScope::This, 60, None),
             now,
         )
         .unwrap();
-        assert!(moved.iter().all(|m| m.booked) && moved.len() == 1);
-        let b = ledger.get("S@20260512T100000").unwrap();
+        assert!(moved.applied && moved.occurrences.len() == 1 && moved.occurrences[0].booked);
+        let b = ledger.get("S.20260512T100000").unwrap();
         assert_eq!(
             (b.start, b.end),
             (t("2026-05-12T11:00:00Z"), t("2026-05-12T12:00:00Z"))
@@ -418,49 +435,56 @@ mod series_and_advice {
             .unwrap();
         let refused = shift_occurrences(
             &mut ledger,
-            "S",
-            "2026-05-19T10:00:00",
-            EditScope::ThisAndFollowing,
-            -30,
-            None,
+            &edit(
+                "2026-05-19T10:00:00",
+                EditScope::ThisAndFollowing,
+                -30,
+                None,
+            ),
             now,
         )
         .unwrap();
-        assert!(refused.iter().any(|r| !r.ok) && refused.iter().all(|r| !r.booked));
+        assert!(!refused.applied);
+        assert!(
+            refused.occurrences.iter().any(|r| !r.ok)
+                && refused.occurrences.iter().all(|r| !r.booked)
+        );
         assert_eq!(
-            ledger.get("S@20260519T100000").unwrap().start,
+            ledger.get("S.20260519T100000").unwrap().start,
             t("2026-05-19T10:00:00Z")
         );
         // Cancel this and following from the third: two cancelled, first two kept.
-        let ids = cancel_occurrences(
-            &mut ledger,
-            "S",
-            "2026-05-19T10:00:00",
-            EditScope::ThisAndFollowing,
-            "course ended",
-        )
-        .unwrap();
-        assert_eq!(ids, ["S@20260519T100000", "S@20260526T100000"]);
+        let cancel = SeriesCancel {
+            series_id: "S".into(),
+            recurrence_id: "2026-05-19T10:00:00".into(),
+            scope: EditScope::ThisAndFollowing,
+            actor: Actor::Staff,
+            reason: "course ended".into(),
+            policy: Policy::default(),
+        };
+        let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
+        let ids: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["S.20260519T100000", "S.20260526T100000"]);
+        assert!(done.skipped.is_empty());
         let live: Vec<String> = series_bookings(&ledger, "S")
             .iter()
             .filter(|b| b.status == Status::Booked)
             .map(|b| b.id.clone())
             .collect();
-        assert_eq!(live, ["S@20260505T100000", "S@20260512T100000"]);
-        // All: shorten every remaining occurrence to 45 minutes.
+        assert_eq!(live, ["S.20260505T100000", "S.20260512T100000"]);
+        // All: shorten every remaining occurrence to 45 minutes; the two
+        // cancelled ones are skipped, with why.
         let all = shift_occurrences(
             &mut ledger,
-            "S",
-            "2026-05-05T10:00:00",
-            EditScope::All,
-            0,
-            Some(45),
+            &edit("2026-05-05T10:00:00", EditScope::All, 0, Some(45)),
             now,
         )
         .unwrap();
-        assert_eq!(all.len(), 2);
+        assert!(all.applied);
+        assert_eq!(all.occurrences.len(), 2);
+        assert_eq!(all.skipped.len(), 2);
         assert_eq!(
-            ledger.get("S@20260505T100000").unwrap().end,
+            ledger.get("S.20260505T100000").unwrap().end,
             t("2026-05-05T10:45:00Z")
         );
     }

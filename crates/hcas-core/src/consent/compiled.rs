@@ -17,7 +17,6 @@
 //!   walk stops at the first matching deny (deny wins).
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 use std::ops::Range;
 
 use super::{
@@ -25,10 +24,9 @@ use super::{
     ConsentStatus, Decision, Effect, Match, Period, Policy, Provision, Purpose, Role,
     consent_error,
 };
-use crate::booking::FxHasher;
 use crate::error::{Error, ErrorCode, Result};
 
-type Symbols = HashMap<Box<str>, usize, BuildHasherDefault<FxHasher>>;
+type Symbols = HashMap<Box<str>, usize, std::collections::hash_map::RandomState>;
 
 /// No symbol: a request string no consent mentions.
 const NONE: usize = usize::MAX;
