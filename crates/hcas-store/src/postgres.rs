@@ -856,6 +856,21 @@ async fn ledger_for(
         .ledger()?)
 }
 
+/// PostgreSQL cannot store U+0000 (see `pg_ports`): a status change's reason
+/// carrying one is refused as `invalid_request` before anything is written,
+/// not failed as a retryable database error.
+fn storable_reason(reason: Option<&str>) -> Result<(), StoreError> {
+    if reason.is_some_and(|r| r.contains('\0')) {
+        return Err(Error::new(
+            ErrorCode::InvalidRequest,
+            "must not contain U+0000 (NUL): PostgreSQL cannot store it",
+        )
+        .at("reason")
+        .into());
+    }
+    Ok(())
+}
+
 /// An outbox event with a ready payload (a status change's: the booking and
 /// its `transition`).
 async fn push_change(
@@ -1311,6 +1326,7 @@ impl AppointmentStore for PgStore {
         expected_version: i64,
         change: &TransitionRequest,
     ) -> Result<StatusChanged, StoreError> {
+        storable_reason(change.reason.as_deref())?;
         let mut attempt = 0;
         loop {
             match self.set_status_once(id, expected_version, change).await {
@@ -1336,6 +1352,7 @@ impl AppointmentStore for PgStore {
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
+        storable_reason(Some(reason))?;
         let cancel = TransitionRequest {
             to: Status::Cancelled,
             actor,
