@@ -454,8 +454,24 @@ fn check_clock(booking: &Booking, to: Status, now: Instant, policy: &Policy) -> 
 /// (`proposed` or `waitlist` to `pending` or `booked`) is refused when it would
 /// overbook any of them. On any error the ledger is unchanged.
 ///
-/// The cancellation reason is not stored yet: the ledger has no method to
-/// set it.
+/// A change to `cancelled` or `entered-in-error` stores `req.reason` as the
+/// booking's `cancel_reason` (a missing or blank reason stores none); other
+/// changes leave `cancel_reason` as it was. The storage adapters of
+/// `hcas-store` record the booking after a change the same way.
+///
+/// ```
+/// use hcas_core::booking::{Booking, Ledger, Status};
+/// use hcas_core::lifecycle::{apply, Actor, Policy, TransitionRequest};
+/// let t = |s: &str| s.parse().unwrap();
+/// let mut ledger = Ledger::new();
+/// ledger.insert(Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
+///     Status::Booked, vec!["provider:P1".into()])).unwrap();
+/// let req = TransitionRequest { to: Status::Cancelled, actor: Actor::Staff,
+///     reason: Some("provider ill".into()), now: t("2026-05-01T09:00:00Z") };
+/// apply(&mut ledger, "a1", &req, &Policy::default()).unwrap();
+/// let a1 = ledger.get("a1").unwrap();
+/// assert_eq!((a1.status, a1.cancel_reason.as_deref()), (Status::Cancelled, Some("provider ill")));
+/// ```
 ///
 /// # Errors
 /// `invalid_request` for an unknown id; the errors of [`transition`];

@@ -15,9 +15,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use hcas_core::booking::{Booking, Conflict, Status};
+use hcas_core::lifecycle::{Actor, Outcome, Policy, TransitionRequest};
 use hcas_core::{ErrorCode, Instant, Interval};
 
 use crate::{AppointmentStore, Counts, StoreError, kind};
+
+/// A status change to `to` by `actor`, with `reason`, at `now`.
+#[must_use]
+pub fn change(to: Status, actor: Actor, reason: Option<&str>, now: Instant) -> TransitionRequest {
+    TransitionRequest {
+        to,
+        actor,
+        reason: reason.map(str::to_string),
+        now,
+    }
+}
 
 /// 2026-05-04T09:00:00Z plus `minutes`.
 #[must_use]
@@ -243,7 +255,9 @@ pub async fn suite_idempotency(store: &dyn AppointmentStore) {
     ));
 }
 
-/// Optimistic concurrency: a stale version is refused; each change writes an event.
+/// Optimistic concurrency: a stale version is refused; each change writes an
+/// event. A cancelled booking cannot be booked again (the lifecycle); a
+/// change that makes a booking block again is checked for conflicts.
 pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
     let now = at(-60);
     store
@@ -251,13 +265,22 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         .await
         .unwrap();
     let v2 = store
-        .set_status("a1", Status::Cancelled, 1, now)
+        .set_status(
+            "a1",
+            1,
+            &change(Status::Cancelled, Actor::Patient, Some("ill"), now),
+        )
         .await
         .unwrap();
-    assert_eq!(v2.version, 2);
-    assert_eq!(v2.value.status, Status::Cancelled);
+    assert_eq!(v2.booking.version, 2);
+    assert_eq!(v2.booking.value.status, Status::Cancelled);
+    assert_eq!(v2.booking.value.cancel_reason.as_deref(), Some("ill"));
+    assert_eq!(
+        (v2.transition.from, v2.transition.to),
+        (Status::Booked, Status::Cancelled)
+    );
     let err = store
-        .set_status("a1", Status::Booked, 1, now)
+        .set_status("a1", 1, &change(Status::Booked, Actor::Staff, None, now))
         .await
         .unwrap_err();
     assert!(
@@ -265,19 +288,30 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         "{err:?}"
     );
     assert_eq!(err.code(), "version_mismatch");
-    // The cancelled slot is free; taking it back after someone else booked it conflicts.
+    // Cancelled is final: it cannot be booked again, at the right version either.
+    let err = store
+        .set_status("a1", 2, &change(Status::Booked, Actor::Staff, None, now))
+        .await
+        .unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidTransition), "{err}");
+    // A proposal blocks nothing; booking it after someone took the slot conflicts.
+    let mut p1 = booked("p1", 0, 30, &["provider:P1"]);
+    p1.status = Status::Proposed;
+    store.book(p1, None, now).await.unwrap();
     store
         .book(booked("a2", 0, 30, &["provider:P1"]), None, now)
         .await
         .unwrap();
-    let r = store.set_status("a1", Status::Booked, 2, now).await;
+    let r = store
+        .set_status("p1", 1, &change(Status::Booked, Actor::Staff, None, now))
+        .await;
     assert_eq!(conflicts_of(r), vec![c("provider:P1", &["a2"])]);
     let v3 = store
-        .set_status("a2", Status::Arrived, 1, now)
+        .set_status("a2", 1, &change(Status::Arrived, Actor::Staff, None, now))
         .await
         .unwrap();
-    assert_eq!(v3.version, 2);
-    assert_eq!(store.get("a2").await.unwrap(), v3);
+    assert_eq!(v3.booking.version, 2);
+    assert_eq!(store.get("a2").await.unwrap(), v3.booking);
     let kinds: Vec<String> = store
         .outbox_pending(100)
         .await
@@ -290,6 +324,7 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         [
             kind::APPOINTMENT_CREATED,
             kind::APPOINTMENT_CANCELLED,
+            kind::APPOINTMENT_CREATED,
             kind::APPOINTMENT_CREATED,
             kind::APPOINTMENT_UPDATED
         ]
@@ -360,20 +395,25 @@ pub async fn suite_rejected_writes_change_nothing(store: &dyn AppointmentStore) 
                 .book(booked("x7", 100, 130, &["provider:P9"]), Some("k1"), now)
                 .await,
         ),
-        (
-            "stale version",
-            store.set_status("a1", Status::Cancelled, 7, now).await,
-        ),
-        (
-            "unknown booking",
-            store.set_status("nope", Status::Cancelled, 1, now).await,
-        ),
-        (
-            "held without expiry",
-            store.set_status("a1", Status::Held, 1, now).await,
-        ),
     ];
     for (what, r) in rejected {
+        assert!(r.is_err(), "{what}: accepted: {r:?}");
+    }
+    let cancel = change(Status::Cancelled, Actor::Staff, Some("x"), now);
+    let status_changes = [
+        ("stale version", store.set_status("a1", 7, &cancel).await),
+        (
+            "unknown booking",
+            store.set_status("nope", 1, &cancel).await,
+        ),
+        (
+            "to held",
+            store
+                .set_status("a1", 1, &change(Status::Held, Actor::Staff, None, now))
+                .await,
+        ),
+    ];
+    for (what, r) in status_changes {
         assert!(r.is_err(), "{what}: accepted: {r:?}");
     }
     assert!(store.set_capacity("room:R1", 0).await.is_err());
@@ -398,6 +438,373 @@ pub async fn suite_rejected_writes_change_nothing(store: &dyn AppointmentStore) 
     assert_eq!(conflicts_of(r), vec![c("room:R1", &["r1"])]);
 }
 
+/// A snapshot of what a refused write must leave alone: counts, the unsent
+/// outbox, and the given bookings with their versions.
+async fn snapshot(
+    store: &dyn AppointmentStore,
+    ids: &[&str],
+) -> (Counts, Vec<crate::OutboxEvent>, Vec<crate::Stored<Booking>>) {
+    let mut bookings = Vec::new();
+    for id in ids {
+        bookings.push(store.get(id).await.unwrap());
+    }
+    (
+        store.counts().await.unwrap(),
+        store.outbox_pending(10_000).await.unwrap(),
+        bookings,
+    )
+}
+
+/// Every status change goes through the core's lifecycle: illegal changes
+/// are `invalid_transition`, the wrong actor `not_permitted`, a missing
+/// reason `invalid_request`; the clock rules hold (an expired hold is not
+/// confirmed, a started appointment not cancelled); the same for the
+/// cancelled side of a reschedule. A refused change writes nothing. Allowed
+/// changes answer the lifecycle's outcomes (late cancellation, no-show).
+pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
+    let early = at(-3000);
+    let now = at(-60);
+    for b in [
+        booked("a1", 0, 30, &["provider:P1", "patient:X1"]),
+        held("h1", 60, 90, -30, &["provider:P1"]),
+        held("h2", 400, 430, -50, &["provider:P1"]),
+        booked("c1", 120, 150, &["provider:P1"]),
+        booked("n1", 200, 230, &["provider:P2"]),
+        booked("n2", 300, 330, &["provider:P3"]),
+    ] {
+        store.book(b, None, early).await.unwrap();
+    }
+    // Two days ahead: an ordinary cancellation, freeing the slot.
+    let c1 = store
+        .set_status(
+            "c1",
+            1,
+            &change(Status::Cancelled, Actor::Staff, Some("duplicate"), early),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c1.transition.outcomes,
+        [Outcome::Cancelled, Outcome::SlotFreed]
+    );
+    let before = snapshot(store, &["a1", "h1", "h2", "c1", "n1", "n2"]).await;
+
+    use ErrorCode::{InvalidRequest, InvalidTransition, NotPermitted};
+    use Status::{Arrived, Booked, Cancelled, EnteredInError, Fulfilled, Held, Noshow};
+    let refused: Vec<(&str, &str, i64, TransitionRequest, ErrorCode)> = vec![
+        (
+            "cancelled -> booked",
+            "c1",
+            2,
+            change(Booked, Actor::Staff, None, now),
+            InvalidTransition,
+        ),
+        (
+            "booked -> booked",
+            "a1",
+            1,
+            change(Booked, Actor::Staff, None, now),
+            InvalidTransition,
+        ),
+        (
+            "booked -> fulfilled, skipping arrival",
+            "a1",
+            1,
+            change(Fulfilled, Actor::Practitioner, None, at(5)),
+            InvalidTransition,
+        ),
+        (
+            "booked -> held",
+            "a1",
+            1,
+            change(Held, Actor::Staff, None, now),
+            InvalidTransition,
+        ),
+        (
+            "a patient records their own no-show",
+            "a1",
+            1,
+            change(Noshow, Actor::Patient, None, at(20)),
+            NotPermitted,
+        ),
+        (
+            "a practitioner enters in error",
+            "a1",
+            1,
+            change(EnteredInError, Actor::Practitioner, Some("dup"), now),
+            NotPermitted,
+        ),
+        (
+            "a practitioner confirms a hold",
+            "h2",
+            1,
+            change(Booked, Actor::Practitioner, None, at(-55)),
+            NotPermitted,
+        ),
+        (
+            "cancel a booked appointment without a reason",
+            "a1",
+            1,
+            change(Cancelled, Actor::Patient, None, now),
+            InvalidRequest,
+        ),
+        (
+            "a blank reason",
+            "a1",
+            1,
+            change(Cancelled, Actor::Patient, Some("  "), now),
+            InvalidRequest,
+        ),
+        (
+            "cancel after the start",
+            "a1",
+            1,
+            change(Cancelled, Actor::Patient, Some("ill"), at(1)),
+            InvalidTransition,
+        ),
+        (
+            "arrive before check-in opens",
+            "a1",
+            1,
+            change(Arrived, Actor::Staff, None, at(-61)),
+            InvalidTransition,
+        ),
+        (
+            "no-show inside the grace period",
+            "a1",
+            1,
+            change(Noshow, Actor::Staff, None, at(14)),
+            InvalidTransition,
+        ),
+        (
+            "confirm a hold at its expiry",
+            "h1",
+            1,
+            change(Booked, Actor::Patient, None, at(-30)),
+            InvalidTransition,
+        ),
+        (
+            "confirm an expired hold",
+            "h1",
+            1,
+            change(Booked, Actor::Staff, None, at(-10)),
+            InvalidTransition,
+        ),
+    ];
+    for (what, id, version, req, code) in &refused {
+        let err = store.set_status(id, *version, req).await.unwrap_err();
+        assert_eq!(err.code(), "invalid", "{what}: {err}");
+        assert_eq!(err.core_code(), Some(*code), "{what}: {err}");
+        assert_eq!(err.http_status(), 422, "{what}");
+    }
+    let err = store
+        .set_status("h1", 1, &change(Booked, Actor::Patient, None, at(-10)))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    // The cancelled side of a reschedule follows the same rules.
+    let elsewhere = |id: &str| booked(id, 600, 630, &["provider:P9"]);
+    let moves = [
+        (
+            "after the start",
+            "a1",
+            1,
+            Actor::Patient,
+            "ill",
+            at(1),
+            InvalidTransition,
+        ),
+        (
+            "a blank reason",
+            "a1",
+            1,
+            Actor::Patient,
+            " ",
+            now,
+            InvalidRequest,
+        ),
+        (
+            "a cancelled booking",
+            "c1",
+            2,
+            Actor::Staff,
+            "x",
+            now,
+            InvalidTransition,
+        ),
+    ];
+    for (what, id, version, actor, reason, when, code) in moves {
+        let err = store
+            .reschedule(id, version, elsewhere("m1"), actor, reason, when)
+            .await
+            .unwrap_err();
+        assert_eq!(err.core_code(), Some(code), "reschedule {what}: {err}");
+    }
+    assert_eq!(
+        snapshot(store, &["a1", "h1", "h2", "c1", "n1", "n2"]).await,
+        before,
+        "a refused change wrote something"
+    );
+    assert_eq!(store.get("m1").await.unwrap_err().code(), "not_found");
+
+    // Allowed changes, with the lifecycle's outcomes.
+    let h2 = store
+        .set_status("h2", 1, &change(Booked, Actor::Patient, None, at(-55)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (h2.booking.value.status, h2.booking.value.hold_expires),
+        (Booked, None)
+    );
+    assert!(h2.transition.outcomes.is_empty());
+    let a1 = store
+        .set_status(
+            "a1",
+            1,
+            &change(Cancelled, Actor::Patient, Some("ill"), now),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        a1.transition.outcomes,
+        [
+            Outcome::Cancelled,
+            Outcome::LateCancellation {
+                minutes_before_start: 60
+            },
+            Outcome::SlotFreed
+        ]
+    );
+    assert_eq!(
+        (
+            a1.booking.version,
+            a1.booking.value.cancel_reason.as_deref()
+        ),
+        (2, Some("ill"))
+    );
+    let n1 = store
+        .set_status("n1", 1, &change(Noshow, Actor::Practitioner, None, at(215)))
+        .await
+        .unwrap();
+    assert_eq!(n1.transition.outcomes, [Outcome::NoShow]);
+    let n2 = store
+        .set_status(
+            "n2",
+            1,
+            &change(Status::CheckedIn, Actor::Patient, None, at(250)),
+        )
+        .await
+        .unwrap();
+    let n2 = store
+        .set_status(
+            "n2",
+            n2.booking.version,
+            &change(Fulfilled, Actor::Practitioner, None, at(300)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (n2.booking.value.status, n2.booking.version),
+        (Fulfilled, 3)
+    );
+    let e = store
+        .set_status(
+            "c1",
+            2,
+            &change(EnteredInError, Actor::Staff, Some("wrong patient"), now),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        e.booking.value.cancel_reason.as_deref(),
+        Some("wrong patient")
+    );
+    assert!(e.transition.outcomes.is_empty());
+    for x in [&h2, &a1, &n1, &n2, &e] {
+        assert_eq!(
+            store.get(&x.booking.value.id).await.unwrap(),
+            x.booking,
+            "read back"
+        );
+    }
+}
+
+/// The timing rules a store built for [`suite_policy`] must have (not the default).
+pub const POLICY: Policy = Policy {
+    late_cancel_minutes: 120,
+    noshow_grace_minutes: 5,
+    checkin_opens_minutes: 30,
+};
+
+/// A store built with [`POLICY`] decides every status change with it, not
+/// with `Policy::default()`.
+pub async fn suite_policy(store: &dyn AppointmentStore) {
+    let early = at(-3000);
+    for (i, id) in ["p1", "p2", "p3", "p4"].iter().enumerate() {
+        let start = 60 * i64::try_from(i).unwrap();
+        store
+            .book(
+                booked(id, start, start + 30, &[&format!("patient:{id}")]),
+                None,
+                early,
+            )
+            .await
+            .unwrap();
+    }
+    // Three hours ahead is not late under POLICY (it is under the default).
+    let r = store
+        .set_status(
+            "p1",
+            1,
+            &change(Status::Cancelled, Actor::Patient, Some("x"), at(-180)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.transition.outcomes,
+        [Outcome::Cancelled, Outcome::SlotFreed]
+    );
+    // 90 minutes ahead is late.
+    let r = store
+        .reschedule(
+            "p2",
+            1,
+            booked("p2b", 500, 530, &["patient:p2"]),
+            Actor::Patient,
+            "x",
+            at(60 - 90),
+        )
+        .await
+        .unwrap();
+    assert!(
+        r.transition.outcomes.contains(&Outcome::LateCancellation {
+            minutes_before_start: 90
+        }),
+        "{:?}",
+        r.transition
+    );
+    // Check-in opens 30 minutes before the start (the default: 60).
+    let err = store
+        .set_status(
+            "p3",
+            1,
+            &change(Status::CheckedIn, Actor::Patient, None, at(120 - 45)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidTransition), "{err}");
+    // A no-show 5 minutes after the start (the default: 15).
+    let r = store
+        .set_status(
+            "p4",
+            1,
+            &change(Status::Noshow, Actor::Staff, None, at(180 + 5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.transition.outcomes, [Outcome::NoShow]);
+}
+
 /// `busy` returns exactly the blocking bookings overlapping the window.
 pub async fn suite_busy(store: &dyn AppointmentStore) {
     let p = "provider:P1";
@@ -407,7 +814,11 @@ pub async fn suite_busy(store: &dyn AppointmentStore) {
     book(booked("b1", 0, 30, &[p, "patient:X1"])).await;
     let c1 = book(booked("c1", 30, 60, &[p])).await;
     store
-        .set_status("c1", Status::Cancelled, c1.version, now)
+        .set_status(
+            "c1",
+            c1.version,
+            &change(Status::Cancelled, Actor::Staff, Some("sick"), now),
+        )
         .await
         .unwrap();
     book(held("h-live", 60, 90, 120, &[p])).await;
@@ -557,6 +968,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
                 "a1",
                 1,
                 booked("a2", 15, 45, &["provider:P1", "patient:X1"]),
+                Actor::Patient,
                 "later",
                 now,
             )
@@ -564,7 +976,14 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     );
     assert_eq!(taken, vec![c("provider:P1", &["b1"])]);
     let err = store
-        .reschedule("a1", 1, booked("b1", 15, 30, &["provider:P1"]), "x", now)
+        .reschedule(
+            "a1",
+            1,
+            booked("b1", 15, 30, &["provider:P1"]),
+            Actor::Staff,
+            "x",
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -575,14 +994,21 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     bad.end = bad.start;
     assert_eq!(
         store
-            .reschedule("a1", 1, bad, "x", now)
+            .reschedule("a1", 1, bad, Actor::Staff, "x", now)
             .await
             .unwrap_err()
             .code(),
         "invalid"
     );
     match store
-        .reschedule("a1", 7, booked("a4", 15, 30, &["provider:P1"]), "x", now)
+        .reschedule(
+            "a1",
+            7,
+            booked("a4", 15, 30, &["provider:P1"]),
+            Actor::Staff,
+            "x",
+            now,
+        )
         .await
     {
         Err(StoreError::VersionMismatch {
@@ -591,7 +1017,14 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
         other => panic!("expected a version mismatch, got {other:?}"),
     }
     let err = store
-        .reschedule("zz", 1, booked("a5", 15, 30, &["provider:P1"]), "x", now)
+        .reschedule(
+            "zz",
+            1,
+            booked("a5", 15, 30, &["provider:P1"]),
+            Actor::Staff,
+            "x",
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), "not_found");
@@ -604,12 +1037,25 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             1,
             booked("a2", 15, 30, &["provider:P1", "patient:X1"]),
+            Actor::Patient,
             "patient asked",
             at(-30),
         )
         .await
         .unwrap();
     assert_eq!((r.old.version, r.new.version), (2, 1));
+    // Half an hour before the start: a late cancellation of the old booking.
+    assert_eq!(
+        (r.transition.from, r.transition.to),
+        (Status::Booked, Status::Cancelled)
+    );
+    assert!(
+        r.transition.outcomes.contains(&Outcome::LateCancellation {
+            minutes_before_start: 30
+        }),
+        "{:?}",
+        r.transition
+    );
     assert_eq!(r.old.value.status, Status::Cancelled);
     assert_eq!(r.old.value.cancel_reason.as_deref(), Some("patient asked"));
     assert_eq!(r.old.value.replaced_by.as_deref(), Some("a2"));
@@ -636,14 +1082,21 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     let busy = store.busy("provider:P1", at(0), at(60), now).await.unwrap();
     let starts: Vec<Instant> = busy.iter().map(Interval::start).collect();
     assert_eq!(starts, [at(15), at(30)]);
-    // The cancelled booking cannot move again.
+    // The cancelled booking cannot move again: cancelled is final.
     let err = store
-        .reschedule("a1", 2, booked("a6", 90, 120, &["provider:P1"]), "x", now)
+        .reschedule(
+            "a1",
+            2,
+            booked("a6", 90, 120, &["provider:P1"]),
+            Actor::Staff,
+            "x",
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(
         (err.code(), err.core_code()),
-        ("invalid", Some(ErrorCode::InvalidRequest))
+        ("invalid", Some(ErrorCode::InvalidTransition))
     );
     assert_eq!(store.counts().await.unwrap(), after);
 }
@@ -700,6 +1153,7 @@ pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
                 "p",
                 1,
                 booked("p2", 29 * day, 29 * day + 30, &["patient:X1", "room:R1"]),
+                Actor::Staff,
                 "x",
                 now,
             )
@@ -924,7 +1378,11 @@ pub async fn suite_providers_and_availability(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .set_status("b2", Status::Cancelled, c.version, now)
+        .set_status(
+            "b2",
+            c.version,
+            &change(Status::Cancelled, Actor::Staff, Some("sick"), now),
+        )
         .await
         .unwrap();
     store
@@ -1127,18 +1585,36 @@ pub async fn suite_series(store: &dyn Store) {
     );
 }
 
-/// A booking's history: one entry per change, from its events.
+/// A booking's history: one entry per change, from its events, with who
+/// made it, when, from and to which status, why, and what followed; a
+/// refused change adds nothing.
 pub async fn suite_history(store: &dyn Store) {
     let b = store
         .book(booked("a1", 0, 30, &["provider:P1"]), None, at(-100))
         .await
         .unwrap();
     let b = store
-        .set_status("a1", Status::Arrived, b.version, at(-5))
+        .set_status(
+            "a1",
+            b.version,
+            &change(Status::Arrived, Actor::Staff, None, at(-5)),
+        )
         .await
         .unwrap();
+    let refused = store
+        .set_status(
+            "a1",
+            b.booking.version,
+            &change(Status::Cancelled, Actor::Patient, Some("left"), at(1)),
+        )
+        .await;
+    assert_eq!(code_of(refused).1, Some(ErrorCode::NotPermitted));
     store
-        .set_status("a1", Status::Cancelled, b.version, at(1))
+        .set_status(
+            "a1",
+            b.booking.version,
+            &change(Status::Cancelled, Actor::Staff, Some("left"), at(1)),
+        )
         .await
         .unwrap();
     store
@@ -1146,19 +1622,108 @@ pub async fn suite_history(store: &dyn Store) {
         .await
         .unwrap();
     let h = store.history("a1").await.unwrap();
-    let got: Vec<(i64, Status, Instant, &str)> = h
+    type Row<'a> = (
+        i64,
+        Status,
+        Instant,
+        &'a str,
+        Option<Status>,
+        Option<Actor>,
+        Option<&'a str>,
+        &'a [Outcome],
+    );
+    let got: Vec<Row> = h
         .iter()
-        .map(|c| (c.version, c.status, c.at, c.kind.as_str()))
+        .map(|c| {
+            (
+                c.version,
+                c.status,
+                c.at,
+                c.kind.as_str(),
+                c.from,
+                c.actor,
+                c.reason.as_deref(),
+                c.outcomes.as_slice(),
+            )
+        })
         .collect();
+    let expect: Vec<Row> = vec![
+        (
+            1,
+            Status::Booked,
+            at(-100),
+            kind::APPOINTMENT_CREATED,
+            None,
+            None,
+            None,
+            &[],
+        ),
+        (
+            2,
+            Status::Arrived,
+            at(-5),
+            kind::APPOINTMENT_UPDATED,
+            Some(Status::Booked),
+            Some(Actor::Staff),
+            None,
+            &[],
+        ),
+        (
+            3,
+            Status::Cancelled,
+            at(1),
+            kind::APPOINTMENT_CANCELLED,
+            Some(Status::Arrived),
+            Some(Actor::Staff),
+            Some("left"),
+            &[Outcome::Cancelled],
+        ),
+    ];
+    assert_eq!(got, expect);
+    // A reschedule records the cancellation of the old booking the same way.
+    store
+        .reschedule(
+            "a2",
+            1,
+            booked("a3", 60, 90, &["provider:P2"]),
+            Actor::Patient,
+            "moved",
+            at(-40),
+        )
+        .await
+        .unwrap();
+    let h = store.history("a2").await.unwrap();
+    assert_eq!(h.len(), 2);
+    let last = &h[1];
     assert_eq!(
-        got,
+        (
+            last.version,
+            last.status,
+            last.at,
+            last.from,
+            last.actor,
+            last.reason.as_deref()
+        ),
+        (
+            2,
+            Status::Cancelled,
+            at(-40),
+            Some(Status::Booked),
+            Some(Actor::Patient),
+            Some("moved")
+        )
+    );
+    assert_eq!(
+        last.outcomes,
         [
-            (1, Status::Booked, at(-100), kind::APPOINTMENT_CREATED),
-            (2, Status::Arrived, at(-5), kind::APPOINTMENT_UPDATED),
-            (3, Status::Cancelled, at(1), kind::APPOINTMENT_CANCELLED),
+            Outcome::Cancelled,
+            Outcome::LateCancellation {
+                minutes_before_start: 40
+            },
+            Outcome::SlotFreed
         ]
     );
-    assert_eq!(store.history("a2").await.unwrap().len(), 1);
+    assert_eq!(store.history("a3").await.unwrap().len(), 1);
     assert_eq!(code_of(store.history("zz").await).0, "not_found");
 }
 
@@ -1569,7 +2134,7 @@ pub async fn reschedule_race(stores: &[Arc<dyn AppointmentStore>], tasks: usize)
             (
                 t,
                 store
-                    .reschedule(&format!("r{t}"), 1, new, "moved", now)
+                    .reschedule(&format!("r{t}"), 1, new, Actor::Patient, "moved", now)
                     .await,
             )
         }));

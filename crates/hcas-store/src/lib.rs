@@ -7,7 +7,8 @@
 //! the conflict rules. See `README.md` for the storage model and what is missing.
 
 use async_trait::async_trait;
-use hcas_core::booking::{Booking, Conflict, Status};
+use hcas_core::booking::{Booking, Conflict};
+use hcas_core::lifecycle::{Actor, TransitionRequest, Transitioned};
 use hcas_core::{Instant, Interval};
 use serde::{Deserialize, Serialize};
 
@@ -182,10 +183,23 @@ pub struct OutboxEvent {
     pub kind: String,
     /// The id of the record the event is about.
     pub aggregate_id: String,
-    /// The record after the change.
+    /// The record after the change. For a booking's status change (and the
+    /// cancelled side of a reschedule) also a `transition` object:
+    /// `{"from", "to", "actor", "reason" (if given), "outcomes"}`.
     pub payload: serde_json::Value,
     /// When the change was made (the caller's `now`).
     pub created: Instant,
+}
+
+/// What [`AppointmentStore::set_status`] did: the booking after the change
+/// and the lifecycle's answer (from, to, outcomes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChanged {
+    /// The booking after the change, at its new version.
+    pub booking: Stored<Booking>,
+    /// The transition made, with its outcomes (cancelled, late cancellation,
+    /// no-show, slot freed).
+    pub transition: Transitioned,
 }
 
 /// What [`AppointmentStore::reschedule`] made: the cancelled booking and its replacement.
@@ -195,6 +209,9 @@ pub struct Rescheduled {
     pub old: Stored<Booking>,
     /// The new booking (`replaces` set), at version 1.
     pub new: Stored<Booking>,
+    /// The cancellation of the old booking, with its outcomes (e.g. a late
+    /// cancellation).
+    pub transition: Transitioned,
 }
 
 /// Record counts, for tests and health checks.
@@ -232,40 +249,63 @@ pub trait AppointmentStore: Send + Sync {
     /// [`StoreError::NotFound`]; [`StoreError::Unavailable`].
     async fn get(&self, id: &str) -> Result<Stored<Booking>, StoreError>;
 
-    /// Change a booking's status if it is still at `expected_version`, with
-    /// an outbox event. A change that makes the booking block again (e.g.
-    /// `cancelled` to `booked`) is checked for conflicts first.
+    /// Move booking `id` to another status through the core's lifecycle, if
+    /// it is still at `expected_version`, with an outbox event; answer the
+    /// booking after the change and what follows from it (e.g.
+    /// [`hcas_core::lifecycle::Outcome::LateCancellation`]).
+    ///
+    /// The change is decided by [`hcas_core::lifecycle::transition`] under the
+    /// store's [`hcas_core::lifecycle::Policy`] (set when the store handle is
+    /// built, `Policy::default()` unless changed): a legal transition
+    /// ([`hcas_core::lifecycle::TRANSITIONS`]), an actor allowed to make it,
+    /// the clock rules (an expired hold cannot be confirmed, a started
+    /// appointment cannot be cancelled, ...) and a reason where one is
+    /// required. The store adds no rule of its own; it only re-checks
+    /// conflicts for a change that makes the booking occupy its resources
+    /// again (`proposed`/`waitlist` to `pending`/`booked`). The new booking
+    /// has no hold expiry, and a change to `cancelled` or `entered-in-error`
+    /// records the reason as `cancel_reason`. The event's payload is the
+    /// booking after the change plus a `transition` object (from, to, actor,
+    /// reason, outcomes), which [`HistoryStore::history`] reads back.
     ///
     /// # Errors
     /// [`StoreError::VersionMismatch`]; [`StoreError::NotFound`];
-    /// [`StoreError::Conflict`]; [`StoreError::Invalid`] (e.g. `held` without
-    /// an expiry); [`StoreError::Unavailable`].
+    /// [`StoreError::Invalid`] with `invalid_transition` (not a legal change,
+    /// or not now), `not_permitted` (this actor may not) or `invalid_request`
+    /// (a required reason missing); [`StoreError::Conflict`];
+    /// [`StoreError::Unavailable`]. A refused change writes nothing.
     async fn set_status(
         &self,
         id: &str,
-        status: Status,
         expected_version: i64,
-        now: Instant,
-    ) -> Result<Stored<Booking>, StoreError>;
+        change: &TransitionRequest,
+    ) -> Result<StatusChanged, StoreError>;
 
     /// Reschedule atomically: book `new` as the replacement of booking `id`
     /// (`new.replaces = id`) and cancel `id` (with `reason` and
     /// `replaced_by`), in one transaction with an `appointment.created` and an
     /// `appointment.cancelled` event; or change nothing. The old booking does
     /// not count against the new one (moving an appointment by 15 minutes
-    /// works). The rules are the core's [`hcas_core::booking::Ledger::reschedule`].
+    /// works). The cancellation of `id` is a lifecycle transition to
+    /// `cancelled` by `actor` with `reason` at `now`, decided as in
+    /// [`AppointmentStore::set_status`] (its outcomes, e.g. a late
+    /// cancellation, are in [`Rescheduled::transition`]); the rest are the
+    /// core's [`hcas_core::booking::Ledger::reschedule`] rules.
     ///
     /// # Errors
     /// [`StoreError::NotFound`]; [`StoreError::VersionMismatch`] if `id` is no
-    /// longer at `expected_version`; [`StoreError::Conflict`] naming what
-    /// blocks `new`; [`StoreError::Invalid`] for a status that cannot be
-    /// rescheduled, a malformed `new` or an id already used;
+    /// longer at `expected_version`; [`StoreError::Invalid`] with
+    /// `invalid_transition` or `not_permitted` when `actor` may not cancel
+    /// `id` now, `invalid_request` for a missing reason, a status that cannot
+    /// be rescheduled, a malformed `new` or an id already used;
+    /// [`StoreError::Conflict`] naming what blocks `new`;
     /// [`StoreError::Unavailable`].
     async fn reschedule(
         &self,
         id: &str,
         expected_version: i64,
         new: Booking,
+        actor: Actor,
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError>;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
 use hcas_core::{Instant, Interval};
 use tokio::sync::Mutex;
 
@@ -19,11 +20,12 @@ use hcas_core::waitlist::WaitEntry;
 
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, at_version, resource_of,
+    StatusChange, at_version, change_payload, decide, resource_of,
 };
 use crate::{
     AppointmentStore, AuditStore, ConsentStore, Counts, HistoryStore, OutboxEvent, PatientStore,
-    ProviderStore, RecordStore, Rescheduled, SeriesStore, StoreError, Stored, WaitlistStore, kind,
+    ProviderStore, RecordStore, Rescheduled, SeriesStore, StatusChanged, StoreError, Stored,
+    WaitlistStore, kind,
 };
 
 /// Create (`expected` is `None`) or replace (`Some(version)`) a versioned record.
@@ -101,13 +103,34 @@ impl State {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    /// The lifecycle's timing rules for status changes (per handle).
+    policy: Policy,
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store, with the default lifecycle [`Policy`].
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This handle with the clinic's lifecycle timing rules (late
+    /// cancellation, no-show grace, check-in window), used by `set_status`
+    /// and `reschedule`. The data stays shared with the other clones, so one
+    /// store can serve clinics with different rules through several handles.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
+    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+        policy.validate()?;
+        self.policy = policy;
+        Ok(self)
+    }
+
+    /// The lifecycle timing rules of this handle.
+    #[must_use]
+    pub const fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// Every booking with its version, in no particular order (a snapshot).
@@ -168,22 +191,18 @@ impl AppointmentStore for MemoryStore {
     async fn set_status(
         &self,
         id: &str,
-        status: Status,
         expected_version: i64,
-        now: Instant,
-    ) -> Result<Stored<Booking>, StoreError> {
+        change: &TransitionRequest,
+    ) -> Result<StatusChanged, StoreError> {
+        let now = change.now;
         let mut s = self.state.lock().await;
         let Stored {
             value: cur,
             version: found,
         } = at_version(id, s.stored(id), expected_version)?;
-        let mut new = cur.clone();
-        new.status = status;
-        if status != Status::Held {
-            new.hold_expires = None;
-        }
-        new.validate()?;
-        if new.blocks(now) && !cur.blocks(now) {
+        let decided = decide(&cur, change, &self.policy)?;
+        let new = decided.booking;
+        if decided.recheck {
             let request = Request {
                 start: new.start,
                 end: new.end,
@@ -196,6 +215,7 @@ impl AppointmentStore for MemoryStore {
                 });
             }
         }
+        let payload = change_payload(&new, &decided.transition, change);
         // The core's in-place status change is crate-private: replace the booking.
         s.ledger.remove(id);
         if let Err(e) = s.ledger.insert(new.clone()) {
@@ -205,10 +225,13 @@ impl AppointmentStore for MemoryStore {
         }
         let version = found + 1;
         s.versions.insert(id.to_string(), version);
-        s.push_event(kind::for_status(status), &new, now);
-        Ok(Stored {
-            value: new,
-            version,
+        s.push(kind::for_status(new.status), id, &payload, now);
+        Ok(StatusChanged {
+            booking: Stored {
+                value: new,
+                version,
+            },
+            transition: decided.transition,
         })
     }
 
@@ -217,11 +240,20 @@ impl AppointmentStore for MemoryStore {
         id: &str,
         expected_version: i64,
         new: Booking,
+        actor: Actor,
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
         let mut s = self.state.lock().await;
-        let found = at_version(id, s.stored(id), expected_version)?.version;
+        let cur = at_version(id, s.stored(id), expected_version)?;
+        let found = cur.version;
+        let cancel = TransitionRequest {
+            to: Status::Cancelled,
+            actor,
+            reason: Some(reason.to_string()),
+            now,
+        };
+        let decided = decide(&cur.value, &cancel, &self.policy)?;
         if s.ledger.get(&new.id).is_some() {
             return Err(crate::records::id_used(&new.id).into());
         }
@@ -232,10 +264,11 @@ impl AppointmentStore for MemoryStore {
                     .get(id)
                     .cloned()
                     .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
+                let payload = change_payload(&old, &decided.transition, &cancel);
                 s.versions.insert(new.id.clone(), 1);
                 s.versions.insert(id.to_string(), found + 1);
                 s.push_event(kind::APPOINTMENT_CREATED, &new, now);
-                s.push_event(kind::APPOINTMENT_CANCELLED, &old, now);
+                s.push(kind::APPOINTMENT_CANCELLED, id, &payload, now);
                 Ok(Rescheduled {
                     old: Stored {
                         value: old,
@@ -245,6 +278,7 @@ impl AppointmentStore for MemoryStore {
                         value: new,
                         version: 1,
                     },
+                    transition: decided.transition,
                 })
             }
             BookOutcome::Conflict(conflicts) => Err(StoreError::Conflict { conflicts }),

@@ -80,14 +80,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
+use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use crate::records::at_version;
+use crate::records::{at_version, change_payload, decide};
 use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
-use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
+use crate::{
+    AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
+};
 
 #[doc(hidden)]
 pub use sqlx;
@@ -162,6 +165,8 @@ pub struct PgStore {
     /// The batcher's queue; `None` when group commit is off.
     batcher: Option<mpsc::Sender<Pending>>,
     stats: Arc<Stats>,
+    /// The lifecycle's timing rules for status changes (per handle).
+    policy: Policy,
 }
 
 /// A booking waiting for its batch.
@@ -299,7 +304,27 @@ impl PgStore {
             pool,
             batcher,
             stats,
+            policy: Policy::default(),
         })
+    }
+
+    /// This handle with the clinic's lifecycle timing rules (late
+    /// cancellation, no-show grace, check-in window; `Policy::default()`
+    /// unless set), used by `set_status` and `reschedule`. The pool and the
+    /// batcher stay shared with the other clones.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
+    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+        policy.validate()?;
+        self.policy = policy;
+        Ok(self)
+    }
+
+    /// The lifecycle timing rules of this handle.
+    #[must_use]
+    pub const fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// Whether bookings go through the batcher (group commit).
@@ -397,19 +422,15 @@ impl PgStore {
     async fn set_status_once(
         &self,
         id: &str,
-        status: Status,
         expected_version: i64,
-        now: Instant,
-    ) -> Result<Stored<Booking>, Fail> {
+        change: &TransitionRequest,
+    ) -> Result<StatusChanged, Fail> {
+        let now = change.now;
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
-        let mut new = cur.value.clone();
-        new.status = status;
-        if status != Status::Held {
-            new.hold_expires = None;
-        }
-        new.validate()?;
-        if new.blocks(now) && !cur.value.blocks(now) {
+        let decided = decide(&cur.value, change, &self.policy)?;
+        let new = decided.booking;
+        if decided.recheck {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
             let check = ledger.check_excluding(&new.request(), now, Some(id))?;
             if !check.ok {
@@ -424,7 +445,7 @@ impl PgStore {
                  version = version + 1
              WHERE id = $4 AND version = $5",
         )
-        .bind(status.as_str())
+        .bind(new.status.as_str())
         .bind(new.hold_expires.map(Instant::unix))
         .bind(json(&new)?)
         .bind(id)
@@ -440,15 +461,19 @@ impl PgStore {
             .into());
         }
         sqlx::query("UPDATE booking_resources SET blocking = $1 WHERE booking_id = $2")
-            .bind(blocking(status))
+            .bind(blocking(new.status))
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        push_event(&mut tx, kind::for_status(status), &new, now).await?;
+        let payload = change_payload(&new, &decided.transition, change);
+        push_change(&mut tx, kind::for_status(new.status), id, &payload, now).await?;
         tx.commit().await?;
-        Ok(Stored {
-            value: new,
-            version: expected_version + 1,
+        Ok(StatusChanged {
+            booking: Stored {
+                value: new,
+                version: expected_version + 1,
+            },
+            transition: decided.transition,
         })
     }
 
@@ -457,11 +482,12 @@ impl PgStore {
         id: &str,
         expected_version: i64,
         new: &Booking,
-        reason: &str,
-        now: Instant,
+        cancel: &TransitionRequest,
     ) -> Result<Rescheduled, Fail> {
+        let (now, reason) = (cancel.now, cancel.reason.as_deref().unwrap_or_default());
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &new.resources).await?;
+        let decided = decide(&cur.value, cancel, &self.policy)?;
         if load(&mut tx, &new.id).await?.is_some() {
             return Err(id_used(&new.id).into());
         }
@@ -512,7 +538,8 @@ impl PgStore {
         if insert_accepted(&mut tx, &[row], &ledger).await? != 1 {
             return Err(id_used(&new.id).into());
         }
-        push_event(&mut tx, kind::APPOINTMENT_CANCELLED, &old, now).await?;
+        let payload = change_payload(&old, &decided.transition, cancel);
+        push_change(&mut tx, kind::APPOINTMENT_CANCELLED, id, &payload, now).await?;
         tx.commit().await?;
         Ok(Rescheduled {
             old: Stored {
@@ -523,6 +550,7 @@ impl PgStore {
                 value: new,
                 version: 1,
             },
+            transition: decided.transition,
         })
     }
 
@@ -828,18 +856,36 @@ async fn ledger_for(
         .ledger()?)
 }
 
-async fn push_event(
+/// PostgreSQL cannot store U+0000 (see `pg_ports`): a status change's reason
+/// carrying one is refused as `invalid_request` before anything is written,
+/// not failed as a retryable database error.
+fn storable_reason(reason: Option<&str>) -> Result<(), StoreError> {
+    if reason.is_some_and(|r| r.contains('\0')) {
+        return Err(Error::new(
+            ErrorCode::InvalidRequest,
+            "must not contain U+0000 (NUL): PostgreSQL cannot store it",
+        )
+        .at("reason")
+        .into());
+    }
+    Ok(())
+}
+
+/// An outbox event with a ready payload (a status change's: the booking and
+/// its `transition`).
+async fn push_change(
     conn: &mut PgConnection,
     kind: &str,
-    booking: &Booking,
+    id: &str,
+    payload: &serde_json::Value,
     now: Instant,
 ) -> Result<(), Fail> {
     sqlx::query(
         "INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES ($1, $2, $3::jsonb, $4)",
     )
     .bind(kind)
-    .bind(&booking.id)
-    .bind(json(booking)?)
+    .bind(id)
+    .bind(json(payload)?)
     .bind(now.unix())
     .execute(conn)
     .await?;
@@ -1277,23 +1323,20 @@ impl AppointmentStore for PgStore {
     async fn set_status(
         &self,
         id: &str,
-        status: Status,
         expected_version: i64,
-        now: Instant,
-    ) -> Result<Stored<Booking>, StoreError> {
+        change: &TransitionRequest,
+    ) -> Result<StatusChanged, StoreError> {
+        storable_reason(change.reason.as_deref())?;
         let mut attempt = 0;
         loop {
-            match self
-                .set_status_once(id, status, expected_version, now)
-                .await
-            {
+            match self.set_status_once(id, expected_version, change).await {
                 Ok(s) => return Ok(s),
                 Err(Fail::Store(e)) => return Err(e),
                 Err(Fail::Retry(e)) if attempt >= RETRIES => {
                     let cur = self.get(id).await?;
                     let mut new = cur.value;
-                    new.status = status;
-                    return Err(Self::current_conflict(&self.pool, &new, now, e).await);
+                    new.status = change.to;
+                    return Err(Self::current_conflict(&self.pool, &new, change.now, e).await);
                 }
                 Err(Fail::Retry(_)) => attempt += 1,
             }
@@ -1305,13 +1348,21 @@ impl AppointmentStore for PgStore {
         id: &str,
         expected_version: i64,
         new: Booking,
+        actor: Actor,
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
+        storable_reason(Some(reason))?;
+        let cancel = TransitionRequest {
+            to: Status::Cancelled,
+            actor,
+            reason: Some(reason.to_string()),
+            now,
+        };
         let mut attempt = 0;
         loop {
             match self
-                .reschedule_once(id, expected_version, &new, reason, now)
+                .reschedule_once(id, expected_version, &new, &cancel)
                 .await
             {
                 Ok(r) => return Ok(r),

@@ -7,6 +7,8 @@
 
 use chrono::NaiveDate;
 use hcas_core::availability::Availability;
+use hcas_core::booking::Booking;
+use hcas_core::lifecycle::{self, Actor, Outcome, Policy, TransitionRequest, Transitioned};
 use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{Error, ErrorCode, Instant, Interval, Zone};
 use serde::{Deserialize, Serialize};
@@ -361,7 +363,8 @@ pub struct AuditRecord {
     pub event: AuditEvent,
 }
 
-/// One entry of a booking's status history.
+/// One entry of a booking's status history: who changed it, when, from
+/// what to what, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChange {
     /// The booking's version after the change (1: created).
@@ -372,6 +375,102 @@ pub struct StatusChange {
     pub at: Instant,
     /// The outbox event kind that recorded it.
     pub kind: String,
+    /// The status before the change; `None` for the creation (and for events
+    /// written before the store recorded transitions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<hcas_core::booking::Status>,
+    /// Who made the change; `None` for the creation (and for older events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
+    /// The reason given, if any (non-blank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What followed from the change (cancelled, late cancellation, no-show,
+    /// slot freed); empty for the creation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The `transition` object of an `appointment.*` event's payload: what the
+/// lifecycle decided and who asked, beside the booking after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct EventTransition {
+    from: hcas_core::booking::Status,
+    to: hcas_core::booking::Status,
+    actor: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default)]
+    outcomes: Vec<Outcome>,
+}
+
+/// A status change the lifecycle allowed, ready to be written.
+#[derive(Debug)]
+pub(crate) struct Decided {
+    /// The booking after the change.
+    pub(crate) booking: Booking,
+    /// The lifecycle's answer.
+    pub(crate) transition: Transitioned,
+    /// Whether the change makes the booking occupy its resources when it did
+    /// not at `now` (`proposed`/`waitlist` to `pending`/`booked`): the store
+    /// must check conflicts before writing.
+    pub(crate) recheck: bool,
+}
+
+/// A reason as recorded: a blank one counts as none.
+fn given(reason: Option<&str>) -> Option<String> {
+    reason.filter(|r| !r.trim().is_empty()).map(str::to_string)
+}
+
+/// Decide `change` on the stored booking `cur` with the core's lifecycle
+/// ([`hcas_core::lifecycle::transition`] under `policy`), and build the
+/// booking after it as [`hcas_core::lifecycle::apply`] records it: the new
+/// status, no hold expiry, and for `cancelled` / `entered-in-error` the
+/// reason as `cancel_reason`. No rule of the store's own.
+pub(crate) fn decide(
+    cur: &Booking,
+    change: &TransitionRequest,
+    policy: &Policy,
+) -> Result<Decided, crate::StoreError> {
+    let transition = lifecycle::transition(cur, change, policy)?;
+    let mut booking = cur.clone();
+    booking.status = transition.to;
+    booking.hold_expires = None;
+    if matches!(
+        transition.to,
+        hcas_core::booking::Status::Cancelled | hcas_core::booking::Status::EnteredInError
+    ) {
+        booking.cancel_reason = given(change.reason.as_deref());
+    }
+    booking.validate()?;
+    let recheck = transition.to.occupies() && !cur.blocks(change.now);
+    Ok(Decided {
+        booking,
+        transition,
+        recheck,
+    })
+}
+
+/// The payload of the event of a status change: the booking after it plus
+/// `transition` (from, to, actor, reason, outcomes). Serialising these types
+/// cannot fail (string keys only), so this is infallible, like every payload.
+pub(crate) fn change_payload(
+    booking: &Booking,
+    transition: &Transitioned,
+    change: &TransitionRequest,
+) -> serde_json::Value {
+    let mut payload = serde_json::to_value(booking).unwrap_or_default();
+    let record = EventTransition {
+        from: transition.from,
+        to: transition.to,
+        actor: change.actor,
+        reason: given(change.reason.as_deref()),
+        outcomes: transition.outcomes.clone(),
+    };
+    if let (Some(map), Ok(record)) = (payload.as_object_mut(), serde_json::to_value(record)) {
+        map.insert("transition".to_string(), record);
+    }
+    payload
 }
 
 /// Most providers one availability call may load.
@@ -415,27 +514,41 @@ pub(crate) fn provider_availability(
 }
 
 /// A booking's history from its `appointment.*` outbox events (kind,
-/// payload = the booking after the change, created), oldest first: each
-/// change wrote exactly one event, so the n-th event is version n.
+/// payload = the booking after the change with its `transition` if any,
+/// created), oldest first: each change wrote exactly one event, so the n-th
+/// event is version n. Events without `transition` (creations, and changes
+/// written before the store recorded it) read with no from, actor or reason.
 pub(crate) fn history_from_events<'a>(
     events: impl Iterator<Item = (&'a str, &'a serde_json::Value, Instant)>,
 ) -> Result<Vec<StatusChange>, crate::StoreError> {
+    let corrupt = |kind: &str, what: &str| {
+        crate::StoreError::Internal(format!("corrupt outbox event: {kind} {what}"))
+    };
     let mut out = Vec::new();
     for (i, (kind, payload, at)) in events.enumerate() {
         let status = payload
             .get("status")
             .cloned()
             .and_then(|v| serde_json::from_value(v).ok())
-            .ok_or_else(|| {
-                crate::StoreError::Internal(format!(
-                    "corrupt outbox event: {kind} without a status"
-                ))
-            })?;
+            .ok_or_else(|| corrupt(kind, "without a status"))?;
+        let transition: Option<EventTransition> = payload
+            .get("transition")
+            .map(|t| serde_json::from_value(t.clone()))
+            .transpose()
+            .map_err(|e| corrupt(kind, &format!("with an unreadable transition: {e}")))?;
+        let (from, actor, reason, outcomes) = match transition {
+            Some(t) => (Some(t.from), Some(t.actor), t.reason, t.outcomes),
+            None => (None, None, None, Vec::new()),
+        };
         out.push(StatusChange {
             version: i64::try_from(i).unwrap_or(i64::MAX - 1) + 1,
             status,
             at,
             kind: kind.to_string(),
+            from,
+            actor,
+            reason,
+            outcomes,
         });
     }
     Ok(out)
@@ -497,4 +610,110 @@ pub(crate) fn at_version(
         });
     }
     Ok(cur)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use hcas_core::booking::Status;
+
+    fn payload(status: &str, transition: Option<serde_json::Value>) -> serde_json::Value {
+        let mut p = serde_json::json!({
+            "id": "a1", "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T09:30:00Z",
+            "status": status, "resources": ["provider:P1"]
+        });
+        if let Some(t) = transition {
+            p["transition"] = t;
+        }
+        p
+    }
+
+    /// Events written before the store recorded transitions (a bare booking)
+    /// still read, with no from, actor, reason or outcomes; new ones read in full.
+    #[test]
+    fn history_reads_old_and_new_events() {
+        let at: Instant = "2026-05-04T08:00:00Z".parse().unwrap();
+        let old = payload("cancelled", None);
+        let new = payload(
+            "entered-in-error",
+            Some(serde_json::json!({
+                "from": "cancelled", "to": "entered-in-error", "actor": "staff",
+                "reason": "duplicate", "outcomes": []
+            })),
+        );
+        let events = [
+            ("appointment.cancelled", &old, at),
+            ("appointment.updated", &new, at),
+        ];
+        let h = history_from_events(events.into_iter()).unwrap();
+        assert_eq!(
+            (
+                h[0].version,
+                h[0].status,
+                h[0].from,
+                h[0].actor,
+                &h[0].reason
+            ),
+            (1, Status::Cancelled, None, None, &None)
+        );
+        assert!(h[0].outcomes.is_empty());
+        assert_eq!(
+            (h[1].version, h[1].from, h[1].actor, h[1].reason.as_deref()),
+            (
+                2,
+                Some(Status::Cancelled),
+                Some(Actor::Staff),
+                Some("duplicate")
+            )
+        );
+        // A transition that does not read is corrupt data, not a silent gap.
+        let bad = payload("booked", Some(serde_json::json!({"from": "nowhere"})));
+        let err = history_from_events([("appointment.updated", &bad, at)].into_iter()).unwrap_err();
+        assert_eq!(err.code(), "internal");
+    }
+
+    /// What `change_payload` writes is what `history_from_events` reads.
+    #[test]
+    fn change_payload_round_trips() {
+        let t = |s: &str| s.parse::<Instant>().unwrap();
+        let b = Booking::new(
+            "a1",
+            t("2026-05-04T09:00:00Z"),
+            t("2026-05-04T09:30:00Z"),
+            Status::Booked,
+            vec!["provider:P1".into()],
+        );
+        let change = TransitionRequest {
+            to: Status::Cancelled,
+            actor: Actor::Patient,
+            reason: Some("ill".into()),
+            now: t("2026-05-04T08:00:00Z"),
+        };
+        let d = decide(&b, &change, &Policy::default()).unwrap();
+        assert_eq!(d.booking.cancel_reason.as_deref(), Some("ill"));
+        assert!(!d.recheck);
+        let p = change_payload(&d.booking, &d.transition, &change);
+        let back: Booking = serde_json::from_value(p.clone()).unwrap();
+        assert_eq!(back, d.booking);
+        let h =
+            history_from_events([("appointment.cancelled", &p, change.now)].into_iter()).unwrap();
+        assert_eq!(
+            (
+                h[0].from,
+                h[0].actor,
+                h[0].reason.as_deref(),
+                &h[0].outcomes
+            ),
+            (
+                Some(Status::Booked),
+                Some(Actor::Patient),
+                Some("ill"),
+                &d.transition.outcomes
+            )
+        );
+        assert!(h[0].outcomes.contains(&Outcome::LateCancellation {
+            minutes_before_start: 60
+        }));
+    }
 }

@@ -16,13 +16,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
+use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
 use hcas_core::{Error, ErrorCode, Instant, Interval};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::records::{at_version, id_used};
+use crate::records::{at_version, change_payload, decide, id_used};
 use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
-use crate::{AppointmentStore, Counts, OutboxEvent, Rescheduled, StoreError, Stored, kind};
+use crate::{
+    AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
+};
 
 #[doc(hidden)]
 pub use crate::sqlite_ports::AVAILABILITY_SQL;
@@ -37,6 +40,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The lifecycle's timing rules for status changes (per handle).
+    policy: Policy,
 }
 
 impl SqliteStore {
@@ -74,7 +79,29 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            policy: Policy::default(),
+        })
+    }
+
+    /// This handle with the clinic's lifecycle timing rules (late
+    /// cancellation, no-show grace, check-in window; `Policy::default()`
+    /// unless set), used by `set_status` and `reschedule`. The pool stays
+    /// shared with the other clones.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
+    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+        policy.validate()?;
+        self.policy = policy;
+        Ok(self)
+    }
+
+    /// The lifecycle timing rules of this handle.
+    #[must_use]
+    pub const fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The connection pool (for health checks and tests).
@@ -158,6 +185,26 @@ pub(crate) async fn push_event(
         .bind(kind)
         .bind(&booking.id)
         .bind(json(booking)?)
+        .bind(now.unix())
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// An outbox event with a ready payload (a status change's: the booking and
+/// its `transition`).
+async fn push_change(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    id: &str,
+    payload: &serde_json::Value,
+    now: Instant,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES (?, ?, ?, ?)")
+        .bind(kind)
+        .bind(id)
+        .bind(json(payload)?)
         .bind(now.unix())
         .execute(conn)
         .await
@@ -277,19 +324,15 @@ impl AppointmentStore for SqliteStore {
     async fn set_status(
         &self,
         id: &str,
-        status: Status,
         expected_version: i64,
-        now: Instant,
-    ) -> Result<Stored<Booking>, StoreError> {
+        change: &TransitionRequest,
+    ) -> Result<StatusChanged, StoreError> {
+        let now = change.now;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-        let mut new = cur.value.clone();
-        new.status = status;
-        if status != Status::Held {
-            new.hold_expires = None;
-        }
-        new.validate()?;
-        if new.blocks(now) && !cur.value.blocks(now) {
+        let decided = decide(&cur.value, change, &self.policy)?;
+        let new = decided.booking;
+        if decided.recheck {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
             let check = ledger.check_excluding(&new.request(), now, Some(id))?;
             if !check.ok {
@@ -302,7 +345,7 @@ impl AppointmentStore for SqliteStore {
             "UPDATE bookings SET status = ?, hold_expires_s = ?, payload = ?, version = version + 1
              WHERE id = ? AND version = ?",
         )
-        .bind(status.as_str())
+        .bind(new.status.as_str())
         .bind(new.hold_expires.map(Instant::unix))
         .bind(json(&new)?)
         .bind(id)
@@ -318,11 +361,15 @@ impl AppointmentStore for SqliteStore {
                 found: expected_version + 1,
             });
         }
-        push_event(&mut tx, kind::for_status(status), &new, now).await?;
+        let payload = change_payload(&new, &decided.transition, change);
+        push_change(&mut tx, kind::for_status(new.status), id, &payload, now).await?;
         tx.commit().await.map_err(db)?;
-        Ok(Stored {
-            value: new,
-            version: expected_version + 1,
+        Ok(StatusChanged {
+            booking: Stored {
+                value: new,
+                version: expected_version + 1,
+            },
+            transition: decided.transition,
         })
     }
 
@@ -331,11 +378,19 @@ impl AppointmentStore for SqliteStore {
         id: &str,
         expected_version: i64,
         new: Booking,
+        actor: Actor,
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
+        let cancel = TransitionRequest {
+            to: Status::Cancelled,
+            actor,
+            reason: Some(reason.to_string()),
+            now,
+        };
+        let decided = decide(&cur.value, &cancel, &self.policy)?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")
             .bind(&new.id)
             .fetch_optional(&mut *tx)
@@ -377,7 +432,8 @@ impl AppointmentStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        push_event(&mut tx, kind::APPOINTMENT_CANCELLED, &old, now).await?;
+        let payload = change_payload(&old, &decided.transition, &cancel);
+        push_change(&mut tx, kind::APPOINTMENT_CANCELLED, id, &payload, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(Rescheduled {
             old: Stored {
@@ -388,6 +444,7 @@ impl AppointmentStore for SqliteStore {
                 value: new,
                 version: 1,
             },
+            transition: decided.transition,
         })
     }
 

@@ -10,8 +10,30 @@ macro_rules! conformance {
             use hcas_store::conformance as c;
             conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
                 suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
-                suite_rejected_writes_change_nothing, suite_busy, suite_reschedule,
-                suite_long_bookings_are_found);
+                suite_rejected_writes_change_nothing, suite_lifecycle, suite_busy,
+                suite_reschedule, suite_long_bookings_are_found);
+
+            /// A handle built with `c::POLICY` decides with it; an invalid
+            /// policy is refused when the handle is built.
+            #[tokio::test]
+            async fn suite_policy() {
+                let (_guard, store) = $make;
+                let bad = hcas_core::lifecycle::Policy {
+                    noshow_grace_minutes: -1,
+                    ..c::POLICY
+                };
+                let err = store.clone().with_policy(bad).unwrap_err();
+                assert_eq!(
+                    err.core_code(),
+                    Some(hcas_core::ErrorCode::InvalidDuration),
+                    "{err}"
+                );
+                let store = store.with_policy(c::POLICY).unwrap();
+                assert_eq!(store.policy(), c::POLICY);
+                let store: std::sync::Arc<dyn hcas_store::AppointmentStore> =
+                    std::sync::Arc::new(store);
+                c::suite_policy(&*store).await;
+            }
         }
     };
     // Every other port: for adapters implementing `hcas_store::Store`.

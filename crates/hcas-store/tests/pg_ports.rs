@@ -15,9 +15,10 @@ mod pg_support;
 use std::sync::Arc;
 
 use hcas_core::ErrorCode;
-use hcas_core::booking::Booking;
+use hcas_core::booking::{Booking, Status};
+use hcas_core::lifecycle::Actor;
 use hcas_core::series::{SeriesPolicy, SeriesSpec};
-use hcas_store::conformance::{at, booked, peaks};
+use hcas_store::conformance::{at, booked, change, peaks};
 use hcas_store::postgres::PgStore;
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection};
 use hcas_store::{
@@ -301,6 +302,30 @@ async fn nul_characters() {
         "not_found"
     );
     assert!(store.consents_for("P\u{0}").await.unwrap().is_empty());
+    // A status change's reason is written to the outbox: refused the same way,
+    // and nothing is written.
+    store
+        .book(booked("a1", 0, 30, &["provider:P1"]), None, at(-60))
+        .await
+        .unwrap();
+    let before = store.counts().await.unwrap();
+    let cancel = change(Status::Cancelled, Actor::Patient, Some("a\u{0}b"), at(-60));
+    let e = store.set_status("a1", 1, &cancel).await.unwrap_err();
+    assert_eq!(e.core_code(), Some(ErrorCode::InvalidRequest), "{e}");
+    let e = store
+        .reschedule(
+            "a1",
+            1,
+            booked("a2", 60, 90, &["provider:P1"]),
+            Actor::Patient,
+            "a\u{0}b",
+            at(-60),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.core_code(), Some(ErrorCode::InvalidRequest), "{e}");
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert_eq!(store.get("a1").await.unwrap().version, 1);
 }
 
 /// Racing writers of one record: one create wins, the others get

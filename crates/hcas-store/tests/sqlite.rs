@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use hcas_core::Instant;
 use hcas_core::booking::{Booking, Status};
-use hcas_store::conformance::{at, booked};
+use hcas_core::lifecycle::Actor;
+use hcas_store::conformance::{at, booked, change};
 use hcas_store::sqlite::SqliteStore;
 use hcas_store::sqlite::sqlx::{self, SqliteConnection, SqlitePool};
 use hcas_store::{AppointmentStore, Counts, StoreError, kind};
@@ -485,9 +486,17 @@ async fn rejected_writes_change_nothing_on_disk() {
         .await
         .unwrap();
     store
-        .set_status("c1", Status::Cancelled, 1, now)
+        .set_status(
+            "c1",
+            1,
+            &change(Status::Cancelled, Actor::Staff, Some("moved"), now),
+        )
         .await
         .unwrap();
+    // A proposal that would overlap d1 once booked.
+    let mut p1 = booked("p1", 0, 30, &["provider:P2"]);
+    p1.status = Status::Proposed;
+    store.book(p1, None, now).await.unwrap();
     store
         .book(booked("d1", 0, 30, &["provider:P2"]), None, now)
         .await
@@ -498,8 +507,8 @@ async fn rejected_writes_change_nothing_on_disk() {
     assert_eq!(
         store.counts().await.unwrap(),
         Counts {
-            bookings: 4,
-            outbox: 5
+            bookings: 5,
+            outbox: 6
         }
     );
 
@@ -527,9 +536,14 @@ async fn rejected_writes_change_nothing_on_disk() {
         ),
         one("room:R1", "r1")
     );
-    // Re-activating the cancelled c1 would overlap d1.
+    // Booking the proposal p1 would overlap d1.
     assert_eq!(
-        conflict(store.set_status("c1", Status::Booked, 2, now).await),
+        conflict(
+            store
+                .set_status("p1", 1, &change(Status::Booked, Actor::Staff, None, now))
+                .await
+                .map(|c| c.booking)
+        ),
         one("provider:P2", "d1")
     );
     for (what, r) in [
@@ -551,15 +565,41 @@ async fn rejected_writes_change_nothing_on_disk() {
                 .book(booked("x4", 20, 10, &["provider:P9"]), None, now)
                 .await,
         ),
-        (
-            "held without expiry",
-            store.set_status("a1", Status::Held, 1, now).await,
-        ),
     ] {
         assert!(matches!(r, Err(StoreError::Invalid(_))), "{what}: {r:?}");
     }
+    for (what, id, version, req) in [
+        (
+            "to held",
+            "a1",
+            1,
+            change(Status::Held, Actor::Staff, None, now),
+        ),
+        (
+            "cancelled -> booked",
+            "c1",
+            2,
+            change(Status::Booked, Actor::Staff, None, now),
+        ),
+        (
+            "patient no-show",
+            "a1",
+            1,
+            change(Status::Noshow, Actor::Patient, None, at(20)),
+        ),
+        (
+            "no reason",
+            "a1",
+            1,
+            change(Status::Cancelled, Actor::Staff, None, now),
+        ),
+    ] {
+        let r = store.set_status(id, version, &req).await;
+        assert!(matches!(r, Err(StoreError::Invalid(_))), "{what}: {r:?}");
+    }
+    let cancel = change(Status::Cancelled, Actor::Staff, Some("x"), now);
     assert!(matches!(
-        store.set_status("a1", Status::Cancelled, 7, now).await,
+        store.set_status("a1", 7, &cancel).await,
         Err(StoreError::VersionMismatch {
             expected: 7,
             found: 1,
@@ -567,7 +607,7 @@ async fn rejected_writes_change_nothing_on_disk() {
         })
     ));
     assert!(matches!(
-        store.set_status("nope", Status::Cancelled, 1, now).await,
+        store.set_status("nope", 1, &cancel).await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
@@ -602,8 +642,8 @@ async fn rejected_writes_change_nothing_on_disk() {
     assert_eq!(
         reopened.counts().await.unwrap(),
         Counts {
-            bookings: 5,
-            outbox: 6
+            bookings: 6,
+            outbox: 7
         }
     );
     reopened.pool().close().await;
