@@ -246,6 +246,79 @@ pub async fn suite_idempotency(store: &dyn AppointmentStore) {
     ));
 }
 
+/// Idempotency keys expire [`crate::IDEMPOTENCY_TTL_SECONDS`] (24 h) after
+/// their first use, by the caller's `now`: reused within the TTL the key
+/// returns the first booking (and refuses other details); reused after it,
+/// the key is forgotten and the request books anew, and the key then
+/// belongs to the new booking. (Memory: needs the core ledger's key expiry.)
+pub async fn suite_idempotency_expires(store: &dyn AppointmentStore) {
+    let ttl_minutes = crate::IDEMPOTENCY_TTL_SECONDS / 60;
+    let first_use = at(-60);
+    let first = store
+        .book(booked("a1", 0, 30, &["provider:P1"]), Some("k1"), first_use)
+        .await
+        .unwrap();
+    // One minute before expiry: still the first booking, and still bound to its details.
+    let late = first_use.plus_minutes(ttl_minutes - 1);
+    let again = store
+        .book(
+            booked("a1-retry", 0, 30, &["provider:P1"]),
+            Some("k1"),
+            late,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let err = store
+        .book(booked("a2", 60, 90, &["provider:P1"]), Some("k1"), late)
+        .await
+        .unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidRequest));
+    // One minute after expiry: forgotten, so other details book anew.
+    let expired = first_use.plus_minutes(ttl_minutes + 1);
+    let anew = store
+        .book(booked("a2", 60, 90, &["provider:P1"]), Some("k1"), expired)
+        .await
+        .unwrap();
+    assert_eq!((anew.value.id.as_str(), anew.version), ("a2", 1));
+    assert_eq!(store.get("a2").await.unwrap(), anew);
+    // A same-details repeat after expiry books anew too (here it meets the first booking).
+    let k2 = store
+        .book(
+            booked("b1", 120, 150, &["provider:P2"]),
+            Some("k2"),
+            first_use,
+        )
+        .await
+        .unwrap();
+    assert_eq!(k2.value.id, "b1");
+    let r = store
+        .book(
+            booked("b1-again", 120, 150, &["provider:P2"]),
+            Some("k2"),
+            expired,
+        )
+        .await;
+    assert_eq!(conflicts_of(r), vec![c("provider:P2", &["b1"])]);
+    // The key now belongs to the new booking a2, from its new first use.
+    let repeat = store
+        .book(
+            booked("a2-retry", 60, 90, &["provider:P1"]),
+            Some("k1"),
+            expired,
+        )
+        .await
+        .unwrap();
+    assert_eq!(repeat, anew);
+    assert_eq!(
+        store.counts().await.unwrap(),
+        Counts {
+            bookings: 3,
+            outbox: 3
+        }
+    );
+}
+
 /// Optimistic concurrency: a stale version is refused; each change writes an event.
 pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
     let now = at(-60);

@@ -141,6 +141,19 @@ impl StoreError {
     }
 }
 
+/// How long an idempotency key is remembered after its first use, in
+/// seconds: 24 h, as Stripe does. A key first used at `t` (the caller's
+/// `now`) returns its booking while `now < t + IDEMPOTENCY_TTL_SECONDS`; from
+/// then on it is forgotten (a repeat books anew) and the SQL adapters prune
+/// it (at most [`IDEMPOTENCY_PRUNE_BATCH`] keys per booking). The memory
+/// adapter follows the core ledger's rule (`hcas_core::booking`).
+// Local until `hcas_core::booking::IDEMPOTENCY_TTL` exists; then this follows it.
+pub const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 3600;
+
+/// Most expired idempotency keys one booking deletes (SQL adapters): a
+/// bounded delete on the write path, so pruning never stalls a booking.
+pub const IDEMPOTENCY_PRUNE_BATCH: i64 = 64;
+
 /// A record with its optimistic-concurrency version (1 on creation, +1 per change).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stored<T> {
