@@ -810,6 +810,92 @@ pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
     assert_eq!(taken, vec![c("room:R1", &["block"])]);
 }
 
+/// The overlap bound follows the bookings that still occupy a resource: a
+/// year-long block cancelled (by a reschedule) no longer widens it, while a
+/// 60-day block that still blocks is found from deep inside it, as are the
+/// short bookings; the moved block is found at its new time.
+pub async fn suite_extent_shrinks_but_finds_blocking(store: &dyn AppointmentStore) {
+    let now = at(-60);
+    let day = 24 * 60;
+    for i in 0..4 {
+        store
+            .book(
+                booked(&format!("s{i}"), i * 60, i * 60 + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .book(booked("year", day, 366 * day, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(
+            booked("leave", 400 * day, 460 * day, &["room:R1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // Cancel the year by moving it to one short slot.
+    store
+        .reschedule(
+            "year",
+            1,
+            booked("year-moved", 500 * day, 500 * day + 30, &["room:R1"]),
+            "shorter",
+            now,
+        )
+        .await
+        .unwrap();
+    // The year no longer blocks: day 200 is free.
+    store
+        .book(
+            booked("d200", 200 * day, 200 * day + 30, &["room:R1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // The 60-day block still blocks, 55 days in.
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("d455", 455 * day, 455 * day + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["leave"])]);
+    let busy = store
+        .busy("room:R1", at(455 * day), at(455 * day + 60), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        busy,
+        vec![Interval::new(at(400 * day), at(460 * day)).unwrap()]
+    );
+    let taken = conflicts_of(
+        store
+            .book(booked("s", 70, 100, &["room:R1"]), None, now)
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["s1"])]);
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("m", 500 * day + 10, 500 * day + 20, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["year-moved"])]);
+}
+
 // ---------------------------------------------------------------------------
 // The other ports. Each case wants a fresh store implementing every port.
 
