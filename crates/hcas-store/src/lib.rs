@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub mod conformance;
 mod ports;
 pub mod records;
+pub use ports::{AnchorStore, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
 pub use ports::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     Store, WaitlistStore,
@@ -36,6 +37,8 @@ mod sql;
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_ports;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sweep;
 
 /// Why a store call failed; [`StoreError::code`] is stable and maps to HTTP
 /// with [`StoreError::http_status`].
@@ -173,6 +176,9 @@ pub mod kind {
     pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
     /// A consent was created or changed (payload: the consent).
     pub const CONSENT_CHANGED: &str = "consent.changed";
+    /// A booking was moved onto its wall-time anchor after a tz rule change
+    /// (payload: the booking with its new instants).
+    pub const APPOINTMENT_REANCHORED: &str = "appointment.reanchored";
     /// A provider's schedule was created or changed (payload: the schedule).
     pub const SCHEDULE_CHANGED: &str = "schedule.changed";
 

@@ -196,7 +196,7 @@ pub struct BatchStats {
 }
 
 /// Why one attempt failed: a final answer, or a retryable database error.
-enum Fail {
+pub(crate) enum Fail {
     Store(StoreError),
     Retry(sqlx::Error),
 }
@@ -370,6 +370,7 @@ impl PgStore {
             return Ok(idempotent_hit(key, &id, existing.as_ref(), booking)?);
         }
         booking.validate()?;
+        hcas_core::anchor::check(booking)?;
         let ledger = state.ledger()?;
         let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
@@ -460,6 +461,7 @@ impl PgStore {
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, Fail> {
+        hcas_core::anchor::check(new)?;
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &new.resources).await?;
         if load(&mut tx, &new.id).await?.is_some() {
@@ -527,7 +529,7 @@ impl PgStore {
     }
 
     /// After the retries ran out: re-read the winners on the request's resources.
-    async fn current_conflict(
+    pub(crate) async fn current_conflict(
         pool: &PgPool,
         booking: &Booking,
         now: Instant,
@@ -684,7 +686,7 @@ pub(crate) async fn insert_accepted(
 /// The booking `id` for a change at `expected` version, read after locking
 /// its resources (which never change) and `also` (e.g. a replacement's), all
 /// in the one global order.
-async fn lock_booking(
+pub(crate) async fn lock_booking(
     conn: &mut PgConnection,
     id: &str,
     expected: i64,
@@ -834,7 +836,7 @@ async fn load(conn: &mut PgConnection, id: &str) -> Result<Option<Stored<Booking
 
 /// A ledger holding every booking (any status) that overlaps `[start, end)`
 /// on any of `resources`, and those resources' capacities.
-async fn ledger_for(
+pub(crate) async fn ledger_for(
     conn: &mut PgConnection,
     resources: &[String],
     start: Instant,
@@ -845,7 +847,7 @@ async fn ledger_for(
         .ledger()?)
 }
 
-async fn push_event(
+pub(crate) async fn push_event(
     conn: &mut PgConnection,
     kind: &str,
     booking: &Booking,
@@ -1059,7 +1061,10 @@ async fn book_batch(
                 continue;
             }
         }
-        if let Err(e) = booking.validate() {
+        if let Err(e) = booking
+            .validate()
+            .and_then(|()| hcas_core::anchor::check(booking))
+        {
             answers.push(Err(e.into()));
             continue;
         }

@@ -238,6 +238,7 @@ impl AppointmentStore for SqliteStore {
             }
         }
         booking.validate()?;
+        hcas_core::anchor::check(&booking)?;
         let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end).await?;
         let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
@@ -357,6 +358,7 @@ impl AppointmentStore for SqliteStore {
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
+        hcas_core::anchor::check(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")

@@ -30,7 +30,18 @@ macro_rules! conformance {
             conformance!(@store $make; suite_patients, suite_providers_and_availability,
                 suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
                 suite_audit);
+            conformance!(@plant $make; suite_anchor_drift);
         }
+    };
+    // Cases that also plant bookings past the store's checks (`conformance::Plant`).
+    (@plant $make:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let (_guard, store) = $make;
+                c::$case(&store).await;
+            }
+        )*
     };
     // Cases the memory adapter passes only once the core ledger's key expiry
     // (helper B, issue 9 item 8) is merged: built, but ignored for memory.
