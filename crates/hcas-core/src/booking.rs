@@ -164,6 +164,11 @@ pub struct Booking {
     /// The series this booking is an occurrence of, with its local recurrence id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<SeriesRef>,
+    /// The local wall time and IANA zone it was booked for, so it can follow
+    /// tz rule changes ([`crate::anchor`]); `None`: instants only. Boxed: most
+    /// bookings have none, and it keeps `Booking` small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Box<crate::anchor::WallAnchor>>,
 }
 
 /// A booking's place in a recurring series (RFC 5545 `RECURRENCE-ID`).
@@ -197,6 +202,7 @@ impl Booking {
             replaces: None,
             replaced_by: None,
             series: None,
+            anchor: None,
         }
     }
 

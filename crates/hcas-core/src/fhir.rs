@@ -587,6 +587,7 @@ pub fn appointment_from_fhir(value: &Value) -> Result<Booking> {
         replaces: ext.replaces,
         replaced_by: ext.replaced_by,
         series,
+        anchor: None,
     };
     booking.validate()?;
     Ok(booking)

@@ -23,6 +23,7 @@ pub mod wire;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 pub mod advice;
+pub mod anchor;
 pub mod booking;
 pub mod consent;
 pub mod fhir;

@@ -255,6 +255,79 @@ pub async fn suite_idempotency(store: &dyn AppointmentStore) {
     ));
 }
 
+/// Idempotency keys expire [`crate::IDEMPOTENCY_TTL_SECONDS`] (24 h) after
+/// their first use, by the caller's `now`: reused within the TTL the key
+/// returns the first booking (and refuses other details); reused after it,
+/// the key is forgotten and the request books anew, and the key then
+/// belongs to the new booking.
+pub async fn suite_idempotency_expires(store: &dyn AppointmentStore) {
+    let ttl_minutes = crate::IDEMPOTENCY_TTL_SECONDS / 60;
+    let first_use = at(-60);
+    let first = store
+        .book(booked("a1", 0, 30, &["provider:P1"]), Some("k1"), first_use)
+        .await
+        .unwrap();
+    // One minute before expiry: still the first booking, and still bound to its details.
+    let late = first_use.plus_minutes(ttl_minutes - 1);
+    let again = store
+        .book(
+            booked("a1-retry", 0, 30, &["provider:P1"]),
+            Some("k1"),
+            late,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let err = store
+        .book(booked("a2", 60, 90, &["provider:P1"]), Some("k1"), late)
+        .await
+        .unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidRequest));
+    // One minute after expiry: forgotten, so other details book anew.
+    let expired = first_use.plus_minutes(ttl_minutes + 1);
+    let anew = store
+        .book(booked("a2", 60, 90, &["provider:P1"]), Some("k1"), expired)
+        .await
+        .unwrap();
+    assert_eq!((anew.value.id.as_str(), anew.version), ("a2", 1));
+    assert_eq!(store.get("a2").await.unwrap(), anew);
+    // A same-details repeat after expiry books anew too (here it meets the first booking).
+    let k2 = store
+        .book(
+            booked("b1", 120, 150, &["provider:P2"]),
+            Some("k2"),
+            first_use,
+        )
+        .await
+        .unwrap();
+    assert_eq!(k2.value.id, "b1");
+    let r = store
+        .book(
+            booked("b1-again", 120, 150, &["provider:P2"]),
+            Some("k2"),
+            expired,
+        )
+        .await;
+    assert_eq!(conflicts_of(r), vec![c("provider:P2", &["b1"])]);
+    // The key now belongs to the new booking a2, from its new first use.
+    let repeat = store
+        .book(
+            booked("a2-retry", 60, 90, &["provider:P1"]),
+            Some("k1"),
+            expired,
+        )
+        .await
+        .unwrap();
+    assert_eq!(repeat, anew);
+    assert_eq!(
+        store.counts().await.unwrap(),
+        Counts {
+            bookings: 3,
+            outbox: 3
+        }
+    );
+}
+
 /// Optimistic concurrency: a stale version is refused; each change writes an
 /// event. A cancelled booking cannot be booked again (the lifecycle); a
 /// change that makes a booking block again is checked for conflicts.
@@ -595,7 +668,6 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         let err = store.set_status(id, *version, req).await.unwrap_err();
         assert_eq!(err.code(), "invalid", "{what}: {err}");
         assert_eq!(err.core_code(), Some(*code), "{what}: {err}");
-        assert_eq!(err.http_status(), 422, "{what}");
     }
     let err = store
         .set_status("h1", 1, &change(Booked, Actor::Patient, None, at(-10)))
@@ -1186,6 +1258,93 @@ pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
             .await,
     );
     assert_eq!(taken, vec![c("room:R1", &["block"])]);
+}
+
+/// The overlap bound follows the bookings that still occupy a resource: a
+/// year-long block cancelled (by a reschedule) no longer widens it, while a
+/// 60-day block that still blocks is found from deep inside it, as are the
+/// short bookings; the moved block is found at its new time.
+pub async fn suite_extent_shrinks_but_finds_blocking(store: &dyn AppointmentStore) {
+    let now = at(-60);
+    let day = 24 * 60;
+    for i in 0..4 {
+        store
+            .book(
+                booked(&format!("s{i}"), i * 60, i * 60 + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .book(booked("year", day, 366 * day, &["room:R1"]), None, now)
+        .await
+        .unwrap();
+    store
+        .book(
+            booked("leave", 400 * day, 460 * day, &["room:R1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // Cancel the year by moving it to one short slot.
+    store
+        .reschedule(
+            "year",
+            1,
+            booked("year-moved", 500 * day, 500 * day + 30, &["room:R1"]),
+            Actor::Staff,
+            "shorter",
+            now,
+        )
+        .await
+        .unwrap();
+    // The year no longer blocks: day 200 is free.
+    store
+        .book(
+            booked("d200", 200 * day, 200 * day + 30, &["room:R1"]),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // The 60-day block still blocks, 55 days in.
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("d455", 455 * day, 455 * day + 30, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["leave"])]);
+    let busy = store
+        .busy("room:R1", at(455 * day), at(455 * day + 60), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        busy,
+        vec![Interval::new(at(400 * day), at(460 * day)).unwrap()]
+    );
+    let taken = conflicts_of(
+        store
+            .book(booked("s", 70, 100, &["room:R1"]), None, now)
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["s1"])]);
+    let taken = conflicts_of(
+        store
+            .book(
+                booked("m", 500 * day + 10, 500 * day + 20, &["room:R1"]),
+                None,
+                now,
+            )
+            .await,
+    );
+    assert_eq!(taken, vec![c("room:R1", &["year-moved"])]);
 }
 
 // ---------------------------------------------------------------------------
@@ -2169,4 +2328,333 @@ pub async fn reschedule_race(stores: &[Arc<dyn AppointmentStore>], tasks: usize)
     assert_eq!(busy.len(), 1);
     let counts = stores[0].counts().await.unwrap();
     assert_eq!(counts.bookings as usize, tasks + 1);
+}
+
+// ---------------------------------------------------------------------------
+// Wall-time anchors (issue 9, item 12).
+
+use hcas_core::anchor::WallAnchor;
+
+/// Test support: write a booking as the adapter's `book` would, without the
+/// anchor check, as if it had been made under older tz data.
+#[async_trait::async_trait]
+pub trait Plant: Store {
+    /// Store `b` (valid, not conflicting) with its `appointment.created` event.
+    async fn plant(&self, b: Booking, now: Instant);
+}
+
+#[cfg(feature = "memory")]
+#[async_trait::async_trait]
+impl Plant for crate::memory::MemoryStore {
+    async fn plant(&self, b: Booking, now: Instant) {
+        self.plant_unchecked(b, now).await;
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[async_trait::async_trait]
+impl Plant for crate::sqlite::SqliteStore {
+    async fn plant(&self, b: Booking, now: Instant) {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+        crate::sqlite::insert_booking(&mut tx, &b).await.unwrap();
+        crate::sqlite::push_event(&mut tx, kind::APPOINTMENT_CREATED, &b, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[async_trait::async_trait]
+impl Plant for crate::postgres::PgStore {
+    async fn plant(&self, b: Booking, now: Instant) {
+        let mut tx = self.pool().begin().await.unwrap();
+        let row = crate::postgres::Accepted {
+            booking: &b,
+            key: None,
+            created: now,
+        };
+        let ledger = hcas_core::booking::Ledger::new();
+        let n = crate::postgres::insert_accepted(&mut tx, &[row], &ledger)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        tx.commit().await.unwrap();
+    }
+}
+
+fn utc(s: &str) -> Instant {
+    Instant::parse(s).unwrap()
+}
+
+/// A booking on `resource` at UTC `start`..`end`, anchored at local
+/// `local_start`..`local_end` in `zone`.
+fn anchored(
+    id: &str,
+    resource: &str,
+    (start, end): (&str, &str),
+    zone: &str,
+    (local_start, local_end): (&str, &str),
+) -> Booking {
+    let mut b = Booking::new(
+        id,
+        utc(start),
+        utc(end),
+        Status::Booked,
+        vec![resource.to_string()],
+    );
+    b.anchor = Some(Box::new(WallAnchor::new(
+        hcas_core::Zone::parse(zone).unwrap(),
+        hcas_core::time::parse_local_datetime(local_start).unwrap(),
+        hcas_core::time::parse_local_datetime(local_end).unwrap(),
+    )));
+    b
+}
+
+/// Bookings whose instants were computed under other offsets than today's
+/// tz data says (Mexico City in July at the pre-2022 UTC-5 where the data
+/// now says UTC-6; Berlin in July computed without DST) are listed by the
+/// sweep with the instants their wall time has now; correct, past,
+/// cancelled and unanchored ones are not. Re-anchoring moves a booking (same
+/// id, version + 1, an `appointment.reanchored` event, its resources follow)
+/// and the sweep then no longer lists it; a re-anchor onto a taken slot is
+/// refused with the conflict and changes nothing. `book` refuses an anchor
+/// that does not resolve to the booking's instants today.
+pub async fn suite_anchor_drift(store: &dyn Plant) {
+    let now = utc("2026-06-01T00:00:00Z");
+    let mx = anchored(
+        "mx",
+        "provider:P1",
+        ("2026-07-15T14:00:00Z", "2026-07-15T14:30:00Z"),
+        "America/Mexico_City",
+        ("2026-07-15T09:00", "2026-07-15T09:30"),
+    );
+    let de = anchored(
+        "de",
+        "provider:P1",
+        ("2026-07-15T09:00:00Z", "2026-07-15T10:00:00Z"),
+        "Europe/Berlin",
+        ("2026-07-15T10:00", "2026-07-15T11:00"),
+    );
+    let taken = anchored(
+        "taken",
+        "provider:P2",
+        ("2026-07-20T14:00:00Z", "2026-07-20T14:30:00Z"),
+        "America/Mexico_City",
+        ("2026-07-20T09:00", "2026-07-20T09:30"),
+    );
+    let past = anchored(
+        "past",
+        "provider:P3",
+        ("2026-05-20T14:00:00Z", "2026-05-20T14:30:00Z"),
+        "America/Mexico_City",
+        ("2026-05-20T09:00", "2026-05-20T09:30"),
+    );
+    let mut cancelled = anchored(
+        "cancelled",
+        "provider:P3",
+        ("2026-07-21T14:00:00Z", "2026-07-21T14:30:00Z"),
+        "America/Mexico_City",
+        ("2026-07-21T09:00", "2026-07-21T09:30"),
+    );
+    cancelled.status = Status::Cancelled;
+    let created = utc("2021-06-01T00:00:00Z");
+    for b in [&mx, &de, &taken, &past, &cancelled] {
+        store.plant(b.clone(), created).await;
+    }
+    // Made today, with the wall time resolved by today's data: accepted, never listed.
+    let ok = anchored(
+        "ok",
+        "provider:P1",
+        ("2026-07-16T08:00:00Z", "2026-07-16T09:00:00Z"),
+        "Europe/Berlin",
+        ("2026-07-16T10:00", "2026-07-16T11:00"),
+    );
+    store.book(ok.clone(), None, now).await.unwrap();
+    store
+        .book(
+            Booking::new(
+                "plain",
+                utc("2026-07-17T14:00:00Z"),
+                utc("2026-07-17T14:30:00Z"),
+                Status::Booked,
+                vec!["provider:P1".into()],
+            ),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // The slot `taken` should move to is booked by someone else.
+    store
+        .book(
+            Booking::new(
+                "blocker",
+                utc("2026-07-20T15:00:00Z"),
+                utc("2026-07-20T15:30:00Z"),
+                Status::Booked,
+                vec!["provider:P2".into()],
+            ),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // `book` refuses an anchor that is not the booking's instants today.
+    let mut stale = mx.clone();
+    stale.id = "stale".into();
+    stale.resources = vec!["provider:P9".into()];
+    let err = store.book(stale, None, now).await.unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidRequest), "{err}");
+    assert!(err.to_string().contains("2026-07-15T15:00:00Z"), "{err}");
+
+    let page = store.drifted(now, None, 100).await.unwrap();
+    let listed: Vec<(&str, String, String)> = page
+        .drifted
+        .iter()
+        .map(|d| {
+            (
+                d.id.as_str(),
+                d.wanted_start.to_string(),
+                d.wanted_end.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (
+                "de",
+                "2026-07-15T08:00:00Z".into(),
+                "2026-07-15T09:00:00Z".into()
+            ),
+            (
+                "mx",
+                "2026-07-15T15:00:00Z".into(),
+                "2026-07-15T15:30:00Z".into()
+            ),
+            (
+                "taken",
+                "2026-07-20T15:00:00Z".into(),
+                "2026-07-20T15:30:00Z".into()
+            ),
+        ]
+    );
+    assert_eq!(page.next, None);
+    assert_eq!(page.drifted[1].start, utc("2026-07-15T14:00:00Z"));
+    assert_eq!(page.drifted[1].shift_seconds(), 3600);
+    // Page by page, one at a time.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let p = store.drifted(now, after.as_ref(), 1).await.unwrap();
+        assert!(p.drifted.len() <= 1);
+        seen.extend(p.drifted.into_iter().map(|d| d.id));
+        match p.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["de", "mx", "taken"]);
+    let err = store.drifted(now, None, 0).await.unwrap_err();
+    assert_eq!(err.core_code(), Some(ErrorCode::InvalidRequest));
+    // Once `mx` has begun, it is left as it is.
+    let later = store
+        .drifted(utc("2026-07-15T14:10:00Z"), None, 100)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = later.drifted.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["taken"]);
+
+    // Onto a taken slot: refused with the conflict, nothing changes.
+    let before = store.counts().await.unwrap();
+    let r = store.reanchor("taken", 1, now).await;
+    assert_eq!(conflicts_of(r), vec![c("provider:P2", &["blocker"])]);
+    assert_eq!(store.get("taken").await.unwrap().value, taken);
+    assert_eq!(store.counts().await.unwrap(), before);
+    // Stale version, no anchor, past, cancelled: refused.
+    let r = store.reanchor("mx", 2, now).await;
+    assert_eq!(r.unwrap_err().code(), "version_mismatch");
+    for id in ["plain", "past", "cancelled"] {
+        let r = store.reanchor(id, 1, now).await;
+        assert_eq!(
+            code_of(r),
+            ("invalid", Some(ErrorCode::InvalidRequest)),
+            "{id}"
+        );
+    }
+    // On its wall time already: unchanged, no new version or event.
+    assert_eq!(store.reanchor("ok", 1, now).await.unwrap().value, ok);
+    assert_eq!(store.counts().await.unwrap(), before);
+
+    // Re-anchor `mx`: same booking, new instants, version 2, one event.
+    let moved = store.reanchor("mx", 1, now).await.unwrap();
+    assert_eq!(moved.version, 2);
+    assert_eq!(
+        (moved.value.start, moved.value.end),
+        (utc("2026-07-15T15:00:00Z"), utc("2026-07-15T15:30:00Z"))
+    );
+    assert_eq!(
+        (&moved.value.id, moved.value.status, &moved.value.anchor),
+        (&mx.id, mx.status, &mx.anchor)
+    );
+    assert_eq!(store.get("mx").await.unwrap(), moved);
+    let events = store.outbox_pending(100).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.aggregate_id.as_str()),
+        (kind::APPOINTMENT_REANCHORED, "mx")
+    );
+    assert_eq!(last.payload["start"], "2026-07-15T15:00:00Z");
+    // Its resource moved with it: the old time is free, the new one taken.
+    let probe = |id: &str, s: &str, e: &str| {
+        Booking::new(
+            id,
+            utc(s),
+            utc(e),
+            Status::Booked,
+            vec!["provider:P1".into()],
+        )
+    };
+    store
+        .book(
+            probe("old-slot", "2026-07-15T14:00:00Z", "2026-07-15T14:30:00Z"),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let r = store
+        .book(
+            probe("new-slot", "2026-07-15T15:00:00Z", "2026-07-15T15:30:00Z"),
+            None,
+            now,
+        )
+        .await;
+    assert_eq!(conflicts_of(r), vec![c("provider:P1", &["mx"])]);
+    store.reanchor("de", 1, now).await.unwrap();
+    // Free the slot `taken` wants (reschedule the blocker away), then re-anchor it.
+    store
+        .reschedule(
+            "blocker",
+            1,
+            Booking::new(
+                "blocker-2",
+                utc("2026-07-20T17:00:00Z"),
+                utc("2026-07-20T17:30:00Z"),
+                Status::Booked,
+                vec!["provider:P2".into()],
+            ),
+            Actor::Staff,
+            "make room",
+            now,
+        )
+        .await
+        .unwrap();
+    store.reanchor("taken", 1, now).await.unwrap();
+    let page = store.drifted(now, None, 100).await.unwrap();
+    assert_eq!(page.drifted, vec![]);
+    assert_eq!(page.next, None);
+    // The moved booking's history counts the move as a version.
+    assert_eq!(store.get("taken").await.unwrap().version, 2);
 }

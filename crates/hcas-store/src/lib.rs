@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub mod conformance;
 mod ports;
 pub mod records;
+pub use ports::{AnchorStore, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
 pub use ports::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     Store, WaitlistStore,
@@ -37,6 +38,8 @@ mod sql;
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_ports;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sweep;
 
 /// Why a store call failed; [`StoreError::code`] is stable and
 /// [`StoreError::is_retryable`] says whether the same call may succeed later.
@@ -129,6 +132,19 @@ impl StoreError {
     }
 }
 
+/// How long an idempotency key is remembered after its first use, in
+/// seconds: 24 h, as Stripe does. A key first used at `t` (the caller's
+/// `now`) returns its booking while `now < t + IDEMPOTENCY_TTL_SECONDS`; from
+/// then on it is forgotten (a repeat books anew) and the SQL adapters prune
+/// it (at most [`IDEMPOTENCY_PRUNE_BATCH`] keys per booking). The memory
+/// adapter keeps keys in the core ledger, which applies the same rule. This
+/// is the core's [`hcas_core::booking::IDEMPOTENCY_TTL`], so every adapter agrees.
+pub const IDEMPOTENCY_TTL_SECONDS: i64 = hcas_core::booking::IDEMPOTENCY_TTL;
+
+/// Most expired idempotency keys one booking deletes (SQL adapters): a
+/// bounded delete on the write path, so pruning never stalls a booking.
+pub const IDEMPOTENCY_PRUNE_BATCH: i64 = 64;
+
 /// A record with its optimistic-concurrency version (1 on creation, +1 per change).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stored<T> {
@@ -148,6 +164,9 @@ pub mod kind {
     pub const APPOINTMENT_CANCELLED: &str = "appointment.cancelled";
     /// A consent was created or changed (payload: the consent).
     pub const CONSENT_CHANGED: &str = "consent.changed";
+    /// A booking was moved onto its wall-time anchor after a tz rule change
+    /// (payload: the booking with its new instants).
+    pub const APPOINTMENT_REANCHORED: &str = "appointment.reanchored";
     /// A provider's schedule was created or changed (payload: the schedule).
     pub const SCHEDULE_CHANGED: &str = "schedule.changed";
 

@@ -159,6 +159,7 @@ impl AppointmentStore for MemoryStore {
         idempotency_key: Option<&str>,
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError> {
+        hcas_core::anchor::check(&booking)?;
         let mut s = self.state.lock().await;
         match s.ledger.book(booking, now, idempotency_key)? {
             BookOutcome::Booked(b) => {
@@ -244,6 +245,7 @@ impl AppointmentStore for MemoryStore {
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
+        hcas_core::anchor::check(&new)?;
         let mut s = self.state.lock().await;
         let cur = at_version(id, s.stored(id), expected_version)?;
         let found = cur.version;
@@ -653,5 +655,99 @@ impl AuditStore for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+}
+
+#[async_trait]
+impl crate::AnchorStore for MemoryStore {
+    async fn drifted(
+        &self,
+        now: Instant,
+        after: Option<&crate::SweepCursor>,
+        limit: usize,
+    ) -> Result<crate::DriftPage, StoreError> {
+        crate::ports::check_drift_limit(limit)?;
+        let s = self.state.lock().await;
+        let after = after.map(|c| (c.start, c.id.as_str()));
+        let mut due: Vec<&Booking> = s
+            .ledger
+            .bookings()
+            .filter(|b| hcas_core::anchor::due(b, now))
+            .filter(|b| after.is_none_or(|a| (b.start, b.id.as_str()) > a))
+            .collect();
+        due.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        let mut drifted = Vec::new();
+        for b in due {
+            if let Some(d) = hcas_core::anchor::drift(b) {
+                drifted.push(d);
+                if drifted.len() == limit {
+                    let next = Some(crate::SweepCursor {
+                        start: b.start,
+                        id: b.id.clone(),
+                    });
+                    return Ok(crate::DriftPage { drifted, next });
+                }
+            }
+        }
+        Ok(crate::DriftPage {
+            drifted,
+            next: None,
+        })
+    }
+
+    async fn reanchor(
+        &self,
+        id: &str,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError> {
+        let mut s = self.state.lock().await;
+        let cur = at_version(id, s.stored(id), expected_version)?;
+        let moved = hcas_core::anchor::reanchored(&cur.value)?;
+        if !hcas_core::anchor::due(&cur.value, now) {
+            return Err(hcas_core::Error::new(
+                hcas_core::ErrorCode::InvalidRequest,
+                format!(
+                    "booking {id} is not a future booking that still blocks at {now}; \
+                     only those are re-anchored"
+                ),
+            )
+            .into());
+        }
+        if moved.start == cur.value.start && moved.end == cur.value.end {
+            return Ok(cur);
+        }
+        let check = s.ledger.check_excluding(&moved.request(), now, Some(id))?;
+        if !check.ok {
+            return Err(StoreError::Conflict {
+                conflicts: check.conflicts,
+            });
+        }
+        s.ledger.remove(id);
+        if let Err(e) = s.ledger.insert(moved.clone()) {
+            // Unreachable (the same booking, moved), but never lose it.
+            s.ledger.insert(cur.value)?;
+            return Err(e.into());
+        }
+        let version = cur.version + 1;
+        s.versions.insert(id.to_string(), version);
+        s.push_event(kind::APPOINTMENT_REANCHORED, &moved, now);
+        Ok(Stored {
+            value: moved,
+            version,
+        })
+    }
+}
+
+#[cfg(feature = "test-support")]
+impl MemoryStore {
+    /// Test support: store a booking as `book` would, without the anchor
+    /// check (a booking made under older tz data).
+    #[allow(clippy::expect_used)]
+    pub(crate) async fn plant_unchecked(&self, b: Booking, now: Instant) {
+        let mut s = self.state.lock().await;
+        s.versions.insert(b.id.clone(), 1);
+        s.push_event(kind::APPOINTMENT_CREATED, &b, now);
+        s.ledger.insert(b).expect("a valid booking");
     }
 }

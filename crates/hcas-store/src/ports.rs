@@ -14,6 +14,7 @@
 //!   same transaction as the change.
 
 use async_trait::async_trait;
+use hcas_core::anchor::Drift;
 use hcas_core::booking::Booking;
 use hcas_core::consent::Consent;
 use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec};
@@ -252,6 +253,84 @@ pub trait AuditStore: Send + Sync {
     async fn audit_after(&self, seq: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
 }
 
+/// Bookings anchored to local wall time ([`hcas_core::anchor`]): find the
+/// future ones a tz rule change has moved on the wall clock, and move them
+/// back. A sweep job calls [`AnchorStore::drifted`] page by page (after each
+/// tz data update, or daily) and [`AnchorStore::reanchor`] for each booking
+/// it lists (or tells a person about the ones that conflict).
+#[async_trait]
+pub trait AnchorStore: Send + Sync {
+    /// Up to `limit` bookings that start after `now`, still block at `now`,
+    /// have an anchor, and whose instants are not what their wall time
+    /// resolves to under the current tz data, by `(start, id)` after `after`,
+    /// each with the instants it should have ([`Drift`]). `next` is where the
+    /// next page starts (`None`: the sweep is done). The adapters page through
+    /// the future anchored bookings (an index on `(start_s, id)`), reading
+    /// columns, not payloads; the tz computation is the core's.
+    ///
+    /// # Errors
+    /// `Invalid` for `limit` 0 or above [`MAX_DRIFT_PAGE`]; `Internal` for an
+    /// anchor the store cannot read; `Unavailable`.
+    async fn drifted(
+        &self,
+        now: Instant,
+        after: Option<&SweepCursor>,
+        limit: usize,
+    ) -> Result<DriftPage, StoreError>;
+
+    /// Move booking `id` (at `expected_version`) onto its wall time
+    /// ([`hcas_core::anchor::reanchored`]): same id, resources and status,
+    /// new `start`/`end`, version + 1, with an `appointment.reanchored` event,
+    /// in one transaction; checked for conflicts like a reschedule (the
+    /// booking does not count against itself). A booking already on its wall
+    /// time comes back unchanged (no new version, no event).
+    ///
+    /// # Errors
+    /// `NotFound`; `VersionMismatch`; `Conflict` naming what blocks the new
+    /// time (nothing changes); `Invalid`: no anchor, not a future booking that
+    /// still blocks at `now`, or a wall time that now resolves to an empty
+    /// interval; `Unavailable`.
+    async fn reanchor(
+        &self,
+        id: &str,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, StoreError>;
+}
+
+/// Most drifted bookings one [`AnchorStore::drifted`] call returns.
+pub const MAX_DRIFT_PAGE: usize = 1000;
+
+/// Where a sweep stands: the last booking looked at, by `(start, id)`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SweepCursor {
+    /// Its stored start.
+    pub start: Instant,
+    /// Its id.
+    pub id: String,
+}
+
+/// One page of a sweep.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DriftPage {
+    /// The drifted bookings, by stored `(start, id)`.
+    pub drifted: Vec<Drift>,
+    /// Pass it as `after` for the next page; `None` when no booking is left.
+    pub next: Option<SweepCursor>,
+}
+
+/// `limit` of [`AnchorStore::drifted`], checked.
+pub(crate) fn check_drift_limit(limit: usize) -> Result<(), StoreError> {
+    if limit == 0 || limit > MAX_DRIFT_PAGE {
+        return Err(hcas_core::Error::new(
+            hcas_core::ErrorCode::InvalidRequest,
+            format!("limit: give 1 to {MAX_DRIFT_PAGE} (MAX_DRIFT_PAGE), got {limit}"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Every port at once; implemented by every adapter. A service that owns
 /// one bounded context holds the narrower trait it needs.
 pub trait Store:
@@ -264,6 +343,7 @@ pub trait Store:
     + ConsentStore
     + RecordStore
     + AuditStore
+    + AnchorStore
 {
 }
 
@@ -277,6 +357,7 @@ impl<T> Store for T where
         + ConsentStore
         + RecordStore
         + AuditStore
+        + AnchorStore
         + ?Sized
 {
 }

@@ -201,7 +201,7 @@ pub struct BatchStats {
 }
 
 /// Why one attempt failed: a final answer, or a retryable database error.
-enum Fail {
+pub(crate) enum Fail {
     Store(StoreError),
     Retry(sqlx::Error),
 }
@@ -388,13 +388,14 @@ impl PgStore {
             &booking.resources,
             booking.start,
             booking.end,
-            idempotency_key,
+            idempotency_key.map(|k| (k, now)),
         )
         .await?;
         if let (Some(key), Some((id, existing))) = (idempotency_key, state.idempotent.take()) {
             return Ok(idempotent_hit(key, &id, existing.as_ref(), booking)?);
         }
         booking.validate()?;
+        hcas_core::anchor::check(booking)?;
         let ledger = state.ledger()?;
         let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
@@ -485,6 +486,7 @@ impl PgStore {
         cancel: &TransitionRequest,
     ) -> Result<Rescheduled, Fail> {
         let (now, reason) = (cancel.now, cancel.reason.as_deref().unwrap_or_default());
+        hcas_core::anchor::check(new)?;
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &new.resources).await?;
         let decided = decide(&cur.value, cancel, &self.policy)?;
@@ -555,7 +557,7 @@ impl PgStore {
     }
 
     /// After the retries ran out: re-read the winners on the request's resources.
-    async fn current_conflict(
+    pub(crate) async fn current_conflict(
         pool: &PgPool,
         booking: &Booking,
         now: Instant,
@@ -596,7 +598,9 @@ pub(crate) struct Accepted<'a> {
 /// Write accepted bookings (capacities from `ledger`) in ONE data-modifying
 /// statement: bookings, resource rows (`blocking`, `capacity_one`),
 /// idempotency keys and `appointment.created` events in the given order (FK
-/// checks run at the statement's end). Every write path uses it: a single
+/// checks run at the statement's end). A key replaces an expired row of the
+/// same key (the caller read only live keys, under the key's lock), and rows
+/// with keys delete up to [`crate::IDEMPOTENCY_PRUNE_BATCH`] expired keys. Every write path uses it: a single
 /// booking, a batch, a series, a reschedule. Returns how many bookings were
 /// inserted: an id inserted meanwhile by another transaction (ids are not
 /// locked) inserts nothing for that booking, so a count below `rows.len()`
@@ -622,7 +626,7 @@ pub(crate) async fn insert_accepted(
         Vec::new(),
         Vec::new(),
     );
-    let (mut k_key, mut k_id) = (Vec::new(), Vec::new());
+    let (mut k_key, mut k_id, mut k_created) = (Vec::new(), Vec::new(), Vec::new());
     for a in rows {
         let b = a.booking;
         ids.push(b.id.as_str());
@@ -643,6 +647,7 @@ pub(crate) async fn insert_accepted(
         if let Some(key) = a.key {
             k_key.push(key);
             k_id.push(b.id.as_str());
+            k_created.push(a.created.unix());
         }
     }
     let (inserted,): (i64,) = sqlx::query_as(
@@ -661,9 +666,18 @@ pub(crate) async fn insert_accepted(
                          $13::boolean[]) AS u(id, resource, s, e, blocking, one)
              WHERE u.id IN (SELECT id FROM b)),
          i AS (
-             INSERT INTO idempotency (key, booking_id)
-             SELECT u.key, u.id FROM unnest($14::text[], $15::text[]) AS u(key, id)
-             WHERE u.id IN (SELECT id FROM b)),
+             INSERT INTO idempotency (key, booking_id, created_s)
+             SELECT u.key, u.id, u.created
+             FROM unnest($14::text[], $15::text[], $17::bigint[]) AS u(key, id, created)
+             WHERE u.id IN (SELECT id FROM b)
+             ON CONFLICT (key) DO UPDATE
+                 SET booking_id = EXCLUDED.booking_id, created_s = EXCLUDED.created_s),
+         p AS (
+             DELETE FROM idempotency WHERE key IN (
+                 SELECT x.key FROM idempotency x
+                 WHERE cardinality($14::text[]) > 0 AND x.created_s <= $18
+                   AND x.key <> ALL($14::text[])
+                 ORDER BY x.created_s LIMIT $19 FOR UPDATE SKIP LOCKED)),
          o AS (
              INSERT INTO outbox (kind, aggregate_id, payload, created_s)
              SELECT $16, u.id, u.payload::jsonb, u.created
@@ -689,6 +703,9 @@ pub(crate) async fn insert_accepted(
     .bind(&k_key)
     .bind(&k_id)
     .bind(kind::APPOINTMENT_CREATED)
+    .bind(&k_created)
+    .bind(k_created.iter().min().copied().unwrap_or(0) - crate::IDEMPOTENCY_TTL_SECONDS)
+    .bind(crate::IDEMPOTENCY_PRUNE_BATCH)
     .fetch_one(&mut *conn)
     .await?;
     Ok(usize::try_from(inserted).unwrap_or(0))
@@ -697,7 +714,7 @@ pub(crate) async fn insert_accepted(
 /// The booking `id` for a change at `expected` version, read after locking
 /// its resources (which never change) and `also` (e.g. a replacement's), all
 /// in the one global order.
-async fn lock_booking(
+pub(crate) async fn lock_booking(
     conn: &mut PgConnection,
     id: &str,
     expected: i64,
@@ -777,13 +794,14 @@ type Tagged = (String, Option<String>, Option<String>, Option<i64>);
 
 /// One query: every booking (any status) that overlaps `[start, end)` on any
 /// of `resources` (tag `b`), those resources' capacities (tag `c`), and the
-/// booking stored under `idempotency_key` (tag `k`).
+/// booking stored under the idempotency key (tag `k`) unless the key has
+/// expired at the request's `now` ([`crate::IDEMPOTENCY_TTL_SECONDS`]).
 async fn read_state(
     conn: &mut PgConnection,
     resources: &[String],
     start: Instant,
     end: Instant,
-    idempotency_key: Option<&str>,
+    idempotency_key: Option<(&str, Instant)>,
 ) -> Result<State, Fail> {
     let rows: Vec<Tagged> = sqlx::query_as(
         "SELECT 'b'::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
@@ -798,12 +816,13 @@ async fn read_state(
          UNION ALL
          SELECT 'k', i.booking_id, b.payload::text, b.version
          FROM idempotency i LEFT JOIN bookings b ON b.id = i.booking_id
-         WHERE i.key = $4::text",
+         WHERE i.key = $4::text AND i.created_s > $5",
     )
     .bind(resources)
     .bind(end.unix())
     .bind(start.unix())
-    .bind(idempotency_key)
+    .bind(idempotency_key.map(|(k, _)| k))
+    .bind(idempotency_key.map_or(0, |(_, now)| now.unix() - crate::IDEMPOTENCY_TTL_SECONDS))
     .fetch_all(&mut *conn)
     .await?;
     let mut state = State {
@@ -845,7 +864,7 @@ async fn load(conn: &mut PgConnection, id: &str) -> Result<Option<Stored<Booking
 
 /// A ledger holding every booking (any status) that overlaps `[start, end)`
 /// on any of `resources`, and those resources' capacities.
-async fn ledger_for(
+pub(crate) async fn ledger_for(
     conn: &mut PgConnection,
     resources: &[String],
     start: Instant,
@@ -854,6 +873,18 @@ async fn ledger_for(
     Ok(read_state(conn, resources, start, end, None)
         .await?
         .ledger()?)
+}
+
+/// An outbox event whose payload is the booking after the change.
+pub(crate) async fn push_event(
+    conn: &mut PgConnection,
+    kind: &str,
+    booking: &Booking,
+    now: Instant,
+) -> Result<(), Fail> {
+    let payload = serde_json::to_value(booking)
+        .map_err(|e| StoreError::Internal(format!("booking {}: {e}", booking.id)))?;
+    push_change(conn, kind, &booking.id, &payload, now).await
 }
 
 /// PostgreSQL cannot store U+0000 (see `pg_ports`): a status change's reason
@@ -873,7 +904,7 @@ fn storable_reason(reason: Option<&str>) -> Result<(), StoreError> {
 
 /// An outbox event with a ready payload (a status change's: the booking and
 /// its `transition`).
-async fn push_change(
+pub(crate) async fn push_change(
     conn: &mut PgConnection,
     kind: &str,
     id: &str,
@@ -1088,7 +1119,10 @@ async fn book_batch(
                 continue;
             }
         }
-        if let Err(e) = booking.validate() {
+        if let Err(e) = booking
+            .validate()
+            .and_then(|()| hcas_core::anchor::check(booking))
+        {
             answers.push(Err(e.into()));
             continue;
         }
@@ -1147,6 +1181,12 @@ async fn read_batch(
         }
     }
     let keys: Vec<&str> = batch.iter().filter_map(|p| p.key.as_deref()).collect();
+    // Each key as of its own request's `now`: an expired key is not read.
+    let key_cutoffs: Vec<i64> = batch
+        .iter()
+        .filter(|p| p.key.is_some())
+        .map(|p| p.now.unix() - crate::IDEMPOTENCY_TTL_SECONDS)
+        .collect();
     let ids: Vec<&str> = batch.iter().map(|p| p.booking.id.as_str()).collect();
     let rows: Vec<BatchRow> = sqlx::query_as(
         "SELECT 'b'::text, NULL::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
@@ -1164,8 +1204,9 @@ async fn read_batch(
          WHERE c.resource = ANY($4::text[])
          UNION ALL
          SELECT 'k', i.key, i.booking_id, b.payload::text, b.version
-         FROM idempotency i LEFT JOIN bookings b ON b.id = i.booking_id
-         WHERE i.key = ANY($5::text[])
+         FROM unnest($5::text[], $7::bigint[]) AS q(key, cutoff)
+         JOIN idempotency i ON i.key = q.key AND i.created_s > q.cutoff
+         LEFT JOIN bookings b ON b.id = i.booking_id
          UNION ALL
          SELECT 'i', b.id, NULL, NULL, NULL FROM bookings b WHERE b.id = ANY($6::text[])",
     )
@@ -1175,6 +1216,7 @@ async fn read_batch(
     .bind(resources)
     .bind(&keys)
     .bind(&ids)
+    .bind(&key_cutoffs)
     .fetch_all(&mut *conn)
     .await?;
     let mut state = BatchState::default();

@@ -24,7 +24,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 use crate::records::{at_version, change_payload, decide, id_used};
 use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
 use crate::{
-    AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
+    AppointmentStore, Counts, IDEMPOTENCY_PRUNE_BATCH, IDEMPOTENCY_TTL_SECONDS, OutboxEvent,
+    Rescheduled, StatusChanged, StoreError, Stored, kind,
 };
 
 #[doc(hidden)]
@@ -256,12 +257,15 @@ impl AppointmentStore for SqliteStore {
     ) -> Result<Stored<Booking>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         if let Some(key) = idempotency_key {
-            let hit: Option<(String,)> =
-                sqlx::query_as("SELECT booking_id FROM idempotency WHERE key = ?")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
+            // A key older than the TTL is forgotten: the request books anew.
+            let hit: Option<(String,)> = sqlx::query_as(
+                "SELECT booking_id FROM idempotency WHERE key = ? AND created_s > ?",
+            )
+            .bind(key)
+            .bind(now.unix() - IDEMPOTENCY_TTL_SECONDS)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
             if let Some((id,)) = hit {
                 let existing = load(&mut tx, &id)
                     .await?
@@ -279,6 +283,7 @@ impl AppointmentStore for SqliteStore {
             }
         }
         booking.validate()?;
+        hcas_core::anchor::check(&booking)?;
         let ledger = ledger_for(&mut tx, &booking.resources, booking.start, booking.end).await?;
         let check = ledger.check(&booking.request(), now)?;
         if !check.ok {
@@ -296,12 +301,29 @@ impl AppointmentStore for SqliteStore {
         }
         insert_booking(&mut tx, &booking).await?;
         if let Some(key) = idempotency_key {
-            sqlx::query("INSERT INTO idempotency (key, booking_id) VALUES (?, ?)")
-                .bind(key)
-                .bind(&booking.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            // Replaces an expired row of the same key; then prunes a few expired keys.
+            sqlx::query(
+                "INSERT INTO idempotency (key, booking_id, created_s) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE
+                     SET booking_id = excluded.booking_id, created_s = excluded.created_s",
+            )
+            .bind(key)
+            .bind(&booking.id)
+            .bind(now.unix())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            // Each new key removes up to a batch of expired ones: keys cannot pile up.
+            sqlx::query(
+                "DELETE FROM idempotency WHERE key IN (
+                     SELECT key FROM idempotency WHERE created_s <= ?1
+                     ORDER BY created_s LIMIT ?2)",
+            )
+            .bind(now.unix() - IDEMPOTENCY_TTL_SECONDS)
+            .bind(IDEMPOTENCY_PRUNE_BATCH)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         push_event(&mut tx, kind::APPOINTMENT_CREATED, &booking, now).await?;
         tx.commit().await.map_err(db)?;
@@ -382,6 +404,7 @@ impl AppointmentStore for SqliteStore {
         reason: &str,
         now: Instant,
     ) -> Result<Rescheduled, StoreError> {
+        hcas_core::anchor::check(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
         let cancel = TransitionRequest {

@@ -11,7 +11,8 @@ macro_rules! conformance {
             conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
                 suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
                 suite_rejected_writes_change_nothing, suite_lifecycle, suite_busy,
-                suite_reschedule, suite_long_bookings_are_found);
+                suite_reschedule, suite_long_bookings_are_found,
+                suite_extent_shrinks_but_finds_blocking, suite_idempotency_expires);
 
             /// A handle built with `c::POLICY` decides with it; an invalid
             /// policy is refused when the handle is built.
@@ -45,7 +46,18 @@ macro_rules! conformance {
             conformance!(@store $make; suite_patients, suite_providers_and_availability,
                 suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
                 suite_audit);
+            conformance!(@plant $make; suite_anchor_drift);
         }
+    };
+    // Cases that also plant bookings past the store's checks (`conformance::Plant`).
+    (@plant $make:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                let (_guard, store) = $make;
+                c::$case(&store).await;
+            }
+        )*
     };
     (@store $make:expr; $($case:ident),*) => {
         $(

@@ -145,9 +145,10 @@ async fn insert_like_adapter(
         .unwrap();
     }
     if let Some(key) = key {
-        sqlx::query("INSERT INTO idempotency (key, booking_id) VALUES (?, ?)")
+        sqlx::query("INSERT INTO idempotency (key, booking_id, created_s) VALUES (?, ?, ?)")
             .bind(key)
             .bind(&b.id)
+            .bind(now.unix())
             .execute(&mut *conn)
             .await
             .unwrap();

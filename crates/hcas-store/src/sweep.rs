@@ -1,0 +1,329 @@
+//! [`AnchorStore`] for the SQL adapters: the tz-drift sweep and re-anchoring.
+//!
+//! The sweep pages through the future anchored bookings with a keyset query
+//! on the partial index `bookings_anchored (start_s, id) WHERE anchor_zone IS
+//! NOT NULL` ([`SCAN_PAGE`] rows per query, no long transaction), reading the
+//! columns (`status`, `hold_expires_s`, `anchor_zone`, `anchor_start`,
+//! `anchor_end`), not the payload; SQL pre-filters on the statuses that occupy
+//! a resource, and the core decides the rest ([`Status::blocks`],
+//! [`Drift::find`]: the tz data is the engine's, not the database's).
+//! Re-anchoring is a status-preserving move under the same locks as a
+//! reschedule: load at the expected version, [`hcas_core::anchor::reanchored`],
+//! the core's conflict check on the new time (the booking itself excluded),
+//! then `bookings` and `booking_resources` updated and an
+//! `appointment.reanchored` event, in one transaction.
+
+use async_trait::async_trait;
+use hcas_core::anchor::{self, Drift, WallAnchor};
+use hcas_core::booking::{Booking, Status};
+use hcas_core::time::parse_local_datetime;
+use hcas_core::{Error, ErrorCode, Instant, Zone};
+
+use crate::ports::check_drift_limit;
+use crate::sql::corrupt;
+use crate::{AnchorStore, DriftPage, StoreError, Stored, SweepCursor};
+
+/// Rows one sweep query reads.
+pub(crate) const SCAN_PAGE: i64 = 256;
+
+/// A sweep row: id, start_s, end_s, status, hold_expires_s, anchor zone, local start, local end.
+pub(crate) type AnchorRow = (
+    String,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+);
+
+/// The statuses that may block (the core's [`Status::occupies`]), for the SQL pre-filter.
+pub(crate) fn occupying() -> Vec<&'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| s.occupies())
+        .map(Status::as_str)
+        .collect()
+}
+
+/// The cursor's `(start_s, id)`, or one before every booking.
+pub(crate) fn cursor_parts(cursor: Option<&SweepCursor>) -> (i64, String) {
+    cursor.map_or((i64::MIN, String::new()), |c| {
+        (c.start.unix(), c.id.clone())
+    })
+}
+
+/// Add the drifted bookings among `rows` (in `(start, id)` order) to `out`,
+/// moving `cursor` past every row looked at; true once `out` holds `limit`.
+pub(crate) fn take(
+    rows: Vec<AnchorRow>,
+    now: Instant,
+    limit: usize,
+    out: &mut Vec<Drift>,
+    cursor: &mut Option<SweepCursor>,
+) -> Result<bool, StoreError> {
+    for (id, start, end, status, hold, zone, local_start, local_end) in rows {
+        let (start, end) = (Instant::from_unix(start), Instant::from_unix(end));
+        *cursor = Some(SweepCursor {
+            start,
+            id: id.clone(),
+        });
+        let status = Status::parse(&status).map_err(|e| corrupt("status", e))?;
+        if start <= now || !status.blocks(hold.map(Instant::from_unix), now) {
+            continue;
+        }
+        let anchor = WallAnchor::new(
+            Zone::parse(&zone).map_err(|e| corrupt("anchor", e))?,
+            parse_local_datetime(&local_start).map_err(|e| corrupt("anchor", e))?,
+            parse_local_datetime(&local_end).map_err(|e| corrupt("anchor", e))?,
+        );
+        if let Some(d) = Drift::find(&id, start, end, &anchor) {
+            out.push(d);
+            if out.len() >= limit {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// What re-anchoring `cur` at `now` writes: `None` when it is on its wall
+/// time already.
+///
+/// # Errors
+/// `Invalid` when it cannot be re-anchored (see [`AnchorStore::reanchor`]).
+pub(crate) fn plan(cur: &Booking, now: Instant) -> Result<Option<Booking>, StoreError> {
+    let moved = anchor::reanchored(cur)?;
+    if !anchor::due(cur, now) {
+        return Err(Error::new(
+            ErrorCode::InvalidRequest,
+            format!(
+                "booking {} is not a future booking that still blocks at {now}; \
+                 only those are re-anchored",
+                cur.id
+            ),
+        )
+        .into());
+    }
+    Ok((moved.start != cur.start || moved.end != cur.end).then_some(moved))
+}
+
+/// A full page of a sweep, from rows read by `read(cursor_start, cursor_id)`.
+macro_rules! drift_pages {
+    ($now:expr, $after:expr, $limit:expr, |$c_start:ident, $c_id:ident| $read:expr) => {{
+        check_drift_limit($limit)?;
+        let mut cursor = $after.cloned();
+        let mut out = Vec::new();
+        loop {
+            let ($c_start, $c_id) = cursor_parts(cursor.as_ref());
+            let rows: Vec<AnchorRow> = $read;
+            let n = rows.len();
+            if take(rows, $now, $limit, &mut out, &mut cursor)? {
+                break Ok(DriftPage {
+                    drifted: out,
+                    next: cursor,
+                });
+            }
+            if i64::try_from(n).unwrap_or(i64::MAX) < SCAN_PAGE {
+                break Ok(DriftPage {
+                    drifted: out,
+                    next: None,
+                });
+            }
+        }
+    }};
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use crate::records::at_version;
+    use crate::sql::{db, json};
+    use crate::sqlite::{SqliteStore, ledger_for, load, push_event};
+
+    #[async_trait]
+    impl AnchorStore for SqliteStore {
+        async fn drifted(
+            &self,
+            now: Instant,
+            after: Option<&SweepCursor>,
+            limit: usize,
+        ) -> Result<DriftPage, StoreError> {
+            let statuses = json(&occupying())?;
+            drift_pages!(now, after, limit, |c_start, c_id| {
+                sqlx::query_as(
+                    "SELECT id, start_s, end_s, status, hold_expires_s,
+                            anchor_zone, anchor_start, anchor_end
+                     FROM bookings
+                     WHERE anchor_zone IS NOT NULL AND start_s > ?1
+                       AND (start_s > ?2 OR (start_s = ?2 AND id > ?3))
+                       AND status IN (SELECT value FROM json_each(?4))
+                     ORDER BY start_s, id LIMIT ?5",
+                )
+                .bind(now.unix())
+                .bind(c_start)
+                .bind(&c_id)
+                .bind(&statuses)
+                .bind(SCAN_PAGE)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            })
+        }
+
+        async fn reanchor(
+            &self,
+            id: &str,
+            expected_version: i64,
+            now: Instant,
+        ) -> Result<Stored<Booking>, StoreError> {
+            let mut tx = self
+                .pool()
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db)?;
+            let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
+            let Some(moved) = plan(&cur.value, now)? else {
+                return Ok(cur);
+            };
+            let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
+            let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
+            if !check.ok {
+                return Err(StoreError::Conflict {
+                    conflicts: check.conflicts,
+                });
+            }
+            sqlx::query(
+                "UPDATE bookings SET start_s = ?1, end_s = ?2, payload = ?3, version = version + 1
+                 WHERE id = ?4 AND version = ?5",
+            )
+            .bind(moved.start.unix())
+            .bind(moved.end.unix())
+            .bind(json(&moved)?)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "UPDATE booking_resources SET start_s = ?1, end_s = ?2 WHERE booking_id = ?3",
+            )
+            .bind(moved.start.unix())
+            .bind(moved.end.unix())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            push_event(&mut tx, crate::kind::APPOINTMENT_REANCHORED, &moved, now).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(Stored {
+                value: moved,
+                version: expected_version + 1,
+            })
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use crate::postgres::{Fail, PgStore, RETRIES, ledger_for, lock_booking, push_event};
+    use crate::sql::{db, json};
+
+    /// One re-anchoring attempt under the booking's resource locks.
+    async fn reanchor_once(
+        store: &PgStore,
+        id: &str,
+        expected_version: i64,
+        now: Instant,
+    ) -> Result<Stored<Booking>, Fail> {
+        let mut tx = store.pool().begin().await?;
+        let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
+        let Some(moved) = plan(&cur.value, now)? else {
+            return Ok(cur);
+        };
+        let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
+        let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
+        if !check.ok {
+            return Err(StoreError::Conflict {
+                conflicts: check.conflicts,
+            }
+            .into());
+        }
+        sqlx::query(
+            "WITH b AS (
+                 UPDATE bookings SET start_s = $1, end_s = $2, payload = $3::jsonb,
+                     version = version + 1
+                 WHERE id = $4 AND version = $5 RETURNING id)
+             UPDATE booking_resources SET start_s = $1, end_s = $2
+             WHERE booking_id IN (SELECT id FROM b)",
+        )
+        .bind(moved.start.unix())
+        .bind(moved.end.unix())
+        .bind(json(&moved)?)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        push_event(&mut tx, crate::kind::APPOINTMENT_REANCHORED, &moved, now).await?;
+        tx.commit().await?;
+        Ok(Stored {
+            value: moved,
+            version: expected_version + 1,
+        })
+    }
+
+    #[async_trait]
+    impl AnchorStore for PgStore {
+        async fn drifted(
+            &self,
+            now: Instant,
+            after: Option<&SweepCursor>,
+            limit: usize,
+        ) -> Result<DriftPage, StoreError> {
+            let statuses = occupying();
+            drift_pages!(now, after, limit, |c_start, c_id| {
+                sqlx::query_as(
+                    "SELECT id, start_s, end_s, status, hold_expires_s,
+                            anchor_zone, anchor_start, anchor_end
+                     FROM bookings
+                     WHERE anchor_zone IS NOT NULL AND start_s > $1
+                       AND (start_s, id COLLATE \"C\") > ($2, $3::text COLLATE \"C\")
+                       AND status = ANY($4::text[])
+                     ORDER BY start_s, id COLLATE \"C\" LIMIT $5",
+                )
+                .bind(now.unix())
+                .bind(c_start)
+                .bind(&c_id)
+                .bind(&statuses)
+                .bind(SCAN_PAGE)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            })
+        }
+
+        async fn reanchor(
+            &self,
+            id: &str,
+            expected_version: i64,
+            now: Instant,
+        ) -> Result<Stored<Booking>, StoreError> {
+            let mut attempt = 0;
+            loop {
+                match reanchor_once(self, id, expected_version, now).await {
+                    Ok(s) => return Ok(s),
+                    Err(Fail::Store(e)) => return Err(e),
+                    Err(Fail::Retry(e)) if attempt >= RETRIES => {
+                        let cur = self.get(id).await?;
+                        let moved = anchor::reanchored(&cur.value)?;
+                        return Err(PgStore::current_conflict(self.pool(), &moved, now, e).await);
+                    }
+                    Err(Fail::Retry(_)) => attempt += 1,
+                }
+            }
+        }
+    }
+    use crate::AppointmentStore as _;
+}
