@@ -81,7 +81,7 @@ impl LocalWindow {
     #[must_use]
     pub fn on(&self, date: NaiveDate, zone: &Zone) -> Option<Interval> {
         self.resolve_with(date, |local| {
-            zone.resolve(Instant::from_unix(local).naive_utc())
+            zone.resolve(crate::time::naive_from_secs(local))
         })
     }
 
@@ -434,16 +434,20 @@ impl Availability {
             return Ok(());
         };
         let first = from.naive_utc().date();
-        let dhi = Instant::from_unix(to.unix() + reach).naive_utc().date() + TimeDelta::days(2);
+        let dhi = crate::time::naive_from_secs(to.unix() + reach).date() + TimeDelta::days(2);
         let mut back = 2i64;
         loop {
             let dlo = first - TimeDelta::days(back);
             self.collect_windows(dlo, dhi, cache, out)?;
             // Windows opened before `dlo` end by the day after it (+ a DST hour)
             // and could only join a first window starting that early.
-            let reachable =
-                Instant::from_naive_utc((dlo + TimeDelta::days(2)).and_time(NaiveTime::MIN))
-                    .plus_minutes(15 * 60);
+            let reachable = Instant::clamped(
+                (dlo + TimeDelta::days(2))
+                    .and_time(NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp()
+                    + 15 * 3600,
+            );
             // The first window that can hold a start at or after `from`: its
             // grid is the one that matters, and it may have begun before `dlo`.
             let relevant = out.iter().find(|w| w.end() > from);
@@ -469,8 +473,8 @@ impl Availability {
         let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
         let spans = cache.get(
             self.zone,
-            Instant::from_naive_utc(lo - TimeDelta::days(1)),
-            Instant::from_naive_utc(hi + TimeDelta::days(2)),
+            Instant::clamped((lo - TimeDelta::days(1)).and_utc().timestamp()),
+            Instant::clamped((hi + TimeDelta::days(2)).and_utc().timestamp()),
         );
         for rule in &self.rules {
             let Some(rec) = &rule.recurrence else {
@@ -588,7 +592,8 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
             // A free run: busy intervals before `b` end before `s - before`
             // (their ends ascend), the rest start after `last + dur + after`.
             let n = (last - s) / step + 1;
-            out.extend((0..n).map(|i| Instant::from_unix(s + i * step)));
+            // In range: every start lies in the query's `[from, to)`.
+            out.extend((0..n).map(|i| Instant::from_unix_unchecked(s + i * step)));
             s += n * step;
         }
     }
@@ -658,8 +663,9 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         return Err(Error::request("too many providers in one pooled query"));
     }
     // Every provider's slots in one buffer, each list closed by a sentinel, so
-    // the merge below needs no bounds or end checks.
-    const END: Instant = Instant::from_unix(i64::MAX);
+    // the merge below needs no bounds or end checks. `Instant::MAX` is never a
+    // start: starts lie before `query.to`, which is at most `Instant::MAX`.
+    const END: Instant = Instant::MAX;
     let mut flat: Vec<Instant> = Vec::new();
     let mut pos: Vec<usize> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
@@ -687,21 +693,19 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     // minimum is a tight scan; providers of one clinic share most starts, so
     // each pass emits many (start, provider) pairs.
     let mut cur: Vec<i64> = pos.iter().map(|&p| flat[p].unix()).collect();
-    loop {
-        let m = cur.iter().copied().min().unwrap_or(i64::MAX);
-        if m == i64::MAX {
-            break;
-        }
+    let too_many = || Error::request("too many (start, provider) pairs in one pooled answer");
+    while let Some(m) = cur.iter().copied().min().filter(|&m| m != END.unix()) {
         for (i, c) in cur.iter_mut().enumerate() {
             if *c == m {
-                out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
+                out.members.push(u32::try_from(i).map_err(|_| too_many())?);
                 pos[i] += 1;
                 *c = flat[pos[i]].unix();
             }
         }
-        out.starts.push(Instant::from_unix(m));
+        // In range: `m` is one of the slots' starts.
+        out.starts.push(Instant::from_unix_unchecked(m));
         out.offsets
-            .push(u32::try_from(out.members.len()).unwrap_or(u32::MAX));
+            .push(u32::try_from(out.members.len()).map_err(|_| too_many())?);
     }
     Ok(out)
 }

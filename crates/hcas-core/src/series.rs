@@ -111,16 +111,17 @@ impl SeriesSpec {
             (Some(u), _) => u,
             (None, true) => first.plus_minutes(
                 crate::recurrence::MAX_RECURRENCE_WINDOW_DAYS * 24 * 60 - 2 * 24 * 60,
-            ),
+            )?,
             (None, false) => {
                 return Err(Error::request(
                     "the series' rule has neither COUNT nor UNTIL: give `until` (the end of the series)",
                 ));
             }
         };
-        let from = Instant::from_unix(first.unix() - DAY);
+        let from = first.plus_seconds(-DAY)?;
         let mut out = Vec::new();
         let mut too_many = false;
+        let mut failed = None;
         self.recurrence.for_each_instance(from, end, |local, t| {
             if t >= end || t < from {
                 return true;
@@ -129,9 +130,18 @@ impl SeriesSpec {
                 too_many = true;
                 return false;
             }
-            out.push((local, t, t.plus_minutes(self.duration)));
+            match t.plus_minutes(self.duration) {
+                Ok(e) => out.push((local, t, e)),
+                Err(e) => {
+                    failed = Some(e);
+                    return false;
+                }
+            }
             true
         })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         if too_many {
             return Err(Error::request(format!(
                 "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences; add COUNT or an earlier UNTIL"
@@ -376,9 +386,9 @@ pub fn shift_occurrences(
     let mut results = Vec::with_capacity(chosen.len());
     let mut moved: Vec<Booking> = Vec::with_capacity(chosen.len());
     for b in &chosen {
-        let start = b.start.plus_minutes(shift);
+        let start = b.start.plus_minutes(shift)?;
         let len = duration.unwrap_or((b.end.unix() - b.start.unix()) / MINUTE);
-        let end = start.plus_minutes(len);
+        let end = start.plus_minutes(len)?;
         let mut nb = b.clone();
         nb.start = start;
         nb.end = end;

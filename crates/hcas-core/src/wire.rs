@@ -183,7 +183,7 @@ fn minutes(field: &str, v: &Value) -> Result<i64> {
                 .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15)
             {
                 #[allow(clippy::cast_possible_truncation)]
-                Ok(n.as_f64().unwrap_or(0.0) as i64)
+                Ok(n.as_f64().map_or(0, |f| f as i64))
             } else {
                 Err(Error::duration(format!(
                     "{field} must be a whole number of minutes, got {n}"
@@ -389,9 +389,15 @@ fn ledger_from(
     Ok(ledger)
 }
 
-/// `now`, or the beginning of time when absent: then every hold counts as live.
-fn now_from(now: Option<&str>) -> Result<Instant> {
-    now.map_or(Ok(Instant::from_unix(i64::MIN / 2)), |n| instant("now", n))
+/// `now` when given.
+fn now_from(now: Option<&str>) -> Result<Option<Instant>> {
+    now.map(|n| instant("now", n)).transpose()
+}
+
+/// The ledger's `now` for an optional one: without a `now` every hold counts
+/// as live, which is what a ledger asked at the first instant answers.
+fn ledger_now(now: Option<Instant>) -> Instant {
+    now.unwrap_or(Instant::MIN)
 }
 
 /// The request of a `conflict` input.
@@ -425,11 +431,11 @@ pub struct ConflictRequest {
 }
 
 impl ConflictRequest {
-    /// Validate into a ledger, a request and `now`.
+    /// Validate into a ledger, a request and `now` (`None`: every hold is live).
     ///
     /// # Errors
     /// The stable codes of `docs/vectors.md`, naming the offending field.
-    pub fn build(&self) -> Result<(Ledger, Request, Instant)> {
+    pub fn build(&self) -> Result<(Ledger, Request, Option<Instant>)> {
         let ledger = ledger_from(&self.capacity, &self.bookings)?;
         let request = Request {
             start: instant("request.start", &self.request.start)?,
@@ -446,7 +452,7 @@ impl ConflictRequest {
     /// The stable codes of `docs/vectors.md`.
     pub fn run(&self) -> Result<Check> {
         let (ledger, request, now) = self.build()?;
-        ledger.check(&request, now)
+        ledger.check(&request, ledger_now(now))
     }
 }
 
@@ -528,7 +534,7 @@ impl SeriesRequest {
     /// The stable codes of `docs/vectors.md`.
     pub fn run(&self) -> Result<SeriesResponse> {
         let mut ledger = ledger_from(&self.capacity, &self.bookings)?;
-        let now = now_from(self.now.as_deref())?;
+        let now = ledger_now(now_from(self.now.as_deref())?);
         let w = &self.series;
         let zone = Zone::parse(&w.timezone).map_err(|e| e.at("series.timezone"))?;
         let rule = RRule::parse(&w.rrule).map_err(|e| e.at("series.rrule"))?;

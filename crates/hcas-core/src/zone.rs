@@ -63,27 +63,29 @@ impl Zone {
     /// The local wall time at `t`.
     #[must_use]
     pub fn to_local(&self, t: Instant) -> NaiveDateTime {
-        Instant::from_unix(t.unix() + i64::from(self.offset_at(t))).naive_utc()
+        crate::time::naive_from_secs(t.unix() + i64::from(self.offset_at(t)))
     }
 
     /// Resolve a local wall time to an instant ("compatible": gap forward, fold earlier).
+    ///
+    /// A local time whose instant would fall outside the years 0001-9999 (only
+    /// possible within a day of those ends) resolves to [`Instant::MIN`] or
+    /// [`Instant::MAX`].
     #[must_use]
     pub fn resolve(&self, local: NaiveDateTime) -> Instant {
-        let wall = Instant::from_naive_utc(local).unix();
+        let wall = local.and_utc().timestamp();
         match self.0.offset_from_local_datetime(&local) {
-            LocalResult::Single(o) => {
-                Instant::from_unix(wall - i64::from(o.fix().local_minus_utc()))
-            }
+            LocalResult::Single(o) => Instant::clamped(wall - i64::from(o.fix().local_minus_utc())),
             LocalResult::Ambiguous(a, b) => {
                 let ia = wall - i64::from(a.fix().local_minus_utc());
                 let ib = wall - i64::from(b.fix().local_minus_utc());
-                Instant::from_unix(ia.min(ib))
+                Instant::clamped(ia.min(ib))
             }
             LocalResult::None => {
                 // In a gap: use the offset in force before the transition, which
                 // moves the wall time forward by the gap's length.
-                let before = self.offset_at(Instant::from_unix(wall - DAY));
-                Instant::from_unix(wall - i64::from(before))
+                let before = self.offset_at(Instant::clamped(wall - DAY));
+                Instant::clamped(wall - i64::from(before))
             }
         }
     }
@@ -139,7 +141,7 @@ impl ZoneSpans {
         let (lo, hi) = (lo.unix(), hi.unix());
         let mut spans = Vec::new();
         if lo >= TABLE_MIN && hi <= TABLE_MAX && lo < hi {
-            let off = |t: i64| zone.offset_at(Instant::from_unix(t));
+            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
             spans.push((lo, off(lo)));
             let mut t = lo;
             while t < hi {
@@ -207,15 +209,15 @@ impl ZoneSpans {
             }
         }
         if let Some(u) = best {
-            return Instant::from_unix(u);
+            return Instant::clamped(u);
         }
         for w in self.spans.windows(2) {
             let ((_, before), (t, after)) = (w[0], w[1]);
             if local - i64::from(before) >= t && local - i64::from(after) < t {
-                return Instant::from_unix(local - i64::from(before));
+                return Instant::clamped(local - i64::from(before));
             }
         }
-        self.zone.resolve(Instant::from_unix(local).naive_utc())
+        self.zone.resolve(crate::time::naive_from_secs(local))
     }
 
     /// Resolve a local wall time, compatible rule.
@@ -345,7 +347,7 @@ mod tests {
             // Every 7 minutes of local time across the year, gaps and folds included.
             let mut l = lo.unix() + 2 * DAY;
             while l < hi.unix() - 2 * DAY {
-                let local = Instant::from_unix(l).naive_utc();
+                let local = Instant::from_unix(l).unwrap().naive_utc();
                 assert_eq!(spans.resolve(local), z.resolve(local), "{tz} {local}");
                 l += 7 * 60;
             }

@@ -22,7 +22,7 @@ use crate::{AppointmentStore, Counts, StoreError, kind};
 /// 2026-05-04T09:00:00Z plus `minutes`.
 #[must_use]
 pub fn at(minutes: i64) -> Instant {
-    Instant::from_unix(1_777_885_200).plus_minutes(minutes)
+    Instant::from_unix(1_777_885_200 + minutes * 60).unwrap()
 }
 
 /// A booked appointment from `at(from)` to `at(to)` on `resources`.

@@ -98,7 +98,10 @@ fn booking(rng: &mut Rng, id: String, now: Instant) -> Booking {
     match rng.below(6) {
         0 => {
             b.status = Status::Held;
-            b.hold_expires = Some(now.plus_minutes(i64::try_from(rng.below(40)).unwrap() + 1));
+            b.hold_expires = Some(
+                now.plus_minutes(i64::try_from(rng.below(40)).unwrap() + 1)
+                    .unwrap(),
+            );
         }
         1 => b.status = Status::Pending,
         2 if rng.below(4) == 0 => b.end = b.start, // malformed
@@ -124,7 +127,9 @@ async fn run_sequence(seed: u64, stores: &[(&str, Arc<dyn AppointmentStore>)], t
     for op in 0..OPS {
         let kind = rng.below(10);
         if rng.below(5) == 0 {
-            now = now.plus_minutes(i64::try_from(rng.below(30)).unwrap());
+            now = now
+                .plus_minutes(i64::try_from(rng.below(30)).unwrap())
+                .unwrap();
         }
         // The version each store is asked to expect: the reference's, or a stale one.
         let target = if ids.is_empty() {
