@@ -106,9 +106,10 @@ impl Zone {
     }
 }
 
-/// Offset changes of tzdb since 1970 are at least 6.96 days apart (measured on
-/// tzdb 2025b by `tools/oracle/tzdb_min_gap.py`, which CI re-runs), so sampling
-/// every 6 days cannot step over two changes at once.
+/// Offset changes of tzdb since 1970 are at least 6.96 days apart (tzdb 2025b),
+/// so sampling every 6 days cannot step over two changes at once. Proven on the
+/// embedded data by `tests::offset_changes_are_further_apart_than_the_sampling_step`
+/// and on the release's TZif files by `tools/oracle/tzdb_min_gap.py`.
 const CHUNK: i64 = 6 * DAY;
 /// The table is built only inside 1970-01-01..2100-01-01; elsewhere resolution
 /// falls back to the zone's own lookup.
@@ -256,6 +257,66 @@ impl<'de> Deserialize<'de> for Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The property behind [`CHUNK`], on the data the engine embeds: in every
+    /// zone chrono-tz knows, consecutive offset changes inside the table's range
+    /// (1970-2099) are more than `CHUNK` apart, so a 6-day sample cannot step
+    /// over two changes that cancel out.
+    ///
+    /// chrono-tz keeps its transition list private, so changes are found by
+    /// sampling every `PROBE` seconds and bisecting to the second; an offset
+    /// that lasted less than `PROBE` would be missed, which is why
+    /// `tools/oracle/run tzdb-gap` (the same tzdb release's TZif transition
+    /// lists) stays as the exact check of that corner.
+    /// The pins agree: chrono-tz `=0.10.4` embeds 2025b, which is what the
+    /// docs, `tools/oracle/requirements.txt` (tzdata 2025.2) and the vectors
+    /// were checked against. A chrono-tz upgrade fails here until they follow.
+    #[test]
+    fn embedded_tzdb_is_the_documented_release() {
+        assert_eq!(crate::TZDB_VERSION, "2025b");
+        assert_eq!(crate::TZDB_VERSION, chrono_tz::IANA_TZDB_VERSION);
+    }
+
+    #[test]
+    fn offset_changes_are_further_apart_than_the_sampling_step() {
+        const PROBE: i64 = 6 * 3600;
+        let mut zones = 0;
+        let mut closest = (i64::MAX, "", 0);
+        let mut bad = Vec::new();
+        for tz in chrono_tz::TZ_VARIANTS {
+            let zone = Zone(tz);
+            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
+            let mut last_change: Option<i64> = None;
+            let (mut t, mut o) = (TABLE_MIN, off(TABLE_MIN));
+            while t < TABLE_MAX {
+                let t2 = (t + PROBE).min(TABLE_MAX);
+                let o2 = off(t2);
+                if o2 != o {
+                    let (mut a, mut b) = (t, t2);
+                    while b - a > 1 {
+                        let m = a + (b - a) / 2;
+                        if off(m) == o { a = m } else { b = m }
+                    }
+                    if let Some(prev) = last_change {
+                        if b - prev < closest.0 {
+                            closest = (b - prev, tz.name(), prev);
+                        }
+                        if b - prev <= CHUNK {
+                            bad.push((tz.name(), prev, b));
+                        }
+                    }
+                    last_change = Some(b);
+                }
+                (t, o) = (t2, o2);
+            }
+            zones += 1;
+        }
+        assert!(zones > 500, "only {zones} zones");
+        assert!(bad.is_empty(), "offset changes within {CHUNK} s: {bad:?}");
+        // The closest pair is known (tzdb 2025b: 6.96 days); a new tzdb whose
+        // closest pair moves is worth a look even when it still passes.
+        assert!(closest.0 > CHUNK, "{closest:?}");
+    }
 
     fn local(s: &str) -> NaiveDateTime {
         crate::time::parse_local_datetime(s).unwrap()
