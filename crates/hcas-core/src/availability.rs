@@ -53,13 +53,29 @@ impl SpanCache {
 }
 
 /// A local time window on one day: `[start, end)`; `end <= start` runs into the next day.
+///
+/// Deserialising checks as [`LocalWindow::new`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LocalWindowRaw")]
 pub struct LocalWindow {
     /// Local start time (not `24:00`).
     pub start: LocalTime,
     /// Local end time; `24:00` is the midnight that ends the day.
     pub end: LocalTime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocalWindowRaw {
+    start: LocalTime,
+    end: LocalTime,
+}
+
+impl TryFrom<LocalWindowRaw> for LocalWindow {
+    type Error = Error;
+    fn try_from(raw: LocalWindowRaw) -> Result<Self> {
+        Self::new(raw.start, raw.end)
+    }
 }
 
 impl LocalWindow {
@@ -220,8 +236,10 @@ pub struct Availability {
 }
 
 /// A slot query: window, duration, grid step, buffers, notice and horizon (minutes).
+///
+/// Deserialising checks as [`SlotQuery::validate`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SlotQueryRaw")]
 pub struct SlotQuery {
     /// Earliest offered start (inclusive).
     pub from: Instant,
@@ -247,6 +265,45 @@ pub struct SlotQuery {
     /// Starts must be before `now + horizon` minutes (>= 0).
     #[serde(default)]
     pub horizon: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotQueryRaw {
+    from: Instant,
+    to: Instant,
+    duration: i64,
+    #[serde(default)]
+    step: Option<i64>,
+    #[serde(default)]
+    buffer_before: i64,
+    #[serde(default)]
+    buffer_after: i64,
+    #[serde(default)]
+    now: Option<Instant>,
+    #[serde(default)]
+    min_notice: i64,
+    #[serde(default)]
+    horizon: Option<i64>,
+}
+
+impl TryFrom<SlotQueryRaw> for SlotQuery {
+    type Error = Error;
+    fn try_from(r: SlotQueryRaw) -> Result<Self> {
+        let q = Self {
+            from: r.from,
+            to: r.to,
+            duration: r.duration,
+            step: r.step,
+            buffer_before: r.buffer_before,
+            buffer_after: r.buffer_after,
+            now: r.now,
+            min_notice: r.min_notice,
+            horizon: r.horizon,
+        };
+        q.validate()?;
+        Ok(q)
+    }
 }
 
 impl SlotQuery {
@@ -603,11 +660,64 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
 ///
 /// Compressed rows: start `i` is offered by `members[offsets[i]..offsets[i+1]]`,
 /// indices into the slice given to [`pooled_slots`], ascending.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Deserialising checks the rows (see [`PooledSlots::iter`]): starts strictly
+/// ascending, one row per start with at least one member, members of a row
+/// strictly ascending, offsets that stay inside `members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PooledSlotsRaw")]
 pub struct PooledSlots {
     starts: Vec<Instant>,
     offsets: Vec<u32>,
     members: Vec<u32>,
+}
+
+impl Default for PooledSlots {
+    fn default() -> Self {
+        Self {
+            starts: Vec::new(),
+            offsets: vec![0],
+            members: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PooledSlotsRaw {
+    starts: Vec<Instant>,
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl TryFrom<PooledSlotsRaw> for PooledSlots {
+    type Error = Error;
+    fn try_from(r: PooledSlotsRaw) -> Result<Self> {
+        let bad = |what: &str| Err(Error::request(format!("pooled slots: {what}")));
+        if r.offsets.len() != r.starts.len() + 1 || r.offsets.first() != Some(&0) {
+            return bad("`offsets` must start at 0 and hold one more entry than `starts`");
+        }
+        if r.offsets.last().map(|&o| o as usize) != Some(r.members.len()) {
+            return bad("the last offset must be the number of members");
+        }
+        if r.starts.windows(2).any(|w| w[0] >= w[1]) {
+            return bad("`starts` must be strictly ascending");
+        }
+        for w in r.offsets.windows(2) {
+            if w[0] >= w[1] {
+                return bad("every start needs at least one member (offsets strictly ascending)");
+            }
+            let row = &r.members[w[0] as usize..w[1] as usize];
+            if row.windows(2).any(|m| m[0] >= m[1]) {
+                return bad("the members of a start must be strictly ascending");
+            }
+        }
+        Ok(Self {
+            starts: r.starts,
+            offsets: r.offsets,
+            members: r.members,
+        })
+    }
 }
 
 impl PooledSlots {
