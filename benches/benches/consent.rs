@@ -170,8 +170,9 @@ mod naive {
     }
 }
 
+#[allow(clippy::unwrap_used)]
 fn at(secs: i64) -> Instant {
-    Instant::from_unix(BASE + secs)
+    Instant::from_unix(BASE + secs).unwrap()
 }
 
 /// Provision `j` of the workload (one or two nodes: returns the node count too).

@@ -34,8 +34,8 @@ fn ledger() -> Ledger {
         };
         let mut b = Booking::new(
             format!("b{i}"),
-            Instant::from_unix(start),
-            Instant::from_unix(start + len),
+            Instant::from_unix(start).unwrap(),
+            Instant::from_unix(start + len).unwrap(),
             status,
             vec![
                 format!("provider:P{provider}"),
@@ -43,7 +43,7 @@ fn ledger() -> Ledger {
             ],
         );
         if status == Status::Held {
-            b.hold_expires = Some(Instant::from_unix(BASE + 600));
+            b.hold_expires = Some(Instant::from_unix(BASE + 600).unwrap());
         }
         ledger.insert(b).unwrap();
     }
@@ -53,7 +53,7 @@ fn ledger() -> Ledger {
 #[allow(clippy::unwrap_used)]
 fn benches(c: &mut Criterion) {
     let ledger = ledger();
-    let now = Instant::from_unix(BASE);
+    let now = Instant::from_unix(BASE).unwrap();
     let mut rng = Rng::new(7);
     let requests: Vec<Request> = (0..1024)
         .map(|_| {
@@ -61,8 +61,8 @@ fn benches(c: &mut Criterion) {
             let slot = i64::try_from(rng.below(16)).unwrap_or(0);
             let start = BASE + day * 86_400 + 13 * 3600 + slot * 1800;
             Request {
-                start: Instant::from_unix(start),
-                end: Instant::from_unix(start + 1800),
+                start: Instant::from_unix(start).unwrap(),
+                end: Instant::from_unix(start + 1800).unwrap(),
                 resources: vec![
                     format!("provider:P{}", rng.below(5000)),
                     format!("patient:X{}", rng.below(5000)),

@@ -30,8 +30,8 @@ impl Rng {
 #[must_use]
 pub fn month() -> (Instant, Instant) {
     (
-        Instant::parse("2026-03-01T05:00:00Z").unwrap_or(Instant::from_unix(0)),
-        Instant::parse("2026-04-01T04:00:00Z").unwrap_or(Instant::from_unix(0)),
+        Instant::parse("2026-03-01T05:00:00Z").unwrap_or(Instant::EPOCH),
+        Instant::parse("2026-04-01T04:00:00Z").unwrap_or(Instant::EPOCH),
     )
 }
 
@@ -75,7 +75,7 @@ fn provider_with_hours(seed: u64, start: &str, end: &str) -> Availability {
             let len = if rng.below(2) == 0 { 30 } else { 60 };
             let local = date.and_hms_opt(9, 0, 0).unwrap() + TimeDelta::minutes(30 * half_hours);
             let start = zone.resolve(local);
-            busy.push(Interval::new(start, start.plus_minutes(len)).unwrap());
+            busy.push(Interval::new(start, start.plus_minutes(len).unwrap()).unwrap());
         }
     }
     Availability::new(zone, vec![rule], vec![], busy)

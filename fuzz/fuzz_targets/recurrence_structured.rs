@@ -310,14 +310,14 @@ fuzz_target!(|case: Case| {
     } else {
         h / 4 % (24 * 60)
     };
-    let from = Instant::from_unix(start_utc + from_hours * 3600);
+    let from = Instant::from_unix(start_utc + from_hours * 3600).unwrap();
     let span = match case.span {
         Span::Seconds(s) => i64::from(s),
         Span::Minutes(m) => i64::from(m) * 60,
         Span::Days(d) => i64::from(d % 401) * 86_400,
     }
     .clamp(1, 400 * 86_400);
-    let to = Instant::from_unix(from.unix() + span);
+    let to = Instant::from_unix(from.unix() + span).unwrap();
     let ctx = format!(
         "rule {text}; dtstart {dtstart}; zone {zone_name}; exdates {exdates:?}; rdates {rdates:?}; window [{from}, {to})"
     );
@@ -369,7 +369,7 @@ fuzz_target!(|case: Case| {
     if let Ok(all) = &all {
         let mid = from.unix() + (span * i64::from(case.split) >> 16);
         if mid > from.unix() && mid < to.unix() {
-            let mid = Instant::from_unix(mid);
+            let mid = Instant::from_unix(mid).unwrap();
             let (a, b) = match (rec.between(from, mid, None), rec.between(mid, to, None)) {
                 (Ok(a), Ok(b)) => (a, b),
                 (a, b) => panic!(

@@ -33,8 +33,8 @@ fn main() -> Result<(), hcas_core::Error> {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let now = Instant::from_unix(secs - secs % 60);
-    let week_later = now.plus_minutes(7 * 24 * 60);
+    let now = Instant::from_unix(secs - secs % 60)?;
+    let week_later = now.plus_minutes(7 * 24 * 60)?;
     let tomorrow = zone.to_local(now).date() + chrono::TimeDelta::days(1);
 
     let names = [
@@ -51,8 +51,8 @@ fn main() -> Result<(), hcas_core::Error> {
             ],
             vec![],
             vec![Interval::new(
-                now.plus_minutes(24 * 60),
-                now.plus_minutes(24 * 60 + 45),
+                now.plus_minutes(24 * 60)?,
+                now.plus_minutes(24 * 60 + 45)?,
             )?],
         ),
         Availability::new(

@@ -113,19 +113,19 @@ impl Availability {
             });
         }
         if let Some(now) = query.now {
-            let earliest = now.plus_minutes(query.min_notice);
+            let earliest = now.plus_minutes(query.min_notice)?;
             if start < earliest {
                 reasons.push(Reason::BeforeNotice { earliest });
             }
             if let Some(h) = query.horizon {
-                let latest = now.plus_minutes(h);
+                let latest = now.plus_minutes(h)?;
                 if start >= latest {
                     reasons.push(Reason::BeyondHorizon { latest });
                 }
             }
         }
-        let lo = Instant::from_unix(s.min(query.from.unix()) - DAY);
-        let hi = Instant::from_unix((s + 1).max(query.to.unix()) + DAY);
+        let lo = Instant::clamped(s.min(query.from.unix()) - DAY);
+        let hi = Instant::clamped((s + 1).max(query.to.unix()) + DAY);
         let windows = self.windows_for(lo, hi, dur)?;
         match windows.iter().find(|w| w.contains(start)) {
             None => {
@@ -149,8 +149,8 @@ impl Availability {
                     reasons.push(Reason::OffGrid {
                         window: *w,
                         step: step / MINUTE,
-                        previous: Instant::from_unix(ws + k * step),
-                        next: Instant::from_unix(ws + (k + 1) * step),
+                        previous: Instant::from_unix(ws + k * step)?,
+                        next: Instant::from_unix(ws + (k + 1) * step)?,
                     });
                 }
                 if s + dur > w.end().unix() {
@@ -158,10 +158,10 @@ impl Availability {
                 }
             }
         }
-        let appt = Interval::new(start, start.plus_minutes(query.duration))?;
+        let appt = Interval::new(start, start.plus_minutes(query.duration)?)?;
         let buffered = Interval::new(
-            start.plus_minutes(-query.buffer_before),
-            start.plus_minutes(query.duration + query.buffer_after),
+            start.plus_minutes(-query.buffer_before)?,
+            start.plus_minutes(query.duration + query.buffer_after)?,
         )?;
         for b in self.busy().intervals() {
             if b.overlaps(&appt) {
@@ -194,7 +194,7 @@ pub fn explain_with_ledger(
     let check = ledger.check(
         &Request {
             start,
-            end: start.plus_minutes(query.duration),
+            end: start.plus_minutes(query.duration)?,
             resources: resources.to_vec(),
         },
         now,
@@ -244,24 +244,27 @@ pub fn alternatives(
         ));
     }
     let mut q = SlotQuery::new(
-        Instant::from_unix(iv.start().unix() - search_days * DAY),
-        Instant::from_unix(iv.start().unix() + search_days * DAY),
+        Instant::clamped(iv.start().unix() - search_days * DAY),
+        Instant::clamped(iv.start().unix() + search_days * DAY),
         minutes,
     );
     q.step = step;
     q.now = Some(now);
     let slots = availability.slots(&q)?;
+    // A slot lies inside a working window, so its end is an instant too.
     let free = |s: Instant| {
-        ledger
-            .check(
-                &Request {
-                    start: s,
-                    end: s.plus_minutes(minutes),
-                    resources: request.resources.clone(),
-                },
-                now,
-            )
-            .is_ok_and(|c| c.ok)
+        s.plus_minutes(minutes).is_ok_and(|end| {
+            ledger
+                .check(
+                    &Request {
+                        start: s,
+                        end,
+                        resources: request.resources.clone(),
+                    },
+                    now,
+                )
+                .is_ok_and(|c| c.ok)
+        })
     };
     let split = slots.partition_point(|s| *s < request.start);
     let before = slots[..split]

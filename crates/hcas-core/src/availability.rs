@@ -53,13 +53,29 @@ impl SpanCache {
 }
 
 /// A local time window on one day: `[start, end)`; `end <= start` runs into the next day.
+///
+/// Deserialising checks as [`LocalWindow::new`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "LocalWindowRaw")]
 pub struct LocalWindow {
     /// Local start time (not `24:00`).
     pub start: LocalTime,
     /// Local end time; `24:00` is the midnight that ends the day.
     pub end: LocalTime,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocalWindowRaw {
+    start: LocalTime,
+    end: LocalTime,
+}
+
+impl TryFrom<LocalWindowRaw> for LocalWindow {
+    type Error = Error;
+    fn try_from(raw: LocalWindowRaw) -> Result<Self> {
+        Self::new(raw.start, raw.end)
+    }
 }
 
 impl LocalWindow {
@@ -81,7 +97,7 @@ impl LocalWindow {
     #[must_use]
     pub fn on(&self, date: NaiveDate, zone: &Zone) -> Option<Interval> {
         self.resolve_with(date, |local| {
-            zone.resolve(Instant::from_unix(local).naive_utc())
+            zone.resolve(crate::time::naive_from_secs(local))
         })
     }
 
@@ -220,8 +236,10 @@ pub struct Availability {
 }
 
 /// A slot query: window, duration, grid step, buffers, notice and horizon (minutes).
+///
+/// Deserialising checks as [`SlotQuery::validate`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SlotQueryRaw")]
 pub struct SlotQuery {
     /// Earliest offered start (inclusive).
     pub from: Instant,
@@ -247,6 +265,45 @@ pub struct SlotQuery {
     /// Starts must be before `now + horizon` minutes (>= 0).
     #[serde(default)]
     pub horizon: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlotQueryRaw {
+    from: Instant,
+    to: Instant,
+    duration: i64,
+    #[serde(default)]
+    step: Option<i64>,
+    #[serde(default)]
+    buffer_before: i64,
+    #[serde(default)]
+    buffer_after: i64,
+    #[serde(default)]
+    now: Option<Instant>,
+    #[serde(default)]
+    min_notice: i64,
+    #[serde(default)]
+    horizon: Option<i64>,
+}
+
+impl TryFrom<SlotQueryRaw> for SlotQuery {
+    type Error = Error;
+    fn try_from(r: SlotQueryRaw) -> Result<Self> {
+        let q = Self {
+            from: r.from,
+            to: r.to,
+            duration: r.duration,
+            step: r.step,
+            buffer_before: r.buffer_before,
+            buffer_after: r.buffer_after,
+            now: r.now,
+            min_notice: r.min_notice,
+            horizon: r.horizon,
+        };
+        q.validate()?;
+        Ok(q)
+    }
 }
 
 impl SlotQuery {
@@ -434,16 +491,20 @@ impl Availability {
             return Ok(());
         };
         let first = from.naive_utc().date();
-        let dhi = Instant::from_unix(to.unix() + reach).naive_utc().date() + TimeDelta::days(2);
+        let dhi = crate::time::naive_from_secs(to.unix() + reach).date() + TimeDelta::days(2);
         let mut back = 2i64;
         loop {
             let dlo = first - TimeDelta::days(back);
             self.collect_windows(dlo, dhi, cache, out)?;
             // Windows opened before `dlo` end by the day after it (+ a DST hour)
             // and could only join a first window starting that early.
-            let reachable =
-                Instant::from_naive_utc((dlo + TimeDelta::days(2)).and_time(NaiveTime::MIN))
-                    .plus_minutes(15 * 60);
+            let reachable = Instant::clamped(
+                (dlo + TimeDelta::days(2))
+                    .and_time(NaiveTime::MIN)
+                    .and_utc()
+                    .timestamp()
+                    + 15 * 3600,
+            );
             // The first window that can hold a start at or after `from`: its
             // grid is the one that matters, and it may have begun before `dlo`.
             let relevant = out.iter().find(|w| w.end() > from);
@@ -469,8 +530,8 @@ impl Availability {
         let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
         let spans = cache.get(
             self.zone,
-            Instant::from_naive_utc(lo - TimeDelta::days(1)),
-            Instant::from_naive_utc(hi + TimeDelta::days(2)),
+            Instant::clamped((lo - TimeDelta::days(1)).and_utc().timestamp()),
+            Instant::clamped((hi + TimeDelta::days(2)).and_utc().timestamp()),
         );
         for rule in &self.rules {
             let Some(rec) = &rule.recurrence else {
@@ -588,7 +649,8 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
             // A free run: busy intervals before `b` end before `s - before`
             // (their ends ascend), the rest start after `last + dur + after`.
             let n = (last - s) / step + 1;
-            out.extend((0..n).map(|i| Instant::from_unix(s + i * step)));
+            // In range: every start lies in the query's `[from, to)`.
+            out.extend((0..n).map(|i| Instant::from_unix_unchecked(s + i * step)));
             s += n * step;
         }
     }
@@ -598,11 +660,64 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
 ///
 /// Compressed rows: start `i` is offered by `members[offsets[i]..offsets[i+1]]`,
 /// indices into the slice given to [`pooled_slots`], ascending.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Deserialising checks the rows (see [`PooledSlots::iter`]): starts strictly
+/// ascending, one row per start with at least one member, members of a row
+/// strictly ascending, offsets that stay inside `members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PooledSlotsRaw")]
 pub struct PooledSlots {
     starts: Vec<Instant>,
     offsets: Vec<u32>,
     members: Vec<u32>,
+}
+
+impl Default for PooledSlots {
+    fn default() -> Self {
+        Self {
+            starts: Vec::new(),
+            offsets: vec![0],
+            members: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PooledSlotsRaw {
+    starts: Vec<Instant>,
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl TryFrom<PooledSlotsRaw> for PooledSlots {
+    type Error = Error;
+    fn try_from(r: PooledSlotsRaw) -> Result<Self> {
+        let bad = |what: &str| Err(Error::request(format!("pooled slots: {what}")));
+        if r.offsets.len() != r.starts.len() + 1 || r.offsets.first() != Some(&0) {
+            return bad("`offsets` must start at 0 and hold one more entry than `starts`");
+        }
+        if r.offsets.last().map(|&o| o as usize) != Some(r.members.len()) {
+            return bad("the last offset must be the number of members");
+        }
+        if r.starts.windows(2).any(|w| w[0] >= w[1]) {
+            return bad("`starts` must be strictly ascending");
+        }
+        for w in r.offsets.windows(2) {
+            if w[0] >= w[1] {
+                return bad("every start needs at least one member (offsets strictly ascending)");
+            }
+            let row = &r.members[w[0] as usize..w[1] as usize];
+            if row.windows(2).any(|m| m[0] >= m[1]) {
+                return bad("the members of a start must be strictly ascending");
+            }
+        }
+        Ok(Self {
+            starts: r.starts,
+            offsets: r.offsets,
+            members: r.members,
+        })
+    }
 }
 
 impl PooledSlots {
@@ -658,8 +773,9 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         return Err(Error::request("too many providers in one pooled query"));
     }
     // Every provider's slots in one buffer, each list closed by a sentinel, so
-    // the merge below needs no bounds or end checks.
-    const END: Instant = Instant::from_unix(i64::MAX);
+    // the merge below needs no bounds or end checks. `Instant::MAX` is never a
+    // start: starts lie before `query.to`, which is at most `Instant::MAX`.
+    const END: Instant = Instant::MAX;
     let mut flat: Vec<Instant> = Vec::new();
     let mut pos: Vec<usize> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
@@ -687,21 +803,19 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     // minimum is a tight scan; providers of one clinic share most starts, so
     // each pass emits many (start, provider) pairs.
     let mut cur: Vec<i64> = pos.iter().map(|&p| flat[p].unix()).collect();
-    loop {
-        let m = cur.iter().copied().min().unwrap_or(i64::MAX);
-        if m == i64::MAX {
-            break;
-        }
+    let too_many = || Error::request("too many (start, provider) pairs in one pooled answer");
+    while let Some(m) = cur.iter().copied().min().filter(|&m| m != END.unix()) {
         for (i, c) in cur.iter_mut().enumerate() {
             if *c == m {
-                out.members.push(u32::try_from(i).unwrap_or(u32::MAX));
+                out.members.push(u32::try_from(i).map_err(|_| too_many())?);
                 pos[i] += 1;
                 *c = flat[pos[i]].unix();
             }
         }
-        out.starts.push(Instant::from_unix(m));
+        // In range: `m` is one of the slots' starts.
+        out.starts.push(Instant::from_unix_unchecked(m));
         out.offsets
-            .push(u32::try_from(out.members.len()).unwrap_or(u32::MAX));
+            .push(u32::try_from(out.members.len()).map_err(|_| too_many())?);
     }
     Ok(out)
 }

@@ -1051,7 +1051,7 @@ impl Checker<'_> {
                 let (s, e) = (b.start.unix(), b.end.unix());
                 if s < qe
                     && qs < e
-                    && b.blocks(Instant::from_unix(now))
+                    && b.blocks(Instant::clamped(now))
                     && b.resources.iter().any(|x| x == r)
                 {
                     self.hits

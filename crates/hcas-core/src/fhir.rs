@@ -778,17 +778,23 @@ pub fn slot_to_fhir(schedule_id: &str, start: Instant, end: Instant, status: Slo
 /// [`Availability::slots`]), ids as in [`slot_to_fhir`].
 ///
 /// `starts` should be unique (ids repeat otherwise) and `duration_minutes` positive.
-#[must_use]
-pub fn slots_to_fhir(schedule_id: &str, starts: &[Instant], duration_minutes: i64) -> Vec<Value> {
+///
+/// # Errors
+/// `invalid_datetime` when a slot would end after the year 9999.
+pub fn slots_to_fhir(
+    schedule_id: &str,
+    starts: &[Instant],
+    duration_minutes: i64,
+) -> Result<Vec<Value>> {
     starts
         .iter()
         .map(|&s| {
-            slot_to_fhir(
+            Ok(slot_to_fhir(
                 schedule_id,
                 s,
-                s.plus_minutes(duration_minutes),
+                s.plus_minutes(duration_minutes)?,
                 SlotStatus::Free,
-            )
+            ))
         })
         .collect()
 }

@@ -12,6 +12,11 @@ pub use error::{Error, ErrorCode, Result};
 pub use recurrence::{Frequency, RRule, Recurrence, Until, WeekdayNum};
 pub use time::{Instant, Interval, IntervalSet, LocalTime};
 pub use zone::{Zone, ZoneSpans};
+
+/// The IANA time zone database release the engine embeds (via `chrono-tz`,
+/// pinned exactly in the workspace), e.g. `"2025b"`. Every local-time answer
+/// depends on it; the wire `slots` and `recurrence` answers carry it as `tzdb`.
+pub const TZDB_VERSION: &str = chrono_tz::IANA_TZDB_VERSION;
 pub mod availability;
 pub use availability::{
     Availability, DateOverride, LocalWindow, MAX_SLOT_WINDOW_DAYS, PooledSlots, SlotQuery,

@@ -215,7 +215,7 @@ fn parse_until(value: &str) -> Result<Until> {
             let dt = date.and_time(time);
             match b.get(15) {
                 None => Ok(Until::Local(dt)),
-                Some(b'Z') => Ok(Until::Instant(Instant::from_naive_utc(dt))),
+                Some(b'Z') => Instant::from_naive_utc(dt).map(Until::Instant),
                 Some(_) => Err(bad()),
             }
         }
@@ -826,7 +826,7 @@ const fn unit_seconds(f: Frequency) -> i64 {
 }
 
 fn naive_from_seconds(s: i64) -> NaiveDateTime {
-    Instant::from_unix(s).naive_utc()
+    crate::time::naive_from_secs(s)
 }
 
 /// Day number of the first of month `mi` (months since year 0, January = 0).
@@ -1158,8 +1158,8 @@ impl Recurrence {
         };
         let spans = ZoneSpans::new(
             self.zone,
-            Instant::from_unix(lo - WALK_MARGIN),
-            Instant::from_unix(hi + WALK_MARGIN),
+            Instant::clamped(lo - WALK_MARGIN),
+            Instant::clamped(hi + WALK_MARGIN),
         );
         walk(&self.rule, &self.plan, lo, hi, |local| {
             if local < lo {

@@ -154,16 +154,17 @@ impl SeriesSpec {
             (Some(u), _) => u,
             (None, true) => first.plus_minutes(
                 crate::recurrence::MAX_RECURRENCE_WINDOW_DAYS * 24 * 60 - 2 * 24 * 60,
-            ),
+            )?,
             (None, false) => {
                 return Err(Error::request(
                     "the series' rule has neither COUNT nor UNTIL: give `until` (the end of the series)",
                 ));
             }
         };
-        let from = Instant::from_unix(first.unix() - DAY);
+        let from = first.plus_seconds(-DAY)?;
         let mut out = Vec::new();
         let mut too_many = false;
+        let mut failed = None;
         self.recurrence.for_each_instance(from, end, |local, t| {
             if t >= end || t < from {
                 return true;
@@ -172,9 +173,18 @@ impl SeriesSpec {
                 too_many = true;
                 return false;
             }
-            out.push((local, t, t.plus_minutes(self.duration)));
+            match t.plus_minutes(self.duration) {
+                Ok(e) => out.push((local, t, e)),
+                Err(e) => {
+                    failed = Some(e);
+                    return false;
+                }
+            }
             true
         })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         if too_many {
             return Err(Error::request(format!(
                 "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences; add COUNT or an earlier UNTIL"
@@ -182,7 +192,7 @@ impl SeriesSpec {
         }
         for &local in self.recurrence.rdates() {
             let t = zone.resolve(local);
-            out.push((local, t, t.plus_minutes(self.duration)));
+            out.push((local, t, t.plus_minutes(self.duration)?));
         }
         let ex = self.recurrence.exdates_local();
         out.retain(|(l, _, _)| ex.binary_search(&l.and_utc().timestamp()).is_err());
@@ -667,8 +677,8 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Resul
         }
         let start = edit.shift.apply(edit.zone, b.start)?;
         let end = match edit.duration {
-            Some(d) => start.plus_minutes(d),
-            None => Instant::from_unix(start.unix() + (b.end.unix() - b.start.unix())),
+            Some(d) => start.plus_minutes(d)?,
+            None => start.plus_seconds(b.end.unix() - b.start.unix())?,
         };
         crate::time::Interval::new(start, end)
             .map_err(|e| e.at(&format!("occurrence {}", b.id)))?;

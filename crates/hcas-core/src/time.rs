@@ -33,10 +33,51 @@ const MAX_YEAR: i32 = 9999;
 pub struct Instant(i64);
 
 impl Instant {
+    /// The earliest instant the engine represents: `0001-01-01T00:00:00Z`.
+    pub const MIN: Self = Self(MIN_UNIX);
+    /// The latest instant the engine represents: `9999-12-31T23:59:59Z`.
+    pub const MAX: Self = Self(MAX_UNIX);
+    /// The Unix epoch, `1970-01-01T00:00:00Z`.
+    pub const EPOCH: Self = Self(0);
+
     /// The instant `secs` seconds after 1970-01-01T00:00:00Z.
-    #[must_use]
-    pub const fn from_unix(secs: i64) -> Self {
+    ///
+    /// ```
+    /// use hcas_core::{ErrorCode, Instant};
+    /// assert_eq!(Instant::from_unix(0).unwrap().to_string(), "1970-01-01T00:00:00Z");
+    /// assert_eq!(Instant::from_unix(i64::MAX).unwrap_err().code(), ErrorCode::InvalidDatetime);
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_datetime` outside [`Instant::MIN`]..=[`Instant::MAX`] (the years
+    /// 0001-9999 that [`Instant::parse`] accepts).
+    pub fn from_unix(secs: i64) -> Result<Self> {
+        if (MIN_UNIX..=MAX_UNIX).contains(&secs) {
+            Ok(Self(secs))
+        } else {
+            Err(Error::datetime(format!(
+                "{secs} seconds since 1970-01-01T00:00:00Z is outside the years 0001-9999"
+            )))
+        }
+    }
+
+    /// An instant the caller has proven to be in range (crate-internal fast path;
+    /// every public constructor checks).
+    pub(crate) const fn from_unix_unchecked(secs: i64) -> Self {
+        debug_assert!(secs >= MIN_UNIX && secs <= MAX_UNIX);
         Self(secs)
+    }
+
+    /// `secs` clamped into the representable range: only for search bounds,
+    /// where "before the first instant" and "the first instant" select the same.
+    pub(crate) const fn clamped(secs: i64) -> Self {
+        Self(if secs < MIN_UNIX {
+            MIN_UNIX
+        } else if secs > MAX_UNIX {
+            MAX_UNIX
+        } else {
+            secs
+        })
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -45,10 +86,33 @@ impl Instant {
         self.0
     }
 
-    /// This instant plus `minutes` minutes.
-    #[must_use]
-    pub const fn plus_minutes(self, minutes: i64) -> Self {
-        Self(self.0 + minutes * MINUTE)
+    /// This instant plus `minutes` minutes (negative: earlier).
+    ///
+    /// # Errors
+    /// `invalid_datetime` when the result would leave the years 0001-9999
+    /// (or the arithmetic would overflow).
+    pub fn plus_minutes(self, minutes: i64) -> Result<Self> {
+        minutes.checked_mul(MINUTE).map_or_else(
+            || Err(self.overflow(minutes, "minutes")),
+            |s| self.plus_seconds(s),
+        )
+    }
+
+    /// This instant plus `secs` seconds (negative: earlier).
+    ///
+    /// # Errors
+    /// `invalid_datetime` when the result would leave the years 0001-9999.
+    pub fn plus_seconds(self, secs: i64) -> Result<Self> {
+        match self.0.checked_add(secs) {
+            Some(t) if (MIN_UNIX..=MAX_UNIX).contains(&t) => Ok(Self(t)),
+            _ => Err(self.overflow(secs, "seconds")),
+        }
+    }
+
+    fn overflow(self, n: i64, unit: &str) -> Error {
+        Error::datetime(format!(
+            "{self} plus {n} {unit} is outside the years 0001-9999"
+        ))
     }
 
     /// Parse RFC 3339 with an explicit offset (`Z` or `±HH:MM`). A fractional
@@ -72,19 +136,38 @@ impl Instant {
         Ok(Self(utc.and_utc().timestamp()))
     }
 
-    /// The UTC wall clock of this instant.
+    /// The UTC wall clock of this instant (always in the years 0001-9999).
     #[must_use]
     pub fn naive_utc(self) -> NaiveDateTime {
-        DateTime::from_timestamp(self.0, 0)
-            .unwrap_or(DateTime::UNIX_EPOCH)
-            .naive_utc()
+        naive_from_secs(self.0)
     }
 
     /// The instant whose UTC wall clock is `naive`.
-    #[must_use]
-    pub fn from_naive_utc(naive: NaiveDateTime) -> Self {
-        Self(naive.and_utc().timestamp())
+    ///
+    /// # Errors
+    /// `invalid_datetime` when `naive` is outside the years 0001-9999.
+    pub fn from_naive_utc(naive: NaiveDateTime) -> Result<Self> {
+        check_year(naive.date(), &naive.to_string())?;
+        Ok(Self(naive.and_utc().timestamp()))
     }
+}
+
+/// First and last second of the years 0001-9999.
+const MIN_UNIX: i64 = -62_135_596_800;
+const MAX_UNIX: i64 = 253_402_300_799;
+
+/// The UTC wall clock `secs` seconds after the epoch, for any `secs` within
+/// chrono's range (about ±262 000 years, far beyond any value the engine
+/// computes from in-range instants plus at most days of offsets or margins).
+pub(crate) fn naive_from_secs(secs: i64) -> NaiveDateTime {
+    DateTime::from_timestamp(secs, 0).map_or(
+        if secs < 0 {
+            NaiveDateTime::MIN
+        } else {
+            NaiveDateTime::MAX
+        },
+        |d| d.naive_utc(),
+    )
 }
 
 impl fmt::Display for Instant {
@@ -587,6 +670,67 @@ mod tests {
         assert!(parse_local_datetime("2026-03-02T09:00").is_ok());
         assert!(parse_local_datetime("2026-03-02T09:00Z").is_err());
         assert!(parse_local_datetime("2026-03-02T24:00").is_err());
+    }
+
+    #[test]
+    fn from_unix_checks_the_range_like_parse() {
+        let min = Instant::parse("0001-01-01T00:00:00Z").unwrap();
+        let max = Instant::parse("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!((Instant::MIN, Instant::MAX), (min, max));
+        assert_eq!(Instant::from_unix(min.unix()).unwrap(), min);
+        assert_eq!(Instant::from_unix(max.unix()).unwrap(), max);
+        for bad in [
+            min.unix() - 1,
+            max.unix() + 1,
+            i64::MIN,
+            i64::MAX,
+            i64::MIN / 2,
+        ] {
+            let e = Instant::from_unix(bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidDatetime, "{bad}");
+            assert!(e.message().contains("0001-9999"), "{e}");
+        }
+        assert_eq!(Instant::EPOCH.to_string(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn arithmetic_that_leaves_the_range_is_an_error() {
+        let max = Instant::MAX;
+        assert_eq!(
+            max.plus_minutes(1).unwrap_err().code(),
+            crate::ErrorCode::InvalidDatetime
+        );
+        assert!(Instant::MIN.plus_minutes(-1).is_err());
+        assert!(Instant::MIN.plus_seconds(-1).is_err());
+        assert!(Instant::EPOCH.plus_minutes(i64::MAX).is_err());
+        assert!(Instant::EPOCH.plus_minutes(i64::MIN).is_err());
+        assert!(max.plus_seconds(i64::MAX).is_err());
+        assert_eq!(
+            max.plus_minutes(-1).unwrap().to_string(),
+            "9999-12-31T23:58:59Z"
+        );
+        let t = Instant::parse("2026-03-08T14:00:00Z").unwrap();
+        assert_eq!(
+            t.plus_minutes(90).unwrap().to_string(),
+            "2026-03-08T15:30:00Z"
+        );
+    }
+
+    #[test]
+    fn every_instant_prints_its_own_wall_clock() {
+        // The two ends print as themselves (no 1970-01-01 fallback) and parse back.
+        for t in [Instant::MIN, Instant::MAX, Instant::EPOCH] {
+            assert_eq!(Instant::parse(&t.to_string()).unwrap(), t);
+        }
+        assert_eq!(Instant::MIN.to_string(), "0001-01-01T00:00:00Z");
+        assert_eq!(Instant::MAX.to_string(), "9999-12-31T23:59:59Z");
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 1)
+            .unwrap()
+            .and_time(NaiveTime::MIN);
+        assert!(Instant::from_naive_utc(far).is_err());
+        let bad: std::result::Result<Instant, _> =
+            serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
+        assert!(bad.is_err());
     }
 
     #[test]

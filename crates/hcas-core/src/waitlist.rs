@@ -277,7 +277,7 @@ impl Waitlist {
                     patient: entry.patient.clone(),
                     start,
                     end,
-                    hold_expires: now.plus_minutes(hold_minutes),
+                    hold_expires: now.plus_minutes(hold_minutes)?,
                 }));
             }
         }

@@ -65,6 +65,9 @@ pub struct RecurrenceRequest {
 pub struct RecurrenceResponse {
     /// Occurrences in the window, ascending, UTC.
     pub occurrences: Vec<Instant>,
+    /// The IANA tz database release the answer was computed with
+    /// ([`crate::TZDB_VERSION`]): a client caching answers re-asks when it changes.
+    pub tzdb: String,
 }
 
 /// A working rule as written in a `slots` input.
@@ -165,6 +168,9 @@ pub struct SlotsRequest {
 pub struct SlotsResponse {
     /// Offered starts, ascending, UTC.
     pub slots: Vec<Instant>,
+    /// The IANA tz database release the answer was computed with
+    /// ([`crate::TZDB_VERSION`]): a client caching answers re-asks when it changes.
+    pub tzdb: String,
 }
 
 fn instant(field: &str, v: &str) -> Result<Instant> {
@@ -183,7 +189,7 @@ fn minutes(field: &str, v: &Value) -> Result<i64> {
                 .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15)
             {
                 #[allow(clippy::cast_possible_truncation)]
-                Ok(n.as_f64().unwrap_or(0.0) as i64)
+                Ok(n.as_f64().map_or(0, |f| f as i64))
             } else {
                 Err(Error::duration(format!(
                     "{field} must be a whole number of minutes, got {n}"
@@ -230,6 +236,7 @@ impl RecurrenceRequest {
             .with_rdates(rdates);
         Ok(RecurrenceResponse {
             occurrences: rec.between(from, to, limit)?,
+            tzdb: crate::TZDB_VERSION.to_string(),
         })
     }
 }
@@ -321,6 +328,7 @@ impl SlotsRequest {
         let (avail, query) = self.build()?;
         Ok(SlotsResponse {
             slots: avail.slots(&query)?,
+            tzdb: crate::TZDB_VERSION.to_string(),
         })
     }
 }
@@ -389,9 +397,15 @@ fn ledger_from(
     Ok(ledger)
 }
 
-/// `now`, or the beginning of time when absent: then every hold counts as live.
-fn now_from(now: Option<&str>) -> Result<Instant> {
-    now.map_or(Ok(Instant::from_unix(i64::MIN / 2)), |n| instant("now", n))
+/// `now` when given.
+fn now_from(now: Option<&str>) -> Result<Option<Instant>> {
+    now.map(|n| instant("now", n)).transpose()
+}
+
+/// The ledger's `now` for an optional one: without a `now` every hold counts
+/// as live, which is what a ledger asked at the first instant answers.
+fn ledger_now(now: Option<Instant>) -> Instant {
+    now.unwrap_or(Instant::MIN)
 }
 
 /// The request of a `conflict` input.
@@ -425,11 +439,11 @@ pub struct ConflictRequest {
 }
 
 impl ConflictRequest {
-    /// Validate into a ledger, a request and `now`.
+    /// Validate into a ledger, a request and `now` (`None`: every hold is live).
     ///
     /// # Errors
     /// The stable codes of `docs/vectors.md`, naming the offending field.
-    pub fn build(&self) -> Result<(Ledger, Request, Instant)> {
+    pub fn build(&self) -> Result<(Ledger, Request, Option<Instant>)> {
         let ledger = ledger_from(&self.capacity, &self.bookings)?;
         let request = Request {
             start: instant("request.start", &self.request.start)?,
@@ -446,7 +460,7 @@ impl ConflictRequest {
     /// The stable codes of `docs/vectors.md`.
     pub fn run(&self) -> Result<Check> {
         let (ledger, request, now) = self.build()?;
-        ledger.check(&request, now)
+        ledger.check(&request, ledger_now(now))
     }
 }
 
@@ -528,7 +542,7 @@ impl SeriesRequest {
     /// The stable codes of `docs/vectors.md`.
     pub fn run(&self) -> Result<SeriesResponse> {
         let mut ledger = ledger_from(&self.capacity, &self.bookings)?;
-        let now = now_from(self.now.as_deref())?;
+        let now = ledger_now(now_from(self.now.as_deref())?);
         let w = &self.series;
         let zone = Zone::parse(&w.timezone).map_err(|e| e.at("series.timezone"))?;
         let rule = RRule::parse(&w.rrule).map_err(|e| e.at("series.rrule"))?;
@@ -678,4 +692,53 @@ pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
         }
     };
     out.map_err(|e| Error::request(format!("could not encode the answer: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_answers_name_the_tzdb_release() {
+        let slots = evaluate(
+            "slots",
+            &serde_json::json!({
+                "timezone": "America/New_York",
+                "rules": [{ "rrule": "FREQ=DAILY", "dtstart": "2026-03-01", "start": "09:00", "end": "10:00" }],
+                "query": { "from": "2026-03-09T00:00:00Z", "to": "2026-03-10T00:00:00Z", "duration": 60 }
+            }),
+        )
+        .unwrap();
+        assert_eq!(slots["tzdb"], "2025b");
+        assert_eq!(slots["slots"], serde_json::json!(["2026-03-09T13:00:00Z"]));
+        let rec = evaluate(
+            "recurrence",
+            &serde_json::json!({
+                "rrule": "FREQ=DAILY;COUNT=1", "dtstart": "2026-03-09T09:00",
+                "timezone": "America/New_York",
+                "from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"
+            }),
+        )
+        .unwrap();
+        assert_eq!(rec["tzdb"], crate::TZDB_VERSION);
+    }
+
+    #[test]
+    fn a_conflict_input_without_now_has_no_now() {
+        let input = |now: Option<&str>| ConflictRequest {
+            now: now.map(str::to_string),
+            capacity: std::collections::BTreeMap::new(),
+            bookings: vec![],
+            request: RequestSpec {
+                start: "2026-05-04T09:00:00Z".into(),
+                end: "2026-05-04T09:30:00Z".into(),
+                resources: vec!["provider:a".into()],
+            },
+        };
+        assert_eq!(input(None).build().unwrap().2, None);
+        assert_eq!(
+            input(Some("2026-05-04T08:00:00Z")).build().unwrap().2,
+            Some(Instant::parse("2026-05-04T08:00:00Z").unwrap())
+        );
+    }
 }

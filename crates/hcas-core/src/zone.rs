@@ -63,27 +63,29 @@ impl Zone {
     /// The local wall time at `t`.
     #[must_use]
     pub fn to_local(&self, t: Instant) -> NaiveDateTime {
-        Instant::from_unix(t.unix() + i64::from(self.offset_at(t))).naive_utc()
+        crate::time::naive_from_secs(t.unix() + i64::from(self.offset_at(t)))
     }
 
     /// Resolve a local wall time to an instant ("compatible": gap forward, fold earlier).
+    ///
+    /// A local time whose instant would fall outside the years 0001-9999 (only
+    /// possible within a day of those ends) resolves to [`Instant::MIN`] or
+    /// [`Instant::MAX`].
     #[must_use]
     pub fn resolve(&self, local: NaiveDateTime) -> Instant {
-        let wall = Instant::from_naive_utc(local).unix();
+        let wall = local.and_utc().timestamp();
         match self.0.offset_from_local_datetime(&local) {
-            LocalResult::Single(o) => {
-                Instant::from_unix(wall - i64::from(o.fix().local_minus_utc()))
-            }
+            LocalResult::Single(o) => Instant::clamped(wall - i64::from(o.fix().local_minus_utc())),
             LocalResult::Ambiguous(a, b) => {
                 let ia = wall - i64::from(a.fix().local_minus_utc());
                 let ib = wall - i64::from(b.fix().local_minus_utc());
-                Instant::from_unix(ia.min(ib))
+                Instant::clamped(ia.min(ib))
             }
             LocalResult::None => {
                 // In a gap: use the offset in force before the transition, which
                 // moves the wall time forward by the gap's length.
-                let before = self.offset_at(Instant::from_unix(wall - DAY));
-                Instant::from_unix(wall - i64::from(before))
+                let before = self.offset_at(Instant::clamped(wall - DAY));
+                Instant::clamped(wall - i64::from(before))
             }
         }
     }
@@ -104,9 +106,10 @@ impl Zone {
     }
 }
 
-/// Offset changes of tzdb since 1970 are at least 6.96 days apart (measured on
-/// tzdb 2025b by `tools/oracle/tzdb_min_gap.py`, which CI re-runs), so sampling
-/// every 6 days cannot step over two changes at once.
+/// Offset changes of tzdb since 1970 are at least 6.96 days apart (tzdb 2025b),
+/// so sampling every 6 days cannot step over two changes at once. Proven on the
+/// embedded data by `tests::offset_changes_are_further_apart_than_the_sampling_step`
+/// and on the release's TZif files by `tools/oracle/tzdb_min_gap.py`.
 const CHUNK: i64 = 6 * DAY;
 /// The table is built only inside 1970-01-01..2100-01-01; elsewhere resolution
 /// falls back to the zone's own lookup.
@@ -139,7 +142,7 @@ impl ZoneSpans {
         let (lo, hi) = (lo.unix(), hi.unix());
         let mut spans = Vec::new();
         if lo >= TABLE_MIN && hi <= TABLE_MAX && lo < hi {
-            let off = |t: i64| zone.offset_at(Instant::from_unix(t));
+            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
             spans.push((lo, off(lo)));
             let mut t = lo;
             while t < hi {
@@ -207,15 +210,15 @@ impl ZoneSpans {
             }
         }
         if let Some(u) = best {
-            return Instant::from_unix(u);
+            return Instant::clamped(u);
         }
         for w in self.spans.windows(2) {
             let ((_, before), (t, after)) = (w[0], w[1]);
             if local - i64::from(before) >= t && local - i64::from(after) < t {
-                return Instant::from_unix(local - i64::from(before));
+                return Instant::clamped(local - i64::from(before));
             }
         }
-        self.zone.resolve(Instant::from_unix(local).naive_utc())
+        self.zone.resolve(crate::time::naive_from_secs(local))
     }
 
     /// Resolve a local wall time, compatible rule.
@@ -254,6 +257,66 @@ impl<'de> Deserialize<'de> for Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The property behind [`CHUNK`], on the data the engine embeds: in every
+    /// zone chrono-tz knows, consecutive offset changes inside the table's range
+    /// (1970-2099) are more than `CHUNK` apart, so a 6-day sample cannot step
+    /// over two changes that cancel out.
+    ///
+    /// chrono-tz keeps its transition list private, so changes are found by
+    /// sampling every `PROBE` seconds and bisecting to the second; an offset
+    /// that lasted less than `PROBE` would be missed, which is why
+    /// `tools/oracle/run tzdb-gap` (the same tzdb release's TZif transition
+    /// lists) stays as the exact check of that corner.
+    /// The pins agree: chrono-tz `=0.10.4` embeds 2025b, which is what the
+    /// docs, `tools/oracle/requirements.txt` (tzdata 2025.2) and the vectors
+    /// were checked against. A chrono-tz upgrade fails here until they follow.
+    #[test]
+    fn embedded_tzdb_is_the_documented_release() {
+        assert_eq!(crate::TZDB_VERSION, "2025b");
+        assert_eq!(crate::TZDB_VERSION, chrono_tz::IANA_TZDB_VERSION);
+    }
+
+    #[test]
+    fn offset_changes_are_further_apart_than_the_sampling_step() {
+        const PROBE: i64 = 6 * 3600;
+        let mut zones = 0;
+        let mut closest = (i64::MAX, "", 0);
+        let mut bad = Vec::new();
+        for tz in chrono_tz::TZ_VARIANTS {
+            let zone = Zone(tz);
+            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
+            let mut last_change: Option<i64> = None;
+            let (mut t, mut o) = (TABLE_MIN, off(TABLE_MIN));
+            while t < TABLE_MAX {
+                let t2 = (t + PROBE).min(TABLE_MAX);
+                let o2 = off(t2);
+                if o2 != o {
+                    let (mut a, mut b) = (t, t2);
+                    while b - a > 1 {
+                        let m = a + (b - a) / 2;
+                        if off(m) == o { a = m } else { b = m }
+                    }
+                    if let Some(prev) = last_change {
+                        if b - prev < closest.0 {
+                            closest = (b - prev, tz.name(), prev);
+                        }
+                        if b - prev <= CHUNK {
+                            bad.push((tz.name(), prev, b));
+                        }
+                    }
+                    last_change = Some(b);
+                }
+                (t, o) = (t2, o2);
+            }
+            zones += 1;
+        }
+        assert!(zones > 500, "only {zones} zones");
+        assert!(bad.is_empty(), "offset changes within {CHUNK} s: {bad:?}");
+        // The closest pair is known (tzdb 2025b: 6.96 days); a new tzdb whose
+        // closest pair moves is worth a look even when it still passes.
+        assert!(closest.0 > CHUNK, "{closest:?}");
+    }
 
     fn local(s: &str) -> NaiveDateTime {
         crate::time::parse_local_datetime(s).unwrap()
@@ -345,7 +408,7 @@ mod tests {
             // Every 7 minutes of local time across the year, gaps and folds included.
             let mut l = lo.unix() + 2 * DAY;
             while l < hi.unix() - 2 * DAY {
-                let local = Instant::from_unix(l).naive_utc();
+                let local = Instant::from_unix(l).unwrap().naive_utc();
                 assert_eq!(spans.resolve(local), z.resolve(local), "{tz} {local}");
                 l += 7 * 60;
             }

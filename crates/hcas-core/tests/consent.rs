@@ -800,7 +800,7 @@ const BASE: i64 = 1_748_736_000; // 2025-06-01T00:00:00Z
 const HOUR: i64 = 3600;
 
 fn at_hour(h: i64) -> Instant {
-    Instant::from_unix(BASE + h * HOUR)
+    Instant::from_unix(BASE + h * HOUR).unwrap()
 }
 
 fn subset<T: Clone + std::fmt::Debug + 'static>(all: &'static [T]) -> BoxedStrategy<Vec<T>> {
@@ -909,7 +909,7 @@ fn arb_consent_body() -> BoxedStrategy<Consent> {
                 id: String::new(),
                 patient: patient.to_string(),
                 status,
-                date: Instant::from_unix(BASE - 86_400 * (10 - day)),
+                date: Instant::from_unix(BASE - 86_400 * (10 - day)).unwrap(),
                 period,
                 decision,
                 scope,
@@ -1007,7 +1007,7 @@ fn arb_request() -> BoxedStrategy<ConsentRequest> {
                 (category, action, purpose, q),
                 (dd, labels, orig, bg),
             )| {
-                let at = Instant::from_unix(BASE + q * 900);
+                let at = Instant::from_unix(BASE + q * 900).unwrap();
                 // Break-glass is asked for emergency treatment more often than not.
                 let purpose = match bg {
                     Some((_, _, true)) => Purpose::Etreat,
@@ -1030,7 +1030,7 @@ fn arb_request() -> BoxedStrategy<ConsentRequest> {
                     break_glass: bg.map(|(reason, before, _)| BreakGlass {
                         reason: reason.into(),
                         // Seconds before `at`: after it, at it, inside, on 60 minutes, beyond.
-                        started_at: Instant::from_unix(at.unix() - before),
+                        started_at: Instant::from_unix(at.unix() - before).unwrap(),
                     }),
                 }
             },

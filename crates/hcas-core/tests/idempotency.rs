@@ -8,7 +8,7 @@ use hcas_core::booking::{BookOutcome, Booking, IDEMPOTENCY_TTL, Ledger, Status};
 
 fn at(secs: i64) -> Instant {
     // 2026-05-01T00:00:00Z plus `secs`.
-    Instant::from_unix(1_777_593_600 + secs)
+    Instant::from_unix(1_777_593_600 + secs).unwrap()
 }
 
 fn booking(id: &str, hour: i64) -> Booking {

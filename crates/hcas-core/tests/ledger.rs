@@ -19,7 +19,7 @@ const RESOURCES: &[&str] = &[
 ];
 
 fn t(m: i64) -> Instant {
-    Instant::from_unix(1_780_000_000 + m * 60)
+    Instant::from_unix(1_780_000_000 + m * 60).unwrap()
 }
 
 #[derive(Debug, Clone)]

@@ -112,6 +112,7 @@ fn arb_input() -> impl Strategy<Value = Input> {
 
 fn at(base: NaiveDate, minutes: i64) -> Instant {
     Instant::from_naive_utc(base.and_hms_opt(0, 0, 0).unwrap() + TimeDelta::minutes(minutes))
+        .unwrap()
 }
 
 fn weekday_mask_rule(mask: u8) -> String {
@@ -177,7 +178,7 @@ fn build(input: &Input) -> (Availability, SlotQuery) {
 /// `offset_at` (UTC -> offset), never the zone's local lookup.
 fn brute_resolve(zone: &Zone, local: NaiveDateTime) -> i64 {
     let wall = local.and_utc().timestamp() / 60;
-    let local_of = |u: i64| u + i64::from(zone.offset_at(Instant::from_unix(u * 60))) / 60;
+    let local_of = |u: i64| u + i64::from(zone.offset_at(Instant::from_unix(u * 60).unwrap())) / 60;
     let mut first_at_or_after = None;
     for u in (wall - 16 * 60)..=(wall + 16 * 60) {
         if local_of(u) == wall {
@@ -273,7 +274,7 @@ fn brute_slots(input: &Input) -> Vec<Instant> {
                 }
             }
             if ok {
-                out.push(Instant::from_unix(s * 60));
+                out.push(Instant::from_unix(s * 60).unwrap());
             }
             s += step;
         }
@@ -299,9 +300,9 @@ proptest! {
         prop_assert!(slots.windows(2).all(|w| w[0] < w[1]));
         let windows = avail.windows(q.from, q.to).unwrap();
         for s in &slots {
-            let end = s.plus_minutes(q.duration);
+            let end = s.plus_minutes(q.duration).unwrap();
             prop_assert!(windows.iter().any(|w| w.start() <= *s && end <= w.end()), "slot {} outside windows", s);
-            let buffered = Interval::new(s.plus_minutes(-q.buffer_before), end.plus_minutes(q.buffer_after)).unwrap();
+            let buffered = Interval::new(s.plus_minutes(-q.buffer_before).unwrap(), end.plus_minutes(q.buffer_after).unwrap()).unwrap();
             prop_assert!(!avail.busy().overlaps(&buffered), "slot {} hits busy time", s);
             prop_assert!(q.from <= *s && *s < q.to);
         }
@@ -426,7 +427,7 @@ proptest! {
             .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()).collect();
         let ours = Recurrence::new(rule.parse().unwrap(), dtstart, Zone::parse("UTC").unwrap());
         let ours: Vec<String> = ours
-            .between(Instant::from_naive_utc(dtstart), Instant::from_naive_utc(dtstart + TimeDelta::days(36_000)), None)
+            .between(Instant::from_naive_utc(dtstart).unwrap(), Instant::from_naive_utc(dtstart + TimeDelta::days(36_000)).unwrap(), None)
             .unwrap().iter().map(ToString::to_string).collect();
         prop_assert_eq!(ours, theirs, "rule {}", rule);
     }
@@ -440,10 +441,10 @@ proptest! {
         let dtstart = NaiveDate::from_ymd_opt(2026 - i32::try_from(years_back).unwrap(), 2, 11).unwrap().and_hms_opt(9, 30, 0).unwrap();
         let rec = Recurrence::new(rule.parse().unwrap(), dtstart, Zone::parse(ZONES[zone]).unwrap());
         let from = at(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), from_day * 1440);
-        let to = from.plus_minutes(span * 1440);
+        let to = from.plus_minutes(span * 1440).unwrap();
         let windowed = rec.between(from, to, None).unwrap();
         let mut full = Vec::new();
-        rec.for_each_instance(Instant::from_naive_utc(dtstart - TimeDelta::days(2)), to, |_, t| { full.push(t); true }).unwrap();
+        rec.for_each_instance(Instant::from_naive_utc(dtstart - TimeDelta::days(2)).unwrap(), to, |_, t| { full.push(t); true }).unwrap();
         // for_each_instance starts at the period containing its lower bound, i.e. DTSTART's.
         let mut full: Vec<Instant> = full.into_iter().filter(|t| from <= *t && *t < to).collect();
         full.sort_unstable();

@@ -470,8 +470,8 @@ proptest! {
         }
         let base = t("2026-05-04T00:00:00Z").unix();
         for (i, &(q, len, on_patient)) in blockers.iter().enumerate() {
-            let s = Instant::from_unix(base + q * 900);
-            let e = Instant::from_unix(base + (q + len) * 900);
+            let s = Instant::from_unix(base + q * 900).unwrap();
+            let e = Instant::from_unix(base + (q + len) * 900).unwrap();
             let r = if on_patient { "patient:X1" } else { "provider:P1" };
             let b = Booking::new(format!("b{i}"), s, e, Status::Booked, vec![r.into()]);
             if ledger.check(&b.request(), now).unwrap().ok {

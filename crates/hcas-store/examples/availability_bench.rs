@@ -73,11 +73,11 @@ async fn setup(store: Arc<dyn Store>) -> Result<usize, BoxError> {
                 }
                 for p in (w..PROVIDERS).step_by(8) {
                     for k in 0..6 {
-                        let start = Instant::from_unix(midnight + 14 * 3600 + k * 3600);
+                        let start = Instant::from_unix(midnight + 14 * 3600 + k * 3600).unwrap();
                         let b = Booking::new(
                             format!("b{p}-{day}-{k}"),
                             start,
-                            start.plus_minutes(30),
+                            start.plus_minutes(30).unwrap(),
                             Status::Booked,
                             vec![format!("provider:P{p}"), format!("patient:X{p}-{day}-{k}")],
                         );

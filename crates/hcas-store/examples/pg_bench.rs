@@ -373,7 +373,7 @@ async fn store_phase(
     slots: u64,
     patients: u64,
 ) -> Result<Phase, BoxError> {
-    let now = Instant::from_unix(BASE - 86_400);
+    let now = Instant::from_unix(BASE - 86_400).unwrap();
     let start = std::time::Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -390,8 +390,8 @@ async fn store_phase(
                 let s = BASE + slot * SLOT;
                 let booking = Booking::new(
                     format!("{tag}-{c}-{i}"),
-                    Instant::from_unix(s),
-                    Instant::from_unix(s + SLOT),
+                    Instant::from_unix(s).unwrap(),
+                    Instant::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     vec![
                         format!("provider:{tag}{provider}"),
@@ -463,8 +463,8 @@ async fn profile(pool: &PgPool, clients: usize, n: usize, batched: bool) -> Resu
                 resources.sort();
                 let booking = Booking::new(
                     format!("{tag}-{c}-{i}"),
-                    Instant::from_unix(s),
-                    Instant::from_unix(s + SLOT),
+                    Instant::from_unix(s).unwrap(),
+                    Instant::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     resources.clone(),
                 );
@@ -694,8 +694,8 @@ async fn function_bookings(pool: &PgPool, clients: usize, n: usize) -> Result<Du
                 resources.sort();
                 let booking = Booking::new(
                     format!("fn-{c}-{i}"),
-                    Instant::from_unix(s),
-                    Instant::from_unix(s + SLOT),
+                    Instant::from_unix(s).unwrap(),
+                    Instant::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     resources.clone(),
                 );

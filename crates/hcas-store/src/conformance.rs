@@ -34,7 +34,7 @@ pub fn change(to: Status, actor: Actor, reason: Option<&str>, now: Instant) -> T
 /// 2026-05-04T09:00:00Z plus `minutes`.
 #[must_use]
 pub fn at(minutes: i64) -> Instant {
-    Instant::from_unix(1_777_885_200).plus_minutes(minutes)
+    Instant::from_unix(1_777_885_200 + minutes * 60).unwrap()
 }
 
 /// A booked appointment from `at(from)` to `at(to)` on `resources`.
@@ -268,7 +268,7 @@ pub async fn suite_idempotency_expires(store: &dyn AppointmentStore) {
         .await
         .unwrap();
     // One minute before expiry: still the first booking, and still bound to its details.
-    let late = first_use.plus_minutes(ttl_minutes - 1);
+    let late = first_use.plus_minutes(ttl_minutes - 1).unwrap();
     let again = store
         .book(
             booked("a1-retry", 0, 30, &["provider:P1"]),
@@ -284,7 +284,7 @@ pub async fn suite_idempotency_expires(store: &dyn AppointmentStore) {
         .unwrap_err();
     assert_eq!(err.core_code(), Some(ErrorCode::InvalidRequest));
     // One minute after expiry: forgotten, so other details book anew.
-    let expired = first_use.plus_minutes(ttl_minutes + 1);
+    let expired = first_use.plus_minutes(ttl_minutes + 1).unwrap();
     let anew = store
         .book(booked("a2", 60, 90, &["provider:P1"]), Some("k1"), expired)
         .await

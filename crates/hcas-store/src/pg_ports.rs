@@ -349,7 +349,7 @@ impl PatientStore for PgStore {
             &patient,
             &[],
             expected_version,
-            Instant::from_unix(0),
+            Instant::EPOCH,
         )
         .await?;
         Ok(Stored {
@@ -411,7 +411,7 @@ impl ProviderStore for PgStore {
             &provider,
             &[],
             expected_version,
-            Instant::from_unix(0),
+            Instant::EPOCH,
         )
         .await?;
         Ok(Stored {
@@ -726,7 +726,11 @@ impl HistoryStore for PgStore {
                 return Err(corrupt("outbox event", "a NULL column"));
             };
             let value: serde_json::Value = decode("outbox event", &p)?;
-            events.push((k, value, Instant::from_unix(created)));
+            events.push((
+                k,
+                value,
+                Instant::from_unix(created).map_err(|e| corrupt("outbox event time", e))?,
+            ));
         }
         crate::records::history_from_events(events.iter().map(|(k, p, at)| (k.as_str(), p, *at)))
     }
@@ -871,7 +875,7 @@ impl RecordStore for PgStore {
                 Col::Int(record.created.unix()),
             ],
             expected_version,
-            Instant::from_unix(0),
+            Instant::EPOCH,
         )
         .await?;
         Ok(Stored {

@@ -30,10 +30,15 @@ pub(crate) fn busy_from_columns(
     now: Instant,
 ) -> Result<Option<Interval>, StoreError> {
     let status = hcas_core::booking::Status::parse(status).map_err(|e| corrupt("status", e))?;
-    if !status.blocks(hold_expires.map(Instant::from_unix), now) {
+    let hold_expires = hold_expires
+        .map(Instant::from_unix)
+        .transpose()
+        .map_err(|e| corrupt("hold_expires", e))?;
+    if !status.blocks(hold_expires, now) {
         return Ok(None);
     }
-    Interval::new(Instant::from_unix(start), Instant::from_unix(end))
+    let instant = |t: i64| Instant::from_unix(t).map_err(|e| corrupt("booking interval", e));
+    Interval::new(instant(start)?, instant(end)?)
         .map(Some)
         .map_err(|e| corrupt("booking interval", e))
 }
@@ -86,7 +91,8 @@ pub(crate) fn outbox_events(
                 kind,
                 aggregate_id,
                 payload: decode("outbox event", &payload)?,
-                created: Instant::from_unix(created),
+                created: Instant::from_unix(created)
+                    .map_err(|e| corrupt("outbox event time", e))?,
             })
         })
         .collect()

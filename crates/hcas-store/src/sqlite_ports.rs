@@ -442,13 +442,12 @@ impl HistoryStore for SqliteStore {
         .map_err(db)?;
         let events = rows
             .into_iter()
-            .map(|(k, p, c)| Ok((k, decode::<serde_json::Value>("outbox event", &p)?, c)))
+            .map(|(k, p, c)| {
+                let at = Instant::from_unix(c).map_err(|e| corrupt("outbox event time", e))?;
+                Ok((k, decode::<serde_json::Value>("outbox event", &p)?, at))
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        history_from_events(
-            events
-                .iter()
-                .map(|(k, p, c)| (k.as_str(), p, Instant::from_unix(*c))),
-        )
+        history_from_events(events.iter().map(|(k, p, at)| (k.as_str(), p, *at)))
     }
 }
 

@@ -64,13 +64,15 @@ pub(crate) fn take(
     cursor: &mut Option<SweepCursor>,
 ) -> Result<bool, StoreError> {
     for (id, start, end, status, hold, zone, local_start, local_end) in rows {
-        let (start, end) = (Instant::from_unix(start), Instant::from_unix(end));
+        let instant = |t: i64| Instant::from_unix(t).map_err(|e| corrupt("booking interval", e));
+        let (start, end) = (instant(start)?, instant(end)?);
         *cursor = Some(SweepCursor {
             start,
             id: id.clone(),
         });
         let status = Status::parse(&status).map_err(|e| corrupt("status", e))?;
-        if start <= now || !status.blocks(hold.map(Instant::from_unix), now) {
+        let hold = hold.map(instant).transpose()?;
+        if start <= now || !status.blocks(hold, now) {
             continue;
         }
         let anchor = WallAnchor::new(

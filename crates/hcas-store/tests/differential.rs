@@ -104,7 +104,10 @@ fn booking(rng: &mut Rng, id: String, now: Instant) -> Booking {
     match rng.below(6) {
         0 => {
             b.status = Status::Held;
-            b.hold_expires = Some(now.plus_minutes(i64::try_from(rng.below(40)).unwrap() + 1));
+            b.hold_expires = Some(
+                now.plus_minutes(i64::try_from(rng.below(40)).unwrap() + 1)
+                    .unwrap(),
+            );
         }
         1 => b.status = Status::Pending,
         3 => b.status = Status::Proposed,
@@ -132,7 +135,9 @@ async fn run_sequence(seed: u64, stores: &[(&str, Arc<dyn AppointmentStore>)], t
     for op in 0..OPS {
         let kind = rng.below(10);
         if rng.below(5) == 0 {
-            now = now.plus_minutes(i64::try_from(rng.below(30)).unwrap());
+            now = now
+                .plus_minutes(i64::try_from(rng.below(30)).unwrap())
+                .unwrap();
         }
         // The version each store is asked to expect: the reference's, or a stale one.
         let target = if ids.is_empty() {

@@ -725,9 +725,9 @@ async fn corrupt_rows_are_internal_errors() {
     let err = store
         .busy(
             "provider:P1",
-            Instant::from_unix(0),
-            Instant::from_unix(60),
-            Instant::from_unix(0),
+            Instant::from_unix(0).unwrap(),
+            Instant::from_unix(60).unwrap(),
+            Instant::from_unix(0).unwrap(),
         )
         .await
         .unwrap_err();

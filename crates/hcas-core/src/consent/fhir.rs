@@ -1558,7 +1558,7 @@ fn fhir_instant(text: &str, path: &str, bound: Bound, date_only: bool) -> Result
         )
         .at(path));
     }
-    Ok(Instant::from_naive_utc(day.and_time(NaiveTime::MIN)))
+    Instant::from_naive_utc(day.and_time(NaiveTime::MIN)).map_err(|e| e.at(path))
 }
 
 /// A FHIR `Period`: at least one end, the end after the start.
