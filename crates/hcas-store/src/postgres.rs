@@ -600,8 +600,8 @@ pub(crate) struct Accepted<'a> {
 /// idempotency keys and `appointment.created` events in the given order (FK
 /// checks run at the statement's end). A key replaces an expired row of the
 /// same key (the caller read only live keys, under the key's lock), and rows
-/// with keys delete up to [`crate::IDEMPOTENCY_PRUNE_BATCH`] expired keys. Every write path uses it: a single
-/// booking, a batch, a series, a reschedule. Returns how many bookings were
+/// with keys delete up to [`crate::IDEMPOTENCY_PRUNE_BATCH`] expired keys.
+/// Every write path uses it: a single booking, a batch, a series, a reschedule. Returns how many bookings were
 /// inserted: an id inserted meanwhile by another transaction (ids are not
 /// locked) inserts nothing for that booking, so a count below `rows.len()`
 /// means "used id" (a single booking) or "run again" (a batch, a series).

@@ -79,9 +79,20 @@ DECLARE
     occ boolean;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT booking_occupies(b.status) INTO occ FROM bookings b WHERE b.id = NEW.booking_id;
-        IF occ IS NULL OR occ THEN
-            PERFORM resource_lengths_add(NEW.resource, NEW.end_s - NEW.start_s, 1);
+        -- The hot path, inlined: one probe, one upsert, one probe.
+        IF EXISTS (SELECT 1 FROM bookings b
+                   WHERE b.id = NEW.booking_id AND NOT booking_occupies(b.status)) THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO resource_lengths (resource, len, n)
+            VALUES (NEW.resource, NEW.end_s - NEW.start_s, 1)
+        ON CONFLICT (resource, len) DO UPDATE SET n = resource_lengths.n + 1;
+        IF NOT EXISTS (SELECT 1 FROM resource_extent
+                       WHERE resource = NEW.resource AND max_len >= NEW.end_s - NEW.start_s) THEN
+            INSERT INTO resource_extent (resource, max_len)
+                VALUES (NEW.resource, NEW.end_s - NEW.start_s)
+            ON CONFLICT (resource) DO UPDATE
+                SET max_len = GREATEST(resource_extent.max_len, EXCLUDED.max_len);
         END IF;
     ELSIF TG_OP = 'DELETE' THEN
         SELECT booking_occupies(b.status) INTO occ FROM bookings b WHERE b.id = OLD.booking_id;
