@@ -340,6 +340,11 @@ fn print_batches(prefix: &str, before: BatchStats, after: BatchStats) {
         "{prefix}_batch_fallbacks={}",
         after.fallbacks - before.fallbacks
     );
+    // Requests left out of a batch because a lock was busy (re-queued).
+    println!(
+        "{prefix}_batch_deferred={}",
+        after.deferred - before.deferred
+    );
 }
 
 #[derive(Debug, Default)]

@@ -36,6 +36,21 @@ pub mod postgres;
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+
+/// How the SQL adapters answer a database error, by its cause: a lost or
+/// unobtainable connection, a serialization failure (`40001`), a deadlock
+/// (`40P01`), a lock or statement timeout (`55P03`, `57014` from a timeout)
+/// and SQLite busy/locked are [`StoreError::Unavailable`] (retryable); data
+/// the database refused (PostgreSQL classes `22`, `23`, `54`; SQLite
+/// constraint, too big, mismatch, range) is [`StoreError::Invalid`] with the
+/// code `invalid_request` and a message naming the problem, the code and the
+/// constraint, never the values; anything else is [`StoreError::Internal`].
+/// See `docs/storage.md`, "Errors".
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[must_use]
+pub fn sql_error(e: sqlx::Error) -> StoreError {
+    sql::classify(e)
+}
 #[cfg(feature = "sqlite")]
 mod sqlite_ports;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

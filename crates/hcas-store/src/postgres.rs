@@ -36,12 +36,18 @@
 //! every clone of the store, ended when the last clone is dropped). The
 //! batcher takes the first queued request and whatever else is already
 //! queued (up to [`PgStoreOptions::max_batch`]) and runs them as ONE
-//! transaction, with the same five round trips: `BEGIN`; one advisory-lock
-//! statement over the union of the requests' resources (sorted,
-//! deduplicated) and then all their `idem:<key>` keys (sorted), the same
-//! global order as the single path and `set_status`, so batches, single
-//! bookings, status changes and other instances cannot deadlock on lock
-//! order; one read (overlaps of every request on its resources, capacities,
+//! transaction, with the same five round trips: `BEGIN`; one statement of
+//! advisory **try**-locks (`pg_try_advisory_xact_lock`, which never waits)
+//! over the union of the requests' resources (sorted, deduplicated) and then
+//! all their `idem:<key>` keys (sorted), the same global order as the single
+//! path and `set_status`; a request that needs a lock held elsewhere (a slow
+//! transaction on that provider, another batch) is left out of the batch
+//! and queued again for a later one after a short pause (1 ms doubling up to
+//! 50 ms, holding no connection), until its locks are free or
+//! [`PgStoreOptions::lock_timeout`] has passed since it was first left out
+//! (then it is answered [`StoreError::Unavailable`], as a blocking lock
+//! would be), so one busy provider never stalls the others' bookings
+//! ([`BatchStats::deferred`] counts these); one read (overlaps of every request on its resources, capacities,
 //! idempotency keys, used ids); the decisions in Rust, in arrival order, on
 //! one core [`Ledger`] (each accepted booking is added to it, so later
 //! requests of the batch conflict with it and name it); one data-modifying
@@ -60,9 +66,24 @@
 //!
 //! Errors: a retryable SQLSTATE re-runs the whole batch (up to [`RETRIES`]
 //! times), then each request is booked alone through the single path (with
-//! its own retries); undecodable rows make the batch fall back to the single
-//! path too (so only the affected requests fail); any other database error is
-//! every request's answer ([`StoreError::Unavailable`], retryable).
+//! its own retries). A database error that one request may have caused (data
+//! the database refuses, a trigger, a limit: `invalid` or `internal` by
+//! [`crate::sql_error`]) and undecodable rows make the batch fall back to the
+//! single path too, so only the offending request fails, with its own
+//! error, and every other request gets the answer it would get alone. Only
+//! an error of the connection or a timeout (`unavailable`, retryable) is
+//! every request's answer.
+//!
+//! # Timeouts
+//!
+//! Every connection of the pool starts with `lock_timeout` (default 5 s),
+//! `statement_timeout` (30 s) and `idle_in_transaction_session_timeout`
+//! (60 s), set in the connection's startup options from
+//! [`PgStoreOptions`] (`None` leaves the server's setting). A statement that
+//! hits one fails with [`StoreError::Unavailable`]: the single path, status
+//! changes, reschedules and series wait at most `lock_timeout` for a
+//! resource's lock; batched bookings wait for a busy lock at most as long
+//! (see above).
 //!
 //! **A caller that goes away** (its `book` future dropped, e.g. a client
 //! timeout) does not cancel its request once the request is in a batch: the
@@ -77,6 +98,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
@@ -105,10 +127,21 @@ pub const DEFAULT_MAX_BATCH: usize = 64;
 /// Default [`PgStoreOptions::max_in_flight`] (capped at `max_connections - 1`).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 2;
 
+/// Default [`PgStoreOptions::lock_timeout`]: 5 s.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Default [`PgStoreOptions::statement_timeout`]: 30 s.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default [`PgStoreOptions::idle_in_transaction_timeout`]: 60 s.
+pub const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Scheduler turns the batcher yields after the first request of a batch.
 const GATHER_YIELDS: usize = 2;
 
-/// How a [`PgStore`] is opened: pool size and group commit.
+/// How a [`PgStore`] is opened: pool size, group commit and the session
+/// timeouts. Build it with [`PgStoreOptions::new`] or
+/// [`PgStoreOptions::unbatched`] and change the fields you need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PgStoreOptions {
     /// Pool size (at least 1).
@@ -124,6 +157,21 @@ pub struct PgStoreOptions {
     /// it near the number of server cores, not the pool size (see the README,
     /// "Bench").
     pub max_in_flight: usize,
+    /// The session's `lock_timeout` ([`DEFAULT_LOCK_TIMEOUT`]): how long a
+    /// statement waits for a lock (a resource's advisory lock, a row) before
+    /// failing with [`StoreError::Unavailable`]. `None` leaves the server's
+    /// setting (by default: wait for ever); zero disables it.
+    pub lock_timeout: Option<Duration>,
+    /// The session's `statement_timeout` ([`DEFAULT_STATEMENT_TIMEOUT`]):
+    /// the longest a statement may run before it is cancelled
+    /// ([`StoreError::Unavailable`]). `None` leaves the server's setting.
+    pub statement_timeout: Option<Duration>,
+    /// The session's `idle_in_transaction_session_timeout`
+    /// ([`DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT`]): a connection that sits
+    /// idle inside an open transaction this long (a stuck caller) is closed
+    /// by the server, which releases its locks. `None` leaves the server's
+    /// setting.
+    pub idle_in_transaction_timeout: Option<Duration>,
 }
 
 impl PgStoreOptions {
@@ -134,17 +182,34 @@ impl PgStoreOptions {
             max_connections,
             max_batch: DEFAULT_MAX_BATCH,
             max_in_flight: 0,
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
+            idle_in_transaction_timeout: Some(DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT),
         }
     }
 
     /// Group commit off: every booking is its own transaction.
     #[must_use]
     pub const fn unbatched(max_connections: u32) -> Self {
-        Self {
-            max_connections,
-            max_batch: 1,
-            max_in_flight: 0,
-        }
+        let mut options = Self::new(max_connections);
+        options.max_batch = 1;
+        options
+    }
+
+    /// The session settings these options ask for, as `(name, value)`
+    /// pairs for the connection's startup options.
+    fn session_settings(&self) -> Vec<(&'static str, String)> {
+        [
+            ("lock_timeout", self.lock_timeout),
+            ("statement_timeout", self.statement_timeout),
+            (
+                "idle_in_transaction_session_timeout",
+                self.idle_in_transaction_timeout,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, d)| d.map(|d| (name, format!("{}ms", d.as_millis()))))
+        .collect()
     }
 
     /// The number of batches that may run at once.
@@ -175,6 +240,9 @@ struct Pending {
     key: Option<String>,
     now: Instant,
     reply: oneshot::Sender<Result<Stored<Booking>, StoreError>>,
+    /// When a batch first left it out because a lock it needs was busy,
+    /// and how many times since.
+    deferred: Option<(tokio::time::Instant, u32)>,
 }
 
 /// Counters of the batcher (for benches and health checks).
@@ -184,6 +252,7 @@ struct Stats {
     bookings: AtomicU64,
     retries: AtomicU64,
     fallbacks: AtomicU64,
+    deferred: AtomicU64,
 }
 
 /// What the batcher did since the store was opened (see [`PgStore::batch_stats`]).
@@ -196,8 +265,12 @@ pub struct BatchStats {
     /// Batch attempts re-run after a retryable SQLSTATE (or an id taken meanwhile).
     pub retries: u64,
     /// Batches whose requests were booked one by one through the single path
-    /// (retries exhausted, or undecodable rows).
+    /// (retries exhausted, undecodable rows, or a non-retryable database
+    /// error that one request may have caused).
     pub fallbacks: u64,
+    /// Times a request was left out of its batch because a lock it needs
+    /// was held elsewhere (it is queued again for a later batch).
+    pub deferred: u64,
 }
 
 /// Why one attempt failed: a final answer, or a retryable database error.
@@ -275,6 +348,12 @@ impl PgStore {
         options: PgConnectOptions,
         store: PgStoreOptions,
     ) -> Result<Self, StoreError> {
+        let settings = store.session_settings();
+        let options = if settings.is_empty() {
+            options
+        } else {
+            options.options(settings)
+        };
         let pool = PgPoolOptions::new()
             .max_connections(store.max_connections.max(1))
             .connect_with(options)
@@ -296,6 +375,10 @@ impl PgStore {
                     rx,
                     store.max_batch,
                     in_flight,
+                    Lane {
+                        queue: tx.downgrade(),
+                        lock_timeout: store.lock_timeout,
+                    },
                     Arc::clone(&stats),
                 ));
                 tx
@@ -342,6 +425,7 @@ impl PgStore {
             bookings: self.stats.bookings.load(Ordering::Relaxed),
             retries: self.stats.retries.load(Ordering::Relaxed),
             fallbacks: self.stats.fallbacks.load(Ordering::Relaxed),
+            deferred: self.stats.deferred.load(Ordering::Relaxed),
         }
     }
 
@@ -932,6 +1016,7 @@ async fn batcher(
     mut queue: mpsc::Receiver<Pending>,
     max_batch: usize,
     in_flight: usize,
+    lane: Lane,
     stats: Arc<Stats>,
 ) {
     let slots = Arc::new(Semaphore::new(in_flight));
@@ -963,13 +1048,14 @@ async fn batcher(
             continue;
         }
         stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats
-            .bookings
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        // Each booking once (not again when it comes back deferred).
+        let fresh = batch.iter().filter(|p| p.deferred.is_none()).count();
+        stats.bookings.fetch_add(fresh as u64, Ordering::Relaxed);
         let pool = pool.clone();
         let stats = Arc::clone(&stats);
+        let lane = lane.clone();
         tokio::spawn(async move {
-            run_batch(&pool, batch, &stats).await;
+            run_batch(&pool, batch, &stats, &lane).await;
             drop(slot);
         });
     }
@@ -979,7 +1065,9 @@ async fn batcher(
 enum BatchFail {
     /// A retryable SQLSTATE, or an id inserted concurrently: run the batch again.
     Retry,
-    /// Run every request through the single path (undecodable rows).
+    /// Run every request through the single path, each with its own
+    /// answer (undecodable rows, or a non-retryable database error that one
+    /// request may have caused).
     Single,
     /// Every request's answer.
     Unavailable(String),
@@ -988,22 +1076,36 @@ enum BatchFail {
 impl From<sqlx::Error> for BatchFail {
     fn from(e: sqlx::Error) -> Self {
         if is_retryable(&e) {
-            Self::Retry
-        } else {
-            Self::Unavailable(db(e).to_string())
+            return Self::Retry;
+        }
+        match db(e) {
+            // Not caused by one request (the connection, a timeout): every
+            // request's answer, retryable.
+            StoreError::Unavailable(msg) => Self::Unavailable(msg),
+            // Possibly caused by one request (data the database refuses, a
+            // trigger, a limit): each request alone, so only its own fails.
+            _ => Self::Single,
         }
     }
 }
 
 /// Run one batch and answer every request.
-async fn run_batch(pool: &PgPool, batch: Vec<Pending>, stats: &Stats) {
+async fn run_batch(pool: &PgPool, batch: Vec<Pending>, stats: &Stats, lane: &Lane) {
     let mut attempt = 0;
     let fail = loop {
         match book_batch(pool, &batch).await {
             Ok(answers) => {
                 for (p, answer) in batch.into_iter().zip(answers) {
-                    // The caller may be gone; its booking stands.
-                    let _ = p.reply.send(answer);
+                    match answer {
+                        // The caller may be gone; its booking stands.
+                        Some(answer) => {
+                            let _ = p.reply.send(answer);
+                        }
+                        None => {
+                            stats.deferred.fetch_add(1, Ordering::Relaxed);
+                            defer(pool, lane, p);
+                        }
+                    }
                 }
                 return;
             }
@@ -1033,6 +1135,58 @@ async fn run_batch(pool: &PgPool, batch: Vec<Pending>, stats: &Stats) {
     }
 }
 
+/// Where deferred requests go back to: the batcher's queue (weak, so that
+/// the batcher still ends with the last store), and how long they may wait.
+#[derive(Clone)]
+struct Lane {
+    queue: mpsc::WeakSender<Pending>,
+    lock_timeout: Option<Duration>,
+}
+
+/// Longest pause before a deferred request is queued again.
+const MAX_BACKOFF: Duration = Duration::from_millis(50);
+
+/// A request whose lock was busy in its batch: queued again for a later
+/// batch after a short pause (1, 2, 4 … up to 50 ms), holding no connection
+/// meanwhile, until the lock is free; once `lock_timeout` has passed since
+/// it was first deferred it is answered [`StoreError::Unavailable`], as a
+/// blocking lock would be.
+fn defer(pool: &PgPool, lane: &Lane, mut p: Pending) {
+    let now = tokio::time::Instant::now();
+    let (since, times) = p.deferred.get_or_insert((now, 0));
+    *times = times.saturating_add(1);
+    let (since, times) = (*since, *times);
+    if let Some(limit) = lane.lock_timeout.filter(|d| !d.is_zero())
+        && now.saturating_duration_since(since) >= limit
+    {
+        let _ = p.reply.send(Err(StoreError::Unavailable(format!(
+            "a lock booking {} needs is held by another transaction (lock_timeout {} ms passed)",
+            p.booking.id,
+            limit.as_millis()
+        ))));
+        return;
+    }
+    let pause = Duration::from_millis(1u64 << times.min(6).saturating_sub(1)).min(MAX_BACKOFF);
+    let pool = pool.clone();
+    let queue = lane.queue.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(pause).await;
+        if p.reply.is_closed() {
+            return;
+        }
+        let p = match queue.upgrade() {
+            Some(queue) => match queue.send(p).await {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(p)) => p,
+            },
+            None => p,
+        };
+        // The batcher is gone: the single path.
+        let answer = PgStore::book_direct(&pool, &p.booking, p.key.as_deref(), p.now).await;
+        let _ = p.reply.send(answer);
+    });
+}
+
 /// What the batch read returns.
 #[derive(Default)]
 struct BatchState {
@@ -1054,12 +1208,13 @@ type BatchRow = (
     Option<i64>,
 );
 
+/// A request's answer from one batch attempt: decided, or `None` when a lock
+/// it needs is held elsewhere (it goes to the slow lane).
+type Answer = Option<Result<Stored<Booking>, StoreError>>;
+
 /// One batch attempt: one transaction, five round trips; the answers in
 /// arrival order.
-async fn book_batch(
-    pool: &PgPool,
-    batch: &[Pending],
-) -> Result<Vec<Result<Stored<Booking>, StoreError>>, BatchFail> {
+async fn book_batch(pool: &PgPool, batch: &[Pending]) -> Result<Vec<Answer>, BatchFail> {
     // Generic plans: the batch statements are planned once per connection
     // (re-planning them costs more than running them); the read is written so
     // that its generic plan probes the index once per requested resource.
@@ -1081,16 +1236,50 @@ async fn book_batch(
     idem.dedup();
     let mut locks: Vec<&str> = resources.clone();
     locks.extend(idem.iter().map(String::as_str));
-    if !locks.is_empty() {
-        sqlx::query(
-            "SELECT pg_advisory_xact_lock(hashtext(s.k))
+    // Try-locks, in the same global order: they never wait, so a lock held
+    // elsewhere (a slow transaction on one provider) cannot stall the batch;
+    // the requests that need a busy lock are deferred to the slow lane.
+    let busy: HashSet<String> = if locks.is_empty() {
+        HashSet::new()
+    } else {
+        let rows: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT s.k, pg_try_advisory_xact_lock(hashtext(s.k))
              FROM (SELECT u.k FROM unnest($1::text[]) WITH ORDINALITY AS u(k, o) ORDER BY u.o) s",
         )
         .bind(&locks)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-    }
-    let state = read_batch(&mut tx, batch, &resources).await?;
+        rows.into_iter()
+            .filter_map(|(k, got)| (!got).then_some(k))
+            .collect()
+    };
+    let ready: Vec<bool> = batch
+        .iter()
+        .map(|p| {
+            !p.booking.resources.iter().any(|r| busy.contains(r))
+                && !p
+                    .key
+                    .as_deref()
+                    .is_some_and(|k| busy.contains(&format!("idem:{k}")))
+        })
+        .collect();
+    let live: Vec<&Pending> = batch
+        .iter()
+        .zip(&ready)
+        .filter_map(|(p, &ok)| ok.then_some(p))
+        .collect();
+    let live_resources: Vec<&str> = if busy.is_empty() {
+        resources
+    } else {
+        resources
+            .into_iter()
+            .filter(|r| {
+                live.iter()
+                    .any(|p| p.booking.resources.iter().any(|x| x == r))
+            })
+            .collect()
+    };
+    let state = read_batch(&mut tx, &live, &live_resources).await?;
     let Ok(mut ledger) = state_ledger(state.capacities, state.bookings) else {
         return Err(BatchFail::Single);
     };
@@ -1100,22 +1289,26 @@ async fn book_batch(
     let mut accepted: Vec<usize> = Vec::new();
     let mut answers = Vec::with_capacity(batch.len());
     for (n, p) in batch.iter().enumerate() {
+        if !ready[n] {
+            answers.push(None);
+            continue;
+        }
         let booking = &p.booking;
         if let Some(key) = p.key.as_deref() {
             if let Some(&first) = batch_keys.get(key) {
                 let existing = &batch[first].booking;
-                answers.push(if existing.same_request(booking) {
+                answers.push(Some(if existing.same_request(booking) {
                     Ok(Stored {
                         value: existing.clone(),
                         version: 1,
                     })
                 } else {
                     Err(key_reused(key, &existing.id))
-                });
+                }));
                 continue;
             }
             if let Some((id, row)) = state.keys.get(key) {
-                answers.push(idempotent_hit(key, id, row.as_ref(), booking));
+                answers.push(Some(idempotent_hit(key, id, row.as_ref(), booking)));
                 continue;
             }
         }
@@ -1123,24 +1316,24 @@ async fn book_batch(
             .validate()
             .and_then(|()| hcas_core::anchor::check(booking))
         {
-            answers.push(Err(e.into()));
+            answers.push(Some(Err(e.into())));
             continue;
         }
         let check = match ledger.check(&booking.request(), p.now) {
             Ok(c) => c,
             Err(e) => {
-                answers.push(Err(e.into()));
+                answers.push(Some(Err(e.into())));
                 continue;
             }
         };
         if !check.ok {
-            answers.push(Err(StoreError::Conflict {
+            answers.push(Some(Err(StoreError::Conflict {
                 conflicts: check.conflicts,
-            }));
+            })));
             continue;
         }
         if used.contains(&booking.id) {
-            answers.push(Err(id_used(&booking.id)));
+            answers.push(Some(Err(id_used(&booking.id))));
             continue;
         }
         if ledger.insert(booking.clone()).is_err() {
@@ -1151,10 +1344,10 @@ async fn book_batch(
             batch_keys.insert(key, n);
         }
         accepted.push(n);
-        answers.push(Ok(Stored {
+        answers.push(Some(Ok(Stored {
             value: booking.clone(),
             version: 1,
-        }));
+        })));
     }
     if accepted.is_empty() {
         tx.rollback().await?;
@@ -1169,7 +1362,7 @@ async fn book_batch(
 /// idempotency keys, used ids).
 async fn read_batch(
     conn: &mut PgConnection,
-    batch: &[Pending],
+    batch: &[&Pending],
     resources: &[&str],
 ) -> Result<BatchState, BatchFail> {
     let (mut q_resource, mut q_start, mut q_end) = (Vec::new(), Vec::new(), Vec::new());
@@ -1337,6 +1530,7 @@ impl AppointmentStore for PgStore {
             key: idempotency_key.map(str::to_owned),
             now,
             reply,
+            deferred: None,
         };
         if let Err(mpsc::error::SendError(p)) = queue.send(pending).await {
             // The batcher is gone (its runtime shut down); nothing was queued.

@@ -4,9 +4,123 @@ use hcas_core::{Instant, Interval};
 
 use crate::StoreError;
 
-/// A database error: the store is unavailable (retryable).
+/// A database error, classified by cause (see [`crate::sql_error`]).
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    classify(e)
+}
+
+/// How a database error answers the caller: `unavailable` (retryable) only
+/// for a lost or unobtainable connection, a serialization failure, a
+/// deadlock, a lock or statement timeout, or SQLite busy/locked; `invalid`
+/// (`invalid_request`) for data the database refused (PostgreSQL classes
+/// `22` data exception, `23` integrity constraint, `54` program limit;
+/// SQLite constraint, too big, mismatch, range), with a message that names
+/// the SQLSTATE/result code and the constraint but never the values; and
+/// `internal` for the rest (a bug or a broken schema: retrying will not help).
+pub(crate) fn classify(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) => classify_database(d.as_ref()),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Configuration(_) => StoreError::Invalid(hcas_core::Error::new(
+            hcas_core::ErrorCode::InvalidRequest,
+            format!("invalid database connection options: {e}"),
+        )),
+        other => StoreError::Internal(format!("database: {other}")),
+    }
+}
+
+/// Which way a database error goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Unavailable,
+    Invalid(&'static str),
+    Internal,
+}
+
+/// PostgreSQL: by SQLSTATE (and class).
+fn pg_cause(code: &str, message: &str) -> Cause {
+    match code {
+        // Serialization failure, deadlock, lock timeout (`lock_not_available`),
+        // idle-in-transaction timeout, too many connections, server shutting
+        // down or starting up.
+        "40001" | "40P01" | "55P03" | "25P03" | "53300" | "57P01" | "57P02" | "57P03" => {
+            Cause::Unavailable
+        }
+        // `query_canceled`: retryable when a timeout cancelled it, not when
+        // someone cancelled the query.
+        "57014" if message.contains("timeout") => Cause::Unavailable,
+        "22001" => Cause::Invalid("a value is too long"),
+        "22021" => Cause::Invalid("a text holds a byte the database refuses (e.g. NUL)"),
+        "22P05" => Cause::Invalid("a text holds a character the database cannot store"),
+        "22003" => Cause::Invalid("a number is out of range"),
+        "23505" => Cause::Invalid("a unique value is used already"),
+        "23503" => Cause::Invalid("a referenced record does not exist"),
+        "23502" => Cause::Invalid("a required value is missing"),
+        "23514" => Cause::Invalid("a value breaks a check"),
+        "23P01" => Cause::Invalid("the request overlaps a record it may not overlap"),
+        "54000" => Cause::Invalid("a value is larger than the database can index"),
+        "54001" => Cause::Invalid("the request is too complex for the database"),
+        _ if code.starts_with("08") => Cause::Unavailable,
+        _ if code.starts_with("22") => Cause::Invalid("the database refused a value"),
+        _ if code.starts_with("23") => Cause::Invalid("the request breaks a database constraint"),
+        _ if code.starts_with("54") => Cause::Invalid("the request is beyond a database limit"),
+        _ => Cause::Internal,
+    }
+}
+
+/// SQLite: by (extended) result code; its primary code is the low byte.
+fn sqlite_cause(code: i64) -> Cause {
+    match code & 0xff {
+        5 | 6 => Cause::Unavailable,                // SQLITE_BUSY, SQLITE_LOCKED
+        18 => Cause::Invalid("a value is too big"), // SQLITE_TOOBIG
+        19 => Cause::Invalid("the request breaks a database constraint"), // SQLITE_CONSTRAINT
+        20 => Cause::Invalid("a value has the wrong type"), // SQLITE_MISMATCH
+        25 => Cause::Invalid("a parameter is out of range"), // SQLITE_RANGE
+        _ => Cause::Internal,
+    }
+}
+
+fn classify_database(d: &dyn sqlx::error::DatabaseError) -> StoreError {
+    let code = d
+        .code()
+        .map(std::borrow::Cow::into_owned)
+        .unwrap_or_default();
+    // sqlx reports SQLite's extended result code as a decimal number and
+    // PostgreSQL's SQLSTATE as 5 characters: the backend decides which.
+    let cause = if is_sqlite(d) {
+        code.parse().map_or(Cause::Internal, sqlite_cause)
+    } else {
+        pg_cause(&code, d.message())
+    };
+    match cause {
+        Cause::Unavailable => StoreError::Unavailable(format!("{} ({code})", d.message())),
+        Cause::Invalid(what) => {
+            let constraint = d
+                .constraint()
+                .map(|c| format!(", constraint {c}"))
+                .unwrap_or_default();
+            StoreError::Invalid(hcas_core::Error::new(
+                hcas_core::ErrorCode::InvalidRequest,
+                format!("the database refused the request: {what} (code {code}{constraint})"),
+            ))
+        }
+        Cause::Internal => StoreError::Internal(format!("database: {} ({code})", d.message())),
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn is_sqlite(d: &dyn sqlx::error::DatabaseError) -> bool {
+    d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn is_sqlite(_: &dyn sqlx::error::DatabaseError) -> bool {
+    false
 }
 
 /// A row that does not decode: not retryable.

@@ -37,6 +37,32 @@ pub use sqlx;
 /// [`StoreError::Unavailable`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How durable a commit is (SQLite's `synchronous` pragma, in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// `synchronous = FULL` (the default): every commit is synced to disk
+    /// before it returns, so a booking that was answered (and whose outbox
+    /// event may have gone out) survives a power loss or an OS crash.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: the WAL is synced only at checkpoints, so
+    /// commits are faster but the last ones before a power loss or an OS
+    /// crash can be lost (an application crash loses nothing). Opt in only
+    /// when losing recently committed bookings is acceptable; see
+    /// `docs/storage.md`, "Durability".
+    Normal,
+}
+
+impl Durability {
+    const fn synchronous(self) -> SqliteSynchronous {
+        match self {
+            Self::Full => SqliteSynchronous::Full,
+            Self::Normal => SqliteSynchronous::Normal,
+        }
+    }
+}
+
 /// A SQLite [`AppointmentStore`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -48,22 +74,39 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Open (creating if missing) the database at `url` (`sqlite://path.db`,
     /// `sqlite:path.db` or a plain path) with a pool of up to
-    /// `max_connections`, in WAL mode, and apply the migrations.
+    /// `max_connections`, in WAL mode with `synchronous = FULL` (every
+    /// commit durable, [`Durability::Full`]), and apply the migrations.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::open_with_durability(url, max_connections, Durability::Full).await
+    }
+
+    /// [`SqliteStore::open`] with an explicit [`Durability`]
+    /// ([`Durability::Normal`] trades the last commits before a power loss
+    /// for speed).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
+    pub async fn open_with_durability(
+        url: &str,
+        max_connections: u32,
+        durability: Durability,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(db)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(durability.synchronous())
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         Self::open_with(options, max_connections).await
     }
 
-    /// Open with explicit connect options, and apply the migrations.
+    /// Open with explicit connect options, and apply the migrations. The
+    /// options are used as given: set `synchronous` (sqlx's default is
+    /// `FULL`), the journal mode and the busy timeout yourself.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].

@@ -499,6 +499,7 @@ async fn batched_booking_matches_sequential_ledger() {
         max_connections: 4,
         max_batch: 64,
         max_in_flight: 1,
+        ..PgStoreOptions::new(4)
     };
     let store = PgStore::open_with_options(db.options.clone(), options)
         .await
@@ -559,6 +560,7 @@ async fn dropped_callers_do_not_break_the_batch() {
         max_connections: 4,
         max_batch: 64,
         max_in_flight: 1,
+        ..PgStoreOptions::new(4)
     };
     let store = PgStore::open_with_options(db.options.clone(), options)
         .await
@@ -714,11 +716,15 @@ async fn one_batch_answers_like_the_single_path() {
     }
 
     // Group commit, one batch at a time. First a booking whose batch waits
-    // on a lock held elsewhere, so that the slot is busy.
+    // on a lock held elsewhere, so that the slot is busy. (A busy advisory
+    // lock would not do: the batch would defer that request and go on. A
+    // table lock stops the batch's read.)
     let options = PgStoreOptions {
         max_connections: 3,
         max_batch: 64,
         max_in_flight: 1,
+        lock_timeout: None,
+        ..PgStoreOptions::new(3)
     };
     let store = PgStore::open_with_options(db_batch.options.clone(), options)
         .await
@@ -729,7 +735,8 @@ async fn one_batch_answers_like_the_single_path() {
         .await
         .unwrap();
     let mut holder: PgConnection = db_batch.options.connect().await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock(hashtext('provider:BLOCK'))")
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("LOCK TABLE capacities IN ACCESS EXCLUSIVE MODE")
         .execute(&mut holder)
         .await
         .unwrap();
@@ -744,7 +751,7 @@ async fn one_batch_answers_like_the_single_path() {
     loop {
         let (waiting,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM pg_locks
-             WHERE locktype = 'advisory' AND NOT granted
+             WHERE locktype = 'relation' AND NOT granted
                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         )
         .fetch_one(store.pool())
@@ -777,10 +784,7 @@ async fn one_batch_answers_like_the_single_path() {
         early.iter().all(Option::is_none),
         "answered before the lock was released"
     );
-    sqlx::query("SELECT pg_advisory_unlock(hashtext('provider:BLOCK'))")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
     blocked.await.unwrap().unwrap();
     let mut got = Vec::new();
     for f in futures {

@@ -733,3 +733,49 @@ async fn corrupt_rows_are_internal_errors() {
         .unwrap_err();
     assert_eq!(err.code(), "internal", "{err}");
 }
+
+/// `PRAGMA synchronous` on `n` connections of `pool` held at once (so each is
+/// a different connection of the pool).
+async fn synchronous_of(pool: &SqlitePool, n: usize) -> Vec<i64> {
+    let mut conns = Vec::new();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let mut c = pool.acquire().await.unwrap();
+        let (s,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        out.push(s);
+        conns.push(c);
+    }
+    out
+}
+
+/// A committed booking is durable by default: every connection of a store
+/// opened with `open` syncs each commit (`synchronous = FULL`, 2); the
+/// faster `NORMAL` (1) is an explicit opt-in.
+#[tokio::test]
+async fn default_store_syncs_every_commit() {
+    use hcas_store::sqlite::Durability;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&url(&dir.path().join("full.db")), 3)
+        .await
+        .unwrap();
+    assert_eq!(synchronous_of(store.pool(), 3).await, [2, 2, 2]);
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    store.pool().close().await;
+
+    let relaxed = SqliteStore::open_with_durability(
+        &url(&dir.path().join("normal.db")),
+        3,
+        Durability::Normal,
+    )
+    .await
+    .unwrap();
+    assert_eq!(synchronous_of(relaxed.pool(), 3).await, [1, 1, 1]);
+    relaxed.pool().close().await;
+}
