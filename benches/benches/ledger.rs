@@ -126,14 +126,14 @@ fn long_block(c: &mut Criterion) {
         ledger
             .insert(Booking::new(
                 format!("b{i}"),
-                Instant::from_unix(start),
-                Instant::from_unix(start + HOUR / 2),
+                Instant::from_unix(start).unwrap(),
+                Instant::from_unix(start + HOUR / 2).unwrap(),
                 Status::Booked,
                 vec![resource.clone()],
             ))
             .unwrap();
     }
-    let now = Instant::from_unix(BASE);
+    let now = Instant::from_unix(BASE).unwrap();
     let mut rng = Rng::new(11);
     // Free half hours after the block's year (each check is ok) ...
     let free: Vec<Request> = (0..1024)
@@ -141,8 +141,8 @@ fn long_block(c: &mut Criterion) {
             let k = 9000 + i64::try_from(rng.below(90_000)).unwrap_or(0);
             let start = BASE + k * HOUR + HOUR / 2;
             Request {
-                start: Instant::from_unix(start),
-                end: Instant::from_unix(start + HOUR / 2),
+                start: Instant::from_unix(start).unwrap(),
+                end: Instant::from_unix(start + HOUR / 2).unwrap(),
                 resources: vec![resource.clone()],
             }
         })
@@ -158,8 +158,8 @@ fn long_block(c: &mut Criterion) {
     ledger
         .insert(Booking::new(
             "leave",
-            Instant::from_unix(BASE - 10 * 86_400),
-            Instant::from_unix(BASE + 355 * 86_400),
+            Instant::from_unix(BASE - 10 * 86_400).unwrap(),
+            Instant::from_unix(BASE + 355 * 86_400).unwrap(),
             Status::Booked,
             vec![resource.clone()],
         ))
@@ -173,8 +173,8 @@ fn long_block(c: &mut Criterion) {
     });
     // Inside the year: every check conflicts with the block and one short booking.
     let inside = Request {
-        start: Instant::from_unix(BASE + 100 * 86_400),
-        end: Instant::from_unix(BASE + 100 * 86_400 + HOUR),
+        start: Instant::from_unix(BASE + 100 * 86_400).unwrap(),
+        end: Instant::from_unix(BASE + 100 * 86_400 + HOUR).unwrap(),
         resources: vec![resource],
     };
     assert_eq!(

@@ -1209,8 +1209,8 @@ mod tests {
             ledger
                 .insert(Booking::new(
                     format!("b{i}"),
-                    Instant::from_unix(s),
-                    Instant::from_unix(s + 1800),
+                    Instant::from_unix(s).unwrap(),
+                    Instant::from_unix(s + 1800).unwrap(),
                     Status::Booked,
                     vec!["room:R1".into()],
                 ))
@@ -1219,8 +1219,8 @@ mod tests {
         ledger
             .insert(Booking::new(
                 "closed",
-                Instant::from_unix(BASE),
-                Instant::from_unix(BASE + 365 * 86_400),
+                Instant::from_unix(BASE).unwrap(),
+                Instant::from_unix(BASE + 365 * 86_400).unwrap(),
                 Status::Booked,
                 vec!["room:R1".into()],
             ))
@@ -1248,11 +1248,11 @@ mod tests {
             .sum();
         assert!(scanned <= 4, "a check scanned {scanned} entries");
         let req = Request {
-            start: Instant::from_unix(qs),
-            end: Instant::from_unix(qe),
+            start: Instant::from_unix(qs).unwrap(),
+            end: Instant::from_unix(qe).unwrap(),
             resources: vec!["room:R1".into()],
         };
-        assert!(ledger.check(&req, Instant::from_unix(0)).unwrap().ok);
+        assert!(ledger.check(&req, Instant::from_unix(0).unwrap()).unwrap().ok);
         // Removing the block leaves only the short class.
         let mut ledger = ledger;
         ledger.remove("closed").unwrap();
