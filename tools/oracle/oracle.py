@@ -66,7 +66,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 ERROR_CODES = [
     "invalid_rrule", "invalid_timezone", "invalid_datetime", "invalid_interval",
-    "invalid_duration", "invalid_window", "invalid_consent", "invalid_request",
+    "invalid_duration", "invalid_window", "invalid_consent", "invalid_request", "limit_exceeded",
 ]
 KINDS = ("recurrence", "slots", "conflict", "series")
 
@@ -1030,7 +1030,7 @@ def series(inp):
         found_conflicts = conflicts_of(s, e, resources, bookings + accepted, capacity, now)
         ok = not found_conflicts
         if ok:
-            accepted.append({"id": "%s@%s" % (sid, _local_id(local)), "start": s, "end": e,
+            accepted.append({"id": "%s.%s" % (sid, _local_id(local)), "start": s, "end": e,
                              "status": "booked", "expires": None, "resources": resources})
         occ.append({"recurrence_id": local.strftime("%Y-%m-%dT%H:%M:%S"),
                     "start": fmt_instant(s), "end": fmt_instant(e),

@@ -242,7 +242,7 @@ impl SeriesSpec {
     /// `local` (`<series id>@<YYYYMMDDTHHMMSS>`), as [`SeriesSpec::book`] names it.
     #[must_use]
     pub fn occurrence_id(&self, local: NaiveDateTime) -> String {
-        format!("{}@{}", self.id, local.format("%Y%m%dT%H%M%S"))
+        format!("{}.{}", self.id, local.format("%Y%m%dT%H%M%S"))
     }
 
     /// Plan, then book by `policy`: all-or-nothing books every occurrence or

@@ -401,7 +401,7 @@ mod series_and_advice {
         )
         .unwrap();
         assert!(moved.iter().all(|m| m.booked) && moved.len() == 1);
-        let b = ledger.get("S@20260512T100000").unwrap();
+        let b = ledger.get("S.20260512T100000").unwrap();
         assert_eq!(
             (b.start, b.end),
             (t("2026-05-12T11:00:00Z"), t("2026-05-12T12:00:00Z"))
@@ -428,7 +428,7 @@ mod series_and_advice {
         .unwrap();
         assert!(refused.iter().any(|r| !r.ok) && refused.iter().all(|r| !r.booked));
         assert_eq!(
-            ledger.get("S@20260519T100000").unwrap().start,
+            ledger.get("S.20260519T100000").unwrap().start,
             t("2026-05-19T10:00:00Z")
         );
         // Cancel this and following from the third: two cancelled, first two kept.
@@ -440,13 +440,13 @@ mod series_and_advice {
             "course ended",
         )
         .unwrap();
-        assert_eq!(ids, ["S@20260519T100000", "S@20260526T100000"]);
+        assert_eq!(ids, ["S.20260519T100000", "S.20260526T100000"]);
         let live: Vec<String> = series_bookings(&ledger, "S")
             .iter()
             .filter(|b| b.status == Status::Booked)
             .map(|b| b.id.clone())
             .collect();
-        assert_eq!(live, ["S@20260505T100000", "S@20260512T100000"]);
+        assert_eq!(live, ["S.20260505T100000", "S.20260512T100000"]);
         // All: shorten every remaining occurrence to 45 minutes.
         let all = shift_occurrences(
             &mut ledger,
@@ -460,7 +460,7 @@ mod series_and_advice {
         .unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(
-            ledger.get("S@20260505T100000").unwrap().end,
+            ledger.get("S.20260505T100000").unwrap().end,
             t("2026-05-05T10:45:00Z")
         );
     }

@@ -1060,9 +1060,9 @@ pub async fn suite_series(store: &dyn Store) {
     assert_eq!(
         booked_ids,
         [
-            "S1@20260504T100000",
-            "S1@20260511T100000",
-            "S1@20260525T100000"
+            "S1.20260504T100000",
+            "S1.20260511T100000",
+            "S1.20260525T100000"
         ]
     );
     let stored = store.series_bookings("S1").await.unwrap();
@@ -1074,17 +1074,17 @@ pub async fn suite_series(store: &dyn Store) {
         got,
         [
             (
-                "S1@20260504T100000".into(),
+                "S1.20260504T100000".into(),
                 "2026-05-04T09:00:00Z".into(),
                 1
             ),
             (
-                "S1@20260511T100000".into(),
+                "S1.20260511T100000".into(),
                 "2026-05-11T09:00:00Z".into(),
                 1
             ),
             (
-                "S1@20260525T100000".into(),
+                "S1.20260525T100000".into(),
                 "2026-05-25T09:00:00Z".into(),
                 1
             ),
@@ -1105,7 +1105,7 @@ pub async fn suite_series(store: &dyn Store) {
             .book(booked("y", 0, 30, &["patient:X1"]), None, now)
             .await,
     );
-    assert_eq!(taken, vec![c("patient:X1", &["S1@20260504T100000"])]);
+    assert_eq!(taken, vec![c("patient:X1", &["S1.20260504T100000"])]);
     // Booking it again: every free occurrence now conflicts with itself.
     let again = store
         .book_series(&spec, SeriesPolicy::BookFree, now)

@@ -11,38 +11,25 @@ use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{Error, ErrorCode, Instant, Interval, Zone};
 use serde::{Deserialize, Serialize};
 
-/// Longest id accepted for any record (bytes).
-pub const MAX_ID_LEN: usize = 200;
+/// Longest id accepted for any record: the core's one id rule
+/// ([`hcas_core::id`]: 1 to 64 of `A-Z a-z 0-9 . -`, the FHIR id rule).
+pub const MAX_ID_LEN: usize = hcas_core::id::MAX_ID_LEN;
 
 fn request(at: &str, msg: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidRequest, msg).at(at)
 }
 
-/// An id: 1..=[`MAX_ID_LEN`] bytes, no whitespace or control characters.
+/// An id under the core's one id rule ([`hcas_core::id::check_id`]).
 pub(crate) fn check_id(at: &str, id: &str) -> Result<(), Error> {
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(request(
-            at,
-            format!("must be 1 to {MAX_ID_LEN} bytes long, got {}", id.len()),
-        ));
-    }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(request(
-            at,
-            format!("must not contain whitespace or control characters: {id:?}"),
-        ));
-    }
-    Ok(())
+    hcas_core::id::check_id(at, id)
 }
 
+/// Non-blank text under the core's text rule ([`hcas_core::id::check_text`]).
 fn check_text(at: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
         return Err(request(at, "must not be empty"));
     }
-    if value.chars().any(char::is_control) {
-        return Err(request(at, "must not contain control characters"));
-    }
-    Ok(())
+    hcas_core::id::check_text(at, value)
 }
 
 /// A patient's demographic record (the minimum scheduling needs).
