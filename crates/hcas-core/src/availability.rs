@@ -812,7 +812,7 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         cut_slots(&windows, p.busy.intervals(), query, &mut flat);
         // Counted while sweeping: at most one provider's slots past the limit
         // are ever held (a single query's slots are bounded by its window).
-        let entries = flat.len() - pos.len() + 1;
+        let entries = flat.len() + 1 - pos.len();
         if entries > crate::id::MAX_POOLED_ENTRIES {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
