@@ -66,7 +66,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 ERROR_CODES = [
     "invalid_rrule", "invalid_timezone", "invalid_datetime", "invalid_interval",
-    "invalid_duration", "invalid_window", "invalid_consent", "invalid_request",
+    "invalid_duration", "invalid_window", "invalid_consent", "invalid_request", "limit_exceeded",
 ]
 KINDS = ("recurrence", "slots", "conflict", "series")
 

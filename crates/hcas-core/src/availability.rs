@@ -394,6 +394,23 @@ impl SlotQuery {
 }
 
 impl Availability {
+    /// Check the documented size limits ([`crate::id::MAX_RULES`],
+    /// [`crate::id::MAX_OVERRIDES`], [`crate::id::MAX_BUSY`]); every query does.
+    ///
+    /// # Errors
+    /// `limit_exceeded` naming the limit.
+    pub fn check_limits(&self) -> Result<()> {
+        use crate::id::{MAX_BUSY, MAX_OVERRIDES, MAX_RULES, check_count};
+        check_count("rules", self.rules.len(), "MAX_RULES", MAX_RULES)?;
+        check_count(
+            "overrides",
+            self.overrides.len(),
+            "MAX_OVERRIDES",
+            MAX_OVERRIDES,
+        )?;
+        check_count("busy", self.busy.len(), "MAX_BUSY", MAX_BUSY)
+    }
+
     /// Availability in `zone` from working rules, date overrides and busy intervals.
     /// Several overrides for one date add up.
     #[must_use]
@@ -486,6 +503,7 @@ impl Availability {
         cache: &mut SpanCache,
         out: &mut Vec<Interval>,
     ) -> Result<()> {
+        self.check_limits()?;
         let Some(earliest) = self.earliest_date() else {
             out.clear();
             return Ok(());
@@ -792,6 +810,21 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         flat.reserve(capacity_hint(&windows, query) + 1);
         pos.push(flat.len());
         cut_slots(&windows, p.busy.intervals(), query, &mut flat);
+        // Counted while sweeping: at most one provider's slots past the limit
+        // are ever held (a single query's slots are bounded by its window).
+        let entries = flat.len() + 1 - pos.len();
+        if entries > crate::id::MAX_POOLED_ENTRIES {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "a pooled answer may hold at most MAX_POOLED_ENTRIES = {} (start, provider) pairs; \
+                     this query reaches {entries} by provider {}: shorten the window, widen the step \
+                     or ask fewer providers",
+                    crate::id::MAX_POOLED_ENTRIES,
+                    pos.len() - 1
+                ),
+            ));
+        }
         flat.push(END);
     }
     let mut out = PooledSlots {

@@ -244,9 +244,7 @@ impl Booking {
     /// `invalid_interval` for an empty interval; `invalid_request` for an empty
     /// id, no resources, an empty resource name, or a hold without expiry.
     pub fn validate(&self) -> Result<()> {
-        if self.id.is_empty() {
-            return Err(Error::request("a booking needs a non-empty id"));
-        }
+        crate::id::check_id("id", &self.id)?;
         self.interval()?;
         if self.resources.is_empty() {
             return Err(Error::request(format!(
@@ -254,17 +252,36 @@ impl Booking {
                 self.id
             )));
         }
-        if self.resources.iter().any(String::is_empty) {
-            return Err(Error::request(format!(
-                "booking {} has an empty resource name",
-                self.id
-            )));
-        }
+        crate::id::check_resources("resources", &self.resources)?;
+        self.check_links()?;
         if self.status == Status::Held && self.hold_expires.is_none() {
             return Err(Error::request(format!(
                 "booking {} is held without hold_expires; a hold must expire",
                 self.id
             )));
+        }
+        Ok(())
+    }
+}
+
+impl Booking {
+    /// The id rule for the links and the text rule for the reason.
+    fn check_links(&self) -> Result<()> {
+        use crate::id::{check_id, check_text};
+        for (field, v) in [
+            ("replaces", &self.replaces),
+            ("replaced_by", &self.replaced_by),
+        ] {
+            if let Some(v) = v {
+                check_id(field, v)?;
+            }
+        }
+        if let Some(r) = &self.cancel_reason {
+            check_text("cancel_reason", r)?;
+        }
+        if let Some(s) = &self.series {
+            check_id("series.id", &s.id)?;
+            check_text("series.recurrence_id", &s.recurrence_id)?;
         }
         Ok(())
     }
@@ -288,11 +305,12 @@ impl Request {
     /// `invalid_interval` or `invalid_request`.
     pub fn validate(&self) -> Result<Interval> {
         let iv = Interval::new(self.start, self.end).map_err(|e| e.at("request"))?;
-        if self.resources.is_empty() || self.resources.iter().any(String::is_empty) {
+        if self.resources.is_empty() {
             return Err(Error::request(
                 "a request needs at least one non-empty resource",
             ));
         }
+        crate::id::check_resources("request.resources", &self.resources)?;
         Ok(iv)
     }
 }

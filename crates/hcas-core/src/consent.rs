@@ -525,6 +525,16 @@ impl Consent {
         if self.patient.is_empty() {
             return Err(consent_error("must not be empty").at(&format!("{at}.patient")));
         }
+        for (field, v) in [("id", &self.id), ("patient", &self.patient)] {
+            if !crate::id::is_id(v) {
+                return Err(consent_error(format!(
+                    "`{}` is not an id: use 1 to {} characters of A-Z a-z 0-9 . - (the FHIR id rule)",
+                    v.escape_debug(),
+                    crate::id::MAX_ID_LEN
+                ))
+                .at(&format!("{at}.{field}")));
+            }
+        }
         if let Some(p) = &self.period {
             p.validate_at(&format!("{at}.period"))?;
         }

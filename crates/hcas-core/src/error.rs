@@ -32,11 +32,14 @@ pub enum ErrorCode {
     InvalidTransition,
     /// The actor's role may not make this change.
     NotPermitted,
+    /// An input beyond one of the engine's documented size limits
+    /// (`hcas_core::id`, `docs/limits.md`); the message names the limit.
+    LimitExceeded,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::InvalidRrule,
         Self::InvalidTimezone,
         Self::InvalidDatetime,
@@ -47,6 +50,7 @@ impl ErrorCode {
         Self::InvalidRequest,
         Self::InvalidTransition,
         Self::NotPermitted,
+        Self::LimitExceeded,
     ];
 
     /// The stable string form, e.g. `"invalid_rrule"`.
@@ -63,6 +67,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidTransition => "invalid_transition",
             Self::NotPermitted => "not_permitted",
+            Self::LimitExceeded => "limit_exceeded",
         }
     }
 }

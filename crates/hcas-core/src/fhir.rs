@@ -1288,10 +1288,9 @@ pub(crate) fn instant_text(t: Instant, path: &str) -> Result<String> {
 }
 
 /// Whether `s` is a FHIR id: 1 to 64 of `A-Z a-z 0-9 - .`.
+/// The one id rule of [`crate::id`] (the FHIR id rule).
 pub(crate) fn is_fhir_id(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    crate::id::is_id(s)
 }
 
 pub(crate) fn check_id(id: &str, path: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 //! always handed in as values. See `ARCHITECTURE.md` and `docs/` in the repository.
 
 pub mod error;
+pub mod id;
 pub mod recurrence;
 pub mod time;
 pub mod zone;

@@ -88,6 +88,9 @@ impl WaitEntry {
                     .at(&format!("waitlist entry.{field}")));
             }
         }
+        crate::id::check_id("waitlist entry.id", &self.id)?;
+        crate::id::check_resource("waitlist entry.patient", &self.patient)?;
+        crate::id::check_resource("waitlist entry.provider", &self.provider)?;
         if let Some(m) = self.preferences.min_duration_minutes
             && m <= 0
         {

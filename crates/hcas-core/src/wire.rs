@@ -12,6 +12,7 @@
 //! assert_eq!(out["occurrences"][1], "2026-03-08T07:30:00Z");
 //! ```
 
+use crate::id::{MAX_BUSY, MAX_OVERRIDES, MAX_RECURRENCE_DATES, MAX_RULES, check_count};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -217,6 +218,18 @@ impl RecurrenceRequest {
         let zone = Zone::parse(&self.timezone).map_err(|e| e.at("timezone"))?;
         let rule = RRule::parse(&self.rrule).map_err(|e| e.at("rrule"))?;
         let dtstart = parse_local_datetime(&self.dtstart).map_err(|e| e.at("dtstart"))?;
+        check_count(
+            "exdates",
+            self.exdates.len(),
+            "MAX_RECURRENCE_DATES",
+            MAX_RECURRENCE_DATES,
+        )?;
+        check_count(
+            "rdates",
+            self.rdates.len(),
+            "MAX_RECURRENCE_DATES",
+            MAX_RECURRENCE_DATES,
+        )?;
         let exdates = parse_local_list("exdates", &self.exdates)?;
         let rdates = parse_local_list("rdates", &self.rdates)?;
         let from = instant("from", &self.from)?;
@@ -247,6 +260,7 @@ impl RecurrenceRequest {
 /// # Errors
 /// `invalid_rrule`, `invalid_datetime`, as for a `slots` input.
 pub fn parse_rules(specs: &[RuleSpec]) -> Result<Vec<WorkingRule>> {
+    check_count("rules", specs.len(), "MAX_RULES", MAX_RULES)?;
     let mut rules = Vec::with_capacity(specs.len());
     for (i, r) in specs.iter().enumerate() {
         let at = |f: &str| format!("rules[{i}].{f}");
@@ -268,6 +282,7 @@ pub fn parse_rules(specs: &[RuleSpec]) -> Result<Vec<WorkingRule>> {
 /// # Errors
 /// `invalid_datetime`, `invalid_interval`, as for a `slots` input.
 pub fn parse_overrides(specs: &[OverrideSpec]) -> Result<Vec<DateOverride>> {
+    check_count("overrides", specs.len(), "MAX_OVERRIDES", MAX_OVERRIDES)?;
     let mut overrides = Vec::with_capacity(specs.len());
     for (i, o) in specs.iter().enumerate() {
         let date = parse_local_date(&o.date).map_err(|e| e.at(&format!("overrides[{i}].date")))?;
@@ -292,6 +307,7 @@ impl SlotsRequest {
         let zone = Zone::parse(&self.timezone).map_err(|e| e.at("timezone"))?;
         let rules = parse_rules(&self.rules)?;
         let overrides = parse_overrides(&self.overrides)?;
+        check_count("busy", self.busy.len(), "MAX_BUSY", MAX_BUSY)?;
         let mut busy = Vec::with_capacity(self.busy.len());
         for (i, b) in self.busy.iter().enumerate() {
             let at = |f: &str| format!("busy[{i}].{f}");
@@ -547,6 +563,12 @@ impl SeriesRequest {
         let zone = Zone::parse(&w.timezone).map_err(|e| e.at("series.timezone"))?;
         let rule = RRule::parse(&w.rrule).map_err(|e| e.at("series.rrule"))?;
         let dtstart = parse_local_datetime(&w.dtstart).map_err(|e| e.at("series.dtstart"))?;
+        check_count(
+            "series.exdates",
+            w.exdates.len(),
+            "MAX_RECURRENCE_DATES",
+            MAX_RECURRENCE_DATES,
+        )?;
         let exdates = parse_local_list("series.exdates", &w.exdates)?;
         let spec = SeriesSpec {
             id: w.id.clone().unwrap_or_else(|| "S".to_string()),

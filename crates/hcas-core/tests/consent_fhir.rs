@@ -1494,8 +1494,13 @@ fn export_refusals() {
         "provisions[0].actors[1]",
     );
     // ids and codes FHIR cannot carry
-    both(&edit(&|c| c.id = "K 1".into()), "id");
-    both(&edit(&|c| c.patient = "P/1".into()), "patient");
+    // An id outside the one id rule is refused by the consent model itself.
+    let e = consent_to_fhir_r4(&edit(&|c| c.id = "K 1".into())).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidConsent, "{e}");
+    assert!(e.message().starts_with("consent.id: "), "{e}");
+    let e = consent_to_fhir_r5(&edit(&|c| c.patient = "P/1".into())).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidConsent, "{e}");
+    assert!(e.message().starts_with("consent.patient: "), "{e}");
     both(
         &edit(&|c| c.provisions[0].when.orgs = Some(vec!["Org_1".into()])),
         "provisions[0].orgs[0]",

@@ -13,38 +13,47 @@ use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{Error, ErrorCode, Instant, Interval, Zone};
 use serde::{Deserialize, Serialize};
 
-/// Longest id accepted for any record (bytes).
-pub const MAX_ID_LEN: usize = 200;
+/// Longest id accepted for any record: the core's one id rule
+/// ([`hcas_core::id`]: 1 to 64 of `A-Z a-z 0-9 . -`, the FHIR id rule).
+pub const MAX_ID_LEN: usize = hcas_core::id::MAX_ID_LEN;
 
 fn request(at: &str, msg: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidRequest, msg).at(at)
 }
 
-/// An id: 1..=[`MAX_ID_LEN`] bytes, no whitespace or control characters.
+/// An id under the core's one id rule ([`hcas_core::id::check_id`]).
 pub(crate) fn check_id(at: &str, id: &str) -> Result<(), Error> {
-    if id.is_empty() || id.len() > MAX_ID_LEN {
+    hcas_core::id::check_id(at, id)
+}
+
+/// A code, label, reference or actor name (not an id): 1..=200 bytes, no
+/// whitespace or control characters.
+fn check_code(at: &str, value: &str) -> Result<(), Error> {
+    const MAX_CODE_LEN: usize = 200;
+    if value.is_empty() || value.len() > MAX_CODE_LEN {
         return Err(request(
             at,
-            format!("must be 1 to {MAX_ID_LEN} bytes long, got {}", id.len()),
+            format!(
+                "must be 1 to {MAX_CODE_LEN} bytes long, got {}",
+                value.len()
+            ),
         ));
     }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(request(
             at,
-            format!("must not contain whitespace or control characters: {id:?}"),
+            format!("must not contain whitespace or control characters: {value:?}"),
         ));
     }
     Ok(())
 }
 
+/// Non-blank text under the core's text rule ([`hcas_core::id::check_text`]).
 fn check_text(at: &str, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
         return Err(request(at, "must not be empty"));
     }
-    if value.chars().any(char::is_control) {
-        return Err(request(at, "must not contain control characters"));
-    }
-    Ok(())
+    hcas_core::id::check_text(at, value)
 }
 
 /// A patient's demographic record (the minimum scheduling needs).
@@ -295,14 +304,14 @@ impl RecordMeta {
     pub fn validate(&self) -> Result<(), Error> {
         check_id("record.id", &self.id)?;
         check_id("record.patient", &self.patient)?;
-        check_id("record.category", &self.category)?;
+        check_code("record.category", &self.category)?;
         for (i, l) in self.labels.iter().enumerate() {
-            check_id(&format!("record.labels[{i}]"), l)?;
+            check_code(&format!("record.labels[{i}]"), l)?;
         }
         check_text("record.title", &self.title)?;
-        check_id("record.author", &self.author)?;
+        check_code("record.author", &self.author)?;
         if let Some(r) = &self.content_ref {
-            check_id("record.content_ref", r)?;
+            check_code("record.content_ref", r)?;
         }
         Ok(())
     }
@@ -340,16 +349,16 @@ impl AuditEvent {
     /// # Errors
     /// `invalid_request` naming the field.
     pub fn validate(&self) -> Result<(), Error> {
-        check_id("audit.actor", &self.actor)?;
-        check_id("audit.action", &self.action)?;
-        check_id("audit.target", &self.target)?;
+        check_code("audit.actor", &self.actor)?;
+        check_code("audit.action", &self.action)?;
+        check_code("audit.target", &self.target)?;
         if let Some(p) = &self.patient {
             check_id("audit.patient", p)?;
         }
         if let Some(p) = &self.purpose {
-            check_id("audit.purpose", p)?;
+            check_code("audit.purpose", p)?;
         }
-        check_id("audit.outcome", &self.outcome)?;
+        check_code("audit.outcome", &self.outcome)?;
         Ok(())
     }
 }
