@@ -21,6 +21,14 @@
 //!   occurrence id in one query, lets the core book the series on a ledger
 //!   of those, and writes every booked occurrence with its resource rows and
 //!   `appointment.created` event in one statement.
+//! - [`SeriesStore::shift_series`] and [`SeriesStore::cancel_series`] lock
+//!   every resource the series' bookings use (the same statement and
+//!   order), re-read the series under the locks, let the core decide on a
+//!   ledger of the series, the bookings overlapping the new times and the
+//!   capacities, and write every change with its event in one statement
+//!   (a shift deletes the moved occurrences' resource rows first, so a move
+//!   onto a sibling's old time passes the exclusion constraint, and the
+//!   re-inserted rows keep `resource_extent` right).
 //! - `audit_append` serialises appends (a transaction-scoped advisory lock
 //!   taken in the same statement), so sequence numbers become visible in
 //!   order and `audit_after` never skips an event committed later with a
