@@ -223,7 +223,7 @@ async fn series_race_single_bookings() {
     assert_eq!(counts.outbox, counts.bookings);
     for b in all.iter().filter(|b| b.series.is_some()) {
         let series = b.series.as_ref().unwrap();
-        assert!(b.id.starts_with(&format!("{}@", series.id)), "{b:?}");
+        assert!(b.id.starts_with(&format!("{}.", series.id)), "{b:?}");
         let got = store.series_bookings(&series.id).await.unwrap();
         assert!(got.iter().any(|s| s.value == *b && s.version == 1));
     }
