@@ -5,6 +5,11 @@
 //! The ledger: 1,000,000 bookings over 10,000 resources (5,000 providers and
 //! 5,000 patients; each booking uses one of each), 30-60 minutes each, spread
 //! over a year of working hours, about 5% cancelled and some holds.
+//!
+//! `long_block`: one resource with 100,000 half-hour bookings (one an hour,
+//! from 2026 for 11 years) plus one year-long block (leave, a room closed for
+//! a year) at the start: a check must not scan the year's bookings because one
+//! booking is long (`cargo bench -p hcas-benches --bench ledger -- long_block`).
 
 use std::hint::black_box;
 
@@ -110,5 +115,76 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(ledger_benches, benches);
+/// One resource, 100,000 short bookings and one year-long block.
+#[allow(clippy::unwrap_used)]
+fn long_block(c: &mut Criterion) {
+    const HOUR: i64 = 3600;
+    let resource = "room:R1".to_string();
+    let mut ledger = Ledger::new();
+    for i in 0..100_000i64 {
+        let start = BASE + i * HOUR;
+        ledger
+            .insert(Booking::new(
+                format!("b{i}"),
+                Instant::from_unix(start),
+                Instant::from_unix(start + HOUR / 2),
+                Status::Booked,
+                vec![resource.clone()],
+            ))
+            .unwrap();
+    }
+    let now = Instant::from_unix(BASE);
+    let mut rng = Rng::new(11);
+    // Free half hours after the block's year (each check is ok) ...
+    let free: Vec<Request> = (0..1024)
+        .map(|_| {
+            let k = 9000 + i64::try_from(rng.below(90_000)).unwrap_or(0);
+            let start = BASE + k * HOUR + HOUR / 2;
+            Request {
+                start: Instant::from_unix(start),
+                end: Instant::from_unix(start + HOUR / 2),
+                resources: vec![resource.clone()],
+            }
+        })
+        .collect();
+    assert!(free.iter().all(|r| ledger.check(r, now).unwrap().ok));
+    let mut i = 0usize;
+    c.bench_function("long_block/100k_short/check", |b| {
+        b.iter(|| {
+            i = (i + 1) % free.len();
+            black_box(&ledger).check(black_box(&free[i]), now)
+        });
+    });
+    ledger
+        .insert(Booking::new(
+            "leave",
+            Instant::from_unix(BASE - 10 * 86_400),
+            Instant::from_unix(BASE + 355 * 86_400),
+            Status::Booked,
+            vec![resource.clone()],
+        ))
+        .unwrap();
+    assert!(free.iter().all(|r| ledger.check(r, now).unwrap().ok));
+    c.bench_function("long_block/100k_short_plus_year/check", |b| {
+        b.iter(|| {
+            i = (i + 1) % free.len();
+            black_box(&ledger).check(black_box(&free[i]), now)
+        });
+    });
+    // Inside the year: every check conflicts with the block and one short booking.
+    let inside = Request {
+        start: Instant::from_unix(BASE + 100 * 86_400),
+        end: Instant::from_unix(BASE + 100 * 86_400 + HOUR),
+        resources: vec![resource],
+    };
+    assert_eq!(
+        ledger.check(&inside, now).unwrap().conflicts[0].with.len(),
+        2
+    );
+    c.bench_function("long_block/100k_short_plus_year/check_inside", |b| {
+        b.iter(|| black_box(&ledger).check(black_box(&inside), now));
+    });
+}
+
+criterion_group!(ledger_benches, benches, long_block);
 criterion_main!(ledger_benches);

@@ -9,10 +9,11 @@
 //! number its capacity. The answer lists **every** conflicting resource with
 //! **every** blocking booking on it that overlaps the request.
 //!
-//! The ledger keeps, per resource, its bookings sorted by start together with
-//! the longest booking's length, so an overlap query is a binary search plus a
-//! scan of the bookings that can reach the request: O(log n + m), never a scan
-//! of the ledger.
+//! The ledger keeps, per resource, its bookings sorted by start in length
+//! classes (powers of 4 seconds), so an overlap query is one binary search per
+//! class plus a scan of the bookings that can reach the request: O(log n + k)
+//! whatever the mix of lengths (a year-long block does not make checks of
+//! short bookings scan the year), never a scan of the ledger.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
@@ -383,26 +384,41 @@ impl std::borrow::Borrow<[u8]> for Key {
     }
 }
 
-/// Every `FENCE`-th start of a resource's entries, kept small so the search
+/// Every `FENCE`-th start of a class's entries, kept small so the search
 /// touches few cache lines before it reaches the entries.
 const FENCE: usize = 16;
 
-/// Per-resource interval index: entries sorted by (start, slot), plus the
-/// longest entry, which bounds how far back an overlapping entry can start.
+/// The length class of a booking of `len` seconds: class `c` holds lengths in
+/// `(4^(c-1), 4^c]` (class 0: up to 1 second), so an entry of class `c` that
+/// overlaps `[qs, qe)` starts at or after `qs - 4^c`.
+fn length_class(len: i64) -> u8 {
+    let bits = 64 - u64::try_from(len.max(1) - 1).unwrap_or(0).leading_zeros();
+    u8::try_from(bits.div_ceil(2)).unwrap_or(u8::MAX)
+}
+
+/// The longest booking a class can hold, in seconds (`4^class`, saturating).
+fn class_reach(class: u8) -> i64 {
+    1i64.checked_shl(2 * u32::from(class))
+        .filter(|&r| r > 0)
+        .unwrap_or(i64::MAX)
+}
+
+/// A resource's entries of one length class, sorted by (start, slot).
 #[derive(Debug, Clone)]
-struct ResourceIndex {
-    capacity: u32,
-    max_len: i64,
+struct LengthClass {
+    class: u8,
+    /// `4^class`: how far before a query an entry of this class can start.
+    reach: i64,
     /// `entries[k * FENCE].start` for every k.
     fences: Vec<i64>,
     entries: Vec<Entry>,
 }
 
-impl ResourceIndex {
-    const fn new() -> Self {
+impl LengthClass {
+    fn new(class: u8) -> Self {
         Self {
-            capacity: 1,
-            max_len: 0,
+            class,
+            reach: class_reach(class),
             fences: Vec::new(),
             entries: Vec::new(),
         }
@@ -422,40 +438,10 @@ impl ResourceIndex {
         }
     }
 
-    fn insert(&mut self, e: Entry) {
-        let at = self.position(e.start, e.slot);
-        self.entries.insert(at, e);
-        self.max_len = self.max_len.max(e.end - e.start);
-        self.refence(at);
-    }
-
-    fn remove(&mut self, start: i64, slot: u32) {
-        let at = self.position(start, slot);
-        if self.entries.get(at).is_some_and(|e| e.slot == slot) {
-            let e = self.entries.remove(at);
-            if e.end - e.start == self.max_len {
-                self.max_len = self
-                    .entries
-                    .iter()
-                    .map(|x| x.end - x.start)
-                    .max()
-                    .unwrap_or(0);
-            }
-            self.refence(at);
-        }
-    }
-
-    fn set_block_until(&mut self, start: i64, slot: u32, until: i64) {
-        let at = self.position(start, slot);
-        if let Some(e) = self.entries.get_mut(at).filter(|e| e.slot == slot) {
-            e.block_until = until;
-        }
-    }
-
     /// The first entry that can reach `start`: the fences find the block, a
     /// search inside the block finds the entry.
     fn first_reaching(&self, start: i64) -> usize {
-        let reach = start - self.max_len;
+        let reach = start.saturating_sub(self.reach);
         let block = self
             .fences
             .partition_point(|&f| f < reach)
@@ -466,12 +452,88 @@ impl ResourceIndex {
     }
 
     /// Every entry overlapping `[start, end)`, scanning from `from` (see
-    /// [`ResourceIndex::first_reaching`]).
+    /// [`LengthClass::first_reaching`]).
     fn overlapping_from(&self, from: usize, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
         self.entries[from.min(self.entries.len())..]
             .iter()
             .take_while(move |e| e.start < end)
             .filter(move |e| e.end > start)
+    }
+}
+
+/// Per-resource interval index: entries split by length class (powers of 4
+/// seconds), each class sorted by (start, slot). A query searches each
+/// non-empty class from `start - 4^class`, so a long booking (a year of
+/// leave) only widens the search of its own class. An entry of class `c`
+/// scanned without overlapping the query starts in `[qs - 4^c, qs - 4^(c-1))`
+/// and is longer than `4^(c-1)`, so at most about 3 times the number of
+/// entries covering one instant are scanned in vain per class: a check is
+/// O(classes * (log n + depth) + k) whatever the mix of lengths.
+#[derive(Debug, Clone)]
+struct ResourceIndex {
+    capacity: u32,
+    /// Non-empty classes, by class.
+    classes: Vec<LengthClass>,
+}
+
+impl ResourceIndex {
+    const fn new() -> Self {
+        Self {
+            capacity: 1,
+            classes: Vec::new(),
+        }
+    }
+
+    fn class_mut(&mut self, start: i64, end: i64) -> Option<&mut LengthClass> {
+        let c = length_class(end - start);
+        self.classes.iter_mut().find(|x| x.class == c)
+    }
+
+    fn insert(&mut self, e: Entry) {
+        let c = length_class(e.end - e.start);
+        let k = match self.classes.binary_search_by_key(&c, |x| x.class) {
+            Ok(k) => k,
+            Err(k) => {
+                self.classes.insert(k, LengthClass::new(c));
+                k
+            }
+        };
+        let class = &mut self.classes[k];
+        let at = class.position(e.start, e.slot);
+        class.entries.insert(at, e);
+        class.refence(at);
+    }
+
+    /// Remove the entry of `slot` that spans `[start, end)`.
+    fn remove(&mut self, start: i64, end: i64, slot: u32) {
+        let Some(class) = self.class_mut(start, end) else {
+            return;
+        };
+        let at = class.position(start, slot);
+        if class.entries.get(at).is_some_and(|e| e.slot == slot) {
+            class.entries.remove(at);
+            class.refence(at);
+        }
+        if class.entries.is_empty() {
+            let c = class.class;
+            self.classes.retain(|x| x.class != c);
+        }
+    }
+
+    fn set_block_until(&mut self, start: i64, end: i64, slot: u32, until: i64) {
+        if let Some(class) = self.class_mut(start, end) {
+            let at = class.position(start, slot);
+            if let Some(e) = class.entries.get_mut(at).filter(|e| e.slot == slot) {
+                e.block_until = until;
+            }
+        }
+    }
+
+    /// Every entry overlapping `[start, end)`, class by class.
+    fn overlapping(&self, start: i64, end: i64) -> impl Iterator<Item = &Entry> {
+        self.classes
+            .iter()
+            .flat_map(move |c| c.overlapping_from(c.first_reaching(start), start, end))
     }
 }
 
@@ -616,7 +678,7 @@ impl Ledger {
         let booking = self.slots[slot as usize].take()?;
         for r in &booking.resources {
             if let Some(ix) = self.index.get_mut(r.as_bytes()) {
-                ix.remove(booking.start.unix(), slot);
+                ix.remove(booking.start.unix(), booking.end.unix(), slot);
             }
         }
         self.free.push(slot);
@@ -638,10 +700,10 @@ impl Ledger {
         };
         b.status = status;
         b.hold_expires = hold_expires;
-        let (start, until) = (b.start.unix(), block_until(b));
+        let (start, end, until) = (b.start.unix(), b.end.unix(), block_until(b));
         for r in &b.resources {
             if let Some(ix) = self.index.get_mut(r.as_bytes()) {
-                ix.set_block_until(start, slot, until);
+                ix.set_block_until(start, end, slot, until);
             }
         }
         true
@@ -808,8 +870,12 @@ impl Ledger {
     pub fn blocking_on(&self, resource: &str, window: &Interval, now: Instant) -> Vec<&Booking> {
         let (qs, qe, now) = (window.start().unix(), window.end().unix(), now.unix());
         self.resource(resource).map_or_else(Vec::new, |ix| {
-            ix.overlapping_from(ix.first_reaching(qs), qs, qe)
+            let mut hits: Vec<&Entry> = ix
+                .overlapping(qs, qe)
                 .filter(|e| e.block_until > now)
+                .collect();
+            hits.sort_unstable_by_key(|e| (e.start, e.slot));
+            hits.into_iter()
                 .filter_map(|e| self.slots[e.slot as usize].as_ref())
                 .collect()
         })
@@ -912,7 +978,7 @@ impl Ledger {
         if end <= start {
             return false;
         }
-        let old_start = b.start.unix();
+        let (old_start, old_end) = (b.start.unix(), b.end.unix());
         b.start = start;
         b.end = end;
         let entry = Entry {
@@ -925,7 +991,7 @@ impl Ledger {
         for (i, r) in resources.iter().enumerate() {
             if !resources[..i].contains(r) {
                 let ix = self.resource_mut(r);
-                ix.remove(old_start, slot);
+                ix.remove(old_start, old_end, slot);
                 ix.insert(entry);
             }
         }
@@ -1011,7 +1077,7 @@ pub(crate) struct Checker<'a> {
     skip: Vec<u32>,
     /// (start, end, slot); slots at or past `EXTRA` index into `extra`.
     hits: Vec<(i64, i64, u32)>,
-    /// Per resource, the first index entry that can reach the interval.
+    /// Per resource and length class, the first entry that can reach the interval.
     firsts: Vec<usize>,
 }
 
@@ -1028,18 +1094,25 @@ impl Checker<'_> {
         self.firsts.extend(
             self.resources
                 .iter()
-                .map(|(_, ix)| ix.map_or(0, |ix| ix.first_reaching(qs))),
+                .flat_map(|(_, ix)| ix.iter().flat_map(|ix| ix.classes.iter()))
+                .map(|c| c.first_reaching(qs)),
         );
-        for (k, &(r, ix)) in self.resources.iter().enumerate() {
+        let mut next = 0;
+        for &(r, ix) in &self.resources {
             self.hits.clear();
             if let Some(ix) = ix {
-                self.hits.extend(
-                    ix.overlapping_from(self.firsts[k], qs, qe)
-                        .filter(|e| {
-                            e.block_until > now && self.skip.binary_search(&e.slot).is_err()
-                        })
-                        .map(|e| (e.start, e.end, e.slot)),
-                );
+                for class in &ix.classes {
+                    let from = self.firsts[next];
+                    next += 1;
+                    self.hits.extend(
+                        class
+                            .overlapping_from(from, qs, qe)
+                            .filter(|e| {
+                                e.block_until > now && self.skip.binary_search(&e.slot).is_err()
+                            })
+                            .map(|e| (e.start, e.end, e.slot)),
+                    );
+                }
             }
             for (i, b) in extra.iter().enumerate() {
                 let (s, e) = (b.start.unix(), b.end.unix());
@@ -1119,6 +1192,99 @@ mod tests {
     use std::hash::BuildHasher;
 
     use super::*;
+
+    /// 10,000 hourly half-hour bookings on one room from 2026-01-01, and a
+    /// year-long block at the start.
+    fn room_with_a_year_block() -> Ledger {
+        const BASE: i64 = 1_767_225_600;
+        let mut ledger = Ledger::new();
+        for i in 0..10_000i64 {
+            let s = BASE + i * 3600;
+            ledger
+                .insert(Booking::new(
+                    format!("b{i}"),
+                    Instant::from_unix(s),
+                    Instant::from_unix(s + 1800),
+                    Status::Booked,
+                    vec!["room:R1".into()],
+                ))
+                .unwrap();
+        }
+        ledger
+            .insert(Booking::new(
+                "closed",
+                Instant::from_unix(BASE),
+                Instant::from_unix(BASE + 365 * 86_400),
+                Status::Booked,
+                vec!["room:R1".into()],
+            ))
+            .unwrap();
+        ledger
+    }
+
+    #[test]
+    fn a_year_long_block_does_not_widen_the_search_of_short_bookings() {
+        // A free half hour after the block's year: the old index searched from
+        // `start - longest booking` and scanned the year's ~8,760 bookings.
+        let ledger = room_with_a_year_block();
+        let qs = 1_767_225_600 + 9000 * 3600 + 1800;
+        let qe = qs + 1800;
+        let ix = ledger.resource("room:R1").unwrap();
+        let scanned: usize = ix
+            .classes
+            .iter()
+            .map(|c| {
+                c.entries[c.first_reaching(qs)..]
+                    .iter()
+                    .take_while(|e| e.start < qe)
+                    .count()
+            })
+            .sum();
+        assert!(scanned <= 4, "a check scanned {scanned} entries");
+        let req = Request {
+            start: Instant::from_unix(qs),
+            end: Instant::from_unix(qe),
+            resources: vec!["room:R1".into()],
+        };
+        assert!(ledger.check(&req, Instant::from_unix(0)).unwrap().ok);
+        // Removing the block leaves only the short class.
+        let mut ledger = ledger;
+        ledger.remove("closed").unwrap();
+        assert_eq!(ledger.resource("room:R1").unwrap().classes.len(), 1);
+    }
+
+    #[test]
+    fn length_classes_are_powers_of_four() {
+        assert_eq!(length_class(1), 0);
+        assert_eq!(length_class(2), 1);
+        assert_eq!(length_class(4), 1);
+        assert_eq!(length_class(5), 2);
+        assert_eq!(length_class(1800), 6); // 1024 < 1800 <= 4096
+        assert_eq!(length_class(4096), 6);
+        assert_eq!(length_class(4097), 7);
+        for len in [
+            1,
+            2,
+            3,
+            4,
+            5,
+            16,
+            17,
+            1800,
+            3600,
+            86_400,
+            31_536_000,
+            i64::MAX,
+        ] {
+            let c = length_class(len);
+            assert!(len <= class_reach(c), "{len} beyond its class {c}");
+            assert!(
+                c == 0 || len > class_reach(c - 1),
+                "{len} fits class {}",
+                c - 1
+            );
+        }
+    }
 
     #[test]
     fn client_chosen_keys_hash_with_a_per_ledger_random_key() {

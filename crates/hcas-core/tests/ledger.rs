@@ -139,6 +139,77 @@ proptest! {
         prop_assert!(got.conflicts.windows(2).all(|w| w[0].resource < w[1].resource));
     }
 
+    /// Very long bookings (up to 60 days, starting up to 70 days before the
+    /// query) mixed with short ones, some removed again: the length-class
+    /// index answers as the brute force does, and `blocking_on` lists the same
+    /// bookings by start.
+    #[test]
+    fn check_equals_brute_force_with_long_bookings(
+        bs in prop::collection::vec(
+            (arb_booking(), any::<bool>(), -100_800i64..600, 1i64..86_400, any::<bool>()),
+            0..40,
+        ),
+        caps in prop::collection::vec(1u32..4, RESOURCES.len()),
+        now in 0i64..200,
+        q in (0i64..600, 1i64..200),
+        want in prop::collection::btree_set(0..RESOURCES.len(), 1..4),
+    ) {
+        let mut ledger = Ledger::new();
+        for (r, c) in RESOURCES.iter().zip(&caps) {
+            ledger.set_capacity(r, *c).unwrap();
+        }
+        let mut kept: Vec<B> = Vec::new();
+        let mut ids: Vec<usize> = Vec::new();
+        for (i, (b, long, start, len, removed)) in bs.iter().enumerate() {
+            let mut b = b.clone();
+            if *long {
+                b.start = *start;
+                b.len = *len;
+            }
+            ledger.insert(to_booking(i, &b)).unwrap();
+            if *removed {
+                let id = format!("b{i}");
+                let gone = ledger.remove(&id).is_some();
+                prop_assert!(gone);
+            } else {
+                kept.push(b);
+                ids.push(i);
+            }
+        }
+        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let got = ledger.check(&req, t(now)).unwrap();
+        let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
+        // The brute force names bookings by position in `kept`: rename them.
+        let want_map: BTreeMap<String, Vec<String>> = brute(&kept, &caps, now, q.0, q.0 + q.1, &want)
+            .into_iter()
+            .map(|(r, with)| {
+                let mut with: Vec<String> = with
+                    .iter()
+                    .map(|w| format!("b{}", ids[w[1..].parse::<usize>().unwrap()]))
+                    .collect();
+                with.sort();
+                (r, with)
+            })
+            .collect();
+        prop_assert_eq!(got.ok, want_map.is_empty());
+        prop_assert_eq!(got_map, want_map);
+        let window = hcas_core::Interval::new(t(q.0), t(q.0 + q.1)).unwrap();
+        for (r, name) in RESOURCES.iter().enumerate() {
+            let listed = ledger.blocking_on(name, &window, t(now));
+            prop_assert!(listed.windows(2).all(|w| w[0].start <= w[1].start));
+            let mut listed: Vec<String> = listed.iter().map(|b| b.id.clone()).collect();
+            listed.sort();
+            let mut brute_ids: Vec<String> = kept
+                .iter()
+                .zip(&ids)
+                .filter(|(b, _)| blocks(b, now) && b.resources.contains(&r) && b.start < q.0 + q.1 && q.0 < b.start + b.len)
+                .map(|(_, i)| format!("b{i}"))
+                .collect();
+            brute_ids.sort();
+            prop_assert_eq!(listed, brute_ids);
+        }
+    }
+
     #[test]
     fn booking_what_is_free_never_exceeds_capacity(
         reqs in prop::collection::vec(arb_booking(), 1..60),
