@@ -15,7 +15,10 @@ use hcas_core::{Instant, Interval};
 use tokio::sync::Mutex;
 
 use hcas_core::consent::Consent;
-use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec, series_bookings};
+use hcas_core::series::{
+    CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
+    cancel_occurrences, series_bookings, shift_occurrences,
+};
 use hcas_core::waitlist::WaitEntry;
 
 use crate::records::{
@@ -88,6 +91,20 @@ impl State {
 
     fn version(&self, id: &str) -> i64 {
         self.versions.get(id).copied().unwrap_or(1)
+    }
+
+    /// After the core changed booking `id` in the ledger: version +1 and
+    /// one `kind` event with the booking as it is now.
+    fn bump(&mut self, id: &str, kind: &str, now: Instant) -> Result<(), StoreError> {
+        let b = self
+            .ledger
+            .get(id)
+            .cloned()
+            .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
+        let version = self.version(id) + 1;
+        self.versions.insert(id.to_string(), version);
+        self.push_event(kind, &b, now);
+        Ok(())
     }
 
     /// The booking with its version.
@@ -483,6 +500,33 @@ impl SeriesStore for MemoryStore {
                 version: s.version(&b.id),
             })
             .collect())
+    }
+
+    async fn shift_series(
+        &self,
+        edit: &SeriesEdit,
+        now: Instant,
+    ) -> Result<EditResult, StoreError> {
+        let mut s = self.state.lock().await;
+        // The core checks every move, then makes all or none, on the ledger.
+        let result = shift_occurrences(&mut s.ledger, edit, now)?;
+        for o in result.occurrences.iter().filter(|o| o.booked) {
+            s.bump(&o.id, kind::APPOINTMENT_UPDATED, now)?;
+        }
+        Ok(result)
+    }
+
+    async fn cancel_series(
+        &self,
+        cancel: &SeriesCancel,
+        now: Instant,
+    ) -> Result<CancelResult, StoreError> {
+        let mut s = self.state.lock().await;
+        let result = cancel_occurrences(&mut s.ledger, cancel, now)?;
+        for c in &result.cancelled {
+            s.bump(&c.id, kind::APPOINTMENT_CANCELLED, now)?;
+        }
+        Ok(result)
     }
 }
 

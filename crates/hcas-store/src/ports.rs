@@ -17,7 +17,9 @@ use async_trait::async_trait;
 use hcas_core::anchor::Drift;
 use hcas_core::booking::Booking;
 use hcas_core::consent::Consent;
-use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec};
+use hcas_core::series::{
+    CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
+};
 use hcas_core::waitlist::WaitEntry;
 use hcas_core::{Instant, Interval};
 
@@ -128,6 +130,42 @@ pub trait SeriesStore: Send + Sync {
     /// # Errors
     /// `Unavailable`.
     async fn series_bookings(&self, series_id: &str) -> Result<Vec<Stored<Booking>>, StoreError>;
+
+    /// Move occurrences of a series (one, this and following, or all) by a
+    /// wall-clock shift in the series' zone, with the core's rules
+    /// ([`hcas_core::series::shift_occurrences`]): decided by the core on a
+    /// ledger of the series' bookings, the bookings overlapping the new times
+    /// on their resources and those resources' capacities, under the same
+    /// locks as booking. All or nothing: if any move conflicts, nothing is
+    /// written (`applied: false`, the conflicts per occurrence); otherwise
+    /// every move is written in one transaction, each moved occurrence keeps
+    /// its id, goes up one version and gets an `appointment.updated` event
+    /// (payload: the booking at its new time). Occurrences the lifecycle no
+    /// longer lets change are left alone and listed in `skipped`, with why.
+    ///
+    /// # Errors
+    /// `Invalid` (the core's codes: an unknown series or occurrence, a shift
+    /// or duration out of range), `Unavailable`. Conflicts are not errors:
+    /// they are in the result. On an error nothing changes.
+    async fn shift_series(&self, edit: &SeriesEdit, now: Instant)
+    -> Result<EditResult, StoreError>;
+
+    /// Cancel occurrences of a series (one, this and following, or all)
+    /// through the lifecycle ([`hcas_core::series::cancel_occurrences`]):
+    /// each occurrence `cancel.actor` may cancel at `now` becomes `cancelled`
+    /// with `cancel.reason`, goes up one version and gets an
+    /// `appointment.cancelled` event, all in one transaction under the
+    /// booking locks; the others (fulfilled, on site, already cancelled, ...)
+    /// are left alone and listed in `skipped`, with why.
+    ///
+    /// # Errors
+    /// `Invalid` (the core's codes: a blank reason, an unknown series or
+    /// occurrence), `Unavailable`. On an error nothing changes.
+    async fn cancel_series(
+        &self,
+        cancel: &SeriesCancel,
+        now: Instant,
+    ) -> Result<CancelResult, StoreError>;
 }
 
 /// A booking's status history, read from the events written with each change.

@@ -9,7 +9,10 @@
 use async_trait::async_trait;
 use hcas_core::booking::{Booking, Ledger};
 use hcas_core::consent::Consent;
-use hcas_core::series::{SeriesPolicy, SeriesResult, SeriesSpec};
+use hcas_core::series::{
+    CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
+    cancel_occurrences, plan_shift, shift_occurrences,
+};
 use hcas_core::waitlist::WaitEntry;
 use hcas_core::{Instant, Interval};
 use serde::de::DeserializeOwned;
@@ -415,6 +418,150 @@ impl SeriesStore for SqliteStore {
         .map_err(db)?;
         stored_rows("booking", rows)
     }
+
+    async fn shift_series(
+        &self,
+        edit: &SeriesEdit,
+        now: Instant,
+    ) -> Result<EditResult, StoreError> {
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let series = series_rows(&mut tx, &edit.series_id).await?;
+        // Where the moves go (the core's plan), so the ledger holds what
+        // overlaps the new times on the moved occurrences' resources.
+        let plan = {
+            let refs: Vec<&Booking> = series.iter().map(|s| &s.value).collect();
+            plan_shift(&refs, edit, now)?
+        };
+        let mut ledger = match (
+            plan.moves.iter().map(|m| m.start).min(),
+            plan.moves.iter().map(|m| m.end).max(),
+        ) {
+            (Some(start), Some(end)) => {
+                let mut resources: Vec<String> = series
+                    .iter()
+                    .filter(|s| plan.moves.iter().any(|m| m.id == s.value.id))
+                    .flat_map(|s| s.value.resources.iter().cloned())
+                    .collect();
+                resources.sort_unstable();
+                resources.dedup();
+                ledger_for(&mut tx, &resources, start, end).await?
+            }
+            _ => Ledger::new(),
+        };
+        for s in &series {
+            if ledger.get(&s.value.id).is_none() {
+                ledger
+                    .insert(s.value.clone())
+                    .map_err(|e| corrupt("booking", e))?;
+            }
+        }
+        // The core decides and moves all or none on the ledger.
+        let result = shift_occurrences(&mut ledger, edit, now)?;
+        if !result.applied || result.occurrences.iter().all(|o| !o.booked) {
+            return Ok(result);
+        }
+        for o in result.occurrences.iter().filter(|o| o.booked) {
+            let b = ledger
+                .get(&o.id)
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
+            sqlx::query(
+                "UPDATE bookings SET start_s = ?, end_s = ?, payload = ?, version = version + 1
+                 WHERE id = ?",
+            )
+            .bind(b.start.unix())
+            .bind(b.end.unix())
+            .bind(json(b)?)
+            .bind(&b.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            // Resource rows out and in again: the insert trigger keeps
+            // `resource_extent` right for a longer occurrence.
+            sqlx::query("DELETE FROM booking_resources WHERE booking_id = ?")
+                .bind(&b.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            for r in &b.resources {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)
+                     VALUES (?, ?, ?, ?)",
+                )
+                .bind(&b.id)
+                .bind(r)
+                .bind(b.start.unix())
+                .bind(b.end.unix())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            push_event(&mut tx, kind::APPOINTMENT_UPDATED, b, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(result)
+    }
+
+    async fn cancel_series(
+        &self,
+        cancel: &SeriesCancel,
+        now: Instant,
+    ) -> Result<CancelResult, StoreError> {
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let mut ledger = Ledger::new();
+        for s in series_rows(&mut tx, &cancel.series_id).await? {
+            ledger.insert(s.value).map_err(|e| corrupt("booking", e))?;
+        }
+        // The core decides through the lifecycle; a cancellation frees time,
+        // so nothing else needs checking.
+        let result = cancel_occurrences(&mut ledger, cancel, now)?;
+        if result.cancelled.is_empty() {
+            return Ok(result);
+        }
+        for c in &result.cancelled {
+            let b = ledger
+                .get(&c.id)
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", c.id)))?;
+            sqlx::query(
+                "UPDATE bookings SET status = ?, hold_expires_s = NULL, payload = ?,
+                     version = version + 1
+                 WHERE id = ?",
+            )
+            .bind(b.status.as_str())
+            .bind(json(b)?)
+            .bind(&b.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            push_event(&mut tx, kind::APPOINTMENT_CANCELLED, b, now).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(result)
+    }
+}
+
+/// Every booking of a series (any status), with versions, by start: read
+/// inside the caller's write transaction.
+async fn series_rows(
+    conn: &mut SqliteConnection,
+    series_id: &str,
+) -> Result<Vec<Stored<Booking>>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT payload, version FROM bookings
+         WHERE json_extract(payload, '$.series.id') = ? ORDER BY start_s, id",
+    )
+    .bind(series_id)
+    .fetch_all(conn)
+    .await
+    .map_err(db)?;
+    stored_rows("booking", rows)
 }
 
 #[async_trait]

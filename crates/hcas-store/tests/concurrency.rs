@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use hcas_store::conformance::{race, reschedule_race, series_race};
+use hcas_store::conformance::{race, reschedule_race, series_race, series_shift_race};
 use hcas_store::{AppointmentStore, Store};
 
 const TASKS: usize = 64;
@@ -60,6 +60,13 @@ mod memory {
         let store = MemoryStore::new();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(store.clone()), Arc::new(store)];
         series_race(&handles, 16, 8).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_shifts_against_singles() {
+        let store = MemoryStore::new();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(store.clone()), Arc::new(store)];
+        series_shift_race(&handles, 16, 12).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -130,6 +137,16 @@ mod sqlite {
         let b = SqliteStore::open(&url, 4).await.unwrap();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a), Arc::new(b)];
         series_race(&handles, 16, 8).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_shifts_against_singles() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("shifts.db").display());
+        let a = SqliteStore::open(&url, 4).await.unwrap();
+        let b = SqliteStore::open(&url, 4).await.unwrap();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a), Arc::new(b)];
+        series_shift_race(&handles, 16, 12).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -229,6 +246,19 @@ mod postgres {
         let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
         let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a.clone()), Arc::new(b.clone())];
         series_race(&handles, 16, 8).await;
+        a.pool().close().await;
+        b.pool().close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_series_shifts_against_singles() {
+        let Some(db) = crate::pg_support::fresh_db("series_shift_race").await else {
+            return;
+        };
+        let a = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let handles: Vec<Arc<dyn Store>> = vec![Arc::new(a.clone()), Arc::new(b.clone())];
+        series_shift_race(&handles, 16, 12).await;
         a.pool().close().await;
         b.pool().close().await;
     }
