@@ -1270,7 +1270,12 @@ mod tests {
             end: Instant::from_unix(qe).unwrap(),
             resources: vec!["room:R1".into()],
         };
-        assert!(ledger.check(&req, Instant::from_unix(0).unwrap()).unwrap().ok);
+        assert!(
+            ledger
+                .check(&req, Instant::from_unix(0).unwrap())
+                .unwrap()
+                .ok
+        );
         // Removing the block leaves only the short class.
         let mut ledger = ledger;
         ledger.remove("closed").unwrap();

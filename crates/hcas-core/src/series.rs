@@ -43,11 +43,8 @@ pub const MAX_SHIFT_DAYS: i64 = OPEN_SERIES_DAYS;
 /// Check a series id: `[A-Za-z0-9.-]{1,48}`, so that every occurrence id
 /// (`<series id>.<YYYYMMDDTHHMMSS>`) is a valid FHIR id (`[A-Za-z0-9.-]{1,64}`).
 fn check_series_id(id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= MAX_SERIES_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    // The shared id rule, shortened so `<id>.<YYYYMMDDTHHMMSS>` fits its 64 characters.
+    let ok = id.len() <= MAX_SERIES_ID_LEN && crate::id::is_id(id);
     if ok {
         Ok(())
     } else {

@@ -24,7 +24,9 @@ async fn book_keys_then_a_day_later(store: &dyn AppointmentStore) {
             .await
             .unwrap();
     }
-    let later = at(-60).plus_minutes(IDEMPOTENCY_TTL_SECONDS / 60 + 1).unwrap();
+    let later = at(-60)
+        .plus_minutes(IDEMPOTENCY_TTL_SECONDS / 60 + 1)
+        .unwrap();
     store
         .book(booked("b", 200, 230, &["provider:P1"]), Some("new"), later)
         .await
@@ -95,7 +97,9 @@ mod postgres {
                 "batched: {batched}"
             );
             // Unbatched, an expired key is forgotten on the single path too.
-            let later = at(-60).plus_minutes(IDEMPOTENCY_TTL_SECONDS / 60 + 2).unwrap();
+            let later = at(-60)
+                .plus_minutes(IDEMPOTENCY_TTL_SECONDS / 60 + 2)
+                .unwrap();
             let again = store
                 .book(booked("b2", 300, 330, &["provider:P1"]), Some("k0"), later)
                 .await
