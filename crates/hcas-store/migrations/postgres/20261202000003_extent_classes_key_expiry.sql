@@ -105,28 +105,35 @@ INSERT INTO resource_extent (resource, max_len, short_max)
           SELECT resource, len, false FROM resource_lengths) x
     GROUP BY resource;
 
--- Insert: a short row only raises `short_max` (one probe); a long row is counted when its
--- booking occupies (or is missing: the safe side).
-CREATE FUNCTION booking_resources_insert_extent() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    l bigint := NEW.end_s - NEW.start_s;
+-- Insert: a short row only raises `short_max` (the hot path: the old grow-only rule, one
+-- index probe, no write unless the bound grows); a long row is counted when its booking
+-- occupies (or is missing: the safe side). The WHEN clauses pick the function.
+CREATE FUNCTION booking_resources_short() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF l <= 86400 /* EXTENT_FLOOR */ THEN
-        -- The hot path, inlined: one index probe, no write unless the bound grows.
-        IF l > 0 AND NOT EXISTS (SELECT 1 FROM resource_extent
-                                 WHERE resource = NEW.resource AND short_max >= l) THEN
-            PERFORM resource_extent_short(NEW.resource, l);
-        END IF;
-    ELSIF NOT EXISTS (SELECT 1 FROM bookings b
-                      WHERE b.id = NEW.booking_id AND NOT booking_occupies(b.status)) THEN
-        PERFORM resource_lengths_add(NEW.resource, l, 1);
+    IF NOT EXISTS (SELECT 1 FROM resource_extent
+                   WHERE resource = NEW.resource AND short_max >= NEW.end_s - NEW.start_s) THEN
+        PERFORM resource_extent_short(NEW.resource, NEW.end_s - NEW.start_s);
     END IF;
     RETURN NULL;
 END;
 $$;
 
-CREATE TRIGGER booking_resources_insert_extent AFTER INSERT ON booking_resources
-    FOR EACH ROW EXECUTE FUNCTION booking_resources_insert_extent();
+CREATE FUNCTION booking_resources_long() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM bookings b
+                   WHERE b.id = NEW.booking_id AND NOT booking_occupies(b.status)) THEN
+        PERFORM resource_lengths_add(NEW.resource, NEW.end_s - NEW.start_s, 1);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER booking_resources_short AFTER INSERT ON booking_resources
+    FOR EACH ROW WHEN (NEW.end_s - NEW.start_s BETWEEN 1 AND 86400 /* EXTENT_FLOOR */)
+    EXECUTE FUNCTION booking_resources_short();
+CREATE TRIGGER booking_resources_long AFTER INSERT ON booking_resources
+    FOR EACH ROW WHEN (NEW.end_s - NEW.start_s > 86400 /* EXTENT_FLOOR */)
+    EXECUTE FUNCTION booking_resources_long();
 
 -- Delete or move of a row (a booking's own delete is counted by `bookings_lengths_delete`;
 -- its rows go by cascade afterwards, when the booking is gone and they count no more).
