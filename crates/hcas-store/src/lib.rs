@@ -156,6 +156,18 @@ impl StoreError {
 /// is the core's [`hcas_core::booking::IDEMPOTENCY_TTL`], so every adapter agrees.
 pub const IDEMPOTENCY_TTL_SECONDS: i64 = hcas_core::booking::IDEMPOTENCY_TTL;
 
+/// Bookings longer than this many seconds (24 h) are "long" for the SQL
+/// adapters' overlap bound (`resource_extent`, see `docs/storage.md`,
+/// "Bounded overlap queries"): their rows are counted while their booking
+/// occupies, so the bound shrinks once the last of them stops occupying
+/// (cancelled, deleted, moved). Shorter rows only raise a grow-only per-resource
+/// maximum, so an ordinary booking costs one index probe and no write. A check
+/// therefore reaches back at most the longer of the resource's longest short
+/// booking ever (at most `EXTENT_FLOOR`) and its longest long booking that
+/// still occupies it. The migrations hold the same number (every use
+/// marked `/* EXTENT_FLOOR */`; a test checks they agree).
+pub const EXTENT_FLOOR: i64 = 24 * 3600;
+
 /// Most expired idempotency keys one booking deletes (SQL adapters): a
 /// bounded delete on the write path, so pruning never stalls a booking.
 pub const IDEMPOTENCY_PRUNE_BATCH: i64 = 64;
