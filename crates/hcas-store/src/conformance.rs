@@ -3152,6 +3152,29 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
         .map(|c| (c.version, c.status))
         .collect();
     assert_eq!(h, [(1, Status::Booked), (2, Status::Cancelled)]);
+    // History says who cancelled it, from what, and why, as for a single change.
+    let change = store
+        .history("S1.20260525T100000")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (
+            change.from,
+            change.actor,
+            change.reason.as_deref(),
+            change
+                .outcomes
+                .contains(&hcas_core::lifecycle::Outcome::SlotFreed)
+        ),
+        (
+            Some(Status::Booked),
+            Some(hcas_core::lifecycle::Actor::Staff),
+            Some("course ended"),
+            true
+        )
+    );
     // The cancelled times are free again; the skipped ones still block.
     store
         .book(booked("y", 0, 30, &["provider:P1"]), None, now)

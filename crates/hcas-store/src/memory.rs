@@ -524,7 +524,14 @@ impl SeriesStore for MemoryStore {
         let mut s = self.state.lock().await;
         let result = cancel_occurrences(&mut s.ledger, cancel, now)?;
         for c in &result.cancelled {
-            s.bump(&c.id, kind::APPOINTMENT_CANCELLED, now)?;
+            let b = s
+                .ledger
+                .get(&c.id)
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", c.id)))?;
+            let payload = crate::records::series_cancel_payload(b, c, cancel);
+            let version = s.version(&c.id) + 1;
+            s.versions.insert(c.id.clone(), version);
+            s.push(kind::APPOINTMENT_CANCELLED, &c.id, &payload, now);
         }
         Ok(result)
     }

@@ -976,6 +976,7 @@ async fn cancel_series_once(
     let mut ids = Vec::with_capacity(result.cancelled.len());
     let mut statuses = Vec::with_capacity(result.cancelled.len());
     let mut payloads = Vec::with_capacity(result.cancelled.len());
+    let mut events = Vec::with_capacity(result.cancelled.len());
     for c in &result.cancelled {
         let b = ledger
             .get(&c.id)
@@ -983,6 +984,7 @@ async fn cancel_series_once(
         ids.push(b.id.as_str());
         statuses.push(b.status.as_str());
         payloads.push(payload(b, "booking")?);
+        events.push(crate::records::series_cancel_payload(b, c, cancel).to_string());
     }
     // One statement: status, version +1, rows no longer blocking, one
     // `appointment.cancelled` event each, in occurrence order.
@@ -998,7 +1000,7 @@ async fn cancel_series_once(
              WHERE booking_id IN (SELECT id FROM b))
          INSERT INTO outbox (kind, aggregate_id, payload, created_s)
          SELECT $4, u.id, u.payload::jsonb, $5
-         FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS u(id, payload, n)
+         FROM unnest($1::text[], $6::text[]) WITH ORDINALITY AS u(id, payload, n)
          WHERE u.id IN (SELECT id FROM b)
          ORDER BY u.n",
     )
@@ -1007,6 +1009,7 @@ async fn cancel_series_once(
     .bind(&payloads)
     .bind(kind::APPOINTMENT_CANCELLED)
     .bind(now.unix())
+    .bind(&events)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

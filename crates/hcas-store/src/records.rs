@@ -482,6 +482,29 @@ pub(crate) fn change_payload(
     payload
 }
 
+/// The event payload of an occurrence cancelled by a series edit: the
+/// booking after the change and the same `transition` object a single status
+/// change writes (from, to, the edit's actor and reason, the lifecycle's
+/// outcomes), so `history` says who cancelled it and why.
+pub(crate) fn series_cancel_payload(
+    booking: &Booking,
+    cancelled: &hcas_core::series::CancelledOccurrence,
+    cancel: &hcas_core::series::SeriesCancel,
+) -> serde_json::Value {
+    let mut payload = serde_json::to_value(booking).unwrap_or_default();
+    let record = EventTransition {
+        from: cancelled.from,
+        to: booking.status,
+        actor: cancel.actor,
+        reason: given(Some(cancel.reason.as_str())),
+        outcomes: cancelled.outcomes.clone(),
+    };
+    if let (Some(map), Ok(record)) = (payload.as_object_mut(), serde_json::to_value(record)) {
+        map.insert("transition".to_string(), record);
+    }
+    payload
+}
+
 /// Most providers one availability call may load.
 pub const MAX_PROVIDERS_PER_QUERY: usize = 500;
 

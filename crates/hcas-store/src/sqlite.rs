@@ -238,7 +238,7 @@ pub(crate) async fn push_event(
 
 /// An outbox event with a ready payload (a status change's: the booking and
 /// its `transition`).
-async fn push_change(
+pub(crate) async fn push_change(
     conn: &mut SqliteConnection,
     kind: &str,
     id: &str,

@@ -26,7 +26,7 @@ use crate::records::{
 use crate::sql::{
     audit_records, busy_from_columns, corrupt, db, decode, json, limit_of, stored_rows,
 };
-use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_event};
+use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_change, push_event};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     StoreError, Stored, WaitlistStore, kind,
@@ -540,7 +540,8 @@ impl SeriesStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            push_event(&mut tx, kind::APPOINTMENT_CANCELLED, b, now).await?;
+            let payload = crate::records::series_cancel_payload(b, c, cancel);
+            push_change(&mut tx, kind::APPOINTMENT_CANCELLED, &b.id, &payload, now).await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(result)
