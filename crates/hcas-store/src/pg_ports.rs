@@ -52,7 +52,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{PgConnection, PgPool};
 
-use crate::postgres::{Accepted, PgStore, RETRIES, blocking, insert_accepted, is_retryable};
+use crate::postgres::{
+    Accepted, PgStore, RETRIES, Retryable, blocking, insert_accepted, is_retryable, retrying,
+};
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, next_version, resource_of,
@@ -77,6 +79,22 @@ enum Fail {
 impl From<StoreError> for Fail {
     fn from(e: StoreError) -> Self {
         Self::Store(e)
+    }
+}
+
+impl Retryable for Fail {
+    fn is_retry(&self) -> bool {
+        matches!(self, Self::Retry(_))
+    }
+}
+
+impl Fail {
+    /// The caller's answer once retries are exhausted.
+    fn exhausted(self) -> StoreError {
+        match self {
+            Self::Store(e) => e,
+            Self::Retry(e) => StoreError::Unavailable(format!("retries exhausted: {e}")),
+        }
     }
 }
 
@@ -666,17 +684,9 @@ impl SeriesStore for PgStore {
             .iter()
             .map(|o| spec.occurrence_id(o.0))
             .collect();
-        let mut attempt = 0;
-        loop {
-            match book_series_once(self.pool(), spec, &ids, span, policy, now).await {
-                Ok(r) => return Ok(r),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(StoreError::Unavailable(format!("retries exhausted: {e}")));
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
-        }
+        retrying(|| book_series_once(self.pool(), spec, &ids, span, policy, now))
+            .await
+            .map_err(Fail::exhausted)
     }
 
     async fn series_bookings(&self, series_id: &str) -> Result<Vec<Stored<Booking>>, StoreError> {
@@ -701,17 +711,9 @@ impl SeriesStore for PgStore {
         edit: &SeriesEdit,
         now: Instant,
     ) -> Result<EditResult, StoreError> {
-        let mut attempt = 0;
-        loop {
-            match shift_series_once(self.pool(), edit, now).await {
-                Ok(r) => return Ok(r),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(StoreError::Unavailable(format!("retries exhausted: {e}")));
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
-        }
+        retrying(|| shift_series_once(self.pool(), edit, now))
+            .await
+            .map_err(Fail::exhausted)
     }
 
     async fn cancel_series(
@@ -719,17 +721,9 @@ impl SeriesStore for PgStore {
         cancel: &SeriesCancel,
         now: Instant,
     ) -> Result<CancelResult, StoreError> {
-        let mut attempt = 0;
-        loop {
-            match cancel_series_once(self.pool(), cancel, now).await {
-                Ok(r) => return Ok(r),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(StoreError::Unavailable(format!("retries exhausted: {e}")));
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
-        }
+        retrying(|| cancel_series_once(self.pool(), cancel, now))
+            .await
+            .map_err(Fail::exhausted)
     }
 }
 

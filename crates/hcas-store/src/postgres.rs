@@ -285,6 +285,36 @@ impl From<StoreError> for Fail {
     }
 }
 
+/// A failed attempt that may be worth running again.
+pub(crate) trait Retryable {
+    /// Whether the same attempt may succeed when run again.
+    fn is_retry(&self) -> bool;
+}
+
+impl Retryable for Fail {
+    fn is_retry(&self) -> bool {
+        matches!(self, Self::Retry(_))
+    }
+}
+
+/// Run `attempt` again after each retryable failure, at most [`RETRIES`]
+/// more times. A retryable error at the end is the last one, for callers
+/// that report something better than "retries exhausted" (the winner of a race).
+pub(crate) async fn retrying<T, E, F, Fut>(mut attempt: F) -> Result<T, E>
+where
+    E: Retryable,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_retry() && retries < RETRIES => retries += 1,
+            done => return done,
+        }
+    }
+}
+
 impl From<hcas_core::Error> for Fail {
     fn from(e: hcas_core::Error) -> Self {
         Self::Store(e.into())
@@ -443,16 +473,10 @@ impl PgStore {
         idempotency_key: Option<&str>,
         now: Instant,
     ) -> Result<Stored<Booking>, StoreError> {
-        let mut attempt = 0;
-        loop {
-            match Self::book_once(pool, booking, idempotency_key, now).await {
-                Ok(s) => return Ok(s),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(Self::current_conflict(pool, booking, now, e).await);
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
+        match retrying(|| Self::book_once(pool, booking, idempotency_key, now)).await {
+            Ok(s) => Ok(s),
+            Err(Fail::Store(e)) => Err(e),
+            Err(Fail::Retry(e)) => Err(Self::current_conflict(pool, booking, now, e).await),
         }
     }
 
@@ -1563,18 +1587,14 @@ impl AppointmentStore for PgStore {
         change: &TransitionRequest,
     ) -> Result<StatusChanged, StoreError> {
         storable_reason(change.reason.as_deref())?;
-        let mut attempt = 0;
-        loop {
-            match self.set_status_once(id, expected_version, change).await {
-                Ok(s) => return Ok(s),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    let cur = self.get(id).await?;
-                    let mut new = cur.value;
-                    new.status = change.to;
-                    return Err(Self::current_conflict(&self.pool, &new, change.now, e).await);
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
+        match retrying(|| self.set_status_once(id, expected_version, change)).await {
+            Ok(s) => Ok(s),
+            Err(Fail::Store(e)) => Err(e),
+            Err(Fail::Retry(e)) => {
+                let cur = self.get(id).await?;
+                let mut new = cur.value;
+                new.status = change.to;
+                Err(Self::current_conflict(&self.pool, &new, change.now, e).await)
             }
         }
     }
@@ -1595,19 +1615,10 @@ impl AppointmentStore for PgStore {
             reason: Some(reason.to_string()),
             now,
         };
-        let mut attempt = 0;
-        loop {
-            match self
-                .reschedule_once(id, expected_version, &new, &cancel)
-                .await
-            {
-                Ok(r) => return Ok(r),
-                Err(Fail::Store(e)) => return Err(e),
-                Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                    return Err(Self::current_conflict(&self.pool, &new, now, e).await);
-                }
-                Err(Fail::Retry(_)) => attempt += 1,
-            }
+        match retrying(|| self.reschedule_once(id, expected_version, &new, &cancel)).await {
+            Ok(r) => Ok(r),
+            Err(Fail::Store(e)) => Err(e),
+            Err(Fail::Retry(e)) => Err(Self::current_conflict(&self.pool, &new, now, e).await),
         }
     }
 

@@ -230,7 +230,7 @@ mod sqlite {
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
-    use crate::postgres::{Fail, PgStore, RETRIES, ledger_for, lock_booking, push_event};
+    use crate::postgres::{Fail, PgStore, ledger_for, lock_booking, push_event, retrying};
     use crate::sql::{db, json};
 
     /// One re-anchoring attempt under the booking's resource locks.
@@ -312,17 +312,13 @@ mod postgres {
             expected_version: i64,
             now: Instant,
         ) -> Result<Stored<Booking>, StoreError> {
-            let mut attempt = 0;
-            loop {
-                match reanchor_once(self, id, expected_version, now).await {
-                    Ok(s) => return Ok(s),
-                    Err(Fail::Store(e)) => return Err(e),
-                    Err(Fail::Retry(e)) if attempt >= RETRIES => {
-                        let cur = self.get(id).await?;
-                        let moved = anchor::reanchored(&cur.value)?;
-                        return Err(PgStore::current_conflict(self.pool(), &moved, now, e).await);
-                    }
-                    Err(Fail::Retry(_)) => attempt += 1,
+            match retrying(|| reanchor_once(self, id, expected_version, now)).await {
+                Ok(s) => Ok(s),
+                Err(Fail::Store(e)) => Err(e),
+                Err(Fail::Retry(e)) => {
+                    let cur = self.get(id).await?;
+                    let moved = anchor::reanchored(&cur.value)?;
+                    Err(PgStore::current_conflict(self.pool(), &moved, now, e).await)
                 }
             }
         }
