@@ -99,12 +99,18 @@ impl State {
         let b = self
             .ledger
             .get(id)
-            .cloned()
             .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
+        let payload = serde_json::to_value(b).unwrap_or_default();
+        self.bump_with(id, kind, &payload, now);
+        Ok(())
+    }
+
+    /// Version +1 and one `kind` event with `payload` (the booking, and for a
+    /// status change its `transition`).
+    fn bump_with(&mut self, id: &str, kind: &str, payload: &serde_json::Value, now: Instant) {
         let version = self.version(id) + 1;
         self.versions.insert(id.to_string(), version);
-        self.push_event(kind, &b, now);
-        Ok(())
+        self.push(kind, id, payload, now);
     }
 
     /// The booking with its version.
@@ -529,9 +535,7 @@ impl SeriesStore for MemoryStore {
                 .get(&c.id)
                 .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", c.id)))?;
             let payload = crate::records::series_cancel_payload(b, c, cancel);
-            let version = s.version(&c.id) + 1;
-            s.versions.insert(c.id.clone(), version);
-            s.push(kind::APPOINTMENT_CANCELLED, &c.id, &payload, now);
+            s.bump_with(&c.id, kind::APPOINTMENT_CANCELLED, &payload, now);
         }
         Ok(result)
     }

@@ -116,11 +116,11 @@ impl From<sqlx::Error> for Fail {
 
 /// Whether a key cannot be stored at all (PostgreSQL text has no U+0000),
 /// so no row can have it.
-fn unstorable(s: &str) -> bool {
+pub(crate) fn unstorable(s: &str) -> bool {
     s.contains('\0')
 }
 
-fn nul_refused(at: &str) -> StoreError {
+pub(crate) fn nul_refused(at: &str) -> StoreError {
     Error::new(
         ErrorCode::InvalidRequest,
         "must not contain U+0000 (NUL): PostgreSQL cannot store it",

@@ -999,13 +999,8 @@ pub(crate) async fn push_event(
 /// carrying one is refused as `invalid_request` before anything is written,
 /// not failed as a retryable database error.
 fn storable_reason(reason: Option<&str>) -> Result<(), StoreError> {
-    if reason.is_some_and(|r| r.contains('\0')) {
-        return Err(Error::new(
-            ErrorCode::InvalidRequest,
-            "must not contain U+0000 (NUL): PostgreSQL cannot store it",
-        )
-        .at("reason")
-        .into());
+    if reason.is_some_and(crate::pg_ports::unstorable) {
+        return Err(crate::pg_ports::nul_refused("reason"));
     }
     Ok(())
 }

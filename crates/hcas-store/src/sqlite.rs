@@ -274,6 +274,15 @@ pub(crate) async fn insert_booking(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
+    insert_resource_rows(conn, b).await
+}
+
+/// A booking's resource rows, at its interval (the insert trigger keeps the
+/// overlap bound in step).
+pub(crate) async fn insert_resource_rows(
+    conn: &mut SqliteConnection,
+    b: &Booking,
+) -> Result<(), StoreError> {
     for r in &b.resources {
         sqlx::query(
             "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)

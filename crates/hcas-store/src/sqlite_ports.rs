@@ -26,7 +26,9 @@ use crate::records::{
 use crate::sql::{
     audit_records, busy_from_columns, corrupt, db, decode, json, limit_of, stored_rows,
 };
-use crate::sqlite::{SqliteStore, insert_booking, ledger_for, push_change, push_event};
+use crate::sqlite::{
+    SqliteStore, insert_booking, insert_resource_rows, ledger_for, push_change, push_event,
+};
 use crate::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     StoreError, Stored, WaitlistStore, kind,
@@ -486,19 +488,7 @@ impl SeriesStore for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
-            for r in &b.resources {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO booking_resources (booking_id, resource, start_s, end_s)
-                     VALUES (?, ?, ?, ?)",
-                )
-                .bind(&b.id)
-                .bind(r)
-                .bind(b.start.unix())
-                .bind(b.end.unix())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
+            insert_resource_rows(&mut tx, b).await?;
             push_event(&mut tx, kind::APPOINTMENT_UPDATED, b, now).await?;
         }
         tx.commit().await.map_err(db)?;
