@@ -721,10 +721,12 @@ impl TryFrom<PooledSlotsRaw> for PooledSlots {
         if r.starts.windows(2).any(|w| w[0] >= w[1]) {
             return bad("`starts` must be strictly ascending");
         }
+        // All offsets ascending first: with the last one equal to
+        // `members.len()`, every row below is then in bounds.
+        if r.offsets.windows(2).any(|w| w[0] >= w[1]) {
+            return bad("every start needs at least one member (offsets strictly ascending)");
+        }
         for w in r.offsets.windows(2) {
-            if w[0] >= w[1] {
-                return bad("every start needs at least one member (offsets strictly ascending)");
-            }
             let row = &r.members[w[0] as usize..w[1] as usize];
             if row.windows(2).any(|m| m[0] >= m[1]) {
                 return bad("the members of a start must be strictly ascending");

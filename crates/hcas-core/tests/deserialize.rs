@@ -175,6 +175,13 @@ fn pooled_slots_refuse_rows_that_would_index_out_of_bounds() {
             serde_json::json!({"starts": t, "offsets": [0, 2, 1], "members": [0, 1]}),
         ),
         (
+            // Found by the deserialize_any fuzz target: the first row's end
+            // passes the last-offset check only because a later offset
+            // comes back down.
+            "an offset past members, then back down",
+            serde_json::json!({"starts": t, "offsets": [0, 5, 3], "members": [0, 0, 1]}),
+        ),
+        (
             "empty row",
             serde_json::json!({"starts": t, "offsets": [0, 0, 1], "members": [0]}),
         ),
