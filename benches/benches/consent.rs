@@ -14,10 +14,10 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use hcas_benches::Rng;
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::consent::{
-    Action, Actor, Category, CompiledConsents, Consent, ConsentRequest, ConsentStatus, Decision,
-    Effect, Match, Period, Policy, Provision, Purpose, Role,
+    Accessor, Action, Category, CompiledConsents, Consent, ConsentRequest, ConsentStatus, Decision,
+    Effect, Match, Period, Provision, Purpose, Role, RolePolicy,
 };
 
 const BASE: i64 = 1_750_000_000; // 2025-06-15T15:06:40Z
@@ -28,9 +28,9 @@ const BASE: i64 = 1_750_000_000; // 2025-06-15T15:06:40Z
 mod naive {
     use super::{
         Action, Category, Consent, ConsentRequest, ConsentStatus, Decision, Effect, Match, Period,
-        Policy, Provision, Purpose, Role,
+        Provision, Purpose, Role, RolePolicy,
     };
-    use hcas_core::Instant;
+    use hcas_core::Timestamp;
     use hcas_core::consent::Basis;
 
     fn effect(permitted: bool) -> Effect {
@@ -41,7 +41,7 @@ mod naive {
         }
     }
 
-    fn inside(p: &Period, t: Instant) -> bool {
+    fn inside(p: &Period, t: Timestamp) -> bool {
         p.start.is_none_or(|s| s <= t) && p.end.is_none_or(|e| t < e)
     }
 
@@ -90,7 +90,11 @@ mod naive {
         (combined, path)
     }
 
-    pub(super) fn decide(r: &ConsentRequest, consents: &[Consent], policy: &Policy) -> Decision {
+    pub(super) fn decide(
+        r: &ConsentRequest,
+        consents: &[Consent],
+        policy: &RolePolicy,
+    ) -> Decision {
         let obligations = if r.break_glass.is_some() {
             vec!["audit-break-glass".to_string()]
         } else {
@@ -171,8 +175,8 @@ mod naive {
 }
 
 #[allow(clippy::unwrap_used)]
-fn at(secs: i64) -> Instant {
-    Instant::from_unix(BASE + secs).unwrap()
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_unix(BASE + secs).unwrap()
 }
 
 /// Provision `j` of the workload (one or two nodes: returns the node count too).
@@ -284,7 +288,7 @@ fn requests() -> Vec<ConsentRequest> {
                 usize::try_from(rng.below(u64::try_from(n).unwrap_or(1))).unwrap_or(0)
             };
             ConsentRequest {
-                actor: Actor {
+                actor: Accessor {
                     id: format!("Dr{}", rng.below(60)),
                     roles: vec![Role::Doctor],
                     org: if rng.below(2) == 0 { "Org1" } else { "Org2" }.into(),
@@ -314,7 +318,7 @@ fn requests() -> Vec<ConsentRequest> {
 
 #[allow(clippy::unwrap_used)]
 fn benches(c: &mut Criterion) {
-    let policy = Policy::default();
+    let policy = RolePolicy::default();
     let requests = requests();
     let mut group = c.benchmark_group("consent_decision");
     for n in [1usize, 10, 50] {

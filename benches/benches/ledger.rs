@@ -17,7 +17,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hcas_benches::Rng;
 use hcas_core::booking::{Booking, Ledger, Request, Status};
 use hcas_core::series::SeriesSpec;
-use hcas_core::{Instant, Recurrence, Zone};
+use hcas_core::{Recurrence, Timestamp, Zone};
 
 const BASE: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
@@ -39,8 +39,8 @@ fn ledger() -> Ledger {
         };
         let mut b = Booking::new(
             format!("b{i}"),
-            Instant::from_unix(start).unwrap(),
-            Instant::from_unix(start + len).unwrap(),
+            Timestamp::from_unix(start).unwrap(),
+            Timestamp::from_unix(start + len).unwrap(),
             status,
             vec![
                 format!("provider:P{provider}"),
@@ -48,7 +48,7 @@ fn ledger() -> Ledger {
             ],
         );
         if status == Status::Held {
-            b.hold_expires = Some(Instant::from_unix(BASE + 600).unwrap());
+            b.hold_expires = Some(Timestamp::from_unix(BASE + 600).unwrap());
         }
         ledger.insert(b).unwrap();
     }
@@ -58,7 +58,7 @@ fn ledger() -> Ledger {
 #[allow(clippy::unwrap_used)]
 fn benches(c: &mut Criterion) {
     let ledger = ledger();
-    let now = Instant::from_unix(BASE).unwrap();
+    let now = Timestamp::from_unix(BASE).unwrap();
     let mut rng = Rng::new(7);
     let requests: Vec<Request> = (0..1024)
         .map(|_| {
@@ -66,8 +66,8 @@ fn benches(c: &mut Criterion) {
             let slot = i64::try_from(rng.below(16)).unwrap_or(0);
             let start = BASE + day * 86_400 + 13 * 3600 + slot * 1800;
             Request {
-                start: Instant::from_unix(start).unwrap(),
-                end: Instant::from_unix(start + 1800).unwrap(),
+                start: Timestamp::from_unix(start).unwrap(),
+                end: Timestamp::from_unix(start + 1800).unwrap(),
                 resources: vec![
                     format!("provider:P{}", rng.below(5000)),
                     format!("patient:X{}", rng.below(5000)),
@@ -126,14 +126,14 @@ fn long_block(c: &mut Criterion) {
         ledger
             .insert(Booking::new(
                 format!("b{i}"),
-                Instant::from_unix(start).unwrap(),
-                Instant::from_unix(start + HOUR / 2).unwrap(),
+                Timestamp::from_unix(start).unwrap(),
+                Timestamp::from_unix(start + HOUR / 2).unwrap(),
                 Status::Booked,
                 vec![resource.clone()],
             ))
             .unwrap();
     }
-    let now = Instant::from_unix(BASE).unwrap();
+    let now = Timestamp::from_unix(BASE).unwrap();
     let mut rng = Rng::new(11);
     // Free half hours after the block's year (each check is ok) ...
     let free: Vec<Request> = (0..1024)
@@ -141,8 +141,8 @@ fn long_block(c: &mut Criterion) {
             let k = 9000 + i64::try_from(rng.below(90_000)).unwrap_or(0);
             let start = BASE + k * HOUR + HOUR / 2;
             Request {
-                start: Instant::from_unix(start).unwrap(),
-                end: Instant::from_unix(start + HOUR / 2).unwrap(),
+                start: Timestamp::from_unix(start).unwrap(),
+                end: Timestamp::from_unix(start + HOUR / 2).unwrap(),
                 resources: vec![resource.clone()],
             }
         })
@@ -158,8 +158,8 @@ fn long_block(c: &mut Criterion) {
     ledger
         .insert(Booking::new(
             "leave",
-            Instant::from_unix(BASE - 10 * 86_400).unwrap(),
-            Instant::from_unix(BASE + 355 * 86_400).unwrap(),
+            Timestamp::from_unix(BASE - 10 * 86_400).unwrap(),
+            Timestamp::from_unix(BASE + 355 * 86_400).unwrap(),
             Status::Booked,
             vec![resource.clone()],
         ))
@@ -173,8 +173,8 @@ fn long_block(c: &mut Criterion) {
     });
     // Inside the year: every check conflicts with the block and one short booking.
     let inside = Request {
-        start: Instant::from_unix(BASE + 100 * 86_400).unwrap(),
-        end: Instant::from_unix(BASE + 100 * 86_400 + HOUR).unwrap(),
+        start: Timestamp::from_unix(BASE + 100 * 86_400).unwrap(),
+        end: Timestamp::from_unix(BASE + 100 * 86_400 + HOUR).unwrap(),
         resources: vec![resource],
     };
     assert_eq!(

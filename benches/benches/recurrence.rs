@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, TimeZone};
 use criterion::{Criterion, criterion_group, criterion_main};
-use hcas_core::{Instant, Recurrence, Zone};
+use hcas_core::{Recurrence, Timestamp, Zone};
 use std::hint::black_box;
 
 #[allow(clippy::unwrap_used)]
@@ -16,8 +16,8 @@ fn recurrence(c: &mut Criterion) {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    let from: Instant = "2026-01-01T00:00:00Z".parse().unwrap();
-    let to: Instant = "2027-01-01T00:00:00Z".parse().unwrap();
+    let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let to: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
     let ours = Recurrence::new(rule.parse().unwrap(), dtstart, ny);
     let n = ours.between(from, to, None).unwrap().len();
 
@@ -51,7 +51,7 @@ fn recurrence(c: &mut Criterion) {
             .unwrap(),
         ny,
     );
-    let (mf, mt): (Instant, Instant) = (
+    let (mf, mt): (Timestamp, Timestamp) = (
         "2026-03-01T00:00:00Z".parse().unwrap(),
         "2026-04-01T00:00:00Z".parse().unwrap(),
     );

@@ -4,7 +4,7 @@
 //! America/New_York, 30-minute slots, 0-6 bookings a day, one month.
 
 use chrono::{NaiveDate, TimeDelta};
-use hcas_core::{Availability, Instant, Interval, LocalTime, SlotQuery, WorkingRule, Zone};
+use hcas_core::{Availability, Interval, LocalTime, SlotQuery, Timestamp, WorkingRule, Zone};
 
 /// A small deterministic generator (xorshift), so every run books the same times.
 #[derive(Debug, Clone)]
@@ -28,10 +28,10 @@ impl Rng {
 
 /// The anchor month: March 2026 (it contains the New York DST change).
 #[must_use]
-pub fn month() -> (Instant, Instant) {
+pub fn month() -> (Timestamp, Timestamp) {
     (
-        Instant::parse("2026-03-01T05:00:00Z").unwrap_or(Instant::EPOCH),
-        Instant::parse("2026-04-01T04:00:00Z").unwrap_or(Instant::EPOCH),
+        Timestamp::parse("2026-03-01T05:00:00Z").unwrap_or(Timestamp::EPOCH),
+        Timestamp::parse("2026-04-01T04:00:00Z").unwrap_or(Timestamp::EPOCH),
     )
 }
 

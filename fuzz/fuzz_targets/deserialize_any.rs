@@ -5,7 +5,7 @@
 #![no_main]
 
 use hcas_core::availability::{DateOverride, LocalWindow, PooledSlots, SlotQuery};
-use hcas_core::{Frequency, Instant, Interval, IntervalSet, LocalTime, RRule, Zone};
+use hcas_core::{Frequency, Timestamp, Interval, IntervalSet, LocalTime, RRule, Zone};
 use hcas_core::{advice, booking, consent, error, fhir, lifecycle, series, waitlist, wire};
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match which % 64 {
-        0 => drop(eq::<Instant>(rest)),
+        0 => drop(eq::<Timestamp>(rest)),
         1 => drop(eq::<Interval>(rest)),
         2 => {
             if let Some(s) = eq::<IntervalSet>(rest) {
@@ -75,8 +75,8 @@ fuzz_target!(|data: &[u8]| {
         27 => drop(eq::<consent::Provision>(rest)),
         28 => drop(eq::<consent::Consent>(rest)),
         29 => drop(eq::<consent::Rights>(rest)),
-        30 => drop(eq::<consent::Policy>(rest)),
-        31 => drop(eq::<consent::Actor>(rest)),
+        30 => drop(eq::<consent::RolePolicy>(rest)),
+        31 => drop(eq::<consent::Accessor>(rest)),
         32 => drop(eq::<consent::BreakGlass>(rest)),
         33 => drop(eq::<consent::ConsentRequest>(rest)),
         34 => drop(eq::<consent::Basis>(rest)),
@@ -85,8 +85,8 @@ fuzz_target!(|data: &[u8]| {
         37 => drop(eq::<consent::Refusal>(rest)),
         38 => drop(eq::<consent::BookingVerdict>(rest)),
         39 => drop(eq::<fhir::SlotStatus>(rest)),
-        40 => drop(eq::<lifecycle::Actor>(rest)),
-        41 => drop(eq::<lifecycle::Policy>(rest)),
+        40 => drop(eq::<lifecycle::Party>(rest)),
+        41 => drop(eq::<lifecycle::LifecyclePolicy>(rest)),
         42 => drop(eq::<lifecycle::TransitionRequest>(rest)),
         43 => drop(eq::<lifecycle::Outcome>(rest)),
         44 => drop(eq::<lifecycle::Transitioned>(rest)),

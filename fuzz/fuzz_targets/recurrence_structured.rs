@@ -18,7 +18,7 @@
 use arbitrary::Arbitrary;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use hcas_core::recurrence::MAX_OCCURRENCES;
-use hcas_core::{Instant, RRule, Recurrence, Zone};
+use hcas_core::{Timestamp, RRule, Recurrence, Zone};
 use libfuzzer_sys::fuzz_target;
 
 /// Zones with unusual offsets or transitions: half-hour DST (Lord Howe),
@@ -261,7 +261,7 @@ fn local_offset(amount: i64, unit: u8) -> TimeDelta {
     }
 }
 
-fn check_shape(what: &str, got: &[Instant], from: Instant, to: Instant, ctx: &str) {
+fn check_shape(what: &str, got: &[Timestamp], from: Timestamp, to: Timestamp, ctx: &str) {
     for w in got.windows(2) {
         assert!(
             w[0] < w[1],
@@ -310,14 +310,14 @@ fuzz_target!(|case: Case| {
     } else {
         h / 4 % (24 * 60)
     };
-    let from = Instant::from_unix(start_utc + from_hours * 3600).unwrap();
+    let from = Timestamp::from_unix(start_utc + from_hours * 3600).unwrap();
     let span = match case.span {
         Span::Seconds(s) => i64::from(s),
         Span::Minutes(m) => i64::from(m) * 60,
         Span::Days(d) => i64::from(d % 401) * 86_400,
     }
     .clamp(1, 400 * 86_400);
-    let to = Instant::from_unix(from.unix() + span).unwrap();
+    let to = Timestamp::from_unix(from.unix() + span).unwrap();
     let ctx = format!(
         "rule {text}; dtstart {dtstart}; zone {zone_name}; exdates {exdates:?}; rdates {rdates:?}; window [{from}, {to})"
     );
@@ -369,7 +369,7 @@ fuzz_target!(|case: Case| {
     if let Ok(all) = &all {
         let mid = from.unix() + (span * i64::from(case.split) >> 16);
         if mid > from.unix() && mid < to.unix() {
-            let mid = Instant::from_unix(mid).unwrap();
+            let mid = Timestamp::from_unix(mid).unwrap();
             let (a, b) = match (rec.between(from, mid, None), rec.between(mid, to, None)) {
                 (Ok(a), Ok(b)) => (a, b),
                 (a, b) => panic!(
@@ -378,7 +378,7 @@ fuzz_target!(|case: Case| {
                     b.err()
                 ),
             };
-            let joined: Vec<Instant> = a.into_iter().chain(b).collect();
+            let joined: Vec<Timestamp> = a.into_iter().chain(b).collect();
             assert_eq!(
                 &joined, all,
                 "split at {mid}: halves differ from the whole window ({ctx})"

@@ -3,7 +3,7 @@
 //! instants, strictly ascending, inside the query's `[from, to)`.
 #![no_main]
 
-use hcas_core::{Instant, wire};
+use hcas_core::{Timestamp, wire};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -18,11 +18,11 @@ fuzz_target!(|data: &[u8]| {
         .get("occurrences")
         .and_then(Value::as_array)
         .unwrap_or_else(|| panic!("answer has no `occurrences` array: {out}"));
-    let got: Vec<Instant> = list
+    let got: Vec<Timestamp> = list
         .iter()
         .map(|v| {
             v.as_str()
-                .and_then(|s| Instant::parse(s).ok())
+                .and_then(|s| Timestamp::parse(s).ok())
                 .unwrap_or_else(|| panic!("occurrence {v} is not an instant the engine reads back"))
         })
         .collect();
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     // An accepted request has parseable `from`/`to`.
-    let bound = |k: &str| input[k].as_str().and_then(|s| Instant::parse(s).ok());
+    let bound = |k: &str| input[k].as_str().and_then(|s| Timestamp::parse(s).ok());
     if let (Some(from), Some(to)) = (bound("from"), bound("to")) {
         for t in &got {
             assert!(

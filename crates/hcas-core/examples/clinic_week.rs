@@ -9,8 +9,8 @@
 
 use chrono::NaiveDate;
 use hcas_core::{
-    Availability, DateOverride, Instant, Interval, LocalTime, LocalWindow, SlotQuery, WorkingRule,
-    Zone, pooled_slots,
+    Availability, DateOverride, Interval, LocalTime, LocalWindow, SlotQuery, Timestamp,
+    WorkingRule, Zone, pooled_slots,
 };
 
 fn t(s: &str) -> LocalTime {
@@ -33,7 +33,7 @@ fn main() -> Result<(), hcas_core::Error> {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let now = Instant::from_unix(secs - secs % 60)?;
+    let now = Timestamp::from_unix(secs - secs % 60)?;
     let week_later = now.plus_minutes(7 * 24 * 60)?;
     let tomorrow = zone.to_local(now).date() + chrono::TimeDelta::days(1);
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::availability::{Availability, SlotQuery};
 use crate::booking::{Conflict, Ledger, Request};
 use crate::error::{Error, Result};
-use crate::time::{DAY, Instant, Interval, MINUTE};
+use crate::time::{DAY, Interval, MINUTE, Timestamp};
 
 /// One reason a start is not offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,19 +17,19 @@ pub enum Reason {
     /// The start lies outside the query's `[from, to)`.
     OutsideQuery {
         /// Query start.
-        from: Instant,
+        from: Timestamp,
         /// Query end.
-        to: Instant,
+        to: Timestamp,
     },
     /// Closer to `now` than the minimum notice allows.
     BeforeNotice {
         /// The earliest start the notice allows.
-        earliest: Instant,
+        earliest: Timestamp,
     },
     /// Beyond the booking horizon.
     BeyondHorizon {
         /// Starts must be before this.
-        latest: Instant,
+        latest: Timestamp,
     },
     /// No working window contains the start.
     OutsideWorkingHours {
@@ -52,9 +52,9 @@ pub enum Reason {
         /// Grid step in minutes.
         step: i64,
         /// The grid point before the start.
-        previous: Instant,
+        previous: Timestamp,
         /// The grid point after the start (may not fit the window).
-        next: Instant,
+        next: Timestamp,
     },
     /// The appointment itself would overlap busy time.
     Busy {
@@ -74,7 +74,7 @@ pub enum Reason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     /// The start asked about.
-    pub start: Instant,
+    pub start: Timestamp,
     /// Whether the slot engine offers it (exactly when `reasons` is empty).
     pub offered: bool,
     /// Every reason it is not.
@@ -100,7 +100,7 @@ impl Availability {
     ///
     /// # Errors
     /// The query's validation errors.
-    pub fn explain(&self, start: Instant, query: &SlotQuery) -> Result<Explanation> {
+    pub fn explain(&self, start: Timestamp, query: &SlotQuery) -> Result<Explanation> {
         query.validate()?;
         let s = start.unix();
         let dur = query.duration * MINUTE;
@@ -124,8 +124,8 @@ impl Availability {
                 }
             }
         }
-        let lo = Instant::clamped(s.min(query.from.unix()) - DAY);
-        let hi = Instant::clamped((s + 1).max(query.to.unix()) + DAY);
+        let lo = Timestamp::clamped(s.min(query.from.unix()) - DAY);
+        let hi = Timestamp::clamped((s + 1).max(query.to.unix()) + DAY);
         let windows = self.windows_for(lo, hi, dur)?;
         match windows.iter().find(|w| w.contains(start)) {
             None => {
@@ -149,8 +149,8 @@ impl Availability {
                     reasons.push(Reason::OffGrid {
                         window: *w,
                         step: step / MINUTE,
-                        previous: Instant::from_unix(ws + k * step)?,
-                        next: Instant::from_unix(ws + (k + 1) * step)?,
+                        previous: Timestamp::from_unix(ws + k * step)?,
+                        next: Timestamp::from_unix(ws + (k + 1) * step)?,
                     });
                 }
                 if s + dur > w.end().unix() {
@@ -186,9 +186,9 @@ pub fn explain_with_ledger(
     availability: &Availability,
     ledger: &Ledger,
     resources: &[String],
-    start: Instant,
+    start: Timestamp,
     query: &SlotQuery,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<Explanation> {
     let mut why = availability.explain(start, query)?;
     let check = ledger.check(
@@ -209,9 +209,9 @@ pub fn explain_with_ledger(
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Alternatives {
     /// Free starts before the request's start, nearest first.
-    pub before: Vec<Instant>,
+    pub before: Vec<Timestamp>,
     /// Free starts after the request's start, nearest first.
-    pub after: Vec<Instant>,
+    pub after: Vec<Timestamp>,
 }
 
 /// Up to `n` free starts before and `n` after `request.start`, for the same
@@ -226,7 +226,7 @@ pub fn alternatives(
     availability: &Availability,
     ledger: &Ledger,
     request: &Request,
-    now: Instant,
+    now: Timestamp,
     n: usize,
     step: Option<i64>,
     search_days: i64,
@@ -244,15 +244,15 @@ pub fn alternatives(
         ));
     }
     let mut q = SlotQuery::new(
-        Instant::clamped(iv.start().unix() - search_days * DAY),
-        Instant::clamped(iv.start().unix() + search_days * DAY),
+        Timestamp::clamped(iv.start().unix() - search_days * DAY),
+        Timestamp::clamped(iv.start().unix() + search_days * DAY),
         minutes,
     );
     q.step = step;
     q.now = Some(now);
     let slots = availability.slots(&q)?;
     // A slot lies inside a working window, so its end is an instant too.
-    let free = |s: Instant| {
+    let free = |s: Timestamp| {
         s.plus_minutes(minutes).is_ok_and(|end| {
             ledger
                 .check(

@@ -51,7 +51,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::booking::Booking;
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Instant, Interval, parse_local_datetime};
+use crate::time::{Interval, Timestamp, parse_local_datetime};
 use crate::zone::Zone;
 
 /// The local wall time a booking was made for, in its IANA zone: start and
@@ -102,7 +102,7 @@ impl WallAnchor {
     /// instant in the second pass of a DST fold (the compatible rule picks
     /// the first), which [`check`] then refuses.
     #[must_use]
-    pub fn of(zone: Zone, start: Instant, end: Instant) -> Self {
+    pub fn of(zone: Zone, start: Timestamp, end: Timestamp) -> Self {
         Self::new(zone, zone.to_local(start), zone.to_local(end))
     }
 
@@ -111,7 +111,7 @@ impl WallAnchor {
     /// a rule change put a gap or fold between them ([`WallAnchor::interval`]
     /// refuses that).
     #[must_use]
-    pub fn instants(&self) -> (Instant, Instant) {
+    pub fn instants(&self) -> (Timestamp, Timestamp) {
         (self.zone.resolve(self.start), self.zone.resolve(self.end))
     }
 
@@ -176,7 +176,7 @@ pub fn check(booking: &Booking) -> Result<()> {
 /// after `now`, and still blocks (an appointment that has begun, or no longer
 /// holds its resources, is left as it is).
 #[must_use]
-pub fn due(booking: &Booking, now: Instant) -> bool {
+pub fn due(booking: &Booking, now: Timestamp) -> bool {
     booking.anchor.is_some() && booking.start > now && booking.blocks(now)
 }
 
@@ -189,22 +189,22 @@ pub struct Drift {
     /// Its anchor.
     pub anchor: WallAnchor,
     /// The stored start.
-    pub start: Instant,
+    pub start: Timestamp,
     /// The stored end.
-    pub end: Instant,
+    pub end: Timestamp,
     /// The start the wall time resolves to now.
-    pub wanted_start: Instant,
+    pub wanted_start: Timestamp,
     /// The end the wall time resolves to now (not after `wanted_start` only
     /// if a rule change put a gap between the local start and end; such a
     /// booking cannot be re-anchored).
-    pub wanted_end: Instant,
+    pub wanted_end: Timestamp,
 }
 
 impl Drift {
     /// The drift of a booking given by its parts (for stores that read
     /// columns): `None` when the anchor resolves to exactly `start` and `end`.
     #[must_use]
-    pub fn find(id: &str, start: Instant, end: Instant, anchor: &WallAnchor) -> Option<Self> {
+    pub fn find(id: &str, start: Timestamp, end: Timestamp, anchor: &WallAnchor) -> Option<Self> {
         let (wanted_start, wanted_end) = anchor.instants();
         (wanted_start != start || wanted_end != end).then(|| Self {
             id: id.to_string(),
@@ -235,7 +235,7 @@ pub fn drift(booking: &Booking) -> Option<Drift> {
 /// [`due`] and [`drift`] together.
 pub fn sweep<'a>(
     bookings: impl IntoIterator<Item = &'a Booking>,
-    now: Instant,
+    now: Timestamp,
 ) -> impl Iterator<Item = Drift> {
     bookings
         .into_iter()
@@ -275,7 +275,7 @@ mod tests {
     use super::*;
     use crate::booking::Status;
 
-    fn t(s: &str) -> Instant {
+    fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
 

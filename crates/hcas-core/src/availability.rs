@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::recurrence::{Frequency, RRule, Recurrence, Until};
-use crate::time::{DAY, Instant, Interval, IntervalSet, LocalTime, MINUTE, merge_sorted};
+use crate::time::{DAY, Interval, IntervalSet, LocalTime, MINUTE, Timestamp, merge_sorted};
 use crate::zone::{Zone, ZoneSpans};
 
 /// `NaiveDate::num_days_from_ce` of 1970-01-01.
@@ -35,11 +35,11 @@ pub const MAX_SLOT_WINDOW_DAYS: i64 = 400;
 /// Zone offset tables already found in this query, reused across providers.
 #[derive(Debug, Default)]
 struct SpanCache {
-    tables: Vec<(Instant, Instant, ZoneSpans)>,
+    tables: Vec<(Timestamp, Timestamp, ZoneSpans)>,
 }
 
 impl SpanCache {
-    fn get(&mut self, zone: Zone, lo: Instant, hi: Instant) -> &ZoneSpans {
+    fn get(&mut self, zone: Zone, lo: Timestamp, hi: Timestamp) -> &ZoneSpans {
         let found = self
             .tables
             .iter()
@@ -114,13 +114,17 @@ impl LocalWindow {
     }
 
     /// `resolve` maps local wall seconds (since 1970-01-01T00:00 local) to an instant.
-    fn resolve_with(&self, date: NaiveDate, resolve: impl Fn(i64) -> Instant) -> Option<Interval> {
+    fn resolve_with(
+        &self,
+        date: NaiveDate,
+        resolve: impl Fn(i64) -> Timestamp,
+    ) -> Option<Interval> {
         let midnight = i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * DAY;
         self.resolve_at(midnight, resolve)
     }
 
     /// `midnight` is the day's start in local seconds since 1970-01-01T00:00.
-    fn resolve_at(&self, midnight: i64, resolve: impl Fn(i64) -> Instant) -> Option<Interval> {
+    fn resolve_at(&self, midnight: i64, resolve: impl Fn(i64) -> Timestamp) -> Option<Interval> {
         let end_secs = if self.end <= self.start {
             self.end.seconds() + 86_400
         } else {
@@ -242,9 +246,9 @@ pub struct Availability {
 #[serde(try_from = "SlotQueryRaw")]
 pub struct SlotQuery {
     /// Earliest offered start (inclusive).
-    pub from: Instant,
+    pub from: Timestamp,
     /// Latest offered start (exclusive).
-    pub to: Instant,
+    pub to: Timestamp,
     /// Appointment length in minutes (> 0).
     pub duration: i64,
     /// Grid step in minutes (> 0); defaults to `duration`.
@@ -258,7 +262,7 @@ pub struct SlotQuery {
     pub buffer_after: i64,
     /// The current instant; enables `min_notice` and `horizon`.
     #[serde(default)]
-    pub now: Option<Instant>,
+    pub now: Option<Timestamp>,
     /// Minimum minutes between `now` and a start (>= 0).
     #[serde(default)]
     pub min_notice: i64,
@@ -270,8 +274,8 @@ pub struct SlotQuery {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SlotQueryRaw {
-    from: Instant,
-    to: Instant,
+    from: Timestamp,
+    to: Timestamp,
     duration: i64,
     #[serde(default)]
     step: Option<i64>,
@@ -280,7 +284,7 @@ struct SlotQueryRaw {
     #[serde(default)]
     buffer_after: i64,
     #[serde(default)]
-    now: Option<Instant>,
+    now: Option<Timestamp>,
     #[serde(default)]
     min_notice: i64,
     #[serde(default)]
@@ -310,7 +314,7 @@ impl SlotQuery {
     /// A query for `duration`-minute slots starting in `[from, to)`, with every
     /// other field at its default.
     #[must_use]
-    pub const fn new(from: Instant, to: Instant, duration: i64) -> Self {
+    pub const fn new(from: Timestamp, to: Timestamp, duration: i64) -> Self {
         Self {
             from,
             to,
@@ -460,15 +464,15 @@ impl Availability {
     ///
     /// # Errors
     /// `invalid_window` if a rule needs too many steps to reach the window.
-    pub fn windows(&self, from: Instant, to: Instant) -> Result<Vec<Interval>> {
+    pub fn windows(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Interval>> {
         self.windows_for(from, to, 0)
     }
 
     /// Merged windows for starts in `[from, to)` of `reach`-second appointments.
     pub(crate) fn windows_for(
         &self,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         reach: i64,
     ) -> Result<Vec<Interval>> {
         let mut out = Vec::new();
@@ -497,8 +501,8 @@ impl Availability {
     /// because the candidate grid is anchored there.
     fn windows_into(
         &self,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         reach: i64,
         cache: &mut SpanCache,
         out: &mut Vec<Interval>,
@@ -516,7 +520,7 @@ impl Availability {
             self.collect_windows(dlo, dhi, cache, out)?;
             // Windows opened before `dlo` end by the day after it (+ a DST hour)
             // and could only join a first window starting that early.
-            let reachable = Instant::clamped(
+            let reachable = Timestamp::clamped(
                 (dlo + TimeDelta::days(2))
                     .and_time(NaiveTime::MIN)
                     .and_utc()
@@ -548,15 +552,15 @@ impl Availability {
         let (lo, hi) = (dlo.and_time(NaiveTime::MIN), dhi.and_time(NaiveTime::MIN));
         let spans = cache.get(
             self.zone,
-            Instant::clamped((lo - TimeDelta::days(1)).and_utc().timestamp()),
-            Instant::clamped((hi + TimeDelta::days(2)).and_utc().timestamp()),
+            Timestamp::clamped((lo - TimeDelta::days(1)).and_utc().timestamp()),
+            Timestamp::clamped((hi + TimeDelta::days(2)).and_utc().timestamp()),
         );
         for rule in &self.rules {
             let Some(rec) = &rule.recurrence else {
                 continue;
             };
             let until = match rule.rrule.until() {
-                Some(Until::Instant(u)) => Some(u),
+                Some(Until::Timestamp(u)) => Some(u),
                 _ => None,
             };
             let (lo_s, hi_s) = (lo.and_utc().timestamp(), hi.and_utc().timestamp());
@@ -593,7 +597,7 @@ impl Availability {
     /// # Errors
     /// The query's validation errors; `invalid_window` for a window over
     /// [`MAX_SLOT_WINDOW_DAYS`].
-    pub fn slots(&self, query: &SlotQuery) -> Result<Vec<Instant>> {
+    pub fn slots(&self, query: &SlotQuery) -> Result<Vec<Timestamp>> {
         query.validate()?;
         let mut windows = Vec::new();
         let mut cache = SpanCache::default();
@@ -624,7 +628,7 @@ fn capacity_hint(windows: &[Interval], q: &SlotQuery) -> usize {
 }
 
 /// The sweep: candidates on each window's grid, jumping over busy time.
-fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut Vec<Instant>) {
+fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut Vec<Timestamp>) {
     let dur = q.duration * MINUTE;
     let step = q.step.unwrap_or(q.duration) * MINUTE;
     let (before, after) = (q.buffer_before * MINUTE, q.buffer_after * MINUTE);
@@ -668,7 +672,7 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
             // (their ends ascend), the rest start after `last + dur + after`.
             let n = (last - s) / step + 1;
             // In range: every start lies in the query's `[from, to)`.
-            out.extend((0..n).map(|i| Instant::from_unix_unchecked(s + i * step)));
+            out.extend((0..n).map(|i| Timestamp::from_unix_unchecked(s + i * step)));
             s += n * step;
         }
     }
@@ -685,7 +689,7 @@ fn cut_slots(windows: &[Interval], busy: &[Interval], q: &SlotQuery, out: &mut V
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "PooledSlotsRaw")]
 pub struct PooledSlots {
-    starts: Vec<Instant>,
+    starts: Vec<Timestamp>,
     offsets: Vec<u32>,
     members: Vec<u32>,
 }
@@ -703,7 +707,7 @@ impl Default for PooledSlots {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PooledSlotsRaw {
-    starts: Vec<Instant>,
+    starts: Vec<Timestamp>,
     offsets: Vec<u32>,
     members: Vec<u32>,
 }
@@ -755,12 +759,12 @@ impl PooledSlots {
 
     /// The distinct starts, ascending.
     #[must_use]
-    pub fn starts(&self) -> &[Instant] {
+    pub fn starts(&self) -> &[Timestamp] {
         &self.starts
     }
 
     /// Each start with the indices of the providers free at it.
-    pub fn iter(&self) -> impl Iterator<Item = (Instant, &[u32])> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &[u32])> + '_ {
         self.starts.iter().enumerate().map(move |(i, &s)| {
             let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
             (s, &self.members[a..b])
@@ -793,10 +797,10 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
         return Err(Error::request("too many providers in one pooled query"));
     }
     // Every provider's slots in one buffer, each list closed by a sentinel, so
-    // the merge below needs no bounds or end checks. `Instant::MAX` is never a
-    // start: starts lie before `query.to`, which is at most `Instant::MAX`.
-    const END: Instant = Instant::MAX;
-    let mut flat: Vec<Instant> = Vec::new();
+    // the merge below needs no bounds or end checks. `Timestamp::MAX` is never a
+    // start: starts lie before `query.to`, which is at most `Timestamp::MAX`.
+    const END: Timestamp = Timestamp::MAX;
+    let mut flat: Vec<Timestamp> = Vec::new();
     let mut pos: Vec<usize> = Vec::with_capacity(providers.len());
     let mut windows = Vec::new();
     // Providers of one clinic share a zone: its offsets are found once.
@@ -848,7 +852,7 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
             }
         }
         // In range: `m` is one of the slots' starts.
-        out.starts.push(Instant::from_unix_unchecked(m));
+        out.starts.push(Timestamp::from_unix_unchecked(m));
         out.offsets
             .push(u32::try_from(out.members.len()).map_err(|_| too_many())?);
     }

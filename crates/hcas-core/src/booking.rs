@@ -22,7 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Instant, Interval};
+use crate::time::{Interval, Timestamp};
 
 /// Appointment status: the FHIR R4 `Appointment.status` values plus `held`
 /// (a tentative reservation with an expiry; FHIR has none).
@@ -92,7 +92,7 @@ impl Status {
     /// hold only until `hold_expires` (the rule of [`Booking::blocks`], for
     /// callers that hold the columns rather than a whole booking).
     #[must_use]
-    pub fn blocks(self, hold_expires: Option<Instant>, now: Instant) -> bool {
+    pub fn blocks(self, hold_expires: Option<Timestamp>, now: Timestamp) -> bool {
         match self {
             Self::Held => hold_expires.is_some_and(|e| e > now),
             s => s.occupies(),
@@ -143,14 +143,14 @@ pub struct Booking {
     /// Unique id.
     pub id: String,
     /// Start (inclusive).
-    pub start: Instant,
+    pub start: Timestamp,
     /// End (exclusive), after `start`.
-    pub end: Instant,
+    pub end: Timestamp,
     /// Status.
     pub status: Status,
     /// For `held`: when the hold lapses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hold_expires: Option<Instant>,
+    pub hold_expires: Option<Timestamp>,
     /// Resources used, e.g. `provider:P1`, `patient:X1`, `room:R2`.
     pub resources: Vec<String>,
     /// Why it was cancelled (or entered in error).
@@ -187,8 +187,8 @@ impl Booking {
     #[must_use]
     pub fn new(
         id: impl Into<String>,
-        start: Instant,
-        end: Instant,
+        start: Timestamp,
+        end: Timestamp,
         status: Status,
         resources: Vec<String>,
     ) -> Self {
@@ -226,7 +226,7 @@ impl Booking {
 
     /// Whether this booking occupies its resources at `now`.
     #[must_use]
-    pub fn blocks(&self, now: Instant) -> bool {
+    pub fn blocks(&self, now: Timestamp) -> bool {
         self.status.blocks(self.hold_expires, now)
     }
 
@@ -291,9 +291,9 @@ impl Booking {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// Start (inclusive).
-    pub start: Instant,
+    pub start: Timestamp,
     /// End (exclusive).
-    pub end: Instant,
+    pub end: Timestamp,
     /// Resources wanted.
     pub resources: Vec<String>,
 }
@@ -357,7 +357,7 @@ struct Entry {
 
 fn block_until(b: &Booking) -> i64 {
     match b.status {
-        Status::Held => b.hold_expires.map_or(i64::MIN, Instant::unix),
+        Status::Held => b.hold_expires.map_or(i64::MIN, Timestamp::unix),
         s if s.occupies() => i64::MAX,
         _ => i64::MIN,
     }
@@ -714,7 +714,7 @@ impl Ledger {
         &mut self,
         id: &str,
         status: Status,
-        hold_expires: Option<Instant>,
+        hold_expires: Option<Timestamp>,
     ) -> bool {
         let Some(&slot) = self.by_id.get(id) else {
             return false;
@@ -734,7 +734,7 @@ impl Ledger {
     }
 
     /// Move a booking to `[start, end)` in place (the index follows).
-    fn set_times(&mut self, id: &str, start: Instant, end: Instant) -> Result<()> {
+    fn set_times(&mut self, id: &str, start: Timestamp, end: Timestamp) -> Result<()> {
         let mut b = self
             .remove(id)
             .ok_or_else(|| Error::request(format!("no booking {id}")))?;
@@ -759,8 +759,8 @@ impl Ledger {
         &mut self,
         id: &str,
         request: &Request,
-        now: Instant,
-        expires: Instant,
+        now: Timestamp,
+        expires: Timestamp,
     ) -> Result<BookOutcome> {
         if expires <= now {
             return Err(Error::duration(format!(
@@ -785,7 +785,7 @@ impl Ledger {
     /// # Errors
     /// `invalid_request` for an unknown id or a booking that is not a hold;
     /// `invalid_transition` for a hold that has expired.
-    pub fn confirm_hold(&mut self, id: &str, now: Instant) -> Result<BookOutcome> {
+    pub fn confirm_hold(&mut self, id: &str, now: Timestamp) -> Result<BookOutcome> {
         let hold = self
             .get(id)
             .ok_or_else(|| Error::request(format!("no hold {id}")))?
@@ -827,7 +827,7 @@ impl Ledger {
         id: &str,
         mut new: Booking,
         reason: &str,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<BookOutcome> {
         let old = self
             .get(id)
@@ -867,9 +867,9 @@ impl Ledger {
     pub fn move_booking(
         &mut self,
         id: &str,
-        start: Instant,
-        end: Instant,
-        now: Instant,
+        start: Timestamp,
+        end: Timestamp,
+        now: Timestamp,
     ) -> Result<BookOutcome> {
         let b = self
             .get(id)
@@ -891,7 +891,7 @@ impl Ledger {
     /// The bookings that block `resource` at `now` and overlap `window`, by
     /// start, from the resource's index (no scan of the ledger).
     #[must_use]
-    pub fn blocking_on(&self, resource: &str, window: &Interval, now: Instant) -> Vec<&Booking> {
+    pub fn blocking_on(&self, resource: &str, window: &Interval, now: Timestamp) -> Vec<&Booking> {
         let (qs, qe, now) = (window.start().unix(), window.end().unix(), now.unix());
         self.resource(resource).map_or_else(Vec::new, |ix| {
             let mut hits: Vec<&Entry> = ix
@@ -909,7 +909,7 @@ impl Ledger {
     ///
     /// # Errors
     /// The request's validation errors.
-    pub fn check(&self, request: &Request, now: Instant) -> Result<Check> {
+    pub fn check(&self, request: &Request, now: Timestamp) -> Result<Check> {
         self.check_excluding(request, now, None)
     }
 
@@ -921,7 +921,7 @@ impl Ledger {
     pub fn check_excluding(
         &self,
         request: &Request,
-        now: Instant,
+        now: Timestamp,
         exclude: Option<&str>,
     ) -> Result<Check> {
         self.check_with(request, now, exclude, &[])
@@ -935,7 +935,7 @@ impl Ledger {
     pub fn check_with(
         &self,
         request: &Request,
-        now: Instant,
+        now: Timestamp,
         exclude: Option<&str>,
         extra: &[Booking],
     ) -> Result<Check> {
@@ -949,7 +949,7 @@ impl Ledger {
     pub(crate) fn checker<'a>(
         &'a self,
         resources: &'a [String],
-        now: Instant,
+        now: Timestamp,
         exclude: Option<&str>,
     ) -> Checker<'a> {
         let mut rs: Vec<(&'a str, Option<&'a ResourceIndex>)> = resources
@@ -976,7 +976,7 @@ impl Ledger {
     pub(crate) fn checker_excluding_all<'a>(
         &'a self,
         resources: &'a [String],
-        now: Instant,
+        now: Timestamp,
         exclude: &[&str],
     ) -> Checker<'a> {
         let mut checker = self.checker(resources, now, None);
@@ -992,7 +992,7 @@ impl Ledger {
     /// without any check: the caller has checked the new times (a series edit
     /// checks every move before it applies any). Cannot fail half-way.
     /// Returns false for an unknown id or an empty interval (nothing changes).
-    pub(crate) fn move_unchecked(&mut self, id: &str, start: Instant, end: Instant) -> bool {
+    pub(crate) fn move_unchecked(&mut self, id: &str, start: Timestamp, end: Timestamp) -> bool {
         let Some(&slot) = self.by_id.get(id) else {
             return false;
         };
@@ -1031,7 +1031,7 @@ impl Ledger {
     pub fn book(
         &mut self,
         booking: Booking,
-        now: Instant,
+        now: Timestamp,
         idempotency_key: Option<&str>,
     ) -> Result<BookOutcome> {
         self.expire_idempotency_keys(now);
@@ -1073,7 +1073,7 @@ impl Ledger {
     /// Forget every idempotency key first used at or before
     /// `now - IDEMPOTENCY_TTL` (see [`IDEMPOTENCY_TTL`]). [`Ledger::book`]
     /// calls it; a store may call it to prune without booking.
-    pub fn expire_idempotency_keys(&mut self, now: Instant) {
+    pub fn expire_idempotency_keys(&mut self, now: Timestamp) {
         let cutoff = now.unix().saturating_sub(IDEMPOTENCY_TTL);
         while let Some((first, _)) = self.idempotency_by_age.first()
             && *first <= cutoff
@@ -1142,7 +1142,7 @@ impl Checker<'_> {
                 let (s, e) = (b.start.unix(), b.end.unix());
                 if s < qe
                     && qs < e
-                    && b.blocks(Instant::clamped(now))
+                    && b.blocks(Timestamp::clamped(now))
                     && b.resources.iter().any(|x| x == r)
                 {
                     self.hits
@@ -1227,8 +1227,8 @@ mod tests {
             ledger
                 .insert(Booking::new(
                     format!("b{i}"),
-                    Instant::from_unix(s).unwrap(),
-                    Instant::from_unix(s + 1800).unwrap(),
+                    Timestamp::from_unix(s).unwrap(),
+                    Timestamp::from_unix(s + 1800).unwrap(),
                     Status::Booked,
                     vec!["room:R1".into()],
                 ))
@@ -1237,8 +1237,8 @@ mod tests {
         ledger
             .insert(Booking::new(
                 "closed",
-                Instant::from_unix(BASE).unwrap(),
-                Instant::from_unix(BASE + 365 * 86_400).unwrap(),
+                Timestamp::from_unix(BASE).unwrap(),
+                Timestamp::from_unix(BASE + 365 * 86_400).unwrap(),
                 Status::Booked,
                 vec!["room:R1".into()],
             ))
@@ -1266,13 +1266,13 @@ mod tests {
             .sum();
         assert!(scanned <= 4, "a check scanned {scanned} entries");
         let req = Request {
-            start: Instant::from_unix(qs).unwrap(),
-            end: Instant::from_unix(qe).unwrap(),
+            start: Timestamp::from_unix(qs).unwrap(),
+            end: Timestamp::from_unix(qe).unwrap(),
             resources: vec!["room:R1".into()],
         };
         assert!(
             ledger
-                .check(&req, Instant::from_unix(0).unwrap())
+                .check(&req, Timestamp::from_unix(0).unwrap())
                 .unwrap()
                 .ok
         );

@@ -10,7 +10,7 @@
 //! 1. **self**: a patient on their own data reads everything but
 //!    psychotherapy notes and writes appointments only; a patient-only actor
 //!    on someone else's data is denied (basis `role`);
-//! 2. **role gate**: the organisation's [`Policy`] bounds what each role may
+//! 2. **role gate**: the organisation's [`RolePolicy`] bounds what each role may
 //!    ever do;
 //! 3. **break-glass**: a doctor or nurse in an emergency, for at most an hour;
 //! 4. **consents**: the latest applicable consent decides (deny first on a
@@ -27,7 +27,7 @@
 //! appointment be booked?" as consent questions.
 //!
 //! ```
-//! use hcas_core::consent::{decide, Basis, Consent, ConsentRequest, Effect, Policy};
+//! use hcas_core::consent::{decide, Basis, Consent, ConsentRequest, Effect, RolePolicy};
 //! let consent = Consent::from_json(&serde_json::json!({
 //!     "id": "K2", "patient": "Pat9", "status": "active",
 //!     "date": "2025-03-01T00:00:00Z", "decision": "deny"
@@ -37,7 +37,7 @@
 //!     "patient": "Pat9", "category": "labs", "action": "read", "purpose": "TREAT",
 //!     "at": "2025-09-01T10:00:00Z"
 //! }), "request").unwrap();
-//! let d = decide(&request, &[consent], &Policy::default()).unwrap();
+//! let d = decide(&request, &[consent], &RolePolicy::default()).unwrap();
 //! assert_eq!((d.decision, d.basis, d.consent.as_deref()), (Effect::Deny, Basis::Consent, Some("K2")));
 //! ```
 
@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::Instant;
+use crate::time::Timestamp;
 
 mod appointment;
 mod compiled;
@@ -300,16 +300,16 @@ impl ConsentStatus {
 pub struct Period {
     /// Inclusive start (none: since always).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<Instant>,
+    pub start: Option<Timestamp>,
     /// Exclusive end (none: for ever).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end: Option<Instant>,
+    pub end: Option<Timestamp>,
 }
 
 impl Period {
     /// Whether `t` lies in `[start, end)`.
     #[must_use]
-    pub fn contains(&self, t: Instant) -> bool {
+    pub fn contains(&self, t: Timestamp) -> bool {
         self.start.is_none_or(|s| s <= t) && self.end.is_none_or(|e| t < e)
     }
 
@@ -334,7 +334,7 @@ impl Period {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
 pub struct Match {
-    /// Actor ids.
+    /// Accessor ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actors: Option<Vec<String>>,
     /// Roles (any of the actor's roles).
@@ -480,7 +480,7 @@ pub struct Consent {
     /// Only `active` consents count.
     pub status: ConsentStatus,
     /// When it was given: the latest applicable consent decides.
-    pub date: Instant,
+    pub date: Timestamp,
     /// When it is in force (`at` inside `[start, end)`); none: always.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
@@ -581,12 +581,12 @@ impl Rights {
 /// and purposes it may ever use. A role without a row may use nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
-pub struct Policy {
+pub struct RolePolicy {
     /// The rows.
     pub roles: BTreeMap<Role, Rights>,
 }
 
-impl Default for Policy {
+impl Default for RolePolicy {
     /// The default table of `CONSENT.md`.
     fn default() -> Self {
         use Category::{Appointments, Labs, Notes, Records};
@@ -631,7 +631,7 @@ impl Default for Policy {
     }
 }
 
-impl Policy {
+impl RolePolicy {
     /// Parse a policy `{ "roles": { "<role>": { "categories": [...],
     /// "actions": [...], "purposes": [...] } } }`; `"*"` in a list means
     /// every code. `at` names it in messages.
@@ -661,7 +661,7 @@ impl Policy {
 
 /// Who asks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Actor {
+pub struct Accessor {
     /// The actor's id (a patient acting on their own data has the patient's id).
     pub id: String,
     /// The actor's roles (passing the role gate with any one is enough).
@@ -676,7 +676,7 @@ pub struct BreakGlass {
     /// Why (must not be blank for the override to be granted).
     pub reason: String,
     /// When the actor broke the glass (the override lasts 60 minutes).
-    pub started_at: Instant,
+    pub started_at: Timestamp,
 }
 
 /// One access request: may `actor` do `action` on `patient`'s `category`
@@ -685,7 +685,7 @@ pub struct BreakGlass {
 #[serde(try_from = "Value")]
 pub struct ConsentRequest {
     /// Who asks.
-    pub actor: Actor,
+    pub actor: Accessor,
     /// Whose data.
     pub patient: String,
     /// Which data.
@@ -695,10 +695,10 @@ pub struct ConsentRequest {
     /// Why.
     pub purpose: Purpose,
     /// When the access happens.
-    pub at: Instant,
+    pub at: Timestamp,
     /// When the data was recorded, if known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_date: Option<Instant>,
+    pub data_date: Option<Timestamp>,
     /// The data's security labels (empty: unlabelled).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
@@ -833,7 +833,11 @@ impl Decision {
 /// `invalid_consent` (or `invalid_datetime`) for a consent that breaks the
 /// model, duplicate consent ids included; `invalid_request` for a request
 /// that fails [`ConsentRequest::validate`].
-pub fn decide(request: &ConsentRequest, consents: &[Consent], policy: &Policy) -> Result<Decision> {
+pub fn decide(
+    request: &ConsentRequest,
+    consents: &[Consent],
+    policy: &RolePolicy,
+) -> Result<Decision> {
     CompiledConsents::new(&request.patient, consents, policy)?.decide(request)
 }
 

@@ -141,7 +141,7 @@ use crate::availability::{Availability, WorkingRule};
 use crate::booking::{Booking, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::recurrence::RRule;
-use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_datetime};
+use crate::time::{Interval, LocalTime, Timestamp, parse_local_date, parse_local_datetime};
 use crate::zone::Zone;
 
 /// Extension on a `pending` Appointment: the instant an hcas hold lapses (`valueInstant`).
@@ -384,7 +384,7 @@ pub fn appointment_to_fhir(booking: &Booking) -> Result<Value> {
 /// The hcas extensions found on an Appointment, each with its JSON path.
 #[derive(Default)]
 struct AppointmentExtensions {
-    hold_expires: Option<(Instant, String)>,
+    hold_expires: Option<(Timestamp, String)>,
     replaces: Option<String>,
     replaced_by: Option<String>,
     recurrence_id: Option<(String, String)>,
@@ -413,7 +413,7 @@ fn appointment_extensions(o: &Map<String, Value>) -> Result<AppointmentExtension
             EXT_HOLD_EXPIRES => {
                 check_keys(eo, &["id", "url", "valueInstant"], &path)?;
                 let text = required(string(eo, "valueInstant", &path)?, &path, "valueInstant")?;
-                let t = Instant::parse(text).map_err(|e| e.at(&field(&path, "valueInstant")))?;
+                let t = Timestamp::parse(text).map_err(|e| e.at(&field(&path, "valueInstant")))?;
                 once(&mut found.hold_expires, (t, path.clone()), &path, url)?;
             }
             EXT_REPLACES | EXT_REPLACED_BY => {
@@ -718,9 +718,9 @@ pub struct FhirSlot {
     /// The id of the Schedule it belongs to (`Schedule/<schedule>`).
     pub schedule: String,
     /// Start (inclusive).
-    pub start: Instant,
+    pub start: Timestamp,
     /// End (exclusive), after `start`.
-    pub end: Instant,
+    pub end: Timestamp,
     /// Status.
     pub status: SlotStatus,
 }
@@ -744,7 +744,7 @@ impl FhirSlot {
 }
 
 /// The deterministic id of the slot of `schedule_id` starting at `start`.
-fn slot_id(schedule_id: &str, start: Instant) -> String {
+fn slot_id(schedule_id: &str, start: Timestamp) -> String {
     format!("{schedule_id}-{}", start.unix())
 }
 
@@ -763,7 +763,12 @@ fn slot_id(schedule_id: &str, start: Instant) -> String {
 /// assert_eq!(slot_from_fhir(&slot).unwrap().to_fhir(), slot);
 /// ```
 #[must_use]
-pub fn slot_to_fhir(schedule_id: &str, start: Instant, end: Instant, status: SlotStatus) -> Value {
+pub fn slot_to_fhir(
+    schedule_id: &str,
+    start: Timestamp,
+    end: Timestamp,
+    status: SlotStatus,
+) -> Value {
     FhirSlot {
         id: slot_id(schedule_id, start),
         schedule: schedule_id.to_string(),
@@ -783,7 +788,7 @@ pub fn slot_to_fhir(schedule_id: &str, start: Instant, end: Instant, status: Slo
 /// `invalid_datetime` when a slot would end after the year 9999.
 pub fn slots_to_fhir(
     schedule_id: &str,
-    starts: &[Instant],
+    starts: &[Timestamp],
     duration_minutes: i64,
 ) -> Result<Vec<Value>> {
     starts
@@ -1254,10 +1259,10 @@ pub(crate) fn resource_id(o: &Map<String, Value>) -> Result<String> {
 }
 
 /// `start` and `end` of `o` as instants, `end` after `start`.
-fn period_instants(o: &Map<String, Value>, path: &str) -> Result<(Instant, Instant)> {
-    let get = |key: &str| -> Result<Instant> {
+fn period_instants(o: &Map<String, Value>, path: &str) -> Result<(Timestamp, Timestamp)> {
+    let get = |key: &str| -> Result<Timestamp> {
         let text = required(string(o, key, path)?, path, key)?;
-        Instant::parse(text).map_err(|e| e.at(&field(path, key)))
+        Timestamp::parse(text).map_err(|e| e.at(&field(path, key)))
     };
     let (start, end) = (get("start")?, get("end")?);
     if end <= start {
@@ -1271,9 +1276,9 @@ fn period_instants(o: &Map<String, Value>, path: &str) -> Result<(Instant, Insta
 }
 
 /// An instant as FHIR writes it, refusing one that would not read back.
-pub(crate) fn instant_text(t: Instant, path: &str) -> Result<String> {
+pub(crate) fn instant_text(t: Timestamp, path: &str) -> Result<String> {
     let text = t.to_string();
-    if Instant::parse(&text).ok() == Some(t) {
+    if Timestamp::parse(&text).ok() == Some(t) {
         Ok(text)
     } else {
         Err(Error::new(

@@ -11,7 +11,7 @@ pub mod zone;
 
 pub use error::{Error, ErrorCode, Result};
 pub use recurrence::{Frequency, RRule, Recurrence, Until, WeekdayNum};
-pub use time::{Instant, Interval, IntervalSet, LocalTime};
+pub use time::{Interval, IntervalSet, LocalTime, Minutes, Timestamp};
 pub use zone::{Zone, ZoneSpans};
 
 /// The IANA time zone database release the engine embeds (via `chrono-tz`,
@@ -24,6 +24,12 @@ pub use availability::{
     WorkingRule, pooled_slots,
 };
 pub mod wire;
+
+/// The `chrono` crate, re-exported: its `NaiveDate`, `NaiveDateTime` and
+/// `NaiveTime` appear in this crate's signatures.
+pub use chrono;
+/// The `chrono-tz` crate, re-exported: [`Zone`] wraps its `Tz`.
+pub use chrono_tz;
 
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]

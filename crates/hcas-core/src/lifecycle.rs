@@ -4,7 +4,7 @@
 //!
 //! [`TRANSITIONS`] is the whole table of legal changes and the roles allowed to
 //! make each; [`transition`] checks one request against it and against the
-//! clock rules of a [`Policy`], without changing anything; [`apply`] does the
+//! clock rules of a [`LifecyclePolicy`], without changing anything; [`apply`] does the
 //! same for a booking in a [`Ledger`] and records the new status.
 //!
 //! A request is checked in this order, and the first failure is reported:
@@ -33,12 +33,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Instant, MINUTE};
+use crate::time::{MINUTE, Timestamp};
 
 /// Who asks for a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Actor {
+pub enum Party {
     /// The patient the appointment is for.
     Patient,
     /// The clinician who sees the patient.
@@ -49,7 +49,7 @@ pub enum Actor {
     System,
 }
 
-impl Actor {
+impl Party {
     /// Every actor, in declaration order.
     pub const ALL: [Self; 4] = [Self::Patient, Self::Practitioner, Self::Staff, Self::System];
 
@@ -65,19 +65,19 @@ impl Actor {
     }
 }
 
-impl fmt::Display for Actor {
+impl fmt::Display for Party {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// The largest value any [`Policy`] field may take: 366 days, in minutes.
+/// The largest value any [`LifecyclePolicy`] field may take: 366 days, in minutes.
 pub const MAX_POLICY_MINUTES: i64 = 366 * 24 * 60;
 
 /// The clinic's timing rules for the lifecycle, in minutes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Policy {
+pub struct LifecyclePolicy {
     /// A cancellation less than this long before the start is late
     /// ([`Outcome::LateCancellation`]). Default 1440 (24 hours).
     pub late_cancel_minutes: i64,
@@ -87,7 +87,7 @@ pub struct Policy {
     pub checkin_opens_minutes: i64,
 }
 
-impl Default for Policy {
+impl Default for LifecyclePolicy {
     fn default() -> Self {
         Self {
             late_cancel_minutes: 1440,
@@ -97,7 +97,7 @@ impl Default for Policy {
     }
 }
 
-impl Policy {
+impl LifecyclePolicy {
     /// Check the policy's own fields.
     ///
     /// # Errors
@@ -126,12 +126,12 @@ pub struct TransitionRequest {
     /// The status wanted.
     pub to: Status,
     /// Who asks.
-    pub actor: Actor,
+    pub actor: Party,
     /// Why; required for some changes (see [`reason_required`]). Blank counts as missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The current time.
-    pub now: Instant,
+    pub now: Timestamp,
 }
 
 /// A consequence of a transition that the caller may act on (notify, charge
@@ -166,18 +166,18 @@ pub struct Transitioned {
     pub outcomes: Vec<Outcome>,
 }
 
-const ANYONE: &[Actor] = &[
-    Actor::Patient,
-    Actor::Practitioner,
-    Actor::Staff,
-    Actor::System,
+const ANYONE: &[Party] = &[
+    Party::Patient,
+    Party::Practitioner,
+    Party::Staff,
+    Party::System,
 ];
-const NOT_PRACTITIONER: &[Actor] = &[Actor::Patient, Actor::Staff, Actor::System];
-const NOT_PATIENT: &[Actor] = &[Actor::Practitioner, Actor::Staff, Actor::System];
-const OFFICE: &[Actor] = &[Actor::Staff, Actor::System];
-const CLINICIAN: &[Actor] = &[Actor::Practitioner, Actor::System];
-const ON_SITE: &[Actor] = &[Actor::Practitioner, Actor::Staff];
-const STAFF: &[Actor] = &[Actor::Staff];
+const NOT_PRACTITIONER: &[Party] = &[Party::Patient, Party::Staff, Party::System];
+const NOT_PATIENT: &[Party] = &[Party::Practitioner, Party::Staff, Party::System];
+const OFFICE: &[Party] = &[Party::Staff, Party::System];
+const CLINICIAN: &[Party] = &[Party::Practitioner, Party::System];
+const ON_SITE: &[Party] = &[Party::Practitioner, Party::Staff];
+const STAFF: &[Party] = &[Party::Staff];
 
 /// Every legal status change and the actors allowed to make it, grouped by
 /// the status it leaves. Any change not listed is `invalid_transition`.
@@ -185,7 +185,7 @@ const STAFF: &[Actor] = &[Actor::Staff];
 /// Every status but `entered-in-error` may become `entered-in-error` (staff
 /// only); `fulfilled`, `cancelled` and `noshow` allow nothing else, and
 /// `entered-in-error` allows nothing at all.
-pub const TRANSITIONS: &[(Status, Status, &[Actor])] = &[
+pub const TRANSITIONS: &[(Status, Status, &[Party])] = &[
     (Status::Proposed, Status::Pending, NOT_PRACTITIONER),
     (Status::Proposed, Status::Booked, NOT_PATIENT),
     (Status::Proposed, Status::Cancelled, ANYONE),
@@ -245,7 +245,7 @@ pub const fn legal_targets(from: Status) -> &'static [Status] {
 
 /// The actors allowed to move `from` → `to`, or `None` when the change is not legal.
 #[must_use]
-pub fn allowed_actors(from: Status, to: Status) -> Option<&'static [Actor]> {
+pub fn allowed_actors(from: Status, to: Status) -> Option<&'static [Party]> {
     TRANSITIONS
         .iter()
         .find(|&&(f, t, _)| f == from && t == to)
@@ -289,17 +289,17 @@ fn join<T: fmt::Display>(items: &[T]) -> String {
         .join(", ")
 }
 
-/// `t` moved by `minutes` (bounded by [`Policy::validate`]), clamped into the
+/// `t` moved by `minutes` (bounded by [`LifecyclePolicy::validate`]), clamped into the
 /// engine's years: exact for the comparisons below, since no `now` lies outside.
-fn shift(t: Instant, minutes: i64) -> Instant {
-    Instant::clamped(t.unix().saturating_add(minutes.saturating_mul(MINUTE)))
+fn shift(t: Timestamp, minutes: i64) -> Timestamp {
+    Timestamp::clamped(t.unix().saturating_add(minutes.saturating_mul(MINUTE)))
 }
 
 /// Check whether `req` may move `booking` to `req.to`, and what follows.
 /// Pure: the booking is not changed (see [`apply`] for a ledger).
 ///
 /// # Errors
-/// - `invalid_duration` for an invalid policy ([`Policy::validate`]);
+/// - `invalid_duration` for an invalid policy ([`LifecyclePolicy::validate`]);
 /// - `invalid_transition` for a change not in [`TRANSITIONS`] (including to
 ///   the same status and out of a terminal status), or not allowed at
 ///   `req.now` (an expired hold, a check-in outside its window, a cancellation
@@ -309,16 +309,16 @@ fn shift(t: Instant, minutes: i64) -> Instant {
 ///
 /// ```
 /// use hcas_core::booking::{Booking, Status};
-/// use hcas_core::lifecycle::{transition, Actor, Outcome, Policy, TransitionRequest};
+/// use hcas_core::lifecycle::{transition, Party, Outcome, LifecyclePolicy, TransitionRequest};
 /// use hcas_core::ErrorCode;
 /// let t = |s: &str| s.parse().unwrap();
 /// let appt = Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
 ///     Status::Booked, vec!["provider:P1".into(), "patient:X1".into()]);
 ///
 /// // Cancelled two hours ahead: late under the default 24-hour policy.
-/// let req = TransitionRequest { to: Status::Cancelled, actor: Actor::Patient,
+/// let req = TransitionRequest { to: Status::Cancelled, actor: Party::Patient,
 ///     reason: Some("flu".into()), now: t("2026-05-04T07:00:00Z") };
-/// let done = transition(&appt, &req, &Policy::default()).unwrap();
+/// let done = transition(&appt, &req, &LifecyclePolicy::default()).unwrap();
 /// assert_eq!(done.outcomes, [
 ///     Outcome::Cancelled,
 ///     Outcome::LateCancellation { minutes_before_start: 120 },
@@ -326,15 +326,15 @@ fn shift(t: Instant, minutes: i64) -> Instant {
 /// ]);
 ///
 /// // A patient cannot record their own no-show.
-/// let req = TransitionRequest { to: Status::Noshow, actor: Actor::Patient,
+/// let req = TransitionRequest { to: Status::Noshow, actor: Party::Patient,
 ///     reason: None, now: t("2026-05-04T09:20:00Z") };
-/// let err = transition(&appt, &req, &Policy::default()).unwrap_err();
+/// let err = transition(&appt, &req, &LifecyclePolicy::default()).unwrap_err();
 /// assert_eq!(err.code(), ErrorCode::NotPermitted);
 /// ```
 pub fn transition(
     booking: &Booking,
     req: &TransitionRequest,
-    policy: &Policy,
+    policy: &LifecyclePolicy,
 ) -> Result<Transitioned> {
     policy.validate()?;
     let (from, to, now) = (booking.status, req.to, req.now);
@@ -393,7 +393,12 @@ pub fn transition(
 }
 
 /// The clock rules of the module table, for a change already known to be legal.
-fn check_clock(booking: &Booking, to: Status, now: Instant, policy: &Policy) -> Result<()> {
+fn check_clock(
+    booking: &Booking,
+    to: Status,
+    now: Timestamp,
+    policy: &LifecyclePolicy,
+) -> Result<()> {
     let (id, from, start, end) = (&booking.id, booking.status, booking.start, booking.end);
     match (from, to) {
         (Status::Held, Status::Booked) => match booking.hold_expires {
@@ -461,14 +466,14 @@ fn check_clock(booking: &Booking, to: Status, now: Instant, policy: &Policy) -> 
 ///
 /// ```
 /// use hcas_core::booking::{Booking, Ledger, Status};
-/// use hcas_core::lifecycle::{apply, Actor, Policy, TransitionRequest};
+/// use hcas_core::lifecycle::{apply, Party, LifecyclePolicy, TransitionRequest};
 /// let t = |s: &str| s.parse().unwrap();
 /// let mut ledger = Ledger::new();
 /// ledger.insert(Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
 ///     Status::Booked, vec!["provider:P1".into()])).unwrap();
-/// let req = TransitionRequest { to: Status::Cancelled, actor: Actor::Staff,
+/// let req = TransitionRequest { to: Status::Cancelled, actor: Party::Staff,
 ///     reason: Some("provider ill".into()), now: t("2026-05-01T09:00:00Z") };
-/// apply(&mut ledger, "a1", &req, &Policy::default()).unwrap();
+/// apply(&mut ledger, "a1", &req, &LifecyclePolicy::default()).unwrap();
 /// let a1 = ledger.get("a1").unwrap();
 /// assert_eq!((a1.status, a1.cancel_reason.as_deref()), (Status::Cancelled, Some("provider ill")));
 /// ```
@@ -480,7 +485,7 @@ pub fn apply(
     ledger: &mut Ledger,
     id: &str,
     req: &TransitionRequest,
-    policy: &Policy,
+    policy: &LifecyclePolicy,
 ) -> Result<Transitioned> {
     let booking = ledger.get(id).ok_or_else(|| {
         Error::new(ErrorCode::InvalidRequest, format!("no booking has id {id}")).at("id")
@@ -528,8 +533,8 @@ mod tests {
     /// Start of the test appointment: 2026-05-04T09:00:00Z; it lasts 30 minutes.
     const START: i64 = 1_777_885_200;
 
-    fn at(minutes_from_start: i64) -> Instant {
-        Instant::from_unix(START + minutes_from_start * MINUTE).unwrap()
+    fn at(minutes_from_start: i64) -> Timestamp {
+        Timestamp::from_unix(START + minutes_from_start * MINUTE).unwrap()
     }
 
     fn booking(status: Status) -> Booking {
@@ -546,7 +551,7 @@ mod tests {
         b
     }
 
-    fn req(to: Status, actor: Actor, reason: Option<&str>, now: Instant) -> TransitionRequest {
+    fn req(to: Status, actor: Party, reason: Option<&str>, now: Timestamp) -> TransitionRequest {
         TransitionRequest {
             to,
             actor,
@@ -558,14 +563,14 @@ mod tests {
     fn go(
         from: Status,
         to: Status,
-        actor: Actor,
+        actor: Party,
         reason: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Transitioned> {
         transition(
             &booking(from),
             &req(to, actor, reason, now),
-            &Policy::default(),
+            &LifecyclePolicy::default(),
         )
     }
 
@@ -574,7 +579,7 @@ mod tests {
     }
 
     /// A time at which the (legal) change from → to is allowed by the clock.
-    fn good_now(from: Status, to: Status) -> Instant {
+    fn good_now(from: Status, to: Status) -> Timestamp {
         match (from, to) {
             (Status::Booked, Status::Arrived | Status::CheckedIn) => at(-30),
             (Status::Booked, Status::Noshow) => at(20),
@@ -586,7 +591,7 @@ mod tests {
     #[test]
     fn every_row_is_allowed_for_its_actors_and_refused_for_the_others() {
         for &(from, to, actors) in TRANSITIONS {
-            for actor in Actor::ALL {
+            for actor in Party::ALL {
                 let r = go(from, to, actor, Some("a reason"), good_now(from, to));
                 if actors.contains(&actor) {
                     let done = r.unwrap_or_else(|e| panic!("{from} -> {to} by {actor}: {e}"));
@@ -613,7 +618,7 @@ mod tests {
                 if allowed_actors(from, to).is_some() {
                     continue;
                 }
-                for actor in Actor::ALL {
+                for actor in Party::ALL {
                     let e = go(from, to, actor, Some("r"), good_now(from, to)).unwrap_err();
                     assert_eq!(e.code(), ErrorCode::InvalidTransition, "{from} -> {to}");
                 }
@@ -652,7 +657,7 @@ mod tests {
 
     #[test]
     fn messages_name_the_statuses_and_the_legal_targets() {
-        let e = go(Status::Proposed, Status::Arrived, Actor::Staff, None, at(0)).unwrap_err();
+        let e = go(Status::Proposed, Status::Arrived, Party::Staff, None, at(0)).unwrap_err();
         for word in [
             "proposed",
             "arrived",
@@ -663,19 +668,19 @@ mod tests {
         ] {
             assert!(e.message().contains(word), "{word}: {e}");
         }
-        let e = go(Status::Booked, Status::Booked, Actor::Staff, None, at(0)).unwrap_err();
+        let e = go(Status::Booked, Status::Booked, Party::Staff, None, at(0)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidTransition);
         assert!(e.message().contains("already booked"), "{e}");
         let e = go(
             Status::EnteredInError,
             Status::Booked,
-            Actor::Staff,
+            Party::Staff,
             None,
             at(0),
         )
         .unwrap_err();
         assert!(e.message().contains("final"), "{e}");
-        let e = go(Status::Booked, Status::Noshow, Actor::Patient, None, at(20)).unwrap_err();
+        let e = go(Status::Booked, Status::Noshow, Party::Patient, None, at(20)).unwrap_err();
         assert_eq!(
             e.message(),
             "patient may not move booking a1 from booked to noshow; only practitioner, staff, system may"
@@ -687,7 +692,7 @@ mod tests {
         for from in [Status::Fulfilled, Status::Cancelled, Status::Noshow] {
             assert!(is_terminal(from));
             for to in Status::ALL {
-                let r = go(from, to, Actor::Staff, Some("duplicate"), at(0));
+                let r = go(from, to, Party::Staff, Some("duplicate"), at(0));
                 if to == Status::EnteredInError {
                     assert_eq!(r.unwrap().to, to);
                 } else {
@@ -696,7 +701,7 @@ mod tests {
             }
         }
         for to in Status::ALL {
-            let r = go(Status::EnteredInError, to, Actor::Staff, Some("x"), at(0));
+            let r = go(Status::EnteredInError, to, Party::Staff, Some("x"), at(0));
             assert_eq!(code(r), ErrorCode::InvalidTransition);
         }
     }
@@ -708,17 +713,17 @@ mod tests {
                 continue;
             }
             let to = Status::EnteredInError;
-            for actor in [Actor::Patient, Actor::Practitioner, Actor::System] {
+            for actor in [Party::Patient, Party::Practitioner, Party::System] {
                 assert_eq!(
                     code(go(from, to, actor, Some("x"), at(0))),
                     ErrorCode::NotPermitted
                 );
             }
             assert_eq!(
-                code(go(from, to, Actor::Staff, None, at(0))),
+                code(go(from, to, Party::Staff, None, at(0))),
                 ErrorCode::InvalidRequest
             );
-            assert!(go(from, to, Actor::Staff, Some("wrong patient"), at(0)).is_ok());
+            assert!(go(from, to, Party::Staff, Some("wrong patient"), at(0)).is_ok());
         }
     }
 
@@ -729,11 +734,11 @@ mod tests {
             assert!(reason_required(from, Cancelled));
             let now = good_now(from, Cancelled);
             for blank in [None, Some(""), Some("  \t")] {
-                let e = go(from, Cancelled, Actor::Staff, blank, now).unwrap_err();
+                let e = go(from, Cancelled, Party::Staff, blank, now).unwrap_err();
                 assert_eq!(e.code(), ErrorCode::InvalidRequest, "{from}");
                 assert!(e.message().starts_with("reason: "), "{e}");
             }
-            assert!(go(from, Cancelled, Actor::Staff, Some("patient left"), now).is_ok());
+            assert!(go(from, Cancelled, Party::Staff, Some("patient left"), now).is_ok());
         }
         for from in [Proposed, Held, Waitlist] {
             assert!(!reason_required(from, Cancelled));
@@ -741,7 +746,7 @@ mod tests {
                 go(
                     from,
                     Cancelled,
-                    Actor::Staff,
+                    Party::Staff,
                     None,
                     good_now(from, Cancelled)
                 )
@@ -751,7 +756,7 @@ mod tests {
                 go(
                     from,
                     Cancelled,
-                    Actor::Staff,
+                    Party::Staff,
                     Some(" "),
                     good_now(from, Cancelled)
                 )
@@ -759,7 +764,7 @@ mod tests {
             );
         }
         assert!(!reason_required(Proposed, Booked));
-        assert!(go(Proposed, Booked, Actor::Staff, None, at(-60)).is_ok());
+        assert!(go(Proposed, Booked, Party::Staff, None, at(-60)).is_ok());
     }
 
     #[test]
@@ -767,7 +772,7 @@ mod tests {
         let e = go(
             Status::Arrived,
             Status::Cancelled,
-            Actor::Patient,
+            Party::Patient,
             None,
             at(5),
         )
@@ -776,14 +781,14 @@ mod tests {
         let e = go(
             Status::Booked,
             Status::Noshow,
-            Actor::Patient,
+            Party::Patient,
             None,
             at(-100),
         )
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotPermitted);
         // The clock is checked before the reason.
-        let e = go(Status::Booked, Status::Cancelled, Actor::Staff, None, at(1)).unwrap_err();
+        let e = go(Status::Booked, Status::Cancelled, Party::Staff, None, at(1)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidTransition);
     }
 
@@ -791,30 +796,30 @@ mod tests {
     fn a_hold_is_confirmed_only_before_it_expires() {
         let mut b = booking(Status::Held);
         b.hold_expires = Some(at(-100));
-        let p = Policy::default();
-        let ok = transition(&b, &req(Status::Booked, Actor::Patient, None, at(-101)), &p).unwrap();
+        let p = LifecyclePolicy::default();
+        let ok = transition(&b, &req(Status::Booked, Party::Patient, None, at(-101)), &p).unwrap();
         assert!(ok.outcomes.is_empty());
         for now in [at(-100), at(-99), at(10)] {
             let e =
-                transition(&b, &req(Status::Booked, Actor::Patient, None, now), &p).unwrap_err();
+                transition(&b, &req(Status::Booked, Party::Patient, None, now), &p).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidTransition);
             assert!(e.message().contains("expired"), "{e}");
         }
         b.hold_expires = None;
-        let e = transition(&b, &req(Status::Booked, Actor::Staff, None, at(-101)), &p).unwrap_err();
+        let e = transition(&b, &req(Status::Booked, Party::Staff, None, at(-101)), &p).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidTransition);
         // Releasing a hold needs no reason; an expired hold frees nothing new.
         b.hold_expires = Some(at(-100));
         let live = transition(
             &b,
-            &req(Status::Cancelled, Actor::Patient, None, at(-101)),
+            &req(Status::Cancelled, Party::Patient, None, at(-101)),
             &p,
         )
         .unwrap();
         assert_eq!(live.outcomes, [Outcome::Cancelled, Outcome::SlotFreed]);
         let lapsed = transition(
             &b,
-            &req(Status::Cancelled, Actor::System, None, at(-99)),
+            &req(Status::Cancelled, Party::System, None, at(-99)),
             &p,
         )
         .unwrap();
@@ -824,22 +829,22 @@ mod tests {
     #[test]
     fn arrival_and_check_in_window() {
         for to in [Status::Arrived, Status::CheckedIn] {
-            let r = |now| go(Status::Booked, to, Actor::Staff, None, now);
+            let r = |now| go(Status::Booked, to, Party::Staff, None, now);
             assert_eq!(code(r(at(-61))), ErrorCode::InvalidTransition);
             assert!(r(at(-61)).unwrap_err().message().contains("before"));
             assert!(r(at(-60)).is_ok());
             assert!(r(at(0)).is_ok());
-            assert!(r(Instant::from_unix(at(30).unix() - 1).unwrap()).is_ok());
+            assert!(r(Timestamp::from_unix(at(30).unix() - 1).unwrap()).is_ok());
             let e = r(at(30)).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidTransition);
             assert!(e.message().contains("noshow"), "{e}");
         }
-        let p = Policy {
+        let p = LifecyclePolicy {
             checkin_opens_minutes: 0,
-            ..Policy::default()
+            ..LifecyclePolicy::default()
         };
         let b = booking(Status::Booked);
-        let r = |now| transition(&b, &req(Status::CheckedIn, Actor::Patient, None, now), &p);
+        let r = |now| transition(&b, &req(Status::CheckedIn, Party::Patient, None, now), &p);
         assert!(r(at(-1)).is_err());
         assert!(r(at(0)).is_ok());
     }
@@ -850,7 +855,7 @@ mod tests {
             go(
                 Status::Booked,
                 Status::Cancelled,
-                Actor::Patient,
+                Party::Patient,
                 Some("ill"),
                 now,
             )
@@ -871,7 +876,7 @@ mod tests {
             ]
         );
         // Rounded down: 30 seconds before the start is 0 minutes before.
-        let half = Instant::from_unix(START - 30).unwrap();
+        let half = Timestamp::from_unix(START - 30).unwrap();
         assert_eq!(
             r(half).unwrap().outcomes[1],
             Outcome::LateCancellation {
@@ -887,7 +892,7 @@ mod tests {
         let done = go(
             Status::Pending,
             Status::Cancelled,
-            Actor::Patient,
+            Party::Patient,
             Some("x"),
             at(-5),
         )
@@ -896,7 +901,7 @@ mod tests {
         let done = go(
             Status::Proposed,
             Status::Cancelled,
-            Actor::Patient,
+            Party::Patient,
             None,
             at(-5),
         )
@@ -910,14 +915,14 @@ mod tests {
             go(
                 Status::Booked,
                 Status::Noshow,
-                Actor::Practitioner,
+                Party::Practitioner,
                 None,
                 now,
             )
         };
         assert_eq!(code(r(at(14))), ErrorCode::InvalidTransition);
         assert_eq!(
-            code(r(Instant::from_unix(at(15).unix() - 1).unwrap())),
+            code(r(Timestamp::from_unix(at(15).unix() - 1).unwrap())),
             ErrorCode::InvalidTransition
         );
         assert_eq!(r(at(15)).unwrap().outcomes, [Outcome::NoShow]);
@@ -927,8 +932,8 @@ mod tests {
     #[test]
     fn fulfilled_from_the_start() {
         for from in [Status::Arrived, Status::CheckedIn] {
-            let r = |now| go(from, Status::Fulfilled, Actor::Practitioner, None, now);
-            let e = r(Instant::from_unix(START - 1).unwrap()).unwrap_err();
+            let r = |now| go(from, Status::Fulfilled, Party::Practitioner, None, now);
+            let e = r(Timestamp::from_unix(START - 1).unwrap()).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidTransition);
             assert!(r(at(0)).is_ok());
             assert!(r(at(500)).unwrap().outcomes.is_empty());
@@ -937,7 +942,7 @@ mod tests {
         let done = go(
             Status::Arrived,
             Status::Cancelled,
-            Actor::Staff,
+            Party::Staff,
             Some("left"),
             at(-10),
         )
@@ -946,7 +951,7 @@ mod tests {
         let done = go(
             Status::CheckedIn,
             Status::Cancelled,
-            Actor::Staff,
+            Party::Staff,
             Some("left"),
             at(10),
         )
@@ -959,7 +964,7 @@ mod tests {
         let done = go(
             Status::Booked,
             Status::EnteredInError,
-            Actor::Staff,
+            Party::Staff,
             Some("dup"),
             at(-5),
         )
@@ -968,7 +973,7 @@ mod tests {
         let done = go(
             Status::Proposed,
             Status::EnteredInError,
-            Actor::Staff,
+            Party::Staff,
             Some("dup"),
             at(-5),
         )
@@ -979,22 +984,22 @@ mod tests {
     #[test]
     fn policy_is_validated() {
         for bad in [
-            Policy {
+            LifecyclePolicy {
                 late_cancel_minutes: -1,
-                ..Policy::default()
+                ..LifecyclePolicy::default()
             },
-            Policy {
+            LifecyclePolicy {
                 noshow_grace_minutes: MAX_POLICY_MINUTES + 1,
-                ..Policy::default()
+                ..LifecyclePolicy::default()
             },
-            Policy {
+            LifecyclePolicy {
                 checkin_opens_minutes: i64::MIN,
-                ..Policy::default()
+                ..LifecyclePolicy::default()
             },
         ] {
             let e = transition(
                 &booking(Status::Proposed),
-                &req(Status::Pending, Actor::Patient, None, at(0)),
+                &req(Status::Pending, Party::Patient, None, at(0)),
                 &bad,
             )
             .unwrap_err();
@@ -1005,24 +1010,24 @@ mod tests {
 
     #[test]
     fn serde_shapes() {
-        let p: Policy = serde_json::from_str("{}").unwrap();
-        assert_eq!(p, Policy::default());
-        let p: Policy = serde_json::from_str(r#"{"noshow_grace_minutes": 5}"#).unwrap();
+        let p: LifecyclePolicy = serde_json::from_str("{}").unwrap();
+        assert_eq!(p, LifecyclePolicy::default());
+        let p: LifecyclePolicy = serde_json::from_str(r#"{"noshow_grace_minutes": 5}"#).unwrap();
         assert_eq!((p.noshow_grace_minutes, p.late_cancel_minutes), (5, 1440));
-        assert!(serde_json::from_str::<Policy>(r#"{"grace": 5}"#).is_err());
+        assert!(serde_json::from_str::<LifecyclePolicy>(r#"{"grace": 5}"#).is_err());
         assert_eq!(
-            serde_json::to_string(&Actor::Practitioner).unwrap(),
+            serde_json::to_string(&Party::Practitioner).unwrap(),
             r#""practitioner""#
         );
         let r: TransitionRequest = serde_json::from_str(
             r#"{"to": "checked-in", "actor": "staff", "now": "2026-05-04T08:30:00Z"}"#,
         )
         .unwrap();
-        assert_eq!(r, req(Status::CheckedIn, Actor::Staff, None, at(-30)));
+        assert_eq!(r, req(Status::CheckedIn, Party::Staff, None, at(-30)));
         let done = go(
             Status::Booked,
             Status::Cancelled,
-            Actor::Patient,
+            Party::Patient,
             Some("x"),
             at(-30),
         )
@@ -1052,11 +1057,11 @@ mod tests {
     #[test]
     fn apply_records_the_status() {
         let mut l = ledger_with(booking(Status::Booked));
-        let p = Policy::default();
+        let p = LifecyclePolicy::default();
         let done = apply(
             &mut l,
             "a1",
-            &req(Status::CheckedIn, Actor::Patient, None, at(-5)),
+            &req(Status::CheckedIn, Party::Patient, None, at(-5)),
             &p,
         )
         .unwrap();
@@ -1066,7 +1071,7 @@ mod tests {
         let e = apply(
             &mut l,
             "a1",
-            &req(Status::Noshow, Actor::Staff, None, at(60)),
+            &req(Status::Noshow, Party::Staff, None, at(60)),
             &p,
         )
         .unwrap_err();
@@ -1076,7 +1081,7 @@ mod tests {
         let e = apply(
             &mut l,
             "nope",
-            &req(Status::Booked, Actor::Staff, None, at(0)),
+            &req(Status::Booked, Party::Staff, None, at(0)),
             &p,
         )
         .unwrap_err();
@@ -1089,11 +1094,11 @@ mod tests {
         let mut held = booking(Status::Held);
         held.hold_expires = Some(at(-100));
         let mut l = ledger_with(held);
-        let p = Policy::default();
+        let p = LifecyclePolicy::default();
         apply(
             &mut l,
             "a1",
-            &req(Status::Booked, Actor::Patient, None, at(-110)),
+            &req(Status::Booked, Party::Patient, None, at(-110)),
             &p,
         )
         .unwrap();
@@ -1109,9 +1114,9 @@ mod tests {
         other.id = "a2".into();
         other.resources = vec!["provider:P1".into(), "patient:X2".into()];
         l.insert(other).unwrap();
-        let p = Policy::default();
+        let p = LifecyclePolicy::default();
         for to in [Status::Booked, Status::Pending] {
-            let e = apply(&mut l, "a2", &req(to, Actor::Staff, None, at(-60)), &p).unwrap_err();
+            let e = apply(&mut l, "a2", &req(to, Party::Staff, None, at(-60)), &p).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidTransition);
             assert!(e.message().contains("provider:P1 (by a1)"), "{e}");
             assert_eq!(l.get("a2").unwrap().status, Status::Proposed);
@@ -1120,14 +1125,14 @@ mod tests {
         apply(
             &mut l,
             "a1",
-            &req(Status::Cancelled, Actor::Staff, Some("moved"), at(-60)),
+            &req(Status::Cancelled, Party::Staff, Some("moved"), at(-60)),
             &p,
         )
         .unwrap();
         apply(
             &mut l,
             "a2",
-            &req(Status::Booked, Actor::Staff, None, at(-60)),
+            &req(Status::Booked, Party::Staff, None, at(-60)),
             &p,
         )
         .unwrap();
@@ -1141,7 +1146,7 @@ mod tests {
     fn any_step() -> impl Strategy<Value = TransitionRequest> {
         (
             any_status(),
-            prop::sample::select(Actor::ALL.to_vec()),
+            prop::sample::select(Party::ALL.to_vec()),
             // From two days before the start to a day after, in minutes, so the
             // policy boundaries are hit often.
             -2880i64..1440,
@@ -1156,7 +1161,7 @@ mod tests {
         steps: &[TransitionRequest],
     ) -> std::result::Result<(), TestCaseError> {
         let mut l = ledger_with(start);
-        let policy = Policy::default();
+        let policy = LifecyclePolicy::default();
         for step in steps {
             let before = l.get("a1").unwrap().status;
             match apply(&mut l, "a1", step, &policy) {

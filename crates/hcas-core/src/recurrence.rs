@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike,
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
-use crate::time::{DAY, Instant, parse_local_datetime};
+use crate::time::{DAY, Timestamp, parse_local_datetime};
 use crate::zone::{Zone, ZoneSpans};
 
 /// Maximum span of a recurrence query window, in days (100 Julian years).
@@ -77,7 +77,7 @@ pub struct WeekdayNum {
 #[non_exhaustive]
 pub enum Until {
     /// `...Z`: compared as an instant against the resolved occurrence.
-    Instant(Instant),
+    Timestamp(Timestamp),
     /// A local datetime: compared as local wall time.
     Local(NaiveDateTime),
     /// A date: occurrences on local dates up to and including it.
@@ -215,7 +215,7 @@ fn parse_until(value: &str) -> Result<Until> {
             let dt = date.and_time(time);
             match b.get(15) {
                 None => Ok(Until::Local(dt)),
-                Some(b'Z') => Instant::from_naive_utc(dt).map(Until::Instant),
+                Some(b'Z') => Timestamp::from_naive_utc(dt).map(Until::Timestamp),
                 Some(_) => Err(bad()),
             }
         }
@@ -446,7 +446,7 @@ impl fmt::Display for RRule {
         }
         write!(f, "FREQ={}", self.freq.as_str())?;
         match self.until {
-            Some(Until::Instant(t)) => {
+            Some(Until::Timestamp(t)) => {
                 write!(f, ";UNTIL={}", t.naive_utc().format("%Y%m%dT%H%M%SZ"))?
             }
             Some(Until::Local(l)) => write!(f, ";UNTIL={}", l.format("%Y%m%dT%H%M%S"))?,
@@ -1057,7 +1057,7 @@ fn walk(
 /// A recurrence set: a rule from a local `DTSTART` in a zone, with EXDATEs and RDATEs.
 ///
 /// ```
-/// use hcas_core::{Instant, Recurrence, Zone};
+/// use hcas_core::{Timestamp, Recurrence, Zone};
 /// let rec = Recurrence::new(
 ///     "FREQ=WEEKLY;BYDAY=MO;COUNT=4".parse().unwrap(),
 ///     hcas_core::time::parse_local_datetime("2026-03-02T09:00").unwrap(),
@@ -1143,14 +1143,14 @@ impl Recurrence {
     /// `[from, to)`, with their instants; UTC `UNTIL` applied.
     fn instances(
         &self,
-        from: Instant,
-        to: Instant,
-        mut visit: impl FnMut(i64, Instant) -> bool,
+        from: Timestamp,
+        to: Timestamp,
+        mut visit: impl FnMut(i64, Timestamp) -> bool,
     ) -> Result<()> {
         let lo = from.unix() - WALK_MARGIN;
         let mut hi = to.unix() + WALK_MARGIN;
         let until_instant = match self.rule.until {
-            Some(Until::Instant(u)) => {
+            Some(Until::Timestamp(u)) => {
                 hi = hi.min(u.unix() + WALK_MARGIN);
                 Some(u)
             }
@@ -1158,8 +1158,8 @@ impl Recurrence {
         };
         let spans = ZoneSpans::new(
             self.zone,
-            Instant::clamped(lo - WALK_MARGIN),
-            Instant::clamped(hi + WALK_MARGIN),
+            Timestamp::clamped(lo - WALK_MARGIN),
+            Timestamp::clamped(hi + WALK_MARGIN),
         );
         walk(&self.rule, &self.plan, lo, hi, |local| {
             if local < lo {
@@ -1181,9 +1181,9 @@ impl Recurrence {
     /// `invalid_window` when the rule would need too many steps to reach the window.
     pub fn for_each_instance(
         &self,
-        from: Instant,
-        to: Instant,
-        mut visit: impl FnMut(NaiveDateTime, Instant) -> bool,
+        from: Timestamp,
+        to: Timestamp,
+        mut visit: impl FnMut(NaiveDateTime, Timestamp) -> bool,
     ) -> Result<()> {
         self.instances(from, to, |local, t| visit(naive_from_seconds(local), t))
     }
@@ -1227,10 +1227,10 @@ impl Recurrence {
     /// [`MAX_OCCURRENCES`] without a `limit`.
     pub fn between(
         &self,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         limit: Option<usize>,
-    ) -> Result<Vec<Instant>> {
+    ) -> Result<Vec<Timestamp>> {
         if to <= from {
             return Err(Error::new(
                 crate::ErrorCode::InvalidInterval,
@@ -1244,7 +1244,7 @@ impl Recurrence {
         }
         // Without a limit, collect one more than the maximum to detect overflow.
         let cap = limit.unwrap_or(MAX_OCCURRENCES + 1);
-        let mut out: Vec<Instant> = Vec::new();
+        let mut out: Vec<Timestamp> = Vec::new();
         // Instances come in local order; a DST gap can move one past a later
         // local time by at most the gap, and two instances can resolve to one
         // instant, so once `cap` *distinct* instants are in hand the walk goes

@@ -23,9 +23,9 @@ use crate::advice::{Alternatives, alternatives};
 use crate::availability::Availability;
 use crate::booking::{Booking, Conflict, Ledger, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::lifecycle::{self, Actor, Outcome, Policy, TransitionRequest};
+use crate::lifecycle::{self, LifecyclePolicy, Outcome, Party, TransitionRequest};
 use crate::recurrence::Recurrence;
-use crate::time::{DAY, Instant};
+use crate::time::{DAY, Timestamp};
 use crate::zone::Zone;
 
 /// Longest a series may run when its rule has neither COUNT nor UNTIL and no
@@ -81,7 +81,7 @@ pub struct SeriesSpec {
     /// Resources every occurrence uses.
     pub resources: Vec<String>,
     /// End of an open-ended rule (exclusive); required when the rule has no COUNT/UNTIL.
-    pub until: Option<Instant>,
+    pub until: Option<Timestamp>,
 }
 
 /// One occurrence's answer.
@@ -92,9 +92,9 @@ pub struct OccurrenceResult {
     /// The original local start (`RECURRENCE-ID`).
     pub recurrence_id: String,
     /// Start instant.
-    pub start: Instant,
+    pub start: Timestamp,
     /// End instant.
-    pub end: Instant,
+    pub end: Timestamp,
     /// Free to book.
     pub ok: bool,
     /// What stands in the way (empty when `ok`).
@@ -130,7 +130,7 @@ impl SeriesSpec {
     /// `invalid_duration` for a non-positive duration; `invalid_request` for a
     /// series id that is not `[A-Za-z0-9.-]{1,48}`, an open-ended rule without
     /// `until`, or more than [`MAX_SERIES_OCCURRENCES`] occurrences.
-    pub fn occurrences(&self) -> Result<Vec<(NaiveDateTime, Instant, Instant)>> {
+    pub fn occurrences(&self) -> Result<Vec<(NaiveDateTime, Timestamp, Timestamp)>> {
         check_series_id(&self.id)?;
         if self.duration <= 0 || self.duration > OPEN_SERIES_DAYS * 24 * 60 {
             return Err(Error::duration(format!(
@@ -210,7 +210,7 @@ impl SeriesSpec {
     ///
     /// # Errors
     /// As [`SeriesSpec::occurrences`].
-    pub fn plan(&self, ledger: &Ledger, now: Instant) -> Result<Vec<OccurrenceResult>> {
+    pub fn plan(&self, ledger: &Ledger, now: Timestamp) -> Result<Vec<OccurrenceResult>> {
         let occ = self.occurrences()?;
         let mut out: Vec<OccurrenceResult> = Vec::with_capacity(occ.len());
         // Occurrences judged free so far count like bookings for the later ones,
@@ -266,7 +266,7 @@ impl SeriesSpec {
         results: &mut [OccurrenceResult],
         ledger: &Ledger,
         availability: &Availability,
-        now: Instant,
+        now: Timestamp,
         n: usize,
         search_days: i64,
     ) -> Result<()> {
@@ -306,7 +306,7 @@ impl SeriesSpec {
         &self,
         ledger: &mut Ledger,
         policy: SeriesPolicy,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<SeriesResult> {
         let mut occ = self.plan(ledger, now)?;
         let all_ok = occ.iter().all(|o| o.ok);
@@ -403,7 +403,7 @@ impl WallShift {
     /// the engine's compatible rule ([`Zone::resolve`]: a time in a gap moves
     /// forward by the gap, an ambiguous time takes the earlier instant). A
     /// zero shift leaves `start` as it is.
-    fn apply(self, zone: Zone, start: Instant) -> Result<Instant> {
+    fn apply(self, zone: Zone, start: Timestamp) -> Result<Timestamp> {
         if self.days == 0 && self.minutes == 0 {
             return Ok(start);
         }
@@ -436,11 +436,11 @@ pub struct SeriesEdit {
     /// New length of each occurrence in minutes; `None` keeps each one's length.
     pub duration: Option<i64>,
     /// Who asks (the lifecycle decides whether they may).
-    pub actor: Actor,
+    pub actor: Party,
     /// Why (optional for a move; stores record it in the history).
     pub reason: Option<String>,
     /// The clinic's lifecycle timing rules.
-    pub policy: Policy,
+    pub policy: LifecyclePolicy,
 }
 
 /// A series edit that cancels occurrences: see [`cancel_occurrences`].
@@ -454,12 +454,12 @@ pub struct SeriesCancel {
     /// One occurrence, this and following, or all.
     pub scope: EditScope,
     /// Who asks.
-    pub actor: Actor,
+    pub actor: Party,
     /// Why (required, non-blank); stored as each occurrence's cancellation reason.
     pub reason: String,
     /// The clinic's lifecycle timing rules (late cancellation).
     #[serde(default)]
-    pub policy: Policy,
+    pub policy: LifecyclePolicy,
 }
 
 /// An occurrence in an edit's scope that the edit left alone, and why.
@@ -575,10 +575,10 @@ fn select<'a>(
 fn may_change(
     b: &Booking,
     what: &str,
-    actor: Actor,
+    actor: Party,
     reason: &str,
-    now: Instant,
-    policy: &Policy,
+    now: Timestamp,
+    policy: &LifecyclePolicy,
 ) -> Result<Vec<Outcome>> {
     let why = |e: Error| {
         Error::new(
@@ -614,9 +614,9 @@ pub struct Move {
     /// Its `RECURRENCE-ID`.
     pub recurrence_id: String,
     /// New start.
-    pub start: Instant,
+    pub start: Timestamp,
     /// New end.
-    pub end: Instant,
+    pub end: Timestamp,
 }
 
 /// What a shift would do, before any conflict check (see [`plan_shift`]).
@@ -640,7 +640,7 @@ pub struct ShiftPlan {
 /// duration that is not positive or above [`OPEN_SERIES_DAYS`] days, a shift
 /// beyond [`MAX_SHIFT_DAYS`] or an invalid policy; `invalid_datetime` or
 /// `invalid_interval` for a move out of the engine's range.
-pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Result<ShiftPlan> {
+pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Result<ShiftPlan> {
     edit.shift.validate()?;
     edit.policy.validate()?;
     if let Some(d) = edit.duration
@@ -703,7 +703,7 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Resul
 ///
 /// ```
 /// use hcas_core::booking::Ledger;
-/// use hcas_core::lifecycle::{Actor, Policy};
+/// use hcas_core::lifecycle::{Party, LifecyclePolicy};
 /// use hcas_core::series::{shift_occurrences, EditScope, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift};
 /// use hcas_core::{Recurrence, Zone};
 /// let london = Zone::parse("Europe/London").unwrap();
@@ -719,7 +719,7 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Resul
 /// // One week later, every occurrence: the first lands on the second's old slot.
 /// let edit = SeriesEdit { series_id: "physio".into(), recurrence_id: "2026-03-17T10:00:00".into(),
 ///     scope: EditScope::All, zone: london, shift: WallShift::days(7), duration: None,
-///     actor: Actor::Staff, reason: None, policy: Policy::default() };
+///     actor: Party::Staff, reason: None, policy: LifecyclePolicy::default() };
 /// let done = shift_occurrences(&mut ledger, &edit, now).unwrap();
 /// assert!(done.applied);
 /// // 24 March is GMT (10:00Z), 31 March is BST: still 10:00 local (09:00Z).
@@ -732,7 +732,7 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Instant) -> Resul
 pub fn shift_occurrences(
     ledger: &mut Ledger,
     edit: &SeriesEdit,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<EditResult> {
     let plan = {
         let series = series_bookings(ledger, &edit.series_id);
@@ -800,7 +800,7 @@ pub fn shift_occurrences(
 pub fn plan_cancel(
     series: &[&Booking],
     cancel: &SeriesCancel,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<CancelResult> {
     if cancel.reason.trim().is_empty() {
         return Err(Error::request("a cancellation needs a non-blank reason").at("reason"));
@@ -854,7 +854,7 @@ pub fn plan_cancel(
 pub fn cancel_occurrences(
     ledger: &mut Ledger,
     cancel: &SeriesCancel,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<CancelResult> {
     let result = {
         let series = series_bookings(ledger, &cancel.series_id);

@@ -25,14 +25,14 @@ const MAX_YEAR: i32 = 9999;
 /// Every instant the engine answers with is formatted in UTC with a `Z`.
 ///
 /// ```
-/// use hcas_core::Instant;
-/// let t: Instant = "2026-03-08T09:00:00-05:00".parse().unwrap();
+/// use hcas_core::Timestamp;
+/// let t: Timestamp = "2026-03-08T09:00:00-05:00".parse().unwrap();
 /// assert_eq!(t.to_string(), "2026-03-08T14:00:00Z");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Instant(i64);
+pub struct Timestamp(i64);
 
-impl Instant {
+impl Timestamp {
     /// The earliest instant the engine represents: `0001-01-01T00:00:00Z`.
     pub const MIN: Self = Self(MIN_UNIX);
     /// The latest instant the engine represents: `9999-12-31T23:59:59Z`.
@@ -43,14 +43,14 @@ impl Instant {
     /// The instant `secs` seconds after 1970-01-01T00:00:00Z.
     ///
     /// ```
-    /// use hcas_core::{ErrorCode, Instant};
-    /// assert_eq!(Instant::from_unix(0).unwrap().to_string(), "1970-01-01T00:00:00Z");
-    /// assert_eq!(Instant::from_unix(i64::MAX).unwrap_err().code(), ErrorCode::InvalidDatetime);
+    /// use hcas_core::{ErrorCode, Timestamp};
+    /// assert_eq!(Timestamp::from_unix(0).unwrap().to_string(), "1970-01-01T00:00:00Z");
+    /// assert_eq!(Timestamp::from_unix(i64::MAX).unwrap_err().code(), ErrorCode::InvalidDatetime);
     /// ```
     ///
     /// # Errors
-    /// `invalid_datetime` outside [`Instant::MIN`]..=[`Instant::MAX`] (the years
-    /// 0001-9999 that [`Instant::parse`] accepts).
+    /// `invalid_datetime` outside [`Timestamp::MIN`]..=[`Timestamp::MAX`] (the years
+    /// 0001-9999 that [`Timestamp::parse`] accepts).
     pub fn from_unix(secs: i64) -> Result<Self> {
         if (MIN_UNIX..=MAX_UNIX).contains(&secs) {
             Ok(Self(secs))
@@ -170,26 +170,153 @@ pub(crate) fn naive_from_secs(secs: i64) -> NaiveDateTime {
     )
 }
 
-impl fmt::Display for Instant {
+/// A length of time in whole minutes: appointment lengths, grid steps,
+/// buffers, notice, horizons and policy thresholds.
+///
+/// The engine's durations are whole minutes (FORMAT.md); this type keeps them
+/// from being confused with seconds or counts. On the wire it is a plain
+/// integer (`"duration": 30`). It may be negative where a field allows it (a
+/// shift earlier); each field says its own range.
+///
+/// ```
+/// use hcas_core::Minutes;
+/// let half_hour = Minutes::new(30);
+/// assert_eq!(Minutes::hours(2).get(), 120);
+/// assert_eq!(half_hour.as_seconds(), 1800);
+/// assert_eq!(half_hour.to_string(), "30 min");
+/// let std: std::time::Duration = half_hour.try_into().unwrap();
+/// assert_eq!(std.as_secs(), 1800);
+/// assert_eq!(Minutes::try_from(std::time::Duration::from_secs(5400)).unwrap(), Minutes::new(90));
+/// ```
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Minutes(i64);
+
+impl Minutes {
+    /// No time at all.
+    pub const ZERO: Self = Self(0);
+
+    /// `minutes` minutes.
+    #[must_use]
+    pub const fn new(minutes: i64) -> Self {
+        Self(minutes)
+    }
+
+    /// `hours` hours, as minutes (saturating at the `i64` range).
+    #[must_use]
+    pub const fn hours(hours: i64) -> Self {
+        Self(hours.saturating_mul(60))
+    }
+
+    /// `days` days of 24 hours, as minutes (saturating at the `i64` range).
+    #[must_use]
+    pub const fn days(days: i64) -> Self {
+        Self(days.saturating_mul(1440))
+    }
+
+    /// The number of minutes.
+    #[must_use]
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The length in seconds (saturating at the `i64` range).
+    #[must_use]
+    pub const fn as_seconds(self) -> i64 {
+        self.0.saturating_mul(MINUTE)
+    }
+
+    /// Whether this is negative.
+    #[must_use]
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+}
+
+impl fmt::Display for Minutes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} min", self.0)
+    }
+}
+
+impl From<i64> for Minutes {
+    fn from(minutes: i64) -> Self {
+        Self(minutes)
+    }
+}
+
+impl From<Minutes> for i64 {
+    fn from(m: Minutes) -> Self {
+        m.0
+    }
+}
+
+impl From<Minutes> for chrono::TimeDelta {
+    fn from(m: Minutes) -> Self {
+        Self::seconds(m.as_seconds())
+    }
+}
+
+impl TryFrom<std::time::Duration> for Minutes {
+    type Error = Error;
+    /// # Errors
+    /// `invalid_duration` unless the duration is a whole number of minutes
+    /// that fits an `i64`.
+    fn try_from(d: std::time::Duration) -> Result<Self> {
+        if d.subsec_nanos() != 0 || !d.as_secs().is_multiple_of(60) {
+            return Err(Error::new(
+                crate::error::ErrorCode::InvalidDuration,
+                format!("{d:?} is not a whole number of minutes"),
+            ));
+        }
+        i64::try_from(d.as_secs() / 60).map(Self).map_err(|_| {
+            Error::new(
+                crate::error::ErrorCode::InvalidDuration,
+                format!("{d:?} is too long"),
+            )
+        })
+    }
+}
+
+impl TryFrom<Minutes> for std::time::Duration {
+    type Error = Error;
+    /// # Errors
+    /// `invalid_duration` for a negative length (a `std` duration cannot be
+    /// negative).
+    fn try_from(m: Minutes) -> Result<Self> {
+        u64::try_from(m.as_seconds())
+            .map(Self::from_secs)
+            .map_err(|_| {
+                Error::new(
+                    crate::error::ErrorCode::InvalidDuration,
+                    format!("{m} is negative; std::time::Duration cannot be"),
+                )
+            })
+    }
+}
+
+impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.naive_utc().format("%Y-%m-%dT%H:%M:%SZ"))
     }
 }
 
-impl FromStr for Instant {
+impl FromStr for Timestamp {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         Self::parse(s)
     }
 }
 
-impl Serialize for Instant {
+impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
-impl<'de> Deserialize<'de> for Instant {
+impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Self::parse(&s).map_err(serde::de::Error::custom)
@@ -201,7 +328,7 @@ impl<'de> Deserialize<'de> for Instant {
 /// Two intervals that only touch do not overlap.
 ///
 /// ```
-/// use hcas_core::{Instant, Interval};
+/// use hcas_core::{Timestamp, Interval};
 /// let a = Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap();
 /// let b = Interval::parse("2026-05-04T09:30:00Z", "2026-05-04T10:00:00Z").unwrap();
 /// assert!(!a.overlaps(&b));
@@ -210,8 +337,8 @@ impl<'de> Deserialize<'de> for Instant {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Interval {
-    start: Instant,
-    end: Instant,
+    start: Timestamp,
+    end: Timestamp,
 }
 
 impl Interval {
@@ -219,7 +346,7 @@ impl Interval {
     ///
     /// # Errors
     /// `invalid_interval` when `end <= start`.
-    pub fn new(start: Instant, end: Instant) -> Result<Self> {
+    pub fn new(start: Timestamp, end: Timestamp) -> Result<Self> {
         if end <= start {
             return Err(Error::new(
                 crate::ErrorCode::InvalidInterval,
@@ -234,18 +361,18 @@ impl Interval {
     /// # Errors
     /// `invalid_datetime` for a malformed end, `invalid_interval` when `end <= start`.
     pub fn parse(start: &str, end: &str) -> Result<Self> {
-        Self::new(Instant::parse(start)?, Instant::parse(end)?)
+        Self::new(Timestamp::parse(start)?, Timestamp::parse(end)?)
     }
 
     /// Inclusive start.
     #[must_use]
-    pub const fn start(&self) -> Instant {
+    pub const fn start(&self) -> Timestamp {
         self.start
     }
 
     /// Exclusive end.
     #[must_use]
-    pub const fn end(&self) -> Instant {
+    pub const fn end(&self) -> Timestamp {
         self.end
     }
 
@@ -263,7 +390,7 @@ impl Interval {
 
     /// Whether `t` lies in `[start, end)`.
     #[must_use]
-    pub fn contains(&self, t: Instant) -> bool {
+    pub fn contains(&self, t: Timestamp) -> bool {
         self.start <= t && t < self.end
     }
 }
@@ -273,8 +400,8 @@ impl<'de> Deserialize<'de> for Interval {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Raw {
-            start: Instant,
-            end: Instant,
+            start: Timestamp,
+            end: Timestamp,
         }
         let raw = Raw::deserialize(d)?;
         Self::new(raw.start, raw.end).map_err(serde::de::Error::custom)
@@ -354,7 +481,7 @@ impl IntervalSet {
 
     /// Whether `t` is covered (binary search).
     #[must_use]
-    pub fn contains(&self, t: Instant) -> bool {
+    pub fn contains(&self, t: Timestamp) -> bool {
         let i = self.items.partition_point(|iv| iv.end <= t);
         self.items.get(i).is_some_and(|iv| iv.start <= t)
     }
@@ -620,18 +747,18 @@ mod tests {
     use super::*;
 
     fn iv(a: i64, b: i64) -> Interval {
-        Interval::new(Instant(a), Instant(b)).unwrap()
+        Interval::new(Timestamp(a), Timestamp(b)).unwrap()
     }
 
     #[test]
     fn parse_instants_strictly() {
         assert_eq!(
-            Instant::parse("2026-03-08T09:00:00-05:00")
+            Timestamp::parse("2026-03-08T09:00:00-05:00")
                 .unwrap()
                 .to_string(),
             "2026-03-08T14:00:00Z"
         );
-        assert!(Instant::parse("2026-03-08T09:00:00.000Z").is_ok());
+        assert!(Timestamp::parse("2026-03-08T09:00:00.000Z").is_ok());
         for bad in [
             "2026-03-08T09:00:00",
             "2026-03-08",
@@ -640,7 +767,7 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                Instant::parse(bad).unwrap_err().code(),
+                Timestamp::parse(bad).unwrap_err().code(),
                 crate::ErrorCode::InvalidDatetime,
                 "{bad}"
             );
@@ -674,11 +801,11 @@ mod tests {
 
     #[test]
     fn from_unix_checks_the_range_like_parse() {
-        let min = Instant::parse("0001-01-01T00:00:00Z").unwrap();
-        let max = Instant::parse("9999-12-31T23:59:59Z").unwrap();
-        assert_eq!((Instant::MIN, Instant::MAX), (min, max));
-        assert_eq!(Instant::from_unix(min.unix()).unwrap(), min);
-        assert_eq!(Instant::from_unix(max.unix()).unwrap(), max);
+        let min = Timestamp::parse("0001-01-01T00:00:00Z").unwrap();
+        let max = Timestamp::parse("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!((Timestamp::MIN, Timestamp::MAX), (min, max));
+        assert_eq!(Timestamp::from_unix(min.unix()).unwrap(), min);
+        assert_eq!(Timestamp::from_unix(max.unix()).unwrap(), max);
         for bad in [
             min.unix() - 1,
             max.unix() + 1,
@@ -686,30 +813,30 @@ mod tests {
             i64::MAX,
             i64::MIN / 2,
         ] {
-            let e = Instant::from_unix(bad).unwrap_err();
+            let e = Timestamp::from_unix(bad).unwrap_err();
             assert_eq!(e.code(), crate::ErrorCode::InvalidDatetime, "{bad}");
             assert!(e.message().contains("0001-9999"), "{e}");
         }
-        assert_eq!(Instant::EPOCH.to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::EPOCH.to_string(), "1970-01-01T00:00:00Z");
     }
 
     #[test]
     fn arithmetic_that_leaves_the_range_is_an_error() {
-        let max = Instant::MAX;
+        let max = Timestamp::MAX;
         assert_eq!(
             max.plus_minutes(1).unwrap_err().code(),
             crate::ErrorCode::InvalidDatetime
         );
-        assert!(Instant::MIN.plus_minutes(-1).is_err());
-        assert!(Instant::MIN.plus_seconds(-1).is_err());
-        assert!(Instant::EPOCH.plus_minutes(i64::MAX).is_err());
-        assert!(Instant::EPOCH.plus_minutes(i64::MIN).is_err());
+        assert!(Timestamp::MIN.plus_minutes(-1).is_err());
+        assert!(Timestamp::MIN.plus_seconds(-1).is_err());
+        assert!(Timestamp::EPOCH.plus_minutes(i64::MAX).is_err());
+        assert!(Timestamp::EPOCH.plus_minutes(i64::MIN).is_err());
         assert!(max.plus_seconds(i64::MAX).is_err());
         assert_eq!(
             max.plus_minutes(-1).unwrap().to_string(),
             "9999-12-31T23:58:59Z"
         );
-        let t = Instant::parse("2026-03-08T14:00:00Z").unwrap();
+        let t = Timestamp::parse("2026-03-08T14:00:00Z").unwrap();
         assert_eq!(
             t.plus_minutes(90).unwrap().to_string(),
             "2026-03-08T15:30:00Z"
@@ -719,16 +846,16 @@ mod tests {
     #[test]
     fn every_instant_prints_its_own_wall_clock() {
         // The two ends print as themselves (no 1970-01-01 fallback) and parse back.
-        for t in [Instant::MIN, Instant::MAX, Instant::EPOCH] {
-            assert_eq!(Instant::parse(&t.to_string()).unwrap(), t);
+        for t in [Timestamp::MIN, Timestamp::MAX, Timestamp::EPOCH] {
+            assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
         }
-        assert_eq!(Instant::MIN.to_string(), "0001-01-01T00:00:00Z");
-        assert_eq!(Instant::MAX.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59Z");
         let far = NaiveDate::from_ymd_opt(10_000, 1, 1)
             .unwrap()
             .and_time(NaiveTime::MIN);
-        assert!(Instant::from_naive_utc(far).is_err());
-        let bad: std::result::Result<Instant, _> =
+        assert!(Timestamp::from_naive_utc(far).is_err());
+        let bad: std::result::Result<Timestamp, _> =
             serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
         assert!(bad.is_err());
     }
@@ -741,7 +868,9 @@ mod tests {
         assert_eq!(a.union(&b).intervals(), &[iv(0, 40)]);
         assert_eq!(a.intersection(&b).intervals(), &[iv(15, 20), iv(30, 35)]);
         assert_eq!(a.subtract(&b).intervals(), &[iv(0, 15), iv(35, 40)]);
-        assert!(a.contains(Instant(0)) && !a.contains(Instant(20)) && a.contains(Instant(39)));
+        assert!(
+            a.contains(Timestamp(0)) && !a.contains(Timestamp(20)) && a.contains(Timestamp(39))
+        );
         assert!(!a.overlaps(&iv(20, 30)) && a.overlaps(&iv(19, 30)));
     }
 }

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Instant, Interval, MINUTE};
+use crate::time::{Interval, MINUTE, Timestamp};
 
 /// The longest hold an offer may carry: one week, in minutes.
 pub const MAX_HOLD_MINUTES: i64 = 7 * 24 * 60;
@@ -68,7 +68,7 @@ pub struct WaitEntry {
     #[serde(default)]
     pub preferences: Preferences,
     /// When the patient joined the list; earlier is served first.
-    pub created: Instant,
+    pub created: Timestamp,
 }
 
 impl WaitEntry {
@@ -108,7 +108,13 @@ impl WaitEntry {
 
     /// Whether this entry would take the slot `[start, end)` of `provider` at
     /// `now`, leaving aside whether the patient is free.
-    fn wants(&self, resources: &[String], start: Instant, end: Instant, now: Instant) -> bool {
+    fn wants(
+        &self,
+        resources: &[String],
+        start: Timestamp,
+        end: Timestamp,
+        now: Timestamp,
+    ) -> bool {
         let long_enough = self
             .preferences
             .min_duration_minutes
@@ -129,11 +135,11 @@ pub struct Offer {
     /// Its patient resource.
     pub patient: String,
     /// Slot start.
-    pub start: Instant,
+    pub start: Timestamp,
     /// Slot end (exclusive).
-    pub end: Instant,
+    pub end: Timestamp,
     /// When the offer lapses: `now + hold_minutes`.
-    pub hold_expires: Instant,
+    pub hold_expires: Timestamp,
 }
 
 /// Waiting patients, kept in serving order: by `created`, then by `id`.
@@ -221,7 +227,7 @@ impl Waitlist {
 
     /// Remove every entry whose window has ended by `now`; they are returned
     /// in serving order.
-    pub fn remove_expired(&mut self, now: Instant) -> Vec<WaitEntry> {
+    pub fn remove_expired(&mut self, now: Timestamp) -> Vec<WaitEntry> {
         let (gone, kept) = std::mem::take(&mut self.entries)
             .into_iter()
             .partition(|e| e.window.end() <= now);
@@ -250,7 +256,7 @@ impl Waitlist {
         &self,
         freed: &Booking,
         ledger: &Ledger,
-        now: Instant,
+        now: Timestamp,
         hold_minutes: i64,
     ) -> Result<Option<Offer>> {
         if !(1..=MAX_HOLD_MINUTES).contains(&hold_minutes) {
@@ -308,7 +314,7 @@ mod tests {
     use super::*;
     use crate::booking::BookOutcome;
 
-    fn t(s: &str) -> Instant {
+    fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
 
@@ -327,7 +333,7 @@ mod tests {
         )
     }
 
-    fn now() -> Instant {
+    fn now() -> Timestamp {
         t("2026-05-04T08:00:00Z")
     }
 

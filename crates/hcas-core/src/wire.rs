@@ -20,10 +20,10 @@ use serde_json::Value;
 use crate::availability::{Availability, DateOverride, LocalWindow, SlotQuery, WorkingRule};
 use crate::booking::{Booking, Check, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::lifecycle::{Actor, Policy, TransitionRequest, Transitioned, transition};
+use crate::lifecycle::{LifecyclePolicy, Party, TransitionRequest, Transitioned, transition};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
 use crate::series::{SeriesPolicy, SeriesSpec};
-use crate::time::{Instant, Interval, LocalTime, parse_local_date, parse_local_datetime};
+use crate::time::{Interval, LocalTime, Timestamp, parse_local_date, parse_local_datetime};
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
@@ -65,7 +65,7 @@ pub struct RecurrenceRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecurrenceResponse {
     /// Occurrences in the window, ascending, UTC.
-    pub occurrences: Vec<Instant>,
+    pub occurrences: Vec<Timestamp>,
     /// The IANA tz database release the answer was computed with
     /// ([`crate::TZDB_VERSION`]): a client caching answers re-asks when it changes.
     pub tzdb: String,
@@ -168,14 +168,14 @@ pub struct SlotsRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotsResponse {
     /// Offered starts, ascending, UTC.
-    pub slots: Vec<Instant>,
+    pub slots: Vec<Timestamp>,
     /// The IANA tz database release the answer was computed with
     /// ([`crate::TZDB_VERSION`]): a client caching answers re-asks when it changes.
     pub tzdb: String,
 }
 
-fn instant(field: &str, v: &str) -> Result<Instant> {
-    Instant::parse(v).map_err(|e| e.at(field))
+fn instant(field: &str, v: &str) -> Result<Timestamp> {
+    Timestamp::parse(v).map_err(|e| e.at(field))
 }
 
 /// Whole minutes from a JSON number: a non-number is `invalid_request`, a
@@ -414,14 +414,14 @@ fn ledger_from(
 }
 
 /// `now` when given.
-fn now_from(now: Option<&str>) -> Result<Option<Instant>> {
+fn now_from(now: Option<&str>) -> Result<Option<Timestamp>> {
     now.map(|n| instant("now", n)).transpose()
 }
 
 /// The ledger's `now` for an optional one: without a `now` every hold counts
 /// as live, which is what a ledger asked at the first instant answers.
-fn ledger_now(now: Option<Instant>) -> Instant {
-    now.unwrap_or(Instant::MIN)
+fn ledger_now(now: Option<Timestamp>) -> Timestamp {
+    now.unwrap_or(Timestamp::MIN)
 }
 
 /// The request of a `conflict` input.
@@ -459,7 +459,7 @@ impl ConflictRequest {
     ///
     /// # Errors
     /// The stable codes of `docs/vectors.md`, naming the offending field.
-    pub fn build(&self) -> Result<(Ledger, Request, Option<Instant>)> {
+    pub fn build(&self) -> Result<(Ledger, Request, Option<Timestamp>)> {
         let ledger = ledger_from(&self.capacity, &self.bookings)?;
         let request = Request {
             start: instant("request.start", &self.request.start)?,
@@ -531,9 +531,9 @@ pub struct OccurrenceWire {
     /// Original local start (`RECURRENCE-ID`).
     pub recurrence_id: String,
     /// Start instant.
-    pub start: Instant,
+    pub start: Timestamp,
     /// End instant.
-    pub end: Instant,
+    pub end: Timestamp,
     /// Free to book.
     pub ok: bool,
     /// Booked by this request.
@@ -607,7 +607,7 @@ pub struct TransitionSpec {
     /// Target status.
     pub to: String,
     /// `patient`, `practitioner`, `staff` or `system`.
-    pub actor: Actor,
+    pub actor: Party,
     /// Why (required for cancellations and corrections).
     #[serde(default)]
     pub reason: Option<String>,
@@ -625,7 +625,7 @@ pub struct TransitionVector {
     pub request: TransitionSpec,
     /// Cancellation, no-show and check-in windows (defaults: 1440, 15, 60 minutes).
     #[serde(default)]
-    pub policy: Option<Policy>,
+    pub policy: Option<LifecyclePolicy>,
 }
 
 impl TransitionVector {
@@ -677,8 +677,8 @@ impl ConsentVector {
             .map(|(i, c)| crate::consent::Consent::from_json(c, &format!("consents[{i}]")))
             .collect::<Result<Vec<_>>>()?;
         let policy = match &self.policy {
-            None => crate::consent::Policy::default(),
-            Some(p) => crate::consent::Policy::from_json(p, "policy")?,
+            None => crate::consent::RolePolicy::default(),
+            Some(p) => crate::consent::RolePolicy::from_json(p, "policy")?,
         };
         let request = crate::consent::ConsentRequest::from_json(&self.request, "request")?;
         crate::consent::decide(&request, &consents, &policy)
@@ -760,7 +760,7 @@ mod tests {
         assert_eq!(input(None).build().unwrap().2, None);
         assert_eq!(
             input(Some("2026-05-04T08:00:00Z")).build().unwrap().2,
-            Some(Instant::parse("2026-05-04T08:00:00Z").unwrap())
+            Some(Timestamp::parse("2026-05-04T08:00:00Z").unwrap())
         );
     }
 }

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{DAY, Instant};
+use crate::time::{DAY, Timestamp};
 
 /// An IANA time zone (`America/New_York`), backed by `chrono-tz` (tzdb 2025b).
 ///
@@ -53,7 +53,7 @@ impl Zone {
 
     /// The UTC offset in force at `t`, in seconds east of UTC.
     #[must_use]
-    pub fn offset_at(&self, t: Instant) -> i32 {
+    pub fn offset_at(&self, t: Timestamp) -> i32 {
         self.0
             .offset_from_utc_datetime(&t.naive_utc())
             .fix()
@@ -62,30 +62,32 @@ impl Zone {
 
     /// The local wall time at `t`.
     #[must_use]
-    pub fn to_local(&self, t: Instant) -> NaiveDateTime {
+    pub fn to_local(&self, t: Timestamp) -> NaiveDateTime {
         crate::time::naive_from_secs(t.unix() + i64::from(self.offset_at(t)))
     }
 
     /// Resolve a local wall time to an instant ("compatible": gap forward, fold earlier).
     ///
     /// A local time whose instant would fall outside the years 0001-9999 (only
-    /// possible within a day of those ends) resolves to [`Instant::MIN`] or
-    /// [`Instant::MAX`].
+    /// possible within a day of those ends) resolves to [`Timestamp::MIN`] or
+    /// [`Timestamp::MAX`].
     #[must_use]
-    pub fn resolve(&self, local: NaiveDateTime) -> Instant {
+    pub fn resolve(&self, local: NaiveDateTime) -> Timestamp {
         let wall = local.and_utc().timestamp();
         match self.0.offset_from_local_datetime(&local) {
-            LocalResult::Single(o) => Instant::clamped(wall - i64::from(o.fix().local_minus_utc())),
+            LocalResult::Single(o) => {
+                Timestamp::clamped(wall - i64::from(o.fix().local_minus_utc()))
+            }
             LocalResult::Ambiguous(a, b) => {
                 let ia = wall - i64::from(a.fix().local_minus_utc());
                 let ib = wall - i64::from(b.fix().local_minus_utc());
-                Instant::clamped(ia.min(ib))
+                Timestamp::clamped(ia.min(ib))
             }
             LocalResult::None => {
                 // In a gap: use the offset in force before the transition, which
                 // moves the wall time forward by the gap's length.
-                let before = self.offset_at(Instant::clamped(wall - DAY));
-                Instant::clamped(wall - i64::from(before))
+                let before = self.offset_at(Timestamp::clamped(wall - DAY));
+                Timestamp::clamped(wall - i64::from(before))
             }
         }
     }
@@ -93,7 +95,7 @@ impl Zone {
     /// Resolve local midnight-relative seconds on `date` (0..=86 400, where
     /// 86 400 is the midnight that ends `date`).
     #[must_use]
-    pub fn resolve_date_seconds(&self, date: NaiveDate, secs: u32) -> Instant {
+    pub fn resolve_date_seconds(&self, date: NaiveDate, secs: u32) -> Timestamp {
         let base =
             date.and_time(chrono::NaiveTime::MIN) + chrono::TimeDelta::seconds(i64::from(secs));
         self.resolve(base)
@@ -121,7 +123,7 @@ const TABLE_MAX: i64 = 4_102_444_800;
 /// each. Answers exactly as [`Zone::resolve`] does.
 ///
 /// ```
-/// use hcas_core::{Instant, Zone, ZoneSpans};
+/// use hcas_core::{Timestamp, Zone, ZoneSpans};
 /// let ny = Zone::parse("America/New_York").unwrap();
 /// let spans = ZoneSpans::new(ny, "2026-03-01T00:00:00Z".parse().unwrap(), "2026-04-01T00:00:00Z".parse().unwrap());
 /// let local = hcas_core::time::parse_local_datetime("2026-03-08T02:30").unwrap();
@@ -138,11 +140,11 @@ pub struct ZoneSpans {
 impl ZoneSpans {
     /// Find the offsets of `zone` over `[lo, hi]`.
     #[must_use]
-    pub fn new(zone: Zone, lo: Instant, hi: Instant) -> Self {
+    pub fn new(zone: Zone, lo: Timestamp, hi: Timestamp) -> Self {
         let (lo, hi) = (lo.unix(), hi.unix());
         let mut spans = Vec::new();
         if lo >= TABLE_MIN && hi <= TABLE_MAX && lo < hi {
-            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
+            let off = |t: i64| zone.offset_at(Timestamp::from_unix_unchecked(t));
             spans.push((lo, off(lo)));
             let mut t = lo;
             while t < hi {
@@ -195,7 +197,7 @@ impl ZoneSpans {
 
     /// Resolve local wall time (as seconds since 1970-01-01T00:00 local), compatible rule.
     #[must_use]
-    pub fn resolve_seconds(&self, local: i64) -> Instant {
+    pub fn resolve_seconds(&self, local: i64) -> Timestamp {
         let n = self.spans.len();
         let mut best: Option<i64> = None;
         for (i, &(start, off)) in self.spans.iter().enumerate() {
@@ -210,12 +212,12 @@ impl ZoneSpans {
             }
         }
         if let Some(u) = best {
-            return Instant::clamped(u);
+            return Timestamp::clamped(u);
         }
         for w in self.spans.windows(2) {
             let ((_, before), (t, after)) = (w[0], w[1]);
             if local - i64::from(before) >= t && local - i64::from(after) < t {
-                return Instant::clamped(local - i64::from(before));
+                return Timestamp::clamped(local - i64::from(before));
             }
         }
         self.zone.resolve(crate::time::naive_from_secs(local))
@@ -223,7 +225,7 @@ impl ZoneSpans {
 
     /// Resolve a local wall time, compatible rule.
     #[must_use]
-    pub fn resolve(&self, local: NaiveDateTime) -> Instant {
+    pub fn resolve(&self, local: NaiveDateTime) -> Timestamp {
         self.resolve_seconds(local.and_utc().timestamp())
     }
 }
@@ -285,7 +287,7 @@ mod tests {
         let mut bad = Vec::new();
         for tz in chrono_tz::TZ_VARIANTS {
             let zone = Zone(tz);
-            let off = |t: i64| zone.offset_at(Instant::from_unix_unchecked(t));
+            let off = |t: i64| zone.offset_at(Timestamp::from_unix_unchecked(t));
             let mut last_change: Option<i64> = None;
             let (mut t, mut o) = (TABLE_MIN, off(TABLE_MIN));
             while t < TABLE_MAX {
@@ -401,14 +403,14 @@ mod tests {
         ] {
             let z = Zone::parse(tz).unwrap();
             let (lo, hi) = (
-                Instant::parse("2025-12-20T00:00:00Z").unwrap(),
-                Instant::parse("2027-01-10T00:00:00Z").unwrap(),
+                Timestamp::parse("2025-12-20T00:00:00Z").unwrap(),
+                Timestamp::parse("2027-01-10T00:00:00Z").unwrap(),
             );
             let spans = ZoneSpans::new(z, lo, hi);
             // Every 7 minutes of local time across the year, gaps and folds included.
             let mut l = lo.unix() + 2 * DAY;
             while l < hi.unix() - 2 * DAY {
-                let local = Instant::from_unix(l).unwrap().naive_utc();
+                let local = Timestamp::from_unix(l).unwrap().naive_utc();
                 assert_eq!(spans.resolve(local), z.resolve(local), "{tz} {local}");
                 l += 7 * 60;
             }

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use hcas_core::ErrorCode;
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::consent::{
-    Action, Actor, AppointmentKind, Basis, BookingQuestion, BreakGlass, Category, CompiledConsents,
-    Consent, ConsentRequest, ConsentStatus, Decision, Effect, Match, Period, Policy, Provision,
-    Purpose, Refusal, Rights, Role, booking_allowed, decide,
+    Accessor, Action, AppointmentKind, Basis, BookingQuestion, BreakGlass, Category,
+    CompiledConsents, Consent, ConsentRequest, ConsentStatus, Decision, Effect, Match, Period,
+    Provision, Purpose, Refusal, Rights, Role, RolePolicy, booking_allowed, decide,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ mod naive {
     }
 
     /// "Periods are half-open `[start, end)`, either end optional."
-    fn inside(p: &Period, t: Instant) -> bool {
+    fn inside(p: &Period, t: Timestamp) -> bool {
         let after_start = match p.start {
             Some(s) => s <= t,
             None => true,
@@ -173,7 +173,11 @@ mod naive {
     }
 
     /// Steps 1-5, "first that decides wins".
-    pub(super) fn decide(r: &ConsentRequest, consents: &[Consent], policy: &Policy) -> Decision {
+    pub(super) fn decide(
+        r: &ConsentRequest,
+        consents: &[Consent],
+        policy: &RolePolicy,
+    ) -> Decision {
         let plain = |decision, basis| Decision {
             decision,
             basis,
@@ -246,7 +250,7 @@ mod naive {
 // ------------------------------------------------------------------------------------------
 // Helpers
 
-fn t(s: &str) -> Instant {
+fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
@@ -273,7 +277,7 @@ fn with(mut base: Value, patch: Value) -> Value {
     base
 }
 
-fn both(r: &ConsentRequest, consents: &[Consent], policy: &Policy) -> Decision {
+fn both(r: &ConsentRequest, consents: &[Consent], policy: &RolePolicy) -> Decision {
     let fast = decide(r, consents, policy).unwrap();
     let slow = naive::decide(r, consents, policy);
     assert_eq!(fast, slow, "compiled and naive disagree on {r:?}");
@@ -291,7 +295,7 @@ fn code_of(input: Value) -> ErrorCode {
 
 #[test]
 fn default_policy_is_the_table_of_consent_md() {
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let row = |r: Role| p.roles.get(&r).unwrap().clone();
     use Category::*;
     use Purpose::*;
@@ -310,7 +314,7 @@ fn default_policy_is_the_table_of_consent_md() {
     assert_eq!(row(Role::Researcher).purposes, vec![Hresch]);
     assert!(!p.roles.contains_key(&Role::Patient));
     // The JSON form with "*" parses to the same table.
-    let parsed = Policy::from_json(
+    let parsed = RolePolicy::from_json(
         &json!({ "roles": {
             "doctor": { "categories": ["*"], "actions": ["read", "write"], "purposes": ["TREAT", "ETREAT", "HOPERAT"] },
             "nurse": { "categories": ["appointments", "records", "notes", "labs"], "actions": ["*"], "purposes": ["TREAT", "ETREAT", "HOPERAT"] },
@@ -340,14 +344,14 @@ fn the_consent_md_example_request_and_consent() {
         "originator": "DrC",
         "break_glass": { "reason": "unconscious in ED", "started_at": "2025-06-15T11:30:00Z" }
     }));
-    let d = both(&r, std::slice::from_ref(&c), &Policy::default());
+    let d = both(&r, std::slice::from_ref(&c), &RolePolicy::default());
     assert_eq!(d.decision, Effect::Deny);
     assert_eq!(d.basis, Basis::BreakGlass);
     assert_eq!(d.obligations, ["audit-break-glass"]);
     // Without break_glass the consent decides: TREAT is not the HPAYMT exception.
     let mut r2 = r.clone();
     r2.break_glass = None;
-    let d = both(&r2, std::slice::from_ref(&c), &Policy::default());
+    let d = both(&r2, std::slice::from_ref(&c), &RolePolicy::default());
     assert_eq!(
         (d.decision, d.basis, d.consent.as_deref()),
         (Effect::Permit, Basis::Consent, Some("C1"))
@@ -371,7 +375,7 @@ fn paths_name_the_deciding_provision() {
         ]
     }));
     let cs = [c];
-    let p = Policy::default();
+    let p = RolePolicy::default();
     // Matches [1] (deny) -> [1,1] (permit); [2] (deny) also matches: deny wins at the top,
     // and the first deny sibling is [2].
     let d = both(&request(doctor_labs()), &cs, &p);
@@ -446,7 +450,7 @@ fn self_access_ignores_purpose_and_consents() {
             doctor_labs(),
             json!({ "actor": me, "category": category, "action": action, "purpose": "HMARKT" }),
         ));
-        let d = both(&r, std::slice::from_ref(&deny_all), &Policy::default());
+        let d = both(&r, std::slice::from_ref(&deny_all), &RolePolicy::default());
         assert_eq!(d.basis, Basis::SelfAccess, "{category} {action}");
         assert_eq!(d.is_permit(), permit, "{category} {action}");
     }
@@ -460,7 +464,7 @@ fn a_patient_doctor_on_own_data_is_decided_by_self() {
         json!({ "actor": { "id": "P1", "roles": ["doctor", "patient"], "org": "Org1" },
                 "category": "labs", "action": "write" }),
     ));
-    let d = both(&r, &[], &Policy::default());
+    let d = both(&r, &[], &RolePolicy::default());
     assert_eq!((d.decision, d.basis), (Effect::Deny, Basis::SelfAccess));
     // The same person on another patient's labs: not patient-only, so the gate and default.
     let r = request(with(
@@ -468,7 +472,7 @@ fn a_patient_doctor_on_own_data_is_decided_by_self() {
         json!({ "actor": { "id": "P1", "roles": ["doctor", "patient"], "org": "Org1" },
                 "patient": "P2", "action": "write" }),
     ));
-    let d = both(&r, &[], &Policy::default());
+    let d = both(&r, &[], &RolePolicy::default());
     assert_eq!((d.decision, d.basis), (Effect::Permit, Basis::Default));
 }
 
@@ -478,7 +482,7 @@ fn an_actor_without_roles_is_stopped_by_the_gate() {
         doctor_labs(),
         json!({ "actor": { "id": "X", "roles": [], "org": "Org1" } }),
     ));
-    let d = both(&r, &[], &Policy::default());
+    let d = both(&r, &[], &RolePolicy::default());
     assert_eq!((d.decision, d.basis), (Effect::Deny, Basis::Role));
 }
 
@@ -499,7 +503,7 @@ fn break_glass_window_in_seconds() {
             base.clone(),
             json!({ "break_glass": { "reason": "code blue", "started_at": started } }),
         ));
-        let d = both(&r, &[], &Policy::default());
+        let d = both(&r, &[], &RolePolicy::default());
         assert_eq!(d.basis, Basis::BreakGlass, "{started}");
         assert_eq!(d.is_permit(), permit, "{started}");
         assert_eq!(d.obligations, ["audit-break-glass"]);
@@ -509,7 +513,7 @@ fn break_glass_window_in_seconds() {
         base,
         json!({ "break_glass": { "reason": "  \t", "started_at": "2025-06-15T11:30:00Z" } }),
     ));
-    assert!(!both(&r, &[], &Policy::default()).is_permit());
+    assert!(!both(&r, &[], &RolePolicy::default()).is_permit());
 }
 
 #[test]
@@ -519,7 +523,7 @@ fn same_date_ties_go_to_deny_then_smallest_id_in_byte_order() {
             "date": "2025-01-01T00:00:00Z", "decision": decision }))
     };
     let r = request(doctor_labs());
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let d = both(&r, &[mk("K9", "permit"), mk("K10", "permit")], &p);
     assert_eq!(d.consent.as_deref(), Some("K10"));
     let d = both(
@@ -581,7 +585,7 @@ fn programmatic_consents_are_validated_too() {
         },
         provisions: vec![],
     }];
-    let e = CompiledConsents::new("P1", &[c.clone()], &Policy::default()).unwrap_err();
+    let e = CompiledConsents::new("P1", &[c.clone()], &RolePolicy::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidConsent);
     // Too deep.
     let mut deep = Provision::default();
@@ -598,14 +602,14 @@ fn programmatic_consents_are_validated_too() {
         "date": "2025-01-01T00:00:00Z", "decision": "deny" }));
     let b = consent(json!({ "id": "K", "patient": "P2", "status": "draft",
         "date": "2025-01-01T00:00:00Z", "decision": "permit" }));
-    let e = CompiledConsents::new("P1", &[a, b], &Policy::default()).unwrap_err();
+    let e = CompiledConsents::new("P1", &[a, b], &RolePolicy::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidConsent);
     assert!(e.message().starts_with("consents[1].id:"), "{e}");
 }
 
 #[test]
 fn compiled_consents_refuse_another_patient() {
-    let compiled = CompiledConsents::new("P2", &[], &Policy::default()).unwrap();
+    let compiled = CompiledConsents::new("P2", &[], &RolePolicy::default()).unwrap();
     let e = compiled.decide(&request(doctor_labs())).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidRequest);
     assert!(compiled.is_empty());
@@ -633,15 +637,15 @@ fn serde_goes_through_validation() {
 // ------------------------------------------------------------------------------------------
 // booking_allowed
 
-fn actor(id: &str, roles: &[Role]) -> Actor {
-    Actor {
+fn actor(id: &str, roles: &[Role]) -> Accessor {
+    Accessor {
         id: id.into(),
         roles: roles.to_vec(),
         org: "OrgA".into(),
     }
 }
 
-fn question<'a>(a: &'a Actor, patient: &'a str) -> BookingQuestion<'a> {
+fn question<'a>(a: &'a Accessor, patient: &'a str) -> BookingQuestion<'a> {
     BookingQuestion {
         actor: a,
         patient,
@@ -654,7 +658,7 @@ fn question<'a>(a: &'a Actor, patient: &'a str) -> BookingQuestion<'a> {
 
 #[test]
 fn booking_in_person_needs_access_only() {
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let desk = actor("Fd1", &[Role::Admin]);
     let me = actor("Pat", &[Role::Patient]);
     let other = actor("Pat2", &[Role::Patient]);
@@ -693,7 +697,7 @@ fn booking_in_person_needs_access_only() {
 
 #[test]
 fn telehealth_needs_a_consent() {
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let desk = actor("Fd1", &[Role::Admin]);
     let me = actor("Pat", &[Role::Patient]);
     let mut q = question(&desk, "Pat");
@@ -739,7 +743,7 @@ fn telehealth_needs_a_consent() {
 
 #[test]
 fn a_minor_needs_a_guardian_singled_out_by_a_consent() {
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let desk = actor("Fd1", &[Role::Admin]);
     let mum = actor("Mum", &[Role::Patient]);
     let kid = actor("Kid", &[Role::Patient]);
@@ -781,7 +785,7 @@ fn a_minor_needs_a_guardian_singled_out_by_a_consent() {
 
 #[test]
 fn booking_reports_every_failed_check() {
-    let p = Policy::default();
+    let p = RolePolicy::default();
     let other = actor("Pat2", &[Role::Patient]);
     let mut q = question(&other, "Kid");
     q.kind = AppointmentKind::Telehealth;
@@ -799,8 +803,8 @@ fn booking_reports_every_failed_check() {
 const BASE: i64 = 1_748_736_000; // 2025-06-01T00:00:00Z
 const HOUR: i64 = 3600;
 
-fn at_hour(h: i64) -> Instant {
-    Instant::from_unix(BASE + h * HOUR).unwrap()
+fn at_hour(h: i64) -> Timestamp {
+    Timestamp::from_unix(BASE + h * HOUR).unwrap()
 }
 
 fn subset<T: Clone + std::fmt::Debug + 'static>(all: &'static [T]) -> BoxedStrategy<Vec<T>> {
@@ -909,7 +913,7 @@ fn arb_consent_body() -> BoxedStrategy<Consent> {
                 id: String::new(),
                 patient: patient.to_string(),
                 status,
-                date: Instant::from_unix(BASE - 86_400 * (10 - day)).unwrap(),
+                date: Timestamp::from_unix(BASE - 86_400 * (10 - day)).unwrap(),
                 period,
                 decision,
                 scope,
@@ -947,9 +951,9 @@ fn row<T: Clone + std::fmt::Debug + 'static>(all: &'static [T]) -> BoxedStrategy
     .boxed()
 }
 
-fn arb_policy() -> BoxedStrategy<Policy> {
+fn arb_policy() -> BoxedStrategy<RolePolicy> {
     prop_oneof![
-        2 => Just(Policy::default()),
+        2 => Just(RolePolicy::default()),
         1 => prop::collection::btree_map(
             prop::sample::select(Role::ALL.to_vec()),
             (
@@ -960,7 +964,7 @@ fn arb_policy() -> BoxedStrategy<Policy> {
                 .prop_map(|(categories, actions, purposes)| Rights { categories, actions, purposes }),
             0..6,
         )
-        .prop_map(|roles: BTreeMap<Role, Rights>| Policy { roles }),
+        .prop_map(|roles: BTreeMap<Role, Rights>| RolePolicy { roles }),
     ]
     .boxed()
 }
@@ -1007,14 +1011,14 @@ fn arb_request() -> BoxedStrategy<ConsentRequest> {
                 (category, action, purpose, q),
                 (dd, labels, orig, bg),
             )| {
-                let at = Instant::from_unix(BASE + q * 900).unwrap();
+                let at = Timestamp::from_unix(BASE + q * 900).unwrap();
                 // Break-glass is asked for emergency treatment more often than not.
                 let purpose = match bg {
                     Some((_, _, true)) => Purpose::Etreat,
                     _ => purpose,
                 };
                 ConsentRequest {
-                    actor: Actor {
+                    actor: Accessor {
                         id: id.into(),
                         roles,
                         org: org.into(),
@@ -1030,7 +1034,7 @@ fn arb_request() -> BoxedStrategy<ConsentRequest> {
                     break_glass: bg.map(|(reason, before, _)| BreakGlass {
                         reason: reason.into(),
                         // Seconds before `at`: after it, at it, inside, on 60 minutes, beyond.
-                        started_at: Instant::from_unix(at.unix() - before).unwrap(),
+                        started_at: Timestamp::from_unix(at.unix() - before).unwrap(),
                     }),
                 }
             },
@@ -1171,7 +1175,7 @@ proptest! {
         let v = serde_json::to_value(&r).unwrap();
         prop_assert_eq!(ConsentRequest::from_json(&v, "r").unwrap(), r);
         let v = serde_json::to_value(&policy).unwrap();
-        prop_assert_eq!(Policy::from_json(&v, "p").unwrap(), policy);
+        prop_assert_eq!(RolePolicy::from_json(&v, "p").unwrap(), policy);
     }
 }
 

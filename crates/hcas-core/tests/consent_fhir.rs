@@ -10,10 +10,10 @@ use hcas_core::consent::fhir::{
     consent_from_fhir_r5, consent_to_fhir_r4, consent_to_fhir_r5,
 };
 use hcas_core::consent::{
-    Action, Basis, Category, Consent, ConsentRequest, ConsentStatus, Effect, Match, Period, Policy,
-    Provision, Purpose, Role, decide,
+    Action, Basis, Category, Consent, ConsentRequest, ConsentStatus, Effect, Match, Period,
+    Provision, Purpose, Role, RolePolicy, decide,
 };
-use hcas_core::{ErrorCode, Instant, Result};
+use hcas_core::{ErrorCode, Result, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -342,7 +342,7 @@ fn examples_decide_as_their_text_says() {
     let run = |c: &Consent, r: &ConsentRequest| {
         let mut r = r.clone();
         r.patient.clone_from(&c.patient);
-        let d = decide(&r, std::slice::from_ref(c), &Policy::default()).unwrap();
+        let d = decide(&r, std::slice::from_ref(c), &RolePolicy::default()).unwrap();
         (d.decision, d.basis)
     };
     use Effect::{Deny, Permit};
@@ -896,7 +896,7 @@ fn r5_root_and_decision() {
 #[test]
 fn r5_date_and_its_time() {
     let bad = |p: &str, x: Option<Value>| consent_from_fhir_r5(&with(&r5_min(), p, x));
-    let t = |s: &str| s.parse::<Instant>().unwrap();
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
     assert_eq!(
         bad("/date", Some("2025".into())).unwrap().date,
         t("2025-01-01T00:00:00Z")
@@ -959,7 +959,7 @@ fn the_2025_03_01_at_23_30_minus_half_an_hour_is_the_next_day() {
 
 #[test]
 fn dates_and_periods() {
-    let t = |s: &str| s.parse::<Instant>().unwrap();
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
     for v in [V::R4, V::R5] {
         let at = |p: &str| format!("{}/{p}", p0(v));
         let period = |x: Value| from(v, &with(&min(v), &at("period"), Some(x)));
@@ -1518,7 +1518,7 @@ fn export_refusals() {
     both(&edit(&|c| c.scope = Some(Match::default())), "scope");
     // an instant FHIR cannot write cannot be built any more
     assert_eq!(
-        Instant::from_unix(300_000_000_000).unwrap_err().code(),
+        Timestamp::from_unix(300_000_000_000).unwrap_err().code(),
         ErrorCode::InvalidDatetime
     );
     // the consent's own validation comes first
@@ -1530,7 +1530,7 @@ fn export_refusals() {
     let scoped = edit(&|c| {
         c.scope = Some(Match {
             period: Some(Period {
-                start: Some(Instant::from_unix(0).unwrap()),
+                start: Some(Timestamp::from_unix(0).unwrap()),
                 end: None,
             }),
             ..Match::default()
@@ -1628,9 +1628,9 @@ fn maybe<T: std::fmt::Debug + Clone + 'static>(s: BoxedStrategy<T>) -> BoxedStra
 }
 
 /// Instants at any second (R5 writes the time of day in an extension).
-fn arb_instant() -> BoxedStrategy<Instant> {
+fn arb_instant() -> BoxedStrategy<Timestamp> {
     (-400_000_000i64..400_000_000)
-        .prop_map(|d| Instant::from_unix(BASE + d).unwrap())
+        .prop_map(|d| Timestamp::from_unix(BASE + d).unwrap())
         .boxed()
 }
 
@@ -1638,7 +1638,7 @@ fn arb_instant() -> BoxedStrategy<Instant> {
 fn arb_period() -> BoxedStrategy<Period> {
     (arb_instant(), 1i64..100_000_000, 0u8..3)
         .prop_map(|(s, len, shape)| {
-            let e = Instant::from_unix(s.unix() + len).unwrap();
+            let e = Timestamp::from_unix(s.unix() + len).unwrap();
             match shape {
                 0 => Period {
                     start: Some(s),

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hcas_core::availability::{DateOverride, LocalWindow, PooledSlots, SlotQuery};
-use hcas_core::{Frequency, Instant, Interval, IntervalSet, LocalTime, RRule, Zone};
+use hcas_core::{Frequency, Interval, IntervalSet, LocalTime, RRule, Timestamp, Zone};
 use hcas_core::{advice, booking, consent, error, fhir, lifecycle, series, waitlist, wire};
 use serde::de::DeserializeOwned;
 
@@ -48,7 +48,7 @@ macro_rules! all_survive {
 #[test]
 fn every_public_deserialize_type_survives_hostile_documents() {
     all_survive!(
-        Instant,
+        Timestamp,
         Interval,
         IntervalSet,
         LocalTime,
@@ -78,8 +78,8 @@ fn every_public_deserialize_type_survives_hostile_documents() {
         consent::Provision,
         consent::Consent,
         consent::Rights,
-        consent::Policy,
-        consent::Actor,
+        consent::RolePolicy,
+        consent::Accessor,
         consent::BreakGlass,
         consent::ConsentRequest,
         consent::Basis,
@@ -92,8 +92,8 @@ fn every_public_deserialize_type_survives_hostile_documents() {
         consent::Refusal,
         consent::BookingVerdict,
         fhir::SlotStatus,
-        lifecycle::Actor,
-        lifecycle::Policy,
+        lifecycle::Party,
+        lifecycle::LifecyclePolicy,
         lifecycle::TransitionRequest,
         lifecycle::Outcome,
         lifecycle::Transitioned,

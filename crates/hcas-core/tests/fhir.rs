@@ -13,7 +13,7 @@ use hcas_core::fhir::{
     appointment_from_fhir, appointment_to_fhir, schedule_from_fhir, schedule_to_fhir,
     slot_from_fhir, slot_to_fhir, slots_to_fhir,
 };
-use hcas_core::{ErrorCode, Instant, Interval, LocalTime, Result, SlotQuery, WorkingRule, Zone};
+use hcas_core::{ErrorCode, Interval, LocalTime, Result, SlotQuery, Timestamp, WorkingRule, Zone};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ fn load(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn t(s: &str) -> Instant {
+fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
@@ -721,7 +721,7 @@ fn appointment_export_errors_name_the_field() {
     );
     // An end after the year 9999 cannot be built any more.
     assert_eq!(
-        Instant::from_unix(i64::MAX / 4).unwrap_err().code(),
+        Timestamp::from_unix(i64::MAX / 4).unwrap_err().code(),
         ErrorCode::InvalidDatetime
     );
 }
@@ -751,8 +751,8 @@ fn any_booking() -> impl Strategy<Value = Booking> {
             move |(id, start, len, st, rs, reason, replaces, replaced_by, series)| {
                 let status = Status::ALL[st];
                 let (start, end) = (
-                    Instant::from_unix(start).unwrap(),
-                    Instant::from_unix(start + len).unwrap(),
+                    Timestamp::from_unix(start).unwrap(),
+                    Timestamp::from_unix(start + len).unwrap(),
                 );
                 let resources = rs
                     .into_iter()
@@ -760,14 +760,14 @@ fn any_booking() -> impl Strategy<Value = Booking> {
                     .collect();
                 let mut b = Booking::new(id, start, end, status, resources);
                 if status == Status::Held {
-                    b.hold_expires = Some(Instant::from_unix(start.unix() - len).unwrap());
+                    b.hold_expires = Some(Timestamp::from_unix(start.unix() - len).unwrap());
                 }
                 b.cancel_reason = reason;
                 b.replaces = replaces;
                 b.replaced_by = replaced_by;
                 b.series = series.map(|(id, at)| SeriesRef {
                     id,
-                    recurrence_id: Instant::from_unix(at)
+                    recurrence_id: Timestamp::from_unix(at)
                         .unwrap()
                         .naive_utc()
                         .format("%Y-%m-%dT%H:%M:%S")

@@ -3,12 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hcas_core::ErrorCode;
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::booking::{BookOutcome, Booking, IDEMPOTENCY_TTL, Ledger, Status};
 
-fn at(secs: i64) -> Instant {
+fn at(secs: i64) -> Timestamp {
     // 2026-05-01T00:00:00Z plus `secs`.
-    Instant::from_unix(1_777_593_600 + secs).unwrap()
+    Timestamp::from_unix(1_777_593_600 + secs).unwrap()
 }
 
 fn booking(id: &str, hour: i64) -> Booking {

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
 use proptest::prelude::*;
 
@@ -18,8 +18,8 @@ const RESOURCES: &[&str] = &[
     "room:R2",
 ];
 
-fn t(m: i64) -> Instant {
-    Instant::from_unix(1_780_000_000 + m * 60).unwrap()
+fn t(m: i64) -> Timestamp {
+    Timestamp::from_unix(1_780_000_000 + m * 60).unwrap()
 }
 
 #[derive(Debug, Clone)]
@@ -345,14 +345,14 @@ mod series_and_advice {
     use chrono::NaiveDate;
     use hcas_core::advice::alternatives;
     use hcas_core::booking::{Booking, Ledger, Request, Status};
-    use hcas_core::lifecycle::{Actor, Policy};
+    use hcas_core::lifecycle::{LifecyclePolicy, Party};
     use hcas_core::series::{
         EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift,
         cancel_occurrences, series_bookings, shift_occurrences,
     };
-    use hcas_core::{Availability, Instant, LocalTime, Recurrence, WorkingRule, Zone};
+    use hcas_core::{Availability, LocalTime, Recurrence, Timestamp, WorkingRule, Zone};
 
-    fn t(s: &str) -> Instant {
+    fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
     }
 
@@ -467,9 +467,9 @@ mod series_and_advice {
             zone: Zone::parse("UTC").unwrap(),
             shift: WallShift::minutes(minutes),
             duration,
-            actor: Actor::Staff,
+            actor: Party::Staff,
             reason: None,
-            policy: Policy::default(),
+            policy: LifecyclePolicy::default(),
         }
     }
 
@@ -529,9 +529,9 @@ mod series_and_advice {
             series_id: "S".into(),
             recurrence_id: "2026-05-19T10:00:00".into(),
             scope: EditScope::ThisAndFollowing,
-            actor: Actor::Staff,
+            actor: Party::Staff,
             reason: "course ended".into(),
-            policy: Policy::default(),
+            policy: LifecyclePolicy::default(),
         };
         let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
         let ids: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();

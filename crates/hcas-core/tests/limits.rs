@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use hcas_core::booking::Request;
 use hcas_core::id::{MAX_BUSY, MAX_POOLED_ENTRIES, MAX_RECURRENCE_DATES, MAX_RESOURCES, MAX_RULES};
 use hcas_core::{
-    Availability, ErrorCode, Instant, Interval, LocalTime, SlotQuery, WorkingRule, Zone,
+    Availability, ErrorCode, Interval, LocalTime, SlotQuery, Timestamp, WorkingRule, Zone,
     pooled_slots, wire,
 };
 use serde_json::json;
@@ -37,7 +37,7 @@ fn a_pooled_answer_stops_at_its_limit() {
     let pool: Vec<Availability> = (0..12)
         .map(|_| Availability::new(utc, vec![all_day()], vec![], vec![]))
         .collect();
-    let from: Instant = "2026-01-01T00:00:00Z".parse().unwrap();
+    let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let mut q = SlotQuery::new(from, from.plus_minutes(400 * 24 * 60).unwrap(), 1);
     q.step = Some(1);
     let e = pooled_slots(&pool, &q).unwrap_err();
@@ -50,7 +50,7 @@ fn a_pooled_answer_stops_at_its_limit() {
 
 #[test]
 fn a_request_names_at_most_max_resources() {
-    let t: Instant = "2026-05-04T09:00:00Z".parse().unwrap();
+    let t: Timestamp = "2026-05-04T09:00:00Z".parse().unwrap();
     let mut r = Request {
         start: t,
         end: t.plus_minutes(30).unwrap(),
@@ -64,7 +64,7 @@ fn a_request_names_at_most_max_resources() {
 #[test]
 fn schedules_and_queries_are_bounded() {
     let utc = Zone::parse("UTC").unwrap();
-    let from: Instant = "2026-01-01T00:00:00Z".parse().unwrap();
+    let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let q = SlotQuery::new(from, from.plus_minutes(24 * 60).unwrap(), 30);
     let many = Availability::new(utc, vec![all_day(); MAX_RULES + 1], vec![], vec![]);
     limit(&many.slots(&q).unwrap_err(), "MAX_RULES", MAX_RULES);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Weekday};
 use hcas_core::{
-    Availability, DateOverride, Instant, Interval, LocalTime, LocalWindow, Recurrence, SlotQuery,
+    Availability, DateOverride, Interval, LocalTime, LocalWindow, Recurrence, SlotQuery, Timestamp,
     WorkingRule, Zone, pooled_slots,
 };
 use proptest::prelude::*;
@@ -110,8 +110,8 @@ fn arb_input() -> impl Strategy<Value = Input> {
         )
 }
 
-fn at(base: NaiveDate, minutes: i64) -> Instant {
-    Instant::from_naive_utc(base.and_hms_opt(0, 0, 0).unwrap() + TimeDelta::minutes(minutes))
+fn at(base: NaiveDate, minutes: i64) -> Timestamp {
+    Timestamp::from_naive_utc(base.and_hms_opt(0, 0, 0).unwrap() + TimeDelta::minutes(minutes))
         .unwrap()
 }
 
@@ -178,7 +178,8 @@ fn build(input: &Input) -> (Availability, SlotQuery) {
 /// `offset_at` (UTC -> offset), never the zone's local lookup.
 fn brute_resolve(zone: &Zone, local: NaiveDateTime) -> i64 {
     let wall = local.and_utc().timestamp() / 60;
-    let local_of = |u: i64| u + i64::from(zone.offset_at(Instant::from_unix(u * 60).unwrap())) / 60;
+    let local_of =
+        |u: i64| u + i64::from(zone.offset_at(Timestamp::from_unix(u * 60).unwrap())) / 60;
     let mut first_at_or_after = None;
     for u in (wall - 16 * 60)..=(wall + 16 * 60) {
         if local_of(u) == wall {
@@ -195,7 +196,7 @@ fn brute_resolve(zone: &Zone, local: NaiveDateTime) -> i64 {
 }
 
 /// The slots of FORMAT.md by a literal minute scan.
-fn brute_slots(input: &Input) -> Vec<Instant> {
+fn brute_slots(input: &Input) -> Vec<Timestamp> {
     let zone = Zone::parse(input.zone).unwrap();
     let origin = at(input.base, 0).unix() / 60;
     let lo_day = input.base - TimeDelta::days(12); // before every dtstart
@@ -274,7 +275,7 @@ fn brute_slots(input: &Input) -> Vec<Instant> {
                 }
             }
             if ok {
-                out.push(Instant::from_unix(s * 60).unwrap());
+                out.push(Timestamp::from_unix(s * 60).unwrap());
             }
             s += step;
         }
@@ -322,7 +323,7 @@ proptest! {
         let (avail, q) = build(&input);
         let slots = avail.slots(&q).unwrap();
         // Ask about every offered start and a random minute.
-        let mut asks: Vec<Instant> = slots.iter().copied().take(20).collect();
+        let mut asks: Vec<Timestamp> = slots.iter().copied().take(20).collect();
         asks.push(at(input.base, probe));
         for s in asks {
             let why = avail.explain(s, &q).unwrap();
@@ -337,13 +338,13 @@ proptest! {
         let (_, q) = build(&inputs[0]);
         let providers: Vec<Availability> = inputs.iter().map(|i| build(i).0).collect();
         let pooled = pooled_slots(&providers, &q).unwrap();
-        let mut want: BTreeMap<Instant, Vec<u32>> = BTreeMap::new();
+        let mut want: BTreeMap<Timestamp, Vec<u32>> = BTreeMap::new();
         for (i, p) in providers.iter().enumerate() {
             for s in p.slots(&q).unwrap() {
                 want.entry(s).or_default().push(u32::try_from(i).unwrap());
             }
         }
-        let got: BTreeMap<Instant, Vec<u32>> = pooled.iter().map(|(s, m)| (s, m.to_vec())).collect();
+        let got: BTreeMap<Timestamp, Vec<u32>> = pooled.iter().map(|(s, m)| (s, m.to_vec())).collect();
         prop_assert_eq!(got, want);
     }
 }
@@ -427,7 +428,7 @@ proptest! {
             .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string()).collect();
         let ours = Recurrence::new(rule.parse().unwrap(), dtstart, Zone::parse("UTC").unwrap());
         let ours: Vec<String> = ours
-            .between(Instant::from_naive_utc(dtstart).unwrap(), Instant::from_naive_utc(dtstart + TimeDelta::days(36_000)).unwrap(), None)
+            .between(Timestamp::from_naive_utc(dtstart).unwrap(), Timestamp::from_naive_utc(dtstart + TimeDelta::days(36_000)).unwrap(), None)
             .unwrap().iter().map(ToString::to_string).collect();
         prop_assert_eq!(ours, theirs, "rule {}", rule);
     }
@@ -444,9 +445,9 @@ proptest! {
         let to = from.plus_minutes(span * 1440).unwrap();
         let windowed = rec.between(from, to, None).unwrap();
         let mut full = Vec::new();
-        rec.for_each_instance(Instant::from_naive_utc(dtstart - TimeDelta::days(2)).unwrap(), to, |_, t| { full.push(t); true }).unwrap();
+        rec.for_each_instance(Timestamp::from_naive_utc(dtstart - TimeDelta::days(2)).unwrap(), to, |_, t| { full.push(t); true }).unwrap();
         // for_each_instance starts at the period containing its lower bound, i.e. DTSTART's.
-        let mut full: Vec<Instant> = full.into_iter().filter(|t| from <= *t && *t < to).collect();
+        let mut full: Vec<Timestamp> = full.into_iter().filter(|t| from <= *t && *t < to).collect();
         full.sort_unstable();
         full.dedup();
         prop_assert_eq!(windowed, full);

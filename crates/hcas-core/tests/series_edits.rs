@@ -5,16 +5,16 @@
 
 use hcas_core::ErrorCode;
 use hcas_core::booking::{Booking, Ledger, Status};
-use hcas_core::lifecycle::{Actor, Policy};
+use hcas_core::lifecycle::{LifecyclePolicy, Party};
 use hcas_core::series::{
     EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift, cancel_occurrences,
     series_bookings, shift_occurrences,
 };
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Instant, Recurrence, Zone};
+use hcas_core::{Recurrence, Timestamp, Zone};
 use proptest::prelude::*;
 
-fn t(s: &str) -> Instant {
+fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
@@ -40,9 +40,9 @@ fn edit(zone: &str, recurrence_id: &str, scope: EditScope, shift: WallShift) -> 
         zone: Zone::parse(zone).unwrap(),
         shift,
         duration: None,
-        actor: Actor::Staff,
+        actor: Party::Staff,
         reason: Some("therapist moved the course".into()),
-        policy: Policy::default(),
+        policy: LifecyclePolicy::default(),
     }
 }
 
@@ -237,9 +237,9 @@ fn cancel_all_skips_fulfilled_and_on_site_occurrences_and_says_why() {
         series_id: "S".into(),
         recurrence_id: "2026-05-05T10:00:00".into(),
         scope: EditScope::All,
-        actor: Actor::Staff,
+        actor: Party::Staff,
         reason: "course ended".into(),
-        policy: Policy::default(),
+        policy: LifecyclePolicy::default(),
     };
     let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
     let cancelled: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
@@ -293,9 +293,9 @@ fn cancel_goes_through_the_lifecycle_actor_and_late_cancellation() {
         series_id: "S".into(),
         recurrence_id: "2026-05-05T10:00:00".into(),
         scope: EditScope::All,
-        actor: Actor::Patient,
+        actor: Party::Patient,
         reason: "moving away".into(),
-        policy: Policy::default(),
+        policy: LifecyclePolicy::default(),
     };
     // A blank reason is refused before anything changes.
     cancel.reason = " ".into();
@@ -470,8 +470,8 @@ proptest! {
         }
         let base = t("2026-05-04T00:00:00Z").unix();
         for (i, &(q, len, on_patient)) in blockers.iter().enumerate() {
-            let s = Instant::from_unix(base + q * 900).unwrap();
-            let e = Instant::from_unix(base + (q + len) * 900).unwrap();
+            let s = Timestamp::from_unix(base + q * 900).unwrap();
+            let e = Timestamp::from_unix(base + (q + len) * 900).unwrap();
             let r = if on_patient { "patient:X1" } else { "provider:P1" };
             let b = Booking::new(format!("b{i}"), s, e, Status::Booked, vec![r.into()]);
             if ledger.check(&b.request(), now).unwrap().ok {

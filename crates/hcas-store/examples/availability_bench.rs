@@ -19,7 +19,7 @@ use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 use hcas_core::availability::pooled_slots;
 use hcas_core::booking::{Booking, Status};
 use hcas_core::wire::RuleSpec;
-use hcas_core::{Availability, Instant, Interval, SlotQuery};
+use hcas_core::{Availability, Interval, SlotQuery, Timestamp};
 use hcas_store::postgres::PgStore;
 use hcas_store::postgres::sqlx::{
     self, AssertSqlSafe, ConnectOptions, Connection, postgres::PgConnectOptions,
@@ -32,7 +32,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const PROVIDERS: usize = 50;
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-fn t(s: &str) -> Instant {
+fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
@@ -73,7 +73,7 @@ async fn setup(store: Arc<dyn Store>) -> Result<usize, BoxError> {
                 }
                 for p in (w..PROVIDERS).step_by(8) {
                     for k in 0..6 {
-                        let start = Instant::from_unix(midnight + 14 * 3600 + k * 3600).unwrap();
+                        let start = Timestamp::from_unix(midnight + 14 * 3600 + k * 3600).unwrap();
                         let b = Booking::new(
                             format!("b{p}-{day}-{k}"),
                             start,
@@ -101,7 +101,7 @@ async fn one_by_one(
     store: &dyn Store,
     ids: &[String],
     window: Interval,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<Vec<Availability>, BoxError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

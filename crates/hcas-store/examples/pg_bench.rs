@@ -26,7 +26,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::booking::{Booking, Status};
 use hcas_store::postgres::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection, PgPool};
@@ -378,7 +378,7 @@ async fn store_phase(
     slots: u64,
     patients: u64,
 ) -> Result<Phase, BoxError> {
-    let now = Instant::from_unix(BASE - 86_400).unwrap();
+    let now = Timestamp::from_unix(BASE - 86_400).unwrap();
     let start = std::time::Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -395,8 +395,8 @@ async fn store_phase(
                 let s = BASE + slot * SLOT;
                 let booking = Booking::new(
                     format!("{tag}-{c}-{i}"),
-                    Instant::from_unix(s).unwrap(),
-                    Instant::from_unix(s + SLOT).unwrap(),
+                    Timestamp::from_unix(s).unwrap(),
+                    Timestamp::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     vec![
                         format!("provider:{tag}{provider}"),
@@ -468,8 +468,8 @@ async fn profile(pool: &PgPool, clients: usize, n: usize, batched: bool) -> Resu
                 resources.sort();
                 let booking = Booking::new(
                     format!("{tag}-{c}-{i}"),
-                    Instant::from_unix(s).unwrap(),
-                    Instant::from_unix(s + SLOT).unwrap(),
+                    Timestamp::from_unix(s).unwrap(),
+                    Timestamp::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     resources.clone(),
                 );
@@ -699,8 +699,8 @@ async fn function_bookings(pool: &PgPool, clients: usize, n: usize) -> Result<Du
                 resources.sort();
                 let booking = Booking::new(
                     format!("fn-{c}-{i}"),
-                    Instant::from_unix(s).unwrap(),
-                    Instant::from_unix(s + SLOT).unwrap(),
+                    Timestamp::from_unix(s).unwrap(),
+                    Timestamp::from_unix(s + SLOT).unwrap(),
                     Status::Booked,
                     resources.clone(),
                 );

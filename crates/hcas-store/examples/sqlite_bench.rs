@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::Instant as Clock;
 
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::booking::{Booking, Status};
 use hcas_store::AppointmentStore;
 use hcas_store::sqlite::{Durability, SqliteStore};
@@ -34,7 +34,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// provider and slot (no conflicts).
 async fn round(store: SqliteStore, n: usize, clients: usize) -> f64 {
     let store = Arc::new(store);
-    let base = Instant::from_unix(1_800_000_000).unwrap();
+    let base = Timestamp::from_unix(1_800_000_000).unwrap();
     let started = Clock::now();
     let mut tasks = Vec::new();
     for c in 0..clients {

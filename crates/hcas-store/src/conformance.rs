@@ -15,14 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use hcas_core::booking::{Booking, Conflict, Status};
-use hcas_core::lifecycle::{Actor, Outcome, Policy, TransitionRequest};
-use hcas_core::{ErrorCode, Instant, Interval};
+use hcas_core::lifecycle::{LifecyclePolicy, Outcome, Party, TransitionRequest};
+use hcas_core::{ErrorCode, Interval, Timestamp};
 
 use crate::{AppointmentStore, Counts, StoreError, kind};
 
 /// A status change to `to` by `actor`, with `reason`, at `now`.
 #[must_use]
-pub fn change(to: Status, actor: Actor, reason: Option<&str>, now: Instant) -> TransitionRequest {
+pub fn change(to: Status, actor: Party, reason: Option<&str>, now: Timestamp) -> TransitionRequest {
     TransitionRequest {
         to,
         actor,
@@ -33,8 +33,8 @@ pub fn change(to: Status, actor: Actor, reason: Option<&str>, now: Instant) -> T
 
 /// 2026-05-04T09:00:00Z plus `minutes`.
 #[must_use]
-pub fn at(minutes: i64) -> Instant {
-    Instant::from_unix(1_777_885_200 + minutes * 60).unwrap()
+pub fn at(minutes: i64) -> Timestamp {
+    Timestamp::from_unix(1_777_885_200 + minutes * 60).unwrap()
 }
 
 /// A booked appointment from `at(from)` to `at(to)` on `resources`.
@@ -341,7 +341,7 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         .set_status(
             "a1",
             1,
-            &change(Status::Cancelled, Actor::Patient, Some("ill"), now),
+            &change(Status::Cancelled, Party::Patient, Some("ill"), now),
         )
         .await
         .unwrap();
@@ -353,7 +353,7 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         (Status::Booked, Status::Cancelled)
     );
     let err = store
-        .set_status("a1", 1, &change(Status::Booked, Actor::Staff, None, now))
+        .set_status("a1", 1, &change(Status::Booked, Party::Staff, None, now))
         .await
         .unwrap_err();
     assert!(
@@ -363,7 +363,7 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
     assert_eq!(err.code(), "version_mismatch");
     // Cancelled is final: it cannot be booked again, at the right version either.
     let err = store
-        .set_status("a1", 2, &change(Status::Booked, Actor::Staff, None, now))
+        .set_status("a1", 2, &change(Status::Booked, Party::Staff, None, now))
         .await
         .unwrap_err();
     assert_eq!(err.core_code(), Some(ErrorCode::InvalidTransition), "{err}");
@@ -376,11 +376,11 @@ pub async fn suite_version_mismatch(store: &dyn AppointmentStore) {
         .await
         .unwrap();
     let r = store
-        .set_status("p1", 1, &change(Status::Booked, Actor::Staff, None, now))
+        .set_status("p1", 1, &change(Status::Booked, Party::Staff, None, now))
         .await;
     assert_eq!(conflicts_of(r), vec![c("provider:P1", &["a2"])]);
     let v3 = store
-        .set_status("a2", 1, &change(Status::Arrived, Actor::Staff, None, now))
+        .set_status("a2", 1, &change(Status::Arrived, Party::Staff, None, now))
         .await
         .unwrap();
     assert_eq!(v3.booking.version, 2);
@@ -472,7 +472,7 @@ pub async fn suite_rejected_writes_change_nothing(store: &dyn AppointmentStore) 
     for (what, r) in rejected {
         assert!(r.is_err(), "{what}: accepted: {r:?}");
     }
-    let cancel = change(Status::Cancelled, Actor::Staff, Some("x"), now);
+    let cancel = change(Status::Cancelled, Party::Staff, Some("x"), now);
     let status_changes = [
         ("stale version", store.set_status("a1", 7, &cancel).await),
         (
@@ -482,7 +482,7 @@ pub async fn suite_rejected_writes_change_nothing(store: &dyn AppointmentStore) 
         (
             "to held",
             store
-                .set_status("a1", 1, &change(Status::Held, Actor::Staff, None, now))
+                .set_status("a1", 1, &change(Status::Held, Party::Staff, None, now))
                 .await,
         ),
     ];
@@ -552,7 +552,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         .set_status(
             "c1",
             1,
-            &change(Status::Cancelled, Actor::Staff, Some("duplicate"), early),
+            &change(Status::Cancelled, Party::Staff, Some("duplicate"), early),
         )
         .await
         .unwrap();
@@ -569,98 +569,98 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
             "cancelled -> booked",
             "c1",
             2,
-            change(Booked, Actor::Staff, None, now),
+            change(Booked, Party::Staff, None, now),
             InvalidTransition,
         ),
         (
             "booked -> booked",
             "a1",
             1,
-            change(Booked, Actor::Staff, None, now),
+            change(Booked, Party::Staff, None, now),
             InvalidTransition,
         ),
         (
             "booked -> fulfilled, skipping arrival",
             "a1",
             1,
-            change(Fulfilled, Actor::Practitioner, None, at(5)),
+            change(Fulfilled, Party::Practitioner, None, at(5)),
             InvalidTransition,
         ),
         (
             "booked -> held",
             "a1",
             1,
-            change(Held, Actor::Staff, None, now),
+            change(Held, Party::Staff, None, now),
             InvalidTransition,
         ),
         (
             "a patient records their own no-show",
             "a1",
             1,
-            change(Noshow, Actor::Patient, None, at(20)),
+            change(Noshow, Party::Patient, None, at(20)),
             NotPermitted,
         ),
         (
             "a practitioner enters in error",
             "a1",
             1,
-            change(EnteredInError, Actor::Practitioner, Some("dup"), now),
+            change(EnteredInError, Party::Practitioner, Some("dup"), now),
             NotPermitted,
         ),
         (
             "a practitioner confirms a hold",
             "h2",
             1,
-            change(Booked, Actor::Practitioner, None, at(-55)),
+            change(Booked, Party::Practitioner, None, at(-55)),
             NotPermitted,
         ),
         (
             "cancel a booked appointment without a reason",
             "a1",
             1,
-            change(Cancelled, Actor::Patient, None, now),
+            change(Cancelled, Party::Patient, None, now),
             InvalidRequest,
         ),
         (
             "a blank reason",
             "a1",
             1,
-            change(Cancelled, Actor::Patient, Some("  "), now),
+            change(Cancelled, Party::Patient, Some("  "), now),
             InvalidRequest,
         ),
         (
             "cancel after the start",
             "a1",
             1,
-            change(Cancelled, Actor::Patient, Some("ill"), at(1)),
+            change(Cancelled, Party::Patient, Some("ill"), at(1)),
             InvalidTransition,
         ),
         (
             "arrive before check-in opens",
             "a1",
             1,
-            change(Arrived, Actor::Staff, None, at(-61)),
+            change(Arrived, Party::Staff, None, at(-61)),
             InvalidTransition,
         ),
         (
             "no-show inside the grace period",
             "a1",
             1,
-            change(Noshow, Actor::Staff, None, at(14)),
+            change(Noshow, Party::Staff, None, at(14)),
             InvalidTransition,
         ),
         (
             "confirm a hold at its expiry",
             "h1",
             1,
-            change(Booked, Actor::Patient, None, at(-30)),
+            change(Booked, Party::Patient, None, at(-30)),
             InvalidTransition,
         ),
         (
             "confirm an expired hold",
             "h1",
             1,
-            change(Booked, Actor::Staff, None, at(-10)),
+            change(Booked, Party::Staff, None, at(-10)),
             InvalidTransition,
         ),
     ];
@@ -670,7 +670,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         assert_eq!(err.core_code(), Some(*code), "{what}: {err}");
     }
     let err = store
-        .set_status("h1", 1, &change(Booked, Actor::Patient, None, at(-10)))
+        .set_status("h1", 1, &change(Booked, Party::Patient, None, at(-10)))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
@@ -681,7 +681,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
             "after the start",
             "a1",
             1,
-            Actor::Patient,
+            Party::Patient,
             "ill",
             at(1),
             InvalidTransition,
@@ -690,7 +690,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
             "a blank reason",
             "a1",
             1,
-            Actor::Patient,
+            Party::Patient,
             " ",
             now,
             InvalidRequest,
@@ -699,7 +699,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
             "a cancelled booking",
             "c1",
             2,
-            Actor::Staff,
+            Party::Staff,
             "x",
             now,
             InvalidTransition,
@@ -721,7 +721,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
 
     // Allowed changes, with the lifecycle's outcomes.
     let h2 = store
-        .set_status("h2", 1, &change(Booked, Actor::Patient, None, at(-55)))
+        .set_status("h2", 1, &change(Booked, Party::Patient, None, at(-55)))
         .await
         .unwrap();
     assert_eq!(
@@ -733,7 +733,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         .set_status(
             "a1",
             1,
-            &change(Cancelled, Actor::Patient, Some("ill"), now),
+            &change(Cancelled, Party::Patient, Some("ill"), now),
         )
         .await
         .unwrap();
@@ -755,7 +755,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         (2, Some("ill"))
     );
     let n1 = store
-        .set_status("n1", 1, &change(Noshow, Actor::Practitioner, None, at(215)))
+        .set_status("n1", 1, &change(Noshow, Party::Practitioner, None, at(215)))
         .await
         .unwrap();
     assert_eq!(n1.transition.outcomes, [Outcome::NoShow]);
@@ -763,7 +763,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         .set_status(
             "n2",
             1,
-            &change(Status::CheckedIn, Actor::Patient, None, at(250)),
+            &change(Status::CheckedIn, Party::Patient, None, at(250)),
         )
         .await
         .unwrap();
@@ -771,7 +771,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         .set_status(
             "n2",
             n2.booking.version,
-            &change(Fulfilled, Actor::Practitioner, None, at(300)),
+            &change(Fulfilled, Party::Practitioner, None, at(300)),
         )
         .await
         .unwrap();
@@ -783,7 +783,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         .set_status(
             "c1",
             2,
-            &change(EnteredInError, Actor::Staff, Some("wrong patient"), now),
+            &change(EnteredInError, Party::Staff, Some("wrong patient"), now),
         )
         .await
         .unwrap();
@@ -802,14 +802,14 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
 }
 
 /// The timing rules a store built for [`suite_policy`] must have (not the default).
-pub const POLICY: Policy = Policy {
+pub const POLICY: LifecyclePolicy = LifecyclePolicy {
     late_cancel_minutes: 120,
     noshow_grace_minutes: 5,
     checkin_opens_minutes: 30,
 };
 
 /// A store built with [`POLICY`] decides every status change with it, not
-/// with `Policy::default()`.
+/// with `LifecyclePolicy::default()`.
 pub async fn suite_policy(store: &dyn AppointmentStore) {
     let early = at(-3000);
     for (i, id) in ["p1", "p2", "p3", "p4"].iter().enumerate() {
@@ -828,7 +828,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
         .set_status(
             "p1",
             1,
-            &change(Status::Cancelled, Actor::Patient, Some("x"), at(-180)),
+            &change(Status::Cancelled, Party::Patient, Some("x"), at(-180)),
         )
         .await
         .unwrap();
@@ -842,7 +842,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
             "p2",
             1,
             booked("p2b", 500, 530, &["patient:p2"]),
-            Actor::Patient,
+            Party::Patient,
             "x",
             at(60 - 90),
         )
@@ -860,7 +860,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
         .set_status(
             "p3",
             1,
-            &change(Status::CheckedIn, Actor::Patient, None, at(120 - 45)),
+            &change(Status::CheckedIn, Party::Patient, None, at(120 - 45)),
         )
         .await
         .unwrap_err();
@@ -870,7 +870,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
         .set_status(
             "p4",
             1,
-            &change(Status::Noshow, Actor::Staff, None, at(180 + 5)),
+            &change(Status::Noshow, Party::Staff, None, at(180 + 5)),
         )
         .await
         .unwrap();
@@ -889,7 +889,7 @@ pub async fn suite_busy(store: &dyn AppointmentStore) {
         .set_status(
             "c1",
             c1.version,
-            &change(Status::Cancelled, Actor::Staff, Some("sick"), now),
+            &change(Status::Cancelled, Party::Staff, Some("sick"), now),
         )
         .await
         .unwrap();
@@ -1040,7 +1040,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
                 "a1",
                 1,
                 booked("a2", 15, 45, &["provider:P1", "patient:X1"]),
-                Actor::Patient,
+                Party::Patient,
                 "later",
                 now,
             )
@@ -1052,7 +1052,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             1,
             booked("b1", 15, 30, &["provider:P1"]),
-            Actor::Staff,
+            Party::Staff,
             "x",
             now,
         )
@@ -1066,7 +1066,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     bad.end = bad.start;
     assert_eq!(
         store
-            .reschedule("a1", 1, bad, Actor::Staff, "x", now)
+            .reschedule("a1", 1, bad, Party::Staff, "x", now)
             .await
             .unwrap_err()
             .code(),
@@ -1077,7 +1077,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             7,
             booked("a4", 15, 30, &["provider:P1"]),
-            Actor::Staff,
+            Party::Staff,
             "x",
             now,
         )
@@ -1093,7 +1093,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "zz",
             1,
             booked("a5", 15, 30, &["provider:P1"]),
-            Actor::Staff,
+            Party::Staff,
             "x",
             now,
         )
@@ -1109,7 +1109,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             1,
             booked("a2", 15, 30, &["provider:P1", "patient:X1"]),
-            Actor::Patient,
+            Party::Patient,
             "patient asked",
             at(-30),
         )
@@ -1140,7 +1140,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
         (before.bookings + 1, before.outbox + 2)
     );
     let events = store.outbox_pending(100).await.unwrap();
-    let last: Vec<(&str, &str, Instant)> = events[events.len() - 2..]
+    let last: Vec<(&str, &str, Timestamp)> = events[events.len() - 2..]
         .iter()
         .map(|e| (e.kind.as_str(), e.aggregate_id.as_str(), e.created))
         .collect();
@@ -1152,7 +1152,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
         ]
     );
     let busy = store.busy("provider:P1", at(0), at(60), now).await.unwrap();
-    let starts: Vec<Instant> = busy.iter().map(Interval::start).collect();
+    let starts: Vec<Timestamp> = busy.iter().map(Interval::start).collect();
     assert_eq!(starts, [at(15), at(30)]);
     // The cancelled booking cannot move again: cancelled is final.
     let err = store
@@ -1160,7 +1160,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             2,
             booked("a6", 90, 120, &["provider:P1"]),
-            Actor::Staff,
+            Party::Staff,
             "x",
             now,
         )
@@ -1225,7 +1225,7 @@ pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
                 "p",
                 1,
                 booked("p2", 29 * day, 29 * day + 30, &["patient:X1", "room:R1"]),
-                Actor::Staff,
+                Party::Staff,
                 "x",
                 now,
             )
@@ -1295,7 +1295,7 @@ pub async fn suite_extent_shrinks_but_finds_blocking(store: &dyn AppointmentStor
             "year",
             1,
             booked("year-moved", 500 * day, 500 * day + 30, &["room:R1"]),
-            Actor::Staff,
+            Party::Staff,
             "shorter",
             now,
         )
@@ -1540,7 +1540,7 @@ pub async fn suite_providers_and_availability(store: &dyn Store) {
         .set_status(
             "b2",
             c.version,
-            &change(Status::Cancelled, Actor::Staff, Some("sick"), now),
+            &change(Status::Cancelled, Party::Staff, Some("sick"), now),
         )
         .await
         .unwrap();
@@ -1756,7 +1756,7 @@ pub async fn suite_history(store: &dyn Store) {
         .set_status(
             "a1",
             b.version,
-            &change(Status::Arrived, Actor::Staff, None, at(-5)),
+            &change(Status::Arrived, Party::Staff, None, at(-5)),
         )
         .await
         .unwrap();
@@ -1764,7 +1764,7 @@ pub async fn suite_history(store: &dyn Store) {
         .set_status(
             "a1",
             b.booking.version,
-            &change(Status::Cancelled, Actor::Patient, Some("left"), at(1)),
+            &change(Status::Cancelled, Party::Patient, Some("left"), at(1)),
         )
         .await;
     assert_eq!(code_of(refused).1, Some(ErrorCode::NotPermitted));
@@ -1772,7 +1772,7 @@ pub async fn suite_history(store: &dyn Store) {
         .set_status(
             "a1",
             b.booking.version,
-            &change(Status::Cancelled, Actor::Staff, Some("left"), at(1)),
+            &change(Status::Cancelled, Party::Staff, Some("left"), at(1)),
         )
         .await
         .unwrap();
@@ -1784,10 +1784,10 @@ pub async fn suite_history(store: &dyn Store) {
     type Row<'a> = (
         i64,
         Status,
-        Instant,
+        Timestamp,
         &'a str,
         Option<Status>,
-        Option<Actor>,
+        Option<Party>,
         Option<&'a str>,
         &'a [Outcome],
     );
@@ -1823,7 +1823,7 @@ pub async fn suite_history(store: &dyn Store) {
             at(-5),
             kind::APPOINTMENT_UPDATED,
             Some(Status::Booked),
-            Some(Actor::Staff),
+            Some(Party::Staff),
             None,
             &[],
         ),
@@ -1833,7 +1833,7 @@ pub async fn suite_history(store: &dyn Store) {
             at(1),
             kind::APPOINTMENT_CANCELLED,
             Some(Status::Arrived),
-            Some(Actor::Staff),
+            Some(Party::Staff),
             Some("left"),
             &[Outcome::Cancelled],
         ),
@@ -1845,7 +1845,7 @@ pub async fn suite_history(store: &dyn Store) {
             "a2",
             1,
             booked("a3", 60, 90, &["provider:P2"]),
-            Actor::Patient,
+            Party::Patient,
             "moved",
             at(-40),
         )
@@ -1868,7 +1868,7 @@ pub async fn suite_history(store: &dyn Store) {
             Status::Cancelled,
             at(-40),
             Some(Status::Booked),
-            Some(Actor::Patient),
+            Some(Party::Patient),
             Some("moved")
         )
     );
@@ -2012,7 +2012,7 @@ pub async fn suite_consents(store: &dyn Store) {
     let after = store.counts().await.unwrap();
     assert_eq!(after.outbox, before.outbox + 4);
     let events = store.outbox_pending(100).await.unwrap();
-    let k2: Vec<(&str, Instant)> = events
+    let k2: Vec<(&str, Timestamp)> = events
         .iter()
         .filter(|e| e.aggregate_id == "K2")
         .map(|e| (e.kind.as_str(), e.created))
@@ -2293,7 +2293,7 @@ pub async fn reschedule_race(stores: &[Arc<dyn AppointmentStore>], tasks: usize)
             (
                 t,
                 store
-                    .reschedule(&format!("r{t}"), 1, new, Actor::Patient, "moved", now)
+                    .reschedule(&format!("r{t}"), 1, new, Party::Patient, "moved", now)
                     .await,
             )
         }));
@@ -2340,13 +2340,13 @@ use hcas_core::anchor::WallAnchor;
 #[async_trait::async_trait]
 pub trait Plant: Store {
     /// Store `b` (valid, not conflicting) with its `appointment.created` event.
-    async fn plant(&self, b: Booking, now: Instant);
+    async fn plant(&self, b: Booking, now: Timestamp);
 }
 
 #[cfg(feature = "memory")]
 #[async_trait::async_trait]
 impl Plant for crate::memory::MemoryStore {
-    async fn plant(&self, b: Booking, now: Instant) {
+    async fn plant(&self, b: Booking, now: Timestamp) {
         self.plant_unchecked(b, now).await;
     }
 }
@@ -2354,7 +2354,7 @@ impl Plant for crate::memory::MemoryStore {
 #[cfg(feature = "sqlite")]
 #[async_trait::async_trait]
 impl Plant for crate::sqlite::SqliteStore {
-    async fn plant(&self, b: Booking, now: Instant) {
+    async fn plant(&self, b: Booking, now: Timestamp) {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
         crate::sqlite::insert_booking(&mut tx, &b).await.unwrap();
         crate::sqlite::push_event(&mut tx, kind::APPOINTMENT_CREATED, &b, now)
@@ -2367,7 +2367,7 @@ impl Plant for crate::sqlite::SqliteStore {
 #[cfg(feature = "postgres")]
 #[async_trait::async_trait]
 impl Plant for crate::postgres::PgStore {
-    async fn plant(&self, b: Booking, now: Instant) {
+    async fn plant(&self, b: Booking, now: Timestamp) {
         let mut tx = self.pool().begin().await.unwrap();
         let row = crate::postgres::Accepted {
             booking: &b,
@@ -2383,8 +2383,8 @@ impl Plant for crate::postgres::PgStore {
     }
 }
 
-fn utc(s: &str) -> Instant {
-    Instant::parse(s).unwrap()
+fn utc(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
 }
 
 /// A booking on `resource` at UTC `start`..`end`, anchored at local
@@ -2645,7 +2645,7 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
                 Status::Booked,
                 vec!["provider:P2".into()],
             ),
-            Actor::Staff,
+            Party::Staff,
             "make room",
             now,
         )
@@ -2700,9 +2700,9 @@ fn shift_edit(
         zone: hcas_core::Zone::parse(zone).unwrap(),
         shift,
         duration: None,
-        actor: hcas_core::lifecycle::Actor::Staff,
+        actor: hcas_core::lifecycle::Party::Staff,
         reason: None,
-        policy: hcas_core::lifecycle::Policy::default(),
+        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
     }
 }
 
@@ -2716,9 +2716,9 @@ fn series_cancel(
         series_id: series_id.to_string(),
         recurrence_id: recurrence_id.to_string(),
         scope,
-        actor: hcas_core::lifecycle::Actor::Staff,
+        actor: hcas_core::lifecycle::Party::Staff,
         reason: "course ended".to_string(),
-        policy: hcas_core::lifecycle::Policy::default(),
+        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
     }
 }
 
@@ -2730,7 +2730,7 @@ async fn edit_snapshot(
     series: &[&str],
     others: &[&str],
     resources: &[&str],
-    now: Instant,
+    now: Timestamp,
 ) -> (
     Counts,
     Vec<crate::OutboxEvent>,
@@ -2796,18 +2796,18 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
         "S1.20260518T100000",
         "S1.20260525T100000",
     ];
-    let answered: Vec<(&str, Instant, bool, bool)> = r
+    let answered: Vec<(&str, Timestamp, bool, bool)> = r
         .occurrences
         .iter()
         .map(|o| (o.id.as_str(), o.start, o.ok, o.booked))
         .collect();
-    let want: Vec<(&str, Instant, bool, bool)> = (1..=4)
+    let want: Vec<(&str, Timestamp, bool, bool)> = (1..=4)
         .map(|k| (ids[k - 1], at(i64::try_from(k).unwrap() * WEEK), true, true))
         .collect();
     assert_eq!(answered, want);
     // Stored: same ids and recurrence ids, one week later, version 2.
     let stored = store.series_bookings("S1").await.unwrap();
-    let got: Vec<(String, String, Instant, Instant, i64)> = stored
+    let got: Vec<(String, String, Timestamp, Timestamp, i64)> = stored
         .iter()
         .map(|s| {
             (
@@ -2819,7 +2819,7 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
             )
         })
         .collect();
-    let want: Vec<(String, String, Instant, Instant, i64)> = (0..4)
+    let want: Vec<(String, String, Timestamp, Timestamp, i64)> = (0..4)
         .map(|k: i64| {
             (
                 ids[usize::try_from(k).unwrap()].to_string(),
@@ -2877,7 +2877,7 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
         .busy("provider:P1", at(-60), at(6 * WEEK), now)
         .await
         .unwrap();
-    let starts: Vec<Instant> = busy.iter().map(Interval::start).collect();
+    let starts: Vec<Timestamp> = busy.iter().map(Interval::start).collect();
     assert_eq!(starts, [at(WEEK), at(2 * WEEK), at(3 * WEEK), at(4 * WEEK)]);
     store
         .book(booked("y", 0, 30, &["provider:P1"]), None, now)
@@ -2908,7 +2908,7 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
 /// earlier occurrence (and its version) alone.
 pub async fn suite_series_shift_keeps_wall_time_across_dst(store: &dyn Store) {
     use hcas_core::series::{EditScope, SeriesPolicy, WallShift};
-    let now: Instant = "2026-03-01T00:00:00Z".parse().unwrap();
+    let now: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
     // Mondays 16, 23 and 30 March 10:00 London; summer time starts 29 March.
     let spec = series_at(
         "D1",
@@ -3170,7 +3170,7 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
         ),
         (
             Some(Status::Booked),
-            Some(hcas_core::lifecycle::Actor::Staff),
+            Some(hcas_core::lifecycle::Party::Staff),
             Some("course ended"),
             true
         )
@@ -3315,7 +3315,7 @@ pub async fn series_shift_race(stores: &[Arc<dyn Store>], tasks: usize, attempts
     let store = &stores[0];
     let mut on_provider: Vec<Booking> = Vec::new();
     for (k, (name, base)) in [("A", 0), ("B", 4)].into_iter().enumerate() {
-        let got: Vec<(Instant, i64)> = store
+        let got: Vec<(Timestamp, i64)> = store
             .series_bookings(name)
             .await
             .unwrap()

@@ -8,8 +8,8 @@
 
 use async_trait::async_trait;
 use hcas_core::booking::{Booking, Conflict};
-use hcas_core::lifecycle::{Actor, TransitionRequest, Transitioned};
-use hcas_core::{Instant, Interval};
+use hcas_core::lifecycle::{Party, TransitionRequest, Transitioned};
+use hcas_core::{Interval, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "test-support")]
@@ -234,7 +234,7 @@ pub struct OutboxEvent {
     /// `{"from", "to", "actor", "reason" (if given), "outcomes"}`.
     pub payload: serde_json::Value,
     /// When the change was made (the caller's `now`).
-    pub created: Instant,
+    pub created: Timestamp,
 }
 
 /// What [`AppointmentStore::set_status`] did: the booking after the change
@@ -286,7 +286,7 @@ pub trait AppointmentStore: Send + Sync {
         &self,
         booking: Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError>;
 
     /// The booking with this id.
@@ -301,8 +301,8 @@ pub trait AppointmentStore: Send + Sync {
     /// [`hcas_core::lifecycle::Outcome::LateCancellation`]).
     ///
     /// The change is decided by [`hcas_core::lifecycle::transition`] under the
-    /// store's [`hcas_core::lifecycle::Policy`] (set when the store handle is
-    /// built, `Policy::default()` unless changed): a legal transition
+    /// store's [`hcas_core::lifecycle::LifecyclePolicy`] (set when the store handle is
+    /// built, `LifecyclePolicy::default()` unless changed): a legal transition
     /// ([`hcas_core::lifecycle::TRANSITIONS`]), an actor allowed to make it,
     /// the clock rules (an expired hold cannot be confirmed, a started
     /// appointment cannot be cancelled, ...) and a reason where one is
@@ -351,9 +351,9 @@ pub trait AppointmentStore: Send + Sync {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Actor,
+        actor: Party,
         reason: &str,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Rescheduled, StoreError>;
 
     /// Set a resource's capacity (1 unless set).
@@ -370,9 +370,9 @@ pub trait AppointmentStore: Send + Sync {
     async fn busy(
         &self,
         resource: &str,
-        from: Instant,
-        to: Instant,
-        now: Instant,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Interval>, StoreError>;
 
     /// Up to `limit` unsent outbox events, oldest first.

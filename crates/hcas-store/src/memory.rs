@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
-use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
-use hcas_core::{Instant, Interval};
+use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
+use hcas_core::{Interval, Timestamp};
 use tokio::sync::Mutex;
 
 use hcas_core::consent::Consent;
@@ -73,11 +73,11 @@ struct State {
 }
 
 impl State {
-    fn push_event(&mut self, kind: &str, booking: &Booking, now: Instant) {
+    fn push_event(&mut self, kind: &str, booking: &Booking, now: Timestamp) {
         self.push(kind, &booking.id, booking, now);
     }
 
-    fn push<T: serde::Serialize>(&mut self, kind: &str, id: &str, value: &T, now: Instant) {
+    fn push<T: serde::Serialize>(&mut self, kind: &str, id: &str, value: &T, now: Timestamp) {
         self.next_event += 1;
         let event = OutboxEvent {
             id: self.next_event,
@@ -95,7 +95,7 @@ impl State {
 
     /// After the core changed booking `id` in the ledger: version +1 and
     /// one `kind` event with the booking as it is now.
-    fn bump(&mut self, id: &str, kind: &str, now: Instant) -> Result<(), StoreError> {
+    fn bump(&mut self, id: &str, kind: &str, now: Timestamp) -> Result<(), StoreError> {
         let b = self
             .ledger
             .get(id)
@@ -107,7 +107,7 @@ impl State {
 
     /// Version +1 and one `kind` event with `payload` (the booking, and for a
     /// status change its `transition`).
-    fn bump_with(&mut self, id: &str, kind: &str, payload: &serde_json::Value, now: Instant) {
+    fn bump_with(&mut self, id: &str, kind: &str, payload: &serde_json::Value, now: Timestamp) {
         let version = self.version(id) + 1;
         self.versions.insert(id.to_string(), version);
         self.push(kind, id, payload, now);
@@ -127,11 +127,11 @@ impl State {
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
     /// The lifecycle's timing rules for status changes (per handle).
-    policy: Policy,
+    policy: LifecyclePolicy,
 }
 
 impl MemoryStore {
-    /// An empty store, with the default lifecycle [`Policy`].
+    /// An empty store, with the default lifecycle [`LifecyclePolicy`].
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -144,7 +144,7 @@ impl MemoryStore {
     ///
     /// # Errors
     /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
-    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+    pub fn with_policy(mut self, policy: LifecyclePolicy) -> Result<Self, StoreError> {
         policy.validate()?;
         self.policy = policy;
         Ok(self)
@@ -152,7 +152,7 @@ impl MemoryStore {
 
     /// The lifecycle timing rules of this handle.
     #[must_use]
-    pub const fn policy(&self) -> Policy {
+    pub const fn policy(&self) -> LifecyclePolicy {
         self.policy
     }
 
@@ -180,7 +180,7 @@ impl AppointmentStore for MemoryStore {
         &self,
         booking: Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError> {
         hcas_core::anchor::check(&booking)?;
         let mut s = self.state.lock().await;
@@ -264,9 +264,9 @@ impl AppointmentStore for MemoryStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Actor,
+        actor: Party,
         reason: &str,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
         hcas_core::anchor::check(&new)?;
         let mut s = self.state.lock().await;
@@ -325,9 +325,9 @@ impl AppointmentStore for MemoryStore {
     async fn busy(
         &self,
         resource: &str,
-        from: Instant,
-        to: Instant,
-        now: Instant,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Interval>, StoreError> {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let s = self.state.lock().await;
@@ -417,7 +417,7 @@ impl ProviderStore for MemoryStore {
         &self,
         schedule: Schedule,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Schedule>, StoreError> {
         schedule.validate()?;
         let mut s = self.state.lock().await;
@@ -447,7 +447,7 @@ impl ProviderStore for MemoryStore {
         &self,
         provider_ids: &[String],
         busy_window: Interval,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Vec<ProviderAvailability>, StoreError> {
         crate::records::check_provider_list(provider_ids)?;
         let s = self.state.lock().await;
@@ -481,7 +481,7 @@ impl SeriesStore for MemoryStore {
         &self,
         spec: &SeriesSpec,
         policy: SeriesPolicy,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<SeriesResult, StoreError> {
         let mut s = self.state.lock().await;
         let result = spec.book(&mut s.ledger, policy, now)?;
@@ -511,7 +511,7 @@ impl SeriesStore for MemoryStore {
     async fn shift_series(
         &self,
         edit: &SeriesEdit,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<EditResult, StoreError> {
         let mut s = self.state.lock().await;
         // The core checks every move, then makes all or none, on the ledger.
@@ -525,7 +525,7 @@ impl SeriesStore for MemoryStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
         let mut s = self.state.lock().await;
         let result = cancel_occurrences(&mut s.ledger, cancel, now)?;
@@ -590,7 +590,7 @@ impl WaitlistStore for MemoryStore {
             })
     }
 
-    async fn waitlist(&self, provider: &str, now: Instant) -> Result<Vec<WaitEntry>, StoreError> {
+    async fn waitlist(&self, provider: &str, now: Timestamp) -> Result<Vec<WaitEntry>, StoreError> {
         let s = self.state.lock().await;
         let mut v: Vec<WaitEntry> = s
             .waitlist
@@ -609,7 +609,7 @@ impl ConsentStore for MemoryStore {
         &self,
         consent: Consent,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Consent>, StoreError> {
         consent.validate()?;
         crate::records::check_id("consent.id", &consent.id)?;
@@ -686,8 +686,8 @@ impl AuditStore for MemoryStore {
     async fn audit_for_patient(
         &self,
         patient: &str,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         limit: usize,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         Interval::new(from, to).map_err(|e| e.at("audit window"))?;
@@ -717,7 +717,7 @@ impl AuditStore for MemoryStore {
 impl crate::AnchorStore for MemoryStore {
     async fn drifted(
         &self,
-        now: Instant,
+        now: Timestamp,
         after: Option<&crate::SweepCursor>,
         limit: usize,
     ) -> Result<crate::DriftPage, StoreError> {
@@ -754,7 +754,7 @@ impl crate::AnchorStore for MemoryStore {
         &self,
         id: &str,
         expected_version: i64,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError> {
         let mut s = self.state.lock().await;
         let cur = at_version(id, s.stored(id), expected_version)?;
@@ -799,7 +799,7 @@ impl MemoryStore {
     /// Test support: store a booking as `book` would, without the anchor
     /// check (a booking made under older tz data).
     #[allow(clippy::expect_used)]
-    pub(crate) async fn plant_unchecked(&self, b: Booking, now: Instant) {
+    pub(crate) async fn plant_unchecked(&self, b: Booking, now: Timestamp) {
         let mut s = self.state.lock().await;
         s.versions.insert(b.id.clone(), 1);
         s.push_event(kind::APPOINTMENT_CREATED, &b, now);

@@ -47,7 +47,7 @@ use hcas_core::series::{
     cancel_occurrences, plan_shift, shift_occurrences,
 };
 use hcas_core::waitlist::WaitEntry;
-use hcas_core::{Error, ErrorCode, Instant, Interval};
+use hcas_core::{Error, ErrorCode, Interval, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{PgConnection, PgPool};
@@ -270,7 +270,7 @@ async fn put_row<T: Serialize>(
     value: &T,
     columns: &[Col<'_>],
     expected: Option<i64>,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<i64, StoreError> {
     let text = payload(value, table.what)?;
     let sql = if expected.is_some() {
@@ -378,7 +378,7 @@ impl PatientStore for PgStore {
             &patient,
             &[],
             expected_version,
-            Instant::EPOCH,
+            Timestamp::EPOCH,
         )
         .await?;
         Ok(Stored {
@@ -440,7 +440,7 @@ impl ProviderStore for PgStore {
             &provider,
             &[],
             expected_version,
-            Instant::EPOCH,
+            Timestamp::EPOCH,
         )
         .await?;
         Ok(Stored {
@@ -463,7 +463,7 @@ impl ProviderStore for PgStore {
         &self,
         schedule: Schedule,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Schedule>, StoreError> {
         schedule.validate()?;
         let version = put_row(
@@ -496,7 +496,7 @@ impl ProviderStore for PgStore {
         &self,
         provider_ids: &[String],
         busy_window: Interval,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Vec<ProviderAvailability>, StoreError> {
         crate::records::check_provider_list(provider_ids)?;
         let resources: Vec<String> = provider_ids.iter().map(|id| resource_of(id)).collect();
@@ -565,7 +565,7 @@ async fn book_series_once(
     ids: &[String],
     span: Interval,
     policy: SeriesPolicy,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<SeriesResult, Fail> {
     let mut tx = pool.begin().await?;
     let mut keys: Vec<&str> = spec.resources.iter().map(String::as_str).collect();
@@ -661,7 +661,7 @@ impl SeriesStore for PgStore {
         &self,
         spec: &SeriesSpec,
         policy: SeriesPolicy,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<SeriesResult, StoreError> {
         // The occurrences (local start, start, end), validating the spec
         // (the core's codes); ids as the core names them.
@@ -709,7 +709,7 @@ impl SeriesStore for PgStore {
     async fn shift_series(
         &self,
         edit: &SeriesEdit,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<EditResult, StoreError> {
         retrying(|| shift_series_once(self.pool(), edit, now))
             .await
@@ -719,7 +719,7 @@ impl SeriesStore for PgStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
         retrying(|| cancel_series_once(self.pool(), cancel, now))
             .await
@@ -793,7 +793,7 @@ async fn lock_series(
 async fn shift_series_once(
     pool: &PgPool,
     edit: &SeriesEdit,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<EditResult, Fail> {
     let mut tx = pool.begin().await?;
     let series = lock_series(&mut tx, &edit.series_id).await?;
@@ -951,7 +951,7 @@ async fn shift_series_once(
 async fn cancel_series_once(
     pool: &PgPool,
     cancel: &SeriesCancel,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<CancelResult, Fail> {
     let mut tx = pool.begin().await?;
     let mut ledger = Ledger::new();
@@ -1053,7 +1053,7 @@ impl HistoryStore for PgStore {
             events.push((
                 k,
                 value,
-                Instant::from_unix(created).map_err(|e| corrupt("outbox event time", e))?,
+                Timestamp::from_unix(created).map_err(|e| corrupt("outbox event time", e))?,
             ));
         }
         crate::records::history_from_events(events.iter().map(|(k, p, at)| (k.as_str(), p, *at)))
@@ -1108,7 +1108,7 @@ impl WaitlistStore for PgStore {
         decode("waitlist entry", &p)
     }
 
-    async fn waitlist(&self, provider: &str, now: Instant) -> Result<Vec<WaitEntry>, StoreError> {
+    async fn waitlist(&self, provider: &str, now: Timestamp) -> Result<Vec<WaitEntry>, StoreError> {
         if unstorable(provider) {
             return Ok(Vec::new());
         }
@@ -1134,7 +1134,7 @@ impl ConsentStore for PgStore {
         &self,
         consent: Consent,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Consent>, StoreError> {
         consent.validate()?;
         crate::records::check_id("consent.id", &consent.id)?;
@@ -1199,7 +1199,7 @@ impl RecordStore for PgStore {
                 Col::Int(record.created.unix()),
             ],
             expected_version,
-            Instant::EPOCH,
+            Timestamp::EPOCH,
         )
         .await?;
         Ok(Stored {
@@ -1267,8 +1267,8 @@ impl AuditStore for PgStore {
     async fn audit_for_patient(
         &self,
         patient: &str,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         limit: usize,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         Interval::new(from, to).map_err(|e| e.at("audit window"))?;

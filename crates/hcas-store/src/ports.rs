@@ -21,7 +21,7 @@ use hcas_core::series::{
     CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
 };
 use hcas_core::waitlist::WaitEntry;
-use hcas_core::{Instant, Interval};
+use hcas_core::{Interval, Timestamp};
 
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
@@ -79,7 +79,7 @@ pub trait ProviderStore: Send + Sync {
         &self,
         schedule: Schedule,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Schedule>, StoreError>;
 
     /// The provider's schedule.
@@ -102,7 +102,7 @@ pub trait ProviderStore: Send + Sync {
         &self,
         provider_ids: &[String],
         busy_window: Interval,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Vec<ProviderAvailability>, StoreError>;
 }
 
@@ -122,7 +122,7 @@ pub trait SeriesStore: Send + Sync {
         &self,
         spec: &SeriesSpec,
         policy: SeriesPolicy,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<SeriesResult, StoreError>;
 
     /// The stored occurrences of a series, by start.
@@ -147,8 +147,11 @@ pub trait SeriesStore: Send + Sync {
     /// `Invalid` (the core's codes: an unknown series or occurrence, a shift
     /// or duration out of range), `Unavailable`. Conflicts are not errors:
     /// they are in the result. On an error nothing changes.
-    async fn shift_series(&self, edit: &SeriesEdit, now: Instant)
-    -> Result<EditResult, StoreError>;
+    async fn shift_series(
+        &self,
+        edit: &SeriesEdit,
+        now: Timestamp,
+    ) -> Result<EditResult, StoreError>;
 
     /// Cancel occurrences of a series (one, this and following, or all)
     /// through the lifecycle ([`hcas_core::series::cancel_occurrences`]):
@@ -164,7 +167,7 @@ pub trait SeriesStore: Send + Sync {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<CancelResult, StoreError>;
 }
 
@@ -199,7 +202,7 @@ pub trait WaitlistStore: Send + Sync {
     ///
     /// # Errors
     /// `Unavailable`.
-    async fn waitlist(&self, provider: &str, now: Instant) -> Result<Vec<WaitEntry>, StoreError>;
+    async fn waitlist(&self, provider: &str, now: Timestamp) -> Result<Vec<WaitEntry>, StoreError>;
 }
 
 /// Patients' consents (the core's [`Consent`]).
@@ -214,7 +217,7 @@ pub trait ConsentStore: Send + Sync {
         &self,
         consent: Consent,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Consent>, StoreError>;
 
     /// The consent with this id.
@@ -278,8 +281,8 @@ pub trait AuditStore: Send + Sync {
     async fn audit_for_patient(
         &self,
         patient: &str,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         limit: usize,
     ) -> Result<Vec<AuditRecord>, StoreError>;
 
@@ -311,7 +314,7 @@ pub trait AnchorStore: Send + Sync {
     /// anchor the store cannot read; `Unavailable`.
     async fn drifted(
         &self,
-        now: Instant,
+        now: Timestamp,
         after: Option<&SweepCursor>,
         limit: usize,
     ) -> Result<DriftPage, StoreError>;
@@ -332,7 +335,7 @@ pub trait AnchorStore: Send + Sync {
         &self,
         id: &str,
         expected_version: i64,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError>;
 }
 
@@ -343,7 +346,7 @@ pub const MAX_DRIFT_PAGE: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SweepCursor {
     /// Its stored start.
-    pub start: Instant,
+    pub start: Timestamp,
     /// Its id.
     pub id: String,
 }

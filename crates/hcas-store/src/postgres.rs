@@ -102,8 +102,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
-use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
-use hcas_core::{Error, ErrorCode, Instant, Interval};
+use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
+use hcas_core::{Error, ErrorCode, Interval, Timestamp};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -231,14 +231,14 @@ pub struct PgStore {
     batcher: Option<mpsc::Sender<Pending>>,
     stats: Arc<Stats>,
     /// The lifecycle's timing rules for status changes (per handle).
-    policy: Policy,
+    policy: LifecyclePolicy,
 }
 
 /// A booking waiting for its batch.
 struct Pending {
     booking: Booking,
     key: Option<String>,
-    now: Instant,
+    now: Timestamp,
     reply: oneshot::Sender<Result<Stored<Booking>, StoreError>>,
     /// When a batch first left it out because a lock it needs was busy,
     /// and how many times since.
@@ -417,18 +417,18 @@ impl PgStore {
             pool,
             batcher,
             stats,
-            policy: Policy::default(),
+            policy: LifecyclePolicy::default(),
         })
     }
 
     /// This handle with the clinic's lifecycle timing rules (late
-    /// cancellation, no-show grace, check-in window; `Policy::default()`
+    /// cancellation, no-show grace, check-in window; `LifecyclePolicy::default()`
     /// unless set), used by `set_status` and `reschedule`. The pool and the
     /// batcher stay shared with the other clones.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
-    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+    pub fn with_policy(mut self, policy: LifecyclePolicy) -> Result<Self, StoreError> {
         policy.validate()?;
         self.policy = policy;
         Ok(self)
@@ -436,7 +436,7 @@ impl PgStore {
 
     /// The lifecycle timing rules of this handle.
     #[must_use]
-    pub const fn policy(&self) -> Policy {
+    pub const fn policy(&self) -> LifecyclePolicy {
         self.policy
     }
 
@@ -471,7 +471,7 @@ impl PgStore {
         pool: &PgPool,
         booking: &Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError> {
         match retrying(|| Self::book_once(pool, booking, idempotency_key, now)).await {
             Ok(s) => Ok(s),
@@ -484,7 +484,7 @@ impl PgStore {
         pool: &PgPool,
         booking: &Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, Fail> {
         // Round trips: BEGIN, locks, one read, one write, COMMIT.
         let mut tx = pool.begin().await?;
@@ -555,7 +555,7 @@ impl PgStore {
              WHERE id = $4 AND version = $5",
         )
         .bind(new.status.as_str())
-        .bind(new.hold_expires.map(Instant::unix))
+        .bind(new.hold_expires.map(Timestamp::unix))
         .bind(json(&new)?)
         .bind(id)
         .bind(expected_version)
@@ -668,7 +668,7 @@ impl PgStore {
     pub(crate) async fn current_conflict(
         pool: &PgPool,
         booking: &Booking,
-        now: Instant,
+        now: Timestamp,
         last: sqlx::Error,
     ) -> StoreError {
         let reread = async {
@@ -700,7 +700,7 @@ impl PgStore {
 pub(crate) struct Accepted<'a> {
     pub(crate) booking: &'a Booking,
     pub(crate) key: Option<&'a str>,
-    pub(crate) created: Instant,
+    pub(crate) created: Timestamp,
 }
 
 /// Write accepted bookings (capacities from `ledger`) in ONE data-modifying
@@ -741,7 +741,7 @@ pub(crate) async fn insert_accepted(
         starts.push(b.start.unix());
         ends.push(b.end.unix());
         statuses.push(b.status.as_str());
-        holds.push(b.hold_expires.map(Instant::unix));
+        holds.push(b.hold_expires.map(Timestamp::unix));
         payloads.push(serde_json::to_string(b).map_err(|e| sqlx::Error::Encode(Box::new(e)))?);
         created.push(a.created.unix());
         for r in unique(&b.resources) {
@@ -907,9 +907,9 @@ type Tagged = (String, Option<String>, Option<String>, Option<i64>);
 async fn read_state(
     conn: &mut PgConnection,
     resources: &[String],
-    start: Instant,
-    end: Instant,
-    idempotency_key: Option<(&str, Instant)>,
+    start: Timestamp,
+    end: Timestamp,
+    idempotency_key: Option<(&str, Timestamp)>,
 ) -> Result<State, Fail> {
     let rows: Vec<Tagged> = sqlx::query_as(
         "SELECT 'b'::text, NULL::text, b.payload::text, NULL::bigint FROM bookings b
@@ -975,8 +975,8 @@ async fn load(conn: &mut PgConnection, id: &str) -> Result<Option<Stored<Booking
 pub(crate) async fn ledger_for(
     conn: &mut PgConnection,
     resources: &[String],
-    start: Instant,
-    end: Instant,
+    start: Timestamp,
+    end: Timestamp,
 ) -> Result<Ledger, Fail> {
     Ok(read_state(conn, resources, start, end, None)
         .await?
@@ -988,7 +988,7 @@ pub(crate) async fn push_event(
     conn: &mut PgConnection,
     kind: &str,
     booking: &Booking,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<(), Fail> {
     let payload = serde_json::to_value(booking)
         .map_err(|e| StoreError::Internal(format!("booking {}: {e}", booking.id)))?;
@@ -1012,7 +1012,7 @@ pub(crate) async fn push_change(
     kind: &str,
     id: &str,
     payload: &serde_json::Value,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<(), Fail> {
     sqlx::query(
         "INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES ($1, $2, $3::jsonb, $4)",
@@ -1538,7 +1538,7 @@ impl AppointmentStore for PgStore {
         &self,
         booking: Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError> {
         let Some(queue) = &self.batcher else {
             return Self::book_direct(&self.pool, &booking, idempotency_key, now).await;
@@ -1599,9 +1599,9 @@ impl AppointmentStore for PgStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Actor,
+        actor: Party,
         reason: &str,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
         storable_reason(Some(reason))?;
         let cancel = TransitionRequest {
@@ -1661,9 +1661,9 @@ impl AppointmentStore for PgStore {
     async fn busy(
         &self,
         resource: &str,
-        from: Instant,
-        to: Instant,
-        now: Instant,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Interval>, StoreError> {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(

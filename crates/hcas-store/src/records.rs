@@ -8,9 +8,11 @@
 use chrono::NaiveDate;
 use hcas_core::availability::Availability;
 use hcas_core::booking::Booking;
-use hcas_core::lifecycle::{self, Actor, Outcome, Policy, TransitionRequest, Transitioned};
+use hcas_core::lifecycle::{
+    self, LifecyclePolicy, Outcome, Party, TransitionRequest, Transitioned,
+};
 use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
-use hcas_core::{Error, ErrorCode, Instant, Interval, Zone};
+use hcas_core::{Error, ErrorCode, Interval, Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 
 /// Longest id accepted for any record: the core's one id rule
@@ -186,9 +188,9 @@ pub fn resource_of(provider_id: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct TimeOff {
     /// Start (inclusive).
-    pub start: Instant,
+    pub start: Timestamp,
     /// End (exclusive), after `start`.
-    pub end: Instant,
+    pub end: Timestamp,
     /// Why (shown to staff only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -290,7 +292,7 @@ pub struct RecordMeta {
     /// Who wrote it (an actor id).
     pub author: String,
     /// When it was written.
-    pub created: Instant,
+    pub created: Timestamp,
     /// Where the content is (a URI of the document store), if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_ref: Option<String>,
@@ -323,7 +325,7 @@ impl RecordMeta {
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
     /// When it happened.
-    pub at: Instant,
+    pub at: Timestamp,
     /// Who (an actor id; never a credential).
     pub actor: String,
     /// What: `read`, `create`, `update`, `cancel`, `break-glass`, ...
@@ -381,7 +383,7 @@ pub struct StatusChange {
     /// The status after the change.
     pub status: hcas_core::booking::Status,
     /// When (the caller's `now`).
-    pub at: Instant,
+    pub at: Timestamp,
     /// The outbox event kind that recorded it.
     pub kind: String,
     /// The status before the change; `None` for the creation (and for events
@@ -390,7 +392,7 @@ pub struct StatusChange {
     pub from: Option<hcas_core::booking::Status>,
     /// Who made the change; `None` for the creation (and for older events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actor: Option<Actor>,
+    pub actor: Option<Party>,
     /// The reason given, if any (non-blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -406,7 +408,7 @@ pub struct StatusChange {
 struct EventTransition {
     from: hcas_core::booking::Status,
     to: hcas_core::booking::Status,
-    actor: Actor,
+    actor: Party,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
     #[serde(default)]
@@ -439,7 +441,7 @@ fn given(reason: Option<&str>) -> Option<String> {
 pub(crate) fn decide(
     cur: &Booking,
     change: &TransitionRequest,
-    policy: &Policy,
+    policy: &LifecyclePolicy,
 ) -> Result<Decided, crate::StoreError> {
     let transition = lifecycle::transition(cur, change, policy)?;
     let mut booking = cur.clone();
@@ -551,7 +553,7 @@ pub(crate) fn provider_availability(
 /// event is version n. Events without `transition` (creations, and changes
 /// written before the store recorded it) read with no from, actor or reason.
 pub(crate) fn history_from_events<'a>(
-    events: impl Iterator<Item = (&'a str, &'a serde_json::Value, Instant)>,
+    events: impl Iterator<Item = (&'a str, &'a serde_json::Value, Timestamp)>,
 ) -> Result<Vec<StatusChange>, crate::StoreError> {
     let corrupt = |kind: &str, what: &str| {
         crate::StoreError::Internal(format!("corrupt outbox event: {kind} {what}"))
@@ -665,7 +667,7 @@ mod tests {
     /// still read, with no from, actor, reason or outcomes; new ones read in full.
     #[test]
     fn history_reads_old_and_new_events() {
-        let at: Instant = "2026-05-04T08:00:00Z".parse().unwrap();
+        let at: Timestamp = "2026-05-04T08:00:00Z".parse().unwrap();
         let old = payload("cancelled", None);
         let new = payload(
             "entered-in-error",
@@ -695,7 +697,7 @@ mod tests {
             (
                 2,
                 Some(Status::Cancelled),
-                Some(Actor::Staff),
+                Some(Party::Staff),
                 Some("duplicate")
             )
         );
@@ -708,7 +710,7 @@ mod tests {
     /// What `change_payload` writes is what `history_from_events` reads.
     #[test]
     fn change_payload_round_trips() {
-        let t = |s: &str| s.parse::<Instant>().unwrap();
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let b = Booking::new(
             "a1",
             t("2026-05-04T09:00:00Z"),
@@ -718,11 +720,11 @@ mod tests {
         );
         let change = TransitionRequest {
             to: Status::Cancelled,
-            actor: Actor::Patient,
+            actor: Party::Patient,
             reason: Some("ill".into()),
             now: t("2026-05-04T08:00:00Z"),
         };
-        let d = decide(&b, &change, &Policy::default()).unwrap();
+        let d = decide(&b, &change, &LifecyclePolicy::default()).unwrap();
         assert_eq!(d.booking.cancel_reason.as_deref(), Some("ill"));
         assert!(!d.recheck);
         let p = change_payload(&d.booking, &d.transition, &change);
@@ -739,7 +741,7 @@ mod tests {
             ),
             (
                 Some(Status::Booked),
-                Some(Actor::Patient),
+                Some(Party::Patient),
                 Some("ill"),
                 &d.transition.outcomes
             )

@@ -1,6 +1,6 @@
 //! Helpers shared by the SQL adapters (SQLite, PostgreSQL).
 
-use hcas_core::{Instant, Interval};
+use hcas_core::{Interval, Timestamp};
 
 use crate::StoreError;
 
@@ -141,17 +141,17 @@ pub(crate) fn busy_from_columns(
     start: i64,
     end: i64,
     hold_expires: Option<i64>,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<Option<Interval>, StoreError> {
     let status = hcas_core::booking::Status::parse(status).map_err(|e| corrupt("status", e))?;
     let hold_expires = hold_expires
-        .map(Instant::from_unix)
+        .map(Timestamp::from_unix)
         .transpose()
         .map_err(|e| corrupt("hold_expires", e))?;
     if !status.blocks(hold_expires, now) {
         return Ok(None);
     }
-    let instant = |t: i64| Instant::from_unix(t).map_err(|e| corrupt("booking interval", e));
+    let instant = |t: i64| Timestamp::from_unix(t).map_err(|e| corrupt("booking interval", e));
     Interval::new(instant(start)?, instant(end)?)
         .map(Some)
         .map_err(|e| corrupt("booking interval", e))
@@ -205,7 +205,7 @@ pub(crate) fn outbox_events(
                 kind,
                 aggregate_id,
                 payload: decode("outbox event", &payload)?,
-                created: Instant::from_unix(created)
+                created: Timestamp::from_unix(created)
                     .map_err(|e| corrupt("outbox event time", e))?,
             })
         })

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
-use hcas_core::lifecycle::{Actor, Policy, TransitionRequest};
-use hcas_core::{Error, ErrorCode, Instant, Interval};
+use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
+use hcas_core::{Error, ErrorCode, Interval, Timestamp};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -68,7 +68,7 @@ impl Durability {
 pub struct SqliteStore {
     pool: SqlitePool,
     /// The lifecycle's timing rules for status changes (per handle).
-    policy: Policy,
+    policy: LifecyclePolicy,
 }
 
 impl SqliteStore {
@@ -125,18 +125,18 @@ impl SqliteStore {
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
         Ok(Self {
             pool,
-            policy: Policy::default(),
+            policy: LifecyclePolicy::default(),
         })
     }
 
     /// This handle with the clinic's lifecycle timing rules (late
-    /// cancellation, no-show grace, check-in window; `Policy::default()`
+    /// cancellation, no-show grace, check-in window; `LifecyclePolicy::default()`
     /// unless set), used by `set_status` and `reschedule`. The pool stays
     /// shared with the other clones.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] (`invalid_duration`) for an invalid policy.
-    pub fn with_policy(mut self, policy: Policy) -> Result<Self, StoreError> {
+    pub fn with_policy(mut self, policy: LifecyclePolicy) -> Result<Self, StoreError> {
         policy.validate()?;
         self.policy = policy;
         Ok(self)
@@ -144,7 +144,7 @@ impl SqliteStore {
 
     /// The lifecycle timing rules of this handle.
     #[must_use]
-    pub const fn policy(&self) -> Policy {
+    pub const fn policy(&self) -> LifecyclePolicy {
         self.policy
     }
 
@@ -180,8 +180,8 @@ pub(crate) async fn load(
 pub(crate) async fn ledger_for(
     conn: &mut SqliteConnection,
     resources: &[String],
-    start: Instant,
-    end: Instant,
+    start: Timestamp,
+    end: Timestamp,
 ) -> Result<Ledger, StoreError> {
     let names = json(&resources)?;
     let rows: Vec<(String,)> = sqlx::query_as(
@@ -223,7 +223,7 @@ pub(crate) async fn push_event(
     conn: &mut SqliteConnection,
     kind: &str,
     booking: &Booking,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES (?, ?, ?, ?)")
         .bind(kind)
@@ -243,7 +243,7 @@ pub(crate) async fn push_change(
     kind: &str,
     id: &str,
     payload: &serde_json::Value,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES (?, ?, ?, ?)")
         .bind(kind)
@@ -269,7 +269,7 @@ pub(crate) async fn insert_booking(
     .bind(b.start.unix())
     .bind(b.end.unix())
     .bind(b.status.as_str())
-    .bind(b.hold_expires.map(Instant::unix))
+    .bind(b.hold_expires.map(Timestamp::unix))
     .bind(json(b)?)
     .execute(&mut *conn)
     .await
@@ -305,7 +305,7 @@ impl AppointmentStore for SqliteStore {
         &self,
         booking: Booking,
         idempotency_key: Option<&str>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         if let Some(key) = idempotency_key {
@@ -420,7 +420,7 @@ impl AppointmentStore for SqliteStore {
              WHERE id = ? AND version = ?",
         )
         .bind(new.status.as_str())
-        .bind(new.hold_expires.map(Instant::unix))
+        .bind(new.hold_expires.map(Timestamp::unix))
         .bind(json(&new)?)
         .bind(id)
         .bind(expected_version)
@@ -452,9 +452,9 @@ impl AppointmentStore for SqliteStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Actor,
+        actor: Party,
         reason: &str,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
         hcas_core::anchor::check(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
@@ -541,9 +541,9 @@ impl AppointmentStore for SqliteStore {
     async fn busy(
         &self,
         resource: &str,
-        from: Instant,
-        to: Instant,
-        now: Instant,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
     ) -> Result<Vec<Interval>, StoreError> {
         let window = Interval::new(from, to).map_err(|e| e.at("busy window"))?;
         let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(

@@ -14,7 +14,7 @@ use hcas_core::series::{
     cancel_occurrences, plan_shift, shift_occurrences,
 };
 use hcas_core::waitlist::WaitEntry;
-use hcas_core::{Instant, Interval};
+use hcas_core::{Interval, Timestamp};
 use serde::de::DeserializeOwned;
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
@@ -186,7 +186,7 @@ async fn outbox_event<T: serde::Serialize>(
     kind: &str,
     aggregate_id: &str,
     value: &T,
-    now: Instant,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO outbox (kind, aggregate_id, payload, created_s) VALUES (?, ?, ?, ?)")
         .bind(kind)
@@ -270,7 +270,7 @@ impl ProviderStore for SqliteStore {
         &self,
         schedule: Schedule,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Schedule>, StoreError> {
         schedule.validate()?;
         let mut tx = self
@@ -307,7 +307,7 @@ impl ProviderStore for SqliteStore {
         &self,
         provider_ids: &[String],
         busy_window: Interval,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Vec<ProviderAvailability>, StoreError> {
         check_provider_list(provider_ids)?;
         let ids = json(&provider_ids)?;
@@ -364,7 +364,7 @@ impl SeriesStore for SqliteStore {
         &self,
         spec: &SeriesSpec,
         policy: SeriesPolicy,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<SeriesResult, StoreError> {
         let occurrences = spec.occurrences()?;
         let (Some(first), Some(last)) = (occurrences.first(), occurrences.last()) else {
@@ -424,7 +424,7 @@ impl SeriesStore for SqliteStore {
     async fn shift_series(
         &self,
         edit: &SeriesEdit,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<EditResult, StoreError> {
         let mut tx = self
             .pool()
@@ -498,7 +498,7 @@ impl SeriesStore for SqliteStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
         let mut tx = self
             .pool()
@@ -581,7 +581,7 @@ impl HistoryStore for SqliteStore {
         let events = rows
             .into_iter()
             .map(|(k, p, c)| {
-                let at = Instant::from_unix(c).map_err(|e| corrupt("outbox event time", e))?;
+                let at = Timestamp::from_unix(c).map_err(|e| corrupt("outbox event time", e))?;
                 Ok((k, decode::<serde_json::Value>("outbox event", &p)?, at))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -629,7 +629,7 @@ impl WaitlistStore for SqliteStore {
         decode("waitlist entry", &payload)
     }
 
-    async fn waitlist(&self, provider: &str, now: Instant) -> Result<Vec<WaitEntry>, StoreError> {
+    async fn waitlist(&self, provider: &str, now: Timestamp) -> Result<Vec<WaitEntry>, StoreError> {
         let rows: Vec<(String,)> = sqlx::query_as(
             "SELECT payload FROM waitlist WHERE provider = ? AND window_end_s > ?
              ORDER BY created_s, id",
@@ -651,7 +651,7 @@ impl ConsentStore for SqliteStore {
         &self,
         consent: Consent,
         expected_version: Option<i64>,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Consent>, StoreError> {
         consent.validate()?;
         check_id("consent.id", &consent.id)?;
@@ -768,8 +768,8 @@ impl AuditStore for SqliteStore {
     async fn audit_for_patient(
         &self,
         patient: &str,
-        from: Instant,
-        to: Instant,
+        from: Timestamp,
+        to: Timestamp,
         limit: usize,
     ) -> Result<Vec<AuditRecord>, StoreError> {
         Interval::new(from, to).map_err(|e| e.at("audit window"))?;

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use hcas_core::anchor::{self, Drift, WallAnchor};
 use hcas_core::booking::{Booking, Status};
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Error, ErrorCode, Instant, Zone};
+use hcas_core::{Error, ErrorCode, Timestamp, Zone};
 
 use crate::ports::check_drift_limit;
 use crate::sql::corrupt;
@@ -58,13 +58,13 @@ pub(crate) fn cursor_parts(cursor: Option<&SweepCursor>) -> (i64, String) {
 /// moving `cursor` past every row looked at; true once `out` holds `limit`.
 pub(crate) fn take(
     rows: Vec<AnchorRow>,
-    now: Instant,
+    now: Timestamp,
     limit: usize,
     out: &mut Vec<Drift>,
     cursor: &mut Option<SweepCursor>,
 ) -> Result<bool, StoreError> {
     for (id, start, end, status, hold, zone, local_start, local_end) in rows {
-        let instant = |t: i64| Instant::from_unix(t).map_err(|e| corrupt("booking interval", e));
+        let instant = |t: i64| Timestamp::from_unix(t).map_err(|e| corrupt("booking interval", e));
         let (start, end) = (instant(start)?, instant(end)?);
         *cursor = Some(SweepCursor {
             start,
@@ -95,7 +95,7 @@ pub(crate) fn take(
 ///
 /// # Errors
 /// `Invalid` when it cannot be re-anchored (see [`AnchorStore::reanchor`]).
-pub(crate) fn plan(cur: &Booking, now: Instant) -> Result<Option<Booking>, StoreError> {
+pub(crate) fn plan(cur: &Booking, now: Timestamp) -> Result<Option<Booking>, StoreError> {
     let moved = anchor::reanchored(cur)?;
     if !anchor::due(cur, now) {
         return Err(Error::new(
@@ -148,7 +148,7 @@ mod sqlite {
     impl AnchorStore for SqliteStore {
         async fn drifted(
             &self,
-            now: Instant,
+            now: Timestamp,
             after: Option<&SweepCursor>,
             limit: usize,
         ) -> Result<DriftPage, StoreError> {
@@ -178,7 +178,7 @@ mod sqlite {
             &self,
             id: &str,
             expected_version: i64,
-            now: Instant,
+            now: Timestamp,
         ) -> Result<Stored<Booking>, StoreError> {
             let mut tx = self
                 .pool()
@@ -238,7 +238,7 @@ mod postgres {
         store: &PgStore,
         id: &str,
         expected_version: i64,
-        now: Instant,
+        now: Timestamp,
     ) -> Result<Stored<Booking>, Fail> {
         let mut tx = store.pool().begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
@@ -280,7 +280,7 @@ mod postgres {
     impl AnchorStore for PgStore {
         async fn drifted(
             &self,
-            now: Instant,
+            now: Timestamp,
             after: Option<&SweepCursor>,
             limit: usize,
         ) -> Result<DriftPage, StoreError> {
@@ -310,7 +310,7 @@ mod postgres {
             &self,
             id: &str,
             expected_version: i64,
-            now: Instant,
+            now: Timestamp,
         ) -> Result<Stored<Booking>, StoreError> {
             match retrying(|| reanchor_once(self, id, expected_version, now)).await {
                 Ok(s) => Ok(s),

@@ -19,7 +19,7 @@ macro_rules! conformance {
             #[tokio::test]
             async fn suite_policy() {
                 let (_guard, store) = $make;
-                let bad = hcas_core::lifecycle::Policy {
+                let bad = hcas_core::lifecycle::LifecyclePolicy {
                     noshow_grace_minutes: -1,
                     ..c::POLICY
                 };

@@ -16,8 +16,8 @@
 use std::sync::Arc;
 
 use hcas_core::booking::{Booking, Conflict, Status};
-use hcas_core::lifecycle::{Actor, TransitionRequest};
-use hcas_core::{ErrorCode, Instant, Interval};
+use hcas_core::lifecycle::{Party, TransitionRequest};
+use hcas_core::{ErrorCode, Interval, Timestamp};
 use hcas_store::conformance::at;
 use hcas_store::{AppointmentStore, Rescheduled, StatusChanged, StoreError, Stored};
 
@@ -93,7 +93,7 @@ fn answer<T>(r: Result<T, StoreError>, ok: impl FnOnce(T) -> Answer) -> Answer {
     }
 }
 
-fn booking(rng: &mut Rng, id: String, now: Instant) -> Booking {
+fn booking(rng: &mut Rng, id: String, now: Timestamp) -> Booking {
     let slot = i64::try_from(rng.below(8)).unwrap() * 30;
     let len = if rng.below(3) == 0 { 60 } else { 30 };
     let mut resources = vec![rng.pick(RESOURCES).to_string()];
@@ -159,7 +159,7 @@ async fn run_sequence(seed: u64, stores: &[(&str, Arc<dyn AppointmentStore>)], t
         let status = STATUSES[usize::try_from(rng.below(STATUSES.len() as u64)).unwrap()];
         let resource = rng.pick(RESOURCES);
         let capacity = u32::try_from(rng.below(3)).unwrap() + 1;
-        let actor = Actor::ALL[usize::try_from(rng.below(4)).unwrap()];
+        let actor = Party::ALL[usize::try_from(rng.below(4)).unwrap()];
         let reason = REASONS[usize::try_from(rng.below(REASONS.len() as u64)).unwrap()];
         let change = TransitionRequest {
             to: status,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use hcas_core::ErrorCode;
 use hcas_core::booking::{Booking, Status};
-use hcas_core::lifecycle::Actor;
+use hcas_core::lifecycle::Party;
 use hcas_core::series::{SeriesPolicy, SeriesSpec};
 use hcas_store::conformance::{at, booked, change, peaks};
 use hcas_store::postgres::PgStore;
@@ -309,7 +309,7 @@ async fn nul_characters() {
         .await
         .unwrap();
     let before = store.counts().await.unwrap();
-    let cancel = change(Status::Cancelled, Actor::Patient, Some("a\u{0}b"), at(-60));
+    let cancel = change(Status::Cancelled, Party::Patient, Some("a\u{0}b"), at(-60));
     let e = store.set_status("a1", 1, &cancel).await.unwrap_err();
     assert_eq!(e.core_code(), Some(ErrorCode::InvalidRequest), "{e}");
     let e = store
@@ -317,7 +317,7 @@ async fn nul_characters() {
             "a1",
             1,
             booked("a2", 60, 90, &["provider:P1"]),
-            Actor::Patient,
+            Party::Patient,
             "a\u{0}b",
             at(-60),
         )

@@ -16,9 +16,9 @@ use std::process::{Command, Stdio};
 use std::task::Poll;
 use std::time::Duration;
 
-use hcas_core::Instant;
+use hcas_core::Timestamp;
 use hcas_core::booking::{Booking, Status};
-use hcas_core::lifecycle::Actor;
+use hcas_core::lifecycle::Party;
 use hcas_store::conformance::{at, booked, change};
 use hcas_store::sqlite::SqliteStore;
 use hcas_store::sqlite::sqlx::{self, SqliteConnection, SqlitePool};
@@ -116,7 +116,7 @@ async fn insert_like_adapter(
     conn: &mut SqliteConnection,
     b: &Booking,
     key: Option<&str>,
-    now: Instant,
+    now: Timestamp,
 ) {
     sqlx::query(
         "INSERT INTO bookings (id, start_s, end_s, status, hold_expires_s, version, payload)
@@ -126,7 +126,7 @@ async fn insert_like_adapter(
     .bind(b.start.unix())
     .bind(b.end.unix())
     .bind(b.status.as_str())
-    .bind(b.hold_expires.map(Instant::unix))
+    .bind(b.hold_expires.map(Timestamp::unix))
     .bind(serde_json::to_string(b).unwrap())
     .execute(&mut *conn)
     .await
@@ -494,7 +494,7 @@ async fn rejected_writes_change_nothing_on_disk() {
         .set_status(
             "c1",
             1,
-            &change(Status::Cancelled, Actor::Staff, Some("moved"), now),
+            &change(Status::Cancelled, Party::Staff, Some("moved"), now),
         )
         .await
         .unwrap();
@@ -545,7 +545,7 @@ async fn rejected_writes_change_nothing_on_disk() {
     assert_eq!(
         conflict(
             store
-                .set_status("p1", 1, &change(Status::Booked, Actor::Staff, None, now))
+                .set_status("p1", 1, &change(Status::Booked, Party::Staff, None, now))
                 .await
                 .map(|c| c.booking)
         ),
@@ -578,31 +578,31 @@ async fn rejected_writes_change_nothing_on_disk() {
             "to held",
             "a1",
             1,
-            change(Status::Held, Actor::Staff, None, now),
+            change(Status::Held, Party::Staff, None, now),
         ),
         (
             "cancelled -> booked",
             "c1",
             2,
-            change(Status::Booked, Actor::Staff, None, now),
+            change(Status::Booked, Party::Staff, None, now),
         ),
         (
             "patient no-show",
             "a1",
             1,
-            change(Status::Noshow, Actor::Patient, None, at(20)),
+            change(Status::Noshow, Party::Patient, None, at(20)),
         ),
         (
             "no reason",
             "a1",
             1,
-            change(Status::Cancelled, Actor::Staff, None, now),
+            change(Status::Cancelled, Party::Staff, None, now),
         ),
     ] {
         let r = store.set_status(id, version, &req).await;
         assert!(matches!(r, Err(StoreError::Invalid(_))), "{what}: {r:?}");
     }
-    let cancel = change(Status::Cancelled, Actor::Staff, Some("x"), now);
+    let cancel = change(Status::Cancelled, Party::Staff, Some("x"), now);
     assert!(matches!(
         store.set_status("a1", 7, &cancel).await,
         Err(StoreError::VersionMismatch {
@@ -729,9 +729,9 @@ async fn corrupt_rows_are_internal_errors() {
     let err = store
         .busy(
             "provider:P1",
-            Instant::from_unix(0).unwrap(),
-            Instant::from_unix(60).unwrap(),
-            Instant::from_unix(0).unwrap(),
+            Timestamp::from_unix(0).unwrap(),
+            Timestamp::from_unix(60).unwrap(),
+            Timestamp::from_unix(0).unwrap(),
         )
         .await
         .unwrap_err();

@@ -14,11 +14,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Action, Actor, Category, CompiledConsents, Consent, ConsentRequest, Decision, Effect, Policy,
-    Purpose, Role,
+    Accessor, Action, Category, CompiledConsents, Consent, ConsentRequest, Decision, Effect,
+    Purpose, Role, RolePolicy,
 };
 use crate::error::Result;
-use crate::time::Instant;
+use crate::time::Timestamp;
 
 /// The security label a telehealth appointment's data carries.
 pub const TELEHEALTH_LABEL: &str = "telehealth";
@@ -43,11 +43,11 @@ pub enum AppointmentKind {
 #[derive(Debug, Clone, Copy)]
 pub struct BookingQuestion<'a> {
     /// Who books (the patient, a guardian, front desk, a clinician).
-    pub actor: &'a Actor,
+    pub actor: &'a Accessor,
     /// For whom.
     pub patient: &'a str,
     /// When the booking is made (consents in force then count).
-    pub at: Instant,
+    pub at: Timestamp,
     /// In person or telehealth.
     pub kind: AppointmentKind,
     /// Whether the patient is a minor (then a guardian is needed).
@@ -89,9 +89,9 @@ pub struct BookingVerdict {
 }
 
 fn question(
-    actor: Actor,
+    actor: Accessor,
     patient: &str,
-    at: Instant,
+    at: Timestamp,
     purpose: Purpose,
     labels: Vec<String>,
 ) -> ConsentRequest {
@@ -152,7 +152,7 @@ impl CompiledConsents {
             match q.guardian {
                 None => refusals.push(Refusal::GuardianMissing),
                 Some(g) => {
-                    let as_guardian = |id: &str| Actor {
+                    let as_guardian = |id: &str| Accessor {
                         id: id.to_string(),
                         roles: vec![Role::Patient],
                         org: q.actor.org.clone(),
@@ -181,23 +181,23 @@ impl CompiledConsents {
 /// patient's `consents` under `policy` (see the table in `docs/consent.md`).
 ///
 /// ```
-/// use hcas_core::consent::{booking_allowed, Actor, AppointmentKind, BookingQuestion, Consent,
-///     Policy, Refusal, Role};
+/// use hcas_core::consent::{booking_allowed, Accessor, AppointmentKind, BookingQuestion, Consent,
+///     RolePolicy, Refusal, Role};
 /// let consents: Vec<Consent> = serde_json::from_value(serde_json::json!([{
 ///     "id": "T1", "patient": "Kid", "status": "active", "date": "2025-01-01T00:00:00Z",
 ///     "decision": "deny",
 ///     "provisions": [ { "actors": ["Mum"], "categories": ["appointments"] } ]
 /// }])).unwrap();
-/// let desk = Actor { id: "Fd1".into(), roles: vec![Role::Admin], org: "OrgA".into() };
+/// let desk = Accessor { id: "Fd1".into(), roles: vec![Role::Admin], org: "OrgA".into() };
 /// let mut q = BookingQuestion { actor: &desk, patient: "Kid", at: "2025-06-01T09:00:00Z".parse().unwrap(),
 ///     kind: AppointmentKind::InPerson, patient_is_minor: true, guardian: Some("Mum") };
 /// // The deny-all consent refuses the front desk itself (access), but names Mum.
-/// let v = booking_allowed(&consents, &Policy::default(), &q).unwrap();
+/// let v = booking_allowed(&consents, &RolePolicy::default(), &q).unwrap();
 /// assert!(matches!(v.refusals.as_slice(), [Refusal::Access { .. }]));
 /// // Mum books herself: allowed.
-/// let mum = Actor { id: "Mum".into(), roles: vec![Role::Patient], org: "OrgA".into() };
+/// let mum = Accessor { id: "Mum".into(), roles: vec![Role::Patient], org: "OrgA".into() };
 /// q.actor = &mum;
-/// assert!(booking_allowed(&consents, &Policy::default(), &q).unwrap().allowed);
+/// assert!(booking_allowed(&consents, &RolePolicy::default(), &q).unwrap().allowed);
 /// ```
 ///
 /// # Errors
@@ -205,7 +205,7 @@ impl CompiledConsents {
 /// [`CompiledConsents::booking_allowed`].
 pub fn booking_allowed(
     consents: &[Consent],
-    policy: &Policy,
+    policy: &RolePolicy,
     q: &BookingQuestion<'_>,
 ) -> Result<BookingVerdict> {
     CompiledConsents::new(q.patient, consents, policy)?.booking_allowed(q)

@@ -9,7 +9,7 @@
 //!   a present list is never empty).
 //! - Periods are pairs of `i64` Unix seconds (`i64::MIN`/`i64::MAX` for open
 //!   ends); `at` and `data_date` are compared as integers.
-//! - Actor ids, organisations and labels are interned once; a list is a
+//! - Accessor ids, organisations and labels are interned once; a list is a
 //!   sorted run of symbols in one pool, the request's strings are looked up
 //!   once per decision (unknown strings can match nothing).
 //! - Provisions live in one flat array; the children of a node are a
@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use super::{
     AUDIT_BREAK_GLASS, Action, BREAK_GLASS_SECONDS, Basis, Category, Code, Consent, ConsentRequest,
-    ConsentStatus, Decision, Effect, Match, Period, Policy, Provision, Purpose, Role,
+    ConsentStatus, Decision, Effect, Match, Period, Provision, Purpose, Role, RolePolicy,
     consent_error,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -109,12 +109,12 @@ struct Prepared {
 /// many [`ConsentRequest`]s fast (see the module notes in `docs/consent.md`).
 ///
 /// ```
-/// use hcas_core::consent::{Basis, CompiledConsents, Consent, ConsentRequest, Effect, Policy};
+/// use hcas_core::consent::{Basis, CompiledConsents, Consent, ConsentRequest, Effect, RolePolicy};
 /// let consents: Vec<Consent> = serde_json::from_value(serde_json::json!([{
 ///     "id": "K1", "patient": "Pat9", "status": "active", "date": "2025-03-01T00:00:00Z",
 ///     "decision": "permit", "provisions": [ { "purposes": ["HPAYMT"] } ]
 /// }])).unwrap();
-/// let compiled = CompiledConsents::new("Pat9", &consents, &Policy::default()).unwrap();
+/// let compiled = CompiledConsents::new("Pat9", &consents, &RolePolicy::default()).unwrap();
 /// let mut request: ConsentRequest = serde_json::from_value(serde_json::json!({
 ///     "actor": { "id": "Fd1", "roles": ["admin"], "org": "OrgA" },
 ///     "patient": "Pat9", "category": "appointments", "action": "read", "purpose": "HPAYMT",
@@ -159,7 +159,7 @@ impl CompiledConsents {
     /// # Errors
     /// `invalid_consent` for a consent that breaks the model (see
     /// [`Consent::validate`]) or two consents with one id.
-    pub fn new(patient: &str, consents: &[Consent], policy: &Policy) -> Result<Self> {
+    pub fn new(patient: &str, consents: &[Consent], policy: &RolePolicy) -> Result<Self> {
         let mut ids = HashSet::with_capacity(consents.len());
         for (i, c) in consents.iter().enumerate() {
             let at = format!("consents[{i}]");

@@ -212,7 +212,7 @@ use super::{
     Provision, Purpose, Role, consent_error,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Instant, parse_local_date};
+use crate::time::{Timestamp, parse_local_date};
 
 /// Modifier extension on an R5 Consent: the hcas `scope` (where the consent
 /// applies at all), one sub-extension per value.
@@ -686,7 +686,7 @@ fn effect(text: &str, path: &str) -> Result<Effect> {
 }
 
 /// R5 `date`, made exact by [`EXT_DATE_TIME`] when present.
-fn r5_date(o: &Map<String, Value>) -> Result<Instant> {
+fn r5_date(o: &Map<String, Value>) -> Result<Timestamp> {
     let text = string(o, "date", "")?.ok_or_else(|| {
         invalid(
             "date",
@@ -694,7 +694,7 @@ fn r5_date(o: &Map<String, Value>) -> Result<Instant> {
         )
     })?;
     let day = fhir_instant(text, "date", Bound::Start, true)?;
-    let mut exact: Option<(Instant, String)> = None;
+    let mut exact: Option<(Timestamp, String)> = None;
     for (i, e) in list(o, "extension", "")?.iter().enumerate() {
         let path = format!("extension[{i}]");
         let eo = object(e, &path)?;
@@ -718,7 +718,7 @@ fn r5_date(o: &Map<String, Value>) -> Result<Instant> {
         }
         let at = field(&path, "valueDateTime");
         let value = required(string(eo, "valueDateTime", &path)?, &path, "valueDateTime")?;
-        let t = Instant::parse(value).map_err(|e| e.at(&at))?;
+        let t = Timestamp::parse(value).map_err(|e| e.at(&at))?;
         exact = Some((t, at));
     }
     let Some((t, at)) = exact else {
@@ -1488,7 +1488,7 @@ enum Bound {
 /// A FHIR `date` (`date_only`) or `dateTime` as an hcas instant. A date
 /// without a time is read at 00:00:00Z: its first day for a start, the day
 /// after its last for an end.
-fn fhir_instant(text: &str, path: &str, bound: Bound, date_only: bool) -> Result<Instant> {
+fn fhir_instant(text: &str, path: &str, bound: Bound, date_only: bool) -> Result<Timestamp> {
     if text.contains('T') {
         if date_only {
             return Err(Error::new(
@@ -1500,7 +1500,7 @@ fn fhir_instant(text: &str, path: &str, bound: Bound, date_only: bool) -> Result
             )
             .at(path));
         }
-        return Instant::parse(text).map_err(|e| e.at(path));
+        return Timestamp::parse(text).map_err(|e| e.at(path));
     }
     let bad = || {
         Error::new(
@@ -1558,14 +1558,14 @@ fn fhir_instant(text: &str, path: &str, bound: Bound, date_only: bool) -> Result
         )
         .at(path));
     }
-    Instant::from_naive_utc(day.and_time(NaiveTime::MIN)).map_err(|e| e.at(path))
+    Timestamp::from_naive_utc(day.and_time(NaiveTime::MIN)).map_err(|e| e.at(path))
 }
 
 /// A FHIR `Period`: at least one end, the end after the start.
 fn period(v: &Value, path: &str) -> Result<Period> {
     let o = object(v, path)?;
     check_keys(o, PERIOD_ELEMENTS, path)?;
-    let bound = |key: &str, b: Bound| -> Result<Option<Instant>> {
+    let bound = |key: &str, b: Bound| -> Result<Option<Timestamp>> {
         string(o, key, path)?
             .map(|s| fhir_instant(s, &field(path, key), b, false))
             .transpose()

@@ -13,19 +13,20 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    Action, Actor, BreakGlass, Category, Code, Consent, ConsentRequest, ConsentStatus, Effect,
-    MAX_PROVISION_DEPTH, Match, Period, Policy, Provision, Purpose, Rights, Role, consent_error,
+    Accessor, Action, BreakGlass, Category, Code, Consent, ConsentRequest, ConsentStatus, Effect,
+    MAX_PROVISION_DEPTH, Match, Period, Provision, Purpose, Rights, Role, RolePolicy,
+    consent_error,
 };
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::Instant;
+use crate::time::Timestamp;
 
 fn shape<T: DeserializeOwned>(value: &Value, at: &str, code: ErrorCode) -> Result<T> {
     T::deserialize(value)
         .map_err(|e| Error::new(code, format!("does not have the documented shape: {e}")).at(at))
 }
 
-fn instant(text: &str, at: &str) -> Result<Instant> {
-    Instant::parse(text).map_err(|e| e.at(at))
+fn instant(text: &str, at: &str) -> Result<Timestamp> {
+    Timestamp::parse(text).map_err(|e| e.at(at))
 }
 
 fn unknown<T: Code>(text: &str, at: &str, code: ErrorCode) -> Error {
@@ -262,7 +263,7 @@ fn grant<T: Code>(list: &[String], at: &str) -> Result<Vec<T>> {
 }
 
 /// A policy (role table).
-pub(super) fn policy(value: &Value, at: &str) -> Result<Policy> {
+pub(super) fn policy(value: &Value, at: &str) -> Result<RolePolicy> {
     let p: PolicyJson = shape(value, at, ErrorCode::InvalidRequest)?;
     let mut roles = BTreeMap::new();
     for (name, row) in &p.roles {
@@ -278,7 +279,7 @@ pub(super) fn policy(value: &Value, at: &str) -> Result<Policy> {
             },
         );
     }
-    Ok(Policy { roles })
+    Ok(RolePolicy { roles })
 }
 
 #[derive(Deserialize)]
@@ -325,7 +326,7 @@ pub(super) fn request(value: &Value, at: &str) -> Result<ConsentRequest> {
         Some(b) => Some(shape(b, &f("break_glass"), ErrorCode::InvalidRequest)?),
     };
     Ok(ConsentRequest {
-        actor: Actor {
+        actor: Accessor {
             id: actor.id,
             roles: codes(&actor.roles, &f("actor.roles"), ErrorCode::InvalidRequest)?,
             org: actor.org,
@@ -366,7 +367,7 @@ macro_rules! try_from_value {
 
 try_from_value!(Consent, "consent", Consent::from_json);
 try_from_value!(ConsentRequest, "request", ConsentRequest::from_json);
-try_from_value!(Policy, "policy", Policy::from_json);
+try_from_value!(RolePolicy, "policy", RolePolicy::from_json);
 try_from_value!(Provision, "provision", |v: &Value, at: &str| {
     let p = provision(v, at, 1)?;
     p.validate_at(at, 1)?;
