@@ -387,3 +387,131 @@ pub fn alternatives(
         .collect();
     Ok(Alternatives { before, after })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::booking::{Booking, Status};
+    use crate::{LocalTime, WorkingRule, Zone};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn mornings() -> Availability {
+        Availability::new(Zone::parse("UTC").unwrap()).with_rule(
+            WorkingRule::daily(
+                LocalTime::new(9, 0).unwrap(),
+                LocalTime::new(12, 0).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn request(start: &str, end: &str) -> Request {
+        Request {
+            start: t(start),
+            end: t(end),
+            resources: vec!["provider:P1".into()],
+        }
+    }
+
+    #[test]
+    fn alternative_search_defaults_and_setters() {
+        let now = t("2026-01-01T00:00:00Z");
+        let s = AlternativeSearch::new(now, 3);
+        assert_eq!(
+            (s.now, s.count, s.step, s.search_days),
+            (now, 3, None, AlternativeSearch::DEFAULT_SEARCH_DAYS)
+        );
+        let s = s.step(Minutes::new(15)).search_days(30);
+        assert_eq!((s.step, s.search_days), (Some(Minutes::new(15)), 30));
+    }
+
+    #[test]
+    fn alternatives_follow_the_search_options() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "b",
+                t("2026-01-05T10:00:00Z"),
+                t("2026-01-05T11:00:00Z"),
+                Status::Booked,
+                vec!["provider:P1".into()],
+            ))
+            .unwrap();
+        let req = request("2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z");
+        let now = t("2026-01-01T00:00:00Z");
+        let hourly =
+            alternatives(&mornings(), &ledger, &req, &AlternativeSearch::new(now, 1)).unwrap();
+        assert_eq!(hourly.before, [t("2026-01-05T09:00:00Z")]);
+        assert_eq!(hourly.after, [t("2026-01-05T11:00:00Z")]);
+        // A finer grid finds nearer starts; one day of search still reaches.
+        let fine = AlternativeSearch::new(now, 2)
+            .step(Minutes::new(20))
+            .search_days(1);
+        let got = alternatives(&mornings(), &ledger, &req, &fine).unwrap();
+        assert_eq!(
+            got.before,
+            [t("2026-01-05T09:00:00Z"), t("2026-01-04T11:00:00Z")]
+        );
+        assert_eq!(
+            got.after,
+            [t("2026-01-05T11:00:00Z"), t("2026-01-06T09:00:00Z")]
+        );
+        for bad in [
+            AlternativeSearch::new(now, 0),
+            AlternativeSearch::new(now, 1).search_days(0),
+            AlternativeSearch::new(now, 1).search_days(201),
+        ] {
+            let e = alternatives(&mornings(), &ledger, &req, &bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidRequest);
+        }
+    }
+
+    #[test]
+    fn explain_with_ledger_adds_the_context_conflicts() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "b",
+                t("2026-01-05T09:00:00Z"),
+                t("2026-01-05T09:30:00Z"),
+                Status::Booked,
+                vec!["room:R1".into()],
+            ))
+            .unwrap();
+        let q = SlotQuery::new(
+            t("2026-01-05T00:00:00Z"),
+            t("2026-01-06T00:00:00Z"),
+            Minutes::new(30),
+        );
+        let now = t("2026-01-01T00:00:00Z");
+        let start = t("2026-01-05T09:00:00Z");
+        let room = ["room:R1".to_string()];
+        let other = ["room:R2".to_string()];
+        let busy = explain_with_ledger(
+            &mornings(),
+            &LedgerContext::new(&ledger, &room, now),
+            start,
+            &q,
+        )
+        .unwrap();
+        assert!(!busy.offered);
+        assert!(matches!(busy.reasons.as_slice(), [Reason::Conflict(_)]));
+        let free = explain_with_ledger(
+            &mornings(),
+            &LedgerContext::new(&ledger, &other, now),
+            start,
+            &q,
+        )
+        .unwrap();
+        assert!(free.offered && free.reasons.is_empty());
+        // The grid step in an off-grid reason is minutes on the wire, as before.
+        let off = mornings().explain(t("2026-01-05T09:10:00Z"), &q).unwrap();
+        let json = serde_json::to_value(&off.reasons[0]).unwrap();
+        assert_eq!(json["reason"], "off_grid");
+        assert_eq!(json["step"], 30);
+    }
+}

@@ -574,15 +574,14 @@ impl TryFrom<std::time::SystemTime> for Timestamp {
 /// ```
 ///
 /// # Errors
-/// `invalid_datetime` for the last instants of 9999 (from
-/// `9999-12-30T22:00:00Z` on): jiff keeps a day of margin at both ends.
+/// `invalid_datetime` for the last instants of 9999 (after
+/// `9999-12-30T22:00:00Z`): jiff keeps room for any UTC offset at its ends.
 #[cfg(feature = "jiff")]
 impl TryFrom<Timestamp> for jiff::Timestamp {
     type Error = Error;
     fn try_from(t: Timestamp) -> Result<Self> {
-        Self::from_second(t.0).map_err(|e| {
-            Error::datetime(format!("{t} is beyond jiff's range ({e})"))
-        })
+        Self::from_second(t.0)
+            .map_err(|e| Error::datetime(format!("{t} is beyond jiff's range ({e})")))
     }
 }
 
@@ -1280,6 +1279,210 @@ mod tests {
         let bad: std::result::Result<Timestamp, _> =
             serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn checked_add_and_sub_take_minutes() {
+        let t = Timestamp::parse("1969-12-31T23:00:00Z").unwrap();
+        assert_eq!(
+            t.checked_add(Minutes::hours(2)).unwrap().to_string(),
+            "1970-01-01T01:00:00Z"
+        );
+        assert_eq!(
+            t.checked_sub(Minutes::new(-60)).unwrap().to_string(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            t.checked_sub(Minutes::days(1)).unwrap().to_string(),
+            "1969-12-30T23:00:00Z"
+        );
+        for bad in [
+            Timestamp::MAX.checked_add(Minutes::new(1)),
+            Timestamp::MIN.checked_sub(Minutes::new(1)),
+            t.checked_sub(Minutes::new(i64::MIN)),
+            t.checked_add(Minutes::new(i64::MAX)),
+        ] {
+            assert_eq!(bad.unwrap_err().code(), crate::ErrorCode::InvalidDatetime);
+        }
+        assert_eq!(
+            (Timestamp::MAX - Timestamp::MIN).num_seconds(),
+            MAX_UNIX - MIN_UNIX
+        );
+        assert_eq!((Timestamp::EPOCH - t).num_minutes(), 60);
+        assert_eq!((t - Timestamp::EPOCH).num_seconds(), -3600);
+    }
+
+    #[test]
+    fn minutes_arithmetic_is_checked() {
+        assert_eq!(Minutes::from_seconds(0).unwrap(), Minutes::ZERO);
+        assert_eq!(Minutes::from_seconds(-120).unwrap(), Minutes::new(-2));
+        for bad in [1, 59, -61, i64::MAX] {
+            assert_eq!(
+                Minutes::from_seconds(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDuration,
+                "{bad}"
+            );
+        }
+        let m = Minutes::new(40);
+        assert_eq!(m.checked_add(Minutes::new(-50)).unwrap(), Minutes::new(-10));
+        assert_eq!(m.checked_sub(Minutes::new(50)).unwrap(), Minutes::new(-10));
+        assert_eq!(m.checked_mul(-3).unwrap(), Minutes::new(-120));
+        assert!(Minutes::new(i64::MIN).checked_sub(Minutes::new(1)).is_err());
+        assert!(Minutes::new(i64::MIN).checked_mul(-1).is_err());
+        assert!(Minutes::new(i64::MAX).checked_add(Minutes::new(1)).is_err());
+    }
+
+    #[test]
+    fn chrono_conversions_round_trip_and_check_the_range() {
+        use chrono::{FixedOffset, TimeZone};
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::EPOCH,
+            Timestamp::parse("1900-02-28T13:14:15Z").unwrap(),
+        ] {
+            let dt: DateTime<Utc> = t.into();
+            assert_eq!(dt.timestamp(), t.unix());
+            assert_eq!(Timestamp::try_from(dt).unwrap(), t);
+        }
+        // Any offset: the instant it names.
+        let east = FixedOffset::east_opt(5 * 3600 + 45 * 60).unwrap();
+        let k = east.with_ymd_and_hms(1960, 6, 1, 9, 0, 0).unwrap();
+        assert_eq!(
+            Timestamp::try_from(k).unwrap().to_string(),
+            "1960-06-01T03:15:00Z"
+        );
+        // A local wall clock inside 0001-9999 can still name an instant outside it.
+        let west = FixedOffset::west_opt(5 * 3600).unwrap();
+        let late = west.with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap();
+        let early = east.with_ymd_and_hms(1, 1, 1, 0, 30, 0).unwrap();
+        for bad in [Timestamp::try_from(late), Timestamp::try_from(early)] {
+            assert_eq!(bad.unwrap_err().code(), crate::ErrorCode::InvalidDatetime);
+        }
+        // Sub-second parts fall to the second that contains them, before 1970 too.
+        let frac = DateTime::from_timestamp(10, 999_999_999).unwrap();
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 10);
+        let before = DateTime::from_timestamp(-1, 500_000_000).unwrap(); // -0.5 s
+        assert_eq!(Timestamp::try_from(before).unwrap().unix(), -1);
+    }
+
+    #[test]
+    fn system_time_conversions_round_trip_and_check_the_range() {
+        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::EPOCH,
+            Timestamp::parse("1969-07-20T20:17:40Z").unwrap(),
+        ] {
+            let st = SystemTime::try_from(t).unwrap();
+            assert_eq!(Timestamp::try_from(st).unwrap(), t);
+        }
+        let pre = Timestamp::parse("1969-12-31T23:59:00Z").unwrap();
+        assert_eq!(
+            SystemTime::try_from(pre).unwrap(),
+            UNIX_EPOCH - Duration::from_secs(60)
+        );
+        // Truncated to the containing second, towards the past.
+        let frac = UNIX_EPOCH + Duration::new(3, 1);
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 3);
+        let neg = UNIX_EPOCH - Duration::new(3, 1);
+        assert_eq!(Timestamp::try_from(neg).unwrap().unix(), -4);
+        let exact_neg = UNIX_EPOCH - Duration::from_secs(3);
+        assert_eq!(Timestamp::try_from(exact_neg).unwrap().unix(), -3);
+        let after_max = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        let before_min = UNIX_EPOCH - Duration::from_secs(62_135_596_801);
+        for bad in [after_max, before_min] {
+            assert_eq!(
+                Timestamp::try_from(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        // The last fraction of the last second is still in range.
+        let last = UNIX_EPOCH + Duration::new(253_402_300_799, 999_999_999);
+        assert_eq!(Timestamp::try_from(last).unwrap(), Timestamp::MAX);
+    }
+
+    #[cfg(feature = "jiff")]
+    #[test]
+    fn jiff_conversions_round_trip_and_check_the_range() {
+        for t in [
+            Timestamp::MIN,
+            Timestamp::EPOCH,
+            Timestamp::parse("1969-07-20T20:17:40Z").unwrap(),
+            Timestamp::parse("9999-12-30T22:00:00Z").unwrap(),
+        ] {
+            let j = jiff::Timestamp::try_from(t).unwrap();
+            assert_eq!(j.as_second(), t.unix());
+            assert_eq!(Timestamp::try_from(j).unwrap(), t);
+        }
+        // jiff stops short of 9999-12-31T23:59:59Z.
+        for t in [
+            Timestamp::MAX,
+            Timestamp::parse("9999-12-30T22:00:01Z").unwrap(),
+        ] {
+            assert_eq!(
+                jiff::Timestamp::try_from(t).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        // Truncated to the containing second, towards the past.
+        let frac = jiff::Timestamp::new(7, 250_000_000).unwrap();
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 7);
+        let neg = jiff::Timestamp::new(-7, -250_000_000).unwrap();
+        assert_eq!(Timestamp::try_from(neg).unwrap().unix(), -8);
+        // Outside 0001-9999, which jiff can hold.
+        for bad in [
+            jiff::Timestamp::from_second(MIN_UNIX - 1).unwrap(),
+            jiff::Timestamp::MIN,
+        ] {
+            assert_eq!(
+                Timestamp::try_from(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+    }
+
+    #[test]
+    fn local_times_are_built_checked_and_read_back() {
+        let t = LocalTime::from_hms(23, 59, 59).unwrap();
+        assert_eq!((t.hour(), t.minute(), t.second()), (23, 59, 59));
+        assert_eq!(t.seconds(), 86_399);
+        assert_eq!(t.to_string(), "23:59:59");
+        assert_eq!(LocalTime::new(0, 0).unwrap(), LocalTime::MIDNIGHT);
+        for (h, m, s) in [(24, 0, 0), (23, 60, 0), (0, 0, 60), (25, 0, 0)] {
+            assert_eq!(
+                LocalTime::from_hms(h, m, s).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        assert!(
+            LocalTime::new(24, 0)
+                .unwrap_err()
+                .message()
+                .contains("MIDNIGHT_END")
+        );
+        let end = LocalTime::MIDNIGHT_END;
+        assert_eq!((end.hour(), end.minute(), end.second()), (24, 0, 0));
+        assert!(end.is_end_of_day() && !LocalTime::MIDNIGHT.is_end_of_day());
+        assert_eq!(end.to_string(), "24:00");
+        assert_eq!(end.to_naive_time(), None);
+        assert_eq!(t.to_naive_time(), NaiveTime::from_hms_opt(23, 59, 59));
+        assert_eq!(
+            "07:05".parse::<LocalTime>().unwrap(),
+            LocalTime::new(7, 5).unwrap()
+        );
+        assert!("24:00".parse::<LocalTime>().is_err());
+        let nt = NaiveTime::from_hms_opt(7, 5, 9).unwrap();
+        assert_eq!(
+            LocalTime::try_from(nt).unwrap(),
+            LocalTime::from_hms(7, 5, 9).unwrap()
+        );
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_500).unwrap();
+        assert!(LocalTime::try_from(leap).is_err());
+        // The wire accepts 24:00 (a window's end); the window checks its start.
+        let back: LocalTime = serde_json::from_str("\"24:00\"").unwrap();
+        assert_eq!(back, end);
     }
 
     #[test]

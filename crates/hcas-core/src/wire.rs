@@ -337,7 +337,10 @@ impl SlotsRequest {
         query.min_notice = buffer("query.min_notice", q.min_notice.as_ref())?;
         query.horizon = opt_minutes("query.horizon", q.horizon.as_ref())?.map(Minutes::new);
         query.validate()?;
-        Ok((Availability::from_parts(zone, rules, overrides, busy), query))
+        Ok((
+            Availability::from_parts(zone, rules, overrides, busy),
+            query,
+        ))
     }
 
     /// Validate, then answer.

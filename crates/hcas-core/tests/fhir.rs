@@ -1060,7 +1060,11 @@ fn schedule_with_working_hours_round_trips() {
 
     // The rules work: Monday 2026-03-02 (GMT) mornings, 90-minute slots.
     let avail = a.to_availability();
-    let q = SlotQuery::new(t("2026-03-02T00:00:00Z"), t("2026-03-03T00:00:00Z"), hcas_core::Minutes::new(90));
+    let q = SlotQuery::new(
+        t("2026-03-02T00:00:00Z"),
+        t("2026-03-03T00:00:00Z"),
+        hcas_core::Minutes::new(90),
+    );
     let starts: Vec<String> = avail
         .slots(&q)
         .unwrap()
@@ -1069,9 +1073,17 @@ fn schedule_with_working_hours_round_trips() {
         .collect();
     assert_eq!(starts, ["2026-03-02T09:00:00Z", "2026-03-02T10:30:00Z"]);
     // dtstart is read back: no Saturday night before 2026-01-10.
-    let q = SlotQuery::new(t("2026-01-03T00:00:00Z"), t("2026-01-04T12:00:00Z"), hcas_core::Minutes::new(60));
+    let q = SlotQuery::new(
+        t("2026-01-03T00:00:00Z"),
+        t("2026-01-04T12:00:00Z"),
+        hcas_core::Minutes::new(60),
+    );
     assert!(avail.slots(&q).unwrap().is_empty());
-    let q = SlotQuery::new(t("2026-01-10T00:00:00Z"), t("2026-01-11T12:00:00Z"), hcas_core::Minutes::new(480));
+    let q = SlotQuery::new(
+        t("2026-01-10T00:00:00Z"),
+        t("2026-01-11T12:00:00Z"),
+        hcas_core::Minutes::new(480),
+    );
     assert_eq!(avail.slots(&q).unwrap(), [t("2026-01-10T22:00:00Z")]);
 }
 

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use hcas_core::booking::Request;
 use hcas_core::id::{MAX_BUSY, MAX_POOLED_ENTRIES, MAX_RECURRENCE_DATES, MAX_RESOURCES, MAX_RULES};
 use hcas_core::{
-    Availability, ErrorCode, Interval, LocalTime, Minutes, SlotQuery, Timestamp, WorkingRule,
-    Zone, pooled_slots, wire,
+    Availability, ErrorCode, Interval, LocalTime, Minutes, SlotQuery, Timestamp, WorkingRule, Zone,
+    pooled_slots, wire,
 };
 use serde_json::json;
 
@@ -38,13 +38,21 @@ fn a_pooled_answer_stops_at_its_limit() {
         .map(|_| Availability::from_parts(utc, vec![all_day()], vec![], vec![]))
         .collect();
     let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let q = SlotQuery::new(from, from.plus_minutes(400 * 24 * 60).unwrap(), Minutes::new(1))
-        .step(Minutes::new(1));
+    let q = SlotQuery::new(
+        from,
+        from.plus_minutes(400 * 24 * 60).unwrap(),
+        Minutes::new(1),
+    )
+    .step(Minutes::new(1));
     let e = pooled_slots(&pool, &q).unwrap_err();
     limit(&e, "MAX_POOLED_ENTRIES", MAX_POOLED_ENTRIES);
     // A clinic-sized query is far below it.
-    let week = SlotQuery::new(from, from.plus_minutes(7 * 24 * 60).unwrap(), Minutes::new(15))
-        .step(Minutes::new(5));
+    let week = SlotQuery::new(
+        from,
+        from.plus_minutes(7 * 24 * 60).unwrap(),
+        Minutes::new(15),
+    )
+    .step(Minutes::new(5));
     assert_eq!(pooled_slots(&pool, &week).unwrap().len(), 7 * 24 * 12);
 }
 
