@@ -448,7 +448,7 @@ impl std::ops::Sub for Timestamp {
 
 /// The instant `secs` seconds after the epoch, range-checked; the error names
 /// `what`, the value it was converted from.
-fn floor_from_parts(secs: i64, what: &dyn fmt::Display) -> Result<Timestamp> {
+fn from_unix_naming(secs: i64, what: &dyn fmt::Display) -> Result<Timestamp> {
     Timestamp::from_unix(secs).map_err(|_| {
         Error::datetime(format!(
             "{what} is outside the years 0001-9999 that a Timestamp represents"
@@ -494,7 +494,7 @@ impl<Z: TimeZone> TryFrom<DateTime<Z>> for Timestamp {
     type Error = Error;
     fn try_from(dt: DateTime<Z>) -> Result<Self> {
         // `timestamp()` is the floor: the nanoseconds are always non-negative.
-        floor_from_parts(dt.timestamp(), &dt.naive_utc())
+        from_unix_naming(dt.timestamp(), &dt.naive_utc())
     }
 }
 
@@ -605,7 +605,7 @@ impl TryFrom<jiff::Timestamp> for Timestamp {
     fn try_from(j: jiff::Timestamp) -> Result<Self> {
         // jiff truncates towards zero, with a negative fraction before 1970.
         let secs = j.as_second() - i64::from(j.subsec_nanosecond() < 0);
-        floor_from_parts(secs, &j)
+        from_unix_naming(secs, &j)
     }
 }
 
