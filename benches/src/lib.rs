@@ -60,8 +60,8 @@ fn provider_with_hours(seed: u64, start: &str, end: &str) -> Availability {
     let rule = WorkingRule::new(
         "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".parse().unwrap(),
         NaiveDate::from_ymd_opt(2025, 1, 6).unwrap(),
-        LocalTime::parse(start, false).unwrap(),
-        LocalTime::parse(end, true).unwrap(),
+        LocalTime::parse(start).unwrap(),
+        LocalTime::parse_end(end).unwrap(),
     )
     .unwrap();
     let mut rng = Rng::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(7));
@@ -78,12 +78,12 @@ fn provider_with_hours(seed: u64, start: &str, end: &str) -> Availability {
             busy.push(Interval::new(start, start.plus_minutes(len).unwrap()).unwrap());
         }
     }
-    Availability::new(zone, vec![rule], vec![], busy)
+    Availability::from_parts(zone, vec![rule], vec![], busy)
 }
 
 /// The anchor query: the month, 30-minute slots on a 30-minute grid.
 #[must_use]
 pub fn query() -> SlotQuery {
     let (from, to) = month();
-    SlotQuery::new(from, to, 30)
+    SlotQuery::new(from, to, hcas_core::Minutes::new(30))
 }

@@ -4,7 +4,9 @@
 //! value where the type compares), and survive its read accessors.
 #![no_main]
 
-use hcas_core::availability::{DateOverride, LocalWindow, PooledSlots, SlotQuery};
+use hcas_core::availability::{
+    Availability, DateOverride, LocalWindow, PooledSlots, SlotQuery, WorkingRule,
+};
 use hcas_core::{Frequency, Timestamp, Interval, IntervalSet, LocalTime, RRule, Zone};
 use hcas_core::{advice, booking, consent, error, fhir, lifecycle, series, waitlist, wire};
 use libfuzzer_sys::fuzz_target;
@@ -36,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
-    match which % 64 {
+    match which % 66 {
         0 => drop(eq::<Timestamp>(rest)),
         1 => drop(eq::<Interval>(rest)),
         2 => {
@@ -108,6 +110,8 @@ fuzz_target!(|data: &[u8]| {
         60 => drop(eq::<wire::SlotsResponse>(rest)),
         61 => drop(eq::<wire::SeriesResponse>(rest)),
         62 => drop(eq::<consent::Role>(rest)),
-        _ => drop(eq::<consent::Category>(rest)),
+        63 => drop(eq::<consent::Category>(rest)),
+        64 => drop(eq::<WorkingRule>(rest)),
+        _ => drop(eq::<Availability>(rest)),
     }
 });

@@ -7,34 +7,28 @@
 
 #![allow(clippy::expect_used)]
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Weekday};
 use hcas_core::{
-    Availability, DateOverride, Interval, LocalTime, LocalWindow, SlotQuery, Timestamp,
+    Availability, DateOverride, Interval, LocalTime, LocalWindow, Minutes, SlotQuery, Timestamp,
     WorkingRule, Zone, pooled_slots,
 };
 
 fn t(s: &str) -> LocalTime {
-    LocalTime::parse(s, true).expect("valid local time")
+    LocalTime::parse_end(s).expect("valid local time")
 }
 
-fn rule(rrule: &str, start: &str, end: &str) -> WorkingRule {
-    WorkingRule::new(
-        rrule.parse().expect("valid rule"),
-        NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date"),
-        t(start),
-        t(end),
-    )
-    .expect("valid working rule")
+fn weekly(days: &[Weekday], start: &str, end: &str) -> WorkingRule {
+    let from = NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date");
+    WorkingRule::weekly(days.iter().copied(), t(start), t(end), from).expect("valid working rule")
 }
 
 #[allow(clippy::print_stdout, clippy::disallowed_methods)]
 fn main() -> Result<(), hcas_core::Error> {
+    use Weekday::{Fri, Mon, Sat, Thu, Tue, Wed};
     let zone = Zone::parse("America/New_York")?;
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let now = Timestamp::from_unix(secs - secs % 60)?;
-    let week_later = now.plus_minutes(7 * 24 * 60)?;
+    let clock = Timestamp::try_from(std::time::SystemTime::now())?;
+    let now = Timestamp::from_unix(clock.unix() - clock.unix().rem_euclid(60))?;
+    let week_later = now.checked_add(Minutes::days(7))?;
     let tomorrow = zone.to_local(now).date() + chrono::TimeDelta::days(1);
 
     let names = [
@@ -42,39 +36,31 @@ fn main() -> Result<(), hcas_core::Error> {
         "Dr. Baker (family medicine)",
         "Dr. Chen (family medicine)",
     ];
+    let in_a_day = now.checked_add(Minutes::days(1))?;
     let doctors = vec![
-        Availability::new(
-            zone,
-            vec![
-                rule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "09:00", "12:00"),
-                rule("FREQ=WEEKLY;BYDAY=MO,WE", "13:00", "17:00"),
-            ],
-            vec![],
-            vec![Interval::new(
-                now.plus_minutes(24 * 60)?,
-                now.plus_minutes(24 * 60 + 45)?,
-            )?],
-        ),
-        Availability::new(
-            zone,
-            vec![rule("FREQ=WEEKLY;BYDAY=TU,TH,SA", "10:00", "16:00")],
-            vec![DateOverride {
-                date: tomorrow,
-                windows: vec![LocalWindow::new(t("08:00"), t("10:00"))?],
-            }],
-            vec![],
-        ),
-        Availability::new(
-            zone,
-            vec![rule("FREQ=DAILY", "18:00", "22:00")],
-            vec![],
-            vec![],
-        ),
+        Availability::new(zone)
+            .with_rule(weekly(&[Mon, Tue, Wed, Thu, Fri], "09:00", "12:00"))
+            .with_rule(weekly(&[Mon, Wed], "13:00", "17:00"))
+            .with_busy([Interval::new(
+                in_a_day,
+                in_a_day.checked_add(Minutes::new(45))?,
+            )?]),
+        Availability::new(zone)
+            .with_rule(weekly(&[Tue, Thu, Sat], "10:00", "16:00"))
+            .with_override(DateOverride::hours(
+                tomorrow,
+                [LocalWindow::new(t("08:00"), t("10:00"))?],
+            )),
+        Availability::new(zone).with_rule(WorkingRule::daily(
+            t("18:00"),
+            t("22:00"),
+            NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date"),
+        )?),
     ];
-    let mut query = SlotQuery::new(now, week_later, 30);
-    query.now = Some(now);
-    query.min_notice = 120;
-    query.buffer_after = 5;
+    let query = SlotQuery::new(now, week_later, Minutes::new(30))
+        .now(now)
+        .notice(Minutes::hours(2))
+        .buffers(Minutes::ZERO, Minutes::new(5));
 
     let pooled = pooled_slots(&doctors, &query)?;
     println!(

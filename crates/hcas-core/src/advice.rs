@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::availability::{Availability, SlotQuery};
 use crate::booking::{Conflict, Ledger, Request};
 use crate::error::{Error, Result};
-use crate::time::{DAY, Interval, MINUTE, Timestamp};
+use crate::time::{DAY, Interval, MINUTE, Minutes, Timestamp};
 
 /// One reason a start is not offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +49,8 @@ pub enum Reason {
     OffGrid {
         /// The merged working window whose grid applies.
         window: Interval,
-        /// Grid step in minutes.
-        step: i64,
+        /// Grid step (minutes on the wire).
+        step: Minutes,
         /// The grid point before the start.
         previous: Timestamp,
         /// The grid point after the start (may not fit the window).
@@ -72,6 +72,7 @@ pub enum Reason {
 
 /// Why a start is or is not offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The start asked about.
     pub start: Timestamp,
@@ -86,13 +87,14 @@ impl Availability {
     /// the first. `offered` equals `slots(query).contains(&start)`.
     ///
     /// ```
-    /// use hcas_core::{Availability, LocalTime, SlotQuery, WorkingRule, Zone};
+    /// use hcas_core::{Availability, LocalTime, Minutes, SlotQuery, WorkingRule, Zone};
     /// use hcas_core::advice::Reason;
     /// use chrono::NaiveDate;
-    /// let rule = WorkingRule::new("FREQ=DAILY".parse().unwrap(), NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-    ///     LocalTime::parse("09:00", false).unwrap(), LocalTime::parse("12:00", true).unwrap()).unwrap();
-    /// let avail = Availability::new(Zone::parse("UTC").unwrap(), vec![rule], vec![], vec![]);
-    /// let q = SlotQuery::new("2026-01-01T00:00:00Z".parse().unwrap(), "2026-01-02T00:00:00Z".parse().unwrap(), 30);
+    /// let rule = WorkingRule::daily(LocalTime::new(9, 0).unwrap(), LocalTime::new(12, 0).unwrap(),
+    ///     NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap();
+    /// let avail = Availability::new(Zone::parse("UTC").unwrap()).with_rule(rule);
+    /// let q = SlotQuery::new("2026-01-01T00:00:00Z".parse().unwrap(), "2026-01-02T00:00:00Z".parse().unwrap(),
+    ///     Minutes::new(30));
     /// let why = avail.explain("2026-01-01T13:00:00Z".parse().unwrap(), &q).unwrap();
     /// assert!(!why.offered);
     /// assert!(matches!(why.reasons[0], Reason::OutsideWorkingHours { .. }));
@@ -103,8 +105,8 @@ impl Availability {
     pub fn explain(&self, start: Timestamp, query: &SlotQuery) -> Result<Explanation> {
         query.validate()?;
         let s = start.unix();
-        let dur = query.duration * MINUTE;
-        let step = query.step.unwrap_or(query.duration) * MINUTE;
+        let dur = query.duration.get() * MINUTE;
+        let step = query.effective_step().get() * MINUTE;
         let mut reasons = Vec::new();
         if start < query.from || start >= query.to {
             reasons.push(Reason::OutsideQuery {
@@ -113,12 +115,12 @@ impl Availability {
             });
         }
         if let Some(now) = query.now {
-            let earliest = now.plus_minutes(query.min_notice)?;
+            let earliest = now.checked_add(query.min_notice)?;
             if start < earliest {
                 reasons.push(Reason::BeforeNotice { earliest });
             }
             if let Some(h) = query.horizon {
-                let latest = now.plus_minutes(h)?;
+                let latest = now.checked_add(h)?;
                 if start >= latest {
                     reasons.push(Reason::BeyondHorizon { latest });
                 }
@@ -148,7 +150,7 @@ impl Availability {
                 if (s - ws).rem_euclid(step) != 0 {
                     reasons.push(Reason::OffGrid {
                         window: *w,
-                        step: step / MINUTE,
+                        step: query.effective_step(),
                         previous: Timestamp::from_unix(ws + k * step)?,
                         next: Timestamp::from_unix(ws + (k + 1) * step)?,
                     });
@@ -158,10 +160,11 @@ impl Availability {
                 }
             }
         }
-        let appt = Interval::new(start, start.plus_minutes(query.duration)?)?;
+        let end = start.checked_add(query.duration)?;
+        let appt = Interval::new(start, end)?;
         let buffered = Interval::new(
-            start.plus_minutes(-query.buffer_before)?,
-            start.plus_minutes(query.duration + query.buffer_after)?,
+            start.checked_sub(query.buffer_before)?,
+            end.checked_add(query.buffer_after)?,
         )?;
         for b in self.busy().intervals() {
             if b.overlaps(&appt) {
@@ -178,26 +181,70 @@ impl Availability {
     }
 }
 
-/// As [`Availability::explain`], adding the ledger's conflicts for `resources`.
+/// The ledger side of a question: the bookings, whose resources, and when
+/// it is asked.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct LedgerContext<'a> {
+    /// The bookings to check against.
+    pub ledger: &'a Ledger,
+    /// The resources the appointment would use.
+    pub resources: &'a [String],
+    /// The current instant (for expiring holds).
+    pub now: Timestamp,
+}
+
+impl<'a> LedgerContext<'a> {
+    /// `resources` in `ledger`, asked at `now`.
+    #[must_use]
+    pub const fn new(ledger: &'a Ledger, resources: &'a [String], now: Timestamp) -> Self {
+        Self {
+            ledger,
+            resources,
+            now,
+        }
+    }
+}
+
+/// As [`Availability::explain`], adding the ledger's conflicts for the
+/// context's resources.
+///
+/// ```
+/// use hcas_core::{Availability, LocalTime, Minutes, SlotQuery, Timestamp, WorkingRule, Zone};
+/// use hcas_core::advice::{LedgerContext, Reason, explain_with_ledger};
+/// use hcas_core::booking::{Booking, Ledger, Status};
+/// use hcas_core::chrono::NaiveDate;
+/// let t = |s: &str| s.parse::<Timestamp>().unwrap();
+/// let avail = Availability::new(Zone::parse("UTC").unwrap()).with_rule(WorkingRule::daily(
+///     LocalTime::new(9, 0).unwrap(), LocalTime::new(12, 0).unwrap(),
+///     NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap());
+/// let mut ledger = Ledger::new();
+/// ledger.insert(Booking::new("b1", t("2026-01-01T09:00:00Z"), t("2026-01-01T09:30:00Z"),
+///     Status::Booked, vec!["provider:P1".into()])).unwrap();
+/// let q = SlotQuery::new(t("2026-01-01T00:00:00Z"), t("2026-01-02T00:00:00Z"), Minutes::new(30));
+/// let resources = ["provider:P1".to_string()];
+/// let ctx = LedgerContext::new(&ledger, &resources, t("2026-01-01T00:00:00Z"));
+/// let why = explain_with_ledger(&avail, &ctx, t("2026-01-01T09:00:00Z"), &q).unwrap();
+/// assert!(!why.offered);
+/// assert!(matches!(why.reasons[0], Reason::Conflict(_)));
+/// ```
 ///
 /// # Errors
 /// The query's and the request's validation errors.
 pub fn explain_with_ledger(
     availability: &Availability,
-    ledger: &Ledger,
-    resources: &[String],
+    context: &LedgerContext<'_>,
     start: Timestamp,
     query: &SlotQuery,
-    now: Timestamp,
 ) -> Result<Explanation> {
     let mut why = availability.explain(start, query)?;
-    let check = ledger.check(
+    let check = context.ledger.check(
         &Request {
             start,
-            end: start.plus_minutes(query.duration)?,
-            resources: resources.to_vec(),
+            end: start.checked_add(query.duration)?,
+            resources: context.resources.to_vec(),
         },
-        now,
+        context.now,
     )?;
     why.reasons
         .extend(check.conflicts.into_iter().map(Reason::Conflict));
@@ -207,6 +254,7 @@ pub fn explain_with_ledger(
 
 /// The nearest free starts around a conflicting request.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Alternatives {
     /// Free starts before the request's start, nearest first.
     pub before: Vec<Timestamp>,
@@ -214,27 +262,84 @@ pub struct Alternatives {
     pub after: Vec<Timestamp>,
 }
 
-/// Up to `n` free starts before and `n` after `request.start`, for the same
-/// resources and duration, inside `availability`'s working windows (grid `step`
-/// minutes, default the duration) and free in `ledger`, searched within
-/// `search_days` days either side.
+/// How [`alternatives`] searches: when it is asked, how many starts each
+/// side, on which grid, how far.
+///
+/// ```
+/// use hcas_core::{Minutes, Timestamp};
+/// use hcas_core::advice::AlternativeSearch;
+/// let now: Timestamp = "2026-05-01T00:00:00Z".parse().unwrap();
+/// let search = AlternativeSearch::new(now, 2).step(Minutes::new(15)).search_days(14);
+/// assert_eq!((search.count, search.search_days), (2, 14));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct AlternativeSearch {
+    /// The current instant (no start before it is offered).
+    pub now: Timestamp,
+    /// Most starts to find on each side (>= 1).
+    pub count: usize,
+    /// Grid step; `None`: the request's length.
+    pub step: Option<Minutes>,
+    /// How far to search on each side, in days (1..=200).
+    pub search_days: i64,
+}
+
+impl AlternativeSearch {
+    /// The default search radius, in days.
+    pub const DEFAULT_SEARCH_DAYS: i64 = 7;
+
+    /// Up to `count` starts each side, asked at `now`, on the request's own
+    /// grid, within [`AlternativeSearch::DEFAULT_SEARCH_DAYS`] days.
+    #[must_use]
+    pub const fn new(now: Timestamp, count: usize) -> Self {
+        Self {
+            now,
+            count,
+            step: None,
+            search_days: Self::DEFAULT_SEARCH_DAYS,
+        }
+    }
+
+    /// With candidate starts every `step`.
+    #[must_use]
+    pub const fn step(mut self, step: Minutes) -> Self {
+        self.step = Some(step);
+        self
+    }
+
+    /// Searching `days` days either side.
+    #[must_use]
+    pub const fn search_days(mut self, days: i64) -> Self {
+        self.search_days = days;
+        self
+    }
+}
+
+/// Up to `search.count` free starts before and after `request.start`, for the
+/// same resources and duration, inside `availability`'s working windows (grid
+/// `search.step`, default the duration) and free in `ledger`, searched within
+/// `search.search_days` days either side.
 ///
 /// # Errors
-/// `invalid_request` for `n == 0` or `search_days` outside 1..=200; the
+/// `invalid_request` for a count of 0 or `search_days` outside 1..=200; the
 /// request's and the slot query's validation errors.
 pub fn alternatives(
     availability: &Availability,
     ledger: &Ledger,
     request: &Request,
-    now: Timestamp,
-    n: usize,
-    step: Option<i64>,
-    search_days: i64,
+    search: &AlternativeSearch,
 ) -> Result<Alternatives> {
+    let AlternativeSearch {
+        now,
+        count: n,
+        step,
+        search_days,
+    } = *search;
     let iv = request.validate()?;
     if n == 0 || !(1..=200).contains(&search_days) {
         return Err(Error::request(
-            "alternatives need n >= 1 and search_days within 1..=200",
+            "alternatives need a count >= 1 and search_days within 1..=200",
         ));
     }
     let minutes = iv.seconds() / MINUTE;
@@ -246,10 +351,10 @@ pub fn alternatives(
     let mut q = SlotQuery::new(
         Timestamp::clamped(iv.start().unix() - search_days * DAY),
         Timestamp::clamped(iv.start().unix() + search_days * DAY),
-        minutes,
-    );
+        Minutes::new(minutes),
+    )
+    .now(now);
     q.step = step;
-    q.now = Some(now);
     let slots = availability.slots(&q)?;
     // A slot lies inside a working window, so its end is an instant too.
     let free = |s: Timestamp| {
@@ -281,4 +386,132 @@ pub fn alternatives(
         .take(n)
         .collect();
     Ok(Alternatives { before, after })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::booking::{Booking, Status};
+    use crate::{LocalTime, WorkingRule, Zone};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn mornings() -> Availability {
+        Availability::new(Zone::parse("UTC").unwrap()).with_rule(
+            WorkingRule::daily(
+                LocalTime::new(9, 0).unwrap(),
+                LocalTime::new(12, 0).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn request(start: &str, end: &str) -> Request {
+        Request {
+            start: t(start),
+            end: t(end),
+            resources: vec!["provider:P1".into()],
+        }
+    }
+
+    #[test]
+    fn alternative_search_defaults_and_setters() {
+        let now = t("2026-01-01T00:00:00Z");
+        let s = AlternativeSearch::new(now, 3);
+        assert_eq!(
+            (s.now, s.count, s.step, s.search_days),
+            (now, 3, None, AlternativeSearch::DEFAULT_SEARCH_DAYS)
+        );
+        let s = s.step(Minutes::new(15)).search_days(30);
+        assert_eq!((s.step, s.search_days), (Some(Minutes::new(15)), 30));
+    }
+
+    #[test]
+    fn alternatives_follow_the_search_options() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "b",
+                t("2026-01-05T10:00:00Z"),
+                t("2026-01-05T11:00:00Z"),
+                Status::Booked,
+                vec!["provider:P1".into()],
+            ))
+            .unwrap();
+        let req = request("2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z");
+        let now = t("2026-01-01T00:00:00Z");
+        let hourly =
+            alternatives(&mornings(), &ledger, &req, &AlternativeSearch::new(now, 1)).unwrap();
+        assert_eq!(hourly.before, [t("2026-01-05T09:00:00Z")]);
+        assert_eq!(hourly.after, [t("2026-01-05T11:00:00Z")]);
+        // A finer grid finds nearer starts; one day of search still reaches.
+        let fine = AlternativeSearch::new(now, 2)
+            .step(Minutes::new(20))
+            .search_days(1);
+        let got = alternatives(&mornings(), &ledger, &req, &fine).unwrap();
+        assert_eq!(
+            got.before,
+            [t("2026-01-05T09:00:00Z"), t("2026-01-04T11:00:00Z")]
+        );
+        assert_eq!(
+            got.after,
+            [t("2026-01-05T11:00:00Z"), t("2026-01-06T09:00:00Z")]
+        );
+        for bad in [
+            AlternativeSearch::new(now, 0),
+            AlternativeSearch::new(now, 1).search_days(0),
+            AlternativeSearch::new(now, 1).search_days(201),
+        ] {
+            let e = alternatives(&mornings(), &ledger, &req, &bad).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidRequest);
+        }
+    }
+
+    #[test]
+    fn explain_with_ledger_adds_the_context_conflicts() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "b",
+                t("2026-01-05T09:00:00Z"),
+                t("2026-01-05T09:30:00Z"),
+                Status::Booked,
+                vec!["room:R1".into()],
+            ))
+            .unwrap();
+        let q = SlotQuery::new(
+            t("2026-01-05T00:00:00Z"),
+            t("2026-01-06T00:00:00Z"),
+            Minutes::new(30),
+        );
+        let now = t("2026-01-01T00:00:00Z");
+        let start = t("2026-01-05T09:00:00Z");
+        let room = ["room:R1".to_string()];
+        let other = ["room:R2".to_string()];
+        let busy = explain_with_ledger(
+            &mornings(),
+            &LedgerContext::new(&ledger, &room, now),
+            start,
+            &q,
+        )
+        .unwrap();
+        assert!(!busy.offered);
+        assert!(matches!(busy.reasons.as_slice(), [Reason::Conflict(_)]));
+        let free = explain_with_ledger(
+            &mornings(),
+            &LedgerContext::new(&ledger, &other, now),
+            start,
+            &q,
+        )
+        .unwrap();
+        assert!(free.offered && free.reasons.is_empty());
+        // The grid step in an off-grid reason is minutes on the wire, as before.
+        let off = mornings().explain(t("2026-01-05T09:10:00Z"), &q).unwrap();
+        let json = serde_json::to_value(&off.reasons[0]).unwrap();
+        assert_eq!(json["reason"], "off_grid");
+        assert_eq!(json["step"], 30);
+    }
 }

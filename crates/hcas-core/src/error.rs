@@ -72,6 +72,27 @@ impl ErrorCode {
     }
 }
 
+/// The code named by its stable string form, e.g. `"invalid_rrule"` (as a
+/// binding or a stored answer carries it).
+///
+/// ```
+/// use hcas_core::ErrorCode;
+/// assert_eq!("limit_exceeded".parse::<ErrorCode>().unwrap(), ErrorCode::LimitExceeded);
+/// assert!("LimitExceeded".parse::<ErrorCode>().is_err());
+/// ```
+///
+/// # Errors
+/// `invalid_request` for a string that names no code.
+impl std::str::FromStr for ErrorCode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| Error::request(format!("`{s}` is not an hcas error code")))
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -140,3 +161,21 @@ impl Error {
 
 /// The engine's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_parses_from_its_string_form() {
+        for code in ErrorCode::ALL {
+            assert_eq!(code.as_str().parse::<ErrorCode>().unwrap(), code);
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{code}\""));
+        }
+        for bad in ["", "InvalidRrule", "invalid_rrule ", "invalid"] {
+            let e = bad.parse::<ErrorCode>().unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidRequest, "{bad}");
+        }
+    }
+}

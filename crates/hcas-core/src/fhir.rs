@@ -858,7 +858,7 @@ impl ScheduleAvailability {
     /// An [`Availability`] with these rules, no overrides and no busy time.
     #[must_use]
     pub fn to_availability(&self) -> Availability {
-        Availability::new(self.zone, self.rules.clone(), vec![], vec![])
+        Availability::from_parts(self.zone, self.rules.clone(), vec![], vec![])
     }
 }
 
@@ -903,7 +903,7 @@ fn time_text(t: LocalTime) -> String {
 /// use chrono::NaiveDate;
 /// let rule = WorkingRule::new("FREQ=WEEKLY;BYDAY=MO,TU".parse().unwrap(),
 ///     NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-///     LocalTime::parse("09:00", false).unwrap(), LocalTime::parse("24:00", true).unwrap()).unwrap();
+///     LocalTime::parse("09:00").unwrap(), LocalTime::parse_end("24:00").unwrap()).unwrap();
 /// let s = FhirSchedule { id: "S1".into(), actors: vec!["provider:P1".into()], planning_horizon: None,
 ///     active: true, availability: Some(ScheduleAvailability { zone: Zone::parse("Europe/London").unwrap(), rules: vec![rule] }) };
 /// let fhir = schedule_to_fhir(&s).unwrap();
@@ -953,8 +953,8 @@ pub fn schedule_to_fhir(schedule: &FhirSchedule) -> Result<Value> {
                 "extension": [
                     { "url": "rrule", "valueString": rule.rrule().to_string() },
                     { "url": "dtstart", "valueDate": dtstart.format("%Y-%m-%d").to_string() },
-                    { "url": "start", "valueTime": time_text(window.start) },
-                    { "url": "end", "valueString": time_text(window.end) },
+                    { "url": "start", "valueTime": time_text(window.start()) },
+                    { "url": "end", "valueString": time_text(window.end()) },
                 ],
             }));
         }
@@ -1104,13 +1104,13 @@ fn rule_extension(so: &Map<String, Value>, path: &str) -> Result<WorkingRule> {
             )?,
             "start" => once(
                 &mut start,
-                LocalTime::parse(text, false).map_err(|e| e.at(&at))?,
+                LocalTime::parse(text).map_err(|e| e.at(&at))?,
                 &pp,
                 url,
             )?,
             _ => once(
                 &mut end,
-                LocalTime::parse(text, true).map_err(|e| e.at(&at))?,
+                LocalTime::parse_end(text).map_err(|e| e.at(&at))?,
                 &pp,
                 url,
             )?,
@@ -1422,7 +1422,7 @@ mod tests {
 
     #[test]
     fn times_are_fhir_times() {
-        let t = |s: &str| LocalTime::parse(s, true).unwrap();
+        let t = |s: &str| LocalTime::parse_end(s).unwrap();
         assert_eq!(time_text(t("09:05")), "09:05:00");
         assert_eq!(time_text(t("23:59:59")), "23:59:59");
         assert_eq!(time_text(t("24:00")), "24:00:00");

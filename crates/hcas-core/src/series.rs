@@ -19,7 +19,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::advice::{Alternatives, alternatives};
+use crate::advice::{AlternativeSearch, Alternatives, alternatives};
 use crate::availability::Availability;
 use crate::booking::{Booking, Conflict, Ledger, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
@@ -276,15 +276,8 @@ impl SeriesSpec {
                 end: o.end,
                 resources: self.resources.clone(),
             };
-            o.alternatives = Some(alternatives(
-                availability,
-                ledger,
-                &request,
-                now,
-                n,
-                None,
-                search_days,
-            )?);
+            let search = AlternativeSearch::new(now, n).search_days(search_days);
+            o.alternatives = Some(alternatives(availability, ledger, &request, &search)?);
         }
         Ok(())
     }

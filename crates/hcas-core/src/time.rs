@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
@@ -86,7 +86,42 @@ impl Timestamp {
         self.0
     }
 
-    /// This instant plus `minutes` minutes (negative: earlier).
+    /// This instant plus `minutes` (negative: earlier).
+    ///
+    /// ```
+    /// use hcas_core::{ErrorCode, Minutes, Timestamp};
+    /// let t: Timestamp = "2026-03-08T14:00:00Z".parse().unwrap();
+    /// assert_eq!(t.checked_add(Minutes::new(90)).unwrap().to_string(), "2026-03-08T15:30:00Z");
+    /// assert_eq!(Timestamp::MAX.checked_add(Minutes::new(1)).unwrap_err().code(), ErrorCode::InvalidDatetime);
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_datetime` when the result would leave the years 0001-9999.
+    pub fn checked_add(self, minutes: Minutes) -> Result<Self> {
+        self.plus_minutes(minutes.get())
+    }
+
+    /// This instant minus `minutes` (negative: later).
+    ///
+    /// ```
+    /// use hcas_core::{Minutes, Timestamp};
+    /// let t: Timestamp = "2026-03-08T14:00:00Z".parse().unwrap();
+    /// assert_eq!(t.checked_sub(Minutes::hours(15)).unwrap().to_string(), "2026-03-07T23:00:00Z");
+    /// assert!(Timestamp::MIN.checked_sub(Minutes::new(1)).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_datetime` when the result would leave the years 0001-9999
+    /// (or `minutes` is `i64::MIN`).
+    pub fn checked_sub(self, minutes: Minutes) -> Result<Self> {
+        minutes.get().checked_neg().map_or_else(
+            || Err(self.overflow(minutes.get(), "minutes")),
+            |m| self.plus_minutes(m),
+        )
+    }
+
+    /// This instant plus `minutes` minutes (negative: earlier); the same as
+    /// [`Timestamp::checked_add`] with a plain count.
     ///
     /// # Errors
     /// `invalid_datetime` when the result would leave the years 0001-9999
@@ -233,6 +268,76 @@ impl Minutes {
     pub const fn is_negative(self) -> bool {
         self.0 < 0
     }
+
+    /// `seconds` as minutes.
+    ///
+    /// ```
+    /// use hcas_core::{ErrorCode, Minutes};
+    /// assert_eq!(Minutes::from_seconds(5400).unwrap(), Minutes::new(90));
+    /// assert_eq!(Minutes::from_seconds(-60).unwrap(), Minutes::new(-1));
+    /// assert_eq!(Minutes::from_seconds(90).unwrap_err().code(), ErrorCode::InvalidDuration);
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_duration` unless `seconds` is a whole number of minutes.
+    pub fn from_seconds(seconds: i64) -> Result<Self> {
+        if seconds % MINUTE == 0 {
+            Ok(Self(seconds / MINUTE))
+        } else {
+            Err(Error::duration(format!(
+                "{seconds} seconds is not a whole number of minutes"
+            )))
+        }
+    }
+
+    /// `self + other`.
+    ///
+    /// ```
+    /// use hcas_core::Minutes;
+    /// assert_eq!(Minutes::new(30).checked_add(Minutes::new(15)).unwrap(), Minutes::new(45));
+    /// assert!(Minutes::new(i64::MAX).checked_add(Minutes::new(1)).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_duration` on `i64` overflow.
+    pub fn checked_add(self, other: Self) -> Result<Self> {
+        self.0
+            .checked_add(other.0)
+            .map(Self)
+            .ok_or_else(|| self.overflow("+", other.0))
+    }
+
+    /// `self - other`.
+    ///
+    /// # Errors
+    /// `invalid_duration` on `i64` overflow.
+    pub fn checked_sub(self, other: Self) -> Result<Self> {
+        self.0
+            .checked_sub(other.0)
+            .map(Self)
+            .ok_or_else(|| self.overflow("-", other.0))
+    }
+
+    /// `self * factor` (e.g. a number of back-to-back appointments).
+    ///
+    /// ```
+    /// use hcas_core::Minutes;
+    /// assert_eq!(Minutes::new(20).checked_mul(3).unwrap(), Minutes::hours(1));
+    /// assert!(Minutes::new(i64::MAX).checked_mul(2).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_duration` on `i64` overflow.
+    pub fn checked_mul(self, factor: i64) -> Result<Self> {
+        self.0
+            .checked_mul(factor)
+            .map(Self)
+            .ok_or_else(|| self.overflow("*", factor))
+    }
+
+    fn overflow(self, op: &str, other: i64) -> Error {
+        Error::duration(format!("{} {op} {other} minutes overflows", self.0))
+    }
 }
 
 impl fmt::Display for Minutes {
@@ -320,6 +425,187 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The time between two instants, exactly: `later - earlier` (negative when
+/// the right side is later). Instants span under 10 000 years, so this never
+/// overflows.
+///
+/// ```
+/// use hcas_core::Timestamp;
+/// let a: Timestamp = "2026-03-08T14:00:00Z".parse().unwrap();
+/// let b: Timestamp = "2026-03-08T15:30:05Z".parse().unwrap();
+/// assert_eq!((b - a).num_seconds(), 5405);
+/// assert_eq!((a - b).num_minutes(), -90);
+/// ```
+impl std::ops::Sub for Timestamp {
+    type Output = chrono::TimeDelta;
+    fn sub(self, earlier: Self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(self.0 - earlier.0)
+    }
+}
+
+/// The instant `secs` seconds after the epoch, range-checked; the error names
+/// `what`, the value it was converted from.
+fn from_unix_naming(secs: i64, what: &dyn fmt::Display) -> Result<Timestamp> {
+    Timestamp::from_unix(secs).map_err(|_| {
+        Error::datetime(format!(
+            "{what} is outside the years 0001-9999 that a Timestamp represents"
+        ))
+    })
+}
+
+/// Every [`Timestamp`] is a `chrono` UTC datetime.
+///
+/// ```
+/// use hcas_core::Timestamp;
+/// use hcas_core::chrono::{DateTime, Utc};
+/// let t: Timestamp = "1969-07-20T20:17:40Z".parse().unwrap();
+/// let dt: DateTime<Utc> = t.into();
+/// assert_eq!(dt.timestamp(), -14_182_940);
+/// ```
+impl From<Timestamp> for DateTime<Utc> {
+    fn from(t: Timestamp) -> Self {
+        t.naive_utc().and_utc()
+    }
+}
+
+/// A `chrono` datetime in any zone or offset becomes the instant it names.
+///
+/// Sub-second parts are **truncated** to the whole second that contains the
+/// instant (towards the past, also before 1970): the engine has one-second
+/// resolution, and a clock reading always carries nanoseconds. Only
+/// [`Timestamp::parse`], the wire format, refuses a non-zero fraction.
+///
+/// ```
+/// use hcas_core::{ErrorCode, Timestamp};
+/// use hcas_core::chrono::{DateTime, TimeZone, Utc};
+/// use hcas_core::chrono_tz::America::New_York;
+/// let local = New_York.with_ymd_and_hms(2026, 3, 8, 9, 0, 0).unwrap();
+/// assert_eq!(Timestamp::try_from(local).unwrap().to_string(), "2026-03-08T13:00:00Z");
+/// let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+/// assert_eq!(Timestamp::try_from(far).unwrap_err().code(), ErrorCode::InvalidDatetime);
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` outside the years 0001-9999 (in UTC).
+impl<Z: TimeZone> TryFrom<DateTime<Z>> for Timestamp {
+    type Error = Error;
+    fn try_from(dt: DateTime<Z>) -> Result<Self> {
+        // `timestamp()` is the floor: the nanoseconds are always non-negative.
+        from_unix_naming(dt.timestamp(), &dt.naive_utc())
+    }
+}
+
+/// A [`Timestamp`] as a system time.
+///
+/// ```
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// use hcas_core::Timestamp;
+/// let t: Timestamp = "1969-12-31T23:59:00Z".parse().unwrap();
+/// let st = SystemTime::try_from(t).unwrap();
+/// assert_eq!(UNIX_EPOCH.duration_since(st).unwrap(), Duration::from_secs(60));
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` where the platform's `SystemTime` cannot hold the
+/// instant (never on Unix-like systems; Windows' starts in 1601).
+/// `From` is not offered for that reason: `SystemTime` arithmetic panics
+/// where it overflows.
+impl TryFrom<Timestamp> for std::time::SystemTime {
+    type Error = Error;
+    fn try_from(t: Timestamp) -> Result<Self> {
+        let epoch = Self::UNIX_EPOCH;
+        let d = std::time::Duration::from_secs(t.0.unsigned_abs());
+        if t.0 >= 0 {
+            epoch.checked_add(d)
+        } else {
+            epoch.checked_sub(d)
+        }
+        .ok_or_else(|| {
+            Error::datetime(format!(
+                "{t} cannot be represented as this platform's SystemTime"
+            ))
+        })
+    }
+}
+
+/// A system time becomes the instant it names, sub-second part **truncated**
+/// to the whole second that contains it (towards the past, also before 1970),
+/// as for `chrono` datetimes.
+///
+/// ```
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// use hcas_core::Timestamp;
+/// let t = Timestamp::try_from(UNIX_EPOCH + Duration::from_millis(1_500)).unwrap();
+/// assert_eq!(t.unix(), 1);
+/// let before = Timestamp::try_from(UNIX_EPOCH - Duration::from_millis(500)).unwrap();
+/// assert_eq!(before.to_string(), "1969-12-31T23:59:59Z");
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` outside the years 0001-9999.
+impl TryFrom<std::time::SystemTime> for Timestamp {
+    type Error = Error;
+    fn try_from(st: std::time::SystemTime) -> Result<Self> {
+        let out = || Error::datetime("a SystemTime outside the years 0001-9999");
+        let secs = match st.duration_since(std::time::SystemTime::UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).map_err(|_| out())?,
+            Err(e) => {
+                let before = e.duration();
+                let whole = i64::try_from(before.as_secs()).map_err(|_| out())?;
+                // -1.5 s lies in the second that starts at -2 s.
+                let partial = i64::from(before.subsec_nanos() != 0);
+                -whole - partial
+            }
+        };
+        Self::from_unix(secs).map_err(|_| out())
+    }
+}
+
+/// A [`Timestamp`] as a `jiff` timestamp (cargo feature `jiff`).
+///
+/// ```
+/// use hcas_core::Timestamp;
+/// let t: Timestamp = "2026-03-08T14:00:00Z".parse().unwrap();
+/// let j = jiff::Timestamp::try_from(t).unwrap();
+/// assert_eq!(j.to_string(), "2026-03-08T14:00:00Z");
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` for the last instants of 9999 (after
+/// `9999-12-30T22:00:00Z`): jiff keeps room for any UTC offset at its ends.
+#[cfg(feature = "jiff")]
+impl TryFrom<Timestamp> for jiff::Timestamp {
+    type Error = Error;
+    fn try_from(t: Timestamp) -> Result<Self> {
+        Self::from_second(t.0)
+            .map_err(|e| Error::datetime(format!("{t} is beyond jiff's range ({e})")))
+    }
+}
+
+/// A `jiff` timestamp becomes the instant it names (cargo feature `jiff`),
+/// sub-second part **truncated** to the whole second that contains it (towards
+/// the past, also before 1970), as for `chrono` datetimes and `SystemTime`.
+///
+/// ```
+/// use hcas_core::{ErrorCode, Timestamp};
+/// let j: jiff::Timestamp = "2026-03-08T14:00:00.75Z".parse().unwrap();
+/// assert_eq!(Timestamp::try_from(j).unwrap().to_string(), "2026-03-08T14:00:00Z");
+/// let ancient: jiff::Timestamp = "-000001-01-01T00:00:00Z".parse().unwrap();
+/// assert_eq!(Timestamp::try_from(ancient).unwrap_err().code(), ErrorCode::InvalidDatetime);
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` outside the years 0001-9999.
+#[cfg(feature = "jiff")]
+impl TryFrom<jiff::Timestamp> for Timestamp {
+    type Error = Error;
+    fn try_from(j: jiff::Timestamp) -> Result<Self> {
+        // jiff truncates towards zero, with a negative fraction before 1970.
+        let secs = j.as_second() - i64::from(j.subsec_nanosecond() < 0);
+        from_unix_naming(secs, &j)
     }
 }
 
@@ -639,42 +925,146 @@ pub fn parse_local_date(text: &str) -> Result<NaiveDate> {
     Ok(date)
 }
 
-/// A local wall-clock time of day; `24:00` is representable as the end of a day.
+/// A local wall-clock time of day, to the second: `00:00` to `23:59:59`, plus
+/// [`LocalTime::MIDNIGHT_END`] (`24:00`), the midnight that ends a day, which
+/// only a window's end may be.
+///
+/// On the wire `HH:MM`, or `HH:MM:SS` when the seconds are not zero.
+///
+/// ```
+/// use hcas_core::{ErrorCode, LocalTime};
+/// let t = LocalTime::new(9, 30).unwrap();
+/// assert_eq!((t.hour(), t.minute(), t.second()), (9, 30, 0));
+/// assert_eq!(LocalTime::parse("09:30").unwrap(), t);
+/// assert_eq!(t.to_string(), "09:30");
+/// // `24:00` only where a window ends.
+/// assert_eq!(LocalTime::parse("24:00").unwrap_err().code(), ErrorCode::InvalidDatetime);
+/// assert_eq!(LocalTime::parse_end("24:00").unwrap(), LocalTime::MIDNIGHT_END);
+/// assert_eq!(LocalTime::new(24, 0).unwrap_err().code(), ErrorCode::InvalidDatetime);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LocalTime {
     secs: u32,
 }
 
 impl LocalTime {
+    /// `00:00`, the midnight that starts a day.
+    pub const MIDNIGHT: Self = Self { secs: 0 };
+    /// `24:00`, the midnight that ends a day: only valid as a window's end
+    /// (see [`LocalTime::parse_end`]).
+    pub const MIDNIGHT_END: Self = Self { secs: 86_400 };
+
+    /// `hour:minute`, from `00:00` to `23:59`.
+    ///
+    /// # Errors
+    /// `invalid_datetime` out of range (use [`LocalTime::MIDNIGHT_END`] for `24:00`).
+    pub fn new(hour: u32, minute: u32) -> Result<Self> {
+        Self::from_hms(hour, minute, 0)
+    }
+
+    /// `hour:minute:second`, from `00:00:00` to `23:59:59`.
+    ///
+    /// ```
+    /// use hcas_core::LocalTime;
+    /// assert_eq!(LocalTime::from_hms(9, 30, 15).unwrap().seconds(), 34_215);
+    /// assert!(LocalTime::from_hms(9, 60, 0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_datetime` out of range (use [`LocalTime::MIDNIGHT_END`] for `24:00`).
+    pub fn from_hms(hour: u32, minute: u32, second: u32) -> Result<Self> {
+        if hour < 24 && minute < 60 && second < 60 {
+            Ok(Self {
+                secs: hour * 3600 + minute * 60 + second,
+            })
+        } else {
+            Err(Error::datetime(format!(
+                "{hour:02}:{minute:02}:{second:02} is not a time of day 00:00:00..=23:59:59{}",
+                if (hour, minute, second) == (24, 0, 0) {
+                    " (24:00 is LocalTime::MIDNIGHT_END, only a window's end)"
+                } else {
+                    ""
+                }
+            )))
+        }
+    }
+
+    /// The hour, `0..=23` (`24` for [`LocalTime::MIDNIGHT_END`]).
+    #[must_use]
+    pub const fn hour(self) -> u32 {
+        self.secs / 3600
+    }
+
+    /// The minute, `0..=59`.
+    #[must_use]
+    pub const fn minute(self) -> u32 {
+        self.secs / 60 % 60
+    }
+
+    /// The second, `0..=59`.
+    #[must_use]
+    pub const fn second(self) -> u32 {
+        self.secs % 60
+    }
+
     /// Seconds after local midnight, `0..=86_400` (86 400 is `24:00`).
     #[must_use]
     pub const fn seconds(self) -> u32 {
         self.secs
     }
 
-    /// Whether this is `24:00`, the midnight that ends the day.
+    /// Whether this is `24:00` ([`LocalTime::MIDNIGHT_END`]), the midnight that ends the day.
     #[must_use]
     pub const fn is_end_of_day(self) -> bool {
         self.secs == 86_400
     }
 
-    /// From hours, minutes, seconds; `24:00:00` allowed.
+    /// As a `chrono` time; `None` for `24:00`, which `chrono` has no value for.
+    ///
+    /// ```
+    /// use hcas_core::LocalTime;
+    /// use hcas_core::chrono::NaiveTime;
+    /// assert_eq!(LocalTime::new(9, 30).unwrap().to_naive_time(), NaiveTime::from_hms_opt(9, 30, 0));
+    /// assert_eq!(LocalTime::MIDNIGHT_END.to_naive_time(), None);
+    /// ```
     #[must_use]
-    pub fn from_hms(h: u32, m: u32, s: u32) -> Option<Self> {
-        if (h < 24 && m < 60 && s < 60) || (h == 24 && m == 0 && s == 0) {
-            Some(Self {
-                secs: h * 3600 + m * 60 + s,
-            })
-        } else {
-            None
-        }
+    pub fn to_naive_time(self) -> Option<NaiveTime> {
+        NaiveTime::from_num_seconds_from_midnight_opt(self.secs, 0)
     }
 
-    /// Parse `HH:MM` or `HH:MM:SS`; `allow_24` admits `24:00` (end of day).
+    /// Parse a time of day `HH:MM` or `HH:MM:SS`, `00:00` to `23:59:59`: a
+    /// window's start, a local datetime's time.
+    ///
+    /// # Errors
+    /// `invalid_datetime` when malformed or out of range, `24:00` included
+    /// (see [`LocalTime::parse_end`]).
+    pub fn parse(text: &str) -> Result<Self> {
+        let t = Self::parse_any(text, false)?;
+        if t.is_end_of_day() {
+            return Err(Error::datetime(format!(
+                "`{text}`: 24:00 is only allowed as the end of a window"
+            )));
+        }
+        Ok(t)
+    }
+
+    /// Parse a window's end: as [`LocalTime::parse`], and `24:00` (the
+    /// midnight that ends the day, [`LocalTime::MIDNIGHT_END`]).
+    ///
+    /// ```
+    /// use hcas_core::LocalTime;
+    /// assert!(LocalTime::parse_end("24:00").unwrap().is_end_of_day());
+    /// assert_eq!(LocalTime::parse_end("17:30").unwrap(), LocalTime::new(17, 30).unwrap());
+    /// assert!(LocalTime::parse_end("24:01").is_err());
+    /// ```
     ///
     /// # Errors
     /// `invalid_datetime` when malformed or out of range.
-    pub fn parse(text: &str, allow_24: bool) -> Result<Self> {
+    pub fn parse_end(text: &str) -> Result<Self> {
+        Self::parse_any(text, true)
+    }
+
+    fn parse_any(text: &str, allow_24: bool) -> Result<Self> {
         let b = text.as_bytes();
         let bad = || {
             Error::datetime(format!(
@@ -690,13 +1080,44 @@ impl LocalTime {
             _ => return Err(bad()),
         };
         let (h, m, s) = (h.ok_or_else(bad)?, m.ok_or_else(bad)?, s.ok_or_else(bad)?);
-        let t = Self::from_hms(h, m, s).ok_or_else(bad)?;
-        if t.is_end_of_day() && !allow_24 {
+        if (h, m, s) == (24, 0, 0) {
+            return Ok(Self::MIDNIGHT_END);
+        }
+        Self::from_hms(h, m, s).map_err(|_| bad())
+    }
+}
+
+/// A `chrono` time of day, when it is a whole second.
+///
+/// ```
+/// use hcas_core::LocalTime;
+/// use hcas_core::chrono::NaiveTime;
+/// let t = LocalTime::try_from(NaiveTime::from_hms_opt(9, 30, 0).unwrap()).unwrap();
+/// assert_eq!(t.to_string(), "09:30");
+/// assert!(LocalTime::try_from(NaiveTime::from_hms_milli_opt(9, 30, 0, 5).unwrap()).is_err());
+/// ```
+///
+/// # Errors
+/// `invalid_datetime` for a sub-second part (leap seconds included).
+impl TryFrom<NaiveTime> for LocalTime {
+    type Error = Error;
+    fn try_from(t: NaiveTime) -> Result<Self> {
+        if t.nanosecond() != 0 {
             return Err(Error::datetime(format!(
-                "`{text}`: 24:00 is only allowed as the end of a window"
+                "{t} has a sub-second part; local times have whole seconds"
             )));
         }
-        Ok(t)
+        Ok(Self {
+            secs: t.num_seconds_from_midnight(),
+        })
+    }
+}
+
+impl FromStr for LocalTime {
+    type Err = Error;
+    /// As [`LocalTime::parse`] (`24:00` refused; see [`LocalTime::parse_end`]).
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
     }
 }
 
@@ -720,7 +1141,7 @@ impl Serialize for LocalTime {
 impl<'de> Deserialize<'de> for LocalTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Self::parse(&s, true).map_err(serde::de::Error::custom)
+        Self::parse_end(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -736,7 +1157,7 @@ pub fn parse_local_datetime(text: &str) -> Result<NaiveDateTime> {
     };
     let (d, t) = text.split_once('T').ok_or_else(bad)?;
     let date = parse_local_date(d)?;
-    let time = LocalTime::parse(t, false).map_err(|_| bad())?;
+    let time = LocalTime::parse(t).map_err(|_| bad())?;
     let secs = time.seconds();
     let nt = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).ok_or_else(bad)?;
     Ok(date.and_time(nt))
@@ -786,14 +1207,14 @@ mod tests {
         ] {
             assert!(parse_local_date(bad).is_err(), "{bad}");
         }
-        assert_eq!(LocalTime::parse("24:00", true).unwrap().seconds(), 86_400);
-        assert!(LocalTime::parse("24:00", false).is_err());
-        assert!(LocalTime::parse("24:01", true).is_err());
-        assert!(LocalTime::parse("25:00", true).is_err());
-        assert_eq!(
-            LocalTime::parse("09:30:15", false).unwrap().seconds(),
-            34_215
-        );
+        assert_eq!(LocalTime::parse_end("24:00").unwrap().seconds(), 86_400);
+        assert!(LocalTime::parse("24:00").is_err());
+        assert!(LocalTime::parse("24:00:00").is_err());
+        assert!(LocalTime::parse_end("24:01").is_err());
+        assert!(LocalTime::parse_end("24:00:01").is_err());
+        assert!(LocalTime::parse_end("25:00").is_err());
+        assert_eq!(LocalTime::parse("09:30:15").unwrap().seconds(), 34_215);
+        assert_eq!(LocalTime::parse_end("09:30:15").unwrap().seconds(), 34_215);
         assert!(parse_local_datetime("2026-03-02T09:00").is_ok());
         assert!(parse_local_datetime("2026-03-02T09:00Z").is_err());
         assert!(parse_local_datetime("2026-03-02T24:00").is_err());
@@ -858,6 +1279,210 @@ mod tests {
         let bad: std::result::Result<Timestamp, _> =
             serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn checked_add_and_sub_take_minutes() {
+        let t = Timestamp::parse("1969-12-31T23:00:00Z").unwrap();
+        assert_eq!(
+            t.checked_add(Minutes::hours(2)).unwrap().to_string(),
+            "1970-01-01T01:00:00Z"
+        );
+        assert_eq!(
+            t.checked_sub(Minutes::new(-60)).unwrap().to_string(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            t.checked_sub(Minutes::days(1)).unwrap().to_string(),
+            "1969-12-30T23:00:00Z"
+        );
+        for bad in [
+            Timestamp::MAX.checked_add(Minutes::new(1)),
+            Timestamp::MIN.checked_sub(Minutes::new(1)),
+            t.checked_sub(Minutes::new(i64::MIN)),
+            t.checked_add(Minutes::new(i64::MAX)),
+        ] {
+            assert_eq!(bad.unwrap_err().code(), crate::ErrorCode::InvalidDatetime);
+        }
+        assert_eq!(
+            (Timestamp::MAX - Timestamp::MIN).num_seconds(),
+            MAX_UNIX - MIN_UNIX
+        );
+        assert_eq!((Timestamp::EPOCH - t).num_minutes(), 60);
+        assert_eq!((t - Timestamp::EPOCH).num_seconds(), -3600);
+    }
+
+    #[test]
+    fn minutes_arithmetic_is_checked() {
+        assert_eq!(Minutes::from_seconds(0).unwrap(), Minutes::ZERO);
+        assert_eq!(Minutes::from_seconds(-120).unwrap(), Minutes::new(-2));
+        for bad in [1, 59, -61, i64::MAX] {
+            assert_eq!(
+                Minutes::from_seconds(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDuration,
+                "{bad}"
+            );
+        }
+        let m = Minutes::new(40);
+        assert_eq!(m.checked_add(Minutes::new(-50)).unwrap(), Minutes::new(-10));
+        assert_eq!(m.checked_sub(Minutes::new(50)).unwrap(), Minutes::new(-10));
+        assert_eq!(m.checked_mul(-3).unwrap(), Minutes::new(-120));
+        assert!(Minutes::new(i64::MIN).checked_sub(Minutes::new(1)).is_err());
+        assert!(Minutes::new(i64::MIN).checked_mul(-1).is_err());
+        assert!(Minutes::new(i64::MAX).checked_add(Minutes::new(1)).is_err());
+    }
+
+    #[test]
+    fn chrono_conversions_round_trip_and_check_the_range() {
+        use chrono::{FixedOffset, TimeZone};
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::EPOCH,
+            Timestamp::parse("1900-02-28T13:14:15Z").unwrap(),
+        ] {
+            let dt: DateTime<Utc> = t.into();
+            assert_eq!(dt.timestamp(), t.unix());
+            assert_eq!(Timestamp::try_from(dt).unwrap(), t);
+        }
+        // Any offset: the instant it names.
+        let east = FixedOffset::east_opt(5 * 3600 + 45 * 60).unwrap();
+        let k = east.with_ymd_and_hms(1960, 6, 1, 9, 0, 0).unwrap();
+        assert_eq!(
+            Timestamp::try_from(k).unwrap().to_string(),
+            "1960-06-01T03:15:00Z"
+        );
+        // A local wall clock inside 0001-9999 can still name an instant outside it.
+        let west = FixedOffset::west_opt(5 * 3600).unwrap();
+        let late = west.with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap();
+        let early = east.with_ymd_and_hms(1, 1, 1, 0, 30, 0).unwrap();
+        for bad in [Timestamp::try_from(late), Timestamp::try_from(early)] {
+            assert_eq!(bad.unwrap_err().code(), crate::ErrorCode::InvalidDatetime);
+        }
+        // Sub-second parts fall to the second that contains them, before 1970 too.
+        let frac = DateTime::from_timestamp(10, 999_999_999).unwrap();
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 10);
+        let before = DateTime::from_timestamp(-1, 500_000_000).unwrap(); // -0.5 s
+        assert_eq!(Timestamp::try_from(before).unwrap().unix(), -1);
+    }
+
+    #[test]
+    fn system_time_conversions_round_trip_and_check_the_range() {
+        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        for t in [
+            Timestamp::MIN,
+            Timestamp::MAX,
+            Timestamp::EPOCH,
+            Timestamp::parse("1969-07-20T20:17:40Z").unwrap(),
+        ] {
+            let st = SystemTime::try_from(t).unwrap();
+            assert_eq!(Timestamp::try_from(st).unwrap(), t);
+        }
+        let pre = Timestamp::parse("1969-12-31T23:59:00Z").unwrap();
+        assert_eq!(
+            SystemTime::try_from(pre).unwrap(),
+            UNIX_EPOCH - Duration::from_secs(60)
+        );
+        // Truncated to the containing second, towards the past.
+        let frac = UNIX_EPOCH + Duration::new(3, 1);
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 3);
+        let neg = UNIX_EPOCH - Duration::new(3, 1);
+        assert_eq!(Timestamp::try_from(neg).unwrap().unix(), -4);
+        let exact_neg = UNIX_EPOCH - Duration::from_secs(3);
+        assert_eq!(Timestamp::try_from(exact_neg).unwrap().unix(), -3);
+        let after_max = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        let before_min = UNIX_EPOCH - Duration::from_secs(62_135_596_801);
+        for bad in [after_max, before_min] {
+            assert_eq!(
+                Timestamp::try_from(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        // The last fraction of the last second is still in range.
+        let last = UNIX_EPOCH + Duration::new(253_402_300_799, 999_999_999);
+        assert_eq!(Timestamp::try_from(last).unwrap(), Timestamp::MAX);
+    }
+
+    #[cfg(feature = "jiff")]
+    #[test]
+    fn jiff_conversions_round_trip_and_check_the_range() {
+        for t in [
+            Timestamp::MIN,
+            Timestamp::EPOCH,
+            Timestamp::parse("1969-07-20T20:17:40Z").unwrap(),
+            Timestamp::parse("9999-12-30T22:00:00Z").unwrap(),
+        ] {
+            let j = jiff::Timestamp::try_from(t).unwrap();
+            assert_eq!(j.as_second(), t.unix());
+            assert_eq!(Timestamp::try_from(j).unwrap(), t);
+        }
+        // jiff stops short of 9999-12-31T23:59:59Z.
+        for t in [
+            Timestamp::MAX,
+            Timestamp::parse("9999-12-30T22:00:01Z").unwrap(),
+        ] {
+            assert_eq!(
+                jiff::Timestamp::try_from(t).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        // Truncated to the containing second, towards the past.
+        let frac = jiff::Timestamp::new(7, 250_000_000).unwrap();
+        assert_eq!(Timestamp::try_from(frac).unwrap().unix(), 7);
+        let neg = jiff::Timestamp::new(-7, -250_000_000).unwrap();
+        assert_eq!(Timestamp::try_from(neg).unwrap().unix(), -8);
+        // Outside 0001-9999, which jiff can hold.
+        for bad in [
+            jiff::Timestamp::from_second(MIN_UNIX - 1).unwrap(),
+            jiff::Timestamp::MIN,
+        ] {
+            assert_eq!(
+                Timestamp::try_from(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+    }
+
+    #[test]
+    fn local_times_are_built_checked_and_read_back() {
+        let t = LocalTime::from_hms(23, 59, 59).unwrap();
+        assert_eq!((t.hour(), t.minute(), t.second()), (23, 59, 59));
+        assert_eq!(t.seconds(), 86_399);
+        assert_eq!(t.to_string(), "23:59:59");
+        assert_eq!(LocalTime::new(0, 0).unwrap(), LocalTime::MIDNIGHT);
+        for (h, m, s) in [(24, 0, 0), (23, 60, 0), (0, 0, 60), (25, 0, 0)] {
+            assert_eq!(
+                LocalTime::from_hms(h, m, s).unwrap_err().code(),
+                crate::ErrorCode::InvalidDatetime
+            );
+        }
+        assert!(
+            LocalTime::new(24, 0)
+                .unwrap_err()
+                .message()
+                .contains("MIDNIGHT_END")
+        );
+        let end = LocalTime::MIDNIGHT_END;
+        assert_eq!((end.hour(), end.minute(), end.second()), (24, 0, 0));
+        assert!(end.is_end_of_day() && !LocalTime::MIDNIGHT.is_end_of_day());
+        assert_eq!(end.to_string(), "24:00");
+        assert_eq!(end.to_naive_time(), None);
+        assert_eq!(t.to_naive_time(), NaiveTime::from_hms_opt(23, 59, 59));
+        assert_eq!(
+            "07:05".parse::<LocalTime>().unwrap(),
+            LocalTime::new(7, 5).unwrap()
+        );
+        assert!("24:00".parse::<LocalTime>().is_err());
+        let nt = NaiveTime::from_hms_opt(7, 5, 9).unwrap();
+        assert_eq!(
+            LocalTime::try_from(nt).unwrap(),
+            LocalTime::from_hms(7, 5, 9).unwrap()
+        );
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_500).unwrap();
+        assert!(LocalTime::try_from(leap).is_err());
+        // The wire accepts 24:00 (a window's end); the window checks its start.
+        let back: LocalTime = serde_json::from_str("\"24:00\"").unwrap();
+        assert_eq!(back, end);
     }
 
     #[test]

@@ -23,7 +23,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::lifecycle::{LifecyclePolicy, Party, TransitionRequest, Transitioned, transition};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
 use crate::series::{SeriesPolicy, SeriesSpec};
-use crate::time::{Interval, LocalTime, Timestamp, parse_local_date, parse_local_datetime};
+use crate::time::{
+    Interval, LocalTime, Minutes, Timestamp, parse_local_date, parse_local_datetime,
+};
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
@@ -266,8 +268,8 @@ pub fn parse_rules(specs: &[RuleSpec]) -> Result<Vec<WorkingRule>> {
         let at = |f: &str| format!("rules[{i}].{f}");
         let rrule = RRule::parse(&r.rrule).map_err(|e| e.at(&at("rrule")))?;
         let dtstart = parse_local_date(&r.dtstart).map_err(|e| e.at(&at("dtstart")))?;
-        let start = LocalTime::parse(&r.start, false).map_err(|e| e.at(&at("start")))?;
-        let end = LocalTime::parse(&r.end, true).map_err(|e| e.at(&at("end")))?;
+        let start = LocalTime::parse(&r.start).map_err(|e| e.at(&at("start")))?;
+        let end = LocalTime::parse_end(&r.end).map_err(|e| e.at(&at("end")))?;
         rules.push(
             WorkingRule::new(rrule, dtstart, start, end)
                 .map_err(|e| e.at(&format!("rules[{i}]")))?,
@@ -289,11 +291,11 @@ pub fn parse_overrides(specs: &[OverrideSpec]) -> Result<Vec<DateOverride>> {
         let mut windows = Vec::with_capacity(o.windows.len());
         for (j, w) in o.windows.iter().enumerate() {
             let at = |f: &str| format!("overrides[{i}].windows[{j}].{f}");
-            let start = LocalTime::parse(&w.start, false).map_err(|e| e.at(&at("start")))?;
-            let end = LocalTime::parse(&w.end, true).map_err(|e| e.at(&at("end")))?;
+            let start = LocalTime::parse(&w.start).map_err(|e| e.at(&at("start")))?;
+            let end = LocalTime::parse_end(&w.end).map_err(|e| e.at(&at("end")))?;
             windows.push(LocalWindow::new(start, end)?);
         }
-        overrides.push(DateOverride { date, windows });
+        overrides.push(DateOverride::hours(date, windows));
     }
     Ok(overrides)
 }
@@ -316,24 +318,29 @@ impl SlotsRequest {
             busy.push(Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))?);
         }
         let q = &self.query;
-        let query = SlotQuery {
-            from: instant("query.from", &q.from)?,
-            to: instant("query.to", &q.to)?,
-            duration: minutes("query.duration", &q.duration)?,
-            step: opt_minutes("query.step", q.step.as_ref())?,
-            buffer_before: opt_minutes("query.buffer_before", q.buffer_before.as_ref())?
-                .unwrap_or(0),
-            buffer_after: opt_minutes("query.buffer_after", q.buffer_after.as_ref())?.unwrap_or(0),
-            now: q
-                .now
-                .as_deref()
-                .map(|n| instant("query.now", n))
-                .transpose()?,
-            min_notice: opt_minutes("query.min_notice", q.min_notice.as_ref())?.unwrap_or(0),
-            horizon: opt_minutes("query.horizon", q.horizon.as_ref())?,
+        let mut query = SlotQuery::new(
+            instant("query.from", &q.from)?,
+            instant("query.to", &q.to)?,
+            Minutes::new(minutes("query.duration", &q.duration)?),
+        );
+        query.step = opt_minutes("query.step", q.step.as_ref())?.map(Minutes::new);
+        let buffer = |name: &str, v: Option<&Value>| -> Result<Minutes> {
+            Ok(Minutes::new(opt_minutes(name, v)?.unwrap_or(0)))
         };
+        query.buffer_before = buffer("query.buffer_before", q.buffer_before.as_ref())?;
+        query.buffer_after = buffer("query.buffer_after", q.buffer_after.as_ref())?;
+        query.now = q
+            .now
+            .as_deref()
+            .map(|n| instant("query.now", n))
+            .transpose()?;
+        query.min_notice = buffer("query.min_notice", q.min_notice.as_ref())?;
+        query.horizon = opt_minutes("query.horizon", q.horizon.as_ref())?.map(Minutes::new);
         query.validate()?;
-        Ok((Availability::new(zone, rules, overrides, busy), query))
+        Ok((
+            Availability::from_parts(zone, rules, overrides, busy),
+            query,
+        ))
     }
 
     /// Validate, then answer.

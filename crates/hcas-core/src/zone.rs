@@ -32,6 +32,9 @@ use crate::time::{DAY, Timestamp};
 pub struct Zone(Tz);
 
 impl Zone {
+    /// `UTC`: no offset, ever.
+    pub const UTC: Self = Self(Tz::UTC);
+
     /// Look up an IANA zone name (case-sensitive, as IANA spells it).
     ///
     /// # Errors
@@ -230,6 +233,29 @@ impl ZoneSpans {
     }
 }
 
+/// Any `chrono-tz` zone is a [`Zone`] (the same tzdb release, so no lookup
+/// can fail).
+///
+/// ```
+/// use hcas_core::Zone;
+/// use hcas_core::chrono_tz::{Europe::Paris, Tz};
+/// let z = Zone::from(Paris);
+/// assert_eq!(z, Zone::parse("Europe/Paris").unwrap());
+/// assert_eq!(Tz::from(z), Paris);
+/// ```
+impl From<Tz> for Zone {
+    fn from(tz: Tz) -> Self {
+        Self(tz)
+    }
+}
+
+/// The `chrono-tz` zone behind a [`Zone`], as [`Zone::tz`].
+impl From<Zone> for Tz {
+    fn from(z: Zone) -> Self {
+        z.0
+    }
+}
+
 impl fmt::Display for Zone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -414,6 +440,18 @@ mod tests {
                 assert_eq!(spans.resolve(local), z.resolve(local), "{tz} {local}");
                 l += 7 * 60;
             }
+        }
+    }
+
+    #[test]
+    fn zones_convert_to_and_from_chrono_tz() {
+        assert_eq!(Zone::UTC, Zone::parse("UTC").unwrap());
+        assert_eq!(Zone::UTC.offset_at(Timestamp::EPOCH), 0);
+        for tz in [Tz::Asia__Kathmandu, Tz::America__St_Johns, Tz::UTC] {
+            let z = Zone::from(tz);
+            assert_eq!(z.name(), tz.name());
+            assert_eq!(Tz::from(z), tz);
+            assert_eq!(z.tz(), tz);
         }
     }
 

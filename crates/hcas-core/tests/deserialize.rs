@@ -213,13 +213,13 @@ fn local_windows_and_slot_queries_check_on_the_way_in() {
     let w: Result<LocalWindow, _> = serde_json::from_str(r#"{"start": "24:00", "end": "01:00"}"#);
     assert!(w.unwrap_err().to_string().contains("24:00"));
     let w: LocalWindow = serde_json::from_str(r#"{"start": "22:00", "end": "24:00"}"#).unwrap();
-    assert_eq!(w.end.to_string(), "24:00");
+    assert_eq!(w.end().to_string(), "24:00");
     let q = |extra: &str| {
         serde_json::from_str::<SlotQuery>(&format!(
             r#"{{"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z" {extra}}}"#
         ))
     };
-    assert_eq!(q(r#", "duration": 30"#).unwrap().duration, 30);
+    assert_eq!(q(r#", "duration": 30"#).unwrap().duration.get(), 30);
     for bad in [
         r#", "duration": 0"#,
         r#", "duration": -5"#,

@@ -870,8 +870,8 @@ fn slots_round_trip_with_deterministic_ids() {
     let rule = WorkingRule::new(
         "FREQ=WEEKLY;BYDAY=MO".parse().unwrap(),
         NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-        LocalTime::parse("09:00", false).unwrap(),
-        LocalTime::parse("10:30", true).unwrap(),
+        LocalTime::parse("09:00").unwrap(),
+        LocalTime::parse_end("10:30").unwrap(),
     )
     .unwrap();
     let avail = ScheduleAvailability {
@@ -883,7 +883,7 @@ fn slots_round_trip_with_deterministic_ids() {
         .slots(&SlotQuery::new(
             t("2026-05-04T00:00:00Z"),
             t("2026-05-05T00:00:00Z"),
-            30,
+            hcas_core::Minutes::new(30),
         ))
         .unwrap();
     let slots = slots_to_fhir("dr-p1", &starts, 30).unwrap();
@@ -1029,8 +1029,8 @@ fn schedule_with_working_hours_round_trips() {
         .map(|r| {
             (
                 r.rrule().to_string(),
-                r.window().start.to_string(),
-                r.window().end.to_string(),
+                r.window().start().to_string(),
+                r.window().end().to_string(),
             )
         })
         .collect();
@@ -1060,7 +1060,11 @@ fn schedule_with_working_hours_round_trips() {
 
     // The rules work: Monday 2026-03-02 (GMT) mornings, 90-minute slots.
     let avail = a.to_availability();
-    let q = SlotQuery::new(t("2026-03-02T00:00:00Z"), t("2026-03-03T00:00:00Z"), 90);
+    let q = SlotQuery::new(
+        t("2026-03-02T00:00:00Z"),
+        t("2026-03-03T00:00:00Z"),
+        hcas_core::Minutes::new(90),
+    );
     let starts: Vec<String> = avail
         .slots(&q)
         .unwrap()
@@ -1069,9 +1073,17 @@ fn schedule_with_working_hours_round_trips() {
         .collect();
     assert_eq!(starts, ["2026-03-02T09:00:00Z", "2026-03-02T10:30:00Z"]);
     // dtstart is read back: no Saturday night before 2026-01-10.
-    let q = SlotQuery::new(t("2026-01-03T00:00:00Z"), t("2026-01-04T12:00:00Z"), 60);
+    let q = SlotQuery::new(
+        t("2026-01-03T00:00:00Z"),
+        t("2026-01-04T12:00:00Z"),
+        hcas_core::Minutes::new(60),
+    );
     assert!(avail.slots(&q).unwrap().is_empty());
-    let q = SlotQuery::new(t("2026-01-10T00:00:00Z"), t("2026-01-11T12:00:00Z"), 480);
+    let q = SlotQuery::new(
+        t("2026-01-10T00:00:00Z"),
+        t("2026-01-11T12:00:00Z"),
+        hcas_core::Minutes::new(480),
+    );
     assert_eq!(avail.slots(&q).unwrap(), [t("2026-01-10T22:00:00Z")]);
 }
 
@@ -1081,8 +1093,8 @@ fn schedule_hcas_to_fhir_to_hcas_is_identity() {
         WorkingRule::new(
             rrule.parse().unwrap(),
             NaiveDate::from_ymd_opt(2026, 2, d).unwrap(),
-            LocalTime::parse(s, false).unwrap(),
-            LocalTime::parse(e, true).unwrap(),
+            LocalTime::parse(s).unwrap(),
+            LocalTime::parse_end(e).unwrap(),
         )
         .unwrap()
     };

@@ -343,7 +343,7 @@ fn reschedule_links_both_ways() {
 
 mod series_and_advice {
     use chrono::NaiveDate;
-    use hcas_core::advice::alternatives;
+    use hcas_core::advice::{AlternativeSearch, alternatives};
     use hcas_core::booking::{Booking, Ledger, Request, Status};
     use hcas_core::lifecycle::{LifecyclePolicy, Party};
     use hcas_core::series::{
@@ -360,11 +360,11 @@ mod series_and_advice {
         let rule = WorkingRule::new(
             "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".parse().unwrap(),
             NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-            LocalTime::parse("09:00", false).unwrap(),
-            LocalTime::parse("12:00", true).unwrap(),
+            LocalTime::parse("09:00").unwrap(),
+            LocalTime::parse_end("12:00").unwrap(),
         )
         .unwrap();
-        Availability::new(Zone::parse("UTC").unwrap(), vec![rule], vec![], vec![])
+        Availability::from_parts(Zone::parse("UTC").unwrap(), vec![rule], vec![], vec![])
     }
 
     fn physio(count: u32) -> SeriesSpec {
@@ -403,16 +403,8 @@ mod series_and_advice {
             end: t("2026-05-05T11:00:00Z"),
             resources: vec!["provider:P1".into()],
         };
-        let alt = alternatives(
-            &weekday_hours(),
-            &ledger,
-            &req,
-            t("2026-05-01T00:00:00Z"),
-            2,
-            None,
-            7,
-        )
-        .unwrap();
+        let search = AlternativeSearch::new(t("2026-05-01T00:00:00Z"), 2).search_days(7);
+        let alt = alternatives(&weekday_hours(), &ledger, &req, &search).unwrap();
         // Before: 09:00 the same day, then Monday 11:00 (the last hour that fits on 4 May).
         assert_eq!(
             alt.before,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use hcas_core::booking::Request;
 use hcas_core::id::{MAX_BUSY, MAX_POOLED_ENTRIES, MAX_RECURRENCE_DATES, MAX_RESOURCES, MAX_RULES};
 use hcas_core::{
-    Availability, ErrorCode, Interval, LocalTime, SlotQuery, Timestamp, WorkingRule, Zone,
+    Availability, ErrorCode, Interval, LocalTime, Minutes, SlotQuery, Timestamp, WorkingRule, Zone,
     pooled_slots, wire,
 };
 use serde_json::json;
@@ -23,8 +23,8 @@ fn all_day() -> WorkingRule {
     WorkingRule::new(
         "FREQ=DAILY".parse().unwrap(),
         NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        LocalTime::parse("00:00", false).unwrap(),
-        LocalTime::parse("24:00", true).unwrap(),
+        LocalTime::parse("00:00").unwrap(),
+        LocalTime::parse_end("24:00").unwrap(),
     )
     .unwrap()
 }
@@ -35,16 +35,24 @@ fn all_day() -> WorkingRule {
 fn a_pooled_answer_stops_at_its_limit() {
     let utc = Zone::parse("UTC").unwrap();
     let pool: Vec<Availability> = (0..12)
-        .map(|_| Availability::new(utc, vec![all_day()], vec![], vec![]))
+        .map(|_| Availability::from_parts(utc, vec![all_day()], vec![], vec![]))
         .collect();
     let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let mut q = SlotQuery::new(from, from.plus_minutes(400 * 24 * 60).unwrap(), 1);
-    q.step = Some(1);
+    let q = SlotQuery::new(
+        from,
+        from.plus_minutes(400 * 24 * 60).unwrap(),
+        Minutes::new(1),
+    )
+    .step(Minutes::new(1));
     let e = pooled_slots(&pool, &q).unwrap_err();
     limit(&e, "MAX_POOLED_ENTRIES", MAX_POOLED_ENTRIES);
     // A clinic-sized query is far below it.
-    let mut week = SlotQuery::new(from, from.plus_minutes(7 * 24 * 60).unwrap(), 15);
-    week.step = Some(5);
+    let week = SlotQuery::new(
+        from,
+        from.plus_minutes(7 * 24 * 60).unwrap(),
+        Minutes::new(15),
+    )
+    .step(Minutes::new(5));
     assert_eq!(pooled_slots(&pool, &week).unwrap().len(), 7 * 24 * 12);
 }
 
@@ -65,8 +73,8 @@ fn a_request_names_at_most_max_resources() {
 fn schedules_and_queries_are_bounded() {
     let utc = Zone::parse("UTC").unwrap();
     let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
-    let q = SlotQuery::new(from, from.plus_minutes(24 * 60).unwrap(), 30);
-    let many = Availability::new(utc, vec![all_day(); MAX_RULES + 1], vec![], vec![]);
+    let q = SlotQuery::new(from, from.plus_minutes(24 * 60).unwrap(), Minutes::new(30));
+    let many = Availability::from_parts(utc, vec![all_day(); MAX_RULES + 1], vec![], vec![]);
     limit(&many.slots(&q).unwrap_err(), "MAX_RULES", MAX_RULES);
     let busy: Vec<Interval> = (0..=MAX_BUSY as i64)
         .map(|i| {
@@ -74,7 +82,7 @@ fn schedules_and_queries_are_bounded() {
             Interval::new(s, s.plus_minutes(1).unwrap()).unwrap()
         })
         .collect();
-    let busy = Availability::new(utc, vec![all_day()], vec![], busy);
+    let busy = Availability::from_parts(utc, vec![all_day()], vec![], busy);
     limit(&busy.slots(&q).unwrap_err(), "MAX_BUSY", MAX_BUSY);
     // The wire checks before parsing.
     let rdates: Vec<String> = (0..=MAX_RECURRENCE_DATES)

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, Weekday};
 use hcas_core::{
-    Availability, DateOverride, Interval, LocalTime, LocalWindow, Recurrence, SlotQuery, Timestamp,
-    WorkingRule, Zone, pooled_slots,
+    Availability, DateOverride, Interval, LocalTime, LocalWindow, Minutes, Recurrence, SlotQuery,
+    Timestamp, WorkingRule, Zone, pooled_slots,
 };
 use proptest::prelude::*;
 
@@ -52,7 +52,11 @@ struct Input {
 }
 
 fn minute_time(m: u32) -> LocalTime {
-    LocalTime::from_hms(m / 60, m % 60, 0).unwrap()
+    if m == 1440 {
+        LocalTime::MIDNIGHT_END
+    } else {
+        LocalTime::new(m / 60, m % 60).unwrap()
+    }
 }
 
 fn arb_input() -> impl Strategy<Value = Input> {
@@ -145,12 +149,12 @@ fn build(input: &Input) -> (Availability, SlotQuery) {
     let overrides = input
         .overrides
         .iter()
-        .map(|(day, ws)| DateOverride {
-            date: input.base + TimeDelta::days(*day),
-            windows: ws
-                .iter()
-                .map(|(s, e)| LocalWindow::new(minute_time(*s), minute_time(*e)).unwrap())
-                .collect(),
+        .map(|(day, ws)| {
+            DateOverride::hours(
+                input.base + TimeDelta::days(*day),
+                ws.iter()
+                    .map(|(s, e)| LocalWindow::new(minute_time(*s), minute_time(*e)).unwrap()),
+            )
         })
         .collect();
     let busy = input
@@ -161,17 +165,15 @@ fn build(input: &Input) -> (Availability, SlotQuery) {
     let mut q = SlotQuery::new(
         at(input.base, input.from),
         at(input.base, input.from + input.span),
-        input.duration,
-    );
-    q.step = input.step;
-    q.buffer_before = input.before;
-    q.buffer_after = input.after;
+        Minutes::new(input.duration),
+    )
+    .buffers(Minutes::new(input.before), Minutes::new(input.after));
+    q.step = input.step.map(Minutes::new);
     if let Some((now, notice, horizon)) = input.now {
-        q.now = Some(at(input.base, now));
-        q.min_notice = notice;
-        q.horizon = horizon;
+        q = q.now(at(input.base, now)).notice(Minutes::new(notice));
+        q.horizon = horizon.map(Minutes::new);
     }
-    (Availability::new(zone, rules, overrides, busy), q)
+    (Availability::from_parts(zone, rules, overrides, busy), q)
 }
 
 /// Compatible resolution by brute force over UTC minutes, using only
@@ -301,9 +303,9 @@ proptest! {
         prop_assert!(slots.windows(2).all(|w| w[0] < w[1]));
         let windows = avail.windows(q.from, q.to).unwrap();
         for s in &slots {
-            let end = s.plus_minutes(q.duration).unwrap();
+            let end = s.checked_add(q.duration).unwrap();
             prop_assert!(windows.iter().any(|w| w.start() <= *s && end <= w.end()), "slot {} outside windows", s);
-            let buffered = Interval::new(s.plus_minutes(-q.buffer_before).unwrap(), end.plus_minutes(q.buffer_after).unwrap()).unwrap();
+            let buffered = Interval::new(s.checked_sub(q.buffer_before).unwrap(), end.checked_add(q.buffer_after).unwrap()).unwrap();
             prop_assert!(!avail.busy().overlaps(&buffered), "slot {} hits busy time", s);
             prop_assert!(q.from <= *s && *s < q.to);
         }

@@ -129,7 +129,11 @@ async fn measure(label: &str, store: Arc<dyn Store>) -> Result<(), BoxError> {
     let now = t("2026-02-27T12:00:00Z");
     // March plus a day either side for 60-minute slots and buffers.
     let window = Interval::new(t("2026-02-28T00:00:00Z"), t("2026-04-02T00:00:00Z"))?;
-    let query = SlotQuery::new(t("2026-03-01T00:00:00Z"), t("2026-04-01T00:00:00Z"), 30);
+    let query = SlotQuery::new(
+        t("2026-03-01T00:00:00Z"),
+        t("2026-04-01T00:00:00Z"),
+        hcas_core::Minutes::new(30),
+    );
     let (mut one, mut each, mut pooled) = (Vec::new(), Vec::new(), Vec::new());
     let mut slots = 0;
     for _ in 0..runs {

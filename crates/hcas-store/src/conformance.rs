@@ -1419,7 +1419,7 @@ fn weekday_mornings(provider: &str) -> Schedule {
 
 fn starts(a: &crate::ProviderAvailability, duration: i64) -> Vec<String> {
     // The day of `at(0)`: Monday 2026-05-04, London on BST (UTC+1).
-    let q = hcas_core::SlotQuery::new(at(-9 * 60), at(15 * 60), duration);
+    let q = hcas_core::SlotQuery::new(at(-9 * 60), at(15 * 60), hcas_core::Minutes::new(duration));
     a.availability
         .slots(&q)
         .unwrap()

@@ -256,7 +256,7 @@ impl Schedule {
                     .map_err(|e| e.at(&format!("schedule.time_off[{i}]")))?,
             );
         }
-        Ok(Availability::new(zone, rules, overrides, all))
+        Ok(Availability::from_parts(zone, rules, overrides, all))
     }
 }
 
@@ -536,7 +536,7 @@ pub(crate) fn provider_availability(
     let (availability, schedule_version) = match schedule {
         Some(s) => (s.value.availability(busy)?, Some(s.version)),
         None => (
-            Availability::new(Zone::parse("UTC")?, Vec::new(), Vec::new(), busy),
+            Availability::from_parts(Zone::parse("UTC")?, Vec::new(), Vec::new(), busy),
             None,
         ),
     };
