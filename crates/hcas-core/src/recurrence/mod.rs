@@ -12,7 +12,7 @@ mod expand;
 mod rule;
 mod set;
 
-pub use rule::{Frequency, RRule, Until, WeekdayNum};
+pub use rule::{Frequency, RRule, RRuleBuilder, Until, WeekdayNum};
 pub use set::Recurrence;
 
 use chrono::NaiveDateTime;
