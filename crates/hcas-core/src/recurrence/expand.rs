@@ -340,12 +340,8 @@ fn month_start(mi: i64) -> Option<(i64, i32, u32)> {
 /// 1970-01-01T00:00), starting no later than `lo` (or at `DTSTART` when the rule
 /// has COUNT), stopping after `hi`. `visit` returns `false` to stop.
 ///
-/// Days are stepped as integers and instances built as seconds: no calendar
-/// library call and no allocation per instance.
-///
 /// # Errors
 /// `invalid_window` when the walk exceeds [`MAX_PERIODS`].
-#[allow(clippy::too_many_lines)]
 pub(super) fn walk(
     rule: &RRule,
     plan: &Plan,
@@ -353,78 +349,188 @@ pub(super) fn walk(
     hi: i64,
     mut visit: impl FnMut(i64) -> bool,
 ) -> Result<()> {
-    use Frequency::{Daily, Monthly, Weekly, Yearly};
-    let dt0 = plan.dt0;
-    let d0 = dt0.div_euclid(DAY);
-    let (y0, m0) = (plan.dtstart.year(), i64::from(plan.dtstart.month0()));
-    let ws0 = day_number(week_start(plan.dtstart.date(), plan.wkst));
-    let step = plan.interval;
-    let count = rule.count;
-    let stop_local = match rule.until {
-        Some(Until::Local(l)) => Some(l.and_utc().timestamp()),
-        Some(Until::Date(d)) => Some((day_number(d) + 1) * DAY - 1),
-        _ => None,
-    };
-    // Index (in periods of length 1, not INTERVAL) of local second `t` relative to DTSTART.
-    let raw_index = |t: i64| -> i64 {
-        let day = t.div_euclid(DAY);
-        match plan.freq {
-            Yearly => Day::of(day).map_or(0, |d| i64::from(d.year - y0)),
-            Monthly => Day::of(day).map_or(0, |d| {
-                i64::from(d.year - y0) * 12 + i64::from(d.month) - 1 - m0
-            }),
-            Weekly => (day - ws0).div_euclid(7),
-            Daily => day - d0,
-            f => (t - dt0).div_euclid(unit_seconds(f)),
+    let mut walker = Walker::new(rule, plan, lo, hi);
+    while let Some(inst) = walker.next_instance()? {
+        if !visit(inst) {
+            break;
         }
-    };
-    // The smallest k whose period starts at or after local second `t` (sub-daily).
-    let ceil_k = |t: i64| -> i64 {
-        let u = unit_seconds(plan.freq);
-        let diff = t - dt0;
+    }
+    Ok(())
+}
+
+/// The rule's instances in ascending local wall time (local seconds since
+/// 1970-01-01T00:00), one period at a time: the resumable form of [`walk`].
+///
+/// Days are stepped as integers and instances built as seconds: no calendar
+/// library call and no allocation per instance.
+#[derive(Debug, Clone)]
+pub(super) struct Walker<'a> {
+    plan: &'a Plan,
+    hi: i64,
+    d0: i64,
+    y0: i32,
+    m0: i64,
+    ws0: i64,
+    count: Option<u64>,
+    stop_local: Option<i64>,
+    /// The next period, in units of INTERVAL periods from DTSTART's.
+    k: i64,
+    emitted: u64,
+    /// Periods stepped since the start or the last [`Walker::reset_budget`].
+    periods: u64,
+    /// The current period's instances, and the next one to hand out.
+    buf: Vec<i64>,
+    pos: usize,
+    picked: Vec<i64>,
+    cached_day: Option<Day>,
+    /// The day after the last period's last day, to step into the next period
+    /// without a calendar conversion when periods are adjacent (INTERVAL=1).
+    next_day: Option<Day>,
+    done: bool,
+}
+
+impl<'a> Walker<'a> {
+    /// Start at the period containing local second `lo` (at DTSTART's when the
+    /// rule has COUNT, which counts from there), ending after local second `hi`.
+    /// Instances before `lo` may come out; callers skip them.
+    pub(super) fn new(rule: &RRule, plan: &'a Plan, lo: i64, hi: i64) -> Self {
+        let dt0 = plan.dt0;
+        let count = rule.count;
+        let stop_local = match rule.until {
+            Some(Until::Local(l)) => Some(l.and_utc().timestamp()),
+            Some(Until::Date(d)) => Some((day_number(d) + 1) * DAY - 1),
+            _ => None,
+        };
+        let mut w = Self {
+            plan,
+            hi,
+            d0: dt0.div_euclid(DAY),
+            y0: plan.dtstart.year(),
+            m0: i64::from(plan.dtstart.month0()),
+            ws0: day_number(week_start(plan.dtstart.date(), plan.wkst)),
+            count,
+            stop_local,
+            k: 0,
+            emitted: 0,
+            periods: 0,
+            buf: Vec::with_capacity(plan.times.len().max(1) * 8),
+            pos: 0,
+            picked: Vec::new(),
+            cached_day: None,
+            next_day: None,
+            done: false,
+        };
+        if count.is_none() {
+            let idx = w.raw_index(lo);
+            w.k = if idx <= 0 {
+                0
+            } else {
+                idx.div_euclid(plan.interval)
+            };
+        }
+        w
+    }
+
+    /// Allow another [`MAX_PERIODS`] periods from here (for a caller that
+    /// bounds each step of its own instead of the whole walk).
+    pub(super) const fn reset_budget(&mut self) {
+        self.periods = 0;
+    }
+
+    /// Index (in periods of length 1, not INTERVAL) of local second `t` relative to DTSTART.
+    fn raw_index(&self, t: i64) -> i64 {
+        use Frequency::{Daily, Monthly, Weekly, Yearly};
+        let day = t.div_euclid(DAY);
+        match self.plan.freq {
+            Yearly => Day::of(day).map_or(0, |d| i64::from(d.year - self.y0)),
+            Monthly => Day::of(day).map_or(0, |d| {
+                i64::from(d.year - self.y0) * 12 + i64::from(d.month) - 1 - self.m0
+            }),
+            Weekly => (day - self.ws0).div_euclid(7),
+            Daily => day - self.d0,
+            f => (t - self.plan.dt0).div_euclid(unit_seconds(f)),
+        }
+    }
+
+    /// The smallest k whose period starts at or after local second `t` (sub-daily).
+    fn ceil_k(&self, t: i64) -> i64 {
+        let u = unit_seconds(self.plan.freq);
+        let step = self.plan.interval;
+        let diff = t - self.plan.dt0;
         let units = diff.div_euclid(u) + i64::from(diff.rem_euclid(u) != 0);
         units.div_euclid(step) + i64::from(units.rem_euclid(step) != 0)
-    };
-    let mut k: i64 = if count.is_some() {
-        0
-    } else {
-        let idx = raw_index(lo);
-        if idx <= 0 { 0 } else { idx.div_euclid(step) }
-    };
-    let mut emitted: u64 = 0;
-    let mut periods: u64 = 0;
-    let mut buf: Vec<i64> = Vec::with_capacity(plan.times.len().max(1) * 8);
-    let mut picked: Vec<i64> = Vec::new();
-    let mut cached_day: Option<Day> = None;
-    // The day after the last period's last day, to step into the next period
-    // without a calendar conversion when periods are adjacent (INTERVAL=1).
-    let mut next_day: Option<Day> = None;
-    loop {
-        periods += 1;
-        if periods > MAX_PERIODS {
-            return Err(Error::window(format!(
-                "the rule needs more than {MAX_PERIODS} steps to cover the query; narrow the window or move DTSTART closer to it"
-            )));
+    }
+
+    /// The next instance, or `None` once the rule ends (COUNT, UNTIL, year
+    /// 9999) or passes `hi`.
+    ///
+    /// # Errors
+    /// `invalid_window` when more than [`MAX_PERIODS`] periods pass since the
+    /// start or the last [`Walker::reset_budget`]; the walk then stays ended.
+    pub(super) fn next_instance(&mut self) -> Result<Option<i64>> {
+        loop {
+            while let Some(&inst) = self.buf.get(self.pos) {
+                self.pos += 1;
+                if inst < self.plan.dt0 {
+                    continue;
+                }
+                if self.stop_local.is_some_and(|s| inst > s) {
+                    self.done = true;
+                    return Ok(None);
+                }
+                self.emitted += 1;
+                if self.count.is_some_and(|c| self.emitted > c) {
+                    self.done = true;
+                    return Ok(None);
+                }
+                return Ok(Some(inst));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            self.periods += 1;
+            if self.periods > MAX_PERIODS {
+                self.done = true;
+                self.buf.clear();
+                return Err(Error::window(format!(
+                    "the rule needs more than {MAX_PERIODS} steps to cover the query; narrow the window or move DTSTART closer to it"
+                )));
+            }
+            self.buf.clear();
+            self.pos = 0;
+            if !self.fill() {
+                self.done = true;
+                return Ok(None);
+            }
         }
-        buf.clear();
-        let n = k.saturating_mul(step);
+    }
+
+    /// Put the next period's instances (maybe none) in `buf`, ascending;
+    /// `false` when there is no next period.
+    #[allow(clippy::too_many_lines)]
+    fn fill(&mut self) -> bool {
+        use Frequency::{Daily, Monthly, Weekly, Yearly};
+        let plan = self.plan;
+        let (hi, d0, y0, m0, ws0) = (self.hi, self.d0, self.y0, self.m0, self.ws0);
+        let n = self.k.saturating_mul(plan.interval);
+        let buf = &mut self.buf;
         if plan.freq >= Daily {
             let (first, last) = match plan.freq {
                 Yearly => {
                     let Ok(y) = i32::try_from(i64::from(y0) + n) else {
-                        return Ok(());
+                        return false;
                     };
                     match (
                         NaiveDate::from_ymd_opt(y, 1, 1),
                         NaiveDate::from_ymd_opt(y, 12, 31),
                     ) {
                         (Some(a), Some(b)) => (day_number(a), day_number(b)),
-                        _ => return Ok(()),
+                        _ => return false,
                     }
                 }
                 Monthly => {
                     let Some((a, y, m)) = month_start(i64::from(y0) * 12 + m0 + n) else {
-                        return Ok(());
+                        return false;
                     };
                     (a, a + i64::from(days_in_month(y, m)) - 1)
                 }
@@ -438,15 +544,17 @@ pub(super) fn walk(
                 _ => (d0 + n, d0 + n),
             };
             let first_second = first * DAY;
-            if first_second > hi || first > LAST_DAY || stop_local.is_some_and(|s| first_second > s)
+            if first_second > hi
+                || first > LAST_DAY
+                || self.stop_local.is_some_and(|s| first_second > s)
             {
-                return Ok(());
+                return false;
             }
-            let mut day = match next_day {
+            let mut day = match self.next_day {
                 Some(d) if d.n == first => d,
                 _ => {
                     let Some(d) = Day::of(first) else {
-                        return Ok(());
+                        return false;
                     };
                     d
                 }
@@ -462,44 +570,44 @@ pub(super) fn walk(
                 day.next();
             }
             day.next();
-            next_day = Some(day);
-            k += 1;
+            self.next_day = Some(day);
+            self.k += 1;
         } else {
             let f = plan.freq;
             let u = unit_seconds(f);
-            let start = dt0 + n * u;
+            let start = plan.dt0 + n * u;
             let day_n = start.div_euclid(DAY);
-            if start > hi || day_n > LAST_DAY || stop_local.is_some_and(|s| start > s) {
-                return Ok(());
+            if start > hi || day_n > LAST_DAY || self.stop_local.is_some_and(|s| start > s) {
+                return false;
             }
-            let day = match cached_day {
+            let day = match self.cached_day {
                 Some(d) if d.n == day_n => d,
                 _ => {
                     let Some(d) = Day::of(day_n) else {
-                        return Ok(());
+                        return false;
                     };
-                    cached_day = Some(d);
+                    self.cached_day = Some(d);
                     d
                 }
             };
             if !plan.day_ok(&day) {
-                k = ceil_k((day_n + 1) * DAY).max(k + 1);
-                continue;
+                self.k = self.ceil_k((day_n + 1) * DAY).max(self.k + 1);
+                return true;
             }
             let sod = start - day_n * DAY;
             let (h, m, sec) = (sod / 3600, sod / 60 % 60, sod % 60);
             let in_list = |v: &[u32], x: i64| v.is_empty() || v.iter().any(|&y| i64::from(y) == x);
             if !in_list(&plan.hours, h) {
-                if f == Frequency::Hourly {
-                    k += 1;
+                self.k = if f == Frequency::Hourly {
+                    self.k + 1
                 } else {
-                    k = ceil_k(start - sod % 3600 + 3600).max(k + 1);
-                }
-                continue;
+                    self.ceil_k(start - sod % 3600 + 3600).max(self.k + 1)
+                };
+                return true;
             }
             if f == Frequency::Secondly && !in_list(&plan.minutes, m) {
-                k = ceil_k(start - sec + 60).max(k + 1);
-                continue;
+                self.k = self.ceil_k(start - sec + 60).max(self.k + 1);
+                return true;
             }
             match f {
                 Frequency::Hourly => {
@@ -521,35 +629,22 @@ pub(super) fn walk(
                     }
                 }
             }
-            k += 1;
+            self.k += 1;
         }
-        if !plan.set_pos.is_empty() && !buf.is_empty() {
-            let len = i64::try_from(buf.len()).unwrap_or(i64::MAX);
-            picked.clear();
-            picked.extend(plan.set_pos.iter().filter_map(|&p| {
+        if !plan.set_pos.is_empty() && !self.buf.is_empty() {
+            let len = i64::try_from(self.buf.len()).unwrap_or(i64::MAX);
+            let buf = &self.buf;
+            self.picked.clear();
+            self.picked.extend(plan.set_pos.iter().filter_map(|&p| {
                 let p = i64::from(p);
                 let idx = if p > 0 { p - 1 } else { len + p };
                 usize::try_from(idx).ok().and_then(|i| buf.get(i).copied())
             }));
-            picked.sort_unstable();
-            picked.dedup();
-            std::mem::swap(&mut buf, &mut picked);
+            self.picked.sort_unstable();
+            self.picked.dedup();
+            std::mem::swap(&mut self.buf, &mut self.picked);
         }
-        for &inst in &buf {
-            if inst < dt0 {
-                continue;
-            }
-            if stop_local.is_some_and(|s| inst > s) {
-                return Ok(());
-            }
-            emitted += 1;
-            if count.is_some_and(|c| emitted > c) {
-                return Ok(());
-            }
-            if !visit(inst) {
-                return Ok(());
-            }
-        }
+        true
     }
 }
 

@@ -9,9 +9,11 @@
 //! `DTSTART`, so a rule that began decades ago costs the same as a new one.
 
 mod expand;
+mod iter;
 mod rule;
 mod set;
 
+pub use iter::Occurrences;
 pub use rule::{Frequency, RRule, RRuleBuilder, Until, WeekdayNum};
 pub use set::Recurrence;
 

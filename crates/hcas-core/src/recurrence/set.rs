@@ -1,12 +1,15 @@
 //! [`Recurrence`]: DTSTART + RRULE + RDATE/EXDATE in a zone, and its window queries.
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::expand::{Plan, naive_from_seconds, walk};
+use super::iter::Occurrences;
 use super::rule::{RRule, Until};
-use super::{MAX_OCCURRENCES, MAX_RECURRENCE_WINDOW_DAYS, WALK_MARGIN};
+use super::{MAX_OCCURRENCES, MAX_RECURRENCE_WINDOW_DAYS, WALK_MARGIN, parse_local_list};
 use crate::error::{Error, Result};
-use crate::time::{DAY, Timestamp};
+use crate::id::{MAX_RECURRENCE_DATES, check_count};
+use crate::time::{DAY, Timestamp, parse_local_datetime};
 use crate::zone::{Zone, ZoneSpans};
 
 /// A recurrence set: a rule from a local `DTSTART` in a zone, with EXDATEs and RDATEs.
@@ -48,22 +51,40 @@ impl Recurrence {
         }
     }
 
-    /// Remove the occurrences at these local datetimes (EXDATE). An EXDATE
-    /// applies to the whole set, RDATEs included (RFC 5545 §3.8.5.1).
-    #[must_use]
-    pub fn with_exdates(mut self, exdates: Vec<NaiveDateTime>) -> Self {
+    /// Remove the occurrences at these local datetimes (EXDATE), replacing
+    /// any earlier EXDATEs. An EXDATE applies to the whole set, RDATEs included
+    /// (RFC 5545 §3.8.5.1).
+    ///
+    /// # Errors
+    /// `limit_exceeded` for more than [`MAX_RECURRENCE_DATES`] entries.
+    pub fn with_exdates(mut self, exdates: Vec<NaiveDateTime>) -> Result<Self> {
+        check_count(
+            "exdates",
+            exdates.len(),
+            "MAX_RECURRENCE_DATES",
+            MAX_RECURRENCE_DATES,
+        )?;
         let mut ex: Vec<i64> = exdates.iter().map(|d| d.and_utc().timestamp()).collect();
         ex.sort_unstable();
         ex.dedup();
         self.exdates = ex;
-        self
+        Ok(self)
     }
 
-    /// Add occurrences at these local datetimes (RDATE).
-    #[must_use]
-    pub fn with_rdates(mut self, rdates: Vec<NaiveDateTime>) -> Self {
+    /// Add occurrences at these local datetimes (RDATE), replacing any
+    /// earlier RDATEs.
+    ///
+    /// # Errors
+    /// `limit_exceeded` for more than [`MAX_RECURRENCE_DATES`] entries.
+    pub fn with_rdates(mut self, rdates: Vec<NaiveDateTime>) -> Result<Self> {
+        check_count(
+            "rdates",
+            rdates.len(),
+            "MAX_RECURRENCE_DATES",
+            MAX_RECURRENCE_DATES,
+        )?;
         self.rdates = rdates;
-        self
+        Ok(self)
     }
 
     /// The rule.
@@ -85,8 +106,72 @@ impl Recurrence {
     }
 
     /// The RDATEs (local datetimes), as given.
-    pub(crate) fn rdates(&self) -> &[NaiveDateTime] {
+    #[must_use]
+    pub fn rdates(&self) -> &[NaiveDateTime] {
         &self.rdates
+    }
+
+    /// The EXDATEs (local datetimes), ascending and unique.
+    #[must_use]
+    pub fn exdates(&self) -> Vec<NaiveDateTime> {
+        self.exdates
+            .iter()
+            .map(|&s| naive_from_seconds(s))
+            .collect()
+    }
+
+    pub(super) const fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Every occurrence, ascending and unique, computed lazily: the same
+    /// occurrences [`Recurrence::between`] returns (RDATEs added, EXDATEs
+    /// removed, `COUNT` and `UNTIL` applied), with no window to choose. Each
+    /// item is a `Result`: see [`Occurrences`] for the work each step may do
+    /// and how a rule that runs away ends (one `Err`, then `None`).
+    ///
+    /// ```
+    /// use hcas_core::{Recurrence, Timestamp, Zone};
+    /// use hcas_core::time::parse_local_datetime;
+    /// let rec = Recurrence::new(
+    ///     "FREQ=DAILY".parse().unwrap(),
+    ///     parse_local_datetime("2026-03-07T09:00").unwrap(),
+    ///     Zone::parse("America/New_York").unwrap(),
+    /// )
+    /// .with_exdates(vec![parse_local_datetime("2026-03-09T09:00").unwrap()])
+    /// .unwrap();
+    /// // An endless rule: take what you need.
+    /// let first: Vec<String> = rec
+    ///     .iter()
+    ///     .take(3)
+    ///     .map(|t| t.unwrap().to_string())
+    ///     .collect();
+    /// // 09:00 EST, 09:00 EDT (after the change on 2026-03-08), 03-09 excluded.
+    /// assert_eq!(first, ["2026-03-07T14:00:00Z", "2026-03-08T13:00:00Z", "2026-03-10T13:00:00Z"]);
+    /// ```
+    pub fn iter(&self) -> Occurrences<'_> {
+        Occurrences::new(self, Timestamp::MIN)
+    }
+
+    /// As [`Recurrence::iter`], from the first occurrence at or after `start`.
+    /// Like the window queries, a rule without `COUNT` starts at the period
+    /// that contains `start` instead of walking from `DTSTART`; a rule with
+    /// `COUNT` walks from `DTSTART` (its instances are counted from there).
+    ///
+    /// ```
+    /// use hcas_core::{Recurrence, Timestamp, Zone};
+    /// use hcas_core::time::parse_local_datetime;
+    /// let rec = Recurrence::new(
+    ///     "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU".parse().unwrap(),
+    ///     parse_local_datetime("1990-03-25T10:00").unwrap(),
+    ///     Zone::parse("Europe/Berlin").unwrap(),
+    /// );
+    /// let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    /// let next = rec.iter_from(start).next().unwrap().unwrap();
+    /// assert_eq!(next.to_string(), "2026-03-29T08:00:00Z");
+    /// ```
+    pub fn iter_from(&self, start: Timestamp) -> Occurrences<'_> {
+        Occurrences::new(self, start)
     }
 
     /// The EXDATEs as local seconds since 1970-01-01T00:00, sorted.
@@ -176,6 +261,22 @@ impl Recurrence {
     /// `limit` of them. EXDATEs remove instances by local datetime (they do not
     /// replenish COUNT); RDATEs add instances.
     ///
+    /// ```
+    /// use hcas_core::{Recurrence, Timestamp, Zone};
+    /// use hcas_core::time::parse_local_datetime;
+    /// let rec = Recurrence::new(
+    ///     "FREQ=MONTHLY;BYMONTHDAY=-1".parse().unwrap(),
+    ///     parse_local_datetime("2026-01-31T17:00").unwrap(),
+    ///     Zone::parse("UTC").unwrap(),
+    /// )
+    /// .with_rdates(vec![parse_local_datetime("2026-02-14T12:00").unwrap()])
+    /// .unwrap();
+    /// let from: Timestamp = "2026-02-01T00:00:00Z".parse().unwrap();
+    /// let to: Timestamp = "2026-05-01T00:00:00Z".parse().unwrap();
+    /// let got: Vec<String> = rec.between(from, to, Some(3)).unwrap().iter().map(ToString::to_string).collect();
+    /// assert_eq!(got, ["2026-02-14T12:00:00Z", "2026-02-28T17:00:00Z", "2026-03-31T17:00:00Z"]);
+    /// ```
+    ///
     /// # Errors
     /// `invalid_interval` when `to <= from`; `invalid_window` when the window spans
     /// more than [`MAX_RECURRENCE_WINDOW_DAYS`] or the answer would exceed
@@ -243,10 +344,250 @@ impl Recurrence {
     }
 }
 
+impl PartialEq for Recurrence {
+    /// Equal rule, `DTSTART`, zone, RDATEs (in order) and EXDATEs (as a set).
+    fn eq(&self, other: &Self) -> bool {
+        self.rule == other.rule
+            && self.plan.dtstart == other.plan.dtstart
+            && self.zone == other.zone
+            && self.rdates == other.rdates
+            && self.exdates == other.exdates
+    }
+}
+
+impl Eq for Recurrence {}
+
+/// The serde form of a [`Recurrence`]: the field names of the wire
+/// `recurrence` request (see `docs/vectors.md`).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Doc<R, L> {
+    rrule: R,
+    dtstart: String,
+    timezone: Zone,
+    #[serde(default)]
+    rdates: L,
+    #[serde(default)]
+    exdates: L,
+}
+
+/// Local datetimes as `YYYY-MM-DDTHH:MM:SS`, or an error for a year the text
+/// form cannot carry (it would not parse back).
+fn local_text(values: impl IntoIterator<Item = NaiveDateTime>) -> Result<Vec<String>> {
+    values
+        .into_iter()
+        .map(|l| {
+            if (1..=9999).contains(&l.year()) {
+                Ok(l.format("%Y-%m-%dT%H:%M:%S").to_string())
+            } else {
+                Err(Error::datetime(format!(
+                    "{l}: a recurrence's local datetimes serialise only in years 0001..9999"
+                )))
+            }
+        })
+        .collect()
+}
+
+impl Serialize for Recurrence {
+    /// As `{"rrule": "FREQ=...", "dtstart": "2026-03-02T09:00:00", "timezone":
+    /// "America/New_York", "rdates": [...], "exdates": [...]}` (local datetimes;
+    /// RDATEs as given, EXDATEs ascending). Fails for a local datetime outside
+    /// the years 0001..9999.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let text = |v: Vec<NaiveDateTime>| local_text(v).map_err(serde::ser::Error::custom);
+        Doc {
+            rrule: &self.rule,
+            dtstart: text(vec![self.plan.dtstart])?.remove(0),
+            timezone: self.zone,
+            rdates: text(self.rdates.clone())?,
+            exdates: text(self.exdates())?,
+        }
+        .serialize(s)
+    }
+}
+
+/// A list of at most [`MAX_RECURRENCE_DATES`] strings, refused as soon as it
+/// grows past that (before the rest of the document is read).
+#[derive(Default)]
+struct Bounded(Vec<String>);
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Bounded;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(
+                    f,
+                    "a list of at most {MAX_RECURRENCE_DATES} local datetimes"
+                )
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Bounded, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    if out.len() == MAX_RECURRENCE_DATES {
+                        return Err(serde::de::Error::custom(format!(
+                            "more than MAX_RECURRENCE_DATES = {MAX_RECURRENCE_DATES} entries"
+                        )));
+                    }
+                    out.push(v);
+                }
+                Ok(Bounded(out))
+            }
+        }
+        d.deserialize_seq(Visit)
+    }
+}
+
+impl<'de> Deserialize<'de> for Recurrence {
+    /// The form [`Recurrence`]'s `Serialize` writes, checked as the wire
+    /// checks a `recurrence` request: the rule parsed, `dtstart` a local
+    /// datetime (`YYYY-MM-DDTHH:MM[:SS]`), `timezone` an IANA name, `rdates`
+    /// and `exdates` (optional) at most
+    /// [`MAX_RECURRENCE_DATES`] local datetimes each.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let doc = Doc::<RRule, Bounded>::deserialize(d)?;
+        let build = || -> Result<Self> {
+            let dtstart = parse_local_datetime(&doc.dtstart).map_err(|e| e.at("dtstart"))?;
+            Self::new(doc.rrule.clone(), dtstart, doc.timezone)
+                .with_rdates(parse_local_list("rdates", &doc.rdates.0)?)?
+                .with_exdates(parse_local_list("exdates", &doc.exdates.0)?)
+        };
+        build().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::parse_local_datetime;
+
+    fn local(text: &str) -> NaiveDateTime {
+        parse_local_datetime(text).unwrap()
+    }
+
+    fn weekly() -> Recurrence {
+        Recurrence::new(
+            "FREQ=WEEKLY;BYDAY=MO,TH".parse().unwrap(),
+            local("2026-03-02T09:00"),
+            Zone::parse("America/New_York").unwrap(),
+        )
+    }
+
+    #[test]
+    fn typed_rdates_and_exdates_obey_max_recurrence_dates() {
+        let dates = |n: usize| -> Vec<NaiveDateTime> {
+            (0..n)
+                .map(|i| {
+                    local("2026-03-02T09:00")
+                        + chrono::TimeDelta::minutes(i64::try_from(i).unwrap())
+                })
+                .collect()
+        };
+        let ok = weekly()
+            .with_rdates(dates(MAX_RECURRENCE_DATES))
+            .unwrap()
+            .with_exdates(dates(MAX_RECURRENCE_DATES))
+            .unwrap();
+        assert_eq!(ok.rdates().len(), MAX_RECURRENCE_DATES);
+        for e in [
+            weekly()
+                .with_rdates(dates(MAX_RECURRENCE_DATES + 1))
+                .unwrap_err(),
+            weekly()
+                .with_exdates(dates(MAX_RECURRENCE_DATES + 1))
+                .unwrap_err(),
+        ] {
+            assert_eq!(e.code(), crate::ErrorCode::LimitExceeded);
+            assert!(
+                e.message().contains("MAX_RECURRENCE_DATES"),
+                "{}",
+                e.message()
+            );
+        }
+    }
+
+    #[test]
+    fn serde_round_trips_and_checks_on_the_way_in() {
+        let rec = weekly()
+            .with_rdates(vec![
+                local("2026-03-04T12:30"),
+                local("2026-03-03T08:00:15"),
+            ])
+            .unwrap()
+            .with_exdates(vec![local("2026-03-09T09:00"), local("2026-03-05T09:00")])
+            .unwrap();
+        let json = serde_json::to_value(&rec).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "rrule": "FREQ=WEEKLY;BYDAY=MO,TH",
+                "dtstart": "2026-03-02T09:00:00",
+                "timezone": "America/New_York",
+                "rdates": ["2026-03-04T12:30:00", "2026-03-03T08:00:15"],
+                "exdates": ["2026-03-05T09:00:00", "2026-03-09T09:00:00"],
+            })
+        );
+        let back: Recurrence = serde_json::from_value(json).unwrap();
+        assert_eq!(back, rec);
+        assert_eq!(
+            back.exdates(),
+            [local("2026-03-05T09:00"), local("2026-03-09T09:00")]
+        );
+        // The lists are optional, and the wire's short local form is accepted.
+        let short: Recurrence = serde_json::from_str(
+            r#"{"rrule": "FREQ=WEEKLY;BYDAY=MO,TH", "dtstart": "2026-03-02T09:00", "timezone": "America/New_York"}"#,
+        )
+        .unwrap();
+        assert_eq!(short, weekly());
+        let too_many: Vec<String> = (0..=MAX_RECURRENCE_DATES)
+            .map(|_| "2026-03-02T09:00".to_string())
+            .collect();
+        for (doc, needle) in [
+            (
+                serde_json::json!({"rrule": "FREQ=WEEKLY;BYDAY=1MO", "dtstart": "2026-03-02T09:00", "timezone": "UTC"}),
+                "BYDAY",
+            ),
+            (
+                serde_json::json!({"rrule": "FREQ=DAILY", "dtstart": "2026-03-02T09:00Z", "timezone": "UTC"}),
+                "dtstart",
+            ),
+            (
+                serde_json::json!({"rrule": "FREQ=DAILY", "dtstart": "2026-03-02T09:00", "timezone": "Mars/Olympus"}),
+                "Mars",
+            ),
+            (
+                serde_json::json!({"rrule": "FREQ=DAILY", "dtstart": "2026-03-02T09:00", "timezone": "UTC", "rdates": ["2026-02-30T09:00"]}),
+                "rdates[0]",
+            ),
+            (
+                serde_json::json!({"rrule": "FREQ=DAILY", "dtstart": "2026-03-02T09:00", "timezone": "UTC", "exdates": too_many}),
+                "MAX_RECURRENCE_DATES",
+            ),
+            (
+                serde_json::json!({"rrule": "FREQ=DAILY", "dtstart": "2026-03-02T09:00", "timezone": "UTC", "rdate": []}),
+                "rdate",
+            ),
+        ] {
+            let e = serde_json::from_value::<Recurrence>(doc.clone())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(needle), "{doc}: {e}");
+        }
+        // A typed DTSTART the text form cannot carry is refused, not mangled.
+        let far = Recurrence::new(
+            "FREQ=DAILY".parse().unwrap(),
+            chrono::NaiveDate::from_ymd_opt(10_000, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            Zone::parse("UTC").unwrap(),
+        );
+        assert!(serde_json::to_string(&far).is_err());
+    }
 
     fn occ(rule: &str, dtstart: &str, tz: &str, from: &str, to: &str) -> Vec<String> {
         let r = Recurrence::new(
