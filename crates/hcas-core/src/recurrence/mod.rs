@@ -7,14 +7,43 @@
 //! picks among them, and instances before `DTSTART` are dropped. Rules without
 //! `COUNT` start at the period that contains the query window instead of at
 //! `DTSTART`, so a rule that began decades ago costs the same as a new one.
+//!
+//! Layout, from text to instants:
+//!
+//! - `rule`: the values of a rule ([`RRule`], [`Frequency`], [`WeekdayNum`],
+//!   [`Until`]), its RFC 5545 text (parse, Display, serde);
+//! - `builder`: [`RRuleBuilder`], the typed way to make a rule and the one
+//!   place its parts are checked (parsing ends there too);
+//! - `expand`: the engine: a rule bound to its `DTSTART`, walked period by
+//!   period in local wall time;
+//! - `set`: [`Recurrence`] (`DTSTART` + `RRULE` + `RDATE`/`EXDATE` in a zone)
+//!   and its window queries;
+//! - `iter`: [`Occurrences`], the same answers as a lazy iterator.
+//!
+//! ```
+//! use hcas_core::chrono::Weekday;
+//! use hcas_core::time::parse_local_datetime;
+//! use hcas_core::{Frequency, RRule, Recurrence, WeekdayNum, Zone};
+//! // The last weekday of every month, at 17:00 in Chicago.
+//! let rule = RRule::builder(Frequency::Monthly)
+//!     .by_day([Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri].map(WeekdayNum::every))
+//!     .by_set_pos([-1])
+//!     .build()?;
+//! let rec = Recurrence::new(rule, parse_local_datetime("2026-01-01T17:00")?, Zone::parse("America/Chicago")?);
+//! let next: Vec<String> = rec.iter().take(2).map(|t| t.map(|t| t.to_string())).collect::<Result<_, _>>()?;
+//! assert_eq!(next, ["2026-01-30T23:00:00Z", "2026-02-27T23:00:00Z"]);
+//! # Ok::<(), hcas_core::Error>(())
+//! ```
 
+mod builder;
 mod expand;
 mod iter;
 mod rule;
 mod set;
 
+pub use builder::RRuleBuilder;
 pub use iter::Occurrences;
-pub use rule::{Frequency, RRule, RRuleBuilder, Until, WeekdayNum};
+pub use rule::{Frequency, RRule, Until, WeekdayNum};
 pub use set::Recurrence;
 
 use chrono::NaiveDateTime;
