@@ -449,12 +449,18 @@ impl<'de> Deserialize<'de> for Recurrence {
     /// and `exdates` (optional) at most
     /// [`MAX_RECURRENCE_DATES`] local datetimes each.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let doc = Doc::<RRule, Bounded>::deserialize(d)?;
-        let build = || -> Result<Self> {
-            let dtstart = parse_local_datetime(&doc.dtstart).map_err(|e| e.at("dtstart"))?;
-            Self::new(doc.rrule.clone(), dtstart, doc.timezone)
-                .with_rdates(parse_local_list("rdates", &doc.rdates.0)?)?
-                .with_exdates(parse_local_list("exdates", &doc.exdates.0)?)
+        let Doc {
+            rrule,
+            dtstart,
+            timezone,
+            rdates,
+            exdates,
+        } = Doc::<RRule, Bounded>::deserialize(d)?;
+        let build = move || -> Result<Self> {
+            let dtstart = parse_local_datetime(&dtstart).map_err(|e| e.at("dtstart"))?;
+            Self::new(rrule, dtstart, timezone)
+                .with_rdates(parse_local_list("rdates", &rdates.0)?)?
+                .with_exdates(parse_local_list("exdates", &exdates.0)?)
         };
         build().map_err(serde::de::Error::custom)
     }
