@@ -247,8 +247,8 @@ impl RecurrenceRequest {
             ),
         };
         let rec = Recurrence::new(rule, dtstart, zone)
-            .with_exdates(exdates)
-            .with_rdates(rdates);
+            .with_exdates(exdates)?
+            .with_rdates(rdates)?;
         Ok(RecurrenceResponse {
             occurrences: rec.between(from, to, limit)?,
             tzdb: crate::TZDB_VERSION.to_string(),
@@ -579,7 +579,7 @@ impl SeriesRequest {
         let exdates = parse_local_list("series.exdates", &w.exdates)?;
         let spec = SeriesSpec {
             id: w.id.clone().unwrap_or_else(|| "S".to_string()),
-            recurrence: Recurrence::new(rule, dtstart, zone).with_exdates(exdates),
+            recurrence: Recurrence::new(rule, dtstart, zone).with_exdates(exdates)?,
             duration: minutes("series.duration", &w.duration)?,
             resources: w.resources.clone(),
             until: w

@@ -370,7 +370,9 @@ fn rdates_are_occurrences_and_get_booked() {
             // Removed by its EXDATE below.
             parse_local_datetime("2026-05-08T09:00").unwrap(),
         ])
-        .with_exdates(vec![parse_local_datetime("2026-05-08T09:00").unwrap()]);
+        .unwrap()
+        .with_exdates(vec![parse_local_datetime("2026-05-08T09:00").unwrap()])
+        .unwrap();
     let mut ledger = Ledger::new();
     let res = spec
         .book(
