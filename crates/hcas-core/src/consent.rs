@@ -52,7 +52,6 @@ use crate::time::Timestamp;
 
 mod appointment;
 mod compiled;
-pub mod fhir;
 mod json;
 
 pub use appointment::{
@@ -60,6 +59,12 @@ pub use appointment::{
     booking_allowed,
 };
 pub use compiled::CompiledConsents;
+
+/// The FHIR R4/R5 `Consent` mapping, kept at this path for existing callers;
+/// its home is [`crate::fhir::consent`] (with the other FHIR resources).
+#[cfg(feature = "fhir")]
+#[doc(no_inline)]
+pub use crate::fhir::consent as fhir;
 
 /// The obligation every request carrying `break_glass` gets: the caller must
 /// write an audit record of the attempt (and refuse the access if it cannot).
@@ -842,5 +847,5 @@ pub fn decide(
 }
 
 #[doc = include_str!("../../../docs/consent.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "fhir"))]
 pub struct ConsentDocDoctests;
