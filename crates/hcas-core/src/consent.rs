@@ -27,19 +27,24 @@
 //! appointment be booked?" as consent questions.
 //!
 //! ```
-//! use hcas_core::consent::{decide, Basis, Consent, ConsentRequest, Effect, RolePolicy};
-//! let consent = Consent::from_json(&serde_json::json!({
-//!     "id": "K2", "patient": "Pat9", "status": "active",
-//!     "date": "2025-03-01T00:00:00Z", "decision": "deny"
-//! }), "consent").unwrap();
-//! let request = ConsentRequest::from_json(&serde_json::json!({
-//!     "actor": { "id": "DrX", "roles": ["doctor"], "org": "OrgA" },
-//!     "patient": "Pat9", "category": "labs", "action": "read", "purpose": "TREAT",
-//!     "at": "2025-09-01T10:00:00Z"
-//! }), "request").unwrap();
+//! use hcas_core::consent::{
+//!     decide, Accessor, Basis, Category, Consent, ConsentRequest, Effect, Purpose, Role, RolePolicy,
+//! };
+//! let t = |s: &str| s.parse().unwrap();
+//! let consent = Consent::deny("K2", "Pat9", t("2025-03-01T00:00:00Z"));
+//! let request = ConsentRequest::builder(Accessor::new("DrX", "OrgA").with_role(Role::Doctor), "Pat9")
+//!     .read(Category::Labs)
+//!     .for_purpose(Purpose::Treat)
+//!     .at(t("2025-09-01T10:00:00Z"))
+//!     .build()
+//!     .unwrap();
 //! let d = decide(&request, &[consent], &RolePolicy::default()).unwrap();
 //! assert_eq!((d.decision, d.basis, d.consent.as_deref()), (Effect::Deny, Basis::Consent, Some("K2")));
 //! ```
+//!
+//! The same values parse from (and serialise to) the JSON of `CONSENT.md`:
+//! [`Consent::from_json`], [`ConsentRequest::from_json`],
+//! [`RolePolicy::from_json`], or `serde`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -302,6 +307,7 @@ impl ConsentStatus {
 /// A half-open period `[start, end)`; either end may be open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Period {
     /// Inclusive start (none: since always).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,6 +318,44 @@ pub struct Period {
 }
 
 impl Period {
+    /// The period from `start` (inclusive) on, for ever.
+    ///
+    /// ```
+    /// use hcas_core::consent::Period;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let p = Period::since(t("2025-01-01T00:00:00Z"));
+    /// assert!(p.contains(t("2030-01-01T00:00:00Z")) && !p.contains(t("2024-12-31T23:59:59Z")));
+    /// ```
+    #[must_use]
+    pub const fn since(start: Timestamp) -> Self {
+        Self {
+            start: Some(start),
+            end: None,
+        }
+    }
+
+    /// The period up to `end` (exclusive), since always.
+    #[must_use]
+    pub const fn until(end: Timestamp) -> Self {
+        Self {
+            start: None,
+            end: Some(end),
+        }
+    }
+
+    /// The period `[start, end)`.
+    ///
+    /// # Errors
+    /// `invalid_consent` when `end` is not after `start`.
+    pub fn between(start: Timestamp, end: Timestamp) -> Result<Self> {
+        let p = Self {
+            start: Some(start),
+            end: Some(end),
+        };
+        p.validate_at("period")?;
+        Ok(p)
+    }
+
     /// Whether `t` lies in `[start, end)`.
     #[must_use]
     pub fn contains(&self, t: Timestamp) -> bool {
@@ -338,6 +382,7 @@ impl Period {
 /// `data_date`, `labels` on unlabelled data) does not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Match {
     /// Accessor ids.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,7 +413,100 @@ pub struct Match {
     pub data_period: Option<Period>,
 }
 
+/// Add `value` to the list in `slot`, starting the list if the field was absent.
+fn push<T>(slot: &mut Option<Vec<T>>, value: T) {
+    slot.get_or_insert_with(Vec::new).push(value);
+}
+
 impl Match {
+    /// The match without conditions: it holds for every request (add
+    /// conditions with the `with_*` methods; each adds one value to its list,
+    /// and a list holds when any of its values matches).
+    ///
+    /// ```
+    /// use hcas_core::consent::{Match, Purpose, Role};
+    /// let m = Match::any().with_role(Role::Doctor).with_role(Role::Nurse).with_purpose(Purpose::Treat);
+    /// assert_eq!(m.roles.as_deref(), Some(&[Role::Doctor, Role::Nurse][..]));
+    /// assert_eq!(m.actors, None); // absent: any actor
+    /// ```
+    #[must_use]
+    pub fn any() -> Self {
+        Self::default()
+    }
+
+    /// Also match the accessor `id`.
+    #[must_use]
+    pub fn with_actor(mut self, id: impl Into<String>) -> Self {
+        push(&mut self.actors, id.into());
+        self
+    }
+
+    /// Also match actors with `role`.
+    #[must_use]
+    pub fn with_role(mut self, role: Role) -> Self {
+        push(&mut self.roles, role);
+        self
+    }
+
+    /// Also match actors of the organisation `org`.
+    #[must_use]
+    pub fn with_org(mut self, org: impl Into<String>) -> Self {
+        push(&mut self.orgs, org.into());
+        self
+    }
+
+    /// Also match the purpose `purpose`.
+    #[must_use]
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        push(&mut self.purposes, purpose);
+        self
+    }
+
+    /// Also match the data category `category`.
+    #[must_use]
+    pub fn with_category(mut self, category: Category) -> Self {
+        push(&mut self.categories, category);
+        self
+    }
+
+    /// Also match the action `action`.
+    #[must_use]
+    pub fn with_action(mut self, action: Action) -> Self {
+        push(&mut self.actions, action);
+        self
+    }
+
+    /// Also match data carrying the security label `label`.
+    #[must_use]
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        push(&mut self.labels, label.into());
+        self
+    }
+
+    /// Match only accesses (`at`) inside `period` (replacing any earlier one).
+    #[must_use]
+    pub const fn with_period(mut self, period: Period) -> Self {
+        self.period = Some(period);
+        self
+    }
+
+    /// Match only data recorded (`data_date`) inside `period` (replacing any
+    /// earlier one).
+    #[must_use]
+    pub const fn with_data_period(mut self, period: Period) -> Self {
+        self.data_period = Some(period);
+        self
+    }
+
+    /// Check the match against the model: every list non-empty, no empty
+    /// strings, every period's end after its start.
+    ///
+    /// # Errors
+    /// `invalid_consent`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        self.validate_at("match")
+    }
+
     /// Whether the match holds for `request`, exactly as `CONSENT.md` says.
     #[must_use]
     pub fn holds(&self, request: &ConsentRequest) -> bool {
@@ -445,6 +583,7 @@ pub(crate) fn consent_error(message: impl Into<String>) -> Error {
 /// provisions are exceptions to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Provision {
     /// When the exception applies.
     #[serde(flatten)]
@@ -455,6 +594,40 @@ pub struct Provision {
 }
 
 impl Provision {
+    /// An exception that applies when `when` holds, with no exceptions of its own.
+    ///
+    /// ```
+    /// use hcas_core::consent::{Match, Provision, Purpose};
+    /// // "except for marketing, but a marketing e-mail from OrgA is fine"
+    /// let p = Provision::new(Match::any().with_purpose(Purpose::Hmarkt))
+    ///     .with_provision(Provision::new(Match::any().with_org("OrgA")));
+    /// assert_eq!(p.provisions.len(), 1);
+    /// assert!(p.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub const fn new(when: Match) -> Self {
+        Self {
+            when,
+            provisions: Vec::new(),
+        }
+    }
+
+    /// Add an exception to this exception (it has this provision's opposite effect).
+    #[must_use]
+    pub fn with_provision(mut self, provision: Self) -> Self {
+        self.provisions.push(provision);
+        self
+    }
+
+    /// Check the provision and its exceptions against the model (as
+    /// [`Consent::validate`] does for a top-level provision).
+    ///
+    /// # Errors
+    /// `invalid_consent`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        self.validate_at("provision", 1)
+    }
+
     fn validate_at(&self, at: &str, depth: usize) -> Result<()> {
         self.when.validate_at(at)?;
         validate_provisions(&self.provisions, at, depth + 1)
@@ -477,6 +650,7 @@ fn validate_provisions(list: &[Provision], at: &str, depth: usize) -> Result<()>
 /// A patient's consent (FHIR R5 `Consent`, reduced to what the decision needs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Consent {
     /// Unique id (ties between consents of one date go to the smallest).
     pub id: String,
@@ -500,6 +674,85 @@ pub struct Consent {
 }
 
 impl Consent {
+    /// An `active` consent with base effect `decision`, in force always,
+    /// applying everywhere, without exceptions (add them with the `with_*`
+    /// methods). Nothing is checked here: [`Consent::validate`] (and every
+    /// function that decides) does.
+    ///
+    /// ```
+    /// use hcas_core::consent::{Consent, ConsentStatus, Effect, Match, Period, Provision, Purpose};
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let c = Consent::new("K1", "Pat9", t("2025-03-01T00:00:00Z"), Effect::Permit)
+    ///     .with_period(Period::since(t("2025-03-01T00:00:00Z")))
+    ///     .with_provision(Provision::new(Match::any().with_purpose(Purpose::Hmarkt)));
+    /// assert_eq!(c.status, ConsentStatus::Active);
+    /// assert!(c.validate().is_ok());
+    /// // The JSON of CONSENT.md, unchanged.
+    /// assert_eq!(serde_json::to_value(&c).unwrap(), serde_json::json!({
+    ///     "id": "K1", "patient": "Pat9", "status": "active", "date": "2025-03-01T00:00:00Z",
+    ///     "period": { "start": "2025-03-01T00:00:00Z" }, "decision": "permit",
+    ///     "provisions": [ { "purposes": ["HMARKT"] } ]
+    /// }));
+    /// ```
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        patient: impl Into<String>,
+        date: Timestamp,
+        decision: Effect,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            patient: patient.into(),
+            status: ConsentStatus::Active,
+            date,
+            period: None,
+            decision,
+            scope: None,
+            provisions: Vec::new(),
+        }
+    }
+
+    /// [`Consent::new`] with base effect `permit` (opt-in).
+    #[must_use]
+    pub fn permit(id: impl Into<String>, patient: impl Into<String>, date: Timestamp) -> Self {
+        Self::new(id, patient, date, Effect::Permit)
+    }
+
+    /// [`Consent::new`] with base effect `deny` (opt-out).
+    #[must_use]
+    pub fn deny(id: impl Into<String>, patient: impl Into<String>, date: Timestamp) -> Self {
+        Self::new(id, patient, date, Effect::Deny)
+    }
+
+    /// With status `status` (only `active` consents count).
+    #[must_use]
+    pub const fn with_status(mut self, status: ConsentStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// In force only during `period`.
+    #[must_use]
+    pub const fn with_period(mut self, period: Period) -> Self {
+        self.period = Some(period);
+        self
+    }
+
+    /// Applying only where `scope` holds.
+    #[must_use]
+    pub fn with_scope(mut self, scope: Match) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// With one more exception to the base effect.
+    #[must_use]
+    pub fn with_provision(mut self, provision: Provision) -> Self {
+        self.provisions.push(provision);
+        self
+    }
+
     /// Parse and validate one consent from its JSON (`CONSENT.md`); `at`
     /// names it in messages (e.g. `consents[2]`).
     ///
@@ -562,7 +815,8 @@ impl Consent {
 
 /// What one role may ever use: the row of the policy's role table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Rights {
     /// Categories (`["*"]` on the wire: all).
     pub categories: Vec<Category>,
@@ -573,6 +827,39 @@ pub struct Rights {
 }
 
 impl Rights {
+    /// A row allowing these categories, actions and purposes (in every
+    /// combination). `Rights::default()` allows nothing.
+    ///
+    /// ```
+    /// use hcas_core::consent::{Action, Category, Purpose, Rights};
+    /// let r = Rights::new([Category::Records, Category::Labs], [Action::Read], [Purpose::Hresch]);
+    /// assert!(r.allows(Category::Labs, Action::Read, Purpose::Hresch));
+    /// assert!(!r.allows(Category::Labs, Action::Write, Purpose::Hresch));
+    /// ```
+    #[must_use]
+    pub fn new(
+        categories: impl IntoIterator<Item = Category>,
+        actions: impl IntoIterator<Item = Action>,
+        purposes: impl IntoIterator<Item = Purpose>,
+    ) -> Self {
+        Self {
+            categories: categories.into_iter().collect(),
+            actions: actions.into_iter().collect(),
+            purposes: purposes.into_iter().collect(),
+        }
+    }
+
+    /// A row allowing every category, action and purpose (`"*"` in all three
+    /// lists on the wire).
+    #[must_use]
+    pub fn all() -> Self {
+        Self::new(
+            Category::ALL.iter().copied(),
+            Action::ALL.iter().copied(),
+            Purpose::ALL.iter().copied(),
+        )
+    }
+
     /// Whether the row allows this category, action and purpose.
     #[must_use]
     pub fn allows(&self, category: Category, action: Action, purpose: Purpose) -> bool {
@@ -586,6 +873,7 @@ impl Rights {
 /// and purposes it may ever use. A role without a row may use nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct RolePolicy {
     /// The rows.
     pub roles: BTreeMap<Role, Rights>,
@@ -596,47 +884,70 @@ impl Default for RolePolicy {
     fn default() -> Self {
         use Category::{Appointments, Labs, Notes, Records};
         use Purpose::{Etreat, Hoperat, Hpaymt, Hresch, Treat};
-        let rw = vec![Action::Read, Action::Write];
-        let clinical = vec![Treat, Etreat, Hoperat];
-        let roles = BTreeMap::from([
-            (
+        let rw = [Action::Read, Action::Write];
+        let clinical = [Treat, Etreat, Hoperat];
+        Self::empty()
+            .with_role(
                 Role::Doctor,
-                Rights {
-                    categories: Category::ALL.to_vec(),
-                    actions: rw.clone(),
-                    purposes: clinical.clone(),
-                },
-            ),
-            (
+                Rights::new(Category::ALL.iter().copied(), rw, clinical),
+            )
+            .with_role(
                 Role::Nurse,
-                Rights {
-                    categories: vec![Appointments, Records, Notes, Labs],
-                    actions: rw.clone(),
-                    purposes: clinical,
-                },
-            ),
-            (
+                Rights::new([Appointments, Records, Notes, Labs], rw, clinical),
+            )
+            .with_role(
                 Role::Admin,
-                Rights {
-                    categories: vec![Appointments],
-                    actions: rw,
-                    purposes: vec![Hoperat, Hpaymt],
-                },
-            ),
-            (
+                Rights::new([Appointments], rw, [Hoperat, Hpaymt]),
+            )
+            .with_role(
                 Role::Researcher,
-                Rights {
-                    categories: vec![Records, Labs],
-                    actions: vec![Action::Read],
-                    purposes: vec![Hresch],
-                },
-            ),
-        ]);
-        Self { roles }
+                Rights::new([Records, Labs], [Action::Read], [Hresch]),
+            )
     }
 }
 
 impl RolePolicy {
+    /// The table without rows: no role may use anything (build it up with
+    /// [`RolePolicy::with_role`]; [`RolePolicy::default`] is the table of
+    /// `CONSENT.md`).
+    #[must_use]
+    pub const fn empty() -> Self {
+        Self {
+            roles: BTreeMap::new(),
+        }
+    }
+
+    /// The table with `role`'s row set to `rights` (replacing the row it had).
+    ///
+    /// ```
+    /// use hcas_core::consent::{Action, Category, Purpose, Rights, Role, RolePolicy};
+    /// // The default table, but researchers may also read notes.
+    /// let policy = RolePolicy::default().with_role(
+    ///     Role::Researcher,
+    ///     Rights::new([Category::Records, Category::Labs, Category::Notes], [Action::Read], [Purpose::Hresch]),
+    /// );
+    /// assert!(policy.rights(Role::Researcher).unwrap().allows(Category::Notes, Action::Read, Purpose::Hresch));
+    /// assert!(policy.rights(Role::Patient).is_none()); // patients are decided by step 1
+    /// ```
+    #[must_use]
+    pub fn with_role(mut self, role: Role, rights: Rights) -> Self {
+        self.roles.insert(role, rights);
+        self
+    }
+
+    /// The table without a row for `role` (it may then use nothing).
+    #[must_use]
+    pub fn without_role(mut self, role: Role) -> Self {
+        self.roles.remove(&role);
+        self
+    }
+
+    /// The row of `role`, if it has one.
+    #[must_use]
+    pub fn rights(&self, role: Role) -> Option<&Rights> {
+        self.roles.get(&role)
+    }
+
     /// Parse a policy `{ "roles": { "<role>": { "categories": [...],
     /// "actions": [...], "purposes": [...] } } }`; `"*"` in a list means
     /// every code. `at` names it in messages.
@@ -647,25 +958,23 @@ impl RolePolicy {
         json::policy(value, at)
     }
 
-    /// Whether any of `roles` may use this category, action and purpose.
+    /// The role gate (step 2): whether any of the request's actor's roles
+    /// may use the request's category, action and purpose.
     #[must_use]
-    pub fn allows(
-        &self,
-        roles: &[Role],
-        category: Category,
-        action: Action,
-        purpose: Purpose,
-    ) -> bool {
-        roles.iter().any(|r| {
+    pub fn allows(&self, request: &ConsentRequest) -> bool {
+        let r = request;
+        r.actor.roles.iter().any(|role| {
             self.roles
-                .get(r)
-                .is_some_and(|row| row.allows(category, action, purpose))
+                .get(role)
+                .is_some_and(|row| row.allows(r.category, r.action, r.purpose))
         })
     }
 }
 
 /// Who asks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Accessor {
     /// The actor's id (a patient acting on their own data has the patient's id).
     pub id: String,
@@ -675,8 +984,55 @@ pub struct Accessor {
     pub org: String,
 }
 
+impl Accessor {
+    /// The actor `id` of organisation `org`, with no role yet (add them with
+    /// [`Accessor::with_role`]; an actor without roles passes no role gate).
+    ///
+    /// ```
+    /// use hcas_core::consent::{Accessor, Role};
+    /// let dr = Accessor::new("DrX", "OrgA").with_role(Role::Doctor);
+    /// assert_eq!((dr.id.as_str(), dr.roles.as_slice()), ("DrX", &[Role::Doctor][..]));
+    /// assert!(Accessor::new("", "OrgA").validate().is_err());
+    /// ```
+    #[must_use]
+    pub fn new(id: impl Into<String>, org: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            roles: Vec::new(),
+            org: org.into(),
+        }
+    }
+
+    /// With one more role.
+    #[must_use]
+    pub fn with_role(mut self, role: Role) -> Self {
+        self.roles.push(role);
+        self
+    }
+
+    /// Check what the types cannot: non-empty `id` and `org`.
+    ///
+    /// # Errors
+    /// `invalid_request`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        self.validate_at("actor")
+    }
+
+    pub(crate) fn validate_at(&self, at: &str) -> Result<()> {
+        for (field, v) in [("id", &self.id), ("org", &self.org)] {
+            if v.is_empty() {
+                return Err(Error::new(ErrorCode::InvalidRequest, "must not be empty")
+                    .at(&format!("{at}.{field}")));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An emergency override asked for by the actor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct BreakGlass {
     /// Why (must not be blank for the override to be granted).
     pub reason: String,
@@ -684,10 +1040,24 @@ pub struct BreakGlass {
     pub started_at: Timestamp,
 }
 
+impl BreakGlass {
+    /// An override asked for at `started_at`, for `reason` (a blank reason is
+    /// allowed here, and refused by the decision: basis `break-glass`).
+    #[must_use]
+    pub fn new(reason: impl Into<String>, started_at: Timestamp) -> Self {
+        Self {
+            reason: reason.into(),
+            started_at,
+        }
+    }
+}
+
 /// One access request: may `actor` do `action` on `patient`'s `category`
-/// data for `purpose` at `at`?
+/// data for `purpose` at `at`? Build one with [`ConsentRequest::builder`]
+/// or parse it from JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct ConsentRequest {
     /// Who asks.
     pub actor: Accessor,
@@ -716,6 +1086,36 @@ pub struct ConsentRequest {
 }
 
 impl ConsentRequest {
+    /// Start a request by `actor` about `patient`'s data; say what is done
+    /// ([`ConsentRequestBuilder::read`] or [`ConsentRequestBuilder::write`]),
+    /// why ([`ConsentRequestBuilder::for_purpose`]) and when
+    /// ([`ConsentRequestBuilder::at`]), then [`ConsentRequestBuilder::build`].
+    ///
+    /// ```
+    /// use hcas_core::consent::{Accessor, Category, ConsentRequest, Purpose, Role};
+    /// let dr = Accessor::new("DrX", "OrgA").with_role(Role::Doctor);
+    /// let request = ConsentRequest::builder(dr, "Pat9")
+    ///     .read(Category::Labs)
+    ///     .for_purpose(Purpose::Treat)
+    ///     .at("2025-09-01T10:00:00Z".parse().unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(request.patient, "Pat9");
+    /// ```
+    pub fn builder(actor: Accessor, patient: impl Into<String>) -> ConsentRequestBuilder {
+        ConsentRequestBuilder {
+            actor,
+            patient: patient.into(),
+            access: None,
+            purpose: None,
+            at: None,
+            data_date: None,
+            labels: Vec::new(),
+            originator: None,
+            break_glass: None,
+        }
+    }
+
     /// Parse and validate a request from its JSON (`CONSENT.md`); `at`
     /// names it in messages (e.g. `request`).
     ///
@@ -742,12 +1142,7 @@ impl ConsentRequest {
         let empty = |field: &str| {
             Error::new(ErrorCode::InvalidRequest, "must not be empty").at(&format!("{at}.{field}"))
         };
-        if self.actor.id.is_empty() {
-            return Err(empty("actor.id"));
-        }
-        if self.actor.org.is_empty() {
-            return Err(empty("actor.org"));
-        }
+        self.actor.validate_at(&format!("{at}.actor"))?;
         if self.patient.is_empty() {
             return Err(empty("patient"));
         }
@@ -758,6 +1153,109 @@ impl ConsentRequest {
             return Err(empty("originator"));
         }
         Ok(())
+    }
+}
+
+/// A [`ConsentRequest`] under construction (from [`ConsentRequest::builder`]).
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ConsentRequestBuilder {
+    actor: Accessor,
+    patient: String,
+    access: Option<(Action, Category)>,
+    purpose: Option<Purpose>,
+    at: Option<Timestamp>,
+    data_date: Option<Timestamp>,
+    labels: Vec<String>,
+    originator: Option<String>,
+    break_glass: Option<BreakGlass>,
+}
+
+impl ConsentRequestBuilder {
+    /// Read `category` data.
+    pub const fn read(self, category: Category) -> Self {
+        self.access(Action::Read, category)
+    }
+
+    /// Write (create or change) `category` data.
+    pub const fn write(self, category: Category) -> Self {
+        self.access(Action::Write, category)
+    }
+
+    /// Do `action` on `category` data.
+    pub const fn access(mut self, action: Action, category: Category) -> Self {
+        self.access = Some((action, category));
+        self
+    }
+
+    /// For `purpose`.
+    pub const fn for_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// At `at` (consents, break-glass and periods are judged at this instant).
+    pub const fn at(mut self, at: Timestamp) -> Self {
+        self.at = Some(at);
+        self
+    }
+
+    /// On data recorded at `data_date`.
+    pub const fn data_date(mut self, data_date: Timestamp) -> Self {
+        self.data_date = Some(data_date);
+        self
+    }
+
+    /// On data carrying the security label `label` (call again for more).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.labels.push(label.into());
+        self
+    }
+
+    /// On data authored by `originator`.
+    pub fn originator(mut self, originator: impl Into<String>) -> Self {
+        self.originator = Some(originator.into());
+        self
+    }
+
+    /// Asking for a break-glass override.
+    pub fn break_glass(mut self, break_glass: BreakGlass) -> Self {
+        self.break_glass = Some(break_glass);
+        self
+    }
+
+    /// The request, validated ([`ConsentRequest::validate`]).
+    ///
+    /// # Errors
+    /// `invalid_request` when the action and category, the purpose or the
+    /// instant was not given (naming `request.action`, `request.purpose`,
+    /// `request.at`), or when the request fails [`ConsentRequest::validate`].
+    pub fn build(self) -> Result<ConsentRequest> {
+        let missing = |field: &str, how: &str| {
+            Error::new(ErrorCode::InvalidRequest, format!("is required ({how})"))
+                .at(&format!("request.{field}"))
+        };
+        let (action, category) = self
+            .access
+            .ok_or_else(|| missing("action", "call read, write or access"))?;
+        let purpose = self
+            .purpose
+            .ok_or_else(|| missing("purpose", "call for_purpose"))?;
+        let at = self.at.ok_or_else(|| missing("at", "call at"))?;
+        let r = ConsentRequest {
+            actor: self.actor,
+            patient: self.patient,
+            category,
+            action,
+            purpose,
+            at,
+            data_date: self.data_date,
+            labels: self.labels,
+            originator: self.originator,
+            break_glass: self.break_glass,
+        };
+        r.validate()?;
+        Ok(r)
     }
 }
 
@@ -803,6 +1301,8 @@ impl fmt::Display for Basis {
 
 /// The answer to a [`ConsentRequest`], with what explains and audits it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct Decision {
     /// Permit or deny.
     pub decision: Effect,
@@ -823,6 +1323,73 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A decision on `basis` without consent, path or obligations (add them
+    /// with [`Decision::by_consent`] and [`Decision::with_obligation`]); for
+    /// reference models and tests, as the engine builds its own.
+    #[must_use]
+    pub const fn new(decision: Effect, basis: Basis) -> Self {
+        Self {
+            decision,
+            basis,
+            consent: None,
+            obligations: Vec::new(),
+            path: Vec::new(),
+        }
+    }
+
+    /// The decision of consent `id`, reached through the provisions `path`
+    /// (basis `consent`).
+    #[must_use]
+    pub fn by_consent(decision: Effect, id: impl Into<String>, path: Vec<usize>) -> Self {
+        Self {
+            consent: Some(id.into()),
+            path,
+            ..Self::new(decision, Basis::Consent)
+        }
+    }
+
+    /// With one more obligation (kept sorted and unique).
+    #[must_use]
+    pub fn with_obligation(mut self, obligation: impl Into<String>) -> Self {
+        let o = obligation.into();
+        if let Err(i) = self.obligations.binary_search(&o) {
+            self.obligations.insert(i, o);
+        }
+        self
+    }
+
+    /// Check the invariants: `consent` present exactly with basis `consent`,
+    /// then a non-empty id; `path` empty for other bases; obligations
+    /// non-empty names, sorted, without repeats.
+    ///
+    /// # Errors
+    /// `invalid_request`, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, message: &str| {
+            Err(Error::new(ErrorCode::InvalidRequest, message).at(&format!("decision.{field}")))
+        };
+        match (&self.consent, self.basis) {
+            (None, Basis::Consent) => return bad("consent", "is required with basis `consent`"),
+            (Some(c), Basis::Consent) if c.is_empty() => {
+                return bad("consent", "must not be empty");
+            }
+            (Some(_), b) if b != Basis::Consent => {
+                return bad("consent", "is only given with basis `consent`");
+            }
+            _ => {}
+        }
+        if self.basis != Basis::Consent && !self.path.is_empty() {
+            return bad("path", "is only given with basis `consent`");
+        }
+        if self.obligations.iter().any(String::is_empty) {
+            return bad("obligations", "an obligation name must not be empty");
+        }
+        if !self.obligations.is_sorted_by(|a, b| a < b) {
+            return bad("obligations", "must be sorted, without repeats");
+        }
+        Ok(())
+    }
+
     /// Whether access is permitted.
     #[must_use]
     pub fn is_permit(&self) -> bool {
@@ -833,6 +1400,24 @@ impl Decision {
 /// Decide one request against a list of consents (any patients': only the
 /// request's patient's count) and a policy. Compiles the consents first; to
 /// answer many requests about one patient, build a [`CompiledConsents`] once.
+///
+/// ```
+/// use hcas_core::consent::{decide, Accessor, Basis, BreakGlass, Category, ConsentRequest, Purpose,
+///     Role, RolePolicy, AUDIT_BREAK_GLASS};
+/// let t = |s: &str| s.parse().unwrap();
+/// let nurse = Accessor::new("Nu1", "OrgA").with_role(Role::Nurse);
+/// let request = ConsentRequest::builder(nurse, "Pat9")
+///     .read(Category::Records)
+///     .for_purpose(Purpose::Etreat)
+///     .at(t("2025-09-01T10:30:00Z"))
+///     .break_glass(BreakGlass::new("unconscious on arrival", t("2025-09-01T10:00:00Z")))
+///     .build()
+///     .unwrap();
+/// let d = decide(&request, &[], &RolePolicy::default()).unwrap();
+/// assert!(d.is_permit());
+/// assert_eq!(d.basis, Basis::BreakGlass);
+/// assert_eq!(d.obligations, [AUDIT_BREAK_GLASS]); // the caller must write the audit record
+/// ```
 ///
 /// # Errors
 /// `invalid_consent` (or `invalid_datetime`) for a consent that breaks the

@@ -88,7 +88,8 @@ pub use appointment::{
     EXT_REPLACES, appointment_from_fhir, appointment_to_fhir,
 };
 pub use consent::{
-    consent_from_fhir_r4, consent_from_fhir_r5, consent_to_fhir_r4, consent_to_fhir_r5,
+    EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4, consent_from_fhir_r5, consent_to_fhir_r4,
+    consent_to_fhir_r5,
 };
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,

@@ -12,6 +12,20 @@ use super::*;
 /// role, actor or organisation, an id that is not a FHIR id, a label that is
 /// not a FHIR code; `invalid_datetime` for an instant outside the years
 /// 0001-9999.
+///
+/// ```
+/// use hcas_core::consent::{Consent, Match, Period, Provision, Role};
+/// use hcas_core::fhir::{consent_from_fhir_r4, consent_to_fhir_r4};
+/// let t = |s: &str| s.parse().unwrap();
+/// // Opt out, except for doctors, until the end of 2025.
+/// let consent = Consent::deny("C2", "P1", t("2025-03-01T00:00:00Z"))
+///     .with_period(Period::until(t("2026-01-01T00:00:00Z")))
+///     .with_provision(Provision::new(Match::any().with_role(Role::Doctor)));
+/// let r4 = consent_to_fhir_r4(&consent).unwrap();
+/// assert_eq!(r4["provision"]["period"]["end"], "2026-01-01T00:00:00Z");
+/// assert_eq!(r4["provision"]["provision"][0]["actor"][0]["role"]["coding"][0]["code"], "doctor");
+/// assert_eq!(consent_from_fhir_r4(&r4).unwrap(), consent);
+/// ```
 pub fn consent_to_fhir_r4(consent: &Consent) -> Result<Value> {
     let ver = Version::R4;
     let mut out = header(consent)?;
@@ -81,6 +95,19 @@ pub fn consent_to_fhir_r4(consent: &Consent) -> Result<Value> {
 /// organisation in a provision, an id that is not a FHIR id, a label that is
 /// not a FHIR code; `invalid_datetime` for an instant outside the years
 /// 0001-9999.
+///
+/// ```
+/// use hcas_core::consent::{Consent, Match, Provision};
+/// use hcas_core::fhir::{consent_from_fhir_r5, consent_to_fhir_r5, EXT_DATE_TIME};
+/// let consent = Consent::deny("C3", "P1", "2025-03-01T09:30:00Z".parse().unwrap())
+///     .with_provision(Provision::new(Match::any().with_actor("Mum")));
+/// let r5 = consent_to_fhir_r5(&consent).unwrap();
+/// assert_eq!(r5["decision"], "deny");
+/// assert_eq!(r5["provision"][0]["actor"][0]["reference"]["reference"], "Practitioner/Mum");
+/// // R5 `date` is a day; the time of day rides in an extension.
+/// assert_eq!((&r5["date"], &r5["extension"][0]["url"]), (&"2025-03-01".into(), &EXT_DATE_TIME.into()));
+/// assert_eq!(consent_from_fhir_r5(&r5).unwrap(), consent);
+/// ```
 pub fn consent_to_fhir_r5(consent: &Consent) -> Result<Value> {
     let ver = Version::R5;
     let mut out = header(consent)?;

@@ -36,7 +36,15 @@ pub fn consent_from_fhir_r4(value: &Value) -> Result<Consent> {
             // What the provisions say is checked first: it is what an
             // unrepresentable consent most likely gets wrong.
             let scope = match_from(po, path, ver, true)?;
-            let provisions = provisions_from(po, path, ver, decision, 1)?;
+            let provisions = provisions_from(
+                po,
+                path,
+                Level {
+                    ver,
+                    effect: decision,
+                    depth: 1,
+                },
+            )?;
             let decision = decision.ok_or_else(|| {
                 invalid(
                     "provision.type",
@@ -102,7 +110,15 @@ pub fn consent_from_fhir_r5(value: &Value) -> Result<Consent> {
     })?;
     let decision = effect(text, "decision")?;
     let scope = scope_extension(o)?;
-    let provisions = provisions_from(o, "", ver, Some(decision), 1)?;
+    let provisions = provisions_from(
+        o,
+        "",
+        Level {
+            ver,
+            effect: Some(decision),
+            depth: 1,
+        },
+    )?;
     finish(Consent {
         id,
         patient,
@@ -385,16 +401,26 @@ pub(super) fn refuse_unmatchable(o: &Map<String, Value>, path: &str, ver: Versio
     Ok(())
 }
 
+/// Where a list of provisions sits in the tree: the FHIR version, the effect
+/// of their parent (of the provision itself, for [`provision_from`]; unknown
+/// while a missing R4 root type is still to be reported), and the hcas depth
+/// of the list (the consent's own is 1).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Level {
+    pub(super) ver: Version,
+    pub(super) effect: Option<Effect>,
+    pub(super) depth: usize,
+}
+
 /// The provisions nested in `o` (at `path`), each with the opposite effect of
 /// `parent` (unknown while a missing R4 root type is still to be reported);
 /// `depth` is the hcas depth of the list (the consent's own is 1).
 pub(super) fn provisions_from(
     o: &Map<String, Value>,
     path: &str,
-    ver: Version,
-    parent: Option<Effect>,
-    depth: usize,
+    parent: Level,
 ) -> Result<Vec<Provision>> {
+    let Level { ver, effect, depth } = parent;
     let items = list(o, "provision", path)?;
     let lp = field(path, "provision");
     if !items.is_empty() && depth > MAX_PROVISION_DEPTH {
@@ -407,29 +433,34 @@ pub(super) fn provisions_from(
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            provision_from(
-                v,
-                &format!("{lp}[{i}]"),
+            let own = Level {
                 ver,
-                parent.map(Effect::flip),
+                effect: effect.map(Effect::flip),
                 depth,
-            )
+            };
+            provision_from(v, &format!("{lp}[{i}]"), own)
         })
         .collect()
 }
 
-pub(super) fn provision_from(
-    v: &Value,
-    path: &str,
-    ver: Version,
-    own: Option<Effect>,
-    depth: usize,
-) -> Result<Provision> {
+pub(super) fn provision_from(v: &Value, path: &str, level: Level) -> Result<Provision> {
+    let Level {
+        ver,
+        effect: own,
+        depth,
+    } = level;
     let o = object(v, path)?;
     refuse_unmatchable(o, path, ver)?;
     check_keys(o, ver.provision_elements(), path)?;
     let when = match_from(o, path, ver, false)?;
-    let provisions = provisions_from(o, path, ver, own, depth + 1)?;
+    let provisions = provisions_from(
+        o,
+        path,
+        Level {
+            depth: depth + 1,
+            ..level
+        },
+    )?;
     if ver == Version::R4
         && let Some(t) = string(o, "type", path)?
     {

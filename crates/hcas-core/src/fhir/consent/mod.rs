@@ -180,13 +180,11 @@
 //! # Example
 //!
 //! ```
+//! use hcas_core::consent::{Consent, Match, Provision, Purpose};
 //! use hcas_core::fhir::{consent_from_fhir_r4, consent_to_fhir_r4, consent_to_fhir_r5};
-//! use hcas_core::consent::Consent;
-//! let consent = Consent::from_json(&serde_json::json!({
-//!     "id": "C1", "patient": "P1", "status": "active", "date": "2025-03-01T00:00:00Z",
-//!     "decision": "permit", "scope": { "orgs": ["Org1"] },
-//!     "provisions": [ { "purposes": ["HMARKT"] } ]
-//! }), "consent").unwrap();
+//! let consent = Consent::permit("C1", "P1", "2025-03-01T00:00:00Z".parse().unwrap())
+//!     .with_scope(Match::any().with_org("Org1"))
+//!     .with_provision(Provision::new(Match::any().with_purpose(Purpose::Hmarkt)));
 //! let r4 = consent_to_fhir_r4(&consent).unwrap();
 //! assert_eq!(r4["organization"][0]["reference"], "Organization/Org1");
 //! assert_eq!(r4["provision"]["type"], "permit");
