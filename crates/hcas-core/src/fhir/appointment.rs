@@ -126,6 +126,18 @@ const FHIR_STATUSES: [(&str, Status); 10] = [
 
 /// The FHIR R4 `Appointment` for a booking.
 ///
+/// ```
+/// use hcas_core::booking::{Booking, Status};
+/// use hcas_core::fhir::{appointment_from_fhir, appointment_to_fhir};
+/// let t = |s: &str| s.parse().unwrap();
+/// let b = Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:45:00Z"),
+///     Status::Booked, vec!["provider:P1".into(), "room:R2".into()]);
+/// let fhir = appointment_to_fhir(&b).unwrap();
+/// assert_eq!(fhir["participant"][1]["actor"]["reference"], "Location/R2");
+/// assert_eq!(fhir["minutesDuration"], 45);
+/// assert_eq!(appointment_from_fhir(&fhir).unwrap(), b);
+/// ```
+///
 /// # Errors
 /// The booking's own validation errors ([`Booking::validate`]); and
 /// `invalid_request`, naming the hcas field, for what FHIR cannot carry: an id
@@ -307,6 +319,19 @@ fn appointment_id_of(ext: &Map<String, Value>, path: &str) -> Result<String> {
 }
 
 /// The booking a FHIR R4 `Appointment` describes.
+///
+/// ```
+/// use hcas_core::booking::Status;
+/// use hcas_core::fhir::appointment_from_fhir;
+/// let b = appointment_from_fhir(&serde_json::json!({
+///     "resourceType": "Appointment", "id": "a1", "status": "booked",
+///     "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T09:30:00Z",
+///     "participant": [ { "actor": { "reference": "Practitioner/P1" }, "status": "accepted" },
+///                      { "actor": { "reference": "Patient/X1" }, "status": "accepted" } ]
+/// })).unwrap();
+/// assert_eq!(b.status, Status::Booked);
+/// assert_eq!(b.resources, ["provider:P1", "patient:X1"]);
+/// ```
 ///
 /// # Errors
 /// `invalid_request` naming the JSON path (e.g. `participant[2].actor.reference`)

@@ -32,8 +32,8 @@
 //!
 //! | module | FHIR R4 resource | hcas |
 //! |---|---|---|
-//! | [`appointment`] | `Appointment` | [`Booking`](crate::booking::Booking) |
-//! | [`slot`] | `Slot` | [`FhirSlot`] (slots of [`Availability`](crate::availability::Availability)) |
+//! | [`appointment`] | `Appointment` | [`Booking`] |
+//! | [`slot`] | `Slot` | [`FhirSlot`] (slots of [`Availability`]) |
 //! | [`schedule`] | `Schedule` | [`FhirSchedule`] (working hours in an extension) |
 //! | [`consent`] | `Consent` (R4 and R5) | [`Consent`](crate::consent::Consent) |
 //!
@@ -75,7 +75,9 @@ use crate::availability::{Availability, WorkingRule};
 use crate::booking::{Booking, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::recurrence::RRule;
-use crate::time::{Interval, LocalTime, Timestamp, parse_local_date, parse_local_datetime};
+use crate::time::{
+    Interval, LocalTime, Minutes, Timestamp, parse_local_date, parse_local_datetime,
+};
 use crate::zone::Zone;
 
 pub mod appointment;

@@ -45,6 +45,7 @@ const SCHEDULE_ELEMENTS: &[&str] = &[
 
 /// Working hours carried by a Schedule: a zone and working rules.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ScheduleAvailability {
     /// The IANA zone the rules' local times are in.
     pub zone: Zone,
@@ -53,6 +54,12 @@ pub struct ScheduleAvailability {
 }
 
 impl ScheduleAvailability {
+    /// The working `rules`, their local times in `zone`.
+    #[must_use]
+    pub const fn new(zone: Zone, rules: Vec<WorkingRule>) -> Self {
+        Self { zone, rules }
+    }
+
     /// An [`Availability`] with these rules, no overrides and no busy time.
     #[must_use]
     pub fn to_availability(&self) -> Availability {
@@ -72,8 +79,9 @@ impl PartialEq for ScheduleAvailability {
 
 impl Eq for ScheduleAvailability {}
 
-/// An R4 `Schedule` as hcas models it.
+/// An R4 `Schedule` as hcas models it. Build one with [`FhirSchedule::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FhirSchedule {
     /// The schedule id.
     pub id: String,
@@ -85,6 +93,43 @@ pub struct FhirSchedule {
     pub active: bool,
     /// The zone and working rules, when hcas knows them.
     pub availability: Option<ScheduleAvailability>,
+}
+
+impl FhirSchedule {
+    /// The active schedule `id` of the hcas resources `actors` (`provider:P1`,
+    /// ...), without planning horizon or working hours (add them with the
+    /// `with_*` methods). Nothing is checked here; [`schedule_to_fhir`] does.
+    #[must_use]
+    pub fn new(id: impl Into<String>, actors: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            id: id.into(),
+            actors: actors.into_iter().map(Into::into).collect(),
+            planning_horizon: None,
+            active: true,
+            availability: None,
+        }
+    }
+
+    /// Covering `horizon`.
+    #[must_use]
+    pub const fn with_planning_horizon(mut self, horizon: Interval) -> Self {
+        self.planning_horizon = Some(horizon);
+        self
+    }
+
+    /// In use (`true`, the default) or not.
+    #[must_use]
+    pub const fn with_active(mut self, active: bool) -> Self {
+        self.active = active;
+        self
+    }
+
+    /// With these working hours.
+    #[must_use]
+    pub fn with_availability(mut self, availability: ScheduleAvailability) -> Self {
+        self.availability = Some(availability);
+        self
+    }
 }
 
 /// `HH:MM:SS`, the FHIR `time` form (`24:00:00` for the end of a day).
@@ -102,8 +147,8 @@ fn time_text(t: LocalTime) -> String {
 /// let rule = WorkingRule::new("FREQ=WEEKLY;BYDAY=MO,TU".parse().unwrap(),
 ///     NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
 ///     LocalTime::parse("09:00", false).unwrap(), LocalTime::parse("24:00", true).unwrap()).unwrap();
-/// let s = FhirSchedule { id: "S1".into(), actors: vec!["provider:P1".into()], planning_horizon: None,
-///     active: true, availability: Some(ScheduleAvailability { zone: Zone::parse("Europe/London").unwrap(), rules: vec![rule] }) };
+/// let s = FhirSchedule::new("S1", ["provider:P1"])
+///     .with_availability(ScheduleAvailability::new(Zone::parse("Europe/London").unwrap(), vec![rule]));
 /// let fhir = schedule_to_fhir(&s).unwrap();
 /// assert_eq!(fhir["actor"][0]["reference"], "Practitioner/P1");
 /// assert_eq!(fhir["extension"][0]["extension"][1]["extension"][3]["valueString"], "24:00:00");
@@ -165,6 +210,17 @@ pub fn schedule_to_fhir(schedule: &FhirSchedule) -> Result<Value> {
 }
 
 /// The schedule an R4 `Schedule` describes.
+///
+/// ```
+/// use hcas_core::fhir::{FhirSchedule, schedule_from_fhir};
+/// use hcas_core::Interval;
+/// let s = schedule_from_fhir(&serde_json::json!({
+///     "resourceType": "Schedule", "id": "S1", "actor": [ { "reference": "Location/R1" } ],
+///     "planningHorizon": { "start": "2026-01-01T00:00:00Z", "end": "2026-02-01T00:00:00Z" }
+/// })).unwrap();
+/// let horizon = Interval::parse("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z").unwrap();
+/// assert_eq!(s, FhirSchedule::new("S1", ["room:R1"]).with_planning_horizon(horizon));
+/// ```
 ///
 /// # Errors
 /// `invalid_request` naming the JSON path for a missing id or actor, an actor

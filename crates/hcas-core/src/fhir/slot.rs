@@ -98,6 +98,7 @@ impl fmt::Display for SlotStatus {
 
 /// An R4 `Slot` as hcas models it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FhirSlot {
     /// The slot id.
     pub id: String,
@@ -112,6 +113,41 @@ pub struct FhirSlot {
 }
 
 impl FhirSlot {
+    /// The slot `[start, end)` of schedule `schedule_id` with status
+    /// `status`, and the deterministic id `<schedule_id>-<unix seconds of
+    /// start>` (as [`slot_to_fhir`] writes; [`FhirSlot::with_id`] sets another).
+    ///
+    /// ```
+    /// use hcas_core::fhir::{FhirSlot, SlotStatus, slot_from_fhir};
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let slot = FhirSlot::new("S1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"), SlotStatus::Busy);
+    /// assert_eq!(slot.id, "S1-1777885200");
+    /// assert_eq!(slot_from_fhir(&slot.to_fhir()).unwrap(), slot);
+    /// ```
+    #[must_use]
+    pub fn new(
+        schedule_id: impl Into<String>,
+        start: Timestamp,
+        end: Timestamp,
+        status: SlotStatus,
+    ) -> Self {
+        let schedule = schedule_id.into();
+        Self {
+            id: slot_id(&schedule, start),
+            schedule,
+            start,
+            end,
+            status,
+        }
+    }
+
+    /// With the id `id` instead.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
     /// The R4 `Slot` JSON, keeping this slot's id.
     ///
     /// The id and schedule should be FHIR ids and `end` after `start`, as
@@ -155,27 +191,29 @@ pub fn slot_to_fhir(
     end: Timestamp,
     status: SlotStatus,
 ) -> Value {
-    FhirSlot {
-        id: slot_id(schedule_id, start),
-        schedule: schedule_id.to_string(),
-        start,
-        end,
-        status,
-    }
-    .to_fhir()
+    FhirSlot::new(schedule_id, start, end, status).to_fhir()
 }
 
-/// `free` R4 Slots of `duration_minutes` at each of `starts` (e.g. the answer of
-/// [`Availability::slots`]), ids as in [`slot_to_fhir`].
+/// `free` R4 Slots of length `duration` at each of `starts` (e.g. the answer
+/// of [`Availability::slots`]), ids as in [`slot_to_fhir`].
 ///
-/// `starts` should be unique (ids repeat otherwise) and `duration_minutes` positive.
+/// `starts` should be unique (ids repeat otherwise) and `duration` positive.
+///
+/// ```
+/// use hcas_core::Minutes;
+/// use hcas_core::fhir::slots_to_fhir;
+/// let starts = ["2026-05-04T09:00:00Z".parse().unwrap(), "2026-05-04T09:30:00Z".parse().unwrap()];
+/// let slots = slots_to_fhir("S1", &starts, Minutes::new(30)).unwrap();
+/// assert_eq!(slots[1]["end"], "2026-05-04T10:00:00Z");
+/// assert_eq!(slots[1]["status"], "free");
+/// ```
 ///
 /// # Errors
 /// `invalid_datetime` when a slot would end after the year 9999.
 pub fn slots_to_fhir(
     schedule_id: &str,
     starts: &[Timestamp],
-    duration_minutes: i64,
+    duration: Minutes,
 ) -> Result<Vec<Value>> {
     starts
         .iter()
@@ -183,7 +221,7 @@ pub fn slots_to_fhir(
             Ok(slot_to_fhir(
                 schedule_id,
                 s,
-                s.plus_minutes(duration_minutes)?,
+                s.plus_minutes(duration.get())?,
                 SlotStatus::Free,
             ))
         })
@@ -191,6 +229,15 @@ pub fn slots_to_fhir(
 }
 
 /// The slot an R4 `Slot` describes.
+///
+/// ```
+/// use hcas_core::fhir::{SlotStatus, slot_from_fhir};
+/// let slot = slot_from_fhir(&serde_json::json!({
+///     "resourceType": "Slot", "id": "s9", "schedule": { "reference": "Schedule/S1" },
+///     "status": "busy-tentative", "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T09:30:00Z"
+/// })).unwrap();
+/// assert_eq!((slot.schedule.as_str(), slot.status), ("S1", SlotStatus::BusyTentative));
+/// ```
 ///
 /// # Errors
 /// `invalid_request` naming the JSON path for a missing or malformed `id`,

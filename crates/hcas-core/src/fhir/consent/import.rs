@@ -9,6 +9,23 @@ use super::*;
 /// `invalid_request` naming the JSON path (e.g. `provision.provision[0].type`)
 /// for anything hcas cannot represent; `invalid_datetime` for a malformed
 /// date; `invalid_consent` for a period whose end is not after its start.
+///
+/// ```
+/// use hcas_core::consent::{Consent, Match, Provision, Purpose};
+/// use hcas_core::fhir::consent_from_fhir_r4;
+/// let c = consent_from_fhir_r4(&serde_json::json!({
+///     "resourceType": "Consent", "id": "C1", "status": "active",
+///     "scope": { "coding": [ { "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+///                              "code": "patient-privacy" } ] },
+///     "category": [ { "coding": [ { "system": "http://loinc.org", "code": "59284-0" } ] } ],
+///     "patient": { "reference": "Patient/P1" }, "dateTime": "2025-03-01",
+///     "provision": { "type": "permit", "provision": [ { "type": "deny",
+///         "purpose": [ { "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HMARKT" } ] } ] }
+/// })).unwrap();
+/// let expected = Consent::permit("C1", "P1", "2025-03-01T00:00:00Z".parse().unwrap())
+///     .with_provision(Provision::new(Match::any().with_purpose(Purpose::Hmarkt)));
+/// assert_eq!(c, expected);
+/// ```
 pub fn consent_from_fhir_r4(value: &Value) -> Result<Consent> {
     let ver = Version::R4;
     let o = resource(value, ver)?;
@@ -94,6 +111,20 @@ pub fn consent_from_fhir_r4(value: &Value) -> Result<Consent> {
 /// `invalid_request` naming the JSON path (e.g. `provision[0].actor[1].role`)
 /// for anything hcas cannot represent; `invalid_datetime` for a malformed
 /// date; `invalid_consent` for a period whose end is not after its start.
+///
+/// ```
+/// use hcas_core::consent::{Consent, Match, Provision, Role};
+/// use hcas_core::fhir::consent_from_fhir_r5;
+/// let c = consent_from_fhir_r5(&serde_json::json!({
+///     "resourceType": "Consent", "id": "C2", "status": "active",
+///     "subject": { "reference": "Patient/P1" }, "date": "2025-03-01", "decision": "deny",
+///     "provision": [ { "actor": [ { "role": { "coding": [ {
+///         "system": "http://terminology.hl7.org/CodeSystem/practitioner-role", "code": "doctor" } ] } } ] } ]
+/// })).unwrap();
+/// let expected = Consent::deny("C2", "P1", "2025-03-01T00:00:00Z".parse().unwrap())
+///     .with_provision(Provision::new(Match::any().with_role(Role::Doctor)));
+/// assert_eq!(c, expected);
+/// ```
 pub fn consent_from_fhir_r5(value: &Value) -> Result<Consent> {
     let ver = Version::R5;
     let o = resource(value, ver)?;
