@@ -100,12 +100,10 @@ mod naive {
         } else {
             Vec::new()
         };
-        let plain = |decision, basis| Decision {
-            decision,
-            basis,
-            consent: None,
-            obligations: obligations.clone(),
-            path: Vec::new(),
+        let plain = |decision, basis| {
+            let mut d = Decision::new(decision, basis);
+            d.obligations.clone_from(&obligations);
+            d
         };
         let patient = r.actor.roles.contains(&Role::Patient);
         if patient && r.actor.id == r.patient {
@@ -118,7 +116,7 @@ mod naive {
         if patient && r.actor.roles.iter().all(|x| *x == Role::Patient) {
             return plain(Effect::Deny, Basis::Role);
         }
-        if !policy.allows(&r.actor.roles, r.category, r.action, r.purpose) {
+        if !policy.allows(r) {
             return plain(Effect::Deny, Basis::Role);
         }
         if let Some(bg) = &r.break_glass {
@@ -155,13 +153,9 @@ mod naive {
                 .filter(|a| a.1 == wins)
                 .min_by(|a, b| a.0.id.cmp(&b.0.id))
             {
-                return Decision {
-                    decision: *e,
-                    basis: Basis::Consent,
-                    consent: Some(c.id.clone()),
-                    obligations,
-                    path: path.clone(),
-                };
+                let mut d = Decision::by_consent(*e, c.id.clone(), path.clone());
+                d.obligations = obligations;
+                return d;
             }
         }
         let purpose_ok = matches!(
@@ -181,83 +175,43 @@ fn at(secs: i64) -> Timestamp {
 
 /// Provision `j` of the workload (one or two nodes: returns the node count too).
 fn provision(j: usize) -> (Provision, usize) {
-    let m = |f: &dyn Fn(&mut Match)| {
-        let mut m = Match::default();
-        f(&mut m);
-        m
-    };
+    let any = Match::any;
     match j % 5 {
-        0 => (
-            Provision {
-                when: m(&|m| m.purposes = Some(vec![Purpose::Hmarkt])),
-                provisions: vec![],
-            },
-            1,
-        ),
+        0 => (Provision::new(any().with_purpose(Purpose::Hmarkt)), 1),
         1 => (
-            Provision {
-                when: m(&|m| {
-                    m.actors = Some(vec![format!("Dr{j}"), format!("Dr{}", j + 1)]);
-                    m.categories = Some(vec![Category::Labs]);
-                }),
-                provisions: vec![],
-            },
+            Provision::new(
+                any()
+                    .with_actor(format!("Dr{j}"))
+                    .with_actor(format!("Dr{}", j + 1))
+                    .with_category(Category::Labs),
+            ),
             1,
         ),
         2 => (
-            Provision {
-                when: m(&|m| m.labels = Some(vec!["V".into()])),
-                provisions: vec![Provision {
-                    when: m(&|m| m.actors = Some(vec!["Dr3".into()])),
-                    provisions: vec![],
-                }],
-            },
+            Provision::new(any().with_label("V"))
+                .with_provision(Provision::new(any().with_actor("Dr3"))),
             2,
         ),
         3 => (
-            Provision {
-                when: m(&|m| {
-                    m.data_period = Some(Period {
-                        start: None,
-                        end: Some(at(-15 * 365 * 86_400)),
-                    });
-                }),
-                provisions: vec![],
-            },
+            Provision::new(any().with_data_period(Period::until(at(-15 * 365 * 86_400)))),
             1,
         ),
-        _ => (
-            Provision {
-                when: m(&|m| m.orgs = Some(vec![format!("OrgX{j}")])),
-                provisions: vec![],
-            },
-            1,
-        ),
+        _ => (Provision::new(any().with_org(format!("OrgX{j}"))), 1),
     }
 }
 
 /// Consents with `n` provision nodes in force, five top-level provisions each.
+#[allow(clippy::unwrap_used)]
 fn consents(n: usize) -> Vec<Consent> {
     let mut out: Vec<Consent> = Vec::new();
     let (mut nodes, mut j) = (0, 0);
     while nodes < n {
         if j % 5 == 0 {
-            out.push(Consent {
-                id: format!("K{:03}", out.len()),
-                patient: "P1".into(),
-                status: ConsentStatus::Active,
-                date: at(-100 * 86_400),
-                period: Some(Period {
-                    start: Some(at(-365 * 86_400)),
-                    end: Some(at(365 * 86_400)),
-                }),
-                decision: Effect::Permit,
-                scope: Some(Match {
-                    orgs: Some(vec!["Org1".into(), "Org2".into()]),
-                    ..Match::default()
-                }),
-                provisions: Vec::new(),
-            });
+            out.push(
+                Consent::permit(format!("K{:03}", out.len()), "P1", at(-100 * 86_400))
+                    .with_period(Period::between(at(-365 * 86_400), at(365 * 86_400)).unwrap())
+                    .with_scope(Match::any().with_org("Org1").with_org("Org2")),
+            );
         }
         let (mut p, mut count) = provision(j);
         if nodes + count > n {
@@ -273,6 +227,7 @@ fn consents(n: usize) -> Vec<Consent> {
     out
 }
 
+#[allow(clippy::unwrap_used)]
 fn requests() -> Vec<ConsentRequest> {
     let mut rng = Rng::new(11);
     let cats = [
@@ -287,31 +242,35 @@ fn requests() -> Vec<ConsentRequest> {
             let pick = |rng: &mut Rng, n: usize| {
                 usize::try_from(rng.below(u64::try_from(n).unwrap_or(1))).unwrap_or(0)
             };
-            ConsentRequest {
-                actor: Accessor {
-                    id: format!("Dr{}", rng.below(60)),
-                    roles: vec![Role::Doctor],
-                    org: if rng.below(2) == 0 { "Org1" } else { "Org2" }.into(),
-                },
-                patient: "P1".into(),
-                category: cats[pick(&mut rng, cats.len())],
-                action: if rng.below(2) == 0 {
-                    Action::Read
-                } else {
-                    Action::Write
-                },
-                purpose: purposes[pick(&mut rng, purposes.len())],
-                at: at(i64::try_from(rng.below(86_400)).unwrap_or(0)),
-                data_date: (rng.below(2) == 0)
-                    .then(|| at(-i64::try_from(rng.below(30 * 365)).unwrap_or(0) * 86_400)),
-                labels: match rng.below(4) {
-                    0 => vec!["V".into()],
-                    1 => vec!["R".into()],
-                    _ => vec![],
-                },
-                originator: None,
-                break_glass: None,
+            let id = format!("Dr{}", rng.below(60));
+            let org = if rng.below(2) == 0 { "Org1" } else { "Org2" };
+            let category = cats[pick(&mut rng, cats.len())];
+            let action = if rng.below(2) == 0 {
+                Action::Read
+            } else {
+                Action::Write
+            };
+            let purpose = purposes[pick(&mut rng, purposes.len())];
+            let when = at(i64::try_from(rng.below(86_400)).unwrap_or(0));
+            let data_date = (rng.below(2) == 0)
+                .then(|| at(-i64::try_from(rng.below(30 * 365)).unwrap_or(0) * 86_400));
+            let label = match rng.below(4) {
+                0 => Some("V"),
+                1 => Some("R"),
+                _ => None,
+            };
+            let mut b =
+                ConsentRequest::builder(Accessor::new(id, org).with_role(Role::Doctor), "P1")
+                    .access(action, category)
+                    .for_purpose(purpose)
+                    .at(when);
+            if let Some(d) = data_date {
+                b = b.data_date(d);
             }
+            if let Some(l) = label {
+                b = b.label(l);
+            }
+            b.build().unwrap()
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 //! consent they accept must export in the same version and import back equal.
 #![no_main]
 
-use hcas_core::consent::fhir;
+use hcas_core::fhir;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -38,6 +38,7 @@ pub mod advice;
 pub mod anchor;
 pub mod booking;
 pub mod consent;
+#[cfg(feature = "fhir")]
 pub mod fhir;
 pub mod lifecycle;
 pub mod series;

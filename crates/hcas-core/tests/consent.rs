@@ -153,13 +153,9 @@ mod naive {
             .into_iter()
             .filter(|a| a.1 == wins)
             .min_by(|a, b| a.0.id.cmp(&b.0.id))?;
-        Some(Decision {
-            decision: *e,
-            basis: Basis::Consent,
-            consent: Some(c.id.clone()),
-            obligations: obligations(r),
-            path: path.clone(),
-        })
+        let mut d = Decision::by_consent(*e, c.id.clone(), path.clone());
+        d.obligations = obligations(r);
+        Some(d)
     }
 
     /// "Every request that carries `break_glass` carries the obligation
@@ -178,12 +174,10 @@ mod naive {
         consents: &[Consent],
         policy: &RolePolicy,
     ) -> Decision {
-        let plain = |decision, basis| Decision {
-            decision,
-            basis,
-            consent: None,
-            obligations: obligations(r),
-            path: Vec::new(),
+        let plain = |decision, basis| {
+            let mut d = Decision::new(decision, basis);
+            d.obligations = obligations(r);
+            d
         };
         // 1. Self.
         let has_patient_role = r.actor.roles.contains(&Role::Patient);
@@ -578,22 +572,15 @@ fn errors_name_the_field() {
 fn programmatic_consents_are_validated_too() {
     let mut c = consent(json!({ "id": "K", "patient": "P1", "status": "active",
         "date": "2025-01-01T00:00:00Z", "decision": "deny" }));
-    c.provisions = vec![Provision {
-        when: Match {
-            roles: Some(vec![]),
-            ..Match::default()
-        },
-        provisions: vec![],
-    }];
+    let mut empty_roles = Match::any();
+    empty_roles.roles = Some(vec![]);
+    c.provisions = vec![Provision::new(empty_roles)];
     let e = CompiledConsents::new("P1", &[c.clone()], &RolePolicy::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidConsent);
     // Too deep.
     let mut deep = Provision::default();
     for _ in 0..40 {
-        deep = Provision {
-            when: Match::default(),
-            provisions: vec![deep],
-        };
+        deep = Provision::new(Match::any()).with_provision(deep);
     }
     c.provisions = vec![deep];
     assert_eq!(c.validate().unwrap_err().code(), ErrorCode::InvalidConsent);
@@ -638,22 +625,13 @@ fn serde_goes_through_validation() {
 // booking_allowed
 
 fn actor(id: &str, roles: &[Role]) -> Accessor {
-    Accessor {
-        id: id.into(),
-        roles: roles.to_vec(),
-        org: "OrgA".into(),
-    }
+    roles
+        .iter()
+        .fold(Accessor::new(id, "OrgA"), |a, r| a.with_role(*r))
 }
 
 fn question<'a>(a: &'a Accessor, patient: &'a str) -> BookingQuestion<'a> {
-    BookingQuestion {
-        actor: a,
-        patient,
-        at: t("2025-06-01T09:00:00Z"),
-        kind: AppointmentKind::InPerson,
-        patient_is_minor: false,
-        guardian: None,
-    }
+    BookingQuestion::new(a, patient, t("2025-06-01T09:00:00Z"))
 }
 
 #[test]
@@ -733,10 +711,7 @@ fn telehealth_needs_a_consent() {
     // Out of its period: no consent applies.
     q.at = t("2024-06-01T09:00:00Z");
     let mut dated = tele;
-    dated.period = Some(Period {
-        start: Some(t("2025-01-01T00:00:00Z")),
-        end: None,
-    });
+    dated.period = Some(Period::since(t("2025-01-01T00:00:00Z")));
     let v = booking_allowed(&[dated], &p, &q).unwrap();
     assert_eq!(v.refusals, [Refusal::Telehealth { decision: None }]);
 }
@@ -825,14 +800,13 @@ fn rare<T: std::fmt::Debug + Clone + 'static>(s: BoxedStrategy<T>) -> BoxedStrat
 fn arb_period() -> BoxedStrategy<Period> {
     (prop::option::of(0i64..8), prop::option::of(1i64..9))
         .prop_map(|(s, e)| match (s, e) {
-            (Some(s), Some(e)) if e <= s => Period {
-                start: Some(at_hour(e - 1)),
-                end: Some(at_hour(s + 1)),
-            },
-            _ => Period {
-                start: s.map(at_hour),
-                end: e.map(at_hour),
-            },
+            (Some(s), Some(e)) if e <= s => {
+                Period::between(at_hour(e - 1), at_hour(s + 1)).unwrap()
+            }
+            (Some(s), Some(e)) => Period::between(at_hour(s), at_hour(e)).unwrap(),
+            (Some(s), None) => Period::since(at_hour(s)),
+            (None, Some(e)) => Period::until(at_hour(e)),
+            (None, None) => Period::default(),
         })
         .boxed()
 }
@@ -862,32 +836,31 @@ fn arb_match() -> BoxedStrategy<Match> {
                 (actors, roles, orgs, purposes),
                 (categories, actions, labels, period, data_period),
             )| {
-                Match {
-                    actors,
-                    roles,
-                    orgs,
-                    purposes,
-                    categories,
-                    actions,
-                    labels,
-                    period,
-                    data_period,
-                }
+                let mut m = Match::any();
+                m.actors = actors;
+                m.roles = roles;
+                m.orgs = orgs;
+                m.purposes = purposes;
+                m.categories = categories;
+                m.actions = actions;
+                m.labels = labels;
+                m.period = period;
+                m.data_period = data_period;
+                m
             },
         )
         .boxed()
 }
 
 fn arb_provision() -> BoxedStrategy<Provision> {
-    let leaf = arb_match()
-        .prop_map(|when| Provision {
-            when,
-            provisions: vec![],
-        })
-        .boxed();
+    let leaf = arb_match().prop_map(Provision::new).boxed();
     leaf.prop_recursive(3, 24, 3, |inner| {
         (arb_match(), prop::collection::vec(inner, 0..3))
-            .prop_map(|(when, provisions)| Provision { when, provisions })
+            .prop_map(|(when, provisions)| {
+                provisions
+                    .into_iter()
+                    .fold(Provision::new(when), Provision::with_provision)
+            })
             .boxed()
     })
     .boxed()
@@ -909,15 +882,14 @@ fn arb_consent_body() -> BoxedStrategy<Consent> {
         prop::collection::vec(arb_provision(), 0..4),
     )
         .prop_map(
-            |(status, patient, day, period, decision, scope, provisions)| Consent {
-                id: String::new(),
-                patient: patient.to_string(),
-                status,
-                date: Timestamp::from_unix(BASE - 86_400 * (10 - day)).unwrap(),
-                period,
-                decision,
-                scope,
-                provisions,
+            |(status, patient, day, period, decision, scope, provisions)| {
+                let date = Timestamp::from_unix(BASE - 86_400 * (10 - day)).unwrap();
+                let mut c =
+                    Consent::new(String::new(), patient, date, decision).with_status(status);
+                c.period = period;
+                c.scope = scope;
+                c.provisions = provisions;
+                c
             },
         )
         .boxed()
@@ -961,10 +933,14 @@ fn arb_policy() -> BoxedStrategy<RolePolicy> {
                 row(Action::ALL),
                 row(Purpose::ALL),
             )
-                .prop_map(|(categories, actions, purposes)| Rights { categories, actions, purposes }),
+                .prop_map(|(categories, actions, purposes)| Rights::new(categories, actions, purposes)),
             0..6,
         )
-        .prop_map(|roles: BTreeMap<Role, Rights>| RolePolicy { roles }),
+        .prop_map(|roles: BTreeMap<Role, Rights>| {
+            roles
+                .into_iter()
+                .fold(RolePolicy::empty(), |p, (role, rights)| p.with_role(role, rights))
+        }),
     ]
     .boxed()
 }
@@ -1017,26 +993,28 @@ fn arb_request() -> BoxedStrategy<ConsentRequest> {
                     Some((_, _, true)) => Purpose::Etreat,
                     _ => purpose,
                 };
-                ConsentRequest {
-                    actor: Accessor {
-                        id: id.into(),
-                        roles,
-                        org: org.into(),
-                    },
-                    patient: patient.into(),
-                    category,
-                    action,
-                    purpose,
-                    at,
-                    data_date: dd.map(at_hour),
-                    labels: labels.into_iter().map(String::from).collect(),
-                    originator: orig.map(String::from),
-                    break_glass: bg.map(|(reason, before, _)| BreakGlass {
-                        reason: reason.into(),
-                        // Seconds before `at`: after it, at it, inside, on 60 minutes, beyond.
-                        started_at: Timestamp::from_unix(at.unix() - before).unwrap(),
-                    }),
+                let actor = roles
+                    .into_iter()
+                    .fold(Accessor::new(id, org), Accessor::with_role);
+                let mut b = ConsentRequest::builder(actor, patient)
+                    .access(action, category)
+                    .for_purpose(purpose)
+                    .at(at);
+                if let Some(d) = dd {
+                    b = b.data_date(at_hour(d));
                 }
+                for l in labels {
+                    b = b.label(l);
+                }
+                if let Some(o) = orig {
+                    b = b.originator(o);
+                }
+                if let Some((reason, before, _)) = bg {
+                    // Seconds before `at`: after it, at it, inside, on 60 minutes, beyond.
+                    let started = Timestamp::from_unix(at.unix() - before).unwrap();
+                    b = b.break_glass(BreakGlass::new(reason, started));
+                }
+                b.build().unwrap()
             },
         )
         .boxed()

@@ -5,17 +5,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use hcas_core::consent::fhir::{
-    ANYONE, CS_CATEGORY, CS_ROLE, EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4,
-    consent_from_fhir_r5, consent_to_fhir_r4, consent_to_fhir_r5,
-};
 use hcas_core::consent::{
     Action, Basis, Category, Consent, ConsentRequest, ConsentStatus, Effect, Match, Period,
     Provision, Purpose, Role, RolePolicy, decide,
 };
+use hcas_core::fhir::consent::{
+    ANYONE, CS_CATEGORY, CS_ROLE, EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4,
+    consent_from_fhir_r5, consent_to_fhir_r4, consent_to_fhir_r5,
+};
 use hcas_core::{ErrorCode, Result, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+/// A period with these (optional) ends, unchecked (the consent's
+/// validation judges it).
+fn period_of(start: Option<Timestamp>, end: Option<Timestamp>) -> Period {
+    let mut p = Period::default();
+    p.start = start;
+    p.end = end;
+    p
+}
+
+/// A provision with these exceptions.
+fn provision_of(when: Match, provisions: Vec<Provision>) -> Provision {
+    provisions
+        .into_iter()
+        .fold(Provision::new(when), Provision::with_provision)
+}
 
 fn load(name: &str) -> Value {
     let path = format!("{}/tests/fhir/consent/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -482,10 +498,7 @@ fn canonical_r4_fixture() {
 fn canonical_r5_fixture() {
     let fhir = load("r5-hcas-full.json");
     let mut c = full();
-    c.scope.as_mut().unwrap().period = Some(Period {
-        start: Some("2025-02-01T00:00:00Z".parse().unwrap()),
-        end: None,
-    });
+    c.scope.as_mut().unwrap().period = Some(Period::since("2025-02-01T00:00:00Z".parse().unwrap()));
     assert_eq!(consent_to_fhir_r5(&c).unwrap(), fhir);
     assert_eq!(consent_from_fhir_r5(&fhir).unwrap(), c);
     assert_eq!(fhir["date"], "2025-03-01");
@@ -966,10 +979,7 @@ fn dates_and_periods() {
         let p = period(json!({ "start": "2025-01", "end": "2025-02" })).unwrap();
         assert_eq!(
             p.provisions[0].when.period,
-            Some(Period {
-                start: Some(t("2025-01-01T00:00:00Z")),
-                end: Some(t("2025-03-01T00:00:00Z"))
-            })
+            Some(Period::between(t("2025-01-01T00:00:00Z"), t("2025-03-01T00:00:00Z")).unwrap())
         );
         let p = period(json!({ "start": "2025-01-01", "end": "2025-01-01" })).unwrap();
         assert_eq!(
@@ -1025,10 +1035,7 @@ fn dates_and_periods() {
         .unwrap();
         assert_eq!(
             dp.provisions[0].when.data_period,
-            Some(Period {
-                start: Some(t("2010-01-01T00:00:00Z")),
-                end: None
-            })
+            Some(Period::since(t("2010-01-01T00:00:00Z")))
         );
     }
     // R4 dateTime: any precision
@@ -1528,13 +1535,7 @@ fn export_refusals() {
 
     // R4 only: a scope period (its root period is the consent's)
     let scoped = edit(&|c| {
-        c.scope = Some(Match {
-            period: Some(Period {
-                start: Some(Timestamp::from_unix(0).unwrap()),
-                end: None,
-            }),
-            ..Match::default()
-        });
+        c.scope = Some(Match::any().with_period(Period::since(Timestamp::from_unix(0).unwrap())));
     });
     assert_err(consent_to_fhir_r4(&scoped), "scope.period", req);
     assert_eq!(
@@ -1543,11 +1544,7 @@ fn export_refusals() {
     );
     // R4 carries scope orgs beside actors (Consent.organization); R5 too (its extension)
     let scoped = edit(&|c| {
-        c.scope = Some(Match {
-            actors: Some(vec!["A".into()]),
-            orgs: Some(vec!["O".into(), "O".into()]),
-            ..Match::default()
-        });
+        c.scope = Some(Match::any().with_actor("A").with_org("O").with_org("O"));
     });
     assert_eq!(
         consent_from_fhir_r4(&consent_to_fhir_r4(&scoped).unwrap()).unwrap(),
@@ -1565,16 +1562,8 @@ fn export_refusals() {
     assert_eq!(consent_from_fhir_r4(&r4).unwrap(), always);
     // but with exceptions of its own it has a form
     let nested = edit(&|c| {
-        c.provisions[0] = Provision {
-            when: Match::default(),
-            provisions: vec![Provision {
-                when: Match {
-                    actors: Some(vec!["Mum".into()]),
-                    ..Match::default()
-                },
-                provisions: vec![],
-            }],
-        };
+        c.provisions[0] = Provision::new(Match::any())
+            .with_provision(Provision::new(Match::any().with_actor("Mum")));
     });
     assert_eq!(
         consent_from_fhir_r5(&consent_to_fhir_r5(&nested).unwrap()).unwrap(),
@@ -1640,18 +1629,9 @@ fn arb_period() -> BoxedStrategy<Period> {
         .prop_map(|(s, len, shape)| {
             let e = Timestamp::from_unix(s.unix() + len).unwrap();
             match shape {
-                0 => Period {
-                    start: Some(s),
-                    end: None,
-                },
-                1 => Period {
-                    start: None,
-                    end: Some(e),
-                },
-                _ => Period {
-                    start: Some(s),
-                    end: Some(e),
-                },
+                0 => Period::since(s),
+                1 => Period::until(e),
+                _ => period_of(Some(s), Some(e)),
             }
         })
         .boxed()
@@ -1689,17 +1669,17 @@ fn arb_match(scope: bool) -> BoxedStrategy<Match> {
                 ((actors, orgs), roles, purposes),
                 (categories, actions, labels, period, data_period),
             )| {
-                Match {
-                    actors,
-                    roles,
-                    orgs,
-                    purposes,
-                    categories,
-                    actions,
-                    labels,
-                    period,
-                    data_period,
-                }
+                let mut m = Match::any();
+                m.actors = actors;
+                m.roles = roles;
+                m.orgs = orgs;
+                m.purposes = purposes;
+                m.categories = categories;
+                m.actions = actions;
+                m.labels = labels;
+                m.period = period;
+                m.data_period = data_period;
+                m
             },
         )
         .boxed()
@@ -1712,15 +1692,12 @@ fn arb_provisions() -> BoxedStrategy<Vec<Provision>> {
             if when == Match::default() {
                 when.purposes = Some(vec![Purpose::Hmarkt]);
             }
-            Provision {
-                when,
-                provisions: vec![],
-            }
+            Provision::new(when)
         })
         .boxed();
     let tree = leaf.prop_recursive(3, 24, 3, |inner| {
         (arb_match(false), prop::collection::vec(inner, 1..3))
-            .prop_map(|(when, provisions)| Provision { when, provisions })
+            .prop_map(|(when, provisions)| provision_of(when, provisions))
             .boxed()
     });
     prop::collection::vec(tree, 0..4).boxed()
@@ -1759,15 +1736,14 @@ fn arb_representable(v: V) -> BoxedStrategy<Consent> {
         ),
     )
         .prop_map(
-            |((id, patient, status, date), (period, permit, scope, provisions))| Consent {
-                id: format!("K{id}"),
-                patient: patient.to_string(),
-                status,
-                date,
-                period,
-                decision: if permit { Effect::Permit } else { Effect::Deny },
-                scope: scope.flatten(),
-                provisions,
+            |((id, patient, status, date), (period, permit, scope, provisions))| {
+                let decision = if permit { Effect::Permit } else { Effect::Deny };
+                let mut c =
+                    Consent::new(format!("K{id}"), patient, date, decision).with_status(status);
+                c.period = period;
+                c.scope = scope.flatten();
+                c.provisions = provisions;
+                c
             },
         )
         .prop_filter("valid", |c| c.validate().is_ok())
@@ -1780,11 +1756,8 @@ fn arb_representable(v: V) -> BoxedStrategy<Consent> {
 fn arb_any() -> BoxedStrategy<Consent> {
     let raw_period = (maybe(arb_instant()), maybe(arb_instant()))
         .prop_map(|(s, e)| match (s, e) {
-            (Some(s), Some(e)) if e <= s => Period {
-                start: Some(e),
-                end: Some(s),
-            },
-            (s, e) => Period { start: s, end: e },
+            (Some(s), Some(e)) if e <= s => period_of(Some(e), Some(s)),
+            (s, e) => period_of(s, e),
         })
         .prop_filter("end after start", |p| p.start.is_none() || p.start != p.end)
         .boxed();
@@ -1813,30 +1786,27 @@ fn arb_any() -> BoxedStrategy<Consent> {
                 (actors, roles, orgs, purposes),
                 (categories, actions, labels, period, data_period),
             )| {
-                Match {
-                    actors,
-                    roles,
-                    orgs,
-                    purposes,
-                    categories,
-                    actions,
-                    labels,
-                    period,
-                    data_period,
-                }
+                let mut m = Match::any();
+                m.actors = actors;
+                m.roles = roles;
+                m.orgs = orgs;
+                m.purposes = purposes;
+                m.categories = categories;
+                m.actions = actions;
+                m.labels = labels;
+                m.period = period;
+                m.data_period = data_period;
+                m
             },
         )
         .boxed();
     let m2 = m.clone();
     let tree = m
         .clone()
-        .prop_map(|when| Provision {
-            when,
-            provisions: vec![],
-        })
+        .prop_map(Provision::new)
         .prop_recursive(3, 16, 2, move |inner| {
             (m2.clone(), prop::collection::vec(inner, 0..3))
-                .prop_map(|(when, provisions)| Provision { when, provisions })
+                .prop_map(|(when, provisions)| provision_of(when, provisions))
                 .boxed()
         });
     (
@@ -1844,15 +1814,14 @@ fn arb_any() -> BoxedStrategy<Consent> {
         (any::<bool>(), maybe(m), prop::collection::vec(tree, 0..3)),
     )
         .prop_map(
-            |((id, status, date, period), (permit, scope, provisions))| Consent {
-                id: format!("K{id}"),
-                patient: "P1".into(),
-                status,
-                date,
-                period,
-                decision: if permit { Effect::Permit } else { Effect::Deny },
-                scope,
-                provisions,
+            |((id, status, date, period), (permit, scope, provisions))| {
+                let decision = if permit { Effect::Permit } else { Effect::Deny };
+                let mut c =
+                    Consent::new(format!("K{id}"), "P1", date, decision).with_status(status);
+                c.period = period;
+                c.scope = scope;
+                c.provisions = provisions;
+                c
             },
         )
         .prop_filter("valid", |c| c.validate().is_ok())

@@ -6,7 +6,7 @@
 
 use hcas_core::availability::{DateOverride, LocalWindow, PooledSlots, SlotQuery};
 use hcas_core::{Frequency, Interval, IntervalSet, LocalTime, RRule, Timestamp, Zone};
-use hcas_core::{advice, booking, consent, error, fhir, lifecycle, series, waitlist, wire};
+use hcas_core::{advice, booking, consent, error, lifecycle, series, waitlist, wire};
 use serde::de::DeserializeOwned;
 
 /// Documents every type must survive: wrong JSON types, empty and hostile values.
@@ -91,7 +91,6 @@ fn every_public_deserialize_type_survives_hostile_documents() {
         consent::AppointmentKind,
         consent::Refusal,
         consent::BookingVerdict,
-        fhir::SlotStatus,
         lifecycle::Party,
         lifecycle::LifecyclePolicy,
         lifecycle::TransitionRequest,
@@ -125,6 +124,8 @@ fn every_public_deserialize_type_survives_hostile_documents() {
         wire::TransitionVector,
         wire::ConsentVector,
     );
+    #[cfg(feature = "fhir")]
+    all_survive!(hcas_core::fhir::SlotStatus);
 }
 
 fn pooled(doc: serde_json::Value) -> Result<PooledSlots, serde_json::Error> {

@@ -13,7 +13,9 @@ use hcas_core::fhir::{
     appointment_from_fhir, appointment_to_fhir, schedule_from_fhir, schedule_to_fhir,
     slot_from_fhir, slot_to_fhir, slots_to_fhir,
 };
-use hcas_core::{ErrorCode, Interval, LocalTime, Result, SlotQuery, Timestamp, WorkingRule, Zone};
+use hcas_core::{
+    ErrorCode, Interval, LocalTime, Minutes, Result, SlotQuery, Timestamp, WorkingRule, Zone,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -831,13 +833,7 @@ fn slot_fixtures_round_trip() {
         let s = slot_from_fhir(&src).unwrap();
         assert_eq!(
             s,
-            FhirSlot {
-                id: id.into(),
-                schedule: "example".into(),
-                start: t(start),
-                end: t(end),
-                status
-            }
+            FhirSlot::new("example", t(start), t(end), status).with_id(id)
         );
         let out = s.to_fhir();
         assert_eq!(modeled_slot(&out), modeled_slot(&src), "{name}");
@@ -874,11 +870,8 @@ fn slots_round_trip_with_deterministic_ids() {
         LocalTime::parse_end("10:30").unwrap(),
     )
     .unwrap();
-    let avail = ScheduleAvailability {
-        zone: Zone::parse("America/New_York").unwrap(),
-        rules: vec![rule],
-    }
-    .to_availability();
+    let avail = ScheduleAvailability::new(Zone::parse("America/New_York").unwrap(), vec![rule])
+        .to_availability();
     let starts = avail
         .slots(&SlotQuery::new(
             t("2026-05-04T00:00:00Z"),
@@ -886,7 +879,7 @@ fn slots_round_trip_with_deterministic_ids() {
             hcas_core::Minutes::new(30),
         ))
         .unwrap();
-    let slots = slots_to_fhir("dr-p1", &starts, 30).unwrap();
+    let slots = slots_to_fhir("dr-p1", &starts, Minutes::new(30)).unwrap();
     let got: Vec<(String, String, String)> = slots
         .iter()
         .map(|v| {
@@ -918,7 +911,7 @@ fn slots_round_trip_with_deterministic_ids() {
         ]
     );
     assert_eq!(
-        slots_to_fhir("dr-p1", &starts, 30).unwrap(),
+        slots_to_fhir("dr-p1", &starts, Minutes::new(30)).unwrap(),
         slots,
         "deterministic"
     );
@@ -1004,15 +997,9 @@ fn official_schedule_example_round_trips() {
     let s = schedule_round_trip(&load("schedule-example.json"));
     assert_eq!(
         s,
-        FhirSchedule {
-            id: "example".into(),
-            actors: res(&["room:1"]),
-            planning_horizon: Some(
-                Interval::parse("2013-12-25T09:15:00Z", "2013-12-25T09:30:00Z").unwrap()
-            ),
-            active: true,
-            availability: None,
-        }
+        FhirSchedule::new("example", res(&["room:1"])).with_planning_horizon(
+            Interval::parse("2013-12-25T09:15:00Z", "2013-12-25T09:30:00Z").unwrap()
+        )
     );
 }
 
@@ -1099,31 +1086,26 @@ fn schedule_hcas_to_fhir_to_hcas_is_identity() {
         .unwrap()
     };
     let schedules = [
-        FhirSchedule {
-            id: "S2".into(),
-            actors: res(&["provider:P9", "device:MRI-1", "room:R.3", "patient:X"]),
-            planning_horizon: None,
-            active: false,
-            availability: Some(ScheduleAvailability {
-                zone: Zone::parse("Australia/Lord_Howe").unwrap(),
-                rules: vec![
-                    rule("FREQ=DAILY;INTERVAL=2;COUNT=10", 1, "07:15:30", "24:00"),
-                    rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 28, "00:00", "00:00"),
-                ],
-            }),
-        },
-        FhirSchedule {
-            id: "S3".into(),
-            actors: res(&["room:R1"]),
-            planning_horizon: Some(
+        FhirSchedule::new(
+            "S2",
+            res(&["provider:P9", "device:MRI-1", "room:R.3", "patient:X"]),
+        )
+        .with_active(false)
+        .with_availability(ScheduleAvailability::new(
+            Zone::parse("Australia/Lord_Howe").unwrap(),
+            vec![
+                rule("FREQ=DAILY;INTERVAL=2;COUNT=10", 1, "07:15:30", "24:00"),
+                rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", 28, "00:00", "00:00"),
+            ],
+        )),
+        FhirSchedule::new("S3", res(&["room:R1"]))
+            .with_planning_horizon(
                 Interval::parse("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z").unwrap(),
-            ),
-            active: true,
-            availability: Some(ScheduleAvailability {
-                zone: Zone::parse("UTC").unwrap(),
-                rules: vec![],
-            }),
-        },
+            )
+            .with_availability(ScheduleAvailability::new(
+                Zone::parse("UTC").unwrap(),
+                vec![],
+            )),
     ];
     for s in schedules {
         let out = schedule_to_fhir(&s).unwrap();
@@ -1134,14 +1116,14 @@ fn schedule_hcas_to_fhir_to_hcas_is_identity() {
         );
     }
     // Equality sees dtstart.
-    let a = ScheduleAvailability {
-        zone: Zone::parse("UTC").unwrap(),
-        rules: vec![rule("FREQ=DAILY", 1, "09:00", "10:00")],
-    };
-    let b = ScheduleAvailability {
-        zone: Zone::parse("UTC").unwrap(),
-        rules: vec![rule("FREQ=DAILY", 2, "09:00", "10:00")],
-    };
+    let a = ScheduleAvailability::new(
+        Zone::parse("UTC").unwrap(),
+        vec![rule("FREQ=DAILY", 1, "09:00", "10:00")],
+    );
+    let b = ScheduleAvailability::new(
+        Zone::parse("UTC").unwrap(),
+        vec![rule("FREQ=DAILY", 2, "09:00", "10:00")],
+    );
     assert_ne!(a, b);
 }
 
@@ -1301,4 +1283,39 @@ fn schedule_errors_name_the_path() {
     let mut s = schedule_from_fhir(&base).unwrap();
     s.id = "S_1".into();
     assert_err(schedule_to_fhir(&s), "id", Rq);
+}
+
+#[test]
+fn fhir_values_are_built_with_constructors() {
+    let s = FhirSchedule::new("S1", ["provider:P1", "room:R1"]);
+    assert_eq!(s.id, "S1");
+    assert_eq!(s.actors, res(&["provider:P1", "room:R1"]));
+    assert!(s.active && s.planning_horizon.is_none() && s.availability.is_none());
+    assert!(!s.clone().with_active(false).active);
+    let fhir = schedule_to_fhir(&s).unwrap();
+    assert_eq!(fhir["active"], true);
+    assert_eq!(schedule_from_fhir(&fhir).unwrap(), s);
+
+    let slot = FhirSlot::new(
+        "S1",
+        t("2026-05-04T09:00:00Z"),
+        t("2026-05-04T09:30:00Z"),
+        SlotStatus::Busy,
+    );
+    assert_eq!(slot.id, "S1-1777885200", "the id slot_to_fhir writes");
+    assert_eq!(slot.schedule, "S1");
+    assert_eq!(
+        slot.to_fhir(),
+        slot_to_fhir(
+            "S1",
+            t("2026-05-04T09:00:00Z"),
+            t("2026-05-04T09:30:00Z"),
+            SlotStatus::Busy
+        )
+    );
+    assert_eq!(slot.clone().with_id("x").id, "x");
+    assert_eq!(
+        slots_to_fhir("S1", &[t("2026-05-04T09:00:00Z")], Minutes::hours(2)).unwrap()[0]["end"],
+        "2026-05-04T11:00:00Z"
+    );
 }

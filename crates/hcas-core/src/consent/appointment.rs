@@ -12,12 +12,13 @@
 //! someone else's data is denied by step 1).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{
     Accessor, Action, Category, CompiledConsents, Consent, ConsentRequest, Decision, Effect,
     Purpose, Role, RolePolicy,
 };
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::time::Timestamp;
 
 /// The security label a telehealth appointment's data carries.
@@ -32,6 +33,7 @@ pub const BOOKING_PURPOSE: Purpose = Purpose::Hoperat;
 /// In person or remote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AppointmentKind {
     /// At the clinic.
     InPerson,
@@ -39,8 +41,10 @@ pub enum AppointmentKind {
     Telehealth,
 }
 
-/// One booking, as the consent checks see it.
+/// One booking, as the consent checks see it. Build one with
+/// [`BookingQuestion::new`].
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct BookingQuestion<'a> {
     /// Who books (the patient, a guardian, front desk, a clinician).
     pub actor: &'a Accessor,
@@ -56,9 +60,50 @@ pub struct BookingQuestion<'a> {
     pub guardian: Option<&'a str>,
 }
 
+impl<'a> BookingQuestion<'a> {
+    /// `actor` books an in-person appointment for the adult `patient`, at
+    /// `at`; say otherwise with [`BookingQuestion::with_kind`] and
+    /// [`BookingQuestion::for_minor`].
+    #[must_use]
+    pub const fn new(actor: &'a Accessor, patient: &'a str, at: Timestamp) -> Self {
+        Self {
+            actor,
+            patient,
+            at,
+            kind: AppointmentKind::InPerson,
+            patient_is_minor: false,
+            guardian: None,
+        }
+    }
+
+    /// An appointment of kind `kind`.
+    #[must_use]
+    pub const fn with_kind(mut self, kind: AppointmentKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The patient is a minor, and `guardian` (if any) books or authorises
+    /// the booking.
+    #[must_use]
+    pub const fn for_minor(mut self, guardian: Option<&'a str>) -> Self {
+        self.patient_is_minor = true;
+        self.guardian = guardian;
+        self
+    }
+
+    /// Booked by `actor` instead.
+    #[must_use]
+    pub const fn by(mut self, actor: &'a Accessor) -> Self {
+        self.actor = actor;
+        self
+    }
+}
+
 /// Why a booking is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Refusal {
     /// Steps 1-5 deny the booking actor writing the patient's appointments.
     Access {
@@ -81,6 +126,8 @@ pub enum Refusal {
 
 /// The answer: allowed, or every check that failed, in the order of the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Value")]
+#[non_exhaustive]
 pub struct BookingVerdict {
     /// Whether the booking may go ahead.
     pub allowed: bool,
@@ -88,13 +135,49 @@ pub struct BookingVerdict {
     pub refusals: Vec<Refusal>,
 }
 
-fn question(
-    actor: Accessor,
-    patient: &str,
-    at: Timestamp,
-    purpose: Purpose,
-    labels: Vec<String>,
-) -> ConsentRequest {
+impl BookingVerdict {
+    /// The verdict of these failed checks: allowed exactly when there are none.
+    #[must_use]
+    pub fn new(refusals: Vec<Refusal>) -> Self {
+        Self {
+            allowed: refusals.is_empty(),
+            refusals,
+        }
+    }
+}
+
+/// The shape of a verdict, before `allowed` is checked against `refusals`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerdictJson {
+    allowed: bool,
+    refusals: Vec<Refusal>,
+}
+
+impl TryFrom<Value> for BookingVerdict {
+    type Error = Error;
+    fn try_from(value: Value) -> Result<Self> {
+        let v = VerdictJson::deserialize(&value).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidRequest,
+                format!("does not have the documented shape: {e}"),
+            )
+            .at("verdict")
+        })?;
+        if v.allowed != v.refusals.is_empty() {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                "must be true exactly when there are no refusals",
+            )
+            .at("verdict.allowed"));
+        }
+        Ok(Self::new(v.refusals))
+    }
+}
+
+/// The consent question "may `actor` write `patient`'s appointments for
+/// `purpose` at `at`?", on unlabelled data.
+fn question(actor: Accessor, patient: &str, at: Timestamp, purpose: Purpose) -> ConsentRequest {
     ConsentRequest {
         actor,
         patient: patient.to_string(),
@@ -103,7 +186,7 @@ fn question(
         purpose,
         at,
         data_date: None,
-        labels,
+        labels: Vec::new(),
         originator: None,
         break_glass: None,
     }
@@ -124,25 +207,14 @@ impl CompiledConsents {
     pub fn booking_allowed(&self, q: &BookingQuestion<'_>) -> Result<BookingVerdict> {
         let mut refusals = Vec::new();
         let acting_guardian = q.patient_is_minor && q.guardian == Some(q.actor.id.as_str());
-        let access = question(
-            q.actor.clone(),
-            q.patient,
-            q.at,
-            BOOKING_PURPOSE,
-            Vec::new(),
-        );
+        let access = question(q.actor.clone(), q.patient, q.at, BOOKING_PURPOSE);
         let decision = self.decide(&access)?;
         if !acting_guardian && !decision.is_permit() {
             refusals.push(Refusal::Access { decision });
         }
         if q.kind == AppointmentKind::Telehealth {
-            let tele = question(
-                q.actor.clone(),
-                q.patient,
-                q.at,
-                Purpose::Treat,
-                vec![TELEHEALTH_LABEL.to_string()],
-            );
+            let mut tele = question(q.actor.clone(), q.patient, q.at, Purpose::Treat);
+            tele.labels.push(TELEHEALTH_LABEL.to_string());
             let decision = self.by_consent(&tele)?;
             if !consent_permits(decision.as_ref()) {
                 refusals.push(Refusal::Telehealth { decision });
@@ -157,12 +229,11 @@ impl CompiledConsents {
                         roles: vec![Role::Patient],
                         org: q.actor.org.clone(),
                     };
-                    let ask = question(as_guardian(g), q.patient, q.at, Purpose::Treat, Vec::new());
+                    let ask = question(as_guardian(g), q.patient, q.at, Purpose::Treat);
                     let decision = self.by_consent(&ask)?;
                     // The same question for an actor no consent can name
                     // (consent actor ids are never empty).
-                    let anyone =
-                        question(as_guardian(""), q.patient, q.at, Purpose::Treat, Vec::new());
+                    let anyone = question(as_guardian(""), q.patient, q.at, Purpose::Treat);
                     let open_to_anyone = consent_permits(self.by_consent_valid(&anyone).as_ref());
                     if !consent_permits(decision.as_ref()) || open_to_anyone {
                         refusals.push(Refusal::Guardian { decision });
@@ -170,10 +241,7 @@ impl CompiledConsents {
                 }
             }
         }
-        Ok(BookingVerdict {
-            allowed: refusals.is_empty(),
-            refusals,
-        })
+        Ok(BookingVerdict::new(refusals))
     }
 }
 
@@ -181,23 +249,25 @@ impl CompiledConsents {
 /// patient's `consents` under `policy` (see the table in `docs/consent.md`).
 ///
 /// ```
-/// use hcas_core::consent::{booking_allowed, Accessor, AppointmentKind, BookingQuestion, Consent,
-///     RolePolicy, Refusal, Role};
-/// let consents: Vec<Consent> = serde_json::from_value(serde_json::json!([{
-///     "id": "T1", "patient": "Kid", "status": "active", "date": "2025-01-01T00:00:00Z",
-///     "decision": "deny",
-///     "provisions": [ { "actors": ["Mum"], "categories": ["appointments"] } ]
-/// }])).unwrap();
-/// let desk = Accessor { id: "Fd1".into(), roles: vec![Role::Admin], org: "OrgA".into() };
-/// let mut q = BookingQuestion { actor: &desk, patient: "Kid", at: "2025-06-01T09:00:00Z".parse().unwrap(),
-///     kind: AppointmentKind::InPerson, patient_is_minor: true, guardian: Some("Mum") };
+/// use hcas_core::consent::{booking_allowed, Accessor, AppointmentKind, BookingQuestion, Category,
+///     Consent, Match, Provision, RolePolicy, Refusal, Role};
+/// let t = |s: &str| s.parse().unwrap();
+/// // Kid's consent: nobody, except Mum for appointments.
+/// let consents = [Consent::deny("T1", "Kid", t("2025-01-01T00:00:00Z")).with_provision(
+///     Provision::new(Match::any().with_actor("Mum").with_category(Category::Appointments)),
+/// )];
+/// let desk = Accessor::new("Fd1", "OrgA").with_role(Role::Admin);
+/// let q = BookingQuestion::new(&desk, "Kid", t("2025-06-01T09:00:00Z")).for_minor(Some("Mum"));
 /// // The deny-all consent refuses the front desk itself (access), but names Mum.
 /// let v = booking_allowed(&consents, &RolePolicy::default(), &q).unwrap();
 /// assert!(matches!(v.refusals.as_slice(), [Refusal::Access { .. }]));
 /// // Mum books herself: allowed.
-/// let mum = Accessor { id: "Mum".into(), roles: vec![Role::Patient], org: "OrgA".into() };
-/// q.actor = &mum;
-/// assert!(booking_allowed(&consents, &RolePolicy::default(), &q).unwrap().allowed);
+/// let mum = Accessor::new("Mum", "OrgA").with_role(Role::Patient);
+/// assert!(booking_allowed(&consents, &RolePolicy::default(), &q.by(&mum)).unwrap().allowed);
+/// // Telehealth needs a consent that permits it for the booking actor: none does for the desk.
+/// let tele = q.with_kind(AppointmentKind::Telehealth);
+/// let v = booking_allowed(&consents, &RolePolicy::default(), &tele).unwrap();
+/// assert!(matches!(v.refusals.as_slice(), [Refusal::Access { .. }, Refusal::Telehealth { .. }]));
 /// ```
 ///
 /// # Errors

@@ -109,21 +109,25 @@ struct Prepared {
 /// many [`ConsentRequest`]s fast (see the module notes in `docs/consent.md`).
 ///
 /// ```
-/// use hcas_core::consent::{Basis, CompiledConsents, Consent, ConsentRequest, Effect, RolePolicy};
-/// let consents: Vec<Consent> = serde_json::from_value(serde_json::json!([{
-///     "id": "K1", "patient": "Pat9", "status": "active", "date": "2025-03-01T00:00:00Z",
-///     "decision": "permit", "provisions": [ { "purposes": ["HPAYMT"] } ]
-/// }])).unwrap();
+/// use hcas_core::consent::{Accessor, Basis, Category, CompiledConsents, Consent, ConsentRequest,
+///     Effect, Match, Provision, Purpose, Role, RolePolicy};
+/// let t = |s: &str| s.parse().unwrap();
+/// // Pat9 permits everything but payment.
+/// let consents = [Consent::permit("K1", "Pat9", t("2025-03-01T00:00:00Z"))
+///     .with_provision(Provision::new(Match::any().with_purpose(Purpose::Hpaymt)))];
 /// let compiled = CompiledConsents::new("Pat9", &consents, &RolePolicy::default()).unwrap();
-/// let mut request: ConsentRequest = serde_json::from_value(serde_json::json!({
-///     "actor": { "id": "Fd1", "roles": ["admin"], "org": "OrgA" },
-///     "patient": "Pat9", "category": "appointments", "action": "read", "purpose": "HPAYMT",
-///     "at": "2025-09-01T10:00:00Z"
-/// })).unwrap();
-/// let d = compiled.decide(&request).unwrap();
+/// let desk = Accessor::new("Fd1", "OrgA").with_role(Role::Admin);
+/// let ask = |purpose| {
+///     ConsentRequest::builder(desk.clone(), "Pat9")
+///         .read(Category::Appointments)
+///         .for_purpose(purpose)
+///         .at(t("2025-09-01T10:00:00Z"))
+///         .build()
+///         .unwrap()
+/// };
+/// let d = compiled.decide(&ask(Purpose::Hpaymt)).unwrap();
 /// assert_eq!((d.decision, d.basis, d.path.as_slice()), (Effect::Deny, Basis::Consent, &[0][..]));
-/// request.purpose = hcas_core::consent::Purpose::Hoperat;
-/// assert!(compiled.decide(&request).unwrap().is_permit());
+/// assert!(compiled.decide(&ask(Purpose::Hoperat)).unwrap().is_permit());
 /// ```
 #[derive(Debug, Clone)]
 pub struct CompiledConsents {
@@ -364,22 +368,30 @@ impl CompiledConsents {
         if matched { Effect::Permit } else { effect }
     }
 
-    /// The provision path that gave [`Self::eval`]'s result.
-    fn path(&self, kids: Span, effect: Effect, p: &Prepared, out: &mut Vec<usize>) {
-        let theirs = effect.flip();
-        let mut first = None;
-        for (i, n) in self.nodes(kids).iter().enumerate() {
-            if self.holds(&n.cond, p) {
-                if self.eval(n.kids, theirs, p) == Effect::Deny {
-                    out.push(i);
-                    return self.path(n.kids, theirs, p, out);
+    /// The provision path that gave [`Self::eval`]'s result: from `kids`
+    /// down, the first matching child whose result is deny, else the first
+    /// matching child.
+    fn path(&self, mut kids: Span, mut effect: Effect, p: &Prepared) -> Vec<usize> {
+        let mut out = Vec::new();
+        loop {
+            let theirs = effect.flip();
+            let mut deny = None;
+            let mut first = None;
+            for (i, n) in self.nodes(kids).iter().enumerate() {
+                if self.holds(&n.cond, p) {
+                    if self.eval(n.kids, theirs, p) == Effect::Deny {
+                        deny = Some((i, n.kids));
+                        break;
+                    }
+                    first = first.or(Some((i, n.kids)));
                 }
-                first = first.or(Some((i, n.kids)));
             }
-        }
-        if let Some((i, k)) = first {
+            let Some((i, k)) = deny.or(first) else {
+                return out;
+            };
             out.push(i);
-            self.path(k, theirs, p, out);
+            kids = k;
+            effect = theirs;
         }
     }
 
@@ -404,8 +416,7 @@ impl CompiledConsents {
     fn consent_decision(&self, p: &Prepared, r: &ConsentRequest) -> Option<Decision> {
         let (i, effect) = self.consent_step(p)?;
         let c = self.consents.get(i)?;
-        let mut path = Vec::new();
-        self.path(c.kids, c.decision, p, &mut path);
+        let path = self.path(c.kids, c.decision, p);
         Some(Decision {
             decision: effect,
             basis: Basis::Consent,

@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{
-    Accessor, Action, BreakGlass, Category, Code, Consent, ConsentRequest, ConsentStatus, Effect,
-    MAX_PROVISION_DEPTH, Match, Period, Provision, Purpose, Rights, Role, RolePolicy,
-    consent_error,
+    Accessor, Action, Basis, BreakGlass, Category, Code, Consent, ConsentRequest, ConsentStatus,
+    Decision, Effect, MAX_PROVISION_DEPTH, Match, Period, Provision, Purpose, Rights, Role,
+    RolePolicy, consent_error,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::time::Timestamp;
@@ -262,22 +262,23 @@ fn grant<T: Code>(list: &[String], at: &str) -> Result<Vec<T>> {
     codes(list, at, ErrorCode::InvalidRequest)
 }
 
+/// One row of a policy (`"*"` in a list: every code).
+fn rights(value: &Value, at: &str) -> Result<Rights> {
+    let row: RightsJson = shape(value, at, ErrorCode::InvalidRequest)?;
+    Ok(Rights {
+        categories: grant::<Category>(&row.categories, &format!("{at}.categories"))?,
+        actions: grant::<Action>(&row.actions, &format!("{at}.actions"))?,
+        purposes: grant::<Purpose>(&row.purposes, &format!("{at}.purposes"))?,
+    })
+}
+
 /// A policy (role table).
 pub(super) fn policy(value: &Value, at: &str) -> Result<RolePolicy> {
     let p: PolicyJson = shape(value, at, ErrorCode::InvalidRequest)?;
     let mut roles = BTreeMap::new();
     for (name, row) in &p.roles {
         let role: Role = one_code(name, &format!("{at}.roles"), ErrorCode::InvalidRequest)?;
-        let row_at = format!("{at}.roles.{name}");
-        let row: RightsJson = shape(row, &row_at, ErrorCode::InvalidRequest)?;
-        roles.insert(
-            role,
-            Rights {
-                categories: grant::<Category>(&row.categories, &format!("{row_at}.categories"))?,
-                actions: grant::<Action>(&row.actions, &format!("{row_at}.actions"))?,
-                purposes: grant::<Purpose>(&row.purposes, &format!("{row_at}.purposes"))?,
-            },
-        );
+        roles.insert(role, rights(row, &format!("{at}.roles.{name}"))?);
     }
     Ok(RolePolicy { roles })
 }
@@ -316,21 +317,34 @@ struct RequestJson {
     break_glass: Option<Value>,
 }
 
+/// An accessor, parsed but not yet validated.
+fn accessor(value: &Value, at: &str) -> Result<Accessor> {
+    let a: ActorJson = shape(value, at, ErrorCode::InvalidRequest)?;
+    Ok(Accessor {
+        id: a.id,
+        roles: codes(&a.roles, &format!("{at}.roles"), ErrorCode::InvalidRequest)?,
+        org: a.org,
+    })
+}
+
+fn break_glass(value: &Value, at: &str) -> Result<BreakGlass> {
+    let b: BreakGlassJson = shape(value, at, ErrorCode::InvalidRequest)?;
+    Ok(BreakGlass {
+        reason: b.reason,
+        started_at: instant(&b.started_at, &format!("{at}.started_at"))?,
+    })
+}
+
 /// A request, parsed but not yet validated.
 pub(super) fn request(value: &Value, at: &str) -> Result<ConsentRequest> {
     let r: RequestJson = shape(value, at, ErrorCode::InvalidRequest)?;
     let f = |field: &str| format!("{at}.{field}");
-    let actor: ActorJson = shape(&r.actor, &f("actor"), ErrorCode::InvalidRequest)?;
-    let break_glass: Option<BreakGlassJson> = match &r.break_glass {
+    let break_glass = match &r.break_glass {
         None | Some(Value::Null) => None,
-        Some(b) => Some(shape(b, &f("break_glass"), ErrorCode::InvalidRequest)?),
+        Some(b) => Some(break_glass(b, &f("break_glass"))?),
     };
     Ok(ConsentRequest {
-        actor: Accessor {
-            id: actor.id,
-            roles: codes(&actor.roles, &f("actor.roles"), ErrorCode::InvalidRequest)?,
-            org: actor.org,
-        },
+        actor: accessor(&r.actor, &f("actor"))?,
         patient: r.patient,
         category: one_code(&r.category, &f("category"), ErrorCode::InvalidRequest)?,
         action: one_code(&r.action, &f("action"), ErrorCode::InvalidRequest)?,
@@ -343,15 +357,35 @@ pub(super) fn request(value: &Value, at: &str) -> Result<ConsentRequest> {
             .transpose()?,
         labels: r.labels.unwrap_or_default(),
         originator: r.originator,
-        break_glass: break_glass
-            .map(|b| {
-                Ok::<_, Error>(BreakGlass {
-                    reason: b.reason,
-                    started_at: instant(&b.started_at, &f("break_glass.started_at"))?,
-                })
-            })
-            .transpose()?,
+        break_glass,
     })
+}
+
+/// A decision as the engine writes it (`CONSENT.md`), before its invariants
+/// are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionJson {
+    decision: Effect,
+    basis: Basis,
+    #[serde(default)]
+    consent: Option<String>,
+    obligations: Vec<String>,
+    #[serde(default)]
+    path: Vec<usize>,
+}
+
+fn decision(value: &Value, at: &str) -> Result<Decision> {
+    let d: DecisionJson = shape(value, at, ErrorCode::InvalidRequest)?;
+    let d = Decision {
+        decision: d.decision,
+        basis: d.basis,
+        consent: d.consent,
+        obligations: d.obligations,
+        path: d.path,
+    };
+    d.validate()?;
+    Ok(d)
 }
 
 macro_rules! try_from_value {
@@ -378,6 +412,14 @@ try_from_value!(Match, "match", |v: &Value, at: &str| {
     m.validate_at(at)?;
     Ok::<_, Error>(m)
 });
+try_from_value!(Rights, "rights", rights);
+try_from_value!(Accessor, "actor", |v: &Value, at: &str| {
+    let a = accessor(v, at)?;
+    a.validate_at(at)?;
+    Ok::<_, Error>(a)
+});
+try_from_value!(BreakGlass, "break_glass", break_glass);
+try_from_value!(Decision, "decision", decision);
 try_from_value!(Period, "period", |v: &Value, at: &str| {
     let p = shape::<PeriodJson>(v, at, ErrorCode::InvalidConsent)?.build(at)?;
     p.validate_at(at)?;
