@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, Weekday};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::recurrence::{Frequency, RRule, Recurrence, Until};
+use crate::recurrence::{Frequency, RRule, Recurrence, Until, WeekdayNum};
 use crate::time::{
     DAY, Interval, IntervalSet, LocalTime, MINUTE, Minutes, Timestamp, merge_sorted,
 };
@@ -278,18 +278,15 @@ impl WorkingRule {
         end: LocalTime,
         from: NaiveDate,
     ) -> Result<Self> {
-        const CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
         let mut days: Vec<Weekday> = days.into_iter().collect();
         days.sort_unstable_by_key(Weekday::num_days_from_monday);
         days.dedup();
         if days.is_empty() {
             return Err(Error::rrule("weekly working hours need at least one day"));
         }
-        let byday: Vec<&str> = days
-            .iter()
-            .map(|d| CODES[d.num_days_from_monday() as usize])
-            .collect();
-        let rrule = RRule::parse(&format!("FREQ=WEEKLY;BYDAY={}", byday.join(",")))?;
+        let rrule = RRule::builder(Frequency::Weekly)
+            .by_day(days.into_iter().map(WeekdayNum::every))
+            .build()?;
         Self::new(rrule, from, start, end)
     }
 
@@ -306,7 +303,7 @@ impl WorkingRule {
     /// # Errors
     /// `invalid_datetime` when `start` is `24:00`.
     pub fn daily(start: LocalTime, end: LocalTime, from: NaiveDate) -> Result<Self> {
-        Self::new(RRule::parse("FREQ=DAILY")?, from, start, end)
+        Self::new(RRule::builder(Frequency::Daily).build()?, from, start, end)
     }
 
     fn bind(&mut self, zone: Zone) {
