@@ -1,0 +1,352 @@
+//! Bookings and the ledger that decides whether a request can be booked.
+//!
+//! Semantics are the `conflict` kind of `docs/vectors.md`: a resource (any
+//! string, by convention `provider:…`, `patient:…`, `room:…`, `device:…`) has a
+//! capacity (1 unless said otherwise); a booking *blocks* when its status is
+//! `pending`, `booked`, `arrived`, `checked-in` or `fulfilled`, or `held` with a
+//! hold that expires after `now`; a request conflicts on a resource when, at
+//! some instant inside it, the blocking bookings on that resource already
+//! number its capacity. The answer lists **every** conflicting resource with
+//! **every** blocking booking on it that overlaps the request.
+//!
+//! The ledger keeps, per resource, its bookings sorted by start in length
+//! classes (powers of 4 seconds), so an overlap query is one binary search per
+//! class plus a scan of the bookings that can reach the request: O(log n + k)
+//! whatever the mix of lengths (a year-long block does not make checks of
+//! short bookings scan the year), never a scan of the ledger.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::time::{Interval, Timestamp};
+
+mod check;
+mod idempotency;
+mod index;
+mod ledger;
+
+pub use idempotency::IDEMPOTENCY_TTL;
+pub use ledger::Ledger;
+
+/// Appointment status: the FHIR R4 `Appointment.status` values plus `held`
+/// (a tentative reservation with an expiry; FHIR has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Status {
+    /// Suggested, not yet asked for.
+    Proposed,
+    /// Asked for, awaiting confirmation.
+    Pending,
+    /// Confirmed.
+    Booked,
+    /// The patient has arrived.
+    Arrived,
+    /// The patient has checked in.
+    CheckedIn,
+    /// The appointment took place.
+    Fulfilled,
+    /// Cancelled before it took place.
+    Cancelled,
+    /// The patient did not come.
+    Noshow,
+    /// Recorded by mistake.
+    EnteredInError,
+    /// On a waitlist for a slot.
+    Waitlist,
+    /// Tentatively reserved until `hold_expires`.
+    Held,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Self; 11] = [
+        Self::Proposed,
+        Self::Pending,
+        Self::Booked,
+        Self::Arrived,
+        Self::CheckedIn,
+        Self::Fulfilled,
+        Self::Cancelled,
+        Self::Noshow,
+        Self::EnteredInError,
+        Self::Waitlist,
+        Self::Held,
+    ];
+
+    /// The wire name (`checked-in`, `entered-in-error`, ...).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Pending => "pending",
+            Self::Booked => "booked",
+            Self::Arrived => "arrived",
+            Self::CheckedIn => "checked-in",
+            Self::Fulfilled => "fulfilled",
+            Self::Cancelled => "cancelled",
+            Self::Noshow => "noshow",
+            Self::EnteredInError => "entered-in-error",
+            Self::Waitlist => "waitlist",
+            Self::Held => "held",
+        }
+    }
+
+    /// Whether a booking in this status occupies its resources at `now`; a
+    /// hold only until `hold_expires` (the rule of [`Booking::blocks`], for
+    /// callers that hold the columns rather than a whole booking).
+    #[must_use]
+    pub fn blocks(self, hold_expires: Option<Timestamp>, now: Timestamp) -> bool {
+        match self {
+            Self::Held => hold_expires.is_some_and(|e| e > now),
+            s => s.occupies(),
+        }
+    }
+
+    /// Parse a wire name.
+    ///
+    /// # Errors
+    /// `invalid_request` for an unknown status.
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                Error::request(format!(
+                    "`{s}` is not a status; use one of {}",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ))
+            })
+    }
+
+    /// Whether a booking in this status occupies its resources (a hold only
+    /// while it has not expired, which [`Booking::blocks`] checks).
+    #[must_use]
+    pub const fn occupies(self) -> bool {
+        matches!(
+            self,
+            Self::Pending
+                | Self::Booked
+                | Self::Arrived
+                | Self::CheckedIn
+                | Self::Fulfilled
+                | Self::Held
+        )
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One booking (appointment, hold, or any other use of resources).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// Unique id.
+    pub id: String,
+    /// Start (inclusive).
+    pub start: Timestamp,
+    /// End (exclusive), after `start`.
+    pub end: Timestamp,
+    /// Status.
+    pub status: Status,
+    /// For `held`: when the hold lapses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_expires: Option<Timestamp>,
+    /// Resources used, e.g. `provider:P1`, `patient:X1`, `room:R2`.
+    pub resources: Vec<String>,
+    /// Why it was cancelled (or entered in error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+    /// The booking this one replaces (a reschedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+    /// The booking that replaced this one (a reschedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    /// The series this booking is an occurrence of, with its local recurrence id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<SeriesRef>,
+    /// The local wall time and IANA zone it was booked for, so it can follow
+    /// tz rule changes ([`crate::anchor`]); `None`: instants only. Boxed: most
+    /// bookings have none, and it keeps `Booking` small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Box<crate::anchor::WallAnchor>>,
+}
+
+/// A booking's place in a recurring series (RFC 5545 `RECURRENCE-ID`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesRef {
+    /// The series id.
+    pub id: String,
+    /// The occurrence's original local start (`YYYY-MM-DDTHH:MM:SS`), which
+    /// identifies it even after it is moved.
+    pub recurrence_id: String,
+}
+
+impl Booking {
+    /// A booking with no hold, links or series.
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        start: Timestamp,
+        end: Timestamp,
+        status: Status,
+        resources: Vec<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            start,
+            end,
+            status,
+            hold_expires: None,
+            resources,
+            cancel_reason: None,
+            replaces: None,
+            replaced_by: None,
+            series: None,
+            anchor: None,
+        }
+    }
+
+    /// The request this booking answers: its interval and resources.
+    #[must_use]
+    pub fn request(&self) -> Request {
+        Request {
+            start: self.start,
+            end: self.end,
+            resources: self.resources.clone(),
+        }
+    }
+
+    /// Whether `other` asks for the same interval and resources: the test by
+    /// which a repeated idempotency key is the same request (stores use it too).
+    #[must_use]
+    pub fn same_request(&self, other: &Self) -> bool {
+        self.start == other.start && self.end == other.end && self.resources == other.resources
+    }
+
+    /// Whether this booking occupies its resources at `now`.
+    #[must_use]
+    pub fn blocks(&self, now: Timestamp) -> bool {
+        self.status.blocks(self.hold_expires, now)
+    }
+
+    /// The booked interval.
+    ///
+    /// # Errors
+    /// `invalid_interval` when `end <= start`.
+    pub fn interval(&self) -> Result<Interval> {
+        Interval::new(self.start, self.end).map_err(|e| e.at(&format!("booking {}", self.id)))
+    }
+
+    /// Check the booking's own fields.
+    ///
+    /// # Errors
+    /// `invalid_interval` for an empty interval; `invalid_request` for an empty
+    /// id, no resources, an empty resource name, or a hold without expiry.
+    pub fn validate(&self) -> Result<()> {
+        crate::id::check_id("id", &self.id)?;
+        self.interval()?;
+        if self.resources.is_empty() {
+            return Err(Error::request(format!(
+                "booking {} uses no resources",
+                self.id
+            )));
+        }
+        crate::id::check_resources("resources", &self.resources)?;
+        self.check_links()?;
+        if self.status == Status::Held && self.hold_expires.is_none() {
+            return Err(Error::request(format!(
+                "booking {} is held without hold_expires; a hold must expire",
+                self.id
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Booking {
+    /// The id rule for the links and the text rule for the reason.
+    fn check_links(&self) -> Result<()> {
+        use crate::id::{check_id, check_text};
+        for (field, v) in [
+            ("replaces", &self.replaces),
+            ("replaced_by", &self.replaced_by),
+        ] {
+            if let Some(v) = v {
+                check_id(field, v)?;
+            }
+        }
+        if let Some(r) = &self.cancel_reason {
+            check_text("cancel_reason", r)?;
+        }
+        if let Some(s) = &self.series {
+            check_id("series.id", &s.id)?;
+            check_text("series.recurrence_id", &s.recurrence_id)?;
+        }
+        Ok(())
+    }
+}
+
+/// A request to use resources over `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Start (inclusive).
+    pub start: Timestamp,
+    /// End (exclusive).
+    pub end: Timestamp,
+    /// Resources wanted.
+    pub resources: Vec<String>,
+}
+
+impl Request {
+    /// Check the request's own fields.
+    ///
+    /// # Errors
+    /// `invalid_interval` or `invalid_request`.
+    pub fn validate(&self) -> Result<Interval> {
+        let iv = Interval::new(self.start, self.end).map_err(|e| e.at("request"))?;
+        if self.resources.is_empty() {
+            return Err(Error::request(
+                "a request needs at least one non-empty resource",
+            ));
+        }
+        crate::id::check_resources("request.resources", &self.resources)?;
+        Ok(iv)
+    }
+}
+
+/// One conflicting resource and every blocking booking on it that overlaps the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The resource.
+    pub resource: String,
+    /// Ids of the blocking bookings that overlap the request, sorted.
+    pub with: Vec<String>,
+}
+
+/// The answer to "can this be booked?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// True exactly when `conflicts` is empty.
+    pub ok: bool,
+    /// Conflicting resources, sorted by name.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What [`Ledger::book`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BookOutcome {
+    /// Booked now.
+    Booked(Booking),
+    /// The idempotency key had already booked this; nothing new was written.
+    Existing(Booking),
+    /// Not booked: these conflicts stand in the way.
+    Conflict(Vec<Conflict>),
+}
