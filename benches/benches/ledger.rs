@@ -105,7 +105,7 @@ fn benches(c: &mut Criterion) {
             hcas_core::time::parse_local_datetime("2026-01-06T09:00").unwrap(),
             Zone::parse("America/New_York").unwrap(),
         ),
-        duration: 45,
+        duration: hcas_core::Minutes::new(45),
         resources: vec!["provider:P17".into(), "patient:X4242".into()],
         until: None,
     };

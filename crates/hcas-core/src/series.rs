@@ -25,7 +25,7 @@ use crate::booking::{Booking, Conflict, Ledger, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lifecycle::{self, LifecyclePolicy, Outcome, Party, TransitionRequest};
 use crate::recurrence::Recurrence;
-use crate::time::{DAY, Timestamp};
+use crate::time::{DAY, Minutes, Timestamp};
 use crate::zone::Zone;
 
 /// Longest a series may run when its rule has neither COUNT nor UNTIL and no
@@ -77,7 +77,7 @@ pub struct SeriesSpec {
     /// The recurrence (rule, local DTSTART, zone, EXDATEs).
     pub recurrence: Recurrence,
     /// Length of each occurrence, minutes.
-    pub duration: i64,
+    pub duration: Minutes,
     /// Resources every occurrence uses.
     pub resources: Vec<String>,
     /// End of an open-ended rule (exclusive); required when the rule has no COUNT/UNTIL.
@@ -132,10 +132,10 @@ impl SeriesSpec {
     /// `until`, or more than [`MAX_SERIES_OCCURRENCES`] occurrences.
     pub fn occurrences(&self) -> Result<Vec<(NaiveDateTime, Timestamp, Timestamp)>> {
         check_series_id(&self.id)?;
-        if self.duration <= 0 || self.duration > OPEN_SERIES_DAYS * 24 * 60 {
+        let minutes = self.duration.get();
+        if minutes <= 0 || minutes > OPEN_SERIES_DAYS * 24 * 60 {
             return Err(Error::duration(format!(
-                "series duration must be a positive number of minutes, got {}",
-                self.duration
+                "series duration must be a positive number of minutes, got {minutes}"
             )));
         }
         if self.resources.is_empty() || self.resources.iter().any(String::is_empty) {
@@ -170,7 +170,7 @@ impl SeriesSpec {
                 too_many = true;
                 return false;
             }
-            match t.plus_minutes(self.duration) {
+            match t.plus_minutes(self.duration.get()) {
                 Ok(e) => out.push((local, t, e)),
                 Err(e) => {
                     failed = Some(e);
@@ -189,7 +189,7 @@ impl SeriesSpec {
         }
         for &local in self.recurrence.rdates() {
             let t = zone.resolve(local);
-            out.push((local, t, t.plus_minutes(self.duration)?));
+            out.push((local, t, t.plus_minutes(self.duration.get())?));
         }
         let ex = self.recurrence.exdates_local();
         out.retain(|(l, _, _)| ex.binary_search(&l.and_utc().timestamp()).is_err());
@@ -370,29 +370,32 @@ pub struct WallShift {
     /// Minutes of wall-clock time (negative: earlier), at most
     /// `MAX_SHIFT_DAYS * 1440` either way.
     #[serde(default)]
-    pub minutes: i64,
+    pub minutes: Minutes,
 }
 
 impl WallShift {
     /// A shift of whole days.
     #[must_use]
     pub const fn days(days: i64) -> Self {
-        Self { days, minutes: 0 }
+        Self {
+            days,
+            minutes: Minutes::ZERO,
+        }
     }
 
     /// A shift of wall-clock minutes.
     #[must_use]
-    pub const fn minutes(minutes: i64) -> Self {
+    pub const fn minutes(minutes: Minutes) -> Self {
         Self { days: 0, minutes }
     }
 
     fn validate(self) -> Result<()> {
-        if self.days.abs() > MAX_SHIFT_DAYS || self.minutes.abs() > MAX_SHIFT_DAYS * 24 * 60 {
+        if self.days.abs() > MAX_SHIFT_DAYS || self.minutes.get().abs() > MAX_SHIFT_DAYS * 24 * 60 {
             return Err(Error::duration(format!(
                 "a series shift may be at most {MAX_SHIFT_DAYS} days and {} minutes either way, got {} days and {} minutes",
                 MAX_SHIFT_DAYS * 24 * 60,
                 self.days,
-                self.minutes
+                self.minutes.get()
             ))
             .at("shift"));
         }
@@ -404,13 +407,13 @@ impl WallShift {
     /// forward by the gap, an ambiguous time takes the earlier instant). A
     /// zero shift leaves `start` as it is.
     fn apply(self, zone: Zone, start: Timestamp) -> Result<Timestamp> {
-        if self.days == 0 && self.minutes == 0 {
+        if self.days == 0 && self.minutes == Minutes::ZERO {
             return Ok(start);
         }
         let local = zone.to_local(start);
         let moved = local
             .checked_add_signed(chrono::TimeDelta::days(self.days))
-            .and_then(|l| l.checked_add_signed(chrono::TimeDelta::minutes(self.minutes)))
+            .and_then(|l| l.checked_add_signed(chrono::TimeDelta::minutes(self.minutes.get())))
             .ok_or_else(|| {
                 Error::datetime(format!("{local} shifted by {self:?} is out of range"))
             })?;
@@ -434,7 +437,7 @@ pub struct SeriesEdit {
     /// How far to move each occurrence (zero: keep the starts).
     pub shift: WallShift,
     /// New length of each occurrence in minutes; `None` keeps each one's length.
-    pub duration: Option<i64>,
+    pub duration: Option<Minutes>,
     /// Who asks (the lifecycle decides whether they may).
     pub actor: Party,
     /// Why (optional for a move; stores record it in the history).
@@ -643,7 +646,7 @@ pub struct ShiftPlan {
 pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Result<ShiftPlan> {
     edit.shift.validate()?;
     edit.policy.validate()?;
-    if let Some(d) = edit.duration
+    if let Some(d) = edit.duration.map(Minutes::get)
         && (d <= 0 || d > OPEN_SERIES_DAYS * 24 * 60)
     {
         return Err(Error::duration(format!(
@@ -674,7 +677,7 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Res
         }
         let start = edit.shift.apply(edit.zone, b.start)?;
         let end = match edit.duration {
-            Some(d) => start.plus_minutes(d)?,
+            Some(d) => start.plus_minutes(d.get())?,
             None => start.plus_seconds(b.end.unix() - b.start.unix())?,
         };
         crate::time::Interval::new(start, end)

@@ -10,7 +10,7 @@
 //! ```
 //! use hcas_core::booking::{Booking, Ledger, Status};
 //! use hcas_core::waitlist::{make_hold, Preferences, WaitEntry, Waitlist};
-//! use hcas_core::Interval;
+//! use hcas_core::{Interval, Minutes};
 //! let t = |s: &str| s.parse().unwrap();
 //! let mut list = Waitlist::new();
 //! list.add(WaitEntry {
@@ -23,7 +23,7 @@
 //!     Status::Cancelled, vec!["provider:P1".into(), "patient:X1".into()]);
 //! let mut ledger = Ledger::new();
 //! let now = t("2026-05-04T08:00:00Z");
-//! let offer = list.offer(&freed, &ledger, now, 15).unwrap().unwrap();
+//! let offer = list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap().unwrap();
 //! assert_eq!((offer.entry_id.as_str(), offer.patient.as_str()), ("w1", "patient:X2"));
 //! assert_eq!(offer.hold_expires.to_string(), "2026-05-04T08:15:00Z");
 //!
@@ -31,17 +31,17 @@
 //! assert_eq!(hold.status, Status::Held);
 //! ledger.book(hold, now, None).unwrap();
 //! // The slot is held now, so it is not offered twice.
-//! assert_eq!(list.offer(&freed, &ledger, now, 15).unwrap(), None);
+//! assert_eq!(list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap(), None);
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Interval, MINUTE, Timestamp};
+use crate::time::{Interval, Minutes, Timestamp};
 
 /// The longest hold an offer may carry: one week, in minutes.
-pub const MAX_HOLD_MINUTES: i64 = 7 * 24 * 60;
+pub const MAX_HOLD_MINUTES: Minutes = Minutes::days(7);
 
 /// What a waiting patient accepts beyond provider and time window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ pub const MAX_HOLD_MINUTES: i64 = 7 * 24 * 60;
 pub struct Preferences {
     /// Only offer slots at least this many minutes long.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_duration_minutes: Option<i64>,
+    pub min_duration_minutes: Option<Minutes>,
 }
 
 /// One patient waiting for a slot with one provider.
@@ -91,7 +91,7 @@ impl WaitEntry {
         crate::id::check_id("waitlist entry.id", &self.id)?;
         crate::id::check_resource("waitlist entry.patient", &self.patient)?;
         crate::id::check_resource("waitlist entry.provider", &self.provider)?;
-        if let Some(m) = self.preferences.min_duration_minutes
+        if let Some(m) = self.preferences.min_duration_minutes.map(Minutes::get)
             && m <= 0
         {
             return Err(Error::new(
@@ -118,7 +118,7 @@ impl WaitEntry {
         let long_enough = self
             .preferences
             .min_duration_minutes
-            .is_none_or(|m| end.unix() - start.unix() >= m.saturating_mul(MINUTE));
+            .is_none_or(|m| end.unix() - start.unix() >= m.as_seconds());
         self.window.end() > now
             && resources.contains(&self.provider)
             && self.window.start() <= start
@@ -257,12 +257,16 @@ impl Waitlist {
         freed: &Booking,
         ledger: &Ledger,
         now: Timestamp,
-        hold_minutes: i64,
+        hold_minutes: Minutes,
     ) -> Result<Option<Offer>> {
-        if !(1..=MAX_HOLD_MINUTES).contains(&hold_minutes) {
+        if !(Minutes::new(1)..=MAX_HOLD_MINUTES).contains(&hold_minutes) {
             return Err(Error::new(
                 ErrorCode::InvalidDuration,
-                format!("{hold_minutes} must be between 1 and {MAX_HOLD_MINUTES} minutes"),
+                format!(
+                    "{} must be between 1 and {} minutes",
+                    hold_minutes.get(),
+                    MAX_HOLD_MINUTES.get()
+                ),
             )
             .at("hold_minutes"));
         }
@@ -286,7 +290,7 @@ impl Waitlist {
                     patient: entry.patient.clone(),
                     start,
                     end,
-                    hold_expires: now.plus_minutes(hold_minutes)?,
+                    hold_expires: now.plus_minutes(hold_minutes.get())?,
                 }));
             }
         }
@@ -353,7 +357,7 @@ mod tests {
     }
 
     fn offered(list: &Waitlist, ledger: &Ledger) -> Option<String> {
-        list.offer(&freed(), ledger, now(), 15)
+        list.offer(&freed(), ledger, now(), Minutes::new(15))
             .unwrap()
             .map(|o| o.entry_id)
     }
@@ -368,7 +372,7 @@ mod tests {
         let order: Vec<&str> = l.entries().iter().map(|e| e.id.as_str()).collect();
         assert_eq!(order, ["w2", "w1", "w3"]);
         let offer = l
-            .offer(&freed(), &Ledger::new(), now(), 20)
+            .offer(&freed(), &Ledger::new(), now(), Minutes::new(20))
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -436,7 +440,9 @@ mod tests {
         let mut ledger = Ledger::new();
         ledger.insert(still_booked.clone()).unwrap();
         let l = list(vec![entry("w1", "X2", "2026-05-01T10:00:00Z")]);
-        let offer = l.offer(&still_booked, &ledger, now(), 15).unwrap();
+        let offer = l
+            .offer(&still_booked, &ledger, now(), Minutes::new(15))
+            .unwrap();
         assert_eq!(offer.map(|o| o.entry_id).as_deref(), Some("w1"));
     }
 
@@ -460,9 +466,9 @@ mod tests {
     #[test]
     fn a_slot_shorter_than_preferred_is_skipped() {
         let mut picky = entry("w1", "X2", "2026-05-01T10:00:00Z");
-        picky.preferences.min_duration_minutes = Some(31);
+        picky.preferences.min_duration_minutes = Some(Minutes::new(31));
         let mut ok = entry("w2", "X3", "2026-05-01T11:00:00Z");
-        ok.preferences.min_duration_minutes = Some(30);
+        ok.preferences.min_duration_minutes = Some(Minutes::new(30));
         let l = list(vec![picky, ok]);
         assert_eq!(offered(&l, &Ledger::new()).as_deref(), Some("w2"));
     }
@@ -481,14 +487,23 @@ mod tests {
             t("2026-05-05T09:30:00Z"),
             t("2026-05-06T00:00:00Z"),
         ] {
-            assert_eq!(l.offer(&freed(), &Ledger::new(), now, 15).unwrap(), None);
+            assert_eq!(
+                l.offer(&freed(), &Ledger::new(), now, Minutes::new(15))
+                    .unwrap(),
+                None
+            );
         }
         // A later slot inside w2's window only goes to w2, since w1 has ended.
         let mut later = freed();
         later.start = t("2026-05-07T09:00:00Z");
         later.end = t("2026-05-07T09:30:00Z");
         let offer = l
-            .offer(&later, &Ledger::new(), t("2026-05-06T00:00:00Z"), 15)
+            .offer(
+                &later,
+                &Ledger::new(),
+                t("2026-05-06T00:00:00Z"),
+                Minutes::new(15),
+            )
             .unwrap();
         assert_eq!(offer.map(|o| o.entry_id).as_deref(), Some("w2"));
 
@@ -502,7 +517,7 @@ mod tests {
     #[test]
     fn hold_minutes_must_be_positive_and_bounded() {
         let l = list(vec![entry("w1", "X2", "2026-05-01T10:00:00Z")]);
-        for bad in [0, -5, MAX_HOLD_MINUTES + 1, i64::MAX] {
+        for bad in [0, -5, MAX_HOLD_MINUTES.get() + 1, i64::MAX].map(Minutes::new) {
             let e = l.offer(&freed(), &Ledger::new(), now(), bad).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidDuration, "{bad}");
         }
@@ -512,7 +527,9 @@ mod tests {
         );
         let mut empty = freed();
         empty.end = empty.start;
-        let e = l.offer(&empty, &Ledger::new(), now(), 15).unwrap_err();
+        let e = l
+            .offer(&empty, &Ledger::new(), now(), Minutes::new(15))
+            .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInterval);
     }
 
@@ -524,7 +541,10 @@ mod tests {
         ]);
         let mut ledger = Ledger::new();
         ledger.insert(freed()).unwrap();
-        let offer = l.offer(&freed(), &ledger, now(), 15).unwrap().unwrap();
+        let offer = l
+            .offer(&freed(), &ledger, now(), Minutes::new(15))
+            .unwrap()
+            .unwrap();
         let hold = make_hold(&offer, "provider:P1", "h1".into());
         assert_eq!(hold.status, Status::Held);
         assert_eq!(hold.hold_expires, Some(t("2026-05-04T08:15:00Z")));
@@ -538,7 +558,10 @@ mod tests {
         assert_eq!(offered(&l, &ledger), None);
         // Once it lapses, the slot goes round again.
         let lapsed = t("2026-05-04T08:15:00Z");
-        let again = l.offer(&freed(), &ledger, lapsed, 15).unwrap().unwrap();
+        let again = l
+            .offer(&freed(), &ledger, lapsed, Minutes::new(15))
+            .unwrap()
+            .unwrap();
         assert_eq!(again.entry_id, "w1");
     }
 
@@ -554,7 +577,7 @@ mod tests {
         blank.patient = " ".into();
         assert_eq!(l.add(blank).unwrap_err().code(), ErrorCode::InvalidRequest);
         let mut zero = entry("w3", "X3", "2026-05-02T10:00:00Z");
-        zero.preferences.min_duration_minutes = Some(0);
+        zero.preferences.min_duration_minutes = Some(Minutes::new(0));
         assert_eq!(l.add(zero).unwrap_err().code(), ErrorCode::InvalidDuration);
         assert_eq!(l.len(), 1);
         assert!(l.remove("w9").is_none());

@@ -23,7 +23,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::lifecycle::{LifecyclePolicy, Party, TransitionRequest, Transitioned, transition};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
 use crate::series::{SeriesPolicy, SeriesSpec};
-use crate::time::{Interval, LocalTime, Timestamp, parse_local_date, parse_local_datetime};
+use crate::time::{
+    Interval, LocalTime, Minutes, Timestamp, parse_local_date, parse_local_datetime,
+};
 use crate::zone::Zone;
 
 /// The vector kinds this version of the engine evaluates.
@@ -573,7 +575,7 @@ impl SeriesRequest {
         let spec = SeriesSpec {
             id: w.id.clone().unwrap_or_else(|| "S".to_string()),
             recurrence: Recurrence::new(rule, dtstart, zone).with_exdates(exdates),
-            duration: minutes("series.duration", &w.duration)?,
+            duration: Minutes::new(minutes("series.duration", &w.duration)?),
             resources: w.resources.clone(),
             until: w
                 .until

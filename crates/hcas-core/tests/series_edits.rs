@@ -11,7 +11,7 @@ use hcas_core::series::{
     series_bookings, shift_occurrences,
 };
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Recurrence, Timestamp, Zone};
+use hcas_core::{Minutes, Recurrence, Timestamp, Zone};
 use proptest::prelude::*;
 
 fn t(s: &str) -> Timestamp {
@@ -26,7 +26,7 @@ fn weekly(id: &str, zone: &str, dtstart: &str, count: u32) -> SeriesSpec {
             parse_local_datetime(dtstart).unwrap(),
             Zone::parse(zone).unwrap(),
         ),
-        duration: 60,
+        duration: Minutes::new(60),
         resources: vec!["provider:P1".into(), "patient:X1".into()],
         until: None,
     }
@@ -306,12 +306,11 @@ fn cancel_goes_through_the_lifecycle_actor_and_late_cancellation() {
     cancel.reason = "moving away".into();
     let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
     assert_eq!(done.cancelled.len(), 2);
-    assert!(done.cancelled[0].outcomes.iter().any(|o| matches!(
-        o,
-        hcas_core::lifecycle::Outcome::LateCancellation {
-            minutes_before_start: 120
+    assert!(done.cancelled[0].outcomes.contains(
+        &hcas_core::lifecycle::Outcome::LateCancellation {
+            minutes_before_start: Minutes::new(120)
         }
-    )));
+    ));
     assert!(
         !done.cancelled[1]
             .outcomes
@@ -338,7 +337,7 @@ fn a_started_occurrence_is_not_moved_and_the_rest_are() {
             "UTC",
             "2026-05-05T10:00:00",
             EditScope::All,
-            WallShift::minutes(120),
+            WallShift::minutes(Minutes::new(120)),
         ),
         now,
     )
@@ -454,7 +453,7 @@ proptest! {
                 parse_local_datetime("2026-05-05T10:00").unwrap(),
                 Zone::parse("Europe/London").unwrap(),
             ),
-            duration: 60,
+            duration: Minutes::new(60),
             resources: vec!["provider:P1".into(), "patient:X1".into()],
             until: None,
         };
@@ -479,8 +478,8 @@ proptest! {
             }
         }
         let rid = res.occurrences[pivot.min(ids.len() - 1)].recurrence_id.clone();
-        let mut e = edit("Europe/London", &rid, scope, WallShift::minutes(shift_q * 15));
-        e.duration = duration;
+        let mut e = edit("Europe/London", &rid, scope, WallShift::minutes(Minutes::new(shift_q * 15)));
+        e.duration = duration.map(Minutes::new);
         let before = snapshot(&ledger);
         let done = shift_occurrences(&mut ledger, &e, now).unwrap();
         if done.applied {

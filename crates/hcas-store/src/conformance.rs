@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use hcas_core::booking::{Booking, Conflict, Status};
 use hcas_core::lifecycle::{LifecyclePolicy, Outcome, Party, TransitionRequest};
-use hcas_core::{ErrorCode, Interval, Timestamp};
+use hcas_core::{ErrorCode, Interval, Minutes, Timestamp};
 
 use crate::{AppointmentStore, Counts, StoreError, kind};
 
@@ -742,7 +742,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         [
             Outcome::Cancelled,
             Outcome::LateCancellation {
-                minutes_before_start: 60
+                minutes_before_start: Minutes::new(60)
             },
             Outcome::SlotFreed
         ]
@@ -802,11 +802,10 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
 }
 
 /// The timing rules a store built for [`suite_policy`] must have (not the default).
-pub const POLICY: LifecyclePolicy = LifecyclePolicy {
-    late_cancel_minutes: 120,
-    noshow_grace_minutes: 5,
-    checkin_opens_minutes: 30,
-};
+pub const POLICY: LifecyclePolicy = LifecyclePolicy::new()
+    .late_cancel(Minutes::new(120))
+    .noshow_grace(Minutes::new(5))
+    .checkin_opens(Minutes::new(30));
 
 /// A store built with [`POLICY`] decides every status change with it, not
 /// with `LifecyclePolicy::default()`.
@@ -850,7 +849,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
         .unwrap();
     assert!(
         r.transition.outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 90
+            minutes_before_start: Minutes::new(90)
         }),
         "{:?}",
         r.transition
@@ -1123,7 +1122,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     );
     assert!(
         r.transition.outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 30
+            minutes_before_start: Minutes::new(30)
         }),
         "{:?}",
         r.transition
@@ -1629,7 +1628,7 @@ fn weekly_series(id: &str, count: u32) -> hcas_core::series::SeriesSpec {
     hcas_core::series::SeriesSpec {
         id: id.to_string(),
         recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
-        duration: 30,
+        duration: Minutes::new(30),
         resources: vec!["provider:P1".into(), "patient:X1".into()],
         until: None,
     }
@@ -1737,7 +1736,7 @@ pub async fn suite_series(store: &dyn Store) {
     assert_eq!(store.counts().await.unwrap(), after);
     // Bad specs are refused with the core's codes.
     let mut bad = weekly_series("S3", 2);
-    bad.duration = 0;
+    bad.duration = Minutes::ZERO;
     assert_eq!(
         code_of(store.book_series(&bad, SeriesPolicy::BookFree, now).await).1,
         Some(ErrorCode::InvalidDuration)
@@ -1877,7 +1876,7 @@ pub async fn suite_history(store: &dyn Store) {
         [
             Outcome::Cancelled,
             Outcome::LateCancellation {
-                minutes_before_start: 40
+                minutes_before_start: Minutes::new(40)
             },
             Outcome::SlotFreed
         ]
@@ -2679,7 +2678,7 @@ fn series_at(
             hcas_core::time::parse_local_datetime(dtstart).unwrap(),
             hcas_core::Zone::parse(zone).unwrap(),
         ),
-        duration: 30,
+        duration: Minutes::new(30),
         resources: resources.iter().map(|r| (*r).to_string()).collect(),
         until: None,
     }
@@ -2892,7 +2891,7 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
         EditScope::This,
         WallShift::default(),
     );
-    longer.duration = Some(3 * 24 * 60);
+    longer.duration = Some(Minutes::days(3));
     assert!(store.shift_series(&longer, now).await.unwrap().applied);
     let late = 4 * WEEK + 2 * 24 * 60;
     let taken = conflicts_of(

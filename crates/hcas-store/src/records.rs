@@ -747,7 +747,7 @@ mod tests {
             )
         );
         assert!(h[0].outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 60
+            minutes_before_start: hcas_core::Minutes::new(60)
         }));
     }
 }

@@ -135,7 +135,7 @@ fn mondays(id: &str, count: u32) -> SeriesSpec {
     SeriesSpec {
         id: id.to_string(),
         recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
-        duration: 30,
+        duration: hcas_core::Minutes::new(30),
         resources: vec!["provider:P1".into(), format!("patient:{id}")],
         until: None,
     }

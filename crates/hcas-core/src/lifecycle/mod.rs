@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{MINUTE, Timestamp};
+use crate::time::{MINUTE, Minutes, Timestamp};
 
 mod policy;
 mod table;
@@ -102,7 +102,7 @@ pub enum Outcome {
     /// window; always together with [`Outcome::Cancelled`].
     LateCancellation {
         /// Whole minutes from `now` to the start (rounded down).
-        minutes_before_start: i64,
+        minutes_before_start: Minutes,
     },
     /// The patient did not come.
     NoShow,
@@ -222,10 +222,12 @@ pub fn transition(
     let mut outcomes = Vec::new();
     if to == Status::Cancelled {
         outcomes.push(Outcome::Cancelled);
-        let late_from = shift(booking.start, -policy.late_cancel_minutes);
+        let late_from = shift(booking.start, -policy.late_cancel_minutes.get());
         if from == Status::Booked && now > late_from {
             outcomes.push(Outcome::LateCancellation {
-                minutes_before_start: (booking.start.unix() - now.unix()).div_euclid(MINUTE),
+                minutes_before_start: Minutes::new(
+                    (booking.start.unix() - now.unix()).div_euclid(MINUTE),
+                ),
             });
         }
     }
@@ -258,12 +260,12 @@ fn check_clock(
             ))),
         },
         (Status::Booked, Status::Arrived | Status::CheckedIn) => {
-            let opens = shift(start, -policy.checkin_opens_minutes);
+            let opens = shift(start, -policy.checkin_opens_minutes.get());
             if now < opens {
                 Err(invalid(format!(
                     "booking {id} cannot become {to} before {opens} \
                      ({} minutes before its start {start})",
-                    policy.checkin_opens_minutes
+                    policy.checkin_opens_minutes.get()
                 )))
             } else if now >= end {
                 Err(invalid(format!(
@@ -277,15 +279,15 @@ fn check_clock(
         (Status::Booked, Status::Cancelled) if now >= start => Err(invalid(format!(
             "booking {id} started at {start} and can no longer be cancelled; \
              record a noshow from {} instead",
-            shift(start, policy.noshow_grace_minutes)
+            shift(start, policy.noshow_grace_minutes.get())
         ))),
         (Status::Booked, Status::Noshow) => {
-            let from_t = shift(start, policy.noshow_grace_minutes);
+            let from_t = shift(start, policy.noshow_grace_minutes.get());
             if now < from_t {
                 Err(invalid(format!(
                     "booking {id} cannot be a noshow before {from_t} \
                      ({} minutes after its start {start})",
-                    policy.noshow_grace_minutes
+                    policy.noshow_grace_minutes.get()
                 )))
             } else {
                 Ok(())

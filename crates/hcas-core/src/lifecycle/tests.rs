@@ -312,7 +312,7 @@ fn arrival_and_check_in_window() {
         assert!(e.message().contains("noshow"), "{e}");
     }
     let p = LifecyclePolicy {
-        checkin_opens_minutes: 0,
+        checkin_opens_minutes: Minutes::ZERO,
         ..LifecyclePolicy::default()
     };
     let b = booking(Status::Booked);
@@ -342,7 +342,7 @@ fn cancelling_a_booked_appointment() {
         [
             Outcome::Cancelled,
             Outcome::LateCancellation {
-                minutes_before_start: 1439
+                minutes_before_start: Minutes::new(1439)
             },
             Outcome::SlotFreed
         ]
@@ -352,7 +352,7 @@ fn cancelling_a_booked_appointment() {
     assert_eq!(
         r(half).unwrap().outcomes[1],
         Outcome::LateCancellation {
-            minutes_before_start: 0
+            minutes_before_start: Minutes::ZERO
         }
     );
     for now in [at(0), at(10), at(60)] {
@@ -457,15 +457,15 @@ fn entered_in_error_frees_a_future_slot() {
 fn policy_is_validated() {
     for bad in [
         LifecyclePolicy {
-            late_cancel_minutes: -1,
+            late_cancel_minutes: Minutes::new(-1),
             ..LifecyclePolicy::default()
         },
         LifecyclePolicy {
-            noshow_grace_minutes: MAX_POLICY_MINUTES + 1,
+            noshow_grace_minutes: Minutes::new(MAX_POLICY_MINUTES.get() + 1),
             ..LifecyclePolicy::default()
         },
         LifecyclePolicy {
-            checkin_opens_minutes: i64::MIN,
+            checkin_opens_minutes: Minutes::new(i64::MIN),
             ..LifecyclePolicy::default()
         },
     ] {
@@ -485,7 +485,10 @@ fn serde_shapes() {
     let p: LifecyclePolicy = serde_json::from_str("{}").unwrap();
     assert_eq!(p, LifecyclePolicy::default());
     let p: LifecyclePolicy = serde_json::from_str(r#"{"noshow_grace_minutes": 5}"#).unwrap();
-    assert_eq!((p.noshow_grace_minutes, p.late_cancel_minutes), (5, 1440));
+    assert_eq!(
+        (p.noshow_grace_minutes.get(), p.late_cancel_minutes.get()),
+        (5, 1440)
+    );
     assert!(serde_json::from_str::<LifecyclePolicy>(r#"{"grace": 5}"#).is_err());
     assert_eq!(
         serde_json::to_string(&Party::Practitioner).unwrap(),
