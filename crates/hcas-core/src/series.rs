@@ -70,6 +70,7 @@ pub enum SeriesPolicy {
 
 /// A recurring appointment to book.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SeriesSpec {
     /// Series id, `[A-Za-z0-9.-]{1,48}`; occurrence ids are
     /// `<id>.<YYYYMMDDTHHMMSS>` of their recurrence id.
@@ -86,6 +87,7 @@ pub struct SeriesSpec {
 
 /// One occurrence's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OccurrenceResult {
     /// The occurrence id (`<series>.<YYYYMMDDTHHMMSS>` of the recurrence id).
     pub id: String,
@@ -109,6 +111,7 @@ pub struct OccurrenceResult {
 
 /// The answer for a whole series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeriesResult {
     /// Whether anything was booked.
     pub booked: bool,
@@ -116,11 +119,91 @@ pub struct SeriesResult {
     pub occurrences: Vec<OccurrenceResult>,
 }
 
+/// How to [`SeriesSpec::book`]: at which instant, and by which
+/// [`SeriesPolicy`] (all or nothing by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeriesBookOptions {
+    /// The current instant: decides which holds still block.
+    pub now: Timestamp,
+    /// What to do when some occurrences conflict.
+    pub policy: SeriesPolicy,
+}
+
+impl SeriesBookOptions {
+    /// Book at `now`, all or nothing.
+    #[must_use]
+    pub const fn at(now: Timestamp) -> Self {
+        Self {
+            now,
+            policy: SeriesPolicy::AllOrNothing,
+        }
+    }
+
+    /// These options with `policy`.
+    #[must_use]
+    pub const fn policy(mut self, policy: SeriesPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+/// How to [`SeriesSpec::add_alternatives`]: at which instant, how many free
+/// starts either side of each conflicting occurrence, and how far to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlternativesOptions {
+    /// The current instant.
+    pub now: Timestamp,
+    /// Free starts wanted before and after each conflicting occurrence.
+    pub count: usize,
+    /// How many days either side to search (1 to 200).
+    pub search_days: i64,
+}
+
+impl AlternativesOptions {
+    /// Up to `count` free starts either side, within `search_days`, at `now`.
+    #[must_use]
+    pub const fn new(now: Timestamp, count: usize, search_days: i64) -> Self {
+        Self {
+            now,
+            count,
+            search_days,
+        }
+    }
+}
+
 fn recurrence_id(local: NaiveDateTime) -> String {
     local.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 impl SeriesSpec {
+    /// A series `id` of `duration`-long occurrences of `recurrence`, each
+    /// using `resources`; an open-ended rule also needs [`SeriesSpec::until`].
+    /// Checked when planned or booked.
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        recurrence: Recurrence,
+        duration: Minutes,
+        resources: Vec<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            recurrence,
+            duration,
+            resources,
+            until: None,
+        }
+    }
+
+    /// This series ending (exclusive) at `until`.
+    #[must_use]
+    pub const fn until(mut self, until: Timestamp) -> Self {
+        self.until = Some(until);
+        self
+    }
+
     /// Validate and list the occurrences: (recurrence id, start, end), by start.
     /// The rule's instances from `DTSTART` (up to `until`) and every RDATE
     /// (wherever it falls), less the EXDATEs; an RDATE on a rule instance's
@@ -233,7 +316,7 @@ impl SeriesSpec {
                 if accepted.last().is_some_and(|b| b.end <= *start) {
                     accepted.clear();
                 }
-                accepted.push(Booking::new(
+                accepted.push(Booking::from_parts(
                     id.clone(),
                     *start,
                     *end,
@@ -255,9 +338,10 @@ impl SeriesSpec {
         Ok(out)
     }
 
-    /// Fill in, for every conflicting occurrence, up to `n` free starts before
-    /// and after it inside `availability`'s working windows (the provider's),
-    /// free in `ledger` for all the series' resources, within `search_days`.
+    /// Fill in, for every conflicting occurrence, up to `options.count` free
+    /// starts before and after it inside `availability`'s working windows (the
+    /// provider's), free in `ledger` for all the series' resources, within
+    /// `options.search_days`.
     ///
     /// # Errors
     /// As [`crate::advice::alternatives`].
@@ -266,10 +350,13 @@ impl SeriesSpec {
         results: &mut [OccurrenceResult],
         ledger: &Ledger,
         availability: &Availability,
-        now: Timestamp,
-        n: usize,
-        search_days: i64,
+        options: AlternativesOptions,
     ) -> Result<()> {
+        let AlternativesOptions {
+            now,
+            count: n,
+            search_days,
+        } = options;
         for o in results.iter_mut().filter(|o| !o.ok) {
             let request = crate::booking::Request {
                 start: o.start,
@@ -296,18 +383,35 @@ impl SeriesSpec {
         format!("{}.{}", self.id, local.format("%Y%m%dT%H%M%S"))
     }
 
-    /// Plan, then book by `policy`: all-or-nothing books every occurrence or
-    /// none; book-free books the free ones. Checks and inserts happen in one
-    /// call on one `&mut Ledger`, so nothing can slip in between.
+    /// Plan, then book by `options.policy`: all-or-nothing books every
+    /// occurrence or none; book-free books the free ones. Checks and inserts
+    /// happen in one call on one `&mut Ledger`, so nothing can slip in between.
+    ///
+    /// ```
+    /// use hcas_core::booking::{Booking, Ledger};
+    /// use hcas_core::series::{SeriesBookOptions, SeriesPolicy, SeriesSpec};
+    /// use hcas_core::{Interval, Minutes, Recurrence, Zone};
+    /// let rule = "FREQ=WEEKLY;COUNT=3".parse().unwrap();
+    /// let dtstart = hcas_core::time::parse_local_datetime("2026-05-05T09:00").unwrap();
+    /// let spec = SeriesSpec::new("physio", Recurrence::new(rule, dtstart, Zone::parse("Europe/London").unwrap()),
+    ///     Minutes::new(45), vec!["provider:P1".into(), "patient:X1".into()]);
+    /// let mut ledger = Ledger::new();
+    /// // The provider is away on 12 May (09:00 BST is 08:00Z).
+    /// ledger.insert(Booking::new("leave", vec!["provider:P1".into()],
+    ///     Interval::parse("2026-05-12T08:00:00Z", "2026-05-12T09:00:00Z").unwrap())).unwrap();
+    /// let now = "2026-05-01T00:00:00Z".parse().unwrap();
+    /// let all = spec.book(&mut ledger, SeriesBookOptions::at(now)).unwrap();
+    /// assert!(!all.booked);
+    /// assert_eq!(all.occurrences[1].conflicts[0].with, ["leave"]);
+    /// let free = spec.book(&mut ledger, SeriesBookOptions::at(now).policy(SeriesPolicy::BookFree)).unwrap();
+    /// assert_eq!(free.occurrences.iter().filter(|o| o.booked).count(), 2);
+    /// assert!(ledger.get("physio.20260505T090000").is_some());
+    /// ```
     ///
     /// # Errors
     /// As [`SeriesSpec::occurrences`]; `invalid_request` for an id already used.
-    pub fn book(
-        &self,
-        ledger: &mut Ledger,
-        policy: SeriesPolicy,
-        now: Timestamp,
-    ) -> Result<SeriesResult> {
+    pub fn book(&self, ledger: &mut Ledger, options: SeriesBookOptions) -> Result<SeriesResult> {
+        let SeriesBookOptions { now, policy } = options;
         let mut occ = self.plan(ledger, now)?;
         let all_ok = occ.iter().all(|o| o.ok);
         if policy == SeriesPolicy::AllOrNothing && !all_ok {
@@ -324,7 +428,7 @@ impl SeriesSpec {
         }
         let mut any = false;
         for o in occ.iter_mut().filter(|o| o.ok) {
-            let mut b = Booking::new(
+            let mut b = Booking::from_parts(
                 o.id.clone(),
                 o.start,
                 o.end,
@@ -363,6 +467,7 @@ pub enum EditScope {
 /// `{ days: 7, minutes: 0 }` and keeps 10:00 local across a DST change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WallShift {
     /// Calendar days (negative: earlier), at most [`MAX_SHIFT_DAYS`] either way.
     #[serde(default)]
@@ -424,6 +529,7 @@ impl WallShift {
 /// A series edit that moves occurrences (and may change their length): see
 /// [`shift_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SeriesEdit {
     /// The series.
     pub series_id: String,
@@ -446,9 +552,59 @@ pub struct SeriesEdit {
     pub policy: LifecyclePolicy,
 }
 
+impl SeriesEdit {
+    /// An edit by `actor` of the occurrence `from` of a series (and, by
+    /// `scope`, the ones after it or all), in the series' `zone`. It moves
+    /// nothing until given a [`SeriesEdit::shift`] or a
+    /// [`SeriesEdit::duration`]; no reason, the default policy.
+    #[must_use]
+    pub fn new(from: SeriesRef, scope: EditScope, zone: Zone, actor: Party) -> Self {
+        Self {
+            series_id: from.id,
+            recurrence_id: from.recurrence_id,
+            scope,
+            zone,
+            shift: WallShift::default(),
+            duration: None,
+            actor,
+            reason: None,
+            policy: LifecyclePolicy::new(),
+        }
+    }
+
+    /// This edit moving each occurrence by `shift`.
+    #[must_use]
+    pub const fn shift(mut self, shift: WallShift) -> Self {
+        self.shift = shift;
+        self
+    }
+
+    /// This edit giving each occurrence the length `duration`.
+    #[must_use]
+    pub const fn duration(mut self, duration: Minutes) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// This edit with a reason (recorded in the history by stores).
+    #[must_use]
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// This edit under the clinic's `policy`.
+    #[must_use]
+    pub const fn policy(mut self, policy: LifecyclePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
 /// A series edit that cancels occurrences: see [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SeriesCancel {
     /// The series.
     pub series_id: String,
@@ -465,8 +621,33 @@ pub struct SeriesCancel {
     pub policy: LifecyclePolicy,
 }
 
+impl SeriesCancel {
+    /// A cancellation by `actor`, for `reason`, of the occurrence `from` of a
+    /// series (and, by `scope`, the ones after it or all), under the default
+    /// policy.
+    #[must_use]
+    pub fn new(from: SeriesRef, scope: EditScope, actor: Party, reason: impl Into<String>) -> Self {
+        Self {
+            series_id: from.id,
+            recurrence_id: from.recurrence_id,
+            scope,
+            actor,
+            reason: reason.into(),
+            policy: LifecyclePolicy::new(),
+        }
+    }
+
+    /// This cancellation under the clinic's `policy`.
+    #[must_use]
+    pub const fn policy(mut self, policy: LifecyclePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
 /// An occurrence in an edit's scope that the edit left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The occurrence's booking id.
     pub id: String,
@@ -480,6 +661,7 @@ pub struct Skipped {
 
 /// The answer to [`shift_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EditResult {
     /// Whether the edit was applied: every occurrence in `occurrences` moved.
     /// When false, nothing changed.
@@ -493,6 +675,7 @@ pub struct EditResult {
 
 /// One occurrence cancelled by [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelledOccurrence {
     /// The occurrence's booking id.
     pub id: String,
@@ -506,6 +689,7 @@ pub struct CancelledOccurrence {
 
 /// The answer to [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelResult {
     /// Occurrences cancelled, by start.
     pub cancelled: Vec<CancelledOccurrence>,
@@ -611,6 +795,7 @@ fn may_change(
 
 /// One planned move of a series edit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Move {
     /// The occurrence's booking id.
     pub id: String,
@@ -624,6 +809,7 @@ pub struct Move {
 
 /// What a shift would do, before any conflict check (see [`plan_shift`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShiftPlan {
     /// The moves, by original start.
     pub moves: Vec<Move>,
@@ -705,24 +891,21 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Res
 /// with why, and count as obstacles for the others.
 ///
 /// ```
-/// use hcas_core::booking::Ledger;
-/// use hcas_core::lifecycle::{Party, LifecyclePolicy};
-/// use hcas_core::series::{shift_occurrences, EditScope, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift};
-/// use hcas_core::{Recurrence, Zone};
+/// use hcas_core::booking::{Ledger, SeriesRef};
+/// use hcas_core::lifecycle::Party;
+/// use hcas_core::series::{shift_occurrences, EditScope, SeriesBookOptions, SeriesEdit, SeriesSpec, WallShift};
+/// use hcas_core::{Minutes, Recurrence, Zone};
 /// let london = Zone::parse("Europe/London").unwrap();
-/// let spec = SeriesSpec {
-///     id: "physio".into(),
-///     recurrence: Recurrence::new("FREQ=WEEKLY;COUNT=3".parse().unwrap(),
+/// let spec = SeriesSpec::new("physio",
+///     Recurrence::new("FREQ=WEEKLY;COUNT=3".parse().unwrap(),
 ///         hcas_core::time::parse_local_datetime("2026-03-17T10:00").unwrap(), london),
-///     duration: 60, resources: vec!["provider:P1".into()], until: None,
-/// };
+///     Minutes::new(60), vec!["provider:P1".into()]);
 /// let now = "2026-03-01T00:00:00Z".parse().unwrap();
 /// let mut ledger = Ledger::new();
-/// spec.book(&mut ledger, SeriesPolicy::AllOrNothing, now).unwrap();
+/// spec.book(&mut ledger, SeriesBookOptions::at(now)).unwrap();
 /// // One week later, every occurrence: the first lands on the second's old slot.
-/// let edit = SeriesEdit { series_id: "physio".into(), recurrence_id: "2026-03-17T10:00:00".into(),
-///     scope: EditScope::All, zone: london, shift: WallShift::days(7), duration: None,
-///     actor: Party::Staff, reason: None, policy: LifecyclePolicy::default() };
+/// let edit = SeriesEdit::new(SeriesRef::new("physio", "2026-03-17T10:00:00"), EditScope::All, london, Party::Staff)
+///     .shift(WallShift::days(7));
 /// let done = shift_occurrences(&mut ledger, &edit, now).unwrap();
 /// assert!(done.applied);
 /// // 24 March is GMT (10:00Z), 31 March is BST: still 10:00 local (09:00Z).
@@ -851,6 +1034,27 @@ pub fn plan_cancel(
 /// cancelled, entered in error, on site, started, or not this actor's to
 /// cancel) are left as they are and listed in `skipped` with the lifecycle's
 /// error. Every check is made before any change; on an error nothing changes.
+///
+/// ```
+/// use hcas_core::booking::{Ledger, SeriesRef, Status};
+/// use hcas_core::lifecycle::{Outcome, Party};
+/// use hcas_core::series::{cancel_occurrences, EditScope, SeriesBookOptions, SeriesCancel, SeriesSpec};
+/// use hcas_core::{Minutes, Recurrence, Zone};
+/// let spec = SeriesSpec::new("physio",
+///     Recurrence::new("FREQ=DAILY;COUNT=3".parse().unwrap(),
+///         hcas_core::time::parse_local_datetime("2026-05-04T09:00").unwrap(), Zone::parse("UTC").unwrap()),
+///     Minutes::new(30), vec!["provider:P1".into(), "patient:X1".into()]);
+/// let mut ledger = Ledger::new();
+/// spec.book(&mut ledger, SeriesBookOptions::at("2026-05-01T00:00:00Z".parse().unwrap())).unwrap();
+/// // From the second occurrence on, a few hours before it: late under the default policy.
+/// let cancel = SeriesCancel::new(SeriesRef::new("physio", "2026-05-05T09:00:00"),
+///     EditScope::ThisAndFollowing, Party::Patient, "moving away");
+/// let done = cancel_occurrences(&mut ledger, &cancel, "2026-05-05T06:00:00Z".parse().unwrap()).unwrap();
+/// assert_eq!(done.cancelled.len(), 2);
+/// assert!(done.cancelled[0].outcomes.contains(&Outcome::LateCancellation { minutes_before_start: Minutes::hours(3) }));
+/// assert_eq!(ledger.get("physio.20260504T090000").unwrap().status, Status::Booked);
+/// assert_eq!(ledger.get("physio.20260506T090000").unwrap().cancel_reason.as_deref(), Some("moving away"));
+/// ```
 ///
 /// # Errors
 /// As [`plan_cancel`].

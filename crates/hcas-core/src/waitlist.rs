@@ -9,18 +9,22 @@
 //!
 //! ```
 //! use hcas_core::booking::{Booking, Ledger, Status};
-//! use hcas_core::waitlist::{make_hold, Preferences, WaitEntry, Waitlist};
+//! use hcas_core::booking::BookOptions;
+//! use hcas_core::waitlist::{make_hold, WaitEntry, Waitlist};
 //! use hcas_core::{Interval, Minutes};
 //! let t = |s: &str| s.parse().unwrap();
 //! let mut list = Waitlist::new();
-//! list.add(WaitEntry {
-//!     id: "w1".into(), patient: "patient:X2".into(), provider: "provider:P1".into(),
-//!     window: Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap(),
-//!     preferences: Preferences::default(), created: t("2026-05-01T10:00:00Z"),
-//! }).unwrap();
+//! list.add(WaitEntry::builder("w1")
+//!     .patient("patient:X2")
+//!     .provider("provider:P1")
+//!     .window(Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap())
+//!     .created(t("2026-05-01T10:00:00Z"))
+//!     .build()
+//!     .unwrap()).unwrap();
 //!
-//! let freed = Booking::new("a1", t("2026-05-05T09:00:00Z"), t("2026-05-05T09:30:00Z"),
-//!     Status::Cancelled, vec!["provider:P1".into(), "patient:X1".into()]);
+//! let slot = Interval::parse("2026-05-05T09:00:00Z", "2026-05-05T09:30:00Z").unwrap();
+//! let freed = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()], slot)
+//!     .status(Status::Cancelled);
 //! let mut ledger = Ledger::new();
 //! let now = t("2026-05-04T08:00:00Z");
 //! let offer = list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap().unwrap();
@@ -29,7 +33,7 @@
 //!
 //! let hold = make_hold(&offer, "provider:P1", "h1".into());
 //! assert_eq!(hold.status, Status::Held);
-//! ledger.book(hold, now, None).unwrap();
+//! ledger.book(hold, BookOptions::at(now)).unwrap();
 //! // The slot is held now, so it is not offered twice.
 //! assert_eq!(list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap(), None);
 //! ```
@@ -46,15 +50,34 @@ pub const MAX_HOLD_MINUTES: Minutes = Minutes::days(7);
 /// What a waiting patient accepts beyond provider and time window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Preferences {
     /// Only offer slots at least this many minutes long.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_duration_minutes: Option<Minutes>,
 }
 
+impl Preferences {
+    /// No condition beyond provider and window (the default).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            min_duration_minutes: None,
+        }
+    }
+
+    /// These preferences accepting only slots at least `length` long.
+    #[must_use]
+    pub const fn min_duration(mut self, length: Minutes) -> Self {
+        self.min_duration_minutes = Some(length);
+        self
+    }
+}
+
 /// One patient waiting for a slot with one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WaitEntry {
     /// Unique id in the waitlist.
     pub id: String,
@@ -72,6 +95,19 @@ pub struct WaitEntry {
 }
 
 impl WaitEntry {
+    /// Start an entry `id`; give it a patient, a provider, a window and when
+    /// it was created, then [`WaitEntryBuilder::build`] it.
+    pub fn builder(id: impl Into<String>) -> WaitEntryBuilder {
+        WaitEntryBuilder {
+            id: id.into(),
+            patient: None,
+            provider: None,
+            window: None,
+            preferences: Preferences::new(),
+            created: None,
+        }
+    }
+
     /// Check the entry's own fields.
     ///
     /// # Errors
@@ -127,8 +163,93 @@ impl WaitEntry {
     }
 }
 
+/// A [`WaitEntry`] being built: see [`WaitEntry::builder`].
+///
+/// ```
+/// use hcas_core::waitlist::{Preferences, WaitEntry};
+/// use hcas_core::{ErrorCode, Interval, Minutes};
+/// let window = Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap();
+/// let entry = WaitEntry::builder("w1")
+///     .patient("patient:X2")
+///     .provider("provider:P1")
+///     .window(window)
+///     .preferences(Preferences::new().min_duration(Minutes::new(30)))
+///     .created("2026-05-01T10:00:00Z".parse().unwrap())
+///     .build()
+///     .unwrap();
+/// assert_eq!(entry.provider, "provider:P1");
+/// // Every part but the preferences is required.
+/// let e = WaitEntry::builder("w2").patient("patient:X3").window(window).build().unwrap_err();
+/// assert_eq!(e.code(), ErrorCode::InvalidRequest);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct WaitEntryBuilder {
+    id: String,
+    patient: Option<String>,
+    provider: Option<String>,
+    window: Option<Interval>,
+    preferences: Preferences,
+    created: Option<Timestamp>,
+}
+
+impl WaitEntryBuilder {
+    /// The patient resource waiting, e.g. `patient:X1`.
+    pub fn patient(mut self, patient: impl Into<String>) -> Self {
+        self.patient = Some(patient.into());
+        self
+    }
+
+    /// The provider resource wanted, e.g. `provider:P1`.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// The time range the patient would accept.
+    pub const fn window(mut self, window: Interval) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// Further conditions on the slot (none by default).
+    pub const fn preferences(mut self, preferences: Preferences) -> Self {
+        self.preferences = preferences;
+        self
+    }
+
+    /// When the patient joined the list; earlier is served first.
+    pub const fn created(mut self, created: Timestamp) -> Self {
+        self.created = Some(created);
+        self
+    }
+
+    /// The entry, checked by [`WaitEntry::validate`].
+    ///
+    /// # Errors
+    /// `invalid_request` for a missing patient, provider, window or creation
+    /// time; the errors of [`WaitEntry::validate`].
+    pub fn build(self) -> Result<WaitEntry> {
+        let missing = |field: &str| {
+            Error::new(ErrorCode::InvalidRequest, "must be given")
+                .at(&format!("waitlist entry {}.{field}", self.id))
+        };
+        let entry = WaitEntry {
+            patient: self.patient.clone().ok_or_else(|| missing("patient"))?,
+            provider: self.provider.clone().ok_or_else(|| missing("provider"))?,
+            window: self.window.ok_or_else(|| missing("window"))?,
+            created: self.created.ok_or_else(|| missing("created"))?,
+            preferences: self.preferences,
+            id: self.id,
+        };
+        entry.validate()?;
+        Ok(entry)
+    }
+}
+
 /// A slot offered to a waiting patient, held for them until `hold_expires`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Offer {
     /// The waitlist entry served.
     pub entry_id: String,
@@ -302,7 +423,7 @@ impl Waitlist {
 /// `provider` until the offer lapses; book it with [`Ledger::book`].
 #[must_use]
 pub fn make_hold(offer: &Offer, provider: &str, id: String) -> Booking {
-    let mut hold = Booking::new(
+    let mut hold = Booking::from_parts(
         id,
         offer.start,
         offer.end,
@@ -328,7 +449,7 @@ mod tests {
 
     /// Tuesday 09:00-09:30 with provider P1, freed by patient X1.
     fn freed() -> Booking {
-        Booking::new(
+        Booking::from_parts(
             "a1",
             t("2026-05-05T09:00:00Z"),
             t("2026-05-05T09:30:00Z"),
@@ -400,7 +521,7 @@ mod tests {
         let mut ledger = Ledger::new();
         // X2 is booked elsewhere, overlapping the freed slot by a minute.
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b9",
                 t("2026-05-05T09:29:00Z"),
                 t("2026-05-05T10:00:00Z"),
@@ -412,7 +533,7 @@ mod tests {
         // Touching is not overlapping; a cancelled booking does not block.
         let mut ledger = Ledger::new();
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b8",
                 t("2026-05-05T09:30:00Z"),
                 t("2026-05-05T10:00:00Z"),
@@ -421,7 +542,7 @@ mod tests {
             ))
             .unwrap();
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b7",
                 t("2026-05-05T09:00:00Z"),
                 t("2026-05-05T09:30:00Z"),
@@ -551,7 +672,9 @@ mod tests {
         assert_eq!(hold.resources, ["provider:P1", "patient:X2"]);
         assert!(hold.validate().is_ok());
         assert!(matches!(
-            ledger.book(hold, now(), None).unwrap(),
+            ledger
+                .book(hold, crate::booking::BookOptions::at(now()))
+                .unwrap(),
             BookOutcome::Booked(_)
         ));
         // While the hold lives, the slot is not offered again, to anyone.

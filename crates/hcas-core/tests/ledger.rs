@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hcas_core::Timestamp;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use hcas_core::booking::{
+    BookOptions, BookOutcome, Booking, HoldOptions, Ledger, Request, RescheduleOptions, Status,
+};
 use proptest::prelude::*;
 
 const RESOURCES: &[&str] = &[
@@ -51,14 +53,13 @@ fn arb_booking() -> impl Strategy<Value = B> {
 fn to_booking(i: usize, b: &B) -> Booking {
     let mut x = Booking::new(
         format!("b{i}"),
-        t(b.start),
-        t(b.start + b.len),
-        b.status,
         b.resources
             .iter()
             .map(|&r| RESOURCES[r].to_string())
             .collect(),
-    );
+        hcas_core::Interval::new(t(b.start), t(b.start + b.len)).unwrap(),
+    )
+    .status(b.status);
     if b.status == Status::Held {
         x.hold_expires = Some(t(b.hold_expires));
     }
@@ -129,7 +130,7 @@ proptest! {
         for (i, b) in bs.iter().enumerate() {
             ledger.insert(to_booking(i, b)).unwrap();
         }
-        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let req = Request::new(want.iter().map(|&r| RESOURCES[r].to_string()).collect(), hcas_core::Interval::new(t(q.0), t(q.0 + q.1)).unwrap());
         let got = ledger.check(&req, t(now)).unwrap();
         let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
         let want_map = brute(&bs, &caps, now, q.0, q.0 + q.1, &want);
@@ -176,7 +177,7 @@ proptest! {
                 ids.push(i);
             }
         }
-        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let req = Request::new(want.iter().map(|&r| RESOURCES[r].to_string()).collect(), hcas_core::Interval::new(t(q.0), t(q.0 + q.1)).unwrap());
         let got = ledger.check(&req, t(now)).unwrap();
         let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
         // The brute force names bookings by position in `kept`: rename them.
@@ -224,7 +225,7 @@ proptest! {
         for (i, b) in reqs.iter().enumerate() {
             let mut b = b.clone();
             if b.status == Status::Held { b.hold_expires = b.hold_expires.max(1); }
-            if let BookOutcome::Booked(_) = ledger.book(to_booking(i, &b), t(now), None).unwrap() {
+            if let BookOutcome::Booked(_) = ledger.book(to_booking(i, &b), BookOptions::at(t(now))).unwrap() {
                 kept.push(b);
             }
         }
@@ -240,12 +241,20 @@ proptest! {
 #[test]
 fn idempotency_key_returns_the_first_booking() {
     let mut ledger = Ledger::new();
-    let b = Booking::new("a", t(0), t(30), Status::Booked, vec!["provider:P1".into()]);
-    let first = ledger.book(b.clone(), t(0), Some("key-1")).unwrap();
+    let b = Booking::new(
+        "a",
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(0), t(30)).unwrap(),
+    );
+    let first = ledger
+        .book(b.clone(), BookOptions::at(t(0)).idempotency_key("key-1"))
+        .unwrap();
     assert!(matches!(first, BookOutcome::Booked(_)));
     let mut again = b;
     again.id = "a-retry".into();
-    let second = ledger.book(again, t(0), Some("key-1")).unwrap();
+    let second = ledger
+        .book(again, BookOptions::at(t(0)).idempotency_key("key-1"))
+        .unwrap();
     match second {
         BookOutcome::Existing(x) => assert_eq!(x.id, "a"),
         other => panic!("expected the existing booking, got {other:?}"),
@@ -256,25 +265,24 @@ fn idempotency_key_returns_the_first_booking() {
 #[test]
 fn hold_then_confirm_is_atomic_and_expires() {
     let mut ledger = Ledger::new();
-    let req = Request {
-        start: t(60),
-        end: t(90),
-        resources: vec!["provider:P1".into()],
-    };
+    let req = Request::new(
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(60), t(90)).unwrap(),
+    );
     assert!(matches!(
-        ledger.hold("h1", &req, t(0), t(10)).unwrap(),
+        ledger
+            .hold("h1", &req, HoldOptions::new(t(0), t(10)))
+            .unwrap(),
         BookOutcome::Booked(_)
     ));
     // While the hold lives, nobody else gets the slot.
     let other = Booking::new(
         "x",
-        t(60),
-        t(90),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(60), t(90)).unwrap(),
     );
     assert!(matches!(
-        ledger.book(other.clone(), t(5), None).unwrap(),
+        ledger.book(other.clone(), BookOptions::at(t(5))).unwrap(),
         BookOutcome::Conflict(_)
     ));
     // The hold confirms without conflicting with itself.
@@ -284,12 +292,13 @@ fn hold_then_confirm_is_atomic_and_expires() {
     ));
     assert_eq!(ledger.get("h1").unwrap().status, Status::Booked);
     // A second hold that expires cannot be confirmed afterwards.
-    let req2 = Request {
-        start: t(120),
-        end: t(150),
-        resources: vec!["provider:P1".into()],
-    };
-    ledger.hold("h2", &req2, t(0), t(10)).unwrap();
+    let req2 = Request::new(
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(120), t(150)).unwrap(),
+    );
+    ledger
+        .hold("h2", &req2, HoldOptions::new(t(0), t(10)))
+        .unwrap();
     assert_eq!(
         ledger.confirm_hold("h2", t(10)).unwrap_err().code(),
         hcas_core::ErrorCode::InvalidTransition
@@ -297,13 +306,11 @@ fn hold_then_confirm_is_atomic_and_expires() {
     // ... and its slot is free again.
     let y = Booking::new(
         "y",
-        t(120),
-        t(150),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(120), t(150)).unwrap(),
     );
     assert!(matches!(
-        ledger.book(y, t(11), None).unwrap(),
+        ledger.book(y, BookOptions::at(t(11))).unwrap(),
         BookOutcome::Booked(_)
     ));
 }
@@ -314,22 +321,20 @@ fn reschedule_links_both_ways() {
     ledger
         .insert(Booking::new(
             "a",
-            t(0),
-            t(30),
-            Status::Booked,
             vec!["provider:P1".into()],
+            hcas_core::Interval::new(t(0), t(30)).unwrap(),
         ))
         .unwrap();
     let new = Booking::new(
         "b",
-        t(15),
-        t(45),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(15), t(45)).unwrap(),
     );
     // Overlaps only the booking it replaces: allowed.
     assert!(matches!(
-        ledger.reschedule("a", new, "patient asked", t(0)).unwrap(),
+        ledger
+            .reschedule("a", new, RescheduleOptions::new(t(0), "patient asked"))
+            .unwrap(),
         BookOutcome::Booked(_)
     ));
     assert_eq!(ledger.get("a").unwrap().status, Status::Cancelled);
@@ -344,11 +349,11 @@ fn reschedule_links_both_ways() {
 mod series_and_advice {
     use chrono::NaiveDate;
     use hcas_core::advice::alternatives;
-    use hcas_core::booking::{Booking, Ledger, Request, Status};
-    use hcas_core::lifecycle::{LifecyclePolicy, Party};
+    use hcas_core::booking::{Booking, Ledger, Request, SeriesRef, Status};
+    use hcas_core::lifecycle::Party;
     use hcas_core::series::{
-        EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift,
-        cancel_occurrences, series_bookings, shift_occurrences,
+        AlternativesOptions, EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec,
+        WallShift, cancel_occurrences, series_bookings, shift_occurrences,
     };
     use hcas_core::{Availability, LocalTime, Recurrence, Timestamp, WorkingRule, Zone};
 
@@ -368,19 +373,18 @@ mod series_and_advice {
     }
 
     fn physio(count: u32) -> SeriesSpec {
-        SeriesSpec {
-            id: "S".into(),
-            recurrence: Recurrence::new(
+        SeriesSpec::new(
+            "S",
+            Recurrence::new(
                 format!("FREQ=WEEKLY;BYDAY=TU;COUNT={count}")
                     .parse()
                     .unwrap(),
                 hcas_core::time::parse_local_datetime("2026-05-05T10:00").unwrap(),
                 Zone::parse("UTC").unwrap(),
             ),
-            duration: hcas_core::Minutes::new(60),
-            resources: vec!["provider:P1".into(), "patient:X1".into()],
-            until: None,
-        }
+            hcas_core::Minutes::new(60),
+            vec!["provider:P1".into(), "patient:X1".into()],
+        )
     }
 
     #[test]
@@ -391,18 +395,19 @@ mod series_and_advice {
             ledger
                 .insert(Booking::new(
                     id,
-                    t(&format!("2026-05-05T{s}:00Z")),
-                    t(&format!("2026-05-05T{e}:00Z")),
-                    Status::Booked,
                     vec!["provider:P1".into()],
+                    hcas_core::Interval::new(
+                        t(&format!("2026-05-05T{s}:00Z")),
+                        t(&format!("2026-05-05T{e}:00Z")),
+                    )
+                    .unwrap(),
                 ))
                 .unwrap();
         }
-        let req = Request {
-            start: t("2026-05-05T10:00:00Z"),
-            end: t("2026-05-05T11:00:00Z"),
-            resources: vec!["provider:P1".into()],
-        };
+        let req = Request::new(
+            vec!["provider:P1".into()],
+            hcas_core::Interval::new(t("2026-05-05T10:00:00Z"), t("2026-05-05T11:00:00Z")).unwrap(),
+        );
         let alt = alternatives(
             &weekday_hours(),
             &ledger,
@@ -431,10 +436,9 @@ mod series_and_advice {
         ledger
             .insert(Booking::new(
                 "x",
-                t("2026-05-12T10:00:00Z"),
-                t("2026-05-12T11:00:00Z"),
-                Status::Booked,
                 vec!["patient:X1".into()],
+                hcas_core::Interval::new(t("2026-05-12T10:00:00Z"), t("2026-05-12T11:00:00Z"))
+                    .unwrap(),
             ))
             .unwrap();
         let spec = physio(3);
@@ -443,9 +447,7 @@ mod series_and_advice {
             &mut plan,
             &ledger,
             &weekday_hours(),
-            t("2026-05-01T00:00:00Z"),
-            1,
-            3,
+            AlternativesOptions::new(t("2026-05-01T00:00:00Z"), 1, 3),
         )
         .unwrap();
         assert!(plan[0].alternatives.is_none() && plan[2].alternatives.is_none());
@@ -460,17 +462,15 @@ mod series_and_advice {
         minutes: i64,
         duration: Option<i64>,
     ) -> SeriesEdit {
-        SeriesEdit {
-            series_id: "S".into(),
-            recurrence_id: recurrence_id.into(),
+        let mut x = SeriesEdit::new(
+            SeriesRef::new("S", recurrence_id),
             scope,
-            zone: Zone::parse("UTC").unwrap(),
-            shift: WallShift::minutes(hcas_core::Minutes::new(minutes)),
-            duration: duration.map(hcas_core::Minutes::new),
-            actor: Party::Staff,
-            reason: None,
-            policy: LifecyclePolicy::default(),
-        }
+            Zone::parse("UTC").unwrap(),
+            Party::Staff,
+        )
+        .shift(WallShift::minutes(hcas_core::Minutes::new(minutes)));
+        x.duration = duration.map(hcas_core::Minutes::new);
+        x
     }
 
     #[test]
@@ -478,7 +478,7 @@ mod series_and_advice {
         let mut ledger = Ledger::new();
         let now = t("2026-05-01T00:00:00Z");
         let res = physio(4)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap();
         assert!(res.booked);
         // Move only the second occurrence one hour later: its id (RECURRENCE-ID) stays.
@@ -498,10 +498,9 @@ mod series_and_advice {
         ledger
             .insert(Booking::new(
                 "blocker",
-                t("2026-05-26T09:30:00Z"),
-                t("2026-05-26T10:00:00Z"),
-                Status::Booked,
                 vec!["provider:P1".into()],
+                hcas_core::Interval::new(t("2026-05-26T09:30:00Z"), t("2026-05-26T10:00:00Z"))
+                    .unwrap(),
             ))
             .unwrap();
         let refused = shift_occurrences(
@@ -525,14 +524,12 @@ mod series_and_advice {
             t("2026-05-19T10:00:00Z")
         );
         // Cancel this and following from the third: two cancelled, first two kept.
-        let cancel = SeriesCancel {
-            series_id: "S".into(),
-            recurrence_id: "2026-05-19T10:00:00".into(),
-            scope: EditScope::ThisAndFollowing,
-            actor: Party::Staff,
-            reason: "course ended".into(),
-            policy: LifecyclePolicy::default(),
-        };
+        let cancel = SeriesCancel::new(
+            SeriesRef::new("S", "2026-05-19T10:00:00"),
+            EditScope::ThisAndFollowing,
+            Party::Staff,
+            "course ended",
+        );
         let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
         let ids: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["S.20260519T100000", "S.20260526T100000"]);

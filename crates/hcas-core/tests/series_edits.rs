@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hcas_core::ErrorCode;
-use hcas_core::booking::{Booking, Ledger, Status};
-use hcas_core::lifecycle::{LifecyclePolicy, Party};
+use hcas_core::booking::{Booking, Ledger, SeriesRef, Status};
+use hcas_core::lifecycle::Party;
 use hcas_core::series::{
-    EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift, cancel_occurrences,
-    series_bookings, shift_occurrences,
+    EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec, WallShift,
+    cancel_occurrences, series_bookings, shift_occurrences,
 };
 use hcas_core::time::parse_local_datetime;
 use hcas_core::{Minutes, Recurrence, Timestamp, Zone};
@@ -19,31 +19,27 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn weekly(id: &str, zone: &str, dtstart: &str, count: u32) -> SeriesSpec {
-    SeriesSpec {
-        id: id.into(),
-        recurrence: Recurrence::new(
+    SeriesSpec::new(
+        id,
+        Recurrence::new(
             format!("FREQ=WEEKLY;COUNT={count}").parse().unwrap(),
             parse_local_datetime(dtstart).unwrap(),
             Zone::parse(zone).unwrap(),
         ),
-        duration: Minutes::new(60),
-        resources: vec!["provider:P1".into(), "patient:X1".into()],
-        until: None,
-    }
+        Minutes::new(60),
+        vec!["provider:P1".into(), "patient:X1".into()],
+    )
 }
 
 fn edit(zone: &str, recurrence_id: &str, scope: EditScope, shift: WallShift) -> SeriesEdit {
-    SeriesEdit {
-        series_id: "S".into(),
-        recurrence_id: recurrence_id.into(),
+    SeriesEdit::new(
+        SeriesRef::new("S", recurrence_id),
         scope,
-        zone: Zone::parse(zone).unwrap(),
-        shift,
-        duration: None,
-        actor: Party::Staff,
-        reason: Some("therapist moved the course".into()),
-        policy: LifecyclePolicy::default(),
-    }
+        Zone::parse(zone).unwrap(),
+        Party::Staff,
+    )
+    .shift(shift)
+    .reason("therapist moved the course")
 }
 
 /// The whole ledger as data: every booking, by id.
@@ -68,7 +64,7 @@ fn pushing_a_weekly_course_back_one_week_moves_every_occurrence() {
     let now = t("2026-05-01T00:00:00Z");
     assert!(
         weekly("S", "UTC", "2026-05-05T10:00", 4)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap()
             .booked
     );
@@ -115,16 +111,14 @@ fn a_conflicting_edit_leaves_the_whole_ledger_as_it_was() {
     let mut ledger = Ledger::new();
     let now = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 4)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     // Something else on the patient in the week after the last occurrence.
     ledger
         .insert(Booking::new(
             "dentist",
-            t("2026-06-02T10:30:00Z"),
-            t("2026-06-02T11:00:00Z"),
-            Status::Booked,
             vec!["patient:X1".into()],
+            hcas_core::Interval::new(t("2026-06-02T10:30:00Z"), t("2026-06-02T11:00:00Z")).unwrap(),
         ))
         .unwrap();
     let before = snapshot(&ledger);
@@ -180,7 +174,7 @@ fn one_week_later_keeps_the_wall_clock_across_dst() {
         let mut ledger = Ledger::new();
         let now = t("2026-01-01T00:00:00Z");
         weekly("S", zone, dtstart, 1)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap();
         let id = format!("S.{}", dtstart.replace(['-', ':'], "") + "00");
         assert_eq!(ledger.get(&id).unwrap().start, t(first));
@@ -204,7 +198,7 @@ fn a_shift_into_a_dst_gap_moves_forward_by_the_gap() {
     let mut ledger = Ledger::new();
     let now = t("2026-01-01T00:00:00Z");
     weekly("S", "America/New_York", "2026-03-01T02:30", 1)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     let done = shift_occurrences(
         &mut ledger,
@@ -229,18 +223,16 @@ fn cancel_all_skips_fulfilled_and_on_site_occurrences_and_says_why() {
     let mut ledger = Ledger::new();
     let now = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 4)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     force_status(&mut ledger, "S.20260512T100000", Status::Fulfilled);
     force_status(&mut ledger, "S.20260519T100000", Status::Arrived);
-    let cancel = SeriesCancel {
-        series_id: "S".into(),
-        recurrence_id: "2026-05-05T10:00:00".into(),
-        scope: EditScope::All,
-        actor: Party::Staff,
-        reason: "course ended".into(),
-        policy: LifecyclePolicy::default(),
-    };
+    let cancel = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        Party::Staff,
+        "course ended",
+    );
     let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
     let cancelled: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(cancelled, ["S.20260505T100000", "S.20260526T100000"]);
@@ -284,19 +276,17 @@ fn cancel_goes_through_the_lifecycle_actor_and_late_cancellation() {
     let mut ledger = Ledger::new();
     let booked_at = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 2)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, booked_at)
+        .book(&mut ledger, SeriesBookOptions::at(booked_at))
         .unwrap();
     // Two hours before the first: late under the default 24-hour policy; the
     // second is a week away.
     let now = t("2026-05-05T08:00:00Z");
-    let mut cancel = SeriesCancel {
-        series_id: "S".into(),
-        recurrence_id: "2026-05-05T10:00:00".into(),
-        scope: EditScope::All,
-        actor: Party::Patient,
-        reason: "moving away".into(),
-        policy: LifecyclePolicy::default(),
-    };
+    let mut cancel = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        Party::Patient,
+        "moving away",
+    );
     // A blank reason is refused before anything changes.
     cancel.reason = " ".into();
     let before = snapshot(&ledger);
@@ -325,8 +315,7 @@ fn a_started_occurrence_is_not_moved_and_the_rest_are() {
     weekly("S", "UTC", "2026-05-05T10:00", 3)
         .book(
             &mut ledger,
-            SeriesPolicy::AllOrNothing,
-            t("2026-05-01T00:00:00Z"),
+            SeriesBookOptions::at(t("2026-05-01T00:00:00Z")),
         )
         .unwrap();
     // 10:30 on the first day: the first occurrence has started.
@@ -374,8 +363,7 @@ fn rdates_are_occurrences_and_get_booked() {
     let res = spec
         .book(
             &mut ledger,
-            SeriesPolicy::AllOrNothing,
-            t("2026-05-01T00:00:00Z"),
+            SeriesBookOptions::at(t("2026-05-01T00:00:00Z")),
         )
         .unwrap();
     assert!(res.booked);
@@ -446,20 +434,10 @@ proptest! {
         duration in prop::option::of(15i64..180),
     ) {
         let freq = if daily { "DAILY" } else { "WEEKLY" };
-        let spec = SeriesSpec {
-            id: "S".into(),
-            recurrence: Recurrence::new(
-                format!("FREQ={freq};COUNT={count}").parse().unwrap(),
-                parse_local_datetime("2026-05-05T10:00").unwrap(),
-                Zone::parse("Europe/London").unwrap(),
-            ),
-            duration: Minutes::new(60),
-            resources: vec!["provider:P1".into(), "patient:X1".into()],
-            until: None,
-        };
+        let spec = SeriesSpec::new("S", Recurrence::new( format!("FREQ={freq};COUNT={count}").parse().unwrap(), parse_local_datetime("2026-05-05T10:00").unwrap(), Zone::parse("Europe/London").unwrap(), ), Minutes::new(60), vec!["provider:P1".into(), "patient:X1".into()]);
         let now = t("2026-05-01T00:00:00Z");
         let mut ledger = Ledger::new();
-        let res = spec.book(&mut ledger, SeriesPolicy::AllOrNothing, now).unwrap();
+        let res = spec.book(&mut ledger, SeriesBookOptions::at(now)).unwrap();
         prop_assert!(res.booked);
         let ids: Vec<String> = res.occurrences.iter().map(|o| o.id.clone()).collect();
         for &k in &done_at {
@@ -472,7 +450,7 @@ proptest! {
             let s = Timestamp::from_unix(base + q * 900).unwrap();
             let e = Timestamp::from_unix(base + (q + len) * 900).unwrap();
             let r = if on_patient { "patient:X1" } else { "provider:P1" };
-            let b = Booking::new(format!("b{i}"), s, e, Status::Booked, vec![r.into()]);
+            let b = Booking::new(format!("b{i}"), vec![r.into()], hcas_core::Interval::new(s, e).unwrap());
             if ledger.check(&b.request(), now).unwrap().ok {
                 ledger.insert(b).unwrap();
             }

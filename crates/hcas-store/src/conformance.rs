@@ -23,12 +23,9 @@ use crate::{AppointmentStore, Counts, StoreError, kind};
 /// A status change to `to` by `actor`, with `reason`, at `now`.
 #[must_use]
 pub fn change(to: Status, actor: Party, reason: Option<&str>, now: Timestamp) -> TransitionRequest {
-    TransitionRequest {
-        to,
-        actor,
-        reason: reason.map(str::to_string),
-        now,
-    }
+    let mut x = TransitionRequest::new(to, actor, now);
+    x.reason = reason.map(str::to_string);
+    x
 }
 
 /// 2026-05-04T09:00:00Z plus `minutes`.
@@ -42,10 +39,8 @@ pub fn at(minutes: i64) -> Timestamp {
 pub fn booked(id: &str, from: i64, to: i64, resources: &[&str]) -> Booking {
     Booking::new(
         id,
-        at(from),
-        at(to),
-        Status::Booked,
         resources.iter().map(|r| (*r).to_string()).collect(),
+        hcas_core::Interval::new(at(from), at(to)).unwrap(),
     )
 }
 
@@ -66,10 +61,10 @@ fn conflicts_of<T: std::fmt::Debug>(r: Result<T, StoreError>) -> Vec<Conflict> {
 }
 
 fn c(resource: &str, with: &[&str]) -> Conflict {
-    Conflict {
-        resource: resource.to_string(),
-        with: with.iter().map(|s| (*s).to_string()).collect(),
-    }
+    Conflict::new(
+        resource.to_string(),
+        with.iter().map(|s| (*s).to_string()).collect(),
+    )
 }
 
 /// Before anything: a booking made is the booking read back, at version 1,
@@ -978,10 +973,10 @@ pub async fn race(
     }
     for a in &all {
         if let Err(conflicts) = &a.result {
-            let expect = vec![Conflict {
-                resource: resource.to_string(),
-                with: winners[&a.slot].iter().cloned().collect(),
-            }];
+            let expect = vec![Conflict::new(
+                resource.to_string(),
+                winners[&a.slot].iter().cloned().collect(),
+            )];
             assert_eq!(conflicts, &expect, "loser {}", a.id);
         }
     }
@@ -1625,13 +1620,12 @@ fn weekly_series(id: &str, count: u32) -> hcas_core::series::SeriesSpec {
         .unwrap()
         .and_hms_opt(10, 0, 0)
         .unwrap();
-    hcas_core::series::SeriesSpec {
-        id: id.to_string(),
-        recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
-        duration: Minutes::new(30),
-        resources: vec!["provider:P1".into(), "patient:X1".into()],
-        until: None,
-    }
+    hcas_core::series::SeriesSpec::new(
+        id,
+        hcas_core::Recurrence::new(rule, dtstart, zone),
+        Minutes::new(30),
+        vec!["provider:P1".into(), "patient:X1".into()],
+    )
 }
 
 /// Series: all-or-nothing books nothing when one occurrence conflicts;
@@ -1886,14 +1880,13 @@ pub async fn suite_history(store: &dyn Store) {
 }
 
 fn entry(id: &str, patient: &str, created: i64, window_end: i64) -> hcas_core::waitlist::WaitEntry {
-    hcas_core::waitlist::WaitEntry {
-        id: id.into(),
-        patient: patient.into(),
-        provider: "provider:P1".into(),
-        window: Interval::new(at(0), at(window_end)).unwrap(),
-        preferences: hcas_core::waitlist::Preferences::default(),
-        created: at(created),
-    }
+    hcas_core::waitlist::WaitEntry::builder(id)
+        .patient(patient)
+        .provider("provider:P1")
+        .window(Interval::new(at(0), at(window_end)).unwrap())
+        .created(at(created))
+        .build()
+        .unwrap()
 }
 
 /// The waitlist keeps serving order (created, then id), drops ended windows
@@ -2397,10 +2390,8 @@ fn anchored(
 ) -> Booking {
     let mut b = Booking::new(
         id,
-        utc(start),
-        utc(end),
-        Status::Booked,
         vec![resource.to_string()],
+        hcas_core::Interval::new(utc(start), utc(end)).unwrap(),
     );
     b.anchor = Some(Box::new(WallAnchor::new(
         hcas_core::Zone::parse(zone).unwrap(),
@@ -2474,10 +2465,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
         .book(
             Booking::new(
                 "plain",
-                utc("2026-07-17T14:00:00Z"),
-                utc("2026-07-17T14:30:00Z"),
-                Status::Booked,
                 vec!["provider:P1".into()],
+                hcas_core::Interval::new(utc("2026-07-17T14:00:00Z"), utc("2026-07-17T14:30:00Z"))
+                    .unwrap(),
             ),
             None,
             now,
@@ -2489,10 +2479,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
         .book(
             Booking::new(
                 "blocker",
-                utc("2026-07-20T15:00:00Z"),
-                utc("2026-07-20T15:30:00Z"),
-                Status::Booked,
                 vec!["provider:P2".into()],
+                hcas_core::Interval::new(utc("2026-07-20T15:00:00Z"), utc("2026-07-20T15:30:00Z"))
+                    .unwrap(),
             ),
             None,
             now,
@@ -2609,10 +2598,8 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
     let probe = |id: &str, s: &str, e: &str| {
         Booking::new(
             id,
-            utc(s),
-            utc(e),
-            Status::Booked,
             vec!["provider:P1".into()],
+            hcas_core::Interval::new(utc(s), utc(e)).unwrap(),
         )
     };
     store
@@ -2639,10 +2626,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
             1,
             Booking::new(
                 "blocker-2",
-                utc("2026-07-20T17:00:00Z"),
-                utc("2026-07-20T17:30:00Z"),
-                Status::Booked,
                 vec!["provider:P2".into()],
+                hcas_core::Interval::new(utc("2026-07-20T17:00:00Z"), utc("2026-07-20T17:30:00Z"))
+                    .unwrap(),
             ),
             Party::Staff,
             "make room",
@@ -2671,17 +2657,16 @@ fn series_at(
     resources: &[&str],
 ) -> hcas_core::series::SeriesSpec {
     let rule: hcas_core::RRule = format!("FREQ=WEEKLY;COUNT={count}").parse().unwrap();
-    hcas_core::series::SeriesSpec {
-        id: id.to_string(),
-        recurrence: hcas_core::Recurrence::new(
+    hcas_core::series::SeriesSpec::new(
+        id,
+        hcas_core::Recurrence::new(
             rule,
             hcas_core::time::parse_local_datetime(dtstart).unwrap(),
             hcas_core::Zone::parse(zone).unwrap(),
         ),
-        duration: Minutes::new(30),
-        resources: resources.iter().map(|r| (*r).to_string()).collect(),
-        until: None,
-    }
+        Minutes::new(30),
+        resources.iter().map(|r| (*r).to_string()).collect(),
+    )
 }
 
 /// A staff member's shift of `series_id` from occurrence `recurrence_id`, in `zone`.
@@ -2692,17 +2677,13 @@ fn shift_edit(
     scope: hcas_core::series::EditScope,
     shift: hcas_core::series::WallShift,
 ) -> hcas_core::series::SeriesEdit {
-    hcas_core::series::SeriesEdit {
-        series_id: series_id.to_string(),
-        recurrence_id: recurrence_id.to_string(),
+    hcas_core::series::SeriesEdit::new(
+        hcas_core::booking::SeriesRef::new(series_id, recurrence_id),
         scope,
-        zone: hcas_core::Zone::parse(zone).unwrap(),
-        shift,
-        duration: None,
-        actor: hcas_core::lifecycle::Party::Staff,
-        reason: None,
-        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
-    }
+        hcas_core::Zone::parse(zone).unwrap(),
+        hcas_core::lifecycle::Party::Staff,
+    )
+    .shift(shift)
 }
 
 /// A staff member's cancellation of `series_id` from occurrence `recurrence_id`.
@@ -2711,14 +2692,12 @@ fn series_cancel(
     recurrence_id: &str,
     scope: hcas_core::series::EditScope,
 ) -> hcas_core::series::SeriesCancel {
-    hcas_core::series::SeriesCancel {
-        series_id: series_id.to_string(),
-        recurrence_id: recurrence_id.to_string(),
+    hcas_core::series::SeriesCancel::new(
+        hcas_core::booking::SeriesRef::new(series_id, recurrence_id),
         scope,
-        actor: hcas_core::lifecycle::Party::Staff,
-        reason: "course ended".to_string(),
-        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
-    }
+        hcas_core::lifecycle::Party::Staff,
+        "course ended",
+    )
 }
 
 /// Everything a series edit could touch, as the ports show it: counts,
@@ -3051,10 +3030,7 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
             &["provider:P1", "patient:X1"],
         );
         b.status = status;
-        b.series = Some(SeriesRef {
-            id: "S1".into(),
-            recurrence_id: format!("2026-05-{day}T10:00:00"),
-        });
+        b.series = Some(SeriesRef::new("S1", format!("2026-05-{day}T10:00:00")));
         store.book(b, None, now).await.unwrap();
     }
     let r = store

@@ -1,7 +1,7 @@
 //! Idempotent booking: a key seen before returns the booking it created,
 //! and keys are forgotten [`IDEMPOTENCY_TTL`] after their first use.
 
-use super::{BookOutcome, Booking, Ledger};
+use super::{BookOptions, BookOutcome, Booking, Ledger};
 use crate::error::{Error, ErrorCode, Result};
 use crate::time::Timestamp;
 
@@ -11,18 +11,37 @@ use crate::time::Timestamp;
 pub const IDEMPOTENCY_TTL: i64 = 24 * 60 * 60;
 
 impl Ledger {
-    /// Book atomically: check, then insert only when free. An `idempotency_key`
-    /// seen before returns the booking it created instead of a second one.
+    /// Book atomically: check, then insert only when free. With
+    /// [`BookOptions::idempotency_key`], a key seen before returns the booking
+    /// it created instead of a second one.
+    ///
+    /// ```
+    /// use hcas_core::booking::{BookOptions, BookOutcome, Booking, Ledger};
+    /// use hcas_core::Interval;
+    /// let slot = Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap();
+    /// let now = "2026-05-04T08:00:00Z".parse().unwrap();
+    /// let mut ledger = Ledger::new();
+    /// let a1 = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()], slot);
+    /// let opts = BookOptions::at(now).idempotency_key("req-1");
+    /// assert!(matches!(ledger.book(a1.clone(), opts).unwrap(), BookOutcome::Booked(_)));
+    /// // The same key again: the booking it made, nothing new.
+    /// assert!(matches!(ledger.book(a1, opts).unwrap(), BookOutcome::Existing(_)));
+    /// // Another booking of the same provider at the same time conflicts.
+    /// let a2 = Booking::new("a2", vec!["provider:P1".into(), "patient:X2".into()], slot);
+    /// let BookOutcome::Conflict(conflicts) = ledger.book(a2, BookOptions::at(now)).unwrap() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!((conflicts[0].resource.as_str(), conflicts[0].with.as_slice()), ("provider:P1", ["a1".to_string()].as_slice()));
+    /// ```
     ///
     /// # Errors
     /// The booking's validation errors; `invalid_request` for a reused id or a
     /// key reused for a different booking.
-    pub fn book(
-        &mut self,
-        booking: Booking,
-        now: Timestamp,
-        idempotency_key: Option<&str>,
-    ) -> Result<BookOutcome> {
+    pub fn book(&mut self, booking: Booking, options: BookOptions<'_>) -> Result<BookOutcome> {
+        let BookOptions {
+            now,
+            idempotency_key,
+        } = options;
         self.expire_idempotency_keys(now);
         if let Some(key) = idempotency_key
             && let Some(existing) = self.idempotency.get(key).and_then(|(id, _)| self.get(id))

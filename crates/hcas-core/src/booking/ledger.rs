@@ -5,23 +5,25 @@ use std::collections::BTreeSet;
 
 use super::check::Checker;
 use super::index::{Entry, Key, KeyedMap, ResourceIndex, block_until};
-use super::{BookOutcome, Booking, Check, Request, Status};
+use super::{
+    BookOptions, BookOutcome, Booking, Check, CheckOptions, HoldOptions, Request,
+    RescheduleOptions, Status,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::time::{Interval, Timestamp};
 
 /// All bookings, indexed per resource, with capacities and idempotency keys.
 ///
 /// ```
-/// use hcas_core::booking::{Booking, Ledger, Request, Status};
-/// let t = |s: &str| s.parse().unwrap();
+/// use hcas_core::booking::{Booking, Ledger, Request};
+/// use hcas_core::Interval;
+/// let iv = |a, b| Interval::parse(a, b).unwrap();
 /// let mut ledger = Ledger::new();
-/// ledger.insert(Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
-///     Status::Booked, vec!["provider:P1".into(), "patient:X1".into()])).unwrap();
-/// let check = ledger.check(&Request { start: t("2026-05-04T09:15:00Z"), end: t("2026-05-04T09:45:00Z"),
-///     resources: vec!["provider:P2".into(), "patient:X1".into()] }, t("2026-05-04T08:00:00Z")).unwrap();
-/// assert!(!check.ok);
-/// assert_eq!(check.conflicts[0].resource, "patient:X1");
-/// assert_eq!(check.conflicts[0].with, ["a1"]);
+/// ledger.set_capacity("room:R1", 2).unwrap();
+/// ledger.insert(Booking::new("a1", vec!["room:R1".into()], iv("2026-05-04T09:00:00Z", "2026-05-04T10:00:00Z"))).unwrap();
+/// let now = "2026-05-04T08:00:00Z".parse().unwrap();
+/// let second = Request::new(vec!["room:R1".into()], iv("2026-05-04T09:30:00Z", "2026-05-04T10:30:00Z"));
+/// assert!(ledger.check(&second, now).unwrap().ok); // room for two
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
@@ -198,8 +200,9 @@ impl Ledger {
         }
     }
 
-    /// Place a hold on `request`'s resources until `expires` (a tentative
-    /// reservation that blocks others until then, and then lapses by itself).
+    /// Place a hold `id` on `request`'s resources until `options.expires` (a
+    /// tentative reservation that blocks others until then, and then lapses
+    /// by itself).
     ///
     /// # Errors
     /// `invalid_duration` when `expires <= now`; validation errors.
@@ -207,23 +210,23 @@ impl Ledger {
         &mut self,
         id: &str,
         request: &Request,
-        now: Timestamp,
-        expires: Timestamp,
+        options: HoldOptions,
     ) -> Result<BookOutcome> {
+        let HoldOptions { now, expires } = options;
         if expires <= now {
             return Err(Error::duration(format!(
                 "hold {id} must expire after now ({now}), got {expires}"
             )));
         }
-        let mut b = Booking::new(
+        let b = Booking::from_parts(
             id,
             request.start,
             request.end,
             Status::Held,
             request.resources.clone(),
-        );
-        b.hold_expires = Some(expires);
-        self.book(b, now, None)
+        )
+        .hold_until(expires);
+        self.book(b, BookOptions::at(now))
     }
 
     /// Turn a live hold into a booking. The conflict check ignores the hold
@@ -264,7 +267,7 @@ impl Ledger {
     }
 
     /// Reschedule: book `new` (linked to `id` as its replacement) and cancel
-    /// `id` with `reason`, or change nothing when `new` conflicts. The old
+    /// `id` with `options.reason`, or change nothing when `new` conflicts. The old
     /// booking does not count against the new one.
     ///
     /// # Errors
@@ -274,9 +277,9 @@ impl Ledger {
         &mut self,
         id: &str,
         mut new: Booking,
-        reason: &str,
-        now: Timestamp,
+        options: RescheduleOptions<'_>,
     ) -> Result<BookOutcome> {
+        let RescheduleOptions { now, reason } = options;
         let old = self
             .get(id)
             .ok_or_else(|| Error::request(format!("no booking {id}")))?
@@ -307,18 +310,13 @@ impl Ledger {
         Ok(BookOutcome::Booked(new))
     }
 
-    /// Move a booking to a new time after checking the new time against
+    /// Move a booking to `to` after checking the new time against
     /// everything but itself (one occurrence of a series, a same-resource move).
     ///
     /// # Errors
     /// `invalid_request` for an unknown id; validation errors.
-    pub fn move_booking(
-        &mut self,
-        id: &str,
-        start: Timestamp,
-        end: Timestamp,
-        now: Timestamp,
-    ) -> Result<BookOutcome> {
+    pub fn move_booking(&mut self, id: &str, to: Interval, now: Timestamp) -> Result<BookOutcome> {
+        let (start, end) = (to.start(), to.end());
         let b = self
             .get(id)
             .ok_or_else(|| Error::request(format!("no booking {id}")))?
@@ -353,12 +351,33 @@ impl Ledger {
         })
     }
 
-    /// Can `request` be booked at `now`? Every conflict, typed.
+    /// Can `request` be booked at `now`? Every conflict, typed: each
+    /// conflicting resource with every blocking booking on it that overlaps
+    /// the request. Changes nothing.
+    ///
+    /// ```
+    /// use hcas_core::booking::{Booking, Ledger, Request};
+    /// use hcas_core::Interval;
+    /// let iv = |a, b| Interval::parse(a, b).unwrap();
+    /// let mut ledger = Ledger::new();
+    /// ledger.insert(Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()],
+    ///     iv("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z"))).unwrap();
+    /// let now = "2026-05-04T08:00:00Z".parse().unwrap();
+    /// let wanted = Request::new(vec!["provider:P2".into(), "patient:X1".into()],
+    ///     iv("2026-05-04T09:15:00Z", "2026-05-04T09:45:00Z"));
+    /// let check = ledger.check(&wanted, now).unwrap();
+    /// assert!(!check.ok);
+    /// assert_eq!((check.conflicts[0].resource.as_str(), check.conflicts[0].with.as_slice()),
+    ///     ("patient:X1", ["a1".to_string()].as_slice()));
+    /// // Touching is not overlapping.
+    /// let after = Request::new(vec!["patient:X1".into()], iv("2026-05-04T09:30:00Z", "2026-05-04T10:00:00Z"));
+    /// assert!(ledger.check(&after, now).unwrap().ok);
+    /// ```
     ///
     /// # Errors
     /// The request's validation errors.
     pub fn check(&self, request: &Request, now: Timestamp) -> Result<Check> {
-        self.check_excluding(request, now, None)
+        self.check_with(request, CheckOptions::at(now))
     }
 
     /// As [`Ledger::check`], ignoring the booking `exclude` (a hold being confirmed,
@@ -372,21 +391,27 @@ impl Ledger {
         now: Timestamp,
         exclude: Option<&str>,
     ) -> Result<Check> {
-        self.check_with(request, now, exclude, &[])
+        self.check_with(
+            request,
+            CheckOptions {
+                exclude,
+                ..CheckOptions::at(now)
+            },
+        )
     }
 
-    /// As [`Ledger::check_excluding`], counting `extra` bookings as if they were
-    /// in the ledger (a series' own earlier occurrences).
+    /// As [`Ledger::check`], with every option: a booking to ignore
+    /// ([`CheckOptions::exclude`]) and bookings to count as if they were in
+    /// the ledger ([`CheckOptions::extra`], a series' own earlier occurrences).
     ///
     /// # Errors
     /// The request's validation errors.
-    pub fn check_with(
-        &self,
-        request: &Request,
-        now: Timestamp,
-        exclude: Option<&str>,
-        extra: &[Booking],
-    ) -> Result<Check> {
+    pub fn check_with(&self, request: &Request, options: CheckOptions<'_>) -> Result<Check> {
+        let CheckOptions {
+            now,
+            exclude,
+            extra,
+        } = options;
         let iv = request.validate()?;
         let mut checker = self.checker(&request.resources, now, exclude);
         Ok(checker.check(iv.start().unix(), iv.end().unix(), extra))
@@ -486,7 +511,7 @@ mod tests {
         for i in 0..10_000i64 {
             let s = BASE + i * 3600;
             ledger
-                .insert(Booking::new(
+                .insert(Booking::from_parts(
                     format!("b{i}"),
                     Timestamp::from_unix(s).unwrap(),
                     Timestamp::from_unix(s + 1800).unwrap(),
@@ -496,7 +521,7 @@ mod tests {
                 .unwrap();
         }
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "closed",
                 Timestamp::from_unix(BASE).unwrap(),
                 Timestamp::from_unix(BASE + 365 * 86_400).unwrap(),

@@ -26,9 +26,11 @@ mod check;
 mod idempotency;
 mod index;
 mod ledger;
+mod options;
 
 pub use idempotency::IDEMPOTENCY_TTL;
 pub use ledger::Ledger;
+pub use options::{BookOptions, CheckOptions, HoldOptions, RescheduleOptions};
 
 /// Appointment status: the FHIR R4 `Appointment.status` values plus `held`
 /// (a tentative reservation with an expiry; FHIR has none).
@@ -144,7 +146,30 @@ impl fmt::Display for Status {
 }
 
 /// One booking (appointment, hold, or any other use of resources).
+///
+/// Build one with [`Booking::new`] and the chainable setters, and check it
+/// with [`Booking::build`] (or let [`Ledger::insert`] / [`Ledger::book`]
+/// check it). Deserialising checks it too: JSON that [`Booking::validate`]
+/// refuses does not become a `Booking`.
+///
+/// ```
+/// use hcas_core::booking::{Booking, SeriesRef, Status};
+/// use hcas_core::Interval;
+/// let slot = Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap();
+/// let appt = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()], slot)
+///     .series(SeriesRef::new("physio", "2026-05-04T10:00:00"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(appt.status, Status::Booked);
+/// let hold = Booking::new("h1", vec!["provider:P1".into()], slot)
+///     .hold_until("2026-05-04T08:15:00Z".parse().unwrap());
+/// assert_eq!(hold.status, Status::Held);
+/// // A hold must expire: without `hold_until` it is refused.
+/// assert!(Booking::new("h2", vec!["provider:P1".into()], slot).status(Status::Held).build().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "BookingRaw")]
+#[non_exhaustive]
 pub struct Booking {
     /// Unique id.
     pub id: String,
@@ -180,6 +205,7 @@ pub struct Booking {
 
 /// A booking's place in a recurring series (RFC 5545 `RECURRENCE-ID`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeriesRef {
     /// The series id.
     pub id: String,
@@ -188,10 +214,80 @@ pub struct SeriesRef {
     pub recurrence_id: String,
 }
 
-impl Booking {
-    /// A booking with no hold, links or series.
+impl SeriesRef {
+    /// The occurrence of series `id` whose original local start is
+    /// `recurrence_id` (`YYYY-MM-DDTHH:MM:SS`).
     #[must_use]
-    pub fn new(
+    pub fn new(id: impl Into<String>, recurrence_id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            recurrence_id: recurrence_id.into(),
+        }
+    }
+}
+
+/// The serialised shape of a [`Booking`], checked by [`Booking::validate`]
+/// on the way in.
+#[derive(Deserialize)]
+struct BookingRaw {
+    id: String,
+    start: Timestamp,
+    end: Timestamp,
+    status: Status,
+    #[serde(default)]
+    hold_expires: Option<Timestamp>,
+    resources: Vec<String>,
+    #[serde(default)]
+    cancel_reason: Option<String>,
+    #[serde(default)]
+    replaces: Option<String>,
+    #[serde(default)]
+    replaced_by: Option<String>,
+    #[serde(default)]
+    series: Option<SeriesRef>,
+    #[serde(default)]
+    anchor: Option<Box<crate::anchor::WallAnchor>>,
+}
+
+impl TryFrom<BookingRaw> for Booking {
+    type Error = Error;
+    fn try_from(r: BookingRaw) -> Result<Self> {
+        let b = Self {
+            id: r.id,
+            start: r.start,
+            end: r.end,
+            status: r.status,
+            hold_expires: r.hold_expires,
+            resources: r.resources,
+            cancel_reason: r.cancel_reason,
+            replaces: r.replaces,
+            replaced_by: r.replaced_by,
+            series: r.series,
+            anchor: r.anchor,
+        };
+        b.validate()?;
+        Ok(b)
+    }
+}
+
+impl Booking {
+    /// A `booked` booking `id` of `resources` over `interval`, with no hold,
+    /// links, series or anchor; change those with the setters below. Not yet
+    /// checked: see [`Booking::build`].
+    #[must_use]
+    pub fn new(id: impl Into<String>, resources: Vec<String>, interval: Interval) -> Self {
+        Self::from_parts(
+            id,
+            interval.start(),
+            interval.end(),
+            Status::Booked,
+            resources,
+        )
+    }
+
+    /// A booking from its parts without any check, for the engine's own
+    /// callers that validate afterwards in their usual order (id first).
+    pub(crate) fn from_parts(
         id: impl Into<String>,
         start: Timestamp,
         end: Timestamp,
@@ -211,6 +307,67 @@ impl Booking {
             series: None,
             anchor: None,
         }
+    }
+
+    /// This booking with `status` (a `held` one also needs
+    /// [`Booking::hold_until`]).
+    #[must_use]
+    pub fn status(mut self, status: Status) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// This booking as a hold (`held`) that lapses at `expires`.
+    #[must_use]
+    pub fn hold_until(mut self, expires: Timestamp) -> Self {
+        self.status = Status::Held;
+        self.hold_expires = Some(expires);
+        self
+    }
+
+    /// This booking as the occurrence `series` of a recurring series.
+    #[must_use]
+    pub fn series(mut self, series: SeriesRef) -> Self {
+        self.series = Some(series);
+        self
+    }
+
+    /// This booking anchored to a local wall time ([`crate::anchor`]).
+    #[must_use]
+    pub fn anchor(mut self, anchor: crate::anchor::WallAnchor) -> Self {
+        self.anchor = Some(Box::new(anchor));
+        self
+    }
+
+    /// This booking with why it was cancelled (or entered in error).
+    #[must_use]
+    pub fn cancel_reason(mut self, reason: impl Into<String>) -> Self {
+        self.cancel_reason = Some(reason.into());
+        self
+    }
+
+    /// This booking as the replacement of booking `id` (a reschedule).
+    #[must_use]
+    pub fn replaces(mut self, id: impl Into<String>) -> Self {
+        self.replaces = Some(id.into());
+        self
+    }
+
+    /// This booking as replaced by booking `id` (a reschedule).
+    #[must_use]
+    pub fn replaced_by(mut self, id: impl Into<String>) -> Self {
+        self.replaced_by = Some(id.into());
+        self
+    }
+
+    /// This booking, checked by [`Booking::validate`]: the end of a chain of
+    /// setters.
+    ///
+    /// # Errors
+    /// As [`Booking::validate`].
+    pub fn build(self) -> Result<Self> {
+        self.validate()?;
+        Ok(self)
     }
 
     /// The request this booking answers: its interval and resources.
@@ -294,7 +451,16 @@ impl Booking {
 }
 
 /// A request to use resources over `[start, end)`.
+///
+/// ```
+/// use hcas_core::booking::Request;
+/// use hcas_core::Interval;
+/// let slot = Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap();
+/// let req = Request::new(vec!["provider:P1".into()], slot);
+/// assert_eq!(req.validate().unwrap(), slot);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Request {
     /// Start (inclusive).
     pub start: Timestamp,
@@ -305,6 +471,16 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request for `resources` over `interval`.
+    #[must_use]
+    pub fn new(resources: Vec<String>, interval: Interval) -> Self {
+        Self {
+            start: interval.start(),
+            end: interval.end(),
+            resources,
+        }
+    }
+
     /// Check the request's own fields.
     ///
     /// # Errors
@@ -323,6 +499,7 @@ impl Request {
 
 /// One conflicting resource and every blocking booking on it that overlaps the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Conflict {
     /// The resource.
     pub resource: String,
@@ -330,8 +507,23 @@ pub struct Conflict {
     pub with: Vec<String>,
 }
 
+impl Conflict {
+    /// `resource` taken by the bookings `with` (sorted and deduplicated here,
+    /// as the ledger answers them).
+    #[must_use]
+    pub fn new(resource: impl Into<String>, mut with: Vec<String>) -> Self {
+        with.sort_unstable();
+        with.dedup();
+        Self {
+            resource: resource.into(),
+            with,
+        }
+    }
+}
+
 /// The answer to "can this be booked?".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Check {
     /// True exactly when `conflicts` is empty.
     pub ok: bool,

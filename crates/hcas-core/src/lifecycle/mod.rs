@@ -79,6 +79,7 @@ impl fmt::Display for Party {
 
 /// A request to move a booking to another status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TransitionRequest {
     /// The status wanted.
     pub to: Status,
@@ -89,6 +90,28 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
     /// The current time.
     pub now: Timestamp,
+}
+
+impl TransitionRequest {
+    /// `actor` asks at `now` to move a booking to `to`, giving no reason
+    /// (add one with [`TransitionRequest::reason`]).
+    #[must_use]
+    pub const fn new(to: Status, actor: Party, now: Timestamp) -> Self {
+        Self {
+            to,
+            actor,
+            reason: None,
+            now,
+        }
+    }
+
+    /// This request with `reason` (required for some changes, see
+    /// [`reason_required`]).
+    #[must_use]
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
 }
 
 /// A consequence of a transition that the caller may act on (notify, charge
@@ -113,6 +136,7 @@ pub enum Outcome {
 
 /// A transition that is allowed, with its consequences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Transitioned {
     /// The status before.
     pub from: Status,
@@ -156,24 +180,26 @@ fn shift(t: Timestamp, minutes: i64) -> Timestamp {
 /// ```
 /// use hcas_core::booking::{Booking, Status};
 /// use hcas_core::lifecycle::{transition, Party, Outcome, LifecyclePolicy, TransitionRequest};
-/// use hcas_core::ErrorCode;
+/// use hcas_core::{ErrorCode, Interval, Minutes};
 /// let t = |s: &str| s.parse().unwrap();
-/// let appt = Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
-///     Status::Booked, vec!["provider:P1".into(), "patient:X1".into()]);
+/// let appt = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()],
+///     Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap());
 ///
 /// // Cancelled two hours ahead: late under the default 24-hour policy.
-/// let req = TransitionRequest { to: Status::Cancelled, actor: Party::Patient,
-///     reason: Some("flu".into()), now: t("2026-05-04T07:00:00Z") };
+/// let req = TransitionRequest::new(Status::Cancelled, Party::Patient, t("2026-05-04T07:00:00Z"))
+///     .reason("flu");
 /// let done = transition(&appt, &req, &LifecyclePolicy::default()).unwrap();
 /// assert_eq!(done.outcomes, [
 ///     Outcome::Cancelled,
-///     Outcome::LateCancellation { minutes_before_start: 120 },
+///     Outcome::LateCancellation { minutes_before_start: Minutes::new(120) },
 ///     Outcome::SlotFreed,
 /// ]);
+/// // Under a 1-hour policy it is not late.
+/// let lenient = LifecyclePolicy::new().late_cancel(Minutes::hours(1));
+/// assert_eq!(transition(&appt, &req, &lenient).unwrap().outcomes, [Outcome::Cancelled, Outcome::SlotFreed]);
 ///
 /// // A patient cannot record their own no-show.
-/// let req = TransitionRequest { to: Status::Noshow, actor: Party::Patient,
-///     reason: None, now: t("2026-05-04T09:20:00Z") };
+/// let req = TransitionRequest::new(Status::Noshow, Party::Patient, t("2026-05-04T09:20:00Z"));
 /// let err = transition(&appt, &req, &LifecyclePolicy::default()).unwrap_err();
 /// assert_eq!(err.code(), ErrorCode::NotPermitted);
 /// ```
@@ -315,12 +341,12 @@ fn check_clock(
 /// ```
 /// use hcas_core::booking::{Booking, Ledger, Status};
 /// use hcas_core::lifecycle::{apply, Party, LifecyclePolicy, TransitionRequest};
-/// let t = |s: &str| s.parse().unwrap();
+/// use hcas_core::Interval;
 /// let mut ledger = Ledger::new();
-/// ledger.insert(Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
-///     Status::Booked, vec!["provider:P1".into()])).unwrap();
-/// let req = TransitionRequest { to: Status::Cancelled, actor: Party::Staff,
-///     reason: Some("provider ill".into()), now: t("2026-05-01T09:00:00Z") };
+/// ledger.insert(Booking::new("a1", vec!["provider:P1".into()],
+///     Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap())).unwrap();
+/// let req = TransitionRequest::new(Status::Cancelled, Party::Staff, "2026-05-01T09:00:00Z".parse().unwrap())
+///     .reason("provider ill");
 /// apply(&mut ledger, "a1", &req, &LifecyclePolicy::default()).unwrap();
 /// let a1 = ledger.get("a1").unwrap();
 /// assert_eq!((a1.status, a1.cancel_reason.as_deref()), (Status::Cancelled, Some("provider ill")));

@@ -11,7 +11,7 @@ fn at(minutes_from_start: i64) -> Timestamp {
 }
 
 fn booking(status: Status) -> Booking {
-    let mut b = Booking::new(
+    let mut b = Booking::from_parts(
         "a1",
         at(0),
         at(30),
