@@ -532,8 +532,11 @@ pub struct Check {
 }
 
 /// What [`Ledger::book`] did.
+///
+/// In JSON: `{"outcome": "booked", ..the booking}`, `{"outcome": "existing",
+/// ..the booking}` or `{"outcome": "conflict", "conflicts": [..]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(from = "BookOutcomeJson", into = "BookOutcomeJson")]
 pub enum BookOutcome {
     /// Booked now.
     Booked(Booking),
@@ -541,4 +544,215 @@ pub enum BookOutcome {
     Existing(Booking),
     /// Not booked: these conflicts stand in the way.
     Conflict(Vec<Conflict>),
+}
+
+/// The JSON shape of [`BookOutcome`]: serde cannot tag a newtype variant
+/// holding a list, so the conflicts go under `conflicts`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum BookOutcomeJson {
+    Booked(Booking),
+    Existing(Booking),
+    Conflict { conflicts: Vec<Conflict> },
+}
+
+impl From<BookOutcomeJson> for BookOutcome {
+    fn from(j: BookOutcomeJson) -> Self {
+        match j {
+            BookOutcomeJson::Booked(b) => Self::Booked(b),
+            BookOutcomeJson::Existing(b) => Self::Existing(b),
+            BookOutcomeJson::Conflict { conflicts } => Self::Conflict(conflicts),
+        }
+    }
+}
+
+impl From<BookOutcome> for BookOutcomeJson {
+    fn from(o: BookOutcome) -> Self {
+        match o {
+            BookOutcome::Booked(b) => Self::Booked(b),
+            BookOutcome::Existing(b) => Self::Existing(b),
+            BookOutcome::Conflict(conflicts) => Self::Conflict { conflicts },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn slot() -> Interval {
+        Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:30:00Z").unwrap()
+    }
+
+    fn res() -> Vec<String> {
+        vec!["provider:P1".into(), "patient:X1".into()]
+    }
+
+    #[test]
+    fn new_and_setters_fill_their_fields() {
+        let b = Booking::new("a1", res(), slot());
+        assert_eq!(
+            (b.id.as_str(), b.start, b.end, b.status),
+            ("a1", slot().start(), slot().end(), Status::Booked)
+        );
+        assert_eq!((b.hold_expires, &b.series, &b.anchor), (None, &None, &None));
+        let h = b.clone().hold_until(t("2026-05-04T08:15:00Z"));
+        assert_eq!(
+            (h.status, h.hold_expires),
+            (Status::Held, Some(t("2026-05-04T08:15:00Z")))
+        );
+        let zone = crate::Zone::parse("UTC").unwrap();
+        let full = b
+            .clone()
+            .status(Status::Cancelled)
+            .series(SeriesRef::new("s1", "2026-05-04T09:00:00"))
+            .anchor(crate::anchor::WallAnchor::of(zone, b.start, b.end))
+            .cancel_reason("ill")
+            .replaces("a0")
+            .replaced_by("a2");
+        assert_eq!(full.status, Status::Cancelled);
+        assert_eq!(
+            full.series,
+            Some(SeriesRef::new("s1", "2026-05-04T09:00:00"))
+        );
+        assert_eq!(full.anchor.as_deref().map(|a| a.zone), Some(zone));
+        assert_eq!(
+            (
+                full.cancel_reason.as_deref(),
+                full.replaces.as_deref(),
+                full.replaced_by.as_deref()
+            ),
+            (Some("ill"), Some("a0"), Some("a2"))
+        );
+        assert_eq!(full.clone().build().unwrap(), full);
+    }
+
+    #[test]
+    fn build_runs_validate() {
+        let held = Booking::new("h", res(), slot()).status(Status::Held);
+        assert_eq!(held.build().unwrap_err().code(), ErrorCode::InvalidRequest);
+        assert_eq!(
+            Booking::new("", res(), slot()).build().unwrap_err().code(),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            Booking::new("a", vec![], slot())
+                .build()
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            Booking::new("a", res(), slot())
+                .replaces("not an id!")
+                .build()
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidRequest
+        );
+    }
+
+    #[test]
+    fn deserialising_refuses_what_validate_refuses() {
+        let good = serde_json::json!({
+            "id": "a1", "start": "2026-05-04T09:00:00Z", "end": "2026-05-04T09:30:00Z",
+            "status": "booked", "resources": ["provider:P1"]
+        });
+        let b: Booking = serde_json::from_value(good.clone()).unwrap();
+        assert_eq!(b, Booking::new("a1", vec!["provider:P1".into()], slot()));
+        for (field, bad) in [
+            ("end", serde_json::json!("2026-05-04T09:00:00Z")),
+            ("end", serde_json::json!("2026-05-04T08:00:00Z")),
+            ("resources", serde_json::json!([])),
+            ("resources", serde_json::json!([""])),
+            ("id", serde_json::json!("")),
+            ("status", serde_json::json!("held")),
+        ] {
+            let mut v = good.clone();
+            v[field] = bad.clone();
+            let e = serde_json::from_value::<Booking>(v).unwrap_err();
+            assert!(!e.to_string().is_empty(), "{field} = {bad}");
+        }
+        // A hold with its expiry is fine.
+        let mut v = good;
+        v["status"] = "held".into();
+        v["hold_expires"] = "2026-05-04T08:15:00Z".into();
+        assert_eq!(
+            serde_json::from_value::<Booking>(v).unwrap().status,
+            Status::Held
+        );
+    }
+
+    #[test]
+    fn serde_round_trips() {
+        let zone = crate::Zone::parse("Europe/Berlin").unwrap();
+        let b = Booking::new("a1", res(), slot())
+            .hold_until(t("2026-05-04T08:15:00Z"))
+            .series(SeriesRef::new("s1", "2026-05-04T11:00:00"))
+            .anchor(crate::anchor::WallAnchor::of(
+                zone,
+                slot().start(),
+                slot().end(),
+            ))
+            .cancel_reason("x")
+            .replaces("a0")
+            .replaced_by("a2");
+        let back: Booking = serde_json::from_value(serde_json::to_value(&b).unwrap()).unwrap();
+        assert_eq!(back, b);
+        let plain = Booking::new("a1", res(), slot());
+        let v = serde_json::to_value(&plain).unwrap();
+        assert_eq!(v.as_object().unwrap().len(), 5, "{v}");
+        assert_eq!(serde_json::from_value::<Booking>(v).unwrap(), plain);
+
+        let req = Request::new(res(), slot());
+        let back: Request = serde_json::from_value(serde_json::to_value(&req).unwrap()).unwrap();
+        assert_eq!(back, req);
+        let check = Check {
+            ok: false,
+            conflicts: vec![Conflict::new("provider:P1", vec!["b".into(), "a".into()])],
+        };
+        let back: Check = serde_json::from_value(serde_json::to_value(&check).unwrap()).unwrap();
+        assert_eq!(back, check);
+        assert_eq!(
+            serde_json::to_value(BookOutcome::Conflict(check.conflicts.clone())).unwrap(),
+            serde_json::json!({"outcome": "conflict", "conflicts": [{"resource": "provider:P1", "with": ["a", "b"]}]})
+        );
+        assert_eq!(
+            serde_json::to_value(BookOutcome::Booked(plain.clone())).unwrap()["outcome"],
+            "booked"
+        );
+        for outcome in [
+            BookOutcome::Booked(plain.clone()),
+            BookOutcome::Existing(plain),
+            BookOutcome::Conflict(check.conflicts),
+        ] {
+            let v = serde_json::to_value(&outcome).unwrap();
+            assert_eq!(serde_json::from_value::<BookOutcome>(v).unwrap(), outcome);
+        }
+        for s in Status::ALL {
+            let v = serde_json::to_value(s).unwrap();
+            assert_eq!(v, s.as_str());
+            assert_eq!(serde_json::from_value::<Status>(v).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn request_and_conflict_constructors() {
+        let req = Request::new(res(), slot());
+        assert_eq!(
+            (req.start, req.end, req.resources.clone()),
+            (slot().start(), slot().end(), res())
+        );
+        assert_eq!(Booking::new("a1", res(), slot()).request(), req);
+        let c = Conflict::new("room:R1", vec!["b".into(), "a".into(), "b".into()]);
+        assert_eq!(
+            (c.resource.as_str(), c.with.as_slice()),
+            ("room:R1", ["a".to_string(), "b".to_string()].as_slice())
+        );
+    }
 }
