@@ -433,6 +433,14 @@ mod tests {
         );
         let back: Booking = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, b);
+        let wall = *b.anchor.as_deref().unwrap();
+        let back: WallAnchor = serde_json::from_value(serde_json::to_value(wall).unwrap()).unwrap();
+        assert_eq!(back, wall);
+        let mut moved = b.clone();
+        moved.start = t("2026-01-15T08:00:00Z");
+        let d = drift(&moved).unwrap();
+        let back: Drift = serde_json::from_value(serde_json::to_value(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
         // No anchor: no key, as before.
         let mut plain = b.clone();
         plain.anchor = None;

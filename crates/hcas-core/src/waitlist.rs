@@ -709,6 +709,68 @@ mod tests {
     }
 
     #[test]
+    fn the_builder_needs_every_part_but_the_preferences() {
+        let built = WaitEntry::builder("w1")
+            .patient("patient:X2")
+            .provider("provider:P1")
+            .window(iv("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z"))
+            .created(t("2026-05-01T10:00:00Z"))
+            .build()
+            .unwrap();
+        assert_eq!(built, entry("w1", "X2", "2026-05-01T10:00:00Z"));
+        let full = || {
+            WaitEntry::builder("w1")
+                .patient("patient:X2")
+                .provider("provider:P1")
+                .window(iv("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z"))
+                .created(t("2026-05-01T10:00:00Z"))
+        };
+        let mut missing = [full(), full(), full(), full()];
+        missing[0].patient = None;
+        missing[1].provider = None;
+        missing[2].window = None;
+        missing[3].created = None;
+        for (b, field) in missing
+            .into_iter()
+            .zip(["patient", "provider", "window", "created"])
+        {
+            let e = b.build().unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidRequest);
+            assert!(e.message().contains(field), "{e}");
+        }
+        // build() validates too.
+        let e = full()
+            .preferences(Preferences::new().min_duration(Minutes::ZERO))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidDuration);
+        let picky = full()
+            .preferences(Preferences::new().min_duration(Minutes::new(45)))
+            .build()
+            .unwrap();
+        assert_eq!(
+            picky.preferences.min_duration_minutes,
+            Some(Minutes::new(45))
+        );
+        assert_eq!(Preferences::new(), Preferences::default());
+    }
+
+    #[test]
+    fn entries_offers_and_preferences_round_trip() {
+        let mut e = entry("w1", "X2", "2026-05-01T10:00:00Z");
+        e.preferences = Preferences::new().min_duration(Minutes::new(20));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["preferences"]["min_duration_minutes"], 20);
+        assert_eq!(serde_json::from_value::<WaitEntry>(v).unwrap(), e);
+        let offer = list(vec![e])
+            .offer(&freed(), &Ledger::new(), now(), Minutes::new(15))
+            .unwrap()
+            .unwrap();
+        let back: Offer = serde_json::from_value(serde_json::to_value(&offer).unwrap()).unwrap();
+        assert_eq!(back, offer);
+    }
+
+    #[test]
     fn serde_round_trip_keeps_the_order_and_rejects_duplicates() {
         let l = list(vec![
             entry("w2", "X3", "2026-05-02T10:00:00Z"),

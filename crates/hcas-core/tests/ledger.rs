@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hcas_core::Timestamp;
 use hcas_core::booking::{
-    BookOptions, BookOutcome, Booking, HoldOptions, Ledger, Request, RescheduleOptions, Status,
+    BookOptions, BookOutcome, Booking, CheckOptions, HoldOptions, Ledger, Request,
+    RescheduleOptions, Status,
 };
 use proptest::prelude::*;
 
@@ -313,6 +314,86 @@ fn hold_then_confirm_is_atomic_and_expires() {
         ledger.book(y, BookOptions::at(t(11))).unwrap(),
         BookOutcome::Booked(_)
     ));
+}
+
+fn iv(a: i64, b: i64) -> hcas_core::Interval {
+    hcas_core::Interval::new(t(a), t(b)).unwrap()
+}
+
+#[test]
+fn hold_options_set_the_expiry_and_refuse_a_past_one() {
+    let mut ledger = Ledger::new();
+    let req = Request::new(vec!["room:R1".into()], iv(60, 90));
+    let opts = HoldOptions::lasting(t(0), hcas_core::Minutes::new(15)).unwrap();
+    assert_eq!(opts.expires, t(15));
+    let BookOutcome::Booked(h) = ledger.hold("h1", &req, opts).unwrap() else {
+        panic!("not held")
+    };
+    assert_eq!((h.status, h.hold_expires), (Status::Held, Some(t(15))));
+    let e = ledger
+        .hold("h2", &req, HoldOptions::new(t(20), t(20)))
+        .unwrap_err();
+    assert_eq!(e.code(), hcas_core::ErrorCode::InvalidDuration);
+}
+
+#[test]
+fn move_booking_takes_an_interval_and_changes_nothing_on_a_conflict() {
+    let mut ledger = Ledger::new();
+    for (id, a, b) in [("a", 0, 30), ("b", 60, 90)] {
+        ledger
+            .insert(Booking::new(id, vec!["provider:P1".into()], iv(a, b)))
+            .unwrap();
+    }
+    // Onto b: refused, a stays.
+    assert!(matches!(
+        ledger.move_booking("a", iv(70, 100), t(0)).unwrap(),
+        BookOutcome::Conflict(c) if c[0].with == ["b"]
+    ));
+    assert_eq!(ledger.get("a").unwrap().start, t(0));
+    // Overlapping its own old time is fine.
+    let BookOutcome::Booked(moved) = ledger.move_booking("a", iv(15, 45), t(0)).unwrap() else {
+        panic!("not moved")
+    };
+    assert_eq!((moved.start, moved.end), (t(15), t(45)));
+    assert_eq!(ledger.get("a").unwrap().end, t(45));
+    assert_eq!(
+        ledger
+            .move_booking("zz", iv(0, 1), t(0))
+            .unwrap_err()
+            .code(),
+        hcas_core::ErrorCode::InvalidRequest
+    );
+}
+
+#[test]
+fn check_options_exclude_and_count_extra_bookings() {
+    let mut ledger = Ledger::new();
+    ledger
+        .insert(Booking::new("a", vec!["room:R1".into()], iv(0, 30)))
+        .unwrap();
+    let req = Request::new(vec!["room:R1".into()], iv(10, 20));
+    let now = t(0);
+    assert!(!ledger.check_with(&req, CheckOptions::at(now)).unwrap().ok);
+    assert!(
+        ledger
+            .check_with(&req, CheckOptions::at(now).exclude("a"))
+            .unwrap()
+            .ok
+    );
+    assert_eq!(
+        ledger
+            .check_with(&req, CheckOptions::at(now).exclude("a"))
+            .unwrap(),
+        ledger.check_excluding(&req, now, Some("a")).unwrap()
+    );
+    let extra = [Booking::new("x", vec!["room:R1".into()], iv(15, 45))];
+    let c = ledger
+        .check_with(&req, CheckOptions::at(now).exclude("a").extra(&extra))
+        .unwrap();
+    assert_eq!(
+        (c.ok, c.conflicts[0].with.as_slice()),
+        (false, ["x".to_string()].as_slice())
+    );
 }
 
 #[test]

@@ -416,6 +416,161 @@ fn occurrence_ids_are_fhir_ids_and_bad_series_ids_are_refused() {
     );
 }
 
+/// `value` back from its own JSON.
+fn round_trip<T>(value: &T) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    serde_json::from_value(serde_json::to_value(value).unwrap()).unwrap()
+}
+
+#[test]
+fn constructors_and_setters_fill_their_fields() {
+    let spec = weekly("S", "UTC", "2026-05-05T10:00", 3);
+    assert_eq!(
+        (spec.id.as_str(), spec.duration, spec.until),
+        ("S", Minutes::new(60), None)
+    );
+    assert_eq!(
+        spec.until(t("2026-06-01T00:00:00Z")).until,
+        Some(t("2026-06-01T00:00:00Z"))
+    );
+
+    let utc = Zone::parse("UTC").unwrap();
+    let e = SeriesEdit::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        utc,
+        Party::Patient,
+    );
+    assert_eq!(
+        (
+            e.series_id.as_str(),
+            e.recurrence_id.as_str(),
+            e.scope,
+            e.zone,
+            e.actor
+        ),
+        (
+            "S",
+            "2026-05-05T10:00:00",
+            EditScope::All,
+            utc,
+            Party::Patient
+        )
+    );
+    assert_eq!(
+        (e.shift, e.duration, e.reason.as_deref()),
+        (WallShift::default(), None, None)
+    );
+    assert_eq!(e.policy, hcas_core::lifecycle::LifecyclePolicy::default());
+    let lenient = hcas_core::lifecycle::LifecyclePolicy::new().late_cancel(Minutes::ZERO);
+    let e = e
+        .shift(WallShift::minutes(Minutes::new(30)))
+        .duration(Minutes::new(45))
+        .reason("room change")
+        .policy(lenient);
+    assert_eq!(
+        (e.shift.minutes, e.duration, e.reason.as_deref(), e.policy),
+        (
+            Minutes::new(30),
+            Some(Minutes::new(45)),
+            Some("room change"),
+            lenient
+        )
+    );
+
+    let c = SeriesCancel::new(
+        SeriesRef::new("S", "r"),
+        EditScope::This,
+        Party::Staff,
+        "ended",
+    );
+    assert_eq!(
+        (
+            c.series_id.as_str(),
+            c.recurrence_id.as_str(),
+            c.scope,
+            c.actor,
+            c.reason.as_str()
+        ),
+        ("S", "r", EditScope::This, Party::Staff, "ended")
+    );
+    assert_eq!(c.clone().policy(lenient).policy, lenient);
+
+    let now = t("2026-05-01T00:00:00Z");
+    let o = SeriesBookOptions::at(now);
+    assert_eq!(
+        (o.now, o.policy),
+        (now, hcas_core::series::SeriesPolicy::AllOrNothing)
+    );
+    assert_eq!(
+        o.policy(hcas_core::series::SeriesPolicy::BookFree).policy,
+        hcas_core::series::SeriesPolicy::BookFree
+    );
+    let a = hcas_core::series::AlternativesOptions::new(now, 2, 7);
+    assert_eq!((a.now, a.count, a.search_days), (now, 2, 7));
+}
+
+#[test]
+fn every_series_type_round_trips_through_json() {
+    let now = t("2026-05-01T00:00:00Z");
+    let mut ledger = Ledger::new();
+    let booked = weekly("S", "Europe/London", "2026-05-05T10:00", 3)
+        .book(&mut ledger, SeriesBookOptions::at(now))
+        .unwrap();
+    assert_eq!(round_trip(&booked), booked);
+    // One occurrence fulfilled, so the edits skip it (Skipped carries an Error).
+    force_status(&mut ledger, "S.20260505T100000", Status::Fulfilled);
+    let e = edit(
+        "Europe/London",
+        "2026-05-05T10:00:00",
+        EditScope::All,
+        WallShift::days(1),
+    )
+    .duration(Minutes::new(30));
+    let plan = hcas_core::series::plan_shift(&series_bookings(&ledger, "S"), &e, now).unwrap();
+    assert_eq!(plan.skipped.len(), 1);
+    assert_eq!(round_trip(&plan), plan);
+    let moved = shift_occurrences(&mut ledger, &e, now).unwrap();
+    assert!(moved.applied);
+    assert_eq!(round_trip(&moved), moved);
+    let c = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-12T10:00:00"),
+        EditScope::ThisAndFollowing,
+        Party::Staff,
+        "ended",
+    );
+    assert_eq!(round_trip(&c), c);
+    // The policy may be left out, and nothing unknown is accepted.
+    let v = serde_json::json!({"series_id": "S", "recurrence_id": "r", "scope": "this", "actor": "staff", "reason": "x"});
+    let short: SeriesCancel = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(
+        short,
+        SeriesCancel::new(SeriesRef::new("S", "r"), EditScope::This, Party::Staff, "x")
+    );
+    let mut extra = v;
+    extra["shift"] = serde_json::json!({});
+    assert!(serde_json::from_value::<SeriesCancel>(extra).is_err());
+    let cancelled = cancel_occurrences(&mut ledger, &c, now).unwrap();
+    assert_eq!(cancelled.cancelled.len(), 2);
+    assert_eq!(round_trip(&cancelled), cancelled);
+    for shift in [
+        WallShift::days(-3),
+        WallShift::minutes(Minutes::new(90)),
+        WallShift::default(),
+    ] {
+        assert_eq!(round_trip(&shift), shift);
+    }
+    assert_eq!(
+        serde_json::to_value(WallShift::minutes(Minutes::new(90))).unwrap(),
+        serde_json::json!({"days": 0, "minutes": 90})
+    );
+    for scope in [EditScope::This, EditScope::ThisAndFollowing, EditScope::All] {
+        assert_eq!(round_trip(&scope), scope);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 

@@ -522,6 +522,38 @@ fn serde_shapes() {
     assert_eq!(back, done);
 }
 
+#[test]
+fn transition_request_constructor_and_round_trip() {
+    let plain = TransitionRequest::new(Status::Arrived, Party::Staff, at(-10));
+    assert_eq!(plain, req(Status::Arrived, Party::Staff, None, at(-10)));
+    let why = plain.clone().reason("came early");
+    assert_eq!(
+        why,
+        req(Status::Arrived, Party::Staff, Some("came early"), at(-10))
+    );
+    for r in [plain, why] {
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v.get("reason").is_some(), r.reason.is_some(), "{v}");
+        assert_eq!(serde_json::from_value::<TransitionRequest>(v).unwrap(), r);
+    }
+    for o in [
+        Outcome::Cancelled,
+        Outcome::LateCancellation {
+            minutes_before_start: Minutes::new(42),
+        },
+        Outcome::NoShow,
+        Outcome::SlotFreed,
+    ] {
+        let v = serde_json::to_value(o).unwrap();
+        assert_eq!(serde_json::from_value::<Outcome>(v).unwrap(), o);
+    }
+    for p in Party::ALL {
+        let v = serde_json::to_value(p).unwrap();
+        assert_eq!(v, p.as_str());
+        assert_eq!(serde_json::from_value::<Party>(v).unwrap(), p);
+    }
+}
+
 fn ledger_with(b: Booking) -> Ledger {
     let mut l = Ledger::new();
     l.insert(b).unwrap();
