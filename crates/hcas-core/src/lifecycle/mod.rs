@@ -44,6 +44,7 @@ pub use table::{TRANSITIONS, allowed_actors, is_terminal, legal_targets, reason_
 /// Who asks for a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Party {
     /// The patient the appointment is for.
     Patient,
@@ -118,6 +119,7 @@ impl TransitionRequest {
 /// a fee, offer the slot to the waitlist).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The booking was cancelled (whatever its previous status).
     Cancelled,

@@ -66,6 +66,7 @@ fn check_series_id(id: &str) -> Result<()> {
 /// What to do when some occurrences conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum SeriesPolicy {
     /// Book every occurrence or none.
     #[default]
