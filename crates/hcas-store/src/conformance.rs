@@ -37,11 +37,17 @@ pub fn at(minutes: i64) -> Timestamp {
 /// A booked appointment from `at(from)` to `at(to)` on `resources`.
 #[must_use]
 pub fn booked(id: &str, from: i64, to: i64, resources: &[&str]) -> Booking {
-    Booking::new(
+    let resources = resources.iter().map(|r| (*r).to_string()).collect();
+    let mut b = Booking::new(
         id,
-        resources.iter().map(|r| (*r).to_string()).collect(),
-        hcas_core::Interval::new(at(from), at(to)).unwrap(),
-    )
+        resources,
+        Interval::new(Timestamp::MIN, Timestamp::MAX).unwrap(),
+    );
+    // Set after construction: the suites also need empty intervals, to
+    // check that stores refuse them.
+    b.start = at(from);
+    b.end = at(to);
+    b
 }
 
 /// A hold from `at(from)` to `at(to)` expiring at `at(expires)`.
@@ -1880,13 +1886,17 @@ pub async fn suite_history(store: &dyn Store) {
 }
 
 fn entry(id: &str, patient: &str, created: i64, window_end: i64) -> hcas_core::waitlist::WaitEntry {
-    hcas_core::waitlist::WaitEntry::builder(id)
-        .patient(patient)
+    let mut e = hcas_core::waitlist::WaitEntry::builder(id)
+        .patient("patient:X")
         .provider("provider:P1")
         .window(Interval::new(at(0), at(window_end)).unwrap())
         .created(at(created))
         .build()
-        .unwrap()
+        .unwrap();
+    // Set after building: the suite also adds bad patients, to check that
+    // stores refuse them.
+    e.patient = patient.into();
+    e
 }
 
 /// The waitlist keeps serving order (created, then id), drops ended windows
