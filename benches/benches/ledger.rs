@@ -39,14 +39,17 @@ fn ledger() -> Ledger {
         };
         let mut b = Booking::new(
             format!("b{i}"),
-            Timestamp::from_unix(start).unwrap(),
-            Timestamp::from_unix(start + len).unwrap(),
-            status,
             vec![
                 format!("provider:P{provider}"),
                 format!("patient:X{patient}"),
             ],
-        );
+            hcas_core::Interval::new(
+                Timestamp::from_unix(start).unwrap(),
+                Timestamp::from_unix(start + len).unwrap(),
+            )
+            .unwrap(),
+        )
+        .status(status);
         if status == Status::Held {
             b.hold_expires = Some(Timestamp::from_unix(BASE + 600).unwrap());
         }
@@ -65,14 +68,17 @@ fn benches(c: &mut Criterion) {
             let day = i64::try_from(rng.below(365)).unwrap_or(0);
             let slot = i64::try_from(rng.below(16)).unwrap_or(0);
             let start = BASE + day * 86_400 + 13 * 3600 + slot * 1800;
-            Request {
-                start: Timestamp::from_unix(start).unwrap(),
-                end: Timestamp::from_unix(start + 1800).unwrap(),
-                resources: vec![
+            Request::new(
+                vec![
                     format!("provider:P{}", rng.below(5000)),
                     format!("patient:X{}", rng.below(5000)),
                 ],
-            }
+                hcas_core::Interval::new(
+                    Timestamp::from_unix(start).unwrap(),
+                    Timestamp::from_unix(start + 1800).unwrap(),
+                )
+                .unwrap(),
+            )
         })
         .collect();
     let conflicts = requests
@@ -98,17 +104,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(&ledger).check(black_box(hot), now));
     });
 
-    let spec = SeriesSpec {
-        id: "S".into(),
-        recurrence: Recurrence::new(
+    let spec = SeriesSpec::new(
+        "S",
+        Recurrence::new(
             "FREQ=WEEKLY;BYDAY=TU;COUNT=52".parse().unwrap(),
             hcas_core::time::parse_local_datetime("2026-01-06T09:00").unwrap(),
             Zone::parse("America/New_York").unwrap(),
         ),
-        duration: 45,
-        resources: vec!["provider:P17".into(), "patient:X4242".into()],
-        until: None,
-    };
+        hcas_core::Minutes::new(45),
+        vec!["provider:P17".into(), "patient:X4242".into()],
+    );
     assert_eq!(spec.occurrences().unwrap().len(), 52);
     c.bench_function("series_weekly_52_occurrences/plan", |b| {
         b.iter(|| black_box(&spec).plan(black_box(&ledger), now));
@@ -126,10 +131,12 @@ fn long_block(c: &mut Criterion) {
         ledger
             .insert(Booking::new(
                 format!("b{i}"),
-                Timestamp::from_unix(start).unwrap(),
-                Timestamp::from_unix(start + HOUR / 2).unwrap(),
-                Status::Booked,
                 vec![resource.clone()],
+                hcas_core::Interval::new(
+                    Timestamp::from_unix(start).unwrap(),
+                    Timestamp::from_unix(start + HOUR / 2).unwrap(),
+                )
+                .unwrap(),
             ))
             .unwrap();
     }
@@ -140,11 +147,14 @@ fn long_block(c: &mut Criterion) {
         .map(|_| {
             let k = 9000 + i64::try_from(rng.below(90_000)).unwrap_or(0);
             let start = BASE + k * HOUR + HOUR / 2;
-            Request {
-                start: Timestamp::from_unix(start).unwrap(),
-                end: Timestamp::from_unix(start + HOUR / 2).unwrap(),
-                resources: vec![resource.clone()],
-            }
+            Request::new(
+                vec![resource.clone()],
+                hcas_core::Interval::new(
+                    Timestamp::from_unix(start).unwrap(),
+                    Timestamp::from_unix(start + HOUR / 2).unwrap(),
+                )
+                .unwrap(),
+            )
         })
         .collect();
     assert!(free.iter().all(|r| ledger.check(r, now).unwrap().ok));
@@ -158,10 +168,12 @@ fn long_block(c: &mut Criterion) {
     ledger
         .insert(Booking::new(
             "leave",
-            Timestamp::from_unix(BASE - 10 * 86_400).unwrap(),
-            Timestamp::from_unix(BASE + 355 * 86_400).unwrap(),
-            Status::Booked,
             vec![resource.clone()],
+            hcas_core::Interval::new(
+                Timestamp::from_unix(BASE - 10 * 86_400).unwrap(),
+                Timestamp::from_unix(BASE + 355 * 86_400).unwrap(),
+            )
+            .unwrap(),
         ))
         .unwrap();
     assert!(free.iter().all(|r| ledger.check(r, now).unwrap().ok));
@@ -172,11 +184,14 @@ fn long_block(c: &mut Criterion) {
         });
     });
     // Inside the year: every check conflicts with the block and one short booking.
-    let inside = Request {
-        start: Timestamp::from_unix(BASE + 100 * 86_400).unwrap(),
-        end: Timestamp::from_unix(BASE + 100 * 86_400 + HOUR).unwrap(),
-        resources: vec![resource],
-    };
+    let inside = Request::new(
+        vec![resource],
+        hcas_core::Interval::new(
+            Timestamp::from_unix(BASE + 100 * 86_400).unwrap(),
+            Timestamp::from_unix(BASE + 100 * 86_400 + HOUR).unwrap(),
+        )
+        .unwrap(),
+    );
     assert_eq!(
         ledger.check(&inside, now).unwrap().conflicts[0].with.len(),
         2

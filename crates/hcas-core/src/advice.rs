@@ -391,7 +391,7 @@ pub fn alternatives(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::booking::{Booking, Status};
+    use crate::booking::Booking;
     use crate::{LocalTime, WorkingRule, Zone};
 
     fn t(s: &str) -> Timestamp {
@@ -435,10 +435,8 @@ mod tests {
         ledger
             .insert(Booking::new(
                 "b",
-                t("2026-01-05T10:00:00Z"),
-                t("2026-01-05T11:00:00Z"),
-                Status::Booked,
                 vec!["provider:P1".into()],
+                Interval::new(t("2026-01-05T10:00:00Z"), t("2026-01-05T11:00:00Z")).unwrap(),
             ))
             .unwrap();
         let req = request("2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z");
@@ -476,10 +474,8 @@ mod tests {
         ledger
             .insert(Booking::new(
                 "b",
-                t("2026-01-05T09:00:00Z"),
-                t("2026-01-05T09:30:00Z"),
-                Status::Booked,
                 vec!["room:R1".into()],
+                Interval::new(t("2026-01-05T09:00:00Z"), t("2026-01-05T09:30:00Z")).unwrap(),
             ))
             .unwrap();
         let q = SlotQuery::new(

@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use hcas_core::anchor::{self, WallAnchor};
-//! use hcas_core::booking::{Booking, Status};
+//! use hcas_core::booking::Booking;
 //! use hcas_core::time::parse_local_datetime;
 //! use hcas_core::Zone;
 //!
@@ -35,9 +35,8 @@
 //!     parse_local_datetime("2026-07-15T09:30").unwrap(),
 //! );
 //! // Booked before 2022 under the old rules (CDT, UTC-5): 14:00Z.
-//! let mut b = Booking::new("a1", "2026-07-15T14:00:00Z".parse().unwrap(),
-//!     "2026-07-15T14:30:00Z".parse().unwrap(), Status::Booked, vec!["provider:P1".into()]);
-//! b.anchor = Some(Box::new(anchor));
+//! let slot = hcas_core::Interval::parse("2026-07-15T14:00:00Z", "2026-07-15T14:30:00Z").unwrap();
+//! let b = Booking::new("a1", vec!["provider:P1".into()], slot).anchor(anchor);
 //! assert!(anchor::check(&b).is_err());                 // not what the wall time is today
 //! let d = anchor::drift(&b).unwrap();                 // today's data: CST all year, UTC-6
 //! assert_eq!(d.wanted_start.to_string(), "2026-07-15T15:00:00Z");
@@ -57,6 +56,7 @@ use crate::zone::Zone;
 /// The local wall time a booking was made for, in its IANA zone: start and
 /// end as the clinic's calendar shows them (`YYYY-MM-DDTHH:MM:SS`, no offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WallAnchor {
     /// The IANA zone (an unknown name does not deserialize).
     pub zone: Zone,
@@ -183,6 +183,7 @@ pub fn due(booking: &Booking, now: Timestamp) -> bool {
 /// An anchored booking whose stored instants are not what its wall time
 /// resolves to under the current tz data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Drift {
     /// The booking's id.
     pub id: String,
@@ -280,7 +281,7 @@ mod tests {
     }
 
     fn anchored(id: &str, zone: &str, local: (&str, &str), utc: (&str, &str)) -> Booking {
-        let mut b = Booking::new(
+        let mut b = Booking::from_parts(
             id,
             t(utc.0),
             t(utc.1),
@@ -386,7 +387,7 @@ mod tests {
         // 2026-11-01: 01:30 happens twice; the anchor means the first (EDT, 05:30Z).
         let ny = Zone::parse("America/New_York").unwrap();
         let second = (t("2026-11-01T06:30:00Z"), t("2026-11-01T07:30:00Z"));
-        let mut fold = Booking::new(
+        let mut fold = Booking::from_parts(
             "fold",
             second.0,
             second.1,
@@ -432,6 +433,14 @@ mod tests {
         );
         let back: Booking = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, b);
+        let wall = *b.anchor.as_deref().unwrap();
+        let back: WallAnchor = serde_json::from_value(serde_json::to_value(wall).unwrap()).unwrap();
+        assert_eq!(back, wall);
+        let mut moved = b.clone();
+        moved.start = t("2026-01-15T08:00:00Z");
+        let d = drift(&moved).unwrap();
+        let back: Drift = serde_json::from_value(serde_json::to_value(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
         // No anchor: no key, as before.
         let mut plain = b.clone();
         plain.anchor = None;

@@ -9,52 +9,75 @@
 //!
 //! ```
 //! use hcas_core::booking::{Booking, Ledger, Status};
-//! use hcas_core::waitlist::{make_hold, Preferences, WaitEntry, Waitlist};
-//! use hcas_core::Interval;
+//! use hcas_core::booking::BookOptions;
+//! use hcas_core::waitlist::{make_hold, WaitEntry, Waitlist};
+//! use hcas_core::{Interval, Minutes};
 //! let t = |s: &str| s.parse().unwrap();
 //! let mut list = Waitlist::new();
-//! list.add(WaitEntry {
-//!     id: "w1".into(), patient: "patient:X2".into(), provider: "provider:P1".into(),
-//!     window: Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap(),
-//!     preferences: Preferences::default(), created: t("2026-05-01T10:00:00Z"),
-//! }).unwrap();
+//! list.add(WaitEntry::builder("w1")
+//!     .patient("patient:X2")
+//!     .provider("provider:P1")
+//!     .window(Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap())
+//!     .created(t("2026-05-01T10:00:00Z"))
+//!     .build()
+//!     .unwrap()).unwrap();
 //!
-//! let freed = Booking::new("a1", t("2026-05-05T09:00:00Z"), t("2026-05-05T09:30:00Z"),
-//!     Status::Cancelled, vec!["provider:P1".into(), "patient:X1".into()]);
+//! let slot = Interval::parse("2026-05-05T09:00:00Z", "2026-05-05T09:30:00Z").unwrap();
+//! let freed = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()], slot)
+//!     .status(Status::Cancelled);
 //! let mut ledger = Ledger::new();
 //! let now = t("2026-05-04T08:00:00Z");
-//! let offer = list.offer(&freed, &ledger, now, 15).unwrap().unwrap();
+//! let offer = list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap().unwrap();
 //! assert_eq!((offer.entry_id.as_str(), offer.patient.as_str()), ("w1", "patient:X2"));
 //! assert_eq!(offer.hold_expires.to_string(), "2026-05-04T08:15:00Z");
 //!
 //! let hold = make_hold(&offer, "provider:P1", "h1".into());
 //! assert_eq!(hold.status, Status::Held);
-//! ledger.book(hold, now, None).unwrap();
+//! ledger.book(hold, BookOptions::at(now)).unwrap();
 //! // The slot is held now, so it is not offered twice.
-//! assert_eq!(list.offer(&freed, &ledger, now, 15).unwrap(), None);
+//! assert_eq!(list.offer(&freed, &ledger, now, Minutes::new(15)).unwrap(), None);
 //! ```
 
 use serde::{Deserialize, Serialize};
 
 use crate::booking::{Booking, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
-use crate::time::{Interval, MINUTE, Timestamp};
+use crate::time::{Interval, Minutes, Timestamp};
 
 /// The longest hold an offer may carry: one week, in minutes.
-pub const MAX_HOLD_MINUTES: i64 = 7 * 24 * 60;
+pub const MAX_HOLD_MINUTES: Minutes = Minutes::days(7);
 
 /// What a waiting patient accepts beyond provider and time window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Preferences {
     /// Only offer slots at least this many minutes long.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_duration_minutes: Option<i64>,
+    pub min_duration_minutes: Option<Minutes>,
+}
+
+impl Preferences {
+    /// No condition beyond provider and window (the default).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            min_duration_minutes: None,
+        }
+    }
+
+    /// These preferences accepting only slots at least `length` long.
+    #[must_use]
+    pub const fn min_duration(mut self, length: Minutes) -> Self {
+        self.min_duration_minutes = Some(length);
+        self
+    }
 }
 
 /// One patient waiting for a slot with one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WaitEntry {
     /// Unique id in the waitlist.
     pub id: String,
@@ -72,6 +95,19 @@ pub struct WaitEntry {
 }
 
 impl WaitEntry {
+    /// Start an entry `id`; give it a patient, a provider, a window and when
+    /// it was created, then [`WaitEntryBuilder::build`] it.
+    pub fn builder(id: impl Into<String>) -> WaitEntryBuilder {
+        WaitEntryBuilder {
+            id: id.into(),
+            patient: None,
+            provider: None,
+            window: None,
+            preferences: Preferences::new(),
+            created: None,
+        }
+    }
+
     /// Check the entry's own fields.
     ///
     /// # Errors
@@ -91,7 +127,7 @@ impl WaitEntry {
         crate::id::check_id("waitlist entry.id", &self.id)?;
         crate::id::check_resource("waitlist entry.patient", &self.patient)?;
         crate::id::check_resource("waitlist entry.provider", &self.provider)?;
-        if let Some(m) = self.preferences.min_duration_minutes
+        if let Some(m) = self.preferences.min_duration_minutes.map(Minutes::get)
             && m <= 0
         {
             return Err(Error::new(
@@ -118,7 +154,7 @@ impl WaitEntry {
         let long_enough = self
             .preferences
             .min_duration_minutes
-            .is_none_or(|m| end.unix() - start.unix() >= m.saturating_mul(MINUTE));
+            .is_none_or(|m| end.unix() - start.unix() >= m.as_seconds());
         self.window.end() > now
             && resources.contains(&self.provider)
             && self.window.start() <= start
@@ -127,8 +163,93 @@ impl WaitEntry {
     }
 }
 
+/// A [`WaitEntry`] being built: see [`WaitEntry::builder`].
+///
+/// ```
+/// use hcas_core::waitlist::{Preferences, WaitEntry};
+/// use hcas_core::{ErrorCode, Interval, Minutes};
+/// let window = Interval::parse("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z").unwrap();
+/// let entry = WaitEntry::builder("w1")
+///     .patient("patient:X2")
+///     .provider("provider:P1")
+///     .window(window)
+///     .preferences(Preferences::new().min_duration(Minutes::new(30)))
+///     .created("2026-05-01T10:00:00Z".parse().unwrap())
+///     .build()
+///     .unwrap();
+/// assert_eq!(entry.provider, "provider:P1");
+/// // Every part but the preferences is required.
+/// let e = WaitEntry::builder("w2").patient("patient:X3").window(window).build().unwrap_err();
+/// assert_eq!(e.code(), ErrorCode::InvalidRequest);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct WaitEntryBuilder {
+    id: String,
+    patient: Option<String>,
+    provider: Option<String>,
+    window: Option<Interval>,
+    preferences: Preferences,
+    created: Option<Timestamp>,
+}
+
+impl WaitEntryBuilder {
+    /// The patient resource waiting, e.g. `patient:X1`.
+    pub fn patient(mut self, patient: impl Into<String>) -> Self {
+        self.patient = Some(patient.into());
+        self
+    }
+
+    /// The provider resource wanted, e.g. `provider:P1`.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// The time range the patient would accept.
+    pub const fn window(mut self, window: Interval) -> Self {
+        self.window = Some(window);
+        self
+    }
+
+    /// Further conditions on the slot (none by default).
+    pub const fn preferences(mut self, preferences: Preferences) -> Self {
+        self.preferences = preferences;
+        self
+    }
+
+    /// When the patient joined the list; earlier is served first.
+    pub const fn created(mut self, created: Timestamp) -> Self {
+        self.created = Some(created);
+        self
+    }
+
+    /// The entry, checked by [`WaitEntry::validate`].
+    ///
+    /// # Errors
+    /// `invalid_request` for a missing patient, provider, window or creation
+    /// time; the errors of [`WaitEntry::validate`].
+    pub fn build(self) -> Result<WaitEntry> {
+        let missing = |field: &str| {
+            Error::new(ErrorCode::InvalidRequest, "must be given")
+                .at(&format!("waitlist entry {}.{field}", self.id))
+        };
+        let entry = WaitEntry {
+            patient: self.patient.clone().ok_or_else(|| missing("patient"))?,
+            provider: self.provider.clone().ok_or_else(|| missing("provider"))?,
+            window: self.window.ok_or_else(|| missing("window"))?,
+            created: self.created.ok_or_else(|| missing("created"))?,
+            preferences: self.preferences,
+            id: self.id,
+        };
+        entry.validate()?;
+        Ok(entry)
+    }
+}
+
 /// A slot offered to a waiting patient, held for them until `hold_expires`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Offer {
     /// The waitlist entry served.
     pub entry_id: String,
@@ -257,12 +378,16 @@ impl Waitlist {
         freed: &Booking,
         ledger: &Ledger,
         now: Timestamp,
-        hold_minutes: i64,
+        hold_minutes: Minutes,
     ) -> Result<Option<Offer>> {
-        if !(1..=MAX_HOLD_MINUTES).contains(&hold_minutes) {
+        if !(Minutes::new(1)..=MAX_HOLD_MINUTES).contains(&hold_minutes) {
             return Err(Error::new(
                 ErrorCode::InvalidDuration,
-                format!("{hold_minutes} must be between 1 and {MAX_HOLD_MINUTES} minutes"),
+                format!(
+                    "{} must be between 1 and {} minutes",
+                    hold_minutes.get(),
+                    MAX_HOLD_MINUTES.get()
+                ),
             )
             .at("hold_minutes"));
         }
@@ -286,7 +411,7 @@ impl Waitlist {
                     patient: entry.patient.clone(),
                     start,
                     end,
-                    hold_expires: now.plus_minutes(hold_minutes)?,
+                    hold_expires: now.plus_minutes(hold_minutes.get())?,
                 }));
             }
         }
@@ -298,7 +423,7 @@ impl Waitlist {
 /// `provider` until the offer lapses; book it with [`Ledger::book`].
 #[must_use]
 pub fn make_hold(offer: &Offer, provider: &str, id: String) -> Booking {
-    let mut hold = Booking::new(
+    let mut hold = Booking::from_parts(
         id,
         offer.start,
         offer.end,
@@ -324,7 +449,7 @@ mod tests {
 
     /// Tuesday 09:00-09:30 with provider P1, freed by patient X1.
     fn freed() -> Booking {
-        Booking::new(
+        Booking::from_parts(
             "a1",
             t("2026-05-05T09:00:00Z"),
             t("2026-05-05T09:30:00Z"),
@@ -353,7 +478,7 @@ mod tests {
     }
 
     fn offered(list: &Waitlist, ledger: &Ledger) -> Option<String> {
-        list.offer(&freed(), ledger, now(), 15)
+        list.offer(&freed(), ledger, now(), Minutes::new(15))
             .unwrap()
             .map(|o| o.entry_id)
     }
@@ -368,7 +493,7 @@ mod tests {
         let order: Vec<&str> = l.entries().iter().map(|e| e.id.as_str()).collect();
         assert_eq!(order, ["w2", "w1", "w3"]);
         let offer = l
-            .offer(&freed(), &Ledger::new(), now(), 20)
+            .offer(&freed(), &Ledger::new(), now(), Minutes::new(20))
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -396,7 +521,7 @@ mod tests {
         let mut ledger = Ledger::new();
         // X2 is booked elsewhere, overlapping the freed slot by a minute.
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b9",
                 t("2026-05-05T09:29:00Z"),
                 t("2026-05-05T10:00:00Z"),
@@ -408,7 +533,7 @@ mod tests {
         // Touching is not overlapping; a cancelled booking does not block.
         let mut ledger = Ledger::new();
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b8",
                 t("2026-05-05T09:30:00Z"),
                 t("2026-05-05T10:00:00Z"),
@@ -417,7 +542,7 @@ mod tests {
             ))
             .unwrap();
         ledger
-            .insert(Booking::new(
+            .insert(Booking::from_parts(
                 "b7",
                 t("2026-05-05T09:00:00Z"),
                 t("2026-05-05T09:30:00Z"),
@@ -436,7 +561,9 @@ mod tests {
         let mut ledger = Ledger::new();
         ledger.insert(still_booked.clone()).unwrap();
         let l = list(vec![entry("w1", "X2", "2026-05-01T10:00:00Z")]);
-        let offer = l.offer(&still_booked, &ledger, now(), 15).unwrap();
+        let offer = l
+            .offer(&still_booked, &ledger, now(), Minutes::new(15))
+            .unwrap();
         assert_eq!(offer.map(|o| o.entry_id).as_deref(), Some("w1"));
     }
 
@@ -460,9 +587,9 @@ mod tests {
     #[test]
     fn a_slot_shorter_than_preferred_is_skipped() {
         let mut picky = entry("w1", "X2", "2026-05-01T10:00:00Z");
-        picky.preferences.min_duration_minutes = Some(31);
+        picky.preferences.min_duration_minutes = Some(Minutes::new(31));
         let mut ok = entry("w2", "X3", "2026-05-01T11:00:00Z");
-        ok.preferences.min_duration_minutes = Some(30);
+        ok.preferences.min_duration_minutes = Some(Minutes::new(30));
         let l = list(vec![picky, ok]);
         assert_eq!(offered(&l, &Ledger::new()).as_deref(), Some("w2"));
     }
@@ -481,14 +608,23 @@ mod tests {
             t("2026-05-05T09:30:00Z"),
             t("2026-05-06T00:00:00Z"),
         ] {
-            assert_eq!(l.offer(&freed(), &Ledger::new(), now, 15).unwrap(), None);
+            assert_eq!(
+                l.offer(&freed(), &Ledger::new(), now, Minutes::new(15))
+                    .unwrap(),
+                None
+            );
         }
         // A later slot inside w2's window only goes to w2, since w1 has ended.
         let mut later = freed();
         later.start = t("2026-05-07T09:00:00Z");
         later.end = t("2026-05-07T09:30:00Z");
         let offer = l
-            .offer(&later, &Ledger::new(), t("2026-05-06T00:00:00Z"), 15)
+            .offer(
+                &later,
+                &Ledger::new(),
+                t("2026-05-06T00:00:00Z"),
+                Minutes::new(15),
+            )
             .unwrap();
         assert_eq!(offer.map(|o| o.entry_id).as_deref(), Some("w2"));
 
@@ -502,7 +638,7 @@ mod tests {
     #[test]
     fn hold_minutes_must_be_positive_and_bounded() {
         let l = list(vec![entry("w1", "X2", "2026-05-01T10:00:00Z")]);
-        for bad in [0, -5, MAX_HOLD_MINUTES + 1, i64::MAX] {
+        for bad in [0, -5, MAX_HOLD_MINUTES.get() + 1, i64::MAX].map(Minutes::new) {
             let e = l.offer(&freed(), &Ledger::new(), now(), bad).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidDuration, "{bad}");
         }
@@ -512,7 +648,9 @@ mod tests {
         );
         let mut empty = freed();
         empty.end = empty.start;
-        let e = l.offer(&empty, &Ledger::new(), now(), 15).unwrap_err();
+        let e = l
+            .offer(&empty, &Ledger::new(), now(), Minutes::new(15))
+            .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInterval);
     }
 
@@ -524,21 +662,29 @@ mod tests {
         ]);
         let mut ledger = Ledger::new();
         ledger.insert(freed()).unwrap();
-        let offer = l.offer(&freed(), &ledger, now(), 15).unwrap().unwrap();
+        let offer = l
+            .offer(&freed(), &ledger, now(), Minutes::new(15))
+            .unwrap()
+            .unwrap();
         let hold = make_hold(&offer, "provider:P1", "h1".into());
         assert_eq!(hold.status, Status::Held);
         assert_eq!(hold.hold_expires, Some(t("2026-05-04T08:15:00Z")));
         assert_eq!(hold.resources, ["provider:P1", "patient:X2"]);
         assert!(hold.validate().is_ok());
         assert!(matches!(
-            ledger.book(hold, now(), None).unwrap(),
+            ledger
+                .book(hold, crate::booking::BookOptions::at(now()))
+                .unwrap(),
             BookOutcome::Booked(_)
         ));
         // While the hold lives, the slot is not offered again, to anyone.
         assert_eq!(offered(&l, &ledger), None);
         // Once it lapses, the slot goes round again.
         let lapsed = t("2026-05-04T08:15:00Z");
-        let again = l.offer(&freed(), &ledger, lapsed, 15).unwrap().unwrap();
+        let again = l
+            .offer(&freed(), &ledger, lapsed, Minutes::new(15))
+            .unwrap()
+            .unwrap();
         assert_eq!(again.entry_id, "w1");
     }
 
@@ -554,12 +700,74 @@ mod tests {
         blank.patient = " ".into();
         assert_eq!(l.add(blank).unwrap_err().code(), ErrorCode::InvalidRequest);
         let mut zero = entry("w3", "X3", "2026-05-02T10:00:00Z");
-        zero.preferences.min_duration_minutes = Some(0);
+        zero.preferences.min_duration_minutes = Some(Minutes::new(0));
         assert_eq!(l.add(zero).unwrap_err().code(), ErrorCode::InvalidDuration);
         assert_eq!(l.len(), 1);
         assert!(l.remove("w9").is_none());
         assert_eq!(l.remove("w1").map(|e| e.id).as_deref(), Some("w1"));
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn the_builder_needs_every_part_but_the_preferences() {
+        let built = WaitEntry::builder("w1")
+            .patient("patient:X2")
+            .provider("provider:P1")
+            .window(iv("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z"))
+            .created(t("2026-05-01T10:00:00Z"))
+            .build()
+            .unwrap();
+        assert_eq!(built, entry("w1", "X2", "2026-05-01T10:00:00Z"));
+        let full = || {
+            WaitEntry::builder("w1")
+                .patient("patient:X2")
+                .provider("provider:P1")
+                .window(iv("2026-05-04T00:00:00Z", "2026-05-09T00:00:00Z"))
+                .created(t("2026-05-01T10:00:00Z"))
+        };
+        let mut missing = [full(), full(), full(), full()];
+        missing[0].patient = None;
+        missing[1].provider = None;
+        missing[2].window = None;
+        missing[3].created = None;
+        for (b, field) in missing
+            .into_iter()
+            .zip(["patient", "provider", "window", "created"])
+        {
+            let e = b.build().unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidRequest);
+            assert!(e.message().contains(field), "{e}");
+        }
+        // build() validates too.
+        let e = full()
+            .preferences(Preferences::new().min_duration(Minutes::ZERO))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidDuration);
+        let picky = full()
+            .preferences(Preferences::new().min_duration(Minutes::new(45)))
+            .build()
+            .unwrap();
+        assert_eq!(
+            picky.preferences.min_duration_minutes,
+            Some(Minutes::new(45))
+        );
+        assert_eq!(Preferences::new(), Preferences::default());
+    }
+
+    #[test]
+    fn entries_offers_and_preferences_round_trip() {
+        let mut e = entry("w1", "X2", "2026-05-01T10:00:00Z");
+        e.preferences = Preferences::new().min_duration(Minutes::new(20));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["preferences"]["min_duration_minutes"], 20);
+        assert_eq!(serde_json::from_value::<WaitEntry>(v).unwrap(), e);
+        let offer = list(vec![e])
+            .offer(&freed(), &Ledger::new(), now(), Minutes::new(15))
+            .unwrap()
+            .unwrap();
+        let back: Offer = serde_json::from_value(serde_json::to_value(&offer).unwrap()).unwrap();
+        assert_eq!(back, offer);
     }
 
     #[test]

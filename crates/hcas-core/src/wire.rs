@@ -22,7 +22,7 @@ use crate::booking::{Booking, Check, Ledger, Request, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lifecycle::{LifecyclePolicy, Party, TransitionRequest, Transitioned, transition};
 use crate::recurrence::{RRule, Recurrence, parse_local_list};
-use crate::series::{SeriesPolicy, SeriesSpec};
+use crate::series::{SeriesBookOptions, SeriesPolicy, SeriesSpec};
 use crate::time::{
     Interval, LocalTime, Minutes, Timestamp, parse_local_date, parse_local_datetime,
 };
@@ -381,7 +381,7 @@ impl BookingSpec {
     /// # Errors
     /// `invalid_datetime`, `invalid_interval` or `invalid_request`, naming the field.
     pub fn build(&self, at: &str) -> Result<Booking> {
-        let mut b = Booking::new(
+        let mut b = Booking::from_parts(
             self.id.clone(),
             instant(&format!("{at}.start"), &self.start)?,
             instant(&format!("{at}.end"), &self.end)?,
@@ -580,7 +580,7 @@ impl SeriesRequest {
         let spec = SeriesSpec {
             id: w.id.clone().unwrap_or_else(|| "S".to_string()),
             recurrence: Recurrence::new(rule, dtstart, zone).with_exdates(exdates)?,
-            duration: minutes("series.duration", &w.duration)?,
+            duration: Minutes::new(minutes("series.duration", &w.duration)?),
             resources: w.resources.clone(),
             until: w
                 .until
@@ -588,7 +588,7 @@ impl SeriesRequest {
                 .map(|u| instant("series.until", u))
                 .transpose()?,
         };
-        let result = spec.book(&mut ledger, self.policy, now)?;
+        let result = spec.book(&mut ledger, SeriesBookOptions::at(now).policy(self.policy))?;
         Ok(SeriesResponse {
             booked: result.booked,
             occurrences: result

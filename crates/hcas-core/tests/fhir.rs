@@ -130,10 +130,8 @@ fn official_example_round_trips() {
         b,
         Booking::new(
             "example",
-            t("2013-12-10T09:00:00Z"),
-            t("2013-12-10T11:00:00Z"),
-            Status::Booked,
             res(&["patient:example", "provider:example", "room:1"]),
+            hcas_core::Interval::new(t("2013-12-10T09:00:00Z"), t("2013-12-10T11:00:00Z")).unwrap()
         )
     );
     // The exact output: informational elements are not written back.
@@ -202,11 +200,10 @@ fn held_is_pending_with_hold_expires() {
     let b = fhir_round_trip(&src);
     let mut expected = Booking::new(
         "hold-7f3a",
-        t("2026-05-04T09:00:00Z"),
-        t("2026-05-04T09:30:00Z"),
-        Status::Held,
         res(&["provider:P1", "patient:X1", "room:R2"]),
-    );
+        hcas_core::Interval::new(t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z")).unwrap(),
+    )
+    .status(Status::Held);
     expected.hold_expires = Some(t("2026-05-04T08:10:00Z"));
     assert_eq!(b, expected);
 
@@ -241,16 +238,11 @@ fn series_and_reschedule_extensions() {
     let b = fhir_round_trip(&src);
     let mut expected = Booking::new(
         "physio-2026-03-16",
-        t("2026-03-16T14:00:00Z"),
-        t("2026-03-16T14:45:00Z"),
-        Status::Booked,
         res(&["patient:pat-204", "provider:physio-3", "device:treadmill-1"]),
+        hcas_core::Interval::new(t("2026-03-16T14:00:00Z"), t("2026-03-16T14:45:00Z")).unwrap(),
     );
     expected.replaces = Some("physio-2026-03-16-orig".into());
-    expected.series = Some(SeriesRef {
-        id: "physio-series".into(),
-        recurrence_id: "2026-03-16T09:00:00".into(),
-    });
+    expected.series = Some(SeriesRef::new("physio-series", "2026-03-16T09:00:00"));
     assert_eq!(b, expected);
     let out = appointment_to_fhir(&b).unwrap();
     assert_eq!(
@@ -297,19 +289,15 @@ fn cancelled_with_reason_and_offsets() {
 fn full_booking() -> Booking {
     let mut b = Booking::new(
         "a1",
-        t("2026-05-04T09:00:00Z"),
-        t("2026-05-04T09:30:00Z"),
-        Status::Held,
         res(&["provider:P1", "patient:X1", "room:R2", "device:D1"]),
-    );
+        hcas_core::Interval::new(t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z")).unwrap(),
+    )
+    .status(Status::Held);
     b.hold_expires = Some(t("2026-05-04T08:10:00Z"));
     b.cancel_reason = Some("clinic closed".into());
     b.replaces = Some("a0".into());
     b.replaced_by = Some("a2".into());
-    b.series = Some(SeriesRef {
-        id: "s1".into(),
-        recurrence_id: "2026-05-04T10:00:00".into(),
-    });
+    b.series = Some(SeriesRef::new("s1", "2026-05-04T10:00:00"));
     b
 }
 
@@ -330,7 +318,12 @@ fn every_status_and_field_round_trips() {
         };
         assert_eq!(out["status"], expected.as_str());
 
-        let bare = Booking::new("b", b.start, b.end, status, res(&["patient:X"]));
+        let bare = Booking::new(
+            "b",
+            res(&["patient:X"]),
+            hcas_core::Interval::new(b.start, b.end).unwrap(),
+        )
+        .status(status);
         if status != Status::Held {
             let out = appointment_to_fhir(&bare).unwrap();
             assert_eq!(appointment_from_fhir(&out).unwrap(), bare, "{status}");
@@ -339,10 +332,8 @@ fn every_status_and_field_round_trips() {
     // Not whole minutes: no minutesDuration, still the identity.
     let odd = Booking::new(
         "odd",
-        t("2026-05-04T09:00:00Z"),
-        t("2026-05-04T09:00:30Z"),
-        Status::Booked,
         res(&["room:R1", "room:R1"]),
+        hcas_core::Interval::new(t("2026-05-04T09:00:00Z"), t("2026-05-04T09:00:30Z")).unwrap(),
     );
     let out = appointment_to_fhir(&odd).unwrap();
     assert!(out.get("minutesDuration").is_none());
@@ -760,20 +751,24 @@ fn any_booking() -> impl Strategy<Value = Booking> {
                     .into_iter()
                     .map(|(k, x)| format!("{}:{x}", kinds[k]))
                     .collect();
-                let mut b = Booking::new(id, start, end, status, resources);
+                let mut b =
+                    Booking::new(id, resources, hcas_core::Interval::new(start, end).unwrap())
+                        .status(status);
                 if status == Status::Held {
                     b.hold_expires = Some(Timestamp::from_unix(start.unix() - len).unwrap());
                 }
                 b.cancel_reason = reason;
                 b.replaces = replaces;
                 b.replaced_by = replaced_by;
-                b.series = series.map(|(id, at)| SeriesRef {
-                    id,
-                    recurrence_id: Timestamp::from_unix(at)
-                        .unwrap()
-                        .naive_utc()
-                        .format("%Y-%m-%dT%H:%M:%S")
-                        .to_string(),
+                b.series = series.map(|(id, at)| {
+                    SeriesRef::new(
+                        id,
+                        Timestamp::from_unix(at)
+                            .unwrap()
+                            .naive_utc()
+                            .format("%Y-%m-%dT%H:%M:%S")
+                            .to_string(),
+                    )
                 });
                 b
             },

@@ -6,7 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hcas_core::Timestamp;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use hcas_core::booking::{
+    BookOptions, BookOutcome, Booking, CheckOptions, HoldOptions, Ledger, Request,
+    RescheduleOptions, Status,
+};
 use proptest::prelude::*;
 
 const RESOURCES: &[&str] = &[
@@ -51,14 +54,13 @@ fn arb_booking() -> impl Strategy<Value = B> {
 fn to_booking(i: usize, b: &B) -> Booking {
     let mut x = Booking::new(
         format!("b{i}"),
-        t(b.start),
-        t(b.start + b.len),
-        b.status,
         b.resources
             .iter()
             .map(|&r| RESOURCES[r].to_string())
             .collect(),
-    );
+        hcas_core::Interval::new(t(b.start), t(b.start + b.len)).unwrap(),
+    )
+    .status(b.status);
     if b.status == Status::Held {
         x.hold_expires = Some(t(b.hold_expires));
     }
@@ -129,7 +131,7 @@ proptest! {
         for (i, b) in bs.iter().enumerate() {
             ledger.insert(to_booking(i, b)).unwrap();
         }
-        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let req = Request::new(want.iter().map(|&r| RESOURCES[r].to_string()).collect(), hcas_core::Interval::new(t(q.0), t(q.0 + q.1)).unwrap());
         let got = ledger.check(&req, t(now)).unwrap();
         let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
         let want_map = brute(&bs, &caps, now, q.0, q.0 + q.1, &want);
@@ -176,7 +178,7 @@ proptest! {
                 ids.push(i);
             }
         }
-        let req = Request { start: t(q.0), end: t(q.0 + q.1), resources: want.iter().map(|&r| RESOURCES[r].to_string()).collect() };
+        let req = Request::new(want.iter().map(|&r| RESOURCES[r].to_string()).collect(), hcas_core::Interval::new(t(q.0), t(q.0 + q.1)).unwrap());
         let got = ledger.check(&req, t(now)).unwrap();
         let got_map: BTreeMap<String, Vec<String>> = got.conflicts.iter().map(|c| (c.resource.clone(), c.with.clone())).collect();
         // The brute force names bookings by position in `kept`: rename them.
@@ -224,7 +226,7 @@ proptest! {
         for (i, b) in reqs.iter().enumerate() {
             let mut b = b.clone();
             if b.status == Status::Held { b.hold_expires = b.hold_expires.max(1); }
-            if let BookOutcome::Booked(_) = ledger.book(to_booking(i, &b), t(now), None).unwrap() {
+            if let BookOutcome::Booked(_) = ledger.book(to_booking(i, &b), BookOptions::at(t(now))).unwrap() {
                 kept.push(b);
             }
         }
@@ -240,12 +242,20 @@ proptest! {
 #[test]
 fn idempotency_key_returns_the_first_booking() {
     let mut ledger = Ledger::new();
-    let b = Booking::new("a", t(0), t(30), Status::Booked, vec!["provider:P1".into()]);
-    let first = ledger.book(b.clone(), t(0), Some("key-1")).unwrap();
+    let b = Booking::new(
+        "a",
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(0), t(30)).unwrap(),
+    );
+    let first = ledger
+        .book(b.clone(), BookOptions::at(t(0)).idempotency_key("key-1"))
+        .unwrap();
     assert!(matches!(first, BookOutcome::Booked(_)));
     let mut again = b;
     again.id = "a-retry".into();
-    let second = ledger.book(again, t(0), Some("key-1")).unwrap();
+    let second = ledger
+        .book(again, BookOptions::at(t(0)).idempotency_key("key-1"))
+        .unwrap();
     match second {
         BookOutcome::Existing(x) => assert_eq!(x.id, "a"),
         other => panic!("expected the existing booking, got {other:?}"),
@@ -256,25 +266,24 @@ fn idempotency_key_returns_the_first_booking() {
 #[test]
 fn hold_then_confirm_is_atomic_and_expires() {
     let mut ledger = Ledger::new();
-    let req = Request {
-        start: t(60),
-        end: t(90),
-        resources: vec!["provider:P1".into()],
-    };
+    let req = Request::new(
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(60), t(90)).unwrap(),
+    );
     assert!(matches!(
-        ledger.hold("h1", &req, t(0), t(10)).unwrap(),
+        ledger
+            .hold("h1", &req, HoldOptions::new(t(0), t(10)))
+            .unwrap(),
         BookOutcome::Booked(_)
     ));
     // While the hold lives, nobody else gets the slot.
     let other = Booking::new(
         "x",
-        t(60),
-        t(90),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(60), t(90)).unwrap(),
     );
     assert!(matches!(
-        ledger.book(other.clone(), t(5), None).unwrap(),
+        ledger.book(other.clone(), BookOptions::at(t(5))).unwrap(),
         BookOutcome::Conflict(_)
     ));
     // The hold confirms without conflicting with itself.
@@ -284,12 +293,13 @@ fn hold_then_confirm_is_atomic_and_expires() {
     ));
     assert_eq!(ledger.get("h1").unwrap().status, Status::Booked);
     // A second hold that expires cannot be confirmed afterwards.
-    let req2 = Request {
-        start: t(120),
-        end: t(150),
-        resources: vec!["provider:P1".into()],
-    };
-    ledger.hold("h2", &req2, t(0), t(10)).unwrap();
+    let req2 = Request::new(
+        vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(120), t(150)).unwrap(),
+    );
+    ledger
+        .hold("h2", &req2, HoldOptions::new(t(0), t(10)))
+        .unwrap();
     assert_eq!(
         ledger.confirm_hold("h2", t(10)).unwrap_err().code(),
         hcas_core::ErrorCode::InvalidTransition
@@ -297,15 +307,93 @@ fn hold_then_confirm_is_atomic_and_expires() {
     // ... and its slot is free again.
     let y = Booking::new(
         "y",
-        t(120),
-        t(150),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(120), t(150)).unwrap(),
     );
     assert!(matches!(
-        ledger.book(y, t(11), None).unwrap(),
+        ledger.book(y, BookOptions::at(t(11))).unwrap(),
         BookOutcome::Booked(_)
     ));
+}
+
+fn iv(a: i64, b: i64) -> hcas_core::Interval {
+    hcas_core::Interval::new(t(a), t(b)).unwrap()
+}
+
+#[test]
+fn hold_options_set_the_expiry_and_refuse_a_past_one() {
+    let mut ledger = Ledger::new();
+    let req = Request::new(vec!["room:R1".into()], iv(60, 90));
+    let opts = HoldOptions::lasting(t(0), hcas_core::Minutes::new(15)).unwrap();
+    assert_eq!(opts.expires, t(15));
+    let BookOutcome::Booked(h) = ledger.hold("h1", &req, opts).unwrap() else {
+        panic!("not held")
+    };
+    assert_eq!((h.status, h.hold_expires), (Status::Held, Some(t(15))));
+    let e = ledger
+        .hold("h2", &req, HoldOptions::new(t(20), t(20)))
+        .unwrap_err();
+    assert_eq!(e.code(), hcas_core::ErrorCode::InvalidDuration);
+}
+
+#[test]
+fn move_booking_takes_an_interval_and_changes_nothing_on_a_conflict() {
+    let mut ledger = Ledger::new();
+    for (id, a, b) in [("a", 0, 30), ("b", 60, 90)] {
+        ledger
+            .insert(Booking::new(id, vec!["provider:P1".into()], iv(a, b)))
+            .unwrap();
+    }
+    // Onto b: refused, a stays.
+    assert!(matches!(
+        ledger.move_booking("a", iv(70, 100), t(0)).unwrap(),
+        BookOutcome::Conflict(c) if c[0].with == ["b"]
+    ));
+    assert_eq!(ledger.get("a").unwrap().start, t(0));
+    // Overlapping its own old time is fine.
+    let BookOutcome::Booked(moved) = ledger.move_booking("a", iv(15, 45), t(0)).unwrap() else {
+        panic!("not moved")
+    };
+    assert_eq!((moved.start, moved.end), (t(15), t(45)));
+    assert_eq!(ledger.get("a").unwrap().end, t(45));
+    assert_eq!(
+        ledger
+            .move_booking("zz", iv(0, 1), t(0))
+            .unwrap_err()
+            .code(),
+        hcas_core::ErrorCode::InvalidRequest
+    );
+}
+
+#[test]
+fn check_options_exclude_and_count_extra_bookings() {
+    let mut ledger = Ledger::new();
+    ledger
+        .insert(Booking::new("a", vec!["room:R1".into()], iv(0, 30)))
+        .unwrap();
+    let req = Request::new(vec!["room:R1".into()], iv(10, 20));
+    let now = t(0);
+    assert!(!ledger.check_with(&req, CheckOptions::at(now)).unwrap().ok);
+    assert!(
+        ledger
+            .check_with(&req, CheckOptions::at(now).exclude("a"))
+            .unwrap()
+            .ok
+    );
+    assert_eq!(
+        ledger
+            .check_with(&req, CheckOptions::at(now).exclude("a"))
+            .unwrap(),
+        ledger.check_excluding(&req, now, Some("a")).unwrap()
+    );
+    let extra = [Booking::new("x", vec!["room:R1".into()], iv(15, 45))];
+    let c = ledger
+        .check_with(&req, CheckOptions::at(now).exclude("a").extra(&extra))
+        .unwrap();
+    assert_eq!(
+        (c.ok, c.conflicts[0].with.as_slice()),
+        (false, ["x".to_string()].as_slice())
+    );
 }
 
 #[test]
@@ -314,22 +402,20 @@ fn reschedule_links_both_ways() {
     ledger
         .insert(Booking::new(
             "a",
-            t(0),
-            t(30),
-            Status::Booked,
             vec!["provider:P1".into()],
+            hcas_core::Interval::new(t(0), t(30)).unwrap(),
         ))
         .unwrap();
     let new = Booking::new(
         "b",
-        t(15),
-        t(45),
-        Status::Booked,
         vec!["provider:P1".into()],
+        hcas_core::Interval::new(t(15), t(45)).unwrap(),
     );
     // Overlaps only the booking it replaces: allowed.
     assert!(matches!(
-        ledger.reschedule("a", new, "patient asked", t(0)).unwrap(),
+        ledger
+            .reschedule("a", new, RescheduleOptions::new(t(0), "patient asked"))
+            .unwrap(),
         BookOutcome::Booked(_)
     ));
     assert_eq!(ledger.get("a").unwrap().status, Status::Cancelled);
@@ -344,10 +430,10 @@ fn reschedule_links_both_ways() {
 mod series_and_advice {
     use chrono::NaiveDate;
     use hcas_core::advice::{AlternativeSearch, alternatives};
-    use hcas_core::booking::{Booking, Ledger, Request, Status};
-    use hcas_core::lifecycle::{LifecyclePolicy, Party};
+    use hcas_core::booking::{Booking, Ledger, Request, SeriesRef, Status};
+    use hcas_core::lifecycle::Party;
     use hcas_core::series::{
-        EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift,
+        EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec, WallShift,
         cancel_occurrences, series_bookings, shift_occurrences,
     };
     use hcas_core::{Availability, LocalTime, Recurrence, Timestamp, WorkingRule, Zone};
@@ -368,19 +454,18 @@ mod series_and_advice {
     }
 
     fn physio(count: u32) -> SeriesSpec {
-        SeriesSpec {
-            id: "S".into(),
-            recurrence: Recurrence::new(
+        SeriesSpec::new(
+            "S",
+            Recurrence::new(
                 format!("FREQ=WEEKLY;BYDAY=TU;COUNT={count}")
                     .parse()
                     .unwrap(),
                 hcas_core::time::parse_local_datetime("2026-05-05T10:00").unwrap(),
                 Zone::parse("UTC").unwrap(),
             ),
-            duration: 60,
-            resources: vec!["provider:P1".into(), "patient:X1".into()],
-            until: None,
-        }
+            hcas_core::Minutes::new(60),
+            vec!["provider:P1".into(), "patient:X1".into()],
+        )
     }
 
     #[test]
@@ -391,18 +476,19 @@ mod series_and_advice {
             ledger
                 .insert(Booking::new(
                     id,
-                    t(&format!("2026-05-05T{s}:00Z")),
-                    t(&format!("2026-05-05T{e}:00Z")),
-                    Status::Booked,
                     vec!["provider:P1".into()],
+                    hcas_core::Interval::new(
+                        t(&format!("2026-05-05T{s}:00Z")),
+                        t(&format!("2026-05-05T{e}:00Z")),
+                    )
+                    .unwrap(),
                 ))
                 .unwrap();
         }
-        let req = Request {
-            start: t("2026-05-05T10:00:00Z"),
-            end: t("2026-05-05T11:00:00Z"),
-            resources: vec!["provider:P1".into()],
-        };
+        let req = Request::new(
+            vec!["provider:P1".into()],
+            hcas_core::Interval::new(t("2026-05-05T10:00:00Z"), t("2026-05-05T11:00:00Z")).unwrap(),
+        );
         let search = AlternativeSearch::new(t("2026-05-01T00:00:00Z"), 2).search_days(7);
         let alt = alternatives(&weekday_hours(), &ledger, &req, &search).unwrap();
         // Before: 09:00 the same day, then Monday 11:00 (the last hour that fits on 4 May).
@@ -423,10 +509,9 @@ mod series_and_advice {
         ledger
             .insert(Booking::new(
                 "x",
-                t("2026-05-12T10:00:00Z"),
-                t("2026-05-12T11:00:00Z"),
-                Status::Booked,
                 vec!["patient:X1".into()],
+                hcas_core::Interval::new(t("2026-05-12T10:00:00Z"), t("2026-05-12T11:00:00Z"))
+                    .unwrap(),
             ))
             .unwrap();
         let spec = physio(3);
@@ -435,9 +520,7 @@ mod series_and_advice {
             &mut plan,
             &ledger,
             &weekday_hours(),
-            t("2026-05-01T00:00:00Z"),
-            1,
-            3,
+            &AlternativeSearch::new(t("2026-05-01T00:00:00Z"), 1).search_days(3),
         )
         .unwrap();
         assert!(plan[0].alternatives.is_none() && plan[2].alternatives.is_none());
@@ -452,17 +535,15 @@ mod series_and_advice {
         minutes: i64,
         duration: Option<i64>,
     ) -> SeriesEdit {
-        SeriesEdit {
-            series_id: "S".into(),
-            recurrence_id: recurrence_id.into(),
+        let mut x = SeriesEdit::new(
+            SeriesRef::new("S", recurrence_id),
             scope,
-            zone: Zone::parse("UTC").unwrap(),
-            shift: WallShift::minutes(minutes),
-            duration,
-            actor: Party::Staff,
-            reason: None,
-            policy: LifecyclePolicy::default(),
-        }
+            Zone::parse("UTC").unwrap(),
+            Party::Staff,
+        )
+        .shift(WallShift::minutes(hcas_core::Minutes::new(minutes)));
+        x.duration = duration.map(hcas_core::Minutes::new);
+        x
     }
 
     #[test]
@@ -470,7 +551,7 @@ mod series_and_advice {
         let mut ledger = Ledger::new();
         let now = t("2026-05-01T00:00:00Z");
         let res = physio(4)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap();
         assert!(res.booked);
         // Move only the second occurrence one hour later: its id (RECURRENCE-ID) stays.
@@ -490,10 +571,9 @@ mod series_and_advice {
         ledger
             .insert(Booking::new(
                 "blocker",
-                t("2026-05-26T09:30:00Z"),
-                t("2026-05-26T10:00:00Z"),
-                Status::Booked,
                 vec!["provider:P1".into()],
+                hcas_core::Interval::new(t("2026-05-26T09:30:00Z"), t("2026-05-26T10:00:00Z"))
+                    .unwrap(),
             ))
             .unwrap();
         let refused = shift_occurrences(
@@ -517,14 +597,12 @@ mod series_and_advice {
             t("2026-05-19T10:00:00Z")
         );
         // Cancel this and following from the third: two cancelled, first two kept.
-        let cancel = SeriesCancel {
-            series_id: "S".into(),
-            recurrence_id: "2026-05-19T10:00:00".into(),
-            scope: EditScope::ThisAndFollowing,
-            actor: Party::Staff,
-            reason: "course ended".into(),
-            policy: LifecyclePolicy::default(),
-        };
+        let cancel = SeriesCancel::new(
+            SeriesRef::new("S", "2026-05-19T10:00:00"),
+            EditScope::ThisAndFollowing,
+            Party::Staff,
+            "course ended",
+        );
         let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
         let ids: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["S.20260519T100000", "S.20260526T100000"]);

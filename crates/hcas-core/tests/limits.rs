@@ -59,11 +59,10 @@ fn a_pooled_answer_stops_at_its_limit() {
 #[test]
 fn a_request_names_at_most_max_resources() {
     let t: Timestamp = "2026-05-04T09:00:00Z".parse().unwrap();
-    let mut r = Request {
-        start: t,
-        end: t.plus_minutes(30).unwrap(),
-        resources: (0..MAX_RESOURCES).map(|i| format!("room:R{i}")).collect(),
-    };
+    let mut r = Request::new(
+        (0..MAX_RESOURCES).map(|i| format!("room:R{i}")).collect(),
+        hcas_core::Interval::new(t, t.plus_minutes(30).unwrap()).unwrap(),
+    );
     assert!(r.validate().is_ok());
     r.resources.push("room:one-more".into());
     limit(&r.validate().unwrap_err(), "MAX_RESOURCES", MAX_RESOURCES);

@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use hcas_core::ErrorCode;
-use hcas_core::booking::{Booking, Ledger, Status};
-use hcas_core::lifecycle::{LifecyclePolicy, Party};
+use hcas_core::booking::{Booking, Ledger, SeriesRef, Status};
+use hcas_core::lifecycle::Party;
 use hcas_core::series::{
-    EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift, cancel_occurrences,
-    series_bookings, shift_occurrences,
+    EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec, WallShift,
+    cancel_occurrences, series_bookings, shift_occurrences,
 };
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Recurrence, Timestamp, Zone};
+use hcas_core::{Minutes, Recurrence, Timestamp, Zone};
 use proptest::prelude::*;
 
 fn t(s: &str) -> Timestamp {
@@ -19,31 +19,27 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn weekly(id: &str, zone: &str, dtstart: &str, count: u32) -> SeriesSpec {
-    SeriesSpec {
-        id: id.into(),
-        recurrence: Recurrence::new(
+    SeriesSpec::new(
+        id,
+        Recurrence::new(
             format!("FREQ=WEEKLY;COUNT={count}").parse().unwrap(),
             parse_local_datetime(dtstart).unwrap(),
             Zone::parse(zone).unwrap(),
         ),
-        duration: 60,
-        resources: vec!["provider:P1".into(), "patient:X1".into()],
-        until: None,
-    }
+        Minutes::new(60),
+        vec!["provider:P1".into(), "patient:X1".into()],
+    )
 }
 
 fn edit(zone: &str, recurrence_id: &str, scope: EditScope, shift: WallShift) -> SeriesEdit {
-    SeriesEdit {
-        series_id: "S".into(),
-        recurrence_id: recurrence_id.into(),
+    SeriesEdit::new(
+        SeriesRef::new("S", recurrence_id),
         scope,
-        zone: Zone::parse(zone).unwrap(),
-        shift,
-        duration: None,
-        actor: Party::Staff,
-        reason: Some("therapist moved the course".into()),
-        policy: LifecyclePolicy::default(),
-    }
+        Zone::parse(zone).unwrap(),
+        Party::Staff,
+    )
+    .shift(shift)
+    .reason("therapist moved the course")
 }
 
 /// The whole ledger as data: every booking, by id.
@@ -68,7 +64,7 @@ fn pushing_a_weekly_course_back_one_week_moves_every_occurrence() {
     let now = t("2026-05-01T00:00:00Z");
     assert!(
         weekly("S", "UTC", "2026-05-05T10:00", 4)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap()
             .booked
     );
@@ -115,16 +111,14 @@ fn a_conflicting_edit_leaves_the_whole_ledger_as_it_was() {
     let mut ledger = Ledger::new();
     let now = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 4)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     // Something else on the patient in the week after the last occurrence.
     ledger
         .insert(Booking::new(
             "dentist",
-            t("2026-06-02T10:30:00Z"),
-            t("2026-06-02T11:00:00Z"),
-            Status::Booked,
             vec!["patient:X1".into()],
+            hcas_core::Interval::new(t("2026-06-02T10:30:00Z"), t("2026-06-02T11:00:00Z")).unwrap(),
         ))
         .unwrap();
     let before = snapshot(&ledger);
@@ -180,7 +174,7 @@ fn one_week_later_keeps_the_wall_clock_across_dst() {
         let mut ledger = Ledger::new();
         let now = t("2026-01-01T00:00:00Z");
         weekly("S", zone, dtstart, 1)
-            .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+            .book(&mut ledger, SeriesBookOptions::at(now))
             .unwrap();
         let id = format!("S.{}", dtstart.replace(['-', ':'], "") + "00");
         assert_eq!(ledger.get(&id).unwrap().start, t(first));
@@ -204,7 +198,7 @@ fn a_shift_into_a_dst_gap_moves_forward_by_the_gap() {
     let mut ledger = Ledger::new();
     let now = t("2026-01-01T00:00:00Z");
     weekly("S", "America/New_York", "2026-03-01T02:30", 1)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     let done = shift_occurrences(
         &mut ledger,
@@ -229,18 +223,16 @@ fn cancel_all_skips_fulfilled_and_on_site_occurrences_and_says_why() {
     let mut ledger = Ledger::new();
     let now = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 4)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, now)
+        .book(&mut ledger, SeriesBookOptions::at(now))
         .unwrap();
     force_status(&mut ledger, "S.20260512T100000", Status::Fulfilled);
     force_status(&mut ledger, "S.20260519T100000", Status::Arrived);
-    let cancel = SeriesCancel {
-        series_id: "S".into(),
-        recurrence_id: "2026-05-05T10:00:00".into(),
-        scope: EditScope::All,
-        actor: Party::Staff,
-        reason: "course ended".into(),
-        policy: LifecyclePolicy::default(),
-    };
+    let cancel = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        Party::Staff,
+        "course ended",
+    );
     let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
     let cancelled: Vec<&str> = done.cancelled.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(cancelled, ["S.20260505T100000", "S.20260526T100000"]);
@@ -284,19 +276,17 @@ fn cancel_goes_through_the_lifecycle_actor_and_late_cancellation() {
     let mut ledger = Ledger::new();
     let booked_at = t("2026-05-01T00:00:00Z");
     weekly("S", "UTC", "2026-05-05T10:00", 2)
-        .book(&mut ledger, SeriesPolicy::AllOrNothing, booked_at)
+        .book(&mut ledger, SeriesBookOptions::at(booked_at))
         .unwrap();
     // Two hours before the first: late under the default 24-hour policy; the
     // second is a week away.
     let now = t("2026-05-05T08:00:00Z");
-    let mut cancel = SeriesCancel {
-        series_id: "S".into(),
-        recurrence_id: "2026-05-05T10:00:00".into(),
-        scope: EditScope::All,
-        actor: Party::Patient,
-        reason: "moving away".into(),
-        policy: LifecyclePolicy::default(),
-    };
+    let mut cancel = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        Party::Patient,
+        "moving away",
+    );
     // A blank reason is refused before anything changes.
     cancel.reason = " ".into();
     let before = snapshot(&ledger);
@@ -306,12 +296,11 @@ fn cancel_goes_through_the_lifecycle_actor_and_late_cancellation() {
     cancel.reason = "moving away".into();
     let done = cancel_occurrences(&mut ledger, &cancel, now).unwrap();
     assert_eq!(done.cancelled.len(), 2);
-    assert!(done.cancelled[0].outcomes.iter().any(|o| matches!(
-        o,
-        hcas_core::lifecycle::Outcome::LateCancellation {
-            minutes_before_start: 120
+    assert!(done.cancelled[0].outcomes.contains(
+        &hcas_core::lifecycle::Outcome::LateCancellation {
+            minutes_before_start: Minutes::new(120)
         }
-    )));
+    ));
     assert!(
         !done.cancelled[1]
             .outcomes
@@ -326,8 +315,7 @@ fn a_started_occurrence_is_not_moved_and_the_rest_are() {
     weekly("S", "UTC", "2026-05-05T10:00", 3)
         .book(
             &mut ledger,
-            SeriesPolicy::AllOrNothing,
-            t("2026-05-01T00:00:00Z"),
+            SeriesBookOptions::at(t("2026-05-01T00:00:00Z")),
         )
         .unwrap();
     // 10:30 on the first day: the first occurrence has started.
@@ -338,7 +326,7 @@ fn a_started_occurrence_is_not_moved_and_the_rest_are() {
             "UTC",
             "2026-05-05T10:00:00",
             EditScope::All,
-            WallShift::minutes(120),
+            WallShift::minutes(Minutes::new(120)),
         ),
         now,
     )
@@ -377,8 +365,7 @@ fn rdates_are_occurrences_and_get_booked() {
     let res = spec
         .book(
             &mut ledger,
-            SeriesPolicy::AllOrNothing,
-            t("2026-05-01T00:00:00Z"),
+            SeriesBookOptions::at(t("2026-05-01T00:00:00Z")),
         )
         .unwrap();
     assert!(res.booked);
@@ -431,6 +418,159 @@ fn occurrence_ids_are_fhir_ids_and_bad_series_ids_are_refused() {
     );
 }
 
+/// `value` back from its own JSON.
+fn round_trip<T>(value: &T) -> T
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    serde_json::from_value(serde_json::to_value(value).unwrap()).unwrap()
+}
+
+#[test]
+fn constructors_and_setters_fill_their_fields() {
+    let spec = weekly("S", "UTC", "2026-05-05T10:00", 3);
+    assert_eq!(
+        (spec.id.as_str(), spec.duration, spec.until),
+        ("S", Minutes::new(60), None)
+    );
+    assert_eq!(
+        spec.until(t("2026-06-01T00:00:00Z")).until,
+        Some(t("2026-06-01T00:00:00Z"))
+    );
+
+    let utc = Zone::parse("UTC").unwrap();
+    let e = SeriesEdit::new(
+        SeriesRef::new("S", "2026-05-05T10:00:00"),
+        EditScope::All,
+        utc,
+        Party::Patient,
+    );
+    assert_eq!(
+        (
+            e.series_id.as_str(),
+            e.recurrence_id.as_str(),
+            e.scope,
+            e.zone,
+            e.actor
+        ),
+        (
+            "S",
+            "2026-05-05T10:00:00",
+            EditScope::All,
+            utc,
+            Party::Patient
+        )
+    );
+    assert_eq!(
+        (e.shift, e.duration, e.reason.as_deref()),
+        (WallShift::default(), None, None)
+    );
+    assert_eq!(e.policy, hcas_core::lifecycle::LifecyclePolicy::default());
+    let lenient = hcas_core::lifecycle::LifecyclePolicy::new().late_cancel(Minutes::ZERO);
+    let e = e
+        .shift(WallShift::minutes(Minutes::new(30)))
+        .duration(Minutes::new(45))
+        .reason("room change")
+        .policy(lenient);
+    assert_eq!(
+        (e.shift.minutes, e.duration, e.reason.as_deref(), e.policy),
+        (
+            Minutes::new(30),
+            Some(Minutes::new(45)),
+            Some("room change"),
+            lenient
+        )
+    );
+
+    let c = SeriesCancel::new(
+        SeriesRef::new("S", "r"),
+        EditScope::This,
+        Party::Staff,
+        "ended",
+    );
+    assert_eq!(
+        (
+            c.series_id.as_str(),
+            c.recurrence_id.as_str(),
+            c.scope,
+            c.actor,
+            c.reason.as_str()
+        ),
+        ("S", "r", EditScope::This, Party::Staff, "ended")
+    );
+    assert_eq!(c.clone().policy(lenient).policy, lenient);
+
+    let now = t("2026-05-01T00:00:00Z");
+    let o = SeriesBookOptions::at(now);
+    assert_eq!(
+        (o.now, o.policy),
+        (now, hcas_core::series::SeriesPolicy::AllOrNothing)
+    );
+    assert_eq!(
+        o.policy(hcas_core::series::SeriesPolicy::BookFree).policy,
+        hcas_core::series::SeriesPolicy::BookFree
+    );
+}
+
+#[test]
+fn every_series_type_round_trips_through_json() {
+    let now = t("2026-05-01T00:00:00Z");
+    let mut ledger = Ledger::new();
+    let booked = weekly("S", "Europe/London", "2026-05-05T10:00", 3)
+        .book(&mut ledger, SeriesBookOptions::at(now))
+        .unwrap();
+    assert_eq!(round_trip(&booked), booked);
+    // One occurrence fulfilled, so the edits skip it (Skipped carries an Error).
+    force_status(&mut ledger, "S.20260505T100000", Status::Fulfilled);
+    let e = edit(
+        "Europe/London",
+        "2026-05-05T10:00:00",
+        EditScope::All,
+        WallShift::days(1),
+    )
+    .duration(Minutes::new(30));
+    let plan = hcas_core::series::plan_shift(&series_bookings(&ledger, "S"), &e, now).unwrap();
+    assert_eq!(plan.skipped.len(), 1);
+    assert_eq!(round_trip(&plan), plan);
+    let moved = shift_occurrences(&mut ledger, &e, now).unwrap();
+    assert!(moved.applied);
+    assert_eq!(round_trip(&moved), moved);
+    let c = SeriesCancel::new(
+        SeriesRef::new("S", "2026-05-12T10:00:00"),
+        EditScope::ThisAndFollowing,
+        Party::Staff,
+        "ended",
+    );
+    assert_eq!(round_trip(&c), c);
+    // The policy may be left out, and nothing unknown is accepted.
+    let v = serde_json::json!({"series_id": "S", "recurrence_id": "r", "scope": "this", "actor": "staff", "reason": "x"});
+    let short: SeriesCancel = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(
+        short,
+        SeriesCancel::new(SeriesRef::new("S", "r"), EditScope::This, Party::Staff, "x")
+    );
+    let mut extra = v;
+    extra["shift"] = serde_json::json!({});
+    assert!(serde_json::from_value::<SeriesCancel>(extra).is_err());
+    let cancelled = cancel_occurrences(&mut ledger, &c, now).unwrap();
+    assert_eq!(cancelled.cancelled.len(), 2);
+    assert_eq!(round_trip(&cancelled), cancelled);
+    for shift in [
+        WallShift::days(-3),
+        WallShift::minutes(Minutes::new(90)),
+        WallShift::default(),
+    ] {
+        assert_eq!(round_trip(&shift), shift);
+    }
+    assert_eq!(
+        serde_json::to_value(WallShift::minutes(Minutes::new(90))).unwrap(),
+        serde_json::json!({"days": 0, "minutes": 90})
+    );
+    for scope in [EditScope::This, EditScope::ThisAndFollowing, EditScope::All] {
+        assert_eq!(round_trip(&scope), scope);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -449,20 +589,10 @@ proptest! {
         duration in prop::option::of(15i64..180),
     ) {
         let freq = if daily { "DAILY" } else { "WEEKLY" };
-        let spec = SeriesSpec {
-            id: "S".into(),
-            recurrence: Recurrence::new(
-                format!("FREQ={freq};COUNT={count}").parse().unwrap(),
-                parse_local_datetime("2026-05-05T10:00").unwrap(),
-                Zone::parse("Europe/London").unwrap(),
-            ),
-            duration: 60,
-            resources: vec!["provider:P1".into(), "patient:X1".into()],
-            until: None,
-        };
+        let spec = SeriesSpec::new("S", Recurrence::new( format!("FREQ={freq};COUNT={count}").parse().unwrap(), parse_local_datetime("2026-05-05T10:00").unwrap(), Zone::parse("Europe/London").unwrap(), ), Minutes::new(60), vec!["provider:P1".into(), "patient:X1".into()]);
         let now = t("2026-05-01T00:00:00Z");
         let mut ledger = Ledger::new();
-        let res = spec.book(&mut ledger, SeriesPolicy::AllOrNothing, now).unwrap();
+        let res = spec.book(&mut ledger, SeriesBookOptions::at(now)).unwrap();
         prop_assert!(res.booked);
         let ids: Vec<String> = res.occurrences.iter().map(|o| o.id.clone()).collect();
         for &k in &done_at {
@@ -475,14 +605,14 @@ proptest! {
             let s = Timestamp::from_unix(base + q * 900).unwrap();
             let e = Timestamp::from_unix(base + (q + len) * 900).unwrap();
             let r = if on_patient { "patient:X1" } else { "provider:P1" };
-            let b = Booking::new(format!("b{i}"), s, e, Status::Booked, vec![r.into()]);
+            let b = Booking::new(format!("b{i}"), vec![r.into()], hcas_core::Interval::new(s, e).unwrap());
             if ledger.check(&b.request(), now).unwrap().ok {
                 ledger.insert(b).unwrap();
             }
         }
         let rid = res.occurrences[pivot.min(ids.len() - 1)].recurrence_id.clone();
-        let mut e = edit("Europe/London", &rid, scope, WallShift::minutes(shift_q * 15));
-        e.duration = duration;
+        let mut e = edit("Europe/London", &rid, scope, WallShift::minutes(Minutes::new(shift_q * 15)));
+        e.duration = duration.map(Minutes::new);
         let before = snapshot(&ledger);
         let done = shift_occurrences(&mut ledger, &e, now).unwrap();
         if done.applied {

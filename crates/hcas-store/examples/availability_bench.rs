@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as Clock, SystemTime, UNIX_EPOCH};
 
 use hcas_core::availability::pooled_slots;
-use hcas_core::booking::{Booking, Status};
+use hcas_core::booking::Booking;
 use hcas_core::wire::RuleSpec;
 use hcas_core::{Availability, Interval, SlotQuery, Timestamp};
 use hcas_store::postgres::PgStore;
@@ -76,10 +76,9 @@ async fn setup(store: Arc<dyn Store>) -> Result<usize, BoxError> {
                         let start = Timestamp::from_unix(midnight + 14 * 3600 + k * 3600).unwrap();
                         let b = Booking::new(
                             format!("b{p}-{day}-{k}"),
-                            start,
-                            start.plus_minutes(30).unwrap(),
-                            Status::Booked,
                             vec![format!("provider:P{p}"), format!("patient:X{p}-{day}-{k}")],
+                            hcas_core::Interval::new(start, start.plus_minutes(30).unwrap())
+                                .unwrap(),
                         );
                         store.book(b, None, now).await.unwrap();
                         n += 1;

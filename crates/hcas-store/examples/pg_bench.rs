@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hcas_core::Timestamp;
-use hcas_core::booking::{Booking, Status};
+use hcas_core::booking::Booking;
 use hcas_store::postgres::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection, PgPool};
 use hcas_store::postgres::{BatchStats, PgStore, PgStoreOptions};
@@ -395,13 +395,15 @@ async fn store_phase(
                 let s = BASE + slot * SLOT;
                 let booking = Booking::new(
                     format!("{tag}-{c}-{i}"),
-                    Timestamp::from_unix(s).unwrap(),
-                    Timestamp::from_unix(s + SLOT).unwrap(),
-                    Status::Booked,
                     vec![
                         format!("provider:{tag}{provider}"),
                         format!("patient:{tag}{patient}"),
                     ],
+                    hcas_core::Interval::new(
+                        Timestamp::from_unix(s).unwrap(),
+                        Timestamp::from_unix(s + SLOT).unwrap(),
+                    )
+                    .unwrap(),
                 );
                 match store.book(booking, None, now).await {
                     Ok(_) => phase.ok += 1,
@@ -466,13 +468,7 @@ async fn profile(pool: &PgPool, clients: usize, n: usize, batched: bool) -> Resu
                     format!("prof:{tag}:patient:{}", rng.below(10_000)),
                 ];
                 resources.sort();
-                let booking = Booking::new(
-                    format!("{tag}-{c}-{i}"),
-                    Timestamp::from_unix(s).unwrap(),
-                    Timestamp::from_unix(s + SLOT).unwrap(),
-                    Status::Booked,
-                    resources.clone(),
-                );
+                let booking = Booking::new(format!("{tag}-{c}-{i}"), resources.clone(), hcas_core::Interval::new(Timestamp::from_unix(s).unwrap(), Timestamp::from_unix(s + SLOT).unwrap()).unwrap());
                 let payload = serde_json::to_string(&booking)?;
                 let mut t = std::time::Instant::now();
                 let mut lap = |k: usize, times: &mut Vec<Duration>| {
@@ -699,10 +695,12 @@ async fn function_bookings(pool: &PgPool, clients: usize, n: usize) -> Result<Du
                 resources.sort();
                 let booking = Booking::new(
                     format!("fn-{c}-{i}"),
-                    Timestamp::from_unix(s).unwrap(),
-                    Timestamp::from_unix(s + SLOT).unwrap(),
-                    Status::Booked,
                     resources.clone(),
+                    hcas_core::Interval::new(
+                        Timestamp::from_unix(s).unwrap(),
+                        Timestamp::from_unix(s + SLOT).unwrap(),
+                    )
+                    .unwrap(),
                 );
                 let (res,): (i32,) =
                     sqlx::query_as("SELECT bench_book($1, $2, $3, $4::jsonb, $5, $6)")

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Instant as Clock;
 
 use hcas_core::Timestamp;
-use hcas_core::booking::{Booking, Status};
+use hcas_core::booking::Booking;
 use hcas_store::AppointmentStore;
 use hcas_store::sqlite::{Durability, SqliteStore};
 
@@ -44,10 +44,8 @@ async fn round(store: SqliteStore, n: usize, clients: usize) -> f64 {
                 let start = base.plus_minutes(i64::try_from(i).unwrap() * 30).unwrap();
                 let b = Booking::new(
                     format!("b{i}"),
-                    start,
-                    start.plus_minutes(30).unwrap(),
-                    Status::Booked,
                     vec![format!("provider:{c}"), format!("patient:{i}")],
+                    hcas_core::Interval::new(start, start.plus_minutes(30).unwrap()).unwrap(),
                 );
                 store.book(b, None, base).await.unwrap();
             }

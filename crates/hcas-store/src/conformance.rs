@@ -16,19 +16,16 @@ use std::sync::Arc;
 
 use hcas_core::booking::{Booking, Conflict, Status};
 use hcas_core::lifecycle::{LifecyclePolicy, Outcome, Party, TransitionRequest};
-use hcas_core::{ErrorCode, Interval, Timestamp};
+use hcas_core::{ErrorCode, Interval, Minutes, Timestamp};
 
 use crate::{AppointmentStore, Counts, StoreError, kind};
 
 /// A status change to `to` by `actor`, with `reason`, at `now`.
 #[must_use]
 pub fn change(to: Status, actor: Party, reason: Option<&str>, now: Timestamp) -> TransitionRequest {
-    TransitionRequest {
-        to,
-        actor,
-        reason: reason.map(str::to_string),
-        now,
-    }
+    let mut x = TransitionRequest::new(to, actor, now);
+    x.reason = reason.map(str::to_string);
+    x
 }
 
 /// 2026-05-04T09:00:00Z plus `minutes`.
@@ -40,13 +37,17 @@ pub fn at(minutes: i64) -> Timestamp {
 /// A booked appointment from `at(from)` to `at(to)` on `resources`.
 #[must_use]
 pub fn booked(id: &str, from: i64, to: i64, resources: &[&str]) -> Booking {
-    Booking::new(
+    let resources = resources.iter().map(|r| (*r).to_string()).collect();
+    let mut b = Booking::new(
         id,
-        at(from),
-        at(to),
-        Status::Booked,
-        resources.iter().map(|r| (*r).to_string()).collect(),
-    )
+        resources,
+        Interval::new(Timestamp::MIN, Timestamp::MAX).unwrap(),
+    );
+    // Set after construction: the suites also need empty intervals, to
+    // check that stores refuse them.
+    b.start = at(from);
+    b.end = at(to);
+    b
 }
 
 /// A hold from `at(from)` to `at(to)` expiring at `at(expires)`.
@@ -66,10 +67,10 @@ fn conflicts_of<T: std::fmt::Debug>(r: Result<T, StoreError>) -> Vec<Conflict> {
 }
 
 fn c(resource: &str, with: &[&str]) -> Conflict {
-    Conflict {
-        resource: resource.to_string(),
-        with: with.iter().map(|s| (*s).to_string()).collect(),
-    }
+    Conflict::new(
+        resource.to_string(),
+        with.iter().map(|s| (*s).to_string()).collect(),
+    )
 }
 
 /// Before anything: a booking made is the booking read back, at version 1,
@@ -742,7 +743,7 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
         [
             Outcome::Cancelled,
             Outcome::LateCancellation {
-                minutes_before_start: 60
+                minutes_before_start: Minutes::new(60)
             },
             Outcome::SlotFreed
         ]
@@ -802,11 +803,10 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
 }
 
 /// The timing rules a store built for [`suite_policy`] must have (not the default).
-pub const POLICY: LifecyclePolicy = LifecyclePolicy {
-    late_cancel_minutes: 120,
-    noshow_grace_minutes: 5,
-    checkin_opens_minutes: 30,
-};
+pub const POLICY: LifecyclePolicy = LifecyclePolicy::new()
+    .late_cancel(Minutes::new(120))
+    .noshow_grace(Minutes::new(5))
+    .checkin_opens(Minutes::new(30));
 
 /// A store built with [`POLICY`] decides every status change with it, not
 /// with `LifecyclePolicy::default()`.
@@ -850,7 +850,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
         .unwrap();
     assert!(
         r.transition.outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 90
+            minutes_before_start: Minutes::new(90)
         }),
         "{:?}",
         r.transition
@@ -979,10 +979,10 @@ pub async fn race(
     }
     for a in &all {
         if let Err(conflicts) = &a.result {
-            let expect = vec![Conflict {
-                resource: resource.to_string(),
-                with: winners[&a.slot].iter().cloned().collect(),
-            }];
+            let expect = vec![Conflict::new(
+                resource.to_string(),
+                winners[&a.slot].iter().cloned().collect(),
+            )];
             assert_eq!(conflicts, &expect, "loser {}", a.id);
         }
     }
@@ -1123,7 +1123,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     );
     assert!(
         r.transition.outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 30
+            minutes_before_start: Minutes::new(30)
         }),
         "{:?}",
         r.transition
@@ -1626,13 +1626,12 @@ fn weekly_series(id: &str, count: u32) -> hcas_core::series::SeriesSpec {
         .unwrap()
         .and_hms_opt(10, 0, 0)
         .unwrap();
-    hcas_core::series::SeriesSpec {
-        id: id.to_string(),
-        recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
-        duration: 30,
-        resources: vec!["provider:P1".into(), "patient:X1".into()],
-        until: None,
-    }
+    hcas_core::series::SeriesSpec::new(
+        id,
+        hcas_core::Recurrence::new(rule, dtstart, zone),
+        Minutes::new(30),
+        vec!["provider:P1".into(), "patient:X1".into()],
+    )
 }
 
 /// Series: all-or-nothing books nothing when one occurrence conflicts;
@@ -1737,7 +1736,7 @@ pub async fn suite_series(store: &dyn Store) {
     assert_eq!(store.counts().await.unwrap(), after);
     // Bad specs are refused with the core's codes.
     let mut bad = weekly_series("S3", 2);
-    bad.duration = 0;
+    bad.duration = Minutes::ZERO;
     assert_eq!(
         code_of(store.book_series(&bad, SeriesPolicy::BookFree, now).await).1,
         Some(ErrorCode::InvalidDuration)
@@ -1877,7 +1876,7 @@ pub async fn suite_history(store: &dyn Store) {
         [
             Outcome::Cancelled,
             Outcome::LateCancellation {
-                minutes_before_start: 40
+                minutes_before_start: Minutes::new(40)
             },
             Outcome::SlotFreed
         ]
@@ -1887,14 +1886,17 @@ pub async fn suite_history(store: &dyn Store) {
 }
 
 fn entry(id: &str, patient: &str, created: i64, window_end: i64) -> hcas_core::waitlist::WaitEntry {
-    hcas_core::waitlist::WaitEntry {
-        id: id.into(),
-        patient: patient.into(),
-        provider: "provider:P1".into(),
-        window: Interval::new(at(0), at(window_end)).unwrap(),
-        preferences: hcas_core::waitlist::Preferences::default(),
-        created: at(created),
-    }
+    let mut e = hcas_core::waitlist::WaitEntry::builder(id)
+        .patient("patient:X")
+        .provider("provider:P1")
+        .window(Interval::new(at(0), at(window_end)).unwrap())
+        .created(at(created))
+        .build()
+        .unwrap();
+    // Set after building: the suite also adds bad patients, to check that
+    // stores refuse them.
+    e.patient = patient.into();
+    e
 }
 
 /// The waitlist keeps serving order (created, then id), drops ended windows
@@ -2398,10 +2400,8 @@ fn anchored(
 ) -> Booking {
     let mut b = Booking::new(
         id,
-        utc(start),
-        utc(end),
-        Status::Booked,
         vec![resource.to_string()],
+        hcas_core::Interval::new(utc(start), utc(end)).unwrap(),
     );
     b.anchor = Some(Box::new(WallAnchor::new(
         hcas_core::Zone::parse(zone).unwrap(),
@@ -2475,10 +2475,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
         .book(
             Booking::new(
                 "plain",
-                utc("2026-07-17T14:00:00Z"),
-                utc("2026-07-17T14:30:00Z"),
-                Status::Booked,
                 vec!["provider:P1".into()],
+                hcas_core::Interval::new(utc("2026-07-17T14:00:00Z"), utc("2026-07-17T14:30:00Z"))
+                    .unwrap(),
             ),
             None,
             now,
@@ -2490,10 +2489,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
         .book(
             Booking::new(
                 "blocker",
-                utc("2026-07-20T15:00:00Z"),
-                utc("2026-07-20T15:30:00Z"),
-                Status::Booked,
                 vec!["provider:P2".into()],
+                hcas_core::Interval::new(utc("2026-07-20T15:00:00Z"), utc("2026-07-20T15:30:00Z"))
+                    .unwrap(),
             ),
             None,
             now,
@@ -2610,10 +2608,8 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
     let probe = |id: &str, s: &str, e: &str| {
         Booking::new(
             id,
-            utc(s),
-            utc(e),
-            Status::Booked,
             vec!["provider:P1".into()],
+            hcas_core::Interval::new(utc(s), utc(e)).unwrap(),
         )
     };
     store
@@ -2640,10 +2636,9 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
             1,
             Booking::new(
                 "blocker-2",
-                utc("2026-07-20T17:00:00Z"),
-                utc("2026-07-20T17:30:00Z"),
-                Status::Booked,
                 vec!["provider:P2".into()],
+                hcas_core::Interval::new(utc("2026-07-20T17:00:00Z"), utc("2026-07-20T17:30:00Z"))
+                    .unwrap(),
             ),
             Party::Staff,
             "make room",
@@ -2672,17 +2667,16 @@ fn series_at(
     resources: &[&str],
 ) -> hcas_core::series::SeriesSpec {
     let rule: hcas_core::RRule = format!("FREQ=WEEKLY;COUNT={count}").parse().unwrap();
-    hcas_core::series::SeriesSpec {
-        id: id.to_string(),
-        recurrence: hcas_core::Recurrence::new(
+    hcas_core::series::SeriesSpec::new(
+        id,
+        hcas_core::Recurrence::new(
             rule,
             hcas_core::time::parse_local_datetime(dtstart).unwrap(),
             hcas_core::Zone::parse(zone).unwrap(),
         ),
-        duration: 30,
-        resources: resources.iter().map(|r| (*r).to_string()).collect(),
-        until: None,
-    }
+        Minutes::new(30),
+        resources.iter().map(|r| (*r).to_string()).collect(),
+    )
 }
 
 /// A staff member's shift of `series_id` from occurrence `recurrence_id`, in `zone`.
@@ -2693,17 +2687,13 @@ fn shift_edit(
     scope: hcas_core::series::EditScope,
     shift: hcas_core::series::WallShift,
 ) -> hcas_core::series::SeriesEdit {
-    hcas_core::series::SeriesEdit {
-        series_id: series_id.to_string(),
-        recurrence_id: recurrence_id.to_string(),
+    hcas_core::series::SeriesEdit::new(
+        hcas_core::booking::SeriesRef::new(series_id, recurrence_id),
         scope,
-        zone: hcas_core::Zone::parse(zone).unwrap(),
-        shift,
-        duration: None,
-        actor: hcas_core::lifecycle::Party::Staff,
-        reason: None,
-        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
-    }
+        hcas_core::Zone::parse(zone).unwrap(),
+        hcas_core::lifecycle::Party::Staff,
+    )
+    .shift(shift)
 }
 
 /// A staff member's cancellation of `series_id` from occurrence `recurrence_id`.
@@ -2712,14 +2702,12 @@ fn series_cancel(
     recurrence_id: &str,
     scope: hcas_core::series::EditScope,
 ) -> hcas_core::series::SeriesCancel {
-    hcas_core::series::SeriesCancel {
-        series_id: series_id.to_string(),
-        recurrence_id: recurrence_id.to_string(),
+    hcas_core::series::SeriesCancel::new(
+        hcas_core::booking::SeriesRef::new(series_id, recurrence_id),
         scope,
-        actor: hcas_core::lifecycle::Party::Staff,
-        reason: "course ended".to_string(),
-        policy: hcas_core::lifecycle::LifecyclePolicy::default(),
-    }
+        hcas_core::lifecycle::Party::Staff,
+        "course ended",
+    )
 }
 
 /// Everything a series edit could touch, as the ports show it: counts,
@@ -2892,7 +2880,7 @@ pub async fn suite_series_shift_push_back_one_week(store: &dyn Store) {
         EditScope::This,
         WallShift::default(),
     );
-    longer.duration = Some(3 * 24 * 60);
+    longer.duration = Some(Minutes::days(3));
     assert!(store.shift_series(&longer, now).await.unwrap().applied);
     let late = 4 * WEEK + 2 * 24 * 60;
     let taken = conflicts_of(
@@ -3052,10 +3040,7 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
             &["provider:P1", "patient:X1"],
         );
         b.status = status;
-        b.series = Some(SeriesRef {
-            id: "S1".into(),
-            recurrence_id: format!("2026-05-{day}T10:00:00"),
-        });
+        b.series = Some(SeriesRef::new("S1", format!("2026-05-{day}T10:00:00")));
         store.book(b, None, now).await.unwrap();
     }
     let r = store

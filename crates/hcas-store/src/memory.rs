@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
 use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
 use hcas_core::{Interval, Timestamp};
 use tokio::sync::Mutex;
@@ -184,7 +184,10 @@ impl AppointmentStore for MemoryStore {
     ) -> Result<Stored<Booking>, StoreError> {
         hcas_core::anchor::check(&booking)?;
         let mut s = self.state.lock().await;
-        match s.ledger.book(booking, now, idempotency_key)? {
+        match s.ledger.book(
+            booking,
+            hcas_core::booking::BookOptions::at(now).idempotency_key(idempotency_key),
+        )? {
             BookOutcome::Booked(b) => {
                 s.versions.insert(b.id.clone(), 1);
                 s.push_event(kind::APPOINTMENT_CREATED, &b, now);
@@ -227,11 +230,7 @@ impl AppointmentStore for MemoryStore {
         let decided = decide(&cur, change, &self.policy)?;
         let new = decided.booking;
         if decided.recheck {
-            let request = Request {
-                start: new.start,
-                end: new.end,
-                resources: new.resources.clone(),
-            };
+            let request = new.request();
             let check = s.ledger.check_excluding(&request, now, Some(id))?;
             if !check.ok {
                 return Err(StoreError::Conflict {
@@ -272,17 +271,17 @@ impl AppointmentStore for MemoryStore {
         let mut s = self.state.lock().await;
         let cur = at_version(id, s.stored(id), expected_version)?;
         let found = cur.version;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
+        let cancel =
+            TransitionRequest::new(Status::Cancelled, actor, now).reason(reason.to_string());
         let decided = decide(&cur.value, &cancel, &self.policy)?;
         if s.ledger.get(&new.id).is_some() {
             return Err(crate::records::id_used(&new.id).into());
         }
-        match s.ledger.reschedule(id, new, reason, now)? {
+        match s.ledger.reschedule(
+            id,
+            new,
+            hcas_core::booking::RescheduleOptions::new(now, reason),
+        )? {
             BookOutcome::Booked(new) => {
                 let old = s
                     .ledger
@@ -484,7 +483,10 @@ impl SeriesStore for MemoryStore {
         now: Timestamp,
     ) -> Result<SeriesResult, StoreError> {
         let mut s = self.state.lock().await;
-        let result = spec.book(&mut s.ledger, policy, now)?;
+        let result = spec.book(
+            &mut s.ledger,
+            hcas_core::series::SeriesBookOptions::at(now).policy(policy),
+        )?;
         for o in result.occurrences.iter().filter(|o| o.booked) {
             let b = s
                 .ledger

@@ -617,7 +617,10 @@ async fn book_series_once(
         }
     }
     // The core decides everything: conflicts, the policy, reused ids.
-    let result = spec.book(&mut ledger, policy, now)?;
+    let result = spec.book(
+        &mut ledger,
+        hcas_core::series::SeriesBookOptions::at(now).policy(policy),
+    )?;
     let booked: Vec<&Booking> = result
         .occurrences
         .iter()
@@ -670,7 +673,10 @@ impl SeriesStore for PgStore {
             occurrences.iter().map(|o| o.1).min(),
             occurrences.iter().map(|o| o.2).max(),
         ) else {
-            return Ok(spec.book(&mut Ledger::new(), policy, now)?);
+            return Ok(spec.book(
+                &mut Ledger::new(),
+                hcas_core::series::SeriesBookOptions::at(now).policy(policy),
+            )?);
         };
         if unstorable(&spec.id) {
             return Err(nul_refused("series.id"));

@@ -609,7 +609,11 @@ impl PgStore {
                 .insert(cur.value.clone())
                 .map_err(|e| corrupt("booking", e))?;
         }
-        let new = match ledger.reschedule(id, new.clone(), reason, now)? {
+        let new = match ledger.reschedule(
+            id,
+            new.clone(),
+            hcas_core::booking::RescheduleOptions::new(now, reason),
+        )? {
             BookOutcome::Booked(new) => new,
             BookOutcome::Conflict(conflicts) => {
                 return Err(StoreError::Conflict { conflicts }.into());
@@ -1604,12 +1608,8 @@ impl AppointmentStore for PgStore {
         now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
         storable_reason(Some(reason))?;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
+        let cancel =
+            TransitionRequest::new(Status::Cancelled, actor, now).reason(reason.to_string());
         match retrying(|| self.reschedule_once(id, expected_version, &new, &cancel)).await {
             Ok(r) => Ok(r),
             Err(Fail::Store(e)) => Err(e),

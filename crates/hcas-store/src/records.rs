@@ -713,17 +713,12 @@ mod tests {
         let t = |s: &str| s.parse::<Timestamp>().unwrap();
         let b = Booking::new(
             "a1",
-            t("2026-05-04T09:00:00Z"),
-            t("2026-05-04T09:30:00Z"),
-            Status::Booked,
             vec!["provider:P1".into()],
+            hcas_core::Interval::new(t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z")).unwrap(),
         );
-        let change = TransitionRequest {
-            to: Status::Cancelled,
-            actor: Party::Patient,
-            reason: Some("ill".into()),
-            now: t("2026-05-04T08:00:00Z"),
-        };
+        let change =
+            TransitionRequest::new(Status::Cancelled, Party::Patient, t("2026-05-04T08:00:00Z"))
+                .reason("ill");
         let d = decide(&b, &change, &LifecyclePolicy::default()).unwrap();
         assert_eq!(d.booking.cancel_reason.as_deref(), Some("ill"));
         assert!(!d.recheck);
@@ -747,7 +742,7 @@ mod tests {
             )
         );
         assert!(h[0].outcomes.contains(&Outcome::LateCancellation {
-            minutes_before_start: 60
+            minutes_before_start: hcas_core::Minutes::new(60)
         }));
     }
 }

@@ -459,12 +459,8 @@ impl AppointmentStore for SqliteStore {
         hcas_core::anchor::check(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
+        let cancel =
+            TransitionRequest::new(Status::Cancelled, actor, now).reason(reason.to_string());
         let decided = decide(&cur.value, &cancel, &self.policy)?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")
             .bind(&new.id)
@@ -482,7 +478,11 @@ impl AppointmentStore for SqliteStore {
                 .insert(cur.value.clone())
                 .map_err(|e| corrupt("booking", e))?;
         }
-        let new = match ledger.reschedule(id, new, reason, now)? {
+        let new = match ledger.reschedule(
+            id,
+            new,
+            hcas_core::booking::RescheduleOptions::new(now, reason),
+        )? {
             BookOutcome::Booked(new) => new,
             BookOutcome::Conflict(conflicts) => return Err(StoreError::Conflict { conflicts }),
             BookOutcome::Existing(_) => {

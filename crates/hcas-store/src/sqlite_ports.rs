@@ -368,7 +368,10 @@ impl SeriesStore for SqliteStore {
     ) -> Result<SeriesResult, StoreError> {
         let occurrences = spec.occurrences()?;
         let (Some(first), Some(last)) = (occurrences.first(), occurrences.last()) else {
-            return Ok(spec.book(&mut Ledger::new(), policy, now)?);
+            return Ok(spec.book(
+                &mut Ledger::new(),
+                hcas_core::series::SeriesBookOptions::at(now).policy(policy),
+            )?);
         };
         let span_end = occurrences.iter().map(|o| o.2).max().unwrap_or(last.2);
         let mut tx = self
@@ -397,7 +400,10 @@ impl SeriesStore for SqliteStore {
                 ledger.insert(b).map_err(|e| corrupt("booking", e))?;
             }
         }
-        let result = spec.book(&mut ledger, policy, now)?;
+        let result = spec.book(
+            &mut ledger,
+            hcas_core::series::SeriesBookOptions::at(now).policy(policy),
+        )?;
         for o in result.occurrences.iter().filter(|o| o.booked) {
             let b = ledger
                 .get(&o.id)

@@ -19,10 +19,7 @@ macro_rules! conformance {
             #[tokio::test]
             async fn suite_policy() {
                 let (_guard, store) = $make;
-                let bad = hcas_core::lifecycle::LifecyclePolicy {
-                    noshow_grace_minutes: -1,
-                    ..c::POLICY
-                };
+                let bad = c::POLICY.noshow_grace(hcas_core::Minutes::new(-1));
                 let err = store.clone().with_policy(bad).unwrap_err();
                 assert_eq!(
                     err.core_code(),

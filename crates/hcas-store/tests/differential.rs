@@ -100,7 +100,11 @@ fn booking(rng: &mut Rng, id: String, now: Timestamp) -> Booking {
     if rng.below(2) == 0 {
         resources.push(rng.pick(RESOURCES).to_string());
     }
-    let mut b = Booking::new(id, at(slot), at(slot + len), Status::Booked, resources);
+    let mut b = Booking::new(
+        id,
+        resources,
+        hcas_core::Interval::new(at(slot), at(slot + len)).unwrap(),
+    );
     match rng.below(6) {
         0 => {
             b.status = Status::Held;
@@ -161,11 +165,10 @@ async fn run_sequence(seed: u64, stores: &[(&str, Arc<dyn AppointmentStore>)], t
         let capacity = u32::try_from(rng.below(3)).unwrap() + 1;
         let actor = Party::ALL[usize::try_from(rng.below(4)).unwrap()];
         let reason = REASONS[usize::try_from(rng.below(REASONS.len() as u64)).unwrap()];
-        let change = TransitionRequest {
-            to: status,
-            actor,
-            reason: reason.map(str::to_string),
-            now,
+        let change = {
+            let mut x = TransitionRequest::new(status, actor, now);
+            x.reason = reason.map(str::to_string);
+            x
         };
         let mut answers = Vec::new();
         for (name, store) in stores {

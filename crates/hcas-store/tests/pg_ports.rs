@@ -132,13 +132,12 @@ fn mondays(id: &str, count: u32) -> SeriesSpec {
         .unwrap()
         .and_hms_opt(10, 0, 0)
         .unwrap();
-    SeriesSpec {
-        id: id.to_string(),
-        recurrence: hcas_core::Recurrence::new(rule, dtstart, zone),
-        duration: 30,
-        resources: vec!["provider:P1".into(), format!("patient:{id}")],
-        until: None,
-    }
+    SeriesSpec::new(
+        id.to_string(),
+        hcas_core::Recurrence::new(rule, dtstart, zone),
+        hcas_core::Minutes::new(30),
+        vec!["provider:P1".into(), format!("patient:{id}")],
+    )
 }
 
 /// Series and single bookings racing for the same Monday slots of one

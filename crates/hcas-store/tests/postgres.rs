@@ -348,7 +348,9 @@ async fn race_mixed(store: &PgStore) {
     // Sequential replay in the core.
     let mut ledger = Ledger::new();
     ledger.set_capacity("room:R1", 2).unwrap();
-    ledger.book(seed, now, None).unwrap();
+    ledger
+        .book(seed, hcas_core::booking::BookOptions::at(now))
+        .unwrap();
     let order: Vec<usize> = creators
         .iter()
         .copied()
@@ -356,7 +358,10 @@ async fn race_mixed(store: &PgStore) {
         .collect();
     for n in order {
         let (b, key) = &requests[n];
-        let expect = match ledger.book(b.clone(), now, key.as_deref()) {
+        let expect = match ledger.book(
+            b.clone(),
+            hcas_core::booking::BookOptions::at(now).idempotency_key(key.as_deref()),
+        ) {
             Ok(BookOutcome::Booked(v) | BookOutcome::Existing(v)) => Answer::Booked(v),
             Ok(BookOutcome::Conflict(c)) => Answer::Conflict(c),
             Err(e) => Answer::Invalid(e.code()),
@@ -388,10 +393,10 @@ async fn race_mixed(store: &PgStore) {
                 if !winners.contains(&requests[n].0.id) {
                     assert_eq!(
                         answers[n],
-                        Answer::Conflict(vec![hcas_core::booking::Conflict {
-                            resource: resource.to_string(),
-                            with: sorted.clone(),
-                        }])
+                        Answer::Conflict(vec![hcas_core::booking::Conflict::new(
+                            resource.to_string(),
+                            sorted.clone(),
+                        )])
                     );
                 }
             }

@@ -1,343 +1,14 @@
-//! Recurring series of appointments: every occurrence checked, per-occurrence
-//! answers, two booking policies, and RFC 5545 style edits (one occurrence,
-//! this-and-following, all).
-//!
-//! A series is an RRULE from a local `DTSTART` in a zone, a duration and the
-//! resources each occurrence uses. Occurrences are the recurrence's instants
-//! (DST-correct, see [`Recurrence`]); each is identified by its original local
-//! start, its RFC 5545 `RECURRENCE-ID`, which stays its id when it is moved.
-//! An occurrence's booking id is `<series id>.<YYYYMMDDTHHMMSS>` (a valid FHIR
-//! id: series ids are `[A-Za-z0-9.-]{1,48}`).
-//!
-//! Edits ([`shift_occurrences`], [`cancel_occurrences`]) are all-or-nothing on
-//! the `&mut Ledger`: every change is checked before any is made, and on an
-//! error or a conflict the ledger is exactly as before. Shifts are in wall-clock
-//! time of the series' zone ([`WallShift`]). Only occurrences the lifecycle
-//! still lets change are edited; the others come back in `skipped`, with the
-//! lifecycle's error saying why.
+//! Editing a booked series: RFC 5545 ranges (one occurrence, this and
+//! following, all), wall-clock shifts and cancellations through the lifecycle.
 
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::advice::{AlternativeSearch, Alternatives, alternatives};
-use crate::availability::Availability;
-use crate::booking::{Booking, Conflict, Ledger, SeriesRef, Status};
+use super::{MAX_SHIFT_DAYS, OPEN_SERIES_DAYS, OccurrenceResult};
+use crate::booking::{Booking, Ledger, SeriesRef, Status};
 use crate::error::{Error, ErrorCode, Result};
 use crate::lifecycle::{self, LifecyclePolicy, Outcome, Party, TransitionRequest};
-use crate::recurrence::Recurrence;
-use crate::time::{DAY, Timestamp};
+use crate::time::{Minutes, Timestamp};
 use crate::zone::Zone;
-
-/// Longest a series may run when its rule has neither COUNT nor UNTIL and no
-/// end is given: the same 400 days as a slot query.
-pub const OPEN_SERIES_DAYS: i64 = 400;
-/// Most occurrences one series may have.
-pub const MAX_SERIES_OCCURRENCES: usize = 1000;
-/// Longest a series id may be: with `.` and the 15 characters of the
-/// recurrence id, an occurrence id stays within FHIR's 64.
-pub const MAX_SERIES_ID_LEN: usize = 48;
-/// Largest shift of a series edit, in days either way (and in minutes,
-/// `MAX_SHIFT_DAYS * 1440`).
-pub const MAX_SHIFT_DAYS: i64 = OPEN_SERIES_DAYS;
-
-/// Check a series id: `[A-Za-z0-9.-]{1,48}`, so that every occurrence id
-/// (`<series id>.<YYYYMMDDTHHMMSS>`) is a valid FHIR id (`[A-Za-z0-9.-]{1,64}`).
-fn check_series_id(id: &str) -> Result<()> {
-    // The shared id rule, shortened so `<id>.<YYYYMMDDTHHMMSS>` fits its 64 characters.
-    let ok = id.len() <= MAX_SERIES_ID_LEN && crate::id::is_id(id);
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::request(format!(
-            "series id {id:?} must match [A-Za-z0-9.-]{{1,{MAX_SERIES_ID_LEN}}} \
-             (1 to {MAX_SERIES_ID_LEN} letters, digits, `.` or `-`), so that its occurrence ids \
-             `<series id>.<YYYYMMDDTHHMMSS>` are valid FHIR ids"
-        ))
-        .at("series.id"))
-    }
-}
-
-/// What to do when some occurrences conflict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SeriesPolicy {
-    /// Book every occurrence or none.
-    #[default]
-    AllOrNothing,
-    /// Book the free occurrences and report the others.
-    BookFree,
-}
-
-/// A recurring appointment to book.
-#[derive(Debug, Clone)]
-pub struct SeriesSpec {
-    /// Series id, `[A-Za-z0-9.-]{1,48}`; occurrence ids are
-    /// `<id>.<YYYYMMDDTHHMMSS>` of their recurrence id.
-    pub id: String,
-    /// The recurrence (rule, local DTSTART, zone, EXDATEs).
-    pub recurrence: Recurrence,
-    /// Length of each occurrence, minutes.
-    pub duration: i64,
-    /// Resources every occurrence uses.
-    pub resources: Vec<String>,
-    /// End of an open-ended rule (exclusive); required when the rule has no COUNT/UNTIL.
-    pub until: Option<Timestamp>,
-}
-
-/// One occurrence's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OccurrenceResult {
-    /// The occurrence id (`<series>.<YYYYMMDDTHHMMSS>` of the recurrence id).
-    pub id: String,
-    /// The original local start (`RECURRENCE-ID`).
-    pub recurrence_id: String,
-    /// Start instant.
-    pub start: Timestamp,
-    /// End instant.
-    pub end: Timestamp,
-    /// Free to book.
-    pub ok: bool,
-    /// What stands in the way (empty when `ok`).
-    pub conflicts: Vec<Conflict>,
-    /// Whether it was booked by this call.
-    pub booked: bool,
-    /// For a conflicting occurrence, the nearest free starts (see
-    /// [`SeriesSpec::add_alternatives`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alternatives: Option<Alternatives>,
-}
-
-/// The answer for a whole series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeriesResult {
-    /// Whether anything was booked.
-    pub booked: bool,
-    /// Every occurrence, in order.
-    pub occurrences: Vec<OccurrenceResult>,
-}
-
-fn recurrence_id(local: NaiveDateTime) -> String {
-    local.format("%Y-%m-%dT%H:%M:%S").to_string()
-}
-
-impl SeriesSpec {
-    /// Validate and list the occurrences: (recurrence id, start, end), by start.
-    /// The rule's instances from `DTSTART` (up to `until`) and every RDATE
-    /// (wherever it falls), less the EXDATEs; an RDATE on a rule instance's
-    /// instant counts once.
-    ///
-    /// # Errors
-    /// `invalid_duration` for a non-positive duration; `invalid_request` for a
-    /// series id that is not `[A-Za-z0-9.-]{1,48}`, an open-ended rule without
-    /// `until`, or more than [`MAX_SERIES_OCCURRENCES`] occurrences.
-    pub fn occurrences(&self) -> Result<Vec<(NaiveDateTime, Timestamp, Timestamp)>> {
-        check_series_id(&self.id)?;
-        if self.duration <= 0 || self.duration > OPEN_SERIES_DAYS * 24 * 60 {
-            return Err(Error::duration(format!(
-                "series duration must be a positive number of minutes, got {}",
-                self.duration
-            )));
-        }
-        if self.resources.is_empty() || self.resources.iter().any(String::is_empty) {
-            return Err(Error::request(
-                "a series needs at least one non-empty resource",
-            ));
-        }
-        let rule = self.recurrence.rule();
-        let zone = self.recurrence.zone();
-        let first = zone.resolve(self.recurrence.dtstart());
-        let bounded = rule.count().is_some() || rule.until().is_some();
-        let end = match (self.until, bounded) {
-            (Some(u), _) => u,
-            (None, true) => first.plus_minutes(
-                crate::recurrence::MAX_RECURRENCE_WINDOW_DAYS * 24 * 60 - 2 * 24 * 60,
-            )?,
-            (None, false) => {
-                return Err(Error::request(
-                    "the series' rule has neither COUNT nor UNTIL: give `until` (the end of the series)",
-                ));
-            }
-        };
-        let from = first.plus_seconds(-DAY)?;
-        let mut out = Vec::new();
-        let mut too_many = false;
-        let mut failed = None;
-        self.recurrence.for_each_instance(from, end, |local, t| {
-            if t >= end || t < from {
-                return true;
-            }
-            if out.len() == MAX_SERIES_OCCURRENCES {
-                too_many = true;
-                return false;
-            }
-            match t.plus_minutes(self.duration) {
-                Ok(e) => out.push((local, t, e)),
-                Err(e) => {
-                    failed = Some(e);
-                    return false;
-                }
-            }
-            true
-        })?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        if too_many {
-            return Err(Error::request(format!(
-                "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences; add COUNT or an earlier UNTIL"
-            )));
-        }
-        for &local in self.recurrence.rdates() {
-            let t = zone.resolve(local);
-            out.push((local, t, t.plus_minutes(self.duration)?));
-        }
-        let ex = self.recurrence.exdates_local();
-        out.retain(|(l, _, _)| ex.binary_search(&l.and_utc().timestamp()).is_err());
-        // Stable: a rule instance comes before an RDATE on the same instant.
-        out.sort_by_key(|o| o.1);
-        out.dedup_by_key(|o| o.1);
-        if out.len() > MAX_SERIES_OCCURRENCES {
-            return Err(Error::request(format!(
-                "a series may have at most {MAX_SERIES_OCCURRENCES} occurrences, RDATEs included; \
-                 add COUNT, an earlier UNTIL or fewer RDATEs"
-            )));
-        }
-        Ok(out)
-    }
-
-    /// Check every occurrence against `ledger` and against the series' own
-    /// earlier free occurrences (a series must not double-book itself).
-    ///
-    /// # Errors
-    /// As [`SeriesSpec::occurrences`].
-    pub fn plan(&self, ledger: &Ledger, now: Timestamp) -> Result<Vec<OccurrenceResult>> {
-        let occ = self.occurrences()?;
-        let mut out: Vec<OccurrenceResult> = Vec::with_capacity(occ.len());
-        // Occurrences judged free so far count like bookings for the later ones,
-        // as if each free one were booked in turn.
-        let mut accepted: Vec<Booking> = Vec::new();
-        let mut near: Vec<Booking> = Vec::new();
-        let mut checker = ledger.checker(&self.resources, now, None);
-        for (local, start, end) in &occ {
-            near.clear();
-            near.extend(
-                accepted
-                    .iter()
-                    .filter(|b| b.start < *end && *start < b.end)
-                    .cloned(),
-            );
-            let check = checker.check(start.unix(), end.unix(), &near);
-            let id = self.occurrence_id(*local);
-            if check.ok && occ.len() > 1 {
-                // Only occurrences that can overlap a later one need keeping.
-                if accepted.last().is_some_and(|b| b.end <= *start) {
-                    accepted.clear();
-                }
-                accepted.push(Booking::new(
-                    id.clone(),
-                    *start,
-                    *end,
-                    Status::Booked,
-                    self.resources.clone(),
-                ));
-            }
-            out.push(OccurrenceResult {
-                id,
-                recurrence_id: recurrence_id(*local),
-                start: *start,
-                end: *end,
-                ok: check.ok,
-                conflicts: check.conflicts,
-                booked: false,
-                alternatives: None,
-            });
-        }
-        Ok(out)
-    }
-
-    /// Fill in, for every conflicting occurrence, up to `n` free starts before
-    /// and after it inside `availability`'s working windows (the provider's),
-    /// free in `ledger` for all the series' resources, within `search_days`.
-    ///
-    /// # Errors
-    /// As [`crate::advice::alternatives`].
-    pub fn add_alternatives(
-        &self,
-        results: &mut [OccurrenceResult],
-        ledger: &Ledger,
-        availability: &Availability,
-        now: Timestamp,
-        n: usize,
-        search_days: i64,
-    ) -> Result<()> {
-        for o in results.iter_mut().filter(|o| !o.ok) {
-            let request = crate::booking::Request {
-                start: o.start,
-                end: o.end,
-                resources: self.resources.clone(),
-            };
-            let search = AlternativeSearch::new(now, n).search_days(search_days);
-            o.alternatives = Some(alternatives(availability, ledger, &request, &search)?);
-        }
-        Ok(())
-    }
-
-    /// The booking id of the occurrence whose original local start is
-    /// `local` (`<series id>.<YYYYMMDDTHHMMSS>`), as [`SeriesSpec::book`] names it.
-    #[must_use]
-    pub fn occurrence_id(&self, local: NaiveDateTime) -> String {
-        format!("{}.{}", self.id, local.format("%Y%m%dT%H%M%S"))
-    }
-
-    /// Plan, then book by `policy`: all-or-nothing books every occurrence or
-    /// none; book-free books the free ones. Checks and inserts happen in one
-    /// call on one `&mut Ledger`, so nothing can slip in between.
-    ///
-    /// # Errors
-    /// As [`SeriesSpec::occurrences`]; `invalid_request` for an id already used.
-    pub fn book(
-        &self,
-        ledger: &mut Ledger,
-        policy: SeriesPolicy,
-        now: Timestamp,
-    ) -> Result<SeriesResult> {
-        let mut occ = self.plan(ledger, now)?;
-        let all_ok = occ.iter().all(|o| o.ok);
-        if policy == SeriesPolicy::AllOrNothing && !all_ok {
-            return Ok(SeriesResult {
-                booked: false,
-                occurrences: occ,
-            });
-        }
-        if let Some(o) = occ.iter().find(|o| o.ok && ledger.get(&o.id).is_some()) {
-            return Err(Error::request(format!(
-                "booking id {} is already used",
-                o.id
-            )));
-        }
-        let mut any = false;
-        for o in occ.iter_mut().filter(|o| o.ok) {
-            let mut b = Booking::new(
-                o.id.clone(),
-                o.start,
-                o.end,
-                Status::Booked,
-                self.resources.clone(),
-            );
-            b.series = Some(SeriesRef {
-                id: self.id.clone(),
-                recurrence_id: o.recurrence_id.clone(),
-            });
-            ledger.insert(b)?;
-            o.booked = true;
-            any = true;
-        }
-        Ok(SeriesResult {
-            booked: any,
-            occurrences: occ,
-        })
-    }
-}
 
 /// Which occurrences an edit applies to (RFC 5545 `RANGE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,6 +27,7 @@ pub enum EditScope {
 /// `{ days: 7, minutes: 0 }` and keeps 10:00 local across a DST change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WallShift {
     /// Calendar days (negative: earlier), at most [`MAX_SHIFT_DAYS`] either way.
     #[serde(default)]
@@ -363,29 +35,32 @@ pub struct WallShift {
     /// Minutes of wall-clock time (negative: earlier), at most
     /// `MAX_SHIFT_DAYS * 1440` either way.
     #[serde(default)]
-    pub minutes: i64,
+    pub minutes: Minutes,
 }
 
 impl WallShift {
     /// A shift of whole days.
     #[must_use]
     pub const fn days(days: i64) -> Self {
-        Self { days, minutes: 0 }
+        Self {
+            days,
+            minutes: Minutes::ZERO,
+        }
     }
 
     /// A shift of wall-clock minutes.
     #[must_use]
-    pub const fn minutes(minutes: i64) -> Self {
+    pub const fn minutes(minutes: Minutes) -> Self {
         Self { days: 0, minutes }
     }
 
     fn validate(self) -> Result<()> {
-        if self.days.abs() > MAX_SHIFT_DAYS || self.minutes.abs() > MAX_SHIFT_DAYS * 24 * 60 {
+        if self.days.abs() > MAX_SHIFT_DAYS || self.minutes.get().abs() > MAX_SHIFT_DAYS * 24 * 60 {
             return Err(Error::duration(format!(
                 "a series shift may be at most {MAX_SHIFT_DAYS} days and {} minutes either way, got {} days and {} minutes",
                 MAX_SHIFT_DAYS * 24 * 60,
                 self.days,
-                self.minutes
+                self.minutes.get()
             ))
             .at("shift"));
         }
@@ -397,13 +72,13 @@ impl WallShift {
     /// forward by the gap, an ambiguous time takes the earlier instant). A
     /// zero shift leaves `start` as it is.
     fn apply(self, zone: Zone, start: Timestamp) -> Result<Timestamp> {
-        if self.days == 0 && self.minutes == 0 {
+        if self.days == 0 && self.minutes == Minutes::ZERO {
             return Ok(start);
         }
         let local = zone.to_local(start);
         let moved = local
             .checked_add_signed(chrono::TimeDelta::days(self.days))
-            .and_then(|l| l.checked_add_signed(chrono::TimeDelta::minutes(self.minutes)))
+            .and_then(|l| l.checked_add_signed(chrono::TimeDelta::minutes(self.minutes.get())))
             .ok_or_else(|| {
                 Error::datetime(format!("{local} shifted by {self:?} is out of range"))
             })?;
@@ -414,6 +89,7 @@ impl WallShift {
 /// A series edit that moves occurrences (and may change their length): see
 /// [`shift_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SeriesEdit {
     /// The series.
     pub series_id: String,
@@ -427,7 +103,7 @@ pub struct SeriesEdit {
     /// How far to move each occurrence (zero: keep the starts).
     pub shift: WallShift,
     /// New length of each occurrence in minutes; `None` keeps each one's length.
-    pub duration: Option<i64>,
+    pub duration: Option<Minutes>,
     /// Who asks (the lifecycle decides whether they may).
     pub actor: Party,
     /// Why (optional for a move; stores record it in the history).
@@ -436,9 +112,59 @@ pub struct SeriesEdit {
     pub policy: LifecyclePolicy,
 }
 
+impl SeriesEdit {
+    /// An edit by `actor` of the occurrence `from` of a series (and, by
+    /// `scope`, the ones after it or all), in the series' `zone`. It moves
+    /// nothing until given a [`SeriesEdit::shift`] or a
+    /// [`SeriesEdit::duration`]; no reason, the default policy.
+    #[must_use]
+    pub fn new(from: SeriesRef, scope: EditScope, zone: Zone, actor: Party) -> Self {
+        Self {
+            series_id: from.id,
+            recurrence_id: from.recurrence_id,
+            scope,
+            zone,
+            shift: WallShift::default(),
+            duration: None,
+            actor,
+            reason: None,
+            policy: LifecyclePolicy::new(),
+        }
+    }
+
+    /// This edit moving each occurrence by `shift`.
+    #[must_use]
+    pub const fn shift(mut self, shift: WallShift) -> Self {
+        self.shift = shift;
+        self
+    }
+
+    /// This edit giving each occurrence the length `duration`.
+    #[must_use]
+    pub const fn duration(mut self, duration: Minutes) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// This edit with a reason (recorded in the history by stores).
+    #[must_use]
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// This edit under the clinic's `policy`.
+    #[must_use]
+    pub const fn policy(mut self, policy: LifecyclePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
 /// A series edit that cancels occurrences: see [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SeriesCancel {
     /// The series.
     pub series_id: String,
@@ -455,8 +181,33 @@ pub struct SeriesCancel {
     pub policy: LifecyclePolicy,
 }
 
+impl SeriesCancel {
+    /// A cancellation by `actor`, for `reason`, of the occurrence `from` of a
+    /// series (and, by `scope`, the ones after it or all), under the default
+    /// policy.
+    #[must_use]
+    pub fn new(from: SeriesRef, scope: EditScope, actor: Party, reason: impl Into<String>) -> Self {
+        Self {
+            series_id: from.id,
+            recurrence_id: from.recurrence_id,
+            scope,
+            actor,
+            reason: reason.into(),
+            policy: LifecyclePolicy::new(),
+        }
+    }
+
+    /// This cancellation under the clinic's `policy`.
+    #[must_use]
+    pub const fn policy(mut self, policy: LifecyclePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
 /// An occurrence in an edit's scope that the edit left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Skipped {
     /// The occurrence's booking id.
     pub id: String,
@@ -470,6 +221,7 @@ pub struct Skipped {
 
 /// The answer to [`shift_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EditResult {
     /// Whether the edit was applied: every occurrence in `occurrences` moved.
     /// When false, nothing changed.
@@ -483,6 +235,7 @@ pub struct EditResult {
 
 /// One occurrence cancelled by [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelledOccurrence {
     /// The occurrence's booking id.
     pub id: String,
@@ -496,6 +249,7 @@ pub struct CancelledOccurrence {
 
 /// The answer to [`cancel_occurrences`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelResult {
     /// Occurrences cancelled, by start.
     pub cancelled: Vec<CancelledOccurrence>,
@@ -601,6 +355,7 @@ fn may_change(
 
 /// One planned move of a series edit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Move {
     /// The occurrence's booking id.
     pub id: String,
@@ -614,6 +369,7 @@ pub struct Move {
 
 /// What a shift would do, before any conflict check (see [`plan_shift`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShiftPlan {
     /// The moves, by original start.
     pub moves: Vec<Move>,
@@ -636,7 +392,7 @@ pub struct ShiftPlan {
 pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Result<ShiftPlan> {
     edit.shift.validate()?;
     edit.policy.validate()?;
-    if let Some(d) = edit.duration
+    if let Some(d) = edit.duration.map(Minutes::get)
         && (d <= 0 || d > OPEN_SERIES_DAYS * 24 * 60)
     {
         return Err(Error::duration(format!(
@@ -667,7 +423,7 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Res
         }
         let start = edit.shift.apply(edit.zone, b.start)?;
         let end = match edit.duration {
-            Some(d) => start.plus_minutes(d)?,
+            Some(d) => start.plus_minutes(d.get())?,
             None => start.plus_seconds(b.end.unix() - b.start.unix())?,
         };
         crate::time::Interval::new(start, end)
@@ -695,24 +451,21 @@ pub fn plan_shift(series: &[&Booking], edit: &SeriesEdit, now: Timestamp) -> Res
 /// with why, and count as obstacles for the others.
 ///
 /// ```
-/// use hcas_core::booking::Ledger;
-/// use hcas_core::lifecycle::{Party, LifecyclePolicy};
-/// use hcas_core::series::{shift_occurrences, EditScope, SeriesEdit, SeriesPolicy, SeriesSpec, WallShift};
-/// use hcas_core::{Recurrence, Zone};
+/// use hcas_core::booking::{Ledger, SeriesRef};
+/// use hcas_core::lifecycle::Party;
+/// use hcas_core::series::{shift_occurrences, EditScope, SeriesBookOptions, SeriesEdit, SeriesSpec, WallShift};
+/// use hcas_core::{Minutes, Recurrence, Zone};
 /// let london = Zone::parse("Europe/London").unwrap();
-/// let spec = SeriesSpec {
-///     id: "physio".into(),
-///     recurrence: Recurrence::new("FREQ=WEEKLY;COUNT=3".parse().unwrap(),
+/// let spec = SeriesSpec::new("physio",
+///     Recurrence::new("FREQ=WEEKLY;COUNT=3".parse().unwrap(),
 ///         hcas_core::time::parse_local_datetime("2026-03-17T10:00").unwrap(), london),
-///     duration: 60, resources: vec!["provider:P1".into()], until: None,
-/// };
+///     Minutes::new(60), vec!["provider:P1".into()]);
 /// let now = "2026-03-01T00:00:00Z".parse().unwrap();
 /// let mut ledger = Ledger::new();
-/// spec.book(&mut ledger, SeriesPolicy::AllOrNothing, now).unwrap();
+/// spec.book(&mut ledger, SeriesBookOptions::at(now)).unwrap();
 /// // One week later, every occurrence: the first lands on the second's old slot.
-/// let edit = SeriesEdit { series_id: "physio".into(), recurrence_id: "2026-03-17T10:00:00".into(),
-///     scope: EditScope::All, zone: london, shift: WallShift::days(7), duration: None,
-///     actor: Party::Staff, reason: None, policy: LifecyclePolicy::default() };
+/// let edit = SeriesEdit::new(SeriesRef::new("physio", "2026-03-17T10:00:00"), EditScope::All, london, Party::Staff)
+///     .shift(WallShift::days(7));
 /// let done = shift_occurrences(&mut ledger, &edit, now).unwrap();
 /// assert!(done.applied);
 /// // 24 March is GMT (10:00Z), 31 March is BST: still 10:00 local (09:00Z).
@@ -841,6 +594,27 @@ pub fn plan_cancel(
 /// cancelled, entered in error, on site, started, or not this actor's to
 /// cancel) are left as they are and listed in `skipped` with the lifecycle's
 /// error. Every check is made before any change; on an error nothing changes.
+///
+/// ```
+/// use hcas_core::booking::{Ledger, SeriesRef, Status};
+/// use hcas_core::lifecycle::{Outcome, Party};
+/// use hcas_core::series::{cancel_occurrences, EditScope, SeriesBookOptions, SeriesCancel, SeriesSpec};
+/// use hcas_core::{Minutes, Recurrence, Zone};
+/// let spec = SeriesSpec::new("physio",
+///     Recurrence::new("FREQ=DAILY;COUNT=3".parse().unwrap(),
+///         hcas_core::time::parse_local_datetime("2026-05-04T09:00").unwrap(), Zone::parse("UTC").unwrap()),
+///     Minutes::new(30), vec!["provider:P1".into(), "patient:X1".into()]);
+/// let mut ledger = Ledger::new();
+/// spec.book(&mut ledger, SeriesBookOptions::at("2026-05-01T00:00:00Z".parse().unwrap())).unwrap();
+/// // From the second occurrence on, a few hours before it: late under the default policy.
+/// let cancel = SeriesCancel::new(SeriesRef::new("physio", "2026-05-05T09:00:00"),
+///     EditScope::ThisAndFollowing, Party::Patient, "moving away");
+/// let done = cancel_occurrences(&mut ledger, &cancel, "2026-05-05T06:00:00Z".parse().unwrap()).unwrap();
+/// assert_eq!(done.cancelled.len(), 2);
+/// assert!(done.cancelled[0].outcomes.contains(&Outcome::LateCancellation { minutes_before_start: Minutes::hours(3) }));
+/// assert_eq!(ledger.get("physio.20260504T090000").unwrap().status, Status::Booked);
+/// assert_eq!(ledger.get("physio.20260506T090000").unwrap().cancel_reason.as_deref(), Some("moving away"));
+/// ```
 ///
 /// # Errors
 /// As [`plan_cancel`].
