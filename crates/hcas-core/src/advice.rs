@@ -212,15 +212,16 @@ impl<'a> LedgerContext<'a> {
 /// ```
 /// use hcas_core::{Availability, LocalTime, Minutes, SlotQuery, Timestamp, WorkingRule, Zone};
 /// use hcas_core::advice::{LedgerContext, Reason, explain_with_ledger};
-/// use hcas_core::booking::{Booking, Ledger, Status};
+/// use hcas_core::booking::{Booking, Ledger};
+/// use hcas_core::Interval;
 /// use hcas_core::chrono::NaiveDate;
 /// let t = |s: &str| s.parse::<Timestamp>().unwrap();
 /// let avail = Availability::new(Zone::parse("UTC").unwrap()).with_rule(WorkingRule::daily(
 ///     LocalTime::new(9, 0).unwrap(), LocalTime::new(12, 0).unwrap(),
 ///     NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap());
 /// let mut ledger = Ledger::new();
-/// ledger.insert(Booking::new("b1", t("2026-01-01T09:00:00Z"), t("2026-01-01T09:30:00Z"),
-///     Status::Booked, vec!["provider:P1".into()])).unwrap();
+/// let taken = Interval::new(t("2026-01-01T09:00:00Z"), t("2026-01-01T09:30:00Z")).unwrap();
+/// ledger.insert(Booking::new("b1", vec!["provider:P1".into()], taken)).unwrap();
 /// let q = SlotQuery::new(t("2026-01-01T00:00:00Z"), t("2026-01-02T00:00:00Z"), Minutes::new(30));
 /// let resources = ["provider:P1".to_string()];
 /// let ctx = LedgerContext::new(&ledger, &resources, t("2026-01-01T00:00:00Z"));

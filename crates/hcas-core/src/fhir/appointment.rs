@@ -127,11 +127,11 @@ const FHIR_STATUSES: [(&str, Status); 10] = [
 /// The FHIR R4 `Appointment` for a booking.
 ///
 /// ```
-/// use hcas_core::booking::{Booking, Status};
+/// use hcas_core::booking::Booking;
 /// use hcas_core::fhir::{appointment_from_fhir, appointment_to_fhir};
-/// let t = |s: &str| s.parse().unwrap();
-/// let b = Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:45:00Z"),
-///     Status::Booked, vec!["provider:P1".into(), "room:R2".into()]);
+/// use hcas_core::Interval;
+/// let slot = Interval::parse("2026-05-04T09:00:00Z", "2026-05-04T09:45:00Z").unwrap();
+/// let b = Booking::new("a1", vec!["provider:P1".into(), "room:R2".into()], slot);
 /// let fhir = appointment_to_fhir(&b).unwrap();
 /// assert_eq!(fhir["participant"][1]["actor"]["reference"], "Location/R2");
 /// assert_eq!(fhir["minutesDuration"], 45);

@@ -44,13 +44,13 @@
 //! # Example
 //!
 //! ```
-//! use hcas_core::booking::{Booking, Status};
+//! use hcas_core::booking::Booking;
 //! use hcas_core::fhir::{appointment_from_fhir, appointment_to_fhir};
 //! use hcas_core::ErrorCode;
 //! let t = |s: &str| s.parse().unwrap();
-//! let mut hold = Booking::new("a1", t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z"),
-//!     Status::Held, vec!["provider:P1".into(), "patient:X1".into()]);
-//! hold.hold_expires = Some(t("2026-05-04T08:10:00Z"));
+//! let slot = hcas_core::Interval::new(t("2026-05-04T09:00:00Z"), t("2026-05-04T09:30:00Z")).unwrap();
+//! let hold = Booking::new("a1", vec!["provider:P1".into(), "patient:X1".into()], slot)
+//!     .hold_until(t("2026-05-04T08:10:00Z"));
 //!
 //! let fhir = appointment_to_fhir(&hold).unwrap();
 //! assert_eq!(fhir["status"], "pending");
