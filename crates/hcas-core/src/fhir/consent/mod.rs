@@ -392,15 +392,7 @@ const R5_PROVISION: &[&str] = &[
 ];
 
 const ACTOR_ELEMENTS: &[&str] = &["id", "extension", "role", "reference"];
-const REFERENCE_ELEMENTS: &[&str] = &[
-    "id",
-    "extension",
-    "reference",
-    "type",
-    "identifier",
-    "display",
-];
-const CODEABLE_CONCEPT_ELEMENTS: &[&str] = &["id", "extension", "coding", "text"];
+use super::{CODEABLE_CONCEPT_ELEMENTS, REFERENCE_ELEMENTS};
 const CODING_ELEMENTS: &[&str] = &[
     "id",
     "extension",
