@@ -29,8 +29,6 @@ pub use records::{
 #[cfg(feature = "memory")]
 pub mod memory;
 #[cfg(feature = "postgres")]
-mod pg_ports;
-#[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
@@ -51,8 +49,6 @@ pub mod sqlite;
 pub fn sql_error(e: sqlx::Error) -> StoreError {
     sql::classify(e)
 }
-#[cfg(feature = "sqlite")]
-mod sqlite_ports;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sweep;
 

@@ -25,12 +25,7 @@ impl Plant for crate::memory::MemoryStore {
 #[async_trait::async_trait]
 impl Plant for crate::sqlite::SqliteStore {
     async fn plant(&self, b: Booking, now: Timestamp) {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
-        crate::sqlite::insert_booking(&mut tx, &b).await.unwrap();
-        crate::sqlite::push_event(&mut tx, kind::APPOINTMENT_CREATED, &b, now)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        self.plant_unchecked(b, now).await;
     }
 }
 
@@ -38,18 +33,7 @@ impl Plant for crate::sqlite::SqliteStore {
 #[async_trait::async_trait]
 impl Plant for crate::postgres::PgStore {
     async fn plant(&self, b: Booking, now: Timestamp) {
-        let mut tx = self.pool().begin().await.unwrap();
-        let row = crate::postgres::Accepted {
-            booking: &b,
-            key: None,
-            created: now,
-        };
-        let ledger = hcas_core::booking::Ledger::new();
-        let n = crate::postgres::insert_accepted(&mut tx, &[row], &ledger)
-            .await
-            .unwrap();
-        assert_eq!(n, 1);
-        tx.commit().await.unwrap();
+        self.plant_unchecked(b, now).await;
     }
 }
 
