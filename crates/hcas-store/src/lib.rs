@@ -12,6 +12,8 @@ use hcas_core::lifecycle::{Party, TransitionRequest, Transitioned};
 use hcas_core::{Interval, Timestamp};
 use serde::{Deserialize, Serialize};
 
+#[cfg(any(feature = "memory", feature = "sqlite", feature = "postgres"))]
+mod change;
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod conformance;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Request, Status};
+use hcas_core::booking::{BookOutcome, Booking, Ledger};
 use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
 use hcas_core::{Interval, Timestamp};
 use tokio::sync::Mutex;
@@ -21,9 +21,10 @@ use hcas_core::series::{
 };
 use hcas_core::waitlist::WaitEntry;
 
+use crate::change::{ReschedulePlan, StatusPlan, at_version, check_free, id_used, reanchor_plan};
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, at_version, change_payload, decide, resource_of,
+    StatusChange, resource_of,
 };
 use crate::{
     AppointmentStore, AuditStore, ConsentStore, Counts, HistoryStore, OutboxEvent, PatientStore,
@@ -218,45 +219,21 @@ impl AppointmentStore for MemoryStore {
         expected_version: i64,
         change: &TransitionRequest,
     ) -> Result<StatusChanged, StoreError> {
-        let now = change.now;
         let mut s = self.state.lock().await;
-        let Stored {
-            value: cur,
-            version: found,
-        } = at_version(id, s.stored(id), expected_version)?;
-        let decided = decide(&cur, change, &self.policy)?;
-        let new = decided.booking;
-        if decided.recheck {
-            let request = Request {
-                start: new.start,
-                end: new.end,
-                resources: new.resources.clone(),
-            };
-            let check = s.ledger.check_excluding(&request, now, Some(id))?;
-            if !check.ok {
-                return Err(StoreError::Conflict {
-                    conflicts: check.conflicts,
-                });
-            }
+        let plan = StatusPlan::new(id, s.stored(id), expected_version, change, &self.policy)?;
+        if plan.recheck {
+            plan.check(&s.ledger)?;
         }
-        let payload = change_payload(&new, &decided.transition, change);
         // The core's in-place status change is crate-private: replace the booking.
         s.ledger.remove(id);
-        if let Err(e) = s.ledger.insert(new.clone()) {
+        if let Err(e) = s.ledger.insert(plan.booking.clone()) {
             // Unreachable after `validate`, but never lose the old booking.
-            s.ledger.insert(cur)?;
+            s.ledger.insert(plan.before.value)?;
             return Err(e.into());
         }
-        let version = found + 1;
-        s.versions.insert(id.to_string(), version);
-        s.push(kind::for_status(new.status), id, &payload, now);
-        Ok(StatusChanged {
-            booking: Stored {
-                value: new,
-                version,
-            },
-            transition: decided.transition,
-        })
+        s.versions.insert(id.to_string(), plan.version());
+        s.push(plan.kind, id, &plan.payload, change.now);
+        Ok(plan.done())
     }
 
     async fn reschedule(
@@ -268,49 +245,20 @@ impl AppointmentStore for MemoryStore {
         reason: &str,
         now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
-        hcas_core::anchor::check(&new)?;
+        ReschedulePlan::precheck(&new)?;
         let mut s = self.state.lock().await;
-        let cur = at_version(id, s.stored(id), expected_version)?;
-        let found = cur.version;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
-        let decided = decide(&cur.value, &cancel, &self.policy)?;
+        let cancel = ReschedulePlan::cancel_request(actor, reason, now);
+        let plan = ReschedulePlan::new(id, s.stored(id), expected_version, &cancel, &self.policy)?;
         if s.ledger.get(&new.id).is_some() {
-            return Err(crate::records::id_used(&new.id).into());
+            return Err(id_used(&new.id).into());
         }
-        match s.ledger.reschedule(id, new, reason, now)? {
-            BookOutcome::Booked(new) => {
-                let old = s
-                    .ledger
-                    .get(id)
-                    .cloned()
-                    .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
-                let payload = change_payload(&old, &decided.transition, &cancel);
-                s.versions.insert(new.id.clone(), 1);
-                s.versions.insert(id.to_string(), found + 1);
-                s.push_event(kind::APPOINTMENT_CREATED, &new, now);
-                s.push(kind::APPOINTMENT_CANCELLED, id, &payload, now);
-                Ok(Rescheduled {
-                    old: Stored {
-                        value: old,
-                        version: found + 1,
-                    },
-                    new: Stored {
-                        value: new,
-                        version: 1,
-                    },
-                    transition: decided.transition,
-                })
-            }
-            BookOutcome::Conflict(conflicts) => Err(StoreError::Conflict { conflicts }),
-            BookOutcome::Existing(_) => Err(StoreError::Internal(
-                "reschedule answered with an existing booking".to_string(),
-            )),
-        }
+        // The whole ledger is here: the core books and cancels in place.
+        let (old, new) = plan.apply(&mut s.ledger, new)?;
+        s.versions.insert(new.id.clone(), 1);
+        s.versions.insert(id.to_string(), plan.version());
+        s.push_event(kind::APPOINTMENT_CREATED, &new, now);
+        s.push(kind::APPOINTMENT_CANCELLED, id, &plan.payload(&old), now);
+        Ok(plan.done(old, new))
     }
 
     async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError> {
@@ -534,7 +482,7 @@ impl SeriesStore for MemoryStore {
                 .ledger
                 .get(&c.id)
                 .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", c.id)))?;
-            let payload = crate::records::series_cancel_payload(b, c, cancel);
+            let payload = crate::change::series_cancel_payload(b, c, cancel);
             s.bump_with(&c.id, kind::APPOINTMENT_CANCELLED, &payload, now);
         }
         Ok(result)
@@ -556,9 +504,7 @@ impl HistoryStore for MemoryStore {
             .iter()
             .map(|(e, _)| e)
             .filter(|e| e.aggregate_id == booking_id && e.kind.starts_with("appointment."));
-        crate::records::history_from_events(
-            events.map(|e| (e.kind.as_str(), &e.payload, e.created)),
-        )
+        crate::change::history_from_events(events.map(|e| (e.kind.as_str(), &e.payload, e.created)))
     }
 }
 
@@ -758,26 +704,10 @@ impl crate::AnchorStore for MemoryStore {
     ) -> Result<Stored<Booking>, StoreError> {
         let mut s = self.state.lock().await;
         let cur = at_version(id, s.stored(id), expected_version)?;
-        let moved = hcas_core::anchor::reanchored(&cur.value)?;
-        if !hcas_core::anchor::due(&cur.value, now) {
-            return Err(hcas_core::Error::new(
-                hcas_core::ErrorCode::InvalidRequest,
-                format!(
-                    "booking {id} is not a future booking that still blocks at {now}; \
-                     only those are re-anchored"
-                ),
-            )
-            .into());
-        }
-        if moved.start == cur.value.start && moved.end == cur.value.end {
+        let Some(moved) = reanchor_plan(&cur.value, now)? else {
             return Ok(cur);
-        }
-        let check = s.ledger.check_excluding(&moved.request(), now, Some(id))?;
-        if !check.ok {
-            return Err(StoreError::Conflict {
-                conflicts: check.conflicts,
-            });
-        }
+        };
+        check_free(&s.ledger, &moved, now, id)?;
         s.ledger.remove(id);
         if let Err(e) = s.ledger.insert(moved.clone()) {
             // Unreachable (the same booking, moved), but never lose it.

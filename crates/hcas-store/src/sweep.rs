@@ -13,10 +13,10 @@
 //! then `bookings` and `booking_resources` updated and an
 //! `appointment.reanchored` event, in one transaction.
 
-use hcas_core::anchor::{self, Drift, WallAnchor};
-use hcas_core::booking::{Booking, Status};
+use hcas_core::anchor::{Drift, WallAnchor};
+use hcas_core::booking::Status;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Error, ErrorCode, Timestamp, Zone};
+use hcas_core::{Timestamp, Zone};
 
 use crate::sql::corrupt;
 use crate::{StoreError, SweepCursor};
@@ -86,27 +86,6 @@ pub(crate) fn take(
         }
     }
     Ok(false)
-}
-
-/// What re-anchoring `cur` at `now` writes: `None` when it is on its wall
-/// time already.
-///
-/// # Errors
-/// `Invalid` when it cannot be re-anchored (see [`AnchorStore::reanchor`]).
-pub(crate) fn plan(cur: &Booking, now: Timestamp) -> Result<Option<Booking>, StoreError> {
-    let moved = anchor::reanchored(cur)?;
-    if !anchor::due(cur, now) {
-        return Err(Error::new(
-            ErrorCode::InvalidRequest,
-            format!(
-                "booking {} is not a future booking that still blocks at {now}; \
-                 only those are re-anchored",
-                cur.id
-            ),
-        )
-        .into());
-    }
-    Ok((moved.start != cur.start || moved.end != cur.end).then_some(moved))
 }
 
 /// A full page of a sweep, from rows read by `read(cursor_start, cursor_id)`.

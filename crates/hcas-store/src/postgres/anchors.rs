@@ -7,8 +7,9 @@ use hcas_core::Timestamp;
 use hcas_core::anchor;
 use hcas_core::booking::Booking;
 
+use crate::change::{check_free, reanchor_plan};
 use crate::sql::{db, json};
-use crate::sweep::{SCAN_PAGE, drift_pages, occupying, plan};
+use crate::sweep::{SCAN_PAGE, drift_pages, occupying};
 use crate::{AnchorStore, AppointmentStore, DriftPage, StoreError, Stored, SweepCursor};
 
 use super::PgStore;
@@ -25,17 +26,11 @@ pub(super) async fn reanchor_once(
 ) -> Result<Stored<Booking>, Fail> {
     let mut tx = store.pool().begin().await?;
     let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
-    let Some(moved) = plan(&cur.value, now)? else {
+    let Some(moved) = reanchor_plan(&cur.value, now)? else {
         return Ok(cur);
     };
     let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
-    let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
-    if !check.ok {
-        return Err(StoreError::Conflict {
-            conflicts: check.conflicts,
-        }
-        .into());
-    }
+    check_free(&ledger, &moved, now, id)?;
     sqlx::query(
         "WITH b AS (
              UPDATE bookings SET start_s = $1, end_s = $2, payload = $3::jsonb,

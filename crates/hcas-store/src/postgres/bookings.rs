@@ -3,14 +3,14 @@
 //! capacities, busy time, the outbox.
 
 use async_trait::async_trait;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
+use hcas_core::booking::{Booking, Ledger, Status};
 use hcas_core::lifecycle::{Party, TransitionRequest};
 use hcas_core::{Interval, Timestamp};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::records::{change_payload, decide};
-use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
+use crate::change::{ReschedulePlan, StatusPlan};
+use crate::sql::{busy_from_columns, db, json, limit_of, outbox_events};
 use crate::{
     AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
 };
@@ -100,17 +100,11 @@ impl PgStore {
         let now = change.now;
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
-        let decided = decide(&cur.value, change, &self.policy)?;
-        let new = decided.booking;
-        if decided.recheck {
+        let plan = StatusPlan::new(id, Some(cur), expected_version, change, &self.policy)?;
+        let new = &plan.booking;
+        if plan.recheck {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-            let check = ledger.check_excluding(&new.request(), now, Some(id))?;
-            if !check.ok {
-                return Err(StoreError::Conflict {
-                    conflicts: check.conflicts,
-                }
-                .into());
-            }
+            plan.check(&ledger)?;
         }
         let done = sqlx::query(
             "UPDATE bookings SET status = $1, hold_expires_s = $2, payload = $3::jsonb,
@@ -119,7 +113,7 @@ impl PgStore {
         )
         .bind(new.status.as_str())
         .bind(new.hold_expires.map(Timestamp::unix))
-        .bind(json(&new)?)
+        .bind(json(new)?)
         .bind(id)
         .bind(expected_version)
         .execute(&mut *tx)
@@ -137,16 +131,9 @@ impl PgStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let payload = change_payload(&new, &decided.transition, change);
-        push_change(&mut tx, kind::for_status(new.status), id, &payload, now).await?;
+        push_change(&mut tx, plan.kind, id, &plan.payload, now).await?;
         tx.commit().await?;
-        Ok(StatusChanged {
-            booking: Stored {
-                value: new,
-                version: expected_version + 1,
-            },
-            transition: decided.transition,
-        })
+        Ok(plan.done())
     }
 
     async fn reschedule_once(
@@ -156,38 +143,18 @@ impl PgStore {
         new: &Booking,
         cancel: &TransitionRequest,
     ) -> Result<Rescheduled, Fail> {
-        let (now, reason) = (cancel.now, cancel.reason.as_deref().unwrap_or_default());
-        hcas_core::anchor::check(new)?;
+        let now = cancel.now;
+        ReschedulePlan::precheck(new)?;
         let mut tx = self.pool.begin().await?;
         let cur = lock_booking(&mut tx, id, expected_version, &new.resources).await?;
-        let decided = decide(&cur.value, cancel, &self.policy)?;
+        let plan = ReschedulePlan::new(id, Some(cur), expected_version, cancel, &self.policy)?;
         if load(&mut tx, &new.id).await?.is_some() {
             return Err(id_used(&new.id).into());
         }
-        // The core decides on a ledger of what overlaps the new time, plus
-        // the old booking (which it leaves out of the check).
+        // The core decides on a ledger of what overlaps the new time (the
+        // plan adds the old booking, which it leaves out of the check).
         let mut ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-        if ledger.get(id).is_none() {
-            ledger
-                .insert(cur.value.clone())
-                .map_err(|e| corrupt("booking", e))?;
-        }
-        let new = match ledger.reschedule(id, new.clone(), reason, now)? {
-            BookOutcome::Booked(new) => new,
-            BookOutcome::Conflict(conflicts) => {
-                return Err(StoreError::Conflict { conflicts }.into());
-            }
-            BookOutcome::Existing(_) => {
-                return Err(StoreError::Internal(
-                    "reschedule answered with an existing booking".to_string(),
-                )
-                .into());
-            }
-        };
-        let old = ledger
-            .get(id)
-            .cloned()
-            .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
+        let (old, new) = plan.apply(&mut ledger, new.clone())?;
         // The old booking stops blocking first: the new one may overlap it,
         // and the exclusion constraint would refuse it otherwise.
         sqlx::query(
@@ -211,20 +178,16 @@ impl PgStore {
         if insert_accepted(&mut tx, &[row], &ledger).await? != 1 {
             return Err(id_used(&new.id).into());
         }
-        let payload = change_payload(&old, &decided.transition, cancel);
-        push_change(&mut tx, kind::APPOINTMENT_CANCELLED, id, &payload, now).await?;
+        push_change(
+            &mut tx,
+            kind::APPOINTMENT_CANCELLED,
+            id,
+            &plan.payload(&old),
+            now,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Rescheduled {
-            old: Stored {
-                value: old,
-                version: expected_version + 1,
-            },
-            new: Stored {
-                value: new,
-                version: 1,
-            },
-            transition: decided.transition,
-        })
+        Ok(plan.done(old, new))
     }
 
     /// After the retries ran out: re-read the winners on the request's resources.
@@ -337,12 +300,7 @@ impl AppointmentStore for PgStore {
         now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
         storable_reason(Some(reason))?;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
+        let cancel = ReschedulePlan::cancel_request(actor, reason, now);
         match retrying(|| self.reschedule_once(id, expected_version, &new, &cancel)).await {
             Ok(r) => Ok(r),
             Err(Fail::Store(e)) => Err(e),

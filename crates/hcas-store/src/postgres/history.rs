@@ -57,6 +57,6 @@ impl HistoryStore for PgStore {
                 Timestamp::from_unix(created).map_err(|e| corrupt("outbox event time", e))?,
             ));
         }
-        crate::records::history_from_events(events.iter().map(|(k, p, at)| (k.as_str(), p, *at)))
+        crate::change::history_from_events(events.iter().map(|(k, p, at)| (k.as_str(), p, *at)))
     }
 }

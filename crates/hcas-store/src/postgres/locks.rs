@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use hcas_core::booking::Booking;
 use sqlx::PgConnection;
 
-use crate::records::at_version;
+use crate::change::at_version;
 use crate::{StoreError, Stored};
 
 use super::retry::*;

@@ -330,7 +330,7 @@ pub(super) fn key_reused(key: &str, id: &str) -> StoreError {
 }
 
 pub(super) fn id_used(id: &str) -> StoreError {
-    crate::records::id_used(id).into()
+    crate::change::id_used(id).into()
 }
 
 /// A ledger holding `bookings` (payloads) with `capacities`.

@@ -445,7 +445,7 @@ pub(super) async fn cancel_series_once(
         ids.push(b.id.as_str());
         statuses.push(b.status.as_str());
         payloads.push(payload(b, "booking")?);
-        events.push(crate::records::series_cancel_payload(b, c, cancel).to_string());
+        events.push(crate::change::series_cancel_payload(b, c, cancel).to_string());
     }
     // One statement: status, version +1, rows no longer blocking, one
     // `appointment.cancelled` event each, in occurrence order.

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use hcas_core::Timestamp;
 use hcas_core::booking::Booking;
 
-use crate::records::at_version;
+use crate::change::{at_version, check_free, reanchor_plan};
 use crate::sql::{db, json};
-use crate::sweep::{SCAN_PAGE, drift_pages, occupying, plan};
+use crate::sweep::{SCAN_PAGE, drift_pages, occupying};
 use crate::{AnchorStore, DriftPage, StoreError, Stored, SweepCursor};
 
 use super::SqliteStore;
@@ -56,16 +56,11 @@ impl AnchorStore for SqliteStore {
             .await
             .map_err(db)?;
         let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-        let Some(moved) = plan(&cur.value, now)? else {
+        let Some(moved) = reanchor_plan(&cur.value, now)? else {
             return Ok(cur);
         };
         let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
-        let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
-        if !check.ok {
-            return Err(StoreError::Conflict {
-                conflicts: check.conflicts,
-            });
-        }
+        check_free(&ledger, &moved, now, id)?;
         sqlx::query(
             "UPDATE bookings SET start_s = ?1, end_s = ?2, payload = ?3, version = version + 1
              WHERE id = ?4 AND version = ?5",

@@ -3,11 +3,11 @@
 //! here), capacities, busy time, the outbox.
 
 use async_trait::async_trait;
-use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
+use hcas_core::booking::{Booking, Ledger};
 use hcas_core::lifecycle::{Party, TransitionRequest};
 use hcas_core::{Error, ErrorCode, Interval, Timestamp};
 
-use crate::records::{at_version, change_payload, decide, id_used};
+use crate::change::{ReschedulePlan, StatusPlan, id_used};
 use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
 use crate::{
     AppointmentStore, Counts, IDEMPOTENCY_PRUNE_BATCH, IDEMPOTENCY_TTL_SECONDS, OutboxEvent,
@@ -121,17 +121,12 @@ impl AppointmentStore for SqliteStore {
     ) -> Result<StatusChanged, StoreError> {
         let now = change.now;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-        let decided = decide(&cur.value, change, &self.policy)?;
-        let new = decided.booking;
-        if decided.recheck {
+        let found = load(&mut tx, id).await?;
+        let plan = StatusPlan::new(id, found, expected_version, change, &self.policy)?;
+        let new = &plan.booking;
+        if plan.recheck {
             let ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-            let check = ledger.check_excluding(&new.request(), now, Some(id))?;
-            if !check.ok {
-                return Err(StoreError::Conflict {
-                    conflicts: check.conflicts,
-                });
-            }
+            plan.check(&ledger)?;
         }
         let done = sqlx::query(
             "UPDATE bookings SET status = ?, hold_expires_s = ?, payload = ?, version = version + 1
@@ -139,7 +134,7 @@ impl AppointmentStore for SqliteStore {
         )
         .bind(new.status.as_str())
         .bind(new.hold_expires.map(Timestamp::unix))
-        .bind(json(&new)?)
+        .bind(json(new)?)
         .bind(id)
         .bind(expected_version)
         .execute(&mut *tx)
@@ -153,16 +148,9 @@ impl AppointmentStore for SqliteStore {
                 found: expected_version + 1,
             });
         }
-        let payload = change_payload(&new, &decided.transition, change);
-        push_change(&mut tx, kind::for_status(new.status), id, &payload, now).await?;
+        push_change(&mut tx, plan.kind, id, &plan.payload, now).await?;
         tx.commit().await.map_err(db)?;
-        Ok(StatusChanged {
-            booking: Stored {
-                value: new,
-                version: expected_version + 1,
-            },
-            transition: decided.transition,
-        })
+        Ok(plan.done())
     }
 
     async fn reschedule(
@@ -174,16 +162,11 @@ impl AppointmentStore for SqliteStore {
         reason: &str,
         now: Timestamp,
     ) -> Result<Rescheduled, StoreError> {
-        hcas_core::anchor::check(&new)?;
+        ReschedulePlan::precheck(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-        let cancel = TransitionRequest {
-            to: Status::Cancelled,
-            actor,
-            reason: Some(reason.to_string()),
-            now,
-        };
-        let decided = decide(&cur.value, &cancel, &self.policy)?;
+        let found = load(&mut tx, id).await?;
+        let cancel = ReschedulePlan::cancel_request(actor, reason, now);
+        let plan = ReschedulePlan::new(id, found, expected_version, &cancel, &self.policy)?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM bookings WHERE id = ?")
             .bind(&new.id)
             .fetch_optional(&mut *tx)
@@ -192,27 +175,10 @@ impl AppointmentStore for SqliteStore {
         if taken.is_some() {
             return Err(id_used(&new.id).into());
         }
-        // The core decides on a ledger of what overlaps the new time, plus
-        // the old booking (which it leaves out of the check).
+        // The core decides on a ledger of what overlaps the new time (the
+        // plan adds the old booking, which it leaves out of the check).
         let mut ledger = ledger_for(&mut tx, &new.resources, new.start, new.end).await?;
-        if ledger.get(id).is_none() {
-            ledger
-                .insert(cur.value.clone())
-                .map_err(|e| corrupt("booking", e))?;
-        }
-        let new = match ledger.reschedule(id, new, reason, now)? {
-            BookOutcome::Booked(new) => new,
-            BookOutcome::Conflict(conflicts) => return Err(StoreError::Conflict { conflicts }),
-            BookOutcome::Existing(_) => {
-                return Err(StoreError::Internal(
-                    "reschedule answered with an existing booking".to_string(),
-                ));
-            }
-        };
-        let old = ledger
-            .get(id)
-            .cloned()
-            .ok_or_else(|| StoreError::Internal(format!("booking {id} lost")))?;
+        let (old, new) = plan.apply(&mut ledger, new)?;
         insert_booking(&mut tx, &new).await?;
         push_event(&mut tx, kind::APPOINTMENT_CREATED, &new, now).await?;
         sqlx::query(
@@ -225,20 +191,16 @@ impl AppointmentStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        let payload = change_payload(&old, &decided.transition, &cancel);
-        push_change(&mut tx, kind::APPOINTMENT_CANCELLED, id, &payload, now).await?;
+        push_change(
+            &mut tx,
+            kind::APPOINTMENT_CANCELLED,
+            id,
+            &plan.payload(&old),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
-        Ok(Rescheduled {
-            old: Stored {
-                value: old,
-                version: expected_version + 1,
-            },
-            new: Stored {
-                value: new,
-                version: 1,
-            },
-            transition: decided.transition,
-        })
+        Ok(plan.done(old, new))
     }
 
     async fn set_capacity(&self, resource: &str, capacity: u32) -> Result<(), StoreError> {

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::records::{StatusChange, history_from_events};
+use crate::change::history_from_events;
+use crate::records::StatusChange;
 use crate::sql::{corrupt, db, decode};
 use crate::{HistoryStore, StoreError};
 

@@ -189,7 +189,7 @@ impl SeriesStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            let payload = crate::records::series_cancel_payload(b, c, cancel);
+            let payload = crate::change::series_cancel_payload(b, c, cancel);
             push_change(&mut tx, kind::APPOINTMENT_CANCELLED, &b.id, &payload, now).await?;
         }
         tx.commit().await.map_err(db)?;
