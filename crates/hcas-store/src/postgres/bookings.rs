@@ -218,7 +218,7 @@ impl PgStore {
     }
 }
 
-/// PostgreSQL cannot store U+0000 (see `pg_ports`): a status change's reason
+/// PostgreSQL cannot store U+0000 (see `records.rs`): a status change's reason
 /// carrying one is refused as `invalid_request` before anything is written,
 /// not failed as a retryable database error.
 pub(super) fn storable_reason(reason: Option<&str>) -> Result<(), StoreError> {

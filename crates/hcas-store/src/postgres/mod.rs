@@ -7,7 +7,7 @@
 //! writer on a resource, on any pool or server instance, is serialised before
 //! it reads. Under the locks the adapter loads the bookings that overlap the
 //! request on its resources (one indexed query) and the resources'
-//! capacities, builds a small core [`Ledger`] and asks [`Ledger::check`]:
+//! capacities, builds a small core [`Ledger`](hcas_core::booking::Ledger) and asks [`Ledger::check`](hcas_core::booking::Ledger::check):
 //! the rules (capacities, statuses, live holds) are the core's. Then it
 //! inserts the booking, its resources, its idempotency key and the outbox
 //! event, and commits. Any error, a dropped future or a dropped connection
@@ -49,7 +49,7 @@
 //! would be), so one busy provider never stalls the others' bookings
 //! ([`BatchStats::deferred`] counts these); one read (overlaps of every request on its resources, capacities,
 //! idempotency keys, used ids); the decisions in Rust, in arrival order, on
-//! one core [`Ledger`] (each accepted booking is added to it, so later
+//! one core [`Ledger`](hcas_core::booking::Ledger) (each accepted booking is added to it, so later
 //! requests of the batch conflict with it and name it); one data-modifying
 //! CTE that writes every accepted booking, its resource rows, idempotency key
 //! and outbox event; `COMMIT`; then every caller gets its answer. Each answer

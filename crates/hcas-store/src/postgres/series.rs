@@ -40,7 +40,7 @@ use super::rows::*;
 /// using an occurrence id, `c` capacity), name, payload, number.
 pub(super) type SeriesRow = (String, String, Option<String>, Option<i64>);
 
-/// Lock the series' resources (the statement `postgres.rs` uses, so series,
+/// Lock the series' resources (the statements of `locks.rs`, so series,
 /// bookings and status changes on a resource are serialised, in one global
 /// order), read what the core needs, let it book, write the booked
 /// occurrences; one transaction.

@@ -5,8 +5,8 @@
 //! write lock up front, so two writers (connections, pools or processes on
 //! the same file) are serialised before either reads. Inside it the adapter
 //! loads the bookings that overlap the request on its resources (one indexed
-//! query) and the resources' capacities, builds a small core [`Ledger`] from
-//! them and asks [`Ledger::check`]; the conflict rules are the core's, not
+//! query) and the resources' capacities, builds a small core [`Ledger`](hcas_core::booking::Ledger) from
+//! them and asks [`Ledger::check`](hcas_core::booking::Ledger::check); the conflict rules are the core's, not
 //! re-implemented in SQL. Then it inserts the booking, its resources, its
 //! idempotency key and the outbox event, and commits. Any error, or dropping
 //! the future, rolls back.
