@@ -1,4 +1,5 @@
-//! [`AnchorStore`] for the SQL adapters: the tz-drift sweep and re-anchoring.
+//! What the SQL adapters share for [`crate::AnchorStore`]: the tz-drift sweep's
+//! paging and row reading, with no SQL of its own.
 //!
 //! The sweep pages through the future anchored bookings with a keyset query
 //! on the partial index `bookings_anchored (start_s, id) WHERE anchor_zone IS
@@ -7,11 +8,10 @@
 //! `anchor_end`), not the payload; SQL pre-filters on the statuses that occupy
 //! a resource, and the core decides the rest ([`Status::blocks`],
 //! [`Drift::find`]: the tz data is the engine's, not the database's).
-//! Re-anchoring is a status-preserving move under the same locks as a
-//! reschedule: load at the expected version, [`hcas_core::anchor::reanchored`],
-//! the core's conflict check on the new time (the booking itself excluded),
-//! then `bookings` and `booking_resources` updated and an
-//! `appointment.reanchored` event, in one transaction.
+//! Each adapter runs the query of its dialect through [`drift_pages`]
+//! (`sqlite/anchors.rs`, `postgres/anchors.rs`); re-anchoring is decided by
+//! `crate::change::reanchor_plan` and persisted by the adapter under the same
+//! locks as a reschedule.
 
 use hcas_core::anchor::{Drift, WallAnchor};
 use hcas_core::booking::Status;

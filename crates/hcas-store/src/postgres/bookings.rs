@@ -9,7 +9,7 @@ use hcas_core::{Interval, Timestamp};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::change::{ReschedulePlan, StatusPlan};
+use crate::change::{ReschedulePlan, StatusPlan, check_free};
 use crate::sql::{busy_from_columns, db, json, limit_of, outbox_events};
 use crate::{
     AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
@@ -205,14 +205,12 @@ impl PgStore {
                     Fail::Store(e) => e,
                     Fail::Retry(e) => db(e),
                 })?;
-            let check = ledger.check_excluding(&booking.request(), now, Some(&booking.id))?;
-            Ok::<_, StoreError>(check)
+            check_free(&ledger, booking, now, &booking.id)
         };
         match reread.await {
-            Ok(check) if !check.ok => StoreError::Conflict {
-                conflicts: check.conflicts,
-            },
-            Ok(_) => StoreError::Unavailable(format!("retries exhausted: {last}")),
+            // No conflict now: the retries ran out on something else.
+            Ok(()) => StoreError::Unavailable(format!("retries exhausted: {last}")),
+            // The winners, or why the re-read failed.
             Err(e) => e,
         }
     }
