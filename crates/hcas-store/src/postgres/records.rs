@@ -280,9 +280,6 @@ pub(super) async fn get_row<T: DeserializeOwned>(
     })
 }
 
-// ---------------------------------------------------------------------------
-// Patients, providers, schedules, availability.
-
 #[async_trait]
 impl PatientStore for PgStore {
     async fn put_patient(
