@@ -20,6 +20,8 @@ use hcas_core::booking::{BookOutcome, Booking, Ledger, Status};
 use hcas_core::lifecycle::{
     self, LifecyclePolicy, Outcome, Party, TransitionRequest, Transitioned,
 };
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use hcas_core::series::{SeriesEdit, plan_shift};
 use hcas_core::{Error, ErrorCode, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -261,6 +263,67 @@ pub(crate) fn reanchor_plan(cur: &Booking, now: Timestamp) -> Result<Option<Book
         .into());
     }
     Ok((moved.start != cur.start || moved.end != cur.end).then_some(moved))
+}
+
+/// Where the moves of a series shift land, from the series' bookings and
+/// the core's plan ([`hcas_core::series::plan_shift`]): the moved
+/// occurrences' resources (sorted, deduplicated) and the span of their new
+/// times. `None` when nothing moves. An SQL adapter reads the ledger of that
+/// window, adds the series ([`with_series`]) and lets the core shift.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn shift_window(
+    series: &[Stored<Booking>],
+    edit: &SeriesEdit,
+    now: Timestamp,
+) -> Result<Option<(Vec<String>, Timestamp, Timestamp)>, StoreError> {
+    let refs: Vec<&Booking> = series.iter().map(|s| &s.value).collect();
+    let plan = plan_shift(&refs, edit, now)?;
+    let (Some(start), Some(end)) = (
+        plan.moves.iter().map(|m| m.start).min(),
+        plan.moves.iter().map(|m| m.end).max(),
+    ) else {
+        return Ok(None);
+    };
+    let mut resources: Vec<String> = series
+        .iter()
+        .filter(|s| plan.moves.iter().any(|m| m.id == s.value.id))
+        .flat_map(|s| s.value.resources.iter().cloned())
+        .collect();
+    resources.sort_unstable();
+    resources.dedup();
+    Ok(Some((resources, start, end)))
+}
+
+/// Add the series' own bookings to `ledger` (read for a window), those it
+/// does not hold yet: the core decides a series edit on all of them.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn with_series(
+    ledger: &mut Ledger,
+    series: &[Stored<Booking>],
+) -> Result<(), StoreError> {
+    for s in series {
+        if ledger.get(&s.value.id).is_none() {
+            ledger.insert(s.value.clone()).map_err(|e| {
+                StoreError::Internal(format!("corrupt booking in the database: {e}"))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The bookings the core booked or moved (`ids`, in order), as it left them
+/// on `ledger`: what the adapter writes.
+pub(crate) fn booked<'a, 'b>(
+    ledger: &'a Ledger,
+    ids: impl IntoIterator<Item = &'b str>,
+) -> Result<Vec<&'a Booking>, StoreError> {
+    ids.into_iter()
+        .map(|id| {
+            ledger
+                .get(id)
+                .ok_or_else(|| StoreError::Internal(format!("occurrence {id} lost")))
+        })
+        .collect()
 }
 
 /// The `transition` object of an `appointment.*` event's payload: what the
@@ -723,5 +786,38 @@ mod tests {
         check_free(&ledger, &a, now, "a1").unwrap();
         let e = check_free(&ledger, &a, now, "other").unwrap_err();
         assert_eq!(e.code(), "conflict");
+    }
+
+    /// `booked` answers the core's bookings in the order asked, and a
+    /// booking the core reported but the ledger lacks is an internal error,
+    /// never skipped; `with_series` adds only what the ledger lacks.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    #[test]
+    fn booked_and_with_series_read_the_ledger() {
+        let a = booking("a1", Status::Booked, "09:00", "09:30");
+        let b = booking("a2", Status::Booked, "10:00", "10:30");
+        let mut ledger = Ledger::new();
+        ledger.insert(a.clone()).unwrap();
+        with_series(
+            &mut ledger,
+            &[
+                Stored {
+                    value: a,
+                    version: 1,
+                },
+                Stored {
+                    value: b,
+                    version: 1,
+                },
+            ],
+        )
+        .unwrap();
+        let got = booked(&ledger, ["a2", "a1"]).unwrap();
+        assert_eq!(
+            got.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(),
+            ["a2", "a1"]
+        );
+        let e = booked(&ledger, ["a3"]).unwrap_err();
+        assert_eq!(e.code(), "internal");
     }
 }

@@ -15,6 +15,7 @@ use hcas_core::series::{
 };
 use hcas_core::waitlist::WaitEntry;
 
+use crate::change::booked;
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, resource_of,
@@ -164,12 +165,18 @@ impl SeriesStore for MemoryStore {
     ) -> Result<SeriesResult, StoreError> {
         let mut s = self.state.lock().await;
         let result = spec.book(&mut s.ledger, policy, now)?;
-        for o in result.occurrences.iter().filter(|o| o.booked) {
-            let b = s
-                .ledger
-                .get(&o.id)
-                .cloned()
-                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
+        let made: Vec<Booking> = booked(
+            &s.ledger,
+            result
+                .occurrences
+                .iter()
+                .filter(|o| o.booked)
+                .map(|o| o.id.as_str()),
+        )?
+        .into_iter()
+        .cloned()
+        .collect();
+        for b in made {
             s.versions.insert(b.id.clone(), 1);
             s.push_event(kind::APPOINTMENT_CREATED, &b, now);
         }

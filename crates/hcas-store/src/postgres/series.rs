@@ -21,11 +21,12 @@ use async_trait::async_trait;
 use hcas_core::booking::{Booking, Ledger};
 use hcas_core::series::{
     CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
-    cancel_occurrences, plan_shift, shift_occurrences,
+    cancel_occurrences, shift_occurrences,
 };
 use hcas_core::{Interval, Timestamp};
 use sqlx::{PgConnection, PgPool};
 
+use crate::change::{booked, shift_window, with_series};
 use crate::sql::{corrupt, db, decode, stored_rows};
 use crate::{SeriesStore, StoreError, Stored, kind};
 
@@ -95,22 +96,20 @@ pub(super) async fn book_series_once(
     }
     // The core decides everything: conflicts, the policy, reused ids.
     let result = spec.book(&mut ledger, policy, now)?;
-    let booked: Vec<&Booking> = result
-        .occurrences
-        .iter()
-        .filter(|o| o.booked)
-        .map(|o| {
-            ledger
-                .get(&o.id)
-                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))
-        })
-        .collect::<Result<_, _>>()?;
-    if booked.is_empty() {
+    let made = booked(
+        &ledger,
+        result
+            .occurrences
+            .iter()
+            .filter(|o| o.booked)
+            .map(|o| o.id.as_str()),
+    )?;
+    if made.is_empty() {
         tx.rollback().await?;
         return Ok(result);
     }
-    let n = booked.len();
-    let rows: Vec<Accepted<'_>> = booked
+    let n = made.len();
+    let rows: Vec<Accepted<'_>> = made
         .iter()
         .map(|b| Accepted {
             booking: b,
@@ -266,22 +265,8 @@ pub(super) async fn shift_series_once(
     let series = lock_series(&mut tx, &edit.series_id).await?;
     // Where the moves go (the core's plan), so the ledger holds what
     // overlaps the new times on the moved occurrences' resources.
-    let plan = {
-        let refs: Vec<&Booking> = series.iter().map(|s| &s.value).collect();
-        plan_shift(&refs, edit, now)?
-    };
     let mut ledger = Ledger::new();
-    if let (Some(start), Some(end)) = (
-        plan.moves.iter().map(|m| m.start).min(),
-        plan.moves.iter().map(|m| m.end).max(),
-    ) {
-        let mut keys: Vec<&str> = series
-            .iter()
-            .filter(|s| plan.moves.iter().any(|m| m.id == s.value.id))
-            .flat_map(|s| s.value.resources.iter().map(String::as_str))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
+    if let Some((keys, start, end)) = shift_window(&series, edit, now)? {
         let rows: Vec<SeriesRow> = sqlx::query_as(
             "SELECT 'b'::text, b.id, b.payload::text, NULL::bigint FROM bookings b
              WHERE b.id IN (
@@ -314,25 +299,17 @@ pub(super) async fn shift_series_once(
             }
         }
     }
-    for s in &series {
-        if ledger.get(&s.value.id).is_none() {
-            ledger
-                .insert(s.value.clone())
-                .map_err(|e| corrupt("booking", e))?;
-        }
-    }
+    with_series(&mut ledger, &series)?;
     // The core decides and moves all or none on the ledger.
     let result = shift_occurrences(&mut ledger, edit, now)?;
-    let moved: Vec<&Booking> = result
-        .occurrences
-        .iter()
-        .filter(|o| o.booked)
-        .map(|o| {
-            ledger
-                .get(&o.id)
-                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))
-        })
-        .collect::<Result<_, _>>()?;
+    let moved = booked(
+        &ledger,
+        result
+            .occurrences
+            .iter()
+            .filter(|o| o.booked)
+            .map(|o| o.id.as_str()),
+    )?;
     if !result.applied || moved.is_empty() {
         tx.rollback().await?;
         return Ok(result);

@@ -7,10 +7,11 @@ use hcas_core::Timestamp;
 use hcas_core::booking::{Booking, Ledger};
 use hcas_core::series::{
     CancelResult, EditResult, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult, SeriesSpec,
-    cancel_occurrences, plan_shift, shift_occurrences,
+    cancel_occurrences, shift_occurrences,
 };
 use sqlx::SqliteConnection;
 
+use crate::change::{booked, shift_window, with_series};
 use crate::sql::{corrupt, db, decode, json, stored_rows};
 use crate::{SeriesStore, StoreError, Stored, kind};
 
@@ -57,10 +58,15 @@ impl SeriesStore for SqliteStore {
             }
         }
         let result = spec.book(&mut ledger, policy, now)?;
-        for o in result.occurrences.iter().filter(|o| o.booked) {
-            let b = ledger
-                .get(&o.id)
-                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
+        let made = booked(
+            &ledger,
+            result
+                .occurrences
+                .iter()
+                .filter(|o| o.booked)
+                .map(|o| o.id.as_str()),
+        )?;
+        for b in made {
             insert_booking(&mut tx, b).await?;
             push_event(&mut tx, kind::APPOINTMENT_CREATED, b, now).await?;
         }
@@ -93,42 +99,25 @@ impl SeriesStore for SqliteStore {
         let series = series_rows(&mut tx, &edit.series_id).await?;
         // Where the moves go (the core's plan), so the ledger holds what
         // overlaps the new times on the moved occurrences' resources.
-        let plan = {
-            let refs: Vec<&Booking> = series.iter().map(|s| &s.value).collect();
-            plan_shift(&refs, edit, now)?
+        let mut ledger = match shift_window(&series, edit, now)? {
+            Some((resources, start, end)) => ledger_for(&mut tx, &resources, start, end).await?,
+            None => Ledger::new(),
         };
-        let mut ledger = match (
-            plan.moves.iter().map(|m| m.start).min(),
-            plan.moves.iter().map(|m| m.end).max(),
-        ) {
-            (Some(start), Some(end)) => {
-                let mut resources: Vec<String> = series
-                    .iter()
-                    .filter(|s| plan.moves.iter().any(|m| m.id == s.value.id))
-                    .flat_map(|s| s.value.resources.iter().cloned())
-                    .collect();
-                resources.sort_unstable();
-                resources.dedup();
-                ledger_for(&mut tx, &resources, start, end).await?
-            }
-            _ => Ledger::new(),
-        };
-        for s in &series {
-            if ledger.get(&s.value.id).is_none() {
-                ledger
-                    .insert(s.value.clone())
-                    .map_err(|e| corrupt("booking", e))?;
-            }
-        }
+        with_series(&mut ledger, &series)?;
         // The core decides and moves all or none on the ledger.
         let result = shift_occurrences(&mut ledger, edit, now)?;
         if !result.applied || result.occurrences.iter().all(|o| !o.booked) {
             return Ok(result);
         }
-        for o in result.occurrences.iter().filter(|o| o.booked) {
-            let b = ledger
-                .get(&o.id)
-                .ok_or_else(|| StoreError::Internal(format!("occurrence {} lost", o.id)))?;
+        let moved = booked(
+            &ledger,
+            result
+                .occurrences
+                .iter()
+                .filter(|o| o.booked)
+                .map(|o| o.id.as_str()),
+        )?;
+        for b in moved {
             sqlx::query(
                 "UPDATE bookings SET start_s = ?, end_s = ?, payload = ?, version = version + 1
                  WHERE id = ?",
