@@ -1,4 +1,5 @@
-//! [`AnchorStore`] for the SQL adapters: the tz-drift sweep and re-anchoring.
+//! What the SQL adapters share for [`crate::AnchorStore`]: the tz-drift sweep's
+//! paging and row reading, with no SQL of its own.
 //!
 //! The sweep pages through the future anchored bookings with a keyset query
 //! on the partial index `bookings_anchored (start_s, id) WHERE anchor_zone IS
@@ -7,21 +8,18 @@
 //! `anchor_end`), not the payload; SQL pre-filters on the statuses that occupy
 //! a resource, and the core decides the rest ([`Status::blocks`],
 //! [`Drift::find`]: the tz data is the engine's, not the database's).
-//! Re-anchoring is a status-preserving move under the same locks as a
-//! reschedule: load at the expected version, [`hcas_core::anchor::reanchored`],
-//! the core's conflict check on the new time (the booking itself excluded),
-//! then `bookings` and `booking_resources` updated and an
-//! `appointment.reanchored` event, in one transaction.
+//! Each adapter runs the query of its dialect through [`drift_pages`]
+//! (`sqlite/anchors.rs`, `postgres/anchors.rs`); re-anchoring is decided by
+//! `crate::change::reanchor_plan` and persisted by the adapter under the same
+//! locks as a reschedule.
 
-use async_trait::async_trait;
-use hcas_core::anchor::{self, Drift, WallAnchor};
-use hcas_core::booking::{Booking, Status};
+use hcas_core::anchor::{Drift, WallAnchor};
+use hcas_core::booking::Status;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Error, ErrorCode, Timestamp, Zone};
+use hcas_core::{Timestamp, Zone};
 
-use crate::ports::check_drift_limit;
 use crate::sql::corrupt;
-use crate::{AnchorStore, DriftPage, StoreError, Stored, SweepCursor};
+use crate::{StoreError, SweepCursor};
 
 /// Rows one sweep query reads.
 pub(crate) const SCAN_PAGE: i64 = 256;
@@ -90,45 +88,24 @@ pub(crate) fn take(
     Ok(false)
 }
 
-/// What re-anchoring `cur` at `now` writes: `None` when it is on its wall
-/// time already.
-///
-/// # Errors
-/// `Invalid` when it cannot be re-anchored (see [`AnchorStore::reanchor`]).
-pub(crate) fn plan(cur: &Booking, now: Timestamp) -> Result<Option<Booking>, StoreError> {
-    let moved = anchor::reanchored(cur)?;
-    if !anchor::due(cur, now) {
-        return Err(Error::new(
-            ErrorCode::InvalidRequest,
-            format!(
-                "booking {} is not a future booking that still blocks at {now}; \
-                 only those are re-anchored",
-                cur.id
-            ),
-        )
-        .into());
-    }
-    Ok((moved.start != cur.start || moved.end != cur.end).then_some(moved))
-}
-
 /// A full page of a sweep, from rows read by `read(cursor_start, cursor_id)`.
 macro_rules! drift_pages {
     ($now:expr, $after:expr, $limit:expr, |$c_start:ident, $c_id:ident| $read:expr) => {{
-        check_drift_limit($limit)?;
+        $crate::ports::check_drift_limit($limit)?;
         let mut cursor = $after.cloned();
         let mut out = Vec::new();
         loop {
-            let ($c_start, $c_id) = cursor_parts(cursor.as_ref());
-            let rows: Vec<AnchorRow> = $read;
+            let ($c_start, $c_id) = $crate::sweep::cursor_parts(cursor.as_ref());
+            let rows: Vec<$crate::sweep::AnchorRow> = $read;
             let n = rows.len();
-            if take(rows, $now, $limit, &mut out, &mut cursor)? {
-                break Ok(DriftPage {
+            if $crate::sweep::take(rows, $now, $limit, &mut out, &mut cursor)? {
+                break Ok($crate::DriftPage {
                     drifted: out,
                     next: cursor,
                 });
             }
-            if i64::try_from(n).unwrap_or(i64::MAX) < SCAN_PAGE {
-                break Ok(DriftPage {
+            if i64::try_from(n).unwrap_or(i64::MAX) < $crate::sweep::SCAN_PAGE {
+                break Ok($crate::DriftPage {
                     drifted: out,
                     next: None,
                 });
@@ -136,192 +113,4 @@ macro_rules! drift_pages {
         }
     }};
 }
-
-#[cfg(feature = "sqlite")]
-mod sqlite {
-    use super::*;
-    use crate::records::at_version;
-    use crate::sql::{db, json};
-    use crate::sqlite::{SqliteStore, ledger_for, load, push_event};
-
-    #[async_trait]
-    impl AnchorStore for SqliteStore {
-        async fn drifted(
-            &self,
-            now: Timestamp,
-            after: Option<&SweepCursor>,
-            limit: usize,
-        ) -> Result<DriftPage, StoreError> {
-            let statuses = json(&occupying())?;
-            drift_pages!(now, after, limit, |c_start, c_id| {
-                sqlx::query_as(
-                    "SELECT id, start_s, end_s, status, hold_expires_s,
-                            anchor_zone, anchor_start, anchor_end
-                     FROM bookings
-                     WHERE anchor_zone IS NOT NULL AND start_s > ?1
-                       AND (start_s > ?2 OR (start_s = ?2 AND id > ?3))
-                       AND status IN (SELECT value FROM json_each(?4))
-                     ORDER BY start_s, id LIMIT ?5",
-                )
-                .bind(now.unix())
-                .bind(c_start)
-                .bind(&c_id)
-                .bind(&statuses)
-                .bind(SCAN_PAGE)
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-            })
-        }
-
-        async fn reanchor(
-            &self,
-            id: &str,
-            expected_version: i64,
-            now: Timestamp,
-        ) -> Result<Stored<Booking>, StoreError> {
-            let mut tx = self
-                .pool()
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(db)?;
-            let cur = at_version(id, load(&mut tx, id).await?, expected_version)?;
-            let Some(moved) = plan(&cur.value, now)? else {
-                return Ok(cur);
-            };
-            let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
-            let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
-            if !check.ok {
-                return Err(StoreError::Conflict {
-                    conflicts: check.conflicts,
-                });
-            }
-            sqlx::query(
-                "UPDATE bookings SET start_s = ?1, end_s = ?2, payload = ?3, version = version + 1
-                 WHERE id = ?4 AND version = ?5",
-            )
-            .bind(moved.start.unix())
-            .bind(moved.end.unix())
-            .bind(json(&moved)?)
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            sqlx::query(
-                "UPDATE booking_resources SET start_s = ?1, end_s = ?2 WHERE booking_id = ?3",
-            )
-            .bind(moved.start.unix())
-            .bind(moved.end.unix())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            push_event(&mut tx, crate::kind::APPOINTMENT_REANCHORED, &moved, now).await?;
-            tx.commit().await.map_err(db)?;
-            Ok(Stored {
-                value: moved,
-                version: expected_version + 1,
-            })
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
-mod postgres {
-    use super::*;
-    use crate::postgres::{Fail, PgStore, ledger_for, lock_booking, push_event, retrying};
-    use crate::sql::{db, json};
-
-    /// One re-anchoring attempt under the booking's resource locks.
-    async fn reanchor_once(
-        store: &PgStore,
-        id: &str,
-        expected_version: i64,
-        now: Timestamp,
-    ) -> Result<Stored<Booking>, Fail> {
-        let mut tx = store.pool().begin().await?;
-        let cur = lock_booking(&mut tx, id, expected_version, &[]).await?;
-        let Some(moved) = plan(&cur.value, now)? else {
-            return Ok(cur);
-        };
-        let ledger = ledger_for(&mut tx, &moved.resources, moved.start, moved.end).await?;
-        let check = ledger.check_excluding(&moved.request(), now, Some(id))?;
-        if !check.ok {
-            return Err(StoreError::Conflict {
-                conflicts: check.conflicts,
-            }
-            .into());
-        }
-        sqlx::query(
-            "WITH b AS (
-                 UPDATE bookings SET start_s = $1, end_s = $2, payload = $3::jsonb,
-                     version = version + 1
-                 WHERE id = $4 AND version = $5 RETURNING id)
-             UPDATE booking_resources SET start_s = $1, end_s = $2
-             WHERE booking_id IN (SELECT id FROM b)",
-        )
-        .bind(moved.start.unix())
-        .bind(moved.end.unix())
-        .bind(json(&moved)?)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        push_event(&mut tx, crate::kind::APPOINTMENT_REANCHORED, &moved, now).await?;
-        tx.commit().await?;
-        Ok(Stored {
-            value: moved,
-            version: expected_version + 1,
-        })
-    }
-
-    #[async_trait]
-    impl AnchorStore for PgStore {
-        async fn drifted(
-            &self,
-            now: Timestamp,
-            after: Option<&SweepCursor>,
-            limit: usize,
-        ) -> Result<DriftPage, StoreError> {
-            let statuses = occupying();
-            drift_pages!(now, after, limit, |c_start, c_id| {
-                sqlx::query_as(
-                    "SELECT id, start_s, end_s, status, hold_expires_s,
-                            anchor_zone, anchor_start, anchor_end
-                     FROM bookings
-                     WHERE anchor_zone IS NOT NULL AND start_s > $1
-                       AND (start_s, id COLLATE \"C\") > ($2, $3::text COLLATE \"C\")
-                       AND status = ANY($4::text[])
-                     ORDER BY start_s, id COLLATE \"C\" LIMIT $5",
-                )
-                .bind(now.unix())
-                .bind(c_start)
-                .bind(&c_id)
-                .bind(&statuses)
-                .bind(SCAN_PAGE)
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-            })
-        }
-
-        async fn reanchor(
-            &self,
-            id: &str,
-            expected_version: i64,
-            now: Timestamp,
-        ) -> Result<Stored<Booking>, StoreError> {
-            match retrying(|| reanchor_once(self, id, expected_version, now)).await {
-                Ok(s) => Ok(s),
-                Err(Fail::Store(e)) => Err(e),
-                Err(Fail::Retry(e)) => {
-                    let cur = self.get(id).await?;
-                    let moved = anchor::reanchored(&cur.value)?;
-                    Err(PgStore::current_conflict(self.pool(), &moved, now, e).await)
-                }
-            }
-        }
-    }
-    use crate::AppointmentStore as _;
-}
+pub(crate) use drift_pages;
