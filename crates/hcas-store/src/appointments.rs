@@ -76,6 +76,40 @@ pub struct OutboxEvent {
     pub created: Timestamp,
 }
 
+/// Who reschedules, why and when: the cancellation half of
+/// [`AppointmentStore::reschedule`] (a lifecycle transition of the old
+/// booking to `cancelled`), as [`TransitionRequest`] is for
+/// [`AppointmentStore::set_status`].
+///
+/// ```
+/// use hcas_core::lifecycle::Party;
+/// use hcas_store::RescheduleRequest;
+/// let r = RescheduleRequest::new(Party::Patient, "clashes with work", "2026-05-01T09:00:00Z".parse().unwrap());
+/// assert_eq!((r.actor, r.reason.as_str()), (Party::Patient, "clashes with work"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RescheduleRequest {
+    /// Who asks (the lifecycle checks they may cancel the old booking now).
+    pub actor: Party,
+    /// Why (required, non-blank; stored as the old booking's cancel reason).
+    pub reason: String,
+    /// When (the caller's clock; the store never reads one).
+    pub now: Timestamp,
+}
+
+impl RescheduleRequest {
+    /// `actor` moves a booking at `now` because of `reason`.
+    #[must_use]
+    pub fn new(actor: Party, reason: impl Into<String>, now: Timestamp) -> Self {
+        Self {
+            actor,
+            reason: reason.into(),
+            now,
+        }
+    }
+}
+
 /// What [`AppointmentStore::set_status`] did: the booking after the change
 /// and the lifecycle's answer (from, to, outcomes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +206,7 @@ pub trait AppointmentStore: Send + Sync {
     /// `appointment.cancelled` event; or change nothing. The old booking does
     /// not count against the new one (moving an appointment by 15 minutes
     /// works). The cancellation of `id` is a lifecycle transition to
-    /// `cancelled` by `actor` with `reason` at `now`, decided as in
+    /// `cancelled` by `request.actor` with `request.reason` at `request.now`, decided as in
     /// [`AppointmentStore::set_status`] (its outcomes, e.g. a late
     /// cancellation, are in [`Rescheduled::transition`]); the rest are the
     /// core's [`hcas_core::booking::Ledger::reschedule`] rules.
@@ -190,9 +224,7 @@ pub trait AppointmentStore: Send + Sync {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Party,
-        reason: &str,
-        now: Timestamp,
+        request: &RescheduleRequest,
     ) -> Result<Rescheduled, StoreError>;
 
     /// Set a resource's capacity (1 unless set).

@@ -45,7 +45,8 @@ pub mod sqlite;
 mod sweep;
 
 pub use appointments::{
-    AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, Stored, kind,
+    AppointmentStore, Counts, OutboxEvent, RescheduleRequest, Rescheduled, StatusChanged, Stored,
+    kind,
 };
 pub use error::StoreError;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

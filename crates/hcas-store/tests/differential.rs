@@ -186,9 +186,11 @@ async fn run_sequence(seed: u64, stores: &[(&str, Arc<dyn AppointmentStore>)], t
                             &target,
                             version,
                             new.clone(),
-                            actor,
-                            reason.unwrap_or_default(),
-                            now,
+                            &hcas_store::RescheduleRequest::new(
+                                actor,
+                                reason.unwrap_or_default(),
+                                now,
+                            ),
                         )
                         .await,
                     |r| Answer::Pair(Box::new(r)),

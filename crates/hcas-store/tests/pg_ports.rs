@@ -316,9 +316,7 @@ async fn nul_characters() {
             "a1",
             1,
             booked("a2", 60, 90, &["provider:P1"]),
-            Party::Patient,
-            "a\u{0}b",
-            at(-60),
+            &hcas_store::RescheduleRequest::new(Party::Patient, "a\u{0}b", at(-60)),
         )
         .await
         .unwrap_err();

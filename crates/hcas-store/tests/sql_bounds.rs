@@ -173,9 +173,11 @@ async fn cancel_year(store: &dyn AppointmentStore) {
             "year",
             1,
             booked("year-moved", 400 * DAY, 400 * DAY + 30, &["room:R1"]),
-            hcas_core::lifecycle::Party::Staff,
-            "shorter",
-            at(-60),
+            &hcas_store::RescheduleRequest::new(
+                hcas_core::lifecycle::Party::Staff,
+                "shorter",
+                at(-60),
+            ),
         )
         .await
         .unwrap();

@@ -289,9 +289,7 @@ pub async fn suite_anchor_drift(store: &dyn Plant) {
                 vec!["provider:P2".into()],
                 Interval::new(utc("2026-07-20T17:00:00Z"), utc("2026-07-20T17:30:00Z")).unwrap(),
             ),
-            Party::Staff,
-            "make room",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "make room", now),
         )
         .await
         .unwrap();

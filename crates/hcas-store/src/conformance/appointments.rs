@@ -201,9 +201,7 @@ pub async fn suite_long_bookings_are_found(store: &dyn AppointmentStore) {
                 "p",
                 1,
                 booked("p2", 29 * day, 29 * day + 30, &["patient:X1", "room:R1"]),
-                Party::Staff,
-                "x",
-                now,
+                &crate::RescheduleRequest::new(Party::Staff, "x", now),
             )
             .await,
     );
@@ -271,9 +269,7 @@ pub async fn suite_extent_shrinks_but_finds_blocking(store: &dyn AppointmentStor
             "year",
             1,
             booked("year-moved", 500 * day, 500 * day + 30, &["room:R1"]),
-            Party::Staff,
-            "shorter",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "shorter", now),
         )
         .await
         .unwrap();

@@ -103,9 +103,7 @@ pub async fn suite_history(store: &dyn Store) {
             "a2",
             1,
             booked("a3", 60, 90, &["provider:P2"]),
-            Party::Patient,
-            "moved",
-            at(-40),
+            &crate::RescheduleRequest::new(Party::Patient, "moved", at(-40)),
         )
         .await
         .unwrap();

@@ -384,7 +384,12 @@ pub async fn suite_lifecycle(store: &dyn AppointmentStore) {
     ];
     for (what, id, version, actor, reason, when, code) in moves {
         let err = store
-            .reschedule(id, version, elsewhere("m1"), actor, reason, when)
+            .reschedule(
+                id,
+                version,
+                elsewhere("m1"),
+                &crate::RescheduleRequest::new(actor, reason, when),
+            )
             .await
             .unwrap_err();
         assert_eq!(err.core_code(), Some(code), "reschedule {what}: {err}");
@@ -518,9 +523,7 @@ pub async fn suite_policy(store: &dyn AppointmentStore) {
             "p2",
             1,
             booked("p2b", 500, 530, &["patient:p2"]),
-            Party::Patient,
-            "x",
-            at(60 - 90),
+            &crate::RescheduleRequest::new(Party::Patient, "x", at(60 - 90)),
         )
         .await
         .unwrap();
@@ -578,9 +581,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
                 "a1",
                 1,
                 booked("a2", 15, 45, &["provider:P1", "patient:X1"]),
-                Party::Patient,
-                "later",
-                now,
+                &crate::RescheduleRequest::new(Party::Patient, "later", now),
             )
             .await,
     );
@@ -590,9 +591,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             1,
             booked("b1", 15, 30, &["provider:P1"]),
-            Party::Staff,
-            "x",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "x", now),
         )
         .await
         .unwrap_err();
@@ -604,7 +603,12 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
     bad.end = bad.start;
     assert_eq!(
         store
-            .reschedule("a1", 1, bad, Party::Staff, "x", now)
+            .reschedule(
+                "a1",
+                1,
+                bad,
+                &crate::RescheduleRequest::new(Party::Staff, "x", now)
+            )
             .await
             .unwrap_err()
             .code(),
@@ -615,9 +619,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             7,
             booked("a4", 15, 30, &["provider:P1"]),
-            Party::Staff,
-            "x",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "x", now),
         )
         .await
     {
@@ -631,9 +633,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "zz",
             1,
             booked("a5", 15, 30, &["provider:P1"]),
-            Party::Staff,
-            "x",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "x", now),
         )
         .await
         .unwrap_err();
@@ -647,9 +647,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             1,
             booked("a2", 15, 30, &["provider:P1", "patient:X1"]),
-            Party::Patient,
-            "patient asked",
-            at(-30),
+            &crate::RescheduleRequest::new(Party::Patient, "patient asked", at(-30)),
         )
         .await
         .unwrap();
@@ -698,9 +696,7 @@ pub async fn suite_reschedule(store: &dyn AppointmentStore) {
             "a1",
             2,
             booked("a6", 90, 120, &["provider:P1"]),
-            Party::Staff,
-            "x",
-            now,
+            &crate::RescheduleRequest::new(Party::Staff, "x", now),
         )
         .await
         .unwrap_err();

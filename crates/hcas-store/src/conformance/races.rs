@@ -238,7 +238,12 @@ pub async fn reschedule_race(stores: &[Arc<dyn AppointmentStore>], tasks: usize)
             (
                 t,
                 store
-                    .reschedule(&format!("r{t}"), 1, new, Party::Patient, "moved", now)
+                    .reschedule(
+                        &format!("r{t}"),
+                        1,
+                        new,
+                        &crate::RescheduleRequest::new(Party::Patient, "moved", now),
+                    )
                     .await,
             )
         }));

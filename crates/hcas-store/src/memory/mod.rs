@@ -16,11 +16,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use hcas_core::booking::{BookOutcome, Booking, Ledger};
 use hcas_core::consent::Consent;
-use hcas_core::lifecycle::{LifecyclePolicy, Party, TransitionRequest};
+use hcas_core::lifecycle::{LifecyclePolicy, TransitionRequest};
 use hcas_core::waitlist::WaitEntry;
 use hcas_core::{Interval, Timestamp};
 use tokio::sync::Mutex;
 
+use crate::RescheduleRequest;
 use crate::change::{ReschedulePlan, StatusPlan, at_version, check_free, id_used, reanchor_plan};
 use crate::records::{AuditRecord, Patient, Provider, RecordMeta, Schedule};
 use crate::{
@@ -216,10 +217,9 @@ impl AppointmentStore for MemoryStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Party,
-        reason: &str,
-        now: Timestamp,
+        request: &RescheduleRequest,
     ) -> Result<Rescheduled, StoreError> {
+        let (actor, reason, now) = (request.actor, request.reason.as_str(), request.now);
         ReschedulePlan::precheck(&new)?;
         let mut s = self.state.lock().await;
         let cancel = ReschedulePlan::cancel_request(actor, reason, now);

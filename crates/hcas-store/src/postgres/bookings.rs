@@ -4,11 +4,12 @@
 
 use async_trait::async_trait;
 use hcas_core::booking::{Booking, Ledger, Status};
-use hcas_core::lifecycle::{Party, TransitionRequest};
+use hcas_core::lifecycle::TransitionRequest;
 use hcas_core::{Interval, Timestamp};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::RescheduleRequest;
 use crate::change::{ReschedulePlan, StatusPlan, check_free};
 use crate::sql::{busy_from_columns, db, json, limit_of, outbox_events};
 use crate::{
@@ -293,10 +294,9 @@ impl AppointmentStore for PgStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Party,
-        reason: &str,
-        now: Timestamp,
+        request: &RescheduleRequest,
     ) -> Result<Rescheduled, StoreError> {
+        let (actor, reason, now) = (request.actor, request.reason.as_str(), request.now);
         storable_reason(Some(reason))?;
         let cancel = ReschedulePlan::cancel_request(actor, reason, now);
         match retrying(|| self.reschedule_once(id, expected_version, &new, &cancel)).await {

@@ -4,9 +4,10 @@
 
 use async_trait::async_trait;
 use hcas_core::booking::{Booking, Ledger};
-use hcas_core::lifecycle::{Party, TransitionRequest};
+use hcas_core::lifecycle::TransitionRequest;
 use hcas_core::{Error, ErrorCode, Interval, Timestamp};
 
+use crate::RescheduleRequest;
 use crate::change::{ReschedulePlan, StatusPlan, id_used};
 use crate::sql::{busy_from_columns, corrupt, db, json, limit_of, outbox_events};
 use crate::{
@@ -158,10 +159,9 @@ impl AppointmentStore for SqliteStore {
         id: &str,
         expected_version: i64,
         new: Booking,
-        actor: Party,
-        reason: &str,
-        now: Timestamp,
+        request: &RescheduleRequest,
     ) -> Result<Rescheduled, StoreError> {
+        let (actor, reason, now) = (request.actor, request.reason.as_str(), request.now);
         ReschedulePlan::precheck(&new)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
         let found = load(&mut tx, id).await?;
