@@ -41,6 +41,7 @@ pub const KINDS: &[&str] = &[
 /// Input of kind `recurrence`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecurrenceRequest {
     /// RFC 5545 RRULE (`RRULE:` prefix optional).
     pub rrule: String,
@@ -65,6 +66,7 @@ pub struct RecurrenceRequest {
 
 /// Output of kind `recurrence`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurrenceResponse {
     /// Occurrences in the window, ascending, UTC.
     pub occurrences: Vec<Timestamp>,
@@ -76,6 +78,7 @@ pub struct RecurrenceResponse {
 /// A working rule as written in a `slots` input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RuleSpec {
     /// RRULE repeating days.
     pub rrule: String,
@@ -90,6 +93,7 @@ pub struct RuleSpec {
 /// A window as written in an override.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WindowSpec {
     /// Local start time.
     pub start: String,
@@ -100,6 +104,7 @@ pub struct WindowSpec {
 /// A date override as written in a `slots` input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct OverrideSpec {
     /// Local date.
     pub date: String,
@@ -110,6 +115,7 @@ pub struct OverrideSpec {
 /// A busy interval as written in a `slots` input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct IntervalSpec {
     /// Start instant.
     pub start: String,
@@ -117,9 +123,67 @@ pub struct IntervalSpec {
     pub end: String,
 }
 
+impl RuleSpec {
+    /// A working rule in its wire form: RRULE text, local start date, local
+    /// start and end times. Checked when parsed ([`parse_rules`]).
+    ///
+    /// ```
+    /// let r = hcas_core::wire::RuleSpec::new("FREQ=WEEKLY;BYDAY=MO", "2026-01-05", "09:00", "12:00");
+    /// assert_eq!(hcas_core::wire::parse_rules(&[r]).unwrap().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn new(
+        rrule: impl Into<String>,
+        dtstart: impl Into<String>,
+        start: impl Into<String>,
+        end: impl Into<String>,
+    ) -> Self {
+        Self {
+            rrule: rrule.into(),
+            dtstart: dtstart.into(),
+            start: start.into(),
+            end: end.into(),
+        }
+    }
+}
+
+impl WindowSpec {
+    /// A window from local `start` to local `end` (`24:00` allowed).
+    #[must_use]
+    pub fn new(start: impl Into<String>, end: impl Into<String>) -> Self {
+        Self {
+            start: start.into(),
+            end: end.into(),
+        }
+    }
+}
+
+impl OverrideSpec {
+    /// Local `date` with these `windows` instead of its rules (none: closed).
+    #[must_use]
+    pub fn new(date: impl Into<String>, windows: Vec<WindowSpec>) -> Self {
+        Self {
+            date: date.into(),
+            windows,
+        }
+    }
+}
+
+impl IntervalSpec {
+    /// A busy interval from instant `start` to instant `end` (exclusive).
+    #[must_use]
+    pub fn new(start: impl Into<String>, end: impl Into<String>) -> Self {
+        Self {
+            start: start.into(),
+            end: end.into(),
+        }
+    }
+}
+
 /// The query of a `slots` input; numbers are minutes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct QuerySpec {
     /// Window start (inclusive instant).
     pub from: String,
@@ -150,6 +214,7 @@ pub struct QuerySpec {
 /// Input of kind `slots`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SlotsRequest {
     /// IANA zone of the working rules.
     pub timezone: String,
@@ -168,6 +233,7 @@ pub struct SlotsRequest {
 
 /// Output of kind `slots`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SlotsResponse {
     /// Offered starts, ascending, UTC.
     pub slots: Vec<Timestamp>,
@@ -359,6 +425,7 @@ impl SlotsRequest {
 /// A booking as written in a `conflict` input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BookingSpec {
     /// Unique id.
     pub id: String,
@@ -434,6 +501,7 @@ fn ledger_now(now: Option<Timestamp>) -> Timestamp {
 /// The request of a `conflict` input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RequestSpec {
     /// Start instant.
     pub start: String,
@@ -446,6 +514,7 @@ pub struct RequestSpec {
 /// Input of kind `conflict`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ConflictRequest {
     /// The current instant, which decides whether holds are live. Without it
     /// every hold counts as live (never double-book on missing data).
@@ -490,6 +559,7 @@ impl ConflictRequest {
 /// The series of a `series` input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SeriesSpecWire {
     /// Series id (default `S`); occurrence ids are `<id>.<YYYYMMDDTHHMMSS>`.
     #[serde(default)]
@@ -515,6 +585,7 @@ pub struct SeriesSpecWire {
 /// Input of kind `series`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SeriesRequest {
     /// The current instant (decides live holds).
     #[serde(default)]
@@ -534,6 +605,7 @@ pub struct SeriesRequest {
 
 /// One occurrence in a `series` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OccurrenceWire {
     /// Original local start (`RECURRENCE-ID`).
     pub recurrence_id: String,
@@ -551,6 +623,7 @@ pub struct OccurrenceWire {
 
 /// Output of kind `series`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SeriesResponse {
     /// Whether anything was booked.
     pub booked: bool,
@@ -610,6 +683,7 @@ impl SeriesRequest {
 /// The change asked for in a `transition` input.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TransitionSpec {
     /// Target status.
     pub to: String,
@@ -625,6 +699,7 @@ pub struct TransitionSpec {
 /// Input of kind `transition`: one lifecycle step of one appointment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TransitionVector {
     /// The appointment as it is.
     pub booking: BookingSpec,
@@ -660,6 +735,7 @@ impl TransitionVector {
 /// instant anywhere is `invalid_datetime`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ConsentVector {
     /// The consents (any patients'; only the request's patient's count).
     #[serde(default)]

@@ -49,12 +49,12 @@ async fn setup(store: Arc<dyn Store>) -> Result<usize, BoxError> {
             .put_provider(Provider::new(&id, format!("Dr {p}")), None)
             .await?;
         let mut s = Schedule::new(&id, "America/New_York");
-        s.rules.push(RuleSpec {
-            rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".into(),
-            dtstart: "2025-01-06".into(),
-            start: "08:00".into(),
-            end: "17:00".into(),
-        });
+        s.rules.push(RuleSpec::new(
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+            "2025-01-06",
+            "08:00",
+            "17:00",
+        ));
         store.put_schedule(s, None, now).await?;
     }
     // Bookings from 2026-01-01 to 2026-04-01, weekdays, 6 per provider-day,

@@ -52,12 +52,12 @@ pub async fn suite_patients(store: &dyn Store) {
 
 fn weekday_mornings(provider: &str) -> Schedule {
     let mut s = Schedule::new(provider, "Europe/London");
-    s.rules.push(RuleSpec {
-        rrule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR".into(),
-        dtstart: "2026-01-05".into(),
-        start: "09:00".into(),
-        end: "12:00".into(),
-    });
+    s.rules.push(RuleSpec::new(
+        "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        "2026-01-05",
+        "09:00",
+        "12:00",
+    ));
     s
 }
 
