@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
-    match which % 66 {
+    match which % 70 {
         0 => drop(eq::<Timestamp>(rest)),
         1 => drop(eq::<Interval>(rest)),
         2 => {
@@ -112,6 +112,10 @@ fuzz_target!(|data: &[u8]| {
         62 => drop(eq::<consent::Role>(rest)),
         63 => drop(eq::<consent::Category>(rest)),
         64 => drop(eq::<WorkingRule>(rest)),
-        _ => drop(eq::<Availability>(rest)),
+        65 => drop(eq::<Availability>(rest)),
+        66 => drop(eq::<hcas_core::Recurrence>(rest)),
+        67 => drop(eq::<hcas_core::Minutes>(rest)),
+        68 => drop(eq::<hcas_core::WeekdayNum>(rest)),
+        _ => drop(eq::<hcas_core::Until>(rest)),
     }
 });
