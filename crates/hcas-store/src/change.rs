@@ -310,6 +310,21 @@ pub(crate) fn with_series(
     Ok(())
 }
 
+/// The bookings of the occurrences the core marked `booked` in `occurrences`
+/// (a series booking or a shift), as they now stand in `ledger`.
+pub(crate) fn booked_occurrences<'a>(
+    ledger: &'a Ledger,
+    occurrences: &[hcas_core::series::OccurrenceResult],
+) -> Result<Vec<&'a Booking>, StoreError> {
+    booked(
+        ledger,
+        occurrences
+            .iter()
+            .filter(|o| o.booked)
+            .map(|o| o.id.as_str()),
+    )
+}
+
 /// The bookings the core booked or moved (`ids`, in order), as it left them
 /// on `ledger`: what the adapter writes.
 pub(crate) fn booked<'a, 'b>(

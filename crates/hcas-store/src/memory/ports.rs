@@ -15,7 +15,7 @@ use hcas_core::series::{
 };
 use hcas_core::waitlist::WaitEntry;
 
-use crate::change::booked;
+use crate::change::booked_occurrences;
 use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange, resource_of,
@@ -168,17 +168,10 @@ impl SeriesStore for MemoryStore {
             &mut s.ledger,
             hcas_core::series::SeriesBookOptions::at(now).policy(policy),
         )?;
-        let made: Vec<Booking> = booked(
-            &s.ledger,
-            result
-                .occurrences
-                .iter()
-                .filter(|o| o.booked)
-                .map(|o| o.id.as_str()),
-        )?
-        .into_iter()
-        .cloned()
-        .collect();
+        let made: Vec<Booking> = booked_occurrences(&s.ledger, &result.occurrences)?
+            .into_iter()
+            .cloned()
+            .collect();
         for b in made {
             s.versions.insert(b.id.clone(), 1);
             s.push_event(kind::APPOINTMENT_CREATED, &b, now);

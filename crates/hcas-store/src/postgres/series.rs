@@ -26,7 +26,7 @@ use hcas_core::series::{
 use hcas_core::{Interval, Timestamp};
 use sqlx::{PgConnection, PgPool};
 
-use crate::change::{booked, shift_window, with_series};
+use crate::change::{booked_occurrences, shift_window, with_series};
 use crate::sql::{corrupt, db, decode, stored_rows};
 use crate::{SeriesStore, StoreError, Stored, kind};
 
@@ -40,6 +40,30 @@ use super::rows::*;
 /// A row of the series read: tag (`b` overlapping booking, `i` booking
 /// using an occurrence id, `c` capacity), name, payload, number.
 pub(super) type SeriesRow = (String, String, Option<String>, Option<i64>);
+
+/// Fill `ledger` from [`SeriesRow`]s: `b`/`i` rows are bookings (a booking
+/// both overlapping and named is loaded once), `c` rows capacities.
+fn load_rows(ledger: &mut Ledger, rows: Vec<SeriesRow>) -> Result<(), SeriesFail> {
+    let mut seen: HashSet<String> = HashSet::new();
+    for (tag, name, text, n) in rows {
+        match (tag.as_str(), text, n) {
+            ("b" | "i", Some(text), _) => {
+                if seen.insert(name) {
+                    let b: Booking = decode("booking", &text)?;
+                    ledger.insert(b).map_err(|e| corrupt("booking", e))?;
+                }
+            }
+            ("c", _, Some(cap)) => {
+                let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
+                ledger
+                    .set_capacity(&name, cap)
+                    .map_err(|e| corrupt("capacity", e))?;
+            }
+            (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row")).into()),
+        }
+    }
+    Ok(())
+}
 
 /// Lock the series' resources (the statements of `locks.rs`, so series,
 /// bookings and status changes on a resource are serialised, in one global
@@ -76,37 +100,13 @@ pub(super) async fn book_series_once(
     .fetch_all(&mut *tx)
     .await?;
     let mut ledger = Ledger::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    for (tag, name, text, n) in rows {
-        match (tag.as_str(), text, n) {
-            ("b" | "i", Some(text), _) => {
-                if seen.insert(name) {
-                    let b: Booking = decode("booking", &text)?;
-                    ledger.insert(b).map_err(|e| corrupt("booking", e))?;
-                }
-            }
-            ("c", _, Some(cap)) => {
-                let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
-                ledger
-                    .set_capacity(&name, cap)
-                    .map_err(|e| corrupt("capacity", e))?;
-            }
-            (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row")).into()),
-        }
-    }
+    load_rows(&mut ledger, rows)?;
     // The core decides everything: conflicts, the policy, reused ids.
     let result = spec.book(
         &mut ledger,
         hcas_core::series::SeriesBookOptions::at(now).policy(policy),
     )?;
-    let made = booked(
-        &ledger,
-        result
-            .occurrences
-            .iter()
-            .filter(|o| o.booked)
-            .map(|o| o.id.as_str()),
-    )?;
+    let made = booked_occurrences(&ledger, &result.occurrences)?;
     if made.is_empty() {
         tx.rollback().await?;
         return Ok(result);
@@ -289,33 +289,12 @@ pub(super) async fn shift_series_once(
         .bind(start.unix())
         .fetch_all(&mut *tx)
         .await?;
-        for (tag, name, text, n) in rows {
-            match (tag.as_str(), text, n) {
-                ("b", Some(text), _) => {
-                    let b: Booking = decode("booking", &text)?;
-                    ledger.insert(b).map_err(|e| corrupt("booking", e))?;
-                }
-                ("c", _, Some(cap)) => {
-                    let cap = u32::try_from(cap).map_err(|e| corrupt("capacity", e))?;
-                    ledger
-                        .set_capacity(&name, cap)
-                        .map_err(|e| corrupt("capacity", e))?;
-                }
-                (tag, ..) => return Err(corrupt("row", format!("unexpected {tag} row")).into()),
-            }
-        }
+        load_rows(&mut ledger, rows)?;
     }
     with_series(&mut ledger, &series)?;
     // The core decides and moves all or none on the ledger.
     let result = shift_occurrences(&mut ledger, edit, now)?;
-    let moved = booked(
-        &ledger,
-        result
-            .occurrences
-            .iter()
-            .filter(|o| o.booked)
-            .map(|o| o.id.as_str()),
-    )?;
+    let moved = booked_occurrences(&ledger, &result.occurrences)?;
     if !result.applied || moved.is_empty() {
         tx.rollback().await?;
         return Ok(result);

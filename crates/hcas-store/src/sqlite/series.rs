@@ -11,7 +11,7 @@ use hcas_core::series::{
 };
 use sqlx::SqliteConnection;
 
-use crate::change::{booked, shift_window, with_series};
+use crate::change::{booked_occurrences, shift_window, with_series};
 use crate::sql::{corrupt, db, decode, json, stored_rows};
 use crate::{SeriesStore, StoreError, Stored, kind};
 
@@ -64,14 +64,7 @@ impl SeriesStore for SqliteStore {
             &mut ledger,
             hcas_core::series::SeriesBookOptions::at(now).policy(policy),
         )?;
-        let made = booked(
-            &ledger,
-            result
-                .occurrences
-                .iter()
-                .filter(|o| o.booked)
-                .map(|o| o.id.as_str()),
-        )?;
+        let made = booked_occurrences(&ledger, &result.occurrences)?;
         for b in made {
             insert_booking(&mut tx, b).await?;
             push_event(&mut tx, kind::APPOINTMENT_CREATED, b, now).await?;
@@ -115,14 +108,7 @@ impl SeriesStore for SqliteStore {
         if !result.applied || result.occurrences.iter().all(|o| !o.booked) {
             return Ok(result);
         }
-        let moved = booked(
-            &ledger,
-            result
-                .occurrences
-                .iter()
-                .filter(|o| o.booked)
-                .map(|o| o.id.as_str()),
-        )?;
+        let moved = booked_occurrences(&ledger, &result.occurrences)?;
         for b in moved {
             sqlx::query(
                 "UPDATE bookings SET start_s = ?, end_s = ?, payload = ?, version = version + 1
