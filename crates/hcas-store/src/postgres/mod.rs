@@ -360,6 +360,79 @@ impl PgStore {
         })
     }
 
+    /// Whether schema `schema` exists in the database at `options`.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a bad schema name (as
+    /// [`PgStore::open_in_schema`]); [`StoreError::Unavailable`].
+    pub async fn schema_exists(
+        options: PgConnectOptions,
+        schema: &str,
+    ) -> Result<bool, StoreError> {
+        use sqlx::Connection;
+        check_schema_name(schema)?;
+        let mut conn = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(db)?;
+        let found: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+                .bind(schema)
+                .fetch_optional(&mut conn)
+                .await
+                .map_err(db)?;
+        conn.close().await.map_err(db)?;
+        Ok(found.is_some())
+    }
+
+    /// Open the store inside PostgreSQL schema `schema`, creating the schema
+    /// (and the `btree_gist` extension, in `public`) if missing, then apply
+    /// the migrations there. Every connection of the pool has
+    /// `search_path = <schema>, public`, so stores of different schemas in
+    /// one database share nothing but the server: this is how the reference
+    /// server keeps organizations apart (one schema each).
+    ///
+    /// `schema` must be 1 to 63 characters of `a-z`, `0-9` and `_`, not
+    /// starting with a digit, and not `public` or a `pg_` name.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] (`invalid_request`) for a bad schema name;
+    /// [`StoreError::Unavailable`] when the server cannot be reached or migrated.
+    pub async fn open_in_schema(
+        options: PgConnectOptions,
+        schema: &str,
+        store: PgStoreOptions,
+    ) -> Result<Self, StoreError> {
+        check_schema_name(schema)?;
+        {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect_with(&options)
+                .await
+                .map_err(db)?;
+            // Concurrent first opens may race on the extension's catalog row;
+            // the loser's unique violation means it exists now.
+            for statement in [
+                "CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public".to_string(),
+                format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""),
+            ] {
+                if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut conn)
+                    .await
+                {
+                    let unique = e
+                        .as_database_error()
+                        .and_then(|d| d.code())
+                        .is_some_and(|c| c == "23505" || c == "42P06" || c == "42710");
+                    if !unique {
+                        return Err(db(e));
+                    }
+                }
+            }
+            conn.close().await.map_err(db)?;
+        }
+        let options = options.options([("search_path", format!("{schema},public"))]);
+        Self::open_with_options(options, store).await
+    }
+
     /// This handle with the clinic's lifecycle timing rules (late
     /// cancellation, no-show grace, check-in window; `LifecyclePolicy::default()`
     /// unless set), used by `set_status` and `reschedule`. The pool and the
@@ -402,5 +475,26 @@ impl PgStore {
     #[must_use]
     pub const fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+/// A schema name [`PgStore::open_in_schema`] accepts.
+fn check_schema_name(schema: &str) -> Result<(), StoreError> {
+    let ok = (1..=63).contains(&schema.len())
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !schema.as_bytes()[0].is_ascii_digit()
+        && schema != "public"
+        && !schema.starts_with("pg_");
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(hcas_core::Error::new(
+            hcas_core::ErrorCode::InvalidRequest,
+            format!(
+                "schema name `{schema}`: use 1 to 63 of a-z, 0-9 and _, not starting with a digit, not `public` or `pg_*`"
+            ),
+        )))
     }
 }

@@ -1,0 +1,256 @@
+//! Configuration: defaults, then a TOML file (`--config`), then `HCAS_*`
+//! environment variables, validated once at start. A mistake stops the
+//! server with a message naming the setting and what to fix.
+//!
+//! | setting | env | default |
+//! |---|---|---|
+//! | `listen` | `HCAS_LISTEN` | `127.0.0.1:8080` |
+//! | `data_dir` | `HCAS_DATA_DIR` | `./hcas-data` |
+//! | `database_url` | `HCAS_DATABASE_URL` | none: SQLite files in `data_dir` |
+//! | `max_body_bytes` | `HCAS_MAX_BODY_BYTES` | `65536` |
+//! | `log_format` | `HCAS_LOG_FORMAT` | `json` (`json` or `pretty`) |
+//! | `request_timeout_seconds` | `HCAS_REQUEST_TIMEOUT_SECONDS` | `30` |
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A setting that is missing, malformed or out of range.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: `{setting}`: {message}")]
+pub struct ConfigError {
+    /// The setting (its file key; the env variable is `HCAS_` + upper case).
+    pub setting: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self {
+            setting: setting.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the services keep their data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite files below the data directory (the default; nothing to set up).
+    Sqlite,
+    /// PostgreSQL at this URL (`postgres://user@host:port/db`).
+    Postgres(String),
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line (the default).
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Address and port to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Directory for the SQLite files, keys and other local state.
+    pub data_dir: PathBuf,
+    /// The database.
+    pub database: Database,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// A request still running after this many seconds is answered 503.
+    pub request_timeout_seconds: u64,
+}
+
+/// The file's shape: every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    max_body_bytes: Option<usize>,
+    log_format: Option<LogFormat>,
+    request_timeout_seconds: Option<u64>,
+}
+
+/// Most a body limit may be set to (16 MiB): the API takes small JSON documents.
+pub const MAX_BODY_LIMIT: usize = 16 << 20;
+
+impl Config {
+    /// The defaults with `data_dir` (tests and embedders).
+    #[must_use]
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database: Database::Sqlite,
+            max_body_bytes: 64 * 1024,
+            log_format: LogFormat::Json,
+            request_timeout_seconds: 30,
+        }
+    }
+
+    /// Load: defaults, then `file` if given, then the environment (`env`
+    /// looks a variable up; pass `|k| std::env::var(k).ok()`).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad setting.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let parsed = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::new("--config", format!("cannot read {}: {e}", path.display()))
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| {
+                    ConfigError::new("--config", format!("{}: {}", path.display(), e.message()))
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let mut c = Self::with_data_dir("hcas-data");
+        let listen = env("HCAS_LISTEN").or(parsed.listen);
+        if let Some(l) = listen {
+            c.listen = l.parse().map_err(|_| {
+                ConfigError::new(
+                    "listen",
+                    format!("`{l}` is not an address and port such as 127.0.0.1:8080"),
+                )
+            })?;
+        }
+        if let Some(d) = env("HCAS_DATA_DIR").map(PathBuf::from).or(parsed.data_dir) {
+            c.data_dir = d;
+        }
+        if let Some(url) = env("HCAS_DATABASE_URL").or(parsed.database_url) {
+            c.database = parse_database(&url)?;
+        }
+        if let Some(v) = env("HCAS_MAX_BODY_BYTES") {
+            c.max_body_bytes = parse_num("max_body_bytes", &v)?;
+        } else if let Some(v) = parsed.max_body_bytes {
+            c.max_body_bytes = v;
+        }
+        if let Some(v) = env("HCAS_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                _ => {
+                    return Err(ConfigError::new(
+                        "log_format",
+                        format!("`{v}` is not `json` or `pretty`"),
+                    ));
+                }
+            };
+        } else if let Some(f) = parsed.log_format {
+            c.log_format = f;
+        }
+        if let Some(v) = env("HCAS_REQUEST_TIMEOUT_SECONDS") {
+            c.request_timeout_seconds = parse_num("request_timeout_seconds", &v)?;
+        } else if let Some(v) = parsed.request_timeout_seconds {
+            c.request_timeout_seconds = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Check every setting's range.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad setting.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_body_bytes < 1024 || self.max_body_bytes > MAX_BODY_LIMIT {
+            return Err(ConfigError::new(
+                "max_body_bytes",
+                format!(
+                    "{} is out of range; use 1024 to {MAX_BODY_LIMIT}",
+                    self.max_body_bytes
+                ),
+            ));
+        }
+        if !(1..=3600).contains(&self.request_timeout_seconds) {
+            return Err(ConfigError::new(
+                "request_timeout_seconds",
+                "use 1 to 3600 seconds",
+            ));
+        }
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("data_dir", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+fn parse_database(url: &str) -> Result<Database, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Database::Postgres(url.to_string()))
+    } else {
+        Err(ConfigError::new(
+            "database_url",
+            "must be a postgres:// URL (leave it unset for SQLite in `data_dir`)",
+        ))
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(setting: &str, v: &str) -> Result<T, ConfigError> {
+    v.trim()
+        .parse()
+        .map_err(|_| ConfigError::new(setting, format!("`{v}` is not a whole number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_then_file_then_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hcas.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 2048\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[("HCAS_MAX_BODY_BYTES", "4096")])).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.max_body_bytes, 4096);
+        assert_eq!(c.database, Database::Sqlite);
+    }
+
+    #[test]
+    fn mistakes_name_the_setting() {
+        let e = Config::load(None, env(&[("HCAS_LISTEN", "localhost")])).unwrap_err();
+        assert_eq!(e.setting, "listen");
+        let e = Config::load(None, env(&[("HCAS_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(e.setting, "database_url");
+        let e = Config::load(None, env(&[("HCAS_MAX_BODY_BYTES", "10")])).unwrap_err();
+        assert_eq!(e.setting, "max_body_bytes");
+        let e = Config::load(None, env(&[("HCAS_LOG_FORMAT", "xml")])).unwrap_err();
+        assert_eq!(e.setting, "log_format");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hcas.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let e = Config::load(Some(&file), env(&[])).unwrap_err();
+        assert!(e.message.contains("lisen"), "{e}");
+    }
+}

@@ -1,0 +1,98 @@
+//! The gateway's cross-cutting layers: request ids, time limits, panics
+//! turned into a 500 problem (one bad request never takes another down),
+//! and problems for unknown routes and methods.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::{ApiError, REQUEST_ID};
+
+/// The request id header: taken from the caller when it is a sane token
+/// (1 to 64 of `A-Za-z0-9-_.`), otherwise generated; echoed on the response
+/// and carried in every log line and problem of the request.
+pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn sane(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Request id, time limit, a span and one log line per request (method,
+/// route template, status, duration: never bodies, headers or query values).
+pub(crate) async fn request_context(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| sane(v))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    let limit = Duration::from_secs(state.config.request_timeout_seconds);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
+    let started = std::time::Instant::now();
+    let fut = REQUEST_ID.scope(id.clone(), async move {
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(res) => res,
+            Err(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "the request took longer than this server allows; retry",
+            )
+            .into_response(),
+        }
+    });
+    let mut res = tracing::Instrument::instrument(fut, span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    res
+}
+
+/// A panic in a handler answers 500 `internal`; the panic message goes to
+/// the log only (it may hold data).
+pub(crate) fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let msg = err
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| err.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %msg, "handler panicked");
+    ApiError::internal().into_response()
+}
+
+/// 404 for a path no route has.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; see /openapi.json")
+}
+
+/// 405 for a method the route does not take.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method; see /openapi.json",
+    )
+}

@@ -1,0 +1,228 @@
+#![doc = "The hcas reference server: the gateway and the services in one process."]
+//!
+//! `hcas-server` runs the API gateway and every service of the system design
+//! in one process (embedded mode), on SQLite files in a data directory by
+//! default or on PostgreSQL by configuration ([`config`]). Each service is a
+//! module with its own routes and store ports, and reaches the others only
+//! through their typed client interfaces, so running them as separate
+//! processes later is a deployment change.
+//!
+//! # Layout
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | settings: defaults, file, environment, validated at start |
+//! | [`error`] | every error as `application/problem+json` (RFC 9457) with the stable code |
+//! | `extract.rs` | JSON, path and query extractors whose rejections are problems |
+//! | `gateway.rs` | request ids, time limits, panics, unknown routes |
+//! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
+//! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
+//! | `health.rs` | `/healthz`, `/readyz` |
+//!
+//! Start a server in a test or an embedding program with [`start`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut config = hcas_server::config::Config::with_data_dir("/tmp/hcas-example");
+//! config.listen = "127.0.0.1:0".parse()?;
+//! let server = hcas_server::start(config).await?;
+//! println!("listening on http://{}", server.addr());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::sync::oneshot;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub mod config;
+mod engine;
+pub mod error;
+mod extract;
+mod gateway;
+mod health;
+pub mod tenants;
+
+use config::Config;
+use tenants::Tenants;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The organizations and their stores.
+    pub tenants: Arc<Tenants>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hcas",
+        description = "Healthcare appointment scheduling: the reference server's API. Errors are application/problem+json (RFC 9457) with a stable `code`."
+    ),
+    tags(
+        (name = "engine", description = "The scheduling engine as a stateless service"),
+        (name = "operations", description = "Health and readiness"),
+    ),
+    components(schemas(error::Problem))
+)]
+struct ApiDoc;
+
+/// The application: every route and layer, and the OpenAPI document
+/// generated from the same routes.
+pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(engine::routes())
+        .merge(health::routes())
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let doc = serde_json::to_value(&api).unwrap_or_default();
+    let router = router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || std::future::ready(axum::Json(doc.clone()))),
+        )
+        .fallback(gateway::not_found)
+        .method_not_allowed_fallback(gateway::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            gateway::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::request_context,
+        ))
+        .with_state(state);
+    (router, api)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A configuration mistake.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A running server.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    state: AppState,
+}
+
+impl Running {
+    /// The address it listens on (the real port when `listen` had port 0).
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (tests and embedders create organizations with it).
+    #[must_use]
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stop accepting connections, let in-flight requests finish, and wait.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+    }
+
+    /// Wait until the server ends (after `shutdown_signal` resolves).
+    pub async fn wait(self) {
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+    }
+}
+
+/// Validate `config`, create the data directory, bind and serve in the
+/// background until [`Running::shutdown`].
+///
+/// # Errors
+/// [`StartError`] naming what to fix.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    start_with_signal(config, std::future::pending()).await
+}
+
+/// As [`start`], also stopping gracefully when `signal` resolves (the binary
+/// passes SIGTERM and Ctrl-C).
+///
+/// # Errors
+/// [`StartError`] naming what to fix.
+pub async fn start_with_signal(
+    config: Config,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let state = AppState {
+        tenants: Arc::new(Tenants::new(&config)),
+        config: Arc::new(config),
+    };
+    let (router, _) = app(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = stopped => {}
+                    () = signal => {}
+                }
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        stop: Some(stop),
+        task,
+        state,
+    })
+}

@@ -1,0 +1,176 @@
+//! Organizations (tenants) and their stores. Every record belongs to one
+//! organization, and each organization's data lives apart: its own SQLite
+//! file below `data_dir/orgs/<org>/` (the embedded default) or its own
+//! PostgreSQL schema `org_<org>` (with `database_url`). A request can only
+//! reach the store of the organization in its token, so no query can read
+//! or write across organizations: the isolation is structural, not a
+//! `WHERE org = ?` that one forgotten clause would break.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use hcas_store::Store;
+use hcas_store::postgres::{PgStore, PgStoreOptions};
+use hcas_store::sqlite::SqliteStore;
+use tokio::sync::Mutex;
+
+use crate::config::{Config, Database};
+use crate::error::ApiError;
+
+/// An organization id: 1 to 40 characters of `a-z`, `0-9` and `-`,
+/// starting with a letter or digit (it names a directory and a schema).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrgId(String);
+
+impl OrgId {
+    /// Check and wrap an organization id.
+    ///
+    /// # Errors
+    /// 422 `invalid_request` naming the rule.
+    pub fn parse(s: &str) -> Result<Self, ApiError> {
+        let ok = (1..=40).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                format!(
+                    "organization id `{}`: use 1 to 40 of a-z, 0-9 and -, not starting with -",
+                    s.chars().take(60).collect::<String>()
+                ),
+            ))
+        }
+    }
+
+    /// The id.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for OrgId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+enum Backend {
+    Sqlite { dir: PathBuf },
+    Postgres { url: String },
+}
+
+/// The organizations of this deployment and their open stores.
+pub struct Tenants {
+    backend: Backend,
+    open: Mutex<HashMap<OrgId, Arc<dyn Store>>>,
+}
+
+/// Connections per organization's PostgreSQL pool.
+const PG_POOL: u32 = 8;
+/// Connections per organization's SQLite pool.
+const SQLITE_POOL: u32 = 8;
+
+impl Tenants {
+    /// The tenants of this configuration (nothing is opened yet).
+    #[must_use]
+    pub fn new(config: &Config) -> Self {
+        let backend = match &config.database {
+            Database::Sqlite => Backend::Sqlite {
+                dir: config.data_dir.join("orgs"),
+            },
+            Database::Postgres(url) => Backend::Postgres { url: url.clone() },
+        };
+        Self {
+            backend,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Create organization `org` (its database, migrated) if it does not
+    /// exist yet, and open it.
+    ///
+    /// # Errors
+    /// 503 `unavailable` when the database cannot be created or migrated.
+    pub async fn create(&self, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
+        if let Backend::Sqlite { dir } = &self.backend {
+            let d = dir.join(org.as_str());
+            tokio::fs::create_dir_all(&d).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot create the organization directory");
+                ApiError::unavailable("cannot create the organization's data directory")
+            })?;
+        }
+        self.open_store(org, true).await
+    }
+
+    /// The store of organization `org`.
+    ///
+    /// # Errors
+    /// 403 `forbidden` for an organization this deployment does not have
+    /// (the same answer as for any other organization one may not use);
+    /// 503 `unavailable` when its database cannot be opened.
+    pub async fn store(&self, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
+        self.open_store(org, false).await
+    }
+
+    async fn open_store(&self, org: &OrgId, create: bool) -> Result<Arc<dyn Store>, ApiError> {
+        let mut open = self.open.lock().await;
+        if let Some(s) = open.get(org) {
+            return Ok(Arc::clone(s));
+        }
+        let store: Arc<dyn Store> = match &self.backend {
+            Backend::Sqlite { dir } => {
+                let d = dir.join(org.as_str());
+                if !create && !tokio::fs::try_exists(&d).await.unwrap_or(false) {
+                    return Err(unknown_org());
+                }
+                let url = format!("sqlite://{}?mode=rwc", d.join("hcas.sqlite").display());
+                Arc::new(
+                    SqliteStore::open(&url, SQLITE_POOL)
+                        .await
+                        .map_err(ApiError::from)?,
+                )
+            }
+            Backend::Postgres { url } => {
+                let options = hcas_store::postgres::sqlx::postgres::PgConnectOptions::from_str(url)
+                    .map_err(|_| ApiError::unavailable("database_url is not a valid URL"))?;
+                let schema = schema_of(org);
+                if !create && !PgStore::schema_exists(options.clone(), &schema).await? {
+                    return Err(unknown_org());
+                }
+                Arc::new(
+                    PgStore::open_in_schema(options, &schema, PgStoreOptions::new(PG_POOL))
+                        .await
+                        .map_err(ApiError::from)?,
+                )
+            }
+        };
+        open.insert(org.clone(), Arc::clone(&store));
+        Ok(store)
+    }
+
+    /// Whether every open store answers (for `/readyz`).
+    pub async fn ready(&self) -> bool {
+        let open: Vec<Arc<dyn Store>> = self.open.lock().await.values().cloned().collect();
+        for s in open {
+            if s.counts().await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn schema_of(org: &OrgId) -> String {
+    format!("org_{}", org.as_str().replace('-', "_"))
+}
+
+fn unknown_org() -> ApiError {
+    ApiError::forbidden("this organization is not served here")
+}
