@@ -16,6 +16,8 @@
 //! | `extract.rs` | JSON, path and query extractors whose rejections are problems |
 //! | `gateway.rs` | request ids, time limits, panics, unknown routes |
 //! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
+//! | [`auth`] | the [`auth::Principal`] of a verified token, and the [`auth::Verifier`] that checks tokens |
+//! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
 //! | `health.rs` | `/healthz`, `/readyz` |
 //!
@@ -40,6 +42,8 @@ use tokio::sync::oneshot;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub mod access;
+pub mod auth;
 pub mod config;
 mod engine;
 pub mod error;
@@ -58,6 +62,28 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The organizations and their stores.
     pub tenants: Arc<Tenants>,
+    /// Checks bearer tokens ([`auth::DenyAll`] until an issuer is configured).
+    pub verifier: auth::SharedVerifier,
+}
+
+impl AppState {
+    /// The state for `config`: its tenants, and a verifier that refuses
+    /// every token (replace it with [`AppState::with_verifier`]).
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        Self {
+            tenants: Arc::new(Tenants::new(&config)),
+            config: Arc::new(config),
+            verifier: Arc::new(auth::DenyAll),
+        }
+    }
+
+    /// This state with `verifier` checking tokens.
+    #[must_use]
+    pub fn with_verifier(mut self, verifier: auth::SharedVerifier) -> Self {
+        self.verifier = verifier;
+        self
+    }
 }
 
 #[derive(OpenApi)]
@@ -176,7 +202,15 @@ impl Running {
 /// # Errors
 /// [`StartError`] naming what to fix.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    start_with_signal(config, std::future::pending()).await
+    start_with_signal(AppState::new(config), std::future::pending()).await
+}
+
+/// As [`start`], with a prepared state (a verifier, say).
+///
+/// # Errors
+/// [`StartError`] naming what to fix.
+pub async fn start_state(state: AppState) -> Result<Running, StartError> {
+    start_with_signal(state, std::future::pending()).await
 }
 
 /// As [`start`], also stopping gracefully when `signal` resolves (the binary
@@ -185,9 +219,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 /// # Errors
 /// [`StartError`] naming what to fix.
 pub async fn start_with_signal(
-    config: Config,
+    state: AppState,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
+    let config = &state.config;
     config.validate()?;
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
@@ -203,10 +238,6 @@ pub async fn start_with_signal(
         addr: config.listen,
         source,
     })?;
-    let state = AppState {
-        tenants: Arc::new(Tenants::new(&config)),
-        config: Arc::new(config),
-    };
     let (router, _) = app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

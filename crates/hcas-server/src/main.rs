@@ -61,13 +61,16 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let running = match hcas_server::start_with_signal(config, shutdown_signal()).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start");
-            return ExitCode::from(2);
-        }
-    };
+    let running =
+        match hcas_server::start_with_signal(hcas_server::AppState::new(config), shutdown_signal())
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                return ExitCode::from(2);
+            }
+        };
     tracing::info!(url = %format!("http://{}", running.addr()), "hcas-server listening");
     running.wait().await;
     tracing::info!("stopped");

@@ -1,0 +1,109 @@
+//! Who is calling: the [`Principal`] a verified bearer token names, and the
+//! [`Verifier`] that checks tokens. Every route that touches patient data
+//! takes a `Principal`; a request without a valid token is 401 before any
+//! handler runs. The verifier is chosen at start (hcas's own issuer, or an
+//! external OpenID Connect provider); until one is configured, [`DenyAll`]
+//! refuses every token (fail closed).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use hcas_core::consent::{Purpose, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::tenants::OrgId;
+
+/// The caller, as a verified token describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Principal {
+    /// The token's `sub`: a staff member's id, or the patient's own id for
+    /// a patient.
+    pub subject: String,
+    /// The organization the token is for; the request can reach no other.
+    pub org: OrgId,
+    /// The roles (the consent vocabulary: patient, doctor, nurse, admin, researcher).
+    pub roles: Vec<Role>,
+    /// The purpose of use the token carries, if any (the gateway defaults
+    /// it by role and lets a header narrow it; see `access.rs`).
+    pub purpose: Option<Purpose>,
+}
+
+impl Principal {
+    /// A principal (tests and verifiers).
+    #[must_use]
+    pub fn new(subject: impl Into<String>, org: OrgId, roles: Vec<Role>) -> Self {
+        Self {
+            subject: subject.into(),
+            org,
+            roles,
+            purpose: None,
+        }
+    }
+
+    /// With the token's purpose of use.
+    #[must_use]
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// Whether the principal has `role`.
+    #[must_use]
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// Checks a bearer token and says whose it is.
+#[async_trait]
+pub trait Verifier: Send + Sync {
+    /// The principal of `token` (the text after `Bearer `).
+    ///
+    /// # Errors
+    /// 401 `unauthorized` for any token that is not valid now; the detail
+    /// does not say which check failed.
+    async fn verify(&self, token: &str) -> Result<Principal, ApiError>;
+}
+
+/// Refuses every token: the verifier when none is configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DenyAll;
+
+#[async_trait]
+impl Verifier for DenyAll {
+    async fn verify(&self, _token: &str) -> Result<Principal, ApiError> {
+        Err(ApiError::unauthorized("no token issuer is configured"))
+    }
+}
+
+/// The shared verifier handle.
+pub type SharedVerifier = Arc<dyn Verifier>;
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer <access token>`"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer <access token>`"))?;
+        state.verifier.verify(token).await
+    }
+}
