@@ -126,3 +126,30 @@ conformance!(
 );
 #[cfg(feature = "postgres")]
 conformance!(store postgres_ports, match open_pg().await { Some(x) => x, None => return });
+
+/// The same suite on a store opened inside a schema of its own (how the
+/// reference server keeps organizations apart): every query must work with
+/// `search_path = <schema>, public` and the extension in `public`.
+#[cfg(feature = "postgres")]
+async fn open_pg_schema() -> Option<(pg_support::TestDb, hcas_store::postgres::PgStore)> {
+    let db = pg_support::fresh_db("conformance_schema").await?;
+    let store = hcas_store::postgres::PgStore::open_in_schema(
+        db.options.clone(),
+        "org_conformance",
+        hcas_store::postgres::PgStoreOptions::new(4),
+    )
+    .await
+    .unwrap();
+    Some((db, store))
+}
+
+#[cfg(feature = "postgres")]
+conformance!(
+    postgres_schema,
+    match open_pg_schema().await {
+        Some(x) => x,
+        None => return,
+    }
+);
+#[cfg(feature = "postgres")]
+conformance!(store postgres_schema_ports, match open_pg_schema().await { Some(x) => x, None => return });
