@@ -233,6 +233,15 @@ pub fn purpose_for(principal: &Principal, access: &Access) -> Purpose {
         })
 }
 
+/// The purpose of a request without a body purpose or break-glass: the
+/// token's, else the header's, else the role's default.
+fn request_purpose(principal: &Principal) -> Purpose {
+    principal
+        .purpose
+        .or_else(|| HEADER_PURPOSE.try_with(|p| *p).ok().flatten())
+        .unwrap_or_else(|| default_purpose(principal))
+}
+
 /// A decision the server makes itself (not the engine), for
 /// [`record_decision`].
 #[derive(Debug, Clone)]
@@ -272,7 +281,7 @@ pub(crate) async fn record_decision(
         action: operation.to_string(),
         target,
         patient: Some(patient.to_string()),
-        purpose: None,
+        purpose: Some(request_purpose(principal).as_str().to_string()),
         outcome: if verdict.permit { "permit" } else { "deny" }.to_string(),
         detail,
     };

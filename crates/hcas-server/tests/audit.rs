@@ -375,3 +375,61 @@ async fn an_unwritable_log_refuses_access() {
     assert!(store.get_patient("P2").await.is_err());
     s.stop().await;
 }
+
+/// Many accesses at once, on a multi-threaded runtime: one linear chain.
+async fn concurrent(s: &Server) {
+    let admin = s.token("desk1", &[Role::Admin]);
+    s.post(
+        "/v1/patients",
+        &admin,
+        patient("P1", "Ada Lovelace", "1990-12-10", &[]),
+    )
+    .await
+    .ok(201);
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let client = s.client.clone();
+        let url = format!("{}/v1/patients/P1", s.base);
+        let token = if i % 3 == 0 {
+            admin.clone()
+        } else {
+            s.token(&format!("dr{i}"), &[Role::Doctor])
+        };
+        tasks.push(tokio::spawn(async move {
+            client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let status = t.await.unwrap();
+        assert_eq!(status, if i % 3 == 0 { 403 } else { 200 });
+    }
+    let log = s.audit(ORG).await;
+    assert_eq!(log.len(), 25);
+    for w in log.windows(2) {
+        assert_eq!(w[1].event.detail["prev"], w[0].event.detail["hash"]);
+    }
+    intact(s, 25).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_accesses_keep_one_chain_sqlite() {
+    let s = Server::sqlite().await;
+    concurrent(&s).await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_accesses_keep_one_chain_postgres() {
+    let Some(s) = Server::postgres("audit_concurrent").await else {
+        return;
+    };
+    concurrent(&s).await;
+    s.stop().await;
+}

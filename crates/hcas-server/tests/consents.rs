@@ -199,6 +199,7 @@ async fn a_guardian_manages_a_minors_consents() {
     assert_eq!(rec.event.actor, "G1");
     assert_eq!(rec.event.detail["guardian_for"], "M1");
     assert_eq!(rec.event.detail["basis"], "guardian");
+    assert_eq!(rec.event.purpose.as_deref(), Some("TREAT"));
     // Guardianship goes one way: the minor does not manage the guardian's.
     let m = s.token("M1", &[Role::Patient]);
     s.get("/v1/patients/G1/consents", &m)

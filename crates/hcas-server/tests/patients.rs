@@ -277,3 +277,42 @@ async fn a_guardian_acts_for_a_minor_only() {
         .problem(403, "forbidden");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn every_route_is_in_the_openapi_document() {
+    let s = Server::sqlite().await;
+    let doc: Value = s
+        .client
+        .get(format!("{}/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, methods) in [
+        ("/v1/patients", &["post"][..]),
+        ("/v1/patients/{id}", &["get", "put"][..]),
+        ("/v1/patients/{id}/access", &["post"][..]),
+        ("/v1/patients/{id}/consents", &["get", "post"][..]),
+        ("/v1/patients/{id}/consents/{cid}/revoke", &["post"][..]),
+        ("/v1/audit/verify", &["get"][..]),
+    ] {
+        for m in methods {
+            let op = &doc["paths"][path][m];
+            assert!(op.is_object(), "{m} {path} is not documented");
+            assert!(op["responses"]["403"].is_object(), "{m} {path}: 403");
+        }
+    }
+    for schema in [
+        "PatientInput",
+        "PatientView",
+        "AccessInput",
+        "AccessAnswer",
+        "ConsentView",
+        "Verification",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    s.stop().await;
+}
