@@ -18,6 +18,8 @@
 //! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
 //! | [`auth`] | the [`auth::Principal`] of a verified token, and the [`auth::Verifier`] that checks tokens |
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
+//! | [`audit`] | the tamper-evident audit log (a SHA-256 hash chain) and its `verify` |
+//! | `services/` | the patients and consents services |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
 //! | `health.rs` | `/healthz`, `/readyz` |
 //!
@@ -43,6 +45,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod config;
 mod engine;
@@ -50,6 +53,7 @@ pub mod error;
 mod extract;
 mod gateway;
 mod health;
+mod services;
 pub mod tenants;
 
 use config::Config;
@@ -95,6 +99,9 @@ impl AppState {
     tags(
         (name = "engine", description = "The scheduling engine as a stateless service"),
         (name = "operations", description = "Health and readiness"),
+        (name = "patients", description = "Patients' registration and profiles, and the access gate"),
+        (name = "consents", description = "Patients' consents: grant, list, revoke"),
+        (name = "audit", description = "The tamper-evident audit log"),
     ),
     components(schemas(error::Problem))
 )]
@@ -106,6 +113,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(engine::routes())
         .merge(health::routes())
+        .merge(services::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     let doc = serde_json::to_value(&api).unwrap_or_default();
@@ -116,6 +124,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         )
         .fallback(gateway::not_found)
         .method_not_allowed_fallback(gateway::method_not_allowed)
+        .layer(axum::middleware::from_fn(access::purpose_header))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             gateway::panic_response,

@@ -27,6 +27,26 @@ enum Command {
         /// The organization id (a-z, 0-9, -).
         org: String,
     },
+    /// The audit log's maintenance commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute organization ORG's audit hash chain: prints `ok N records`
+    /// and the head (exit 0), or the first record that breaks it (exit 1).
+    Verify {
+        /// The organization id.
+        #[arg(long)]
+        org: String,
+        /// The head hash noted at an earlier verify: also fail when the log
+        /// no longer contains it (records deleted at the end).
+        #[arg(long)]
+        head: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +76,9 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::OrgAdd { org } => org_add(config, &org).await,
+            Command::Audit {
+                command: AuditCommand::Verify { org, head },
+            } => audit_verify(config, &org, head.as_deref()).await,
         }
     })
 }
@@ -92,6 +115,67 @@ async fn org_add(config: Config, org: &str) -> ExitCode {
         Err(e) => {
             tracing::error!(code = e.code(), "cannot create the organization");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+async fn audit_verify(config: Config, org: &str, head: Option<&str>) -> ExitCode {
+    let tenants = hcas_server::tenants::Tenants::new(&config);
+    let result = async {
+        let org = hcas_server::tenants::OrgId::parse(org)?;
+        let store = tenants.store(&org).await?;
+        hcas_server::audit::verify(&store).await
+    }
+    .await;
+    match result {
+        Ok(v) => {
+            if let Some(b) = &v.first_break {
+                println!("broken at seq {}: {}", b.seq, b.reason);
+                return ExitCode::FAILURE;
+            }
+            if let Some(h) = head
+                && h != v.head
+                && !contains_head(&config, org, h).await
+            {
+                println!(
+                    "broken: the head {h} noted earlier is no longer in the log (it ends at seq {})",
+                    v.last_seq
+                );
+                return ExitCode::FAILURE;
+            }
+            println!("ok {} records, head {}", v.records, v.head);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("cannot verify: {} ({})", e.code(), e.status());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether some record of `org`'s log has hash `head`.
+async fn contains_head(config: &Config, org: &str, head: &str) -> bool {
+    let tenants = hcas_server::tenants::Tenants::new(config);
+    let Ok(org) = hcas_server::tenants::OrgId::parse(org) else {
+        return false;
+    };
+    let Ok(store) = tenants.store(&org).await else {
+        return false;
+    };
+    let mut after = 0;
+    loop {
+        let Ok(page) = store.audit_after(after, 500).await else {
+            return false;
+        };
+        for r in &page {
+            if r.event.detail.get("hash").and_then(|h| h.as_str()) == Some(head) {
+                return true;
+            }
+            after = r.seq;
+        }
+        if page.len() < 500 {
+            return false;
         }
     }
 }

@@ -57,8 +57,8 @@ pub use ports::{
     Store, WaitlistStore,
 };
 pub use records::{
-    AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
-    StatusChange, TimeOff,
+    AuditEvent, AuditRecord, Channel, Patient, Provider, ProviderAvailability, RecordMeta,
+    Schedule, StatusChange, TimeOff,
 };
 
 /// How long an idempotency key is remembered after its first use, in

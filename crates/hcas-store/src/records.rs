@@ -75,6 +75,51 @@ pub struct Patient {
     /// Contact phone, for notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The channels the patient wants notifications on, in order of
+    /// preference (no duplicates); empty: the deployment's default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
+    /// Preferred language, a BCP 47 tag (`en`, `pt-BR`, `zh-Hant-TW`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The patient's IANA time zone (`Europe/Lisbon`), for showing times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// A notification channel a patient may prefer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// E-mail (needs `email`).
+    Email,
+    /// Text message (needs `phone`).
+    Sms,
+    /// Push notification to the patient's app.
+    Push,
+}
+
+/// Whether `tag` is a well-formed BCP 47 language tag (RFC 5646 syntax,
+/// without checking the registry): a 2-3 letter (or 4-8 letter) language,
+/// then subtags of 1-8 letters or digits, separated by `-`; or a private
+/// use tag `x-...`. At most 64 bytes.
+#[must_use]
+pub fn is_language_tag(tag: &str) -> bool {
+    if tag.is_empty() || tag.len() > 64 {
+        return false;
+    }
+    let mut parts = tag.split('-');
+    let Some(first) = parts.next() else {
+        return false;
+    };
+    let first_ok = (first.eq_ignore_ascii_case("x") || (2..=8).contains(&first.len()))
+        && first.bytes().all(|b| b.is_ascii_alphabetic());
+    let mut any = false;
+    let rest_ok = parts.all(|p| {
+        any = true;
+        (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    first_ok && rest_ok && (any || !first.eq_ignore_ascii_case("x"))
 }
 
 impl Patient {
@@ -88,6 +133,9 @@ impl Patient {
             guardians: Vec::new(),
             email: None,
             phone: None,
+            channels: Vec::new(),
+            language: None,
+            timezone: None,
         }
     }
 
@@ -117,6 +165,28 @@ impl Patient {
         }
         if let Some(p) = &self.phone {
             check_text("patient.phone", p)?;
+        }
+        for (i, c) in self.channels.iter().enumerate() {
+            if self.channels[..i].contains(c) {
+                return Err(request(
+                    &format!("patient.channels[{i}]"),
+                    "is listed twice; list each channel once",
+                ));
+            }
+        }
+        if let Some(l) = &self.language
+            && !is_language_tag(l)
+        {
+            return Err(request(
+                "patient.language",
+                format!(
+                    "{:?} is not a BCP 47 language tag (e.g. `en`, `pt-BR`)",
+                    l.chars().take(70).collect::<String>()
+                ),
+            ));
+        }
+        if let Some(tz) = &self.timezone {
+            Zone::parse(tz).map_err(|e| e.at("patient.timezone"))?;
         }
         Ok(())
     }

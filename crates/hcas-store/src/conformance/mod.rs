@@ -14,7 +14,7 @@
 //! | `history.rs` | [`HistoryStore`](crate::HistoryStore) | who changed what, when and why |
 //! | `series.rs` | [`SeriesStore`](crate::SeriesStore) | book, shift and cancel a series |
 //! | `anchors.rs` | [`AnchorStore`](crate::AnchorStore) | tz drift sweep, re-anchoring ([`Plant`]) |
-//! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, schedules, availability |
+//! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, preferences, schedules, availability |
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |
 //!

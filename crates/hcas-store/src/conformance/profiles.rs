@@ -47,6 +47,45 @@ pub async fn suite_patients(store: &dyn Store) {
     );
     assert_eq!(store.get_patient("X1").await.unwrap(), v2);
     assert_eq!(code_of(store.get_patient("Y1").await).0, "not_found");
+}
+
+/// Preferred channels, language and time zone are stored and read back
+/// as written; a bad tag, an unknown zone or a repeated channel is refused
+/// and changes nothing.
+pub async fn suite_patient_preferences(store: &dyn Store) {
+    use crate::records::Channel;
+    let mut p = Patient::new("Z1", "Grace Hopper");
+    p.channels = vec![Channel::Sms, Channel::Email];
+    p.language = Some("pt-BR".into());
+    p.timezone = Some("America/Sao_Paulo".into());
+    let v1 = store.put_patient(p.clone(), None).await.unwrap();
+    assert_eq!(store.get_patient("Z1").await.unwrap().value, p);
+    assert_eq!(v1.value.channels, vec![Channel::Sms, Channel::Email]);
+    let mut bad = p.clone();
+    bad.timezone = Some("Mars/Olympus".into());
+    assert_eq!(
+        code_of(store.put_patient(bad, Some(1)).await),
+        ("invalid", Some(ErrorCode::InvalidTimezone))
+    );
+    let mut bad = p.clone();
+    bad.language = Some("not a tag".into());
+    assert_eq!(
+        code_of(store.put_patient(bad, Some(1)).await),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    let mut bad = p.clone();
+    bad.channels = vec![Channel::Push, Channel::Push];
+    assert_eq!(
+        code_of(store.put_patient(bad, Some(1)).await),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    let mut q = p.clone();
+    q.channels.clear();
+    q.language = None;
+    q.timezone = None;
+    let v2 = store.put_patient(q.clone(), Some(1)).await.unwrap();
+    assert_eq!((v2.version, &v2.value), (2, &q));
+    assert_eq!(store.get_patient("Z1").await.unwrap(), v2);
     assert_eq!(code_of(store.get_patient("has space").await).0, "not_found");
 }
 
