@@ -20,6 +20,9 @@
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
 //! | `health.rs` | `/healthz`, `/readyz` |
+//! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
+//! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
+//! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
 //!
 //! Start a server in a test or an embedding program with [`start`]:
 //!
@@ -47,9 +50,12 @@ pub mod auth;
 pub mod config;
 mod engine;
 pub mod error;
+pub mod events;
 mod extract;
 mod gateway;
 mod health;
+pub mod readmodel;
+pub mod services;
 pub mod tenants;
 
 use config::Config;
@@ -64,6 +70,12 @@ pub struct AppState {
     pub tenants: Arc<Tenants>,
     /// Checks bearer tokens ([`auth::DenyAll`] until an issuer is configured).
     pub verifier: auth::SharedVerifier,
+    /// The doctors service, as other services call it.
+    pub doctors: Arc<dyn services::doctors::DoctorsClient>,
+    /// The in-process event bus (outbox relays per organization).
+    pub bus: Arc<events::Bus>,
+    /// The slot search read model.
+    pub slots: Arc<readmodel::ReadModel>,
 }
 
 impl AppState {
@@ -71,8 +83,14 @@ impl AppState {
     /// every token (replace it with [`AppState::with_verifier`]).
     #[must_use]
     pub fn new(config: Config) -> Self {
+        let tenants = Arc::new(Tenants::new(&config));
+        let doctors: Arc<dyn services::doctors::DoctorsClient> =
+            Arc::new(services::doctors::LocalDoctors::new(Arc::clone(&tenants)));
         Self {
-            tenants: Arc::new(Tenants::new(&config)),
+            slots: Arc::new(readmodel::ReadModel::new(Arc::clone(&doctors))),
+            doctors,
+            bus: Arc::new(events::Bus::new()),
+            tenants,
             config: Arc::new(config),
             verifier: Arc::new(auth::DenyAll),
         }
@@ -94,6 +112,8 @@ impl AppState {
     ),
     tags(
         (name = "engine", description = "The scheduling engine as a stateless service"),
+        (name = "providers", description = "The doctors service: provider profiles and schedules"),
+        (name = "appointments", description = "Slot search, holds, bookings and their lifecycle"),
         (name = "operations", description = "Health and readiness"),
     ),
     components(schemas(error::Problem))
@@ -106,6 +126,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(engine::routes())
         .merge(health::routes())
+        .merge(services::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     let doc = serde_json::to_value(&api).unwrap_or_default();
