@@ -645,3 +645,96 @@ async fn patients_act_for_themselves_staff_for_anyone() {
     assert_eq!(status, 401);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn why_not_offered_and_alternatives() {
+    let s = Server::start(Backend::Sqlite, "advice").await.unwrap();
+    provider(&s, "P1", &["gp"], "09:00", "12:00").await;
+    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
+    assert_eq!(status, 201, "{b}");
+    let explain = |start: String, duration: i64| {
+        format!("/v1/slots/explain?provider=P1&start={start}&duration={duration}")
+    };
+    let reasons = |v: &Value| -> Vec<String> {
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ok = s.get(&explain(at(2, 9, 0), 60), "patient:X2").await;
+    assert_eq!(
+        (ok.0, ok.1["offered"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        ok.1
+    );
+    assert!(reasons(&ok.1).is_empty());
+    let busy = s.get(&explain(at(2, 10, 0), 60), "patient:X2").await;
+    assert_eq!(busy.1["offered"], false);
+    assert_eq!(reasons(&busy.1), ["busy"], "{}", busy.1);
+    assert!(
+        !busy.1.to_string().contains("X1"),
+        "no other patient's data"
+    );
+    let closed = s.get(&explain(at(2, 13, 0), 60), "patient:X2").await;
+    assert_eq!(
+        reasons(&closed.1),
+        ["outside_working_hours"],
+        "{}",
+        closed.1
+    );
+    let off = s.get(&explain(at(2, 9, 20), 60), "patient:X2").await;
+    assert!(
+        reasons(&off.1).contains(&"off_grid".to_string()),
+        "{}",
+        off.1
+    );
+    let late = s.get(&explain(at(2, 11, 30), 60), "patient:X2").await;
+    assert!(
+        reasons(&late.1).contains(&"does_not_fit".to_string()),
+        "{}",
+        late.1
+    );
+    problem(
+        &s.get(&explain("soon".into(), 60), "patient:X2").await,
+        422,
+        "invalid_datetime",
+    );
+    problem(
+        &s.get(
+            "/v1/slots/explain?provider=P9&start=2030-01-01T00:00:00Z&duration=30",
+            "patient:X2",
+        )
+        .await,
+        404,
+        "not_found",
+    );
+
+    let alt = s
+        .get(
+            &format!(
+                "/v1/slots/alternatives?provider=P1&start={}&duration=60&count=2",
+                at(2, 10, 0)
+            ),
+            "patient:X2",
+        )
+        .await;
+    assert_eq!(alt.0, 200, "{}", alt.1);
+    assert_eq!(alt.1["before"], json!([at(2, 9, 0), at(1, 11, 0)]));
+    assert_eq!(alt.1["after"], json!([at(2, 11, 0), at(3, 9, 0)]));
+    problem(
+        &s.get(
+            &format!(
+                "/v1/slots/alternatives?provider=P1&start={}&duration=60&count=0",
+                at(2, 10, 0)
+            ),
+            "patient:X2",
+        )
+        .await,
+        422,
+        "invalid_request",
+    );
+    s.stop().await;
+}

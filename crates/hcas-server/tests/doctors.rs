@@ -273,6 +273,8 @@ async fn openapi_describes_the_services() {
         ("/v1/providers/{id}", "put"),
         ("/v1/providers/{id}/schedule", "put"),
         ("/v1/slots", "get"),
+        ("/v1/slots/explain", "get"),
+        ("/v1/slots/alternatives", "get"),
         ("/v1/appointments", "post"),
         ("/v1/appointments/holds", "post"),
         ("/v1/appointments/{id}", "get"),

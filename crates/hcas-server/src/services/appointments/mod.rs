@@ -35,6 +35,8 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path};
 use crate::tenants::OrgId;
 
+pub mod advice;
+
 /// The longest slot search window, in days.
 pub const MAX_WINDOW_DAYS: i64 = 62;
 /// The longest appointment, in minutes (one day).
@@ -50,6 +52,8 @@ pub const MAX_POOL: usize = 200;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(search_slots))
+        .routes(routes!(advice::explain))
+        .routes(routes!(advice::alternatives))
         .routes(routes!(hold))
         .routes(routes!(book))
         .routes(routes!(get_appointment))
@@ -59,7 +63,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// The organization's store (as the appointments port), with its outbox
 /// relay running and the read model listening.
-async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
+pub(super) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
     let store = state.tenants.store(org).await?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     state.bus.relay(org, port);
@@ -67,7 +71,7 @@ async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError>
     Ok(store)
 }
 
-fn minutes(name: &str, v: i64, max: i64) -> Result<Minutes, ApiError> {
+pub(super) fn minutes(name: &str, v: i64, max: i64) -> Result<Minutes, ApiError> {
     if (1..=max).contains(&v) {
         Ok(Minutes::new(v))
     } else {
@@ -77,7 +81,7 @@ fn minutes(name: &str, v: i64, max: i64) -> Result<Minutes, ApiError> {
     }
 }
 
-fn instant(name: &str, v: &str) -> Result<Timestamp, ApiError> {
+pub(super) fn instant(name: &str, v: &str) -> Result<Timestamp, ApiError> {
     v.parse::<Timestamp>()
         .map_err(|e| ApiError::from(e.at(name)))
 }
