@@ -738,3 +738,143 @@ async fn why_not_offered_and_alternatives() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn series_book_edit_cancel() {
+    let s = Server::start(Backend::Sqlite, "series").await.unwrap();
+    provider(&s, "P1", &["physio"], "09:00", "17:00").await;
+    let local = |days: i64, hh: &str| format!("{}T{hh}:00", &rfc(day(days))[..10]);
+    let series = json!({
+        "id": "S1", "provider": "P1", "patient": "X1", "rrule": "FREQ=DAILY;COUNT=3",
+        "dtstart": local(2, "10:00"), "timezone": "UTC", "duration": 30
+    });
+    let booked = s.post("/v1/series", "patient:X1", &series).await;
+    assert_eq!(booked.0, 201, "{}", booked.1);
+    assert_eq!(booked.1["booked"], true);
+    assert_eq!(booked.1["occurrences"].as_array().unwrap().len(), 3);
+    // The same times again: all or nothing, 409 naming every occurrence it hits.
+    let mut again = series.clone();
+    again["id"] = json!("S2");
+    again["patient"] = json!("X2");
+    let clash = problem(
+        &s.post("/v1/series", "patient:X2", &again).await,
+        409,
+        "conflict",
+    );
+    let occurrence = |days: i64| format!("S1.{}T100000", rfc(day(days))[..10].replace('-', ""));
+    assert_eq!(
+        clash["conflicts"],
+        json!([
+            {"resource": "provider:P1", "with": [occurrence(2)]},
+            {"resource": "provider:P1", "with": [occurrence(3)]},
+            {"resource": "provider:P1", "with": [occurrence(4)]},
+        ])
+    );
+    problem(&s.get("/v1/series/S2", ADMIN).await, 404, "not_found");
+    // Outside working hours: refused before the store.
+    let mut evening = series.clone();
+    evening["id"] = json!("S3");
+    evening["dtstart"] = json!(local(2, "20:00"));
+    problem(
+        &s.post("/v1/series", "patient:X1", &evening).await,
+        422,
+        "slot_unavailable",
+    );
+    let mut bad = series.clone();
+    bad["rrule"] = json!("FREQ=SOMETIMES");
+    problem(
+        &s.post("/v1/series", "patient:X1", &bad).await,
+        422,
+        "invalid_rrule",
+    );
+
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let starts: Vec<&str> = got.1["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, [at(2, 10, 0), at(3, 10, 0), at(4, 10, 0)]);
+    problem(
+        &s.get("/v1/series/S1", "patient:X2").await,
+        403,
+        "forbidden",
+    );
+    let day2 = format!(
+        "/v1/slots?provider=P1&from={}&to={}&duration=30",
+        at(2, 10, 0),
+        at(2, 11, 0)
+    );
+    assert_eq!(
+        offered(&s.get(&day2, "patient:X1").await.1),
+        hhmm(&[("10:30", &["P1"])])
+    );
+
+    // Move this and the following by an hour onto someone else's booking:
+    // nothing moves; by two hours: day 3 and 4 move, day 2 stays.
+    let (status, other, _) = book(&s, "patient:X9", "P1", "X9", &at(4, 11, 0), 30).await;
+    assert_eq!(status, 201, "{other}");
+    let shift = |minutes: i64| json!({"recurrence_id": local(3, "10:00"), "scope": "this_and_following", "timezone": "UTC", "minutes": minutes, "reason": "clinic hours"});
+    let refused = problem(
+        &s.post("/v1/series/S1/shift", "patient:X1", &shift(60))
+            .await,
+        409,
+        "conflict",
+    );
+    assert_eq!(refused["conflicts"][0]["with"], json!([other["id"]]));
+    let moved = s
+        .post("/v1/series/S1/shift", "patient:X1", &shift(120))
+        .await;
+    assert_eq!(
+        (moved.0, moved.1["applied"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        moved.1
+    );
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    let starts: Vec<&str> = got.1["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, [at(2, 10, 0), at(3, 12, 0), at(4, 12, 0)]);
+
+    // Cancel them all.
+    problem(
+        &s.post(
+            "/v1/series/S1/cancel",
+            "patient:X1",
+            &json!({"recurrence_id": local(2, "10:00"), "scope": "all", "reason": " "}),
+        )
+        .await,
+        422,
+        "invalid_request",
+    );
+    let cancelled = s
+        .post(
+            "/v1/series/S1/cancel",
+            "patient:X1",
+            &json!({"recurrence_id": local(2, "10:00"), "scope": "all", "reason": "recovered"}),
+        )
+        .await;
+    assert_eq!(cancelled.0, 200, "{}", cancelled.1);
+    assert_eq!(cancelled.1["cancelled"].as_array().unwrap().len(), 3);
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    assert!(
+        got.1["occurrences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "cancelled"),
+        "{}",
+        got.1
+    );
+    assert_eq!(
+        offered(&s.get(&day2, "patient:X1").await.1),
+        hhmm(&[("10:00", &["P1"]), ("10:30", &["P1"])])
+    );
+    s.stop().await;
+}

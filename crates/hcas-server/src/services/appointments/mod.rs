@@ -36,6 +36,7 @@ use crate::extract::{Json, Path};
 use crate::tenants::OrgId;
 
 pub mod advice;
+pub mod series;
 
 /// The longest slot search window, in days.
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -59,6 +60,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_appointment))
         .routes(routes!(reschedule))
         .routes(routes!(change_status))
+        .routes(routes!(series::book_series))
+        .routes(routes!(series::get_series))
+        .routes(routes!(series::shift_series))
+        .routes(routes!(series::cancel_series))
 }
 
 /// The organization's store (as the appointments port), with its outbox
@@ -264,7 +269,7 @@ pub struct AppointmentView {
     pub version: i64,
 }
 
-fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
+pub(super) fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
     b.resources
         .iter()
         .find_map(|r| r.strip_prefix(kind).and_then(|rest| rest.strip_prefix(':')))
@@ -290,7 +295,12 @@ impl From<Stored<Booking>> for AppointmentView {
     }
 }
 
-fn answer(status: StatusCode, version: i64, body: impl Serialize, id: Option<&str>) -> Response {
+pub(super) fn answer(
+    status: StatusCode,
+    version: i64,
+    body: impl Serialize,
+    id: Option<&str>,
+) -> Response {
     let mut res = (status, axum::Json(body)).into_response();
     res.headers_mut().insert(header::ETAG, etag(version));
     if let Some(id) = id
@@ -320,7 +330,7 @@ pub struct BookInput {
 }
 
 /// Who the lifecycle sees acting: a patient, a clinician or staff.
-fn party(principal: &Principal) -> Party {
+pub(super) fn party(principal: &Principal) -> Party {
     if principal.has(Role::Admin) {
         Party::Staff
     } else if principal.has(Role::Doctor) || principal.has(Role::Nurse) {
@@ -332,7 +342,7 @@ fn party(principal: &Principal) -> Party {
 
 /// Refuse a start that is outside the provider's working hours or in time
 /// off (conflicts with other bookings are the store's to decide).
-async fn check_offered(
+pub(super) async fn check_offered(
     state: &AppState,
     org: &OrgId,
     store: &Arc<dyn AppointmentStore>,
@@ -352,15 +362,7 @@ async fn check_offered(
         .slots
         .entry(org, store, provider, interval, now)
         .await?;
-    let minutes = (interval.end().unix() - interval.start().unix()) / 60;
-    let probe = SlotQuery::new(
-        interval.start(),
-        Timestamp::from_unix(interval.start().unix() + 1)?,
-        Minutes::new(minutes),
-    )
-    .step(Minutes::new(1))
-    .now(now);
-    if entry.base.slots(&probe)?.first() == Some(&interval.start()) {
+    if offered(&entry.base, interval, now)? {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -369,6 +371,24 @@ async fn check_offered(
             "this start is in the past, outside the provider's working hours or in their time off; GET /v1/slots for the offered starts",
         ))
     }
+}
+
+/// Whether `base` (working hours and time off) offers `interval` at `now`
+/// on a one-minute grid.
+pub(super) fn offered(
+    base: &hcas_core::Availability,
+    interval: Interval,
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    let minutes = (interval.end().unix() - interval.start().unix()) / 60;
+    let probe = SlotQuery::new(
+        interval.start(),
+        Timestamp::from_unix(interval.start().unix() + 1)?,
+        Minutes::new(minutes),
+    )
+    .step(Minutes::new(1))
+    .now(now);
+    Ok(base.slots(&probe)?.first() == Some(&interval.start()))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
