@@ -19,9 +19,11 @@
 //! | [`auth`] | the [`auth::Principal`] of a verified token, and the [`auth::Verifier`] that checks tokens |
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
 //! | [`audit`] | the tamper-evident audit log (a SHA-256 hash chain) and its `verify` |
-//! | `services/` | the patients and consents services |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
 //! | `health.rs` | `/healthz`, `/readyz` |
+//! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
+//! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
+//! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
 //!
 //! Start a server in a test or an embedding program with [`start`]:
 //!
@@ -50,10 +52,12 @@ pub mod auth;
 pub mod config;
 mod engine;
 pub mod error;
+pub mod events;
 mod extract;
 mod gateway;
 mod health;
-mod services;
+pub mod readmodel;
+pub mod services;
 pub mod tenants;
 
 use config::Config;
@@ -68,6 +72,12 @@ pub struct AppState {
     pub tenants: Arc<Tenants>,
     /// Checks bearer tokens ([`auth::DenyAll`] until an issuer is configured).
     pub verifier: auth::SharedVerifier,
+    /// The doctors service, as other services call it.
+    pub doctors: Arc<dyn services::doctors::DoctorsClient>,
+    /// The in-process event bus (outbox relays per organization).
+    pub bus: Arc<events::Bus>,
+    /// The slot search read model.
+    pub slots: Arc<readmodel::ReadModel>,
 }
 
 impl AppState {
@@ -75,8 +85,14 @@ impl AppState {
     /// every token (replace it with [`AppState::with_verifier`]).
     #[must_use]
     pub fn new(config: Config) -> Self {
+        let tenants = Arc::new(Tenants::new(&config));
+        let doctors: Arc<dyn services::doctors::DoctorsClient> =
+            Arc::new(services::doctors::LocalDoctors::new(Arc::clone(&tenants)));
         Self {
-            tenants: Arc::new(Tenants::new(&config)),
+            slots: Arc::new(readmodel::ReadModel::new(Arc::clone(&doctors))),
+            doctors,
+            bus: Arc::new(events::Bus::new()),
+            tenants,
             config: Arc::new(config),
             verifier: Arc::new(auth::DenyAll),
         }
@@ -98,6 +114,8 @@ impl AppState {
     ),
     tags(
         (name = "engine", description = "The scheduling engine as a stateless service"),
+        (name = "providers", description = "The doctors service: provider profiles and schedules"),
+        (name = "appointments", description = "Slot search, holds, bookings and their lifecycle"),
         (name = "operations", description = "Health and readiness"),
         (name = "patients", description = "Patients' registration and profiles, and the access gate"),
         (name = "consents", description = "Patients' consents: grant, list, revoke"),

@@ -69,6 +69,13 @@ pub trait ProviderStore: Send + Sync {
     /// `NotFound`, `Unavailable`.
     async fn get_provider(&self, id: &str) -> Result<Stored<Provider>, StoreError>;
 
+    /// Every provider (active or not), by id: the directory a doctors
+    /// service filters by specialty, language or location.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn providers(&self) -> Result<Vec<Stored<Provider>>, StoreError>;
+
     /// Create or replace a provider's schedule, with a `schedule.changed`
     /// event. The provider must exist.
     ///

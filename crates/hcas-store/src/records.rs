@@ -206,6 +206,15 @@ pub struct Provider {
     /// Whether the provider takes appointments.
     #[serde(default = "yes")]
     pub active: bool,
+    /// Where the provider sees patients (a site or room name), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Languages the provider speaks (BCP 47 tags such as `en`, `pt-BR`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// The provider's IANA time zone (how their day is shown), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 const fn yes() -> bool {
@@ -221,6 +230,9 @@ impl Provider {
             name: name.into(),
             specialties: Vec::new(),
             active: true,
+            location: None,
+            languages: Vec::new(),
+            timezone: None,
         }
     }
 
@@ -239,6 +251,25 @@ impl Provider {
         check_text("provider.name", &self.name)?;
         for (i, s) in self.specialties.iter().enumerate() {
             check_text(&format!("provider.specialties[{i}]"), s)?;
+        }
+        if let Some(l) = &self.location {
+            check_text("provider.location", l)?;
+        }
+        for (i, l) in self.languages.iter().enumerate() {
+            let at = format!("provider.languages[{i}]");
+            let ok = (1..=35).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-');
+            if !ok {
+                return Err(request(
+                    &at,
+                    format!("{l:?} is not a language tag (BCP 47, e.g. `en`, `pt-BR`)"),
+                ));
+            }
+        }
+        if let Some(tz) = &self.timezone {
+            Zone::parse(tz).map_err(|e| e.at("provider.timezone"))?;
         }
         Ok(())
     }

@@ -40,7 +40,7 @@ macro_rules! conformance {
             #[allow(unused_imports)]
             use super::*;
             use hcas_store::conformance as c;
-            conformance!(@store $make; suite_patients, suite_patient_preferences, suite_providers_and_availability,
+            conformance!(@store $make; suite_patients, suite_patient_preferences, suite_provider_profiles, suite_providers_and_availability,
                 suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
                 suite_audit, suite_series_shift_push_back_one_week,
                 suite_series_shift_keeps_wall_time_across_dst,

@@ -1,11 +1,24 @@
-//! The services with patient data behind the gate ([`crate::access`]).
-
-pub(crate) mod consents;
-pub(crate) mod patients;
+//! The services, one module each, with their own routes, their own store
+//! ports (a narrower trait of `hcas_store`) and a typed client the other
+//! services call (in process now, over the network later). Patient data is
+//! reached only through the gate ([`crate::access`]).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`patients`] | registration, profiles, guardians, preferences |
+//! | [`consents`] | patients' consents: grant, list, revoke |
+//! | [`doctors`] | provider profiles and schedules; [`doctors::DoctorsClient`] |
+//! | [`appointments`] | slot search (from the read model), holds, bookings, their lifecycle, series |
 
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+
+pub mod appointments;
+pub(crate) mod consents;
+pub mod doctors;
+mod http;
+pub(crate) mod patients;
 
 /// Every service's routes (and the audit log's).
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -13,4 +26,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(patients::routes())
         .merge(consents::routes())
         .merge(crate::audit::routes())
+        .merge(doctors::routes())
+        .merge(appointments::routes())
 }

@@ -89,6 +89,48 @@ pub async fn suite_patient_preferences(store: &dyn Store) {
     assert_eq!(code_of(store.get_patient("has space").await).0, "not_found");
 }
 
+/// The profile's optional fields (location, languages, time zone) round-trip
+/// and are validated; `providers` lists every provider by id with its version.
+pub async fn suite_provider_profiles(store: &dyn Store) {
+    assert!(store.providers().await.unwrap().is_empty());
+    let mut p = Provider::new("Q2", "Dr Two");
+    p.specialties = vec!["cardiology".into()];
+    p.location = Some("Clinic A, room 3".into());
+    p.languages = vec!["en".into(), "pt-BR".into()];
+    p.timezone = Some("Europe/Lisbon".into());
+    store.put_provider(p.clone(), None).await.unwrap();
+    let mut q = Provider::new("Q1", "Dr One");
+    q.active = false;
+    store.put_provider(q.clone(), None).await.unwrap();
+    let mut p2 = p.clone();
+    p2.location = None;
+    store.put_provider(p2.clone(), Some(1)).await.unwrap();
+    assert_eq!(store.get_provider("Q2").await.unwrap().value, p2);
+    let all = store.providers().await.unwrap();
+    let got: Vec<(&str, i64, &Provider)> = all
+        .iter()
+        .map(|s| (s.value.id.as_str(), s.version, &s.value))
+        .collect();
+    assert_eq!(got, [("Q1", 1, &q), ("Q2", 2, &p2)]);
+
+    let mut bad = p2.clone();
+    bad.timezone = Some("Mars/Olympus".into());
+    assert_eq!(
+        code_of(store.put_provider(bad, Some(2)).await).1,
+        Some(ErrorCode::InvalidTimezone)
+    );
+    let mut bad = p2.clone();
+    bad.languages = vec!["en gb".into()];
+    assert_eq!(
+        code_of(store.put_provider(bad, Some(2)).await),
+        ("invalid", Some(ErrorCode::InvalidRequest))
+    );
+    let mut bad = p2.clone();
+    bad.location = Some("  ".into());
+    assert_eq!(code_of(store.put_provider(bad, Some(2)).await).0, "invalid");
+    assert_eq!(store.get_provider("Q2").await.unwrap().version, 2);
+}
+
 fn weekday_mornings(provider: &str) -> Schedule {
     let mut s = Schedule::new(provider, "Europe/London");
     s.rules.push(RuleSpec::new(

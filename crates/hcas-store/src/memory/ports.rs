@@ -93,6 +93,13 @@ impl ProviderStore for MemoryStore {
         fetch(&self.state.lock().await.providers, "provider", id)
     }
 
+    async fn providers(&self) -> Result<Vec<Stored<Provider>>, StoreError> {
+        let s = self.state.lock().await;
+        let mut all: Vec<Stored<Provider>> = s.providers.values().cloned().collect();
+        all.sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        Ok(all)
+    }
+
     async fn put_schedule(
         &self,
         schedule: Schedule,

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use hcas_core::{Interval, Timestamp};
 
 use crate::records::{Provider, ProviderAvailability, Schedule, resource_of};
-use crate::sql::{busy_from_columns, corrupt, db, decode};
+use crate::sql::{busy_from_columns, corrupt, db, decode, stored_rows};
 use crate::{ProviderStore, StoreError, Stored};
 
 use super::PgStore;
@@ -76,6 +76,16 @@ impl ProviderStore for PgStore {
             id,
         )
         .await
+    }
+
+    async fn providers(&self) -> Result<Vec<Stored<Provider>>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT payload::text, version FROM providers ORDER BY id COLLATE \"C\"",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        stored_rows("provider", rows)
     }
 
     async fn put_schedule(

@@ -9,7 +9,7 @@ use crate::records::{
     Provider, ProviderAvailability, Schedule, check_provider_list, provider_availability,
     resource_of,
 };
-use crate::sql::{busy_from_columns, corrupt, db, decode, json};
+use crate::sql::{busy_from_columns, corrupt, db, decode, json, stored_rows};
 use crate::{ProviderStore, StoreError, Stored, kind};
 
 use super::SqliteStore;
@@ -74,6 +74,15 @@ impl ProviderStore for SqliteStore {
 
     async fn get_provider(&self, id: &str) -> Result<Stored<Provider>, StoreError> {
         get_row(self, &PROVIDERS, id).await
+    }
+
+    async fn providers(&self) -> Result<Vec<Stored<Provider>>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT payload, version FROM providers ORDER BY id")
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?;
+        stored_rows("provider", rows)
     }
 
     async fn put_schedule(

@@ -1,0 +1,155 @@
+//! The in-process event bus: one outbox relay task per open organization
+//! reads the store's unsent events (`outbox_pending`), publishes them on a
+//! tokio broadcast channel and marks them sent. Subscribers (the slot read
+//! model) receive every organization's events, tagged with the organization.
+//!
+//! Delivery is at least once: an event is published before it is marked
+//! sent, so a crash in between publishes it again; subscribers must be
+//! idempotent. A subscriber that falls behind gets `Lagged` and must
+//! resynchronise (the read model drops its cache). A message broker replaces
+//! this bus when the services run as separate processes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hcas_store::{AppointmentStore, OutboxEvent};
+use tokio::sync::{Notify, broadcast};
+use tokio::task::JoinHandle;
+
+use crate::tenants::OrgId;
+
+/// Events buffered for slow subscribers before they lag.
+const CAPACITY: usize = 4096;
+/// Most events one relay pass reads.
+const BATCH: usize = 256;
+/// How long an idle relay waits before looking again without a nudge.
+const IDLE: Duration = Duration::from_millis(250);
+/// How long a relay waits after the store failed.
+const BACKOFF: Duration = Duration::from_secs(1);
+
+/// An event of one organization.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The organization whose store wrote it.
+    pub org: OrgId,
+    /// The event (id 0 for an in-process event that was never in an outbox).
+    pub event: OutboxEvent,
+}
+
+struct Relay {
+    nudge: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+/// The bus: a broadcast channel and the relays feeding it.
+pub struct Bus {
+    tx: broadcast::Sender<Arc<Published>>,
+    relays: Mutex<HashMap<OrgId, Relay>>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bus {
+    /// A bus with no relay yet.
+    #[must_use]
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        Self {
+            tx,
+            relays: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Receive every event published from now on.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.tx.subscribe()
+    }
+
+    /// Publish an in-process event (one no outbox holds, e.g.
+    /// `provider.changed`). Nobody listening is not an error.
+    pub fn publish(&self, org: &OrgId, event: OutboxEvent) {
+        let _ = self.tx.send(Arc::new(Published {
+            org: org.clone(),
+            event,
+        }));
+    }
+
+    /// Start the relay of `org` if it is not running (must be called inside
+    /// a tokio runtime), and wake it: call after every write so the events
+    /// go out promptly.
+    pub fn relay(&self, org: &OrgId, store: Arc<dyn AppointmentStore>) {
+        let Ok(mut relays) = self.relays.lock() else {
+            return;
+        };
+        if let Some(r) = relays.get(org)
+            && !r.task.is_finished()
+        {
+            r.nudge.notify_one();
+            return;
+        }
+        let nudge = Arc::new(Notify::new());
+        let task = tokio::spawn(run_relay(
+            org.clone(),
+            store,
+            self.tx.clone(),
+            Arc::clone(&nudge),
+        ));
+        relays.insert(org.clone(), Relay { nudge, task });
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        if let Ok(relays) = self.relays.lock() {
+            for r in relays.values() {
+                r.task.abort();
+            }
+        }
+    }
+}
+
+async fn run_relay(
+    org: OrgId,
+    store: Arc<dyn AppointmentStore>,
+    tx: broadcast::Sender<Arc<Published>>,
+    nudge: Arc<Notify>,
+) {
+    loop {
+        match store.outbox_pending(BATCH).await {
+            Ok(events) if !events.is_empty() => {
+                let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+                let full = events.len() == BATCH;
+                for event in events {
+                    let _ = tx.send(Arc::new(Published {
+                        org: org.clone(),
+                        event,
+                    }));
+                }
+                if let Err(e) = store.outbox_mark_sent(&ids).await {
+                    tracing::warn!(org = %org, code = e.code(), "outbox events not marked sent; they will be published again");
+                    tokio::time::sleep(BACKOFF).await;
+                } else if !full {
+                    idle(&nudge).await;
+                }
+            }
+            Ok(_) => idle(&nudge).await,
+            Err(e) => {
+                tracing::warn!(org = %org, code = e.code(), "outbox unreadable; retrying");
+                tokio::time::sleep(BACKOFF).await;
+            }
+        }
+    }
+}
+
+async fn idle(nudge: &Notify) {
+    tokio::select! {
+        () = nudge.notified() => {}
+        () = tokio::time::sleep(IDLE) => {}
+    }
+}

@@ -1,0 +1,282 @@
+//! The slot search read model (the design's cache): per organization, per
+//! provider, the core's [`Availability`] built from the schedule (asked of
+//! the doctors service) and the provider's busy time (from the appointments
+//! store) over a horizon, so a slot search needs no database read.
+//!
+//! Freshness: an entry is loaded on first use; every event on the bus that
+//! touches a provider (`schedule.changed`, `provider.changed`, any
+//! `appointment.*` whose booking uses `provider:<id>`) drops it, so the next
+//! search reloads it from the store; the appointments service also applies
+//! its own writes at once ([`ReadModel::note_booked`]). Entries also expire
+//! after [`TTL`] (holds lapse without an event). A lagging subscriber drops
+//! everything. Booking never trusts this cache: the store re-checks every
+//! booking, so a stale entry can only offer a slot that then answers 409,
+//! or hide one for a moment.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use hcas_core::availability::Availability;
+use hcas_core::{Interval, Timestamp, Zone};
+use hcas_store::{AppointmentStore, Provider};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::ApiError;
+use crate::events::{Bus, Published};
+use crate::services::doctors::{DoctorsClient, PROVIDER_CHANGED};
+use crate::tenants::OrgId;
+
+/// How long an entry is trusted without an event.
+pub const TTL: Duration = Duration::from_secs(30);
+/// How far ahead of now an entry covers (the slot window bound is smaller).
+pub const HORIZON_DAYS: i64 = 100;
+
+/// One provider's cached availability.
+#[derive(Debug)]
+pub struct Entry {
+    /// Working hours and time off only (no bookings): "is this start inside
+    /// the provider's availability at all?".
+    pub base: Arc<Availability>,
+    /// With the bookings that block: what slot search offers.
+    pub full: Arc<Availability>,
+    horizon: Interval,
+    loaded: Instant,
+}
+
+#[derive(Default)]
+struct OrgModel {
+    providers: HashMap<String, Arc<Entry>>,
+    directory: Option<(Instant, Arc<Vec<Provider>>)>,
+    /// Bumped by every invalidation: a load that started before one is not cached.
+    generation: u64,
+}
+
+/// The read model.
+pub struct ReadModel {
+    doctors: Arc<dyn DoctorsClient>,
+    orgs: RwLock<HashMap<OrgId, OrgModel>>,
+    listening: std::sync::Once,
+}
+
+impl ReadModel {
+    /// An empty read model asking `doctors` for schedules.
+    #[must_use]
+    pub fn new(doctors: Arc<dyn DoctorsClient>) -> Self {
+        Self {
+            doctors,
+            orgs: RwLock::new(HashMap::new()),
+            listening: std::sync::Once::new(),
+        }
+    }
+
+    /// Subscribe to `bus` (once; inside a tokio runtime).
+    pub fn listen(self: &Arc<Self>, bus: &Bus) {
+        self.listening.call_once(|| {
+            let mut rx = bus.subscribe();
+            let me: Weak<Self> = Arc::downgrade(self);
+            tokio::spawn(async move {
+                loop {
+                    let got = rx.recv().await;
+                    let Some(model) = me.upgrade() else { break };
+                    match got {
+                        Ok(p) => model.apply(&p),
+                        Err(RecvError::Lagged(n)) => {
+                            tracing::warn!(missed = n, "read model lagged; dropping the cache");
+                            model.clear();
+                        }
+                        Err(RecvError::Closed) => break,
+                    }
+                }
+            });
+        });
+    }
+
+    /// Apply one event: drop what it changes.
+    pub fn apply(&self, p: &Published) {
+        let e = &p.event;
+        if e.kind == hcas_store::kind::SCHEDULE_CHANGED || e.kind == PROVIDER_CHANGED {
+            self.provider_changed(&p.org, &e.aggregate_id);
+        } else if e.kind.starts_with("appointment.") {
+            let resources: Vec<String> = e
+                .payload
+                .get("resources")
+                .and_then(|r| r.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.bookings_changed(&p.org, &resources);
+        }
+    }
+
+    fn with_org<R>(&self, org: &OrgId, f: impl FnOnce(&mut OrgModel) -> R) -> Option<R> {
+        let mut orgs = self.orgs.write().ok()?;
+        Some(f(orgs.entry(org.clone()).or_default()))
+    }
+
+    /// A provider's profile or schedule changed: drop its entry and the directory.
+    pub fn provider_changed(&self, org: &OrgId, provider_id: &str) {
+        self.with_org(org, |m| {
+            m.generation += 1;
+            m.providers.remove(provider_id);
+            m.directory = None;
+        });
+    }
+
+    /// Bookings on `resources` changed: drop the entries of their providers.
+    pub fn bookings_changed(&self, org: &OrgId, resources: &[String]) {
+        self.with_org(org, |m| {
+            m.generation += 1;
+            for r in resources {
+                if let Some(id) = r.strip_prefix("provider:") {
+                    m.providers.remove(id);
+                }
+            }
+        });
+    }
+
+    /// This process just booked `interval` on `resources`: mark it busy now
+    /// (the event that follows reloads the entries from the store).
+    pub fn note_booked(&self, org: &OrgId, resources: &[String], interval: Interval) {
+        self.with_org(org, |m| {
+            for r in resources {
+                let Some(id) = r.strip_prefix("provider:") else {
+                    continue;
+                };
+                if let Some(e) = m.providers.get(id) {
+                    let mut full = (*e.full).clone();
+                    full.add_busy([interval]);
+                    let entry = Entry {
+                        base: Arc::clone(&e.base),
+                        full: Arc::new(full),
+                        horizon: e.horizon,
+                        loaded: e.loaded,
+                    };
+                    m.providers.insert(id.to_string(), Arc::new(entry));
+                }
+            }
+        });
+    }
+
+    /// Drop everything.
+    pub fn clear(&self) {
+        if let Ok(mut orgs) = self.orgs.write() {
+            for m in orgs.values_mut() {
+                m.generation += 1;
+                m.providers.clear();
+                m.directory = None;
+            }
+        }
+    }
+
+    /// The organization's providers (from the doctors service, cached).
+    ///
+    /// # Errors
+    /// 503 when the doctors service cannot answer.
+    pub async fn directory(&self, org: &OrgId) -> Result<Arc<Vec<Provider>>, ApiError> {
+        let cached = self.orgs.read().ok().and_then(|o| {
+            o.get(org).and_then(|m| {
+                m.directory
+                    .as_ref()
+                    .filter(|(at, _)| at.elapsed() < TTL)
+                    .map(|(_, d)| Arc::clone(d))
+            })
+        });
+        if let Some(d) = cached {
+            return Ok(d);
+        }
+        let generation = self.generation(org);
+        let all: Vec<Provider> = self
+            .doctors
+            .providers(org)
+            .await?
+            .into_iter()
+            .map(|s| s.value)
+            .collect();
+        let all = Arc::new(all);
+        self.with_org(org, |m| {
+            if m.generation == generation {
+                m.directory = Some((Instant::now(), Arc::clone(&all)));
+            }
+        });
+        Ok(all)
+    }
+
+    fn generation(&self, org: &OrgId) -> u64 {
+        self.orgs
+            .read()
+            .ok()
+            .and_then(|o| o.get(org).map(|m| m.generation))
+            .unwrap_or(0)
+    }
+
+    /// Provider `id`'s availability covering `span` (the slot window plus
+    /// the appointment length): from the cache, or loaded (the schedule
+    /// from the doctors service, the busy time from `store`) and cached when
+    /// `span` lies within the standard horizon.
+    ///
+    /// # Errors
+    /// 404 for an unknown provider; 422 for a stored schedule the engine
+    /// refuses; 503 when a store cannot answer.
+    pub async fn entry(
+        &self,
+        org: &OrgId,
+        store: &Arc<dyn AppointmentStore>,
+        id: &str,
+        span: Interval,
+        now: Timestamp,
+    ) -> Result<Arc<Entry>, ApiError> {
+        let cached = self.orgs.read().ok().and_then(|o| {
+            o.get(org)
+                .and_then(|m| m.providers.get(id))
+                .filter(|e| e.loaded.elapsed() < TTL && covers(e.horizon, span))
+                .map(Arc::clone)
+        });
+        if let Some(e) = cached {
+            return Ok(e);
+        }
+        let generation = self.generation(org);
+        let standard = Interval::new(
+            now.plus_minutes(-24 * 60)?,
+            now.plus_minutes(HORIZON_DAYS * 24 * 60)?,
+        )?;
+        let cacheable = covers(standard, span);
+        let horizon = if cacheable { standard } else { span };
+        let schedule = self.doctors.schedule(org, id).await?;
+        let base = match &schedule {
+            Some(s) => s.value.availability(Vec::new())?,
+            None => Availability::new(Zone::parse("UTC")?),
+        };
+        let busy = store
+            .busy(
+                &hcas_store::records::resource_of(id),
+                horizon.start(),
+                horizon.end(),
+                now,
+            )
+            .await?;
+        let mut full = base.clone();
+        full.add_busy(busy);
+        let entry = Arc::new(Entry {
+            base: Arc::new(base),
+            full: Arc::new(full),
+            horizon,
+            loaded: Instant::now(),
+        });
+        if cacheable {
+            self.with_org(org, |m| {
+                if m.generation == generation {
+                    m.providers.insert(id.to_string(), Arc::clone(&entry));
+                }
+            });
+        }
+        Ok(entry)
+    }
+}
+
+fn covers(outer: Interval, inner: Interval) -> bool {
+    outer.start() <= inner.start() && inner.end() <= outer.end()
+}

@@ -1,0 +1,881 @@
+//! The appointments service over HTTP: slot search from the read model
+//! (single provider and pooled by specialty) staying fresh as bookings and
+//! schedules change, holds, booking with `Idempotency-Key`, conflicts naming
+//! the bookings that hold the slot, the lifecycle with `If-Match`,
+//! cancellation outcomes, reschedule, and who may do what.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "svc/mod.rs"]
+mod support;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use support::{ADMIN, Backend, Server, at, day, problem, provider, rfc};
+
+fn slots_path(who: &str, days: i64, duration: i64) -> String {
+    format!(
+        "/v1/slots?{who}&from={}&to={}&duration={duration}",
+        rfc(day(days)),
+        rfc(day(days + 1))
+    )
+}
+
+/// `(start "HH:MM", providers)` of a slot answer.
+fn offered(body: &Value) -> Vec<(String, Vec<String>)> {
+    body["slots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no slots in {body}"))
+        .iter()
+        .map(|s| {
+            let start = s["start"].as_str().unwrap();
+            (
+                start[11..16].to_string(),
+                s["providers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn hhmm(v: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+    v.iter()
+        .map(|(t, ps)| (t.to_string(), ps.iter().map(|p| p.to_string()).collect()))
+        .collect()
+}
+
+async fn book(
+    s: &Server,
+    token: &str,
+    provider: &str,
+    patient: &str,
+    start: &str,
+    minutes: i64,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    s.send(s.req(Method::POST, "/v1/appointments", token).json(&json!({
+        "provider": provider, "patient": patient, "start": start, "duration": minutes
+    })))
+    .await
+}
+
+async fn act(
+    s: &Server,
+    token: &str,
+    id: &str,
+    action: &str,
+    version: Option<i64>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut rb = s.req(
+        Method::POST,
+        &format!("/v1/appointments/{id}/{action}"),
+        token,
+    );
+    if let Some(v) = version {
+        rb = rb.header("if-match", format!("\"{v}\""));
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let (st, b, _) = s.send(rb).await;
+    (st, b)
+}
+
+async fn slots_stay_fresh(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider(&s, "P1", &["cardiology"], "09:00", "12:00").await;
+    provider(&s, "P2", &["cardiology"], "10:00", "13:00").await;
+    provider(&s, "P3", &["dermatology"], "09:00", "17:00").await;
+    let one = s.get(&slots_path("provider=P1", 2, 60), "patient:X1").await;
+    assert_eq!(one.0, 200, "{}", one.1);
+    assert_eq!(one.1["duration"], 60);
+    assert_eq!(
+        offered(&one.1),
+        hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])])
+    );
+    let pool = s
+        .get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
+        .await;
+    assert_eq!(
+        offered(&pool.1),
+        hhmm(&[
+            ("09:00", &["P1"]),
+            ("10:00", &["P1", "P2"]),
+            ("11:00", &["P1", "P2"]),
+            ("12:00", &["P2"])
+        ])
+    );
+
+    // A booking takes the slot out of both searches at once.
+    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
+    assert_eq!(status, 201, "{b}");
+    let id = b["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        offered(
+            &s.get(&slots_path("provider=P1", 2, 60), "patient:X1")
+                .await
+                .1
+        ),
+        hhmm(&[("09:00", &["P1"]), ("11:00", &["P1"])])
+    );
+    assert_eq!(
+        offered(
+            &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
+                .await
+                .1
+        ),
+        hhmm(&[
+            ("09:00", &["P1"]),
+            ("10:00", &["P2"]),
+            ("11:00", &["P1", "P2"]),
+            ("12:00", &["P2"])
+        ])
+    );
+    // Cancelling gives it back.
+    let got = act(
+        &s,
+        "patient:X1",
+        &id,
+        "cancel",
+        Some(1),
+        Some(json!({"reason": "better day"})),
+    )
+    .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    assert_eq!(
+        offered(
+            &s.get(&slots_path("provider=P1", 2, 60), "patient:X1")
+                .await
+                .1
+        ),
+        hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])])
+    );
+    // A schedule change shows at once; a deactivated provider leaves the pool.
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P2/schedule", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({"timezone": "UTC", "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "12:00", "end": "13:00"}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        offered(
+            &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
+                .await
+                .1
+        ),
+        hhmm(&[
+            ("09:00", &["P1"]),
+            ("10:00", &["P1"]),
+            ("11:00", &["P1"]),
+            ("12:00", &["P2"])
+        ])
+    );
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P1", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": "Dr P1", "specialties": ["cardiology"], "active": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        offered(
+            &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
+                .await
+                .1
+        ),
+        hhmm(&[("12:00", &["P2"])])
+    );
+    // A step finer than the duration.
+    let p3 = s
+        .get(
+            &format!(
+                "/v1/slots?provider=P3&from={}&to={}&duration=60&step=30",
+                at(2, 15, 0),
+                at(3, 0, 0)
+            ),
+            "doctor:D1",
+        )
+        .await;
+    assert_eq!(
+        offered(&p3.1),
+        hhmm(&[("15:00", &["P3"]), ("15:30", &["P3"]), ("16:00", &["P3"])])
+    );
+
+    // Bad searches are 4xx problems.
+    let far = format!(
+        "/v1/slots?provider=P1&from={}&to={}&duration=30",
+        rfc(day(1)),
+        rfc(day(64))
+    );
+    problem(&s.get(&far, "patient:X1").await, 422, "window_too_large");
+    let both = format!(
+        "/v1/slots?provider=P1&specialty=cardiology&from={}&to={}&duration=30",
+        rfc(day(1)),
+        rfc(day(2))
+    );
+    problem(&s.get(&both, "patient:X1").await, 422, "invalid_request");
+    let backwards = format!(
+        "/v1/slots?provider=P1&from={}&to={}&duration=30",
+        rfc(day(2)),
+        rfc(day(1))
+    );
+    problem(
+        &s.get(&backwards, "patient:X1").await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &s.get(&slots_path("provider=P1", 2, 0), "patient:X1").await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &s.get(
+            "/v1/slots?provider=P1&from=yesterday&to=today&duration=30",
+            "patient:X1",
+        )
+        .await,
+        422,
+        "invalid_datetime",
+    );
+    problem(
+        &s.get("/v1/slots?provider=P1", "patient:X1").await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &s.get(&slots_path("provider=P404", 2, 30), "patient:X1")
+            .await,
+        404,
+        "not_found",
+    );
+    problem(
+        &s.get(&slots_path("provider=P1", 2, 30), "nobody").await,
+        401,
+        "unauthorized",
+    );
+    assert!(
+        offered(
+            &s.get(&slots_path("specialty=surgery", 2, 30), "patient:X1")
+                .await
+                .1
+        )
+        .is_empty()
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn slots_stay_fresh_sqlite() {
+    slots_stay_fresh(Backend::Sqlite, "slots_sqlite").await;
+}
+
+#[tokio::test]
+async fn slots_stay_fresh_postgres() {
+    slots_stay_fresh(Backend::Postgres, "slots_postgres").await;
+}
+
+async fn booking_lifecycle(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider(&s, "P1", &["gp"], "00:00", "23:59").await;
+    let start = at(3, 10, 0);
+
+    // Book with an idempotency key; the replay answers the same booking.
+    let rb = || {
+        s.req(Method::POST, "/v1/appointments", "patient:X1")
+            .header("idempotency-key", "k-123")
+            .json(&json!({"provider": "P1", "patient": "X1", "start": start, "duration": 30}))
+    };
+    let (status, first, headers) = s.send(rb()).await;
+    assert_eq!(status, 201, "{first}");
+    let id = first["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        headers["location"].to_str().unwrap(),
+        format!("/v1/appointments/{id}")
+    );
+    assert_eq!(headers["etag"], "\"1\"");
+    assert_eq!(
+        (
+            first["status"].as_str(),
+            first["provider"].as_str(),
+            first["patient"].as_str()
+        ),
+        (Some("booked"), Some("P1"), Some("X1"))
+    );
+    let (status, again, _) = s.send(rb()).await;
+    assert_eq!(
+        (status, again["id"].as_str()),
+        (200, Some(id.as_str())),
+        "{again}"
+    );
+
+    // Someone else at an overlapping time: 409 naming the booking that holds it.
+    let (status, clash, _) = book(&s, "patient:X2", "P1", "X2", &at(3, 10, 15), 30).await;
+    let clash = problem(&(status, clash), 409, "conflict");
+    assert_eq!(
+        clash["conflicts"],
+        json!([{"resource": "provider:P1", "with": [id]}])
+    );
+    // Outside working hours, or in the past: 422, whoever asks.
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X2", &at(3, 23, 45), 30).await;
+            (r.0, r.1)
+        },
+        422,
+        "slot_unavailable",
+    );
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X2", &at(-1, 10, 0), 30).await;
+            (r.0, r.1)
+        },
+        422,
+        "slot_unavailable",
+    );
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P404", "X2", &at(3, 9, 0), 30).await;
+            (r.0, r.1)
+        },
+        404,
+        "not_found",
+    );
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X2", &at(3, 9, 0), 0).await;
+            (r.0, r.1)
+        },
+        422,
+        "invalid_request",
+    );
+
+    // Read it back.
+    let got = s.get(&format!("/v1/appointments/{id}"), "patient:X1").await;
+    assert_eq!((got.0, got.1["version"].as_i64()), (200, Some(1)));
+    problem(
+        &s.get("/v1/appointments/nope", ADMIN).await,
+        404,
+        "not_found",
+    );
+
+    // Cancel: If-Match required and checked, a reason required; two days
+    // ahead it is not late.
+    problem(
+        &act(
+            &s,
+            "patient:X1",
+            &id,
+            "cancel",
+            None,
+            Some(json!({"reason": "x"})),
+        )
+        .await,
+        428,
+        "precondition_required",
+    );
+    problem(
+        &act(
+            &s,
+            "patient:X1",
+            &id,
+            "cancel",
+            Some(5),
+            Some(json!({"reason": "x"})),
+        )
+        .await,
+        412,
+        "version_mismatch",
+    );
+    problem(
+        &act(&s, "patient:X1", &id, "cancel", Some(1), None).await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &act(&s, "patient:X1", &id, "teleport", Some(1), None).await,
+        404,
+        "not_found",
+    );
+    let done = act(
+        &s,
+        "patient:X1",
+        &id,
+        "cancel",
+        Some(1),
+        Some(json!({"reason": "feeling better"})),
+    )
+    .await;
+    assert_eq!(done.0, 200, "{}", done.1);
+    assert_eq!(done.1["appointment"]["status"], "cancelled");
+    assert_eq!(done.1["appointment"]["cancel_reason"], "feeling better");
+    assert_eq!(done.1["transition"]["from"], "booked");
+    assert_eq!(done.1["transition"]["late_cancellation"], false);
+    problem(
+        &act(
+            &s,
+            "patient:X1",
+            &id,
+            "cancel",
+            Some(2),
+            Some(json!({"reason": "again"})),
+        )
+        .await,
+        409,
+        "invalid_transition",
+    );
+
+    // A booking starting within the hour: check-in opens, completing before
+    // the start is refused, and cancelling now is late.
+    let now = chrono::Utc::now();
+    let soon = chrono::DateTime::from_timestamp((now.timestamp() / 300 + 2) * 300, 0).unwrap();
+    let (status, near, _) = book(&s, ADMIN, "P1", "X3", &rfc(soon), 4).await;
+    assert_eq!(status, 201, "{near}");
+    let near_id = near["id"].as_str().unwrap().to_string();
+    problem(
+        &act(&s, ADMIN, &near_id, "complete", Some(1), None).await,
+        409,
+        "invalid_transition",
+    );
+    let late = act(
+        &s,
+        "patient:X3",
+        &near_id,
+        "cancel",
+        Some(1),
+        Some(json!({"reason": "stuck in traffic"})),
+    )
+    .await;
+    assert_eq!(late.0, 200, "{}", late.1);
+    assert_eq!(
+        late.1["transition"]["late_cancellation"], true,
+        "{}",
+        late.1
+    );
+    assert!(
+        late.1["transition"]["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o.to_string().contains("late_cancellation")),
+        "{}",
+        late.1
+    );
+    let (status, near2, _) = book(&s, ADMIN, "P1", "X4", &rfc(soon), 4).await;
+    assert_eq!(status, 201, "the cancelled slot is free again: {near2}");
+    let near2_id = near2["id"].as_str().unwrap().to_string();
+    let checked = act(&s, "patient:X4", &near2_id, "check-in", Some(1), None).await;
+    assert_eq!(
+        (checked.0, checked.1["appointment"]["status"].as_str()),
+        (200, Some("checked-in")),
+        "{}",
+        checked.1
+    );
+    problem(
+        &act(&s, ADMIN, &near2_id, "no-show", Some(2), None).await,
+        409,
+        "invalid_transition",
+    );
+
+    // A hold, then confirmed.
+    let (status, hold, _) = s
+        .send(s.req(Method::POST, "/v1/appointments/holds", "patient:X5").json(&json!({
+            "provider": "P1", "patient": "X5", "start": at(4, 9, 0), "duration": 30, "hold_minutes": 5
+        })))
+        .await;
+    assert_eq!(
+        (status, hold["status"].as_str()),
+        (201, Some("held")),
+        "{hold}"
+    );
+    assert!(hold["hold_expires"].is_string());
+    let hold_id = hold["id"].as_str().unwrap().to_string();
+    let (status, other, _) = book(&s, "patient:X6", "P1", "X6", &at(4, 9, 0), 30).await;
+    assert_eq!(
+        problem(&(status, other), 409, "conflict")["conflicts"][0]["with"],
+        json!([hold_id])
+    );
+    let confirmed = act(&s, "patient:X5", &hold_id, "confirm", Some(1), None).await;
+    assert_eq!(
+        (confirmed.0, confirmed.1["appointment"]["status"].as_str()),
+        (200, Some("booked")),
+        "{}",
+        confirmed.1
+    );
+    let (status, bad_hold, _) = s
+        .send(s.req(Method::POST, "/v1/appointments/holds", "patient:X5").json(&json!({
+            "provider": "P1", "patient": "X5", "start": at(4, 11, 0), "duration": 30, "hold_minutes": 600
+        })))
+        .await;
+    problem(&(status, bad_hold), 422, "invalid_request");
+
+    // Reschedule: the new one is booked, the old one cancelled and linked.
+    let (status, r, _) = book(&s, "patient:X7", "P1", "X7", &at(5, 9, 0), 30).await;
+    assert_eq!(status, 201, "{r}");
+    let rid = r["id"].as_str().unwrap().to_string();
+    let (status, moved, headers) = s
+        .send(
+            s.req(
+                Method::POST,
+                &format!("/v1/appointments/{rid}/reschedule"),
+                "patient:X7",
+            )
+            .header("if-match", "\"1\"")
+            .json(&json!({"start": at(5, 11, 0), "reason": "meeting moved"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{moved}");
+    let new_id = moved["new"]["id"].as_str().unwrap();
+    assert_eq!(
+        headers["location"].to_str().unwrap(),
+        format!("/v1/appointments/{new_id}")
+    );
+    assert_eq!(moved["old"]["status"], "cancelled");
+    assert_eq!(moved["old"]["replaced_by"], new_id);
+    assert_eq!(moved["new"]["replaces"], rid.as_str());
+    assert_eq!(moved["new"]["start"], at(5, 11, 0));
+    assert_eq!(moved["new"]["end"], at(5, 11, 30));
+    let day5 = format!(
+        "/v1/slots?provider=P1&from={}&to={}&duration=30",
+        at(5, 9, 0),
+        at(5, 11, 30)
+    );
+    let starts: Vec<String> = offered(&s.get(&day5, "patient:X7").await.1)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert!(
+        starts.contains(&"09:00".to_string()) && !starts.contains(&"11:00".to_string()),
+        "{starts:?}"
+    );
+    let (status, stale, _) = s
+        .send(
+            s.req(
+                Method::POST,
+                &format!("/v1/appointments/{rid}/reschedule"),
+                "patient:X7",
+            )
+            .header("if-match", "\"1\"")
+            .json(&json!({"start": at(5, 12, 0), "reason": "again"})),
+        )
+        .await;
+    problem(&(status, stale), 412, "version_mismatch");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn booking_lifecycle_sqlite() {
+    booking_lifecycle(Backend::Sqlite, "lifecycle_sqlite").await;
+}
+
+#[tokio::test]
+async fn booking_lifecycle_postgres() {
+    booking_lifecycle(Backend::Postgres, "lifecycle_postgres").await;
+}
+
+#[tokio::test]
+async fn patients_act_for_themselves_staff_for_anyone() {
+    let s = Server::start(Backend::Sqlite, "who").await.unwrap();
+    provider(&s, "P1", &["gp"], "08:00", "18:00").await;
+    // A patient books for themselves, not for someone else.
+    let (status, own, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 9, 0), 30).await;
+    assert_eq!(status, 201, "{own}");
+    let own_id = own["id"].as_str().unwrap().to_string();
+    problem(
+        &{
+            let r = book(&s, "patient:X1", "P1", "X2", &at(2, 10, 0), 30).await;
+            (r.0, r.1)
+        },
+        403,
+        "forbidden",
+    );
+    // Another patient can neither read nor cancel it.
+    problem(
+        &s.get(&format!("/v1/appointments/{own_id}"), "patient:X2")
+            .await,
+        403,
+        "forbidden",
+    );
+    problem(
+        &act(
+            &s,
+            "patient:X2",
+            &own_id,
+            "cancel",
+            Some(1),
+            Some(json!({"reason": "x"})),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
+    // Doctors, nurses and administrators act for any patient.
+    for (i, token) in ["doctor:D1", "nurse:N1", ADMIN].iter().enumerate() {
+        let (status, b, _) = book(
+            &s,
+            token,
+            "P1",
+            &format!("Y{i}"),
+            &at(2, 11 + i as i64, 0),
+            30,
+        )
+        .await;
+        assert_eq!(status, 201, "{token}: {b}");
+        let got = s.get(&format!("/v1/appointments/{own_id}"), token).await;
+        assert_eq!(got.0, 200, "{token}: {}", got.1);
+    }
+    // No token: 401 before anything else.
+    let (status, _, _) = s
+        .send(
+            s.http
+                .post(format!("{}/v1/appointments", s.base))
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(status, 401);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn why_not_offered_and_alternatives() {
+    let s = Server::start(Backend::Sqlite, "advice").await.unwrap();
+    provider(&s, "P1", &["gp"], "09:00", "12:00").await;
+    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
+    assert_eq!(status, 201, "{b}");
+    let explain = |start: String, duration: i64| {
+        format!("/v1/slots/explain?provider=P1&start={start}&duration={duration}")
+    };
+    let reasons = |v: &Value| -> Vec<String> {
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ok = s.get(&explain(at(2, 9, 0), 60), "patient:X2").await;
+    assert_eq!(
+        (ok.0, ok.1["offered"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        ok.1
+    );
+    assert!(reasons(&ok.1).is_empty());
+    let busy = s.get(&explain(at(2, 10, 0), 60), "patient:X2").await;
+    assert_eq!(busy.1["offered"], false);
+    assert_eq!(reasons(&busy.1), ["busy"], "{}", busy.1);
+    assert!(
+        !busy.1.to_string().contains("X1"),
+        "no other patient's data"
+    );
+    let closed = s.get(&explain(at(2, 13, 0), 60), "patient:X2").await;
+    assert_eq!(
+        reasons(&closed.1),
+        ["outside_working_hours"],
+        "{}",
+        closed.1
+    );
+    let off = s.get(&explain(at(2, 9, 20), 60), "patient:X2").await;
+    assert!(
+        reasons(&off.1).contains(&"off_grid".to_string()),
+        "{}",
+        off.1
+    );
+    let late = s.get(&explain(at(2, 11, 30), 60), "patient:X2").await;
+    assert!(
+        reasons(&late.1).contains(&"does_not_fit".to_string()),
+        "{}",
+        late.1
+    );
+    problem(
+        &s.get(&explain("soon".into(), 60), "patient:X2").await,
+        422,
+        "invalid_datetime",
+    );
+    problem(
+        &s.get(
+            "/v1/slots/explain?provider=P9&start=2030-01-01T00:00:00Z&duration=30",
+            "patient:X2",
+        )
+        .await,
+        404,
+        "not_found",
+    );
+
+    let alt = s
+        .get(
+            &format!(
+                "/v1/slots/alternatives?provider=P1&start={}&duration=60&count=2",
+                at(2, 10, 0)
+            ),
+            "patient:X2",
+        )
+        .await;
+    assert_eq!(alt.0, 200, "{}", alt.1);
+    assert_eq!(alt.1["before"], json!([at(2, 9, 0), at(1, 11, 0)]));
+    assert_eq!(alt.1["after"], json!([at(2, 11, 0), at(3, 9, 0)]));
+    problem(
+        &s.get(
+            &format!(
+                "/v1/slots/alternatives?provider=P1&start={}&duration=60&count=0",
+                at(2, 10, 0)
+            ),
+            "patient:X2",
+        )
+        .await,
+        422,
+        "invalid_request",
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn series_book_edit_cancel() {
+    let s = Server::start(Backend::Sqlite, "series").await.unwrap();
+    provider(&s, "P1", &["physio"], "09:00", "17:00").await;
+    let local = |days: i64, hh: &str| format!("{}T{hh}:00", &rfc(day(days))[..10]);
+    let series = json!({
+        "id": "S1", "provider": "P1", "patient": "X1", "rrule": "FREQ=DAILY;COUNT=3",
+        "dtstart": local(2, "10:00"), "timezone": "UTC", "duration": 30
+    });
+    let booked = s.post("/v1/series", "patient:X1", &series).await;
+    assert_eq!(booked.0, 201, "{}", booked.1);
+    assert_eq!(booked.1["booked"], true);
+    assert_eq!(booked.1["occurrences"].as_array().unwrap().len(), 3);
+    // The same times again: all or nothing, 409 naming every occurrence it hits.
+    let mut again = series.clone();
+    again["id"] = json!("S2");
+    again["patient"] = json!("X2");
+    let clash = problem(
+        &s.post("/v1/series", "patient:X2", &again).await,
+        409,
+        "conflict",
+    );
+    let occurrence = |days: i64| format!("S1.{}T100000", rfc(day(days))[..10].replace('-', ""));
+    assert_eq!(
+        clash["conflicts"],
+        json!([
+            {"resource": "provider:P1", "with": [occurrence(2)]},
+            {"resource": "provider:P1", "with": [occurrence(3)]},
+            {"resource": "provider:P1", "with": [occurrence(4)]},
+        ])
+    );
+    problem(&s.get("/v1/series/S2", ADMIN).await, 404, "not_found");
+    // Outside working hours: refused before the store.
+    let mut evening = series.clone();
+    evening["id"] = json!("S3");
+    evening["dtstart"] = json!(local(2, "20:00"));
+    problem(
+        &s.post("/v1/series", "patient:X1", &evening).await,
+        422,
+        "slot_unavailable",
+    );
+    let mut bad = series.clone();
+    bad["rrule"] = json!("FREQ=SOMETIMES");
+    problem(
+        &s.post("/v1/series", "patient:X1", &bad).await,
+        422,
+        "invalid_rrule",
+    );
+
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let starts: Vec<&str> = got.1["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, [at(2, 10, 0), at(3, 10, 0), at(4, 10, 0)]);
+    problem(
+        &s.get("/v1/series/S1", "patient:X2").await,
+        403,
+        "forbidden",
+    );
+    let day2 = format!(
+        "/v1/slots?provider=P1&from={}&to={}&duration=30",
+        at(2, 10, 0),
+        at(2, 11, 0)
+    );
+    assert_eq!(
+        offered(&s.get(&day2, "patient:X1").await.1),
+        hhmm(&[("10:30", &["P1"])])
+    );
+
+    // Move this and the following by an hour onto someone else's booking:
+    // nothing moves; by two hours: day 3 and 4 move, day 2 stays.
+    let (status, other, _) = book(&s, "patient:X9", "P1", "X9", &at(4, 11, 0), 30).await;
+    assert_eq!(status, 201, "{other}");
+    let shift = |minutes: i64| json!({"recurrence_id": local(3, "10:00"), "scope": "this_and_following", "timezone": "UTC", "minutes": minutes, "reason": "clinic hours"});
+    let refused = problem(
+        &s.post("/v1/series/S1/shift", "patient:X1", &shift(60))
+            .await,
+        409,
+        "conflict",
+    );
+    assert_eq!(refused["conflicts"][0]["with"], json!([other["id"]]));
+    let moved = s
+        .post("/v1/series/S1/shift", "patient:X1", &shift(120))
+        .await;
+    assert_eq!(
+        (moved.0, moved.1["applied"].as_bool()),
+        (200, Some(true)),
+        "{}",
+        moved.1
+    );
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    let starts: Vec<&str> = got.1["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, [at(2, 10, 0), at(3, 12, 0), at(4, 12, 0)]);
+
+    // Cancel them all.
+    problem(
+        &s.post(
+            "/v1/series/S1/cancel",
+            "patient:X1",
+            &json!({"recurrence_id": local(2, "10:00"), "scope": "all", "reason": " "}),
+        )
+        .await,
+        422,
+        "invalid_request",
+    );
+    let cancelled = s
+        .post(
+            "/v1/series/S1/cancel",
+            "patient:X1",
+            &json!({"recurrence_id": local(2, "10:00"), "scope": "all", "reason": "recovered"}),
+        )
+        .await;
+    assert_eq!(cancelled.0, 200, "{}", cancelled.1);
+    assert_eq!(cancelled.1["cancelled"].as_array().unwrap().len(), 3);
+    let got = s.get("/v1/series/S1", "patient:X1").await;
+    assert!(
+        got.1["occurrences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "cancelled"),
+        "{}",
+        got.1
+    );
+    assert_eq!(
+        offered(&s.get(&day2, "patient:X1").await.1),
+        hhmm(&[("10:00", &["P1"]), ("10:30", &["P1"])])
+    );
+    s.stop().await;
+}
