@@ -310,6 +310,29 @@ async fn only_admin_staff_verify() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["records"], 0);
     assert_eq!(v["head"], hcas_server::audit::GENESIS);
+    let (code, out) = cli_verify(&s, None);
+    assert_eq!(
+        (code, out.trim()),
+        (
+            0,
+            format!("ok 0 records, head {}", hcas_server::audit::GENESIS).as_str()
+        )
+    );
+    // An organization this deployment does not have: exit 1.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"))
+        .args(["audit", "verify", "--org", "org-unknown"])
+        .env("HCAS_DATA_DIR", s.dir.path())
+        .env("HCAS_LOG", "off")
+        .env_remove("HCAS_CONFIG")
+        .env_remove("HCAS_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("cannot verify: forbidden")
+    );
     s.stop().await;
 }
 
