@@ -27,7 +27,7 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange,
 };
-use crate::{AppointmentStore, StoreError, Stored};
+use crate::{AccountStore, AppointmentStore, StoreError, Stored};
 
 /// Patients' demographic records.
 #[async_trait]
@@ -385,6 +385,7 @@ pub trait Store:
     + RecordStore
     + AuditStore
     + AnchorStore
+    + AccountStore
 {
 }
 
@@ -399,6 +400,7 @@ impl<T> Store for T where
         + RecordStore
         + AuditStore
         + AnchorStore
+        + AccountStore
         + ?Sized
 {
 }
