@@ -10,6 +10,14 @@
 //! | `max_body_bytes` | `HCAS_MAX_BODY_BYTES` | `65536` |
 //! | `log_format` | `HCAS_LOG_FORMAT` | `json` (`json` or `pretty`) |
 //! | `request_timeout_seconds` | `HCAS_REQUEST_TIMEOUT_SECONDS` | `30` |
+//! | `issuer` | `HCAS_ISSUER` | `http://<listen>` (the own issuer's `iss`) |
+//! | `access_token_seconds` | `HCAS_ACCESS_TOKEN_SECONDS` | `900` (60 to 3600) |
+//! | `refresh_token_seconds` | `HCAS_REFRESH_TOKEN_SECONDS` | `28800` (300 to 2592000) |
+//! | `oidc_issuer` | `HCAS_OIDC_ISSUER` | none: hcas is its own issuer |
+//! | `oidc_audience` | `HCAS_OIDC_AUDIENCE` | none (required with `oidc_issuer`) |
+//! | `oidc_algorithm` | `HCAS_OIDC_ALGORITHM` | `RS256` (the one algorithm accepted) |
+//! | `oidc_org_claim` | `HCAS_OIDC_ORG_CLAIM` | `org` |
+//! | `oidc_roles_claim` | `HCAS_OIDC_ROLES_CLAIM` | `roles` |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,7 +35,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(setting: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(setting: &str, message: impl Into<String>) -> Self {
         Self {
             setting: setting.to_string(),
             message: message.into(),
@@ -70,6 +78,45 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A request still running after this many seconds is answered 503.
     pub request_timeout_seconds: u64,
+    /// The own issuer's `iss` (`None`: `http://<listen>`, with the real port).
+    pub issuer: Option<String>,
+    /// Lifetime of an access token, in seconds.
+    pub access_token_seconds: u64,
+    /// Lifetime of a refresh token, in seconds (each rotation starts it anew).
+    pub refresh_token_seconds: u64,
+    /// Trust this external OpenID Connect provider instead of issuing tokens.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// An external OpenID Connect provider whose access tokens hcas accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OidcConfig {
+    /// The provider's issuer URL (`iss`; discovery is `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// The `aud` hcas's tokens must carry.
+    pub audience: String,
+    /// The one signing algorithm accepted (`RS256`, `ES256`, `EdDSA`, ...).
+    pub algorithm: String,
+    /// The claim holding the organization id.
+    pub org_claim: String,
+    /// The claim holding the roles (an array of strings, or one space-separated string).
+    pub roles_claim: String,
+}
+
+impl OidcConfig {
+    /// A provider at `issuer` for audience `audience`, with the defaults
+    /// (`RS256`, claims `org` and `roles`).
+    #[must_use]
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            algorithm: "RS256".to_string(),
+            org_claim: "org".to_string(),
+            roles_claim: "roles".to_string(),
+        }
+    }
 }
 
 /// The file's shape: every key optional, unknown keys refused.
@@ -82,6 +129,14 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     log_format: Option<LogFormat>,
     request_timeout_seconds: Option<u64>,
+    issuer: Option<String>,
+    access_token_seconds: Option<u64>,
+    refresh_token_seconds: Option<u64>,
+    oidc_issuer: Option<String>,
+    oidc_audience: Option<String>,
+    oidc_algorithm: Option<String>,
+    oidc_org_claim: Option<String>,
+    oidc_roles_claim: Option<String>,
 }
 
 /// Most a body limit may be set to (16 MiB): the API takes small JSON documents.
@@ -98,6 +153,10 @@ impl Config {
             max_body_bytes: 64 * 1024,
             log_format: LogFormat::Json,
             request_timeout_seconds: 30,
+            issuer: None,
+            access_token_seconds: 900,
+            refresh_token_seconds: 8 * 3600,
+            oidc: None,
         }
     }
 
@@ -161,6 +220,42 @@ impl Config {
         } else if let Some(v) = parsed.request_timeout_seconds {
             c.request_timeout_seconds = v;
         }
+        c.issuer = env("HCAS_ISSUER").or(parsed.issuer);
+        if let Some(v) = env("HCAS_ACCESS_TOKEN_SECONDS") {
+            c.access_token_seconds = parse_num("access_token_seconds", &v)?;
+        } else if let Some(v) = parsed.access_token_seconds {
+            c.access_token_seconds = v;
+        }
+        if let Some(v) = env("HCAS_REFRESH_TOKEN_SECONDS") {
+            c.refresh_token_seconds = parse_num("refresh_token_seconds", &v)?;
+        } else if let Some(v) = parsed.refresh_token_seconds {
+            c.refresh_token_seconds = v;
+        }
+        let oidc_audience = env("HCAS_OIDC_AUDIENCE").or(parsed.oidc_audience);
+        if let Some(issuer) = env("HCAS_OIDC_ISSUER").or(parsed.oidc_issuer) {
+            let audience = oidc_audience.ok_or_else(|| {
+                ConfigError::new(
+                    "oidc_audience",
+                    "set it with `oidc_issuer`: the `aud` the provider puts in tokens for hcas",
+                )
+            })?;
+            let mut o = OidcConfig::new(issuer, audience);
+            if let Some(v) = env("HCAS_OIDC_ALGORITHM").or(parsed.oidc_algorithm) {
+                o.algorithm = v;
+            }
+            if let Some(v) = env("HCAS_OIDC_ORG_CLAIM").or(parsed.oidc_org_claim) {
+                o.org_claim = v;
+            }
+            if let Some(v) = env("HCAS_OIDC_ROLES_CLAIM").or(parsed.oidc_roles_claim) {
+                o.roles_claim = v;
+            }
+            c.oidc = Some(o);
+        } else if oidc_audience.is_some() {
+            return Err(ConfigError::new(
+                "oidc_issuer",
+                "`oidc_audience` is set but `oidc_issuer` is not; set both or neither",
+            ));
+        }
         c.validate()?;
         Ok(c)
     }
@@ -188,6 +283,44 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
         }
+        if !(60..=3600).contains(&self.access_token_seconds) {
+            return Err(ConfigError::new(
+                "access_token_seconds",
+                "use 60 to 3600 seconds (access tokens are short-lived; refresh them)",
+            ));
+        }
+        if !(300..=30 * 86400).contains(&self.refresh_token_seconds) {
+            return Err(ConfigError::new(
+                "refresh_token_seconds",
+                "use 300 to 2592000 seconds (30 days)",
+            ));
+        }
+        if let Some(i) = &self.issuer {
+            check_url("issuer", i)?;
+        }
+        if let Some(o) = &self.oidc {
+            check_url("oidc_issuer", &o.issuer)?;
+            if o.audience.trim().is_empty() {
+                return Err(ConfigError::new("oidc_audience", "must not be empty"));
+            }
+            if crate::auth::algorithm(&o.algorithm).is_none() {
+                return Err(ConfigError::new(
+                    "oidc_algorithm",
+                    format!(
+                        "`{}` is not an asymmetric JWS algorithm; use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or EdDSA",
+                        o.algorithm
+                    ),
+                ));
+            }
+            for (setting, v) in [
+                ("oidc_org_claim", &o.org_claim),
+                ("oidc_roles_claim", &o.roles_claim),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(ConfigError::new(setting, "must name a claim"));
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -200,6 +333,19 @@ fn parse_database(url: &str) -> Result<Database, ConfigError> {
             "database_url",
             "must be a postgres:// URL (leave it unset for SQLite in `data_dir`)",
         ))
+    }
+}
+
+fn check_url(setting: &str, url: &str) -> Result<(), ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.contains(char::is_whitespace) => Ok(()),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("`{url}` is not an http(s):// URL"),
+        )),
     }
 }
 
@@ -252,5 +398,37 @@ mod tests {
         std::fs::write(&file, "lisen = \"x\"\n").unwrap();
         let e = Config::load(Some(&file), env(&[])).unwrap_err();
         assert!(e.message.contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn auth_settings() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!((c.access_token_seconds, c.oidc.is_none()), (900, true));
+        let e = Config::load(None, env(&[("HCAS_ACCESS_TOKEN_SECONDS", "86400")])).unwrap_err();
+        assert_eq!(e.setting, "access_token_seconds");
+        let e = Config::load(None, env(&[("HCAS_OIDC_ISSUER", "http://idp")])).unwrap_err();
+        assert_eq!(e.setting, "oidc_audience");
+        let e = Config::load(None, env(&[("HCAS_OIDC_AUDIENCE", "hcas")])).unwrap_err();
+        assert_eq!(e.setting, "oidc_issuer");
+        let both = [
+            ("HCAS_OIDC_ISSUER", "http://idp"),
+            ("HCAS_OIDC_AUDIENCE", "hcas"),
+        ];
+        let c = Config::load(None, env(&both)).unwrap();
+        let o = c.oidc.unwrap();
+        assert_eq!(
+            (o.algorithm.as_str(), o.org_claim.as_str()),
+            ("RS256", "org")
+        );
+        let mut bad = both.to_vec();
+        bad.push(("HCAS_OIDC_ALGORITHM", "HS256"));
+        let e = Config::load(None, env(&bad)).unwrap_err();
+        assert_eq!(e.setting, "oidc_algorithm");
+        let e = Config::load(
+            None,
+            env(&[("HCAS_OIDC_ISSUER", "idp"), ("HCAS_OIDC_AUDIENCE", "a")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.setting, "oidc_issuer");
     }
 }

@@ -16,7 +16,7 @@
 //! | `extract.rs` | JSON, path and query extractors whose rejections are problems |
 //! | `gateway.rs` | request ids, time limits, panics, unknown routes |
 //! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
-//! | [`auth`] | the [`auth::Principal`] of a verified token, and the [`auth::Verifier`] that checks tokens |
+//! | [`auth`] | the [`auth::Principal`] of a verified token, the [`auth::Verifier`] that checks tokens, the own issuer and the OpenID Connect mode |
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
 //! | [`audit`] | the tamper-evident audit log (a SHA-256 hash chain) and its `verify` |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
@@ -78,6 +78,8 @@ pub struct AppState {
     pub bus: Arc<events::Bus>,
     /// The slot search read model.
     pub slots: Arc<readmodel::ReadModel>,
+    /// hcas as its own token issuer (login, refresh, JWKS), when it is one.
+    pub issuer: Option<Arc<auth::Issuer>>,
 }
 
 impl AppState {
@@ -95,7 +97,38 @@ impl AppState {
             tenants,
             config: Arc::new(config),
             verifier: Arc::new(auth::DenyAll),
+            issuer: None,
         }
+    }
+
+    /// The state [`start`] serves: with `oidc_issuer` set, a verifier of that
+    /// provider's tokens; otherwise hcas as its own issuer (its key loaded
+    /// from, or created in, `<data_dir>/keys/`).
+    ///
+    /// # Errors
+    /// [`StartError::Auth`] for an unreadable or corrupt key, or an HTTP
+    /// client that cannot be built.
+    pub fn configured(config: Config) -> Result<Self, StartError> {
+        config.validate()?;
+        if let Some(o) = config.oidc.clone() {
+            let alg = auth::algorithm(&o.algorithm).ok_or_else(|| {
+                config::ConfigError::new("oidc_algorithm", "not an asymmetric JWS algorithm")
+            })?;
+            let keys = auth::OidcKeys::new(o.issuer.clone()).map_err(StartError::Http)?;
+            let verifier = auth::JwtVerifier::new(Arc::new(keys), alg, o.issuer, o.audience)
+                .with_claims(o.org_claim, o.roles_claim);
+            return Ok(Self::new(config).with_verifier(Arc::new(verifier)));
+        }
+        let issuer = auth::Issuer::open(&config)?;
+        Ok(Self::new(config).with_issuer(Arc::new(issuer)))
+    }
+
+    /// This state with `issuer` issuing tokens and its verifier checking them.
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: Arc<auth::Issuer>) -> Self {
+        self.verifier = Arc::new(issuer.verifier());
+        self.issuer = Some(issuer);
+        self
     }
 
     /// This state with `verifier` checking tokens.
@@ -120,6 +153,7 @@ impl AppState {
         (name = "patients", description = "Patients' registration and profiles, and the access gate"),
         (name = "consents", description = "Patients' consents: grant, list, revoke"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "auth", description = "Log in, refresh, who am I, and the issuer's keys"),
     ),
     components(schemas(error::Problem))
 )]
@@ -132,6 +166,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(engine::routes())
         .merge(health::routes())
         .merge(services::routes())
+        .merge(auth::routes::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     let doc = serde_json::to_value(&api).unwrap_or_default();
@@ -170,6 +205,12 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The token issuer or verifier could not be set up.
+    #[error(transparent)]
+    Auth(#[from] auth::AuthSetupError),
+    /// The HTTP client for the OpenID Connect provider could not be built.
+    #[error("cannot build the HTTP client for the OpenID Connect provider: {0}")]
+    Http(String),
     /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -229,7 +270,7 @@ impl Running {
 /// # Errors
 /// [`StartError`] naming what to fix.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    start_with_signal(AppState::new(config), std::future::pending()).await
+    start_with_signal(AppState::configured(config)?, std::future::pending()).await
 }
 
 /// As [`start`], with a prepared state (a verifier, say).
@@ -265,6 +306,9 @@ pub async fn start_with_signal(
         addr: config.listen,
         source,
     })?;
+    if let Some(issuer) = &state.issuer {
+        issuer.bound(addr);
+    }
     let (router, _) = app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -32,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Accounts of hcas's own token issuer.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +51,28 @@ enum AuditCommand {
         /// no longer contains it (records deleted at the end).
         #[arg(long)]
         head: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (one
+    /// line), never from the command line. Prints the account (without the
+    /// password) as one JSON line.
+    Add {
+        /// The organization (it must exist: `org-add`).
+        #[arg(long)]
+        org: String,
+        /// The login name (unique in the organization, ignoring case).
+        #[arg(long)]
+        username: String,
+        /// A role: patient, doctor, nurse, admin or researcher (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The token's `sub`: the patient's id for a patient (required then),
+        /// a staff id otherwise (default: a new random id).
+        #[arg(long)]
+        subject: Option<String>,
     },
 }
 
@@ -76,6 +103,15 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::OrgAdd { org } => org_add(config, &org).await,
+            Command::User {
+                command:
+                    UserCommand::Add {
+                        org,
+                        username,
+                        roles,
+                        subject,
+                    },
+            } => user_add(config, &org, username, roles, subject).await,
             Command::Audit {
                 command: AuditCommand::Verify { org, head },
             } => audit_verify(config, &org, head.as_deref()).await,
@@ -84,16 +120,20 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let running =
-        match hcas_server::start_with_signal(hcas_server::AppState::new(config), shutdown_signal())
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start");
-                return ExitCode::from(2);
-            }
-        };
+    let state = match hcas_server::AppState::configured(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::from(2);
+        }
+    };
+    let running = match hcas_server::start_with_signal(state, shutdown_signal()).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::from(2);
+        }
+    };
     tracing::info!(url = %format!("http://{}", running.addr()), "hcas-server listening");
     running.wait().await;
     tracing::info!("stopped");
@@ -116,6 +156,103 @@ async fn org_add(config: Config, org: &str) -> ExitCode {
             tracing::error!(code = e.code(), "cannot create the organization");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Shortest password `user add` accepts, in characters (NIST SP 800-63B).
+const MIN_PASSWORD_CHARS: usize = 8;
+
+async fn user_add(
+    config: Config,
+    org: &str,
+    username: String,
+    roles: Vec<String>,
+    subject: Option<String>,
+) -> ExitCode {
+    let fail = |message: String| {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("hcas-server user add: {message}");
+        }
+        ExitCode::FAILURE
+    };
+    let org = match hcas_server::tenants::OrgId::parse(org) {
+        Ok(o) => o,
+        Err(e) => return fail(e.problem(None).detail),
+    };
+    for r in &roles {
+        if hcas_core::consent::Role::parse(r).is_none() {
+            return fail(format!(
+                "unknown role `{r}`; use patient, doctor, nurse, admin or researcher"
+            ));
+        }
+    }
+    let subject = match subject {
+        Some(s) => s,
+        None if roles.iter().any(|r| r == "patient") => {
+            return fail("a patient's account needs --subject <the patient's id>".to_string());
+        }
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let mut password = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut password) {
+        return fail(format!("cannot read the password from standard input: {e}"));
+    }
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return fail(format!(
+            "give a password of at least {MIN_PASSWORD_CHARS} characters on standard input"
+        ));
+    }
+    let hash = match tokio::task::spawn_blocking(move || {
+        hcas_server::auth::hash_password(&password)
+    })
+    .await
+    {
+        Ok(Ok(h)) => h,
+        _ => return fail("cannot hash the password".to_string()),
+    };
+    let tenants = hcas_server::tenants::Tenants::new(&config);
+    let store = match tenants.store(&org).await {
+        Ok(s) => s,
+        Err(e) if e.code() == "forbidden" => {
+            return fail(format!(
+                "no organization `{org}` here; create it first with `hcas-server org-add {org}`"
+            ));
+        }
+        Err(e) => return fail(e.problem(None).detail),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or_default())
+        .unwrap_or_default();
+    let account = hcas_store::Account {
+        username,
+        subject,
+        roles,
+        password_hash: hash,
+        created: match hcas_core::Timestamp::from_unix(now) {
+            Ok(t) => t,
+            Err(e) => return fail(e.to_string()),
+        },
+        disabled: false,
+    };
+    match store.create_account(account).await {
+        Ok(a) => {
+            tracing::info!(%org, subject = %a.subject, "account created");
+            let line = serde_json::json!({
+                "org": org.as_str(),
+                "username": a.username,
+                "subject": a.subject,
+                "roles": a.roles,
+            });
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(hcas_server::error::ApiError::from(e).problem(None).detail),
     }
 }
 

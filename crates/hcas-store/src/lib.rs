@@ -13,6 +13,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | `accounts.rs` | the accounts port, [`AccountStore`]: login accounts and refresh-token families |
 //! | `appointments.rs` | the appointments port, [`AppointmentStore`], and what it answers |
 //! | `ports.rs` | every other port ([`SeriesStore`], [`HistoryStore`], [`AnchorStore`], …) and [`Store`], all of them |
 //! | [`records`] | the records the ports store besides bookings, each with its `validate` |
@@ -24,6 +25,7 @@
 //! | `sql.rs`, `sweep.rs` | what both SQL adapters share: error classification and row decoding; the tz-drift sweep's paging |
 //! | `conformance/` | the suite every adapter passes, one file per port (feature `test-support`) |
 
+mod accounts;
 mod appointments;
 #[cfg(any(feature = "memory", feature = "sqlite", feature = "postgres"))]
 mod change;
@@ -44,6 +46,7 @@ pub mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sweep;
 
+pub use accounts::{Account, AccountStore, MAX_USERNAME_LEN, RefreshOutcome, username_key};
 pub use appointments::{
     AppointmentStore, Counts, OutboxEvent, RescheduleRequest, Rescheduled, StatusChanged, Stored,
     kind,

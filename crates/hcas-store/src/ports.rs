@@ -27,7 +27,7 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange,
 };
-use crate::{AppointmentStore, StoreError, Stored};
+use crate::{AccountStore, AppointmentStore, StoreError, Stored};
 
 /// Patients' demographic records.
 #[async_trait]
@@ -392,6 +392,7 @@ pub trait Store:
     + RecordStore
     + AuditStore
     + AnchorStore
+    + AccountStore
 {
 }
 
@@ -406,6 +407,7 @@ impl<T> Store for T where
         + RecordStore
         + AuditStore
         + AnchorStore
+        + AccountStore
         + ?Sized
 {
 }

@@ -216,3 +216,20 @@ pub(crate) fn outbox_events(
 pub(crate) fn limit_of(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
+
+/// An `accounts` row: `username, subject, roles (JSON text), password_hash,
+/// created_s, disabled`.
+pub(crate) type AccountRow = (String, String, String, String, i64, bool);
+
+/// An `accounts` row read back.
+pub(crate) fn account_from_row(row: AccountRow) -> Result<crate::Account, StoreError> {
+    let (username, subject, roles, password_hash, created_s, disabled) = row;
+    Ok(crate::Account {
+        username,
+        subject,
+        roles: decode("account roles", &roles)?,
+        password_hash,
+        created: Timestamp::from_unix(created_s).map_err(|e| corrupt("account created", e))?,
+        disabled,
+    })
+}

@@ -76,6 +76,12 @@ mod memory {
             vec![Arc::new(store.clone()), Arc::new(store)];
         reschedule_race(&handles, 16).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_refresh_rotation_one_jti() {
+        let store = MemoryStore::new();
+        hcas_store::conformance::race_refresh_rotation(Arc::new(store.clone()), Arc::new(store))
+            .await;
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -167,6 +173,14 @@ mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn race_room_capacity_3() {
         run("room:R1", 3).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_refresh_rotation_one_jti() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("refresh.db").display());
+        let a = SqliteStore::open(&url, 4).await.unwrap();
+        let b = SqliteStore::open(&url, 4).await.unwrap();
+        hcas_store::conformance::race_refresh_rotation(Arc::new(a), Arc::new(b)).await;
     }
 }
 
@@ -273,6 +287,18 @@ mod postgres {
         let handles: Vec<Arc<dyn AppointmentStore>> =
             vec![Arc::new(a.clone()), Arc::new(b.clone())];
         reschedule_race(&handles, 16).await;
+        a.pool().close().await;
+        b.pool().close().await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn race_refresh_rotation_one_jti() {
+        let Some(db) = crate::pg_support::fresh_db("refresh_race").await else {
+            return;
+        };
+        let a = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        let b = PgStore::open_with(db.options.clone(), 8).await.unwrap();
+        hcas_store::conformance::race_refresh_rotation(Arc::new(a.clone()), Arc::new(b.clone()))
+            .await;
         a.pool().close().await;
         b.pool().close().await;
     }

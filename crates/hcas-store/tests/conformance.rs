@@ -44,7 +44,8 @@ macro_rules! conformance {
                 suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
                 suite_audit, suite_series_shift_push_back_one_week,
                 suite_series_shift_keeps_wall_time_across_dst,
-                suite_series_shift_conflict_changes_nothing, suite_series_cancel_all_skips_final);
+                suite_series_shift_conflict_changes_nothing, suite_series_cancel_all_skips_final,
+                suite_accounts, suite_refresh_rotation);
             conformance!(@plant $make; suite_anchor_drift);
         }
     };

@@ -16,6 +16,7 @@
 //! | `anchors.rs` | [`AnchorStore`](crate::AnchorStore) | tz drift sweep, re-anchoring ([`Plant`]) |
 //! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, preferences, schedules, availability |
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
+//! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |
 //!
 //! Test code: it asserts and panics on failure.
@@ -27,6 +28,7 @@
     clippy::missing_panics_doc
 )]
 
+mod accounts;
 mod anchors;
 mod appointments;
 mod history;
@@ -37,6 +39,7 @@ mod races;
 mod records;
 mod series;
 
+pub use accounts::*;
 pub use anchors::*;
 pub use appointments::*;
 pub use history::*;

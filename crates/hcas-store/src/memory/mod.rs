@@ -28,6 +28,7 @@ use crate::{
     AppointmentStore, Counts, OutboxEvent, Rescheduled, StatusChanged, StoreError, Stored, kind,
 };
 
+mod accounts;
 mod ports;
 
 #[derive(Debug, Default)]
@@ -44,6 +45,10 @@ struct State {
     consents: HashMap<String, Stored<Consent>>,
     records: HashMap<String, Stored<RecordMeta>>,
     audit: Vec<AuditRecord>,
+    /// Accounts by [`crate::username_key`].
+    accounts: HashMap<String, crate::Account>,
+    /// Refresh-token families by id.
+    families: HashMap<String, accounts::Family>,
 }
 
 impl State {

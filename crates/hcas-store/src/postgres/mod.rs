@@ -107,10 +107,12 @@
 //! | `series.rs` | [`crate::SeriesStore`] |
 //! | `history.rs` | [`crate::HistoryStore`] |
 //! | `anchors.rs` | [`crate::AnchorStore`] |
+//! | `accounts.rs` | [`crate::AccountStore`] |
 //! | `waitlist.rs` | [`crate::WaitlistStore`] |
 //! | `providers.rs` | [`crate::ProviderStore`] |
 //! | `records.rs` | [`crate::PatientStore`], [`crate::ConsentStore`], [`crate::RecordStore`], [`crate::AuditStore`], NUL refusals |
 
+mod accounts;
 mod anchors;
 mod batch;
 mod bookings;

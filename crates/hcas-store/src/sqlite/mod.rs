@@ -22,10 +22,12 @@
 //! | `series.rs` | [`crate::SeriesStore`] |
 //! | `history.rs` | [`crate::HistoryStore`] |
 //! | `anchors.rs` | [`crate::AnchorStore`] |
+//! | `accounts.rs` | [`crate::AccountStore`] |
 //! | `waitlist.rs` | [`crate::WaitlistStore`] |
 //! | `providers.rs` | [`crate::ProviderStore`] |
 //! | `records.rs` | [`crate::PatientStore`], [`crate::ConsentStore`], [`crate::RecordStore`], [`crate::AuditStore`] |
 
+mod accounts;
 mod anchors;
 mod bookings;
 mod history;

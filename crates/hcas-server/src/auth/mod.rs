@@ -4,6 +4,14 @@
 //! handler runs. The verifier is chosen at start (hcas's own issuer, or an
 //! external OpenID Connect provider); until one is configured, [`DenyAll`]
 //! refuses every token (fail closed).
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`Principal`], [`Verifier`], [`DenyAll`], the extractor |
+//! | `jwt.rs` | [`JwtVerifier`]: one algorithm; `exp`, `iss`, `aud`, `sub` required; claims to a principal |
+//! | `issuer.rs` | [`Issuer`]: hcas as its own issuer (Ed25519 key in `data_dir/keys`, access and refresh tokens, Argon2id) |
+//! | `oidc.rs` | [`OidcKeys`]: an external OpenID Connect provider's keys (discovery, JWKS cache, rotation) |
+//! | `routes.rs` | `/v1/auth/login`, `/v1/auth/refresh`, `/v1/auth/whoami`, `/.well-known/jwks.json`, `/.well-known/openid-configuration` |
 
 use std::sync::Arc;
 
@@ -13,8 +21,17 @@ use axum::http::request::Parts;
 use hcas_core::consent::{Purpose, Role};
 
 use crate::AppState;
+
+mod issuer;
+mod jwt;
+mod oidc;
+pub(crate) mod routes;
+
 use crate::error::ApiError;
 use crate::tenants::OrgId;
+pub use issuer::{AUDIENCE, AuthSetupError, Issuer, hash_password};
+pub use jwt::{JwtVerifier, KeySource, LEEWAY_SECONDS};
+pub use oidc::{MIN_REFETCH, OidcKeys};
 
 /// The caller, as a verified token describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,5 +122,18 @@ impl FromRequestParts<AppState> for Principal {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer <access token>`"))?;
         state.verifier.verify(token).await
+    }
+}
+
+/// The asymmetric JWS algorithm named `name` (`RS256`, `ES256`, `EdDSA`, ...);
+/// `None` for an unknown name and for the symmetric `HS*` (a verifier never
+/// accepts a shared secret).
+#[must_use]
+pub fn algorithm(name: &str) -> Option<jsonwebtoken::Algorithm> {
+    use jsonwebtoken::Algorithm as A;
+    let alg: A = name.parse().ok()?;
+    match alg {
+        A::HS256 | A::HS384 | A::HS512 => None,
+        other => Some(other),
     }
 }

@@ -1,0 +1,200 @@
+//! [`AccountStore`](crate::AccountStore): accounts (unique ignoring case) and
+//! refresh-token families (rotation, reuse detection, expiry).
+
+use super::*;
+use crate::{Account, RefreshOutcome};
+
+fn account(username: &str, subject: &str) -> Account {
+    Account {
+        username: username.to_string(),
+        subject: subject.to_string(),
+        roles: vec!["doctor".to_string(), "admin".to_string()],
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_string(),
+        created: at(0),
+        disabled: false,
+    }
+}
+
+pub async fn suite_accounts(store: &dyn Store) {
+    let a = account("Dr.Who@example.org", "staff-1");
+    assert_eq!(store.create_account(a.clone()).await.unwrap(), a);
+    // Found under any case, as created.
+    assert_eq!(store.account("dr.who@EXAMPLE.org").await.unwrap(), a);
+    // Unique ignoring case.
+    let (code, _) = code_of(
+        store
+            .create_account(account("DR.WHO@example.org", "staff-2"))
+            .await,
+    );
+    assert_eq!(code, "already_exists");
+    assert_eq!(
+        store.account("dr.who@example.org").await.unwrap().subject,
+        "staff-1"
+    );
+    let (code, _) = code_of(store.account("nobody").await);
+    assert_eq!(code, "not_found");
+    let (code, _) = code_of(store.account("nul\0byte").await);
+    assert_eq!(code, "not_found");
+    // Disable and enable.
+    let d = store
+        .set_account_disabled("DR.WHO@example.org", true)
+        .await
+        .unwrap();
+    assert!(d.disabled);
+    assert!(store.account("dr.who@example.org").await.unwrap().disabled);
+    let e = store
+        .set_account_disabled("dr.who@example.org", false)
+        .await
+        .unwrap();
+    assert!(!e.disabled);
+    let (code, _) = code_of(store.set_account_disabled("nobody", true).await);
+    assert_eq!(code, "not_found");
+    // Refused input changes nothing.
+    for bad in [
+        account("", "s"),
+        account("two words", "s"),
+        account("ok", "not an id"),
+        Account {
+            roles: vec![],
+            ..account("ok", "s")
+        },
+        Account {
+            roles: vec!["Doctor".into()],
+            ..account("ok", "s")
+        },
+        Account {
+            password_hash: "plain".into(),
+            ..account("ok", "s")
+        },
+    ] {
+        let (code, core) = code_of(store.create_account(bad).await);
+        assert_eq!((code, core), ("invalid", Some(ErrorCode::InvalidRequest)));
+    }
+    let (code, _) = code_of(store.account("ok").await);
+    assert_eq!(code, "not_found");
+}
+
+pub async fn suite_refresh_rotation(store: &dyn Store) {
+    store
+        .create_account(account("Nurse", "staff-9"))
+        .await
+        .unwrap();
+    let (code, _) = code_of(store.refresh_start("f1", "nobody", "j1", at(60)).await);
+    assert_eq!(code, "not_found");
+    store
+        .refresh_start("f1", "nurse", "j1", at(60))
+        .await
+        .unwrap();
+    let (code, _) = code_of(store.refresh_start("f1", "nurse", "j9", at(60)).await);
+    assert_eq!(code, "already_exists");
+    let (code, _) = code_of(store.refresh_start("f 2", "nurse", "j1", at(60)).await);
+    assert_eq!(code, "invalid");
+
+    // The current jti rotates, once.
+    let r = store
+        .refresh_rotate("f1", "j1", "j2", at(120), at(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        RefreshOutcome::Rotated {
+            username: "nurse".into()
+        }
+    );
+    let r = store
+        .refresh_rotate("f1", "j2", "j3", at(180), at(20))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        RefreshOutcome::Rotated {
+            username: "nurse".into()
+        }
+    );
+    // An old jti again: reuse, the family is revoked ...
+    let r = store
+        .refresh_rotate("f1", "j1", "j4", at(180), at(30))
+        .await
+        .unwrap();
+    assert_eq!(r, RefreshOutcome::Reused);
+    // ... so even the current one no longer works.
+    let r = store
+        .refresh_rotate("f1", "j3", "j5", at(180), at(31))
+        .await
+        .unwrap();
+    assert_eq!(r, RefreshOutcome::Invalid);
+
+    // Unknown families and unstorable input are invalid, not errors.
+    for (family, jti) in [("nope", "j1"), ("f\0", "j1"), ("f1", "j\0"), ("", "")] {
+        let r = store
+            .refresh_rotate(family, jti, "jx", at(180), at(31))
+            .await
+            .unwrap();
+        assert_eq!(r, RefreshOutcome::Invalid, "{family:?} {jti:?}");
+    }
+    let (code, _) = code_of(
+        store
+            .refresh_rotate("f1", "j3", "bad jti", at(180), at(31))
+            .await,
+    );
+    assert_eq!(code, "invalid");
+
+    // Expiry: the current jti at or after `expires` is invalid and changes nothing.
+    store
+        .refresh_start("f2", "NURSE", "k1", at(60))
+        .await
+        .unwrap();
+    let r = store
+        .refresh_rotate("f2", "k1", "k2", at(120), at(60))
+        .await
+        .unwrap();
+    assert_eq!(r, RefreshOutcome::Invalid);
+    let r = store
+        .refresh_rotate("f2", "k1", "k2", at(120), at(59))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        RefreshOutcome::Rotated {
+            username: "nurse".into()
+        }
+    );
+    // A new family of the same account is independent of the revoked one.
+    store
+        .refresh_start("f3", "nurse", "m1", at(60))
+        .await
+        .unwrap();
+    let r = store
+        .refresh_rotate("f3", "m1", "m2", at(120), at(1))
+        .await
+        .unwrap();
+    assert!(matches!(r, RefreshOutcome::Rotated { .. }));
+}
+
+/// Two handles present the same current jti at once: exactly one rotates and
+/// the other is treated as reuse (the family ends revoked).
+pub async fn race_refresh_rotation(a: Arc<dyn Store>, b: Arc<dyn Store>) {
+    a.create_account(account("racer", "staff-7")).await.unwrap();
+    a.refresh_start("fr", "racer", "r1", at(600)).await.unwrap();
+    let (x, y) = tokio::join!(
+        a.refresh_rotate("fr", "r1", "ra", at(900), at(1)),
+        b.refresh_rotate("fr", "r1", "rb", at(900), at(1)),
+    );
+    let mut outcomes = [x.unwrap(), y.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, RefreshOutcome::Rotated { .. }));
+    assert_eq!(outcomes[0], RefreshOutcome::Reused, "{outcomes:?}");
+    assert_eq!(
+        outcomes[1],
+        RefreshOutcome::Rotated {
+            username: "racer".into()
+        }
+    );
+    // The loser revoked the family: neither new jti works.
+    for (jti, next) in [("ra", "rc"), ("rb", "rd")] {
+        let r = a
+            .refresh_rotate("fr", jti, next, at(900), at(2))
+            .await
+            .unwrap();
+        assert_eq!(r, RefreshOutcome::Invalid, "{jti}");
+    }
+}

@@ -1,0 +1,163 @@
+//! [`AccountStore`] for [`PgStore`], on the tables of
+//! `migrations/postgres/20261203000001_accounts.sql`. Each call is one
+//! statement (two for a refused rotation); a rotation is one conditional
+//! `UPDATE`, so of two racing presentations of one `jti` only one rotates.
+
+use async_trait::async_trait;
+use hcas_core::Timestamp;
+
+use crate::accounts::{check_refresh_ids, presentable, username_key};
+use crate::sql::{AccountRow, account_from_row, db, json};
+use crate::{Account, AccountStore, RefreshOutcome, StoreError};
+
+use super::PgStore;
+use super::records::unstorable;
+
+fn no_account(username: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "account",
+        id: username.to_string(),
+    }
+}
+
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn create_account(&self, account: Account) -> Result<Account, StoreError> {
+        account.validate()?;
+        let done = sqlx::query(
+            "INSERT INTO accounts
+               (username_key, username, subject, roles, password_hash, created_s, disabled)
+             VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (username_key) DO NOTHING",
+        )
+        .bind(username_key(&account.username))
+        .bind(&account.username)
+        .bind(&account.subject)
+        .bind(json(&account.roles)?)
+        .bind(&account.password_hash)
+        .bind(account.created.unix())
+        .bind(account.disabled)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::AlreadyExists {
+                what: "account",
+                id: account.username,
+            });
+        }
+        Ok(account)
+    }
+
+    async fn account(&self, username: &str) -> Result<Account, StoreError> {
+        if unstorable(username) {
+            return Err(no_account(username));
+        }
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT username, subject, roles::text, password_hash, created_s, disabled
+             FROM accounts WHERE username_key = $1",
+        )
+        .bind(username_key(username))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        account_from_row(row.ok_or_else(|| no_account(username))?)
+    }
+
+    async fn set_account_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+    ) -> Result<Account, StoreError> {
+        if unstorable(username) {
+            return Err(no_account(username));
+        }
+        let row: Option<AccountRow> = sqlx::query_as(
+            "UPDATE accounts SET disabled = $1 WHERE username_key = $2
+             RETURNING username, subject, roles::text, password_hash, created_s, disabled",
+        )
+        .bind(disabled)
+        .bind(username_key(username))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        account_from_row(row.ok_or_else(|| no_account(username))?)
+    }
+
+    async fn refresh_start(
+        &self,
+        family: &str,
+        username: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        check_refresh_ids(family, jti)?;
+        if unstorable(username) {
+            return Err(no_account(username));
+        }
+        let key = username_key(username);
+        let done = sqlx::query(
+            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
+             SELECT $1, username_key, $2, $3 FROM accounts WHERE username_key = $4
+             ON CONFLICT (family) DO NOTHING",
+        )
+        .bind(family)
+        .bind(jti)
+        .bind(expires.unix())
+        .bind(&key)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        self.account(username).await?;
+        Err(StoreError::AlreadyExists {
+            what: "refresh family",
+            id: family.to_string(),
+        })
+    }
+
+    async fn refresh_rotate(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<RefreshOutcome, StoreError> {
+        if !presentable(family, jti) {
+            return Ok(RefreshOutcome::Invalid);
+        }
+        check_refresh_ids(family, next_jti)?;
+        let rotated: Option<(String,)> = sqlx::query_as(
+            "UPDATE refresh_families SET jti = $1, expires_s = $2
+             WHERE family = $3 AND jti = $4 AND revoked = FALSE AND expires_s > $5
+             RETURNING username_key",
+        )
+        .bind(next_jti)
+        .bind(expires.unix())
+        .bind(family)
+        .bind(jti)
+        .bind(now.unix())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        if let Some((username,)) = rotated {
+            return Ok(RefreshOutcome::Rotated { username });
+        }
+        let revoked = sqlx::query(
+            "UPDATE refresh_families SET revoked = TRUE
+             WHERE family = $1 AND jti <> $2 AND revoked = FALSE",
+        )
+        .bind(family)
+        .bind(jti)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(if revoked.rows_affected() == 1 {
+            RefreshOutcome::Reused
+        } else {
+            RefreshOutcome::Invalid
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! [`AccountStore`] for [`SqliteStore`], on the tables of
+//! `migrations/sqlite/20261203000001_accounts.sql`. Each call is one
+//! statement (two for a refused rotation), so SQLite's write lock makes it atomic.
+
+use async_trait::async_trait;
+use hcas_core::Timestamp;
+
+use crate::accounts::{check_refresh_ids, presentable, username_key};
+use crate::sql::{AccountRow, account_from_row, db, json};
+use crate::{Account, AccountStore, RefreshOutcome, StoreError};
+
+use super::SqliteStore;
+
+fn no_account(username: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "account",
+        id: username.to_string(),
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(&self, account: Account) -> Result<Account, StoreError> {
+        account.validate()?;
+        let done = sqlx::query(
+            "INSERT INTO accounts
+               (username_key, username, subject, roles, password_hash, created_s, disabled)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username_key) DO NOTHING",
+        )
+        .bind(username_key(&account.username))
+        .bind(&account.username)
+        .bind(&account.subject)
+        .bind(json(&account.roles)?)
+        .bind(&account.password_hash)
+        .bind(account.created.unix())
+        .bind(account.disabled)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::AlreadyExists {
+                what: "account",
+                id: account.username,
+            });
+        }
+        Ok(account)
+    }
+
+    async fn account(&self, username: &str) -> Result<Account, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT username, subject, roles, password_hash, created_s, disabled
+             FROM accounts WHERE username_key = ?",
+        )
+        .bind(username_key(username))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        account_from_row(row.ok_or_else(|| no_account(username))?)
+    }
+
+    async fn set_account_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+    ) -> Result<Account, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(
+            "UPDATE accounts SET disabled = ? WHERE username_key = ?
+             RETURNING username, subject, roles, password_hash, created_s, disabled",
+        )
+        .bind(disabled)
+        .bind(username_key(username))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        account_from_row(row.ok_or_else(|| no_account(username))?)
+    }
+
+    async fn refresh_start(
+        &self,
+        family: &str,
+        username: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<(), StoreError> {
+        check_refresh_ids(family, jti)?;
+        let key = username_key(username);
+        let done = sqlx::query(
+            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
+             SELECT ?, username_key, ?, ? FROM accounts WHERE username_key = ?
+             ON CONFLICT (family) DO NOTHING",
+        )
+        .bind(family)
+        .bind(jti)
+        .bind(expires.unix())
+        .bind(&key)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        self.account(username).await?;
+        Err(StoreError::AlreadyExists {
+            what: "refresh family",
+            id: family.to_string(),
+        })
+    }
+
+    async fn refresh_rotate(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<RefreshOutcome, StoreError> {
+        if !presentable(family, jti) {
+            return Ok(RefreshOutcome::Invalid);
+        }
+        check_refresh_ids(family, next_jti)?;
+        let rotated: Option<(String,)> = sqlx::query_as(
+            "UPDATE refresh_families SET jti = ?, expires_s = ?
+             WHERE family = ? AND jti = ? AND revoked = 0 AND expires_s > ?
+             RETURNING username_key",
+        )
+        .bind(next_jti)
+        .bind(expires.unix())
+        .bind(family)
+        .bind(jti)
+        .bind(now.unix())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        if let Some((username,)) = rotated {
+            return Ok(RefreshOutcome::Rotated { username });
+        }
+        let revoked = sqlx::query(
+            "UPDATE refresh_families SET revoked = 1
+             WHERE family = ? AND jti <> ? AND revoked = 0",
+        )
+        .bind(family)
+        .bind(jti)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(if revoked.rows_affected() == 1 {
+            RefreshOutcome::Reused
+        } else {
+            RefreshOutcome::Invalid
+        })
+    }
+}
