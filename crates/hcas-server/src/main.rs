@@ -71,7 +71,7 @@ async fn serve(config: Config) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-    tracing::info!(url = %format!("http://{}", running.addr()), "hcas-server listening");
+    tracing::info!(url = %running.url(), "hcas-server listening");
     running.wait().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
