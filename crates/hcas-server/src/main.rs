@@ -27,6 +27,9 @@ enum Command {
         /// The organization id (a-z, 0-9, -).
         org: String,
     },
+    /// Apply pending migrations to every organization's database (every
+    /// directory below `data_dir/orgs/`, or every `org_*` schema) and exit.
+    Migrate,
 }
 
 fn main() -> ExitCode {
@@ -56,25 +59,58 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
             Command::OrgAdd { org } => org_add(config, &org).await,
+            Command::Migrate => migrate(config).await,
         }
     })
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let running =
-        match hcas_server::start_with_signal(hcas_server::AppState::new(config), shutdown_signal())
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start");
-                return ExitCode::from(2);
-            }
-        };
+    let state = hcas_server::AppState::new(config);
+    // Migrations on start: every organization opens (and migrates) now, so
+    // a database that cannot be migrated stops the start, not a request.
+    if let Err(code) = migrate_all(&state.tenants).await {
+        return code;
+    }
+    let running = match hcas_server::start_with_signal(state, shutdown_signal()).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::from(2);
+        }
+    };
     tracing::info!(url = %running.url(), "hcas-server listening");
     running.wait().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
+}
+
+async fn migrate_all(tenants: &hcas_server::tenants::Tenants) -> Result<usize, ExitCode> {
+    match tenants.migrate_all().await {
+        Ok(orgs) => {
+            tracing::info!(organizations = orgs.len(), "migrations applied");
+            Ok(orgs.len())
+        }
+        Err((org, e)) => {
+            tracing::error!(
+                org = org.as_ref().map_or("", |o| o.as_str()),
+                code = e.code(),
+                "cannot migrate"
+            );
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn migrate(config: Config) -> ExitCode {
+    if let Err(e) = config.validate() {
+        tracing::error!(error = %e, "cannot migrate");
+        return ExitCode::from(2);
+    }
+    let tenants = hcas_server::tenants::Tenants::new(&config);
+    match migrate_all(&tenants).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 async fn org_add(config: Config, org: &str) -> ExitCode {
