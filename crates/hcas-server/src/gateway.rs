@@ -163,3 +163,83 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         "this route does not take this method; see /openapi.json",
     )
 }
+
+/// Document, on every operation of the OpenAPI document `doc`, the
+/// problems the gateway itself answers (unless the route documents them):
+/// 429 `rate_limited` (with `Retry-After`) and 503 (`timeout`,
+/// `unavailable`) everywhere; 400 / 413 / 415 / 422 where a JSON body is
+/// read; 400 where a path parameter is parsed. So a client (and
+/// schemathesis) finds every status it can get in the document.
+pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": { crate::error::PROBLEM_JSON: {
+                "schema": { "$ref": "#/components/schemas/Problem" }
+            } }
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            let Some(op) = item.get_mut(method).and_then(|o| o.as_object_mut()) else {
+                continue;
+            };
+            let has_body = op.contains_key("requestBody");
+            let has_path_param = op
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+            let Some(responses) = op
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+            else {
+                continue;
+            };
+            let mut add = |status: &str, value: serde_json::Value| {
+                responses.entry(status.to_string()).or_insert(value);
+            };
+            let mut limited = problem(
+                "Too many requests from this client (`rate_limited`); retry after `Retry-After` seconds",
+            );
+            limited["headers"] = json!({ "Retry-After": {
+                "description": "Seconds until a retry may succeed",
+                "schema": { "type": "integer", "minimum": 1 }
+            } });
+            add("429", limited);
+            add(
+                "503",
+                problem(
+                    "The request took too long (`timeout`) or a database is unavailable (`unavailable`); retry",
+                ),
+            );
+            if has_body {
+                add("400", problem("The body is not JSON (`malformed_request`)"));
+                add(
+                    "413",
+                    problem("The body is larger than `max_body_bytes` (`payload_too_large`)"),
+                );
+                add(
+                    "415",
+                    problem("The body is not `application/json` (`unsupported_media_type`)"),
+                );
+                add(
+                    "422",
+                    problem("The JSON does not fit the request's schema (`invalid_request`)"),
+                );
+            } else if has_path_param {
+                add(
+                    "400",
+                    problem("A path parameter is malformed (`malformed_request`)"),
+                );
+            }
+        }
+    }
+}

@@ -129,7 +129,11 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(metrics::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
-    let doc = serde_json::to_value(&api).unwrap_or_default();
+    let mut doc = serde_json::to_value(&api).unwrap_or_default();
+    gateway::document_gateway_responses(&mut doc);
+    if let Ok(documented) = serde_json::from_value(doc.clone()) {
+        api = documented;
+    }
     let router = router
         .route(
             "/openapi.json",

@@ -163,6 +163,28 @@ async fn metrics_count_requests_by_route_template_and_the_service_events() {
         .await
         .unwrap();
     assert!(doc["paths"]["/metrics"]["get"].is_object());
+    let mut kinds: Vec<String> =
+        doc["paths"]["/v1/engine/{kind}"]["post"]["parameters"][0]["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+    kinds.sort();
+    let mut core: Vec<String> = hcas_core::wire::KINDS
+        .iter()
+        .map(|k| (*k).to_string())
+        .collect();
+    core.sort();
+    assert_eq!(kinds, core, "the documented kinds are the engine's");
+    // The gateway's own answers are documented on every operation.
+    let engine = &doc["paths"]["/v1/engine/{kind}"]["post"];
+    for status in ["400", "413", "415", "422", "429", "503"] {
+        assert!(engine["responses"][status].is_object(), "{status}");
+    }
+    assert!(
+        doc["paths"]["/healthz"]["get"]["responses"]["429"]["headers"]["Retry-After"].is_object()
+    );
     s.shutdown().await;
 }
 
