@@ -15,7 +15,7 @@
 //! | `cors_origins` | `HCAS_CORS_ORIGINS` (comma-separated) | empty: no CORS headers |
 //! | `tls_cert` | `HCAS_TLS_CERT` | none: plain HTTP |
 //! | `tls_key` | `HCAS_TLS_KEY` | none |
-//! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none: no trace export |
+//! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none (validated; export not implemented yet) |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,9 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// The PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
-    /// An OTLP/HTTP collector (`http://collector:4318`) to export trace spans to.
+    /// An OTLP/HTTP collector (`http://collector:4318`) to export trace
+    /// spans to. Validated, but this version does not export yet (the
+    /// server warns at start): docs/operations.md.
     pub otlp_endpoint: Option<String>,
 }
 

@@ -65,6 +65,11 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
+    if config.otlp_endpoint.is_some() {
+        tracing::warn!(
+            "otlp_endpoint is set, but this version does not export spans yet; trace ids are in the logs"
+        );
+    }
     let state = hcas_server::AppState::new(config);
     // Migrations on start: every organization opens (and migrates) now, so
     // a database that cannot be migrated stops the start, not a request.
