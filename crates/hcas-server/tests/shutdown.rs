@@ -64,6 +64,8 @@ fn start(data: &std::path::Path) -> (Child, SocketAddr, mpsc::Receiver<Value>) {
     (child, addr, rx)
 }
 
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 const BODY: &str = r#"{"timezone":"Europe/Berlin","rules":[{"rrule":"FREQ=DAILY","dtstart":"2026-03-01","start":"09:00","end":"10:00"}],"query":{"from":"2026-03-09T00:00:00Z","to":"2026-03-10T00:00:00Z","duration":30}}"#;
 
 /// Read one HTTP/1.1 response head (up to the blank line).
@@ -95,7 +97,7 @@ fn sigterm_finishes_the_in_flight_request_refuses_new_ones_and_exits_0() {
     // request is provably in flight before the signal.
     write!(
         writer,
-        "POST /v1/engine/slots HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        "POST /v1/engine/slots HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\ntraceparent: {TRACEPARENT}\r\nx-request-id: in-flight-1\r\n\r\n",
         BODY.len()
     )
     .unwrap();
@@ -149,10 +151,26 @@ fn sigterm_finishes_the_in_flight_request_refuses_new_ones_and_exits_0() {
 
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "exit code after SIGTERM");
-    let messages: Vec<String> = logs
-        .try_iter()
+    // Every line up to EOF (the reader thread ends when the process has exited).
+    let lines: Vec<Value> = logs.iter().collect();
+    let messages: Vec<String> = lines
+        .iter()
         .filter_map(|v| v["message"].as_str().map(str::to_string))
         .collect();
+    // The request's log line: JSON with its ids and route, not its body.
+    let line = lines
+        .iter()
+        .find(|v| v["message"] == "request")
+        .expect("a request log line");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["span"]["request_id"], "in-flight-1");
+    assert_eq!(line["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(line["span"]["parent_span_id"], "00f067aa0ba902b7");
+    assert_eq!(line["span"]["route"], "/v1/engine/{kind}");
+    assert!(
+        !line.to_string().contains("Europe/Berlin"),
+        "no body in the logs: {line}"
+    );
     assert!(messages.iter().any(|m| m.starts_with("shutdown signal")));
     assert_eq!(messages.last().map(String::as_str), Some("stopped"));
 }
