@@ -18,6 +18,12 @@
 //! | `oidc_algorithm` | `HCAS_OIDC_ALGORITHM` | `RS256` (the one algorithm accepted) |
 //! | `oidc_org_claim` | `HCAS_OIDC_ORG_CLAIM` | `org` |
 //! | `oidc_roles_claim` | `HCAS_OIDC_ROLES_CLAIM` | `roles` |
+//! | `rate_limit_per_second` | `HCAS_RATE_LIMIT_PER_SECOND` | `100` (per client IP; `0` disables) |
+//! | `rate_limit_burst` | `HCAS_RATE_LIMIT_BURST` | `200` |
+//! | `cors_origins` | `HCAS_CORS_ORIGINS` (comma-separated) | empty: no CORS headers |
+//! | `tls_cert` | `HCAS_TLS_CERT` | none: plain HTTP |
+//! | `tls_key` | `HCAS_TLS_KEY` | none |
+//! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none (validated; export not implemented yet) |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -78,6 +84,22 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A request still running after this many seconds is answered 503.
     pub request_timeout_seconds: u64,
+    /// Requests per second each client (IP address) may sustain; `0`
+    /// turns rate limiting off.
+    pub rate_limit_per_second: u32,
+    /// Requests a client may send at once above the sustained rate.
+    pub rate_limit_burst: u32,
+    /// Origins allowed to call the API from a browser (`https://app.example`,
+    /// or `*` for any); empty sends no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// A PEM certificate chain: serve HTTPS (with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// An OTLP/HTTP collector (`http://collector:4318`) to export trace
+    /// spans to. Validated, but this version does not export yet (the
+    /// server warns at start): docs/operations.md.
+    pub otlp_endpoint: Option<String>,
     /// The own issuer's `iss` (`None`: `http://<listen>`, with the real port).
     pub issuer: Option<String>,
     /// Lifetime of an access token, in seconds.
@@ -137,7 +159,16 @@ struct FileConfig {
     oidc_algorithm: Option<String>,
     oidc_org_claim: Option<String>,
     oidc_roles_claim: Option<String>,
+    rate_limit_per_second: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    cors_origins: Option<Vec<String>>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    otlp_endpoint: Option<String>,
 }
+
+/// Most a rate limit (and its burst) may be set to, per second.
+pub const MAX_RATE: u32 = 1_000_000;
 
 /// Most a body limit may be set to (16 MiB): the API takes small JSON documents.
 pub const MAX_BODY_LIMIT: usize = 16 << 20;
@@ -157,6 +188,12 @@ impl Config {
             access_token_seconds: 900,
             refresh_token_seconds: 8 * 3600,
             oidc: None,
+            rate_limit_per_second: 100,
+            rate_limit_burst: 200,
+            cors_origins: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            otlp_endpoint: None,
         }
     }
 
@@ -220,6 +257,35 @@ impl Config {
         } else if let Some(v) = parsed.request_timeout_seconds {
             c.request_timeout_seconds = v;
         }
+        if let Some(v) = env("HCAS_RATE_LIMIT_PER_SECOND") {
+            c.rate_limit_per_second = parse_num("rate_limit_per_second", &v)?;
+        } else if let Some(v) = parsed.rate_limit_per_second {
+            c.rate_limit_per_second = v;
+        }
+        if let Some(v) = env("HCAS_RATE_LIMIT_BURST") {
+            c.rate_limit_burst = parse_num("rate_limit_burst", &v)?;
+        } else if let Some(v) = parsed.rate_limit_burst {
+            c.rate_limit_burst = v;
+        }
+        if let Some(v) = env("HCAS_CORS_ORIGINS") {
+            c.cors_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string)
+                .collect();
+        } else if let Some(v) = parsed.cors_origins {
+            c.cors_origins = v;
+        }
+        if let Some(v) = env("HCAS_TLS_CERT").map(PathBuf::from).or(parsed.tls_cert) {
+            c.tls_cert = Some(v);
+        }
+        if let Some(v) = env("HCAS_TLS_KEY").map(PathBuf::from).or(parsed.tls_key) {
+            c.tls_key = Some(v);
+        }
+        if let Some(v) = env("HCAS_OTLP_ENDPOINT").or(parsed.otlp_endpoint) {
+            c.otlp_endpoint = Some(v).filter(|v| !v.trim().is_empty());
+        }
         c.issuer = env("HCAS_ISSUER").or(parsed.issuer);
         if let Some(v) = env("HCAS_ACCESS_TOKEN_SECONDS") {
             c.access_token_seconds = parse_num("access_token_seconds", &v)?;
@@ -282,6 +348,61 @@ impl Config {
         }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError::new("data_dir", "must not be empty"));
+        }
+        if self.rate_limit_per_second > MAX_RATE {
+            return Err(ConfigError::new(
+                "rate_limit_per_second",
+                format!("use 0 (off) to {MAX_RATE}"),
+            ));
+        }
+        if self.rate_limit_per_second > 0 && !(1..=MAX_RATE).contains(&self.rate_limit_burst) {
+            return Err(ConfigError::new(
+                "rate_limit_burst",
+                format!("use 1 to {MAX_RATE} while rate limiting is on"),
+            ));
+        }
+        for o in &self.cors_origins {
+            let ok = o == "*"
+                || ((o.starts_with("https://") || o.starts_with("http://"))
+                    && !o.ends_with('/')
+                    && axum::http::HeaderValue::from_str(o).is_ok());
+            if !ok {
+                return Err(ConfigError::new(
+                    "cors_origins",
+                    format!(
+                        "`{o}` is not an origin such as https://app.example (scheme and host, no path or trailing /) or `*`"
+                    ),
+                ));
+            }
+        }
+        if self.cors_origins.len() > 1 && self.cors_origins.iter().any(|o| o == "*") {
+            return Err(ConfigError::new(
+                "cors_origins",
+                "`*` allows every origin; list it alone",
+            ));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "tls_key",
+                    "`tls_cert` is set: also set `tls_key` (the PEM private key)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "tls_cert",
+                    "`tls_key` is set: also set `tls_cert` (the PEM certificate chain)",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(e) = &self.otlp_endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "otlp_endpoint",
+                format!("`{e}` is not an http:// or https:// URL of an OTLP/HTTP collector"),
+            ));
         }
         if !(60..=3600).contains(&self.access_token_seconds) {
             return Err(ConfigError::new(
@@ -393,6 +514,33 @@ mod tests {
         assert_eq!(e.setting, "max_body_bytes");
         let e = Config::load(None, env(&[("HCAS_LOG_FORMAT", "xml")])).unwrap_err();
         assert_eq!(e.setting, "log_format");
+        let e = Config::load(None, env(&[("HCAS_RATE_LIMIT_PER_SECOND", "-1")])).unwrap_err();
+        assert_eq!(e.setting, "rate_limit_per_second");
+        let e = Config::load(None, env(&[("HCAS_RATE_LIMIT_BURST", "0")])).unwrap_err();
+        assert_eq!(e.setting, "rate_limit_burst");
+        let e = Config::load(None, env(&[("HCAS_CORS_ORIGINS", "app.example")])).unwrap_err();
+        assert_eq!(e.setting, "cors_origins");
+        let e = Config::load(None, env(&[("HCAS_TLS_CERT", "/x.pem")])).unwrap_err();
+        assert_eq!(e.setting, "tls_key");
+        let e = Config::load(None, env(&[("HCAS_OTLP_ENDPOINT", "collector:4318")])).unwrap_err();
+        assert_eq!(e.setting, "otlp_endpoint");
+        let c = Config::load(
+            None,
+            env(&[
+                (
+                    "HCAS_CORS_ORIGINS",
+                    "https://a.example, http://b.example:8080",
+                ),
+                ("HCAS_RATE_LIMIT_PER_SECOND", "0"),
+                ("HCAS_RATE_LIMIT_BURST", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.cors_origins,
+            ["https://a.example", "http://b.example:8080"]
+        );
+        assert_eq!(c.rate_limit_per_second, 0);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hcas.toml");
         std::fs::write(&file, "lisen = \"x\"\n").unwrap();

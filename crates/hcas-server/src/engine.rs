@@ -20,13 +20,27 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(evaluate))
 }
 
+/// The engine's kinds (`hcas_core::wire::KINDS`), for the OpenAPI
+/// document: the handler takes any string and answers 404 for another.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum Kind {
+    Recurrence,
+    Slots,
+    Conflict,
+    Series,
+    Transition,
+    Consent,
+}
+
 /// Evaluate one input of `kind` (`slots`, `recurrence`, `conflict`,
 /// `series`, `transition`, `consent`): the shapes of docs/vectors.md.
 #[utoipa::path(
     post,
     path = "/v1/engine/{kind}",
     tag = "engine",
-    params(("kind" = String, Path, description = "slots, recurrence, conflict, series, transition or consent")),
+    params(("kind" = inline(Kind), Path, description = "slots, recurrence, conflict, series, transition or consent")),
     request_body(content = Object, description = "A vector's `input` of this kind (docs/vectors.md)"),
     responses(
         (status = 200, description = "The answer, as a vector's `expect`", body = Object),

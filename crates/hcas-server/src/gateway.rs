@@ -1,6 +1,8 @@
-//! The gateway's cross-cutting layers: request ids, time limits, panics
-//! turned into a 500 problem (one bad request never takes another down),
-//! and problems for unknown routes and methods.
+//! The gateway's cross-cutting layers: request ids, trace context
+//! (`traceparent`), metrics by route template, time limits, panics turned
+//! into a 500 problem (one bad request never takes another down), and
+//! problems for unknown routes and methods. Rate limits: `ratelimit.rs`;
+//! CORS: [`cors_layer`].
 
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::error::{ApiError, REQUEST_ID};
+use crate::telemetry::{TRACEPARENT, TraceContext};
 
 /// The request id header: taken from the caller when it is a sane token
 /// (1 to 64 of `A-Za-z0-9-_.`), otherwise generated; echoed on the response
@@ -25,8 +28,9 @@ fn sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Request id, time limit, a span and one log line per request (method,
-/// route template, status, duration: never bodies, headers or query values).
+/// Request id, trace context, time limit, a span and one log line per
+/// request (method, route template, status, duration, request and trace
+/// ids: never bodies, headers or query values), and the request's metrics.
 pub(crate) async fn request_context(
     State(state): State<AppState>,
     req: Request,
@@ -44,7 +48,17 @@ pub(crate) async fn request_context(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
+    let trace =
+        TraceContext::from_header(req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        trace_id = %trace.trace_id,
+        span_id = %trace.span_id,
+        parent_span_id = trace.parent_id.as_deref().unwrap_or(""),
+        %method,
+        route = %route
+    );
     let started = std::time::Instant::now();
     let fut = REQUEST_ID.scope(id.clone(), async move {
         match tokio::time::timeout(limit, next.run(req)).await {
@@ -58,17 +72,70 @@ pub(crate) async fn request_context(
         }
     });
     let mut res = tracing::Instrument::instrument(fut, span.clone()).await;
+    let took = started.elapsed();
+    let status = res.status().as_u16();
+    state.metrics.request(&method, &route, status, took);
     span.in_scope(|| {
         tracing::info!(
-            status = res.status().as_u16(),
-            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            status,
+            micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
             "request"
         );
     });
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
+    if let Ok(v) = HeaderValue::from_str(&trace.header()) {
+        res.headers_mut().insert(TRACEPARENT, v);
+    }
     res
+}
+
+/// CORS for `cors_origins` (`None` when the list is empty: no CORS
+/// headers at all). Browsers may send the methods the API uses and the
+/// headers it reads, and read the ids and `Retry-After` it answers.
+pub(crate) fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::HeaderName::from_static(REQUEST_ID_HEADER),
+                header::HeaderName::from_static(TRACEPARENT),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::RETRY_AFTER,
+                header::LOCATION,
+                header::HeaderName::from_static(REQUEST_ID_HEADER),
+                header::HeaderName::from_static(TRACEPARENT),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// A panic in a handler answers 500 `internal`; the panic message goes to
@@ -95,4 +162,84 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this route does not take this method; see /openapi.json",
     )
+}
+
+/// Document, on every operation of the OpenAPI document `doc`, the
+/// problems the gateway itself answers (unless the route documents them):
+/// 429 `rate_limited` (with `Retry-After`) and 503 (`timeout`,
+/// `unavailable`) everywhere; 400 / 413 / 415 / 422 where a JSON body is
+/// read; 400 where a path parameter is parsed. So a client (and
+/// schemathesis) finds every status it can get in the document.
+pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": { crate::error::PROBLEM_JSON: {
+                "schema": { "$ref": "#/components/schemas/Problem" }
+            } }
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            let Some(op) = item.get_mut(method).and_then(|o| o.as_object_mut()) else {
+                continue;
+            };
+            let has_body = op.contains_key("requestBody");
+            let has_path_param = op
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+            let Some(responses) = op
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+            else {
+                continue;
+            };
+            let mut add = |status: &str, value: serde_json::Value| {
+                responses.entry(status.to_string()).or_insert(value);
+            };
+            let mut limited = problem(
+                "Too many requests from this client (`rate_limited`); retry after `Retry-After` seconds",
+            );
+            limited["headers"] = json!({ "Retry-After": {
+                "description": "Seconds until a retry may succeed",
+                "schema": { "type": "integer", "minimum": 1 }
+            } });
+            add("429", limited);
+            add(
+                "503",
+                problem(
+                    "The request took too long (`timeout`) or a database is unavailable (`unavailable`); retry",
+                ),
+            );
+            if has_body {
+                add("400", problem("The body is not JSON (`malformed_request`)"));
+                add(
+                    "413",
+                    problem("The body is larger than `max_body_bytes` (`payload_too_large`)"),
+                );
+                add(
+                    "415",
+                    problem("The body is not `application/json` (`unsupported_media_type`)"),
+                );
+                add(
+                    "422",
+                    problem("The JSON does not fit the request's schema (`invalid_request`)"),
+                );
+            } else if has_path_param {
+                add(
+                    "400",
+                    problem("A path parameter is malformed (`malformed_request`)"),
+                );
+            }
+        }
+    }
 }

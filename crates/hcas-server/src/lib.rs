@@ -14,7 +14,11 @@
 //! | [`config`] | settings: defaults, file, environment, validated at start |
 //! | [`error`] | every error as `application/problem+json` (RFC 9457) with the stable code |
 //! | `extract.rs` | JSON, path and query extractors whose rejections are problems |
-//! | `gateway.rs` | request ids, time limits, panics, unknown routes |
+//! | `gateway.rs` | request ids, trace context, metrics by route, time limits, panics, unknown routes, CORS |
+//! | [`metrics`] | Prometheus metrics (`/metrics`) and the [`metrics::Metrics`] handle services count with |
+//! | [`ratelimit`] | a token bucket per client: 429 `rate_limited` with `Retry-After` |
+//! | [`tls`] | HTTPS with rustls when `tls_cert` and `tls_key` are set |
+//! | `telemetry.rs` | W3C `traceparent`: continued or started, logged, echoed |
 //! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
 //! | [`auth`] | the [`auth::Principal`] of a verified token, the [`auth::Verifier`] that checks tokens, the own issuer and the OpenID Connect mode |
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
@@ -42,6 +46,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -58,7 +63,11 @@ mod gateway;
 mod health;
 pub mod readmodel;
 pub mod services;
+pub mod metrics;
+pub mod ratelimit;
+mod telemetry;
 pub mod tenants;
+pub mod tls;
 
 use config::Config;
 use tenants::Tenants;
@@ -80,6 +89,11 @@ pub struct AppState {
     pub slots: Arc<readmodel::ReadModel>,
     /// hcas as its own token issuer (login, refresh, JWKS), when it is one.
     pub issuer: Option<Arc<auth::Issuer>>,
+    /// The metrics: services count bookings, conflicts, consent denials
+    /// and break-glass uses here.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The per-client rate limiter (`None`: off).
+    pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
 }
 
 impl AppState {
@@ -95,6 +109,12 @@ impl AppState {
             doctors,
             bus: Arc::new(events::Bus::new()),
             tenants,
+            metrics: Arc::new(metrics::Metrics::new()),
+            rate_limiter: ratelimit::RateLimiter::new(
+                config.rate_limit_per_second,
+                config.rate_limit_burst,
+            )
+            .map(Arc::new),
             config: Arc::new(config),
             verifier: Arc::new(auth::DenyAll),
             issuer: None,
@@ -149,7 +169,7 @@ impl AppState {
         (name = "engine", description = "The scheduling engine as a stateless service"),
         (name = "providers", description = "The doctors service: provider profiles and schedules"),
         (name = "appointments", description = "Slot search, holds, bookings and their lifecycle"),
-        (name = "operations", description = "Health and readiness"),
+        (name = "operations", description = "Health, readiness and metrics"),
         (name = "patients", description = "Patients' registration and profiles, and the access gate"),
         (name = "consents", description = "Patients' consents: grant, list, revoke"),
         (name = "audit", description = "The tamper-evident audit log"),
@@ -167,9 +187,14 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(health::routes())
         .merge(services::routes())
         .merge(auth::routes::routes())
+        .merge(metrics::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
-    let doc = serde_json::to_value(&api).unwrap_or_default();
+    let mut doc = serde_json::to_value(&api).unwrap_or_default();
+    gateway::document_gateway_responses(&mut doc);
+    if let Ok(documented) = serde_json::from_value(doc.clone()) {
+        api = documented;
+    }
     let router = router
         .route(
             "/openapi.json",
@@ -182,6 +207,13 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             gateway::panic_response,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
+        .layer(tower::util::option_layer(gateway::cors_layer(
+            &state.config.cors_origins,
+        )))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gateway::request_context,
@@ -224,6 +256,7 @@ pub enum StartError {
 /// A running server.
 pub struct Running {
     addr: SocketAddr,
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     state: AppState,
@@ -234,6 +267,13 @@ impl Running {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The base URL: `http://` or, with TLS, `https://` and the address.
+    #[must_use]
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The shared state (tests and embedders create organizations with it).
@@ -292,6 +332,10 @@ pub async fn start_with_signal(
 ) -> Result<Running, StartError> {
     let config = &state.config;
     config.validate()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
@@ -310,19 +354,44 @@ pub async fn start_with_signal(
         issuer.bound(addr);
     }
     let (router, _) = app(state.clone());
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = stopped => {}
-                    () = signal => {}
-                }
+    let shutdown = async move {
+        tokio::select! {
+            _ = stopped => {}
+            () = signal => {}
+        }
+    };
+    let is_tls = tls.is_some();
+    let task = match tls {
+        Some(tls) => {
+            let listener = tls::TlsListener::new(listener, tls)
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?
+                .tap_io(|io| {
+                    let _ = io.get_ref().0.set_nodelay(true);
+                });
+            tokio::spawn(async move {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
             })
-            .await
-    });
+        }
+        None => tokio::spawn(async move {
+            // Small JSON answers: send them now, not after Nagle's delay.
+            let listener = listener.tap_io(|io| {
+                let _ = io.set_nodelay(true);
+            });
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }),
+    };
     Ok(Running {
         addr,
+        tls: is_tls,
         stop: Some(stop),
         task,
         state,

@@ -37,6 +37,9 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Apply pending migrations to every organization's database (every
+    /// directory below `data_dir/orgs/`, or every `org_*` schema) and exit.
+    Migrate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,11 +118,17 @@ fn main() -> ExitCode {
             Command::Audit {
                 command: AuditCommand::Verify { org, head },
             } => audit_verify(config, &org, head.as_deref()).await,
+            Command::Migrate => migrate(config).await,
         }
     })
 }
 
 async fn serve(config: Config) -> ExitCode {
+    if config.otlp_endpoint.is_some() {
+        tracing::warn!(
+            "otlp_endpoint is set, but this version does not export spans yet; trace ids are in the logs"
+        );
+    }
     let state = match hcas_server::AppState::configured(config) {
         Ok(s) => s,
         Err(e) => {
@@ -127,6 +136,11 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Migrations on start: every organization opens (and migrates) now, so
+    // a database that cannot be migrated stops the start, not a request.
+    if let Err(code) = migrate_all(&state.tenants).await {
+        return code;
+    }
     let running = match hcas_server::start_with_signal(state, shutdown_signal()).await {
         Ok(r) => r,
         Err(e) => {
@@ -134,10 +148,39 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(url = %format!("http://{}", running.addr()), "hcas-server listening");
+    tracing::info!(url = %running.url(), "hcas-server listening");
     running.wait().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
+}
+
+async fn migrate_all(tenants: &hcas_server::tenants::Tenants) -> Result<usize, ExitCode> {
+    match tenants.migrate_all().await {
+        Ok(orgs) => {
+            tracing::info!(organizations = orgs.len(), "migrations applied");
+            Ok(orgs.len())
+        }
+        Err((org, e)) => {
+            tracing::error!(
+                org = org.as_ref().map_or("", |o| o.as_str()),
+                code = e.code(),
+                "cannot migrate"
+            );
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn migrate(config: Config) -> ExitCode {
+    if let Err(e) = config.validate() {
+        tracing::error!(error = %e, "cannot migrate");
+        return ExitCode::from(2);
+    }
+    let tenants = hcas_server::tenants::Tenants::new(&config);
+    match migrate_all(&tenants).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }
 
 async fn org_add(config: Config, org: &str) -> ExitCode {

@@ -155,6 +155,63 @@ impl Tenants {
         Ok(store)
     }
 
+    /// Every organization of this deployment: the directories below
+    /// `data_dir/orgs/` (SQLite) or the `org_*` schemas (PostgreSQL), sorted.
+    ///
+    /// # Errors
+    /// 503 `unavailable` when the directory or the database cannot be read.
+    pub async fn list(&self) -> Result<Vec<OrgId>, ApiError> {
+        let mut orgs = Vec::new();
+        match &self.backend {
+            Backend::Sqlite { dir } => {
+                let mut entries = match tokio::fs::read_dir(dir).await {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(orgs),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the organizations directory");
+                        return Err(ApiError::unavailable(
+                            "cannot read the organizations directory",
+                        ));
+                    }
+                };
+                while let Ok(Some(entry)) = entries.next_entry().await {
+                    let is_dir = entry.file_type().await.is_ok_and(|t| t.is_dir());
+                    if let (true, Some(name)) = (is_dir, entry.file_name().to_str())
+                        && let Ok(org) = OrgId::parse(name)
+                    {
+                        orgs.push(org);
+                    }
+                }
+            }
+            Backend::Postgres { url } => {
+                let options = hcas_store::postgres::sqlx::postgres::PgConnectOptions::from_str(url)
+                    .map_err(|_| ApiError::unavailable("database_url is not a valid URL"))?;
+                for schema in PgStore::schemas_with_prefix(options, "org_").await? {
+                    if let Some(name) = schema.strip_prefix("org_")
+                        && let Ok(org) = OrgId::parse(&name.replace('_', "-"))
+                    {
+                        orgs.push(org);
+                    }
+                }
+            }
+        }
+        orgs.sort();
+        Ok(orgs)
+    }
+
+    /// Open (and so migrate) every organization of [`Tenants::list`]; the
+    /// server does this at start and `hcas-server migrate` does only this.
+    ///
+    /// # Errors
+    /// The organization that failed, and why.
+    pub async fn migrate_all(&self) -> Result<Vec<OrgId>, (Option<OrgId>, ApiError)> {
+        let orgs = self.list().await.map_err(|e| (None, e))?;
+        for org in &orgs {
+            self.store(org).await.map_err(|e| (Some(org.clone()), e))?;
+        }
+        Ok(orgs)
+    }
+
     /// Whether every open store answers (for `/readyz`).
     pub async fn ready(&self) -> bool {
         let open: Vec<Arc<dyn Store>> = self.open.lock().await.values().cloned().collect();

@@ -362,6 +362,29 @@ impl PgStore {
         })
     }
 
+    /// The schemas of the database at `options` whose names start with
+    /// `prefix`, sorted (the reference server lists its organizations'
+    /// schemas, `org_*`, with it to migrate them all).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    pub async fn schemas_with_prefix(
+        options: PgConnectOptions,
+        prefix: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(db)?;
+        let all: Vec<String> =
+            sqlx::query_scalar("SELECT nspname::text FROM pg_namespace ORDER BY nspname")
+                .fetch_all(&mut conn)
+                .await
+                .map_err(db)?;
+        conn.close().await.map_err(db)?;
+        Ok(all.into_iter().filter(|s| s.starts_with(prefix)).collect())
+    }
+
     /// Whether schema `schema` exists in the database at `options`.
     ///
     /// # Errors
