@@ -878,3 +878,107 @@ async fn series_book_edit_cancel() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn waitlist_gets_the_freed_slot() {
+    let s = Server::start(Backend::Sqlite, "waitlist").await.unwrap();
+    provider(&s, "P1", &["gp"], "09:00", "17:00").await;
+    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 30).await;
+    assert_eq!(status, 201, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    let join = |patient: &str| json!({"provider": "P1", "patient": patient, "from": at(2, 0, 0), "to": at(3, 0, 0)});
+    let first = s.post("/v1/waitlist", "patient:X2", &join("X2")).await;
+    assert_eq!(first.0, 201, "{}", first.1);
+    let second = s.post("/v1/waitlist", "patient:X3", &join("X3")).await;
+    assert_eq!(second.0, 201, "{}", second.1);
+    problem(
+        &s.post("/v1/waitlist", "patient:X3", &join("X4")).await,
+        403,
+        "forbidden",
+    );
+    let mut ended = join("X3");
+    ended["from"] = json!(at(-3, 0, 0));
+    ended["to"] = json!(at(-2, 0, 0));
+    problem(
+        &s.post("/v1/waitlist", "patient:X3", &ended).await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &s.get("/v1/waitlist?provider=P1", "patient:X2").await,
+        403,
+        "forbidden",
+    );
+    let list = s.get("/v1/waitlist?provider=P1", "doctor:D1").await;
+    let patients: Vec<&str> = list
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["patient"].as_str().unwrap())
+        .collect();
+    assert_eq!(patients, ["X2", "X3"]);
+
+    // X1 cancels: the slot is held for X2, the first in line, who leaves the list.
+    let done = act(
+        &s,
+        "patient:X1",
+        &booking,
+        "cancel",
+        Some(1),
+        Some(json!({"reason": "moving away"})),
+    )
+    .await;
+    assert_eq!(done.0, 200, "{}", done.1);
+    let (status, clash, _) = book(&s, "patient:X5", "P1", "X5", &at(2, 10, 0), 30).await;
+    let clash = problem(&(status, clash), 409, "conflict");
+    let hold = clash["conflicts"][0]["with"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(hold, booking);
+    let held = s
+        .get(&format!("/v1/appointments/{hold}"), "patient:X2")
+        .await;
+    assert_eq!(held.0, 200, "{}", held.1);
+    assert_eq!(
+        (held.1["status"].as_str(), held.1["patient"].as_str()),
+        (Some("held"), Some("X2"))
+    );
+    let confirmed = act(&s, "patient:X2", &hold, "confirm", Some(1), None).await;
+    assert_eq!(confirmed.0, 200, "{}", confirmed.1);
+    let list = s.get("/v1/waitlist?provider=P1", ADMIN).await;
+    let patients: Vec<&str> = list
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["patient"].as_str().unwrap())
+        .collect();
+    assert_eq!(patients, ["X3"]);
+
+    // X3 leaves the list.
+    let id = second.1["id"].as_str().unwrap();
+    let (status, body, _) = s
+        .send(s.req(
+            Method::DELETE,
+            &format!("/v1/waitlist/{id}?provider=P1"),
+            "patient:X2",
+        ))
+        .await;
+    problem(&(status, body), 403, "forbidden");
+    let (status, body, _) = s
+        .send(s.req(
+            Method::DELETE,
+            &format!("/v1/waitlist/{id}?provider=P1"),
+            "patient:X3",
+        ))
+        .await;
+    assert_eq!(
+        (status, body["patient"].as_str()),
+        (200, Some("X3")),
+        "{body}"
+    );
+    assert_eq!(s.get("/v1/waitlist?provider=P1", ADMIN).await.1, json!([]));
+    s.stop().await;
+}

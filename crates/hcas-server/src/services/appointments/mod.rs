@@ -37,6 +37,7 @@ use crate::tenants::OrgId;
 
 pub mod advice;
 pub mod series;
+pub mod waitlist;
 
 /// The longest slot search window, in days.
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -64,6 +65,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(series::get_series))
         .routes(routes!(series::shift_series))
         .routes(routes!(series::cancel_series))
+        .routes(routes!(waitlist::join, waitlist::list))
+        .routes(routes!(waitlist::leave))
 }
 
 /// The organization's store (as the appointments port), with its outbox
@@ -703,6 +706,9 @@ async fn change_status(
     }
     let done = store.set_status(&id, version, &change).await?;
     state.slots.bookings_changed(org, &current.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(&state, org, &store, &done.booking.value).await;
+    }
     let port: Arc<dyn AppointmentStore> = store;
     state.bus.relay(org, port);
     tracing::info!(booking = %id, to = to.as_str(), "status changed");
@@ -791,7 +797,7 @@ async fn reschedule(
         MAX_DURATION_MINUTES,
     )?;
     let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
-    let port: Arc<dyn AppointmentStore> = store;
+    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     if let Some(provider) = resource_id(&old.value, "provider") {
         check_offered(&state, org, &port, provider, interval, now).await?;
     }
@@ -800,6 +806,9 @@ async fn reschedule(
     let request = RescheduleRequest::new(party(&principal), input.reason, now);
     let done = port.reschedule(&id, version, new, &request).await?;
     state.slots.bookings_changed(org, &old.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(&state, org, &store, &done.old.value).await;
+    }
     state.bus.relay(org, Arc::clone(&port));
     tracing::info!(booking = %id, new = %new_id, "rescheduled");
     let version = done.new.version;
