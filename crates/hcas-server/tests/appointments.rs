@@ -982,3 +982,61 @@ async fn waitlist_gets_the_freed_slot() {
     assert_eq!(s.get("/v1/waitlist?provider=P1", ADMIN).await.1, json!([]));
     s.stop().await;
 }
+
+/// A booking written by someone else (another process, straight into the
+/// store) reaches slot search through the outbox relay and the bus alone,
+/// and the relay marks the events sent.
+async fn events_refresh_the_read_model(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider(&s, "P1", &["gp"], "09:00", "12:00").await;
+    let path = slots_path("provider=P1", 2, 60);
+    let all = hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])]);
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.1), all);
+    let org = hcas_server::tenants::OrgId::parse(support::ORG).unwrap();
+    let store = s.state().tenants.store(&org).await.unwrap();
+    let start: hcas_core::Timestamp = at(2, 10, 0).parse().unwrap();
+    let booking = hcas_core::booking::Booking::new(
+        "outside-1",
+        vec!["provider:P1".into(), "patient:X9".into()],
+        hcas_core::Interval::new(start, start.plus_minutes(60).unwrap()).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let now = hcas_core::Timestamp::try_from(std::time::SystemTime::now()).unwrap();
+    store.book(booking, None, now).await.unwrap();
+    let fresh = hhmm(&[("09:00", &["P1"]), ("11:00", &["P1"])]);
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen = offered(&s.get(&path, "patient:X1").await.1);
+        if seen == fresh {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        seen, fresh,
+        "the appointment.created event never reached the read model"
+    );
+    let mut pending = usize::MAX;
+    for _ in 0..200 {
+        pending = store.outbox_pending(100).await.unwrap().len();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(pending, 0, "the relay marks what it published as sent");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn events_refresh_the_read_model_sqlite() {
+    events_refresh_the_read_model(Backend::Sqlite, "events_sqlite").await;
+}
+
+#[tokio::test]
+async fn events_refresh_the_read_model_postgres() {
+    events_refresh_the_read_model(Backend::Postgres, "events_postgres").await;
+}

@@ -87,6 +87,11 @@ impl Server {
         })
     }
 
+    /// The server's shared state (to reach the store behind the API).
+    pub(crate) fn state(&self) -> &hcas_server::AppState {
+        self.running.as_ref().unwrap().state()
+    }
+
     pub(crate) async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;

@@ -74,7 +74,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 pub(super) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
     let store = state.tenants.store(org).await?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
-    state.bus.relay(org, port);
+    state.bus.ensure(org, port);
     state.slots.listen(&state.bus);
     Ok(store)
 }
