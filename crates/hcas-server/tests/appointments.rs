@@ -1040,3 +1040,53 @@ async fn events_refresh_the_read_model_sqlite() {
 async fn events_refresh_the_read_model_postgres() {
     events_refresh_the_read_model(Backend::Postgres, "events_postgres").await;
 }
+
+#[tokio::test]
+async fn time_off_and_inactive_providers_offer_nothing() {
+    let s = Server::start(Backend::Sqlite, "time_off").await.unwrap();
+    provider(&s, "P1", &["gp"], "09:00", "13:00").await;
+    let path = slots_path("provider=P1", 2, 60);
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.1).len(), 4);
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P1/schedule", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({
+                    "timezone": "UTC",
+                    "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "09:00", "end": "13:00"}],
+                    "time_off": [{"start": at(2, 10, 0), "end": at(2, 12, 0), "reason": "training"}]
+                })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        offered(&s.get(&path, "patient:X1").await.1),
+        hhmm(&[("09:00", &["P1"]), ("12:00", &["P1"])])
+    );
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X1", &at(2, 10, 0), 60).await;
+            (r.0, r.1)
+        },
+        422,
+        "slot_unavailable",
+    );
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P1", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": "Dr P1", "active": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(offered(&s.get(&path, "patient:X1").await.1).is_empty());
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X1", &at(2, 9, 0), 60).await;
+            (r.0, r.1)
+        },
+        422,
+        "provider_inactive",
+    );
+    s.stop().await;
+}

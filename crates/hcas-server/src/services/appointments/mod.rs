@@ -180,7 +180,16 @@ async fn search_slots(
     let store = open(&state, org).await?;
     let port: Arc<dyn AppointmentStore> = store;
     let ids: Vec<String> = match (p.provider, p.specialty) {
-        (Some(id), None) => vec![id],
+        // An inactive provider takes no appointments: no slots (an unknown
+        // one is 404 below, even if the directory is behind).
+        (Some(id), None) => {
+            let dir = state.slots.directory(org).await?;
+            if dir.iter().any(|p| p.id == id && !p.active) {
+                Vec::new()
+            } else {
+                vec![id]
+            }
+        }
         (None, Some(s)) => {
             let dir = state.slots.directory(org).await?;
             let ids: Vec<String> = dir
