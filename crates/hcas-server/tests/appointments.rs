@@ -740,8 +740,19 @@ async fn why_not_offered_and_alternatives() {
 }
 
 #[tokio::test]
-async fn series_book_edit_cancel() {
-    let s = Server::start(Backend::Sqlite, "series").await.unwrap();
+async fn series_book_edit_cancel_sqlite() {
+    series_book_edit_cancel(Backend::Sqlite, "series_sqlite").await;
+}
+
+#[tokio::test]
+async fn series_book_edit_cancel_postgres() {
+    series_book_edit_cancel(Backend::Postgres, "series_postgres").await;
+}
+
+async fn series_book_edit_cancel(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
     provider(&s, "P1", &["physio"], "09:00", "17:00").await;
     let local = |days: i64, hh: &str| format!("{}T{hh}:00", &rfc(day(days))[..10]);
     let series = json!({
@@ -880,8 +891,19 @@ async fn series_book_edit_cancel() {
 }
 
 #[tokio::test]
-async fn waitlist_gets_the_freed_slot() {
-    let s = Server::start(Backend::Sqlite, "waitlist").await.unwrap();
+async fn waitlist_gets_the_freed_slot_sqlite() {
+    waitlist_gets_the_freed_slot(Backend::Sqlite, "waitlist_sqlite").await;
+}
+
+#[tokio::test]
+async fn waitlist_gets_the_freed_slot_postgres() {
+    waitlist_gets_the_freed_slot(Backend::Postgres, "waitlist_postgres").await;
+}
+
+async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
     provider(&s, "P1", &["gp"], "09:00", "17:00").await;
     let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 30).await;
     assert_eq!(status, 201, "{b}");
