@@ -80,17 +80,29 @@ impl Bus {
         }));
     }
 
-    /// Start the relay of `org` if it is not running (must be called inside
-    /// a tokio runtime), and wake it: call after every write so the events
-    /// go out promptly.
+    /// Start the relay of `org` if it is not running (inside a tokio
+    /// runtime), without waking it: call on every request that uses the
+    /// organization (a read must not make the relay query the outbox).
+    pub fn ensure(&self, org: &OrgId, store: Arc<dyn AppointmentStore>) {
+        self.start(org, store, false);
+    }
+
+    /// Start the relay of `org` if needed and wake it: call after every
+    /// write so its events go out promptly.
     pub fn relay(&self, org: &OrgId, store: Arc<dyn AppointmentStore>) {
+        self.start(org, store, true);
+    }
+
+    fn start(&self, org: &OrgId, store: Arc<dyn AppointmentStore>, wake: bool) {
         let Ok(mut relays) = self.relays.lock() else {
             return;
         };
         if let Some(r) = relays.get(org)
             && !r.task.is_finished()
         {
-            r.nudge.notify_one();
+            if wake {
+                r.nudge.notify_one();
+            }
             return;
         }
         let nudge = Arc::new(Notify::new());

@@ -741,8 +741,19 @@ async fn why_not_offered_and_alternatives() {
 }
 
 #[tokio::test]
-async fn series_book_edit_cancel() {
-    let s = Server::start(Backend::Sqlite, "series").await.unwrap();
+async fn series_book_edit_cancel_sqlite() {
+    series_book_edit_cancel(Backend::Sqlite, "series_sqlite").await;
+}
+
+#[tokio::test]
+async fn series_book_edit_cancel_postgres() {
+    series_book_edit_cancel(Backend::Postgres, "series_postgres").await;
+}
+
+async fn series_book_edit_cancel(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
     provider(&s, "P1", &["physio"], "09:00", "17:00").await;
     let local = |days: i64, hh: &str| format!("{}T{hh}:00", &rfc(day(days))[..10]);
     let series = json!({
@@ -876,6 +887,229 @@ async fn series_book_edit_cancel() {
     assert_eq!(
         offered(&s.get(&day2, "patient:X1").await.1),
         hhmm(&[("10:00", &["P1"]), ("10:30", &["P1"])])
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn waitlist_gets_the_freed_slot_sqlite() {
+    waitlist_gets_the_freed_slot(Backend::Sqlite, "waitlist_sqlite").await;
+}
+
+#[tokio::test]
+async fn waitlist_gets_the_freed_slot_postgres() {
+    waitlist_gets_the_freed_slot(Backend::Postgres, "waitlist_postgres").await;
+}
+
+async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider(&s, "P1", &["gp"], "09:00", "17:00").await;
+    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 30).await;
+    assert_eq!(status, 201, "{b}");
+    let booking = b["id"].as_str().unwrap().to_string();
+    let join = |patient: &str| json!({"provider": "P1", "patient": patient, "from": at(2, 0, 0), "to": at(3, 0, 0)});
+    let first = s.post("/v1/waitlist", "patient:X2", &join("X2")).await;
+    assert_eq!(first.0, 201, "{}", first.1);
+    let second = s.post("/v1/waitlist", "patient:X3", &join("X3")).await;
+    assert_eq!(second.0, 201, "{}", second.1);
+    problem(
+        &s.post("/v1/waitlist", "patient:X3", &join("X4")).await,
+        403,
+        "forbidden",
+    );
+    let mut ended = join("X3");
+    ended["from"] = json!(at(-3, 0, 0));
+    ended["to"] = json!(at(-2, 0, 0));
+    problem(
+        &s.post("/v1/waitlist", "patient:X3", &ended).await,
+        422,
+        "invalid_request",
+    );
+    problem(
+        &s.get("/v1/waitlist?provider=P1", "patient:X2").await,
+        403,
+        "forbidden",
+    );
+    let list = s.get("/v1/waitlist?provider=P1", "doctor:D1").await;
+    let patients: Vec<&str> = list
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["patient"].as_str().unwrap())
+        .collect();
+    assert_eq!(patients, ["X2", "X3"]);
+
+    // X1 cancels: the slot is held for X2, the first in line, who leaves the list.
+    let done = act(
+        &s,
+        "patient:X1",
+        &booking,
+        "cancel",
+        Some(1),
+        Some(json!({"reason": "moving away"})),
+    )
+    .await;
+    assert_eq!(done.0, 200, "{}", done.1);
+    let (status, clash, _) = book(&s, "patient:X5", "P1", "X5", &at(2, 10, 0), 30).await;
+    let clash = problem(&(status, clash), 409, "conflict");
+    let hold = clash["conflicts"][0]["with"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(hold, booking);
+    let held = s
+        .get(&format!("/v1/appointments/{hold}"), "patient:X2")
+        .await;
+    assert_eq!(held.0, 200, "{}", held.1);
+    assert_eq!(
+        (held.1["status"].as_str(), held.1["patient"].as_str()),
+        (Some("held"), Some("X2"))
+    );
+    let confirmed = act(&s, "patient:X2", &hold, "confirm", Some(1), None).await;
+    assert_eq!(confirmed.0, 200, "{}", confirmed.1);
+    let list = s.get("/v1/waitlist?provider=P1", ADMIN).await;
+    let patients: Vec<&str> = list
+        .1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["patient"].as_str().unwrap())
+        .collect();
+    assert_eq!(patients, ["X3"]);
+
+    // X3 leaves the list.
+    let id = second.1["id"].as_str().unwrap();
+    let (status, body, _) = s
+        .send(s.req(
+            Method::DELETE,
+            &format!("/v1/waitlist/{id}?provider=P1"),
+            "patient:X2",
+        ))
+        .await;
+    problem(&(status, body), 403, "forbidden");
+    let (status, body, _) = s
+        .send(s.req(
+            Method::DELETE,
+            &format!("/v1/waitlist/{id}?provider=P1"),
+            "patient:X3",
+        ))
+        .await;
+    assert_eq!(
+        (status, body["patient"].as_str()),
+        (200, Some("X3")),
+        "{body}"
+    );
+    assert_eq!(s.get("/v1/waitlist?provider=P1", ADMIN).await.1, json!([]));
+    s.stop().await;
+}
+
+/// A booking written by someone else (another process, straight into the
+/// store) reaches slot search through the outbox relay and the bus alone,
+/// and the relay marks the events sent.
+async fn events_refresh_the_read_model(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider(&s, "P1", &["gp"], "09:00", "12:00").await;
+    let path = slots_path("provider=P1", 2, 60);
+    let all = hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])]);
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.1), all);
+    let org = hcas_server::tenants::OrgId::parse(support::ORG).unwrap();
+    let store = s.state().tenants.store(&org).await.unwrap();
+    let start: hcas_core::Timestamp = at(2, 10, 0).parse().unwrap();
+    let booking = hcas_core::booking::Booking::new(
+        "outside-1",
+        vec!["provider:P1".into(), "patient:X9".into()],
+        hcas_core::Interval::new(start, start.plus_minutes(60).unwrap()).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let now = hcas_core::Timestamp::try_from(std::time::SystemTime::now()).unwrap();
+    store.book(booking, None, now).await.unwrap();
+    let fresh = hhmm(&[("09:00", &["P1"]), ("11:00", &["P1"])]);
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen = offered(&s.get(&path, "patient:X1").await.1);
+        if seen == fresh {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        seen, fresh,
+        "the appointment.created event never reached the read model"
+    );
+    let mut pending = usize::MAX;
+    for _ in 0..200 {
+        pending = store.outbox_pending(100).await.unwrap().len();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(pending, 0, "the relay marks what it published as sent");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn events_refresh_the_read_model_sqlite() {
+    events_refresh_the_read_model(Backend::Sqlite, "events_sqlite").await;
+}
+
+#[tokio::test]
+async fn events_refresh_the_read_model_postgres() {
+    events_refresh_the_read_model(Backend::Postgres, "events_postgres").await;
+}
+
+#[tokio::test]
+async fn time_off_and_inactive_providers_offer_nothing() {
+    let s = Server::start(Backend::Sqlite, "time_off").await.unwrap();
+    provider(&s, "P1", &["gp"], "09:00", "13:00").await;
+    let path = slots_path("provider=P1", 2, 60);
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.1).len(), 4);
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P1/schedule", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({
+                    "timezone": "UTC",
+                    "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "09:00", "end": "13:00"}],
+                    "time_off": [{"start": at(2, 10, 0), "end": at(2, 12, 0), "reason": "training"}]
+                })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        offered(&s.get(&path, "patient:X1").await.1),
+        hhmm(&[("09:00", &["P1"]), ("12:00", &["P1"])])
+    );
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X1", &at(2, 10, 0), 60).await;
+            (r.0, r.1)
+        },
+        422,
+        "slot_unavailable",
+    );
+    let (status, body, _) = s
+        .send(
+            s.req(Method::PUT, "/v1/providers/P1", ADMIN)
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": "Dr P1", "active": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(offered(&s.get(&path, "patient:X1").await.1).is_empty());
+    problem(
+        &{
+            let r = book(&s, ADMIN, "P1", "X1", &at(2, 9, 0), 60).await;
+            (r.0, r.1)
+        },
+        422,
+        "provider_inactive",
     );
     s.stop().await;
 }

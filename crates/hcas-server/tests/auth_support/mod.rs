@@ -37,6 +37,9 @@ pub(crate) enum Db {
 
 pub(crate) fn config(dir: &std::path::Path) -> Config {
     let mut config = Config::with_data_dir(dir);
+    // Tests fire many requests from one address: no rate limit here
+    // (tests/operations.rs tests the limiter).
+    config.rate_limit_per_second = 0;
     config.listen = "127.0.0.1:0".parse().unwrap();
     config
 }

@@ -76,6 +76,9 @@ impl Server {
     async fn start(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = hcas_server::config::Config::with_data_dir(dir.path());
+        // Tests fire many requests from one address: no rate limit here
+        // (tests/operations.rs tests the limiter).
+        config.rate_limit_per_second = 0;
         config.listen = "127.0.0.1:0".parse().unwrap();
         if let Backend::Postgres(db) = &backend {
             config.database = hcas_server::config::Database::Postgres(db.url.clone());

@@ -61,6 +61,9 @@ impl Server {
     pub(crate) async fn start(backend: Backend, test: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let mut config = hcas_server::config::Config::with_data_dir(dir.path());
+        // Tests fire many requests from one address: no rate limit here
+        // (tests/operations.rs tests the limiter).
+        config.rate_limit_per_second = 0;
         config.listen = "127.0.0.1:0".parse().unwrap();
         let db = match backend {
             Backend::Sqlite => None,
@@ -85,6 +88,11 @@ impl Server {
             _dir: dir,
             _db: db,
         })
+    }
+
+    /// The server's shared state (to reach the store behind the API).
+    pub(crate) fn state(&self) -> &hcas_server::AppState {
+        self.running.as_ref().unwrap().state()
     }
 
     pub(crate) async fn stop(mut self) {

@@ -37,6 +37,7 @@ use crate::tenants::OrgId;
 
 pub mod advice;
 pub mod series;
+pub mod waitlist;
 
 /// The longest slot search window, in days.
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -64,6 +65,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(series::get_series))
         .routes(routes!(series::shift_series))
         .routes(routes!(series::cancel_series))
+        .routes(routes!(waitlist::join, waitlist::list))
+        .routes(routes!(waitlist::leave))
 }
 
 /// The organization's store (as the appointments port), with its outbox
@@ -71,7 +74,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 pub(super) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
     let store = state.tenants.store(org).await?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
-    state.bus.relay(org, port);
+    state.bus.ensure(org, port);
     state.slots.listen(&state.bus);
     Ok(store)
 }
@@ -177,7 +180,16 @@ async fn search_slots(
     let store = open(&state, org).await?;
     let port: Arc<dyn AppointmentStore> = store;
     let ids: Vec<String> = match (p.provider, p.specialty) {
-        (Some(id), None) => vec![id],
+        // An inactive provider takes no appointments: no slots (an unknown
+        // one is 404 below, even if the directory is behind).
+        (Some(id), None) => {
+            let dir = state.slots.directory(org).await?;
+            if dir.iter().any(|p| p.id == id && !p.active) {
+                Vec::new()
+            } else {
+                vec![id]
+            }
+        }
         (None, Some(s)) => {
             let dir = state.slots.directory(org).await?;
             let ids: Vec<String> = dir
@@ -703,6 +715,9 @@ async fn change_status(
     }
     let done = store.set_status(&id, version, &change).await?;
     state.slots.bookings_changed(org, &current.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(&state, org, &store, &done.booking.value).await;
+    }
     let port: Arc<dyn AppointmentStore> = store;
     state.bus.relay(org, port);
     tracing::info!(booking = %id, to = to.as_str(), "status changed");
@@ -791,7 +806,7 @@ async fn reschedule(
         MAX_DURATION_MINUTES,
     )?;
     let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
-    let port: Arc<dyn AppointmentStore> = store;
+    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     if let Some(provider) = resource_id(&old.value, "provider") {
         check_offered(&state, org, &port, provider, interval, now).await?;
     }
@@ -800,6 +815,9 @@ async fn reschedule(
     let request = RescheduleRequest::new(party(&principal), input.reason, now);
     let done = port.reschedule(&id, version, new, &request).await?;
     state.slots.bookings_changed(org, &old.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(&state, org, &store, &done.old.value).await;
+    }
     state.bus.relay(org, Arc::clone(&port));
     tracing::info!(booking = %id, new = %new_id, "rescheduled");
     let version = done.new.version;
