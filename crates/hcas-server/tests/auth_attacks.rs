@@ -89,6 +89,24 @@ async fn forged_and_altered_tokens_are_refused_alike() {
         me,
         json!({"subject": "staff-1", "org": "acme", "roles": ["doctor"]})
     );
+    // So does one the issuer mints for tools and tests.
+    let minted = server
+        .state()
+        .issuer
+        .as_ref()
+        .unwrap()
+        .mint(
+            &hcas_server::tenants::OrgId::parse("acme").unwrap(),
+            "P1",
+            &[hcas_core::consent::Role::Patient],
+            hcas_core::Timestamp::from_unix(now()).unwrap(),
+        )
+        .unwrap();
+    let me: Value = server.whoami(&minted).await.json().await.unwrap();
+    assert_eq!(
+        me,
+        json!({"subject": "P1", "org": "acme", "roles": ["patient"]})
+    );
 
     let t = now();
     let parts: Vec<&str> = good.split('.').collect();

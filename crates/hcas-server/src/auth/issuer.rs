@@ -245,6 +245,30 @@ impl Issuer {
         })
     }
 
+    /// A signed access token for `subject` of `org` with `roles`, valid for
+    /// `access_token_seconds` from `now`: for tests and tools that need a
+    /// token without an account (the HTTP routes mint through login).
+    ///
+    /// # Errors
+    /// 500 `internal` before the issuer's name is known (not yet bound).
+    pub fn mint(
+        &self,
+        org: &OrgId,
+        subject: &str,
+        roles: &[Role],
+        now: Timestamp,
+    ) -> Result<String, ApiError> {
+        let account = Account {
+            username: subject.to_string(),
+            subject: subject.to_string(),
+            roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+            password_hash: String::new(),
+            created: now,
+            disabled: false,
+        };
+        self.access_token(org, &account, now)
+    }
+
     /// The tokens answering a login or a refresh.
     pub(crate) fn tokens(
         &self,
@@ -329,20 +353,43 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 fn load_or_create(path: &Path) -> Result<SigningKey, AuthSetupError> {
     match std::fs::read_to_string(path) {
-        Ok(pem) => SigningKey::from_pkcs8_pem(&pem).map_err(|e| {
-            key_error(
-                path,
-                format!(
-                    "not a PKCS#8 PEM Ed25519 private key ({e}); restore it from a backup, or move it away to generate a new one (tokens already issued stop verifying)"
-                ),
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
+        Ok(pem) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if let Ok(m) = std::fs::metadata(path)
+                    && m.permissions().mode() & 0o077 != 0
+                {
+                    tracing::warn!(path = %path.display(), "the token signing key is readable by other users; chmod 600 it");
+                }
+            }
+            parse_key(path, &pem)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create(path) {
+            // Another process created it first: use theirs.
+            Err(_) if path.is_file() => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| key_error(path, format!("cannot read: {e}")))?;
+                parse_key(path, &pem)
+            }
+            other => other,
+        },
         Err(e) => Err(key_error(
             path,
             format!("cannot read: {e}; fix its owner or mode (0600)"),
         )),
     }
+}
+
+fn parse_key(path: &Path, pem: &str) -> Result<SigningKey, AuthSetupError> {
+    SigningKey::from_pkcs8_pem(pem).map_err(|e| {
+            key_error(
+                path,
+                format!(
+                "not a PKCS#8 PEM Ed25519 private key ({e}); restore it from a backup, or move it away to generate a new one (tokens already issued stop verifying)"
+            ),
+        )
+    })
 }
 
 fn create(path: &Path) -> Result<SigningKey, AuthSetupError> {
