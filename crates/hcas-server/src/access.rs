@@ -384,8 +384,12 @@ pub async fn authorize(
     event.detail["obligations"] = json!(decision.obligations);
     crate::audit::append(store, event).await?;
     if decision.is_permit() {
+        if decision.basis == hcas_core::consent::Basis::BreakGlass {
+            crate::metrics::count(crate::metrics::Metrics::break_glass);
+        }
         Ok(decision)
     } else {
+        crate::metrics::count(crate::metrics::Metrics::consent_denied);
         Err(denied(decision.basis.as_str()))
     }
 }

@@ -60,17 +60,21 @@ pub(crate) async fn request_context(
         route = %route
     );
     let started = std::time::Instant::now();
-    let fut = REQUEST_ID.scope(id.clone(), async move {
-        match tokio::time::timeout(limit, next.run(req)).await {
-            Ok(res) => res,
-            Err(_) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "the request took longer than this server allows; retry",
-            )
-            .into_response(),
-        }
-    });
+    let metrics = std::sync::Arc::clone(&state.metrics);
+    let fut = REQUEST_ID.scope(
+        id.clone(),
+        crate::metrics::CURRENT.scope(metrics, async move {
+            match tokio::time::timeout(limit, next.run(req)).await {
+                Ok(res) => res,
+                Err(_) => ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "timeout",
+                    "the request took longer than this server allows; retry",
+                )
+                .into_response(),
+            }
+        }),
+    );
     let mut res = tracing::Instrument::instrument(fut, span.clone()).await;
     let took = started.elapsed();
     let status = res.status().as_u16();

@@ -47,6 +47,18 @@ struct Histogram {
     sum: f64,
 }
 
+tokio::task_local! {
+    /// The metrics of the server answering the current request (set by the
+    /// gateway around every request), so the gate and the services count
+    /// without threading a handle through every call.
+    pub(crate) static CURRENT: std::sync::Arc<Metrics>;
+}
+
+/// Count on the current request's metrics (nothing outside a request).
+pub(crate) fn count(f: impl FnOnce(&Metrics)) {
+    let _ = CURRENT.try_with(|m| f(m));
+}
+
 /// The server's metrics. Services call [`Metrics::booking`],
 /// [`Metrics::conflict`], [`Metrics::consent_denied`] and
 /// [`Metrics::break_glass`]; the gateway records every request.

@@ -83,6 +83,20 @@ async fn storm(backend: Backend, test: &str) {
         .collect();
     let expected: Vec<String> = (SLOTS..8).map(|h| at(3, 9 + h as i64, 0)).collect();
     assert_eq!(offered, expected);
+    // /metrics counted exactly the winners as bookings and every loser as a conflict.
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+    };
+    assert_eq!(counter("hcas_bookings_total"), SLOTS as u64);
+    assert_eq!(counter("hcas_conflicts_total"), (CLIENTS - SLOTS) as u64);
     s.stop().await;
 }
 

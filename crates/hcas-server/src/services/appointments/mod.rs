@@ -469,9 +469,18 @@ async fn create(
         return Err(invalid("`hold_minutes` is for POST /v1/appointments/holds"));
     }
     let booking = booking.build()?;
-    let stored = port.book(booking, key.as_deref(), now).await?;
+    let stored = match port.book(booking, key.as_deref(), now).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            if matches!(e, hcas_store::StoreError::Conflict { .. }) {
+                crate::metrics::count(crate::metrics::Metrics::conflict);
+            }
+            return Err(e.into());
+        }
+    };
     let replay = stored.value.id != id;
     if !replay {
+        crate::metrics::count(crate::metrics::Metrics::booking);
         state.slots.note_booked(org, &resources, interval);
         state.bus.relay(org, Arc::clone(&port));
         tracing::info!(booking = %id, hold, "booked");

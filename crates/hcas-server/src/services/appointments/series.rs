@@ -175,6 +175,13 @@ pub(super) async fn book_series(
         }
     }
     let result: SeriesResult = store.book_series(&spec, input.policy, now).await?;
+    if result.booked {
+        for _ in result.occurrences.iter().filter(|o| o.ok) {
+            crate::metrics::count(crate::metrics::Metrics::booking);
+        }
+    } else {
+        crate::metrics::count(crate::metrics::Metrics::conflict);
+    }
     state.slots.bookings_changed(org, &resources);
     state.bus.relay(org, port);
     if !result.booked {
