@@ -25,6 +25,7 @@
 //! | [`audit`] | the tamper-evident audit log (a SHA-256 hash chain) and its `verify` |
 //! | `engine.rs` | the engine API: the core as a stateless service (`POST /v1/engine/{kind}`) |
 //! | `health.rs` | `/healthz`, `/readyz` |
+//! | [`demo`] | `--demo`: a sample clinic loaded through the API |
 //! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
 //! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
 //! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
@@ -55,6 +56,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod demo;
 mod engine;
 pub mod error;
 pub mod events;

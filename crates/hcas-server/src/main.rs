@@ -14,6 +14,10 @@ struct Cli {
     /// environment variables override it.
     #[arg(long, global = true, env = "HCAS_CONFIG")]
     config: Option<PathBuf>,
+    /// Load the demo clinic (organization `demo`, sample logins) and print
+    /// how to use it.
+    #[arg(long, global = true)]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -104,7 +108,7 @@ fn main() -> ExitCode {
     };
     rt.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
+            Command::Serve => serve(config, cli.demo).await,
             Command::OrgAdd { org } => org_add(config, &org).await,
             Command::User {
                 command:
@@ -123,7 +127,7 @@ fn main() -> ExitCode {
     })
 }
 
-async fn serve(config: Config) -> ExitCode {
+async fn serve(config: Config, demo: bool) -> ExitCode {
     if config.otlp_endpoint.is_some() {
         tracing::warn!(
             "otlp_endpoint is set, but this version does not export spans yet; trace ids are in the logs"
@@ -149,6 +153,17 @@ async fn serve(config: Config) -> ExitCode {
         }
     };
     tracing::info!(url = %running.url(), "hcas-server listening");
+    if demo {
+        if let Err(e) = hcas_server::demo::load(running.state()).await {
+            tracing::error!(code = e.code(), "cannot load the demo clinic");
+            running.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{}", hcas_server::demo::welcome(&running.url()));
+        }
+    }
     running.wait().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS

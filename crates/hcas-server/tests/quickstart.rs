@@ -1,0 +1,76 @@
+//! The README's quickstart, as a new user follows it: the built binary with
+//! `--demo` (fresh data directory, any free port), then the README's shell
+//! block run with bash against it (`--fail-with-body` and `jq -e` make any
+//! refusal fail). The block is read from README.md, so the README cannot
+//! drift from what works.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn readme_block() -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let marker = readme
+        .find("<!-- quickstart:")
+        .expect("README.md has the quickstart marker");
+    let rest = &readme[marker..];
+    let start = rest.find("```sh\n").expect("a sh block after the marker") + 6;
+    let end = rest[start..].find("```").expect("the block ends") + start;
+    rest[start..end].to_string()
+}
+
+#[test]
+fn the_readme_quickstart_books_an_appointment() {
+    if Command::new("jq").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "jq is needed for the README quickstart"
+        );
+        println!("skipped: jq not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hcas-server"))
+        .arg("--demo")
+        .env("HCAS_DATA_DIR", dir.path())
+        .env("HCAS_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The welcome text names the URL: "hcas demo clinic at http://127.0.0.1:PORT".
+    let mut url = None;
+    let stdout = server.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
+            url = rest.split_whitespace().next().map(str::to_string);
+        }
+        if line.starts_with("API: ") {
+            break;
+        }
+    }
+    let url = url.expect("the demo printed its URL");
+    // The block sets HCAS to the default port; point it at this server.
+    let block = readme_block().replace(
+        "export HCAS=http://127.0.0.1:8080",
+        &format!("export HCAS={url}"),
+    );
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &block])
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the README block failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The slot search answered a slot with providers; the booking was booked.
+    assert!(stdout.contains("\"providers\":[\"dr-lee\""), "{stdout}");
+    assert!(stdout.trim_end().ends_with("true"), "{stdout}");
+}
