@@ -187,10 +187,16 @@ pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
     let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
         return;
     };
-    for item in paths.values_mut() {
+    for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
             continue;
         };
+        // Every /v1 route but the engine and the token routes takes a bearer
+        // token (the `Principal` extractor): 401 without a valid one.
+        let needs_token = path.starts_with("/v1/")
+            && !path.starts_with("/v1/engine/")
+            && path != "/v1/auth/login"
+            && path != "/v1/auth/refresh";
         for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
             let Some(op) = item.get_mut(method).and_then(|o| o.as_object_mut()) else {
                 continue;
@@ -218,6 +224,12 @@ pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
                 "schema": { "type": "integer", "minimum": 1 }
             } });
             add("429", limited);
+            if needs_token {
+                add(
+                    "401",
+                    problem("No valid bearer token (`unauthorized`): log in, or refresh the token"),
+                );
+            }
             add(
                 "503",
                 problem(
