@@ -9,7 +9,7 @@
 //!
 //! The purpose is, in this order: the token's `purpose` claim; else the
 //! request's (a `purpose` field of the body, via [`Access::with_purpose`], or
-//! the `X-Purpose-Of-Use` header, checked by the [`purpose_header`] layer:
+//! the `X-Purpose-Of-Use` header, checked by the `purpose_header` layer:
 //! an unknown code is 422 `invalid_purpose`); else [`default_purpose`] of the
 //! caller's roles (ETREAT for a break-glass request). A request that names a
 //! purpose other than its token's is denied and audited (basis `purpose`).

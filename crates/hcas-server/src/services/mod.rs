@@ -5,8 +5,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`patients`] | registration, profiles, guardians, preferences |
-//! | [`consents`] | patients' consents: grant, list, revoke |
+//! | `patients` | registration, profiles, guardians, preferences |
+//! | `consents` | patients' consents: grant, list, revoke |
 //! | [`doctors`] | provider profiles and schedules; [`doctors::DoctorsClient`] |
 //! | [`appointments`] | slot search (from the read model), holds, bookings, their lifecycle, series |
 
