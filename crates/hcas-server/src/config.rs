@@ -23,7 +23,7 @@
 //! | `cors_origins` | `HCAS_CORS_ORIGINS` (comma-separated) | empty: no CORS headers |
 //! | `tls_cert` | `HCAS_TLS_CERT` | none: plain HTTP |
 //! | `tls_key` | `HCAS_TLS_KEY` | none |
-//! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none (validated; export not implemented yet) |
+//! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none: no spans exported (a base URL; spans go to `{endpoint}/v1/traces`) |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -96,9 +96,9 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// The PEM private key of `tls_cert`.
     pub tls_key: Option<PathBuf>,
-    /// An OTLP/HTTP collector (`http://collector:4318`) to export trace
-    /// spans to. Validated, but this version does not export yet (the
-    /// server warns at start): docs/operations.md.
+    /// The base URL of an OTLP/HTTP collector (`http://collector:4318`):
+    /// one span per sampled request is POSTed (OTLP JSON) to
+    /// `{otlp_endpoint}/v1/traces`. docs/operations.md, "Tracing".
     pub otlp_endpoint: Option<String>,
     /// The own issuer's `iss` (`None`: `http://<listen>`, with the real port).
     pub issuer: Option<String>,
@@ -397,11 +397,18 @@ impl Config {
             _ => {}
         }
         if let Some(e) = &self.otlp_endpoint
-            && !(e.starts_with("http://") || e.starts_with("https://"))
+            && !reqwest::Url::parse(e).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+            })
         {
             return Err(ConfigError::new(
                 "otlp_endpoint",
-                format!("`{e}` is not an http:// or https:// URL of an OTLP/HTTP collector"),
+                format!(
+                    "`{e}` is not an http:// or https:// base URL of an OTLP/HTTP collector (`http://collector:4318`, no query)"
+                ),
             ));
         }
         if !(60..=3600).contains(&self.access_token_seconds) {
@@ -522,8 +529,23 @@ mod tests {
         assert_eq!(e.setting, "cors_origins");
         let e = Config::load(None, env(&[("HCAS_TLS_CERT", "/x.pem")])).unwrap_err();
         assert_eq!(e.setting, "tls_key");
-        let e = Config::load(None, env(&[("HCAS_OTLP_ENDPOINT", "collector:4318")])).unwrap_err();
-        assert_eq!(e.setting, "otlp_endpoint");
+        for bad in [
+            "collector:4318",
+            "http://",
+            "http://c:4318/?x=1",
+            "ftp://c:4318",
+        ] {
+            let e = Config::load(None, env(&[("HCAS_OTLP_ENDPOINT", bad)])).unwrap_err();
+            assert_eq!(e.setting, "otlp_endpoint", "{bad}");
+        }
+        let c = Config::load(
+            None,
+            env(&[("HCAS_OTLP_ENDPOINT", "http://127.0.0.1:4318")]),
+        );
+        assert_eq!(
+            c.unwrap().otlp_endpoint.as_deref(),
+            Some("http://127.0.0.1:4318")
+        );
         let c = Config::load(
             None,
             env(&[

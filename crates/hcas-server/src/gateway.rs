@@ -1,5 +1,6 @@
 //! The gateway's cross-cutting layers: request ids, trace context
-//! (`traceparent`), metrics by route template, time limits, panics turned
+//! (`traceparent`) and the request's exported span (`otlp.rs`), metrics by
+//! route template, time limits, panics turned
 //! into a 500 problem (one bad request never takes another down), and
 //! problems for unknown routes and methods. Rate limits: `ratelimit.rs`;
 //! CORS: [`cors_layer`].
@@ -30,7 +31,8 @@ fn sane(id: &str) -> bool {
 
 /// Request id, trace context, time limit, a span and one log line per
 /// request (method, route template, status, duration, request and trace
-/// ids: never bodies, headers or query values), and the request's metrics.
+/// ids: never bodies, headers or query values), the request's metrics, and
+/// its span for the OTLP exporter (when one runs and the trace is sampled).
 pub(crate) async fn request_context(
     State(state): State<AppState>,
     req: Request,
@@ -44,10 +46,11 @@ pub(crate) async fn request_context(
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
     let limit = Duration::from_secs(state.config.request_timeout_seconds);
     let method = req.method().clone();
-    let route = req
+    let matched = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+        .map(|p| p.as_str().to_string());
+    let route = matched.clone().unwrap_or_else(|| "unmatched".to_string());
     let trace =
         TraceContext::from_header(req.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok()));
     let span = tracing::info_span!(
@@ -60,6 +63,7 @@ pub(crate) async fn request_context(
         route = %route
     );
     let started = std::time::Instant::now();
+    let started_wall = std::time::SystemTime::now();
     let metrics = std::sync::Arc::clone(&state.metrics);
     let fut = REQUEST_ID.scope(
         id.clone(),
@@ -79,6 +83,21 @@ pub(crate) async fn request_context(
     let took = started.elapsed();
     let status = res.status().as_u16();
     state.metrics.request(&method, &route, status, took);
+    if let Some(exporter) = &state.otlp
+        && trace.flags & 1 == 1
+    {
+        exporter.record(crate::otlp::SpanData {
+            trace_id: trace.trace_id.clone(),
+            span_id: trace.span_id.clone(),
+            parent_id: trace.parent_id.clone(),
+            method: method.clone(),
+            route: matched,
+            status,
+            request_id: id.clone(),
+            start: started_wall,
+            duration: took,
+        });
+    }
     span.in_scope(|| {
         tracing::info!(
             status,

@@ -19,6 +19,7 @@
 //! | [`ratelimit`] | a token bucket per client: 429 `rate_limited` with `Retry-After` |
 //! | [`tls`] | HTTPS with rustls when `tls_cert` and `tls_key` are set |
 //! | `telemetry.rs` | W3C `traceparent`: continued or started, logged, echoed |
+//! | `otlp.rs` | one span per sampled request, exported over OTLP/HTTP (JSON) when `otlp_endpoint` is set |
 //! | [`tenants`] | organizations and their stores (a SQLite file or a PostgreSQL schema each) |
 //! | [`auth`] | the [`auth::Principal`] of a verified token, the [`auth::Verifier`] that checks tokens, the own issuer and the OpenID Connect mode |
 //! | [`access`] | the gate before patient data: the consent engine's decision, audited, fail closed |
@@ -64,6 +65,7 @@ mod extract;
 mod gateway;
 mod health;
 pub mod metrics;
+mod otlp;
 pub mod ratelimit;
 pub mod readmodel;
 pub mod services;
@@ -96,6 +98,9 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The per-client rate limiter (`None`: off).
     pub rate_limiter: Option<Arc<ratelimit::RateLimiter>>,
+    /// The OTLP span exporter (`None`: `otlp_endpoint` unset, or not
+    /// started yet: [`start_with_signal`] starts it).
+    pub(crate) otlp: Option<Arc<otlp::Exporter>>,
 }
 
 impl AppState {
@@ -120,6 +125,7 @@ impl AppState {
             config: Arc::new(config),
             verifier: Arc::new(auth::DenyAll),
             issuer: None,
+            otlp: None,
         }
     }
 
@@ -245,6 +251,9 @@ pub enum StartError {
     /// The HTTP client for the OpenID Connect provider could not be built.
     #[error("cannot build the HTTP client for the OpenID Connect provider: {0}")]
     Http(String),
+    /// The OTLP exporter's HTTP client could not be built.
+    #[error("cannot set up the OTLP exporter: {0}")]
+    Otlp(String),
     /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -284,7 +293,8 @@ impl Running {
         &self.state
     }
 
-    /// Stop accepting connections, let in-flight requests finish, and wait.
+    /// Stop accepting connections, let in-flight requests finish, send
+    /// the trace spans still queued (with `otlp_endpoint`), and wait.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -294,14 +304,23 @@ impl Running {
             Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
+        self.flush_spans().await;
     }
 
-    /// Wait until the server ends (after `shutdown_signal` resolves).
-    pub async fn wait(self) {
-        match self.task.await {
+    /// Wait until the server ends (after `shutdown_signal` resolves), then
+    /// send the trace spans still queued (with `otlp_endpoint`).
+    pub async fn wait(mut self) {
+        match (&mut self.task).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
             Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        self.flush_spans().await;
+    }
+
+    async fn flush_spans(&self) {
+        if let Some(exporter) = &self.state.otlp {
+            exporter.shutdown().await;
         }
     }
 }
@@ -324,15 +343,17 @@ pub async fn start_state(state: AppState) -> Result<Running, StartError> {
 }
 
 /// As [`start`], also stopping gracefully when `signal` resolves (the binary
-/// passes SIGTERM and Ctrl-C).
+/// passes SIGTERM and Ctrl-C). With `otlp_endpoint` set, it also starts
+/// exporting a span per request (sent on until [`Running::shutdown`] or
+/// [`Running::wait`] ends).
 ///
 /// # Errors
 /// [`StartError`] naming what to fix.
 pub async fn start_with_signal(
-    state: AppState,
+    mut state: AppState,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
-    let config = &state.config;
+    let config = Arc::clone(&state.config);
     config.validate()?;
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
@@ -354,6 +375,13 @@ pub async fn start_with_signal(
     })?;
     if let Some(issuer) = &state.issuer {
         issuer.bound(addr);
+    }
+    if state.otlp.is_none()
+        && let Some(endpoint) = &config.otlp_endpoint
+    {
+        let exporter = otlp::Exporter::start(endpoint, Arc::clone(&state.metrics))
+            .map_err(StartError::Otlp)?;
+        state.otlp = Some(Arc::new(exporter));
     }
     let (router, _) = app(state.clone());
     let service = router.into_make_service_with_connect_info::<SocketAddr>();

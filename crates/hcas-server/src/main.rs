@@ -128,11 +128,6 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config, demo: bool) -> ExitCode {
-    if config.otlp_endpoint.is_some() {
-        tracing::warn!(
-            "otlp_endpoint is set, but this version does not export spans yet; trace ids are in the logs"
-        );
-    }
     let state = match hcas_server::AppState::configured(config) {
         Ok(s) => s,
         Err(e) => {

@@ -10,6 +10,8 @@
 //! | `hcas_consent_denials_total` | counter | |
 //! | `hcas_break_glass_total` | counter | |
 //! | `hcas_rate_limited_total` | counter | |
+//! | `hcas_otlp_spans_exported_total` | counter | |
+//! | `hcas_otlp_spans_dropped_total` | counter | `reason` (`queue_full`, `export_failed`) |
 //! | `hcas_build_info` | gauge | `version` |
 //! | `process_start_time_seconds` | gauge | |
 //! | `process_resident_memory_bytes` | gauge (Linux) | |
@@ -71,6 +73,9 @@ pub struct Metrics {
     consent_denials: AtomicU64,
     break_glass: AtomicU64,
     rate_limited: AtomicU64,
+    otlp_exported: AtomicU64,
+    otlp_queue_full: AtomicU64,
+    otlp_export_failed: AtomicU64,
     started_unix: f64,
 }
 
@@ -108,6 +113,9 @@ impl Metrics {
             consent_denials: AtomicU64::new(0),
             break_glass: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            otlp_exported: AtomicU64::new(0),
+            otlp_queue_full: AtomicU64::new(0),
+            otlp_export_failed: AtomicU64::new(0),
             started_unix,
         }
     }
@@ -135,6 +143,23 @@ impl Metrics {
     /// One request answered 429 by the rate limiter.
     pub(crate) fn rate_limited(&self) {
         self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `n` spans the OTLP collector accepted.
+    pub(crate) fn otlp_exported(&self, n: u64) {
+        self.otlp_exported.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// One span dropped because the export queue was full (or the exporter
+    /// had stopped).
+    pub(crate) fn otlp_dropped_queue_full(&self) {
+        self.otlp_queue_full.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `n` spans dropped because their export failed or the collector
+    /// rejected them.
+    pub(crate) fn otlp_dropped_export_failed(&self, n: u64) {
+        self.otlp_export_failed.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Record one answered request: `route` is the matched template.
@@ -236,6 +261,27 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", v.load(Ordering::Relaxed));
         }
+        out.push_str(
+            "# HELP hcas_otlp_spans_exported_total Request spans the OTLP collector accepted.\n",
+        );
+        out.push_str("# TYPE hcas_otlp_spans_exported_total counter\n");
+        let _ = writeln!(
+            out,
+            "hcas_otlp_spans_exported_total {}",
+            self.otlp_exported.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP hcas_otlp_spans_dropped_total Request spans not exported: the queue was full, or the export failed.\n");
+        out.push_str("# TYPE hcas_otlp_spans_dropped_total counter\n");
+        for (reason, v) in [
+            ("queue_full", &self.otlp_queue_full),
+            ("export_failed", &self.otlp_export_failed),
+        ] {
+            let _ = writeln!(
+                out,
+                "hcas_otlp_spans_dropped_total{{reason=\"{reason}\"}} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP hcas_build_info The running version (always 1).\n");
         out.push_str("# TYPE hcas_build_info gauge\n");
         let _ = writeln!(
@@ -284,7 +330,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// Prometheus metrics (text exposition format 0.0.4): requests and
 /// latencies by route, bookings, conflicts, consent denials, break-glass
-/// uses (docs/operations.md).
+/// uses, exported and dropped trace spans (docs/operations.md).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "The metrics", body = String,
                content_type = "text/plain; version=0.0.4; charset=utf-8")))]
