@@ -191,11 +191,11 @@ Try it (needs curl and jq):
   export HCAS={url}
   TOKEN=$(curl -sS -X POST "$HCAS/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{{"org":"demo","username":"alice","password":"demo-alice"}}' | jq -r .access_token)
-  curl -sS "$HCAS/v1/slots?specialty=general-practice&from=2027-01-04T13:00:00Z&to=2027-01-05T00:00:00Z&duration=30" \
+  curl -sS "$HCAS/v1/slots?specialty=general-practice&from=2030-01-07T13:00:00Z&to=2030-01-08T00:00:00Z&duration=30" \
     -H "Authorization: Bearer $TOKEN" | jq '.slots[0:3]'
   curl -sS -X POST "$HCAS/v1/appointments" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -H "Idempotency-Key: $(date +%s)" \
-    -d '{{"provider":"dr-lee","patient":"pat-alice","start":"2027-01-04T14:00:00Z","duration":30}}' | jq .
+    -d '{{"provider":"dr-lee","patient":"pat-alice","start":"2030-01-07T14:00:00Z","duration":30}}' | jq .
 API: {url}/openapi.json   Docs: docs/api.md, docs/security.md, docs/operations.md
 "#
     ));

@@ -240,5 +240,20 @@ async fn health_readiness_and_openapi() {
     assert!(doc["paths"]["/v1/engine/{kind}"]["post"].is_object());
     assert!(doc["paths"]["/healthz"]["get"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // operationId is unique in a document (OpenAPI 3.1, 4.8.10.1); links and
+    // clients name operations by it (two handlers called `list` once shared
+    // one, and schemathesis's links followed the wrong route).
+    let mut ids = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate operationIds among {ids:?}");
     s.stop().await;
 }

@@ -40,19 +40,28 @@ fn the_readme_quickstart_books_an_appointment() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The welcome text names the URL: "hcas demo clinic at http://127.0.0.1:PORT".
-    let mut url = None;
+    // The welcome text names the URL: "hcas demo clinic at http://127.0.0.1:PORT",
+    // and ends with the `API:` line. The rest of stdout is drained, not
+    // closed: a server writing to a closed pipe would fail.
     let stdout = server.stdout.take().unwrap();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
-            url = rest.split_whitespace().next().map(str::to_string);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut url = None;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
+                url = rest.split_whitespace().next().map(str::to_string);
+            }
+            if line.starts_with("API: ") {
+                let _ = tx.send(url.take());
+            }
         }
-        if line.starts_with("API: ") {
-            break;
-        }
-    }
-    let url = url.expect("the demo printed its URL");
+    });
+    let url = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .ok()
+        .flatten()
+        .expect("the demo printed its URL");
     // The block sets HCAS to the default port; point it at this server.
     let block = readme_block().replace(
         "export HCAS=http://127.0.0.1:8080",

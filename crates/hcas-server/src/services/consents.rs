@@ -186,12 +186,14 @@ async fn grant(
     get,
     path = "/v1/patients/{id}/consents",
     tag = "consents",
+    operation_id = "list_consents",
     params(("id" = String, Path, description = "The patient id")),
     responses(
         (status = 200, description = "The consents", body = ConsentList),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the patient, a guardian or admin staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such patient", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a patient id (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The audit log or database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -235,6 +237,7 @@ async fn list(
         (status = 404, description = "No such patient or consent", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The version is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a patient or consent id, or an `If-Match` that is not a version (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The audit log or database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

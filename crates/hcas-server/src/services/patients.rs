@@ -306,6 +306,7 @@ fn guardian(principal: &Principal, found: Option<&Stored<Patient>>) -> bool {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Denied (the basis only)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such patient", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a patient id (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The audit log or database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -181,10 +181,12 @@ pub struct WaitParams {
     get,
     path = "/v1/waitlist",
     tag = "appointments",
+    operation_id = "list_waitlist",
     params(WaitParams),
     responses(
         (status = 200, description = "The entries still waiting, first served first", body = Vec<WaitView>),
         (status = 403, description = "Not staff, or an entry's patient does not permit it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No `provider`, or a query string that does not fit (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn list(
@@ -226,6 +228,7 @@ pub(super) async fn list(
         (status = 200, description = "Removed", body = WaitView),
         (status = 403, description = "Not permitted for this patient", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry on this provider's list", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No `provider`, or a query string that does not fit (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(super) async fn leave(
