@@ -282,9 +282,18 @@ pub struct AppointmentView {
 }
 
 pub(super) fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
-    b.resources
-        .iter()
-        .find_map(|r| r.strip_prefix(kind).and_then(|rest| rest.strip_prefix(':')))
+    b.resources.iter().find_map(|r| id_in(r, kind))
+}
+
+/// The id in a resource `<kind>:<id>`, if it is of that kind.
+pub(super) fn id_in<'a>(resource: &'a str, kind: &str) -> Option<&'a str> {
+    resource.strip_prefix(kind)?.strip_prefix(':')
+}
+
+/// Wake the organization's outbox relay after a write to `store`.
+pub(super) fn relay(state: &AppState, org: &OrgId, store: &Arc<dyn Store>) {
+    let port: Arc<dyn AppointmentStore> = Arc::clone(store) as Arc<dyn AppointmentStore>;
+    state.bus.relay(org, port);
 }
 
 impl From<Stored<Booking>> for AppointmentView {
