@@ -799,6 +799,60 @@ pub fn evaluate(kind: &str, input: &Value) -> Result<Value> {
     out.map_err(|e| Error::request(format!("could not encode the answer: {e}")))
 }
 
+/// Judge what a front door answered for one conformance vector `case` (the
+/// whole vector file: `id`, `expect` or `expect_error`): `answer` is the
+/// output object, or the error code it answered. Every door (the Rust runner,
+/// the server over HTTP, the bindings) compares through this one function, so
+/// they agree on what passing means: each field named in `expect` must be in
+/// the output with that value (other output fields are not compared), and an
+/// `expect_error` must be answered with its `code`.
+///
+/// ```
+/// use serde_json::json;
+/// let case = json!({ "id": "v1", "expect": { "n": 2 } });
+/// assert!(hcas_core::wire::check(&case, Ok(&json!({ "n": 2, "more": true }))).is_ok());
+/// assert!(hcas_core::wire::check(&case, Err("invalid_request")).is_err());
+/// ```
+///
+/// # Errors
+/// The failure line (`<id>: expected ... got ...`) when the answer is not
+/// the expected one, or the case has not exactly one of `expect` and
+/// `expect_error`.
+pub fn check(
+    case: &Value,
+    answer: core::result::Result<&Value, &str>,
+) -> core::result::Result<(), String> {
+    let id = case["id"].as_str().unwrap_or("<no id>");
+    match (case.get("expect"), case.get("expect_error")) {
+        (Some(expect), None) => {
+            let out = answer.map_err(|code| format!("{id}: expected {expect} got error {code}"))?;
+            let Some(fields) = expect.as_object() else {
+                return Err(format!("{id}: `expect` is not an object"));
+            };
+            for (k, want) in fields {
+                if out.get(k) != Some(want) {
+                    return Err(format!(
+                        "{id}: {k}: expected {want} got {}",
+                        out.get(k).unwrap_or(&Value::Null)
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (None, Some(want)) => {
+            let code = want["code"].as_str().unwrap_or("");
+            match answer {
+                Err(c) if c == code => Ok(()),
+                Err(c) => Err(format!("{id}: expected error {code} got error {c}")),
+                Ok(out) => Err(format!("{id}: expected error {code} got {out}")),
+            }
+        }
+        _ => Err(format!(
+            "{id}: needs exactly one of `expect` and `expect_error`"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,36 +42,11 @@ fn run(path: &Path) -> Result<(), String> {
             path.display()
         ));
     }
-    let got = hcas_core::wire::evaluate(kind, &v["input"]);
-    match (v.get("expect"), v.get("expect_error")) {
-        (Some(expect), None) => match got {
-            Ok(out) => {
-                let Some(fields) = expect.as_object() else {
-                    return Err(format!("{id}: `expect` is not an object"));
-                };
-                for (k, want) in fields {
-                    if out.get(k) != Some(want) {
-                        return Err(format!(
-                            "{id}: {k}: expected {want} got {}",
-                            out.get(k).unwrap_or(&Value::Null)
-                        ));
-                    }
-                }
-                Ok(())
-            }
-            Err(e) => Err(format!("{id}: expected {expect} got error {e}")),
-        },
-        (None, Some(want)) => {
-            let code = want["code"].as_str().unwrap_or("");
-            match got {
-                Err(e) if e.code().as_str() == code => Ok(()),
-                Err(e) => Err(format!("{id}: expected error {code} got error {e}")),
-                Ok(out) => Err(format!("{id}: expected error {code} got {out}")),
-            }
-        }
-        _ => Err(format!(
-            "{id}: needs exactly one of `expect` and `expect_error`"
-        )),
+    match hcas_core::wire::evaluate(kind, &v["input"]) {
+        Ok(out) => hcas_core::wire::check(&v, Ok(&out)),
+        // The failure line names the code; the message says more.
+        Err(e) => hcas_core::wire::check(&v, Err(e.code().as_str()))
+            .map_err(|line| format!("{line} ({e})")),
     }
 }
 

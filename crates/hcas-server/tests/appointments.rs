@@ -6,12 +6,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "svc/mod.rs"]
 mod support;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{ADMIN, Backend, Server, at, day, problem, provider, rfc};
+use support::{ADMIN, Backend, Reply, Server, at, day, problem, provider, rfc};
 
 fn slots_path(who: &str, days: i64, duration: i64) -> String {
     format!(
@@ -55,7 +54,7 @@ async fn book(
     patient: &str,
     start: &str,
     minutes: i64,
-) -> (u16, Value, reqwest::header::HeaderMap) {
+) -> Reply {
     s.send(s.req(Method::POST, "/v1/appointments", token).json(&json!({
         "provider": provider, "patient": patient, "start": start, "duration": minutes
     })))
@@ -69,7 +68,7 @@ async fn act(
     action: &str,
     version: Option<i64>,
     body: Option<Value>,
-) -> (u16, Value) {
+) -> Reply {
     let mut rb = s.req(
         Method::POST,
         &format!("/v1/appointments/{id}/{action}"),
@@ -81,8 +80,7 @@ async fn act(
     if let Some(b) = body {
         rb = rb.json(&b);
     }
-    let (st, b, _) = s.send(rb).await;
-    (st, b)
+    s.send(rb).await
 }
 
 async fn slots_stay_fresh(backend: Backend, test: &str) {
@@ -93,17 +91,17 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
     provider(&s, "P2", &["cardiology"], "10:00", "13:00").await;
     provider(&s, "P3", &["dermatology"], "09:00", "17:00").await;
     let one = s.get(&slots_path("provider=P1", 2, 60), "patient:X1").await;
-    assert_eq!(one.0, 200, "{}", one.1);
-    assert_eq!(one.1["duration"], 60);
+    assert_eq!(one.status, 200, "{}", one.json);
+    assert_eq!(one.json["duration"], 60);
     assert_eq!(
-        offered(&one.1),
+        offered(&one.json),
         hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])])
     );
     let pool = s
         .get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
         .await;
     assert_eq!(
-        offered(&pool.1),
+        offered(&pool.json),
         hhmm(&[
             ("09:00", &["P1"]),
             ("10:00", &["P1", "P2"]),
@@ -113,14 +111,16 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
     );
 
     // A booking takes the slot out of both searches at once.
-    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
+    let Reply {
+        status, json: b, ..
+    } = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
     assert_eq!(status, 201, "{b}");
     let id = b["id"].as_str().unwrap().to_string();
     assert_eq!(
         offered(
             &s.get(&slots_path("provider=P1", 2, 60), "patient:X1")
                 .await
-                .1
+                .json
         ),
         hhmm(&[("09:00", &["P1"]), ("11:00", &["P1"])])
     );
@@ -128,7 +128,7 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
         offered(
             &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
                 .await
-                .1
+                .json
         ),
         hhmm(&[
             ("09:00", &["P1"]),
@@ -147,29 +147,24 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
         Some(json!({"reason": "better day"})),
     )
     .await;
-    assert_eq!(got.0, 200, "{}", got.1);
+    assert_eq!(got.status, 200, "{}", got.json);
     assert_eq!(
         offered(
             &s.get(&slots_path("provider=P1", 2, 60), "patient:X1")
                 .await
-                .1
+                .json
         ),
         hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])])
     );
     // A schedule change shows at once; a deactivated provider leaves the pool.
-    let (status, body, _) = s
-        .send(
-            s.req(Method::PUT, "/v1/providers/P2/schedule", ADMIN)
-                .header("if-match", "\"1\"")
-                .json(&json!({"timezone": "UTC", "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "12:00", "end": "13:00"}]})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    s.put("/v1/providers/P2/schedule", ADMIN, Some("\"1\""), json!({"timezone": "UTC", "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "12:00", "end": "13:00"}]}))
+        .await
+        .ok(200);
     assert_eq!(
         offered(
             &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
                 .await
-                .1
+                .json
         ),
         hhmm(&[
             ("09:00", &["P1"]),
@@ -178,19 +173,19 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
             ("12:00", &["P2"])
         ])
     );
-    let (status, body, _) = s
-        .send(
-            s.req(Method::PUT, "/v1/providers/P1", ADMIN)
-                .header("if-match", "\"1\"")
-                .json(&json!({"name": "Dr P1", "specialties": ["cardiology"], "active": false})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    s.put(
+        "/v1/providers/P1",
+        ADMIN,
+        Some("\"1\""),
+        json!({"name": "Dr P1", "specialties": ["cardiology"], "active": false}),
+    )
+    .await
+    .ok(200);
     assert_eq!(
         offered(
             &s.get(&slots_path("specialty=cardiology", 2, 60), "patient:X1")
                 .await
-                .1
+                .json
         ),
         hhmm(&[("12:00", &["P2"])])
     );
@@ -206,7 +201,7 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
         )
         .await;
     assert_eq!(
-        offered(&p3.1),
+        offered(&p3.json),
         hhmm(&[("15:00", &["P3"]), ("15:30", &["P3"]), ("16:00", &["P3"])])
     );
 
@@ -267,7 +262,7 @@ async fn slots_stay_fresh(backend: Backend, test: &str) {
         offered(
             &s.get(&slots_path("specialty=surgery", 2, 30), "patient:X1")
                 .await
-                .1
+                .json
         )
         .is_empty()
     );
@@ -297,7 +292,11 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
             .header("idempotency-key", "k-123")
             .json(&json!({"provider": "P1", "patient": "X1", "start": start, "duration": 30}))
     };
-    let (status, first, headers) = s.send(rb()).await;
+    let Reply {
+        status,
+        json: first,
+        headers,
+    } = s.send(rb()).await;
     assert_eq!(status, 201, "{first}");
     let id = first["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -313,7 +312,11 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
         ),
         (Some("booked"), Some("P1"), Some("X1"))
     );
-    let (status, again, _) = s.send(rb()).await;
+    let Reply {
+        status,
+        json: again,
+        ..
+    } = s.send(rb()).await;
     assert_eq!(
         (status, again["id"].as_str()),
         (200, Some(id.as_str())),
@@ -321,49 +324,37 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
     );
 
     // Someone else at an overlapping time: 409 naming the booking that holds it.
-    let (status, clash, _) = book(&s, "patient:X2", "P1", "X2", &at(3, 10, 15), 30).await;
-    let clash = problem(&(status, clash), 409, "conflict");
+    let clash = book(&s, "patient:X2", "P1", "X2", &at(3, 10, 15), 30).await;
+    let clash = problem(&clash, 409, "conflict");
     assert_eq!(
         clash["conflicts"],
         json!([{"resource": "provider:P1", "with": [id]}])
     );
     // Outside working hours, or in the past: 422, whoever asks.
     problem(
-        &{
-            let r = book(&s, ADMIN, "P1", "X2", &at(3, 23, 45), 30).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P1", "X2", &at(3, 23, 45), 30).await,
         422,
         "slot_unavailable",
     );
     problem(
-        &{
-            let r = book(&s, ADMIN, "P1", "X2", &at(-1, 10, 0), 30).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P1", "X2", &at(-1, 10, 0), 30).await,
         422,
         "slot_unavailable",
     );
     problem(
-        &{
-            let r = book(&s, ADMIN, "P404", "X2", &at(3, 9, 0), 30).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P404", "X2", &at(3, 9, 0), 30).await,
         404,
         "not_found",
     );
     problem(
-        &{
-            let r = book(&s, ADMIN, "P1", "X2", &at(3, 9, 0), 0).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P1", "X2", &at(3, 9, 0), 0).await,
         422,
         "invalid_request",
     );
 
     // Read it back.
     let got = s.get(&format!("/v1/appointments/{id}"), "patient:X1").await;
-    assert_eq!((got.0, got.1["version"].as_i64()), (200, Some(1)));
+    assert_eq!((got.status, got.json["version"].as_i64()), (200, Some(1)));
     problem(
         &s.get("/v1/appointments/nope", ADMIN).await,
         404,
@@ -417,11 +408,11 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
         Some(json!({"reason": "feeling better"})),
     )
     .await;
-    assert_eq!(done.0, 200, "{}", done.1);
-    assert_eq!(done.1["appointment"]["status"], "cancelled");
-    assert_eq!(done.1["appointment"]["cancel_reason"], "feeling better");
-    assert_eq!(done.1["transition"]["from"], "booked");
-    assert_eq!(done.1["transition"]["late_cancellation"], false);
+    assert_eq!(done.status, 200, "{}", done.json);
+    assert_eq!(done.json["appointment"]["status"], "cancelled");
+    assert_eq!(done.json["appointment"]["cancel_reason"], "feeling better");
+    assert_eq!(done.json["transition"]["from"], "booked");
+    assert_eq!(done.json["transition"]["late_cancellation"], false);
     problem(
         &act(
             &s,
@@ -440,7 +431,9 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
     // the start is refused, and cancelling now is late.
     let now = chrono::Utc::now();
     let soon = chrono::DateTime::from_timestamp((now.timestamp() / 300 + 2) * 300, 0).unwrap();
-    let (status, near, _) = book(&s, ADMIN, "P1", "X3", &rfc(soon), 4).await;
+    let Reply {
+        status, json: near, ..
+    } = book(&s, ADMIN, "P1", "X3", &rfc(soon), 4).await;
     assert_eq!(status, 201, "{near}");
     let near_id = near["id"].as_str().unwrap().to_string();
     problem(
@@ -457,30 +450,37 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
         Some(json!({"reason": "stuck in traffic"})),
     )
     .await;
-    assert_eq!(late.0, 200, "{}", late.1);
+    assert_eq!(late.status, 200, "{}", late.json);
     assert_eq!(
-        late.1["transition"]["late_cancellation"], true,
+        late.json["transition"]["late_cancellation"], true,
         "{}",
-        late.1
+        late.json
     );
     assert!(
-        late.1["transition"]["outcomes"]
+        late.json["transition"]["outcomes"]
             .as_array()
             .unwrap()
             .iter()
             .any(|o| o.to_string().contains("late_cancellation")),
         "{}",
-        late.1
+        late.json
     );
-    let (status, near2, _) = book(&s, ADMIN, "P1", "X4", &rfc(soon), 4).await;
+    let Reply {
+        status,
+        json: near2,
+        ..
+    } = book(&s, ADMIN, "P1", "X4", &rfc(soon), 4).await;
     assert_eq!(status, 201, "the cancelled slot is free again: {near2}");
     let near2_id = near2["id"].as_str().unwrap().to_string();
     let checked = act(&s, "patient:X4", &near2_id, "check-in", Some(1), None).await;
     assert_eq!(
-        (checked.0, checked.1["appointment"]["status"].as_str()),
+        (
+            checked.status,
+            checked.json["appointment"]["status"].as_str()
+        ),
         (200, Some("checked-in")),
         "{}",
-        checked.1
+        checked.json
     );
     problem(
         &act(&s, ADMIN, &near2_id, "no-show", Some(2), None).await,
@@ -489,10 +489,10 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
     );
 
     // A hold, then confirmed.
-    let (status, hold, _) = s
-        .send(s.req(Method::POST, "/v1/appointments/holds", "patient:X5").json(&json!({
+    let Reply { status, json: hold, .. } = s
+        .post("/v1/appointments/holds", "patient:X5", json!({
             "provider": "P1", "patient": "X5", "start": at(4, 9, 0), "duration": 30, "hold_minutes": 5
-        })))
+        }))
         .await;
     assert_eq!(
         (status, hold["status"].as_str()),
@@ -501,40 +501,47 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
     );
     assert!(hold["hold_expires"].is_string());
     let hold_id = hold["id"].as_str().unwrap().to_string();
-    let (status, other, _) = book(&s, "patient:X6", "P1", "X6", &at(4, 9, 0), 30).await;
+    let other = book(&s, "patient:X6", "P1", "X6", &at(4, 9, 0), 30).await;
     assert_eq!(
-        problem(&(status, other), 409, "conflict")["conflicts"][0]["with"],
+        problem(&other, 409, "conflict")["conflicts"][0]["with"],
         json!([hold_id])
     );
     let confirmed = act(&s, "patient:X5", &hold_id, "confirm", Some(1), None).await;
     assert_eq!(
-        (confirmed.0, confirmed.1["appointment"]["status"].as_str()),
+        (
+            confirmed.status,
+            confirmed.json["appointment"]["status"].as_str()
+        ),
         (200, Some("booked")),
         "{}",
-        confirmed.1
+        confirmed.json
     );
-    let (status, bad_hold, _) = s
-        .send(s.req(Method::POST, "/v1/appointments/holds", "patient:X5").json(&json!({
+    let bad_hold = s
+        .post("/v1/appointments/holds", "patient:X5", json!({
             "provider": "P1", "patient": "X5", "start": at(4, 11, 0), "duration": 30, "hold_minutes": 600
-        })))
+        }))
         .await;
-    problem(&(status, bad_hold), 422, "invalid_request");
+    problem(&bad_hold, 422, "invalid_request");
 
     // Reschedule: the new one is booked, the old one cancelled and linked.
-    let (status, r, _) = book(&s, "patient:X7", "P1", "X7", &at(5, 9, 0), 30).await;
+    let Reply {
+        status, json: r, ..
+    } = book(&s, "patient:X7", "P1", "X7", &at(5, 9, 0), 30).await;
     assert_eq!(status, 201, "{r}");
     let rid = r["id"].as_str().unwrap().to_string();
-    let (status, moved, headers) = s
-        .send(
-            s.req(
-                Method::POST,
-                &format!("/v1/appointments/{rid}/reschedule"),
-                "patient:X7",
-            )
-            .header("if-match", "\"1\"")
-            .json(&json!({"start": at(5, 11, 0), "reason": "meeting moved"})),
-        )
-        .await;
+    let Reply {
+        status,
+        json: moved,
+        headers,
+    } = act(
+        &s,
+        "patient:X7",
+        &rid,
+        "reschedule",
+        Some(1),
+        Some(json!({"start": at(5, 11, 0), "reason": "meeting moved"})),
+    )
+    .await;
     assert_eq!(status, 201, "{moved}");
     let new_id = moved["new"]["id"].as_str().unwrap();
     assert_eq!(
@@ -551,7 +558,7 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
         at(5, 9, 0),
         at(5, 11, 30)
     );
-    let starts: Vec<String> = offered(&s.get(&day5, "patient:X7").await.1)
+    let starts: Vec<String> = offered(&s.get(&day5, "patient:X7").await.json)
         .into_iter()
         .map(|(t, _)| t)
         .collect();
@@ -559,18 +566,16 @@ async fn booking_lifecycle(backend: Backend, test: &str) {
         starts.contains(&"09:00".to_string()) && !starts.contains(&"11:00".to_string()),
         "{starts:?}"
     );
-    let (status, stale, _) = s
-        .send(
-            s.req(
-                Method::POST,
-                &format!("/v1/appointments/{rid}/reschedule"),
-                "patient:X7",
-            )
-            .header("if-match", "\"1\"")
-            .json(&json!({"start": at(5, 12, 0), "reason": "again"})),
-        )
-        .await;
-    problem(&(status, stale), 412, "version_mismatch");
+    let stale = act(
+        &s,
+        "patient:X7",
+        &rid,
+        "reschedule",
+        Some(1),
+        Some(json!({"start": at(5, 12, 0), "reason": "again"})),
+    )
+    .await;
+    problem(&stale, 412, "version_mismatch");
     s.stop().await;
 }
 
@@ -589,14 +594,13 @@ async fn patients_act_for_themselves_staff_for_anyone() {
     let s = Server::start(Backend::Sqlite, "who").await.unwrap();
     provider(&s, "P1", &["gp"], "08:00", "18:00").await;
     // A patient books for themselves, not for someone else.
-    let (status, own, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 9, 0), 30).await;
+    let Reply {
+        status, json: own, ..
+    } = book(&s, "patient:X1", "P1", "X1", &at(2, 9, 0), 30).await;
     assert_eq!(status, 201, "{own}");
     let own_id = own["id"].as_str().unwrap().to_string();
     problem(
-        &{
-            let r = book(&s, "patient:X1", "P1", "X2", &at(2, 10, 0), 30).await;
-            (r.0, r.1)
-        },
+        &book(&s, "patient:X1", "P1", "X2", &at(2, 10, 0), 30).await,
         403,
         "forbidden",
     );
@@ -622,7 +626,9 @@ async fn patients_act_for_themselves_staff_for_anyone() {
     );
     // Doctors, nurses and administrators act for any patient.
     for (i, token) in ["doctor:D1", "nurse:N1", ADMIN].iter().enumerate() {
-        let (status, b, _) = book(
+        let Reply {
+            status, json: b, ..
+        } = book(
             &s,
             token,
             "P1",
@@ -633,12 +639,12 @@ async fn patients_act_for_themselves_staff_for_anyone() {
         .await;
         assert_eq!(status, 201, "{token}: {b}");
         let got = s.get(&format!("/v1/appointments/{own_id}"), token).await;
-        assert_eq!(got.0, 200, "{token}: {}", got.1);
+        assert_eq!(got.status, 200, "{token}: {}", got.json);
     }
     // No token: 401 before anything else.
-    let (status, _, _) = s
+    let Reply { status, .. } = s
         .send(
-            s.http
+            s.client
                 .post(format!("{}/v1/appointments", s.base))
                 .json(&json!({})),
         )
@@ -651,7 +657,9 @@ async fn patients_act_for_themselves_staff_for_anyone() {
 async fn why_not_offered_and_alternatives() {
     let s = Server::start(Backend::Sqlite, "advice").await.unwrap();
     provider(&s, "P1", &["gp"], "09:00", "12:00").await;
-    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
+    let Reply {
+        status, json: b, ..
+    } = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 60).await;
     assert_eq!(status, 201, "{b}");
     let explain = |start: String, duration: i64| {
         format!("/v1/slots/explain?provider=P1&start={start}&duration={duration}")
@@ -666,37 +674,37 @@ async fn why_not_offered_and_alternatives() {
     };
     let ok = s.get(&explain(at(2, 9, 0), 60), "patient:X2").await;
     assert_eq!(
-        (ok.0, ok.1["offered"].as_bool()),
+        (ok.status, ok.json["offered"].as_bool()),
         (200, Some(true)),
         "{}",
-        ok.1
+        ok.json
     );
-    assert!(reasons(&ok.1).is_empty());
+    assert!(reasons(&ok.json).is_empty());
     let busy = s.get(&explain(at(2, 10, 0), 60), "patient:X2").await;
-    assert_eq!(busy.1["offered"], false);
-    assert_eq!(reasons(&busy.1), ["busy"], "{}", busy.1);
+    assert_eq!(busy.json["offered"], false);
+    assert_eq!(reasons(&busy.json), ["busy"], "{}", busy.json);
     assert!(
-        !busy.1.to_string().contains("X1"),
+        !busy.json.to_string().contains("X1"),
         "no other patient's data"
     );
     let closed = s.get(&explain(at(2, 13, 0), 60), "patient:X2").await;
     assert_eq!(
-        reasons(&closed.1),
+        reasons(&closed.json),
         ["outside_working_hours"],
         "{}",
-        closed.1
+        closed.json
     );
     let off = s.get(&explain(at(2, 9, 20), 60), "patient:X2").await;
     assert!(
-        reasons(&off.1).contains(&"off_grid".to_string()),
+        reasons(&off.json).contains(&"off_grid".to_string()),
         "{}",
-        off.1
+        off.json
     );
     let late = s.get(&explain(at(2, 11, 30), 60), "patient:X2").await;
     assert!(
-        reasons(&late.1).contains(&"does_not_fit".to_string()),
+        reasons(&late.json).contains(&"does_not_fit".to_string()),
         "{}",
-        late.1
+        late.json
     );
     problem(
         &s.get(&explain("soon".into(), 60), "patient:X2").await,
@@ -722,9 +730,9 @@ async fn why_not_offered_and_alternatives() {
             "patient:X2",
         )
         .await;
-    assert_eq!(alt.0, 200, "{}", alt.1);
-    assert_eq!(alt.1["before"], json!([at(2, 9, 0), at(1, 11, 0)]));
-    assert_eq!(alt.1["after"], json!([at(2, 11, 0), at(3, 9, 0)]));
+    assert_eq!(alt.status, 200, "{}", alt.json);
+    assert_eq!(alt.json["before"], json!([at(2, 9, 0), at(1, 11, 0)]));
+    assert_eq!(alt.json["after"], json!([at(2, 11, 0), at(3, 9, 0)]));
     problem(
         &s.get(
             &format!(
@@ -761,9 +769,9 @@ async fn series_book_edit_cancel(backend: Backend, test: &str) {
         "dtstart": local(2, "10:00"), "timezone": "UTC", "duration": 30
     });
     let booked = s.post("/v1/series", "patient:X1", &series).await;
-    assert_eq!(booked.0, 201, "{}", booked.1);
-    assert_eq!(booked.1["booked"], true);
-    assert_eq!(booked.1["occurrences"].as_array().unwrap().len(), 3);
+    assert_eq!(booked.status, 201, "{}", booked.json);
+    assert_eq!(booked.json["booked"], true);
+    assert_eq!(booked.json["occurrences"].as_array().unwrap().len(), 3);
     // The same times again: all or nothing, 409 naming every occurrence it hits.
     let mut again = series.clone();
     again["id"] = json!("S2");
@@ -801,8 +809,8 @@ async fn series_book_edit_cancel(backend: Backend, test: &str) {
     );
 
     let got = s.get("/v1/series/S1", "patient:X1").await;
-    assert_eq!(got.0, 200, "{}", got.1);
-    let starts: Vec<&str> = got.1["occurrences"]
+    assert_eq!(got.status, 200, "{}", got.json);
+    let starts: Vec<&str> = got.json["occurrences"]
         .as_array()
         .unwrap()
         .iter()
@@ -820,13 +828,17 @@ async fn series_book_edit_cancel(backend: Backend, test: &str) {
         at(2, 11, 0)
     );
     assert_eq!(
-        offered(&s.get(&day2, "patient:X1").await.1),
+        offered(&s.get(&day2, "patient:X1").await.json),
         hhmm(&[("10:30", &["P1"])])
     );
 
     // Move this and the following by an hour onto someone else's booking:
     // nothing moves; by two hours: day 3 and 4 move, day 2 stays.
-    let (status, other, _) = book(&s, "patient:X9", "P1", "X9", &at(4, 11, 0), 30).await;
+    let Reply {
+        status,
+        json: other,
+        ..
+    } = book(&s, "patient:X9", "P1", "X9", &at(4, 11, 0), 30).await;
     assert_eq!(status, 201, "{other}");
     let shift = |minutes: i64| json!({"recurrence_id": local(3, "10:00"), "scope": "this_and_following", "timezone": "UTC", "minutes": minutes, "reason": "clinic hours"});
     let refused = problem(
@@ -840,13 +852,13 @@ async fn series_book_edit_cancel(backend: Backend, test: &str) {
         .post("/v1/series/S1/shift", "patient:X1", &shift(120))
         .await;
     assert_eq!(
-        (moved.0, moved.1["applied"].as_bool()),
+        (moved.status, moved.json["applied"].as_bool()),
         (200, Some(true)),
         "{}",
-        moved.1
+        moved.json
     );
     let got = s.get("/v1/series/S1", "patient:X1").await;
-    let starts: Vec<&str> = got.1["occurrences"]
+    let starts: Vec<&str> = got.json["occurrences"]
         .as_array()
         .unwrap()
         .iter()
@@ -872,20 +884,20 @@ async fn series_book_edit_cancel(backend: Backend, test: &str) {
             &json!({"recurrence_id": local(2, "10:00"), "scope": "all", "reason": "recovered"}),
         )
         .await;
-    assert_eq!(cancelled.0, 200, "{}", cancelled.1);
-    assert_eq!(cancelled.1["cancelled"].as_array().unwrap().len(), 3);
+    assert_eq!(cancelled.status, 200, "{}", cancelled.json);
+    assert_eq!(cancelled.json["cancelled"].as_array().unwrap().len(), 3);
     let got = s.get("/v1/series/S1", "patient:X1").await;
     assert!(
-        got.1["occurrences"]
+        got.json["occurrences"]
             .as_array()
             .unwrap()
             .iter()
             .all(|o| o["status"] == "cancelled"),
         "{}",
-        got.1
+        got.json
     );
     assert_eq!(
-        offered(&s.get(&day2, "patient:X1").await.1),
+        offered(&s.get(&day2, "patient:X1").await.json),
         hhmm(&[("10:00", &["P1"]), ("10:30", &["P1"])])
     );
     s.stop().await;
@@ -906,14 +918,16 @@ async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
         return;
     };
     provider(&s, "P1", &["gp"], "09:00", "17:00").await;
-    let (status, b, _) = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 30).await;
+    let Reply {
+        status, json: b, ..
+    } = book(&s, "patient:X1", "P1", "X1", &at(2, 10, 0), 30).await;
     assert_eq!(status, 201, "{b}");
     let booking = b["id"].as_str().unwrap().to_string();
     let join = |patient: &str| json!({"provider": "P1", "patient": patient, "from": at(2, 0, 0), "to": at(3, 0, 0)});
     let first = s.post("/v1/waitlist", "patient:X2", &join("X2")).await;
-    assert_eq!(first.0, 201, "{}", first.1);
+    assert_eq!(first.status, 201, "{}", first.json);
     let second = s.post("/v1/waitlist", "patient:X3", &join("X3")).await;
-    assert_eq!(second.0, 201, "{}", second.1);
+    assert_eq!(second.status, 201, "{}", second.json);
     problem(
         &s.post("/v1/waitlist", "patient:X3", &join("X4")).await,
         403,
@@ -934,7 +948,7 @@ async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
     );
     let list = s.get("/v1/waitlist?provider=P1", "doctor:D1").await;
     let patients: Vec<&str> = list
-        .1
+        .json
         .as_array()
         .unwrap()
         .iter()
@@ -952,9 +966,9 @@ async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
         Some(json!({"reason": "moving away"})),
     )
     .await;
-    assert_eq!(done.0, 200, "{}", done.1);
-    let (status, clash, _) = book(&s, "patient:X5", "P1", "X5", &at(2, 10, 0), 30).await;
-    let clash = problem(&(status, clash), 409, "conflict");
+    assert_eq!(done.status, 200, "{}", done.json);
+    let clash = book(&s, "patient:X5", "P1", "X5", &at(2, 10, 0), 30).await;
+    let clash = problem(&clash, 409, "conflict");
     let hold = clash["conflicts"][0]["with"][0]
         .as_str()
         .unwrap()
@@ -963,16 +977,16 @@ async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
     let held = s
         .get(&format!("/v1/appointments/{hold}"), "patient:X2")
         .await;
-    assert_eq!(held.0, 200, "{}", held.1);
+    assert_eq!(held.status, 200, "{}", held.json);
     assert_eq!(
-        (held.1["status"].as_str(), held.1["patient"].as_str()),
+        (held.json["status"].as_str(), held.json["patient"].as_str()),
         (Some("held"), Some("X2"))
     );
     let confirmed = act(&s, "patient:X2", &hold, "confirm", Some(1), None).await;
-    assert_eq!(confirmed.0, 200, "{}", confirmed.1);
+    assert_eq!(confirmed.status, 200, "{}", confirmed.json);
     let list = s.get("/v1/waitlist?provider=P1", ADMIN).await;
     let patients: Vec<&str> = list
-        .1
+        .json
         .as_array()
         .unwrap()
         .iter()
@@ -981,28 +995,25 @@ async fn waitlist_gets_the_freed_slot(backend: Backend, test: &str) {
     assert_eq!(patients, ["X3"]);
 
     // X3 leaves the list.
-    let id = second.1["id"].as_str().unwrap();
-    let (status, body, _) = s
-        .send(s.req(
-            Method::DELETE,
-            &format!("/v1/waitlist/{id}?provider=P1"),
-            "patient:X2",
-        ))
+    let id = second.json["id"].as_str().unwrap();
+    let body = s
+        .delete(&format!("/v1/waitlist/{id}?provider=P1"), "patient:X2")
         .await;
-    problem(&(status, body), 403, "forbidden");
-    let (status, body, _) = s
-        .send(s.req(
-            Method::DELETE,
-            &format!("/v1/waitlist/{id}?provider=P1"),
-            "patient:X3",
-        ))
+    problem(&body, 403, "forbidden");
+    let Reply {
+        status, json: body, ..
+    } = s
+        .delete(&format!("/v1/waitlist/{id}?provider=P1"), "patient:X3")
         .await;
     assert_eq!(
         (status, body["patient"].as_str()),
         (200, Some("X3")),
         "{body}"
     );
-    assert_eq!(s.get("/v1/waitlist?provider=P1", ADMIN).await.1, json!([]));
+    assert_eq!(
+        s.get("/v1/waitlist?provider=P1", ADMIN).await.json,
+        json!([])
+    );
     s.stop().await;
 }
 
@@ -1016,7 +1027,7 @@ async fn events_refresh_the_read_model(backend: Backend, test: &str) {
     provider(&s, "P1", &["gp"], "09:00", "12:00").await;
     let path = slots_path("provider=P1", 2, 60);
     let all = hhmm(&[("09:00", &["P1"]), ("10:00", &["P1"]), ("11:00", &["P1"])]);
-    assert_eq!(offered(&s.get(&path, "patient:X1").await.1), all);
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.json), all);
     let org = hcas_server::tenants::OrgId::parse(support::ORG).unwrap();
     let store = s.state().tenants.store(&org).await.unwrap();
     let start: hcas_core::Timestamp = at(2, 10, 0).parse().unwrap();
@@ -1032,7 +1043,7 @@ async fn events_refresh_the_read_model(backend: Backend, test: &str) {
     let fresh = hhmm(&[("09:00", &["P1"]), ("11:00", &["P1"])]);
     let mut seen = Vec::new();
     for _ in 0..200 {
-        seen = offered(&s.get(&path, "patient:X1").await.1);
+        seen = offered(&s.get(&path, "patient:X1").await.json);
         if seen == fresh {
             break;
         }
@@ -1069,45 +1080,34 @@ async fn time_off_and_inactive_providers_offer_nothing() {
     let s = Server::start(Backend::Sqlite, "time_off").await.unwrap();
     provider(&s, "P1", &["gp"], "09:00", "13:00").await;
     let path = slots_path("provider=P1", 2, 60);
-    assert_eq!(offered(&s.get(&path, "patient:X1").await.1).len(), 4);
-    let (status, body, _) = s
-        .send(
-            s.req(Method::PUT, "/v1/providers/P1/schedule", ADMIN)
-                .header("if-match", "\"1\"")
-                .json(&json!({
+    assert_eq!(offered(&s.get(&path, "patient:X1").await.json).len(), 4);
+    s.put("/v1/providers/P1/schedule", ADMIN, Some("\"1\""), json!({
                     "timezone": "UTC",
                     "rules": [{"rrule": "FREQ=DAILY", "dtstart": rfc(day(-1))[..10], "start": "09:00", "end": "13:00"}],
                     "time_off": [{"start": at(2, 10, 0), "end": at(2, 12, 0), "reason": "training"}]
-                })),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+                }))
+        .await
+        .ok(200);
     assert_eq!(
-        offered(&s.get(&path, "patient:X1").await.1),
+        offered(&s.get(&path, "patient:X1").await.json),
         hhmm(&[("09:00", &["P1"]), ("12:00", &["P1"])])
     );
     problem(
-        &{
-            let r = book(&s, ADMIN, "P1", "X1", &at(2, 10, 0), 60).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P1", "X1", &at(2, 10, 0), 60).await,
         422,
         "slot_unavailable",
     );
-    let (status, body, _) = s
-        .send(
-            s.req(Method::PUT, "/v1/providers/P1", ADMIN)
-                .header("if-match", "\"1\"")
-                .json(&json!({"name": "Dr P1", "active": false})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert!(offered(&s.get(&path, "patient:X1").await.1).is_empty());
+    s.put(
+        "/v1/providers/P1",
+        ADMIN,
+        Some("\"1\""),
+        json!({"name": "Dr P1", "active": false}),
+    )
+    .await
+    .ok(200);
+    assert!(offered(&s.get(&path, "patient:X1").await.json).is_empty());
     problem(
-        &{
-            let r = book(&s, ADMIN, "P1", "X1", &at(2, 9, 0), 60).await;
-            (r.0, r.1)
-        },
+        &book(&s, ADMIN, "P1", "X1", &at(2, 9, 0), 60).await,
         422,
         "provider_inactive",
     );

@@ -14,7 +14,7 @@ use std::str::FromStr;
 use hcas_core::consent::Role;
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection};
 use serde_json::{Value, json};
-use support::{Backend, ORG, Server, patient};
+use support::{ORG, Server, patient};
 
 /// A direct connection to organization `org-a`'s database.
 enum Db {
@@ -24,8 +24,8 @@ enum Db {
 
 impl Db {
     async fn open(s: &Server) -> (Self, &'static str) {
-        match &s.backend {
-            Backend::Sqlite => {
+        match &s.db {
+            None => {
                 let url = format!("sqlite://{}", s.sqlite_file(ORG).display());
                 let c = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                     .unwrap()
@@ -34,7 +34,7 @@ impl Db {
                     .unwrap();
                 (Self::Sqlite(c), "audit")
             }
-            Backend::Postgres(db) => {
+            Some(db) => {
                 let c = sqlx::postgres::PgConnectOptions::from_str(&db.url)
                     .unwrap()
                     .connect()
@@ -127,7 +127,7 @@ fn cli_verify(s: &Server, head: Option<&str>) -> (i32, String) {
         .env("HCAS_LOG", "error")
         .env_remove("HCAS_CONFIG")
         .env_remove("HCAS_DATABASE_URL");
-    if let Backend::Postgres(db) = &s.backend {
+    if let Some(db) = &s.db {
         cmd.env("HCAS_DATABASE_URL", &db.url);
     }
     if let Some(h) = head {

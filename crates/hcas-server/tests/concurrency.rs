@@ -4,13 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "svc/mod.rs"]
 mod support;
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use support::{Backend, Server, at, provider};
+use support::{Backend, Reply, Server, at, provider};
 
 const CLIENTS: usize = 200;
 const SLOTS: usize = 4;
@@ -73,7 +72,9 @@ async fn storm(backend: Backend, test: &str) {
         at(3, 0, 0),
         at(4, 0, 0)
     );
-    let (status, body) = s.get(&day, "patient:X0").await;
+    let Reply {
+        status, json: body, ..
+    } = s.get(&day, "patient:X0").await;
     assert_eq!(status, 200, "{body}");
     let offered: Vec<&str> = body["slots"]
         .as_array()

@@ -4,26 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "svc/mod.rs"]
 mod support;
 
-use reqwest::Method;
 use serde_json::json;
-use support::{ADMIN, Backend, Server, problem};
-
-async fn put(
-    s: &Server,
-    path: &str,
-    token: &str,
-    if_match: Option<&str>,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
-    let mut rb = s.req(Method::PUT, path, token).json(&body);
-    if let Some(v) = if_match {
-        rb = rb.header("if-match", v);
-    }
-    s.send(rb).await
-}
+use support::{ADMIN, Backend, Reply, Server, problem};
 
 async fn profiles(backend: Backend, test: &str) {
     let Some(s) = Server::start(backend, test).await else {
@@ -33,9 +17,11 @@ async fn profiles(backend: Backend, test: &str) {
         "id": "P1", "name": "Dr Ana Lima", "specialties": ["cardiology"],
         "location": "Clinic A, room 3", "languages": ["pt-BR", "en"], "timezone": "America/Sao_Paulo"
     });
-    let (status, body, headers) = s
-        .send(s.req(Method::POST, "/v1/providers", ADMIN).json(&p1))
-        .await;
+    let Reply {
+        status,
+        json: body,
+        headers,
+    } = s.post("/v1/providers", ADMIN, &p1).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(headers["etag"], "\"1\"");
     assert_eq!(
@@ -112,14 +98,17 @@ async fn profiles(backend: Backend, test: &str) {
         "forbidden",
     );
     let got = s.get("/v1/providers/P1", "patient:X1").await;
-    assert_eq!((got.0, got.1["name"].as_str()), (200, Some("Dr Ana Lima")));
+    assert_eq!(
+        (got.status, got.json["name"].as_str()),
+        (200, Some("Dr Ana Lima"))
+    );
     problem(
         &s.get("/v1/providers/P1", "nobody").await,
         401,
         "unauthorized",
     );
-    let (status, _, _) = s
-        .send(s.http.get(format!("{}/v1/providers/P1", s.base)))
+    let Reply { status, .. } = s
+        .send(s.client.get(format!("{}/v1/providers/P1", s.base)))
         .await;
     assert_eq!(status, 401);
 
@@ -127,34 +116,33 @@ async fn profiles(backend: Backend, test: &str) {
     let mut p1b = p1.clone();
     p1b["location"] = json!("Clinic B");
     problem(
-        &{
-            let r = put(&s, "/v1/providers/P1", ADMIN, None, p1b.clone()).await;
-            (r.0, r.1)
-        },
+        &s.put("/v1/providers/P1", ADMIN, None, p1b.clone()).await,
         428,
         "precondition_required",
     );
-    let (status, body, headers) =
-        put(&s, "/v1/providers/P1", ADMIN, Some("\"1\""), p1b.clone()).await;
+    let Reply {
+        status,
+        json: body,
+        headers,
+    } = s
+        .put("/v1/providers/P1", ADMIN, Some("\"1\""), p1b.clone())
+        .await;
     assert_eq!((status, body["version"].as_i64()), (200, Some(2)), "{body}");
     assert_eq!(headers["etag"], "\"2\"");
-    let r = put(&s, "/v1/providers/P1", ADMIN, Some("\"1\""), p1b.clone()).await;
-    problem(&(r.0, r.1), 412, "version_mismatch");
-    let r = put(
-        &s,
-        "/v1/providers/P1",
-        "doctor:D1",
-        Some("\"2\""),
-        p1b.clone(),
-    )
-    .await;
-    problem(&(r.0, r.1), 403, "forbidden");
+    let r = s
+        .put("/v1/providers/P1", ADMIN, Some("\"1\""), p1b.clone())
+        .await;
+    problem(&r, 412, "version_mismatch");
+    let r = s
+        .put("/v1/providers/P1", "doctor:D1", Some("\"2\""), p1b.clone())
+        .await;
+    problem(&r, 403, "forbidden");
     let mut other = p1b.clone();
     other["id"] = json!("P2");
-    let r = put(&s, "/v1/providers/P1", ADMIN, Some("\"2\""), other).await;
-    problem(&(r.0, r.1), 422, "invalid_request");
+    let r = s.put("/v1/providers/P1", ADMIN, Some("\"2\""), other).await;
+    problem(&r, 422, "invalid_request");
     assert_eq!(
-        s.get("/v1/providers/P1", ADMIN).await.1["location"],
+        s.get("/v1/providers/P1", ADMIN).await.json["location"],
         "Clinic B"
     );
 
@@ -171,7 +159,7 @@ async fn profiles(backend: Backend, test: &str) {
                 &json!({"id": id, "name": id, "specialties": [spec], "active": active}),
             )
             .await;
-        assert_eq!(got.0, 201, "{}", got.1);
+        assert_eq!(got.status, 201, "{}", got.json);
     }
     let ids = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
@@ -181,22 +169,25 @@ async fn profiles(backend: Backend, test: &str) {
             .collect()
     };
     assert_eq!(
-        ids(&s.get("/v1/providers", ADMIN).await.1),
+        ids(&s.get("/v1/providers", ADMIN).await.json),
         ["P1", "P2", "P3", "P4"]
     );
     assert_eq!(
-        ids(&s.get("/v1/providers?specialty=cardiology", ADMIN).await.1),
+        ids(&s
+            .get("/v1/providers?specialty=cardiology", ADMIN)
+            .await
+            .json),
         ["P1", "P2", "P4"]
     );
     assert_eq!(
         ids(&s
             .get("/v1/providers?specialty=cardiology&active=true", ADMIN)
             .await
-            .1),
+            .json),
         ["P1", "P4"]
     );
     assert_eq!(
-        ids(&s.get("/v1/providers?language=EN", ADMIN).await.1),
+        ids(&s.get("/v1/providers?language=EN", ADMIN).await.json),
         ["P1"]
     );
     problem(
@@ -230,43 +221,57 @@ async fn schedules_are_versioned_and_validated() {
         "overrides": [{"date": "2026-12-24", "windows": []}],
         "time_off": [{"start": "2026-08-03T00:00:00Z", "end": "2026-08-15T00:00:00Z", "reason": "holiday"}]
     });
-    let (status, body, headers) = put(&s, path, ADMIN, None, week.clone()).await;
+    let Reply {
+        status,
+        json: body,
+        headers,
+    } = s.put(path, ADMIN, None, week.clone()).await;
     assert_eq!((status, body["version"].as_i64()), (201, Some(1)), "{body}");
     assert_eq!(headers["etag"], "\"1\"");
     let got = s.get(path, "patient:X1").await;
-    assert_eq!(got.0, 200);
-    assert_eq!(got.1["rules"], week["rules"]);
-    assert_eq!(got.1["time_off"], week["time_off"]);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.json["rules"], week["rules"]);
+    assert_eq!(got.json["time_off"], week["time_off"]);
 
     // A schedule exists: replacing needs If-Match.
-    let r = put(&s, path, ADMIN, None, week.clone()).await;
-    problem(&(r.0, r.1), 428, "precondition_required");
-    let r = put(&s, path, ADMIN, Some("\"7\""), week.clone()).await;
-    problem(&(r.0, r.1), 412, "version_mismatch");
-    let r = put(&s, path, ADMIN, Some("seven"), week.clone()).await;
-    problem(&(r.0, r.1), 400, "malformed_request");
+    let r = s.put(path, ADMIN, None, week.clone()).await;
+    problem(&r, 428, "precondition_required");
+    let r = s.put(path, ADMIN, Some("\"7\""), week.clone()).await;
+    problem(&r, 412, "version_mismatch");
+    let r = s.put(path, ADMIN, Some("seven"), week.clone()).await;
+    problem(&r, 400, "malformed_request");
     let mut bad = week.clone();
     bad["rules"][0]["rrule"] = json!("FREQ=HOURLY");
-    let r = put(&s, path, ADMIN, Some("\"1\""), bad).await;
-    problem(&(r.0, r.1), 422, "invalid_rrule");
+    let r = s.put(path, ADMIN, Some("\"1\""), bad).await;
+    problem(&r, 422, "invalid_rrule");
     let mut bad = week.clone();
     bad["timezone"] = json!("Nowhere/Else");
-    let r = put(&s, path, ADMIN, Some("\"1\""), bad).await;
-    problem(&(r.0, r.1), 422, "invalid_timezone");
-    let r = put(&s, path, "nurse:N1", Some("\"1\""), week.clone()).await;
-    problem(&(r.0, r.1), 403, "forbidden");
-    let r = put(&s, "/v1/providers/P9/schedule", ADMIN, None, week.clone()).await;
-    problem(&(r.0, r.1), 404, "not_found");
-    let (status, body, _) = put(&s, path, ADMIN, Some("\"1\""), json!({"timezone": "UTC"})).await;
+    let r = s.put(path, ADMIN, Some("\"1\""), bad).await;
+    problem(&r, 422, "invalid_timezone");
+    let r = s.put(path, "nurse:N1", Some("\"1\""), week.clone()).await;
+    problem(&r, 403, "forbidden");
+    let r = s
+        .put("/v1/providers/P9/schedule", ADMIN, None, week.clone())
+        .await;
+    problem(&r, 404, "not_found");
+    let Reply {
+        status, json: body, ..
+    } = s
+        .put(path, ADMIN, Some("\"1\""), json!({"timezone": "UTC"}))
+        .await;
     assert_eq!((status, body["version"].as_i64()), (200, Some(2)), "{body}");
-    assert_eq!(s.get(path, ADMIN).await.1["rules"], json!([]));
+    assert_eq!(s.get(path, ADMIN).await.json["rules"], json!([]));
     s.stop().await;
 }
 
 #[tokio::test]
 async fn openapi_describes_the_services() {
     let s = Server::start(Backend::Sqlite, "openapi").await.unwrap();
-    let (status, doc, _) = s.send(s.http.get(format!("{}/openapi.json", s.base))).await;
+    let Reply {
+        status, json: doc, ..
+    } = s
+        .send(s.client.get(format!("{}/openapi.json", s.base)))
+        .await;
     assert_eq!(status, 200);
     for (path, method) in [
         ("/v1/providers", "post"),

@@ -84,6 +84,16 @@ async fn profile_roundtrip(s: &Server) {
     )
     .await
     .problem(428, "precondition_required");
+    // An If-Match that is not a version: 422 on this route.
+    s.call(
+        "PUT",
+        "/v1/patients/P1",
+        &doctor,
+        Some(changed.clone()),
+        &[("if-match", "\"v1\"")],
+    )
+    .await
+    .problem(422, "invalid_request");
 
     // Bad fields: the code names what to fix.
     let mut bad = patient("P2", "B", "2000-01-01", &[]);

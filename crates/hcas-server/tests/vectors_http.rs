@@ -52,8 +52,8 @@ async fn run(client: &reqwest::Client, base: &str, path: &Path) -> Result<(), St
         .json()
         .await
         .map_err(|e| format!("{id}: the answer is not JSON: {e}"))?;
-    let got: Result<Value, String> = if status.is_success() {
-        Ok(body)
+    if status.is_success() {
+        hcas_core::wire::check(&v, Ok(&body))
     } else {
         if content_type != "application/problem+json" {
             return Err(format!("{id}: error {status} without a problem body"));
@@ -61,37 +61,7 @@ async fn run(client: &reqwest::Client, base: &str, path: &Path) -> Result<(), St
         if status.is_server_error() {
             return Err(format!("{id}: server error {status}: {body}"));
         }
-        Err(body["code"].as_str().unwrap_or("").to_string())
-    };
-    match (v.get("expect"), v.get("expect_error")) {
-        (Some(expect), None) => match got {
-            Ok(out) => {
-                let Some(fields) = expect.as_object() else {
-                    return Err(format!("{id}: `expect` is not an object"));
-                };
-                for (k, want) in fields {
-                    if out.get(k) != Some(want) {
-                        return Err(format!(
-                            "{id}: {k}: expected {want} got {}",
-                            out.get(k).unwrap_or(&Value::Null)
-                        ));
-                    }
-                }
-                Ok(())
-            }
-            Err(code) => Err(format!("{id}: expected {expect} got error {code}")),
-        },
-        (None, Some(want)) => {
-            let code = want["code"].as_str().unwrap_or("");
-            match got {
-                Err(c) if c == code => Ok(()),
-                Err(c) => Err(format!("{id}: expected error {code} got error {c}")),
-                Ok(out) => Err(format!("{id}: expected error {code} got {out}")),
-            }
-        }
-        _ => Err(format!(
-            "{id}: needs exactly one of `expect` and `expect_error`"
-        )),
+        hcas_core::wire::check(&v, Err(body["code"].as_str().unwrap_or("")))
     }
 }
 

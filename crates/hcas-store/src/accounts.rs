@@ -176,8 +176,105 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<RefreshOutcome, StoreError>;
 }
 
+/// The account-not-found error every adapter returns.
+pub(crate) fn no_account(username: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "account",
+        id: username.to_string(),
+    }
+}
+
+/// The storage steps of refresh-token families, one conditional statement
+/// each. What a start or a presentation *means* ([`start_refresh`],
+/// [`rotate_refresh`]) is decided once, here, for every adapter; an adapter
+/// only says how each step is stored.
+#[async_trait]
+pub(crate) trait RefreshSteps: AccountStore {
+    /// Insert family `family` of the account keyed `key` ([`username_key`])
+    /// with its first `jti`, unless the family exists or there is no such
+    /// account; whether it inserted.
+    async fn insert_family(
+        &self,
+        family: &str,
+        key: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// If `jti` is the current one of `family`, the family is not revoked and
+    /// `now` is before its expiry: make `next_jti` current until `expires` and
+    /// return the family's account key; otherwise change nothing, `None`.
+    async fn rotate_current(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// If `family` is not revoked and its current `jti` is not `jti`, revoke
+    /// it; whether it did.
+    async fn revoke_unless_current(&self, family: &str, jti: &str) -> Result<bool, StoreError>;
+}
+
+/// [`AccountStore::refresh_start`] on an adapter's [`RefreshSteps`]: insert,
+/// and when nothing was inserted tell an unknown account (`NotFound`) from a
+/// family id in use (`AlreadyExists`).
+pub(crate) async fn start_refresh<S: RefreshSteps + ?Sized>(
+    store: &S,
+    family: &str,
+    username: &str,
+    jti: &str,
+    expires: Timestamp,
+) -> Result<(), StoreError> {
+    check_refresh_ids(family, jti)?;
+    if store
+        .insert_family(family, &username_key(username), jti, expires)
+        .await?
+    {
+        return Ok(());
+    }
+    store.account(username).await?;
+    Err(StoreError::AlreadyExists {
+        what: "refresh family",
+        id: family.to_string(),
+    })
+}
+
+/// [`AccountStore::refresh_rotate`] on an adapter's [`RefreshSteps`]: a
+/// malformed presentation is `Invalid`; the current `jti` of a live family
+/// rotates; any other `jti` of a family not yet revoked revokes it (reuse);
+/// anything else is `Invalid`. Of two racing presentations of one `jti`, the
+/// conditional rotation lets one rotate and the other find a different
+/// current `jti`, so it revokes the family.
+pub(crate) async fn rotate_refresh<S: RefreshSteps + ?Sized>(
+    store: &S,
+    family: &str,
+    jti: &str,
+    next_jti: &str,
+    expires: Timestamp,
+    now: Timestamp,
+) -> Result<RefreshOutcome, StoreError> {
+    if !presentable(family, jti) {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    check_refresh_ids(family, next_jti)?;
+    if let Some(username) = store
+        .rotate_current(family, jti, next_jti, expires, now)
+        .await?
+    {
+        return Ok(RefreshOutcome::Rotated { username });
+    }
+    Ok(if store.revoke_unless_current(family, jti).await? {
+        RefreshOutcome::Reused
+    } else {
+        RefreshOutcome::Invalid
+    })
+}
+
 /// `family` and `jti` of a refresh call, checked.
-pub(crate) fn check_refresh_ids(family: &str, jti: &str) -> Result<(), StoreError> {
+fn check_refresh_ids(family: &str, jti: &str) -> Result<(), StoreError> {
     crate::records::check_id("refresh.family", family)?;
     crate::records::check_id("refresh.jti", jti)?;
     Ok(())
@@ -185,6 +282,6 @@ pub(crate) fn check_refresh_ids(family: &str, jti: &str) -> Result<(), StoreErro
 
 /// Whether a presented `family` and `jti` can exist at all (id-shaped); a
 /// token carrying anything else is [`RefreshOutcome::Invalid`] in every adapter.
-pub(crate) fn presentable(family: &str, jti: &str) -> bool {
+fn presentable(family: &str, jti: &str) -> bool {
     hcas_core::id::is_id(family) && hcas_core::id::is_id(jti)
 }

@@ -26,7 +26,8 @@ use crate::access::{self, Verdict};
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path};
-use crate::services::patients::{check_patient_id, find, if_match, no_patient};
+use crate::services::http::{BadIfMatch, if_match};
+use crate::services::patients::{check_patient_id, find, no_patient};
 
 /// The consents service's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -249,7 +250,7 @@ async fn revoke(
 ) -> Result<axum::Json<ConsentView>, ApiError> {
     check_patient_id(&id)?;
     hcas_core::id::check_id("cid", &cid)?;
-    let expected = if_match(&headers, false)?;
+    let expected = if_match(&headers, BadIfMatch::Invalid)?;
     let store = state.tenants.store(&principal.org).await?;
     gate(
         &store,

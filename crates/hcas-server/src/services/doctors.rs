@@ -13,8 +13,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use hcas_core::wire::{OverrideSpec, RuleSpec};
 use hcas_store::{
     AppointmentStore, OutboxEvent, Provider, ProviderStore, Schedule, StoreError, Stored, TimeOff,
@@ -24,8 +24,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::http::{etag, if_match, invalid, now, precondition_required, query_rejection};
-use super::http::{require_admin, require_if_match};
+use super::http::{BadIfMatch, if_match, invalid, now, precondition_required, query_rejection};
+use super::http::{require_admin, require_if_match, with_etag};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
@@ -198,12 +198,6 @@ impl From<Stored<Provider>> for ProviderView {
     }
 }
 
-fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
-    let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut().insert(header::ETAG, etag(version));
-    res
-}
-
 /// Tell the appointments read model and the bus that a provider changed.
 fn changed(state: &AppState, org: &OrgId, id: &str, payload: serde_json::Value) {
     state.slots.provider_changed(org, id);
@@ -365,7 +359,7 @@ async fn replace_provider(
     Json(input): Json<ProviderInput>,
 ) -> Result<Response, ApiError> {
     require_admin(&principal)?;
-    let version = require_if_match(&headers)?;
+    let version = require_if_match(&headers, BadIfMatch::Malformed)?;
     if input.id.as_ref().is_some_and(|b| *b != id) {
         return Err(invalid(
             "the body's `id` differs from the path's; omit it or send the same",
@@ -518,7 +512,7 @@ async fn put_schedule(
     Json(input): Json<ScheduleInput>,
 ) -> Result<Response, ApiError> {
     require_admin(&principal)?;
-    let version = if_match(&headers)?;
+    let version = if_match(&headers, BadIfMatch::Malformed)?;
     let mut schedule = Schedule::new(id.clone(), input.timezone);
     schedule.rules = input.rules;
     schedule.overrides = input.overrides;

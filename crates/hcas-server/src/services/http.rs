@@ -3,8 +3,10 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hcas_core::Timestamp;
 use hcas_core::consent::Role;
+use serde::Serialize;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -17,8 +19,34 @@ pub(crate) fn now() -> Result<Timestamp, ApiError> {
     })
 }
 
-/// The version in `If-Match` (`"3"`, `W/"3"` or `3`), if the header is sent.
-pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+/// How a route answers an `If-Match` that is not a version: the providers'
+/// and appointments' routes published 400 `malformed_request` (a header that
+/// does not parse), the patients' and consents' routes 422 `invalid_request`
+/// (a field that does not fit). Each keeps its published answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BadIfMatch {
+    /// 400 `malformed_request`.
+    Malformed,
+    /// 422 `invalid_request`.
+    Invalid,
+}
+
+impl BadIfMatch {
+    fn problem(self) -> ApiError {
+        match self {
+            Self::Malformed => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                "If-Match must be the version from the ETag, e.g. `If-Match: \"3\"`",
+            ),
+            Self::Invalid => invalid("`If-Match` must be a version number (the ETag you read)"),
+        }
+    }
+}
+
+/// The expected version in `If-Match` (`"3"`, `W/"3"` or `3`), if the header
+/// is sent; a value that is not a version (a whole number from 1) is `bad`.
+pub(crate) fn if_match(headers: &HeaderMap, bad: BadIfMatch) -> Result<Option<i64>, ApiError> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
@@ -28,18 +56,13 @@ pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .ok()
         .filter(|v| *v > 0)
         .map(Some)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_request",
-                "If-Match must be the version from the ETag, e.g. `If-Match: \"3\"`",
-            )
-        })
+        .ok_or_else(|| bad.problem())
 }
 
-/// The version in `If-Match`, which this route requires.
-pub(crate) fn require_if_match(headers: &HeaderMap) -> Result<i64, ApiError> {
-    if_match(headers)?.ok_or_else(precondition_required)
+/// The expected version in `If-Match`, which this route requires: 428
+/// `precondition_required` without one, `bad` for one that is not a version.
+pub(crate) fn require_if_match(headers: &HeaderMap, bad: BadIfMatch) -> Result<i64, ApiError> {
+    if_match(headers, bad)?.ok_or_else(precondition_required)
 }
 
 /// 428 `precondition_required`.
@@ -54,6 +77,13 @@ pub(crate) fn precondition_required() -> ApiError {
 /// An `ETag` header value for `version`.
 pub(crate) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// `body` as JSON with `status` and the `ETag` of `version`.
+pub(crate) fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(header::ETAG, etag(version));
+    res
 }
 
 /// 403 unless the principal is an administrator.

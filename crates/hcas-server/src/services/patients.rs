@@ -16,7 +16,7 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use hcas_core::consent::{Action, Category, Purpose, Role};
 use hcas_store::{Channel, Patient, Stored};
@@ -30,6 +30,7 @@ use crate::access::{self, Access, Verdict};
 use crate::auth::Principal;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Path};
+use crate::services::http::{BadIfMatch, require_if_match, with_etag};
 
 /// The patients service's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -122,7 +123,6 @@ pub(crate) struct PatientView {
 
 fn view(s: Stored<Patient>) -> Response {
     let p = s.value;
-    let etag = HeaderValue::from_str(&format!("\"{}\"", s.version)).ok();
     let body = PatientView {
         id: p.id,
         version: s.version,
@@ -135,48 +135,12 @@ fn view(s: Stored<Patient>) -> Response {
         language: p.language,
         timezone: p.timezone,
     };
-    let mut res = axum::Json(body).into_response();
-    if let Some(e) = etag {
-        res.headers_mut().insert(header::ETAG, e);
-    }
-    res
+    with_etag(StatusCode::OK, s.version, body)
 }
 
 /// 422 for a malformed patient id (before anything is read or audited).
 pub(crate) fn check_patient_id(id: &str) -> Result<(), ApiError> {
     hcas_core::id::check_id("id", id).map_err(ApiError::from)
-}
-
-/// The version an `If-Match` header names (`3`, `"3"` or `W/"3"`).
-///
-/// # Errors
-/// 428 `precondition_required` without one when `required`; 422
-/// `invalid_request` for one that is not a version.
-pub(crate) fn if_match(headers: &HeaderMap, required: bool) -> Result<Option<i64>, ApiError> {
-    let Some(v) = headers.get(header::IF_MATCH) else {
-        return if required {
-            Err(ApiError::new(
-                StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "send `If-Match: <version>` (the version or ETag you read)",
-            ))
-        } else {
-            Ok(None)
-        };
-    };
-    v.to_str()
-        .ok()
-        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|v| *v >= 1)
-        .map(Some)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                "`If-Match` must be a version number (the ETag you read)",
-            )
-        })
 }
 
 /// The stored patient `id`, or `None`.
@@ -364,7 +328,7 @@ async fn update(
     Json(input): Json<PatientInput>,
 ) -> Result<Response, ApiError> {
     check_patient_id(&id)?;
-    let expected = if_match(&headers, true)?.unwrap_or(0);
+    let expected = require_if_match(&headers, BadIfMatch::Invalid)?;
     if input.id.as_ref().is_some_and(|i| *i != id) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

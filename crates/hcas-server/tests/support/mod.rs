@@ -1,6 +1,8 @@
-//! Shared by the gate's tests: a server on port 0 (SQLite in a tempdir, or a
-//! fresh PostgreSQL database), a test verifier (token `t:<n>` -> the
-//! principal registered under it), an HTTP helper and the audit log.
+//! What the server's tests share: a server on port 0 (SQLite in a tempdir, or
+//! a fresh PostgreSQL database) with organizations [`ORG`] and [`OTHER`], a
+//! test verifier (tokens `t:<n>` registered by the test, or `<role>:<subject>`
+//! of [`ORG`]), an HTTP client answering [`Reply`]s, the audit log, and the
+//! fixtures of the appointments tests (providers with schedules, instants).
 #![allow(
     dead_code,
     unreachable_pub,
@@ -25,7 +27,10 @@ use hcas_store::postgres::sqlx::postgres::{PgConnectOptions, PgConnection};
 use hcas_store::postgres::sqlx::{self, AssertSqlSafe, ConnectOptions, Connection};
 use serde_json::Value;
 
-/// Tokens `t:<n>`, each naming a principal registered by the test.
+/// Tokens `t:<n>`, each naming a principal registered by the test
+/// ([`Server::token_in`]); any other token `<role>:<subject>` (`admin:A1`,
+/// `patient:X1`, `doctor:D1`) is that role's subject in [`ORG`]; anything
+/// else is refused.
 #[derive(Default)]
 pub struct Tokens {
     map: Mutex<HashMap<String, Principal>>,
@@ -34,18 +39,22 @@ pub struct Tokens {
 #[async_trait]
 impl Verifier for Tokens {
     async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
-        self.map
-            .lock()
-            .unwrap()
-            .get(token)
-            .cloned()
-            .ok_or_else(|| ApiError::unauthorized("unknown test token"))
+        if let Some(p) = self.map.lock().unwrap().get(token) {
+            return Ok(p.clone());
+        }
+        let (role, subject) = token
+            .split_once(':')
+            .ok_or_else(|| ApiError::unauthorized("unknown test token"))?;
+        let role = Role::parse(role).ok_or_else(|| ApiError::unauthorized("unknown test token"))?;
+        Ok(Principal::new(subject, OrgId::parse(ORG)?, vec![role]))
     }
 }
 
+/// Which database the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
-    Postgres(TestDb),
+    Postgres,
 }
 
 pub struct Server {
@@ -54,7 +63,8 @@ pub struct Server {
     pub tokens: Arc<Tokens>,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
-    pub backend: Backend,
+    /// The PostgreSQL database, on [`Backend::Postgres`].
+    pub db: Option<TestDb>,
     next: std::sync::atomic::AtomicUsize,
 }
 
@@ -64,23 +74,28 @@ pub const OTHER: &str = "org-b";
 impl Server {
     /// A server on SQLite with organizations `org-a` and `org-b`.
     pub async fn sqlite() -> Self {
-        Self::start(Backend::Sqlite).await
+        Self::start(Backend::Sqlite, "sqlite").await.unwrap()
     }
 
     /// A server on a fresh PostgreSQL database, or `None` (skipped).
     pub async fn postgres(test: &str) -> Option<Self> {
-        let db = fresh_db(test).await?;
-        Some(Self::start(Backend::Postgres(db)).await)
+        Self::start(Backend::Postgres, test).await
     }
 
-    async fn start(backend: Backend) -> Self {
+    /// A server on `backend` with organizations `org-a` and `org-b`, or
+    /// `None` (printed) when PostgreSQL is unreachable and not required.
+    pub async fn start(backend: Backend, test: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let mut config = hcas_server::config::Config::with_data_dir(dir.path());
         // Tests fire many requests from one address: no rate limit here
         // (tests/operations.rs tests the limiter).
         config.rate_limit_per_second = 0;
         config.listen = "127.0.0.1:0".parse().unwrap();
-        if let Backend::Postgres(db) = &backend {
+        let db = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_db(test).await?),
+        };
+        if let Some(db) = &db {
             config.database = hcas_server::config::Database::Postgres(db.url.clone());
         }
         let tokens = Arc::new(Tokens::default());
@@ -94,15 +109,20 @@ impl Server {
                 .await
                 .unwrap();
         }
-        Self {
+        Some(Self {
             base: format!("http://{}", running.addr()),
             running: Some(running),
             tokens,
             dir,
             client: reqwest::Client::new(),
-            backend,
+            db,
             next: std::sync::atomic::AtomicUsize::new(0),
-        }
+        })
+    }
+
+    /// The server's shared state (to reach the store behind the API).
+    pub fn state(&self) -> &hcas_server::AppState {
+        self.running.as_ref().unwrap().state()
     }
 
     /// A token for `subject` of `org` with `roles` (and the token's purpose).
@@ -128,7 +148,33 @@ impl Server {
         self.token_in(ORG, subject, roles, None)
     }
 
-    /// Send a request; the status, the JSON body (Null if none) and the headers.
+    /// A request to `path` with `token` as the bearer.
+    pub fn req(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    /// Send a request; the status, the JSON body (Null if none, a string if
+    /// not JSON) and the headers.
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> Reply {
+        let res = rb.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            json,
+            headers,
+        }
+    }
+
+    /// [`Server::send`] of a request with these headers and JSON body.
     pub async fn call(
         &self,
         method: &str,
@@ -137,37 +183,44 @@ impl Server {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = self
-            .client
-            .request(
-                reqwest::Method::from_str(method).unwrap(),
-                format!("{}{path}", self.base),
-            )
-            .bearer_auth(token);
+        let mut req = self.req(reqwest::Method::from_str(method).unwrap(), path, token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            json,
-            headers,
-        }
+        self.send(req).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.call("GET", path, token, None, &[]).await
     }
 
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.call("POST", path, token, Some(body), &[]).await
+    /// POST `body` (a `Value` or a reference to one) as JSON.
+    pub async fn post(&self, path: &str, token: &str, body: impl serde::Serialize) -> Reply {
+        self.send(self.req(reqwest::Method::POST, path, token).json(&body))
+            .await
+    }
+
+    /// PUT `body` as JSON, with `If-Match: <if_match>` when given.
+    pub async fn put(
+        &self,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: impl serde::Serialize,
+    ) -> Reply {
+        let mut rb = self.req(reqwest::Method::PUT, path, token).json(&body);
+        if let Some(v) = if_match {
+            rb = rb.header("if-match", v);
+        }
+        self.send(rb).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(self.req(reqwest::Method::DELETE, path, token))
+            .await
     }
 
     /// The store of organization `org`.
@@ -206,7 +259,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// Assert a problem with this status and code.
+    /// Assert a problem with this status and code, and a detail.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> &Value {
         assert_eq!(self.status, status, "{}", self.json);
@@ -215,6 +268,7 @@ impl Reply {
             "application/problem+json"
         );
         assert_eq!(self.json["code"], code, "{}", self.json);
+        assert!(!self.json["detail"].as_str().unwrap_or_default().is_empty());
         &self.json
     }
 
@@ -229,6 +283,12 @@ impl Reply {
     }
 }
 
+/// Assert `got` is a problem with `status` and `code`; answer its body.
+#[track_caller]
+pub fn problem(got: &Reply, status: u16, code: &str) -> Value {
+    got.problem(status, code).clone()
+}
+
 /// A patient body.
 pub fn patient(id: &str, name: &str, birth: &str, guardians: &[&str]) -> Value {
     serde_json::json!({
@@ -236,6 +296,52 @@ pub fn patient(id: &str, name: &str, birth: &str, guardians: &[&str]) -> Value {
         "email": format!("{}@example.org", id.to_lowercase()), "channels": ["email"],
         "language": "en", "timezone": "Europe/London"
     })
+}
+
+// ---------------------------------------------------------------- fixtures
+
+pub const ADMIN: &str = "admin:A1";
+
+/// Create provider `id` with `specialties` and a daily UTC schedule from
+/// yesterday, `start`..`end` local (UTC) time.
+pub async fn provider(s: &Server, id: &str, specialties: &[&str], start: &str, end: &str) {
+    s.post(
+        "/v1/providers",
+        ADMIN,
+        serde_json::json!({ "id": id, "name": format!("Dr {id}"), "specialties": specialties }),
+    )
+    .await
+    .ok(201);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+    s.call(
+        "PUT",
+        &format!("/v1/providers/{id}/schedule"),
+        ADMIN,
+        Some(serde_json::json!({
+            "timezone": "UTC",
+            "rules": [{ "rrule": "FREQ=DAILY", "dtstart": yesterday, "start": start, "end": end }],
+        })),
+        &[],
+    )
+    .await
+    .ok(201);
+}
+
+/// Midnight UTC `days` from today, RFC 3339.
+pub fn day(days: i64) -> chrono::DateTime<chrono::Utc> {
+    let d = chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    d.and_hms_opt(0, 0, 0).unwrap().and_utc()
+}
+
+pub fn rfc(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `day(days)` at `hh:mm`.
+pub fn at(days: i64, hh: i64, mm: i64) -> String {
+    rfc(day(days) + chrono::Duration::minutes(hh * 60 + mm))
 }
 
 // ---- PostgreSQL: a fresh database per test (as hcas-store's pg_support).

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::accounts::{check_refresh_ids, presentable, username_key};
+use crate::accounts::{RefreshSteps, no_account, rotate_refresh, start_refresh, username_key};
 use crate::{Account, AccountStore, RefreshOutcome, StoreError};
 
 use super::MemoryStore;
@@ -15,13 +15,6 @@ pub(super) struct Family {
     jti: String,
     expires: Timestamp,
     revoked: bool,
-}
-
-fn no_account(username: &str) -> StoreError {
-    StoreError::NotFound {
-        what: "account",
-        id: username.to_string(),
-    }
 }
 
 #[async_trait]
@@ -69,28 +62,7 @@ impl AccountStore for MemoryStore {
         jti: &str,
         expires: Timestamp,
     ) -> Result<(), StoreError> {
-        check_refresh_ids(family, jti)?;
-        let mut s = self.state.lock().await;
-        let key = username_key(username);
-        if !s.accounts.contains_key(&key) {
-            return Err(no_account(username));
-        }
-        if s.families.contains_key(family) {
-            return Err(StoreError::AlreadyExists {
-                what: "refresh family",
-                id: family.to_string(),
-            });
-        }
-        s.families.insert(
-            family.to_string(),
-            Family {
-                username: key,
-                jti: jti.to_string(),
-                expires,
-                revoked: false,
-            },
-        );
-        Ok(())
+        start_refresh(self, family, username, jti, expires).await
     }
 
     async fn refresh_rotate(
@@ -101,28 +73,62 @@ impl AccountStore for MemoryStore {
         expires: Timestamp,
         now: Timestamp,
     ) -> Result<RefreshOutcome, StoreError> {
-        if !presentable(family, jti) {
-            return Ok(RefreshOutcome::Invalid);
-        }
-        check_refresh_ids(family, next_jti)?;
+        rotate_refresh(self, family, jti, next_jti, expires, now).await
+    }
+}
+
+#[async_trait]
+impl RefreshSteps for MemoryStore {
+    async fn insert_family(
+        &self,
+        family: &str,
+        key: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut s = self.state.lock().await;
-        let Some(f) = s.families.get_mut(family) else {
-            return Ok(RefreshOutcome::Invalid);
-        };
-        if f.revoked {
-            return Ok(RefreshOutcome::Invalid);
+        if !s.accounts.contains_key(key) || s.families.contains_key(family) {
+            return Ok(false);
         }
-        if f.jti != jti {
-            f.revoked = true;
-            return Ok(RefreshOutcome::Reused);
+        s.families.insert(
+            family.to_string(),
+            Family {
+                username: key.to_string(),
+                jti: jti.to_string(),
+                expires,
+                revoked: false,
+            },
+        );
+        Ok(true)
+    }
+
+    async fn rotate_current(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let mut s = self.state.lock().await;
+        match s.families.get_mut(family) {
+            Some(f) if !f.revoked && f.jti == jti && now < f.expires => {
+                f.jti = next_jti.to_string();
+                f.expires = expires;
+                Ok(Some(f.username.clone()))
+            }
+            _ => Ok(None),
         }
-        if now >= f.expires {
-            return Ok(RefreshOutcome::Invalid);
+    }
+
+    async fn revoke_unless_current(&self, family: &str, jti: &str) -> Result<bool, StoreError> {
+        let mut s = self.state.lock().await;
+        match s.families.get_mut(family) {
+            Some(f) if !f.revoked && f.jti != jti => {
+                f.revoked = true;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        f.jti = next_jti.to_string();
-        f.expires = expires;
-        Ok(RefreshOutcome::Rotated {
-            username: f.username.clone(),
-        })
     }
 }

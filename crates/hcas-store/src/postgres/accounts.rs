@@ -6,19 +6,12 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::accounts::{check_refresh_ids, presentable, username_key};
+use crate::accounts::{RefreshSteps, no_account, rotate_refresh, start_refresh, username_key};
 use crate::sql::{AccountRow, account_from_row, db, json};
 use crate::{Account, AccountStore, RefreshOutcome, StoreError};
 
 use super::PgStore;
 use super::records::unstorable;
-
-fn no_account(username: &str) -> StoreError {
-    StoreError::NotFound {
-        what: "account",
-        id: username.to_string(),
-    }
-}
 
 #[async_trait]
 impl AccountStore for PgStore {
@@ -90,31 +83,7 @@ impl AccountStore for PgStore {
         jti: &str,
         expires: Timestamp,
     ) -> Result<(), StoreError> {
-        check_refresh_ids(family, jti)?;
-        if unstorable(username) {
-            return Err(no_account(username));
-        }
-        let key = username_key(username);
-        let done = sqlx::query(
-            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
-             SELECT $1, username_key, $2, $3 FROM accounts WHERE username_key = $4
-             ON CONFLICT (family) DO NOTHING",
-        )
-        .bind(family)
-        .bind(jti)
-        .bind(expires.unix())
-        .bind(&key)
-        .execute(self.pool())
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(());
-        }
-        self.account(username).await?;
-        Err(StoreError::AlreadyExists {
-            what: "refresh family",
-            id: family.to_string(),
-        })
+        start_refresh(self, family, username, jti, expires).await
     }
 
     async fn refresh_rotate(
@@ -125,10 +94,45 @@ impl AccountStore for PgStore {
         expires: Timestamp,
         now: Timestamp,
     ) -> Result<RefreshOutcome, StoreError> {
-        if !presentable(family, jti) {
-            return Ok(RefreshOutcome::Invalid);
+        rotate_refresh(self, family, jti, next_jti, expires, now).await
+    }
+}
+
+#[async_trait]
+impl RefreshSteps for PgStore {
+    async fn insert_family(
+        &self,
+        family: &str,
+        key: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError> {
+        if unstorable(key) {
+            return Ok(false);
         }
-        check_refresh_ids(family, next_jti)?;
+        let done = sqlx::query(
+            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
+             SELECT $1, username_key, $2, $3 FROM accounts WHERE username_key = $4
+             ON CONFLICT (family) DO NOTHING",
+        )
+        .bind(family)
+        .bind(jti)
+        .bind(expires.unix())
+        .bind(key)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn rotate_current(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
         let rotated: Option<(String,)> = sqlx::query_as(
             "UPDATE refresh_families SET jti = $1, expires_s = $2
              WHERE family = $3 AND jti = $4 AND revoked = FALSE AND expires_s > $5
@@ -142,9 +146,10 @@ impl AccountStore for PgStore {
         .fetch_optional(self.pool())
         .await
         .map_err(db)?;
-        if let Some((username,)) = rotated {
-            return Ok(RefreshOutcome::Rotated { username });
-        }
+        Ok(rotated.map(|(key,)| key))
+    }
+
+    async fn revoke_unless_current(&self, family: &str, jti: &str) -> Result<bool, StoreError> {
         let revoked = sqlx::query(
             "UPDATE refresh_families SET revoked = TRUE
              WHERE family = $1 AND jti <> $2 AND revoked = FALSE",
@@ -154,10 +159,6 @@ impl AccountStore for PgStore {
         .execute(self.pool())
         .await
         .map_err(db)?;
-        Ok(if revoked.rows_affected() == 1 {
-            RefreshOutcome::Reused
-        } else {
-            RefreshOutcome::Invalid
-        })
+        Ok(revoked.rows_affected() == 1)
     }
 }

@@ -5,18 +5,11 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::accounts::{check_refresh_ids, presentable, username_key};
+use crate::accounts::{RefreshSteps, no_account, rotate_refresh, start_refresh, username_key};
 use crate::sql::{AccountRow, account_from_row, db, json};
 use crate::{Account, AccountStore, RefreshOutcome, StoreError};
 
 use super::SqliteStore;
-
-fn no_account(username: &str) -> StoreError {
-    StoreError::NotFound {
-        what: "account",
-        id: username.to_string(),
-    }
-}
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -82,28 +75,7 @@ impl AccountStore for SqliteStore {
         jti: &str,
         expires: Timestamp,
     ) -> Result<(), StoreError> {
-        check_refresh_ids(family, jti)?;
-        let key = username_key(username);
-        let done = sqlx::query(
-            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
-             SELECT ?, username_key, ?, ? FROM accounts WHERE username_key = ?
-             ON CONFLICT (family) DO NOTHING",
-        )
-        .bind(family)
-        .bind(jti)
-        .bind(expires.unix())
-        .bind(&key)
-        .execute(self.pool())
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 1 {
-            return Ok(());
-        }
-        self.account(username).await?;
-        Err(StoreError::AlreadyExists {
-            what: "refresh family",
-            id: family.to_string(),
-        })
+        start_refresh(self, family, username, jti, expires).await
     }
 
     async fn refresh_rotate(
@@ -114,10 +86,42 @@ impl AccountStore for SqliteStore {
         expires: Timestamp,
         now: Timestamp,
     ) -> Result<RefreshOutcome, StoreError> {
-        if !presentable(family, jti) {
-            return Ok(RefreshOutcome::Invalid);
-        }
-        check_refresh_ids(family, next_jti)?;
+        rotate_refresh(self, family, jti, next_jti, expires, now).await
+    }
+}
+
+#[async_trait]
+impl RefreshSteps for SqliteStore {
+    async fn insert_family(
+        &self,
+        family: &str,
+        key: &str,
+        jti: &str,
+        expires: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO refresh_families (family, username_key, jti, expires_s)
+             SELECT ?, username_key, ?, ? FROM accounts WHERE username_key = ?
+             ON CONFLICT (family) DO NOTHING",
+        )
+        .bind(family)
+        .bind(jti)
+        .bind(expires.unix())
+        .bind(key)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn rotate_current(
+        &self,
+        family: &str,
+        jti: &str,
+        next_jti: &str,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
         let rotated: Option<(String,)> = sqlx::query_as(
             "UPDATE refresh_families SET jti = ?, expires_s = ?
              WHERE family = ? AND jti = ? AND revoked = 0 AND expires_s > ?
@@ -131,9 +135,10 @@ impl AccountStore for SqliteStore {
         .fetch_optional(self.pool())
         .await
         .map_err(db)?;
-        if let Some((username,)) = rotated {
-            return Ok(RefreshOutcome::Rotated { username });
-        }
+        Ok(rotated.map(|(key,)| key))
+    }
+
+    async fn revoke_unless_current(&self, family: &str, jti: &str) -> Result<bool, StoreError> {
         let revoked = sqlx::query(
             "UPDATE refresh_families SET revoked = 1
              WHERE family = ? AND jti <> ? AND revoked = 0",
@@ -143,10 +148,6 @@ impl AccountStore for SqliteStore {
         .execute(self.pool())
         .await
         .map_err(db)?;
-        Ok(if revoked.rows_affected() == 1 {
-            RefreshOutcome::Reused
-        } else {
-            RefreshOutcome::Invalid
-        })
+        Ok(revoked.rows_affected() == 1)
     }
 }

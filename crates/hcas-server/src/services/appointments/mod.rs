@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hcas_core::booking::{Booking, Status};
 use hcas_core::consent::{Action, Category, Role};
 use hcas_core::lifecycle::{Outcome, Party, TransitionRequest};
@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::http::{etag, invalid, now, query_rejection, require_if_match};
+use super::http::{BadIfMatch, invalid, now, query_rejection, require_if_match, with_etag};
 use crate::AppState;
 use crate::access::{Access, authorize};
 use crate::auth::Principal;
@@ -282,9 +282,18 @@ pub struct AppointmentView {
 }
 
 pub(super) fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
-    b.resources
-        .iter()
-        .find_map(|r| r.strip_prefix(kind).and_then(|rest| rest.strip_prefix(':')))
+    b.resources.iter().find_map(|r| id_in(r, kind))
+}
+
+/// The id in a resource `<kind>:<id>`, if it is of that kind.
+pub(super) fn id_in<'a>(resource: &'a str, kind: &str) -> Option<&'a str> {
+    resource.strip_prefix(kind)?.strip_prefix(':')
+}
+
+/// Wake the organization's outbox relay after a write to `store`.
+pub(super) fn relay(state: &AppState, org: &OrgId, store: &Arc<dyn Store>) {
+    let port: Arc<dyn AppointmentStore> = Arc::clone(store) as Arc<dyn AppointmentStore>;
+    state.bus.relay(org, port);
 }
 
 impl From<Stored<Booking>> for AppointmentView {
@@ -313,8 +322,7 @@ pub(super) fn answer(
     body: impl Serialize,
     id: Option<&str>,
 ) -> Response {
-    let mut res = (status, axum::Json(body)).into_response();
-    res.headers_mut().insert(header::ETAG, etag(version));
+    let mut res = with_etag(status, version, body);
     if let Some(id) = id
         && let Ok(v) = HeaderValue::from_str(&format!("/v1/appointments/{id}"))
     {
@@ -707,7 +715,7 @@ async fn change_status(
             ));
         }
     };
-    let version = require_if_match(&headers)?;
+    let version = require_if_match(&headers, BadIfMatch::Malformed)?;
     let input: ChangeInput = if body.iter().all(u8::is_ascii_whitespace) {
         ChangeInput::default()
     } else {
@@ -795,7 +803,7 @@ async fn reschedule(
     headers: HeaderMap,
     Json(input): Json<RescheduleInput>,
 ) -> Result<Response, ApiError> {
-    let version = require_if_match(&headers)?;
+    let version = require_if_match(&headers, BadIfMatch::Malformed)?;
     let org = &principal.org;
     let now = now()?;
     let store = open(&state, org).await?;

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use hcas_core::booking::{Booking, Conflict, SeriesRef};
 use hcas_core::consent::{Action, Category};
 use hcas_core::series::{
-    CancelResult, EditResult, EditScope, SeriesCancel, SeriesEdit, SeriesPolicy, SeriesResult,
-    SeriesSpec, WallShift,
+    CancelResult, EditResult, EditScope, OccurrenceResult, SeriesCancel, SeriesEdit, SeriesPolicy,
+    SeriesResult, SeriesSpec, WallShift,
 };
 use hcas_core::{Interval, Minutes, Recurrence, Timestamp, Zone};
 use hcas_store::{AppointmentStore, Store, Stored};
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    AppointmentView, MAX_DURATION_MINUTES, load_authorized, minutes, offered, open, party,
+    AppointmentView, MAX_DURATION_MINUTES, load_authorized, minutes, offered, open, party, relay,
     resource_id,
 };
 use crate::AppState;
@@ -65,18 +65,16 @@ pub struct SeriesInput {
     pub policy: SeriesPolicy,
 }
 
-fn conflicts_of<'a>(all: impl Iterator<Item = &'a Vec<Conflict>>) -> Vec<Conflict> {
-    let mut out: Vec<Conflict> = Vec::new();
-    for c in all.flatten() {
-        if !out.contains(c) {
-            out.push(c.clone());
+/// 409 `conflict` naming every conflict (once) of the occurrences that stand
+/// in the way of a series `what` (booking, shift).
+fn series_conflict(what: &str, occurrences: &[OccurrenceResult]) -> ApiError {
+    let blocked = occurrences.iter().filter(|o| !o.ok).count();
+    let mut conflicts: Vec<Conflict> = Vec::new();
+    for c in occurrences.iter().flat_map(|o| &o.conflicts) {
+        if !conflicts.contains(c) {
+            conflicts.push(c.clone());
         }
     }
-    out
-}
-
-/// 409 `conflict` naming every conflict of the occurrences that stand in the way.
-fn series_conflict(what: &str, blocked: usize, conflicts: Vec<Conflict>) -> ApiError {
     tracing::info!(blocked, "series {what} refused: conflicts");
     ApiError::from(hcas_store::StoreError::Conflict { conflicts })
 }
@@ -183,14 +181,9 @@ pub(super) async fn book_series(
         crate::metrics::count(crate::metrics::Metrics::conflict);
     }
     state.slots.bookings_changed(org, &resources);
-    state.bus.relay(org, port);
+    relay(&state, org, &store);
     if !result.booked {
-        let n = result.occurrences.iter().filter(|o| !o.ok).count();
-        return Err(series_conflict(
-            "booking",
-            n,
-            conflicts_of(result.occurrences.iter().map(|o| &o.conflicts)),
-        ));
+        return Err(series_conflict("booking", &result.occurrences));
     }
     tracing::info!(series = %id, "series booked");
     Ok(json(StatusCode::CREATED, result))
@@ -316,14 +309,9 @@ pub(super) async fn shift_series(
         edit = edit.reason(r);
     }
     let result: EditResult = store.shift_series(&edit, now).await?;
-    changed(&state, org, &all, Arc::clone(&store));
+    changed(&state, org, &all, &store);
     if !result.applied {
-        let n = result.occurrences.iter().filter(|o| !o.ok).count();
-        return Err(series_conflict(
-            "shift",
-            n,
-            conflicts_of(result.occurrences.iter().map(|o| &o.conflicts)),
-        ));
+        return Err(series_conflict("shift", &result.occurrences));
     }
     Ok(json(StatusCode::OK, result))
 }
@@ -377,7 +365,7 @@ pub(super) async fn cancel_series(
         input.reason,
     );
     let result: CancelResult = store.cancel_series(&cancel, now).await?;
-    changed(&state, org, &all, Arc::clone(&store));
+    changed(&state, org, &all, &store);
     Ok(json(StatusCode::OK, result))
 }
 
@@ -387,7 +375,7 @@ fn changed(
     state: &AppState,
     org: &crate::tenants::OrgId,
     all: &[Stored<Booking>],
-    store: Arc<dyn Store>,
+    store: &Arc<dyn Store>,
 ) {
     let mut resources: Vec<String> = Vec::new();
     for b in all {
@@ -399,6 +387,5 @@ fn changed(
         }
     }
     state.slots.bookings_changed(org, &resources);
-    let port: Arc<dyn AppointmentStore> = store;
-    state.bus.relay(org, port);
+    relay(state, org, store);
 }

@@ -20,11 +20,11 @@ use hcas_core::booking::Booking;
 use hcas_core::consent::{Action, Category, Role};
 use hcas_core::waitlist::{Preferences, WaitEntry, Waitlist, make_hold};
 use hcas_core::{Interval, Minutes, Timestamp};
-use hcas_store::{AppointmentStore, Store};
+use hcas_store::Store;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{MAX_DURATION_MINUTES, minutes, open};
+use super::{MAX_DURATION_MINUTES, id_in, minutes, open, relay};
 use crate::AppState;
 use crate::access::{Access, authorize};
 use crate::auth::Principal;
@@ -78,10 +78,7 @@ pub struct WaitView {
 }
 
 fn strip<'a>(resource: &'a str, kind: &str) -> &'a str {
-    resource
-        .strip_prefix(kind)
-        .and_then(|r| r.strip_prefix(':'))
-        .unwrap_or(resource)
+    id_in(resource, kind).unwrap_or(resource)
 }
 
 impl From<WaitEntry> for WaitView {
@@ -316,8 +313,7 @@ async fn try_offer(
         store.book(hold, None, now).await?;
         store.waitlist_remove(&offer.entry_id).await?;
         state.slots.note_booked(org, &resources, interval);
-        let port: Arc<dyn AppointmentStore> = Arc::clone(store) as Arc<dyn AppointmentStore>;
-        state.bus.relay(org, port);
+        relay(state, org, store);
         tracing::info!(entry = %offer.entry_id, hold = %id, "waitlist offer held");
     }
     Ok(())
