@@ -1,5 +1,6 @@
 //! `hcas-server`: run the reference server, or one of its maintenance commands.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -156,7 +157,13 @@ async fn serve(config: Config, demo: bool) -> ExitCode {
         }
         #[allow(clippy::print_stdout)]
         {
-            println!("{}", hcas_server::demo::welcome(&running.url()));
+            // Not println!: a closed stdout (`--demo | head`) must not take
+            // the server down; the welcome is a courtesy, the server goes on.
+            let welcome = hcas_server::demo::welcome(&running.url());
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{welcome}").and_then(|()| out.flush());
+            drop(out);
+            tracing::info!("demo clinic ready");
         }
     }
     running.wait().await;
