@@ -119,7 +119,10 @@ fn a_closed_stdout_does_not_stop_the_demo_server() {
     });
     // A server that died on the closed pipe ends stderr without the line.
     let url = rx.recv().ok();
-    assert!(url.is_some(), "the server stopped before the demo was ready");
+    assert!(
+        url.is_some(),
+        "the server stopped before the demo was ready"
+    );
     let url = url.flatten().expect("the server logged its URL");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
