@@ -25,11 +25,14 @@
 //!
 //! # One writer per organization
 //!
-//! Appends to one organization's log are serialized by a mutex per store in
-//! this process, so the chain is linear. Before each append the writer asks
-//! the store for any record after the head it knows (one indexed query), so
-//! a record that reached the database although its append reported an error
-//! is linked, not forked. Several server processes writing one
+//! Appends to one organization's log are serialized by one writer per store
+//! in this process, so the chain is linear. Records that arrive while a
+//! write is under way wait in a queue; the next writer links all of them
+//! (up to 256) and writes them in one transaction (group commit), so a busy
+//! server pays one commit for many records, not one each. Before each batch
+//! the writer asks the store for any record after the head it knows (one
+//! indexed query), so a record that reached the database although its
+//! append reported an error is linked, not forked. Several server processes writing one
 //! organization's log would fork the chain (each has its own mutex): run one
 //! writer per organization (the embedded deployment does).
 //!
@@ -65,27 +68,42 @@ struct Head {
     hash: String,
 }
 
-type ChainLock = Arc<tokio::sync::Mutex<Option<Head>>>;
+/// One organization's chain in this process: the writer (held while one
+/// batch is linked and written; it keeps the head as last written) and the
+/// records waiting for the next batch, each with where its answer goes.
+#[derive(Default)]
+struct Chain {
+    writer: tokio::sync::Mutex<Option<Head>>,
+    queue: std::sync::Mutex<Vec<Waiting>>,
+}
 
-/// One lock (and known head) per open store. Keyed by the store's address
-/// and checked through a weak reference, so a store dropped and another
-/// opened at the same address does not inherit the old head.
-type Chains = std::sync::Mutex<Vec<(Weak<dyn Store>, ChainLock)>>;
+struct Waiting {
+    event: AuditEvent,
+    answer: tokio::sync::oneshot::Sender<Result<i64, ()>>,
+}
+
+/// The most records one batch writes (one transaction).
+const MAX_BATCH: usize = 256;
+
+/// One chain per open store. Keyed by the store's address and checked
+/// through a weak reference, so a store dropped and another opened at the
+/// same address does not inherit the old head.
+type Chains = std::sync::Mutex<Vec<(Weak<dyn Store>, Arc<Chain>)>>;
 
 static CHAINS: LazyLock<Chains> = LazyLock::new(|| std::sync::Mutex::new(Vec::new()));
 
-fn chain_of(store: &Arc<dyn Store>) -> ChainLock {
+fn chain_of(store: &Arc<dyn Store>) -> Arc<Chain> {
     let mut all = CHAINS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     all.retain(|(w, _)| w.strong_count() > 0);
     let me = Arc::as_ptr(store).cast::<()>();
-    if let Some((_, lock)) = all.iter().find(|(w, _)| w.as_ptr().cast::<()>() == me) {
-        return Arc::clone(lock);
+    if let Some((_, chain)) = all.iter().find(|(w, _)| w.as_ptr().cast::<()>() == me) {
+        return Arc::clone(chain);
     }
-    let lock: ChainLock = Arc::new(tokio::sync::Mutex::new(None));
-    all.push((Arc::downgrade(store), Arc::clone(&lock)));
-    lock
+    let chain = Arc::new(Chain::default());
+    all.push((Arc::downgrade(store), Arc::clone(&chain)));
+    chain
 }
 
 /// `value` as canonical JSON: object keys sorted (by their UTF-8 bytes), no
@@ -159,15 +177,49 @@ fn stored(record: &AuditRecord, member: &str) -> Option<String> {
 /// # Errors
 /// 503 `unavailable` when the log cannot be read or written: the caller
 /// must then refuse whatever the record was for.
-pub async fn append(store: &Arc<dyn Store>, mut event: AuditEvent) -> Result<i64, ApiError> {
-    let lock = chain_of(store);
-    let mut known = lock.lock().await;
-    let mut head = known.clone().unwrap_or(Head {
+pub async fn append(store: &Arc<dyn Store>, event: AuditEvent) -> Result<i64, ApiError> {
+    let chain = chain_of(store);
+    let (answer, mut answered) = tokio::sync::oneshot::channel();
+    chain
+        .queue
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(Waiting { event, answer });
+    loop {
+        let mut head = chain.writer.lock().await;
+        // The writer before us may have taken this record into its batch.
+        match answered.try_recv() {
+            Ok(result) => return result.map_err(|()| not_written()),
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(not_written()),
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        }
+        let batch: Vec<Waiting> = {
+            let mut queue = chain
+                .queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = queue.len().min(MAX_BATCH);
+            queue.drain(..n).collect()
+        };
+        write_batch(store, &mut head, batch).await;
+        drop(head);
+        match answered.try_recv() {
+            Ok(result) => return result.map_err(|()| not_written()),
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(not_written()),
+            // Behind a full batch: take the writer again.
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        }
+    }
+}
+
+/// The head of the stored chain, from `known` on: records this process did
+/// not see land (a write that reported an error but committed, or the first
+/// append after start) are read and linked.
+async fn catch_up(store: &Arc<dyn Store>, known: Option<Head>) -> Result<Head, ApiError> {
+    let mut head = known.unwrap_or(Head {
         seq: 0,
         hash: GENESIS.to_string(),
     });
-    // Catch up with records this process did not see land (a write that
-    // reported an error but committed, or the first append after start).
     loop {
         let page = store.audit_after(head.seq, PAGE).await.map_err(refused)?;
         for r in &page {
@@ -177,10 +229,13 @@ pub async fn append(store: &Arc<dyn Store>, mut event: AuditEvent) -> Result<i64
             };
         }
         if page.len() < PAGE {
-            break;
+            return Ok(head);
         }
     }
-    *known = Some(head.clone());
+}
+
+/// Set `detail.prev` and `detail.hash` of `event` after `prev`; returns the hash.
+fn link(event: &mut AuditEvent, prev: &str) -> String {
     let mut detail = match std::mem::take(&mut event.detail) {
         Value::Object(m) => m,
         Value::Null => serde_json::Map::new(),
@@ -191,15 +246,93 @@ pub async fn append(store: &Arc<dyn Store>, mut event: AuditEvent) -> Result<i64
         }
     };
     detail.remove("hash");
-    detail.insert("prev".into(), Value::String(head.hash.clone()));
+    detail.insert("prev".into(), Value::String(prev.to_string()));
     event.detail = Value::Object(detail);
-    let hash = chain_hash(&head.hash, &event);
+    let hash = chain_hash(prev, event);
     if let Some(d) = event.detail.as_object_mut() {
         d.insert("hash".into(), Value::String(hash.clone()));
     }
-    let seq = store.audit_append(event).await.map_err(refused)?;
-    *known = Some(Head { seq, hash });
-    Ok(seq)
+    hash
+}
+
+/// Link `batch` after the stored head and write it in one transaction
+/// (group commit: one commit for every record that waited meanwhile), then
+/// answer each waiting record. A batch the store refuses as invalid is
+/// written again one record at a time, so one bad record refuses only its
+/// own access, never its neighbours'.
+async fn write_batch(store: &Arc<dyn Store>, known: &mut Option<Head>, batch: Vec<Waiting>) {
+    if batch.is_empty() {
+        return;
+    }
+    let head = match catch_up(store, known.clone()).await {
+        Ok(h) => h,
+        Err(_) => {
+            for w in batch {
+                let _ = w.answer.send(Err(()));
+            }
+            return;
+        }
+    };
+    *known = Some(head.clone());
+    let (mut events, mut answers) = (Vec::with_capacity(batch.len()), Vec::new());
+    let mut prev = head.hash;
+    for Waiting { mut event, answer } in batch {
+        prev = link(&mut event, &prev);
+        events.push(event);
+        answers.push(answer);
+    }
+    match store.audit_append_all(events.clone()).await {
+        Ok(seqs) if seqs.len() == answers.len() => {
+            if let Some(&last) = seqs.last() {
+                *known = Some(Head {
+                    seq: last,
+                    hash: prev,
+                });
+            }
+            for (answer, seq) in answers.into_iter().zip(seqs) {
+                let _ = answer.send(Ok(seq));
+            }
+        }
+        Err(hcas_store::StoreError::Invalid(_)) if answers.len() > 1 => {
+            // Relink one by one from the stored head: the refused record
+            // must not stay in anyone's `prev`.
+            for (mut event, answer) in events.into_iter().zip(answers) {
+                let result = match catch_up(store, known.clone()).await {
+                    Ok(head) => {
+                        let hash = link(&mut event, &head.hash);
+                        match store.audit_append(event).await {
+                            Ok(seq) => {
+                                *known = Some(Head { seq, hash });
+                                Ok(seq)
+                            }
+                            Err(e) => {
+                                let _ = refused(e);
+                                *known = Some(head);
+                                Err(())
+                            }
+                        }
+                    }
+                    Err(_) => Err(()),
+                };
+                let _ = answer.send(result);
+            }
+        }
+        other => {
+            if let Err(e) = other {
+                let _ = refused(e);
+            } else {
+                tracing::error!("audit store answered a batch with a wrong count; access refused");
+            }
+            for answer in answers {
+                let _ = answer.send(Err(()));
+            }
+        }
+    }
+}
+
+/// The answer to an access whose record was not written (the writer logged why).
+fn not_written() -> ApiError {
+    ApiError::unavailable("the audit log cannot be written; access refused (retry later)")
 }
 
 fn refused(e: hcas_store::StoreError) -> ApiError {
@@ -296,8 +429,7 @@ pub async fn verify(store: &Arc<dyn Store>) -> Result<Verification, ApiError> {
 /// # Errors
 /// As [`verify`].
 pub async fn verify_live(store: &Arc<dyn Store>) -> Result<Verification, ApiError> {
-    let lock = chain_of(store);
-    let known = lock.lock().await.clone();
+    let known = chain_of(store).writer.lock().await.clone();
     let mut v = verify(store).await?;
     if let Some(k) = known
         && v.ok
@@ -345,4 +477,64 @@ async fn verify_route(
     }
     let store = state.tenants.store(&principal.org).await?;
     Ok(axum::Json(verify_live(&store).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use hcas_core::Timestamp;
+    use hcas_store::memory::MemoryStore;
+
+    fn event(actor: &str) -> AuditEvent {
+        AuditEvent {
+            at: Timestamp::from_unix(1_800_000_000).unwrap(),
+            actor: actor.to_string(),
+            action: "patient.read".into(),
+            target: "patient:P1".into(),
+            patient: Some("P1".into()),
+            purpose: Some("treatment".into()),
+            outcome: "permit".into(),
+            detail: Value::Null,
+        }
+    }
+
+    /// Records that queue while the writer is busy go out as one batch; a
+    /// bad one in it (an empty actor: the store refuses it) refuses only
+    /// its own append, and the chain stays whole.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_with_one_bad_record_refuses_only_that_one() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        append(&store, event("first")).await.unwrap();
+        let chain = chain_of(&store);
+        let busy = chain.writer.lock().await;
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let store = Arc::clone(&store);
+            let actor = if i == 4 {
+                String::new()
+            } else {
+                format!("dr{i}")
+            };
+            tasks.push(tokio::spawn(
+                async move { append(&store, event(&actor)).await },
+            ));
+        }
+        while chain.queue.lock().unwrap().len() < 10 {
+            tokio::task::yield_now().await;
+        }
+        drop(busy);
+        let mut ok = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(e) => assert_eq!((i, e.code()), (4, "unavailable")),
+            }
+        }
+        assert_eq!(ok, 9);
+        let v = verify(&store).await.unwrap();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.records, 10);
+    }
 }

@@ -410,7 +410,7 @@ async fn concurrent(s: &Server) {
     .await
     .ok(201);
     let mut tasks = Vec::new();
-    for i in 0..24 {
+    for i in 0..120 {
         let client = s.client.clone();
         let url = format!("{}/v1/patients/P1", s.base);
         let token = if i % 3 == 0 {
@@ -434,11 +434,11 @@ async fn concurrent(s: &Server) {
         assert_eq!(status, if i % 3 == 0 { 403 } else { 200 });
     }
     let log = s.audit(ORG).await;
-    assert_eq!(log.len(), 25);
+    assert_eq!(log.len(), 121);
     for w in log.windows(2) {
         assert_eq!(w[1].event.detail["prev"], w[0].event.detail["hash"]);
     }
-    intact(s, 25).await;
+    intact(s, 121).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -281,6 +281,16 @@ pub trait AuditStore: Send + Sync {
     /// `Invalid`, `Unavailable`.
     async fn audit_append(&self, event: AuditEvent) -> Result<i64, StoreError>;
 
+    /// Append `events` in order, all or none (one transaction: one commit
+    /// for the lot, which is what lets a busy writer batch its appends);
+    /// returns their sequence numbers, increasing, in the same order. An
+    /// empty list appends nothing.
+    ///
+    /// # Errors
+    /// `Invalid` (naming the first bad event; nothing is appended),
+    /// `Unavailable`.
+    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError>;
+
     /// Up to `limit` events about `patient` with `at` in `[from, to)`, by sequence.
     ///
     /// # Errors

@@ -284,4 +284,33 @@ pub async fn suite_audit(store: &dyn Store) {
         .collect();
     assert_eq!(after, [b, c, d]);
     assert_eq!(store.audit_after(d, 10).await.unwrap().len(), 0);
+
+    // Many at once: in order, all or none.
+    assert!(store.audit_append_all(Vec::new()).await.unwrap().is_empty());
+    let mut bad = audit("DrX", Some("Pat7"), 20);
+    bad.actor = String::new();
+    let batch = vec![audit("DrA", Some("Pat7"), 20), bad, audit("DrB", None, 21)];
+    assert_eq!(code_of(store.audit_append_all(batch).await).0, "invalid");
+    assert_eq!(
+        store.audit_after(d, 10).await.unwrap().len(),
+        0,
+        "nothing of a refused batch"
+    );
+    let batch = vec![
+        audit("DrA", Some("Pat7"), 20),
+        audit("DrB", None, 21),
+        audit("DrC", Some("Pat7"), 22),
+    ];
+    let seqs = store.audit_append_all(batch.clone()).await.unwrap();
+    assert_eq!(seqs.len(), 3);
+    assert!(
+        d < seqs[0] && seqs[0] < seqs[1] && seqs[1] < seqs[2],
+        "{d} {seqs:?}"
+    );
+    let stored = store.audit_after(d, 10).await.unwrap();
+    let got: Vec<(i64, AuditEvent)> = stored.into_iter().map(|r| (r.seq, r.event)).collect();
+    let want: Vec<(i64, AuditEvent)> = seqs.iter().copied().zip(batch).collect();
+    assert_eq!(got, want);
+    let e = store.audit_append(audit("DrD", None, 23)).await.unwrap();
+    assert!(e > seqs[2]);
 }

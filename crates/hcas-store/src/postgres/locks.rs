@@ -94,6 +94,17 @@ pub(super) const AUDIT_APPEND: &str =
      SELECT $1, $2, $3::jsonb FROM l
      RETURNING seq";
 
+/// [`AUDIT_APPEND`] for many events in one statement: arrays of `at_s`,
+/// `patient` and payload text, inserted in array order (`ORDER BY` the
+/// ordinality), so the serial `seq` increases in that order.
+pub(super) const AUDIT_APPEND_ALL: &str =
+    "WITH l AS (SELECT pg_advisory_xact_lock(hashtext('hcas'), hashtext('audit')))
+     INSERT INTO audit (at_s, patient, payload)
+     SELECT t.at_s, t.patient, t.payload::jsonb
+     FROM l, unnest($1::int8[], $2::text[], $3::text[]) WITH ORDINALITY AS t(at_s, patient, payload, n)
+     ORDER BY t.n
+     RETURNING seq";
+
 /// The booking `id` for a change at `expected` version, read after locking
 /// its resources (which never change) and `also` (e.g. a replacement's), all
 /// in the one global order.

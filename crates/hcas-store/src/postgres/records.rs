@@ -443,6 +443,32 @@ impl AuditStore for PgStore {
         Ok(seq)
     }
 
+    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError> {
+        let (mut ats, mut patients, mut texts) = (Vec::new(), Vec::new(), Vec::new());
+        for e in &events {
+            e.validate()?;
+            ats.push(e.at.unix());
+            patients.push(e.patient.clone());
+            texts.push(payload(e, "audit")?);
+        }
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement under the audit lock (see `AUDIT_APPEND_ALL`):
+        // rows in the given order, so their sequence numbers increase in it.
+        let rows: Vec<(i64,)> = sqlx::query_as(AUDIT_APPEND_ALL)
+            .bind(ats)
+            .bind(patients)
+            .bind(texts)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?;
+        let mut seqs: Vec<i64> = rows.into_iter().map(|(s,)| s).collect();
+        // RETURNING has no defined order; the sequence was drawn in row order.
+        seqs.sort_unstable();
+        Ok(seqs)
+    }
+
     async fn audit_for_patient(
         &self,
         patient: &str,

@@ -309,6 +309,37 @@ impl AuditStore for SqliteStore {
         Ok(seq)
     }
 
+    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError> {
+        let mut rows = Vec::with_capacity(events.len());
+        for e in &events {
+            e.validate()?;
+            rows.push((e.at.unix(), e.patient.as_deref(), json(e)?));
+        }
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let mut seqs = Vec::with_capacity(rows.len());
+        for (at, patient, text) in rows {
+            let (seq,): (i64,) = sqlx::query_as(
+                "INSERT INTO audit (at_s, patient, payload) VALUES (?, ?, ?) RETURNING seq",
+            )
+            .bind(at)
+            .bind(patient)
+            .bind(text)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            seqs.push(seq);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(seqs)
+    }
+
     async fn audit_for_patient(
         &self,
         patient: &str,
