@@ -9,7 +9,9 @@
 //! search reloads it from the store; the appointments service also applies
 //! its own writes at once ([`ReadModel::note_booked`]). Entries also expire
 //! after [`TTL`] (holds lapse without an event). A lagging subscriber drops
-//! everything. Booking never trusts this cache: the store re-checks every
+//! everything. A provider's working hours and profile flag ([`Base`]) are
+//! cached apart and dropped only by profile or schedule changes, so checking
+//! a booking's start reads nothing while bookings pour in. Booking never trusts this cache: the store re-checks every
 //! booking, so a stale entry can only offer a slot that then answers 409,
 //! or hide one for a moment.
 
@@ -44,9 +46,26 @@ pub struct Entry {
     loaded: Instant,
 }
 
+/// One provider's working hours and whether it takes appointments, cached
+/// apart from bookings: only a change of its profile or schedule (or the
+/// [`TTL`]) drops it, so checking a booking's start needs no database read
+/// however busy the provider is.
+#[derive(Debug)]
+pub struct Base {
+    /// The provider takes appointments.
+    pub active: bool,
+    /// Working hours and time off (no bookings).
+    pub availability: Arc<Availability>,
+    loaded: Instant,
+}
+
 #[derive(Default)]
 struct OrgModel {
     providers: HashMap<String, Arc<Entry>>,
+    bases: HashMap<String, Arc<Base>>,
+    /// Bumped by every profile or schedule change: a base loaded across one
+    /// is not cached.
+    base_generation: u64,
     directory: Option<(Instant, Arc<Vec<Provider>>)>,
     /// Bumped by every invalidation: a load that started before one is not cached.
     generation: u64,
@@ -121,7 +140,9 @@ impl ReadModel {
     pub fn provider_changed(&self, org: &OrgId, provider_id: &str) {
         self.with_org(org, |m| {
             m.generation += 1;
+            m.base_generation += 1;
             m.providers.remove(provider_id);
+            m.bases.remove(provider_id);
             m.directory = None;
         });
     }
@@ -166,7 +187,9 @@ impl ReadModel {
         if let Ok(mut orgs) = self.orgs.write() {
             for m in orgs.values_mut() {
                 m.generation += 1;
+                m.base_generation += 1;
                 m.providers.clear();
+                m.bases.clear();
                 m.directory = None;
             }
         }
@@ -245,11 +268,7 @@ impl ReadModel {
         )?;
         let cacheable = covers(standard, span);
         let horizon = if cacheable { standard } else { span };
-        let schedule = self.doctors.schedule(org, id).await?;
-        let base = match &schedule {
-            Some(s) => s.value.availability(Vec::new())?,
-            None => Availability::new(Zone::parse("UTC")?),
-        };
+        let base = self.base(org, id).await?;
         let busy = store
             .busy(
                 &hcas_store::records::resource_of(id),
@@ -258,10 +277,10 @@ impl ReadModel {
                 now,
             )
             .await?;
-        let mut full = base.clone();
+        let mut full = (*base.availability).clone();
         full.add_busy(busy);
         let entry = Arc::new(Entry {
-            base: Arc::new(base),
+            base: Arc::clone(&base.availability),
             full: Arc::new(full),
             horizon,
             loaded: Instant::now(),
@@ -274,6 +293,48 @@ impl ReadModel {
             });
         }
         Ok(entry)
+    }
+}
+
+impl ReadModel {
+    /// A provider's [`Base`]: cached, or asked of the doctors service.
+    ///
+    /// # Errors
+    /// 404 for an unknown provider; 422 for a stored schedule the engine
+    /// refuses; 503 when the doctors service cannot answer.
+    pub async fn base(&self, org: &OrgId, id: &str) -> Result<Arc<Base>, ApiError> {
+        let cached = self.orgs.read().ok().and_then(|o| {
+            o.get(org)
+                .and_then(|m| m.bases.get(id))
+                .filter(|b| b.loaded.elapsed() < TTL)
+                .map(Arc::clone)
+        });
+        if let Some(b) = cached {
+            return Ok(b);
+        }
+        let generation = self
+            .orgs
+            .read()
+            .ok()
+            .and_then(|o| o.get(org).map(|m| m.base_generation))
+            .unwrap_or(0);
+        let provider = self.doctors.provider(org, id).await?;
+        let schedule = self.doctors.schedule(org, id).await?;
+        let availability = match &schedule {
+            Some(s) => s.value.availability(Vec::new())?,
+            None => Availability::new(Zone::parse("UTC")?),
+        };
+        let base = Arc::new(Base {
+            active: provider.value.active,
+            availability: Arc::new(availability),
+            loaded: Instant::now(),
+        });
+        self.with_org(org, |m| {
+            if m.base_generation == generation {
+                m.bases.insert(id.to_string(), Arc::clone(&base));
+            }
+        });
+        Ok(base)
     }
 }
 

@@ -365,24 +365,21 @@ pub(super) fn party(principal: &Principal) -> Party {
 pub(super) async fn check_offered(
     state: &AppState,
     org: &OrgId,
-    store: &Arc<dyn AppointmentStore>,
     provider: &str,
     interval: Interval,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let active = state.doctors.provider(org, provider).await?;
-    if !active.value.active {
+    // The provider's working hours from the read model: a profile or
+    // schedule change drops them at once (doctors.rs), bookings do not.
+    let base = state.slots.base(org, provider).await?;
+    if !base.active {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "provider_inactive",
             format!("provider {provider} takes no appointments"),
         ));
     }
-    let entry = state
-        .slots
-        .entry(org, store, provider, interval, now)
-        .await?;
-    if offered(&entry.base, interval, now)? {
+    if offered(&base.availability, interval, now)? {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -458,7 +455,7 @@ async fn create(
     )
     .await?;
     let port: Arc<dyn AppointmentStore> = store;
-    check_offered(state, org, &port, &input.provider, interval, now).await?;
+    check_offered(state, org, &input.provider, interval, now).await?;
     let resources = vec![
         format!("provider:{}", input.provider),
         format!("patient:{}", input.patient),
@@ -825,7 +822,7 @@ async fn reschedule(
     let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     if let Some(provider) = resource_id(&old.value, "provider") {
-        check_offered(&state, org, &port, provider, interval, now).await?;
+        check_offered(&state, org, provider, interval, now).await?;
     }
     let new_id = uuid::Uuid::new_v4().to_string();
     let new = Booking::new(new_id.clone(), old.value.resources.clone(), interval).build()?;
