@@ -285,6 +285,34 @@ async fn the_access_matrix() {
     assert_eq!(n, 5 * 6 * 5 * 2 * 6 * 3);
     // The table is not degenerate: both outcomes, every basis.
     assert!(permits > 100 && permits < n - 100, "{permits} of {n}");
+    // /metrics agrees with the audit log: one consent denial per audited
+    // deny the engine decided, one break-glass use per permit on that basis.
+    let log = s.audit(ORG).await;
+    let denials = log
+        .iter()
+        .filter(|r| r.event.outcome == "deny" && r.event.detail["basis"] != "purpose")
+        .count();
+    let glass = log
+        .iter()
+        .filter(|r| r.event.outcome == "permit" && r.event.detail["basis"] == "break-glass")
+        .count();
+    assert!(denials > 0 && glass > 0, "{denials} {glass}");
+    let text = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let counter = |name: &str| -> usize {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+    };
+    assert_eq!(counter("hcas_consent_denials_total"), denials);
+    assert_eq!(counter("hcas_break_glass_total"), glass);
     s.stop().await;
 }
 
