@@ -188,10 +188,8 @@ pub async fn append(store: &Arc<dyn Store>, event: AuditEvent) -> Result<i64, Ap
     loop {
         let mut head = chain.writer.lock().await;
         // The writer before us may have taken this record into its batch.
-        match answered.try_recv() {
-            Ok(result) => return result.map_err(|()| not_written()),
-            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(not_written()),
-            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        if let Some(result) = answer_of(&mut answered) {
+            return result;
         }
         let batch: Vec<Waiting> = {
             let mut queue = chain
@@ -203,12 +201,22 @@ pub async fn append(store: &Arc<dyn Store>, event: AuditEvent) -> Result<i64, Ap
         };
         write_batch(store, &mut head, batch).await;
         drop(head);
-        match answered.try_recv() {
-            Ok(result) => return result.map_err(|()| not_written()),
-            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return Err(not_written()),
-            // Behind a full batch: take the writer again.
-            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+        // None: behind a full batch, so take the writer again.
+        if let Some(result) = answer_of(&mut answered) {
+            return result;
         }
+    }
+}
+
+/// The answer to a queued record, once a writer has given it.
+fn answer_of(
+    answered: &mut tokio::sync::oneshot::Receiver<Result<i64, ()>>,
+) -> Option<Result<i64, ApiError>> {
+    use tokio::sync::oneshot::error::TryRecvError;
+    match answered.try_recv() {
+        Ok(result) => Some(result.map_err(|()| not_written())),
+        Err(TryRecvError::Closed) => Some(Err(not_written())),
+        Err(TryRecvError::Empty) => None,
     }
 }
 
@@ -281,7 +289,7 @@ async fn write_batch(store: &Arc<dyn Store>, known: &mut Option<Head>, batch: Ve
         events.push(event);
         answers.push(answer);
     }
-    match store.audit_append_all(events.clone()).await {
+    match store.audit_append_all(&events).await {
         Ok(seqs) if seqs.len() == answers.len() => {
             if let Some(&last) = seqs.last() {
                 *known = Some(Head {
@@ -340,7 +348,7 @@ fn refused(e: hcas_store::StoreError) -> ApiError {
         code = e.code(),
         "audit log not readable or writable; access refused"
     );
-    ApiError::unavailable("the audit log cannot be written; access refused (retry later)")
+    not_written()
 }
 
 /// Where a chain breaks.

@@ -200,13 +200,11 @@ impl ReadModel {
     /// # Errors
     /// 503 when the doctors service cannot answer.
     pub async fn directory(&self, org: &OrgId) -> Result<Arc<Vec<Provider>>, ApiError> {
-        let cached = self.orgs.read().ok().and_then(|o| {
-            o.get(org).and_then(|m| {
-                m.directory
-                    .as_ref()
-                    .filter(|(at, _)| at.elapsed() < TTL)
-                    .map(|(_, d)| Arc::clone(d))
-            })
+        let cached = self.read_org(org, |m| {
+            m.directory
+                .as_ref()
+                .filter(|(at, _)| at.elapsed() < TTL)
+                .map(|(_, d)| Arc::clone(d))
         });
         if let Some(d) = cached {
             return Ok(d);
@@ -229,11 +227,12 @@ impl ReadModel {
     }
 
     fn generation(&self, org: &OrgId) -> u64 {
-        self.orgs
-            .read()
-            .ok()
-            .and_then(|o| o.get(org).map(|m| m.generation))
-            .unwrap_or(0)
+        self.read_org(org, |m| Some(m.generation)).unwrap_or(0)
+    }
+
+    /// `f` of the organization's model, if it has one (read lock).
+    fn read_org<R>(&self, org: &OrgId, f: impl FnOnce(&OrgModel) -> Option<R>) -> Option<R> {
+        self.orgs.read().ok().and_then(|o| o.get(org).and_then(f))
     }
 
     /// Provider `id`'s availability covering `span` (the slot window plus
@@ -252,9 +251,9 @@ impl ReadModel {
         span: Interval,
         now: Timestamp,
     ) -> Result<Arc<Entry>, ApiError> {
-        let cached = self.orgs.read().ok().and_then(|o| {
-            o.get(org)
-                .and_then(|m| m.providers.get(id))
+        let cached = self.read_org(org, |m| {
+            m.providers
+                .get(id)
                 .filter(|e| e.loaded.elapsed() < TTL && covers(e.horizon, span))
                 .map(Arc::clone)
         });
@@ -303,21 +302,16 @@ impl ReadModel {
     /// 404 for an unknown provider; 422 for a stored schedule the engine
     /// refuses; 503 when the doctors service cannot answer.
     pub async fn base(&self, org: &OrgId, id: &str) -> Result<Arc<Base>, ApiError> {
-        let cached = self.orgs.read().ok().and_then(|o| {
-            o.get(org)
-                .and_then(|m| m.bases.get(id))
+        let cached = self.read_org(org, |m| {
+            m.bases
+                .get(id)
                 .filter(|b| b.loaded.elapsed() < TTL)
                 .map(Arc::clone)
         });
         if let Some(b) = cached {
             return Ok(b);
         }
-        let generation = self
-            .orgs
-            .read()
-            .ok()
-            .and_then(|o| o.get(org).map(|m| m.base_generation))
-            .unwrap_or(0);
+        let generation = self.read_org(org, |m| Some(m.base_generation)).unwrap_or(0);
         let provider = self.doctors.provider(org, id).await?;
         let schedule = self.doctors.schedule(org, id).await?;
         let availability = match &schedule {

@@ -12,8 +12,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+mod support;
 
 const SETUP_LINE: &str = "export HCAS=http://127.0.0.1:8080";
 
@@ -101,47 +102,13 @@ fn the_pages_conventions_hold() {
 
 #[test]
 fn every_example_of_the_api_page_runs_and_answers_as_shown() {
-    if Command::new("jq").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "jq is needed for docs/api.md"
-        );
-        println!("skipped: jq not installed");
+    if !support::have_jq("docs/api.md") {
         return;
     }
     let script = sh_blocks().concat();
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hcas-server"))
-        .arg("--demo")
-        .env("HCAS_DATA_DIR", dir.path().join("data"))
-        .env("HCAS_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    // The welcome text names the URL: "hcas demo clinic at http://127.0.0.1:PORT",
-    // and ends with the `API:` line. The rest of stdout is drained, not
-    // closed: a server writing to a closed pipe would fail.
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut url = None;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
-                url = rest.split_whitespace().next().map(str::to_string);
-            }
-            if line.starts_with("API: ") {
-                let _ = tx.send(url.take());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .ok()
-        .flatten()
-        .expect("the demo printed its URL");
+    let (mut server, url) = support::demo_process(&dir.path().join("data"), log.into());
     // The page sets HCAS to the default port; point it at this server.
     let script = script.replace(SETUP_LINE, &format!("export HCAS={url}"));
     let out = Command::new("bash")

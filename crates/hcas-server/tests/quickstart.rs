@@ -9,6 +9,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+mod support;
+
 fn readme_block() -> String {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
@@ -23,45 +25,11 @@ fn readme_block() -> String {
 
 #[test]
 fn the_readme_quickstart_books_an_appointment() {
-    if Command::new("jq").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "jq is needed for the README quickstart"
-        );
-        println!("skipped: jq not installed");
+    if !support::have_jq("the README quickstart") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hcas-server"))
-        .arg("--demo")
-        .env("HCAS_DATA_DIR", dir.path())
-        .env("HCAS_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The welcome text names the URL: "hcas demo clinic at http://127.0.0.1:PORT",
-    // and ends with the `API:` line. The rest of stdout is drained, not
-    // closed: a server writing to a closed pipe would fail.
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut url = None;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
-                url = rest.split_whitespace().next().map(str::to_string);
-            }
-            if line.starts_with("API: ") {
-                let _ = tx.send(url.take());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .ok()
-        .flatten()
-        .expect("the demo printed its URL");
+    let (mut server, url) = support::demo_process(dir.path(), Stdio::null());
     // The block sets HCAS to the default port; point it at this server.
     let block = readme_block().replace(
         "export HCAS=http://127.0.0.1:8080",

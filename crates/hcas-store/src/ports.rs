@@ -289,7 +289,7 @@ pub trait AuditStore: Send + Sync {
     /// # Errors
     /// `Invalid` (naming the first bad event; nothing is appended),
     /// `Unavailable`.
-    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError>;
+    async fn audit_append_all(&self, events: &[AuditEvent]) -> Result<Vec<i64>, StoreError>;
 
     /// Up to `limit` events about `patient` with `at` in `[from, to)`, by sequence.
     ///

@@ -424,3 +424,60 @@ pub async fn fresh_db(test: &str) -> Option<TestDb> {
     };
     Some(TestDb { name, url })
 }
+
+/// Whether `jq` is installed (the shell examples need it); without it a
+/// test skips, except under CI, where it fails naming `what`.
+pub fn have_jq(what: &str) -> bool {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "jq is needed for {what}"
+    );
+    println!("skipped: jq not installed");
+    false
+}
+
+/// The built binary with `--demo` on `data_dir` and any free port, as a
+/// new user starts it; returns the process and its URL. The welcome text
+/// names the URL ("hcas demo clinic at http://127.0.0.1:PORT") and ends with
+/// the `API:` line; the rest of stdout is drained, not closed.
+pub fn demo_process(
+    data_dir: &std::path::Path,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"))
+        .arg("--demo")
+        .env("HCAS_DATA_DIR", data_dir)
+        .env("HCAS_LISTEN", "127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut url = None;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
+                url = rest.split_whitespace().next().map(str::to_string);
+            }
+            if line.starts_with("API: ") {
+                let _ = tx.send(url.take());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .ok()
+        .flatten()
+        .expect("the demo printed its URL");
+    (server, url)
+}

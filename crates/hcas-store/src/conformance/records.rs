@@ -286,11 +286,11 @@ pub async fn suite_audit(store: &dyn Store) {
     assert_eq!(store.audit_after(d, 10).await.unwrap().len(), 0);
 
     // Many at once: in order, all or none.
-    assert!(store.audit_append_all(Vec::new()).await.unwrap().is_empty());
+    assert!(store.audit_append_all(&[]).await.unwrap().is_empty());
     let mut bad = audit("DrX", Some("Pat7"), 20);
     bad.actor = String::new();
     let batch = vec![audit("DrA", Some("Pat7"), 20), bad, audit("DrB", None, 21)];
-    assert_eq!(code_of(store.audit_append_all(batch).await).0, "invalid");
+    assert_eq!(code_of(store.audit_append_all(&batch).await).0, "invalid");
     assert_eq!(
         store.audit_after(d, 10).await.unwrap().len(),
         0,
@@ -301,7 +301,7 @@ pub async fn suite_audit(store: &dyn Store) {
         audit("DrB", None, 21),
         audit("DrC", Some("Pat7"), 22),
     ];
-    let seqs = store.audit_append_all(batch.clone()).await.unwrap();
+    let seqs = store.audit_append_all(&batch).await.unwrap();
     assert_eq!(seqs.len(), 3);
     assert!(
         d < seqs[0] && seqs[0] < seqs[1] && seqs[1] < seqs[2],

@@ -370,15 +370,18 @@ impl AuditStore for MemoryStore {
         Ok(seq)
     }
 
-    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError> {
-        for e in &events {
+    async fn audit_append_all(&self, events: &[AuditEvent]) -> Result<Vec<i64>, StoreError> {
+        for e in events {
             e.validate()?;
         }
         let mut s = self.state.lock().await;
         let mut seqs = Vec::with_capacity(events.len());
         for event in events {
             let seq = i64::try_from(s.audit.len()).unwrap_or(i64::MAX - 1) + 1;
-            s.audit.push(AuditRecord { seq, event });
+            s.audit.push(AuditRecord {
+                seq,
+                event: event.clone(),
+            });
             seqs.push(seq);
         }
         Ok(seqs)

@@ -443,9 +443,9 @@ impl AuditStore for PgStore {
         Ok(seq)
     }
 
-    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError> {
+    async fn audit_append_all(&self, events: &[AuditEvent]) -> Result<Vec<i64>, StoreError> {
         let (mut ats, mut patients, mut texts) = (Vec::new(), Vec::new(), Vec::new());
-        for e in &events {
+        for e in events {
             e.validate()?;
             ats.push(e.at.unix());
             patients.push(e.patient.clone());

@@ -309,9 +309,9 @@ impl AuditStore for SqliteStore {
         Ok(seq)
     }
 
-    async fn audit_append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<i64>, StoreError> {
+    async fn audit_append_all(&self, events: &[AuditEvent]) -> Result<Vec<i64>, StoreError> {
         let mut rows = Vec::with_capacity(events.len());
-        for e in &events {
+        for e in events {
             e.validate()?;
             rows.push((e.at.unix(), e.patient.as_deref(), json(e)?));
         }
