@@ -36,6 +36,9 @@
 //! | [`slot`] | `Slot` | [`FhirSlot`] (slots of [`Availability`]) |
 //! | [`schedule`] | `Schedule` | [`FhirSchedule`] (working hours in an extension) |
 //! | [`consent`] | `Consent` (R4 and R5) | [`Consent`](crate::consent::Consent) |
+//! | [`directory`] | `Patient`, `Practitioner`, `PractitionerRole` (export) | [`FhirPatient`], [`FhirPractitioner`] |
+//! | [`bundle`] | `Bundle` (searchset), `OperationOutcome` | [`searchset`], [`operation_outcome`] |
+//! | [`search`] | search parameter values (`date` prefixes, `token`, `reference`, `_count`) | [`search::DateParam`] |
 //!
 //! Every entry point is re-exported here, so `hcas_core::fhir::appointment_to_fhir`
 //! and `hcas_core::fhir::appointment::appointment_to_fhir` are the same function.
@@ -81,17 +84,25 @@ use crate::time::{
 use crate::zone::Zone;
 
 pub mod appointment;
+pub mod bundle;
 pub mod consent;
+pub mod directory;
 pub mod schedule;
+pub mod search;
 pub mod slot;
 
 pub use appointment::{
     EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_RECURRENCE_ID, EXT_REPLACED_BY,
     EXT_REPLACES, appointment_from_fhir, appointment_to_fhir,
 };
+pub use bundle::{ERROR_SYSTEM, SearchEntry, operation_outcome, searchset};
 pub use consent::{
     EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4, consent_from_fhir_r5, consent_to_fhir_r4,
     consent_to_fhir_r5,
+};
+pub use directory::{
+    FhirPatient, FhirPractitioner, LANGUAGE_SYSTEM, SPECIALTY_SYSTEM, patient_to_fhir,
+    practitioner_role_to_fhir, practitioner_to_fhir,
 };
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,

@@ -6,6 +6,7 @@
 //! | `actors[i]` (`provider:X`, ...) | `actor[i].reference` (`Practitioner/X`, ...) |
 //! | `planning_horizon` | `planningHorizon.start`, `planningHorizon.end` (both required when present) |
 //! | `active` | `active` (absent reads as `true`; always written) |
+//! | `specialties[k]` | `specialty[k].coding[0]` with system [`SPECIALTY_SYSTEM`](super::SPECIALTY_SYSTEM) (on import, codings of other systems are ignored) |
 //! | `availability.zone` | `extension[url=https://hcas.dev/fhir/StructureDefinition/availability].extension[url=timezone].valueCode` |
 //! | `availability.rules[j]` rrule | `… .extension[url=rule].extension[url=rrule].valueString` (normalised RRULE text) |
 //! | `availability.rules[j]` dtstart | `… .extension[url=rule].extension[url=dtstart].valueDate` |
@@ -13,7 +14,7 @@
 //! | `availability.rules[j]` window end | `… .extension[url=rule].extension[url=end].valueString` (`HH:MM:SS`, `24:00:00` allowed) |
 //!
 //! Ignored on import: `meta`, `language`, `text`, `contained`, `identifier`,
-//! `serviceCategory`, `serviceType`, `specialty`, `comment`, `actor.display`,
+//! `serviceCategory`, `serviceType`, `comment`, `actor.display`,
 //! `actor.identifier`. Refused: an `actor` hcas cannot map (e.g.
 //! `PractitionerRole/1`, `HealthcareService/1`), an open-ended
 //! `planningHorizon`, a date-only horizon bound, and in the availability
@@ -93,6 +94,8 @@ pub struct FhirSchedule {
     pub active: bool,
     /// The zone and working rules, when hcas knows them.
     pub availability: Option<ScheduleAvailability>,
+    /// Specialty codes (hcas codes, [`SPECIALTY_SYSTEM`](super::SPECIALTY_SYSTEM)).
+    pub specialties: Vec<String>,
 }
 
 impl FhirSchedule {
@@ -107,7 +110,15 @@ impl FhirSchedule {
             planning_horizon: None,
             active: true,
             availability: None,
+            specialties: Vec::new(),
         }
+    }
+
+    /// With these specialty codes (hcas codes).
+    #[must_use]
+    pub fn with_specialties(mut self, codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.specialties = codes.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Covering `horizon`.
@@ -177,6 +188,16 @@ pub fn schedule_to_fhir(schedule: &FhirSchedule) -> Result<Value> {
         actors.push(json!({ "reference": reference }));
     }
     out.insert("actor".into(), actors.into());
+    if !schedule.specialties.is_empty() {
+        let mut list = Vec::with_capacity(schedule.specialties.len());
+        for (k, code) in schedule.specialties.iter().enumerate() {
+            if code.trim().is_empty() {
+                return Err(invalid(&format!("specialties[{k}]"), "is blank"));
+            }
+            list.push(super::directory::concept(super::SPECIALTY_SYSTEM, code));
+        }
+        out.insert("specialty".into(), list.into());
+    }
     if let Some(h) = schedule.planning_horizon {
         out.insert(
             "planningHorizon".into(),
@@ -279,12 +300,28 @@ pub fn schedule_from_fhir(value: &Value) -> Result<FhirSchedule> {
             once(&mut availability, a, &path, EXT_AVAILABILITY)?;
         }
     }
+    let mut specialties = Vec::new();
+    for (k, c) in array(o, "specialty", "")?.iter().enumerate() {
+        let path = format!("specialty[{k}]");
+        let co = object(c, &path)?;
+        check_keys(co, CODEABLE_CONCEPT_ELEMENTS, &path)?;
+        for (j, coding) in array(co, "coding", &path)?.iter().enumerate() {
+            let cp = format!("{path}.coding[{j}]");
+            let cdo = object(coding, &cp)?;
+            if string(cdo, "system", &cp)? == Some(super::SPECIALTY_SYSTEM)
+                && let Some(code) = string(cdo, "code", &cp)?
+            {
+                specialties.push(code.to_string());
+            }
+        }
+    }
     Ok(FhirSchedule {
         id,
         actors,
         planning_horizon,
         active,
         availability,
+        specialties,
     })
 }
 
@@ -390,5 +427,25 @@ mod tests {
         assert_eq!(time_text(t("09:05")), "09:05:00");
         assert_eq!(time_text(t("23:59:59")), "23:59:59");
         assert_eq!(time_text(t("24:00")), "24:00:00");
+    }
+
+    #[test]
+    fn specialties_round_trip_and_foreign_codings_are_ignored() {
+        let s = FhirSchedule::new("P1", ["provider:P1"]).with_specialties(["gp", "cardiology"]);
+        let mut fhir = schedule_to_fhir(&s).unwrap();
+        assert_eq!(fhir["specialty"][1]["coding"][0]["code"], "cardiology");
+        assert_eq!(schedule_from_fhir(&fhir).unwrap(), s);
+        fhir["specialty"][0]["coding"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"system": "http://snomed.info/sct", "code": "394814009"}));
+        assert_eq!(schedule_from_fhir(&fhir).unwrap(), s);
+        let blank = FhirSchedule::new("P1", ["provider:P1"]).with_specialties([" "]);
+        assert!(
+            schedule_to_fhir(&blank)
+                .unwrap_err()
+                .message()
+                .starts_with("specialties[0]")
+        );
     }
 }

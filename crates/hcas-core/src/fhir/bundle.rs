@@ -1,0 +1,126 @@
+//! FHIR R4 `Bundle` (type `searchset`) and `OperationOutcome`: the
+//! envelopes of a search answer and of an error.
+//!
+//! ```
+//! use hcas_core::fhir::{SearchEntry, operation_outcome, searchset};
+//! let patient = serde_json::json!({"resourceType": "Patient", "id": "X1"});
+//! let b = searchset(3, "http://h/fhir/r4/Patient?_count=1", Some("http://h/fhir/r4/Patient?_count=1&_offset=1"),
+//!     vec![SearchEntry::matched("http://h/fhir/r4", patient)]);
+//! assert_eq!(b["total"], 3);
+//! assert_eq!(b["link"][1]["relation"], "next");
+//! assert_eq!(b["entry"][0]["fullUrl"], "http://h/fhir/r4/Patient/X1");
+//! let oo = operation_outcome("not-found", "not_found", "no such patient");
+//! assert_eq!(oo["issue"][0]["details"]["coding"][0]["code"], "not_found");
+//! ```
+
+use super::*;
+
+/// The code system of hcas's stable error codes, in
+/// `OperationOutcome.issue.details.coding`.
+pub const ERROR_SYSTEM: &str = "https://hcas.dev/fhir/CodeSystem/error";
+
+/// One entry of a searchset.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SearchEntry {
+    /// `fullUrl`: the base and `Type/id`.
+    pub full_url: String,
+    /// The resource.
+    pub resource: Value,
+    /// `match` (it matched the search) or `include` (`_include`d).
+    pub mode: &'static str,
+}
+
+impl SearchEntry {
+    fn new(base: &str, resource: Value, mode: &'static str) -> Self {
+        let ty = resource["resourceType"].as_str().unwrap_or_default();
+        let id = resource["id"].as_str().unwrap_or_default();
+        Self {
+            full_url: format!("{base}/{ty}/{id}"),
+            resource,
+            mode,
+        }
+    }
+
+    /// A resource that matched, under the FHIR base `base`.
+    #[must_use]
+    pub fn matched(base: &str, resource: Value) -> Self {
+        Self::new(base, resource, "match")
+    }
+
+    /// A resource `_include`d by a match.
+    #[must_use]
+    pub fn included(base: &str, resource: Value) -> Self {
+        Self::new(base, resource, "include")
+    }
+}
+
+/// A `searchset` Bundle: `total` matches in all, this page's `entries`, and
+/// the `self` and (when there is one) `next` links.
+#[must_use]
+pub fn searchset(
+    total: usize,
+    self_url: &str,
+    next_url: Option<&str>,
+    entries: Vec<SearchEntry>,
+) -> Value {
+    let mut link = vec![json!({ "relation": "self", "url": self_url })];
+    if let Some(next) = next_url {
+        link.push(json!({ "relation": "next", "url": next }));
+    }
+    let mut out = json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": link,
+    });
+    if !entries.is_empty() {
+        out["entry"] = entries
+            .into_iter()
+            .map(|e| {
+                json!({
+                    "fullUrl": e.full_url,
+                    "resource": e.resource,
+                    "search": { "mode": e.mode },
+                })
+            })
+            .collect::<Vec<_>>()
+            .into();
+    }
+    out
+}
+
+/// An `OperationOutcome` with one error issue: the FHIR `issue_type`
+/// (`invalid`, `not-found`, `forbidden`, `login`, `throttled`, ...), the
+/// hcas stable `code` in `details.coding` ([`ERROR_SYSTEM`]) and `text` in
+/// `details.text` and `diagnostics`.
+#[must_use]
+pub fn operation_outcome(issue_type: &str, code: &str, text: &str) -> Value {
+    json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{
+            "severity": "error",
+            "code": issue_type,
+            "details": {
+                "coding": [{ "system": ERROR_SYSTEM, "code": code }],
+                "text": text,
+            },
+            "diagnostics": text,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_page_has_no_entry_element() {
+        let b = searchset(0, "http://h/x", None, vec![]);
+        assert!(b.get("entry").is_none());
+        assert_eq!(b["link"].as_array().unwrap().len(), 1);
+        let inc = SearchEntry::included("http://h", json!({"resourceType": "Schedule", "id": "S"}));
+        let b = searchset(1, "http://h/x", None, vec![inc]);
+        assert_eq!(b["entry"][0]["search"]["mode"], "include");
+    }
+}
