@@ -246,6 +246,21 @@ pub trait AppointmentStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Vec<Interval>, StoreError>;
 
+    /// Up to `limit` bookings of any status that use `resource`
+    /// (`patient:X1`, `provider:P1`, ...) and overlap `window`, by start,
+    /// then id, each with its version: what a search of a patient's or a
+    /// provider's appointments reads (the FHIR API's `Appointment` search).
+    /// Ask for one more than you show to learn whether there are more.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn bookings_on(
+        &self,
+        resource: &str,
+        window: Interval,
+        limit: usize,
+    ) -> Result<Vec<Stored<Booking>>, StoreError>;
+
     /// Up to `limit` unsent outbox events, oldest first.
     ///
     /// # Errors

@@ -11,7 +11,7 @@ macro_rules! conformance {
             conformance!(@case $make; suite_book_then_get, suite_every_conflict_named,
                 suite_capacity, suite_holds, suite_idempotency, suite_version_mismatch,
                 suite_rejected_writes_change_nothing, suite_lifecycle, suite_busy,
-                suite_reschedule, suite_long_bookings_are_found,
+                suite_bookings_on, suite_reschedule, suite_long_bookings_are_found,
                 suite_extent_shrinks_but_finds_blocking, suite_idempotency_expires);
 
             /// A handle built with `c::POLICY` decides with it; an invalid

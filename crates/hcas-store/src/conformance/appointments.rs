@@ -149,6 +149,58 @@ pub async fn suite_busy(store: &dyn AppointmentStore) {
     assert_eq!(store.busy(p, at(0), at(125), at(1)).await.unwrap().len(), 4);
 }
 
+/// `bookings_on` lists every booking of any status on one resource that
+/// overlaps the window, by start then id, with its version, up to the limit;
+/// a long booking that started far before the window is found too.
+pub async fn suite_bookings_on(store: &dyn AppointmentStore) {
+    let (p, x) = ("provider:P1", "patient:X1");
+    let now = at(-2000);
+    let book = |b: Booking| async move { store.book(b, None, now).await.unwrap() };
+    // "long" overlaps "b" on P1, "a" overlaps "b" on X1.
+    store.set_capacity(p, 2).await.unwrap();
+    store.set_capacity(x, 2).await.unwrap();
+    book(booked("long", -1440, 10, &["provider:P1"])).await; // a day long, ends inside
+    book(booked("b", 0, 30, &[p, x])).await;
+    book(booked("a", 0, 30, &["provider:P2", x])).await; // same start, other provider
+    let c = book(booked("c", 30, 60, &[p, x])).await;
+    let c = store
+        .set_status(
+            "c",
+            c.version,
+            &change(Status::Cancelled, Party::Staff, Some("sick"), now),
+        )
+        .await
+        .unwrap();
+    book(held("h", 60, 90, 30, &[p])).await;
+    book(booked("edge", 120, 150, &[p, x])).await; // starts at the window's end: out
+    book(booked("before", -60, 0, &[x])).await; // ends at the window's start: out
+    let w = Interval::new(at(0), at(120)).unwrap();
+    let ids = |v: Vec<Stored<Booking>>| v.into_iter().map(|s| s.value.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.bookings_on(p, w, 10).await.unwrap()),
+        ["long", "b", "c", "h"]
+    );
+    assert_eq!(
+        ids(store.bookings_on(x, w, 10).await.unwrap()),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        ids(store.bookings_on(p, w, 2).await.unwrap()),
+        ["long", "b"]
+    );
+    let on_x = store.bookings_on(x, w, 10).await.unwrap();
+    let cancelled = on_x.iter().find(|s| s.value.id == "c").unwrap();
+    assert_eq!(cancelled.value.status, Status::Cancelled);
+    assert_eq!(cancelled.version, c.booking.version);
+    assert!(
+        store
+            .bookings_on("patient:nobody", w, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// Overlap queries are bounded below by each resource's longest booking:
 /// a 30-day block is still found by every query that reaches into it from
 /// far after its start, also after shorter bookings were written, and a

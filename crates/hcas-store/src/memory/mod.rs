@@ -271,6 +271,33 @@ impl AppointmentStore for MemoryStore {
         Ok(out)
     }
 
+    async fn bookings_on(
+        &self,
+        resource: &str,
+        window: Interval,
+        limit: usize,
+    ) -> Result<Vec<Stored<Booking>>, StoreError> {
+        let s = self.state.lock().await;
+        let mut found: Vec<&Booking> = s
+            .ledger
+            .bookings()
+            .filter(|b| {
+                b.start < window.end()
+                    && b.end > window.start()
+                    && b.resources.iter().any(|r| r == resource)
+            })
+            .collect();
+        found.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+        Ok(found
+            .into_iter()
+            .take(limit)
+            .map(|b| Stored {
+                value: b.clone(),
+                version: s.version(&b.id),
+            })
+            .collect())
+    }
+
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
         let s = self.state.lock().await;
         Ok(s.outbox

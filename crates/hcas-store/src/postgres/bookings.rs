@@ -376,6 +376,36 @@ impl AppointmentStore for PgStore {
         Ok(out)
     }
 
+    async fn bookings_on(
+        &self,
+        resource: &str,
+        window: Interval,
+        limit: usize,
+    ) -> Result<Vec<Stored<Booking>>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT b.payload::text, b.version
+             FROM booking_resources r JOIN bookings b ON b.id = r.booking_id
+             WHERE r.resource = $1 AND r.start_s < $2 AND r.end_s > $3
+               AND r.start_s > $3 - COALESCE(
+                   (SELECT max_len FROM resource_extent WHERE resource = $1), 0)
+             ORDER BY r.start_s, b.id LIMIT $4",
+        )
+        .bind(resource)
+        .bind(window.end().unix())
+        .bind(window.start().unix())
+        .bind(limit_of(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|(payload, version)| {
+                serde_json::from_str(&payload)
+                    .map(|value| Stored { value, version })
+                    .map_err(|e| crate::sql::corrupt("booking", e))
+            })
+            .collect()
+    }
+
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
         let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
             "SELECT id, kind, aggregate_id, payload::text, created_s FROM outbox
