@@ -30,6 +30,7 @@
 //! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
 //! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
 //! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
+//! | [`fhir`] | the FHIR R4 read and search API under `/fhir/r4` (errors as `OperationOutcome`) |
 //!
 //! Start a server in a test or an embedding program with [`start`]:
 //!
@@ -62,6 +63,7 @@ mod engine;
 pub mod error;
 pub mod events;
 mod extract;
+pub mod fhir;
 mod gateway;
 mod health;
 pub mod metrics;
@@ -208,6 +210,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             "/openapi.json",
             axum::routing::get(move || std::future::ready(axum::Json(doc.clone()))),
         )
+        .merge(fhir::routes())
         .fallback(gateway::not_found)
         .method_not_allowed_fallback(gateway::method_not_allowed)
         .layer(axum::middleware::from_fn(access::purpose_header))
@@ -219,6 +222,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             ratelimit::limit,
         ))
+        .layer(axum::middleware::from_fn(fhir::outcomes))
         .layer(tower::util::option_layer(gateway::cors_layer(
             &state.config.cors_origins,
         )))

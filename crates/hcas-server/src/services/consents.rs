@@ -90,7 +90,7 @@ fn manager(principal: &Principal, found: Option<&Stored<Patient>>, id: &str) -> 
 }
 
 /// Decide and audit a consent-management request; the stored patient.
-async fn gate(
+pub(crate) async fn gate(
     store: &Arc<dyn Store>,
     principal: &Principal,
     id: &str,

@@ -71,7 +71,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 /// The organization's store (as the appointments port), with its outbox
 /// relay running and the read model listening.
-pub(super) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
+pub(crate) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
     let store = state.tenants.store(org).await?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     state.bus.ensure(org, port);
