@@ -6,7 +6,7 @@
 //! | `actors[i]` (`provider:X`, ...) | `actor[i].reference` (`Practitioner/X`, ...) |
 //! | `planning_horizon` | `planningHorizon.start`, `planningHorizon.end` (both required when present) |
 //! | `active` | `active` (absent reads as `true`; always written) |
-//! | `specialties[k]` | `specialty[k].coding[0]` with system [`SPECIALTY_SYSTEM`](super::SPECIALTY_SYSTEM) (on import, codings of other systems are ignored) |
+//! | `specialties[k]` | `specialty[k].coding[0]` with system [`super::SPECIALTY_SYSTEM`] (on import, codings of other systems are ignored) |
 //! | `availability.zone` | `extension[url=https://hcas.dev/fhir/StructureDefinition/availability].extension[url=timezone].valueCode` |
 //! | `availability.rules[j]` rrule | `… .extension[url=rule].extension[url=rrule].valueString` (normalised RRULE text) |
 //! | `availability.rules[j]` dtstart | `… .extension[url=rule].extension[url=dtstart].valueDate` |
@@ -94,7 +94,7 @@ pub struct FhirSchedule {
     pub active: bool,
     /// The zone and working rules, when hcas knows them.
     pub availability: Option<ScheduleAvailability>,
-    /// Specialty codes (hcas codes, [`SPECIALTY_SYSTEM`](super::SPECIALTY_SYSTEM)).
+    /// Specialty codes (hcas codes, [`super::SPECIALTY_SYSTEM`]).
     pub specialties: Vec<String>,
 }
 

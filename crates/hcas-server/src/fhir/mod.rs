@@ -26,7 +26,7 @@
 //! unknown route, 413, 429 with `Retry-After`, 503), is an
 //! `OperationOutcome` with the stable hcas code in
 //! `issue[0].details.coding` and the message in `diagnostics` (the
-//! [`outcomes`] layer rewrites problem+json answers under `/fhir/`).
+//! `outcomes` layer rewrites problem+json answers under `/fhir/`).
 
 use axum::Router;
 use axum::body::Body;
