@@ -19,9 +19,12 @@ use crate::tenants::OrgId;
 
 /// Most POSTs in flight per organization.
 const MAX_IN_FLIGHT: usize = 64;
-/// How long an idle worker waits before looking again without a nudge
-/// (retries fall due without one).
-const IDLE: Duration = Duration::from_millis(250);
+/// How long an idle worker waits before looking again without a nudge or
+/// a retry it scheduled itself falling due: what it does not know of (the
+/// leases a killed process left, deliveries another process enqueued) is
+/// claimed at most this late. A claim is a write (SQLite's write lock), so
+/// an idle worker does not poll often.
+const IDLE: Duration = Duration::from_secs(5);
 /// How long a worker waits after the store failed.
 const BACKOFF: Duration = Duration::from_secs(1);
 /// A claim's lease beyond the POST's time limit: a delivery whose attempt
@@ -105,13 +108,23 @@ impl Drop for Dispatcher {
 }
 
 async fn run(org: OrgId, store: Arc<dyn Store>, shared: Arc<Shared>, nudge: Arc<Notify>) {
-    let mut in_flight: JoinSet<()> = JoinSet::new();
+    // Each task answers when its delivery is due again (a retry), if it is.
+    let mut in_flight: JoinSet<Option<i64>> = JoinSet::new();
+    // The earliest retry this worker scheduled that is not claimed yet.
+    let mut wake_at: Option<i64> = None;
     let lease = i64::try_from(shared.settings.timeout_ms).unwrap_or(60_000) + LEASE_MARGIN_MS;
     loop {
-        while in_flight.try_join_next().is_some() {}
+        while let Some(done) = in_flight.try_join_next() {
+            if let Ok(Some(at)) = done {
+                wake_at = Some(wake_at.map_or(at, |w| w.min(at)));
+            }
+        }
         let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         if room > 0 {
             let now = now_ms();
+            if wake_at.is_some_and(|w| w <= now) {
+                wake_at = None;
+            }
             match store.webhook_claim(now, now + lease, room).await {
                 Ok(batch) if !batch.is_empty() => {
                     let full = batch.len() == room;
@@ -148,10 +161,17 @@ async fn run(org: OrgId, store: Arc<dyn Store>, shared: Arc<Shared>, nudge: Arc<
                 }
             }
         }
+        let idle = wake_at.map_or(IDLE, |w| {
+            Duration::from_millis(u64::try_from(w - now_ms()).unwrap_or(0)).min(IDLE)
+        });
         tokio::select! {
             () = nudge.notified() => {}
-            () = tokio::time::sleep(IDLE) => {}
-            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            () = tokio::time::sleep(idle) => {}
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                if let Ok(Some(at)) = done {
+                    wake_at = Some(wake_at.map_or(at, |w| w.min(at)));
+                }
+            }
         }
     }
 }
@@ -193,7 +213,13 @@ fn failure(e: &reqwest::Error) -> &'static str {
     }
 }
 
-async fn deliver(store: Arc<dyn Store>, shared: Arc<Shared>, sub: Subscription, d: Delivery) {
+/// POST one delivery and record the attempt; when it is due again (a retry).
+async fn deliver(
+    store: Arc<dyn Store>,
+    shared: Arc<Shared>,
+    sub: Subscription,
+    d: Delivery,
+) -> Option<i64> {
     let settings = &shared.settings;
     let timestamp = now_ms() / 1000;
     let sent = shared
@@ -222,6 +248,10 @@ async fn deliver(store: Arc<dyn Store>, shared: Arc<Shared>, sub: Subscription, 
             next_ms: at + backoff_ms(settings, attempt, random_u32()),
         }
     };
+    let retry_at = match outcome {
+        Outcome::Retry { next_ms } => Some(next_ms),
+        _ => None,
+    };
     let report = AttemptReport {
         at_ms: at,
         http_status,
@@ -248,6 +278,7 @@ async fn deliver(store: Arc<dyn Store>, shared: Arc<Shared>, sub: Subscription, 
             "webhook attempt not recorded; it is retried after its lease"
         ),
     }
+    retry_at
 }
 
 #[cfg(test)]
