@@ -24,6 +24,10 @@
 //! | `tls_cert` | `HCAS_TLS_CERT` | none: plain HTTP |
 //! | `tls_key` | `HCAS_TLS_KEY` | none |
 //! | `otlp_endpoint` | `HCAS_OTLP_ENDPOINT` | none: no spans exported (a base URL; spans go to `{endpoint}/v1/traces`) |
+//! | `webhook_timeout_ms` | `HCAS_WEBHOOK_TIMEOUT_MS` | `10000` (100 to 60000): one delivery POST's time limit |
+//! | `webhook_backoff_ms` | `HCAS_WEBHOOK_BACKOFF_MS` | `10000` (1 to 3600000): the first retry's delay, doubled per attempt |
+//! | `webhook_backoff_max_ms` | `HCAS_WEBHOOK_BACKOFF_MAX_MS` | `3600000` (at least `webhook_backoff_ms`, at most 86400000): the longest delay |
+//! | `webhook_max_attempts` | `HCAS_WEBHOOK_MAX_ATTEMPTS` | `12` (1 to 100): attempts before a delivery is dead |
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -108,6 +112,32 @@ pub struct Config {
     pub refresh_token_seconds: u64,
     /// Trust this external OpenID Connect provider instead of issuing tokens.
     pub oidc: Option<OidcConfig>,
+    /// Webhook delivery: time limit, retry schedule, attempts.
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhooks are delivered (`webhook_*` settings; `docs/webhooks.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// One POST's time limit, in milliseconds.
+    pub timeout_ms: u64,
+    /// The delay before the first retry, in milliseconds; doubled per attempt.
+    pub backoff_ms: u64,
+    /// The longest delay between attempts, in milliseconds.
+    pub backoff_max_ms: u64,
+    /// Attempts before a delivery is dead.
+    pub max_attempts: u32,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            backoff_ms: 10_000,
+            backoff_max_ms: 3_600_000,
+            max_attempts: 12,
+        }
+    }
 }
 
 /// An external OpenID Connect provider whose access tokens hcas accepts.
@@ -165,6 +195,10 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     otlp_endpoint: Option<String>,
+    webhook_timeout_ms: Option<u64>,
+    webhook_backoff_ms: Option<u64>,
+    webhook_backoff_max_ms: Option<u64>,
+    webhook_max_attempts: Option<u32>,
 }
 
 /// Most a rate limit (and its burst) may be set to, per second.
@@ -194,6 +228,7 @@ impl Config {
             tls_cert: None,
             tls_key: None,
             otlp_endpoint: None,
+            webhooks: WebhookConfig::default(),
         }
     }
 
@@ -286,6 +321,27 @@ impl Config {
         if let Some(v) = env("HCAS_OTLP_ENDPOINT").or(parsed.otlp_endpoint) {
             c.otlp_endpoint = Some(v).filter(|v| !v.trim().is_empty());
         }
+        let w = &mut c.webhooks;
+        if let Some(v) = env("HCAS_WEBHOOK_TIMEOUT_MS") {
+            w.timeout_ms = parse_num("webhook_timeout_ms", &v)?;
+        } else if let Some(v) = parsed.webhook_timeout_ms {
+            w.timeout_ms = v;
+        }
+        if let Some(v) = env("HCAS_WEBHOOK_BACKOFF_MS") {
+            w.backoff_ms = parse_num("webhook_backoff_ms", &v)?;
+        } else if let Some(v) = parsed.webhook_backoff_ms {
+            w.backoff_ms = v;
+        }
+        if let Some(v) = env("HCAS_WEBHOOK_BACKOFF_MAX_MS") {
+            w.backoff_max_ms = parse_num("webhook_backoff_max_ms", &v)?;
+        } else if let Some(v) = parsed.webhook_backoff_max_ms {
+            w.backoff_max_ms = v;
+        }
+        if let Some(v) = env("HCAS_WEBHOOK_MAX_ATTEMPTS") {
+            w.max_attempts = parse_num("webhook_max_attempts", &v)?;
+        } else if let Some(v) = parsed.webhook_max_attempts {
+            w.max_attempts = v;
+        }
         c.issuer = env("HCAS_ISSUER").or(parsed.issuer);
         if let Some(v) = env("HCAS_ACCESS_TOKEN_SECONDS") {
             c.access_token_seconds = parse_num("access_token_seconds", &v)?;
@@ -331,6 +387,34 @@ impl Config {
     /// # Errors
     /// A [`ConfigError`] naming the first bad setting.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let w = &self.webhooks;
+        if !(100..=60_000).contains(&w.timeout_ms) {
+            return Err(ConfigError::new(
+                "webhook_timeout_ms",
+                format!("{} is out of range; use 100 to 60000", w.timeout_ms),
+            ));
+        }
+        if !(1..=3_600_000).contains(&w.backoff_ms) {
+            return Err(ConfigError::new(
+                "webhook_backoff_ms",
+                format!("{} is out of range; use 1 to 3600000", w.backoff_ms),
+            ));
+        }
+        if w.backoff_max_ms < w.backoff_ms || w.backoff_max_ms > 86_400_000 {
+            return Err(ConfigError::new(
+                "webhook_backoff_max_ms",
+                format!(
+                    "{} is out of range; use webhook_backoff_ms ({}) to 86400000",
+                    w.backoff_max_ms, w.backoff_ms
+                ),
+            ));
+        }
+        if !(1..=100).contains(&w.max_attempts) {
+            return Err(ConfigError::new(
+                "webhook_max_attempts",
+                format!("{} is out of range; use 1 to 100", w.max_attempts),
+            ));
+        }
         if self.max_body_bytes < 1024 || self.max_body_bytes > MAX_BODY_LIMIT {
             return Err(ConfigError::new(
                 "max_body_bytes",

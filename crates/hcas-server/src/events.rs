@@ -8,16 +8,22 @@
 //! idempotent. A subscriber that falls behind gets `Lagged` and must
 //! resynchronise (the read model drops its cache). A message broker replaces
 //! this bus when the services run as separate processes.
+//!
+//! Webhooks do not listen on the channel (it may lag): each relay pass
+//! enqueues the pass's webhook deliveries durably in the store
+//! ([`crate::webhooks::enqueue`]) before it marks the events sent, and the
+//! bus starts each organization's delivery worker with its relay.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hcas_store::{AppointmentStore, OutboxEvent};
+use hcas_store::{OutboxEvent, Store};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
 use crate::tenants::OrgId;
+use crate::webhooks::Dispatcher;
 
 /// Events buffered for slow subscribers before they lag.
 const CAPACITY: usize = 4096;
@@ -46,6 +52,7 @@ struct Relay {
 pub struct Bus {
     tx: broadcast::Sender<Arc<Published>>,
     relays: Mutex<HashMap<OrgId, Relay>>,
+    webhooks: Arc<Dispatcher>,
 }
 
 impl Default for Bus {
@@ -55,14 +62,29 @@ impl Default for Bus {
 }
 
 impl Bus {
-    /// A bus with no relay yet.
+    /// A bus with no relay yet, delivering webhooks with the default settings.
     #[must_use]
     pub fn new() -> Self {
+        Self::with_webhooks(Arc::new(Dispatcher::new(
+            crate::config::WebhookConfig::default(),
+        )))
+    }
+
+    /// A bus with no relay yet whose relays feed `webhooks`.
+    #[must_use]
+    pub fn with_webhooks(webhooks: Arc<Dispatcher>) -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
         Self {
             tx,
             relays: Mutex::new(HashMap::new()),
+            webhooks,
         }
+    }
+
+    /// The webhook delivery workers.
+    #[must_use]
+    pub fn webhooks(&self) -> &Arc<Dispatcher> {
+        &self.webhooks
     }
 
     /// Receive every event published from now on.
@@ -83,17 +105,17 @@ impl Bus {
     /// Start the relay of `org` if it is not running (inside a tokio
     /// runtime), without waking it: call on every request that uses the
     /// organization (a read must not make the relay query the outbox).
-    pub fn ensure(&self, org: &OrgId, store: Arc<dyn AppointmentStore>) {
+    pub fn ensure(&self, org: &OrgId, store: Arc<dyn Store>) {
         self.start(org, store, false);
     }
 
     /// Start the relay of `org` if needed and wake it: call after every
     /// write so its events go out promptly.
-    pub fn relay(&self, org: &OrgId, store: Arc<dyn AppointmentStore>) {
+    pub fn relay(&self, org: &OrgId, store: Arc<dyn Store>) {
         self.start(org, store, true);
     }
 
-    fn start(&self, org: &OrgId, store: Arc<dyn AppointmentStore>, wake: bool) {
+    fn start(&self, org: &OrgId, store: Arc<dyn Store>, wake: bool) {
         let Ok(mut relays) = self.relays.lock() else {
             return;
         };
@@ -105,12 +127,14 @@ impl Bus {
             }
             return;
         }
+        self.webhooks.ensure(org, Arc::clone(&store));
         let nudge = Arc::new(Notify::new());
         let task = tokio::spawn(run_relay(
             org.clone(),
             store,
             self.tx.clone(),
             Arc::clone(&nudge),
+            Arc::clone(&self.webhooks),
         ));
         relays.insert(org.clone(), Relay { nudge, task });
     }
@@ -128,15 +152,26 @@ impl Drop for Bus {
 
 async fn run_relay(
     org: OrgId,
-    store: Arc<dyn AppointmentStore>,
+    store: Arc<dyn Store>,
     tx: broadcast::Sender<Arc<Published>>,
     nudge: Arc<Notify>,
+    webhooks: Arc<Dispatcher>,
 ) {
     loop {
         match store.outbox_pending(BATCH).await {
             Ok(events) if !events.is_empty() => {
                 let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
                 let full = events.len() == BATCH;
+                // Durably, before the events are marked sent (see the module docs).
+                match crate::webhooks::enqueue(&org, &store, &events).await {
+                    Ok(0) => {}
+                    Ok(_) => webhooks.wake(&org),
+                    Err(e) => {
+                        tracing::warn!(org = %org, code = e.code(), "webhook deliveries not enqueued; the events stay unsent");
+                        tokio::time::sleep(BACKOFF).await;
+                        continue;
+                    }
+                }
                 for event in events {
                     let _ = tx.send(Arc::new(Published {
                         org: org.clone(),

@@ -29,6 +29,7 @@
 //! | [`demo`] | `--demo`: a sample clinic loaded through the API |
 //! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
 //! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
+//! | [`webhooks`] | webhooks: events from the outbox, a durable queue per subscription, signed POSTs with retries, the admin API |
 //! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
 //! | [`fhir`] | the FHIR R4 read and search API under `/fhir/r4` (errors as `OperationOutcome`) |
 //!
@@ -74,6 +75,7 @@ pub mod services;
 mod telemetry;
 pub mod tenants;
 pub mod tls;
+pub mod webhooks;
 
 use config::Config;
 use tenants::Tenants;
@@ -116,7 +118,9 @@ impl AppState {
         Self {
             slots: Arc::new(readmodel::ReadModel::new(Arc::clone(&doctors))),
             doctors,
-            bus: Arc::new(events::Bus::new()),
+            bus: Arc::new(events::Bus::with_webhooks(Arc::new(
+                webhooks::Dispatcher::new(config.webhooks),
+            ))),
             tenants,
             metrics: Arc::new(metrics::Metrics::new()),
             rate_limiter: ratelimit::RateLimiter::new(
@@ -184,6 +188,7 @@ impl AppState {
         (name = "consents", description = "Patients' consents: grant, list, revoke"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "auth", description = "Log in, refresh, who am I, and the issuer's keys"),
+        (name = "webhooks", description = "Webhook subscriptions, their deliveries, replay (administrators)"),
     ),
     components(schemas(error::Problem))
 )]
@@ -198,6 +203,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(services::routes())
         .merge(auth::routes::routes())
         .merge(metrics::routes())
+        .merge(webhooks::routes::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut doc = serde_json::to_value(&api).unwrap_or_default();
@@ -387,6 +393,17 @@ pub async fn start_with_signal(
             .map_err(StartError::Otlp)?;
         state.otlp = Some(Arc::new(exporter));
     }
+    // Resume every organization's outbox relay and webhook deliveries now,
+    // not at its first request (events committed before a crash go out).
+    let resume = state.clone();
+    tokio::spawn(async move {
+        for org in resume.tenants.list().await.unwrap_or_default() {
+            if let Ok(store) = resume.tenants.store(&org).await {
+                resume.bus.ensure(&org, store);
+                resume.slots.listen(&resume.bus);
+            }
+        }
+    });
     let (router, _) = app(state.clone());
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -23,6 +23,7 @@
 //! | `sqlite/` | the SQLite adapter: `mod.rs` (opening), one file per port, `rows.rs` (shared booking rows) |
 //! | `postgres/` | the PostgreSQL adapter: the same, plus `batch.rs` (group commit), `locks.rs` (every advisory lock), `retry.rs` |
 //! | `sql.rs`, `sweep.rs` | what both SQL adapters share: error classification and row decoding; the tz-drift sweep's paging |
+//! | `webhooks.rs` | the webhooks port, [`WebhookStore`]: subscriptions, the delivery queue (order per appointment, leases) and its log |
 //! | `conformance/` | the suite every adapter passes, one file per port (feature `test-support`) |
 
 mod accounts;
@@ -45,6 +46,7 @@ mod sql;
 pub mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sweep;
+mod webhooks;
 
 pub use accounts::{Account, AccountStore, MAX_USERNAME_LEN, RefreshOutcome, username_key};
 pub use appointments::{
@@ -62,6 +64,10 @@ pub use ports::{
 pub use records::{
     AuditEvent, AuditRecord, Channel, Patient, Provider, ProviderAvailability, RecordMeta,
     Schedule, StatusChange, TimeOff,
+};
+pub use webhooks::{
+    Attempt, AttemptReport, Delivery, DeliveryStatus, MAX_EVENT_TYPES, MAX_SECRET_LEN, MAX_URL_LEN,
+    MAX_WEBHOOK_PAGE, NewDelivery, Outcome, Subscription, WebhookStore,
 };
 
 /// How long an idempotency key is remembered after its first use, in

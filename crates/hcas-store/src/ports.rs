@@ -27,7 +27,7 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange,
 };
-use crate::{AccountStore, AppointmentStore, StoreError, Stored};
+use crate::{AccountStore, AppointmentStore, StoreError, Stored, WebhookStore};
 
 /// Patients' demographic records.
 #[async_trait]
@@ -403,6 +403,7 @@ pub trait Store:
     + AuditStore
     + AnchorStore
     + AccountStore
+    + WebhookStore
 {
 }
 
@@ -418,6 +419,7 @@ impl<T> Store for T where
         + AuditStore
         + AnchorStore
         + AccountStore
+        + WebhookStore
         + ?Sized
 {
 }

@@ -233,3 +233,103 @@ pub(crate) fn account_from_row(row: AccountRow) -> Result<crate::Account, StoreE
         disabled,
     })
 }
+
+/// A `webhook_subscriptions` row: `id, url, events (JSON text), secret,
+/// active, created_s`.
+pub(crate) type SubscriptionRow = (String, String, String, String, bool, i64);
+
+/// The columns of a [`SubscriptionRow`], in order (PostgreSQL casts `events`).
+pub(crate) const SUBSCRIPTION_COLUMNS: &str = "id, url, events, secret, active, created_s";
+
+/// A `webhook_subscriptions` row read back.
+pub(crate) fn subscription_from_row(
+    row: SubscriptionRow,
+) -> Result<crate::Subscription, StoreError> {
+    let (id, url, events, secret, active, created_s) = row;
+    Ok(crate::Subscription {
+        id,
+        url,
+        events: decode("webhook event types", &events)?,
+        secret,
+        active,
+        created: Timestamp::from_unix(created_s)
+            .map_err(|e| corrupt("webhook subscription created", e))?,
+    })
+}
+
+/// A `webhook_deliveries` row, [`DELIVERY_COLUMNS`].
+pub(crate) type DeliveryRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+/// The columns of a [`DeliveryRow`], in order.
+pub(crate) const DELIVERY_COLUMNS: &str = "subscription_id, event_id, event_type, aggregate_id, seq, body, status, attempts, next_attempt_ms, last_status, last_error, created_ms";
+
+/// A `webhook_deliveries` row read back.
+pub(crate) fn delivery_from_row(row: DeliveryRow) -> Result<crate::Delivery, StoreError> {
+    let (
+        subscription,
+        event_id,
+        event_type,
+        aggregate,
+        seq,
+        body,
+        status,
+        attempts,
+        next,
+        last_status,
+        last_error,
+        created_ms,
+    ) = row;
+    Ok(crate::Delivery {
+        subscription,
+        event_id,
+        event_type,
+        aggregate,
+        seq,
+        body,
+        status: crate::DeliveryStatus::parse(&status)
+            .ok_or_else(|| corrupt("webhook delivery status", &status))?,
+        attempts: u32::try_from(attempts).map_err(|e| corrupt("webhook attempts", e))?,
+        next_attempt_ms: next,
+        last_status: last_status
+            .map(u16::try_from)
+            .transpose()
+            .map_err(|e| corrupt("webhook HTTP status", e))?,
+        last_error,
+        created_ms,
+    })
+}
+
+/// A `webhook_attempts` row: `attempt, at_ms, http_status, error, status`.
+pub(crate) type AttemptRow = (i64, i64, Option<i64>, Option<String>, String);
+
+/// `webhook_attempts` rows read back.
+pub(crate) fn attempts_from_rows(rows: Vec<AttemptRow>) -> Result<Vec<crate::Attempt>, StoreError> {
+    rows.into_iter()
+        .map(|(attempt, at_ms, http_status, error, status)| {
+            Ok(crate::Attempt {
+                attempt: u32::try_from(attempt).map_err(|e| corrupt("webhook attempt", e))?,
+                at_ms,
+                http_status: http_status
+                    .map(u16::try_from)
+                    .transpose()
+                    .map_err(|e| corrupt("webhook HTTP status", e))?,
+                error,
+                status: crate::DeliveryStatus::parse(&status)
+                    .ok_or_else(|| corrupt("webhook attempt status", &status))?,
+            })
+        })
+        .collect()
+}

@@ -16,9 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hcas_core::wire::{OverrideSpec, RuleSpec};
-use hcas_store::{
-    AppointmentStore, OutboxEvent, Provider, ProviderStore, Schedule, StoreError, Stored, TimeOff,
-};
+use hcas_store::{OutboxEvent, Provider, ProviderStore, Schedule, StoreError, Stored, TimeOff};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -534,7 +532,7 @@ async fn put_schedule(
     // The store wrote `schedule.changed` to the outbox; apply it here too
     // so this process's slot search sees it at once, and wake the relay.
     state.slots.provider_changed(&principal.org, &id);
-    let full: Arc<dyn AppointmentStore> = state.tenants.store(&principal.org).await?;
+    let full = state.tenants.store(&principal.org).await?;
     state.bus.relay(&principal.org, full);
     let status = if version.is_none() {
         StatusCode::CREATED

@@ -17,7 +17,7 @@ use crate::AppState;
 pub mod appointments;
 pub(crate) mod consents;
 pub mod doctors;
-mod http;
+pub(crate) mod http;
 pub(crate) mod patients;
 
 /// Every service's routes (and the audit log's).

@@ -85,6 +85,15 @@ impl Server {
     /// A server on `backend` with organizations `org-a` and `org-b`, or
     /// `None` (printed) when PostgreSQL is unreachable and not required.
     pub async fn start(backend: Backend, test: &str) -> Option<Self> {
+        Self::start_with(backend, test, |_| {}).await
+    }
+
+    /// As [`Server::start`], with `configure` changing the configuration first.
+    pub async fn start_with(
+        backend: Backend,
+        test: &str,
+        configure: impl FnOnce(&mut hcas_server::config::Config),
+    ) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let mut config = hcas_server::config::Config::with_data_dir(dir.path());
         // Tests fire many requests from one address: no rate limit here
@@ -98,6 +107,7 @@ impl Server {
         if let Some(db) = &db {
             config.database = hcas_server::config::Database::Postgres(db.url.clone());
         }
+        configure(&mut config);
         let tokens = Arc::new(Tokens::default());
         let state = hcas_server::AppState::new(config).with_verifier(tokens.clone());
         let running = hcas_server::start_state(state).await.unwrap();

@@ -17,6 +17,7 @@
 //! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, preferences, schedules, availability |
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
 //! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
+//! | `webhooks.rs` | [`WebhookStore`](crate::WebhookStore) | subscriptions, dedupe, order per appointment, leases, dead letters, replay |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |
 //!
 //! Test code: it asserts and panics on failure.
@@ -38,6 +39,7 @@ mod profiles;
 mod races;
 mod records;
 mod series;
+mod webhooks;
 
 pub use accounts::*;
 pub use anchors::*;
@@ -49,6 +51,7 @@ pub use profiles::*;
 pub use races::*;
 pub use records::*;
 pub use series::*;
+pub use webhooks::*;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -30,6 +30,7 @@ use crate::{
 
 mod accounts;
 mod ports;
+mod webhooks;
 
 #[derive(Debug, Default)]
 struct State {
@@ -49,6 +50,8 @@ struct State {
     accounts: HashMap<String, crate::Account>,
     /// Refresh-token families by id.
     families: HashMap<String, accounts::Family>,
+    /// Webhook subscriptions, deliveries and their log.
+    hooks: webhooks::Hooks,
 }
 
 impl State {

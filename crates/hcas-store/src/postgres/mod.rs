@@ -124,6 +124,7 @@ mod retry;
 mod rows;
 mod series;
 mod waitlist;
+mod webhooks;
 
 use std::str::FromStr;
 use std::sync::Arc;

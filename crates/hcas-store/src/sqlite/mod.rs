@@ -36,6 +36,7 @@ mod records;
 mod rows;
 mod series;
 mod waitlist;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

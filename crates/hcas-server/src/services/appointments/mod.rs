@@ -73,8 +73,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// relay running and the read model listening.
 pub(crate) async fn open(state: &AppState, org: &OrgId) -> Result<Arc<dyn Store>, ApiError> {
     let store = state.tenants.store(org).await?;
-    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
-    state.bus.ensure(org, port);
+    state.bus.ensure(org, Arc::clone(&store));
     state.slots.listen(&state.bus);
     Ok(store)
 }
@@ -292,8 +291,7 @@ pub(super) fn id_in<'a>(resource: &'a str, kind: &str) -> Option<&'a str> {
 
 /// Wake the organization's outbox relay after a write to `store`.
 pub(super) fn relay(state: &AppState, org: &OrgId, store: &Arc<dyn Store>) {
-    let port: Arc<dyn AppointmentStore> = Arc::clone(store) as Arc<dyn AppointmentStore>;
-    state.bus.relay(org, port);
+    state.bus.relay(org, Arc::clone(store));
 }
 
 impl From<Stored<Booking>> for AppointmentView {
@@ -454,7 +452,7 @@ async fn create(
         now,
     )
     .await?;
-    let port: Arc<dyn AppointmentStore> = store;
+    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     check_offered(state, org, &input.provider, interval, now).await?;
     let resources = vec![
         format!("provider:{}", input.provider),
@@ -487,7 +485,7 @@ async fn create(
     if !replay {
         crate::metrics::count(crate::metrics::Metrics::booking);
         state.slots.note_booked(org, &resources, interval);
-        state.bus.relay(org, Arc::clone(&port));
+        state.bus.relay(org, Arc::clone(&store));
         tracing::info!(booking = %id, hold, "booked");
     }
     let status = if replay {
@@ -732,8 +730,7 @@ async fn change_status(
     if done.transition.outcomes.contains(&Outcome::SlotFreed) {
         waitlist::offer_freed(&state, org, &store, &done.booking.value).await;
     }
-    let port: Arc<dyn AppointmentStore> = store;
-    state.bus.relay(org, port);
+    state.bus.relay(org, store);
     tracing::info!(booking = %id, to = to.as_str(), "status changed");
     let version = done.booking.version;
     Ok(answer(
@@ -832,7 +829,7 @@ async fn reschedule(
     if done.transition.outcomes.contains(&Outcome::SlotFreed) {
         waitlist::offer_freed(&state, org, &store, &done.old.value).await;
     }
-    state.bus.relay(org, Arc::clone(&port));
+    state.bus.relay(org, Arc::clone(&store));
     tracing::info!(booking = %id, new = %new_id, "rescheduled");
     let version = done.new.version;
     Ok(answer(

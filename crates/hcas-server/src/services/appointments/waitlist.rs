@@ -297,7 +297,12 @@ async fn try_offer(
         else {
             continue;
         };
-        let id = uuid::Uuid::new_v4().to_string();
+        // The prefix tells webhooks this hold is an offer (`waitlist.offered`).
+        let id = format!(
+            "{}{}",
+            crate::webhooks::OFFER_ID_PREFIX,
+            uuid::Uuid::new_v4()
+        );
         let patient = strip(&offer.patient, "patient").to_string();
         let system = Principal::new(SYSTEM_ACTOR, org.clone(), vec![Role::Admin]);
         authorize(
