@@ -239,6 +239,7 @@ pub(crate) fn account_from_row(row: AccountRow) -> Result<crate::Account, StoreE
 pub(crate) type SubscriptionRow = (String, String, String, String, bool, i64);
 
 /// The columns of a [`SubscriptionRow`], in order (PostgreSQL casts `events`).
+#[cfg(feature = "sqlite")]
 pub(crate) const SUBSCRIPTION_COLUMNS: &str = "id, url, events, secret, active, created_s";
 
 /// A `webhook_subscriptions` row read back.
