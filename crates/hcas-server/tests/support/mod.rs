@@ -491,3 +491,104 @@ pub fn demo_process(
         .expect("the demo printed its URL");
     (server, url)
 }
+
+/// The line a docs page sets `HCAS` with (the default port); a page run
+/// replaces it with the test server's URL.
+pub const DOCS_SETUP_LINE: &str = "export HCAS=http://127.0.0.1:8080";
+
+/// The ```` ```sh ```` blocks of `docs/{page}`, in order.
+pub fn docs_sh_blocks(page: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(format!("{}/../../docs/{page}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim_end() == "```sh" => current = Some(String::new()),
+            None => {}
+            Some(_) if line.trim_end() == "```" => blocks.push(current.take().unwrap()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    assert!(
+        current.is_none(),
+        "docs/{page}: a ```sh block is not closed"
+    );
+    blocks
+}
+
+/// The answer lines a docs script shows: every `# ` comment line, in order.
+pub fn docs_shown_answers(script: &str) -> Vec<String> {
+    script
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The script's `curl` commands (`\` continuations joined) that neither
+/// have `--fail-with-body` nor print `%{http_code}` for an `expect STATUS`.
+pub fn docs_unchecked_curls(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut acc = String::new();
+    for line in script.lines() {
+        if let Some(head) = line.strip_suffix('\\') {
+            acc.push_str(head);
+            acc.push(' ');
+            continue;
+        }
+        acc.push_str(line);
+        let l = std::mem::take(&mut acc);
+        if l.contains("curl ") && !l.contains("--fail-with-body") && !l.contains("%{http_code}") {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// Run `script` (the ```sh blocks of `docs/{page}`) as one bash script
+/// (`set -euo pipefail`) against the built binary with `--demo` (fresh data
+/// directory, any free port): it must succeed and print exactly the page's
+/// `# ` answer lines.
+pub fn docs_run_against_demo(page: &str, script: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let (mut server, url) = demo_process(&dir.path().join("data"), log.into());
+    let script = script.replace(DOCS_SETUP_LINE, &format!("export HCAS={url}"));
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(dir.path())
+        .env_remove("TOKEN")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "docs/{page}'s examples failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n--- the server's log\n{log}",
+        out.status
+    );
+    let shown = docs_shown_answers(&script);
+    let got: Vec<&str> = stdout.lines().collect();
+    for (i, (want, have)) in shown.iter().zip(&got).enumerate() {
+        assert_eq!(
+            want,
+            have,
+            "docs/{page} shows answer line {} as\n  {want}\nbut the server answered\n  {have}\n--- stdout\n{stdout}",
+            i + 1
+        );
+    }
+    assert_eq!(
+        shown.len(),
+        got.len(),
+        "docs/{page} shows {} answer lines, the examples printed {}:\n{stdout}",
+        shown.len(),
+        got.len()
+    );
+}
