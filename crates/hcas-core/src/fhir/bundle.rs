@@ -14,6 +14,7 @@
 //! ```
 
 use super::*;
+use crate::booking::Conflict;
 
 /// The code system of hcas's stable error codes, in
 /// `OperationOutcome.issue.details.coding`.
@@ -108,6 +109,50 @@ pub fn operation_outcome(issue_type: &str, code: &str, text: &str) -> Value {
             "diagnostics": text,
         }],
     })
+}
+
+/// The `OperationOutcome` of a booking conflict: the error issue of
+/// [`operation_outcome`] (`conflict`), then one issue per conflicting
+/// booking, naming it (`Appointment/<id>`) and the resources it holds
+/// (`Practitioner/<id>`, `Patient/<id>`, ...), by booking id.
+///
+/// ```
+/// use hcas_core::booking::Conflict;
+/// use hcas_core::fhir::conflict_outcome;
+/// let c = [Conflict::new("provider:P1", vec!["b2".into(), "b1".into()]),
+///          Conflict::new("patient:X1", vec!["b1".into()])];
+/// let oo = conflict_outcome("taken", &c);
+/// assert_eq!(oo["issue"].as_array().unwrap().len(), 3);
+/// assert_eq!(oo["issue"][1]["diagnostics"], "Appointment/b1 holds Practitioner/P1, Patient/X1");
+/// assert_eq!(oo["issue"][2]["diagnostics"], "Appointment/b2 holds Practitioner/P1");
+/// ```
+#[must_use]
+pub fn conflict_outcome(text: &str, conflicts: &[Conflict]) -> Value {
+    let mut by_booking: std::collections::BTreeMap<&str, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for c in conflicts {
+        let held =
+            resource_to_reference(&c.resource, "resource").unwrap_or_else(|_| c.resource.clone());
+        for b in &c.with {
+            by_booking.entry(b.as_str()).or_default().push(held.clone());
+        }
+    }
+    let mut out = operation_outcome("conflict", "conflict", text);
+    if let Some(issues) = out["issue"].as_array_mut() {
+        for (booking, held) in by_booking {
+            let what = format!("Appointment/{booking} holds {}", held.join(", "));
+            issues.push(json!({
+                "severity": "error",
+                "code": "conflict",
+                "details": {
+                    "coding": [{ "system": ERROR_SYSTEM, "code": "conflict" }],
+                    "text": what,
+                },
+                "diagnostics": what,
+            }));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ pub mod appointment;
 pub mod bundle;
 pub mod consent;
 pub mod directory;
+pub mod operation;
 pub mod schedule;
 pub mod search;
 pub mod slot;
@@ -95,7 +96,7 @@ pub use appointment::{
     EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_RECURRENCE_ID, EXT_REPLACED_BY,
     EXT_REPLACES, appointment_from_fhir, appointment_to_fhir,
 };
-pub use bundle::{ERROR_SYSTEM, SearchEntry, operation_outcome, searchset};
+pub use bundle::{ERROR_SYSTEM, SearchEntry, conflict_outcome, operation_outcome, searchset};
 pub use consent::{
     EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4, consent_from_fhir_r5, consent_to_fhir_r4,
     consent_to_fhir_r5,
@@ -103,6 +104,9 @@ pub use consent::{
 pub use directory::{
     FhirPatient, FhirPractitioner, LANGUAGE_SYSTEM, SPECIALTY_SYSTEM, patient_to_fhir,
     practitioner_role_to_fhir, practitioner_to_fhir,
+};
+pub use operation::{
+    Parameter, Proposal, parse_proposal_id, proposal_id, proposed_appointment, read_parameters,
 };
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,

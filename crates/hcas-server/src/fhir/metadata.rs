@@ -8,12 +8,43 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::ops::{IHE_BOOK, IHE_FIND, IHE_HOLD};
 use super::search::SPECS;
 use super::{base_url, fhir_response};
 use crate::AppState;
 
 /// The date of this CapabilityStatement's content (change it with the table).
 pub(crate) const CAPABILITY_DATE: &str = "2026-12-03";
+
+/// The IHE ITI Scheduling operations on Appointment, with their canonical
+/// OperationDefinitions.
+fn operations() -> Value {
+    json!([
+        {
+            "name": "find",
+            "definition": IHE_FIND,
+            "documentation": "IHE ITI-115: proposed Appointments (30 minutes, free starts of the \
+                              slot search) for start..end (at most 62 days), specialty, \
+                              practitioner, organization, patient-reference, timing (dayOfWeek, \
+                              timeOfDay in UTC) and _count.",
+        },
+        {
+            "name": "hold",
+            "definition": IHE_HOLD,
+            "documentation": "IHE ITI-116: hold a proposed Appointment (status pending) until the \
+                              `Expires` header; hcas parameter hold-minutes (1 to 60, default 10); \
+                              Idempotency-Key.",
+        },
+        {
+            "name": "book",
+            "definition": IHE_BOOK,
+            "documentation": "IHE ITI-117: book a proposed or held Appointment, move (status \
+                              booked, new start, comment says why) or cancel (status cancelled) \
+                              a stored one; If-Match, If-None-Exist, Idempotency-Key; a conflict \
+                              is 409 with one issue per conflicting appointment.",
+        },
+    ])
+}
 
 /// The CapabilityStatement for a server whose FHIR base is `base`.
 pub(crate) fn capability(base: &str) -> Value {
@@ -35,6 +66,9 @@ pub(crate) fn capability(base: &str) -> Value {
             if !s.includes.is_empty() {
                 r["searchInclude"] = json!(s.includes);
             }
+            if s.ty == "Appointment" {
+                r["operation"] = operations();
+            }
             r
         })
         .collect();
@@ -46,7 +80,8 @@ pub(crate) fn capability(base: &str) -> Value {
         "kind": "instance",
         "software": { "name": "hcas", "version": env!("CARGO_PKG_VERSION") },
         "implementation": {
-            "description": "hcas reference server: FHIR R4 read and search of scheduling resources",
+            "description": "hcas reference server: FHIR R4 read and search of scheduling \
+                            resources, and the IHE ITI Scheduling operations",
             "url": base,
         },
         "fhirVersion": "4.0.1",

@@ -1,7 +1,8 @@
-//! The FHIR R4 (4.0.1) read and search API under `/fhir/r4`: the
-//! CapabilityStatement, read and search (GET, and POST `_search` with a
-//! form body) of Schedule, Slot, Appointment, Patient, Practitioner,
-//! PractitionerRole and Consent, answered as `application/fhir+json`.
+//! The FHIR R4 (4.0.1) API under `/fhir/r4`: the CapabilityStatement, read
+//! and search (GET, and POST `_search` with a form body) of Schedule, Slot,
+//! Appointment, Patient, Practitioner, PractitionerRole and Consent, and the
+//! IHE ITI Scheduling operations `Appointment/$find`, `$hold` and `$book`,
+//! answered as `application/fhir+json`.
 //! Resources are mapped by `hcas_core::fhir`; the data comes from the same
 //! store ports and read model the REST services use (slots from the slot
 //! search's read model), with the same tokens and organization scoping.
@@ -14,6 +15,8 @@
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
+//! | `ops.rs` | the IHE operations' input (`Parameters`), `$hold` and `$book` |
+//! | `find.rs` | `Appointment/$find`: proposed Appointments from the slot read model |
 //!
 //! Patient data (Patient, Appointment, Consent) passes the gate of the REST
 //! service that owns it: `crate::access::authorize` for patients and
@@ -40,7 +43,9 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{ApiError, PROBLEM_JSON};
 
+mod find;
 mod metadata;
+mod ops;
 mod params;
 mod read;
 mod resources;
@@ -56,6 +61,12 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/r4/metadata", get(metadata::capability_statement))
+        .route(
+            "/fhir/r4/Appointment/$find",
+            get(ops::find_get).post(ops::find_post),
+        )
+        .route("/fhir/r4/Appointment/$hold", post(ops::hold))
+        .route("/fhir/r4/Appointment/$book", post(ops::book))
         .route("/fhir/r4/{ty}", get(search::search_get))
         .route("/fhir/r4/{ty}/_search", post(search::search_post))
         .route("/fhir/r4/{ty}/{id}", get(read::read))
@@ -106,7 +117,9 @@ pub(crate) fn bad_search(detail: impl Into<String>) -> ApiError {
 fn issue_type(status: StatusCode, code: &str) -> &'static str {
     match (status.as_u16(), code) {
         (_, "search_too_costly") => "too-costly",
-        (_, "unknown_search_parameter" | "unknown_resource_type") => "not-supported",
+        (_, "unknown_search_parameter" | "unknown_resource_type" | "unsupported_parameter") => {
+            "not-supported"
+        }
         (400 | 422, _) => "invalid",
         (401, _) => "login",
         (403, _) => "forbidden",
@@ -141,7 +154,13 @@ pub(crate) async fn outcomes(req: Request, next: Next) -> Response {
     let detail = p["detail"]
         .as_str()
         .unwrap_or("the server failed to answer; the request id finds it in the logs");
-    let outcome = hcas_core::fhir::operation_outcome(issue_type(parts.status, code), code, detail);
+    let conflicts: Vec<hcas_core::booking::Conflict> =
+        serde_json::from_value(p["conflicts"].clone()).unwrap_or_default();
+    let outcome = if code == "conflict" && !conflicts.is_empty() {
+        hcas_core::fhir::conflict_outcome(detail, &conflicts)
+    } else {
+        hcas_core::fhir::operation_outcome(issue_type(parts.status, code), code, detail)
+    };
     parts
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));

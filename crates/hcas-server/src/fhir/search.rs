@@ -237,6 +237,25 @@ async fn run(
     Ok(fhir_response(StatusCode::OK, &bundle, None))
 }
 
+/// The Appointments the search `query` (a query string, strict handling)
+/// finds for `principal` through the search's gates: how many in all, and
+/// the first page (`If-None-Exist` of `$book`).
+pub(crate) async fn appointments_matching(
+    state: &AppState,
+    principal: &Principal,
+    query: &str,
+) -> Result<(usize, Vec<Value>), ApiError> {
+    let search = params::parse(params::pairs(query.as_bytes()), spec("Appointment")?, true)?;
+    let ctx = Ctx {
+        state,
+        principal,
+        store: state.tenants.store(&principal.org).await?,
+        search: &search,
+    };
+    let found = appointments(&ctx).await?;
+    Ok((found.total, found.page))
+}
+
 /// A search's answer: how many match in all, this page's matches and what
 /// they `_include`.
 struct Found {

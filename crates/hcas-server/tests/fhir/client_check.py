@@ -1,7 +1,8 @@
 """A real FHIR client against a running hcas server.
 
 fhirpy (PyPI) searches, pages (following the server's `next` links) and
-`_include`s; every resource the server answers, Bundles and
+`_include`s, and runs the IHE ITI Scheduling operations ($find, $hold,
+$book, cancel through $book); every resource the server answers, Bundles and
 OperationOutcomes included, is validated with the R4B models of
 fhir.resources (PyPI), an implementation no one here wrote. Driven by
 crates/hcas-server/tests/fhir_client.rs, which starts the server, loads the
@@ -60,6 +61,109 @@ def raw(path, token, **params):
     )
     assert r.headers["content-type"].startswith("application/fhir+json"), r.headers
     return r.status_code, validate(r.json())
+
+
+def parameters(**named):
+    """A Parameters resource: each keyword (`_` for `-`) is (value element, value)."""
+    return {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": name.replace("_", "-"), element: value}
+            for name, (element, value) in named.items()
+        ],
+    }
+
+
+def reference(ref):
+    return ("valueReference", {"reference": ref})
+
+
+def rest_slots():
+    """The starts the REST slot search offers P1 in the window now."""
+    rest = requests.get(
+        f"{REST}/v1/slots",
+        params={"provider": "P1", "from": FROM, "to": TO, "duration": 30},
+        headers={"Authorization": f"Bearer {PATIENT}"},
+        timeout=30,
+    ).json()
+    return [s["start"] for s in rest["slots"]]
+
+
+def one_appointment(bundle):
+    entries = bundle["entry"]
+    assert len(entries) == 1 and entries[0]["resource"]["resourceType"] == "Appointment", bundle
+    return entries[0]["resource"]
+
+
+def ihe_operations(patient):
+    """IHE ITI Scheduling with fhirpy: $find, $hold, $book, cancel."""
+    find = parameters(
+        start=("valueDateTime", FROM),
+        end=("valueDateTime", TO),
+        practitioner=reference("Practitioner/P1"),
+        patient_reference=reference("Patient/X1"),
+    )
+    proposals = validate(patient.execute("Appointment/$find", data=find))
+    offered = [e["resource"]["start"] for e in proposals["entry"]]
+    assert offered == rest_slots(), (offered, rest_slots())
+    assert {e["resource"]["status"] for e in proposals["entry"]} == {"proposed"}, proposals
+    got = validate(
+        patient.execute(
+            "Appointment/$find",
+            method="get",
+            params={"start": FROM, "end": TO, "practitioner": "Practitioner/P1"},
+        )
+    )
+    assert [e["resource"]["start"] for e in got["entry"]] == offered, got
+
+    first = proposals["entry"][0]["resource"]
+    held = one_appointment(
+        validate(
+            patient.execute(
+                "Appointment/$hold",
+                data=parameters(appointment_reference=reference(f"Appointment/{first['id']}")),
+            )
+        )
+    )
+    assert held["status"] == "pending" and held["start"] == first["start"], held
+    now = [e["resource"]["start"] for e in validate(patient.execute("Appointment/$find", data=find))["entry"]]
+    assert first["start"] not in now and now == rest_slots(), now
+
+    # Another patient holding it is refused: 409 naming the hold.
+    other = dict(
+        first,
+        participant=[first["participant"][0], {"actor": {"reference": "Patient/X2"}, "status": "accepted"}],
+    )
+    other.pop("id")
+    r = requests.post(
+        f"{BASE}/Appointment/$hold",
+        json=parameters(appointment_resource=("resource", other)),
+        headers={"Authorization": f"Bearer {PATIENT2}"},
+        timeout=30,
+    )
+    body = validate(r.json())
+    assert r.status_code == 409 and body["resourceType"] == "OperationOutcome", body
+    assert f"Appointment/{held['id']}" in body["issue"][1]["diagnostics"], body
+
+    booked = one_appointment(
+        validate(
+            patient.execute(
+                "Appointment/$book",
+                data=parameters(appointment_reference=reference(f"Appointment/{held['id']}")),
+            )
+        )
+    )
+    assert booked["status"] == "booked" and booked["id"] == held["id"], booked
+    cancel = dict(booked, status="cancelled", cancelationReason={"text": "plans changed"})
+    cancelled = one_appointment(
+        validate(
+            patient.execute(
+                "Appointment/$book", data=parameters(appointment_resource=("resource", cancel))
+            )
+        )
+    )
+    assert cancelled["status"] == "cancelled", cancelled
+    assert first["start"] in rest_slots(), "a cancelled appointment frees its slot"
 
 
 def main():
@@ -159,6 +263,8 @@ def main():
     assert status == 404 and body["issue"][0]["code"] == "not-supported", body
     status, body = raw("Slot", DOCTOR, start="ge2026-13-01")
     assert status == 400 and body["issue"][0]["code"] == "invalid", body
+
+    ihe_operations(patient)
 
     total = sum(validated.values())
     print(f"validated {total} resources as FHIR R4B: {dict(sorted(validated.items()))}")

@@ -280,7 +280,7 @@ pub struct AppointmentView {
     pub version: i64,
 }
 
-pub(super) fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
+pub(crate) fn resource_id<'a>(b: &'a Booking, kind: &str) -> Option<&'a str> {
     b.resources.iter().find_map(|r| id_in(r, kind))
 }
 
@@ -406,7 +406,8 @@ pub(super) fn offered(
     Ok(base.slots(&probe)?.first() == Some(&interval.start()))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` header, if sent (1 to 255 visible ASCII characters).
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -420,18 +421,30 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         })
 }
 
-async fn create(
+/// A booking or hold made by [`create_booking`]: the stored booking, and
+/// whether it is a replay of an earlier request with the same
+/// `Idempotency-Key` (nothing new was booked).
+pub(crate) struct Created {
+    /// The booking as stored.
+    pub(crate) stored: Stored<Booking>,
+    /// Whether an earlier request with the same key made it.
+    pub(crate) replay: bool,
+}
+
+/// Book or `hold` `input` for `principal`: the consent gate (`appointments`
+/// write, audited), the provider's offered hours, then the store's atomic
+/// conflict check. The REST routes and the FHIR `$hold`/`$book` share it.
+pub(crate) async fn create_booking(
     state: &AppState,
     principal: &Principal,
-    headers: &HeaderMap,
+    key: Option<String>,
     input: BookInput,
     hold: bool,
-) -> Result<Response, ApiError> {
+) -> Result<Created, ApiError> {
     let org = &principal.org;
     let now = now()?;
     let duration = minutes("duration", input.duration, MAX_DURATION_MINUTES)?;
     let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
-    let key = idempotency_key(headers)?;
     let id = uuid::Uuid::new_v4().to_string();
     let store = open(state, org).await?;
     let operation = if hold {
@@ -488,6 +501,18 @@ async fn create(
         state.bus.relay(org, Arc::clone(&store));
         tracing::info!(booking = %id, hold, "booked");
     }
+    Ok(Created { stored, replay })
+}
+
+async fn create(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    input: BookInput,
+    hold: bool,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(headers)?;
+    let Created { stored, replay } = create_booking(state, principal, key, input, hold).await?;
     let status = if replay {
         StatusCode::OK
     } else {
@@ -669,6 +694,48 @@ pub struct ChangedView {
     pub transition: TransitionView,
 }
 
+/// A lifecycle change asked for: the status to reach, the audited
+/// operation (`appointment.cancel`) and why.
+pub(crate) struct Change {
+    /// The status to reach.
+    pub(crate) to: Status,
+    /// The operation the consent gate audits.
+    pub(crate) operation: &'static str,
+    /// Why (required to cancel).
+    pub(crate) reason: Option<String>,
+}
+
+/// Make `change` to booking `id` at `version` (`None`: the version the
+/// gate loads, for callers without a precondition) after the consent gate
+/// (`appointments` write, audited); the REST status routes and the FHIR
+/// `$book` share it.
+pub(crate) async fn transition(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    version: Option<i64>,
+    change: Change,
+) -> Result<hcas_store::StatusChanged, ApiError> {
+    let org = &principal.org;
+    let now = now()?;
+    let store = open(state, org).await?;
+    let current =
+        load_authorized(&store, principal, id, Action::Write, change.operation, now).await?;
+    let mut request = TransitionRequest::new(change.to, party(principal), now);
+    if let Some(r) = change.reason {
+        request = request.reason(r);
+    }
+    let version = version.unwrap_or(current.version);
+    let done = store.set_status(id, version, &request).await?;
+    state.slots.bookings_changed(org, &current.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(state, org, &store, &done.booking.value).await;
+    }
+    state.bus.relay(org, store);
+    tracing::info!(booking = %id, to = change.to.as_str(), "status changed");
+    Ok(done)
+}
+
 /// Move an appointment through its lifecycle: `confirm` (a hold or pending
 /// booking to booked), `check-in`, `complete`, `no-show` or `cancel` (with
 /// a reason; the answer says whether it was a late cancellation).
@@ -717,21 +784,12 @@ async fn change_status(
         serde_json::from_slice(&body)
             .map_err(|e| invalid(format!("the JSON body does not fit: {e}")))?
     };
-    let org = &principal.org;
-    let now = now()?;
-    let store = open(&state, org).await?;
-    let current = load_authorized(&store, &principal, &id, Action::Write, operation, now).await?;
-    let mut change = TransitionRequest::new(to, party(&principal), now);
-    if let Some(r) = input.reason {
-        change = change.reason(r);
-    }
-    let done = store.set_status(&id, version, &change).await?;
-    state.slots.bookings_changed(org, &current.value.resources);
-    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
-        waitlist::offer_freed(&state, org, &store, &done.booking.value).await;
-    }
-    state.bus.relay(org, store);
-    tracing::info!(booking = %id, to = to.as_str(), "status changed");
+    let change = Change {
+        to,
+        operation,
+        reason: input.reason,
+    };
+    let done = transition(&state, &principal, &id, Some(version), change).await?;
     let version = done.booking.version;
     Ok(answer(
         StatusCode::OK,
@@ -798,39 +856,8 @@ async fn reschedule(
     Json(input): Json<RescheduleInput>,
 ) -> Result<Response, ApiError> {
     let version = require_if_match(&headers, BadIfMatch::Malformed)?;
-    let org = &principal.org;
-    let now = now()?;
-    let store = open(&state, org).await?;
-    let old = load_authorized(
-        &store,
-        &principal,
-        &id,
-        Action::Write,
-        "appointment.reschedule",
-        now,
-    )
-    .await?;
-    let old_minutes = (old.value.end.unix() - old.value.start.unix()) / 60;
-    let duration = minutes(
-        "duration",
-        input.duration.unwrap_or(old_minutes),
-        MAX_DURATION_MINUTES,
-    )?;
-    let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
-    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
-    if let Some(provider) = resource_id(&old.value, "provider") {
-        check_offered(&state, org, provider, interval, now).await?;
-    }
-    let new_id = uuid::Uuid::new_v4().to_string();
-    let new = Booking::new(new_id.clone(), old.value.resources.clone(), interval).build()?;
-    let request = RescheduleRequest::new(party(&principal), input.reason, now);
-    let done = port.reschedule(&id, version, new, &request).await?;
-    state.slots.bookings_changed(org, &old.value.resources);
-    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
-        waitlist::offer_freed(&state, org, &store, &done.old.value).await;
-    }
-    state.bus.relay(org, Arc::clone(&store));
-    tracing::info!(booking = %id, new = %new_id, "rescheduled");
+    let done = move_booking(&state, &principal, &id, Some(version), input).await?;
+    let new_id = done.new.value.id.clone();
     let version = done.new.version;
     Ok(answer(
         StatusCode::CREATED,
@@ -842,4 +869,52 @@ async fn reschedule(
         },
         Some(&new_id),
     ))
+}
+
+/// Move booking `id` at `version` (`None`: the version the gate loads) to
+/// `input`'s start: the consent gate (`appointments` write, audited), the
+/// provider's offered hours, then the store books the new one and cancels
+/// the old in one step. The REST route and the FHIR `$book` share it.
+pub(crate) async fn move_booking(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    version: Option<i64>,
+    input: RescheduleInput,
+) -> Result<hcas_store::Rescheduled, ApiError> {
+    let org = &principal.org;
+    let now = now()?;
+    let store = open(state, org).await?;
+    let old = load_authorized(
+        &store,
+        principal,
+        id,
+        Action::Write,
+        "appointment.reschedule",
+        now,
+    )
+    .await?;
+    let version = version.unwrap_or(old.version);
+    let old_minutes = (old.value.end.unix() - old.value.start.unix()) / 60;
+    let duration = minutes(
+        "duration",
+        input.duration.unwrap_or(old_minutes),
+        MAX_DURATION_MINUTES,
+    )?;
+    let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
+    let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
+    if let Some(provider) = resource_id(&old.value, "provider") {
+        check_offered(state, org, provider, interval, now).await?;
+    }
+    let new_id = uuid::Uuid::new_v4().to_string();
+    let new = Booking::new(new_id.clone(), old.value.resources.clone(), interval).build()?;
+    let request = RescheduleRequest::new(party(principal), input.reason, now);
+    let done = port.reschedule(id, version, new, &request).await?;
+    state.slots.bookings_changed(org, &old.value.resources);
+    if done.transition.outcomes.contains(&Outcome::SlotFreed) {
+        waitlist::offer_freed(state, org, &store, &done.old.value).await;
+    }
+    state.bus.relay(org, Arc::clone(&store));
+    tracing::info!(booking = %id, new = %new_id, "rescheduled");
+    Ok(done)
 }
