@@ -407,12 +407,18 @@ async fn hold_and_book(s: &Server) {
     )
     .await;
     outcome(&r, 409, "conflict", "conflict");
-    assert_eq!(r.json["issue"].as_array().unwrap().len(), 2, "{}", r.json);
+    let issues = r.json["issue"].as_array().unwrap();
+    assert_eq!(issues.len(), 3, "{}", r.json);
     assert!(
-        r.json["issue"][1]["diagnostics"]
+        issues[1]["diagnostics"]
             .as_str()
             .unwrap()
             .contains(&format!("Appointment/{held_id}"))
+    );
+    // ITI-116: an appointment that cannot be held has a fatal not-found issue.
+    assert_eq!(
+        (issues[2]["severity"].as_str(), issues[2]["code"].as_str()),
+        (Some("fatal"), Some("not-found"))
     );
     // X1 books the hold: the same appointment, now booked.
     let r = op(s, "book", x1, with_reference(&held_id), &[]).await;
@@ -453,6 +459,13 @@ async fn hold_and_book(s: &Server) {
     )
     .await;
     assert_eq!(the_appointment(&again, 200)["id"], x2_booking["id"]);
+    // A hold with an Idempotency-Key: a retry answers the same hold.
+    let hold_key = [("idempotency-key", "ihe-hold-1")];
+    let body = with_resource(wanted("X3", &at(2, 11, 0), &at(2, 11, 30), "proposed"));
+    let r = op(s, "hold", x3, body.clone(), &hold_key).await;
+    let x3_hold = the_appointment(&r, 201);
+    let again = op(s, "hold", x3, body, &hold_key).await;
+    assert_eq!(the_appointment(&again, 200)["id"], x3_hold["id"]);
     // X3 wants 09:00-10:00: 409 names both bookings in its way.
     let r = op(
         s,
@@ -505,6 +518,46 @@ async fn modify_and_cancel(s: &Server) {
     )
     .await;
     assert_eq!(the_appointment(&r, 200)["id"], id.as_str());
+    // Matching several is 412; X1 has two appointments that day.
+    let r = op(
+        s,
+        "book",
+        x1,
+        with_resource(wanted("X1", &at(4, 11, 0), &at(4, 11, 30), "pending")),
+        &[],
+    )
+    .await;
+    let second = the_appointment(&r, 201);
+    let cond2 = format!("patient=X1&date={}", day(4).format("%Y-%m-%d"));
+    let r = op(
+        s,
+        "book",
+        x1,
+        with_resource(wanted("X1", &at(4, 11, 30), &at(4, 12, 0), "pending")),
+        &[("if-none-exist", cond2.as_str())],
+    )
+    .await;
+    outcome(&r, 412, "conflict", "multiple_matches");
+    // Cancelling needs a reason.
+    let mut cancel_second = second.clone();
+    cancel_second["status"] = json!("cancelled");
+    let r = op(s, "book", x1, with_resource(cancel_second.clone()), &[]).await;
+    outcome(&r, 400, "invalid", "invalid_parameter");
+    cancel_second["cancelationReason"] = json!({"text": "one is enough"});
+    let r = op(s, "book", x1, with_resource(cancel_second), &[]).await;
+    assert_eq!(the_appointment(&r, 200)["status"], "cancelled");
+    // patient-resource is not taken.
+    let mut p = with_resource(wanted("X1", &at(4, 11, 0), &at(4, 11, 30), "pending"));
+    p["parameter"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "patient-resource", "resource": {"resourceType": "Patient"}}));
+    outcome(
+        &op(s, "book", x1, p, &[]).await,
+        400,
+        "not-supported",
+        "unsupported_parameter",
+    );
     // Move it to 10:00, with a stale If-Match first.
     let mut moved = a.clone();
     moved["status"] = json!("booked");

@@ -375,8 +375,28 @@ pub(crate) async fn hold(
         })
         .transpose()?;
     let key = idempotency_key(&headers)?;
-    let made = create_booking(&state, &principal, key, new, true).await?;
-    created(&state, &principal, &headers, "hold", made).await
+    match create_booking(&state, &principal, key, new, true).await {
+        Ok(made) => created(&state, &principal, &headers, "hold", made).await,
+        Err(e) if e.code() == "conflict" => Ok(not_available(&e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// A `$hold` refused for a conflict: the 409 OperationOutcome of every
+/// other conflict (one issue per conflicting booking), and the issue ITI-116
+/// asks for when the appointment cannot be held (`fatal`, `not-found`).
+fn not_available(e: &ApiError) -> Response {
+    let problem = e.problem(None);
+    let conflicts = problem.conflicts.unwrap_or_default();
+    let mut outcome = hcas_core::fhir::conflict_outcome(&problem.detail, &conflicts);
+    if let Some(issues) = outcome["issue"].as_array_mut() {
+        issues.push(serde_json::json!({
+            "severity": "fatal",
+            "code": "not-found",
+            "diagnostics": "the proposed Appointment is no longer available to hold; $find again",
+        }));
+    }
+    fhir_response(StatusCode::CONFLICT, &outcome, None)
 }
 
 /// `If-None-Exist`: the one Appointment its search finds, if any (412 for
