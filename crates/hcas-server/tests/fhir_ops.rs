@@ -729,3 +729,46 @@ async fn a_hold_lapses_and_is_offered_again() {
     assert_eq!(the_appointment(&r, 201)["status"], "pending");
     s.stop().await;
 }
+
+/// `$book` is atomic: patients racing for one start get one booking; every
+/// other answer is 409 naming it.
+#[tokio::test]
+async fn racing_books_make_one_booking() {
+    let s = Server::sqlite().await;
+    setup(&s).await;
+    let (start, end) = (at(2, 9, 0), at(2, 9, 30));
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let url = format!("{}/fhir/r4/Appointment/$book", s.base);
+        let body = with_resource(wanted(&format!("X{i}"), &start, &end, "pending"));
+        tasks.push(tokio::spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(format!("patient:X{i}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    let winners: Vec<&Value> = answers
+        .iter()
+        .filter(|(st, _)| *st == 201)
+        .map(|(_, b)| &b["entry"][0]["resource"])
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let named = format!(
+        "Appointment/{} holds Practitioner/P1",
+        winners[0]["id"].as_str().unwrap()
+    );
+    for (status, body) in answers.iter().filter(|(st, _)| *st != 201) {
+        assert_eq!(*status, 409, "{body}");
+        assert_eq!(body["issue"][1]["diagnostics"], named.as_str(), "{body}");
+    }
+    s.stop().await;
+}
