@@ -494,6 +494,16 @@ async fn hold_and_book(s: &Server) {
 /// Move and cancel through `$book`; `If-Match`; `If-None-Exist`.
 async fn modify_and_cancel(s: &Server) {
     let x1 = "patient:X1";
+    let odd = rfc(day(4) + chrono::Duration::seconds(9 * 3600 + 30 * 60 + 30));
+    let r = op(
+        s,
+        "book",
+        x1,
+        with_resource(wanted("X1", &at(4, 9, 0), &odd, "pending")),
+        &[],
+    )
+    .await;
+    outcome(&r, 400, "invalid", "invalid_parameter");
     let r = op(
         s,
         "book",

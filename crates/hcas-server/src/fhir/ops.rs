@@ -183,15 +183,32 @@ fn referenced_id(
         })
 }
 
+/// The whole minutes from `start` to `end` (hcas books whole minutes).
+fn whole_minutes(start: Timestamp, end: Timestamp) -> Result<i64, ApiError> {
+    let seconds = end.unix() - start.unix();
+    if seconds % 60 == 0 {
+        Ok(seconds / 60)
+    } else {
+        Err(bad_param(format!(
+            "`appointment-resource`: {start} to {end} is not a whole number of minutes"
+        )))
+    }
+}
+
 /// A new booking of `provider` with `patient` over `[start, end)`.
-fn new_input(provider: &str, patient: &str, start: Timestamp, end: Timestamp) -> BookInput {
-    BookInput {
+fn new_input(
+    provider: &str,
+    patient: &str,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<BookInput, ApiError> {
+    Ok(BookInput {
         provider: provider.to_string(),
         patient: patient.to_string(),
         start,
-        duration: (end.unix() - start.unix()) / 60,
+        duration: whole_minutes(start, end)?,
         hold_minutes: None,
-    }
+    })
 }
 
 /// The target of an `appointment-resource`.
@@ -217,7 +234,7 @@ fn resource_target(v: &Value) -> Result<Target, ApiError> {
                  Patient participant",
             ));
         };
-        return Ok(Target::New(new_input(provider, patient, b.start, b.end)));
+        return Ok(Target::New(new_input(provider, patient, b.start, b.end)?));
     }
     if fresh {
         return Err(bad_param(format!(
@@ -255,7 +272,7 @@ fn target(state: &AppState, headers: &HeaderMap, params: &[Parameter]) -> Result
             Ok(match parse_proposal_id(&id) {
                 Some(p) => {
                     let end = p.start.plus_minutes(SLOT_MINUTES)?;
-                    Target::New(new_input(&p.provider, &p.patient, p.start, end))
+                    Target::New(new_input(&p.provider, &p.patient, p.start, end)?)
                 }
                 None => Target::Stored {
                     id,
@@ -562,7 +579,7 @@ async fn modify(
         comment.ok_or_else(|| bad_param("to move an appointment, say why in `comment`"))?;
     let input = RescheduleInput {
         start: wanted.start,
-        duration: Some((wanted.end.unix() - wanted.start.unix()) / 60),
+        duration: Some(whole_minutes(wanted.start, wanted.end)?),
         reason,
     };
     Ok(move_booking(state, principal, id, version, input)
