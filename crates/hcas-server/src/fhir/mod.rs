@@ -14,6 +14,7 @@
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
+//! | `bulk.rs` | SMART Scheduling Links: the public `$bulk-publish` manifest and NDJSON files; Location |
 //!
 //! Patient data (Patient, Appointment, Consent) passes the gate of the REST
 //! service that owns it: `crate::access::authorize` for patients and
@@ -40,6 +41,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{ApiError, PROBLEM_JSON};
 
+mod bulk;
 mod metadata;
 mod params;
 mod read;
@@ -56,6 +58,8 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/r4/metadata", get(metadata::capability_statement))
+        .route("/fhir/r4/$bulk-publish", get(bulk::manifest))
+        .route("/fhir/r4/$bulk-publish/{file}", get(bulk::file))
         .route("/fhir/r4/{ty}", get(search::search_get))
         .route("/fhir/r4/{ty}/_search", post(search::search_post))
         .route("/fhir/r4/{ty}/{id}", get(read::read))
