@@ -38,8 +38,13 @@ fn configure(c: &mut Config) {
     );
     c.publish.locations.insert(
         "Annex".into(),
-        LocationDetails::new(&["2 Side St", "Floor 3"], "Springfield", "MA", "01102")
+        LocationDetails::new(&["2 Side St", "Floor 3"], "Providence", "RI", "02903")
             .with_contact(None, Some("https://clinic.example/annex")),
+    );
+    // Configured, but no provider works there: not published.
+    c.publish.locations.insert(
+        "Old Site".into(),
+        LocationDetails::new(&["9 Old Rd"], "Burlington", "VT", "05401"),
     );
 }
 
@@ -173,6 +178,10 @@ async fn manifest_and_files(s: &Server) {
     assert_eq!(types, ["Location", "Schedule", "Slot", "PractitionerRole"]);
     for (ty, url) in &outputs {
         assert_eq!(*url, format!("{}{BULK}/{ty}.ndjson", s.base));
+    }
+    // The jurisdictions of the published locations only.
+    for o in m["output"].as_array().unwrap() {
+        assert_eq!(o["extension"], json!({"state": ["MA", "RI"]}));
     }
 
     let locations = file(s, &format!("{BULK}/Location.ndjson")).await;

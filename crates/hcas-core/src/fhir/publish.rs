@@ -304,7 +304,9 @@ pub fn deep_link(template: &str, slot: &FhirSlot) -> String {
 
 /// The `$bulk-publish` manifest: `transactionTime`, `request` (the
 /// manifest's own URL), `output` (`type` and `url` of each file, in the
-/// order given) and an empty `error`.
+/// order given, each with `extension.state` = `states` when there are any:
+/// the jurisdictions the data covers, a hint for clients) and an empty
+/// `error`.
 ///
 /// # Errors
 /// `invalid_datetime` for a time outside the years 0001-9999.
@@ -312,10 +314,17 @@ pub fn bulk_manifest(
     transaction_time: Timestamp,
     request: &str,
     outputs: &[(&str, String)],
+    states: &[String],
 ) -> Result<Value> {
     let output: Vec<Value> = outputs
         .iter()
-        .map(|(ty, url)| json!({ "type": ty, "url": url }))
+        .map(|(ty, url)| {
+            let mut o = json!({ "type": ty, "url": url });
+            if !states.is_empty() {
+                o["extension"] = json!({ "state": states });
+            }
+            o
+        })
         .collect();
     Ok(json!({
         "transactionTime": instant_text(transaction_time, "transactionTime")?,
@@ -426,10 +435,20 @@ mod tests {
             t("2030-01-01T00:00:00Z"),
             "http://h/$bulk-publish",
             &[("Location", "http://h/l".into())],
+            &[],
         )
         .unwrap();
         assert_eq!(m["transactionTime"], "2030-01-01T00:00:00Z");
         assert_eq!(m["output"][0]["type"], "Location");
+        assert!(m["output"][0].get("extension").is_none());
+        let ma = bulk_manifest(
+            t("2030-01-01T00:00:00Z"),
+            "http://h/$bulk-publish",
+            &[("Slot", "http://h/s".into())],
+            &["MA".into()],
+        )
+        .unwrap();
+        assert_eq!(ma["output"][0]["extension"], json!({"state": ["MA"]}));
         assert_eq!(m["error"], json!([]));
         assert_eq!(
             ndjson(&[json!({"a": 1}), json!({"b": 2})]),

@@ -19,6 +19,9 @@
 //! answer's time rounded down to the minute, so a client passing it back
 //! as `_since` misses nothing.
 //!
+//! Each output of the manifest has `extension.state`: the states of the
+//! published locations' configured addresses (the specification's hint).
+//!
 //! Every answer carries `Cache-Control: public, max-age=60` and a strong
 //! `ETag` (a hash of the body); `If-None-Match` with it answers 304.
 
@@ -132,7 +135,7 @@ pub(crate) async fn manifest(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    org(&state)?;
+    let org = org(&state)?;
     let since = since(uri.query())?;
     let base = base_url(&state, &headers);
     let suffix = since.map_or_else(String::new, |t| {
@@ -151,7 +154,8 @@ pub(crate) async fn manifest(
         .collect();
     let now = crate::access::now();
     let published = Timestamp::from_unix(now.unix() - now.unix().rem_euclid(60))?;
-    let body = bulk_manifest(published, &request, &outputs)?;
+    let providers = published_providers(&state, &org).await?;
+    let body = bulk_manifest(published, &request, &outputs, &states(&state, &providers))?;
     Ok(answer(
         &headers,
         "application/json",
@@ -196,6 +200,17 @@ pub(crate) async fn file(
         }
     };
     Ok(answer(&headers, FHIR_NDJSON, ndjson(&lines).into_bytes()))
+}
+
+/// The states (jurisdictions) of the published locations' configured
+/// addresses, sorted, each once.
+fn states(state: &AppState, providers: &[Stored<Provider>]) -> Vec<String> {
+    let set: BTreeSet<String> = providers
+        .iter()
+        .filter_map(|p| state.config.publish.locations.get(location_of(&p.value)?))
+        .map(|d| d.state.trim().to_string())
+        .collect();
+    set.into_iter().collect()
 }
 
 /// The providers published: active, with a location.
