@@ -673,6 +673,16 @@ impl PublishConfig {
                 ));
             }
         }
+        if self
+            .booking_phone
+            .as_ref()
+            .is_some_and(|p| p.trim().is_empty())
+        {
+            return Err(ConfigError::new(
+                "publish_booking_phone",
+                "is blank; give a phone number or leave it unset",
+            ));
+        }
         for (name, l) in &self.locations {
             let setting = format!("publish_locations.\"{name}\"");
             let blank = [
@@ -781,6 +791,7 @@ mod tests {
             ("HCAS_PUBLISH_ORG", "Clinic A"),
             ("HCAS_PUBLISH_BOOKING_URL", "https://b.example/{id}"),
             ("HCAS_PUBLISH_BOOKING_URL", "book.example"),
+            ("HCAS_PUBLISH_BOOKING_PHONE", " "),
         ] {
             let e = Config::load(None, env(&[(key, value)])).unwrap_err();
             assert_eq!(
