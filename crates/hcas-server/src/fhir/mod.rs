@@ -1,6 +1,6 @@
 //! The FHIR R4 (4.0.1) read and search API under `/fhir/r4`: the
 //! CapabilityStatement, read and search (GET, and POST `_search` with a
-//! form body) of Schedule, Slot, Appointment, Patient, Practitioner,
+//! form body) of Schedule, Slot, Appointment, Patient, Practitioner, Location,
 //! PractitionerRole and Consent, answered as `application/fhir+json`.
 //! Resources are mapped by `hcas_core::fhir`; the data comes from the same
 //! store ports and read model the REST services use (slots from the slot
