@@ -28,7 +28,13 @@
 //! | `webhook_backoff_ms` | `HCAS_WEBHOOK_BACKOFF_MS` | `10000` (1 to 3600000): the first retry's delay, doubled per attempt |
 //! | `webhook_backoff_max_ms` | `HCAS_WEBHOOK_BACKOFF_MAX_MS` | `3600000` (at least `webhook_backoff_ms`, at most 86400000): the longest delay |
 //! | `webhook_max_attempts` | `HCAS_WEBHOOK_MAX_ATTEMPTS` | `12` (1 to 100): attempts before a delivery is dead |
+//! | `publish_org` | `HCAS_PUBLISH_ORG` | none: no public `$bulk-publish` (docs/fhir.md, SMART Scheduling Links) |
+//! | `publish_horizon_days` | `HCAS_PUBLISH_HORIZON_DAYS` | `14` (1 to 62): how far ahead Slots are published |
+//! | `publish_booking_url` | `HCAS_PUBLISH_BOOKING_URL` | none: `<server>/fhir/r4/Slot/{slot}`; a template with `{slot}`, `{schedule}`, `{start}` |
+//! | `publish_booking_phone` | `HCAS_PUBLISH_BOOKING_PHONE` | none: a phone number on every published Slot |
+//! | `[publish_locations."<location>"]` | (file only) | none: `line`, `city`, `state`, `postal_code`, `district`, `phone`, `url` of a provider location |
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -114,6 +120,87 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// Webhook delivery: time limit, retry schedule, attempts.
     pub webhooks: WebhookConfig,
+    /// The public SMART Scheduling Links publication (`publish_*` settings).
+    pub publish: PublishConfig,
+}
+
+/// What `GET /fhir/r4/$bulk-publish` publishes, without a token
+/// (`publish_*` settings; docs/fhir.md, "Publishing availability").
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishConfig {
+    /// The organization whose locations, schedules and slots are public
+    /// (`None`: the routes answer 404).
+    pub org: Option<String>,
+    /// How many days ahead (from the start of today, UTC) Slots are published.
+    pub horizon_days: u32,
+    /// The booking deep link template (`{slot}`, `{schedule}`, `{start}`);
+    /// `None`: the Slot on this server's FHIR API.
+    pub booking_url: Option<String>,
+    /// A phone number to book by, on every published Slot.
+    pub booking_phone: Option<String>,
+    /// Address and contact points of provider locations, by their text.
+    pub locations: BTreeMap<String, LocationDetails>,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        Self {
+            org: None,
+            horizon_days: 14,
+            booking_url: None,
+            booking_phone: None,
+            locations: BTreeMap::new(),
+        }
+    }
+}
+
+/// A provider location's postal address and contact points, as published.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LocationDetails {
+    /// Street lines.
+    pub line: Vec<String>,
+    /// City.
+    pub city: String,
+    /// State or jurisdiction (`MA`).
+    pub state: String,
+    /// Postal code.
+    pub postal_code: String,
+    /// County.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// General-information phone number.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// General-information web page.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl LocationDetails {
+    /// At `line`, `city`, `state`, `postal_code`, without county or contacts.
+    #[must_use]
+    pub fn new(line: &[&str], city: &str, state: &str, postal_code: &str) -> Self {
+        Self {
+            line: line.iter().map(|l| (*l).to_string()).collect(),
+            city: city.to_string(),
+            state: state.to_string(),
+            postal_code: postal_code.to_string(),
+            district: None,
+            phone: None,
+            url: None,
+        }
+    }
+
+    /// With this phone number and web page.
+    #[must_use]
+    pub fn with_contact(mut self, phone: Option<&str>, url: Option<&str>) -> Self {
+        self.phone = phone.map(str::to_string);
+        self.url = url.map(str::to_string);
+        self
+    }
 }
 
 /// How webhooks are delivered (`webhook_*` settings; `docs/webhooks.md`).
@@ -199,6 +286,11 @@ struct FileConfig {
     webhook_backoff_ms: Option<u64>,
     webhook_backoff_max_ms: Option<u64>,
     webhook_max_attempts: Option<u32>,
+    publish_org: Option<String>,
+    publish_horizon_days: Option<u32>,
+    publish_booking_url: Option<String>,
+    publish_booking_phone: Option<String>,
+    publish_locations: Option<BTreeMap<String, LocationDetails>>,
 }
 
 /// Most a rate limit (and its burst) may be set to, per second.
@@ -229,6 +321,7 @@ impl Config {
             tls_key: None,
             otlp_endpoint: None,
             webhooks: WebhookConfig::default(),
+            publish: PublishConfig::default(),
         }
     }
 
@@ -342,6 +435,16 @@ impl Config {
         } else if let Some(v) = parsed.webhook_max_attempts {
             w.max_attempts = v;
         }
+        let p = &mut c.publish;
+        p.org = env("HCAS_PUBLISH_ORG").or(parsed.publish_org);
+        if let Some(v) = env("HCAS_PUBLISH_HORIZON_DAYS") {
+            p.horizon_days = parse_num("publish_horizon_days", &v)?;
+        } else if let Some(v) = parsed.publish_horizon_days {
+            p.horizon_days = v;
+        }
+        p.booking_url = env("HCAS_PUBLISH_BOOKING_URL").or(parsed.publish_booking_url);
+        p.booking_phone = env("HCAS_PUBLISH_BOOKING_PHONE").or(parsed.publish_booking_phone);
+        p.locations = parsed.publish_locations.unwrap_or_default();
         c.issuer = env("HCAS_ISSUER").or(parsed.issuer);
         if let Some(v) = env("HCAS_ACCESS_TOKEN_SECONDS") {
             c.access_token_seconds = parse_num("access_token_seconds", &v)?;
@@ -510,6 +613,7 @@ impl Config {
         if let Some(i) = &self.issuer {
             check_url("issuer", i)?;
         }
+        self.publish.validate()?;
         if let Some(o) = &self.oidc {
             check_url("oidc_issuer", &o.issuer)?;
             if o.audience.trim().is_empty() {
@@ -531,6 +635,77 @@ impl Config {
                 if v.trim().is_empty() {
                     return Err(ConfigError::new(setting, "must name a claim"));
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PublishConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(org) = &self.org {
+            crate::tenants::OrgId::parse(org).map_err(|_| {
+                ConfigError::new(
+                    "publish_org",
+                    format!("`{org}` is not an organization id (1 to 40 of a-z, 0-9 and -)"),
+                )
+            })?;
+        }
+        if !(1..=62).contains(&self.horizon_days) {
+            return Err(ConfigError::new(
+                "publish_horizon_days",
+                format!("{} is out of range; use 1 to 62", self.horizon_days),
+            ));
+        }
+        if let Some(u) = &self.booking_url {
+            check_url("publish_booking_url", u)?;
+            let unknown = u
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+                .find(|name| !["slot", "schedule", "start"].contains(name));
+            if let Some(name) = unknown {
+                return Err(ConfigError::new(
+                    "publish_booking_url",
+                    format!(
+                        "`{{{name}}}` is not a placeholder; use {{slot}}, {{schedule}} or {{start}}"
+                    ),
+                ));
+            }
+        }
+        if self
+            .booking_phone
+            .as_ref()
+            .is_some_and(|p| p.trim().is_empty())
+        {
+            return Err(ConfigError::new(
+                "publish_booking_phone",
+                "is blank; give a phone number or leave it unset",
+            ));
+        }
+        for (name, l) in &self.locations {
+            let setting = format!("publish_locations.\"{name}\"");
+            let blank = [
+                ("city", &l.city),
+                ("state", &l.state),
+                ("postal_code", &l.postal_code),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.trim().is_empty());
+            if let Some((key, _)) = blank {
+                return Err(ConfigError::new(
+                    &setting,
+                    format!("`{key}` must not be blank"),
+                ));
+            }
+            if l.line.is_empty() || l.line.iter().any(|x| x.trim().is_empty()) {
+                return Err(ConfigError::new(
+                    &setting,
+                    "`line`: give the street lines, none blank",
+                ));
+            }
+            if let Some(u) = &l.url {
+                check_url(&setting, u)?;
             }
         }
         Ok(())
@@ -593,6 +768,45 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.max_body_bytes, 4096);
         assert_eq!(c.database, Database::Sqlite);
+    }
+
+    #[test]
+    fn publish_settings_load_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hcas.toml");
+        std::fs::write(
+            &file,
+            "publish_org = \"clinic\"\npublish_booking_url = \"https://b.example/{slot}?at={start}\"\n\
+             [publish_locations.\"Main St\"]\nline = [\"1 Main St\"]\ncity = \"S\"\nstate = \"MA\"\npostal_code = \"01101\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), env(&[("HCAS_PUBLISH_HORIZON_DAYS", "7")])).unwrap();
+        assert_eq!(c.publish.org.as_deref(), Some("clinic"));
+        assert_eq!(c.publish.horizon_days, 7);
+        assert_eq!(c.publish.locations["Main St"].postal_code, "01101");
+        assert_eq!(Config::with_data_dir("d").publish.horizon_days, 14);
+        for (key, value) in [
+            ("HCAS_PUBLISH_HORIZON_DAYS", "0"),
+            ("HCAS_PUBLISH_HORIZON_DAYS", "63"),
+            ("HCAS_PUBLISH_ORG", "Clinic A"),
+            ("HCAS_PUBLISH_BOOKING_URL", "https://b.example/{id}"),
+            ("HCAS_PUBLISH_BOOKING_URL", "book.example"),
+            ("HCAS_PUBLISH_BOOKING_PHONE", " "),
+        ] {
+            let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+            assert_eq!(
+                e.setting,
+                key.trim_start_matches("HCAS_").to_lowercase(),
+                "{value}"
+            );
+        }
+        std::fs::write(
+            &file,
+            "[publish_locations.\"Annex\"]\nline = []\ncity = \"S\"\nstate = \"MA\"\npostal_code = \"1\"\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&file), env(&[])).unwrap_err();
+        assert_eq!(e.setting, "publish_locations.\"Annex\"");
     }
 
     #[test]

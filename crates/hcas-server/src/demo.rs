@@ -51,6 +51,21 @@ pub const LOGINS: [Login; 3] = [
     },
 ];
 
+/// The demo clinic's publication settings, where not set: `$bulk-publish`
+/// publishes organization `demo`, and its one location, "Main St Clinic",
+/// gets a (fictional) address, phone and web page.
+pub fn configure(config: &mut crate::config::Config) {
+    let p = &mut config.publish;
+    p.org.get_or_insert_with(|| ORG.to_string());
+    p.locations.entry(LOCATION.to_string()).or_insert_with(|| {
+        crate::config::LocationDetails::new(&["1 Main St"], "Springfield", "MA", "01101")
+            .with_contact(Some("555-0100"), Some("https://clinic.example/main-st"))
+    });
+}
+
+/// The demo providers' location.
+pub const LOCATION: &str = "Main St Clinic";
+
 /// Create organization `demo` with its providers, patients and logins, if
 /// it is not there yet (a second start leaves it as it is).
 ///
@@ -126,7 +141,7 @@ pub async fn load(state: &AppState) -> Result<(), ApiError> {
             "POST",
             "/v1/providers".into(),
             json!({"id": id, "name": name, "specialties": [specialty],
-                   "location": "Main St Clinic", "languages": languages,
+                   "location": LOCATION, "languages": languages,
                    "timezone": "America/New_York"}),
         )
         .await?;

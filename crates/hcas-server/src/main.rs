@@ -128,7 +128,10 @@ fn main() -> ExitCode {
     })
 }
 
-async fn serve(config: Config, demo: bool) -> ExitCode {
+async fn serve(mut config: Config, demo: bool) -> ExitCode {
+    if demo {
+        hcas_server::demo::configure(&mut config);
+    }
     let state = match hcas_server::AppState::configured(config) {
         Ok(s) => s,
         Err(e) => {

@@ -145,6 +145,7 @@ async fn metadata(s: &Server) {
         [
             "Appointment",
             "Consent",
+            "Location",
             "Patient",
             "Practitioner",
             "PractitionerRole",
@@ -528,7 +529,7 @@ async fn errors(s: &Server) {
         .await;
     outcome(&anon, 401, "login", "unauthorized");
     outcome(
-        &s.get("/fhir/r4/Location?name=x", t).await,
+        &s.get("/fhir/r4/Device?name=x", t).await,
         404,
         "not-supported",
         "unknown_resource_type",

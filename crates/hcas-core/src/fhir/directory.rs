@@ -14,11 +14,11 @@
 //! | provider `languages` | `Practitioner.communication[]` (`urn:ietf:bcp:47`) |
 //! | provider `id`, `active` | `PractitionerRole.id` (the provider's id: one role per provider), `.active`, `.practitioner` = `Practitioner/<id>` |
 //! | provider `specialties` | `PractitionerRole.specialty[].coding[0]` ([`SPECIALTY_SYSTEM`]) |
+//! | provider `location` (free text) | `PractitionerRole.location[0]` = `Location/<id>` (id from [`super::publish::location_id`]) |
 //!
 //! Not written: a patient's guardians (FHIR would need `RelatedPerson`
 //! resources hcas does not keep), preferred channels and time zone, and a
-//! provider's free-text location and time zone (hcas has no `Location`
-//! resources).
+//! provider's time zone.
 //!
 //! ```
 //! use hcas_core::fhir::{FhirPractitioner, practitioner_role_to_fhir, practitioner_to_fhir};
@@ -109,6 +109,8 @@ pub struct FhirPractitioner {
     pub specialties: Vec<String>,
     /// Languages spoken (BCP 47).
     pub languages: Vec<String>,
+    /// The id of the `Location` where the provider sees patients.
+    pub location: Option<String>,
 }
 
 impl FhirPractitioner {
@@ -121,6 +123,7 @@ impl FhirPractitioner {
             active: true,
             specialties: Vec::new(),
             languages: Vec::new(),
+            location: None,
         }
     }
 
@@ -142,6 +145,13 @@ impl FhirPractitioner {
     #[must_use]
     pub fn with_languages(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.languages = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Seeing patients at the `Location` with this id.
+    #[must_use]
+    pub fn with_location(mut self, location_id: Option<String>) -> Self {
+        self.location = location_id;
         self
     }
 }
@@ -246,6 +256,13 @@ pub fn practitioner_role_to_fhir(p: &FhirPractitioner) -> Result<Value> {
         .collect();
     if !specialties.is_empty() {
         out.insert("specialty".into(), specialties.into());
+    }
+    if let Some(l) = &p.location {
+        check_id(l, "location")?;
+        out.insert(
+            "location".into(),
+            json!([{ "reference": format!("Location/{l}") }]),
+        );
     }
     Ok(Value::Object(out))
 }

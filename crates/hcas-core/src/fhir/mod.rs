@@ -37,6 +37,7 @@
 //! | [`schedule`] | `Schedule` | [`FhirSchedule`] (working hours in an extension) |
 //! | [`consent`] | `Consent` (R4 and R5) | [`Consent`](crate::consent::Consent) |
 //! | [`directory`] | `Patient`, `Practitioner`, `PractitionerRole` (export) | [`FhirPatient`], [`FhirPractitioner`] |
+//! | [`publish`] | `Location`, and SMART Scheduling Links' `$bulk-publish` manifest, `Schedule` and `Slot` | [`FhirLocation`], [`PublishedSlot`] |
 //! | [`bundle`] | `Bundle` (searchset), `OperationOutcome` | [`searchset`], [`operation_outcome`] |
 //! | [`search`] | search parameter values (`date` prefixes, `token`, `reference`, `_count`) | [`search::DateParam`] |
 //!
@@ -88,6 +89,7 @@ pub mod bundle;
 pub mod consent;
 pub mod directory;
 pub mod operation;
+pub mod publish;
 pub mod schedule;
 pub mod search;
 pub mod slot;
@@ -107,6 +109,10 @@ pub use directory::{
 };
 pub use operation::{
     Parameter, Proposal, parse_proposal_id, proposal_id, proposed_appointment, read_parameters,
+};
+pub use publish::{
+    Address, EXT_BOOKING_DEEP_LINK, EXT_BOOKING_PHONE, FhirLocation, PublishedSlot, bulk_manifest,
+    location_id, location_to_fhir, published_schedule, published_slot,
 };
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,

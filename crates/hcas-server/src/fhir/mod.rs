@@ -1,8 +1,10 @@
 //! The FHIR R4 (4.0.1) API under `/fhir/r4`: the CapabilityStatement, read
 //! and search (GET, and POST `_search` with a form body) of Schedule, Slot,
-//! Appointment, Patient, Practitioner, PractitionerRole and Consent, and the
-//! IHE ITI Scheduling operations `Appointment/$find`, `$hold` and `$book`,
-//! answered as `application/fhir+json`.
+//! Appointment, Patient, Practitioner, Location, PractitionerRole and
+//! Consent, the IHE ITI Scheduling operations `Appointment/$find`, `$hold`
+//! and `$book`, and SMART Scheduling Links publishing (`$bulk-publish`),
+//! answered as `application/fhir+json` (NDJSON files as
+//! `application/fhir+ndjson`).
 //! Resources are mapped by `hcas_core::fhir`; the data comes from the same
 //! store ports and read model the REST services use (slots from the slot
 //! search's read model), with the same tokens and organization scoping.
@@ -17,6 +19,7 @@
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
 //! | `ops.rs` | the IHE operations' input (`Parameters`), `$hold` and `$book` |
 //! | `find.rs` | `Appointment/$find`: proposed Appointments from the slot read model |
+//! | `bulk.rs` | SMART Scheduling Links: the public `$bulk-publish` manifest and NDJSON files; Location |
 //!
 //! Patient data (Patient, Appointment, Consent) passes the gate of the REST
 //! service that owns it: `crate::access::authorize` for patients and
@@ -43,6 +46,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{ApiError, PROBLEM_JSON};
 
+mod bulk;
 mod find;
 mod metadata;
 mod ops;
@@ -67,6 +71,8 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/fhir/r4/Appointment/$hold", post(ops::hold))
         .route("/fhir/r4/Appointment/$book", post(ops::book))
+        .route("/fhir/r4/$bulk-publish", get(bulk::manifest))
+        .route("/fhir/r4/$bulk-publish/{file}", get(bulk::file))
         .route("/fhir/r4/{ty}", get(search::search_get))
         .route("/fhir/r4/{ty}/_search", post(search::search_post))
         .route("/fhir/r4/{ty}/{id}", get(read::read))

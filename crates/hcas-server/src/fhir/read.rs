@@ -80,6 +80,14 @@ pub(crate) async fn read(
             let updated = res::last_updated(&store, &id).await?;
             (res::appointment(&b, updated)?, Some(b.version))
         }
+        "Location" => {
+            let providers = state.doctors.providers(org).await?;
+            let found = super::bulk::locations(&state, &providers)?
+                .into_iter()
+                .find(|l| l["id"] == id.as_str())
+                .ok_or_else(|| gone(&ty, &id))?;
+            (found, None)
+        }
         "Consent" => {
             let c = match store.get_consent(&id).await {
                 Ok(c) => c,

@@ -58,6 +58,7 @@ fn practitioner_of(p: &Provider) -> FhirPractitioner {
         .with_active(p.active)
         .with_specialties(p.specialties.clone())
         .with_languages(p.languages.clone())
+        .with_location(super::bulk::location_of(p).map(hcas_core::fhir::location_id))
 }
 
 /// The `Practitioner` of a provider.

@@ -76,6 +76,14 @@ pub(crate) const SPECS: &[Spec] = &[
         includes: &[],
     },
     Spec {
+        ty: "Location",
+        params: &[
+            ("_id", "token", "The location's id"),
+            ("name", "string", "The name, or a word of it, starts with"),
+        ],
+        includes: &[],
+    },
+    Spec {
         ty: "Patient",
         params: &[("_id", "token", "The patient's id")],
         includes: &[],
@@ -133,16 +141,11 @@ pub(crate) const SPECS: &[Spec] = &[
 pub(crate) fn spec(ty: &str) -> Result<&'static Spec, ApiError> {
     SPECS.iter().find(|s| s.ty == ty).ok_or_else(|| {
         let known: Vec<&str> = SPECS.iter().map(|s| s.ty).collect();
-        let why = if ty == "Location" {
-            " (hcas keeps no Location resources: a provider's location is free text)"
-        } else {
-            ""
-        };
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_resource_type",
             format!(
-                "`{ty}` is not served here{why}; the types are {}",
+                "`{ty}` is not served here; the types are {}",
                 known.join(", ")
             ),
         )
@@ -216,6 +219,7 @@ async fn run(
         "Appointment" => appointments(&ctx).await?,
         "Consent" => consents(&ctx).await?,
         "Patient" => patients(&ctx).await?,
+        "Location" => locations(&ctx).await?,
         "Practitioner" | "PractitionerRole" | "Schedule" => providers(&ctx, ty).await?,
         _ => slots(&ctx).await?,
     };
@@ -415,6 +419,32 @@ async fn providers(ctx: &Ctx<'_>, ty: &str) -> Result<Found, ApiError> {
         total,
         page: matches,
         included,
+    })
+}
+
+// ------------------------------------------------------------ locations
+
+async fn locations(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
+    let s = ctx.search;
+    let wanted_ids = ids(s, "_id", &[])?;
+    let providers = ctx.state.doctors.providers(&ctx.principal.org).await?;
+    let found: Vec<Value> = super::bulk::locations(ctx.state, &providers)?
+        .into_iter()
+        .filter(|l| {
+            let (id, name) = (
+                l["id"].as_str().unwrap_or(""),
+                l["name"].as_str().unwrap_or(""),
+            );
+            wanted_ids.as_ref().is_none_or(|i| i.contains(id))
+                && s.all("name")
+                    .all(|n| values(n).any(|x| name_matches(name, x)))
+        })
+        .collect();
+    let (total, page) = ctx.page(found);
+    Ok(Found {
+        total,
+        page,
+        included: Vec::new(),
     })
 }
 

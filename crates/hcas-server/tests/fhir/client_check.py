@@ -174,7 +174,7 @@ def main():
     cs = validate(requests.get(f"{BASE}/metadata", timeout=30).json())
     assert cs["fhirVersion"] == "4.0.1"
     kinds = [r["type"] for r in cs["rest"][0]["resource"]]
-    assert "Slot" in kinds and "Location" not in kinds, kinds
+    assert "Slot" in kinds and "Location" in kinds and "Device" not in kinds, kinds
 
     # Slots: fhirpy pages through `next` links, 2 at a time, and finds
     # exactly what the REST slot search offers.
@@ -259,7 +259,7 @@ def main():
     # Errors are OperationOutcomes.
     status, body = raw("Appointment", DOCTOR, patient="X2")
     assert status == 403 and body["resourceType"] == "OperationOutcome", body
-    status, body = raw("Location", DOCTOR)
+    status, body = raw("Device", DOCTOR)
     assert status == 404 and body["issue"][0]["code"] == "not-supported", body
     status, body = raw("Slot", DOCTOR, start="ge2026-13-01")
     assert status == 400 and body["issue"][0]["code"] == "invalid", body
