@@ -104,12 +104,18 @@ async fn grant_list_revoke(s: &Server) {
     s.call("POST", path, &doctor, None, &[])
         .await
         .problem(403, "forbidden");
+    // The gate has just decided with the deny consent (and may keep it)...
+    s.get("/v1/patients/P1", &doctor)
+        .await
+        .problem(403, "forbidden");
     let res = s
         .call("POST", path, &admin, None, &[("if-match", "1")])
         .await;
     let body = res.ok(200);
     assert_eq!(body["version"], 2);
     assert_eq!(body["consent"]["status"], "inactive");
+    // ... and the very next access decides without it.
+    assert_eq!(s.get("/v1/patients/P1", &doctor).await.status, 200);
     s.call("POST", path, &me, None, &[])
         .await
         .problem(409, "already_revoked");
