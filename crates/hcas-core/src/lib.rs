@@ -202,6 +202,7 @@ pub mod consent;
 // Standards and front doors.
 #[cfg(feature = "fhir")]
 pub mod fhir;
+pub mod ical;
 pub mod wire;
 
 pub use availability::{
