@@ -36,6 +36,7 @@ use crate::extract::{Json, Path};
 use crate::tenants::OrgId;
 
 pub mod advice;
+pub mod ics;
 pub mod series;
 pub mod waitlist;
 
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(hold))
         .routes(routes!(book))
         .routes(routes!(get_appointment))
+        .routes(routes!(ics::download))
         .routes(routes!(reschedule))
         .routes(routes!(change_status))
         .routes(routes!(series::book_series))

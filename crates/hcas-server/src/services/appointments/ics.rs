@@ -1,0 +1,120 @@
+//! iCalendar (RFC 5545) downloads: one appointment as a `.ics` file, through
+//! the same consent gate (audited) as reading it as JSON. The text is written
+//! by the pure engine ([`hcas_core::ical`]) in the provider's zone.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hcas_core::Zone;
+use hcas_core::booking::Booking;
+use hcas_core::consent::Action;
+use hcas_core::ical::{Calendar, Event, EventStatus};
+use hcas_store::{Provider, Stored};
+
+use super::{load_authorized, open, resource_id};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiError, Problem};
+use crate::extract::Path;
+use crate::services::http::now;
+use crate::tenants::OrgId;
+
+/// The media type of an iCalendar answer.
+pub const TEXT_CALENDAR: &str = "text/calendar; charset=utf-8";
+
+/// The zone a provider's appointments are written in: their own, else UTC.
+pub(crate) fn provider_zone(provider: Option<&Provider>) -> Zone {
+    provider
+        .and_then(|p| p.timezone.as_deref())
+        .and_then(|z| Zone::parse(z).ok())
+        .unwrap_or(Zone::UTC)
+}
+
+/// The booking's provider, if it names one the doctors service knows.
+async fn provider_of(
+    state: &AppState,
+    org: &OrgId,
+    booking: &Booking,
+) -> Result<Option<Provider>, ApiError> {
+    let Some(id) = resource_id(booking, "provider") else {
+        return Ok(None);
+    };
+    match state.doctors.provider(org, id).await {
+        Ok(p) => Ok(Some(p.value)),
+        Err(e) if e.status() == StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The `VEVENT` of one stored booking; `summary` is what the reader may see.
+pub(crate) fn event_of(
+    stored: &Stored<Booking>,
+    summary: String,
+    location: Option<&str>,
+    dtstamp: hcas_core::Timestamp,
+) -> Result<Event, ApiError> {
+    let b = &stored.value;
+    let mut e = Event::new(b.id.clone(), b.interval()?, summary, dtstamp)
+        .status(EventStatus::of(b.status))
+        .sequence(stored.version);
+    if let Some(l) = location {
+        e = e.location(l);
+    }
+    Ok(e)
+}
+
+/// A `text/calendar` answer, offered as a file named `name`.
+pub(crate) fn calendar_response(text: String, name: &str) -> Response {
+    let mut res = (StatusCode::OK, text).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(TEXT_CALENDAR),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// One appointment as an iCalendar file (RFC 5545), in the provider's zone.
+#[utoipa::path(
+    get,
+    path = "/v1/appointments/{id}/ics",
+    tag = "appointments",
+    params(("id" = String, Path, description = "The appointment's id")),
+    responses(
+        (status = 200, description = "A VCALENDAR with one VEVENT (UID `<id>@hcas`, SEQUENCE the version)", body = String, content_type = "text/calendar"),
+        (status = 403, description = "Not permitted for this patient", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(super) async fn download(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = open(&state, &principal.org).await?;
+    let now = now()?;
+    let stored = load_authorized(
+        &store,
+        &principal,
+        &id,
+        Action::Read,
+        "appointment.ics",
+        now,
+    )
+    .await?;
+    let provider = provider_of(&state, &principal.org, &stored.value).await?;
+    let summary = provider.as_ref().map_or_else(
+        || "Appointment".to_owned(),
+        |p| format!("Appointment with {}", p.name),
+    );
+    let location = provider.as_ref().and_then(|p| p.location.as_deref());
+    let event = event_of(&stored, summary, location, now)?;
+    let text = Calendar::new(provider_zone(provider.as_ref()))
+        .event(event)
+        .to_ics();
+    Ok(calendar_response(text, "appointment.ics"))
+}
