@@ -257,6 +257,115 @@ impl Calendar {
     }
 }
 
+/// One booked occurrence of a series, for [`series_events`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Its original local start in the calendar's zone (`RECURRENCE-ID`).
+    pub recurrence_id: NaiveDateTime,
+    /// When it is now.
+    pub slot: Interval,
+    /// Its status; cancelled occurrences become `EXDATE`s.
+    pub status: EventStatus,
+    /// Its revision (`SEQUENCE`).
+    pub sequence: i64,
+}
+
+/// A series' occurrences as ONE recurring event where they lie on a daily
+/// or weekly grid of local wall time in `zone` (same time of day): `RRULE`
+/// with `COUNT`, `EXDATE` for cancelled occurrences and gaps, and an
+/// override (`RECURRENCE-ID`) for each occurrence moved or resized. Else (one
+/// occurrence, or no grid) one event per occurrence, uid `<uid>.<n>`. The
+/// last end is returned too, for [`Calendar::cover_until`].
+///
+/// # Errors
+/// `invalid_rrule` only if the inferred rule were refused (it is not for
+/// counts up to the engine's limits).
+pub fn series_events(
+    uid: &str,
+    zone: Zone,
+    occurrences: &[Occurrence],
+    summary: &str,
+    dtstamp: Timestamp,
+) -> crate::Result<(Vec<Event>, Option<Timestamp>)> {
+    let mut occ: Vec<&Occurrence> = occurrences.iter().collect();
+    occ.sort_by_key(|o| o.recurrence_id);
+    let last = occ.iter().map(|o| o.slot.end()).max();
+    let Some(grid) = grid(&occ) else {
+        let events = occ
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                Event::new(format!("{uid}.{i}"), o.slot, summary, dtstamp)
+                    .status(o.status)
+                    .sequence(o.sequence)
+            })
+            .collect();
+        return Ok((events, last));
+    };
+    let first = occ[0];
+    let length = first.slot.end() - first.slot.start();
+    let nominal = |rid: NaiveDateTime| {
+        let s = zone.resolve(rid);
+        s.plus_seconds(length.num_seconds())
+            .and_then(|e| Interval::new(s, e))
+    };
+    let date0 = first.recurrence_id.date();
+    let count = (occ[occ.len() - 1].recurrence_id.date() - date0).num_days() / grid.0 + 1;
+    let freq = if grid.0 % 7 == 0 {
+        format!("FREQ=WEEKLY;INTERVAL={}", grid.0 / 7)
+    } else {
+        format!("FREQ=DAILY;INTERVAL={}", grid.0)
+    };
+    let rule: RRule = format!("{freq};COUNT={count}").parse()?;
+    let live: Vec<&&Occurrence> = occ
+        .iter()
+        .filter(|o| o.status != EventStatus::Cancelled)
+        .collect();
+    let mut exdates = Vec::new();
+    for k in 0..count {
+        let rid = first.recurrence_id + chrono::TimeDelta::days(k * grid.0);
+        if !live.iter().any(|o| o.recurrence_id == rid) {
+            exdates.push(zone.resolve(rid));
+        }
+    }
+    let master = Event::new(uid, nominal(first.recurrence_id)?, summary, dtstamp)
+        .status(EventStatus::Confirmed)
+        .sequence(occ.iter().map(|o| o.sequence).max().unwrap_or(0))
+        .recurring(rule, exdates);
+    let mut events = vec![master];
+    for o in live {
+        if o.slot != nominal(o.recurrence_id)? || o.status != EventStatus::Confirmed {
+            events.push(
+                Event::new(uid, o.slot, summary, dtstamp)
+                    .status(o.status)
+                    .sequence(o.sequence)
+                    .recurrence_id(zone.resolve(o.recurrence_id)),
+            );
+        }
+    }
+    Ok((events, last))
+}
+
+/// The day step of a grid the occurrences lie on (same local time, dates a
+/// multiple of it apart), if there are at least two and they do.
+fn grid(occ: &[&Occurrence]) -> Option<(i64,)> {
+    let first = occ.first()?;
+    if occ.len() < 2
+        || occ
+            .iter()
+            .any(|o| o.recurrence_id.time() != first.recurrence_id.time())
+    {
+        return None;
+    }
+    let days = |o: &Occurrence| (o.recurrence_id.date() - first.recurrence_id.date()).num_days();
+    let step = occ[1..].iter().map(|o| days(o)).fold(0, gcd);
+    (step > 0).then_some((step,))
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 /// Escape a TEXT value (RFC 5545 3.3.11): backslash, `;`, `,` and newlines.
 #[must_use]
 pub fn escape_text(s: &str) -> String {
@@ -536,6 +645,105 @@ mod tests {
         assert!(text.contains("\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n"));
         assert!(text.contains("\r\nEXDATE;TZID=America/New_York:20270321T090000\r\n"));
         assert!(text.contains("TZOFFSETTO:-0400"));
+    }
+
+    fn occ(rid: &str, a: &str, b: &str, status: EventStatus) -> Occurrence {
+        Occurrence {
+            recurrence_id: crate::time::parse_local_datetime(rid).expect("local"),
+            slot: slot(a, b),
+            status,
+            sequence: 1,
+        }
+    }
+
+    #[test]
+    fn a_booked_series_becomes_rrule_exdate_and_overrides() {
+        let ny = Zone::parse("America/New_York").expect("zone");
+        let c = EventStatus::Confirmed;
+        // Weekly 09:00 New York from 7 March 2027: EST (14:00Z), then EDT
+        // (13:00Z) after 14 March. 21 March cancelled, 28 March booked 2 h
+        // later, 4 April never booked (a conflict), 11 April as planned.
+        let occs = [
+            occ(
+                "2027-03-07T09:00:00",
+                "2027-03-07T14:00:00Z",
+                "2027-03-07T14:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-03-14T09:00:00",
+                "2027-03-14T13:00:00Z",
+                "2027-03-14T13:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-03-21T09:00:00",
+                "2027-03-21T13:00:00Z",
+                "2027-03-21T13:30:00Z",
+                EventStatus::Cancelled,
+            ),
+            occ(
+                "2027-03-28T09:00:00",
+                "2027-03-28T15:00:00Z",
+                "2027-03-28T15:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-04-11T09:00:00",
+                "2027-04-11T13:00:00Z",
+                "2027-04-11T13:30:00Z",
+                c,
+            ),
+        ];
+        let (events, last) =
+            series_events("s1", ny, &occs, "Appointment", ts("2027-03-01T00:00:00Z"))
+                .expect("events");
+        assert_eq!(last, Some(ts("2027-04-11T13:30:00Z")));
+        assert_eq!(events.len(), 2, "{events:?}");
+        let master = &events[0];
+        assert_eq!(
+            master.rrule.as_ref().map(ToString::to_string).as_deref(),
+            Some("FREQ=WEEKLY;COUNT=6")
+        );
+        assert_eq!(
+            master.slot,
+            slot("2027-03-07T14:00:00Z", "2027-03-07T14:30:00Z")
+        );
+        assert_eq!(
+            master.exdates,
+            [ts("2027-03-21T13:00:00Z"), ts("2027-04-04T13:00:00Z")]
+        );
+        let moved = &events[1];
+        assert_eq!(moved.recurrence_id, Some(ts("2027-03-28T13:00:00Z")));
+        assert_eq!(
+            moved.slot,
+            slot("2027-03-28T15:00:00Z", "2027-03-28T15:30:00Z")
+        );
+        assert_eq!(moved.uid, "s1");
+    }
+
+    #[test]
+    fn occurrences_off_a_grid_are_separate_events() {
+        let c = EventStatus::Confirmed;
+        let occs = [
+            occ(
+                "2027-03-07T09:00:00",
+                "2027-03-07T09:00:00Z",
+                "2027-03-07T09:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-03-08T10:00:00",
+                "2027-03-08T10:00:00Z",
+                "2027-03-08T10:30:00Z",
+                c,
+            ),
+        ];
+        let (events, _) =
+            series_events("s2", Zone::UTC, &occs, "x", ts("2027-03-01T00:00:00Z")).expect("events");
+        assert_eq!(events.len(), 2);
+        assert!(events.iter().all(|e| e.rrule.is_none()));
+        assert_eq!(events[1].uid, "s2.1");
     }
 
     #[test]

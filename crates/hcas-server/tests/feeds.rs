@@ -198,3 +198,116 @@ async fn ics_download_sqlite() {
 async fn ics_download_postgres() {
     download(Backend::Postgres, "ics_postgres").await;
 }
+
+/// `local` (`YYYY-MM-DDTHH:MM:SS`) in New York as UTC RFC 3339, by chrono-tz.
+fn ny_utc(local: &str) -> String {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S").unwrap();
+    let t = New_York.from_local_datetime(&naive).single().unwrap();
+    rfc(t.with_timezone(&Utc))
+}
+
+fn plus_minutes(t: &str, m: i64) -> String {
+    rfc(t.parse::<DateTime<Utc>>().unwrap() + chrono::Duration::minutes(m))
+}
+
+async fn weekly_series_across_dst(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    let yesterday = rfc(day(-1))[..10].to_owned();
+    ny_provider(&s, &yesterday).await;
+    // Weekly 09:00 New York, six times from 2027-03-07: the clocks go forward
+    // on 2027-03-14, so the UTC start moves from 14:00Z to 13:00Z.
+    let dates = [
+        "2027-03-07",
+        "2027-03-14",
+        "2027-03-21",
+        "2027-03-28",
+        "2027-04-04",
+        "2027-04-11",
+    ];
+    let booked = s
+        .post(
+            "/v1/series",
+            "patient:X1",
+            json!({ "id": "W1", "provider": "P1", "patient": "X1", "rrule": "FREQ=WEEKLY;COUNT=6",
+                    "dtstart": "2027-03-07T09:00:00", "timezone": NY, "duration": 45 }),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.json);
+    // Cancel 21 March; move 4 April two hours later.
+    s.post(
+        "/v1/series/W1/cancel",
+        "patient:X1",
+        json!({ "recurrence_id": "2027-03-21T09:00:00", "scope": "this", "reason": "away" }),
+    )
+    .await
+    .ok(200);
+    s.post(
+        "/v1/series/W1/shift",
+        "patient:X1",
+        json!({ "recurrence_id": "2027-04-04T09:00:00", "scope": "this", "timezone": NY,
+                "minutes": 120, "reason": "clinic hours" }),
+    )
+    .await
+    .ok(200);
+
+    let mut want: Vec<(String, String, &str)> = Vec::new();
+    for d in dates {
+        let start = ny_utc(&format!("{d}T09:00:00"));
+        let start = match d {
+            "2027-03-21" => continue,
+            "2027-04-04" => plus_minutes(&start, 120),
+            _ => start,
+        };
+        want.push((start.clone(), plus_minutes(&start, 45), "CONFIRMED"));
+    }
+    assert_eq!(want[0].0, "2027-03-07T14:00:00Z");
+    assert_eq!(want[1].0, "2027-03-14T13:00:00Z");
+    // What hcas booked (its JSON) is what the test meant.
+    let json = s.get("/v1/series/W1", "patient:X1").await;
+    let live: Vec<(String, String, &str)> = json.ok(200)["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] != "cancelled")
+        .map(|o| {
+            let f = |k: &str| o[k].as_str().unwrap().to_owned();
+            (f("start"), f("end"), "CONFIRMED")
+        })
+        .collect();
+    assert_eq!(live, want);
+
+    let res = s.get("/v1/series/W1/ics", "patient:X1").await;
+    assert_eq!(res.status, 200);
+    let ics = res.json.as_str().unwrap().to_owned();
+    let lines = unfolded(&ics);
+    for l in [
+        format!("DTSTART;TZID={NY}:20270307T090000"),
+        "RRULE:FREQ=WEEKLY;COUNT=6".to_owned(),
+        format!("EXDATE;TZID={NY}:20270321T090000"),
+        format!("RECURRENCE-ID;TZID={NY}:20270404T090000"),
+        format!("DTSTART;TZID={NY}:20270404T110000"),
+    ] {
+        assert!(lines.contains(&l), "no {l:?} in\n{ics}");
+    }
+    assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 2);
+    python_check(&ics, &want);
+    problem(
+        &s.get("/v1/series/W1/ics", "patient:X2").await,
+        403,
+        "forbidden",
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn series_ics_sqlite() {
+    weekly_series_across_dst(Backend::Sqlite, "series_ics_sqlite").await;
+}
+
+#[tokio::test]
+async fn series_ics_postgres() {
+    weekly_series_across_dst(Backend::Postgres, "series_ics_postgres").await;
+}

@@ -1,5 +1,6 @@
 //! iCalendar (RFC 5545) downloads: one appointment as a `.ics` file, through
-//! the same consent gate (audited) as reading it as JSON. The text is written
+//! the same consent gate (audited) as reading it as JSON, and a recurring
+//! series as one event with `RRULE`. The text is written
 //! by the pure engine ([`hcas_core::ical`]) in the provider's zone.
 
 use axum::extract::State;
@@ -8,9 +9,11 @@ use axum::response::{IntoResponse, Response};
 use hcas_core::Zone;
 use hcas_core::booking::Booking;
 use hcas_core::consent::Action;
-use hcas_core::ical::{Calendar, Event, EventStatus};
+use hcas_core::ical::{Calendar, Event, EventStatus, Occurrence, series_events};
+use hcas_core::time::parse_local_datetime;
 use hcas_store::{Provider, Stored};
 
+use super::series::load_series;
 use super::{load_authorized, open, resource_id};
 use crate::AppState;
 use crate::auth::Principal;
@@ -117,4 +120,63 @@ pub(super) async fn download(
         .event(event)
         .to_ics();
     Ok(calendar_response(text, "appointment.ics"))
+}
+
+/// The series' occurrences as the engine's [`Occurrence`]s.
+fn occurrences(all: &[Stored<Booking>]) -> Result<Vec<Occurrence>, ApiError> {
+    let mut out = Vec::with_capacity(all.len());
+    for s in all {
+        let Some(series) = &s.value.series else {
+            continue;
+        };
+        out.push(Occurrence {
+            recurrence_id: parse_local_datetime(&series.recurrence_id)?,
+            slot: s.value.interval()?,
+            status: EventStatus::of(s.value.status),
+            sequence: s.version,
+        });
+    }
+    Ok(out)
+}
+
+/// A recurring series as an iCalendar file: one event with `RRULE` (wall
+/// time kept across DST in the provider's zone), `EXDATE` for cancelled or
+/// missing occurrences and an override per moved one.
+#[utoipa::path(
+    get,
+    path = "/v1/series/{id}/ics",
+    tag = "appointments",
+    params(("id" = String, Path, description = "The series id")),
+    responses(
+        (status = 200, description = "A VCALENDAR with the series as one recurring VEVENT (UID `<id>@hcas`)", body = String, content_type = "text/calendar"),
+        (status = 403, description = "Not permitted for this patient", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such series", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(super) async fn series_download(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = open(&state, &principal.org).await?;
+    let now = now()?;
+    let all = load_series(&store, &principal, &id, Action::Read, "series.ics", now).await?;
+    let provider = match all.first() {
+        Some(first) => provider_of(&state, &principal.org, &first.value).await?,
+        None => None,
+    };
+    let summary = provider.as_ref().map_or_else(
+        || "Appointment".to_owned(),
+        |p| format!("Appointment with {}", p.name),
+    );
+    let zone = provider_zone(provider.as_ref());
+    let (events, last) = series_events(&id, zone, &occurrences(&all)?, &summary, now)?;
+    let mut cal = Calendar::new(zone);
+    if let Some(last) = last {
+        cal = cal.cover_until(last);
+    }
+    for e in events {
+        cal = cal.event(e);
+    }
+    Ok(calendar_response(cal.to_ics(), "series.ics"))
 }

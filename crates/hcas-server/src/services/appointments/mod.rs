@@ -65,6 +65,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(change_status))
         .routes(routes!(series::book_series))
         .routes(routes!(series::get_series))
+        .routes(routes!(ics::series_download))
         .routes(routes!(series::shift_series))
         .routes(routes!(series::cancel_series))
         .routes(routes!(waitlist::join, waitlist::list))

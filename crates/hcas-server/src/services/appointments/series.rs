@@ -198,7 +198,7 @@ pub struct SeriesView {
     pub occurrences: Vec<AppointmentView>,
 }
 
-async fn load_series(
+pub(super) async fn load_series(
     store: &Arc<dyn Store>,
     principal: &Principal,
     id: &str,
