@@ -9,6 +9,9 @@
 //! occurrences hcas booked, as UTC instants. The venv's python is
 //! `HCAS_FHIR_PYTHON`, else `~/.cache/hcas-tools/fhir-venv`'s; without it the
 //! check says so and passes, unless `HCAS_REQUIRE_ICAL_PY=1` (scripts/test).
+//! The same calendars go through `tests/feeds/check.mjs` with `ical.js` (npm,
+//! pinned by tests/feeds/package-lock.json), skipped without `npm ci` there
+//! unless `HCAS_REQUIRE_ICAL_JS=1`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -52,9 +55,37 @@ fn python() -> Option<PathBuf> {
     None
 }
 
-/// Run check.py on `ics` with the occurrences `want` (start, end, STATUS).
-fn python_check(ics: &str, want: &[(String, String, &str)]) {
-    let Some(py) = python() else { return };
+fn feeds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/feeds")
+}
+
+/// Whether ical.js is installed (`npm ci` in tests/feeds).
+fn have_ical_js() -> bool {
+    if feeds_dir().join("node_modules/ical.js").is_dir() {
+        return true;
+    }
+    assert!(
+        std::env::var("HCAS_REQUIRE_ICAL_JS").as_deref() != Ok("1"),
+        "HCAS_REQUIRE_ICAL_JS=1 but tests/feeds/node_modules is missing: run `npm ci` there"
+    );
+    println!("skipped: no tests/feeds/node_modules (run `npm ci` in tests/feeds)");
+    false
+}
+
+fn run_checker(cmd: &mut std::process::Command, what: &str, ics: &str) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}\n{ics}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Check `ics` in both independent parsers: check.py (icalendar +
+/// recurring-ical-events) and check.mjs (ical.js) must each expand it to
+/// exactly the occurrences `want` (start, end, STATUS).
+fn independent_checks(ics: &str, want: &[(String, String, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let (cal, exp) = (dir.path().join("cal.ics"), dir.path().join("want.json"));
     std::fs::write(&cal, ics).unwrap();
@@ -63,19 +94,16 @@ fn python_check(ics: &str, want: &[(String, String, &str)]) {
         .map(|(s, e, st)| json!({ "start": s, "end": e, "status": st }))
         .collect();
     std::fs::write(&exp, serde_json::to_vec(&want).unwrap()).unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/feeds/check.py");
-    let out = std::process::Command::new(py)
-        .arg(script)
-        .arg(&cal)
-        .arg(&exp)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "check.py failed:\n{}\n{}\n{ics}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Some(py) = python() {
+        let mut cmd = std::process::Command::new(py);
+        cmd.arg(feeds_dir().join("check.py")).arg(&cal).arg(&exp);
+        run_checker(&mut cmd, "check.py", ics);
+    }
+    if have_ical_js() {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg(feeds_dir().join("check.mjs")).arg(&cal).arg(&exp);
+        run_checker(&mut cmd, "check.mjs (ical.js)", ics);
+    }
 }
 
 /// The calendar's content lines, unfolded (RFC 5545 3.1).
@@ -170,7 +198,7 @@ async fn download(backend: Backend, test: &str) {
     ] {
         assert!(lines.contains(&want), "no {want:?} in\n{ics}");
     }
-    python_check(&ics, &[(start.clone(), end.clone(), "CONFIRMED")]);
+    independent_checks(&ics, &[(start.clone(), end.clone(), "CONFIRMED")]);
 
     // Another patient may not; the read and the refusal are both audited.
     problem(&s.get(&path, "patient:X2").await, 403, "forbidden");
@@ -293,7 +321,7 @@ async fn weekly_series_across_dst(backend: Backend, test: &str) {
         assert!(lines.contains(&l), "no {l:?} in\n{ics}");
     }
     assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), 2);
-    python_check(&ics, &want);
+    independent_checks(&ics, &want);
     problem(
         &s.get("/v1/series/W1/ics", "patient:X2").await,
         403,
