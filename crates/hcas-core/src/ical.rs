@@ -359,7 +359,10 @@ fn grid(occ: &[&Occurrence]) -> Option<(i64,)> {
     }
     let days = |o: &Occurrence| (o.recurrence_id.date() - first.recurrence_id.date()).num_days();
     let step = occ[1..].iter().map(|o| days(o)).fold(0, gcd);
-    (step > 0).then_some((step,))
+    // A sparse grid (more gaps than occurrences) would be mostly EXDATEs.
+    let slots = occ.last().map_or(0, |l| days(l)) / step.max(1) + 1;
+    let dense = usize::try_from(slots).is_ok_and(|n| n <= 2 * occ.len());
+    (step > 0 && dense).then_some((step,))
 }
 
 fn gcd(a: i64, b: i64) -> i64 {
@@ -744,6 +747,32 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert!(events.iter().all(|e| e.rrule.is_none()));
         assert_eq!(events[1].uid, "s2.1");
+        // Same time of day but 1 and 30 days apart: a daily grid of 31 with
+        // 28 gaps is not worth a rule.
+        let sparse = [
+            occ(
+                "2027-03-01T09:00:00",
+                "2027-03-01T09:00:00Z",
+                "2027-03-01T09:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-03-02T09:00:00",
+                "2027-03-02T09:00:00Z",
+                "2027-03-02T09:30:00Z",
+                c,
+            ),
+            occ(
+                "2027-03-31T09:00:00",
+                "2027-03-31T09:00:00Z",
+                "2027-03-31T09:30:00Z",
+                c,
+            ),
+        ];
+        let (events, _) = series_events("s3", Zone::UTC, &sparse, "x", ts("2027-03-01T00:00:00Z"))
+            .expect("events");
+        assert_eq!(events.len(), 3);
+        assert!(events.iter().all(|e| e.rrule.is_none()));
     }
 
     #[test]
