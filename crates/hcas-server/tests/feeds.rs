@@ -30,33 +30,8 @@ use support::*;
 
 const NY: &str = "America/New_York";
 
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("HCAS_FHIR_PYTHON").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/hcas-tools/fhir-venv/bin/python")
-        },
-        PathBuf::from,
-    );
-    let ok = p.exists()
-        && std::process::Command::new(&p)
-            .args(["-c", "import icalendar, recurring_ical_events"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if ok {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("HCAS_REQUIRE_ICAL_PY").as_deref() != Ok("1"),
-        "HCAS_REQUIRE_ICAL_PY=1 but {} lacks icalendar / recurring-ical-events; run scripts/test",
-        p.display()
-    );
-    println!("skipped: no icalendar venv at {}", p.display());
-    None
-}
-
 fn feeds_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/feeds")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/feeds")
 }
 
 /// Whether ical.js is installed (`npm ci` in tests/feeds).
@@ -94,7 +69,7 @@ fn independent_checks(ics: &str, want: &[(String, String, &str)]) {
         .map(|(s, e, st)| json!({ "start": s, "end": e, "status": st }))
         .collect();
     std::fs::write(&exp, serde_json::to_vec(&want).unwrap()).unwrap();
-    if let Some(py) = python() {
+    if let Some(py) = tools_python("icalendar, recurring_ical_events", "HCAS_REQUIRE_ICAL_PY") {
         let mut cmd = std::process::Command::new(py);
         cmd.arg(feeds_dir().join("check.py")).arg(&cal).arg(&exp);
         run_checker(&mut cmd, "check.py", ics);

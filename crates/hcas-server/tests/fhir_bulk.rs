@@ -377,28 +377,10 @@ async fn location_api(s: &Server) {
     assert_eq!(s.get("/fhir/r4/Location", "").await.status, 401);
 }
 
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("HCAS_FHIR_PYTHON").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/hcas-tools/fhir-venv/bin/python")
-        },
-        PathBuf::from,
-    );
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("HCAS_REQUIRE_FHIR_PY").as_deref() != Ok("1"),
-        "HCAS_REQUIRE_FHIR_PY=1 but {} is missing; run scripts/test (it builds the venv with fhirpy and fhir.resources)",
-        p.display()
-    );
-    println!("skipped: no FHIR venv at {}", p.display());
-    None
-}
-
 async fn checker(s: &Server) {
-    let Some(python) = python() else { return };
+    let Some(python) = tools_python("fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
+        return;
+    };
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/bulk_check.py");
     let url = format!("{}{BULK}", s.base);
     let out = tokio::task::spawn_blocking(move || {
@@ -424,7 +406,9 @@ async fn checker(s: &Server) {
 /// The checker refuses what the specification forbids: a Location without
 /// an address (P4 moves to a location none is configured for).
 async fn checker_refuses(s: &Server) {
-    let Some(python) = python() else { return };
+    let Some(python) = tools_python("fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
+        return;
+    };
     let p4 = s.get("/v1/providers/P4", ADMIN).await;
     let version = p4.headers["etag"].to_str().unwrap().to_string();
     let mut body = p4.ok(200).clone();

@@ -21,26 +21,6 @@ use hcas_core::consent::Role;
 use serde_json::json;
 use support::*;
 
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("HCAS_FHIR_PYTHON").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/hcas-tools/fhir-venv/bin/python")
-        },
-        PathBuf::from,
-    );
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("HCAS_REQUIRE_FHIR_PY").as_deref() != Ok("1"),
-        "HCAS_REQUIRE_FHIR_PY=1 but {} is missing; run scripts/test (it builds the venv with fhirpy and fhir.resources)",
-        p.display()
-    );
-    println!("skipped: no FHIR client venv at {}", p.display());
-    None
-}
-
 async fn setup(s: &Server) {
     provider(s, "P1", &["gp"], "09:00", "12:00").await;
     let admin = s.token("desk0", &[Role::Admin]);
@@ -105,7 +85,9 @@ async fn run(s: &Server, python: &std::path::Path) {
 
 #[tokio::test]
 async fn fhirpy_and_fhir_resources_sqlite() {
-    let Some(python) = python() else { return };
+    let Some(python) = tools_python("fhirpy, fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
+        return;
+    };
     let s = Server::sqlite().await;
     run(&s, &python).await;
     s.stop().await;
@@ -113,7 +95,9 @@ async fn fhirpy_and_fhir_resources_sqlite() {
 
 #[tokio::test]
 async fn fhirpy_and_fhir_resources_postgres() {
-    let Some(python) = python() else { return };
+    let Some(python) = tools_python("fhirpy, fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
+        return;
+    };
     let Some(s) = Server::postgres("fhir_client_postgres").await else {
         return;
     };

@@ -592,3 +592,33 @@ pub fn docs_run_against_demo(page: &str, script: &str) {
         got.len()
     );
 }
+
+/// The python of the test tools' venv (`HCAS_FHIR_PYTHON`, else
+/// `~/.cache/hcas-tools/fhir-venv`, which scripts/test builds with every
+/// pinned Python package the tests use), if it can `import {modules}`.
+/// Without it the caller skips, unless `{require}=1` (scripts/test sets
+/// it): then the test fails.
+pub fn tools_python(modules: &str, require: &str) -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("HCAS_FHIR_PYTHON").map_or_else(
+        || {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/hcas-tools/fhir-venv/bin/python")
+        },
+        std::path::PathBuf::from,
+    );
+    let ok = p.exists()
+        && std::process::Command::new(&p)
+            .args(["-c", &format!("import {modules}")])
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok {
+        return Some(p);
+    }
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{require}=1 but {} cannot import {modules}; run scripts/test (it builds the venv)",
+        p.display()
+    );
+    println!("skipped: {} cannot import {modules}", p.display());
+    None
+}
