@@ -11,6 +11,7 @@
 //! | `jwt.rs` | [`JwtVerifier`]: one algorithm; `exp`, `iss`, `aud`, `sub` required; claims to a principal |
 //! | `issuer.rs` | [`Issuer`]: hcas as its own issuer (Ed25519 key in `data_dir/keys`, access and refresh tokens, Argon2id) |
 //! | `oidc.rs` | [`OidcKeys`]: an external OpenID Connect provider's keys (discovery, JWKS cache, rotation) |
+//! | `smart.rs` | `/.well-known/smart-configuration`: SMART App Launch discovery, only what is supported |
 //! | `routes.rs` | `/v1/auth/login`, `/v1/auth/refresh`, `/v1/auth/whoami`, `/.well-known/jwks.json`, `/.well-known/openid-configuration` |
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ mod issuer;
 mod jwt;
 mod oidc;
 pub(crate) mod routes;
+pub(crate) mod smart;
 
 use crate::error::ApiError;
 use crate::tenants::OrgId;

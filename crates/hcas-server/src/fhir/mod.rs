@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `mod.rs` | routes, the `application/fhir+json` answer, errors as `OperationOutcome` |
 //! | `params.rs` | search parameters: known, unknown (lenient or `Prefer: handling=strict`), `_count`, `_offset`, `_include`, paging links |
+//! | (`auth/smart.rs`) | `/.well-known/smart-configuration`, here and at the server root: SMART discovery |
 //! | `metadata.rs` | `GET /fhir/r4/metadata`: the CapabilityStatement, from the same table the searches check |
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
@@ -65,6 +66,14 @@ pub const FHIR_JSON: &str = "application/fhir+json";
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/r4/metadata", get(metadata::capability_statement))
+        .route(
+            "/fhir/r4/.well-known/smart-configuration",
+            get(crate::auth::smart::smart_configuration),
+        )
+        .route(
+            "/.well-known/smart-configuration",
+            get(crate::auth::smart::smart_configuration),
+        )
         .route(
             "/fhir/r4/Appointment/$find",
             get(ops::find_get).post(ops::find_post),
