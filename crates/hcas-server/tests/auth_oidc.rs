@@ -213,7 +213,10 @@ async fn tokens_of_a_real_provider_verify_across_a_key_rotation() {
         smart["grant_types_supported"],
         provider_doc["grant_types_supported"]
     );
-    assert_eq!(smart["capabilities"], json!([]));
+    assert_eq!(
+        smart["capabilities"],
+        json!(["permission-user", "permission-v1", "permission-v2"])
+    );
     let pkce = provider_doc["code_challenge_methods_supported"].as_array();
     if pkce.is_some_and(|m| m.contains(&json!("S256"))) {
         assert_eq!(smart["code_challenge_methods_supported"], json!(["S256"]));

@@ -12,9 +12,13 @@
 //!   and PKCE methods (only `S256`: SMART forbids `plain`), read from its
 //!   discovery document (cached per issuer once read).
 //!
-//! `capabilities` is empty: hcas implements no SMART launch context, client
-//! authentication profile or SMART scope permissions (tokens carry roles),
-//! so it claims none; `scopes_supported` is left out for the same reason.
+//! `capabilities`: with an external provider, `permission-v1`,
+//! `permission-v2` and `permission-user`, because the FHIR API honours the
+//! SMART resource scopes of the provider's tokens (`super::Scopes`: they
+//! narrow what the roles allow); as its own issuer, none (its tokens carry
+//! roles, never scopes). No launch context, client authentication profile or
+//! patient-level scope (hcas has no launch patient) is claimed.
+//! `scopes_supported` is left out (optional; any resource scope is parsed).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -28,6 +32,9 @@ use crate::error::ApiError;
 
 /// Bound on the request for the provider's discovery document.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What hcas does with an external provider's tokens, as SMART capabilities.
+const PROVIDER_CAPABILITIES: [&str; 3] = ["permission-user", "permission-v1", "permission-v2"];
 
 /// The provider discovery documents read so far, by issuer.
 fn cache() -> &'static Mutex<HashMap<String, Value>> {
@@ -95,7 +102,7 @@ fn from_provider(provider: &Value) -> Value {
     if s256 {
         doc.insert("code_challenge_methods_supported".into(), json!(["S256"]));
     }
-    doc.insert("capabilities".into(), json!([]));
+    doc.insert("capabilities".into(), json!(PROVIDER_CAPABILITIES));
     Value::Object(doc)
 }
 

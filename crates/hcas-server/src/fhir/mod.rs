@@ -128,6 +128,26 @@ pub(crate) fn bad_search(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_search", detail)
 }
 
+/// 403 `insufficient_scope` unless the token's SMART scopes, if it has any,
+/// grant `interaction` on `ty` (they only narrow what the roles allow).
+pub(crate) fn scoped(
+    principal: &crate::auth::Principal,
+    ty: &str,
+    interaction: crate::auth::Interaction,
+) -> Result<(), ApiError> {
+    if principal.scope_allows(ty, interaction) {
+        return Ok(());
+    }
+    let letter = interaction.letter();
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        format!(
+            "the token's SMART scopes do not grant `{letter}` on {ty}; get a token with a scope such as `user/{ty}.{letter}`"
+        ),
+    ))
+}
+
 /// The FHIR issue type for an hcas error's status and code.
 fn issue_type(status: StatusCode, code: &str) -> &'static str {
     match (status.as_u16(), code) {
