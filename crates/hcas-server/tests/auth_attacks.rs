@@ -263,3 +263,59 @@ async fn a_token_names_its_own_organization() {
     .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_tokens_smart_scopes_narrow_the_fhir_api() {
+    let server = Server::start(Db::Sqlite).await.unwrap();
+    server.account("acme", "dr.x", &["doctor"], "staff-1").await;
+    let forge = Forge::new(&server);
+    // No such practitioner: 404 when the token may read Practitioners at all.
+    let path = "/fhir/r4/Practitioner/nobody";
+    let answer = |token: String| {
+        let server = &server;
+        async move {
+            let res = server.get(path, Some(&token)).await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (
+                status,
+                body["issue"][0]["details"]["coding"][0]["code"].clone(),
+            )
+        }
+    };
+    let not_found = (404, json!("not_found"));
+    let refused = (403, json!("insufficient_scope"));
+    assert_eq!(
+        answer(forge.sign(&forge.claims())).await,
+        not_found,
+        "roles alone"
+    );
+    let cases = [
+        ("scope", json!("openid api"), not_found.clone()),
+        ("scope", json!("user/Practitioner.r"), not_found.clone()),
+        (
+            "scope",
+            json!("user/Slot.rs patient/Appointment.rs"),
+            refused.clone(),
+        ),
+        ("scp", json!(["user/Slot.rs"]), refused.clone()),
+        ("scp", json!(["user/*.read"]), not_found),
+    ];
+    for (claim, value, want) in cases {
+        assert_eq!(
+            answer(forge.with(claim, value.clone())).await,
+            want,
+            "{claim}: {value}"
+        );
+    }
+    // A malformed scope claim: the token is refused altogether.
+    for (claim, value) in [("scope", json!(5)), ("scp", json!("user/Slot.rs"))] {
+        problem(
+            server.whoami(&forge.with(claim, value)).await,
+            401,
+            "unauthorized",
+        )
+        .await;
+    }
+    server.stop().await;
+}

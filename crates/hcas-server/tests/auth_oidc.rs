@@ -187,6 +187,56 @@ async fn tokens_of_a_real_provider_verify_across_a_key_rotation() {
         "not_found",
     )
     .await;
+    // SMART discovery names the provider's endpoints, read from its own
+    // discovery document, and its token endpoint issues tokens hcas accepts.
+    let provider_doc: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let smart: Value = configured
+        .get("/fhir/r4/.well-known/smart-configuration", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for key in [
+        "issuer",
+        "jwks_uri",
+        "token_endpoint",
+        "authorization_endpoint",
+    ] {
+        assert_eq!(smart[key], provider_doc[key], "{key}: {smart}");
+    }
+    assert_eq!(
+        smart["grant_types_supported"],
+        provider_doc["grant_types_supported"]
+    );
+    assert_eq!(
+        smart["capabilities"],
+        json!(["permission-user", "permission-v1", "permission-v2"])
+    );
+    let pkce = provider_doc["code_challenge_methods_supported"].as_array();
+    if pkce.is_some_and(|m| m.contains(&json!("S256"))) {
+        assert_eq!(smart["code_challenge_methods_supported"], json!(["S256"]));
+    } else {
+        assert!(
+            smart.get("code_challenge_methods_supported").is_none(),
+            "{smart}"
+        );
+    }
+    let res = reqwest::Client::new()
+        .post(smart["token_endpoint"].as_str().unwrap())
+        .basic_auth("hcas-test", Some("hcas-test-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=api&resource=urn%3Ahcas")
+        .send()
+        .await
+        .unwrap();
+    let smart_token: Value = res.json().await.unwrap();
+    let smart_token = smart_token["access_token"].as_str().unwrap();
+    assert_eq!(configured.whoami(smart_token).await.status(), 200);
     // A token altered after the provider signed it is refused.
     let mut parts: Vec<String> = t1.split('.').map(str::to_string).collect();
     parts[2] = parts[2].chars().rev().collect();

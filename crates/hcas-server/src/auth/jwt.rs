@@ -19,7 +19,7 @@ use hcas_core::consent::{Purpose, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
-use super::{Principal, Verifier};
+use super::{Principal, Scopes, Verifier};
 use crate::error::ApiError;
 use crate::tenants::OrgId;
 
@@ -45,6 +45,23 @@ pub struct JwtVerifier {
     audience: String,
     org_claim: String,
     roles_claim: String,
+}
+
+/// The SMART resource scopes of the `scope` claim (RFC 9068: space-separated)
+/// or `scp` (an array), if any.
+fn scopes(claims: &Map<String, Value>) -> Result<Option<Scopes>, &'static str> {
+    let text = match (claims.get("scope"), claims.get("scp")) {
+        (Some(Value::String(s)), _) => s.clone(),
+        (Some(_), _) => return Err("scope claim malformed"),
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .map(|v| v.as_str().ok_or("scp claim malformed"))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" "),
+        (None, Some(_)) => return Err("scp claim malformed"),
+        (None, None) => return Ok(None),
+    };
+    Ok(Scopes::parse(&text))
 }
 
 impl JwtVerifier {
@@ -133,7 +150,7 @@ impl JwtVerifier {
         if roles.is_empty() {
             return Err("no role");
         }
-        let mut p = Principal::new(sub, org, roles);
+        let mut p = Principal::new(sub, org, roles).with_scopes(scopes(claims)?);
         match claims.get("purpose") {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) => {

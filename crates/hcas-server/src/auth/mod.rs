@@ -11,6 +11,8 @@
 //! | `jwt.rs` | [`JwtVerifier`]: one algorithm; `exp`, `iss`, `aud`, `sub` required; claims to a principal |
 //! | `issuer.rs` | [`Issuer`]: hcas as its own issuer (Ed25519 key in `data_dir/keys`, access and refresh tokens, Argon2id) |
 //! | `oidc.rs` | [`OidcKeys`]: an external OpenID Connect provider's keys (discovery, JWKS cache, rotation) |
+//! | `scopes.rs` | [`Scopes`]: SMART resource scopes in a token, which only narrow what the roles allow |
+//! | `smart.rs` | `/.well-known/smart-configuration`: SMART App Launch discovery, only what is supported |
 //! | `routes.rs` | `/v1/auth/login`, `/v1/auth/refresh`, `/v1/auth/whoami`, `/.well-known/jwks.json`, `/.well-known/openid-configuration` |
 
 use std::sync::Arc;
@@ -26,12 +28,15 @@ mod issuer;
 mod jwt;
 mod oidc;
 pub(crate) mod routes;
+mod scopes;
+pub(crate) mod smart;
 
 use crate::error::ApiError;
 use crate::tenants::OrgId;
 pub use issuer::{AUDIENCE, AuthSetupError, Issuer, hash_password};
 pub use jwt::{JwtVerifier, KeySource, LEEWAY_SECONDS};
 pub use oidc::{MIN_REFETCH, OidcKeys};
+pub use scopes::{Interaction, Scopes};
 
 /// The caller, as a verified token describes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +52,9 @@ pub struct Principal {
     /// The purpose of use the token carries, if any (the gateway defaults
     /// it by role and lets a header narrow it; see `access.rs`).
     pub purpose: Option<Purpose>,
+    /// The token's SMART resource scopes, if it carries any: then the FHIR
+    /// API serves only what they grant (within what the roles allow).
+    pub scopes: Option<Scopes>,
 }
 
 impl Principal {
@@ -58,7 +66,23 @@ impl Principal {
             org,
             roles,
             purpose: None,
+            scopes: None,
         }
+    }
+
+    /// With the token's SMART resource scopes (`None`: roles alone decide).
+    #[must_use]
+    pub fn with_scopes(mut self, scopes: Option<Scopes>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+
+    /// Whether the token's SMART scopes (if any) grant `interaction` on `ty`.
+    #[must_use]
+    pub fn scope_allows(&self, ty: &str, interaction: Interaction) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|s| s.allows(ty, interaction))
     }
 
     /// With the token's purpose of use.

@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `mod.rs` | routes, the `application/fhir+json` answer, errors as `OperationOutcome` |
 //! | `params.rs` | search parameters: known, unknown (lenient or `Prefer: handling=strict`), `_count`, `_offset`, `_include`, paging links |
+//! | (`auth/smart.rs`) | `/.well-known/smart-configuration`, here and at the server root: SMART discovery |
 //! | `metadata.rs` | `GET /fhir/r4/metadata`: the CapabilityStatement, from the same table the searches check |
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
@@ -66,6 +67,14 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/fhir/r4/metadata", get(metadata::capability_statement))
         .route(
+            "/fhir/r4/.well-known/smart-configuration",
+            get(crate::auth::smart::smart_configuration),
+        )
+        .route(
+            "/.well-known/smart-configuration",
+            get(crate::auth::smart::smart_configuration),
+        )
+        .route(
             "/fhir/r4/Appointment/$find",
             get(ops::find_get).post(ops::find_post),
         )
@@ -117,6 +126,26 @@ pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 /// message naming the parameter.
 pub(crate) fn bad_search(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_search", detail)
+}
+
+/// 403 `insufficient_scope` unless the token's SMART scopes, if it has any,
+/// grant `interaction` on `ty` (they only narrow what the roles allow).
+pub(crate) fn scoped(
+    principal: &crate::auth::Principal,
+    ty: &str,
+    interaction: crate::auth::Interaction,
+) -> Result<(), ApiError> {
+    if principal.scope_allows(ty, interaction) {
+        return Ok(());
+    }
+    let letter = interaction.letter();
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        format!(
+            "the token's SMART scopes do not grant `{letter}` on {ty}; get a token with a scope such as `user/{ty}.{letter}`"
+        ),
+    ))
 }
 
 /// The FHIR issue type for an hcas error's status and code.

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use super::resources::{self as res, SLOT_MINUTES};
 use super::{base_url, fhir_response, params};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::auth::{Interaction, Principal};
 use crate::error::ApiError;
 use crate::services::appointments::{
     BookInput, Change, Created, RescheduleInput, create_booking, idempotency_key, move_booking,
@@ -134,6 +134,7 @@ pub(crate) async fn find_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    super::scoped(&principal, "Appointment", Interaction::Search)?;
     let params = input(&headers, query.as_deref(), &Bytes::new())?;
     super::find::find(&state, &principal, &headers, &params).await
 }
@@ -146,6 +147,7 @@ pub(crate) async fn find_post(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    super::scoped(&principal, "Appointment", Interaction::Search)?;
     let params = input(&headers, query.as_deref(), &body)?;
     super::find::find(&state, &principal, &headers, &params).await
 }
@@ -370,6 +372,7 @@ pub(crate) async fn hold(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    super::scoped(&principal, "Appointment", Interaction::Create)?;
     let params = input(&headers, query.as_deref(), &body)?;
     only(
         &params,
@@ -455,6 +458,8 @@ pub(crate) async fn book(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    super::scoped(&principal, "Appointment", Interaction::Create)?;
+    super::scoped(&principal, "Appointment", Interaction::Update)?;
     let params = input(&headers, query.as_deref(), &body)?;
     only(
         &params,

@@ -12,7 +12,7 @@ use super::fhir_response;
 use super::resources as res;
 use super::search::spec;
 use crate::AppState;
-use crate::auth::Principal;
+use crate::auth::{Interaction, Principal};
 use crate::error::ApiError;
 use crate::extract::Path;
 
@@ -27,6 +27,7 @@ pub(crate) async fn read(
     Path((ty, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     spec(&ty)?;
+    super::scoped(&principal, &ty, Interaction::Read)?;
     if !hcas_core::id::is_id(&id) {
         return Err(gone(&ty, &id));
     }

@@ -22,7 +22,7 @@ use super::params::{self, Search, Spec};
 use super::resources::{self as res, in_search};
 use super::{bad_search, base_url, fhir_response};
 use crate::AppState;
-use crate::auth::Principal;
+use crate::auth::{Interaction, Principal};
 use crate::error::ApiError;
 use crate::extract::Path;
 use crate::services::appointments::{MAX_POOL, MAX_WINDOW_DAYS};
@@ -195,6 +195,13 @@ pub(crate) async fn search_post(
     run(&state, &principal, &ty, pairs, &headers).await
 }
 
+/// Whether the token's SMART scopes (if any) let an `_include`d resource
+/// come along: they must grant reading or searching its type.
+fn may_include(principal: &Principal, resource: &Value) -> bool {
+    let ty = resource["resourceType"].as_str().unwrap_or_default();
+    principal.scope_allows(ty, Interaction::Read) || principal.scope_allows(ty, Interaction::Search)
+}
+
 /// Run a search of `ty` and answer the page as a Bundle.
 async fn run(
     state: &AppState,
@@ -204,6 +211,7 @@ async fn run(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let spec = spec(ty)?;
+    super::scoped(principal, ty, Interaction::Search)?;
     let search = params::parse(pairs, spec, params::strict(headers))?;
     let ctx = Ctx {
         state,
@@ -235,6 +243,7 @@ async fn run(
     entries.extend(
         included
             .into_iter()
+            .filter(|v| may_include(principal, v))
             .map(|v| SearchEntry::included(&base, v)),
     );
     let bundle = searchset(total, &self_url, next_url.as_deref(), entries);

@@ -158,6 +158,19 @@ impl Server {
         self.token_in(ORG, subject, roles, None)
     }
 
+    /// A token of organization `org-a` that also carries the SMART scopes
+    /// in `scope` (space-separated).
+    pub fn token_scoped(&self, subject: &str, roles: &[Role], scope: &str) -> String {
+        let t = self.token(subject, roles);
+        let mut map = self.tokens.map.lock().unwrap();
+        if let Some(p) = map.remove(&t) {
+            let scopes = hcas_server::auth::Scopes::parse(scope);
+            assert!(scopes.is_some(), "no SMART scope in `{scope}`");
+            map.insert(t.clone(), p.with_scopes(scopes));
+        }
+        t
+    }
+
     /// A request to `path` with `token` as the bearer.
     pub fn req(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
         self.client
