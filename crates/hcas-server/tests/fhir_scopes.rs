@@ -124,6 +124,13 @@ async fn scopes_narrow_what_the_roles_allow() {
         );
     }
     s.get("/fhir/r4/Patient/X1", &all).await.ok(200);
+
+    // The REST API checks no scopes, so a scoped token may not use it at
+    // all (the same token without scopes may).
+    for path in ["/v1/patients/X1", "/v1/patients/X1/consents"] {
+        s.get(path, &all).await.problem(403, "insufficient_scope");
+        assert_ne!(s.get(path, &unscoped).await.status, 403, "{path}");
+    }
     s.stop().await;
 }
 

@@ -145,7 +145,19 @@ impl FromRequestParts<AppState> for Principal {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("send `Authorization: Bearer <access token>`"))?;
-        state.verifier.verify(token).await
+        let principal = state.verifier.verify(token).await?;
+        // SMART scopes name FHIR resource types and interactions only; the
+        // REST API has no scope check, so a scoped token would reach all of
+        // it: refuse it there instead (fail closed).
+        if principal.scopes.is_some() && !parts.uri.path().starts_with(crate::fhir::BASE) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "a token with SMART resource scopes is for the FHIR API under /fhir/r4 only; \
+                 use a token without `scope` resource grants for the REST API",
+            ));
+        }
+        Ok(principal)
     }
 }
 
