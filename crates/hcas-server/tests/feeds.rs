@@ -36,15 +36,7 @@ fn feeds_dir() -> PathBuf {
 
 /// Whether ical.js is installed (`npm ci` in tests/feeds).
 fn have_ical_js() -> bool {
-    if feeds_dir().join("node_modules/ical.js").is_dir() {
-        return true;
-    }
-    assert!(
-        std::env::var("HCAS_REQUIRE_ICAL_JS").as_deref() != Ok("1"),
-        "HCAS_REQUIRE_ICAL_JS=1 but tests/feeds/node_modules is missing: run `npm ci` there"
-    );
-    println!("skipped: no tests/feeds/node_modules (run `npm ci` in tests/feeds)");
-    false
+    node_package("feeds", "ical.js", "HCAS_REQUIRE_ICAL_JS").is_some()
 }
 
 fn run_checker(cmd: &mut std::process::Command, what: &str, ics: &str) {

@@ -381,26 +381,16 @@ async fn checker(s: &Server) {
     let Some(python) = tools_python("fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
         return;
     };
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/bulk_check.py");
-    let url = format!("{}{BULK}", s.base);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .env("HCAS_BULK_URL", url)
-            .env("HCAS_BULK_DEEP_LINKS", "1")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "bulk_check.py failed:\n{stdout}\n{stderr}"
-    );
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(bulk_check())
+        .env("HCAS_BULK_URL", format!("{}{BULK}", s.base))
+        .env("HCAS_BULK_DEEP_LINKS", "1");
+    let stdout = tool_passes("bulk_check.py", cmd).await;
     assert!(stdout.contains("statuses ['busy', 'free']"), "{stdout}");
-    println!("{stdout}");
+}
+
+fn bulk_check() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/bulk_check.py")
 }
 
 /// The checker refuses what the specification forbids: a Location without
@@ -417,17 +407,10 @@ async fn checker_refuses(s: &Server) {
     s.put("/v1/providers/P4", ADMIN, Some(&version), body)
         .await
         .ok(200);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/bulk_check.py");
-    let url = format!("{}{BULK}", s.base);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .env("HCAS_BULK_URL", url)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(bulk_check())
+        .env("HCAS_BULK_URL", format!("{}{BULK}", s.base));
+    let out = run_tool(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success(),

@@ -17,70 +17,12 @@ mod support;
 
 use std::path::PathBuf;
 
-use hcas_core::consent::Role;
-use serde_json::json;
 use support::*;
 
-async fn setup(s: &Server) {
-    provider(s, "P1", &["gp"], "09:00", "12:00").await;
-    let admin = s.token("desk0", &[Role::Admin]);
-    for (id, name) in [("X1", "Alice Example"), ("X2", "Bob Example")] {
-        s.post("/v1/patients", &admin, patient(id, name, "1970-01-01", &[]))
-            .await
-            .ok(201);
-    }
-    for (who, start) in [
-        ("X1", at(2, 9, 0)),
-        ("X1", at(3, 10, 0)),
-        ("X2", at(2, 10, 0)),
-    ] {
-        s.post(
-            "/v1/appointments",
-            &format!("patient:{who}"),
-            json!({"provider": "P1", "patient": who, "start": start, "duration": 30}),
-        )
-        .await
-        .ok(201);
-    }
-    s.post(
-        "/v1/patients/X2/consents",
-        &admin,
-        json!({"id": "KX2", "status": "active", "date": "2025-01-01T00:00:00Z", "decision": "deny"}),
-    )
-    .await
-    .ok(201);
-}
-
 async fn run(s: &Server, python: &std::path::Path) {
-    setup(s).await;
-    let doctor = s.token("D1", &[Role::Doctor]);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/client_check.py");
-    let base = s.base.clone();
-    let (from, to) = (at(2, 0, 0), at(2, 12, 0));
-    let python = python.to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .env("HCAS_FHIR_URL", format!("{base}/fhir/r4"))
-            .env("HCAS_URL", &base)
-            .env("HCAS_DOCTOR", doctor)
-            .env("HCAS_PATIENT", "patient:X1")
-            .env("HCAS_PATIENT2", "patient:X2")
-            .env("HCAS_FROM", from)
-            .env("HCAS_TO", to)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "client_check.py failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("validated "), "{stdout}");
-    println!("{stdout}");
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir/client_check.py"));
+    fhir_client_check(s, "client_check.py", cmd).await;
 }
 
 #[tokio::test]

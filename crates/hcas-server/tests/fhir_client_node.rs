@@ -19,86 +19,16 @@ mod support;
 
 use std::path::PathBuf;
 
-use hcas_core::consent::Role;
-use serde_json::json;
 use support::*;
 
 fn client_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fhir_node");
-    let modules = dir.join("node_modules/fhir-kit-client");
-    if modules.exists() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("HCAS_REQUIRE_FHIR_NODE").as_deref() != Ok("1"),
-        "HCAS_REQUIRE_FHIR_NODE=1 but {} is missing; run `npm ci` in {} (scripts/test does)",
-        modules.display(),
-        dir.display()
-    );
-    println!("skipped: no {}", modules.display());
-    None
-}
-
-async fn setup(s: &Server) {
-    provider(s, "P1", &["gp"], "09:00", "12:00").await;
-    let admin = s.token("desk0", &[Role::Admin]);
-    for (id, name) in [("X1", "Alice Example"), ("X2", "Bob Example")] {
-        s.post("/v1/patients", &admin, patient(id, name, "1970-01-01", &[]))
-            .await
-            .ok(201);
-    }
-    for (who, start) in [
-        ("X1", at(2, 9, 0)),
-        ("X1", at(3, 10, 0)),
-        ("X2", at(2, 10, 0)),
-    ] {
-        s.post(
-            "/v1/appointments",
-            &format!("patient:{who}"),
-            json!({"provider": "P1", "patient": who, "start": start, "duration": 30}),
-        )
-        .await
-        .ok(201);
-    }
-    s.post(
-        "/v1/patients/X2/consents",
-        &admin,
-        json!({"id": "KX2", "status": "active", "date": "2025-01-01T00:00:00Z", "decision": "deny"}),
-    )
-    .await
-    .ok(201);
+    node_package("fhir_node", "fhir-kit-client", "HCAS_REQUIRE_FHIR_NODE")
 }
 
 async fn run(s: &Server, dir: &std::path::Path) {
-    setup(s).await;
-    let doctor = s.token("D1", &[Role::Doctor]);
-    let base = s.base.clone();
-    let (from, to) = (at(2, 0, 0), at(2, 12, 0));
-    let dir = dir.to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg("client_check.js")
-            .current_dir(dir)
-            .env("HCAS_FHIR_URL", format!("{base}/fhir/r4"))
-            .env("HCAS_URL", &base)
-            .env("HCAS_DOCTOR", doctor)
-            .env("HCAS_PATIENT", "patient:X1")
-            .env("HCAS_PATIENT2", "patient:X2")
-            .env("HCAS_FROM", from)
-            .env("HCAS_TO", to)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "client_check.js failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("validated "), "{stdout}");
-    println!("{stdout}");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg("client_check.js").current_dir(dir);
+    fhir_client_check(s, "client_check.js", cmd).await;
 }
 
 #[tokio::test]

@@ -635,3 +635,87 @@ pub fn tools_python(modules: &str, require: &str) -> Option<std::path::PathBuf> 
     println!("skipped: {} cannot import {modules}", p.display());
     None
 }
+
+/// `tests/{dir}` if `npm ci` installed `package` there (scripts/test does).
+/// Without it the caller skips, unless `{require}=1` (scripts/test sets
+/// it): then the test fails.
+pub fn node_package(dir: &str, package: &str, require: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
+    if dir.join("node_modules").join(package).is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{require}=1 but {package} is not installed in {}; run `npm ci` there (scripts/test does)",
+        dir.display()
+    );
+    println!("skipped: {package} is not installed in {}", dir.display());
+    None
+}
+
+/// Run the external checker `cmd` off the async runtime; its output.
+pub async fn run_tool(mut cmd: std::process::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("the checker starts"))
+        .await
+        .expect("the checker's thread")
+}
+
+/// Run the external checker `cmd` (called `what` in messages), fail with
+/// both its outputs unless it succeeds, and answer its standard output.
+pub async fn tool_passes(what: &str, cmd: std::process::Command) -> String {
+    let out = run_tool(cmd).await;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{stdout}");
+    stdout
+}
+
+/// The data both FHIR client checks run against (`tests/fhir_client.rs`
+/// with fhirpy, `tests/fhir_client_node.rs` with fhir-kit-client): provider
+/// P1, patients X1 and X2 with three appointments, X2 denying everyone by
+/// consent; then `cmd` runs with the server's addresses and tokens in its
+/// environment and must validate what it got.
+pub async fn fhir_client_check(s: &Server, what: &str, mut cmd: std::process::Command) {
+    provider(s, "P1", &["gp"], "09:00", "12:00").await;
+    let admin = s.token("desk0", &[Role::Admin]);
+    for (id, name) in [("X1", "Alice Example"), ("X2", "Bob Example")] {
+        s.post("/v1/patients", &admin, patient(id, name, "1970-01-01", &[]))
+            .await
+            .ok(201);
+    }
+    for (who, start) in [
+        ("X1", at(2, 9, 0)),
+        ("X1", at(3, 10, 0)),
+        ("X2", at(2, 10, 0)),
+    ] {
+        s.post(
+            "/v1/appointments",
+            &format!("patient:{who}"),
+            serde_json::json!({"provider": "P1", "patient": who, "start": start, "duration": 30}),
+        )
+        .await
+        .ok(201);
+    }
+    s.post(
+        "/v1/patients/X2/consents",
+        &admin,
+        serde_json::json!({"id": "KX2", "status": "active", "date": "2025-01-01T00:00:00Z", "decision": "deny"}),
+    )
+    .await
+    .ok(201);
+    cmd.env("HCAS_FHIR_URL", format!("{}/fhir/r4", s.base))
+        .env("HCAS_URL", &s.base)
+        .env("HCAS_DOCTOR", s.token("D1", &[Role::Doctor]))
+        .env("HCAS_PATIENT", "patient:X1")
+        .env("HCAS_PATIENT2", "patient:X2")
+        .env("HCAS_FROM", at(2, 0, 0))
+        .env("HCAS_TO", at(2, 12, 0));
+    let stdout = tool_passes(what, cmd).await;
+    assert!(stdout.contains("validated "), "{stdout}");
+}
