@@ -268,13 +268,7 @@ impl AppointmentStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.into_iter()
-            .map(|(payload, version)| {
-                serde_json::from_str(&payload)
-                    .map(|value| Stored { value, version })
-                    .map_err(|e| corrupt("booking", e))
-            })
-            .collect()
+        crate::sql::stored_rows("booking", rows)
     }
 
     async fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEvent>, StoreError> {
