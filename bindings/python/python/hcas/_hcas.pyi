@@ -1,0 +1,205 @@
+"""Type stubs of hcas._hcas, the native module (re-exported by ``hcas``)."""
+
+import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, Optional, Union
+
+from typing_extensions import TypeAlias
+
+__version__: Final[str]
+#: The vector kinds :func:`evaluate` knows.
+KINDS: Final[list[str]]
+#: The IANA tz database release the engine embeds, e.g. ``"2025b"``.
+TZDB_VERSION: Final[str]
+#: Every stable error code, e.g. ``"invalid_rrule"``.
+ERROR_CODES: Final[list[str]]
+
+ZoneLike: TypeAlias = Union["Zone", str, datetime.tzinfo]
+LocalTimeLike: TypeAlias = Union[datetime.time, str]
+Json: TypeAlias = Any
+
+class HcasError(ValueError):
+    """Any engine error: ``code`` is stable, ``message`` says what to fix."""
+
+    code: str
+    message: str
+
+class InvalidRruleError(HcasError):
+    """``invalid_rrule``: malformed RRULE text or a broken RFC 5545 constraint."""
+
+class InvalidTimezoneError(HcasError):
+    """``invalid_timezone``: not an IANA zone the engine knows."""
+
+class InvalidDatetimeError(HcasError):
+    """``invalid_datetime``: a malformed, impossible or naive datetime."""
+
+class InvalidIntervalError(HcasError):
+    """``invalid_interval``: an end not after its start."""
+
+class InvalidDurationError(HcasError):
+    """``invalid_duration``: not a positive whole number of minutes."""
+
+class InvalidWindowError(HcasError):
+    """``invalid_window``: a query beyond the engine's documented maximum."""
+
+class InvalidConsentError(HcasError):
+    """``invalid_consent``: a consent that breaks the consent model."""
+
+class InvalidRequestError(HcasError):
+    """``invalid_request``: a missing or unknown field, a wrong type."""
+
+class InvalidTransitionError(HcasError):
+    """``invalid_transition``: a lifecycle change not allowed now."""
+
+class NotPermittedError(HcasError):
+    """``not_permitted``: the actor's role may not make this change."""
+
+class LimitExceededError(HcasError):
+    """``limit_exceeded``: an input beyond a documented size limit."""
+
+def evaluate(kind: str, input: Mapping[str, Json]) -> dict[str, Json]:
+    """Evaluate one input of ``kind`` in its vector JSON shape (``docs/vectors.md``)."""
+
+def check_vector(case: Mapping[str, Json], answer: Union[Mapping[str, Json], str]) -> Optional[str]:
+    """Judge an answer (output dict or error code) to a vector: ``None`` or the failure line."""
+
+class Zone:
+    """An IANA time zone of the engine's embedded tz database."""
+
+    def __init__(self, name: ZoneLike) -> None: ...
+    @property
+    def name(self) -> str:
+        """The IANA name."""
+    def offset_at(self, at: datetime.datetime) -> datetime.timedelta:
+        """The UTC offset in force at the aware instant ``at``."""
+    def to_local(self, at: datetime.datetime) -> datetime.datetime:
+        """The wall time (naive) at the aware instant ``at``."""
+    def resolve(self, local: datetime.datetime) -> datetime.datetime:
+        """The instant (aware, UTC) of the naive wall time ``local``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Occurrences(Iterator[datetime.datetime]):
+    """The occurrences of a :class:`Recurrence`, ascending, lazily (aware UTC datetimes)."""
+
+    def __iter__(self) -> "Occurrences": ...
+    def __next__(self) -> datetime.datetime: ...
+
+class Recurrence:
+    """An RRULE from a wall-time ``dtstart`` in a zone, with EXDATEs and RDATEs."""
+
+    def __init__(
+        self,
+        rrule: str,
+        dtstart: datetime.datetime,
+        zone: Optional[ZoneLike] = None,
+        *,
+        exdates: Optional[Iterable[datetime.datetime]] = None,
+        rdates: Optional[Iterable[datetime.datetime]] = None,
+    ) -> None: ...
+    @property
+    def rrule(self) -> str:
+        """The rule, as normalised RRULE text."""
+    @property
+    def dtstart(self) -> datetime.datetime:
+        """The first occurrence's wall time (naive)."""
+    @property
+    def zone(self) -> Zone:
+        """The zone of the wall times."""
+    @property
+    def exdates(self) -> tuple[datetime.datetime, ...]:
+        """The EXDATEs (naive wall times), ascending."""
+    @property
+    def rdates(self) -> tuple[datetime.datetime, ...]:
+        """The RDATEs (naive wall times), as given."""
+    def between(
+        self, start: datetime.datetime, end: datetime.datetime, limit: Optional[int] = None
+    ) -> list[datetime.datetime]:
+        """Occurrences in ``[start, end)``, ascending, at most ``limit``."""
+    def iter_from(self, start: datetime.datetime) -> Occurrences:
+        """The occurrences at or after ``start``, lazily."""
+    def __iter__(self) -> Occurrences: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class WorkingRule:
+    """Working hours from ``start`` to ``end`` on the days of an RRULE, from ``dtstart``."""
+
+    def __init__(
+        self, rrule: str, start: LocalTimeLike, end: LocalTimeLike, *, dtstart: datetime.date
+    ) -> None: ...
+    @property
+    def rrule(self) -> str:
+        """The rule, as normalised RRULE text."""
+    @property
+    def dtstart(self) -> datetime.date:
+        """The local date the rule starts on."""
+    @property
+    def start(self) -> str:
+        """The opening wall time, ``"HH:MM"``."""
+    @property
+    def end(self) -> str:
+        """The closing wall time, ``"HH:MM"`` (``"24:00"`` for the end of the day)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class DateOverride:
+    """Different hours (or closed, with no windows) on one local date."""
+
+    def __init__(
+        self,
+        date: datetime.date,
+        windows: Optional[Iterable[tuple[LocalTimeLike, LocalTimeLike]]] = None,
+    ) -> None: ...
+    @property
+    def date(self) -> datetime.date:
+        """The local date."""
+    @property
+    def windows(self) -> list[tuple[str, str]]:
+        """The windows, as ``("HH:MM", "HH:MM")`` pairs."""
+    @property
+    def closed(self) -> bool:
+        """Whether the date is closed."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Availability:
+    """One provider's working rules, date overrides and busy time in a zone."""
+
+    def __init__(
+        self,
+        zone: ZoneLike,
+        rules: Optional[Iterable[WorkingRule]] = None,
+        overrides: Optional[Iterable[DateOverride]] = None,
+        busy: Optional[Iterable[Sequence[datetime.datetime]]] = None,
+    ) -> None: ...
+    @property
+    def zone(self) -> Zone:
+        """The zone of the working rules."""
+    @property
+    def rules(self) -> list[WorkingRule]:
+        """The working rules, in the order given."""
+    @property
+    def overrides(self) -> list[DateOverride]:
+        """The date overrides, by date."""
+    @property
+    def busy(self) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        """The busy time, merged, as aware UTC (start, end) pairs."""
+    def with_busy(self, busy: Iterable[Sequence[datetime.datetime]]) -> "Availability":
+        """A copy with more busy time."""
+    def slots(
+        self,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        duration: datetime.timedelta,
+        *,
+        step: Optional[datetime.timedelta] = None,
+        buffer_before: Optional[datetime.timedelta] = None,
+        buffer_after: Optional[datetime.timedelta] = None,
+        now: Optional[datetime.datetime] = None,
+        min_notice: Optional[datetime.timedelta] = None,
+        horizon: Optional[datetime.timedelta] = None,
+    ) -> list[datetime.datetime]:
+        """Slot starts (aware UTC) in ``[start, end)`` for appointments of ``duration``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
