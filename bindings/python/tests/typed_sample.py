@@ -1,0 +1,57 @@
+"""A sample using the API, checked by `mypy --strict` (scripts/test) and run
+by test_typed_sample.py: the stubs must describe what the package does."""
+
+import datetime as dt
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import hcas
+
+
+def next_free_morning(now: dt.datetime) -> Optional[dt.datetime]:
+    """The first free hour on a Monday or Wednesday morning in London, within a week."""
+    hours = hcas.WorkingRule("FREQ=WEEKLY;BYDAY=MO,WE", dt.time(9), "12:00", dtstart=dt.date(2026, 1, 5))
+    closed: hcas.DateOverride = hcas.DateOverride(dt.date(2026, 4, 6))
+    zone: hcas.Zone = hcas.Zone(ZoneInfo("Europe/London"))
+    avail = hcas.Availability(zone, [hours], [closed], busy=[(now, now + dt.timedelta(hours=1))])
+    starts: list[dt.datetime] = avail.slots(
+        now, now + dt.timedelta(days=7), dt.timedelta(hours=1), min_notice=dt.timedelta(hours=2), now=now
+    )
+    return starts[0] if starts else None
+
+
+def first_three(rrule: str) -> list[dt.datetime]:
+    """The first three occurrences of a rule at 09:00 New York time, lazily."""
+    rec = hcas.Recurrence(rrule, dt.datetime(2026, 3, 2, 9), "America/New_York")
+    out: list[dt.datetime] = []
+    for t in rec:
+        out.append(t)
+        if len(out) == 3:
+            break
+    return out
+
+
+def describe(e: hcas.HcasError) -> str:
+    """An error's stable code and message."""
+    return f"{e.code}: {e.message}"
+
+
+def main() -> list[str]:
+    """Everything above, as text."""
+    utc = dt.timezone.utc
+    lines = [str(next_free_morning(dt.datetime(2026, 3, 30, 6, tzinfo=utc)))]
+    lines += [t.isoformat() for t in first_three("FREQ=DAILY")]
+    try:
+        hcas.Recurrence("FREQ=NEVER", dt.datetime(2026, 3, 2, 9), "UTC")
+    except hcas.InvalidRruleError as e:
+        lines.append(describe(e))
+    out = hcas.evaluate("slots", {"timezone": "UTC", "query": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z", "duration": 30}})
+    lines.append(str(out["slots"]))
+    verdict: Optional[str] = hcas.check_vector({"id": "x", "expect": {"slots": []}}, out)
+    lines.append(str(verdict))
+    lines.append(hcas.TZDB_VERSION + " " + ",".join(hcas.KINDS))
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(main()))
