@@ -59,7 +59,7 @@ impl Hash for PyWorkingRule {
 #[pymethods]
 impl PyWorkingRule {
     #[new]
-    #[pyo3(signature = (rrule, start, end, *, dtstart))]
+    #[pyo3(signature = (rrule, start, end, dtstart))]
     fn new(
         rrule: &str,
         start: &Bound<'_, PyAny>,
@@ -95,6 +95,17 @@ impl PyWorkingRule {
     #[getter]
     fn end(&self) -> String {
         time_text(self.0.window().end())
+    }
+
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> crate::Reduced<'py, (String, String, String, NaiveDate)> {
+        let me = slf.get();
+        Ok((
+            slf.get_type().into_any(),
+            (me.rrule(), me.start(), me.end(), me.dtstart()),
+        ))
     }
 
     fn __repr__(&self) -> String {
@@ -148,6 +159,14 @@ impl PyDateOverride {
     #[getter]
     fn closed(&self) -> bool {
         self.0.is_closed()
+    }
+
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> crate::Reduced<'py, (NaiveDate, Vec<(String, String)>)> {
+        let me = slf.get();
+        Ok((slf.get_type().into_any(), (me.date(), me.windows())))
     }
 
     fn __repr__(&self) -> String {
@@ -316,13 +335,33 @@ impl PyAvailability {
         crate::datetimes(py, &got)
     }
 
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, Bound<'py, PyTuple>> {
+        let (me, py) = (slf.get(), slf.py());
+        let args = (me.0.zone().name(), me.rules(), me.overrides(), me.busy(py)?);
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+    }
+
     fn __repr__(&self) -> String {
+        let rules: Vec<String> = self.rules().iter().map(PyWorkingRule::__repr__).collect();
+        let overrides: Vec<String> = self
+            .overrides()
+            .iter()
+            .map(PyDateOverride::__repr__)
+            .collect();
+        let busy: Vec<String> = self
+            .0
+            .busy()
+            .intervals()
+            .iter()
+            .map(|iv| format!("({:?}, {:?})", iv.start().to_string(), iv.end().to_string()))
+            .collect();
         format!(
-            "hcas.Availability({:?}, rules={}, overrides={}, busy={})",
+            "hcas.Availability({:?}, rules=[{}], overrides=[{}], busy=[{}])",
             self.0.zone().name(),
-            self.0.rules().len(),
-            self.0.overrides().len(),
-            self.0.busy().len()
+            rules.join(", "),
+            overrides.join(", "),
+            busy.join(", ")
         )
     }
 }

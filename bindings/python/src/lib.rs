@@ -25,6 +25,10 @@ use pyo3::types::{PyList, PyString};
 
 use crate::errors::IntoPyResult;
 
+/// What `__reduce__` answers: the class and its constructor's arguments
+/// (pickling and `copy` rebuild a value through its constructor).
+type Reduced<'py, A> = PyResult<(Bound<'py, PyAny>, A)>;
+
 /// Instants as a list of aware UTC datetimes.
 fn datetimes<'py>(py: Python<'py>, items: &[Timestamp]) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);

@@ -93,7 +93,7 @@ fn start_and_zone(
 #[pymethods]
 impl PyRecurrence {
     #[new]
-    #[pyo3(signature = (rrule, dtstart, zone = None, *, exdates = None, rdates = None))]
+    #[pyo3(signature = (rrule, dtstart, zone = None, exdates = None, rdates = None))]
     fn new(
         rrule: &str,
         dtstart: &Bound<'_, PyAny>,
@@ -169,6 +169,19 @@ impl PyRecurrence {
     /// All occurrences, ascending, lazily (an endless rule goes on to year 9999).
     fn __iter__(&self) -> PyOccurrences {
         PyOccurrences::new(Arc::clone(&self.0), Timestamp::MIN)
+    }
+
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, Bound<'py, PyTuple>> {
+        let (me, py) = (slf.get(), slf.py());
+        let args = (
+            me.rrule(),
+            me.dtstart(),
+            me.0.zone().name(),
+            me.exdates(py)?,
+            me.rdates(py)?,
+        );
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
     }
 
     fn __repr__(&self) -> String {

@@ -53,6 +53,11 @@ impl PyZone {
         convert::to_datetime(py, self.0.resolve(l))
     }
 
+    /// Pickled as its name.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (&'static str,)> {
+        Ok((slf.get_type().into_any(), (slf.get().0.name(),)))
+    }
+
     fn __repr__(&self) -> String {
         format!("hcas.Zone({:?})", self.0.name())
     }

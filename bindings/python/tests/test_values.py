@@ -1,7 +1,9 @@
 """Value classes (immutable, equal by value, hashable), availability and
 slots for one provider, and the dict API giving the same answers."""
 
+import copy
 import datetime as dt
+import pickle
 from typing import Any
 
 import pytest
@@ -77,6 +79,9 @@ def test_values_are_immutable_equal_by_value_and_hashable() -> None:
         assert r.startswith("hcas." + type(a).__name__ + "(")
         with pytest.raises(AttributeError):
             a.zone = "UTC"
+        for back in (pickle.loads(pickle.dumps(a)), copy.deepcopy(a)):
+            assert back == a and hash(back) == hash(a) and type(back) is type(a)
+            assert back != other and repr(back) == r
     assert rule().end == "24:00" and rule().start == "09:00"
     assert rec([]).rrule == "FREQ=DAILY"
     assert rec([dt.datetime(2026, 1, 7, 9), dt.datetime(2026, 1, 6, 9)]).exdates == (

@@ -93,7 +93,6 @@ class Recurrence:
         rrule: str,
         dtstart: datetime.datetime,
         zone: Optional[ZoneLike] = None,
-        *,
         exdates: Optional[Iterable[datetime.datetime]] = None,
         rdates: Optional[Iterable[datetime.datetime]] = None,
     ) -> None: ...
@@ -126,7 +125,7 @@ class WorkingRule:
     """Working hours from ``start`` to ``end`` on the days of an RRULE, from ``dtstart``."""
 
     def __init__(
-        self, rrule: str, start: LocalTimeLike, end: LocalTimeLike, *, dtstart: datetime.date
+        self, rrule: str, start: LocalTimeLike, end: LocalTimeLike, dtstart: datetime.date
     ) -> None: ...
     @property
     def rrule(self) -> str:
