@@ -317,19 +317,18 @@ impl PyAvailability {
         min_notice: Option<&Bound<'py, PyAny>>,
         horizon: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut query = SlotQuery::new(
-            convert::instant(start, "start")?,
-            convert::instant(end, "end")?,
-            convert::minutes(duration, "duration")?,
-        );
-        query.step = convert::opt_minutes(step, "step")?;
-        let zero = hcas_core::Minutes::new(0);
-        query.buffer_before = convert::opt_minutes(buffer_before, "buffer_before")?.unwrap_or(zero);
-        query.buffer_after = convert::opt_minutes(buffer_after, "buffer_after")?.unwrap_or(zero);
-        query.now = convert::opt_instant(now, "now")?;
-        query.min_notice = convert::opt_minutes(min_notice, "min_notice")?.unwrap_or(zero);
-        query.horizon = convert::opt_minutes(horizon, "horizon")?;
-        query.validate().py()?;
+        let query = QueryArgs {
+            start,
+            end,
+            duration,
+            step,
+            buffer_before,
+            buffer_after,
+            now,
+            min_notice,
+            horizon,
+        }
+        .build()?;
         let avail = &self.0;
         let got = py.detach(|| avail.slots(&query)).py()?;
         crate::datetimes(py, &got)
@@ -364,4 +363,99 @@ impl PyAvailability {
             busy.join(", ")
         )
     }
+}
+
+/// The keyword arguments of a slot query, as given.
+struct QueryArgs<'a, 'py> {
+    start: &'a Bound<'py, PyAny>,
+    end: &'a Bound<'py, PyAny>,
+    duration: &'a Bound<'py, PyAny>,
+    step: Option<&'a Bound<'py, PyAny>>,
+    buffer_before: Option<&'a Bound<'py, PyAny>>,
+    buffer_after: Option<&'a Bound<'py, PyAny>>,
+    now: Option<&'a Bound<'py, PyAny>>,
+    min_notice: Option<&'a Bound<'py, PyAny>>,
+    horizon: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl QueryArgs<'_, '_> {
+    /// The engine's `SlotQuery` (buffers and notice default to zero), validated.
+    fn build(&self) -> PyResult<SlotQuery> {
+        let mut query = SlotQuery::new(
+            convert::instant(self.start, "start")?,
+            convert::instant(self.end, "end")?,
+            convert::minutes(self.duration, "duration")?,
+        );
+        let zero = hcas_core::Minutes::new(0);
+        query.step = convert::opt_minutes(self.step, "step")?;
+        query.buffer_before =
+            convert::opt_minutes(self.buffer_before, "buffer_before")?.unwrap_or(zero);
+        query.buffer_after =
+            convert::opt_minutes(self.buffer_after, "buffer_after")?.unwrap_or(zero);
+        query.now = convert::opt_instant(self.now, "now")?;
+        query.min_notice = convert::opt_minutes(self.min_notice, "min_notice")?.unwrap_or(zero);
+        query.horizon = convert::opt_minutes(self.horizon, "horizon")?;
+        query.validate().py()?;
+        Ok(query)
+    }
+}
+
+/// Pooled slots ("any doctor of this specialty"): the query of
+/// `Availability.slots` over several providers at once, answering each start
+/// (an aware UTC datetime) with the indexes of the providers free at it, in
+/// the order given. The GIL is released while the engine computes.
+#[pyfunction]
+#[pyo3(signature = (
+    providers, start, end, duration, *, step = None, buffer_before = None, buffer_after = None,
+    now = None, min_notice = None, horizon = None
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pooled_slots<'py>(
+    py: Python<'py>,
+    providers: &Bound<'py, PyAny>,
+    start: &Bound<'py, PyAny>,
+    end: &Bound<'py, PyAny>,
+    duration: &Bound<'py, PyAny>,
+    step: Option<&Bound<'py, PyAny>>,
+    buffer_before: Option<&Bound<'py, PyAny>>,
+    buffer_after: Option<&Bound<'py, PyAny>>,
+    now: Option<&Bound<'py, PyAny>>,
+    min_notice: Option<&Bound<'py, PyAny>>,
+    horizon: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let pool: Vec<Arc<Availability>> = items(Some(providers))?
+        .iter()
+        .map(|p| Ok(Arc::clone(&p.cast::<PyAvailability>()?.get().0)))
+        .collect::<PyResult<_>>()?;
+    let query = QueryArgs {
+        start,
+        end,
+        duration,
+        step,
+        buffer_before,
+        buffer_after,
+        now,
+        min_notice,
+        horizon,
+    }
+    .build()?;
+    let got = py
+        .detach(|| {
+            let pool: Vec<Availability> = pool.iter().map(|a| (**a).clone()).collect();
+            hcas_core::pooled_slots(&pool, &query)
+        })
+        .py()?;
+    let rows = got
+        .iter()
+        .map(|(t, free)| {
+            PyTuple::new(
+                py,
+                [
+                    convert::to_datetime(py, t)?.into_any(),
+                    PyTuple::new(py, free.iter().copied())?.into_any(),
+                ],
+            )
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, rows)
 }

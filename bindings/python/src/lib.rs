@@ -74,6 +74,7 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(check_vector, m)?)?;
+    m.add_function(wrap_pyfunction!(availability::pooled_slots, m)?)?;
     m.add("KINDS", hcas_core::wire::KINDS.to_vec())?;
     m.add("TZDB_VERSION", hcas_core::TZDB_VERSION)?;
     m.add(

@@ -53,6 +53,25 @@ def test_keyword_arguments_and_overrides() -> None:
     ]
 
 
+def test_pooled_slots_name_the_free_providers() -> None:
+    def daily(opens: int) -> hcas.Availability:
+        return hcas.Availability("UTC", [hcas.WorkingRule("FREQ=DAILY", dt.time(opens), "12:00", dt.date(2026, 1, 1))])
+
+    day = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    hour = dt.timedelta(hours=1)
+    got = hcas.pooled_slots([daily(9), daily(10)], day, day + dt.timedelta(days=1), hour)
+    # By hand: 09:00 only the first; 10:00 and 11:00 both.
+    assert got == [(day.replace(hour=9), (0,)), (day.replace(hour=10), (0, 1)), (day.replace(hour=11), (0, 1))]
+    busy = daily(9).with_busy([(day.replace(hour=10), day.replace(hour=11))])
+    assert hcas.pooled_slots([busy, daily(10)], day, day + dt.timedelta(days=1), hour, now=day.replace(hour=9, minute=30)) == [
+        (day.replace(hour=10), (1,)),
+        (day.replace(hour=11), (0, 1)),
+    ]
+    assert hcas.pooled_slots([], day, day + dt.timedelta(days=1), hour) == []
+    with pytest.raises(TypeError):
+        hcas.pooled_slots(["UTC"], day, day + dt.timedelta(days=1), hour)  # type: ignore[list-item]
+
+
 def test_values_are_immutable_equal_by_value_and_hashable() -> None:
     def rule() -> hcas.WorkingRule:
         return hcas.WorkingRule("FREQ=WEEKLY;BYDAY=MO", "09:00", "24:00", dtstart=dt.date(2026, 1, 5))

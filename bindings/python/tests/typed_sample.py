@@ -49,6 +49,8 @@ def main() -> list[str]:
     lines.append(str(out["slots"]))
     verdict: Optional[str] = hcas.check_vector({"id": "x", "expect": {"slots": []}}, out)
     lines.append(str(verdict))
+    pool = hcas.pooled_slots([hcas.Availability("UTC")], dt.datetime(2026, 1, 1, tzinfo=utc), dt.datetime(2026, 1, 2, tzinfo=utc), dt.timedelta(minutes=30))
+    lines.append(str([(t.isoformat(), list(free)) for t, free in pool]))
     lines.append(hcas.TZDB_VERSION + " " + ",".join(hcas.KINDS))
     return lines
 

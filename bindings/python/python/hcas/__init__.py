@@ -7,7 +7,7 @@ answers are the same everywhere.
 Two levels:
 
 * typed: :class:`Zone`, :class:`Recurrence`, :class:`WorkingRule`,
-  :class:`DateOverride` and :class:`Availability`, with aware
+  :class:`DateOverride`, :class:`Availability` and :func:`pooled_slots`, with aware
   :class:`datetime.datetime` in and out (naive ones are refused where an
   instant is meant) and :class:`datetime.timedelta` durations;
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
@@ -43,6 +43,7 @@ from hcas._hcas import (
     __version__,
     check_vector,
     evaluate,
+    pooled_slots,
 )
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "__version__",
     "check_vector",
     "evaluate",
+    "pooled_slots",
 ]

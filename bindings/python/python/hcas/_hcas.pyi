@@ -202,3 +202,18 @@ class Availability:
         """Slot starts (aware UTC) in ``[start, end)`` for appointments of ``duration``."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
+
+def pooled_slots(
+    providers: Sequence[Availability],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    duration: datetime.timedelta,
+    *,
+    step: Optional[datetime.timedelta] = None,
+    buffer_before: Optional[datetime.timedelta] = None,
+    buffer_after: Optional[datetime.timedelta] = None,
+    now: Optional[datetime.datetime] = None,
+    min_notice: Optional[datetime.timedelta] = None,
+    horizon: Optional[datetime.timedelta] = None,
+) -> list[tuple[datetime.datetime, tuple[int, ...]]]:
+    """Slot starts over several providers, each with the indexes of those free at it."""
