@@ -334,6 +334,43 @@ impl PyAvailability {
         crate::datetimes(py, &got)
     }
 
+    /// As `slots`, as an `array.array("q")` of Unix seconds (no Python
+    /// object per slot; zero-copy into numpy with `numpy.frombuffer`).
+    #[pyo3(signature = (
+        start, end, duration, *, step = None, buffer_before = None, buffer_after = None,
+        now = None, min_notice = None, horizon = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn slots_epoch<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+        step: Option<&Bound<'py, PyAny>>,
+        buffer_before: Option<&Bound<'py, PyAny>>,
+        buffer_after: Option<&Bound<'py, PyAny>>,
+        now: Option<&Bound<'py, PyAny>>,
+        min_notice: Option<&Bound<'py, PyAny>>,
+        horizon: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = QueryArgs {
+            start,
+            end,
+            duration,
+            step,
+            buffer_before,
+            buffer_after,
+            now,
+            min_notice,
+            horizon,
+        }
+        .build()?;
+        let avail = &self.0;
+        let got = py.detach(|| avail.slots(&query)).py()?;
+        crate::epoch_array(py, &got)
+    }
+
     /// Pickled as its constructor's arguments.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, Bound<'py, PyTuple>> {
         let (me, py) = (slf.get(), slf.py());

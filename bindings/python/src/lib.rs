@@ -38,6 +38,15 @@ fn datetimes<'py>(py: Python<'py>, items: &[Timestamp]) -> PyResult<Bound<'py, P
     Ok(list)
 }
 
+/// Instants as an `array.array("q")` of Unix seconds: one Python object for
+/// the lot (`numpy.frombuffer(a, dtype="int64")` reads it without a copy).
+fn epoch_array<'py>(py: Python<'py>, items: &[Timestamp]) -> PyResult<Bound<'py, PyAny>> {
+    let bytes: Vec<u8> = items.iter().flat_map(|t| t.unix().to_ne_bytes()).collect();
+    let array = py.import("array")?.getattr("array")?.call1(("q",))?;
+    array.call_method1("frombytes", (pyo3::types::PyBytes::new(py, &bytes),))?;
+    Ok(array)
+}
+
 /// Evaluate one input of `kind` (`hcas.KINDS`) in its vector JSON shape
 /// (`docs/vectors.md`) and answer in the same shape, as dicts. Errors are
 /// `HcasError` subclasses. The GIL is released while the engine computes.

@@ -160,6 +160,23 @@ impl PyRecurrence {
         crate::datetimes(py, &got)
     }
 
+    /// As `between`, as an `array.array("q")` of Unix seconds (no Python
+    /// object per occurrence; zero-copy into numpy with `numpy.frombuffer`).
+    #[pyo3(signature = (start, end, limit = None))]
+    fn between_epoch<'py>(
+        &self,
+        py: Python<'py>,
+        start: &Bound<'py, PyAny>,
+        end: &Bound<'py, PyAny>,
+        limit: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let from = convert::instant(start, "start")?;
+        let to = convert::instant(end, "end")?;
+        let rec = &self.0;
+        let got = py.detach(|| rec.between(from, to, limit)).py()?;
+        crate::epoch_array(py, &got)
+    }
+
     /// The occurrences at or after `start` (an aware datetime), lazily.
     fn iter_from(&self, start: &Bound<'_, PyAny>) -> PyResult<PyOccurrences> {
         let start = convert::instant(start, "start")?;

@@ -10,4 +10,4 @@ def test_the_typed_sample_runs() -> None:
     assert lines[0] == "2026-03-30 08:00:00+00:00"
     assert lines[1:4] == ["2026-03-02T14:00:00+00:00", "2026-03-03T14:00:00+00:00", "2026-03-04T14:00:00+00:00"]
     assert lines[4].startswith("invalid_rrule: rrule")
-    assert lines[5:8] == ["[]", "None", "[]"]
+    assert lines[5:9] == ["[]", "None", "[]", "[1767225600, 1767312000]"]

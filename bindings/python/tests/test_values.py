@@ -53,6 +53,17 @@ def test_keyword_arguments_and_overrides() -> None:
     ]
 
 
+def test_bulk_results_as_epoch_seconds() -> None:
+    day = dt.datetime(2026, 3, 30, tzinfo=UTC)
+    got = lee().slots_epoch(day, day + dt.timedelta(days=1), dt.timedelta(hours=1))
+    assert got.typecode == "q" and list(got) == [int(t.timestamp()) for t in lee().slots(day, day + dt.timedelta(days=1), dt.timedelta(hours=1))]
+    assert list(got) == [1774861200, 1774864800]  # 09:00Z and 10:00Z on 2026-03-30 (date -d)
+    rec = hcas.Recurrence("FREQ=HOURLY", dt.datetime(2026, 1, 1), "UTC")
+    many = rec.between_epoch(day, day + dt.timedelta(days=30))
+    assert len(many) == 720 and many[0] == int(day.timestamp()) and many[1] - many[0] == 3600
+    assert memoryview(many).itemsize == 8
+
+
 def test_pooled_slots_name_the_free_providers() -> None:
     def daily(opens: int) -> hcas.Availability:
         return hcas.Availability("UTC", [hcas.WorkingRule("FREQ=DAILY", dt.time(opens), "12:00", dt.date(2026, 1, 1))])

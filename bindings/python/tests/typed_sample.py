@@ -1,6 +1,7 @@
 """A sample using the API, checked by `mypy --strict` (scripts/test) and run
 by test_typed_sample.py: the stubs must describe what the package does."""
 
+import array
 import datetime as dt
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -51,6 +52,10 @@ def main() -> list[str]:
     lines.append(str(verdict))
     pool = hcas.pooled_slots([hcas.Availability("UTC")], dt.datetime(2026, 1, 1, tzinfo=utc), dt.datetime(2026, 1, 2, tzinfo=utc), dt.timedelta(minutes=30))
     lines.append(str([(t.isoformat(), list(free)) for t, free in pool]))
+    seconds: "array.array[int]" = hcas.Recurrence("FREQ=DAILY;COUNT=2", dt.datetime(2026, 1, 1), "UTC").between_epoch(
+        dt.datetime(2026, 1, 1, tzinfo=utc), dt.datetime(2026, 2, 1, tzinfo=utc)
+    )
+    lines.append(str(list(seconds)))
     lines.append(hcas.TZDB_VERSION + " " + ",".join(hcas.KINDS))
     return lines
 

@@ -1,5 +1,6 @@
 """Type stubs of hcas._hcas, the native module (re-exported by ``hcas``)."""
 
+import array
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Optional, Union
@@ -115,6 +116,10 @@ class Recurrence:
         self, start: datetime.datetime, end: datetime.datetime, limit: Optional[int] = None
     ) -> list[datetime.datetime]:
         """Occurrences in ``[start, end)``, ascending, at most ``limit``."""
+    def between_epoch(
+        self, start: datetime.datetime, end: datetime.datetime, limit: Optional[int] = None
+    ) -> "array.array[int]":
+        """As :meth:`between`, as Unix seconds in one ``array.array("q")``."""
     def iter_from(self, start: datetime.datetime) -> Occurrences:
         """The occurrences at or after ``start``, lazily."""
     def __iter__(self) -> Occurrences: ...
@@ -200,6 +205,20 @@ class Availability:
         horizon: Optional[datetime.timedelta] = None,
     ) -> list[datetime.datetime]:
         """Slot starts (aware UTC) in ``[start, end)`` for appointments of ``duration``."""
+    def slots_epoch(
+        self,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        duration: datetime.timedelta,
+        *,
+        step: Optional[datetime.timedelta] = None,
+        buffer_before: Optional[datetime.timedelta] = None,
+        buffer_after: Optional[datetime.timedelta] = None,
+        now: Optional[datetime.datetime] = None,
+        min_notice: Optional[datetime.timedelta] = None,
+        horizon: Optional[datetime.timedelta] = None,
+    ) -> "array.array[int]":
+        """As :meth:`slots`, as Unix seconds in one ``array.array("q")``."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
