@@ -164,11 +164,28 @@ async fn metadata(s: &Server) {
         params,
         [
             ("schedule", "reference"),
+            ("service-type", "token"),
             ("start", "date"),
             ("status", "token")
         ]
     );
     assert_eq!(slot["searchInclude"], json!(["Slot:schedule"]));
+    // The R4 types of the parameters issue 12 added.
+    let param = |ty: &str, name: &str| {
+        let r = resources.iter().find(|r| r["type"] == ty).unwrap();
+        r["searchParam"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["type"].as_str().unwrap().to_string())
+    };
+    assert_eq!(param("Schedule", "service-type").as_deref(), Some("token"));
+    assert_eq!(
+        param("Appointment", "location").as_deref(),
+        Some("reference")
+    );
+    assert_eq!(param("Appointment", "slot").as_deref(), Some("reference"));
 }
 
 async fn directory(s: &Server) {
@@ -281,25 +298,28 @@ async fn slots(s: &Server) {
         )
         .await;
     assert_eq!(starts(&bundle(&r, 4)), want);
+    // The two booked half hours are the busy ones.
     bundle(
         &s.get(
             &format!("/fhir/r4/Slot?schedule=P1&start=ge{from}&start=lt{to}&status=busy"),
             t,
         )
         .await,
-        0,
+        2,
     );
-    // A slot reads back by id; a taken one does not exist.
+    // A slot reads back by id; a taken one is busy; off the grid, none.
     let id = page[0]["id"].as_str().unwrap();
     assert_eq!(
         s.get(&format!("/fhir/r4/Slot/{id}"), t).await.ok(200)["start"],
         want[0]
     );
-    let booked_start = chrono::DateTime::parse_from_rfc3339(&at(2, 9, 0))
-        .unwrap()
-        .timestamp();
+    let booked_start = unix(&at(2, 9, 0));
+    let taken = s.get(&format!("/fhir/r4/Slot/P1-{booked_start}"), t).await;
+    assert_eq!(taken.ok(200)["status"], "busy");
+    assert_eq!(taken.json["start"], at(2, 9, 0));
     outcome(
-        &s.get(&format!("/fhir/r4/Slot/P1-{booked_start}"), t).await,
+        &s.get(&format!("/fhir/r4/Slot/P1-{}", unix(&at(2, 13, 0))), t)
+            .await,
         404,
         "not-found",
         "not_found",
@@ -586,6 +606,249 @@ async fn errors(s: &Server) {
     outcome(&form, 415, "not-supported", "unsupported_media_type");
 }
 
+fn unix(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .timestamp()
+}
+
+/// `service-type` of Schedule and Slot, Slot `status=busy`, Appointment
+/// `location` and `slot` (issue 12), each matching and not. Adds P3 (gp,
+/// at "Main St Clinic", 09:00-10:00) and X1's booking of it on day 2 at
+/// 09:30.
+async fn search_parameters(s: &Server, b: &Booked) {
+    let t = "patient:X1";
+    let doctor = s.token("D1", &[Role::Doctor]);
+    s.post(
+        "/v1/providers",
+        ADMIN,
+        json!({"id": "P3", "name": "Dr P3", "specialties": ["gp"], "location": "Main St Clinic"}),
+    )
+    .await
+    .ok(201);
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    s.call(
+        "PUT",
+        "/v1/providers/P3/schedule",
+        ADMIN,
+        Some(json!({"timezone": "UTC", "rules": [{"rrule": "FREQ=DAILY",
+            "dtstart": yesterday.to_string(), "start": "09:00", "end": "10:00"}]})),
+        &[],
+    )
+    .await
+    .ok(201);
+    // Schedule service-type: the provider's specialties, system|code or code.
+    let r = s.get("/fhir/r4/Schedule?service-type=cardiology", t).await;
+    let found = bundle(&r, 1);
+    assert_eq!(ids(&found), ["P2"]);
+    assert_eq!(
+        found[0]["serviceType"][0]["coding"][0]["code"],
+        "cardiology"
+    );
+    assert_eq!(
+        ids(&bundle(
+            &s.get(
+                "/fhir/r4/Schedule?service-type=https://hcas.dev/fhir/CodeSystem/specialty|gp",
+                t
+            )
+            .await,
+            2
+        )),
+        ["P1", "P3"]
+    );
+    bundle(
+        &s.get("/fhir/r4/Schedule?service-type=http://other|gp", t)
+            .await,
+        0,
+    );
+    bundle(
+        &s.get("/fhir/r4/Schedule?service-type=dermatology", t).await,
+        0,
+    );
+    // Slot service-type: the slots of schedules offering it.
+    let (from, to) = (at(2, 0, 0), at(2, 12, 0));
+    let window = format!("start=ge{from}&start=lt{to}");
+    let r = s
+        .get(
+            &format!("/fhir/r4/Slot?service-type=cardiology&{window}"),
+            t,
+        )
+        .await;
+    let cardio = bundle(&r, 2);
+    assert!(
+        cardio
+            .iter()
+            .all(|x| x["schedule"]["reference"] == "Schedule/P2"
+                && x["serviceType"][0]["coding"][0]["code"] == "cardiology")
+    );
+    bundle(
+        &s.get(
+            &format!("/fhir/r4/Slot?service-type=dermatology&{window}"),
+            t,
+        )
+        .await,
+        0,
+    );
+    // Slot status: P1's two taken half hours of day 2 are busy, the rest free.
+    let busy_of = |day: i64| {
+        format!(
+            "/fhir/r4/Slot?schedule=P1&status=busy&start=ge{}&start=lt{}",
+            at(day, 0, 0),
+            at(day, 12, 0)
+        )
+    };
+    let busy = bundle(&s.get(&busy_of(2), t).await, 2);
+    assert_eq!(
+        busy.iter()
+            .map(|x| x["start"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [at(2, 9, 0), at(2, 10, 0)]
+    );
+    assert!(busy.iter().all(|x| x["status"] == "busy"));
+    bundle(
+        &s.get(
+            &format!("/fhir/r4/Slot?schedule=P1&status=free,busy&{window}"),
+            t,
+        )
+        .await,
+        6,
+    );
+    bundle(
+        &s.get(
+            &format!("/fhir/r4/Slot?schedule=P1&status=busy-tentative&{window}"),
+            t,
+        )
+        .await,
+        0,
+    );
+    // A booking makes its slot busy; cancelling it frees it again.
+    bundle(&s.get(&busy_of(4), t).await, 0);
+    let id = s
+        .post(
+            "/v1/appointments",
+            t,
+            json!({"provider": "P1", "patient": "X1", "start": at(4, 11, 0), "duration": 30}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let busy = bundle(&s.get(&busy_of(4), t).await, 1);
+    assert_eq!(busy[0]["start"], at(4, 11, 0));
+    let slot_id = busy[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.get(&format!("/fhir/r4/Slot/{slot_id}"), t).await.ok(200)["status"],
+        "busy"
+    );
+    // Appointment slot: the booking occupying it, in both reference forms.
+    for v in [format!("Slot/{slot_id}"), slot_id.clone()] {
+        let r = s.get(&format!("/fhir/r4/Appointment?slot={v}"), t).await;
+        assert_eq!(ids(&bundle(&r, 1)), [id.as_str()]);
+    }
+    let cancel = s
+        .call(
+            "POST",
+            &format!("/v1/appointments/{id}/cancel"),
+            t,
+            Some(json!({"reason": "another day"})),
+            &[("if-match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(cancel.status, 200, "{}", cancel.json);
+    bundle(&s.get(&busy_of(4), t).await, 0);
+    assert_eq!(
+        s.get(&format!("/fhir/r4/Slot/{slot_id}"), t).await.ok(200)["status"],
+        "free"
+    );
+    // Still the (cancelled) booking over that slot; `status` narrows.
+    let r = s
+        .get(&format!("/fhir/r4/Appointment?slot={slot_id}"), t)
+        .await;
+    assert_eq!(bundle(&r, 1)[0]["status"], "cancelled");
+    let r = s
+        .get(
+            &format!("/fhir/r4/Appointment?slot={slot_id}&status=booked"),
+            t,
+        )
+        .await;
+    bundle(&r, 0);
+    // Day 2's 09:00 slot of P1 is X1's first booking; 09:30 is free.
+    let r = s
+        .get(
+            &format!("/fhir/r4/Appointment?slot=Slot/P1-{}", unix(&at(2, 9, 0))),
+            &doctor,
+        )
+        .await;
+    assert_eq!(ids(&bundle(&r, 1)), [b.x1_first.as_str()]);
+    for free in [
+        format!("P1-{}", unix(&at(2, 9, 30))),
+        format!("P2-{}", unix(&at(2, 9, 0))),
+        "not-a-slot".to_string(),
+    ] {
+        bundle(
+            &s.get(&format!("/fhir/r4/Appointment?slot={free}"), &doctor)
+                .await,
+            0,
+        );
+    }
+    // Appointment location: the bookings of providers at that Location.
+    let loc = bundle(&s.get("/fhir/r4/Location?name=Main", t).await, 1)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    bundle(
+        &s.get(&format!("/fhir/r4/Appointment?location={loc}"), t)
+            .await,
+        0,
+    );
+    let at_p3 = s
+        .post(
+            "/v1/appointments",
+            t,
+            json!({"provider": "P3", "patient": "X1", "start": at(2, 9, 30), "duration": 30}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for v in [format!("Location/{loc}"), loc.clone()] {
+        let r = s
+            .get(&format!("/fhir/r4/Appointment?location={v}"), &doctor)
+            .await;
+        assert_eq!(ids(&bundle(&r, 1)), [at_p3.as_str()]);
+    }
+    bundle(
+        &s.get("/fhir/r4/Appointment?location=Location/elsewhere", &doctor)
+            .await,
+        0,
+    );
+    // With another parameter: AND.
+    bundle(
+        &s.get(
+            &format!("/fhir/r4/Appointment?location={loc}&practitioner=P1"),
+            &doctor,
+        )
+        .await,
+        0,
+    );
+    outcome(
+        &s.get("/fhir/r4/Appointment?location=Practitioner/P3", &doctor)
+            .await,
+        400,
+        "invalid",
+        "invalid_search",
+    );
+    outcome(
+        &s.get("/fhir/r4/Appointment?slot=Schedule/P1", &doctor)
+            .await,
+        400,
+        "invalid",
+        "invalid_search",
+    );
+}
+
 async fn all(s: &Server) {
     let b = setup(s).await;
     metadata(s).await;
@@ -594,6 +857,7 @@ async fn all(s: &Server) {
     appointments(s, &b).await;
     patients_and_consents(s).await;
     errors(s).await;
+    search_parameters(s, &b).await;
 }
 
 #[tokio::test]

@@ -304,6 +304,100 @@ async fn find(s: &Server) {
     assert_eq!(starts(&appointments(&r, 200)), [at(3, 9, 30)]);
 }
 
+/// `next` links page `$find` to the end: every proposal of the unpaged
+/// answer once, in order, `timing` carried along; `timing` is read at the
+/// offset of `start`.
+async fn find_paging(s: &Server) {
+    let x1 = "patient:X1";
+    let weekday = |d: i64| {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            [chrono::Datelike::weekday(&day(d)).num_days_from_monday() as usize]
+    };
+    let find = |count: u32| {
+        parameters(&[
+            ("start", "valueDateTime", json!(rfc(day(2)))),
+            ("end", "valueDateTime", json!(rfc(day(5)))),
+            (
+                "timing",
+                "valueTiming",
+                json!({"repeat": {"dayOfWeek": [weekday(2), weekday(4)]}}),
+            ),
+            (
+                "patient-reference",
+                "valueReference",
+                reference("Patient/X1"),
+            ),
+            ("_count", "valueInteger", json!(count)),
+        ])
+    };
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let all = op(s, "find", x1, find(500), &[]).await;
+    let want = ids(&appointments(&all, 200));
+    // Days 2 and 4: P1 six half hours, P2 two, each day.
+    assert_eq!(want.len(), 16, "{}", all.json);
+    assert!(
+        all.json["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["relation"] != "next")
+    );
+    let mut r = op(s, "find", x1, find(3), &[]).await;
+    let mut got = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = appointments(&r, 200);
+        assert_eq!(r.json["total"], 16);
+        assert!(page.len() <= 3);
+        got.extend(ids(&page));
+        pages += 1;
+        let Some(next) = r.json["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+            .map(|l| l["url"].as_str().unwrap().to_string())
+        else {
+            break;
+        };
+        assert!(next.contains("_offset="), "{next}");
+        assert!(pages < 10, "no end to the next links");
+        r = s.send(s.client.get(&next).bearer_auth(x1)).await;
+    }
+    assert_eq!(pages, 6);
+    assert_eq!(got, want, "every proposal once, in order");
+    // The same window written at +02:00: 11:30 there is 09:30 UTC (the
+    // local day is the UTC day at these hours); at UTC it is 11:30.
+    let plus2 = day(2)
+        .with_timezone(&chrono::FixedOffset::east_opt(2 * 3600).unwrap())
+        .to_rfc3339();
+    assert!(plus2.ends_with("T02:00:00+02:00"), "{plus2}");
+    let at_offset = |start: String| {
+        parameters(&[
+            ("start", "valueDateTime", json!(start)),
+            ("end", "valueDateTime", json!(rfc(day(5)))),
+            (
+                "practitioner",
+                "valueReference",
+                reference("Practitioner/P1"),
+            ),
+            (
+                "timing",
+                "valueTiming",
+                json!({"repeat": {"dayOfWeek": [weekday(3)], "timeOfDay": ["11:30:00"]}}),
+            ),
+        ])
+    };
+    let r = op(s, "find", x1, at_offset(plus2), &[]).await;
+    assert_eq!(starts(&appointments(&r, 200)), [at(3, 9, 30)]);
+    let utc = op(s, "find", x1, at_offset(rfc(day(2))), &[]).await;
+    assert_eq!(starts(&appointments(&utc, 200)), [at(3, 11, 30)]);
+}
+
 async fn find_errors(s: &Server) {
     let x1 = "patient:X1";
     let mut no_start = find_p1("X1");
@@ -657,6 +751,7 @@ async fn all(s: &Server) {
     setup(s).await;
     metadata(s).await;
     find(s).await;
+    find_paging(s).await;
     find_errors(s).await;
     hold_and_book(s).await;
     modify_and_cancel(s).await;

@@ -117,7 +117,7 @@ pub use publish::{
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,
 };
-pub use slot::{FhirSlot, SlotStatus, slot_from_fhir, slot_to_fhir, slots_to_fhir};
+pub use slot::{FhirSlot, SlotStatus, parse_slot_id, slot_from_fhir, slot_to_fhir, slots_to_fhir};
 
 /// hcas resource kinds and the FHIR resource types they map to.
 const RESOURCE_KINDS: [(&str, &str); 4] = [

@@ -7,6 +7,7 @@
 //! | `planning_horizon` | `planningHorizon.start`, `planningHorizon.end` (both required when present) |
 //! | `active` | `active` (absent reads as `true`; always written) |
 //! | `specialties[k]` | `specialty[k].coding[0]` with system [`super::SPECIALTY_SYSTEM`] (on import, codings of other systems are ignored) |
+//! | `specialties[k]` | `serviceType[k].coding[0]`, the same codes (written only: the services booked in it) |
 //! | `availability.zone` | `extension[url=https://hcas.dev/fhir/StructureDefinition/availability].extension[url=timezone].valueCode` |
 //! | `availability.rules[j]` rrule | `… .extension[url=rule].extension[url=rrule].valueString` (normalised RRULE text) |
 //! | `availability.rules[j]` dtstart | `… .extension[url=rule].extension[url=dtstart].valueDate` |
@@ -196,6 +197,7 @@ pub fn schedule_to_fhir(schedule: &FhirSchedule) -> Result<Value> {
             }
             list.push(super::directory::concept(super::SPECIALTY_SYSTEM, code));
         }
+        out.insert("serviceType".into(), list.clone().into());
         out.insert("specialty".into(), list.into());
     }
     if let Some(h) = schedule.planning_horizon {
@@ -434,6 +436,7 @@ mod tests {
         let s = FhirSchedule::new("P1", ["provider:P1"]).with_specialties(["gp", "cardiology"]);
         let mut fhir = schedule_to_fhir(&s).unwrap();
         assert_eq!(fhir["specialty"][1]["coding"][0]["code"], "cardiology");
+        assert_eq!(fhir["serviceType"], fhir["specialty"]);
         assert_eq!(schedule_from_fhir(&fhir).unwrap(), s);
         fhir["specialty"][0]["coding"]
             .as_array_mut()

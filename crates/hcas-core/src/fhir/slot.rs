@@ -6,6 +6,7 @@
 //! | `schedule` (the schedule id) | `schedule.reference` = `Schedule/ID` |
 //! | `status` ([`SlotStatus`]) | `status` |
 //! | `start`, `end` | `start`, `end` |
+//! | `service_types[k]` (hcas specialty codes, the schedule's) | `serviceType[k].coding[0]` with system [`super::SPECIALTY_SYSTEM`] (written only) |
 //!
 //! Ignored on import: `meta`, `language`, `text`, `contained`, `identifier`,
 //! `serviceCategory`, `serviceType`, `specialty`, `appointmentType`,
@@ -110,6 +111,8 @@ pub struct FhirSlot {
     pub end: Timestamp,
     /// Status.
     pub status: SlotStatus,
+    /// The services bookable in it: hcas specialty codes (its schedule's).
+    pub service_types: Vec<String>,
 }
 
 impl FhirSlot {
@@ -138,7 +141,19 @@ impl FhirSlot {
             start,
             end,
             status,
+            service_types: Vec::new(),
         }
+    }
+
+    /// With these service types (hcas specialty codes; blank ones are not
+    /// written).
+    #[must_use]
+    pub fn with_service_types(
+        mut self,
+        codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.service_types = codes.into_iter().map(Into::into).collect();
+        self
     }
 
     /// With the id `id` instead.
@@ -154,20 +169,51 @@ impl FhirSlot {
     /// [`slot_from_fhir`] guarantees; nothing is checked here.
     #[must_use]
     pub fn to_fhir(&self) -> Value {
-        json!({
+        let mut out = json!({
             "resourceType": "Slot",
             "id": self.id,
             "schedule": { "reference": format!("Schedule/{}", self.schedule) },
             "status": self.status.as_str(),
             "start": self.start.to_string(),
             "end": self.end.to_string(),
-        })
+        });
+        let services: Vec<Value> = self
+            .service_types
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| super::directory::concept(super::SPECIALTY_SYSTEM, c))
+            .collect();
+        if !services.is_empty() {
+            out["serviceType"] = Value::Array(services);
+        }
+        out
     }
 }
 
 /// The deterministic id of the slot of `schedule_id` starting at `start`.
 fn slot_id(schedule_id: &str, start: Timestamp) -> String {
     format!("{schedule_id}-{}", start.unix())
+}
+
+/// The schedule id and start a deterministic slot id
+/// (`<schedule_id>-<unix seconds of start>`, as [`FhirSlot::new`] makes)
+/// stands for, or `None` when `id` is not of that form.
+///
+/// ```
+/// use hcas_core::fhir::parse_slot_id;
+/// let (schedule, start) = parse_slot_id("dr-lee-1777885200").unwrap();
+/// assert_eq!((schedule, start.to_string().as_str()), ("dr-lee", "2026-05-04T09:00:00Z"));
+/// assert!(parse_slot_id("dr-lee").is_none() && parse_slot_id("-1777885200").is_none());
+/// ```
+#[must_use]
+pub fn parse_slot_id(id: &str) -> Option<(&str, Timestamp)> {
+    let (schedule, start) = id.rsplit_once('-')?;
+    if schedule.is_empty() || start.is_empty() || !start.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let at = Timestamp::from_unix(start.parse().ok()?).ok()?;
+    // Only the canonical form (no leading zeros) names the slot.
+    (at.unix().to_string() == start).then_some((schedule, at))
 }
 
 /// The R4 `Slot` `[start, end)` of schedule `schedule_id`, with the
@@ -271,5 +317,41 @@ pub fn slot_from_fhir(value: &Value) -> Result<FhirSlot> {
         start,
         end,
         status,
+        service_types: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_types_are_written_not_read() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let slot = FhirSlot::new(
+            "P1",
+            t("2026-05-04T09:00:00Z"),
+            t("2026-05-04T09:30:00Z"),
+            SlotStatus::Busy,
+        )
+        .with_service_types(["gp", " "]);
+        let v = slot.to_fhir();
+        assert_eq!(
+            v["serviceType"],
+            json!([{"coding": [{"system": super::super::SPECIALTY_SYSTEM, "code": "gp"}]}])
+        );
+        assert!(slot_from_fhir(&v).unwrap().service_types.is_empty());
+        let bare = FhirSlot::new("P1", slot.start, slot.end, SlotStatus::Free).to_fhir();
+        assert!(bare.get("serviceType").is_none());
+    }
+
+    #[test]
+    fn slot_ids_parse_back() {
+        let start: Timestamp = "2026-05-04T09:00:00Z".parse().unwrap();
+        let id = FhirSlot::new("a-b", start, start, SlotStatus::Free).id;
+        assert_eq!(parse_slot_id(&id), Some(("a-b", start)));
+        for bad in ["a-b-01777885200", "a-b-x", "a-b-", "1777885200", "a-b-+1"] {
+            assert_eq!(parse_slot_id(bad), None, "{bad}");
+        }
+    }
 }

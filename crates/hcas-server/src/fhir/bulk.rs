@@ -36,13 +36,13 @@ use hcas_core::fhir::{
     Address, FhirLocation, PublishedSlot, bulk_manifest, location_to_fhir, published_schedule,
     published_slot,
 };
-use hcas_core::{Interval, Minutes, SlotQuery, Timestamp};
+use hcas_core::{Interval, Timestamp};
 use hcas_store::{AppointmentStore, Provider, Store, Stored};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::base_url;
-use super::resources::{SLOT_MINUTES, practitioner_role};
+use super::resources::{SLOT_MINUTES, grid, practitioner_role};
 use crate::AppState;
 use crate::config::LocationDetails;
 use crate::error::ApiError;
@@ -334,29 +334,6 @@ async fn slots(
         }
     }
     Ok(out)
-}
-
-/// The grid starts of provider `id` in `[from, to)` within its working
-/// hours (not before `now`), each with whether it is free.
-async fn grid(
-    state: &AppState,
-    org: &OrgId,
-    port: &Arc<dyn AppointmentStore>,
-    id: &str,
-    from: Timestamp,
-    to: Timestamp,
-    now: Timestamp,
-) -> Result<Vec<(Timestamp, bool)>, ApiError> {
-    let query = SlotQuery::new(from, to, Minutes::new(SLOT_MINUTES)).now(now);
-    let span = Interval::new(from, to.plus_minutes(SLOT_MINUTES)?)?;
-    let entry = state.slots.entry(org, port, id, span, now).await?;
-    let free: BTreeSet<Timestamp> = entry.full.slots(&query)?.into_iter().collect();
-    Ok(entry
-        .base
-        .slots(&query)?
-        .into_iter()
-        .map(|s| (s, free.contains(&s)))
-        .collect())
 }
 
 /// The periods of provider `id`'s bookings in `[from, to)` that changed at

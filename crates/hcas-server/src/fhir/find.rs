@@ -3,6 +3,13 @@
 //! a `searchset` Bundle of proposed Appointments out. Each is a free start
 //! of the same read model and grid as `GET /fhir/r4/Slot` and `/v1/slots`
 //! ([`res::free_slots`]), so held and booked starts are never offered.
+//!
+//! `_count` pages the proposals: while more remain, the Bundle's `next`
+//! link is this search as a `GET` (every parameter as a string, `timing`
+//! as its JSON) with `_offset`, hcas's paging parameter as in search.
+//! `timing`'s days and times of day are read at the UTC offset of `start`
+//! (`start=2030-01-09T00:00:00+02:00` makes `09:00:00` 07:00 UTC); a date
+//! `start` is UTC.
 
 use std::collections::BTreeSet;
 
@@ -53,19 +60,25 @@ struct Find {
     patient: Option<String>,
     timing: Timing,
     count: usize,
+    offset: usize,
+    /// The parameters as `GET` pairs, for the `self` and `next` links.
+    query: Vec<(String, String)>,
 }
 
-/// The `timing` hcas reads: `repeat.dayOfWeek` and `repeat.timeOfDay`, UTC.
+/// The `timing` hcas reads: `repeat.dayOfWeek` and `repeat.timeOfDay`, at
+/// `utc_offset` seconds from UTC (`start`'s).
 #[derive(Default)]
 struct Timing {
     days: Vec<u32>,
     times: Vec<u32>,
+    utc_offset: i64,
 }
 
 impl Timing {
     fn admits(&self, t: Timestamp) -> bool {
-        let day = (t.unix().div_euclid(86_400) + 3).rem_euclid(7);
-        let second = t.unix().rem_euclid(86_400);
+        let local = t.unix() + self.utc_offset;
+        let day = (local.div_euclid(86_400) + 3).rem_euclid(7);
+        let second = local.rem_euclid(86_400);
         (self.days.is_empty() || self.days.iter().any(|d| i64::from(*d) == day))
             && (self.times.is_empty() || self.times.iter().any(|s| i64::from(*s) == second))
     }
@@ -74,13 +87,23 @@ impl Timing {
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Read `timing`: a `Timing` with only `repeat.dayOfWeek` and
-/// `repeat.timeOfDay`; anything else is refused, named.
+/// `repeat.timeOfDay` (in a query string, its JSON); anything else is
+/// refused, named.
 fn timing(v: &Value) -> Result<Timing, ApiError> {
     let bad = |what: &str| {
         unsupported(format!(
             "`timing`: {what}; hcas reads `repeat.dayOfWeek` (mon..sun) and `repeat.timeOfDay` \
-             (hh:mm:ss, UTC) only"
+             (hh:mm:ss, at the offset of `start`) only"
         ))
+    };
+    let parsed;
+    let v = match v {
+        Value::String(text) => {
+            parsed = serde_json::from_str::<Value>(text)
+                .map_err(|_| bad("in a query string, give the Timing as JSON"))?;
+            &parsed
+        }
+        v => v,
     };
     let o = v.as_object().ok_or_else(|| bad("not a Timing object"))?;
     if let Some(k) = o.keys().find(|k| k.as_str() != "repeat") {
@@ -137,6 +160,23 @@ fn bound(name: &str, text: &str, end: bool) -> Result<Timestamp, ApiError> {
     })
 }
 
+/// The UTC offset, in seconds, of a `start` that [`bound`] accepted: that
+/// of a dateTime (`Z`, `±hh:mm`), 0 for a date.
+fn utc_offset(text: &str) -> i64 {
+    if !text.contains('T') || text.ends_with(['Z', 'z']) {
+        return 0;
+    }
+    let tail = text.get(text.len().saturating_sub(6)..).unwrap_or_default();
+    let field = |r: std::ops::Range<usize>| tail.get(r).and_then(|x| x.parse::<i64>().ok());
+    match (tail.chars().next(), field(1..3), field(4..6)) {
+        (Some(sign @ ('+' | '-')), Some(h), Some(m)) => {
+            let seconds = h * 3600 + m * 60;
+            if sign == '-' { -seconds } else { seconds }
+        }
+        _ => 0,
+    }
+}
+
 fn one<'a>(params: &'a [Parameter], name: &str) -> Result<Option<&'a Parameter>, ApiError> {
     let mut it = params.iter().filter(|p| p.name == name);
     match (it.next(), it.next()) {
@@ -171,9 +211,23 @@ fn reference(p: &Parameter, ty: &str) -> Result<String, ApiError> {
 }
 
 impl Find {
+    /// This `$find` as a `GET` URL at `offset` (`self` and `next`).
+    fn url(&self, base: &str, offset: usize) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (n, v) in &self.query {
+            q.append_pair(n, v);
+        }
+        q.append_pair("_count", &self.count.to_string());
+        if offset > 0 {
+            q.append_pair("_offset", &offset.to_string());
+        }
+        format!("{base}/Appointment/$find?{}", q.finish())
+    }
+
     /// Check `params` for `principal`.
     fn parse(params: &[Parameter], principal: &Principal) -> Result<Self, ApiError> {
         let from = required_bound(params, "start", false)?;
+        let start_text = one(params, "start")?.map(text).transpose()?;
         let to = required_bound(params, "end", true)?;
         if to <= from {
             return Err(bad_param("`end` must be after `start`"));
@@ -193,10 +247,13 @@ impl Find {
             patient: None,
             timing: Timing::default(),
             count: DEFAULT_COUNT,
+            offset: 0,
+            query: Vec::new(),
         };
         for p in params {
             find.add(p, principal)?;
         }
+        find.timing.utc_offset = start_text.as_deref().map_or(0, utc_offset);
         if find.patient.is_none() && principal.has(Role::Patient) {
             find.patient = Some(principal.subject.clone());
         }
@@ -244,6 +301,12 @@ impl Find {
                 self.count = parse_count(&text(p)?)
                     .map_err(|e| bad_param(format!("`_count`: {}", e.message())))?;
             }
+            "_offset" => {
+                let v = text(p)?;
+                self.offset = v
+                    .parse()
+                    .map_err(|_| bad_param(format!("`_offset={v}`: give a whole number from 0")))?;
+            }
             name => {
                 let why = UNSUPPORTED
                     .iter()
@@ -251,9 +314,16 @@ impl Find {
                     .map_or("it is not an IHE $find parameter", |(_, why)| *why);
                 return Err(unsupported(format!(
                     "`{name}` is not supported: {why}; $find takes start, end, specialty, \
-                     practitioner, organization, patient-reference, timing and _count"
+                     practitioner, organization, patient-reference, timing, _count and _offset"
                 )));
             }
+        }
+        // Checked: kept for the links (paging is added by them).
+        match (p.name.as_str(), &p.value) {
+            ("_count" | "_offset", _) => {}
+            ("timing", Value::String(s)) => self.query.push((p.name.clone(), s.clone())),
+            ("timing", v) => self.query.push((p.name.clone(), v.to_string())),
+            _ => self.query.push((p.name.clone(), text(p)?)),
         }
         Ok(())
     }
@@ -325,11 +395,17 @@ pub(crate) async fn find(
         }
     }
     let total = entries.len();
-    entries.truncate(find.count);
-    let self_url = format!("{base}/Appointment/$find");
+    let page: Vec<SearchEntry> = entries
+        .into_iter()
+        .skip(find.offset)
+        .take(find.count)
+        .collect();
+    let next = find.offset.saturating_add(find.count);
+    let self_url = find.url(&base, find.offset);
+    let next_url = (find.count > 0 && next < total).then(|| find.url(&base, next));
     Ok(fhir_response(
         StatusCode::OK,
-        &searchset(total, &self_url, None, entries),
+        &searchset(total, &self_url, next_url.as_deref(), page),
         None,
     ))
 }

@@ -26,7 +26,8 @@ fn operations() -> Value {
             "documentation": "IHE ITI-115: proposed Appointments (30 minutes, free starts of the \
                               slot search) for start..end (at most 62 days), specialty, \
                               practitioner, organization, patient-reference, timing (dayOfWeek, \
-                              timeOfDay in UTC) and _count.",
+                              timeOfDay at the UTC offset of start), _count and _offset (next \
+                              links page the proposals).",
         },
         {
             "name": "hold",

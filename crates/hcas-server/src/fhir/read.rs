@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use hcas_core::Timestamp;
+use hcas_core::fhir::parse_slot_id;
 use hcas_store::StoreError;
 use serde_json::Value;
 
@@ -99,19 +99,23 @@ pub(crate) async fn read(
             (res::consent(&c)?, Some(c.version))
         }
         _ => {
-            // Slot `<schedule>-<unix start>`: offered now, as search finds it.
-            let (provider, start) = id
-                .rsplit_once('-')
-                .and_then(|(p, s)| Some((p, s.parse::<i64>().ok()?)))
-                .ok_or_else(|| gone(&ty, &id))?;
-            let start = Timestamp::from_unix(start).map_err(|_| gone(&ty, &id))?;
+            // Slot `<schedule>-<unix start>`: a grid start now, free or
+            // busy, as search finds it.
+            let (provider, start) = parse_slot_id(&id).ok_or_else(|| gone(&ty, &id))?;
             let to = start.plus_seconds(1)?;
-            let free = res::free_slots(&state, org, &[provider.to_string()], start, to).await?;
-            if !free.iter().any(|(_, s)| *s == start) {
-                return Err(gone(&ty, &id));
-            }
+            let grid = res::slot_grid(&state, org, &[provider.to_string()], start, to).await?;
+            let free = grid
+                .iter()
+                .find(|(_, s, _)| *s == start)
+                .map(|(_, _, free)| *free)
+                .ok_or_else(|| gone(&ty, &id))?;
+            let dir = state.slots.directory(org).await?;
+            let p = dir
+                .iter()
+                .find(|p| p.id == provider)
+                .ok_or_else(|| gone(&ty, &id))?;
             (
-                res::slot(provider, start)?.ok_or_else(|| gone(&ty, &id))?,
+                res::slot(p, start, free)?.ok_or_else(|| gone(&ty, &id))?,
                 None,
             )
         }

@@ -2,6 +2,7 @@
 //! `hcas_core::fhir`; the gates before patient data; free slots from the
 //! slot search's read model.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -115,10 +116,22 @@ pub(crate) fn consent(c: &Stored<Consent>) -> Result<Value, ApiError> {
     Ok(with_meta(v, Some(c.version), None))
 }
 
-/// The `Slot` of `provider`'s free start `start`.
-pub(crate) fn slot(provider: &str, start: Timestamp) -> Result<Option<Value>, ApiError> {
+/// The `Slot` of `provider`'s grid start `start`: `free` or `busy` (a
+/// booking or hold blocks it), its `serviceType` the provider's
+/// specialties.
+pub(crate) fn slot(
+    provider: &Provider,
+    start: Timestamp,
+    free: bool,
+) -> Result<Option<Value>, ApiError> {
     let end = start.plus_minutes(SLOT_MINUTES)?;
-    let s = FhirSlot::new(provider, start, end, SlotStatus::Free);
+    let status = if free {
+        SlotStatus::Free
+    } else {
+        SlotStatus::Busy
+    };
+    let s = FhirSlot::new(provider.id.clone(), start, end, status)
+        .with_service_types(provider.specialties.clone());
     // A provider id longer than 53 characters gives no FHIR slot id.
     Ok(hcas_core::id::is_id(&s.id).then(|| s.to_fhir()))
 }
@@ -218,21 +231,22 @@ pub(crate) async fn consents_gate(
     Ok(())
 }
 
-/// The free `SLOT_MINUTES` starts of each of `providers` in `[from, to)`,
-/// as `/v1/slots` finds them (the read model, the same grid, not before
-/// `now`): (provider, start), by start then provider. Inactive and
-/// unknown providers have none.
-pub(crate) async fn free_slots(
+/// A start of the published grid: the provider, the start, and whether it
+/// is free (else a booking or hold blocks it).
+pub(crate) type GridSlot = (String, Timestamp, bool);
+
+/// The `SLOT_MINUTES` grid starts of each of `providers` in `[from, to)`
+/// within their working hours, as `/v1/slots` finds them (the read model,
+/// the same grid, not before `now`), each with whether it is free: by
+/// start then provider. Inactive and unknown providers have none.
+pub(crate) async fn slot_grid(
     state: &AppState,
     org: &OrgId,
     providers: &[String],
     from: Timestamp,
     to: Timestamp,
-) -> Result<Vec<(String, Timestamp)>, ApiError> {
+) -> Result<Vec<GridSlot>, ApiError> {
     let now = access::now();
-    let duration = Minutes::new(SLOT_MINUTES);
-    let query = SlotQuery::new(from, to, duration).now(now);
-    let span = Interval::new(from, to.plus_minutes(SLOT_MINUTES)?)?;
     let store = crate::services::appointments::open(state, org).await?;
     let port: Arc<dyn AppointmentStore> = store;
     let dir = state.slots.directory(org).await?;
@@ -241,15 +255,51 @@ pub(crate) async fn free_slots(
         if !dir.iter().any(|p| p.id == *id && p.active) {
             continue;
         }
-        let entry = state.slots.entry(org, &port, id, span, now).await?;
         out.extend(
-            entry
-                .full
-                .slots(&query)?
+            grid(state, org, &port, id, from, to, now)
+                .await?
                 .into_iter()
-                .map(|s| (id.clone(), s)),
+                .map(|(s, free)| (id.clone(), s, free)),
         );
     }
     out.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     Ok(out)
+}
+
+/// The free starts of [`slot_grid`]: (provider, start).
+pub(crate) async fn free_slots(
+    state: &AppState,
+    org: &OrgId,
+    providers: &[String],
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(String, Timestamp)>, ApiError> {
+    Ok(slot_grid(state, org, providers, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|(p, s, free)| free.then_some((p, s)))
+        .collect())
+}
+
+/// The grid starts of provider `id` in `[from, to)` within its working
+/// hours (not before `now`), each with whether it is free.
+pub(crate) async fn grid(
+    state: &AppState,
+    org: &OrgId,
+    port: &Arc<dyn AppointmentStore>,
+    id: &str,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<(Timestamp, bool)>, ApiError> {
+    let query = SlotQuery::new(from, to, Minutes::new(SLOT_MINUTES)).now(now);
+    let span = Interval::new(from, to.plus_minutes(SLOT_MINUTES)?)?;
+    let entry = state.slots.entry(org, port, id, span, now).await?;
+    let free: BTreeSet<Timestamp> = entry.full.slots(&query)?.into_iter().collect();
+    Ok(entry
+        .base
+        .slots(&query)?
+        .into_iter()
+        .map(|s| (s, free.contains(&s)))
+        .collect())
 }

@@ -53,8 +53,18 @@ pub(crate) const SPECS: &[Spec] = &[
                 "Any participant: Practitioner, Patient, Location or Device",
             ),
             ("date", "date", "The appointment's period (start to end)"),
+            (
+                "location",
+                "reference",
+                "The Location: its practitioner's (PractitionerRole.location), or a booked room",
+            ),
             ("patient", "reference", "The patient participant"),
             ("practitioner", "reference", "The practitioner participant"),
+            (
+                "slot",
+                "reference",
+                "A Slot it occupies: its practitioner's, overlapping the Slot's period",
+            ),
             (
                 "status",
                 "token",
@@ -118,6 +128,11 @@ pub(crate) const SPECS: &[Spec] = &[
                 "The Practitioner whose schedule it is",
             ),
             ("date", "date", "The planning horizon"),
+            (
+                "service-type",
+                "token",
+                "A service booked in it: an hcas specialty code",
+            ),
             ("specialty", "token", "An hcas specialty code"),
         ],
         includes: &["Schedule:actor"],
@@ -127,11 +142,20 @@ pub(crate) const SPECS: &[Spec] = &[
         params: &[
             ("schedule", "reference", "The Schedule (one per provider)"),
             (
+                "service-type",
+                "token",
+                "A service bookable in it: an hcas specialty code of its Schedule",
+            ),
+            (
                 "start",
                 "date",
                 "The slot's start; `ge`/`gt` and `le`/`lt` bound the window",
             ),
-            ("status", "token", "Only `free` slots are published"),
+            (
+                "status",
+                "token",
+                "`free`, or `busy` (a booking or hold takes it)",
+            ),
         ],
         includes: &["Slot:schedule"],
     },
@@ -373,6 +397,12 @@ fn ids(s: &Search, name: &str, types: &[&str]) -> Result<Option<BTreeSet<String>
     Ok(out)
 }
 
+/// Whether a token names one of `codes` (hcas specialty codes, the
+/// `specialty` and `serviceType` of Schedule and Slot).
+fn specialty_matches(t: &TokenParam, codes: &[String]) -> bool {
+    codes.iter().any(|c| t.matches(Some(SPECIALTY_SYSTEM), c))
+}
+
 /// The string search: the name or one of its words starts with the value
 /// (case-insensitive).
 fn name_matches(name: &str, value: &str) -> bool {
@@ -398,9 +428,10 @@ async fn providers(ctx: &Ctx<'_>, ty: &str) -> Result<Found, ApiError> {
             && practitioner_ids.as_ref().is_none_or(|i| i.contains(&v.id))
             && matches_bool(s, "active", v.active)?
             && all_match(s, "specialty", token, |t| {
-                v.specialties
-                    .iter()
-                    .any(|c| t.matches(Some(SPECIALTY_SYSTEM), c))
+                specialty_matches(t, &v.specialties)
+            })?
+            && all_match(s, "service-type", token, |t| {
+                specialty_matches(t, &v.specialties)
             })?
             && s.all("name")
                 .all(|n| values(n).any(|x| name_matches(&v.name, x)))
@@ -513,12 +544,22 @@ async fn slots(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
             active
         }
     };
+    let dir = ctx.state.slots.directory(org).await?;
     let mut found = Vec::new();
     if to > from {
-        for (provider, start) in res::free_slots(ctx.state, org, &providers, from, to).await? {
+        for (provider, start, free) in res::slot_grid(ctx.state, org, &providers, from, to).await? {
+            let Some(p) = dir.iter().find(|p| p.id == provider) else {
+                continue;
+            };
+            let status = if free { "free" } else { "busy" };
+            // Without `status`, the free ones: what a client can book.
             let keep = all_match(s, "start", date, |d| d.matches_instant(start))?
-                && all_match(s, "status", token, |t| t.matches(Some(SLOT_STATUS), "free"))?;
-            if keep && let Some(slot) = res::slot(&provider, start)? {
+                && (free || s.has("status"))
+                && all_match(s, "status", token, |t| t.matches(Some(SLOT_STATUS), status))?
+                && all_match(s, "service-type", token, |t| {
+                    specialty_matches(t, &p.specialties)
+                })?;
+            if keep && let Some(slot) = res::slot(p, start, free)? {
                 found.push((provider, slot));
             }
         }
@@ -526,7 +567,6 @@ async fn slots(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
     let (total, page) = ctx.page(found);
     let mut included = Vec::new();
     if s.includes("Slot:schedule") {
-        let dir = ctx.state.slots.directory(org).await?;
         let wanted: BTreeSet<&str> = page.iter().map(|(p, _)| p.as_str()).collect();
         for p in dir.iter().filter(|p| wanted.contains(p.id.as_str())) {
             included.push(res::schedule(p, now)?);
@@ -579,6 +619,73 @@ fn resource_sets(
     Ok(out)
 }
 
+/// The resources each occurrence of `location` allows (AND of
+/// occurrences, OR within one): a booked room with the Location's id, and
+/// every provider whose `location` is that Location (as
+/// `PractitionerRole.location`).
+async fn location_sets(ctx: &Ctx<'_>) -> Result<Vec<BTreeSet<String>>, ApiError> {
+    let s = ctx.search;
+    if !s.has("location") {
+        return Ok(Vec::new());
+    }
+    let dir = ctx.state.slots.directory(&ctx.principal.org).await?;
+    let at: Vec<(String, &str)> = dir
+        .iter()
+        .filter_map(|p| {
+            let name = super::bulk::location_of(p)?;
+            Some((hcas_core::fhir::location_id(name), p.id.as_str()))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for occurrence in s.all("location") {
+        let mut set = BTreeSet::new();
+        for v in values(occurrence) {
+            let r = ReferenceParam::parse(v, &["Location"])
+                .map_err(|e| bad_search(format!("`location`: {}", e.message())))?;
+            set.insert(format!("room:{}", r.id));
+            set.extend(
+                at.iter()
+                    .filter(|(loc, _)| *loc == r.id)
+                    .map(|(_, p)| format!("provider:{p}")),
+            );
+        }
+        out.push(set);
+    }
+    Ok(out)
+}
+
+/// The Slots each occurrence of `slot` names (AND of occurrences, OR
+/// within one), as (provider, slot period); an id that is not an hcas
+/// Slot id (`<schedule>-<unix start>`) names none.
+fn slot_periods(s: &Search) -> Result<Vec<Vec<(String, Interval)>>, ApiError> {
+    let mut out = Vec::new();
+    for occurrence in s.all("slot") {
+        let mut named = Vec::new();
+        for v in values(occurrence) {
+            let r = ReferenceParam::parse(v, &["Slot"])
+                .map_err(|e| bad_search(format!("`slot`: {}", e.message())))?;
+            if let Some((provider, start)) = hcas_core::fhir::parse_slot_id(&r.id) {
+                let period = Interval::new(start, start.plus_minutes(res::SLOT_MINUTES)?)?;
+                named.push((provider.to_string(), period));
+            }
+        }
+        out.push(named);
+    }
+    Ok(out)
+}
+
+/// Whether booking `b` occupies one of `slots`: it is the slot's
+/// provider's and overlaps its period.
+fn occupies(b: &Booking, slots: &[(String, Interval)]) -> bool {
+    slots.iter().any(|(p, period)| {
+        b.resources
+            .iter()
+            .any(|r| r.strip_prefix("provider:") == Some(p.as_str()))
+            && b.start < period.end()
+            && period.start() < b.end
+    })
+}
+
 async fn appointments(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
     let s = ctx.search;
     let mut sets = resource_sets(s, "patient", &["Patient"])?;
@@ -588,15 +695,24 @@ async fn appointments(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
         "actor",
         &["Practitioner", "Patient", "Location", "Device"],
     )?);
+    sets.extend(location_sets(ctx).await?);
+    let slots = slot_periods(s)?;
+    sets.extend(slots.iter().map(|named| {
+        named
+            .iter()
+            .map(|(p, _)| format!("provider:{p}"))
+            .collect::<BTreeSet<_>>()
+    }));
     // The store is asked for the smallest named set; the others filter.
     let Some(first) = sets.iter().min_by_key(|x| x.len()).cloned() else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "search_too_costly",
-            "name whose appointments: give `patient`, `practitioner` or `actor`",
+            "name whose appointments: give `patient`, `practitioner`, `actor`, `location` or \
+             `slot`",
         ));
     };
-    // The window: what the single-valued `date` values bound.
+    // The window: what the single-valued `date` values and single slots bound.
     let (mut lo, mut hi) = (Timestamp::MIN, Timestamp::MAX);
     for occurrence in s.all("date") {
         let vs: Vec<&str> = values(occurrence).collect();
@@ -605,6 +721,12 @@ async fn appointments(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
             let (l, h) = d.bounds();
             lo = lo.max(l.unwrap_or(Timestamp::MIN));
             hi = hi.min(h.unwrap_or(Timestamp::MAX));
+        }
+    }
+    for named in &slots {
+        if let [(_, period)] = named.as_slice() {
+            lo = lo.max(period.start());
+            hi = hi.min(period.end());
         }
     }
     let mut candidates: BTreeMap<String, Stored<Booking>> = BTreeMap::new();
@@ -640,6 +762,7 @@ async fn appointments(ctx: &Ctx<'_>) -> Result<Found, ApiError> {
         let keep = sets
             .iter()
             .all(|set| v.resources.iter().any(|r| set.contains(r)))
+            && slots.iter().all(|named| occupies(v, named))
             && all_match(s, "date", date, |d| d.matches_period(v.start, v.end))?
             && all_match(s, "status", token, |t| {
                 t.matches(Some(APPOINTMENT_STATUS), &status)
