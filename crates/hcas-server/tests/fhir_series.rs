@@ -387,8 +387,37 @@ async fn cancel_cancels_all(s: &Server) {
     );
 }
 
+/// What hcas cannot book is 400, naming the element; `$hold` takes no template.
+async fn refused_by_name(s: &Server) {
+    let mut a = template(Some("s-bad"), "X1", first_date(), "booked");
+    a["extension"][0]["extension"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    let r = book(s, "patient:X1", a, &[]).await;
+    assert_eq!(r.status, 400, "{}", r.json);
+    assert_eq!(
+        r.json["issue"][0]["details"]["coding"][0]["code"],
+        "invalid_parameter"
+    );
+    let d = r.json["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(d.contains("extension[0].timezone: is required"), "{d}");
+    let hold = s
+        .call(
+            "POST",
+            "/fhir/r4/Appointment/$hold",
+            "patient:X1",
+            Some(book_body(template(None, "X1", first_date(), "pending"))),
+            &[],
+        )
+        .await;
+    assert_eq!(hold.status, 400, "{}", hold.json);
+    assert_eq!(s.get("/v1/series/s-bad", "patient:X1").await.status, 404);
+}
+
 async fn all(s: &Server) {
     setup(s).await;
+    refused_by_name(s).await;
     books_every_occurrence(s).await;
     conflict_books_nothing(s).await;
     cancel_cancels_all(s).await;
