@@ -34,6 +34,7 @@
 //! |---|---|---|
 //! | [`appointment`] | `Appointment` | [`Booking`] |
 //! | [`slot`] | `Slot` | [`FhirSlot`] (slots of [`Availability`]) |
+//! | [`recurrence`] | `Appointment` with R5's `recurrenceTemplate` (a series) | [`FhirSeries`] ([`SeriesSpec`](crate::series::SeriesSpec)) |
 //! | [`schedule`] | `Schedule` | [`FhirSchedule`] (working hours in an extension) |
 //! | [`consent`] | `Consent` (R4 and R5) | [`Consent`](crate::consent::Consent) |
 //! | [`directory`] | `Patient`, `Practitioner`, `PractitionerRole` (export) | [`FhirPatient`], [`FhirPractitioner`] |
@@ -90,6 +91,7 @@ pub mod consent;
 pub mod directory;
 pub mod operation;
 pub mod publish;
+pub mod recurrence;
 pub mod schedule;
 pub mod search;
 pub mod slot;
@@ -113,6 +115,10 @@ pub use operation::{
 pub use publish::{
     Address, EXT_BOOKING_DEEP_LINK, EXT_BOOKING_PHONE, FhirLocation, PublishedSlot, bulk_manifest,
     location_id, location_to_fhir, published_schedule, published_slot,
+};
+pub use recurrence::{
+    EXT_OCCURRENCE_CHANGED, EXT_RECURRENCE_TEMPLATE, FhirSeries, Pattern, RecurrenceTemplate,
+    series_conflict_outcome, series_from_fhir, series_to_fhir,
 };
 pub use schedule::{
     EXT_AVAILABILITY, FhirSchedule, ScheduleAvailability, schedule_from_fhir, schedule_to_fhir,

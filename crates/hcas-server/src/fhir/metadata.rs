@@ -42,7 +42,11 @@ fn operations() -> Value {
             "documentation": "IHE ITI-117: book a proposed or held Appointment, move (status \
                               booked, new start, comment says why) or cancel (status cancelled) \
                               a stored one; If-Match, If-None-Exist, Idempotency-Key; a conflict \
-                              is 409 with one issue per conflicting appointment.",
+                              is 409 with one issue per conflicting appointment. An Appointment \
+                              with R5's recurrenceTemplate (cross-version extension) books every \
+                              occurrence or none (409: one issue per conflicting occurrence) and \
+                              answers the template and its occurrences; status cancelled on the \
+                              template (id = series id) cancels the remaining occurrences.",
         },
     ])
 }

@@ -19,6 +19,7 @@
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
 //! | `ops.rs` | the IHE operations' input (`Parameters`), `$hold` and `$book` |
+//! | `series.rs` | `$book` of a recurrence template: every occurrence or none, cancel all |
 //! | `find.rs` | `Appointment/$find`: proposed Appointments from the slot read model |
 //! | `bulk.rs` | SMART Scheduling Links: the public `$bulk-publish` manifest and NDJSON files; Location |
 //!
@@ -55,6 +56,7 @@ mod params;
 mod read;
 mod resources;
 mod search;
+mod series;
 
 /// The FHIR base path.
 pub const BASE: &str = "/fhir/r4";

@@ -9,7 +9,8 @@
 //! the same consent gate (audited, fail closed), offered hours, atomic
 //! conflict check in the store, `Idempotency-Key`, and versions. A conflict
 //! is 409 with one `OperationOutcome` issue per conflicting booking (the
-//! `outcomes` layer).
+//! `outcomes` layer). An `appointment-resource` with R5's
+//! `recurrenceTemplate` books (or cancels) a whole series (`series.rs`).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -19,6 +20,7 @@ use hcas_core::Timestamp;
 use hcas_core::booking::{Booking, Status};
 use hcas_core::fhir::{
     Parameter, SearchEntry, appointment_from_fhir, parse_proposal_id, read_parameters, searchset,
+    series_from_fhir,
 };
 use hcas_store::{Store, Stored};
 use serde_json::Value;
@@ -156,6 +158,8 @@ pub(crate) async fn find_post(
 enum Target {
     /// A proposed Appointment (from `$find`): book or hold it anew.
     New(BookInput),
+    /// A recurrence template (R5 `recurrenceTemplate`): a series to book or cancel.
+    Series(super::series::SeriesTarget),
     /// A stored appointment, and the state the client asks for (`None`: an
     /// `appointment-reference`, which confirms it).
     Stored {
@@ -220,8 +224,15 @@ fn resource_target(v: &Value) -> Result<Target, ApiError> {
     if !had_id && let Some(o) = v.as_object_mut() {
         o.insert("id".into(), "new".into());
     }
-    let b = appointment_from_fhir(&v)
-        .map_err(|e| bad_param(format!("`appointment-resource`: {}", e.message())))?;
+    let at = |e: hcas_core::Error| bad_param(format!("`appointment-resource`: {}", e.message()));
+    if let Some(series) = series_from_fhir(&v).map_err(at)? {
+        return Ok(Target::Series(super::series::SeriesTarget {
+            series,
+            had_id,
+            version: version_of(&v)?,
+        }));
+    }
+    let b = appointment_from_fhir(&v).map_err(at)?;
     let proposal = parse_proposal_id(&b.id);
     let fresh = !had_id || proposal.is_some();
     if fresh && matches!(b.status, Status::Proposed | Status::Pending) {
@@ -245,18 +256,22 @@ fn resource_target(v: &Value) -> Result<Target, ApiError> {
             b.status
         )));
     }
-    let version = v["meta"]["versionId"]
+    Ok(Target::Stored {
+        id: b.id.clone(),
+        wanted: Some(b),
+        version: version_of(&v)?,
+    })
+}
+
+/// The `meta.versionId` of an `appointment-resource`, if given.
+fn version_of(v: &Value) -> Result<Option<i64>, ApiError> {
+    v["meta"]["versionId"]
         .as_str()
         .map(|s| {
             s.parse::<i64>()
                 .map_err(|_| bad_param("`appointment-resource`: `meta.versionId` is not a version"))
         })
-        .transpose()?;
-    Ok(Target::Stored {
-        id: b.id.clone(),
-        wanted: Some(b),
-        version,
-    })
+        .transpose()
 }
 
 /// What `params` ask `$hold`/`$book` to act on: exactly one of
@@ -383,7 +398,13 @@ pub(crate) async fn hold(
             "hold-minutes",
         ],
     )?;
-    let Target::New(mut new) = target(&state, &headers, &params)? else {
+    let target = target(&state, &headers, &params)?;
+    if matches!(target, Target::Series(_)) {
+        return Err(unsupported(
+            "$hold holds one proposed Appointment; book a recurrence template with $book",
+        ));
+    }
+    let Target::New(mut new) = target else {
         return Err(bad_param(
             "$hold takes a proposed Appointment from $find; this one is already stored",
         ));
@@ -477,6 +498,17 @@ pub(crate) async fn book(
             let key = idempotency_key(&headers)?;
             let made = create_booking(&state, &principal, key, new, false).await?;
             created(&state, &principal, &headers, "book", made).await
+        }
+        Target::Series(series) => {
+            super::series::book(
+                &state,
+                &principal,
+                &headers,
+                series,
+                header_version,
+                comment,
+            )
+            .await
         }
         Target::Stored {
             id,

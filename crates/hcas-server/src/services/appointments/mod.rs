@@ -351,7 +351,7 @@ pub struct BookInput {
 }
 
 /// Who the lifecycle sees acting: a patient, a clinician or staff.
-pub(super) fn party(principal: &Principal) -> Party {
+pub(crate) fn party(principal: &Principal) -> Party {
     if principal.has(Role::Admin) {
         Party::Staff
     } else if principal.has(Role::Doctor) || principal.has(Role::Nurse) {

@@ -103,8 +103,6 @@ pub(super) async fn book_series(
     principal: Principal,
     Json(input): Json<SeriesInput>,
 ) -> Result<Response, ApiError> {
-    let org = &principal.org;
-    let now = now()?;
     let id = input
         .id
         .clone()
@@ -125,18 +123,50 @@ pub(super) async fn book_series(
         id.clone(),
         Recurrence::new(rule, dtstart, zone),
         duration,
-        resources.clone(),
+        resources,
     );
     if let Some(u) = input.until {
         spec = spec.until(u);
     }
+    let result = create_series(
+        &state,
+        &principal,
+        &spec,
+        &input.provider,
+        &input.patient,
+        input.policy,
+    )
+    .await?;
+    if !result.booked {
+        return Err(series_conflict("booking", &result.occurrences));
+    }
+    Ok(json(StatusCode::CREATED, result))
+}
+
+/// Book series `spec` of `provider` with `patient` (its resources) for
+/// `principal` by `policy`: the consent gate (`appointments` write, audited),
+/// the provider active and every occurrence in their offered hours, then the
+/// store's atomic check and insert. `POST /v1/series` and the FHIR `$book`
+/// of a recurrence template share it. Conflicts are not errors: nothing is
+/// booked (`booked` false) and each occurrence says what stands in its way.
+pub(crate) async fn create_series(
+    state: &AppState,
+    principal: &Principal,
+    spec: &SeriesSpec,
+    provider_id: &str,
+    patient: &str,
+    policy: SeriesPolicy,
+) -> Result<SeriesResult, ApiError> {
+    let org = &principal.org;
+    let now = now()?;
+    let id = &spec.id;
     let occurrences = spec.occurrences()?;
-    let store = open(&state, org).await?;
+    let store = open(state, org).await?;
     authorize(
         &store,
-        &principal,
+        principal,
         &Access::new(
-            input.patient.clone(),
+            patient.to_string(),
             Category::Appointments,
             Action::Write,
             "series.book",
@@ -145,12 +175,12 @@ pub(super) async fn book_series(
         now,
     )
     .await?;
-    let provider = state.doctors.provider(org, &input.provider).await?;
+    let provider = state.doctors.provider(org, provider_id).await?;
     if !provider.value.active {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "provider_inactive",
-            format!("provider {} takes no appointments", input.provider),
+            format!("provider {provider_id} takes no appointments"),
         ));
     }
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
@@ -158,7 +188,7 @@ pub(super) async fn book_series(
         let span = Interval::new(first.1, last.2)?;
         let entry = state
             .slots
-            .entry(org, &port, &input.provider, span, now)
+            .entry(org, &port, provider_id, span, now)
             .await?;
         for (recurrence_id, start, end) in &occurrences {
             if !offered(&entry.base, Interval::new(*start, *end)?, now)? {
@@ -172,21 +202,24 @@ pub(super) async fn book_series(
             }
         }
     }
-    let result: SeriesResult = store.book_series(&spec, input.policy, now).await?;
+    let result: SeriesResult = store.book_series(spec, policy, now).await?;
     if result.booked {
         for _ in result.occurrences.iter().filter(|o| o.ok) {
             crate::metrics::count(crate::metrics::Metrics::booking);
         }
     } else {
         crate::metrics::count(crate::metrics::Metrics::conflict);
+        tracing::info!(
+            blocked = result.occurrences.iter().filter(|o| !o.ok).count(),
+            "series booking refused: conflicts"
+        );
     }
-    state.slots.bookings_changed(org, &resources);
-    relay(&state, org, &store);
-    if !result.booked {
-        return Err(series_conflict("booking", &result.occurrences));
+    state.slots.bookings_changed(org, &spec.resources);
+    relay(state, org, &store);
+    if result.booked {
+        tracing::info!(series = %id, "series booked");
     }
-    tracing::info!(series = %id, "series booked");
-    Ok(json(StatusCode::CREATED, result))
+    Ok(result)
 }
 
 /// A series' occurrences.
@@ -198,7 +231,7 @@ pub struct SeriesView {
     pub occurrences: Vec<AppointmentView>,
 }
 
-pub(super) async fn load_series(
+pub(crate) async fn load_series(
     store: &Arc<dyn Store>,
     principal: &Principal,
     id: &str,
@@ -351,22 +384,57 @@ pub(super) async fn cancel_series(
     Path(id): Path<String>,
     Json(input): Json<SeriesCancelInput>,
 ) -> Result<Response, ApiError> {
-    let org = &principal.org;
-    let now = now()?;
-    let store = open(&state, org).await?;
-    let all = load_series(&store, &principal, &id, Action::Write, "series.cancel", now).await?;
-    if input.reason.trim().is_empty() {
-        return Err(invalid("`reason`: say why the occurrences are cancelled"));
-    }
     let cancel = SeriesCancel::new(
         SeriesRef::new(id.clone(), input.recurrence_id),
         input.scope,
         party(&principal),
         input.reason,
     );
-    let result: CancelResult = store.cancel_series(&cancel, now).await?;
-    changed(&state, org, &all, &store);
+    let result = cancel_occurrences(&state, &principal, &id, cancel, None).await?;
     Ok(json(StatusCode::OK, result))
+}
+
+/// Cancel occurrences of series `id` by `cancel` for `principal`: the
+/// consent gate (`appointments` write, audited), a reason, then the store
+/// cancels every occurrence in scope the lifecycle lets cancel, in one
+/// transaction. `expected` is a version of the whole series
+/// ([`series_version`]) the caller read: if given and the series has changed
+/// since, nothing is cancelled (412). `POST /v1/series/{id}/cancel` and the
+/// FHIR `$book` of a cancelled recurrence template share it.
+pub(crate) async fn cancel_occurrences(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    cancel: SeriesCancel,
+    expected: Option<i64>,
+) -> Result<CancelResult, ApiError> {
+    let org = &principal.org;
+    let now = now()?;
+    let store = open(state, org).await?;
+    let all = load_series(&store, principal, id, Action::Write, "series.cancel", now).await?;
+    if cancel.reason.trim().is_empty() {
+        return Err(invalid("`reason`: say why the occurrences are cancelled"));
+    }
+    if let Some(expected) = expected {
+        let current = series_version(&all);
+        if expected != current {
+            return Err(ApiError::from(hcas_store::StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected,
+                found: current,
+            }));
+        }
+    }
+    let result: CancelResult = store.cancel_series(&cancel, now).await?;
+    changed(state, org, &all, &store);
+    Ok(result)
+}
+
+/// The version of a whole series: the sum of its occurrences' versions.
+/// Every change to an occurrence raises its version, so any change to the
+/// series raises this sum (an `ETag` for the series as one resource).
+pub(crate) fn series_version(all: &[Stored<Booking>]) -> i64 {
+    all.iter().map(|s| s.version).sum()
 }
 
 /// After a series write: drop the read model's entries of its providers and
