@@ -275,12 +275,59 @@ pub(crate) async fn record_decision(
     if guardian {
         detail["guardian_for"] = json!(patient);
     }
+    append_verdict(
+        store,
+        principal,
+        Some(patient),
+        operation,
+        target,
+        verdict,
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Append the audit record of a decision the server made itself that
+/// concerns one patient's data or none (reading the audit log itself).
+///
+/// # Errors
+/// 503 `unavailable` when it cannot be written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_verdict(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    patient: Option<&str>,
+    category: &str,
+    operation: &'static str,
+    target: String,
+    verdict: &Verdict,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let detail = base_detail(principal, category, Action::Read, verdict.basis);
+    append_verdict(
+        store, principal, patient, operation, target, verdict, detail, now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append_verdict(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    patient: Option<&str>,
+    operation: &'static str,
+    target: String,
+    verdict: &Verdict,
+    detail: Value,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     let event = AuditEvent {
         at: now,
         actor: principal.subject.clone(),
         action: operation.to_string(),
         target,
-        patient: Some(patient.to_string()),
+        patient: patient.map(str::to_string),
         purpose: Some(request_purpose(principal).as_str().to_string()),
         outcome: if verdict.permit { "permit" } else { "deny" }.to_string(),
         detail,

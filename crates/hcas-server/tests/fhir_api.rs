@@ -144,6 +144,7 @@ async fn metadata(s: &Server) {
         types,
         [
             "Appointment",
+            "AuditEvent",
             "Consent",
             "Location",
             "Patient",

@@ -56,7 +56,7 @@ pub use appointments::{
 pub use error::StoreError;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::sql_error;
-pub use ports::{AnchorStore, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
+pub use ports::{AnchorStore, AuditQuery, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
 pub use ports::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
     Store, WaitlistStore,

@@ -309,6 +309,93 @@ pub trait AuditStore: Send + Sync {
     /// # Errors
     /// `Unavailable`.
     async fn audit_after(&self, seq: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Up to `limit` events with a sequence number above `after` that
+    /// match every member `query` gives, by sequence (keyset paging: pass
+    /// the last `seq` of a page as the next `after`). The SQL adapters
+    /// filter in the database, reading one page.
+    ///
+    /// # Errors
+    /// `Invalid` for `to <= from`, `Unavailable`.
+    async fn audit_search(
+        &self,
+        query: &AuditQuery,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// What [`AuditStore::audit_search`] looks for: every member given must
+/// match (`None` or empty: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The patient whose data the event touched.
+    pub patient: Option<String>,
+    /// Whether the event touched a patient's data at all.
+    pub about_patient: Option<bool>,
+    /// The actor.
+    pub actor: Option<String>,
+    /// The target (`booking:a1`).
+    pub target: Option<String>,
+    /// `at` at or after this.
+    pub from: Option<Timestamp>,
+    /// `at` before this.
+    pub to: Option<Timestamp>,
+    /// The action's verb (its last `.`-separated part: `read` of
+    /// `patient.read`; an action without `.` is its own verb) is one of these.
+    pub verbs: Vec<String>,
+    /// The action's verb is none of these.
+    pub verbs_not: Vec<String>,
+    /// The outcome is one of these.
+    pub outcomes: Vec<String>,
+}
+
+impl AuditQuery {
+    /// `to <= from` is refused.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            Interval::new(from, to).map_err(|e| e.at("audit window"))?;
+        }
+        Ok(())
+    }
+
+    /// Whether `event` matches (the memory adapter; the SQL adapters say
+    /// the same in SQL).
+    pub(crate) fn matches(&self, event: &AuditEvent) -> bool {
+        let verb = event
+            .action
+            .rsplit_once('.')
+            .map_or(event.action.as_str(), |(_, v)| v);
+        self.patient
+            .as_ref()
+            .is_none_or(|p| event.patient.as_ref() == Some(p))
+            && self
+                .about_patient
+                .is_none_or(|a| a == event.patient.is_some())
+            && self.actor.as_ref().is_none_or(|a| *a == event.actor)
+            && self.target.as_ref().is_none_or(|t| *t == event.target)
+            && self.from.is_none_or(|f| event.at >= f)
+            && self.to.is_none_or(|t| event.at < t)
+            && (self.verbs.is_empty() || self.verbs.iter().any(|v| v == verb))
+            && !self.verbs_not.iter().any(|v| v == verb)
+            && (self.outcomes.is_empty() || self.outcomes.contains(&event.outcome))
+    }
+
+    /// The verbs as `LIKE` patterns on the action (`%.read` and `read`):
+    /// verbs are codes (checked by [`AuditEvent::validate`]'s rules on
+    /// actions), and `_`/`%` in one are escaped.
+    pub(crate) fn verb_patterns(verbs: &[String]) -> Vec<String> {
+        let mut out = Vec::with_capacity(verbs.len() * 2);
+        for v in verbs {
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            out.push(format!("%.{v}"));
+            out.push(v);
+        }
+        out
+    }
 }
 
 /// Bookings anchored to local wall time ([`hcas_core::anchor`]): find the

@@ -42,7 +42,7 @@ macro_rules! conformance {
             use hcas_store::conformance as c;
             conformance!(@store $make; suite_patients, suite_patient_preferences, suite_provider_profiles, suite_providers_and_availability,
                 suite_series, suite_history, suite_waitlist, suite_consents, suite_records,
-                suite_audit, suite_series_shift_push_back_one_week,
+                suite_audit, suite_audit_search, suite_series_shift_push_back_one_week,
                 suite_series_shift_keeps_wall_time_across_dst,
                 suite_series_shift_conflict_changes_nothing, suite_series_cancel_all_skips_final,
                 suite_accounts, suite_refresh_rotation, suite_webhook_subscriptions,

@@ -65,6 +65,15 @@ pub fn searchset(
     next_url: Option<&str>,
     entries: Vec<SearchEntry>,
 ) -> Value {
+    let mut out = searchset_page(self_url, next_url, entries);
+    out["total"] = json!(total);
+    out
+}
+
+/// A `searchset` Bundle without `total` (optional in R4): for a search
+/// that pages by a cursor and does not count every match.
+#[must_use]
+pub fn searchset_page(self_url: &str, next_url: Option<&str>, entries: Vec<SearchEntry>) -> Value {
     let mut link = vec![json!({ "relation": "self", "url": self_url })];
     if let Some(next) = next_url {
         link.push(json!({ "relation": "next", "url": next }));
@@ -72,7 +81,6 @@ pub fn searchset(
     let mut out = json!({
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": total,
         "link": link,
     });
     if !entries.is_empty() {

@@ -39,6 +39,7 @@
 //! | [`consent`] | `Consent` (R4 and R5) | [`Consent`](crate::consent::Consent) |
 //! | [`directory`] | `Patient`, `Practitioner`, `PractitionerRole` (export) | [`FhirPatient`], [`FhirPractitioner`] |
 //! | [`publish`] | `Location`, and SMART Scheduling Links' `$bulk-publish` manifest, `Schedule` and `Slot` | [`FhirLocation`], [`PublishedSlot`] |
+//! | [`audit`] | `AuditEvent` (export) | [`AuditFacts`] (an audit record) |
 //! | [`bundle`] | `Bundle` (searchset), `OperationOutcome` | [`searchset`], [`operation_outcome`] |
 //! | [`search`] | search parameter values (`date` prefixes, `token`, `reference`, `_count`) | [`search::DateParam`] |
 //!
@@ -86,6 +87,7 @@ use crate::time::{
 use crate::zone::Zone;
 
 pub mod appointment;
+pub mod audit;
 pub mod bundle;
 pub mod consent;
 pub mod directory;
@@ -100,7 +102,10 @@ pub use appointment::{
     EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_RECURRENCE_ID, EXT_REPLACED_BY,
     EXT_REPLACES, appointment_from_fhir, appointment_to_fhir,
 };
-pub use bundle::{ERROR_SYSTEM, SearchEntry, conflict_outcome, operation_outcome, searchset};
+pub use audit::{AuditAction, AuditFacts, audit_event_to_fhir};
+pub use bundle::{
+    ERROR_SYSTEM, SearchEntry, conflict_outcome, operation_outcome, searchset, searchset_page,
+};
 pub use consent::{
     EXT_DATE_TIME, EXT_SCOPE, consent_from_fhir_r4, consent_from_fhir_r5, consent_to_fhir_r4,
     consent_to_fhir_r5,

@@ -277,6 +277,32 @@ impl DateParam {
             Prefix::Eb => (None, Some(self.lower)),
         }
     }
+
+    /// The instants this value matches, exactly, as `[from, to)` (`None`:
+    /// unbounded on that side): what a store query by instant needs, with
+    /// no filtering after it. `None` for `ne`, which is not one range.
+    ///
+    /// ```
+    /// use hcas_core::fhir::search::DateParam;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let d = DateParam::parse("lt2026-05-04").unwrap();
+    /// assert_eq!(d.instant_range(), Some((None, Some(t("2026-05-04T00:00:00Z")))));
+    /// let d = DateParam::parse("2026-05-04").unwrap();
+    /// assert_eq!(d.instant_range(), Some((Some(t("2026-05-04T00:00:00Z")), Some(t("2026-05-05T00:00:00Z")))));
+    /// assert_eq!(DateParam::parse("ne2026").unwrap().instant_range(), None);
+    /// ```
+    #[must_use]
+    pub fn instant_range(&self) -> Option<(Option<Timestamp>, Option<Timestamp>)> {
+        let (lo, hi) = (self.lower, self.upper);
+        match self.prefix {
+            Prefix::Eq => Some((Some(lo), Some(hi))),
+            Prefix::Ne => None,
+            Prefix::Gt | Prefix::Sa => Some((Some(hi), None)),
+            Prefix::Ge => Some((Some(lo), None)),
+            Prefix::Lt | Prefix::Eb => Some((None, Some(lo))),
+            Prefix::Le => Some((None, Some(hi))),
+        }
+    }
 }
 
 /// A `token` search value: `code`, `system|code`, `|code` (no system) or
@@ -410,6 +436,32 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    /// `instant_range` says exactly what `matches_instant` says, for every
+    /// prefix, at and around both ends of a day.
+    #[test]
+    fn instant_range_is_matches_instant() {
+        let probes = [
+            "2026-05-03T23:59:59Z",
+            "2026-05-04T00:00:00Z",
+            "2026-05-04T12:00:00Z",
+            "2026-05-04T23:59:59Z",
+            "2026-05-05T00:00:00Z",
+            "2026-05-05T00:00:01Z",
+        ];
+        for p in Prefix::ALL {
+            let d = DateParam::parse(&format!("{p}2026-05-04")).unwrap();
+            let Some((from, to)) = d.instant_range() else {
+                assert_eq!(p, Prefix::Ne);
+                continue;
+            };
+            for x in probes {
+                let x = t(x);
+                let inside = from.is_none_or(|f| x >= f) && to.is_none_or(|e| x < e);
+                assert_eq!(inside, d.matches_instant(x), "{p} at {x}");
+            }
+        }
     }
 
     #[test]

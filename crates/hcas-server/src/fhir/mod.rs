@@ -1,7 +1,7 @@
 //! The FHIR R4 (4.0.1) API under `/fhir/r4`: the CapabilityStatement, read
 //! and search (GET, and POST `_search` with a form body) of Schedule, Slot,
-//! Appointment, Patient, Practitioner, Location, PractitionerRole and
-//! Consent, the IHE ITI Scheduling operations `Appointment/$find`, `$hold`
+//! Appointment, Patient, Practitioner, Location, PractitionerRole,
+//! Consent and AuditEvent (the audit log, for admin staff and, their own, patients), the IHE ITI Scheduling operations `Appointment/$find`, `$hold`
 //! and `$book`, and SMART Scheduling Links publishing (`$bulk-publish`),
 //! answered as `application/fhir+json` (NDJSON files as
 //! `application/fhir+ndjson`).
@@ -18,6 +18,7 @@
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
+//! | `audit_events.rs` | AuditEvent search and read: who may read the log, the store query, cursor paging |
 //! | `ops.rs` | the IHE operations' input (`Parameters`), `$hold` and `$book` |
 //! | `series.rs` | `$book` of a recurrence template: every occurrence or none, cancel all |
 //! | `find.rs` | `Appointment/$find`: proposed Appointments from the slot read model |
@@ -48,6 +49,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{ApiError, PROBLEM_JSON};
 
+mod audit_events;
 mod bulk;
 mod find;
 mod metadata;

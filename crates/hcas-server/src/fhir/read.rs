@@ -81,6 +81,10 @@ pub(crate) async fn read(
             let updated = res::last_updated(&store, &id).await?;
             (res::appointment(&b, updated)?, Some(b.version))
         }
+        "AuditEvent" => (
+            super::audit_events::read(&store, &principal, &id).await?,
+            None,
+        ),
         "Location" => {
             let providers = state.doctors.providers(org).await?;
             let found = super::bulk::locations(&state, &providers)?

@@ -78,6 +78,35 @@ pub(crate) const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        ty: "AuditEvent",
+        params: &[
+            ("action", "token", "C, R, U, D or E (comma: any of them)"),
+            (
+                "agent",
+                "reference",
+                "Who did it: Practitioner, Patient or Device (the actor's id)",
+            ),
+            (
+                "date",
+                "date",
+                "When it was recorded; repeat for a window (`ge…` and `lt…`)",
+            ),
+            (
+                "entity",
+                "reference",
+                "What it was about: Appointment, Patient, Consent or Practitioner",
+            ),
+            ("outcome", "token", "0 (success), 4 (refused) or 8 (failed)"),
+            ("patient", "reference", "Whose data it touched"),
+            (
+                "type",
+                "token",
+                "DICOM 110110 (a patient's data) or audit-event-type rest",
+            ),
+        ],
+        includes: &[],
+    },
+    Spec {
         ty: "Consent",
         params: &[
             ("patient", "reference", "Whose consent"),
@@ -236,6 +265,9 @@ async fn run(
 ) -> Result<Response, ApiError> {
     let spec = spec(ty)?;
     super::scoped(principal, ty, Interaction::Search)?;
+    if ty == "AuditEvent" {
+        return super::audit_events::search(state, principal, pairs, headers).await;
+    }
     let search = params::parse(pairs, spec, params::strict(headers))?;
     let ctx = Ctx {
         state,

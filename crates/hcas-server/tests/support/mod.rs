@@ -719,3 +719,59 @@ pub async fn fhir_client_check(s: &Server, what: &str, mut cmd: std::process::Co
     let stdout = tool_passes(what, cmd).await;
     assert!(stdout.contains("validated "), "{stdout}");
 }
+
+/// Validate `resources` (a Bundle's entries too) as FHIR with both
+/// independent validators the FHIR client tests use: `fhir.resources`' R4B
+/// models (`tests/fhir/validate_file.py`, the tools venv) and
+/// `@medplum/core`'s `validateResource` with the R4 definitions
+/// (`tests/fhir_node/validate_file.js`). Each one missing is skipped,
+/// unless `HCAS_REQUIRE_FHIR_PY=1` / `HCAS_REQUIRE_FHIR_NODE=1`. Answers
+/// how many validators ran; panics with the validator's words on the first
+/// invalid resource.
+pub async fn validate_r4(resources: &[Value]) -> usize {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(resources).unwrap()).unwrap();
+    let tests = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut ran = 0;
+    if let Some(py) = tools_python("fhir.resources.R4B", "HCAS_REQUIRE_FHIR_PY") {
+        let mut cmd = std::process::Command::new(py);
+        cmd.arg(tests.join("fhir/validate_file.py"))
+            .arg(file.path());
+        let out = tool_passes("fhir.resources (R4B)", cmd).await;
+        assert!(out.contains("validated "), "{out}");
+        ran += 1;
+    }
+    if let Some(dir) = node_package("fhir_node", "@medplum/core", "HCAS_REQUIRE_FHIR_NODE") {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg("validate_file.js")
+            .arg(file.path())
+            .current_dir(dir);
+        let out = tool_passes("@medplum/core validateResource (R4)", cmd).await;
+        assert!(out.contains("validated "), "{out}");
+        ran += 1;
+    }
+    ran
+}
+
+/// Whether both validators of [`validate_r4`] refuse `resource` (each one
+/// present); `true` when none is present.
+pub async fn r4_validators_refuse(resource: &Value) -> bool {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(&[resource]).unwrap()).unwrap();
+    let tests = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut refused = true;
+    if let Some(py) = tools_python("fhir.resources.R4B", "HCAS_REQUIRE_FHIR_PY") {
+        let mut cmd = std::process::Command::new(py);
+        cmd.arg(tests.join("fhir/validate_file.py"))
+            .arg(file.path());
+        refused &= !run_tool(cmd).await.status.success();
+    }
+    if let Some(dir) = node_package("fhir_node", "@medplum/core", "HCAS_REQUIRE_FHIR_NODE") {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg("validate_file.js")
+            .arg(file.path())
+            .current_dir(dir);
+        refused &= !run_tool(cmd).await.status.success();
+    }
+    refused
+}

@@ -62,6 +62,7 @@ use hcas_core::{ErrorCode, Interval, Minutes, Timestamp};
 
 use crate::{AppointmentStore, Counts, StoreError, kind};
 
+use crate::AuditQuery;
 use crate::records::{AuditEvent, Patient, Provider, RecordMeta, Schedule, TimeOff};
 use crate::{Store, Stored};
 use hcas_core::wire::RuleSpec;

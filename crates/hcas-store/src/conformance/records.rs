@@ -314,3 +314,165 @@ pub async fn suite_audit(store: &dyn Store) {
     let e = store.audit_append(audit("DrD", None, 23)).await.unwrap();
     assert!(e > seqs[2]);
 }
+
+/// Audit search: each filter alone and together, verbs by the action's
+/// last part, outcomes, with or without a patient, keyset paging by
+/// sequence, and a window with `to <= from` refused.
+pub async fn suite_audit_search(store: &dyn Store) {
+    let ev = |actor: &str, action: &str, target: &str, patient: Option<&str>, m: i64, out: &str| {
+        let mut e = audit(actor, patient, m);
+        e.action = action.into();
+        e.target = target.into();
+        e.outcome = out.into();
+        e
+    };
+    let events = [
+        ev(
+            "DrX",
+            "patient.read",
+            "patient:Pat9",
+            Some("Pat9"),
+            0,
+            "permit",
+        ),
+        ev(
+            "DrX",
+            "appointment.book",
+            "booking:b1",
+            Some("Pat9"),
+            5,
+            "permit",
+        ),
+        ev(
+            "DrY",
+            "patient.read",
+            "patient:Pat8",
+            Some("Pat8"),
+            10,
+            "deny",
+        ),
+        ev(
+            "DrY",
+            "appointment.xyread",
+            "booking:b2",
+            Some("Pat8"),
+            15,
+            "permit",
+        ),
+        ev("svc", "read", "provider:P1", None, 20, "ok"),
+        ev(
+            "DrX",
+            "appointment.cancel",
+            "booking:b1",
+            Some("Pat9"),
+            25,
+            "error",
+        ),
+    ];
+    let mut seqs = Vec::new();
+    for e in events {
+        seqs.push(store.audit_append(e).await.unwrap());
+    }
+    let find = |q: AuditQuery, after: i64, limit: usize| async move {
+        store
+            .audit_search(&q, after, limit)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.seq)
+            .collect::<Vec<i64>>()
+    };
+    let pick = |idx: &[usize]| idx.iter().map(|&i| seqs[i]).collect::<Vec<i64>>();
+    assert_eq!(
+        find(AuditQuery::default(), 0, 100).await,
+        pick(&[0, 1, 2, 3, 4, 5])
+    );
+    let q = |f: &dyn Fn(&mut AuditQuery)| {
+        let mut q = AuditQuery::default();
+        f(&mut q);
+        q
+    };
+    assert_eq!(
+        find(q(&|q| q.patient = Some("Pat9".into())), 0, 100).await,
+        pick(&[0, 1, 5])
+    );
+    assert_eq!(
+        find(q(&|q| q.about_patient = Some(false)), 0, 100).await,
+        pick(&[4])
+    );
+    assert_eq!(
+        find(q(&|q| q.about_patient = Some(true)), 0, 100).await,
+        pick(&[0, 1, 2, 3, 5])
+    );
+    assert_eq!(
+        find(q(&|q| q.actor = Some("DrY".into())), 0, 100).await,
+        pick(&[2, 3])
+    );
+    assert_eq!(
+        find(q(&|q| q.target = Some("booking:b1".into())), 0, 100).await,
+        pick(&[1, 5])
+    );
+    assert_eq!(
+        find(
+            q(&|q| {
+                q.from = Some(at(5));
+                q.to = Some(at(20));
+            }),
+            0,
+            100
+        )
+        .await,
+        pick(&[1, 2, 3])
+    );
+    // `read` is the verb of `patient.read` and `read`, not of
+    // `appointment.xyread`; `_` is not a wildcard (`x_read` would match
+    // `appointment.xyread` if it were).
+    assert_eq!(
+        find(q(&|q| q.verbs = vec!["read".into()]), 0, 100).await,
+        pick(&[0, 2, 4])
+    );
+    assert_eq!(
+        find(q(&|q| q.verbs = vec!["x_read".into()]), 0, 100).await,
+        pick(&[])
+    );
+    assert_eq!(
+        find(
+            q(&|q| q.verbs = vec!["book".into(), "cancel".into()]),
+            0,
+            100
+        )
+        .await,
+        pick(&[1, 5])
+    );
+    assert_eq!(
+        find(
+            q(&|q| q.verbs_not = vec!["read".into(), "book".into()]),
+            0,
+            100
+        )
+        .await,
+        pick(&[3, 5])
+    );
+    assert_eq!(
+        find(
+            q(&|q| q.outcomes = vec!["deny".into(), "error".into()]),
+            0,
+            100
+        )
+        .await,
+        pick(&[2, 5])
+    );
+    // Together, and paged by sequence.
+    let mine = q(&|q| {
+        q.actor = Some("DrX".into());
+        q.patient = Some("Pat9".into());
+    });
+    assert_eq!(find(mine.clone(), 0, 2).await, pick(&[0, 1]));
+    assert_eq!(find(mine.clone(), seqs[1], 2).await, pick(&[5]));
+    assert_eq!(find(mine, seqs[5], 2).await, pick(&[]));
+    let bad = q(&|q| {
+        q.from = Some(at(5));
+        q.to = Some(at(5));
+    });
+    assert_eq!(code_of(store.audit_search(&bad, 0, 10).await).0, "invalid");
+}

@@ -21,8 +21,8 @@ use crate::records::{
     StatusChange, resource_of,
 };
 use crate::{
-    AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,
-    StoreError, Stored, WaitlistStore, kind,
+    AuditQuery, AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore,
+    SeriesStore, StoreError, Stored, WaitlistStore, kind,
 };
 
 use super::MemoryStore;
@@ -411,6 +411,22 @@ impl AuditStore for MemoryStore {
         Ok(s.audit
             .iter()
             .filter(|r| r.seq > seq)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn audit_search(
+        &self,
+        query: &AuditQuery,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        query.check()?;
+        let s = self.state.lock().await;
+        Ok(s.audit
+            .iter()
+            .filter(|r| r.seq > after && query.matches(&r.event))
             .take(limit)
             .cloned()
             .collect())

@@ -28,7 +28,9 @@ use sqlx::PgPool;
 
 use crate::records::{AuditEvent, AuditRecord, Patient, RecordMeta, next_version};
 use crate::sql::{audit_records, db, decode, json, limit_of, stored_rows};
-use crate::{AuditStore, ConsentStore, PatientStore, RecordStore, StoreError, Stored, kind};
+use crate::{
+    AuditQuery, AuditStore, ConsentStore, PatientStore, RecordStore, StoreError, Stored, kind,
+};
 
 use super::locks::*;
 use super::retry::*;
@@ -500,6 +502,52 @@ impl AuditStore for PgStore {
             "SELECT seq, payload::text FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
+        .bind(limit_of(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        audit_records(rows)
+    }
+
+    async fn audit_search(
+        &self,
+        query: &AuditQuery,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        query.check()?;
+        let texts = [&query.patient, &query.actor, &query.target];
+        if texts.iter().any(|t| t.as_deref().is_some_and(unstorable))
+            || query.outcomes.iter().any(|o| unstorable(o))
+            || query.verbs.iter().any(|v| unstorable(v))
+            || query.verbs_not.iter().any(|v| unstorable(v))
+        {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT seq, payload::text FROM audit
+             WHERE seq > $1
+               AND ($2::text IS NULL OR patient = $2)
+               AND ($3::boolean IS NULL OR (patient IS NOT NULL) = $3)
+               AND ($4::text IS NULL OR payload->>'actor' = $4)
+               AND ($5::text IS NULL OR payload->>'target' = $5)
+               AND ($6::bigint IS NULL OR at_s >= $6)
+               AND ($7::bigint IS NULL OR at_s < $7)
+               AND (cardinality($8::text[]) = 0 OR payload->>'action' LIKE ANY ($8))
+               AND NOT (payload->>'action' LIKE ANY ($9::text[]))
+               AND (cardinality($10::text[]) = 0 OR payload->>'outcome' = ANY ($10))
+             ORDER BY seq LIMIT $11",
+        )
+        .bind(after)
+        .bind(query.patient.as_deref())
+        .bind(query.about_patient)
+        .bind(query.actor.as_deref())
+        .bind(query.target.as_deref())
+        .bind(query.from.map(Timestamp::unix))
+        .bind(query.to.map(Timestamp::unix))
+        .bind(AuditQuery::verb_patterns(&query.verbs))
+        .bind(AuditQuery::verb_patterns(&query.verbs_not))
+        .bind(&query.outcomes)
         .bind(limit_of(limit))
         .fetch_all(self.pool())
         .await

@@ -14,7 +14,9 @@ use sqlx::{AssertSqlSafe, SqliteConnection};
 
 use crate::records::{AuditEvent, AuditRecord, Patient, RecordMeta, check_id, next_version};
 use crate::sql::{audit_records, db, decode, json, limit_of, stored_rows};
-use crate::{AuditStore, ConsentStore, PatientStore, RecordStore, StoreError, Stored, kind};
+use crate::{
+    AuditQuery, AuditStore, ConsentStore, PatientStore, RecordStore, StoreError, Stored, kind,
+};
 
 use super::SqliteStore;
 
@@ -370,6 +372,54 @@ impl AuditStore for SqliteStore {
                 .fetch_all(self.pool())
                 .await
                 .map_err(db)?;
+        audit_records(rows)
+    }
+
+    async fn audit_search(
+        &self,
+        query: &AuditQuery,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        query.check()?;
+        let encode = |v: &[String]| {
+            serde_json::to_string(v)
+                .map_err(|e| StoreError::Internal(format!("audit query not encodable: {e}")))
+        };
+        let verbs = encode(&AuditQuery::verb_patterns(&query.verbs))?;
+        let verbs_not = encode(&AuditQuery::verb_patterns(&query.verbs_not))?;
+        let outcomes = encode(&query.outcomes)?;
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT seq, payload FROM audit
+             WHERE seq > ?1
+               AND (?2 IS NULL OR patient = ?2)
+               AND (?3 IS NULL OR (patient IS NOT NULL) = ?3)
+               AND (?4 IS NULL OR json_extract(payload, '$.actor') = ?4)
+               AND (?5 IS NULL OR json_extract(payload, '$.target') = ?5)
+               AND (?6 IS NULL OR at_s >= ?6)
+               AND (?7 IS NULL OR at_s < ?7)
+               AND (?8 = '[]' OR EXISTS (SELECT 1 FROM json_each(?8) v
+                    WHERE json_extract(payload, '$.action') LIKE v.value ESCAPE '\\'))
+               AND NOT EXISTS (SELECT 1 FROM json_each(?9) v
+                    WHERE json_extract(payload, '$.action') LIKE v.value ESCAPE '\\')
+               AND (?10 = '[]' OR json_extract(payload, '$.outcome') IN
+                    (SELECT value FROM json_each(?10)))
+             ORDER BY seq LIMIT ?11",
+        )
+        .bind(after)
+        .bind(query.patient.as_deref())
+        .bind(query.about_patient)
+        .bind(query.actor.as_deref())
+        .bind(query.target.as_deref())
+        .bind(query.from.map(Timestamp::unix))
+        .bind(query.to.map(Timestamp::unix))
+        .bind(verbs)
+        .bind(verbs_not)
+        .bind(outcomes)
+        .bind(limit_of(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
         audit_records(rows)
     }
 }
