@@ -1,5 +1,6 @@
 //! An RFC 5545 (iCalendar) writer: bookings as `VEVENT`s in a `VCALENDAR`
-//! with `METHOD:PUBLISH`, times in one zone with a generated `VTIMEZONE`.
+//! with `METHOD:PUBLISH`, times in the calendar's zone (or an event's own,
+//! [`Event::in_zone`]) with a generated `VTIMEZONE` for every zone used.
 //!
 //! Pure: `DTSTAMP` is passed in, nothing reads a clock. Times are written as
 //! local wall time with `TZID` (or as UTC with `Z` when the zone is `UTC`),
@@ -79,6 +80,8 @@ pub struct Event {
     rrule: Option<RRule>,
     exdates: Vec<Timestamp>,
     recurrence_id: Option<Timestamp>,
+    zone: Option<Zone>,
+    covers: Option<Timestamp>,
 }
 
 impl Event {
@@ -101,7 +104,25 @@ impl Event {
             rrule: None,
             exdates: Vec::new(),
             recurrence_id: None,
+            zone: None,
+            covers: None,
         }
+    }
+
+    /// Write this event's times in `zone` rather than the calendar's; the
+    /// calendar then carries a `VTIMEZONE` for it too.
+    #[must_use]
+    pub fn in_zone(mut self, zone: Zone) -> Self {
+        self.zone = Some(zone);
+        self
+    }
+
+    /// Make its zone's `VTIMEZONE` cover offsets up to `until` (a recurring
+    /// event's last occurrence, later than its own start).
+    #[must_use]
+    pub fn covers_until(mut self, until: Timestamp) -> Self {
+        self.covers = Some(until);
+        self
     }
 
     /// Set `STATUS`.
@@ -143,7 +164,7 @@ impl Event {
     }
 }
 
-/// A `VCALENDAR` with `METHOD:PUBLISH`: events in one zone.
+/// A `VCALENDAR` with `METHOD:PUBLISH`: events in its zone or their own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     zone: Zone,
@@ -199,10 +220,8 @@ impl Calendar {
         if let Some(name) = &self.name {
             line(&format!("X-WR-CALNAME:{}", escape_text(name)));
         }
-        if self.zone != Zone::UTC
-            && let Some((lo, hi)) = self.span()
-        {
-            for l in vtimezone(self.zone, lo, hi) {
+        for (zone, lo, hi) in self.spans() {
+            for l in vtimezone(zone, lo, hi) {
                 line(&l);
             }
         }
@@ -215,36 +234,61 @@ impl Calendar {
         out
     }
 
-    fn span(&self) -> Option<(Timestamp, Timestamp)> {
-        let lo = self.events.iter().map(|e| e.slot.start()).min()?;
-        let hi = self.events.iter().map(|e| e.slot.end()).max()?;
-        Some((lo, self.cover_until.map_or(hi, |c| c.max(hi))))
+    /// The zone an event's times are written in.
+    fn zone_of(&self, e: &Event) -> Zone {
+        e.zone.unwrap_or(self.zone)
     }
 
-    fn time(&self, name: &str, t: Timestamp) -> String {
-        if self.zone == Zone::UTC {
+    /// Every zone the events use but UTC, by name, with the instants its
+    /// `VTIMEZONE` must cover.
+    fn spans(&self) -> Vec<(Zone, Timestamp, Timestamp)> {
+        let mut out: Vec<(Zone, Timestamp, Timestamp)> = Vec::new();
+        for e in &self.events {
+            let zone = self.zone_of(e);
+            if zone == Zone::UTC {
+                continue;
+            }
+            let mut hi = e.covers.map_or(e.slot.end(), |c| c.max(e.slot.end()));
+            if zone == self.zone {
+                hi = self.cover_until.map_or(hi, |c| c.max(hi));
+            }
+            match out.iter_mut().find(|(z, _, _)| *z == zone) {
+                Some((_, l, h)) => {
+                    *l = (*l).min(e.slot.start());
+                    *h = (*h).max(hi);
+                }
+                None => out.push((zone, e.slot.start(), hi)),
+            }
+        }
+        out.sort_by_key(|(z, _, _)| z.name());
+        out
+    }
+
+    fn time(zone: Zone, name: &str, t: Timestamp) -> String {
+        if zone == Zone::UTC {
             format!("{name}:{}", utc(t))
         } else {
-            let local = self.zone.to_local(t);
-            format!("{name};TZID={}:{}", self.zone.name(), local_text(local))
+            let local = zone.to_local(t);
+            format!("{name};TZID={}:{}", zone.name(), local_text(local))
         }
     }
 
     fn vevent(&self, e: &Event) -> Vec<String> {
+        let zone = self.zone_of(e);
         let mut v = vec![
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}@hcas", escape_text(&e.uid)),
             format!("DTSTAMP:{}", utc(e.dtstamp)),
-            self.time("DTSTART", e.slot.start()),
-            self.time("DTEND", e.slot.end()),
+            Self::time(zone, "DTSTART", e.slot.start()),
+            Self::time(zone, "DTEND", e.slot.end()),
         ];
         if let Some(r) = e.recurrence_id {
-            v.push(self.time("RECURRENCE-ID", r));
+            v.push(Self::time(zone, "RECURRENCE-ID", r));
         }
         if let Some(rule) = &e.rrule {
             v.push(format!("RRULE:{rule}"));
         }
-        v.extend(e.exdates.iter().map(|x| self.time("EXDATE", *x)));
+        v.extend(e.exdates.iter().map(|x| Self::time(zone, "EXDATE", *x)));
         v.push(format!("SUMMARY:{}", escape_text(&e.summary)));
         if let Some(l) = &e.location {
             v.push(format!("LOCATION:{}", escape_text(l)));
@@ -274,8 +318,10 @@ pub struct Occurrence {
 /// or weekly grid of local wall time in `zone` (same time of day): `RRULE`
 /// with `COUNT`, `EXDATE` for cancelled occurrences and gaps, and an
 /// override (`RECURRENCE-ID`) for each occurrence moved or resized. Else (one
-/// occurrence, or no grid) one event per occurrence, uid `<uid>.<n>`. The
-/// last end is returned too, for [`Calendar::cover_until`].
+/// occurrence, or no grid) one event per occurrence, uid `<uid>.<n>`. Every
+/// event is in `zone` ([`Event::in_zone`]) and the master covers the last
+/// occurrence, so the events can join a calendar of another zone. The last
+/// end is returned too, for [`Calendar::cover_until`].
 ///
 /// # Errors
 /// `invalid_rrule` only if the inferred rule were refused (it is not for
@@ -298,6 +344,7 @@ pub fn series_events(
                 Event::new(format!("{uid}.{i}"), o.slot, summary, dtstamp)
                     .status(o.status)
                     .sequence(o.sequence)
+                    .in_zone(zone)
             })
             .collect();
         return Ok((events, last));
@@ -331,7 +378,12 @@ pub fn series_events(
     let master = Event::new(uid, nominal(first.recurrence_id)?, summary, dtstamp)
         .status(EventStatus::Confirmed)
         .sequence(occ.iter().map(|o| o.sequence).max().unwrap_or(0))
-        .recurring(rule, exdates);
+        .recurring(rule, exdates)
+        .in_zone(zone);
+    let master = match last {
+        Some(l) => master.covers_until(l),
+        None => master,
+    };
     let mut events = vec![master];
     for o in live {
         if o.slot != nominal(o.recurrence_id)? || o.status != EventStatus::Confirmed {
@@ -339,7 +391,8 @@ pub fn series_events(
                 Event::new(uid, o.slot, summary, dtstamp)
                     .status(o.status)
                     .sequence(o.sequence)
-                    .recurrence_id(zone.resolve(o.recurrence_id)),
+                    .recurrence_id(zone.resolve(o.recurrence_id))
+                    .in_zone(zone),
             );
         }
     }
@@ -723,6 +776,43 @@ mod tests {
             slot("2027-03-28T15:00:00Z", "2027-03-28T15:30:00Z")
         );
         assert_eq!(moved.uid, "s1");
+    }
+
+    #[test]
+    fn events_in_their_own_zones_get_a_vtimezone_each() {
+        let ny = Zone::parse("America/New_York").expect("zone");
+        let berlin = Zone::parse("Europe/Berlin").expect("zone");
+        let stamp = ts("2027-03-01T00:00:00Z");
+        let a = Event::new(
+            "a",
+            slot("2027-03-15T13:00:00Z", "2027-03-15T13:30:00Z"),
+            "x",
+            stamp,
+        )
+        .in_zone(ny);
+        let b = Event::new(
+            "b",
+            slot("2027-03-15T13:00:00Z", "2027-03-15T13:30:00Z"),
+            "x",
+            stamp,
+        )
+        .in_zone(berlin);
+        let c = Event::new(
+            "c",
+            slot("2027-03-15T13:00:00Z", "2027-03-15T13:30:00Z"),
+            "x",
+            stamp,
+        );
+        let text = Calendar::new(Zone::UTC).event(a).event(b).event(c).to_ics();
+        // 13:00Z: 09:00 EDT in New York (DST from 14 March), 14:00 CET in
+        // Berlin (DST only from 28 March), 13:00Z for the calendar's UTC.
+        assert!(text.contains("DTSTART;TZID=America/New_York:20270315T090000\r\n"));
+        assert!(text.contains("DTSTART;TZID=Europe/Berlin:20270315T140000\r\n"));
+        assert!(text.contains("DTSTART:20270315T130000Z\r\n"));
+        assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 2);
+        assert!(text.contains("TZID:America/New_York\r\n"));
+        assert!(text.contains("TZID:Europe/Berlin\r\n"));
+        assert!(!text.contains("TZID:UTC"));
     }
 
     #[test]

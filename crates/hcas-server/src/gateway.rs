@@ -211,11 +211,14 @@ pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
             continue;
         };
         // Every /v1 route but the engine and the token routes takes a bearer
-        // token (the `Principal` extractor): 401 without a valid one.
-        let needs_token = path.starts_with("/v1/")
-            && !path.starts_with("/v1/engine/")
-            && path != "/v1/auth/login"
-            && path != "/v1/auth/refresh";
+        // token (the `Principal` extractor): 401 without a valid one. A
+        // calendar feed (/feeds/) takes none: the token in its URL is the
+        // credential.
+        let public = path.starts_with("/feeds/")
+            || path.starts_with("/v1/engine/")
+            || path == "/v1/auth/login"
+            || path == "/v1/auth/refresh";
+        let needs_token = path.starts_with("/v1/") && !public;
         for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
             let Some(op) = item.get_mut(method).and_then(|o| o.as_object_mut()) else {
                 continue;

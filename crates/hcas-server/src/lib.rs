@@ -189,6 +189,7 @@ impl AppState {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "auth", description = "Log in, refresh, who am I, and the issuer's keys"),
         (name = "webhooks", description = "Webhook subscriptions, their deliveries, replay (administrators)"),
+        (name = "feeds", description = "Calendar feeds (iCalendar) behind unguessable, revocable tokens"),
     ),
     components(schemas(error::Problem))
 )]

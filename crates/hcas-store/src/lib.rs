@@ -23,6 +23,7 @@
 //! | `sqlite/` | the SQLite adapter: `mod.rs` (opening), one file per port, `rows.rs` (shared booking rows) |
 //! | `postgres/` | the PostgreSQL adapter: the same, plus `batch.rs` (group commit), `locks.rs` (every advisory lock), `retry.rs` |
 //! | `sql.rs`, `sweep.rs` | what both SQL adapters share: error classification and row decoding; the tz-drift sweep's paging |
+//! | `feeds.rs` | the calendar-feed port, [`FeedTokenStore`]: feed tokens (only their SHA-256), listed and revoked for good |
 //! | `webhooks.rs` | the webhooks port, [`WebhookStore`]: subscriptions, the delivery queue (order per appointment, leases) and its log |
 //! | `conformance/` | the suite every adapter passes, one file per port (feature `test-support`) |
 
@@ -34,6 +35,7 @@ mod change;
 #[doc(hidden)]
 pub mod conformance;
 mod error;
+mod feeds;
 #[cfg(feature = "memory")]
 pub mod memory;
 mod ports;
@@ -56,6 +58,7 @@ pub use appointments::{
 pub use error::StoreError;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::sql_error;
+pub use feeds::{FeedToken, FeedTokenStore, MAX_FEED_ROLES, parse_subject};
 pub use ports::{AnchorStore, AuditQuery, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
 pub use ports::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,

@@ -27,7 +27,7 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange,
 };
-use crate::{AccountStore, AppointmentStore, StoreError, Stored, WebhookStore};
+use crate::{AccountStore, AppointmentStore, FeedTokenStore, StoreError, Stored, WebhookStore};
 
 /// Patients' demographic records.
 #[async_trait]
@@ -491,6 +491,7 @@ pub trait Store:
     + AnchorStore
     + AccountStore
     + WebhookStore
+    + FeedTokenStore
 {
 }
 
@@ -507,6 +508,7 @@ impl<T> Store for T where
         + AnchorStore
         + AccountStore
         + WebhookStore
+        + FeedTokenStore
         + ?Sized
 {
 }

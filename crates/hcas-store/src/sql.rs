@@ -334,3 +334,27 @@ pub(crate) fn attempts_from_rows(rows: Vec<AttemptRow>) -> Result<Vec<crate::Att
         })
         .collect()
 }
+
+/// A `feed_tokens` row, [`FEED_COLUMNS`].
+pub(crate) type FeedRow = (String, String, String, String, String, i64, Option<i64>);
+
+/// The columns of a [`FeedRow`], in order.
+pub(crate) const FEED_COLUMNS: &str =
+    "id, token_hash, subject, creator, creator_roles, created_s, revoked_s";
+
+/// A `feed_tokens` row read back.
+pub(crate) fn feed_from_row(row: FeedRow) -> Result<crate::FeedToken, StoreError> {
+    let (id, token_hash, subject, creator, roles, created_s, revoked_s) = row;
+    Ok(crate::FeedToken {
+        id,
+        token_hash,
+        subject,
+        creator,
+        creator_roles: decode("feed creator roles", &roles)?,
+        created: Timestamp::from_unix(created_s).map_err(|e| corrupt("feed created", e))?,
+        revoked: revoked_s
+            .map(Timestamp::from_unix)
+            .transpose()
+            .map_err(|e| corrupt("feed revoked", e))?,
+    })
+}

@@ -47,7 +47,8 @@ macro_rules! conformance {
                 suite_series_shift_conflict_changes_nothing, suite_series_cancel_all_skips_final,
                 suite_accounts, suite_refresh_rotation, suite_webhook_subscriptions,
                 suite_webhook_queue_dedupes_and_leases, suite_webhook_order_per_aggregate,
-                suite_webhook_attempts_dead_letter_and_replay);
+                suite_webhook_attempts_dead_letter_and_replay, suite_feed_tokens,
+                suite_feed_revocation);
             conformance!(@plant $make; suite_anchor_drift);
         }
     };

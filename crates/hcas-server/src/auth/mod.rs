@@ -97,6 +97,15 @@ impl Principal {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// Whether it is staff (admin, doctor or nurse): who may see bookings
+    /// without a patient and a practitioner's bookings.
+    #[must_use]
+    pub fn is_staff(&self) -> bool {
+        [Role::Admin, Role::Doctor, Role::Nurse]
+            .iter()
+            .any(|r| self.has(*r))
+    }
 }
 
 /// Checks a bearer token and says whose it is.

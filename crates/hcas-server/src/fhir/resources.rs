@@ -206,10 +206,7 @@ pub(crate) async fn appointments_gate(
 /// Whether the caller may see a booking without a patient (staff only, as
 /// the REST API).
 pub(crate) fn staff(principal: &Principal) -> bool {
-    use hcas_core::consent::Role;
-    [Role::Admin, Role::Doctor, Role::Nurse]
-        .iter()
-        .any(|r| principal.has(*r))
+    principal.is_staff()
 }
 
 /// The consents service's read gate for `patient`'s consents (audited as

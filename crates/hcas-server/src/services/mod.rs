@@ -8,6 +8,7 @@
 //! | `patients` | registration, profiles, guardians, preferences |
 //! | `consents` | patients' consents: grant, list, revoke |
 //! | [`doctors`] | provider profiles and schedules; [`doctors::DoctorsClient`] |
+//! | [`feeds`] | calendar feeds behind unguessable, revocable tokens |
 //! | [`appointments`] | slot search (from the read model), holds, bookings, their lifecycle, series |
 
 use utoipa_axum::router::OpenApiRouter;
@@ -17,6 +18,7 @@ use crate::AppState;
 pub mod appointments;
 pub(crate) mod consents;
 pub mod doctors;
+pub mod feeds;
 pub(crate) mod http;
 pub(crate) mod patients;
 
@@ -28,4 +30,5 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::audit::routes())
         .merge(doctors::routes())
         .merge(appointments::routes())
+        .merge(feeds::routes())
 }

@@ -17,6 +17,7 @@
 //! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, preferences, schedules, availability |
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
 //! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
+//! | `feeds.rs` | [`FeedTokenStore`](crate::FeedTokenStore) | feed tokens by hash, by subject, permanent revocation |
 //! | `webhooks.rs` | [`WebhookStore`](crate::WebhookStore) | subscriptions, dedupe, order per appointment, leases, dead letters, replay |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |
 //!
@@ -32,6 +33,7 @@
 mod accounts;
 mod anchors;
 mod appointments;
+mod feeds;
 mod history;
 mod holds;
 mod lifecycle;
@@ -44,6 +46,7 @@ mod webhooks;
 pub use accounts::*;
 pub use anchors::*;
 pub use appointments::*;
+pub use feeds::*;
 pub use history::*;
 pub use holds::*;
 pub use lifecycle::*;

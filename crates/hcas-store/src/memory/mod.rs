@@ -29,6 +29,7 @@ use crate::{
 };
 
 mod accounts;
+mod feeds;
 mod ports;
 mod webhooks;
 
@@ -52,6 +53,8 @@ struct State {
     families: HashMap<String, accounts::Family>,
     /// Webhook subscriptions, deliveries and their log.
     hooks: webhooks::Hooks,
+    /// Calendar feeds, in creation order.
+    feeds: Vec<crate::FeedToken>,
 }
 
 impl State {

@@ -116,6 +116,7 @@ mod accounts;
 mod anchors;
 mod batch;
 mod bookings;
+mod feeds;
 mod history;
 mod locks;
 mod providers;

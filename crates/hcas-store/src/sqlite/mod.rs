@@ -30,6 +30,7 @@
 mod accounts;
 mod anchors;
 mod bookings;
+mod feeds;
 mod history;
 mod providers;
 mod records;

@@ -2,6 +2,9 @@
 //! the same consent gate (audited) as reading it as JSON, and a recurring
 //! series as one event with `RRULE`. The text is written
 //! by the pure engine ([`hcas_core::ical`]) in the provider's zone.
+//! [`booking_event`] and [`series_calendar_events`] are what every calendar
+//! shows of a booking or a series (the calendar feeds use them too): times,
+//! status, the provider's name and location, never the patient.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -34,7 +37,7 @@ pub(crate) fn provider_zone(provider: Option<&Provider>) -> Zone {
 }
 
 /// The booking's provider, if it names one the doctors service knows.
-async fn provider_of(
+pub(crate) async fn provider_of(
     state: &AppState,
     org: &OrgId,
     booking: &Booking,
@@ -49,8 +52,45 @@ async fn provider_of(
     }
 }
 
+/// What an event of `provider`'s appointment is called.
+fn summary_of(provider: Option<&Provider>) -> String {
+    provider.map_or_else(
+        || "Appointment".to_owned(),
+        |p| format!("Appointment with {}", p.name),
+    )
+}
+
+/// The `VEVENT` of one booking of `provider`, in the provider's zone.
+pub(crate) fn booking_event(
+    stored: &Stored<Booking>,
+    provider: Option<&Provider>,
+    dtstamp: hcas_core::Timestamp,
+) -> Result<Event, ApiError> {
+    let location = provider.and_then(|p| p.location.as_deref());
+    Ok(event_of(stored, summary_of(provider), location, dtstamp)?.in_zone(provider_zone(provider)))
+}
+
+/// The events of series `id` (its occurrences `all`, of `provider`): one
+/// recurring event in the provider's zone with `EXDATE`s and overrides
+/// ([`series_events`]); with the last occurrence's end.
+pub(crate) fn series_calendar_events(
+    id: &str,
+    all: &[Stored<Booking>],
+    provider: Option<&Provider>,
+    dtstamp: hcas_core::Timestamp,
+) -> Result<(Vec<Event>, Option<hcas_core::Timestamp>), ApiError> {
+    let zone = provider_zone(provider);
+    Ok(series_events(
+        id,
+        zone,
+        &occurrences(all)?,
+        &summary_of(provider),
+        dtstamp,
+    )?)
+}
+
 /// The `VEVENT` of one stored booking; `summary` is what the reader may see.
-pub(crate) fn event_of(
+fn event_of(
     stored: &Stored<Booking>,
     summary: String,
     location: Option<&str>,
@@ -110,12 +150,7 @@ pub(super) async fn download(
     )
     .await?;
     let provider = provider_of(&state, &principal.org, &stored.value).await?;
-    let summary = provider.as_ref().map_or_else(
-        || "Appointment".to_owned(),
-        |p| format!("Appointment with {}", p.name),
-    );
-    let location = provider.as_ref().and_then(|p| p.location.as_deref());
-    let event = event_of(&stored, summary, location, now)?;
+    let event = booking_event(&stored, provider.as_ref(), now)?;
     let text = Calendar::new(provider_zone(provider.as_ref()))
         .event(event)
         .to_ics();
@@ -165,12 +200,8 @@ pub(super) async fn series_download(
         Some(first) => provider_of(&state, &principal.org, &first.value).await?,
         None => None,
     };
-    let summary = provider.as_ref().map_or_else(
-        || "Appointment".to_owned(),
-        |p| format!("Appointment with {}", p.name),
-    );
     let zone = provider_zone(provider.as_ref());
-    let (events, last) = series_events(&id, zone, &occurrences(&all)?, &summary, now)?;
+    let (events, last) = series_calendar_events(&id, &all, provider.as_ref(), now)?;
     let mut cal = Calendar::new(zone);
     if let Some(last) = last {
         cal = cal.cover_until(last);
