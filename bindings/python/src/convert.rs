@@ -4,11 +4,11 @@
 //! name. Every refusal is an `hcas` error naming the argument.
 
 use hcas_core::chrono::{
-    DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc,
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc,
 };
 use hcas_core::{ErrorCode, LocalTime, Minutes, Timestamp, Zone};
 use pyo3::prelude::*;
-use pyo3::types::{PyDate, PyDateTime, PyDict, PyString, PyTime};
+use pyo3::types::{PyDate, PyDateTime, PyDict, PyString, PyTime, PyTzInfo};
 
 use crate::errors::{IntoPyResult, error};
 
@@ -73,10 +73,26 @@ pub(crate) fn opt_instant(
         .transpose()
 }
 
-/// An instant as an aware `datetime` in UTC.
+/// An instant as an aware `datetime` in UTC. Built from its fields with
+/// `timezone.utc` directly: under the abi3 API pyo3's `DateTime<Utc>`
+/// conversion also passes `fold` as a keyword (a dict per datetime), which
+/// UTC never needs; lists of slots and occurrences make one per item.
 pub(crate) fn to_datetime(py: Python<'_>, t: Timestamp) -> PyResult<Bound<'_, PyDateTime>> {
     let dt: DateTime<Utc> = t.into();
-    dt.into_pyobject(py)
+    let (date, time) = (dt.date_naive(), dt.time());
+    let utc = PyTzInfo::utc(py)?;
+    let narrow = |v: u32| u8::try_from(v).unwrap_or(u8::MAX);
+    PyDateTime::new(
+        py,
+        date.year(),
+        narrow(date.month()),
+        narrow(date.day()),
+        narrow(time.hour()),
+        narrow(time.minute()),
+        narrow(time.second()),
+        0,
+        Some(&utc),
+    )
 }
 
 /// A naive `datetime`: wall time in some zone (an aware one is refused: say

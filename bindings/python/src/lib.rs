@@ -8,11 +8,14 @@
 //! - the typed level: `Zone`, `Recurrence` (+ its lazy `Occurrences`),
 //!   `WorkingRule`, `DateOverride` and `Availability`, with aware `datetime`s
 //!   in and out and `timedelta` durations (`convert`);
+//! - the bookings ledger: `Booking`, `Conflict`, `Ledger` (`booking`), with
+//!   statuses as the `enum.Enum` `hcas.Status` (values `STATUSES`);
 //! - errors: `HcasError` and one subclass per error code (`errors`).
 //!
 //! The GIL is released (`Python::detach`) while the engine computes.
 
 mod availability;
+mod booking;
 mod convert;
 mod errors;
 mod json;
@@ -93,6 +96,7 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .map(|c| c.as_str())
             .collect::<Vec<_>>(),
     )?;
+    m.add("STATUSES", booking::statuses())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<zone::PyZone>()?;
     m.add_class::<recurrence::PyRecurrence>()?;
@@ -100,5 +104,8 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<availability::PyWorkingRule>()?;
     m.add_class::<availability::PyDateOverride>()?;
     m.add_class::<availability::PyAvailability>()?;
+    m.add_class::<booking::PyBooking>()?;
+    m.add_class::<booking::PyConflict>()?;
+    m.add_class::<booking::PyLedger>()?;
     Ok(())
 }

@@ -11,3 +11,6 @@ def test_the_typed_sample_runs() -> None:
     assert lines[1:4] == ["2026-03-02T14:00:00+00:00", "2026-03-03T14:00:00+00:00", "2026-03-04T14:00:00+00:00"]
     assert lines[4].startswith("invalid_rrule: rrule")
     assert lines[5:9] == ["[]", "None", "[]", "[1767225600, 1767312000]"]
+    # b1 holds Dr Lee 09:00-10:00Z, asked 09:45-10:15Z; the hold on room 2 lapses
+    # at 09:00Z and it is 08:00Z, so it still blocks.
+    assert lines[10:] == ["Status.HELD 2 1", "provider:lee: b1", "room:2: h1"]

@@ -32,6 +32,12 @@ def first_three(rrule: str) -> list[dt.datetime]:
     return out
 
 
+def who_is_in_the_way(ledger: hcas.Ledger, start: dt.datetime, now: dt.datetime) -> list[str]:
+    """Who holds Dr Lee or room 2 for the half hour from ``start``, as "resource: ids"."""
+    conflicts: list[hcas.Conflict] = ledger.check(["provider:lee", "room:2"], start, start + dt.timedelta(minutes=30), now)
+    return [f"{c.resource}: {','.join(c.bookings)}" for c in conflicts]
+
+
 def describe(e: hcas.HcasError) -> str:
     """An error's stable code and message."""
     return f"{e.code}: {e.message}"
@@ -57,6 +63,15 @@ def main() -> list[str]:
     )
     lines.append(str(list(seconds)))
     lines.append(hcas.TZDB_VERSION + " " + ",".join(hcas.KINDS))
+    nine = dt.datetime(2026, 5, 4, 9, tzinfo=utc)
+    ledger = hcas.Ledger([hcas.Booking("b1", ["provider:lee", "patient:ann"], nine, nine + dt.timedelta(hours=1))])
+    ledger.insert(
+        hcas.Booking("h1", ("room:2",), nine, nine + dt.timedelta(hours=1), hcas.Status.HELD, hold_expires=nine)
+    )
+    held: Optional[hcas.Booking] = ledger.get("h1")
+    status: Optional[hcas.Status] = held.status if held is not None else None
+    lines.append(f"{status} {len(ledger)} {ledger.capacity('room:2')}")
+    lines += who_is_in_the_way(ledger, nine + dt.timedelta(minutes=45), nine - dt.timedelta(hours=1))
     return lines
 
 

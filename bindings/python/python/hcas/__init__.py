@@ -7,7 +7,9 @@ answers are the same everywhere.
 Two levels:
 
 * typed: :class:`Zone`, :class:`Recurrence`, :class:`WorkingRule`,
-  :class:`DateOverride`, :class:`Availability` and :func:`pooled_slots`, with aware
+  :class:`DateOverride`, :class:`Availability` and :func:`pooled_slots`, the
+  bookings ledger :class:`Ledger` of :class:`Booking` values with its conflict
+  check (:class:`Conflict`) and statuses as the enum :class:`Status`, with aware
   :class:`datetime.datetime` in and out (naive ones are refused where an
   instant is meant) and :class:`datetime.timedelta` durations;
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
@@ -18,11 +20,16 @@ stable ``code`` and a ``message`` saying what to fix. The GIL is released
 while the engine computes, so a thread pool runs queries in parallel.
 """
 
+import enum
+
 from hcas._hcas import (
     ERROR_CODES,
     KINDS,
+    STATUSES,
     TZDB_VERSION,
     Availability,
+    Booking,
+    Conflict,
     DateOverride,
     HcasError,
     InvalidConsentError,
@@ -34,6 +41,7 @@ from hcas._hcas import (
     InvalidTimezoneError,
     InvalidTransitionError,
     InvalidWindowError,
+    Ledger,
     LimitExceededError,
     NotPermittedError,
     Occurrences,
@@ -46,11 +54,35 @@ from hcas._hcas import (
     pooled_slots,
 )
 
+
+class Status(enum.Enum):
+    """An appointment's status: FHIR R4 ``Appointment.status`` plus ``held``.
+
+    The values are the engine's wire names (``hcas.STATUSES``, in its order);
+    anywhere a status is asked for, the wire name does as well.
+    """
+
+    PROPOSED = "proposed"
+    PENDING = "pending"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked-in"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NOSHOW = "noshow"
+    ENTERED_IN_ERROR = "entered-in-error"
+    WAITLIST = "waitlist"
+    HELD = "held"
+
+
 __all__ = [
     "ERROR_CODES",
     "KINDS",
+    "STATUSES",
     "TZDB_VERSION",
     "Availability",
+    "Booking",
+    "Conflict",
     "DateOverride",
     "HcasError",
     "InvalidConsentError",
@@ -62,10 +94,12 @@ __all__ = [
     "InvalidTimezoneError",
     "InvalidTransitionError",
     "InvalidWindowError",
+    "Ledger",
     "LimitExceededError",
     "NotPermittedError",
     "Occurrences",
     "Recurrence",
+    "Status",
     "WorkingRule",
     "Zone",
     "__version__",

@@ -3,7 +3,7 @@
 import array
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, Final, Optional, Union
 
 from typing_extensions import TypeAlias
 
@@ -12,8 +12,13 @@ __version__: Final[str]
 KINDS: Final[list[str]]
 #: The IANA tz database release the engine embeds, e.g. ``"2025b"``.
 TZDB_VERSION: Final[str]
+#: The wire names of every appointment status (the values of ``hcas.Status``).
+STATUSES: Final[list[str]]
 #: Every stable error code, e.g. ``"invalid_rrule"``.
 ERROR_CODES: Final[list[str]]
+
+if TYPE_CHECKING:
+    from hcas import Status
 
 ZoneLike: TypeAlias = Union["Zone", str, datetime.tzinfo]
 LocalTimeLike: TypeAlias = Union[datetime.time, str]
@@ -236,3 +241,77 @@ def pooled_slots(
     horizon: Optional[datetime.timedelta] = None,
 ) -> list[tuple[datetime.datetime, tuple[int, ...]]]:
     """Slot starts over several providers, each with the indexes of those free at it."""
+
+class Booking:
+    """One booking of ``resources`` over ``[start, end)``; ``Status.BOOKED`` by default."""
+
+    def __init__(
+        self,
+        id: str,
+        resources: Iterable[str],
+        start: datetime.datetime,
+        end: datetime.datetime,
+        status: Union["Status", str, None] = None,
+        hold_expires: Optional[datetime.datetime] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The booking's id."""
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resources it uses, as given."""
+    @property
+    def start(self) -> datetime.datetime:
+        """Its start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """Its end (aware, UTC)."""
+    @property
+    def status(self) -> "Status":
+        """Its status."""
+    @property
+    def hold_expires(self) -> Optional[datetime.datetime]:
+        """For a hold: when it lapses (aware, UTC); else ``None``."""
+    def blocks(self, now: datetime.datetime) -> bool:
+        """Whether it occupies its resources at ``now`` (a hold only until it lapses)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Conflict:
+    """A conflicting resource and the ids of the bookings on it that overlap (sorted)."""
+
+    def __init__(self, resource: str, bookings: Iterable[str]) -> None: ...
+    @property
+    def resource(self) -> str:
+        """The resource taken."""
+    @property
+    def bookings(self) -> tuple[str, ...]:
+        """The ids of the bookings that take it, sorted."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Ledger:
+    """The bookings ledger: bookings by resource, capacities, and the conflict check (mutable state, equal only to itself)."""
+
+    def __init__(self, bookings: Optional[Iterable[Booking]] = None) -> None: ...
+    def __len__(self) -> int: ...
+    def insert(self, booking: Booking) -> None:
+        """Add a booking without a conflict check; a duplicate id raises ``InvalidRequestError``."""
+    def get(self, id: str) -> Optional[Booking]:
+        """The booking with this id, or ``None``."""
+    def remove(self, id: str) -> Optional[Booking]:
+        """Take the booking with this id out of the ledger."""
+    def bookings(self) -> list[Booking]:
+        """Every booking, by start, then id."""
+    def set_capacity(self, resource: str, capacity: int) -> None:
+        """Let ``capacity`` (at least 1) bookings overlap on ``resource``."""
+    def capacity(self, resource: str) -> int:
+        """The capacity of ``resource`` (1 unless set)."""
+    def check(
+        self,
+        resources: Iterable[str],
+        start: datetime.datetime,
+        end: datetime.datetime,
+        now: datetime.datetime,
+    ) -> list[Conflict]:
+        """The conflicts in the way of booking ``resources`` over ``[start, end)`` at ``now``; empty: free."""
