@@ -10,7 +10,8 @@
 //! the series id, `start`/`end` = the first occurrence, `meta.versionId` =
 //! the series version, the sum of its occurrences' versions), then every
 //! occurrence as stored (each with its hcas `recurrence-id`, R5's
-//! `recurrenceId` = its number in the series, and `originatingAppointment`). The template is not a stored resource: only
+//! `recurrenceId` = its number in the series, and `originatingAppointment`).
+//! The template is not a stored resource: only
 //! the occurrences can be read or searched.
 
 use axum::http::{HeaderMap, StatusCode};
