@@ -8,10 +8,10 @@
 use chrono::NaiveDate;
 use hcas_core::booking::{Booking, SeriesRef, Status};
 use hcas_core::fhir::{
-    EXT_AVAILABILITY, EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_RECURRENCE_ID,
-    EXT_REPLACED_BY, EXT_REPLACES, FhirSchedule, FhirSlot, ScheduleAvailability, SlotStatus,
-    appointment_from_fhir, appointment_to_fhir, schedule_from_fhir, schedule_to_fhir,
-    slot_from_fhir, slot_to_fhir, slots_to_fhir,
+    EXT_AVAILABILITY, EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_R5_RECURRENCE_ID,
+    EXT_RECURRENCE_ID, EXT_REPLACED_BY, EXT_REPLACES, FhirSchedule, FhirSlot, ScheduleAvailability,
+    SlotStatus, appointment_from_fhir, appointment_to_fhir, occurrence_to_fhir, recurrence_numbers,
+    schedule_from_fhir, schedule_to_fhir, slot_from_fhir, slot_to_fhir, slots_to_fhir,
 };
 use hcas_core::{
     ErrorCode, Interval, LocalTime, Minutes, Result, SlotQuery, Timestamp, WorkingRule, Zone,
@@ -105,7 +105,7 @@ fn modeled_appointment(v: &Value) -> Value {
         "hold": instant(ext(v, EXT_HOLD_EXPIRES).map(|e| &e["valueInstant"])),
         "replaces": reference(EXT_REPLACES),
         "replaced_by": reference(EXT_REPLACED_BY),
-        "recurrence_id": ext(v, EXT_RECURRENCE_ID).map(|e| e["valueDateTime"].clone()),
+        "recurrence_id": ext(v, EXT_RECURRENCE_ID).map(|e| e["valueString"].clone()),
         "series": reference(EXT_ORIGINATING_APPOINTMENT),
     })
 }
@@ -245,16 +245,32 @@ fn series_and_reschedule_extensions() {
     expected.series = Some(SeriesRef::new("physio-series", "2026-03-16T09:00:00"));
     assert_eq!(b, expected);
     let out = appointment_to_fhir(&b).unwrap();
+    let written = json!([
+        { "url": EXT_REPLACES, "valueReference": { "reference": "Appointment/physio-2026-03-16-orig" } },
+        { "url": EXT_RECURRENCE_ID, "valueString": "2026-03-16T09:00:00" },
+        { "url": EXT_ORIGINATING_APPOINTMENT, "valueReference": { "reference": "Appointment/physio-series" } },
+    ]);
+    assert_eq!(out["extension"], written);
+    // Its series known, the occurrence also carries its R5 number: the
+    // fixture's series starts Monday 2 March 2026, so 16 March is the third.
+    let out = occurrence_to_fhir(&b, 3).unwrap();
+    let mut numbered = written;
+    numbered
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 3 }));
+    assert_eq!(out["extension"], numbered);
     assert_eq!(
-        out["extension"],
-        json!([
-            { "url": EXT_REPLACES, "valueReference": { "reference": "Appointment/physio-2026-03-16-orig" } },
-            { "url": EXT_RECURRENCE_ID, "valueDateTime": "2026-03-16T09:00:00" },
-            { "url": EXT_ORIGINATING_APPOINTMENT, "valueReference": { "reference": "Appointment/physio-series" } },
-        ])
+        ext(&src, EXT_R5_RECURRENCE_ID).unwrap()["valuePositiveInt"],
+        3
     );
+    assert_eq!(appointment_from_fhir(&out).unwrap(), b);
     assert_eq!(
         EXT_RECURRENCE_ID,
+        "https://hcas.dev/fhir/StructureDefinition/recurrence-id"
+    );
+    assert_eq!(
+        EXT_R5_RECURRENCE_ID,
         "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId"
     );
     assert_eq!(
@@ -583,22 +599,66 @@ fn appointment_import_errors_name_the_path() {
             Rq,
         ),
         (
-            "/extension/3/valueDateTime",
+            "/extension/3/valueString",
             Some("2026-05-04T10:00:00Z".into()),
-            "extension[3].valueDateTime",
+            "extension[3].valueString",
             Dt,
         ),
         (
-            "/extension/3/valueDateTime",
+            "/extension/3/valueString",
             Some("2026-05-04T10:00:00+01:00".into()),
-            "extension[3].valueDateTime",
+            "extension[3].valueString",
             Dt,
         ),
         (
-            "/extension/3/valueDateTime",
+            "/extension/3/valueString",
             Some("2026-05-04".into()),
-            "extension[3].valueDateTime",
+            "extension[3].valueString",
             Dt,
+        ),
+        (
+            "/extension/3/valueString",
+            Some(json!(20_260_504)),
+            "extension[3].valueString",
+            Rq,
+        ),
+        // hcas' old form: the local recurrence id on R5's recurrenceId.
+        (
+            "/extension/3",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valueDateTime": "2026-05-04T10:00:00" })),
+            "extension[3].valueDateTime",
+            Rq,
+        ),
+        // R5's number alone does not name the occurrence.
+        (
+            "/extension/3",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 1 })),
+            "extension[3]",
+            Rq,
+        ),
+        (
+            "/extension/5",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 0 })),
+            "extension[5].valuePositiveInt",
+            Rq,
+        ),
+        (
+            "/extension/5",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 2_147_483_648_u64 })),
+            "extension[5].valuePositiveInt",
+            Rq,
+        ),
+        (
+            "/extension/5",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": "2" })),
+            "extension[5].valuePositiveInt",
+            Rq,
+        ),
+        (
+            "/extension/5",
+            Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valueInteger": 2 })),
+            "extension[5].valueInteger",
+            Rq,
         ),
         ("/extension/4", None, "extension[3]", Rq),
         ("/extension/3", None, "extension[3]", Rq),
@@ -612,6 +672,78 @@ fn appointment_import_errors_name_the_path() {
     }
     // The non-object resource itself.
     assert_err(appointment_from_fhir(&json!([])), "Appointment", Rq);
+    // The old form's error says where the recurrence id goes now.
+    let old = with(
+        &base,
+        "/extension/3",
+        Some(json!({ "url": EXT_R5_RECURRENCE_ID, "valueDateTime": "2026-05-04T10:00:00" })),
+    );
+    let e = appointment_from_fhir(&old).unwrap_err();
+    assert!(e.message().contains(EXT_RECURRENCE_ID), "{e}");
+    assert!(e.message().contains("positiveInt"), "{e}");
+    // R5's number twice.
+    let number = json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 2 });
+    let twice = with(&base, "/extension/5", Some(number.clone()));
+    assert_eq!(appointment_from_fhir(&twice).unwrap(), full_booking());
+    assert_err(
+        appointment_from_fhir(&with(&twice, "/extension/6", Some(number))),
+        "extension[6]",
+        Rq,
+    );
+}
+
+/// Occurrences numbered by hand: recurrence ids 2026-05-04T10:00 (1),
+/// 2026-05-11T10:00 (2), 2026-05-18T09:30 (3, moved to start earlier on
+/// its day) and a replaced booking sharing the first id (1).
+#[test]
+fn recurrence_numbers_rank_by_recurrence_id() {
+    use ErrorCode::InvalidRequest as Rq;
+    let occurrence = |id: &str, recurrence_id: &str| {
+        let mut b = full_booking();
+        b.id = id.into();
+        b.series = Some(SeriesRef::new("s1", recurrence_id));
+        b
+    };
+    let series = [
+        occurrence("third", "2026-05-18T09:30:00"),
+        occurrence("first", "2026-05-04T10:00:00"),
+        occurrence("second", "2026-05-11T10:00:00"),
+        occurrence("first-old", "2026-05-04T10:00:00"),
+    ];
+    assert_eq!(recurrence_numbers(&series).unwrap(), [3, 1, 2, 1]);
+    assert_eq!(recurrence_numbers(&[]).unwrap(), Vec::<u32>::new());
+    let out = occurrence_to_fhir(&series[0], 3).unwrap();
+    assert_eq!(
+        ext(&out, EXT_R5_RECURRENCE_ID).unwrap()["valuePositiveInt"],
+        3
+    );
+    assert_eq!(
+        ext(&out, EXT_RECURRENCE_ID).unwrap()["valueString"],
+        "2026-05-18T09:30:00"
+    );
+    // Another series, no series, a bad recurrence id: named by position.
+    let mut mixed = series.to_vec();
+    mixed[2].series = Some(SeriesRef::new("s2", "2026-05-11T10:00:00"));
+    assert_err(recurrence_numbers(&mixed), "occurrences[2]", Rq);
+    let mut mixed = series.to_vec();
+    mixed[1].series = None;
+    assert_err(recurrence_numbers(&mixed), "occurrences[1]", Rq);
+    let mut mixed = series.to_vec();
+    mixed[3].series = Some(SeriesRef::new("s1", "2026-05-04"));
+    assert_err(
+        recurrence_numbers(&mixed),
+        "occurrences[3].series.recurrence_id",
+        ErrorCode::InvalidDatetime,
+    );
+    // occurrence_to_fhir: an occurrence, and a positiveInt.
+    let mut single = full_booking();
+    single.series = None;
+    assert_err(occurrence_to_fhir(&single, 1), "series", Rq);
+    assert_err(
+        occurrence_to_fhir(&series[0], 0),
+        "series.recurrence_id",
+        Rq,
+    );
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! directly), retries with the same `Idempotency-Key` book nothing new, a
 //! conflict on the third occurrence is 409 naming it and books nothing, and
 //! status `cancelled` on the template cancels every occurrence, under
-//! `If-Match`. The answers validate with fhir.resources' R4B models.
+//! `If-Match`. The answers validate with fhir.resources' R4B models and
+//! with @medplum/core's R4 validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -19,7 +20,8 @@ use support::*;
 const FHIR: &str = "application/fhir+json";
 const TEMPLATE: &str =
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceTemplate";
-const RECURRENCE_ID: &str =
+const RECURRENCE_ID: &str = "https://hcas.dev/fhir/StructureDefinition/recurrence-id";
+const R5_RECURRENCE_ID: &str =
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId";
 const ORIGINATING: &str =
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.originatingAppointment";
@@ -169,43 +171,44 @@ fn engine_starts(first: NaiveDate) -> Vec<String> {
         .collect()
 }
 
-/// `bundle` without its occurrences' R5 `recurrenceId` extension. Known
-/// defect of the occurrence mapping (hcas_core::fhir::appointment, older
-/// than this test): it writes the local recurrence id as a `valueDateTime`
-/// without offset, which R4 `dateTime` forbids (and R5 types recurrenceId
-/// as `positiveInt`); fhir.resources rightly refuses it. Everything else of
-/// the answer is validated.
-fn without_recurrence_id(bundle: &Value) -> Value {
-    let mut b = bundle.clone();
-    for e in b["entry"].as_array_mut().unwrap() {
-        if let Some(list) = e["resource"]["extension"].as_array_mut() {
-            list.retain(|x| x["url"] != RECURRENCE_ID);
-        }
-    }
-    b
-}
-
-/// Validate a resource with fhir.resources' R4B models (a Bundle: each
-/// entry too), when the tools' venv is there.
+/// Validate a resource (a Bundle: each entry too) with fhir.resources' R4B
+/// models, when the tools' venv is there, and with @medplum/core's
+/// `validateResource` (tests/fhir_node/validate.js), when its npm packages
+/// are installed.
 async fn validates(what: &str, resource: &Value) {
-    let Some(python) = tools_python("fhir.resources", "HCAS_REQUIRE_FHIR_PY") else {
-        return;
-    };
-    let file = std::env::temp_dir().join(format!("hcas-series-{}-{what}.json", std::process::id()));
+    // One file per call: the SQLite and PostgreSQL runs share the process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!(
+        "hcas-series-{}-{n}-{what}.json",
+        std::process::id()
+    ));
     std::fs::write(&file, serde_json::to_vec(resource).unwrap()).unwrap();
-    let mut cmd = std::process::Command::new(python);
-    cmd.args([
-        "-c",
-        "import json, sys\n\
-         from fhir.resources.R4B import get_fhir_model_class\n\
-         data = json.load(open(sys.argv[1]))\n\
-         for r in [data] + [e['resource'] for e in data.get('entry', [])]:\n\
-         \x20   get_fhir_model_class(r['resourceType']).model_validate(r)\n\
-         print('validated', 1 + len(data.get('entry', [])))\n",
-    ])
-    .arg(&file);
-    let out = tool_passes(what, cmd).await;
-    assert!(out.contains("validated"), "{out}");
+    if let Some(python) = tools_python("fhir.resources", "HCAS_REQUIRE_FHIR_PY") {
+        let mut cmd = std::process::Command::new(python);
+        cmd.args([
+            "-c",
+            "import json, sys\n\
+             from fhir.resources.R4B import get_fhir_model_class\n\
+             data = json.load(open(sys.argv[1]))\n\
+             for r in [data] + [e['resource'] for e in data.get('entry', [])]:\n\
+             \x20   get_fhir_model_class(r['resourceType']).model_validate(r)\n\
+             print('validated', 1 + len(data.get('entry', [])))\n",
+        ])
+        .arg(&file);
+        let out = tool_passes(what, cmd).await;
+        assert!(out.contains("validated"), "{out}");
+    }
+    if let Some(dir) = node_package("fhir_node", "@medplum/core", "HCAS_REQUIRE_FHIR_NODE") {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg("validate.js").arg(&file).current_dir(dir);
+        let out = tool_passes(what, cmd).await;
+        let total = 1 + resource["entry"].as_array().map_or(0, Vec::len);
+        assert!(
+            out.contains(&format!("validated {total} resources")),
+            "{out}"
+        );
+    }
     let _ = std::fs::remove_file(file);
 }
 
@@ -232,7 +235,7 @@ async fn books_every_occurrence(s: &Server) {
     let key = [("Idempotency-Key", "series-across-dst")];
     let r = book(s, x1, template(None, "X1", first, "booked"), &key).await;
     let got = entries(&r, 201);
-    validates("booked", &without_recurrence_id(&r.json)).await;
+    validates("booked", &r.json).await;
     assert_eq!(got.len(), 1 + COUNT as usize, "{}", r.json);
     let (tpl, occurrences) = (&got[0], &got[1..]);
     let series = tpl["id"].as_str().unwrap().to_string();
@@ -255,13 +258,23 @@ async fn books_every_occurrence(s: &Server) {
         2,
         "the series crosses a DST change: {starts:?}"
     );
-    for a in occurrences {
+    // Week w's occurrence: recurrence id 09:00 local on its day, R5 number w + 1.
+    for (w, a) in (0..).zip(occurrences) {
         assert_eq!(a["status"], "booked");
         assert_eq!(
             extension(a, ORIGINATING).unwrap()["valueReference"]["reference"],
             format!("Appointment/{series}")
         );
-        assert!(extension(a, RECURRENCE_ID).is_some(), "{a}");
+        assert_eq!(
+            extension(a, RECURRENCE_ID).unwrap()["valueString"],
+            format!("{}T09:00:00", first + chrono::Duration::weeks(w)),
+            "{a}"
+        );
+        assert_eq!(
+            extension(a, R5_RECURRENCE_ID).unwrap()["valuePositiveInt"],
+            w + 1,
+            "{a}"
+        );
     }
     // GET /v1/series lists the same occurrences.
     let rest = s.get(&format!("/v1/series/{series}"), x1).await;
@@ -277,9 +290,11 @@ async fn books_every_occurrence(s: &Server) {
     let read = s.get(&format!("/fhir/r4/Appointment/{id}"), x1).await;
     let read = read.ok(200);
     assert_eq!(
-        extension(read, RECURRENCE_ID).unwrap()["valueDateTime"],
+        extension(read, RECURRENCE_ID).unwrap()["valueString"],
         format!("{}T09:00:00", first + chrono::Duration::weeks(2))
     );
+    // A single read does not load the series, so it carries no R5 number.
+    assert!(extension(read, R5_RECURRENCE_ID).is_none(), "{read}");
     assert_eq!(
         extension(read, ORIGINATING).unwrap()["valueReference"]["reference"],
         format!("Appointment/{series}")
@@ -371,7 +386,7 @@ async fn cancel_cancels_all(s: &Server) {
     );
     let done = book(s, x1, cancel, &[("If-Match", &format!("W/\"{version}\""))]).await;
     let got = entries(&done, 200);
-    validates("cancelled", &without_recurrence_id(&done.json)).await;
+    validates("cancelled", &done.json).await;
     assert_eq!(got.len(), 1 + COUNT as usize);
     assert!(
         got[1..].iter().all(|a| a["status"] == "cancelled"),

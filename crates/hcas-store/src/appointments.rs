@@ -20,6 +20,35 @@ pub struct Stored<T> {
     pub version: i64,
 }
 
+/// The version of a whole series: the sum of its occurrences' versions.
+/// Every change to an occurrence raises its version, so any change to the
+/// series raises this sum (an `ETag` for the series as one resource).
+#[must_use]
+pub fn series_version(all: &[Stored<Booking>]) -> i64 {
+    all.iter().map(|s| s.version).sum()
+}
+
+/// `VersionMismatch` unless series `id`, as `all` holds it now, is at
+/// version `expected` (any version when `None`).
+///
+/// # Errors
+/// `VersionMismatch` naming the series, the expected and the current version.
+pub(crate) fn check_series_version(
+    id: &str,
+    all: &[Stored<Booking>],
+    expected: Option<i64>,
+) -> Result<(), StoreError> {
+    let found = series_version(all);
+    match expected {
+        Some(expected) if expected != found => Err(StoreError::VersionMismatch {
+            id: id.to_string(),
+            expected,
+            found,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Outbox event kinds.
 pub mod kind {
     /// A booking was created.

@@ -53,7 +53,7 @@ mod webhooks;
 pub use accounts::{Account, AccountStore, MAX_USERNAME_LEN, RefreshOutcome, username_key};
 pub use appointments::{
     AppointmentStore, Counts, OutboxEvent, RescheduleRequest, Rescheduled, StatusChanged, Stored,
-    kind,
+    kind, series_version,
 };
 pub use error::StoreError;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -166,14 +166,19 @@ pub trait SeriesStore: Send + Sync {
     /// with `cancel.reason`, goes up one version and gets an
     /// `appointment.cancelled` event, all in one transaction under the
     /// booking locks; the others (fulfilled, on site, already cancelled, ...)
-    /// are left alone and listed in `skipped`, with why.
+    /// are left alone and listed in `skipped`, with why. With `expected`,
+    /// the series must be at that version ([`crate::series_version`], the
+    /// sum of its occurrences' versions), checked under the same locks, in
+    /// the same transaction.
     ///
     /// # Errors
-    /// `Invalid` (the core's codes: a blank reason, an unknown series or
-    /// occurrence), `Unavailable`. On an error nothing changes.
+    /// `VersionMismatch` (the series changed since `expected`), `Invalid`
+    /// (the core's codes: a blank reason, an unknown series or occurrence),
+    /// `Unavailable`. On an error nothing changes.
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
+        expected: Option<i64>,
         now: Timestamp,
     ) -> Result<CancelResult, StoreError>;
 }

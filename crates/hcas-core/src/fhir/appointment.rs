@@ -12,7 +12,8 @@
 //! | `cancel_reason` | `cancelationReason.text` |
 //! | `replaces` | `extension[url=https://hcas.dev/fhir/StructureDefinition/replaces].valueReference.reference` = `Appointment/ID` |
 //! | `replaced_by` | `extension[url=https://hcas.dev/fhir/StructureDefinition/replaced-by].valueReference.reference` = `Appointment/ID` |
-//! | `series.recurrence_id` | `extension[url=http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId].valueDateTime` |
+//! | `series.recurrence_id` | `extension[url=https://hcas.dev/fhir/StructureDefinition/recurrence-id].valueString` (`YYYY-MM-DDTHH:MM:SS`) |
+//! | (its place in the series, when the series is known: [`occurrence_to_fhir`]) | `extension[url=http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId].valuePositiveInt` |
 //! | `series.id` | `extension[url=http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.originatingAppointment].valueReference.reference` = `Appointment/ID` |
 //!
 //! Rules of the mapping:
@@ -29,10 +30,21 @@
 //!   resource anyway) and a participant `period` (hcas books every resource for
 //!   the whole appointment) are refused. `actor.type`, when present, must agree
 //!   with the reference.
-//! - The two series extensions go together. hcas recurrence ids are local
-//!   wall-clock datetimes without an offset (`YYYY-MM-DDTHH:MM:SS`), and that is
-//!   what `valueDateTime` carries; a recurrence id with an offset or a date only
-//!   is refused.
+//! - The two series extensions (`recurrence-id`, `originatingAppointment`) go
+//!   together. hcas recurrence ids are local wall-clock datetimes without an
+//!   offset (`YYYY-MM-DDTHH:MM:SS`, the occurrence's original local start, as
+//!   RFC 5545's `RECURRENCE-ID`). A FHIR `dateTime` with a time must carry an
+//!   offset, so the hcas extension is a `valueString`; one with an offset or a
+//!   date only is refused.
+//! - R5's `Appointment.recurrenceId` is a `positiveInt`, the occurrence's
+//!   number in its series. [`occurrence_to_fhir`] writes it (as the R4
+//!   cross-version extension) where the series is known: 1 for the earliest
+//!   recurrence id of the series, counting every occurrence hcas holds for
+//!   it, cancelled ones too ([`recurrence_numbers`]). Import checks it is a
+//!   positive integer and that the hcas `recurrence-id` is there too, then
+//!   ignores it (the recurrence id names the occurrence). A `valueDateTime` on
+//!   it (hcas' own form before it used `recurrence-id`, never valid FHIR) is
+//!   refused, naming the hcas extension.
 //!
 //! Ignored on import (informational, not modelled by hcas): `meta`, `language`,
 //! `text`, `contained`, `identifier`, `serviceCategory`, `serviceType`,
@@ -51,8 +63,13 @@ pub const EXT_HOLD_EXPIRES: &str = "https://hcas.dev/fhir/StructureDefinition/ho
 pub const EXT_REPLACES: &str = "https://hcas.dev/fhir/StructureDefinition/replaces";
 /// Extension: the Appointment that replaced this one (`valueReference`).
 pub const EXT_REPLACED_BY: &str = "https://hcas.dev/fhir/StructureDefinition/replaced-by";
-/// R5 `Appointment.recurrenceId` as an R4 cross-version extension (`valueDateTime`).
-pub const EXT_RECURRENCE_ID: &str =
+/// Extension: an occurrence's hcas recurrence id, its original local start
+/// `YYYY-MM-DDTHH:MM:SS` without offset (`valueString`: a FHIR `dateTime`
+/// with a time needs an offset).
+pub const EXT_RECURRENCE_ID: &str = "https://hcas.dev/fhir/StructureDefinition/recurrence-id";
+/// R5 `Appointment.recurrenceId` as an R4 cross-version extension
+/// (`valuePositiveInt`): the occurrence's number in its series.
+pub const EXT_R5_RECURRENCE_ID: &str =
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceId";
 /// R5 `Appointment.originatingAppointment` as an R4 cross-version extension (`valueReference`).
 pub const EXT_ORIGINATING_APPOINTMENT: &str =
@@ -210,7 +227,7 @@ pub fn appointment_to_fhir(booking: &Booking) -> Result<Value> {
         parse_local_datetime(&series.recurrence_id).map_err(|e| e.at("series.recurrence_id"))?;
         extension.push(json!({
             "url": EXT_RECURRENCE_ID,
-            "valueDateTime": series.recurrence_id,
+            "valueString": series.recurrence_id,
         }));
         extension.push(json!({
             "url": EXT_ORIGINATING_APPOINTMENT,
@@ -223,6 +240,103 @@ pub fn appointment_to_fhir(booking: &Booking) -> Result<Value> {
     Ok(Value::Object(out))
 }
 
+/// The FHIR R4 `Appointment` of an occurrence whose series is known:
+/// [`appointment_to_fhir`] plus R5's `recurrenceId` (the R4 cross-version
+/// extension, `valuePositiveInt`) = `number`, its place in the series
+/// ([`recurrence_numbers`]).
+///
+/// ```
+/// use hcas_core::booking::{Booking, SeriesRef};
+/// use hcas_core::fhir::{EXT_R5_RECURRENCE_ID, occurrence_to_fhir, recurrence_numbers};
+/// use hcas_core::Interval;
+/// let occurrence = |id: &str, day: u32| {
+///     let at = format!("2026-05-{day:02}T09:00:00");
+///     let mut b = Booking::new(id, vec!["provider:P1".into()],
+///         Interval::parse(&format!("{at}Z"), &format!("2026-05-{day:02}T09:30:00Z")).unwrap());
+///     b.series = Some(SeriesRef::new("s", at));
+///     b
+/// };
+/// let series = [occurrence("s-12", 12), occurrence("s-05", 5)];
+/// assert_eq!(recurrence_numbers(&series).unwrap(), [2, 1]);
+/// let fhir = occurrence_to_fhir(&series[0], 2).unwrap();
+/// assert_eq!(fhir["extension"][2], serde_json::json!({
+///     "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": 2 }));
+/// ```
+///
+/// # Errors
+/// As [`appointment_to_fhir`]; `invalid_request` for a booking that is not
+/// an occurrence of a series, or a `number` that is not a FHIR
+/// `positiveInt`.
+pub fn occurrence_to_fhir(booking: &Booking, number: u32) -> Result<Value> {
+    if booking.series.is_none() {
+        return Err(invalid(
+            "series",
+            format!(
+                "booking {} is not an occurrence of a series; it has no recurrenceId",
+                booking.id
+            ),
+        ));
+    }
+    let number = positive(&number.into(), "series.recurrence_id")?;
+    let mut out = appointment_to_fhir(booking)?;
+    if let Some(list) = out.get_mut("extension").and_then(Value::as_array_mut) {
+        list.push(json!({ "url": EXT_R5_RECURRENCE_ID, "valuePositiveInt": number }));
+    }
+    Ok(out)
+}
+
+/// The number of each of a series' occurrences, in the order given: its
+/// 1-based place among the series' distinct recurrence ids, earliest first.
+/// Pass every occurrence hcas holds for the series (cancelled ones too);
+/// bookings sharing a recurrence id (a moved occurrence and the booking it
+/// replaced) share a number.
+///
+/// # Errors
+/// `invalid_request` at `occurrences[i]` for a booking that is not an
+/// occurrence of the first one's series; `invalid_datetime` at
+/// `occurrences[i].series.recurrence_id` for a recurrence id that is not a
+/// local datetime.
+pub fn recurrence_numbers(occurrences: &[Booking]) -> Result<Vec<u32>> {
+    let mut ids = Vec::with_capacity(occurrences.len());
+    let mut series_id = None;
+    for (i, b) in occurrences.iter().enumerate() {
+        let path = format!("occurrences[{i}]");
+        let s = b.series.as_ref().ok_or_else(|| {
+            invalid(
+                &path,
+                format!("booking {} is not an occurrence of a series", b.id),
+            )
+        })?;
+        let first = *series_id.get_or_insert(&s.id);
+        if first != &s.id {
+            return Err(invalid(
+                &path,
+                format!(
+                    "booking {} is an occurrence of series {}, not {first}",
+                    b.id, s.id
+                ),
+            ));
+        }
+        let at = parse_local_datetime(&s.recurrence_id)
+            .map_err(|e| e.at(&field(&path, "series.recurrence_id")))?;
+        ids.push(at);
+    }
+    let mut distinct = ids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    ids.iter()
+        .map(|at| {
+            let rank = distinct.partition_point(|x| x < at) + 1;
+            u32::try_from(rank).map_err(|_| {
+                Error::request(format!(
+                    "a series of {} occurrences has no FHIR numbers",
+                    distinct.len()
+                ))
+            })
+        })
+        .collect()
+}
+
 /// The hcas extensions found on an Appointment, each with its JSON path.
 #[derive(Default)]
 struct AppointmentExtensions {
@@ -230,6 +344,8 @@ struct AppointmentExtensions {
     replaces: Option<String>,
     replaced_by: Option<String>,
     recurrence_id: Option<(String, String)>,
+    /// R5 `recurrenceId` (the occurrence's number), its path.
+    number: Option<(u32, String)>,
     originating: Option<(String, String)>,
 }
 
@@ -258,9 +374,9 @@ fn appointment_extensions(o: &Map<String, Value>) -> Result<AppointmentExtension
                 once(slot, id, &path, url)?;
             }
             EXT_RECURRENCE_ID => {
-                check_keys(eo, &["id", "url", "valueDateTime"], &path)?;
-                let at = field(&path, "valueDateTime");
-                let text = required(string(eo, "valueDateTime", &path)?, &path, "valueDateTime")?;
+                check_keys(eo, &["id", "url", "valueString"], &path)?;
+                let at = field(&path, "valueString");
+                let text = required(string(eo, "valueString", &path)?, &path, "valueString")?;
                 parse_local_datetime(text).map_err(|e| {
                     Error::new(
                         e.code(),
@@ -277,6 +393,26 @@ fn appointment_extensions(o: &Map<String, Value>) -> Result<AppointmentExtension
                     &path,
                     url,
                 )?;
+            }
+            EXT_R5_RECURRENCE_ID => {
+                if eo.contains_key("valueDateTime") {
+                    return Err(invalid(
+                        &field(&path, "valueDateTime"),
+                        format!(
+                            "R5 recurrenceId is a positiveInt (the occurrence's number in its \
+                             series), not a dateTime; give the hcas recurrence id (the original \
+                             local start YYYY-MM-DDTHH:MM:SS) in extension {EXT_RECURRENCE_ID} \
+                             as a valueString"
+                        ),
+                    ));
+                }
+                check_keys(eo, &["id", "url", "valuePositiveInt"], &path)?;
+                let at = field(&path, "valuePositiveInt");
+                let n = positive(
+                    required(eo.get("valuePositiveInt"), &path, "valuePositiveInt")?,
+                    &at,
+                )?;
+                once(&mut found.number, (n, path.clone()), &path, url)?;
             }
             EXT_ORIGINATING_APPOINTMENT => {
                 check_keys(eo, &["id", "url", "valueReference"], &path)?;
@@ -399,6 +535,16 @@ pub fn appointment_from_fhir(value: &Value) -> Result<Booking> {
         }
         (s, None) => (s, None),
     };
+    if let (None, Some((_, path))) = (&ext.recurrence_id, &ext.number) {
+        return Err(invalid(
+            path,
+            format!(
+                "R5 recurrenceId numbers an occurrence but does not name it; hcas needs the \
+                 occurrence's recurrence id (its original local start YYYY-MM-DDTHH:MM:SS) in \
+                 extension {EXT_RECURRENCE_ID} as a valueString"
+            ),
+        ));
+    }
     let series = match (ext.recurrence_id, ext.originating) {
         (Some((recurrence_id, _)), Some((series_id, _))) => Some(SeriesRef {
             id: series_id,
@@ -407,14 +553,14 @@ pub fn appointment_from_fhir(value: &Value) -> Result<Booking> {
         (Some((_, path)), None) => {
             return Err(invalid(
                 &path,
-                "a recurrenceId without an originatingAppointment extension; \
+                "a recurrence-id without an originatingAppointment extension; \
                  an hcas occurrence needs both its series and its recurrence id",
             ));
         }
         (None, Some((_, path))) => {
             return Err(invalid(
                 &path,
-                "an originatingAppointment without a recurrenceId extension; \
+                "an originatingAppointment without a recurrence-id extension; \
                  an hcas occurrence needs both its series and its recurrence id",
             ));
         }

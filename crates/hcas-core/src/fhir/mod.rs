@@ -99,8 +99,9 @@ pub mod search;
 pub mod slot;
 
 pub use appointment::{
-    EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_RECURRENCE_ID, EXT_REPLACED_BY,
-    EXT_REPLACES, appointment_from_fhir, appointment_to_fhir,
+    EXT_HOLD_EXPIRES, EXT_ORIGINATING_APPOINTMENT, EXT_R5_RECURRENCE_ID, EXT_RECURRENCE_ID,
+    EXT_REPLACED_BY, EXT_REPLACES, appointment_from_fhir, appointment_to_fhir, occurrence_to_fhir,
+    recurrence_numbers,
 };
 pub use audit::{AuditAction, AuditFacts, audit_event_to_fhir};
 pub use bundle::{
@@ -217,6 +218,15 @@ pub(crate) fn string<'a>(
             format!("expected a string, got {}", kind(v)),
         )),
     }
+}
+
+/// A `positiveInt` at `path` (FHIR's range: 1 to 2147483647).
+pub(crate) fn positive(v: &Value, path: &str) -> Result<u32> {
+    v.as_u64()
+        .filter(|&n| n >= 1)
+        .and_then(|n| i32::try_from(n).ok())
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| invalid(path, format!("expected a positive integer, got {v}")))
 }
 
 /// The array `o[key]`, empty if absent.

@@ -409,14 +409,6 @@ fn sub_value<'a>(eo: &'a Map<String, Value>, path: &str, element: &str) -> Resul
     required(eo.get(element), path, element)
 }
 
-/// A `positiveInt` at `path`.
-fn positive(v: &Value, path: &str) -> Result<u32> {
-    v.as_u64()
-        .filter(|&n| n >= 1)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| invalid(path, format!("expected a positive integer, got {v}")))
-}
-
 /// A FHIR `date` (`YYYY-MM-DD`) at `path`.
 fn date(v: &Value, path: &str) -> Result<NaiveDate> {
     let text = v
@@ -815,7 +807,7 @@ mod tests {
         // An occurrence is not a template.
         let mut a = appointment(weekly());
         a["extension"].as_array_mut().unwrap().extend([
-            json!({ "url": EXT_RECURRENCE_ID, "valueDateTime": "2026-03-24T09:00:00" }),
+            json!({ "url": EXT_RECURRENCE_ID, "valueString": "2026-03-24T09:00:00" }),
             json!({ "url": EXT_ORIGINATING_APPOINTMENT, "valueReference": { "reference": "Appointment/s" } }),
         ]);
         assert!(series_from_fhir(&a).is_err());

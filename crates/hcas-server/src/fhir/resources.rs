@@ -10,8 +10,8 @@ use hcas_core::booking::Booking;
 use hcas_core::consent::{Action, Category, Consent};
 use hcas_core::fhir::{
     FhirPatient, FhirPractitioner, FhirSchedule, FhirSlot, SlotStatus, appointment_to_fhir,
-    consent_to_fhir_r4, patient_to_fhir, practitioner_role_to_fhir, practitioner_to_fhir,
-    schedule_to_fhir,
+    consent_to_fhir_r4, occurrence_to_fhir, patient_to_fhir, practitioner_role_to_fhir,
+    practitioner_to_fhir, schedule_to_fhir,
 };
 use hcas_core::{Interval, Minutes, SlotQuery, Timestamp};
 use hcas_store::{AppointmentStore, Patient, Provider, Store, Stored};
@@ -30,7 +30,7 @@ pub(crate) const SLOT_MINUTES: i64 = 30;
 
 /// A mapping the core refuses (a stored value FHIR cannot carry): logged,
 /// answered as 500 without the value.
-fn mapping(e: &hcas_core::Error) -> ApiError {
+pub(crate) fn mapping(e: &hcas_core::Error) -> ApiError {
     tracing::error!(code = e.code().as_str(), "a stored record has no FHIR form");
     ApiError::internal()
 }
@@ -107,6 +107,17 @@ pub(crate) fn appointment(
     last_updated: Option<Timestamp>,
 ) -> Result<Value, ApiError> {
     let v = appointment_to_fhir(&b.value).map_err(|e| mapping(&e))?;
+    Ok(with_meta(v, Some(b.version), last_updated))
+}
+
+/// The `Appointment` of a stored occurrence of a series with its R5
+/// `recurrenceId` number (`hcas_core::fhir::recurrence_numbers`).
+pub(crate) fn occurrence(
+    b: &Stored<Booking>,
+    number: u32,
+    last_updated: Option<Timestamp>,
+) -> Result<Value, ApiError> {
+    let v = occurrence_to_fhir(&b.value, number).map_err(|e| mapping(&e))?;
     Ok(with_meta(v, Some(b.version), last_updated))
 }
 

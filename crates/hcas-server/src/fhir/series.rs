@@ -9,15 +9,16 @@
 //! The answer is a `searchset` Bundle: the template Appointment first (id =
 //! the series id, `start`/`end` = the first occurrence, `meta.versionId` =
 //! the series version, the sum of its occurrences' versions), then every
-//! occurrence as stored (each with `recurrenceId` and
-//! `originatingAppointment`). The template is not a stored resource: only
+//! occurrence as stored (each with its hcas `recurrence-id`, R5's
+//! `recurrenceId` = its number in the series, and `originatingAppointment`).
+//! The template is not a stored resource: only
 //! the occurrences can be read or searched.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use hcas_core::booking::{Booking, Status};
 use hcas_core::fhir::{
-    FhirSeries, SearchEntry, searchset, series_conflict_outcome, series_to_fhir,
+    FhirSeries, SearchEntry, recurrence_numbers, searchset, series_conflict_outcome, series_to_fhir,
 };
 use hcas_core::series::{EditScope, SeriesCancel, SeriesPolicy};
 use hcas_store::Stored;
@@ -260,9 +261,14 @@ async fn answer(
         &base,
         res::with_meta(template, Some(series_version(&all)), None),
     )];
-    for s in &all {
+    let values: Vec<Booking> = all.iter().map(|s| s.value.clone()).collect();
+    let numbers = recurrence_numbers(&values).map_err(|e| res::mapping(&e))?;
+    for (s, number) in all.iter().zip(numbers) {
         let updated = res::last_updated(&store, &s.value.id).await?;
-        entries.push(SearchEntry::matched(&base, res::appointment(s, updated)?));
+        entries.push(SearchEntry::matched(
+            &base,
+            res::occurrence(s, number, updated)?,
+        ));
     }
     let bundle = searchset(
         entries.len(),

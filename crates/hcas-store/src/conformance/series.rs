@@ -481,13 +481,13 @@ pub async fn suite_series_shift_conflict_changes_nothing(store: &dyn Store) {
     );
     let mut none = series_cancel("S9", "2026-05-04T10:00:00", EditScope::All);
     assert_eq!(
-        code_of(store.cancel_series(&none, now).await),
+        code_of(store.cancel_series(&none, None, now).await),
         ("invalid", Some(ErrorCode::InvalidRequest))
     );
     none.series_id = "S1".into();
     none.reason = " ".into();
     assert_eq!(
-        code_of(store.cancel_series(&none, now).await),
+        code_of(store.cancel_series(&none, None, now).await),
         ("invalid", Some(ErrorCode::InvalidRequest))
     );
     assert_eq!(
@@ -530,7 +530,27 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
     assert_eq!(booked_ids, ["S1.20260504T100000", "S1.20260525T100000"]);
     let before = store.counts().await.unwrap();
     let cancel = series_cancel("S1", "2026-05-04T10:00:00", EditScope::All);
-    let done = store.cancel_series(&cancel, now).await.unwrap();
+    // Four occurrences, each at version 1 as created: series version 4. A
+    // stale expected version cancels nothing.
+    let stale = store.cancel_series(&cancel, Some(3), now).await;
+    match stale {
+        Err(StoreError::VersionMismatch {
+            id,
+            expected: 3,
+            found: 4,
+        }) => assert_eq!(id, "S1"),
+        other => panic!("expected version_mismatch 3/4, got {other:?}"),
+    }
+    assert_eq!(store.counts().await.unwrap(), before);
+    assert!(
+        store
+            .series_bookings("S1")
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.value.status != Status::Cancelled)
+    );
+    let done = store.cancel_series(&cancel, Some(4), now).await.unwrap();
     let cancelled: Vec<(&str, Status)> = done
         .cancelled
         .iter()
@@ -647,7 +667,7 @@ pub async fn suite_series_cancel_all_skips_final(store: &dyn Store) {
     assert_eq!(taken, vec![c("provider:P1", &["S1.20260511T100000"])]);
     // Again: nothing left to cancel, nothing written.
     let before = store.counts().await.unwrap();
-    let again = store.cancel_series(&cancel, now).await.unwrap();
+    let again = store.cancel_series(&cancel, None, now).await.unwrap();
     assert!(again.cancelled.is_empty());
     assert_eq!(again.skipped.len(), 4);
     assert_eq!(store.counts().await.unwrap(), before);

@@ -214,9 +214,18 @@ impl SeriesStore for MemoryStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
+        expected: Option<i64>,
         now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
         let mut s = self.state.lock().await;
+        let all: Vec<Stored<Booking>> = series_bookings(&s.ledger, &cancel.series_id)
+            .into_iter()
+            .map(|b| Stored {
+                value: b.clone(),
+                version: s.version(&b.id),
+            })
+            .collect();
+        crate::appointments::check_series_version(&cancel.series_id, &all, expected)?;
         let result = cancel_occurrences(&mut s.ledger, cancel, now)?;
         for c in &result.cancelled {
             let b = s

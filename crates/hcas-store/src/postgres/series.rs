@@ -201,9 +201,10 @@ impl SeriesStore for PgStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
+        expected: Option<i64>,
         now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
-        retrying(|| cancel_series_once(self.pool(), cancel, now))
+        retrying(|| cancel_series_once(self.pool(), cancel, expected, now))
             .await
             .map_err(SeriesFail::exhausted)
     }
@@ -374,17 +375,20 @@ pub(super) async fn shift_series_once(
     Ok(result)
 }
 
-/// One attempt of a series cancellation: lock, read, let the core decide
-/// through the lifecycle, write every cancellation and its event; one
-/// transaction.
+/// One attempt of a series cancellation: lock, read, check the series
+/// version, let the core decide through the lifecycle, write every
+/// cancellation and its event; one transaction.
 pub(super) async fn cancel_series_once(
     pool: &PgPool,
     cancel: &SeriesCancel,
+    expected: Option<i64>,
     now: Timestamp,
 ) -> Result<CancelResult, SeriesFail> {
     let mut tx = pool.begin().await?;
+    let all = lock_series(&mut tx, &cancel.series_id).await?;
+    crate::appointments::check_series_version(&cancel.series_id, &all, expected)?;
     let mut ledger = Ledger::new();
-    for s in lock_series(&mut tx, &cancel.series_id).await? {
+    for s in all {
         ledger.insert(s.value).map_err(|e| corrupt("booking", e))?;
     }
     if unstorable(&cancel.reason) {

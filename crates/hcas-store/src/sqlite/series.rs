@@ -138,6 +138,7 @@ impl SeriesStore for SqliteStore {
     async fn cancel_series(
         &self,
         cancel: &SeriesCancel,
+        expected: Option<i64>,
         now: Timestamp,
     ) -> Result<CancelResult, StoreError> {
         let mut tx = self
@@ -145,8 +146,10 @@ impl SeriesStore for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db)?;
+        let all = series_rows(&mut tx, &cancel.series_id).await?;
+        crate::appointments::check_series_version(&cancel.series_id, &all, expected)?;
         let mut ledger = Ledger::new();
-        for s in series_rows(&mut tx, &cancel.series_id).await? {
+        for s in all {
             ledger.insert(s.value).map_err(|e| corrupt("booking", e))?;
         }
         // The core decides through the lifecycle; a cancellation frees time,

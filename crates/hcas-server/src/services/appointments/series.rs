@@ -415,27 +415,15 @@ pub(crate) async fn cancel_occurrences(
     if cancel.reason.trim().is_empty() {
         return Err(invalid("`reason`: say why the occurrences are cancelled"));
     }
-    if let Some(expected) = expected {
-        let current = series_version(&all);
-        if expected != current {
-            return Err(ApiError::from(hcas_store::StoreError::VersionMismatch {
-                id: id.to_string(),
-                expected,
-                found: current,
-            }));
-        }
-    }
-    let result: CancelResult = store.cancel_series(&cancel, now).await?;
+    // The store checks `expected` under its locks, in the cancelling
+    // transaction: a change between this read and the write is 412 too.
+    let result: CancelResult = store.cancel_series(&cancel, expected, now).await?;
     changed(state, org, &all, &store);
     Ok(result)
 }
 
-/// The version of a whole series: the sum of its occurrences' versions.
-/// Every change to an occurrence raises its version, so any change to the
-/// series raises this sum (an `ETag` for the series as one resource).
-pub(crate) fn series_version(all: &[Stored<Booking>]) -> i64 {
-    all.iter().map(|s| s.version).sum()
-}
+/// The version of a whole series (`hcas_store::series_version`).
+pub(crate) use hcas_store::series_version;
 
 /// After a series write: drop the read model's entries of its providers and
 /// wake the relay.
