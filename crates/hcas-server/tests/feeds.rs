@@ -679,3 +679,70 @@ async fn calendar_feeds_sqlite() {
 async fn calendar_feeds_postgres() {
     calendar_feeds(Backend::Postgres, "calendar_feeds_postgres").await;
 }
+
+/// A creator with a login account here: disabling the account stops their
+/// feed (the same 404, a deny audited) and their creating one; enabling it
+/// again brings the feed back.
+async fn disabled_creator(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    let yesterday = rfc(day(-1))[..10].to_owned();
+    ny_provider(&s, &yesterday).await;
+    let store = s.store(ORG).await;
+    store
+        .create_account(hcas_store::Account {
+            username: "dr.acc".to_owned(),
+            subject: "dr-acc".to_owned(),
+            roles: vec!["doctor".to_owned()],
+            password_hash: hcas_server::auth::hash_password("a long test password").unwrap(),
+            created: hcas_core::Timestamp::from_unix(1_800_000_000).unwrap(),
+            disabled: false,
+        })
+        .await
+        .unwrap();
+    let doctor = s.token("dr-acc", &[Role::Doctor]);
+    let body = json!({ "subject": "Practitioner/P1" });
+    let feed = s.post("/v1/feeds", &doctor, body.clone()).await;
+    let feed = feed.ok(201).clone();
+    let url = feed["url"].as_str().unwrap().to_owned();
+    let target = format!("feed:{}", feed["id"].as_str().unwrap());
+    feed_text(&s, &url).await;
+    let unknown = fetch_feed(&s, "/feeds/nonsense.ics").await;
+    let unknown_detail = unknown.problem(404, "not_found")["detail"].clone();
+
+    store.set_account_disabled("dr.acc", true).await.unwrap();
+    let got = fetch_feed(&s, &url).await;
+    assert_eq!(got.problem(404, "not_found")["detail"], unknown_detail);
+    assert_eq!(
+        audited(&s, "feed.read", &target).await,
+        [("dr-acc", "permit"), ("dr-acc", "deny")].map(|(a, o)| (a.to_owned(), o.to_owned()))
+    );
+    let denial = s
+        .audit(ORG)
+        .await
+        .into_iter()
+        .rfind(|r| r.event.target == target)
+        .unwrap();
+    assert_eq!(denial.event.detail["basis"], "account_disabled");
+    // Nor may the disabled account (its token still unexpired) create one.
+    problem(&s.post("/v1/feeds", &doctor, body).await, 403, "forbidden");
+    assert_eq!(
+        audited(&s, "feed.create", "practitioner:P1").await,
+        [("dr-acc".to_owned(), "deny".to_owned())]
+    );
+    // Fail closed on the flag, not for good: enabled again, the feed answers.
+    store.set_account_disabled("dr.acc", false).await.unwrap();
+    feed_text(&s, &url).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn disabled_creator_sqlite() {
+    disabled_creator(Backend::Sqlite, "disabled_creator_sqlite").await;
+}
+
+#[tokio::test]
+async fn disabled_creator_postgres() {
+    disabled_creator(Backend::Postgres, "disabled_creator_postgres").await;
+}

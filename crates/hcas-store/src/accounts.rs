@@ -131,6 +131,14 @@ pub trait AccountStore: Send + Sync {
     /// `NotFound`, `Unavailable`.
     async fn account(&self, username: &str) -> Result<Account, StoreError>;
 
+    /// The account whose token subject is `subject`. Subjects need not be
+    /// unique: of several accounts, a disabled one comes first (so a caller
+    /// checking [`Account::disabled`] fails closed), then by [`username_key`].
+    ///
+    /// # Errors
+    /// `NotFound` when no account has this subject, `Unavailable`.
+    async fn account_by_subject(&self, subject: &str) -> Result<Account, StoreError>;
+
     /// Disable or enable an account; returns it as it is now.
     ///
     /// # Errors
@@ -177,6 +185,13 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// The account-not-found error every adapter returns.
+pub(crate) fn no_account_for(subject: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "account with subject",
+        id: subject.to_string(),
+    }
+}
+
 pub(crate) fn no_account(username: &str) -> StoreError {
     StoreError::NotFound {
         what: "account",

@@ -17,8 +17,11 @@
 //! - `GET /feeds/{token}.ics` is the feed. Each fetch acts as the feed's
 //!   creator *now*: a patient feed passes the consent gate again (audited as
 //!   `feed.read`), so a revoked consent stops it; a practitioner feed needs a
-//!   staff creator and is audited as `feed.read` too. Unknown, revoked and
-//!   refused all answer the same 404. The calendar holds the subject's
+//!   staff creator and is audited as `feed.read` too. A creator with a local
+//!   account that is disabled now stops all their feeds (a deny audited as
+//!   `feed.read`) and may not create one (403, audited as `feed.create`);
+//!   an external OpenID Connect subject has no account here, so its feeds
+//!   end by revocation. Unknown, revoked and refused all answer the same 404. The calendar holds the subject's
 //!   bookings overlapping [`WINDOW_PAST_DAYS`] back to [`WINDOW_AHEAD_DAYS`]
 //!   ahead (holds left out): single bookings as events, each series as one
 //!   recurring event exactly as `/v1/series/{id}/ics` writes it
@@ -191,6 +194,46 @@ async fn may_read(
     Ok(())
 }
 
+/// Is `principal` a local account that is disabled now? Such a creator's
+/// feeds stop (fail closed); the refusal is audited as a deny of
+/// `operation` on `target` here. A subject without a local account (an
+/// external OpenID Connect subject) is not known to be disabled: its feeds
+/// end by revocation.
+async fn creator_disabled(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    operation: &'static str,
+    target: &str,
+    subject: &str,
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    match store.account_by_subject(&principal.subject).await {
+        Ok(a) if a.disabled => {}
+        Ok(_) | Err(StoreError::NotFound { .. }) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    }
+    crate::audit::append(
+        store,
+        AuditEvent {
+            at: now,
+            actor: principal.subject.clone(),
+            action: operation.to_string(),
+            target: target.to_string(),
+            patient: None,
+            purpose: Some(default_purpose(principal).as_str().to_string()),
+            outcome: "deny".to_string(),
+            detail: serde_json::json!({
+                "org": principal.org.as_str(),
+                "subject": subject,
+                "basis": "account_disabled",
+                "request_id": crate::error::REQUEST_ID.try_with(Clone::clone).ok(),
+            }),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Create a calendar feed of a practitioner's or a patient's appointments.
 /// The answer carries its URL, shown this once.
 #[utoipa::path(
@@ -201,7 +244,7 @@ async fn may_read(
     request_body = FeedInput,
     responses(
         (status = 201, description = "Created; keep the URL (it is the credential)", body = CreatedFeed),
-        (status = 403, description = "Not permitted to read this subject's appointments (consent gate, audited; or not staff for a practitioner)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not permitted to read this subject's appointments (consent gate, audited; or not staff for a practitioner; or the caller's account is disabled, audited)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such practitioner", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A subject that is not `Practitioner/<id>` or `Patient/<id>` (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -215,6 +258,20 @@ async fn create(
     let store = open(&state, &principal.org).await?;
     let now = now()?;
     let target = format!("{}:{id}", kind.to_ascii_lowercase());
+    if creator_disabled(
+        &store,
+        &principal,
+        "feed.create",
+        &target,
+        &input.subject,
+        now,
+    )
+    .await?
+    {
+        return Err(ApiError::forbidden(
+            "this account is disabled: it may not create calendar feeds",
+        ));
+    }
     may_read(
         &state,
         &store,
@@ -363,6 +420,9 @@ async fn fetch(
     let creator = Principal::new(feed.creator.clone(), org.clone(), roles);
     let now = now()?;
     let target = format!("feed:{}", feed.id);
+    if creator_disabled(&store, &creator, "feed.read", &target, &feed.subject, now).await? {
+        return Err(no_feed());
+    }
     match may_read(
         &state,
         &store,

@@ -49,6 +49,39 @@ pub async fn suite_accounts(store: &dyn Store) {
     assert!(!e.disabled);
     let (code, _) = code_of(store.set_account_disabled("nobody", true).await);
     assert_eq!(code, "not_found");
+    // By subject: found, the disabled flag visible, not found.
+    assert_eq!(store.account_by_subject("staff-1").await.unwrap(), a);
+    store
+        .set_account_disabled("dr.who@example.org", true)
+        .await
+        .unwrap();
+    assert!(store.account_by_subject("staff-1").await.unwrap().disabled);
+    // Of two accounts with one subject, a disabled one wins (fail closed),
+    // whichever username sorts first.
+    let z = account("zz-second", "staff-1");
+    store.create_account(z.clone()).await.unwrap();
+    let found = store.account_by_subject("staff-1").await.unwrap();
+    assert_eq!(found.username, "Dr.Who@example.org");
+    assert!(found.disabled);
+    store
+        .set_account_disabled("dr.who@example.org", false)
+        .await
+        .unwrap();
+    assert_eq!(store.account_by_subject("staff-1").await.unwrap(), a);
+    store.set_account_disabled("zz-second", true).await.unwrap();
+    let found = store.account_by_subject("staff-1").await.unwrap();
+    assert_eq!(
+        (found.username.as_str(), found.disabled),
+        ("zz-second", true)
+    );
+    store
+        .set_account_disabled("zz-second", false)
+        .await
+        .unwrap();
+    for nobody in ["staff-2", "STAFF-1", "nul\0byte", ""] {
+        let (code, _) = code_of(store.account_by_subject(nobody).await);
+        assert_eq!(code, "not_found", "{nobody:?}");
+    }
     // Refused input changes nothing.
     for bad in [
         account("", "s"),

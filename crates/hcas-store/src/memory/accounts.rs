@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::accounts::{RefreshSteps, no_account, rotate_refresh, start_refresh, username_key};
+use crate::accounts::{
+    RefreshSteps, no_account, no_account_for, rotate_refresh, start_refresh, username_key,
+};
 use crate::{Account, AccountStore, RefreshOutcome, StoreError};
 
 use super::MemoryStore;
@@ -39,6 +41,16 @@ impl AccountStore for MemoryStore {
             .get(&username_key(username))
             .cloned()
             .ok_or_else(|| no_account(username))
+    }
+
+    async fn account_by_subject(&self, subject: &str) -> Result<Account, StoreError> {
+        let s = self.state.lock().await;
+        s.accounts
+            .values()
+            .filter(|a| a.subject == subject)
+            .min_by_key(|a| (!a.disabled, username_key(&a.username)))
+            .cloned()
+            .ok_or_else(|| no_account_for(subject))
     }
 
     async fn set_account_disabled(

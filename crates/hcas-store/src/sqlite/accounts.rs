@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use hcas_core::Timestamp;
 
-use crate::accounts::{RefreshSteps, no_account, rotate_refresh, start_refresh, username_key};
+use crate::accounts::{
+    RefreshSteps, no_account, no_account_for, rotate_refresh, start_refresh, username_key,
+};
 use crate::sql::{AccountRow, account_from_row, db, json};
 use crate::{Account, AccountStore, RefreshOutcome, StoreError};
 
@@ -49,6 +51,19 @@ impl AccountStore for SqliteStore {
         .await
         .map_err(db)?;
         account_from_row(row.ok_or_else(|| no_account(username))?)
+    }
+
+    async fn account_by_subject(&self, subject: &str) -> Result<Account, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT username, subject, roles, password_hash, created_s, disabled
+             FROM accounts WHERE subject = ?
+             ORDER BY disabled DESC, username_key LIMIT 1",
+        )
+        .bind(subject)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        account_from_row(row.ok_or_else(|| no_account_for(subject))?)
     }
 
     async fn set_account_disabled(

@@ -2,7 +2,7 @@
 //! the same consent gate (audited) as reading it as JSON, and a recurring
 //! series as one event with `RRULE`. The text is written
 //! by the pure engine ([`hcas_core::ical`]) in the provider's zone.
-//! [`booking_event`] and [`series_calendar_events`] are what every calendar
+//! `booking_event` and `series_calendar_events` are what every calendar
 //! shows of a booking or a series (the calendar feeds use them too): times,
 //! status, the provider's name and location, never the patient.
 
