@@ -16,6 +16,7 @@
 
 mod availability;
 mod booking;
+mod consent;
 mod convert;
 mod errors;
 mod json;
@@ -107,5 +108,37 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<booking::PyBooking>()?;
     m.add_class::<booking::PyConflict>()?;
     m.add_class::<booking::PyLedger>()?;
+    // consent
+    m.add_class::<consent::PyPeriod>()?;
+    m.add_class::<consent::PyMatch>()?;
+    m.add_class::<consent::PyProvision>()?;
+    m.add_class::<consent::PyConsent>()?;
+    m.add_class::<consent::PyAccessor>()?;
+    m.add_class::<consent::PyBreakGlass>()?;
+    m.add_class::<consent::PyConsentRequest>()?;
+    m.add_class::<consent::PyRights>()?;
+    m.add_class::<consent::PyRolePolicy>()?;
+    m.add_class::<consent::PyDecision>()?;
+    m.add_class::<consent::PyBookingQuestion>()?;
+    m.add_class::<consent::PyRefusal>()?;
+    m.add_class::<consent::PyBookingVerdict>()?;
+    m.add_class::<consent::PyCompiledConsents>()?;
+    m.add_function(wrap_pyfunction!(consent::decide, m)?)?;
+    m.add_function(wrap_pyfunction!(consent::booking_allowed, m)?)?;
+    m.add("CONSENT_VOCABULARY", consent::vocabulary(m.py())?)?;
+    m.add("AUDIT_BREAK_GLASS", hcas_core::consent::AUDIT_BREAK_GLASS)?;
+    m.add(
+        "BREAK_GLASS_SECONDS",
+        hcas_core::consent::BREAK_GLASS_SECONDS,
+    )?;
+    m.add(
+        "MAX_PROVISION_DEPTH",
+        hcas_core::consent::MAX_PROVISION_DEPTH,
+    )?;
+    m.add("TELEHEALTH_LABEL", hcas_core::consent::TELEHEALTH_LABEL)?;
+    m.add(
+        "BOOKING_PURPOSE",
+        hcas_core::consent::BOOKING_PURPOSE.as_str(),
+    )?;
     Ok(())
 }

@@ -315,3 +315,442 @@ class Ledger:
         now: datetime.datetime,
     ) -> list[Conflict]:
         """The conflicts in the way of booking ``resources`` over ``[start, end)`` at ``now``; empty: free."""
+
+# --- consent ---
+
+from typing import Literal
+
+if TYPE_CHECKING:
+    from hcas import (
+        Action,
+        AppointmentKind,
+        Basis,
+        Category,
+        ConsentStatus,
+        Effect,
+        Purpose,
+        RefusalCheck,
+        Role,
+    )
+
+RoleLike: TypeAlias = Union["Role", str]
+CategoryLike: TypeAlias = Union["Category", str]
+ActionLike: TypeAlias = Union["Action", str]
+PurposeLike: TypeAlias = Union["Purpose", str]
+EffectLike: TypeAlias = Union["Effect", str]
+FhirVersion: TypeAlias = Literal["r4", "r5", "R4", "R5"]
+
+#: ``{enum name: [wire names]}`` for every consent vocabulary (the values of ``hcas.Role``, ...).
+CONSENT_VOCABULARY: Final[dict[str, list[str]]]
+#: The obligation every request carrying ``break_glass`` gets: the caller must audit it.
+AUDIT_BREAK_GLASS: Final[str]
+#: How long a break-glass override lasts, in seconds (60 minutes, inclusive).
+BREAK_GLASS_SECONDS: Final[int]
+#: How deep provisions may nest.
+MAX_PROVISION_DEPTH: Final[int]
+#: The security label a telehealth appointment's data carries.
+TELEHEALTH_LABEL: Final[str]
+#: The wire name of the purpose a booking is asked for (``hcas.BOOKING_PURPOSE`` is the member).
+BOOKING_PURPOSE: Final[str]
+
+class Period:
+    """A half-open period ``[start, end)`` of aware datetimes; either end may be open."""
+
+    def __init__(
+        self, start: Optional[datetime.datetime] = None, end: Optional[datetime.datetime] = None
+    ) -> None: ...
+    @staticmethod
+    def since(start: datetime.datetime) -> "Period":
+        """The period from ``start`` on, for ever."""
+    @staticmethod
+    def until(end: datetime.datetime) -> "Period":
+        """The period up to ``end`` (exclusive), since always."""
+    @property
+    def start(self) -> Optional[datetime.datetime]:
+        """The inclusive start (aware, UTC), or ``None``."""
+    @property
+    def end(self) -> Optional[datetime.datetime]:
+        """The exclusive end (aware, UTC), or ``None``."""
+    def contains(self, t: datetime.datetime) -> bool:
+        """Whether ``t`` lies in ``[start, end)``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Match:
+    """Conditions of a scope or provision: every field given must hold, a list holds when any value does."""
+
+    def __init__(
+        self,
+        actors: Optional[Iterable[str]] = None,
+        roles: Optional[Iterable[RoleLike]] = None,
+        orgs: Optional[Iterable[str]] = None,
+        purposes: Optional[Iterable[PurposeLike]] = None,
+        categories: Optional[Iterable[CategoryLike]] = None,
+        actions: Optional[Iterable[ActionLike]] = None,
+        labels: Optional[Iterable[str]] = None,
+        period: Optional[Period] = None,
+        data_period: Optional[Period] = None,
+    ) -> None: ...
+    @property
+    def actors(self) -> Optional[tuple[str, ...]]:
+        """Accessor ids, or ``None``: any."""
+    @property
+    def roles(self) -> Optional[tuple["Role", ...]]:
+        """Roles, or ``None``: any."""
+    @property
+    def orgs(self) -> Optional[tuple[str, ...]]:
+        """Organisations, or ``None``: any."""
+    @property
+    def purposes(self) -> Optional[tuple["Purpose", ...]]:
+        """Purposes, or ``None``: any."""
+    @property
+    def categories(self) -> Optional[tuple["Category", ...]]:
+        """Data categories, or ``None``: any."""
+    @property
+    def actions(self) -> Optional[tuple["Action", ...]]:
+        """Actions, or ``None``: any."""
+    @property
+    def labels(self) -> Optional[tuple[str, ...]]:
+        """Security labels, or ``None``: any data."""
+    @property
+    def period(self) -> Optional[Period]:
+        """When the access happens, or ``None``: any time."""
+    @property
+    def data_period(self) -> Optional[Period]:
+        """When the data was recorded, or ``None``: any data."""
+    def holds(self, request: "ConsentRequest") -> bool:
+        """Whether the match holds for ``request``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Provision:
+    """An exception to its parent, with the opposite effect, when ``when`` holds."""
+
+    def __init__(
+        self, when: Optional[Match] = None, provisions: Optional[Iterable["Provision"]] = None
+    ) -> None: ...
+    @property
+    def when(self) -> Match:
+        """When the exception applies."""
+    @property
+    def provisions(self) -> tuple["Provision", ...]:
+        """The exceptions to this exception."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Consent:
+    """A patient's consent: a base effect, when it is in force, where it applies, and exceptions."""
+
+    def __init__(
+        self,
+        id: str,
+        patient: str,
+        date: datetime.datetime,
+        decision: EffectLike,
+        status: Union["ConsentStatus", str, None] = None,
+        period: Optional[Period] = None,
+        scope: Optional[Match] = None,
+        provisions: Optional[Iterable[Provision]] = None,
+    ) -> None: ...
+    @staticmethod
+    def permit(
+        id: str,
+        patient: str,
+        date: datetime.datetime,
+        *,
+        status: Union["ConsentStatus", str, None] = None,
+        period: Optional[Period] = None,
+        scope: Optional[Match] = None,
+        provisions: Optional[Iterable[Provision]] = None,
+    ) -> "Consent":
+        """A consent with base effect ``Effect.PERMIT`` (opt-in)."""
+    @staticmethod
+    def deny(
+        id: str,
+        patient: str,
+        date: datetime.datetime,
+        *,
+        status: Union["ConsentStatus", str, None] = None,
+        period: Optional[Period] = None,
+        scope: Optional[Match] = None,
+        provisions: Optional[Iterable[Provision]] = None,
+    ) -> "Consent":
+        """A consent with base effect ``Effect.DENY`` (opt-out)."""
+    @staticmethod
+    def from_fhir(resource: Mapping[str, Json], version: FhirVersion = "r4") -> "Consent":
+        """The consent a FHIR R4 or R5 ``Consent`` resource (a dict of its JSON) describes."""
+    def to_fhir(self, version: FhirVersion = "r4") -> dict[str, Json]:
+        """The FHIR R4 or R5 ``Consent`` resource of this consent, as a dict."""
+    @property
+    def id(self) -> str:
+        """Its unique id."""
+    @property
+    def patient(self) -> str:
+        """The patient whose data it governs."""
+    @property
+    def status(self) -> "ConsentStatus":
+        """Its status (only active consents count)."""
+    @property
+    def date(self) -> datetime.datetime:
+        """When it was given (aware, UTC)."""
+    @property
+    def period(self) -> Optional[Period]:
+        """When it is in force, or ``None``: always."""
+    @property
+    def decision(self) -> "Effect":
+        """Its base effect."""
+    @property
+    def scope(self) -> Optional[Match]:
+        """Where it applies at all, or ``None``: everywhere."""
+    @property
+    def provisions(self) -> tuple[Provision, ...]:
+        """The exceptions to the base effect."""
+    def applies(self, request: "ConsentRequest") -> bool:
+        """Whether it applies to ``request`` (active, the patient's, in force, scope holds)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Accessor:
+    """Who asks: an actor id of an organisation, with roles."""
+
+    def __init__(self, id: str, org: str, roles: Optional[Iterable[RoleLike]] = None) -> None: ...
+    @property
+    def id(self) -> str:
+        """The actor's id."""
+    @property
+    def org(self) -> str:
+        """The actor's organisation."""
+    @property
+    def roles(self) -> tuple["Role", ...]:
+        """The actor's roles."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class BreakGlass:
+    """An emergency override asked for at ``started_at`` for ``reason`` (60 minutes)."""
+
+    def __init__(self, reason: str, started_at: datetime.datetime) -> None: ...
+    @property
+    def reason(self) -> str:
+        """Why."""
+    @property
+    def started_at(self) -> datetime.datetime:
+        """When the glass was broken (aware, UTC)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ConsentRequest:
+    """May ``actor`` do ``action`` on ``patient``'s ``category`` data for ``purpose`` at ``at``?"""
+
+    def __init__(
+        self,
+        actor: Accessor,
+        patient: str,
+        category: CategoryLike,
+        action: ActionLike,
+        purpose: PurposeLike,
+        at: datetime.datetime,
+        data_date: Optional[datetime.datetime] = None,
+        labels: Optional[Iterable[str]] = None,
+        originator: Optional[str] = None,
+        break_glass: Optional[BreakGlass] = None,
+    ) -> None: ...
+    @property
+    def actor(self) -> Accessor:
+        """Who asks."""
+    @property
+    def patient(self) -> str:
+        """Whose data."""
+    @property
+    def category(self) -> "Category":
+        """Which data."""
+    @property
+    def action(self) -> "Action":
+        """Read or write."""
+    @property
+    def purpose(self) -> "Purpose":
+        """Why."""
+    @property
+    def at(self) -> datetime.datetime:
+        """When the access happens (aware, UTC)."""
+    @property
+    def data_date(self) -> Optional[datetime.datetime]:
+        """When the data was recorded, if known."""
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The data's security labels (empty: unlabelled)."""
+    @property
+    def originator(self) -> Optional[str]:
+        """Who authored the data, if known."""
+    @property
+    def break_glass(self) -> Optional[BreakGlass]:
+        """The break-glass override asked for, if any."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Rights:
+    """A row of the role table: categories, actions and purposes allowed in every combination."""
+
+    def __init__(
+        self,
+        categories: Iterable[CategoryLike],
+        actions: Iterable[ActionLike],
+        purposes: Iterable[PurposeLike],
+    ) -> None: ...
+    @staticmethod
+    def all() -> "Rights":
+        """The row allowing everything."""
+    @property
+    def categories(self) -> tuple["Category", ...]:
+        """The categories."""
+    @property
+    def actions(self) -> tuple["Action", ...]:
+        """The actions."""
+    @property
+    def purposes(self) -> tuple["Purpose", ...]:
+        """The purposes."""
+    def allows(self, category: CategoryLike, action: ActionLike, purpose: PurposeLike) -> bool:
+        """Whether the row allows this category, action and purpose."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class RolePolicy:
+    """The role table (step 2); ``RolePolicy()`` is the default of ``CONSENT.md``."""
+
+    def __init__(
+        self, roles: Union[Mapping["Role", Rights], Mapping[str, Rights], None] = None
+    ) -> None: ...
+    @staticmethod
+    def empty() -> "RolePolicy":
+        """The table without rows: no role may use anything."""
+    @property
+    def roles(self) -> dict["Role", Rights]:
+        """The rows, by role."""
+    def rights(self, role: RoleLike) -> Optional[Rights]:
+        """The row of ``role``, or ``None``."""
+    def with_role(self, role: RoleLike, rights: Rights) -> "RolePolicy":
+        """A copy with ``role``'s row set to ``rights``."""
+    def without_role(self, role: RoleLike) -> "RolePolicy":
+        """A copy without a row for ``role``."""
+    def allows(self, request: ConsentRequest) -> bool:
+        """The role gate: whether any of the actor's roles may make the request."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Decision:
+    """The answer to a request: effect, basis, deciding consent, obligations, provision path."""
+
+    def __init__(
+        self,
+        decision: EffectLike,
+        basis: Union["Basis", str],
+        consent: Optional[str] = None,
+        obligations: Optional[Iterable[str]] = None,
+        path: Optional[Sequence[int]] = None,
+    ) -> None: ...
+    @property
+    def decision(self) -> "Effect":
+        """Permit or deny."""
+    @property
+    def basis(self) -> "Basis":
+        """The step that decided."""
+    @property
+    def consent(self) -> Optional[str]:
+        """The deciding consent's id, exactly with ``Basis.CONSENT``."""
+    @property
+    def obligations(self) -> tuple[str, ...]:
+        """Obligation names, sorted."""
+    @property
+    def path(self) -> tuple[int, ...]:
+        """With ``Basis.CONSENT``: the provision indices whose effect decided."""
+    def is_permit(self) -> bool:
+        """Whether access is permitted."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class BookingQuestion:
+    """``actor`` books an appointment of ``kind`` for ``patient`` at ``at`` (a minor needs a guardian)."""
+
+    def __init__(
+        self,
+        actor: Accessor,
+        patient: str,
+        at: datetime.datetime,
+        kind: Union["AppointmentKind", str, None] = None,
+        patient_is_minor: bool = False,
+        guardian: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def actor(self) -> Accessor:
+        """Who books."""
+    @property
+    def patient(self) -> str:
+        """For whom."""
+    @property
+    def at(self) -> datetime.datetime:
+        """When the booking is made (aware, UTC)."""
+    @property
+    def kind(self) -> "AppointmentKind":
+        """In person or telehealth."""
+    @property
+    def patient_is_minor(self) -> bool:
+        """Whether the patient is a minor."""
+    @property
+    def guardian(self) -> Optional[str]:
+        """The guardian who books or authorises it."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Refusal:
+    """One failed booking check and the decision that failed it, if any."""
+
+    def __init__(self, check: Union["RefusalCheck", str], decision: Optional[Decision] = None) -> None: ...
+    @property
+    def check(self) -> "RefusalCheck":
+        """Which check failed."""
+    @property
+    def decision(self) -> Optional[Decision]:
+        """The decision that failed it, if any."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class BookingVerdict:
+    """Allowed, or every check that failed (true exactly when allowed)."""
+
+    def __init__(self, refusals: Optional[Iterable[Refusal]] = None) -> None: ...
+    @property
+    def allowed(self) -> bool:
+        """Whether the booking may go ahead."""
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        """The failed checks, in the order they are made."""
+    def __bool__(self) -> bool: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class CompiledConsents:
+    """One patient's consents and a policy, compiled once to answer many requests."""
+
+    def __init__(
+        self, patient: str, consents: Iterable[Consent], policy: Optional[RolePolicy] = None
+    ) -> None: ...
+    @property
+    def patient(self) -> str:
+        """The patient these consents are about."""
+    def __len__(self) -> int: ...
+    def decide(self, request: ConsentRequest) -> Decision:
+        """Decide ``request`` by the five steps."""
+    def by_consent(self, request: ConsentRequest) -> Optional[Decision]:
+        """Step 4 alone: the consents' decision, or ``None`` when none applies."""
+    def booking_allowed(self, question: BookingQuestion) -> BookingVerdict:
+        """Whether the appointment of ``question`` may be booked."""
+
+def decide(
+    request: ConsentRequest, consents: Iterable[Consent], policy: Optional[RolePolicy] = None
+) -> Decision:
+    """Decide ``request`` against ``consents`` under ``policy`` (default: ``RolePolicy()``)."""
+
+def booking_allowed(
+    question: BookingQuestion, consents: Iterable[Consent], policy: Optional[RolePolicy] = None
+) -> BookingVerdict:
+    """Whether the appointment of ``question`` may be booked, as consent questions."""
