@@ -1321,7 +1321,7 @@ impl PyRolePolicy {
         };
         let mut policy = RolePolicy::empty();
         for (k, v) in map.iter() {
-            let role: Role = code(&k, "roles key")?;
+            let role: Role = code(&k, "a key of roles")?;
             let rights = v.extract::<PyRef<'_, PyRights>>().map_err(|_| {
                 error(
                     ErrorCode::InvalidRequest,
@@ -1801,6 +1801,7 @@ impl PyBookingVerdict {
         )
     }
 
+    /// True exactly when the booking is allowed.
     fn __bool__(&self) -> bool {
         self.0.allowed
     }

@@ -724,7 +724,8 @@ class BookingVerdict:
     @property
     def refusals(self) -> tuple[Refusal, ...]:
         """The failed checks, in the order they are made."""
-    def __bool__(self) -> bool: ...
+    def __bool__(self) -> bool:
+        """True exactly when the booking is allowed."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
