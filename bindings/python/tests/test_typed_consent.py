@@ -19,4 +19,6 @@ def test_the_typed_consent_sample_runs() -> None:
     # the telehealth question (TREAT) reaches the base permit: allowed.
     assert lines[4] == "True [] False"
     assert lines[5] == "True active True"
-    assert lines[6] == "invalid_datetime"
+    # The constants of hcas_core::consent, as documented there.
+    assert lines[6] == "['permit', 'deny'] HOPERAT audit-break-glass 3600 telehealth"
+    assert lines[7] == "invalid_datetime"

@@ -78,6 +78,12 @@ def main() -> list[str]:
     back = Consent.from_fhir(r4, version="r4")
     status: ConsentStatus = back.status
     lines.append(f"{back == consent} {status.value} {Consent.from_fhir(consent.to_fhir('r5'), 'r5') == consent}")
+    vocabulary: dict[str, list[str]] = hcas.CONSENT_VOCABULARY
+    booking: Purpose = hcas.BOOKING_PURPOSE
+    limits: tuple[str, int, int, str] = (
+        hcas.AUDIT_BREAK_GLASS, hcas.BREAK_GLASS_SECONDS, hcas.MAX_PROVISION_DEPTH, hcas.TELEHEALTH_LABEL
+    )
+    lines.append(f"{vocabulary['Effect']} {booking.value} {limits[0]} {limits[1]} {limits[3]}")
     try:
         Consent.deny("K", "Pat1", dt.datetime(2026, 1, 1))
     except hcas.InvalidDatetimeError as e:
