@@ -15,6 +15,13 @@ Two levels:
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
   ``docs/vectors.md`` (``hcas.KINDS``), for pipelines.
 
+:meth:`Availability.explain` says why a start is not offered (every
+:class:`Reason`), :func:`explain_with_ledger` adds a ledger's conflicts and
+:func:`alternatives` finds the nearest free starts. The FHIR R4 mapping is a
+set of functions named as the engine's (:func:`appointment_to_fhir`,
+:func:`slot_from_fhir`, :func:`schedule_to_fhir`, :func:`searchset`,
+:func:`audit_event_to_fhir`, ...), FHIR resources being plain dicts.
+
 Every error is an :class:`HcasError` subclass, one per error family, with the
 stable ``code`` and a ``message`` saying what to fix. The GIL is released
 while the engine computes, so a thread pool runs queries in parallel.
@@ -53,6 +60,36 @@ from hcas._hcas import (
     evaluate,
     pooled_slots,
 )
+from hcas._hcas import (
+    ERROR_SYSTEM,
+    SLOT_STATUSES,
+    Alternatives,
+    AuditFacts,
+    Explanation,
+    ExplanationReason,
+    FhirSchedule,
+    FhirSlot,
+    LedgerContext,
+    ScheduleAvailability,
+    SearchEntry,
+    alternatives,
+    appointment_from_fhir,
+    appointment_to_fhir,
+    audit_event_to_fhir,
+    conflict_outcome,
+    explain_with_ledger,
+    occurrence_to_fhir,
+    operation_outcome,
+    parse_slot_id,
+    recurrence_numbers,
+    schedule_from_fhir,
+    schedule_to_fhir,
+    searchset,
+    searchset_page,
+    slot_from_fhir,
+    slot_to_fhir,
+    slots_to_fhir,
+)
 
 
 class Status(enum.Enum):
@@ -75,15 +112,52 @@ class Status(enum.Enum):
     HELD = "held"
 
 
+class Reason(enum.Enum):
+    """Why a start is not offered: the kind of an :class:`ExplanationReason`.
+
+    The values are the engine's wire names (``ExplanationReason.to_dict()["reason"]``).
+    """
+
+    OUTSIDE_QUERY = "outside_query"
+    BEFORE_NOTICE = "before_notice"
+    BEYOND_HORIZON = "beyond_horizon"
+    OUTSIDE_WORKING_HOURS = "outside_working_hours"
+    DOES_NOT_FIT = "does_not_fit"
+    OFF_GRID = "off_grid"
+    BUSY = "busy"
+    BUFFER = "buffer"
+    CONFLICT = "conflict"
+
+
+class SlotStatus(enum.Enum):
+    """FHIR R4 ``Slot.status``: the values are the R4 codes (``hcas.SLOT_STATUSES``, in
+    its order); anywhere a slot status is asked for, the code does as well.
+    """
+
+    FREE = "free"
+    BUSY = "busy"
+    BUSY_TENTATIVE = "busy-tentative"
+    BUSY_UNAVAILABLE = "busy-unavailable"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
 __all__ = [
     "ERROR_CODES",
+    "ERROR_SYSTEM",
     "KINDS",
+    "SLOT_STATUSES",
     "STATUSES",
     "TZDB_VERSION",
+    "Alternatives",
+    "AuditFacts",
     "Availability",
     "Booking",
     "Conflict",
     "DateOverride",
+    "Explanation",
+    "ExplanationReason",
+    "FhirSchedule",
+    "FhirSlot",
     "HcasError",
     "InvalidConsentError",
     "InvalidDatetimeError",
@@ -95,15 +169,37 @@ __all__ = [
     "InvalidTransitionError",
     "InvalidWindowError",
     "Ledger",
+    "LedgerContext",
     "LimitExceededError",
     "NotPermittedError",
     "Occurrences",
+    "Reason",
     "Recurrence",
+    "ScheduleAvailability",
+    "SearchEntry",
+    "SlotStatus",
     "Status",
     "WorkingRule",
     "Zone",
     "__version__",
+    "alternatives",
+    "appointment_from_fhir",
+    "appointment_to_fhir",
+    "audit_event_to_fhir",
     "check_vector",
+    "conflict_outcome",
     "evaluate",
+    "explain_with_ledger",
+    "occurrence_to_fhir",
+    "operation_outcome",
+    "parse_slot_id",
     "pooled_slots",
+    "recurrence_numbers",
+    "schedule_from_fhir",
+    "schedule_to_fhir",
+    "searchset",
+    "searchset_page",
+    "slot_from_fhir",
+    "slot_to_fhir",
+    "slots_to_fhir",
 ]
