@@ -1,6 +1,7 @@
 //! The FHIR R4 mapping of `hcas_core::fhir`, Consent aside (`consent.rs`
 //! wraps that): `Appointment` ⇄ `hcas.Booking`, `Slot` ⇄ `hcas.FhirSlot`,
-//! `Schedule` ⇄ `hcas.FhirSchedule`, the `Bundle`/`OperationOutcome`
+//! `Schedule` ⇄ `hcas.FhirSchedule`, a series template `Appointment` (R5's
+//! `recurrenceTemplate`) ⇄ `hcas.FhirSeries`, the `Bundle`/`OperationOutcome`
 //! envelopes and the `AuditEvent` export, as functions named as the core's.
 //! Resources are plain dicts (the JSON shape) in and out; every refusal is
 //! the core's error, its message starting with the JSON path (or hcas field)
@@ -10,8 +11,10 @@
 use std::hash::{Hash, Hasher};
 
 use hcas_core::booking::{Booking, Conflict};
+use hcas_core::chrono::{NaiveDate, Weekday};
 use hcas_core::fhir::{
-    self, AuditFacts, FhirSchedule, FhirSlot, ScheduleAvailability, SearchEntry, SlotStatus,
+    self, AuditFacts, FhirSchedule, FhirSeries, FhirSlot, Pattern, RecurrenceTemplate,
+    ScheduleAvailability, SearchEntry, SlotStatus,
 };
 use hcas_core::{ErrorCode, Interval, Timestamp};
 use pyo3::prelude::*;
@@ -22,6 +25,7 @@ use crate::availability::{PyAvailability, PyWorkingRule};
 use crate::booking::PyBooking;
 use crate::convert;
 use crate::errors::{IntoPyResult, error};
+use crate::recurrence::PyRecurrence;
 use crate::zone::PyZone;
 
 /// A resource dict as JSON (`resource` names it in a refusal).
@@ -937,5 +941,343 @@ pub(crate) fn audit_event_to_fhir<'py>(
     facts: &Bound<'py, PyAuditFacts>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let v = fhir::audit_event_to_fhir(&facts.get().0).py()?;
+    crate::json::to_py(py, &v)
+}
+
+// ---------------------------------------------------------------------------
+// Series template: R5 `recurrenceTemplate` on an R4 Appointment
+// ---------------------------------------------------------------------------
+
+/// RFC 5545's weekday codes, Monday first.
+const WEEKDAYS: [(&str, Weekday); 7] = [
+    ("MO", Weekday::Mon),
+    ("TU", Weekday::Tue),
+    ("WE", Weekday::Wed),
+    ("TH", Weekday::Thu),
+    ("FR", Weekday::Fri),
+    ("SA", Weekday::Sat),
+    ("SU", Weekday::Sun),
+];
+
+fn weekday_code(d: Weekday) -> &'static str {
+    WEEKDAYS
+        .iter()
+        .find(|(_, w)| *w == d)
+        .map_or("MO", |(c, _)| c)
+}
+
+/// Local dates from any iterable (`None`: none), each named `name[i]`.
+fn dates(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Vec<NaiveDate>> {
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(Vec::new()),
+        Some(o) => o
+            .try_iter()?
+            .enumerate()
+            .map(|(i, d)| convert::local_date(&d?, &format!("{name}[{i}]")))
+            .collect(),
+    }
+}
+
+/// An R5 `recurrenceTemplate` hcas can book: the `zone` its wall times are
+/// in, the `recurrence_type` (`hcas.RecurrenceType` or its UCUM code: `d`,
+/// `wk`, `mo`, `a`) with its template (`days`, RFC 5545 codes `"MO"`..`"SU"`,
+/// for weekly; `day` of the month for monthly; `interval` for all but
+/// daily), and its end: `occurrence_count` or `last_occurrence_date`, plus
+/// extra `occurrence_dates` and `excluding_dates`.
+#[pyclass(name = "RecurrenceTemplate", module = "hcas", frozen, eq, hash)]
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct PyRecurrenceTemplate(RecurrenceTemplate);
+
+impl Hash for PyRecurrenceTemplate {
+    /// Its extension's JSON text, which every field takes part in.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.to_fhir().to_string().hash(state);
+    }
+}
+
+#[pymethods]
+impl PyRecurrenceTemplate {
+    #[new]
+    #[pyo3(signature = (
+        zone, recurrence_type, days = None, day = None, interval = 1, occurrence_count = None,
+        last_occurrence_date = None, occurrence_dates = None, excluding_dates = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        zone: &Bound<'_, PyAny>,
+        recurrence_type: &Bound<'_, PyAny>,
+        days: Option<&Bound<'_, PyAny>>,
+        day: Option<u8>,
+        interval: u32,
+        occurrence_count: Option<u32>,
+        last_occurrence_date: Option<&Bound<'_, PyAny>>,
+        occurrence_dates: Option<&Bound<'_, PyAny>>,
+        excluding_dates: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let zone = convert::zone(zone, "zone")?;
+        let code = enum_code(recurrence_type, "recurrence_type", "RecurrenceType", "wk")?;
+        let refuse = |field: &str, why: &str| {
+            Err(error(ErrorCode::InvalidRequest, format!("{field}: {why}")))
+        };
+        let days: Vec<Weekday> = strings(days, "days", "MO")?
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                WEEKDAYS
+                    .iter()
+                    .find(|(code, _)| code == c)
+                    .map(|(_, d)| *d)
+                    .ok_or_else(|| {
+                        error(
+                            ErrorCode::InvalidRequest,
+                            format!("days[{i}]: `{c}` is not a weekday code; use MO, TU, WE, TH, FR, SA or SU"),
+                        )
+                    })
+            })
+            .collect::<PyResult<_>>()?;
+        let pattern = match code.as_str() {
+            "d" => {
+                if interval != 1 {
+                    return refuse("interval", "R5's daily template has no interval; give 1");
+                }
+                Pattern::Daily
+            }
+            "wk" => Pattern::Weekly {
+                days: days.clone(),
+                interval,
+            },
+            "mo" => match day {
+                Some(day) => Pattern::Monthly { day, interval },
+                None => return refuse("day", "a monthly template needs its day of the month"),
+            },
+            "a" => Pattern::Yearly { interval },
+            other => {
+                return refuse(
+                    "recurrence_type",
+                    &format!("`{other}` is not a recurrence type; use d, wk, mo or a"),
+                );
+            }
+        };
+        if code != "wk" && !days.is_empty() {
+            return refuse("days", "only a weekly template has days");
+        }
+        if code != "mo" && day.is_some() {
+            return refuse("day", "only a monthly template has a day of the month");
+        }
+        let mut t = RecurrenceTemplate::new(zone, pattern).dates(
+            dates(occurrence_dates, "occurrence_dates")?,
+            dates(excluding_dates, "excluding_dates")?,
+        );
+        if let Some(n) = occurrence_count {
+            t = t.count(n);
+        }
+        if let Some(d) = last_occurrence_date.filter(|d| !d.is_none()) {
+            t = t.last_date(convert::local_date(d, "last_occurrence_date")?);
+        }
+        Ok(Self(t))
+    }
+
+    /// The zone its wall times are in.
+    #[getter]
+    fn zone(&self) -> PyZone {
+        PyZone(self.0.zone)
+    }
+
+    /// `recurrenceType`, an `hcas.RecurrenceType`.
+    #[getter]
+    fn recurrence_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_member(py, "RecurrenceType", self.type_code())
+    }
+
+    /// A weekly template's days, RFC 5545 codes (`("TU",)`); else empty.
+    #[getter]
+    fn days(&self) -> Vec<&'static str> {
+        match &self.0.pattern {
+            Pattern::Weekly { days, .. } => days.iter().map(|d| weekday_code(*d)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A monthly template's day of the month; else `None`.
+    #[getter]
+    fn day(&self) -> Option<u8> {
+        match &self.0.pattern {
+            Pattern::Monthly { day, .. } => Some(*day),
+            _ => None,
+        }
+    }
+
+    /// Every how many weeks, months or years (1 for daily).
+    #[getter]
+    fn interval(&self) -> u32 {
+        match &self.0.pattern {
+            Pattern::Weekly { interval, .. }
+            | Pattern::Monthly { interval, .. }
+            | Pattern::Yearly { interval } => *interval,
+            _ => 1,
+        }
+    }
+
+    /// `occurrenceCount`, or `None`.
+    #[getter]
+    fn occurrence_count(&self) -> Option<u32> {
+        self.0.occurrence_count
+    }
+
+    /// `lastOccurrenceDate`, or `None`.
+    #[getter]
+    fn last_occurrence_date(&self) -> Option<NaiveDate> {
+        self.0.last_occurrence_date
+    }
+
+    /// `occurrenceDate`: extra dates.
+    #[getter]
+    fn occurrence_dates(&self) -> Vec<NaiveDate> {
+        self.0.occurrence_dates.clone()
+    }
+
+    /// `excludingDate`: dates left out.
+    #[getter]
+    fn excluding_dates(&self) -> Vec<NaiveDate> {
+        self.0.excluding_dates.clone()
+    }
+
+    /// The `hcas.Recurrence` this template describes from the naive local
+    /// datetime `dtstart` (the first occurrence's wall time).
+    fn recurrence(&self, dtstart: &Bound<'_, PyAny>) -> PyResult<PyRecurrence> {
+        let dtstart = convert::local_datetime(dtstart, "dtstart")?;
+        let rec = self.0.recurrence(dtstart).py()?;
+        Ok(PyRecurrence(std::sync::Arc::new(rec)))
+    }
+
+    /// The `recurrenceTemplate` extension dict (R5 → R4 cross-version).
+    fn to_fhir<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::json::to_py(py, &self.0.to_fhir())
+    }
+
+    /// The template of a `recurrenceTemplate` extension dict; refusals start
+    /// with `path` (its JSON path in the resource).
+    #[staticmethod]
+    #[pyo3(signature = (extension, path = "extension[0]"))]
+    fn from_fhir(extension: &Bound<'_, PyAny>, path: &str) -> PyResult<Self> {
+        let v = crate::json::to_json(extension, "extension")?;
+        RecurrenceTemplate::from_fhir(&v, path).py().map(Self)
+    }
+
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, Bound<'py, PyTuple>> {
+        let (me, py) = (slf.get(), slf.py());
+        let t = &me.0;
+        let args = (
+            t.zone.name(),
+            me.type_code(),
+            me.days(),
+            me.day(),
+            me.interval(),
+            t.occurrence_count,
+            t.last_occurrence_date,
+            t.occurrence_dates.clone(),
+            t.excluding_dates.clone(),
+        );
+        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<hcas.RecurrenceTemplate {} {} days={:?} day={:?} interval={} count={:?} last={:?}>",
+            self.0.zone.name(),
+            self.type_code(),
+            self.days(),
+            self.day(),
+            self.interval(),
+            self.0.occurrence_count,
+            self.0.last_occurrence_date
+        )
+    }
+}
+
+impl PyRecurrenceTemplate {
+    /// R5's `recurrenceType` code (UCUM).
+    fn type_code(&self) -> &'static str {
+        match &self.0.pattern {
+            Pattern::Weekly { .. } => "wk",
+            Pattern::Monthly { .. } => "mo",
+            Pattern::Yearly { .. } => "a",
+            _ => "d",
+        }
+    }
+}
+
+/// A series template Appointment: `template`, the Appointment read as an
+/// `hcas.Booking` (its start and end are the first occurrence's), and its
+/// `recurrence`, an `hcas.RecurrenceTemplate`.
+#[pyclass(name = "FhirSeries", module = "hcas", frozen, eq, hash)]
+#[derive(Clone, PartialEq)]
+pub(crate) struct PyFhirSeries(FhirSeries);
+
+impl Hash for PyFhirSeries {
+    /// The template as `Booking` hashes, the recurrence as its extension.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        PyBooking(self.0.template.clone()).hash(state);
+        PyRecurrenceTemplate(self.0.recurrence.clone()).hash(state);
+    }
+}
+
+#[pymethods]
+impl PyFhirSeries {
+    #[new]
+    fn new(template: &Bound<'_, PyBooking>, recurrence: &Bound<'_, PyRecurrenceTemplate>) -> Self {
+        Self(FhirSeries::new(
+            template.get().0.clone(),
+            recurrence.get().0.clone(),
+        ))
+    }
+
+    /// The Appointment read as a booking (the first occurrence).
+    #[getter]
+    fn template(&self) -> PyBooking {
+        PyBooking(self.0.template.clone())
+    }
+
+    /// The recurrence template.
+    #[getter]
+    fn recurrence(&self) -> PyRecurrenceTemplate {
+        PyRecurrenceTemplate(self.0.recurrence.clone())
+    }
+
+    /// Pickled as its constructor's arguments.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> crate::Reduced<'py, (PyBooking, PyRecurrenceTemplate)> {
+        let me = slf.get();
+        Ok((slf.get_type().into_any(), (me.template(), me.recurrence())))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<hcas.FhirSeries {} {} {}>",
+            self.0.template.id,
+            self.0.template.start,
+            self.recurrence().__repr__()
+        )
+    }
+}
+
+/// The series template an Appointment dict describes, or `None` when it has
+/// no `recurrenceTemplate` extension (a single appointment).
+#[pyfunction]
+pub(crate) fn series_from_fhir(resource: &Bound<'_, PyAny>) -> PyResult<Option<PyFhirSeries>> {
+    let v = resource_json(resource)?;
+    Ok(fhir::series_from_fhir(&v).py()?.map(PyFhirSeries))
+}
+
+/// The series template Appointment dict of `series`: `appointment_to_fhir`
+/// of its template with the `recurrenceTemplate` extension.
+#[pyfunction]
+pub(crate) fn series_to_fhir<'py>(
+    py: Python<'py>,
+    series: &Bound<'py, PyFhirSeries>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = fhir::series_to_fhir(&series.get().0).py()?;
     crate::json::to_py(py, &v)
 }

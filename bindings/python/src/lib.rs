@@ -124,6 +124,10 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fhir::PyFhirSchedule>()?;
     m.add_class::<fhir::PySearchEntry>()?;
     m.add_class::<fhir::PyAuditFacts>()?;
+    m.add_class::<fhir::PyRecurrenceTemplate>()?;
+    m.add_class::<fhir::PyFhirSeries>()?;
+    m.add_function(wrap_pyfunction!(fhir::series_from_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::series_to_fhir, m)?)?;
     m.add_function(wrap_pyfunction!(fhir::appointment_to_fhir, m)?)?;
     m.add_function(wrap_pyfunction!(fhir::appointment_from_fhir, m)?)?;
     m.add_function(wrap_pyfunction!(fhir::occurrence_to_fhir, m)?)?;

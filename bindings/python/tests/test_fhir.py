@@ -327,3 +327,109 @@ def test_an_audit_record_as_an_audit_event() -> None:
         hcas.audit_event_to_fhir(hcas.AuditFacts("42", at(9), "", "patient.read", "patient:X1", "permit"))
     with pytest.raises(hcas.InvalidDatetimeError):
         hcas.AuditFacts("42", dt.datetime(2026, 5, 4, 9), "D1", "patient.read", "patient:X1", "permit")
+
+
+# --- Series template (R5 recurrenceTemplate) ---
+
+RECURRENCE_TEMPLATE = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.recurrenceTemplate"
+
+
+def weekly_tuesdays() -> dict[str, Any]:
+    """Four Tuesdays at 09:00 London from 24 March 2026, as the core writes it
+    (sub-extensions in its order: timezone, recurrenceType, occurrenceCount,
+    weeklyTemplate)."""
+    return {
+        "url": RECURRENCE_TEMPLATE,
+        "extension": [
+            {
+                "url": "timezone",
+                "valueCodeableConcept": {"coding": [{"system": "https://www.iana.org/time-zones", "code": "Europe/London"}]},
+            },
+            {"url": "recurrenceType", "valueCodeableConcept": {"coding": [{"system": "http://unitsofmeasure.org", "code": "wk"}]}},
+            {"url": "occurrenceCount", "valuePositiveInt": 4},
+            {
+                "url": "weeklyTemplate",
+                "extension": [{"url": "tuesday", "valueBoolean": True}, {"url": "weekInterval", "valuePositiveInt": 1}],
+            },
+        ],
+    }
+
+
+def test_a_series_template_round_trips_and_keeps_its_wall_time_across_bst() -> None:
+    first = dt.datetime(2026, 3, 24, 9, tzinfo=UTC)  # a Tuesday, 09:00 GMT
+    appt = {**hcas.appointment_to_fhir(Booking("s1", ["provider:P1"], first, first + dt.timedelta(minutes=30)))}
+    appt["extension"] = [weekly_tuesdays()]
+    series = hcas.series_from_fhir(appt)
+    assert series is not None
+    expected = hcas.RecurrenceTemplate("Europe/London", hcas.RecurrenceType.WEEKLY, days=["TU"], occurrence_count=4)
+    assert series.recurrence == expected and series.template == Booking("s1", ["provider:P1"], first, first + dt.timedelta(minutes=30))
+    assert hcas.series_to_fhir(series) == appt
+    assert hcas.series_to_fhir(hcas.FhirSeries(series.template, expected)) == appt
+    t = series.recurrence
+    assert (t.recurrence_type, t.days, t.day, t.interval, t.occurrence_count) == (hcas.RecurrenceType.WEEKLY, ["TU"], None, 1, 4)
+    assert t.zone == hcas.Zone("Europe/London") and t.to_fhir() == weekly_tuesdays()
+    # 09:00 local each Tuesday: GMT before 29 March, BST (08:00Z) after.
+    rec = t.recurrence(dt.datetime(2026, 3, 24, 9))
+    assert rec.between(first, first + dt.timedelta(days=60)) == [
+        first,
+        dt.datetime(2026, 3, 31, 8, tzinfo=UTC),
+        dt.datetime(2026, 4, 7, 8, tzinfo=UTC),
+        dt.datetime(2026, 4, 14, 8, tzinfo=UTC),
+    ]
+    assert pickle.loads(pickle.dumps(series)) == series and hash(copy.copy(series)) == hash(series)
+    assert hcas.series_from_fhir(hcas.appointment_to_fhir(series.template)) is None
+
+
+def test_recurrence_templates_of_each_type() -> None:
+    monthly = hcas.RecurrenceTemplate(
+        "UTC", "mo", day=31, interval=2, last_occurrence_date=dt.date(2026, 12, 31), excluding_dates=[dt.date(2026, 3, 31)]
+    )
+    ext = monthly.to_fhir()["extension"]
+    assert {"url": "lastOccurrenceDate", "valueDate": "2026-12-31"} in ext
+    assert {"url": "excludingDate", "valueDate": "2026-03-31"} == ext[-1]
+    assert {
+        "url": "monthlyTemplate",
+        "extension": [{"url": "dayOfMonth", "valuePositiveInt": 31}, {"url": "monthInterval", "valuePositiveInt": 2}],
+    } in ext
+    assert hcas.RecurrenceTemplate.from_fhir(monthly.to_fhir()) == monthly
+    assert pickle.loads(pickle.dumps(monthly)) == monthly and monthly.excluding_dates == [dt.date(2026, 3, 31)]
+    # Every other month on the 31st from 31 January: January, (March excluded), May, July...
+    got = monthly.recurrence(dt.datetime(2026, 1, 31, 10)).between(dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2026, 8, 1, tzinfo=UTC))
+    assert [t.date() for t in got] == [dt.date(2026, 1, 31), dt.date(2026, 5, 31), dt.date(2026, 7, 31)]
+    daily = hcas.RecurrenceTemplate("UTC", hcas.RecurrenceType.DAILY, occurrence_count=2, occurrence_dates=[dt.date(2026, 2, 1)])
+    assert daily.interval == 1 and daily.days == [] and daily.occurrence_dates == [dt.date(2026, 2, 1)]
+    yearly = hcas.RecurrenceTemplate("UTC", "a", interval=3, occurrence_count=2)
+    assert yearly.recurrence_type is hcas.RecurrenceType.YEARLY and yearly.interval == 3
+    assert yearly != hcas.RecurrenceTemplate("UTC", "a", interval=2, occurrence_count=2)
+
+
+def test_a_template_hcas_cannot_book_is_refused_naming_the_element() -> None:
+    # excludingRecurrenceId is not supported (the module docs): refused at its path.
+    unsupported = weekly_tuesdays()
+    unsupported["extension"].append({"url": "excludingRecurrenceId", "valueString": "2026-03-31T09:00:00"})
+    with pytest.raises(hcas.InvalidRequestError) as e:
+        hcas.RecurrenceTemplate.from_fhir(unsupported, "extension[0]")
+    assert e.value.message.startswith("extension[0].extension[4]")
+    # A template without an end reads, but hcas books a finite series only:
+    # expanding it is refused (below), naming occurrenceCount.
+    no_end = weekly_tuesdays()
+    del no_end["extension"][2]
+    assert hcas.RecurrenceTemplate.from_fhir(no_end).occurrence_count is None
+    no_zone = weekly_tuesdays()
+    del no_zone["extension"][0]
+    with pytest.raises(hcas.InvalidRequestError, match="timezone"):
+        hcas.RecurrenceTemplate.from_fhir(no_zone)
+    # Without an end it can be written but not expanded: hcas books a finite series.
+    open_ended = hcas.RecurrenceTemplate("UTC", "wk", days=["MO"])
+    with pytest.raises(hcas.InvalidRequestError, match="occurrenceCount"):
+        open_ended.recurrence(dt.datetime(2026, 1, 5, 9))
+    with pytest.raises(hcas.InvalidRequestError, match="^day"):
+        hcas.RecurrenceTemplate("UTC", "mo", occurrence_count=1)
+    with pytest.raises(hcas.InvalidRequestError, match="^days"):
+        hcas.RecurrenceTemplate("UTC", "d", days=["MO"], occurrence_count=1)
+    with pytest.raises(hcas.InvalidRequestError, match="days\\[1\\]"):
+        hcas.RecurrenceTemplate("UTC", "wk", days=["MO", "Tuesday"], occurrence_count=1)
+    with pytest.raises(hcas.InvalidRequestError, match="recurrence_type"):
+        hcas.RecurrenceTemplate("UTC", "hourly", occurrence_count=1)
+    with pytest.raises(hcas.InvalidDatetimeError):
+        hcas.RecurrenceTemplate("UTC", "wk", days=["MO"], occurrence_count=1).recurrence(dt.datetime(2026, 1, 5, 9, tzinfo=UTC))

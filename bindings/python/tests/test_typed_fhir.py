@@ -22,3 +22,9 @@ def test_the_typed_fhir_sample_runs() -> None:
     assert lines[11] == "2 http://h/fhir/r4/Appointment/a1 include True next"
     assert lines[12] == "True Appointment/b1 holds Practitioner/P1"
     assert lines[13] == "R 0 7 2026-05-04T09:00:00+00:00 D1 patient.read patient:X1 permit ('doctor',) X1 None [] None"
+    # Mondays 10:00 London (09:00Z in BST) three times from 4 May, plus Wednesday
+    # 6 May, less 11 May: 4 May, 6 May, 18 May.
+    assert lines[14] == (
+        "True True wk ['MO'] None 1 3 None [datetime.date(2026, 5, 6)] [datetime.date(2026, 5, 11)] Europe/London "
+        "['2026-05-04T09:00:00+00:00', '2026-05-06T09:00:00+00:00', '2026-05-18T09:00:00+00:00'] a1 True"
+    )

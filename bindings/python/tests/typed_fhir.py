@@ -96,6 +96,24 @@ def fhir_round_trips() -> list[str]:
         f"{event['action']} {event['outcome']} {facts.id} {facts.recorded.isoformat()} {facts.actor} {facts.action} "
         f"{facts.target} {facts.outcome} {facts.roles} {facts.patient} {facts.purpose} {facts.details} {facts.site}"
     )
+
+    weekly = hcas.RecurrenceTemplate(
+        "Europe/London", hcas.RecurrenceType.WEEKLY, days=["MO"], interval=1, occurrence_count=3,
+        last_occurrence_date=None, occurrence_dates=[dt.date(2026, 5, 6)], excluding_dates=[dt.date(2026, 5, 11)],
+    )
+    series = hcas.FhirSeries(booking, weekly)
+    template_appt: dict[str, Any] = hcas.series_to_fhir(series)
+    read_series: Optional[hcas.FhirSeries] = hcas.series_from_fhir(template_appt)
+    ext: dict[str, Any] = weekly.to_fhir()
+    again = hcas.RecurrenceTemplate.from_fhir(ext, path="extension[0]")
+    rec: hcas.Recurrence = weekly.recurrence(dt.datetime(2026, 5, 4, 10))
+    kind: hcas.RecurrenceType = again.recurrence_type
+    lines.append(
+        f"{read_series == series} {again == weekly} {kind.value} {again.days} {again.day} {again.interval} "
+        f"{again.occurrence_count} {again.last_occurrence_date} {again.occurrence_dates} {again.excluding_dates} {again.zone} "
+        f"{[t.isoformat() for t in rec.between(NINE, NINE + dt.timedelta(days=30))]} "
+        f"{series.template.id} {series.recurrence == weekly}"
+    )
     return lines
 
 

@@ -20,7 +20,8 @@ Two levels:
 :func:`alternatives` finds the nearest free starts. The FHIR R4 mapping is a
 set of functions named as the engine's (:func:`appointment_to_fhir`,
 :func:`slot_from_fhir`, :func:`schedule_to_fhir`, :func:`searchset`,
-:func:`audit_event_to_fhir`, ...), FHIR resources being plain dicts.
+:func:`series_from_fhir`, :func:`audit_event_to_fhir`, ...), FHIR resources
+being plain dicts.
 
 Every error is an :class:`HcasError` subclass, one per error family, with the
 stable ``code`` and a ``message`` saying what to fix. The GIL is released
@@ -68,8 +69,10 @@ from hcas._hcas import (
     Explanation,
     ExplanationReason,
     FhirSchedule,
+    FhirSeries,
     FhirSlot,
     LedgerContext,
+    RecurrenceTemplate,
     ScheduleAvailability,
     SearchEntry,
     alternatives,
@@ -86,6 +89,8 @@ from hcas._hcas import (
     schedule_to_fhir,
     searchset,
     searchset_page,
+    series_from_fhir,
+    series_to_fhir,
     slot_from_fhir,
     slot_to_fhir,
     slots_to_fhir,
@@ -141,6 +146,17 @@ class SlotStatus(enum.Enum):
     ENTERED_IN_ERROR = "entered-in-error"
 
 
+class RecurrenceType(enum.Enum):
+    """R5 ``Appointment.recurrenceTemplate.recurrenceType`` of a :class:`RecurrenceTemplate`:
+    the values are its UCUM codes; anywhere a recurrence type is asked for, the code does as well.
+    """
+
+    DAILY = "d"
+    WEEKLY = "wk"
+    MONTHLY = "mo"
+    YEARLY = "a"
+
+
 __all__ = [
     "ERROR_CODES",
     "ERROR_SYSTEM",
@@ -157,6 +173,7 @@ __all__ = [
     "Explanation",
     "ExplanationReason",
     "FhirSchedule",
+    "FhirSeries",
     "FhirSlot",
     "HcasError",
     "InvalidConsentError",
@@ -175,6 +192,8 @@ __all__ = [
     "Occurrences",
     "Reason",
     "Recurrence",
+    "RecurrenceTemplate",
+    "RecurrenceType",
     "ScheduleAvailability",
     "SearchEntry",
     "SlotStatus",
@@ -199,6 +218,8 @@ __all__ = [
     "schedule_to_fhir",
     "searchset",
     "searchset_page",
+    "series_from_fhir",
+    "series_to_fhir",
     "slot_from_fhir",
     "slot_to_fhir",
     "slots_to_fhir",

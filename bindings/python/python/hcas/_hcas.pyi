@@ -474,7 +474,7 @@ def alternatives(
 # --- fhir ---
 
 if TYPE_CHECKING:
-    from hcas import SlotStatus
+    from hcas import RecurrenceType, SlotStatus
 
 #: The R4 codes of every slot status (the values of ``hcas.SlotStatus``).
 SLOT_STATUSES: Final[list[str]]
@@ -688,3 +688,74 @@ class AuditFacts:
 
 def audit_event_to_fhir(facts: AuditFacts) -> dict[str, Json]:
     """The audit record as an R4 ``AuditEvent`` (export only)."""
+
+class RecurrenceTemplate:
+    """An R5 ``recurrenceTemplate`` hcas can book: zone, pattern, and its end."""
+
+    def __init__(
+        self,
+        zone: ZoneLike,
+        recurrence_type: Union["RecurrenceType", str],
+        days: Optional[Iterable[str]] = None,
+        day: Optional[int] = None,
+        interval: int = 1,
+        occurrence_count: Optional[int] = None,
+        last_occurrence_date: Optional[datetime.date] = None,
+        occurrence_dates: Optional[Iterable[datetime.date]] = None,
+        excluding_dates: Optional[Iterable[datetime.date]] = None,
+    ) -> None: ...
+    @property
+    def zone(self) -> Zone:
+        """The zone its wall times are in."""
+    @property
+    def recurrence_type(self) -> "RecurrenceType":
+        """``recurrenceType``."""
+    @property
+    def days(self) -> list[str]:
+        """A weekly template's days (``"MO"``..``"SU"``); else empty."""
+    @property
+    def day(self) -> Optional[int]:
+        """A monthly template's day of the month."""
+    @property
+    def interval(self) -> int:
+        """Every how many weeks, months or years (1 for daily)."""
+    @property
+    def occurrence_count(self) -> Optional[int]:
+        """``occurrenceCount``."""
+    @property
+    def last_occurrence_date(self) -> Optional[datetime.date]:
+        """``lastOccurrenceDate``."""
+    @property
+    def occurrence_dates(self) -> list[datetime.date]:
+        """``occurrenceDate``: extra dates."""
+    @property
+    def excluding_dates(self) -> list[datetime.date]:
+        """``excludingDate``: dates left out."""
+    def recurrence(self, dtstart: datetime.datetime) -> Recurrence:
+        """The recurrence this template describes from the naive local ``dtstart``."""
+    def to_fhir(self) -> dict[str, Json]:
+        """The ``recurrenceTemplate`` extension."""
+    @staticmethod
+    def from_fhir(extension: Mapping[str, Json], path: str = "extension[0]") -> "RecurrenceTemplate":
+        """The template of a ``recurrenceTemplate`` extension; refusals start with ``path``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class FhirSeries:
+    """A series template Appointment: its booking (the first occurrence) and its recurrence template."""
+
+    def __init__(self, template: Booking, recurrence: RecurrenceTemplate) -> None: ...
+    @property
+    def template(self) -> Booking:
+        """The Appointment read as a booking."""
+    @property
+    def recurrence(self) -> RecurrenceTemplate:
+        """The recurrence template."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def series_from_fhir(resource: Mapping[str, Json]) -> Optional[FhirSeries]:
+    """The series template an Appointment describes, or ``None`` for a single appointment."""
+
+def series_to_fhir(series: FhirSeries) -> dict[str, Json]:
+    """The series template Appointment (``appointment_to_fhir`` plus ``recurrenceTemplate``)."""
