@@ -23,7 +23,7 @@ def local(day: int, h: int, m: int = 0) -> dt.datetime:
     return dt.datetime(2026, 1, day, h, m, tzinfo=NY)
 
 
-def z(day: int, h: int, m: int = 0) -> dt.datetime:
+def z(day: int, h: int = 0, m: int = 0) -> dt.datetime:
     """An instant in January 2026, in UTC."""
     return dt.datetime(2026, 1, day, h, m, tzinfo=UTC)
 
@@ -252,3 +252,23 @@ def test_alternatives_are_values() -> None:
     assert repr(a) == 'hcas.Alternatives(before=["2026-01-06T14:00:00Z"], after=["2026-01-06T15:30:00Z"])'
     with pytest.raises(hcas.InvalidDatetimeError):
         hcas.Alternatives(before=[dt.datetime(2026, 1, 6, 9)])
+
+
+def test_the_gil_is_released_while_explain_and_alternatives_compute() -> None:
+    from test_gil import ran_during
+
+    # Enough work that the waiting thread can be scheduled during a call:
+    # explain looks at every busy interval (40,000 one-minute ones here).
+    rule = WorkingRule("FREQ=DAILY", "00:00", "24:00", dtstart=dt.date(2026, 1, 1))
+    busy = [(z(1) + dt.timedelta(minutes=10 * i), z(1) + dt.timedelta(minutes=10 * i + 1)) for i in range(40_000)]
+    busy_day = Availability("America/New_York", [rule], busy=busy)
+    assert ran_during(lambda: busy_day.explain(local(6, 9), local(1, 0), local(31, 0), dt.timedelta(minutes=5)))
+    ledger = Ledger([Booking("b1", ["provider:P1"], local(6, 9), local(6, 10))])
+    ctx = LedgerContext(ledger, ["provider:P1"], z(1, 0))
+    assert ran_during(lambda: hcas.explain_with_ledger(busy_day, ctx, local(6, 9), local(1, 0), local(31, 0), MIN30))
+    # alternatives computes the slots of 30 days either side, here on a 1-minute grid.
+    all_day = Availability("America/New_York", [rule])
+    step = dt.timedelta(minutes=1)
+    assert ran_during(
+        lambda: hcas.alternatives(all_day, ledger, ["provider:P1"], local(6, 9), local(6, 10), now=z(1), count=5, step=step, search_days=30)
+    )
