@@ -6,7 +6,9 @@ are recomputed here with the standard library."""
 
 import copy
 import datetime as dt
+import json
 import pickle
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -433,3 +435,31 @@ def test_a_template_hcas_cannot_book_is_refused_naming_the_element() -> None:
         hcas.RecurrenceTemplate("UTC", "hourly", occurrence_count=1)
     with pytest.raises(hcas.InvalidDatetimeError):
         hcas.RecurrenceTemplate("UTC", "wk", days=["MO"], occurrence_count=1).recurrence(dt.datetime(2026, 1, 5, 9, tzinfo=UTC))
+
+
+# --- The official HL7 R4 examples the core's tests keep (crates/hcas-core/tests/fhir) ---
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "crates" / "hcas-core" / "tests" / "fhir"
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def test_the_official_examples_read_as_their_participants_and_times_say() -> None:
+    # appointment-example: Patient/example, Practitioner/example, Location/1, 09:00-11:00Z.
+    b = hcas.appointment_from_fhir(example("appointment-example.json"))
+    two = dt.datetime(2013, 12, 10, 9, tzinfo=UTC)
+    assert b == Booking("example", ["patient:example", "provider:example", "room:1"], two, two + dt.timedelta(hours=2))
+    # Informational elements are not written back; what hcas models reads back as itself.
+    assert hcas.appointment_from_fhir(hcas.appointment_to_fhir(b)) == b
+    # appointment-2docs: its fourth participant is given by type only (a phone call).
+    with pytest.raises(hcas.InvalidRequestError) as e:
+        hcas.appointment_from_fhir(example("appointment-2docs.json"))
+    assert e.value.message.startswith("participant[3].actor.reference")
+    slot = hcas.slot_from_fhir(example("slot-example.json"))
+    assert (slot.id, slot.schedule, slot.status) == ("example", "example", SlotStatus.FREE)
+    assert (slot.start, slot.end) == (dt.datetime(2013, 12, 25, 9, 15, tzinfo=UTC), dt.datetime(2013, 12, 25, 9, 30, tzinfo=UTC))
+    schedule = hcas.schedule_from_fhir(example("schedule-example.json"))
+    assert schedule == FhirSchedule("example", ["room:1"], planning_horizon=(slot.start, slot.end))
