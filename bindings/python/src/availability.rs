@@ -400,6 +400,38 @@ impl PyAvailability {
             busy.join(", ")
         )
     }
+
+    /// Why the aware instant `at` is (not) among `slots(start, end,
+    /// duration, ...)` with the same arguments: an `hcas.Explanation` with
+    /// every reason (`hcas_core`'s `Availability::explain`; `at` is its
+    /// `start`). The GIL is released while the engine computes.
+    #[pyo3(signature = (
+        at, start, end, duration, *, step = None, buffer_before = None, buffer_after = None,
+        now = None, min_notice = None, horizon = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        at: &Bound<'_, PyAny>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        duration: &Bound<'_, PyAny>,
+        step: Option<&Bound<'_, PyAny>>,
+        buffer_before: Option<&Bound<'_, PyAny>>,
+        buffer_after: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        min_notice: Option<&Bound<'_, PyAny>>,
+        horizon: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::advice::PyExplanation> {
+        let query = slot_query(
+            start,
+            end,
+            duration,
+            [step, buffer_before, buffer_after, now, min_notice, horizon],
+        )?;
+        crate::advice::explain(py, &self.0, at, &query)
+    }
 }
 
 /// The keyword arguments of a slot query, as given.
@@ -495,4 +527,28 @@ pub(crate) fn pooled_slots<'py>(
         })
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, rows)
+}
+
+/// The `SlotQuery` of `slots`' arguments: `start`, `end`, `duration`, then
+/// `[step, buffer_before, buffer_after, now, min_notice, horizon]` as given
+/// (shared with `advice`, whose calls take the same query).
+pub(crate) fn slot_query<'py>(
+    start: &Bound<'py, PyAny>,
+    end: &Bound<'py, PyAny>,
+    duration: &Bound<'py, PyAny>,
+    options: [Option<&Bound<'py, PyAny>>; 6],
+) -> PyResult<SlotQuery> {
+    let [step, buffer_before, buffer_after, now, min_notice, horizon] = options;
+    QueryArgs {
+        start,
+        end,
+        duration,
+        step,
+        buffer_before,
+        buffer_after,
+        now,
+        min_notice,
+        horizon,
+    }
+    .build()
 }

@@ -249,7 +249,7 @@ impl PyConflict {
 /// value): equal only to itself, not picklable.
 #[pyclass(name = "Ledger", module = "hcas")]
 #[derive(Default)]
-pub(crate) struct PyLedger(Ledger);
+pub(crate) struct PyLedger(pub(crate) Ledger);
 
 #[pymethods]
 impl PyLedger {

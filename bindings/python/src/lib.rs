@@ -14,11 +14,13 @@
 //!
 //! The GIL is released (`Python::detach`) while the engine computes.
 
+mod advice;
 mod availability;
 mod booking;
 mod consent;
 mod convert;
 mod errors;
+mod fhir;
 mod json;
 mod recurrence;
 mod zone;
@@ -140,5 +142,39 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "BOOKING_PURPOSE",
         hcas_core::consent::BOOKING_PURPOSE.as_str(),
     )?;
+    // advice
+    m.add_class::<advice::PyExplanation>()?;
+    m.add_class::<advice::PyReason>()?;
+    m.add_class::<advice::PyLedgerContext>()?;
+    m.add_class::<advice::PyAlternatives>()?;
+    m.add_function(wrap_pyfunction!(advice::explain_with_ledger, m)?)?;
+    m.add_function(wrap_pyfunction!(advice::alternatives, m)?)?;
+    // fhir
+    m.add("SLOT_STATUSES", fhir::slot_statuses())?;
+    m.add("ERROR_SYSTEM", hcas_core::fhir::ERROR_SYSTEM)?;
+    m.add_class::<fhir::PyFhirSlot>()?;
+    m.add_class::<fhir::PyScheduleAvailability>()?;
+    m.add_class::<fhir::PyFhirSchedule>()?;
+    m.add_class::<fhir::PySearchEntry>()?;
+    m.add_class::<fhir::PyAuditFacts>()?;
+    m.add_class::<fhir::PyRecurrenceTemplate>()?;
+    m.add_class::<fhir::PyFhirSeries>()?;
+    m.add_function(wrap_pyfunction!(fhir::series_from_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::series_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::appointment_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::appointment_from_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::occurrence_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::recurrence_numbers, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::slot_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::slots_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::slot_from_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::parse_slot_id, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::schedule_to_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::schedule_from_fhir, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::searchset, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::searchset_page, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::operation_outcome, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::conflict_outcome, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir::audit_event_to_fhir, m)?)?;
     Ok(())
 }

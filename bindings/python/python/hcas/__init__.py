@@ -22,6 +22,14 @@ Two levels:
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
   ``docs/vectors.md`` (``hcas.KINDS``), for pipelines.
 
+:meth:`Availability.explain` says why a start is not offered (every
+:class:`Reason`), :func:`explain_with_ledger` adds a ledger's conflicts and
+:func:`alternatives` finds the nearest free starts. The FHIR R4 mapping is a
+set of functions named as the engine's (:func:`appointment_to_fhir`,
+:func:`slot_from_fhir`, :func:`schedule_to_fhir`, :func:`searchset`,
+:func:`series_from_fhir`, :func:`audit_event_to_fhir`, ...), FHIR resources
+being plain dicts.
+
 Every error is an :class:`HcasError` subclass, one per error family, with the
 stable ``code`` and a ``message`` saying what to fix. The GIL is released
 while the engine computes, so a thread pool runs queries in parallel.
@@ -84,6 +92,39 @@ from hcas._hcas import (
     decide,
 )
 from hcas._hcas import BOOKING_PURPOSE as _BOOKING_PURPOSE
+    ERROR_SYSTEM,
+    SLOT_STATUSES,
+    Alternatives,
+    AuditFacts,
+    Explanation,
+    ExplanationReason,
+    FhirSchedule,
+    FhirSeries,
+    FhirSlot,
+    LedgerContext,
+    RecurrenceTemplate,
+    ScheduleAvailability,
+    SearchEntry,
+    alternatives,
+    appointment_from_fhir,
+    appointment_to_fhir,
+    audit_event_to_fhir,
+    conflict_outcome,
+    explain_with_ledger,
+    occurrence_to_fhir,
+    operation_outcome,
+    parse_slot_id,
+    recurrence_numbers,
+    schedule_from_fhir,
+    schedule_to_fhir,
+    searchset,
+    searchset_page,
+    series_from_fhir,
+    series_to_fhir,
+    slot_from_fhir,
+    slot_to_fhir,
+    slots_to_fhir,
+)
 
 
 class Status(enum.Enum):
@@ -193,6 +234,44 @@ class RefusalCheck(enum.Enum):
 #: The purpose a booking is asked for (``Purpose.HOPERAT``: scheduling care is
 #: a healthcare operation).
 BOOKING_PURPOSE: Purpose = Purpose(_BOOKING_PURPOSE)
+class Reason(enum.Enum):
+    """Why a start is not offered: the kind of an :class:`ExplanationReason`.
+
+    The values are the engine's wire names (``ExplanationReason.to_dict()["reason"]``).
+    """
+
+    OUTSIDE_QUERY = "outside_query"
+    BEFORE_NOTICE = "before_notice"
+    BEYOND_HORIZON = "beyond_horizon"
+    OUTSIDE_WORKING_HOURS = "outside_working_hours"
+    DOES_NOT_FIT = "does_not_fit"
+    OFF_GRID = "off_grid"
+    BUSY = "busy"
+    BUFFER = "buffer"
+    CONFLICT = "conflict"
+
+
+class SlotStatus(enum.Enum):
+    """FHIR R4 ``Slot.status``: the values are the R4 codes (``hcas.SLOT_STATUSES``, in
+    its order); anywhere a slot status is asked for, the code does as well.
+    """
+
+    FREE = "free"
+    BUSY = "busy"
+    BUSY_TENTATIVE = "busy-tentative"
+    BUSY_UNAVAILABLE = "busy-unavailable"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class RecurrenceType(enum.Enum):
+    """R5 ``Appointment.recurrenceTemplate.recurrenceType`` of a :class:`RecurrenceTemplate`:
+    the values are its UCUM codes; anywhere a recurrence type is asked for, the code does as well.
+    """
+
+    DAILY = "d"
+    WEEKLY = "wk"
+    MONTHLY = "mo"
+    YEARLY = "a"
 
 
 __all__ = [
@@ -201,14 +280,18 @@ __all__ = [
     "BREAK_GLASS_SECONDS",
     "CONSENT_VOCABULARY",
     "ERROR_CODES",
+    "ERROR_SYSTEM",
     "KINDS",
     "MAX_PROVISION_DEPTH",
+    "SLOT_STATUSES",
     "STATUSES",
     "TELEHEALTH_LABEL",
     "TZDB_VERSION",
     "Accessor",
     "Action",
     "AppointmentKind",
+    "Alternatives",
+    "AuditFacts",
     "Availability",
     "Basis",
     "Booking",
@@ -224,6 +307,11 @@ __all__ = [
     "DateOverride",
     "Decision",
     "Effect",
+    "Explanation",
+    "ExplanationReason",
+    "FhirSchedule",
+    "FhirSeries",
+    "FhirSlot",
     "HcasError",
     "InvalidConsentError",
     "InvalidDatetimeError",
@@ -235,6 +323,7 @@ __all__ = [
     "InvalidTransitionError",
     "InvalidWindowError",
     "Ledger",
+    "LedgerContext",
     "LimitExceededError",
     "Match",
     "NotPermittedError",
@@ -248,6 +337,13 @@ __all__ = [
     "Rights",
     "Role",
     "RolePolicy",
+    "Reason",
+    "Recurrence",
+    "RecurrenceTemplate",
+    "RecurrenceType",
+    "ScheduleAvailability",
+    "SearchEntry",
+    "SlotStatus",
     "Status",
     "WorkingRule",
     "Zone",
@@ -255,6 +351,26 @@ __all__ = [
     "booking_allowed",
     "check_vector",
     "decide",
+    "alternatives",
+    "appointment_from_fhir",
+    "appointment_to_fhir",
+    "audit_event_to_fhir",
+    "check_vector",
+    "conflict_outcome",
     "evaluate",
+    "explain_with_ledger",
+    "occurrence_to_fhir",
+    "operation_outcome",
+    "parse_slot_id",
     "pooled_slots",
+    "recurrence_numbers",
+    "schedule_from_fhir",
+    "schedule_to_fhir",
+    "searchset",
+    "searchset_page",
+    "series_from_fhir",
+    "series_to_fhir",
+    "slot_from_fhir",
+    "slot_to_fhir",
+    "slots_to_fhir",
 ]

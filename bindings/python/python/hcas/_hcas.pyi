@@ -224,6 +224,21 @@ class Availability:
         horizon: Optional[datetime.timedelta] = None,
     ) -> "array.array[int]":
         """As :meth:`slots`, as Unix seconds in one ``array.array("q")``."""
+    def explain(
+        self,
+        at: datetime.datetime,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        duration: datetime.timedelta,
+        *,
+        step: Optional[datetime.timedelta] = None,
+        buffer_before: Optional[datetime.timedelta] = None,
+        buffer_after: Optional[datetime.timedelta] = None,
+        now: Optional[datetime.datetime] = None,
+        min_notice: Optional[datetime.timedelta] = None,
+        horizon: Optional[datetime.timedelta] = None,
+    ) -> "Explanation":
+        """Why ``at`` is (not) among :meth:`slots` with the same arguments, with every reason."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -440,6 +455,238 @@ class Provision:
 
 class Consent:
     """A patient's consent: a base effect, when it is in force, where it applies, and exceptions."""
+# --- advice ---
+
+if TYPE_CHECKING:
+    from hcas import Reason
+
+class ExplanationReason:
+    """One reason a start is not offered: ``reason`` says which; the attributes it carries are set, the others ``None``."""
+
+    @property
+    def reason(self) -> "Reason":
+        """Which reason."""
+    @property
+    def from_(self) -> Optional[datetime.datetime]:
+        """``OUTSIDE_QUERY``: the query's start."""
+    @property
+    def to(self) -> Optional[datetime.datetime]:
+        """``OUTSIDE_QUERY``: the query's end (exclusive)."""
+    @property
+    def earliest(self) -> Optional[datetime.datetime]:
+        """``BEFORE_NOTICE``: the earliest start the notice allows."""
+    @property
+    def latest(self) -> Optional[datetime.datetime]:
+        """``BEYOND_HORIZON``: starts must be before this."""
+    @property
+    def local_date(self) -> Optional[datetime.date]:
+        """``OUTSIDE_WORKING_HOURS``: the provider's local date at the start."""
+    @property
+    def override_date(self) -> Optional[bool]:
+        """``OUTSIDE_WORKING_HOURS``: whether a date override replaces that date's rules."""
+    @property
+    def nearest(self) -> Optional[tuple[tuple[datetime.datetime, datetime.datetime], ...]]:
+        """``OUTSIDE_WORKING_HOURS``: the nearest working windows before and after."""
+    @property
+    def window(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
+        """``DOES_NOT_FIT``, ``OFF_GRID``: the merged working window."""
+    @property
+    def step(self) -> Optional[datetime.timedelta]:
+        """``OFF_GRID``: the grid step."""
+    @property
+    def previous(self) -> Optional[datetime.datetime]:
+        """``OFF_GRID``: the grid point before the start."""
+    @property
+    def next(self) -> Optional[datetime.datetime]:
+        """``OFF_GRID``: the grid point after the start."""
+    @property
+    def interval(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
+        """``BUSY``, ``BUFFER``: the busy interval hit."""
+    @property
+    def conflict(self) -> Optional[Conflict]:
+        """``CONFLICT``: the resource at capacity and the bookings taking it."""
+    def to_dict(self) -> dict[str, Json]:
+        """The engine's JSON shape (``{"reason": "off_grid", ...}``)."""
+    @staticmethod
+    def from_dict(data: Mapping[str, Json]) -> "ExplanationReason":
+        """The reason :meth:`to_dict` gave."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Explanation:
+    """Why a start is or is not offered, with every reason."""
+
+    @property
+    def start(self) -> datetime.datetime:
+        """The start asked about (aware, UTC)."""
+    @property
+    def offered(self) -> bool:
+        """Whether the slot engine offers it (exactly when ``reasons`` is empty)."""
+    @property
+    def reasons(self) -> tuple[ExplanationReason, ...]:
+        """Every reason it is not offered."""
+    def to_dict(self) -> dict[str, Json]:
+        """The engine's JSON shape (``{"start": ..., "offered": ..., "reasons": [...]}``)."""
+    @staticmethod
+    def from_dict(data: Mapping[str, Json]) -> "Explanation":
+        """The explanation :meth:`to_dict` gave."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class LedgerContext:
+    """The ledger side of a question: a ledger, the appointment's resources, and when it is asked."""
+
+    def __init__(self, ledger: Ledger, resources: Iterable[str], now: datetime.datetime) -> None: ...
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger (the same object)."""
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resources the appointment would use."""
+    @property
+    def now(self) -> datetime.datetime:
+        """When it is asked (aware, UTC)."""
+
+def explain_with_ledger(
+    availability: Availability,
+    context: LedgerContext,
+    at: datetime.datetime,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    duration: datetime.timedelta,
+    *,
+    step: Optional[datetime.timedelta] = None,
+    buffer_before: Optional[datetime.timedelta] = None,
+    buffer_after: Optional[datetime.timedelta] = None,
+    now: Optional[datetime.datetime] = None,
+    min_notice: Optional[datetime.timedelta] = None,
+    horizon: Optional[datetime.timedelta] = None,
+) -> Explanation:
+    """As :meth:`Availability.explain`, adding the context ledger's conflicts."""
+
+class Alternatives:
+    """The nearest free starts before and after a request, nearest first."""
+
+    def __init__(
+        self,
+        before: Optional[Iterable[datetime.datetime]] = None,
+        after: Optional[Iterable[datetime.datetime]] = None,
+    ) -> None: ...
+    @property
+    def before(self) -> tuple[datetime.datetime, ...]:
+        """Free starts before the request's start, nearest first."""
+    @property
+    def after(self) -> tuple[datetime.datetime, ...]:
+        """Free starts after the request's start, nearest first."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def alternatives(
+    availability: Availability,
+    ledger: Ledger,
+    resources: Iterable[str],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    now: datetime.datetime,
+    count: int,
+    step: Optional[datetime.timedelta] = None,
+    search_days: int = 7,
+) -> Alternatives:
+    """Up to ``count`` free starts either side of a request, in working hours and free in ``ledger``."""
+
+# --- fhir ---
+
+if TYPE_CHECKING:
+    from hcas import RecurrenceType, SlotStatus
+
+#: The R4 codes of every slot status (the values of ``hcas.SlotStatus``).
+SLOT_STATUSES: Final[list[str]]
+#: The code system of hcas's error codes in ``OperationOutcome.issue.details.coding``.
+ERROR_SYSTEM: Final[str]
+
+SlotStatusLike: TypeAlias = Union["SlotStatus", str]
+
+def appointment_to_fhir(booking: Booking) -> dict[str, Json]:
+    """The FHIR R4 ``Appointment`` of a booking."""
+
+def appointment_from_fhir(resource: Mapping[str, Json]) -> Booking:
+    """The booking an R4 ``Appointment`` describes; refusals name the JSON path."""
+
+def occurrence_to_fhir(booking: Booking, number: int) -> dict[str, Json]:
+    """An occurrence's ``Appointment`` with R5's ``recurrenceId`` = ``number``."""
+
+def recurrence_numbers(occurrences: Iterable[Booking]) -> list[int]:
+    """Each occurrence's 1-based place among its series' distinct recurrence ids."""
+
+class FhirSlot:
+    """An R4 ``Slot`` as hcas models it."""
+
+    def __init__(
+        self,
+        schedule: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        status: SlotStatusLike,
+        id: Optional[str] = None,
+        service_types: Optional[Iterable[str]] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The slot id (``<schedule>-<unix start>`` unless given)."""
+    @property
+    def schedule(self) -> str:
+        """The id of its Schedule."""
+    @property
+    def start(self) -> datetime.datetime:
+        """Its start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """Its end (aware, UTC)."""
+    @property
+    def status(self) -> "SlotStatus":
+        """Its status."""
+    @property
+    def service_types(self) -> tuple[str, ...]:
+        """The services bookable in it (hcas specialty codes)."""
+    def to_fhir(self) -> dict[str, Json]:
+        """The R4 ``Slot``, keeping this slot's id."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def slot_to_fhir(
+    schedule_id: str, start: datetime.datetime, end: datetime.datetime, status: SlotStatusLike
+) -> dict[str, Json]:
+    """The R4 ``Slot`` ``[start, end)`` of a schedule, with the deterministic id."""
+
+def slots_to_fhir(
+    schedule_id: str, starts: Iterable[datetime.datetime], duration: datetime.timedelta
+) -> list[dict[str, Json]]:
+    """``free`` R4 Slots of ``duration`` at each start."""
+
+def slot_from_fhir(resource: Mapping[str, Json]) -> FhirSlot:
+    """The slot an R4 ``Slot`` describes; refusals name the JSON path."""
+
+def parse_slot_id(id: str) -> Optional[tuple[str, datetime.datetime]]:
+    """The schedule id and start a deterministic slot id stands for, or ``None``."""
+
+class ScheduleAvailability:
+    """Working hours a Schedule carries: a zone and working rules."""
+
+    def __init__(self, zone: ZoneLike, rules: Optional[Iterable[WorkingRule]] = None) -> None: ...
+    @property
+    def zone(self) -> Zone:
+        """The zone of the rules' local times."""
+    @property
+    def rules(self) -> list[WorkingRule]:
+        """The working rules."""
+    def to_availability(self) -> Availability:
+        """An availability with these rules, no overrides and no busy time."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class FhirSchedule:
+    """An R4 ``Schedule`` as hcas models it."""
 
     def __init__(
         self,
@@ -755,3 +1002,195 @@ def booking_allowed(
     question: BookingQuestion, consents: Iterable[Consent], policy: Optional[RolePolicy] = None
 ) -> BookingVerdict:
     """Whether the appointment of ``question`` may be booked, as consent questions."""
+        actors: Iterable[str],
+        planning_horizon: Optional[Sequence[datetime.datetime]] = None,
+        active: bool = True,
+        availability: Optional[ScheduleAvailability] = None,
+        specialties: Optional[Iterable[str]] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The schedule id."""
+    @property
+    def actors(self) -> tuple[str, ...]:
+        """The hcas resources whose availability this is."""
+    @property
+    def planning_horizon(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
+        """The period it covers, or ``None``."""
+    @property
+    def active(self) -> bool:
+        """Whether it is in use."""
+    @property
+    def availability(self) -> Optional[ScheduleAvailability]:
+        """Its working hours, or ``None``."""
+    @property
+    def specialties(self) -> tuple[str, ...]:
+        """Its specialty codes."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def schedule_to_fhir(schedule: FhirSchedule) -> dict[str, Json]:
+    """The R4 ``Schedule`` (working hours in the hcas ``availability`` extension)."""
+
+def schedule_from_fhir(resource: Mapping[str, Json]) -> FhirSchedule:
+    """The schedule an R4 ``Schedule`` describes; refusals name the JSON path."""
+
+class SearchEntry:
+    """One entry of a searchset Bundle."""
+
+    @staticmethod
+    def matched(base: str, resource: Mapping[str, Json]) -> "SearchEntry":
+        """A resource that matched, under the FHIR base URL ``base``."""
+    @staticmethod
+    def included(base: str, resource: Mapping[str, Json]) -> "SearchEntry":
+        """A resource ``_include``d by a match."""
+    @property
+    def full_url(self) -> str:
+        """``fullUrl``: the base and ``Type/id``."""
+    @property
+    def resource(self) -> dict[str, Json]:
+        """The resource."""
+    @property
+    def mode(self) -> str:
+        """``"match"`` or ``"include"``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def searchset(total: int, self_url: str, next_url: Optional[str], entries: Iterable[SearchEntry]) -> dict[str, Json]:
+    """A ``searchset`` Bundle with ``total``, the page's entries and its links."""
+
+def searchset_page(self_url: str, next_url: Optional[str], entries: Iterable[SearchEntry]) -> dict[str, Json]:
+    """A ``searchset`` Bundle without ``total``."""
+
+def operation_outcome(issue_type: str, code: str, text: str) -> dict[str, Json]:
+    """An ``OperationOutcome`` with one error issue carrying the hcas ``code``."""
+
+def conflict_outcome(text: str, conflicts: Iterable[Conflict]) -> dict[str, Json]:
+    """The ``OperationOutcome`` of a booking conflict, one issue per conflicting booking."""
+
+class AuditFacts:
+    """One audit record's fields, as :func:`audit_event_to_fhir` maps them."""
+
+    def __init__(
+        self,
+        id: str,
+        recorded: datetime.datetime,
+        actor: str,
+        action: str,
+        target: str,
+        outcome: str,
+        roles: Optional[Iterable[str]] = None,
+        patient: Optional[str] = None,
+        purpose: Optional[str] = None,
+        details: Optional[Iterable[tuple[str, str]]] = None,
+        site: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The resource id (the record's sequence number)."""
+    @property
+    def recorded(self) -> datetime.datetime:
+        """When it happened (aware, UTC)."""
+    @property
+    def actor(self) -> str:
+        """Who (a token's subject)."""
+    @property
+    def action(self) -> str:
+        """What was done (``patient.read``, ...)."""
+    @property
+    def target(self) -> str:
+        """What it was done to (``booking:a1``, ...)."""
+    @property
+    def outcome(self) -> str:
+        """``permit``, ``deny``, ``ok``, ``error``."""
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The actor's roles."""
+    @property
+    def patient(self) -> Optional[str]:
+        """The patient whose data it touched."""
+    @property
+    def purpose(self) -> Optional[str]:
+        """The purpose of use (``TREAT``, ...)."""
+    @property
+    def details(self) -> list[tuple[str, str]]:
+        """The record's detail, (name, text) pairs in order."""
+    @property
+    def site(self) -> Optional[str]:
+        """The organization whose log it is."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def audit_event_to_fhir(facts: AuditFacts) -> dict[str, Json]:
+    """The audit record as an R4 ``AuditEvent`` (export only)."""
+
+class RecurrenceTemplate:
+    """An R5 ``recurrenceTemplate`` hcas can book: zone, pattern, and its end."""
+
+    def __init__(
+        self,
+        zone: ZoneLike,
+        recurrence_type: Union["RecurrenceType", str],
+        days: Optional[Iterable[str]] = None,
+        day: Optional[int] = None,
+        interval: int = 1,
+        occurrence_count: Optional[int] = None,
+        last_occurrence_date: Optional[datetime.date] = None,
+        occurrence_dates: Optional[Iterable[datetime.date]] = None,
+        excluding_dates: Optional[Iterable[datetime.date]] = None,
+    ) -> None: ...
+    @property
+    def zone(self) -> Zone:
+        """The zone its wall times are in."""
+    @property
+    def recurrence_type(self) -> "RecurrenceType":
+        """``recurrenceType``."""
+    @property
+    def days(self) -> list[str]:
+        """A weekly template's days (``"MO"``..``"SU"``); else empty."""
+    @property
+    def day(self) -> Optional[int]:
+        """A monthly template's day of the month."""
+    @property
+    def interval(self) -> int:
+        """Every how many weeks, months or years (1 for daily)."""
+    @property
+    def occurrence_count(self) -> Optional[int]:
+        """``occurrenceCount``."""
+    @property
+    def last_occurrence_date(self) -> Optional[datetime.date]:
+        """``lastOccurrenceDate``."""
+    @property
+    def occurrence_dates(self) -> list[datetime.date]:
+        """``occurrenceDate``: extra dates."""
+    @property
+    def excluding_dates(self) -> list[datetime.date]:
+        """``excludingDate``: dates left out."""
+    def recurrence(self, dtstart: datetime.datetime) -> Recurrence:
+        """The recurrence this template describes from the naive local ``dtstart``."""
+    def to_fhir(self) -> dict[str, Json]:
+        """The ``recurrenceTemplate`` extension."""
+    @staticmethod
+    def from_fhir(extension: Mapping[str, Json], path: str = "extension[0]") -> "RecurrenceTemplate":
+        """The template of a ``recurrenceTemplate`` extension; refusals start with ``path``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class FhirSeries:
+    """A series template Appointment: its booking (the first occurrence) and its recurrence template."""
+
+    def __init__(self, template: Booking, recurrence: RecurrenceTemplate) -> None: ...
+    @property
+    def template(self) -> Booking:
+        """The Appointment read as a booking."""
+    @property
+    def recurrence(self) -> RecurrenceTemplate:
+        """The recurrence template."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def series_from_fhir(resource: Mapping[str, Json]) -> Optional[FhirSeries]:
+    """The series template an Appointment describes, or ``None`` for a single appointment."""
+
+def series_to_fhir(series: FhirSeries) -> dict[str, Json]:
+    """The series template Appointment (``appointment_to_fhir`` plus ``recurrenceTemplate``)."""
