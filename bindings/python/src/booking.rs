@@ -14,7 +14,7 @@ use crate::convert;
 use crate::errors::IntoPyResult;
 
 /// A status: an `hcas.Status` member or its wire name (`"checked-in"`).
-fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
+pub(crate) fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
     let text = if let Ok(s) = obj.cast::<PyString>() {
         s.to_cow()?.into_owned()
     } else {
@@ -31,7 +31,7 @@ fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
 }
 
 /// `status` as its `hcas.Status` member.
-fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
     py.import("hcas")?
         .getattr("Status")?
         .call1((status.as_str(),))
@@ -39,7 +39,7 @@ fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
 
 /// Resource names from any iterable of `str` (a lone `str` is refused: it
 /// would read as its characters).
-fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+pub(crate) fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
     let refuse = || {
         crate::errors::error(
             hcas_core::ErrorCode::InvalidRequest,
@@ -203,8 +203,8 @@ impl PyBooking {
 #[pyclass(name = "Conflict", module = "hcas", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyConflict {
-    resource: String,
-    bookings: Vec<String>,
+    pub(crate) resource: String,
+    pub(crate) bookings: Vec<String>,
 }
 
 #[pymethods]
@@ -249,7 +249,7 @@ impl PyConflict {
 /// value): equal only to itself, not picklable.
 #[pyclass(name = "Ledger", module = "hcas")]
 #[derive(Default)]
-pub(crate) struct PyLedger(Ledger);
+pub(crate) struct PyLedger(pub(crate) Ledger);
 
 #[pymethods]
 impl PyLedger {

@@ -19,6 +19,7 @@ mod booking;
 mod convert;
 mod errors;
 mod json;
+mod lifecycle;
 mod recurrence;
 mod zone;
 
@@ -107,5 +108,17 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<booking::PyBooking>()?;
     m.add_class::<booking::PyConflict>()?;
     m.add_class::<booking::PyLedger>()?;
+    // lifecycle
+    m.add("PARTIES", lifecycle::parties())?;
+    m.add_class::<lifecycle::PyLifecyclePolicy>()?;
+    m.add_class::<lifecycle::PyTransitionRequest>()?;
+    m.add_class::<lifecycle::PyOutcome>()?;
+    m.add_class::<lifecycle::PyTransitioned>()?;
+    m.add_function(wrap_pyfunction!(lifecycle::transition, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::apply, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::legal_targets, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::allowed_actors, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::reason_required, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::is_terminal, m)?)?;
     Ok(())
 }

@@ -53,6 +53,19 @@ from hcas._hcas import (
     evaluate,
     pooled_slots,
 )
+from hcas._hcas import (
+    PARTIES,
+    LifecyclePolicy,
+    Outcome,
+    Transitioned,
+    TransitionRequest,
+    allowed_actors,
+    apply,
+    is_terminal,
+    legal_targets,
+    reason_required,
+    transition,
+)
 
 
 class Status(enum.Enum):
@@ -75,9 +88,36 @@ class Status(enum.Enum):
     HELD = "held"
 
 
+class Party(enum.Enum):
+    """Who asks for a status change (``hcas_core::lifecycle::Party``).
+
+    The values are the engine's wire names (``hcas.PARTIES``, in its order);
+    anywhere a party is asked for, the wire name does as well.
+    """
+
+    PATIENT = "patient"
+    PRACTITIONER = "practitioner"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class OutcomeKind(enum.Enum):
+    """What follows from a transition (the ``kind`` of an :class:`Outcome`).
+
+    The values are the engine's wire names (the ``outcome`` tag of the
+    ``transition`` vectors).
+    """
+
+    CANCELLED = "cancelled"
+    LATE_CANCELLATION = "late_cancellation"
+    NO_SHOW = "no_show"
+    SLOT_FREED = "slot_freed"
+
+
 __all__ = [
     "ERROR_CODES",
     "KINDS",
+    "PARTIES",
     "STATUSES",
     "TZDB_VERSION",
     "Availability",
@@ -95,15 +135,27 @@ __all__ = [
     "InvalidTransitionError",
     "InvalidWindowError",
     "Ledger",
+    "LifecyclePolicy",
     "LimitExceededError",
     "NotPermittedError",
     "Occurrences",
+    "Outcome",
+    "OutcomeKind",
+    "Party",
     "Recurrence",
     "Status",
+    "Transitioned",
+    "TransitionRequest",
     "WorkingRule",
     "Zone",
     "__version__",
+    "allowed_actors",
+    "apply",
     "check_vector",
     "evaluate",
+    "is_terminal",
+    "legal_targets",
     "pooled_slots",
+    "reason_required",
+    "transition",
 ]

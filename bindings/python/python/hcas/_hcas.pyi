@@ -315,3 +315,104 @@ class Ledger:
         now: datetime.datetime,
     ) -> list[Conflict]:
         """The conflicts in the way of booking ``resources`` over ``[start, end)`` at ``now``; empty: free."""
+
+# --- series, lifecycle, waitlist ---
+
+if TYPE_CHECKING:
+    from hcas import OutcomeKind, Party
+
+#: The wire names of every party (the values of ``hcas.Party``).
+PARTIES: Final[list[str]]
+
+PartyLike: TypeAlias = Union["Party", str]
+StatusLike: TypeAlias = Union["Status", str]
+
+class LifecyclePolicy:
+    """The clinic's timing rules: late cancellation, no-show grace, check-in opening."""
+
+    def __init__(
+        self,
+        late_cancel: Optional[datetime.timedelta] = None,
+        noshow_grace: Optional[datetime.timedelta] = None,
+        checkin_opens: Optional[datetime.timedelta] = None,
+    ) -> None:
+        """Defaults (``None``): 24 hours, 15 minutes, 60 minutes (the engine's)."""
+    @property
+    def late_cancel(self) -> datetime.timedelta:
+        """A cancellation less than this long before the start is late."""
+    @property
+    def noshow_grace(self) -> datetime.timedelta:
+        """A booked patient becomes a no-show this long after the start."""
+    @property
+    def checkin_opens(self) -> datetime.timedelta:
+        """Arrival and check-in open this long before the start."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class TransitionRequest:
+    """``actor`` asks at ``now`` to move a booking to ``to``, with an optional ``reason``."""
+
+    def __init__(self, to: StatusLike, actor: PartyLike, now: datetime.datetime, reason: Optional[str] = None) -> None: ...
+    @property
+    def to(self) -> "Status":
+        """The status wanted."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def now(self) -> datetime.datetime:
+        """The current instant (aware, UTC)."""
+    @property
+    def reason(self) -> Optional[str]:
+        """Why, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Outcome:
+    """A consequence of a transition; a late cancellation carries ``minutes_before_start``."""
+
+    def __init__(
+        self, kind: Union["OutcomeKind", str], minutes_before_start: Optional[datetime.timedelta] = None
+    ) -> None: ...
+    @property
+    def kind(self) -> "OutcomeKind":
+        """What happened."""
+    @property
+    def minutes_before_start(self) -> Optional[datetime.timedelta]:
+        """For a late cancellation: how long before the start (whole minutes); else ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Transitioned:
+    """An allowed transition: the status before and after, and its outcomes."""
+
+    def __init__(self, from_: StatusLike, to: StatusLike, outcomes: Iterable[Outcome]) -> None: ...
+    @property
+    def from_(self) -> "Status":
+        """The status before."""
+    @property
+    def to(self) -> "Status":
+        """The status after."""
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """What follows, in the engine's order."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def transition(booking: Booking, request: TransitionRequest, policy: Optional[LifecyclePolicy] = None) -> Transitioned:
+    """Whether ``request`` may move ``booking``, and what follows; changes nothing."""
+
+def apply(ledger: Ledger, id: str, request: TransitionRequest, policy: Optional[LifecyclePolicy] = None) -> Transitioned:
+    """:func:`transition` for the booking ``id`` in ``ledger``, then record the new status."""
+
+def legal_targets(from_: StatusLike) -> list["Status"]:
+    """The statuses ``from_`` may legally move to."""
+
+def allowed_actors(from_: StatusLike, to: StatusLike) -> Optional[list["Party"]]:
+    """Who may move ``from_`` to ``to``; ``None`` when the change is not legal."""
+
+def reason_required(from_: StatusLike, to: StatusLike) -> bool:
+    """Whether the change needs a non-blank reason."""
+
+def is_terminal(status: StatusLike) -> bool:
+    """Whether no change but entered-in-error leaves ``status``."""
