@@ -21,6 +21,7 @@ mod errors;
 mod json;
 mod lifecycle;
 mod recurrence;
+mod series;
 mod zone;
 
 use hcas_core::Timestamp;
@@ -108,7 +109,7 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<booking::PyBooking>()?;
     m.add_class::<booking::PyConflict>()?;
     m.add_class::<booking::PyLedger>()?;
-    // lifecycle
+    // lifecycle, series
     m.add("PARTIES", lifecycle::parties())?;
     m.add_class::<lifecycle::PyLifecyclePolicy>()?;
     m.add_class::<lifecycle::PyTransitionRequest>()?;
@@ -120,5 +121,23 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lifecycle::allowed_actors, m)?)?;
     m.add_function(wrap_pyfunction!(lifecycle::reason_required, m)?)?;
     m.add_function(wrap_pyfunction!(lifecycle::is_terminal, m)?)?;
+    m.add_class::<series::PySeriesRef>()?;
+    m.add_class::<series::PySeriesSpec>()?;
+    m.add_class::<series::PyOccurrenceResult>()?;
+    m.add_class::<series::PySeriesResult>()?;
+    m.add_class::<series::PyWallShift>()?;
+    m.add_class::<series::PySeriesEdit>()?;
+    m.add_class::<series::PySeriesCancel>()?;
+    m.add_class::<series::PySkipped>()?;
+    m.add_class::<series::PyEditResult>()?;
+    m.add_class::<series::PyCancelledOccurrence>()?;
+    m.add_class::<series::PyCancelResult>()?;
+    m.add_class::<series::PyMove>()?;
+    m.add_class::<series::PyShiftPlan>()?;
+    m.add_function(wrap_pyfunction!(series::shift_occurrences, m)?)?;
+    m.add_function(wrap_pyfunction!(series::cancel_occurrences, m)?)?;
+    m.add_function(wrap_pyfunction!(series::plan_shift, m)?)?;
+    m.add_function(wrap_pyfunction!(series::plan_cancel, m)?)?;
+    m.add_function(wrap_pyfunction!(series::series_bookings, m)?)?;
     Ok(())
 }

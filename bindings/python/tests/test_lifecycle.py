@@ -116,7 +116,7 @@ def test_apply_records_the_change_in_the_ledger() -> None:
     done = hcas.apply(ledger, "a1", req)
     assert done.to is Status.CANCELLED and Outcome(OutcomeKind.SLOT_FREED) in done.outcomes
     a1 = ledger.get("a1")
-    assert a1 is not None and a1.status is Status.CANCELLED
+    assert a1 is not None and (a1.status, a1.cancel_reason) == (Status.CANCELLED, "provider ill")
     # Errors leave the ledger as it was.
     with pytest.raises(hcas.InvalidTransitionError):
         hcas.apply(ledger, "a1", TransitionRequest(Status.BOOKED, Party.STAFF, at(8)))

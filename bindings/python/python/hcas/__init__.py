@@ -55,15 +55,33 @@ from hcas._hcas import (
 )
 from hcas._hcas import (
     PARTIES,
+    CancelledOccurrence,
+    CancelResult,
+    EditResult,
     LifecyclePolicy,
+    Move,
+    OccurrenceResult,
     Outcome,
+    SeriesCancel,
+    SeriesEdit,
+    SeriesRef,
+    SeriesResult,
+    SeriesSpec,
+    ShiftPlan,
+    Skipped,
     Transitioned,
     TransitionRequest,
+    WallShift,
     allowed_actors,
     apply,
+    cancel_occurrences,
     is_terminal,
     legal_targets,
+    plan_cancel,
+    plan_shift,
     reason_required,
+    series_bookings,
+    shift_occurrences,
     transition,
 )
 
@@ -114,6 +132,30 @@ class OutcomeKind(enum.Enum):
     SLOT_FREED = "slot_freed"
 
 
+class SeriesPolicy(enum.Enum):
+    """What :meth:`SeriesSpec.book` does when some occurrences conflict.
+
+    ``ALL_OR_NOTHING`` (the default) books every occurrence or none;
+    ``BOOK_FREE`` books the free ones. The values are the wire names.
+    """
+
+    ALL_OR_NOTHING = "all_or_nothing"
+    BOOK_FREE = "book_free"
+
+
+class EditScope(enum.Enum):
+    """Which occurrences a series edit applies to (RFC 5545 ``RANGE``).
+
+    ``THIS``: the named occurrence; ``THIS_AND_FOLLOWING``: it and every
+    later one (``RANGE=THISANDFUTURE``); ``ALL``: every occurrence. The values
+    are the wire names.
+    """
+
+    THIS = "this"
+    THIS_AND_FOLLOWING = "this_and_following"
+    ALL = "all"
+
+
 __all__ = [
     "ERROR_CODES",
     "KINDS",
@@ -122,8 +164,12 @@ __all__ = [
     "TZDB_VERSION",
     "Availability",
     "Booking",
+    "CancelledOccurrence",
+    "CancelResult",
     "Conflict",
     "DateOverride",
+    "EditResult",
+    "EditScope",
     "HcasError",
     "InvalidConsentError",
     "InvalidDatetimeError",
@@ -137,25 +183,41 @@ __all__ = [
     "Ledger",
     "LifecyclePolicy",
     "LimitExceededError",
+    "Move",
     "NotPermittedError",
+    "OccurrenceResult",
     "Occurrences",
     "Outcome",
     "OutcomeKind",
     "Party",
     "Recurrence",
+    "SeriesCancel",
+    "SeriesEdit",
+    "SeriesPolicy",
+    "SeriesRef",
+    "SeriesResult",
+    "SeriesSpec",
+    "ShiftPlan",
+    "Skipped",
     "Status",
     "Transitioned",
     "TransitionRequest",
+    "WallShift",
     "WorkingRule",
     "Zone",
     "__version__",
     "allowed_actors",
     "apply",
+    "cancel_occurrences",
     "check_vector",
     "evaluate",
     "is_terminal",
     "legal_targets",
+    "plan_cancel",
+    "plan_shift",
     "pooled_slots",
     "reason_required",
+    "series_bookings",
+    "shift_occurrences",
     "transition",
 ]

@@ -253,6 +253,8 @@ class Booking:
         end: datetime.datetime,
         status: Union["Status", str, None] = None,
         hold_expires: Optional[datetime.datetime] = None,
+        series: Optional["SeriesRef"] = None,
+        cancel_reason: Optional[str] = None,
     ) -> None: ...
     @property
     def id(self) -> str:
@@ -272,6 +274,12 @@ class Booking:
     @property
     def hold_expires(self) -> Optional[datetime.datetime]:
         """For a hold: when it lapses (aware, UTC); else ``None``."""
+    @property
+    def series(self) -> Optional["SeriesRef"]:
+        """The series occurrence it is, or ``None``."""
+    @property
+    def cancel_reason(self) -> Optional[str]:
+        """Why it was cancelled (or entered in error), or ``None``."""
     def blocks(self, now: datetime.datetime) -> bool:
         """Whether it occupies its resources at ``now`` (a hold only until it lapses)."""
     def __eq__(self, other: object) -> bool: ...
@@ -319,7 +327,7 @@ class Ledger:
 # --- series, lifecycle, waitlist ---
 
 if TYPE_CHECKING:
-    from hcas import OutcomeKind, Party
+    from hcas import EditScope, OutcomeKind, Party, SeriesPolicy
 
 #: The wire names of every party (the values of ``hcas.Party``).
 PARTIES: Final[list[str]]
@@ -416,3 +424,308 @@ def reason_required(from_: StatusLike, to: StatusLike) -> bool:
 
 def is_terminal(status: StatusLike) -> bool:
     """Whether no change but entered-in-error leaves ``status``."""
+
+class SeriesRef:
+    """One occurrence of a series: the series id and its recurrence id (original local start)."""
+
+    def __init__(self, id: str, recurrence_id: Union[str, datetime.datetime]) -> None: ...
+    @property
+    def id(self) -> str:
+        """The series id."""
+    @property
+    def recurrence_id(self) -> str:
+        """The original local start, ``"YYYY-MM-DDTHH:MM:SS"``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class OccurrenceResult:
+    """One occurrence's answer: id, recurrence id, times, free or not, conflicts, booked."""
+
+    def __init__(
+        self,
+        id: str,
+        recurrence_id: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        ok: bool,
+        conflicts: Optional[Iterable[Conflict]] = None,
+        booked: bool = False,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def start(self) -> datetime.datetime:
+        """Its start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """Its end (aware, UTC)."""
+    @property
+    def ok(self) -> bool:
+        """Whether it is free."""
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """What stands in the way."""
+    @property
+    def booked(self) -> bool:
+        """Whether this call booked (or moved) it."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesResult:
+    """The answer for a whole series."""
+
+    def __init__(self, booked: bool, occurrences: Iterable[OccurrenceResult]) -> None: ...
+    @property
+    def booked(self) -> bool:
+        """Whether anything was booked."""
+    @property
+    def occurrences(self) -> tuple[OccurrenceResult, ...]:
+        """Every occurrence's answer, in order."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesSpec:
+    """A recurring appointment: id, recurrence, duration, resources, and ``until`` for an open rule."""
+
+    def __init__(
+        self,
+        id: str,
+        recurrence: Recurrence,
+        duration: datetime.timedelta,
+        resources: Iterable[str],
+        until: Optional[datetime.datetime] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The series id."""
+    @property
+    def recurrence(self) -> Recurrence:
+        """The recurrence."""
+    @property
+    def duration(self) -> datetime.timedelta:
+        """The length of each occurrence."""
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resources every occurrence uses."""
+    @property
+    def until(self) -> Optional[datetime.datetime]:
+        """The exclusive end of an open-ended rule, or ``None``."""
+    def occurrences(self) -> list[tuple[datetime.datetime, datetime.datetime, datetime.datetime]]:
+        """Validate and list ``(recurrence id as naive wall time, start, end)``, by start."""
+    def plan(self, ledger: Ledger, now: datetime.datetime) -> list[OccurrenceResult]:
+        """Check every occurrence without booking."""
+    def book(
+        self, ledger: Ledger, now: datetime.datetime, policy: Union["SeriesPolicy", str, None] = None
+    ) -> SeriesResult:
+        """Plan, then book all or nothing (default) or the free occurrences."""
+    def occurrence_id(self, local: datetime.datetime) -> str:
+        """The booking id of the occurrence whose original local start is ``local``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class WallShift:
+    """A shift in wall-clock time: calendar days, then minutes."""
+
+    def __init__(self, days: int = 0, minutes: Optional[datetime.timedelta] = None) -> None: ...
+    @property
+    def days(self) -> int:
+        """Calendar days."""
+    @property
+    def minutes(self) -> datetime.timedelta:
+        """Wall-clock time after the days."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesEdit:
+    """A series edit that moves occurrences (one, this and following, all)."""
+
+    def __init__(
+        self,
+        occurrence: SeriesRef,
+        scope: Union["EditScope", str],
+        zone: ZoneLike,
+        actor: PartyLike,
+        shift: Optional[WallShift] = None,
+        duration: Optional[datetime.timedelta] = None,
+        reason: Optional[str] = None,
+        policy: Optional[LifecyclePolicy] = None,
+    ) -> None: ...
+    @property
+    def occurrence(self) -> SeriesRef:
+        """The occurrence the scope starts from."""
+    @property
+    def scope(self) -> "EditScope":
+        """Which occurrences."""
+    @property
+    def zone(self) -> Zone:
+        """The series' zone."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def shift(self) -> WallShift:
+        """How far each occurrence moves."""
+    @property
+    def duration(self) -> Optional[datetime.timedelta]:
+        """The new length of each occurrence, or ``None``."""
+    @property
+    def reason(self) -> Optional[str]:
+        """Why, or ``None``."""
+    @property
+    def policy(self) -> LifecyclePolicy:
+        """The clinic's lifecycle timing rules."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesCancel:
+    """A series edit that cancels occurrences through the lifecycle."""
+
+    def __init__(
+        self,
+        occurrence: SeriesRef,
+        scope: Union["EditScope", str],
+        actor: PartyLike,
+        reason: str,
+        policy: Optional[LifecyclePolicy] = None,
+    ) -> None: ...
+    @property
+    def occurrence(self) -> SeriesRef:
+        """The occurrence the scope starts from."""
+    @property
+    def scope(self) -> "EditScope":
+        """Which occurrences."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def reason(self) -> str:
+        """Why."""
+    @property
+    def policy(self) -> LifecyclePolicy:
+        """The clinic's lifecycle timing rules."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Skipped:
+    """An occurrence an edit left alone, with the lifecycle's error code and message."""
+
+    def __init__(self, id: str, recurrence_id: str, status: StatusLike, code: str, message: str) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def status(self) -> "Status":
+        """Its status, unchanged."""
+    @property
+    def code(self) -> str:
+        """Why, as the stable error code."""
+    @property
+    def message(self) -> str:
+        """Why, in words."""
+    @property
+    def error(self) -> HcasError:
+        """Why, as the exception of its code (not raised)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class EditResult:
+    """The answer to :func:`shift_occurrences`."""
+
+    def __init__(self, applied: bool, occurrences: Iterable[OccurrenceResult], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def applied(self) -> bool:
+        """Whether every occurrence moved (when false, nothing changed)."""
+    @property
+    def occurrences(self) -> tuple[OccurrenceResult, ...]:
+        """Every occurrence the edit moves (or would move)."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class CancelledOccurrence:
+    """One occurrence cancelled: id, recurrence id, status before, outcomes."""
+
+    def __init__(self, id: str, recurrence_id: str, from_: StatusLike, outcomes: Iterable[Outcome]) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def from_(self) -> "Status":
+        """Its status before."""
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """What follows."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class CancelResult:
+    """The answer to :func:`cancel_occurrences` and :func:`plan_cancel`."""
+
+    def __init__(self, cancelled: Iterable[CancelledOccurrence], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def cancelled(self) -> tuple[CancelledOccurrence, ...]:
+        """The occurrences cancelled, by start."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Move:
+    """One planned move: id, recurrence id, new start and end."""
+
+    def __init__(self, id: str, recurrence_id: str, start: datetime.datetime, end: datetime.datetime) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The new start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """The new end (aware, UTC)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ShiftPlan:
+    """What a shift would do, before any conflict check."""
+
+    def __init__(self, moves: Iterable[Move], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """The moves, by original start."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def shift_occurrences(ledger: Ledger, edit: SeriesEdit, now: datetime.datetime) -> EditResult:
+    """Move occurrences of a series, all or nothing."""
+
+def cancel_occurrences(ledger: Ledger, cancel: SeriesCancel, now: datetime.datetime) -> CancelResult:
+    """Cancel occurrences of a series through the lifecycle."""
+
+def plan_shift(bookings: Iterable[Booking], edit: SeriesEdit, now: datetime.datetime) -> ShiftPlan:
+    """Plan a shift on a series' bookings, without conflict checks."""
+
+def plan_cancel(bookings: Iterable[Booking], cancel: SeriesCancel, now: datetime.datetime) -> CancelResult:
+    """Plan a cancellation on a series' bookings, changing nothing."""
+
+def series_bookings(ledger: Ledger, series_id: str) -> list[Booking]:
+    """The bookings of a series, by start, then id."""
