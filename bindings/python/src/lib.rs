@@ -22,6 +22,7 @@ mod json;
 mod lifecycle;
 mod recurrence;
 mod series;
+mod waitlist;
 mod zone;
 
 use hcas_core::Timestamp;
@@ -109,7 +110,7 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<booking::PyBooking>()?;
     m.add_class::<booking::PyConflict>()?;
     m.add_class::<booking::PyLedger>()?;
-    // lifecycle, series
+    // series, lifecycle, waitlist
     m.add("PARTIES", lifecycle::parties())?;
     m.add_class::<lifecycle::PyLifecyclePolicy>()?;
     m.add_class::<lifecycle::PyTransitionRequest>()?;
@@ -139,5 +140,10 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(series::plan_shift, m)?)?;
     m.add_function(wrap_pyfunction!(series::plan_cancel, m)?)?;
     m.add_function(wrap_pyfunction!(series::series_bookings, m)?)?;
+    m.add_class::<waitlist::PyPreferences>()?;
+    m.add_class::<waitlist::PyWaitEntry>()?;
+    m.add_class::<waitlist::PyOffer>()?;
+    m.add_class::<waitlist::PyWaitlist>()?;
+    m.add_function(wrap_pyfunction!(waitlist::make_hold, m)?)?;
     Ok(())
 }

@@ -12,6 +12,13 @@ Two levels:
   check (:class:`Conflict`) and statuses as the enum :class:`Status`, with aware
   :class:`datetime.datetime` in and out (naive ones are refused where an
   instant is meant) and :class:`datetime.timedelta` durations;
+* on the ledger: recurring series (:class:`SeriesSpec`, booked all or nothing
+  or where free, and edited by RFC 5545 range with :func:`shift_occurrences`
+  and :func:`cancel_occurrences`), the appointment lifecycle
+  (:class:`TransitionRequest` by a :class:`Party` under a
+  :class:`LifecyclePolicy`, :func:`transition` and :func:`apply`, and what
+  follows as :class:`Outcome` values), and the waitlist (:class:`Waitlist` of
+  :class:`WaitEntry`, its :class:`Offer` and :func:`make_hold`);
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
   ``docs/vectors.md`` (``hcas.KINDS``), for pipelines.
 
@@ -61,7 +68,9 @@ from hcas._hcas import (
     LifecyclePolicy,
     Move,
     OccurrenceResult,
+    Offer,
     Outcome,
+    Preferences,
     SeriesCancel,
     SeriesEdit,
     SeriesRef,
@@ -71,12 +80,15 @@ from hcas._hcas import (
     Skipped,
     Transitioned,
     TransitionRequest,
+    WaitEntry,
+    Waitlist,
     WallShift,
     allowed_actors,
     apply,
     cancel_occurrences,
     is_terminal,
     legal_targets,
+    make_hold,
     plan_cancel,
     plan_shift,
     reason_required,
@@ -187,9 +199,11 @@ __all__ = [
     "NotPermittedError",
     "OccurrenceResult",
     "Occurrences",
+    "Offer",
     "Outcome",
     "OutcomeKind",
     "Party",
+    "Preferences",
     "Recurrence",
     "SeriesCancel",
     "SeriesEdit",
@@ -202,6 +216,8 @@ __all__ = [
     "Status",
     "Transitioned",
     "TransitionRequest",
+    "WaitEntry",
+    "Waitlist",
     "WallShift",
     "WorkingRule",
     "Zone",
@@ -213,6 +229,7 @@ __all__ = [
     "evaluate",
     "is_terminal",
     "legal_targets",
+    "make_hold",
     "plan_cancel",
     "plan_shift",
     "pooled_slots",

@@ -3,7 +3,7 @@
 import array
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Optional, Union
 
 from typing_extensions import TypeAlias
 
@@ -729,3 +729,98 @@ def plan_cancel(bookings: Iterable[Booking], cancel: SeriesCancel, now: datetime
 
 def series_bookings(ledger: Ledger, series_id: str) -> list[Booking]:
     """The bookings of a series, by start, then id."""
+
+class Preferences:
+    """What a waiting patient accepts beyond provider and window."""
+
+    def __init__(self, min_duration: Optional[datetime.timedelta] = None) -> None: ...
+    @property
+    def min_duration(self) -> Optional[datetime.timedelta]:
+        """The shortest slot accepted, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class WaitEntry:
+    """One patient waiting for a slot with one provider."""
+
+    def __init__(
+        self,
+        id: str,
+        patient: str,
+        provider: str,
+        window: Sequence[datetime.datetime],
+        created: datetime.datetime,
+        preferences: Optional[Preferences] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The entry's id."""
+    @property
+    def patient(self) -> str:
+        """The patient resource."""
+    @property
+    def provider(self) -> str:
+        """The provider resource wanted."""
+    @property
+    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The time range accepted (aware, UTC)."""
+    @property
+    def created(self) -> datetime.datetime:
+        """When the patient joined the list."""
+    @property
+    def preferences(self) -> Preferences:
+        """Further conditions on the slot."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Offer:
+    """A freed slot offered to a waiting patient, held until ``hold_expires``."""
+
+    def __init__(
+        self,
+        entry_id: str,
+        patient: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        hold_expires: datetime.datetime,
+    ) -> None: ...
+    @property
+    def entry_id(self) -> str:
+        """The waitlist entry served."""
+    @property
+    def patient(self) -> str:
+        """Its patient resource."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The slot's start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """The slot's end (aware, UTC)."""
+    @property
+    def hold_expires(self) -> datetime.datetime:
+        """When the offer lapses (aware, UTC)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Waitlist:
+    """Waiting patients in serving order (mutable; equal by entries, unhashable)."""
+
+    def __init__(self, entries: Optional[Iterable[WaitEntry]] = None) -> None: ...
+    def __len__(self) -> int: ...
+    def add(self, entry: WaitEntry) -> None:
+        """Add an entry in its place; a used id raises ``InvalidRequestError``."""
+    def remove(self, id: str) -> Optional[WaitEntry]:
+        """Remove and return the entry with this id."""
+    def remove_expired(self, now: datetime.datetime) -> list[WaitEntry]:
+        """Remove the entries whose window has ended by ``now``."""
+    def entries(self) -> list[WaitEntry]:
+        """The entries in serving order."""
+    def get(self, id: str) -> Optional[WaitEntry]:
+        """The entry with this id, or ``None``."""
+    def offer(self, freed: Booking, ledger: Ledger, now: datetime.datetime, hold: datetime.timedelta) -> Optional[Offer]:
+        """The offer of the slot ``freed`` leaves to the first entry that qualifies, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def make_hold(offer: Offer, provider: str, id: str) -> Booking:
+    """The held booking ``id`` that reserves ``offer`` for its patient with ``provider``."""
