@@ -14,7 +14,7 @@ use crate::convert;
 use crate::errors::IntoPyResult;
 
 /// A status: an `hcas.Status` member or its wire name (`"checked-in"`).
-fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
+pub(crate) fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
     let text = if let Ok(s) = obj.cast::<PyString>() {
         s.to_cow()?.into_owned()
     } else {
@@ -31,7 +31,7 @@ fn status(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Status> {
 }
 
 /// `status` as its `hcas.Status` member.
-fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
     py.import("hcas")?
         .getattr("Status")?
         .call1((status.as_str(),))
@@ -39,7 +39,7 @@ fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_, PyAny>> {
 
 /// Resource names from any iterable of `str` (a lone `str` is refused: it
 /// would read as its characters).
-fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+pub(crate) fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
     let refuse = || {
         crate::errors::error(
             hcas_core::ErrorCode::InvalidRequest,
@@ -57,7 +57,9 @@ fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
 
 /// One booking: `id`, the `resources` it uses (`"provider:P1"`,
 /// `"patient:X1"`, ...), `[start, end)` as aware datetimes, its `status`
-/// (`Status.BOOKED` by default) and, for `Status.HELD`, when the hold lapses.
+/// (`Status.BOOKED` by default) and, for `Status.HELD`, when the hold lapses;
+/// for an occurrence of a series, its `series` (`hcas.SeriesRef`), and why it
+/// was cancelled (`cancel_reason`).
 #[pyclass(name = "Booking", module = "hcas", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct PyBooking(pub(crate) Booking);
@@ -73,6 +75,8 @@ impl Hash for PyBooking {
             b.status,
             b.hold_expires,
             &b.resources,
+            &b.cancel_reason,
+            b.series.as_ref().map(|s| (&s.id, &s.recurrence_id)),
         )
             .hash(state);
     }
@@ -81,7 +85,11 @@ impl Hash for PyBooking {
 #[pymethods]
 impl PyBooking {
     #[new]
-    #[pyo3(signature = (id, resources, start, end, status = None, hold_expires = None))]
+    #[pyo3(signature = (
+        id, resources, start, end, status = None, hold_expires = None, series = None,
+        cancel_reason = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         id: String,
         resources: &Bound<'_, PyAny>,
@@ -89,6 +97,8 @@ impl PyBooking {
         end: &Bound<'_, PyAny>,
         status: Option<&Bound<'_, PyAny>>,
         hold_expires: Option<&Bound<'_, PyAny>>,
+        series: Option<&Bound<'_, PyAny>>,
+        cancel_reason: Option<String>,
     ) -> PyResult<Self> {
         let resources = self::resources(resources, "resources")?;
         let interval = Interval::new(
@@ -102,6 +112,12 @@ impl PyBooking {
         }
         if let Some(e) = convert::opt_instant(hold_expires, "hold_expires")? {
             b = b.hold_until(e);
+        }
+        if let Some(s) = series.filter(|s| !s.is_none()) {
+            b = b.series(crate::series::series_ref(s, "series")?);
+        }
+        if let Some(r) = cancel_reason {
+            b = b.cancel_reason(r);
         }
         b.build().py().map(Self)
     }
@@ -145,6 +161,19 @@ impl PyBooking {
             .transpose()
     }
 
+    /// The series occurrence it is (`hcas.SeriesRef`: series id and
+    /// recurrence id), or `None`.
+    #[getter]
+    fn series(&self) -> Option<crate::series::PySeriesRef> {
+        self.0.series.as_ref().map(crate::series::PySeriesRef::from)
+    }
+
+    /// Why it was cancelled (or entered in error), or `None`.
+    #[getter]
+    fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+
     /// Whether it occupies its resources at the aware instant `now` (a hold
     /// only until it lapses).
     fn blocks(&self, now: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -164,6 +193,8 @@ impl PyBooking {
             Bound<'py, PyAny>,
             &'static str,
             Option<Bound<'py, PyAny>>,
+            Option<crate::series::PySeriesRef>,
+            Option<String>,
         ),
     > {
         let py = slf.py();
@@ -177,6 +208,8 @@ impl PyBooking {
                 me.end(py)?,
                 me.0.status.as_str(),
                 me.hold_expires(py)?,
+                me.series(),
+                me.0.cancel_reason.clone(),
             ),
         ))
     }
@@ -187,8 +220,18 @@ impl PyBooking {
             .hold_expires
             .map(|t| format!(", hold_expires={:?}", t.to_string()))
             .unwrap_or_default();
+        let series = self
+            .series()
+            .map(|s| format!(", series={}", s.__repr__()))
+            .unwrap_or_default();
+        let reason = self
+            .0
+            .cancel_reason
+            .as_ref()
+            .map(|r| format!(", cancel_reason={r:?}"))
+            .unwrap_or_default();
         format!(
-            "hcas.Booking({:?}, {:?}, {:?}, {:?}, status={:?}{hold})",
+            "hcas.Booking({:?}, {:?}, {:?}, {:?}, status={:?}{hold}{series}{reason})",
             self.0.id,
             self.0.resources,
             self.0.start.to_string(),
@@ -203,8 +246,8 @@ impl PyBooking {
 #[pyclass(name = "Conflict", module = "hcas", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyConflict {
-    resource: String,
-    bookings: Vec<String>,
+    pub(crate) resource: String,
+    pub(crate) bookings: Vec<String>,
 }
 
 #[pymethods]

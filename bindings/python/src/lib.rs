@@ -22,7 +22,10 @@ mod convert;
 mod errors;
 mod fhir;
 mod json;
+mod lifecycle;
 mod recurrence;
+mod series;
+mod waitlist;
 mod zone;
 
 use hcas_core::Timestamp;
@@ -176,5 +179,40 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fhir::operation_outcome, m)?)?;
     m.add_function(wrap_pyfunction!(fhir::conflict_outcome, m)?)?;
     m.add_function(wrap_pyfunction!(fhir::audit_event_to_fhir, m)?)?;
+    // series, lifecycle, waitlist
+    m.add("PARTIES", lifecycle::parties())?;
+    m.add_class::<lifecycle::PyLifecyclePolicy>()?;
+    m.add_class::<lifecycle::PyTransitionRequest>()?;
+    m.add_class::<lifecycle::PyOutcome>()?;
+    m.add_class::<lifecycle::PyTransitioned>()?;
+    m.add_function(wrap_pyfunction!(lifecycle::transition, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::apply, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::legal_targets, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::allowed_actors, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::reason_required, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle::is_terminal, m)?)?;
+    m.add_class::<series::PySeriesRef>()?;
+    m.add_class::<series::PySeriesSpec>()?;
+    m.add_class::<series::PyOccurrenceResult>()?;
+    m.add_class::<series::PySeriesResult>()?;
+    m.add_class::<series::PyWallShift>()?;
+    m.add_class::<series::PySeriesEdit>()?;
+    m.add_class::<series::PySeriesCancel>()?;
+    m.add_class::<series::PySkipped>()?;
+    m.add_class::<series::PyEditResult>()?;
+    m.add_class::<series::PyCancelledOccurrence>()?;
+    m.add_class::<series::PyCancelResult>()?;
+    m.add_class::<series::PyMove>()?;
+    m.add_class::<series::PyShiftPlan>()?;
+    m.add_function(wrap_pyfunction!(series::shift_occurrences, m)?)?;
+    m.add_function(wrap_pyfunction!(series::cancel_occurrences, m)?)?;
+    m.add_function(wrap_pyfunction!(series::plan_shift, m)?)?;
+    m.add_function(wrap_pyfunction!(series::plan_cancel, m)?)?;
+    m.add_function(wrap_pyfunction!(series::series_bookings, m)?)?;
+    m.add_class::<waitlist::PyPreferences>()?;
+    m.add_class::<waitlist::PyWaitEntry>()?;
+    m.add_class::<waitlist::PyOffer>()?;
+    m.add_class::<waitlist::PyWaitlist>()?;
+    m.add_function(wrap_pyfunction!(waitlist::make_hold, m)?)?;
     Ok(())
 }

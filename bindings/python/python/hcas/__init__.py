@@ -19,6 +19,13 @@ Two levels:
   answered by a :class:`Decision`; the vocabularies are enums (:class:`Role`,
   :class:`Category`, :class:`Action`, :class:`Purpose`, :class:`Effect`,
   :class:`Basis`, ...);
+* on the ledger: recurring series (:class:`SeriesSpec`, booked all or nothing
+  or where free, and edited by RFC 5545 range with :func:`shift_occurrences`
+  and :func:`cancel_occurrences`), the appointment lifecycle
+  (:class:`TransitionRequest` by a :class:`Party` under a
+  :class:`LifecyclePolicy`, :func:`transition` and :func:`apply`, and what
+  follows as :class:`Outcome` values), and the waitlist (:class:`Waitlist` of
+  :class:`WaitEntry`, its :class:`Offer` and :func:`make_hold`);
 * dicts: :func:`evaluate` takes and returns the vector JSON shapes of
   ``docs/vectors.md`` (``hcas.KINDS``), for pipelines.
 
@@ -92,6 +99,7 @@ from hcas._hcas import (
     decide,
 )
 from hcas._hcas import BOOKING_PURPOSE as _BOOKING_PURPOSE
+from hcas._hcas import (
     ERROR_SYSTEM,
     SLOT_STATUSES,
     Alternatives,
@@ -124,6 +132,42 @@ from hcas._hcas import BOOKING_PURPOSE as _BOOKING_PURPOSE
     slot_from_fhir,
     slot_to_fhir,
     slots_to_fhir,
+)
+from hcas._hcas import (
+    PARTIES,
+    CancelledOccurrence,
+    CancelResult,
+    EditResult,
+    LifecyclePolicy,
+    Move,
+    OccurrenceResult,
+    Offer,
+    Outcome,
+    Preferences,
+    SeriesCancel,
+    SeriesEdit,
+    SeriesRef,
+    SeriesResult,
+    SeriesSpec,
+    ShiftPlan,
+    Skipped,
+    Transitioned,
+    TransitionRequest,
+    WaitEntry,
+    Waitlist,
+    WallShift,
+    allowed_actors,
+    apply,
+    cancel_occurrences,
+    is_terminal,
+    legal_targets,
+    make_hold,
+    plan_cancel,
+    plan_shift,
+    reason_required,
+    series_bookings,
+    shift_occurrences,
+    transition,
 )
 
 
@@ -272,32 +316,74 @@ class RecurrenceType(enum.Enum):
     WEEKLY = "wk"
     MONTHLY = "mo"
     YEARLY = "a"
+class Party(enum.Enum):
+    """Who asks for a status change (``hcas_core::lifecycle::Party``).
+
+    The values are the engine's wire names (``hcas.PARTIES``, in its order);
+    anywhere a party is asked for, the wire name does as well.
+    """
+
+    PATIENT = "patient"
+    PRACTITIONER = "practitioner"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class OutcomeKind(enum.Enum):
+    """What follows from a transition (the ``kind`` of an :class:`Outcome`).
+
+    The values are the engine's wire names (the ``outcome`` tag of the
+    ``transition`` vectors).
+    """
+
+    CANCELLED = "cancelled"
+    LATE_CANCELLATION = "late_cancellation"
+    NO_SHOW = "no_show"
+    SLOT_FREED = "slot_freed"
+
+
+class SeriesPolicy(enum.Enum):
+    """What :meth:`SeriesSpec.book` does when some occurrences conflict.
+
+    ``ALL_OR_NOTHING`` (the default) books every occurrence or none;
+    ``BOOK_FREE`` books the free ones. The values are the wire names.
+    """
+
+    ALL_OR_NOTHING = "all_or_nothing"
+    BOOK_FREE = "book_free"
+
+
+class EditScope(enum.Enum):
+    """Which occurrences a series edit applies to (RFC 5545 ``RANGE``).
+
+    ``THIS``: the named occurrence; ``THIS_AND_FOLLOWING``: it and every
+    later one (``RANGE=THISANDFUTURE``); ``ALL``: every occurrence. The values
+    are the wire names.
+    """
+
+    THIS = "this"
+    THIS_AND_FOLLOWING = "this_and_following"
+    ALL = "all"
 
 
 __all__ = [
     "AUDIT_BREAK_GLASS",
-    "BOOKING_PURPOSE",
-    "BREAK_GLASS_SECONDS",
-    "CONSENT_VOCABULARY",
-    "ERROR_CODES",
-    "ERROR_SYSTEM",
-    "KINDS",
-    "MAX_PROVISION_DEPTH",
-    "SLOT_STATUSES",
-    "STATUSES",
-    "TELEHEALTH_LABEL",
-    "TZDB_VERSION",
     "Accessor",
     "Action",
-    "AppointmentKind",
     "Alternatives",
+    "AppointmentKind",
     "AuditFacts",
     "Availability",
+    "BOOKING_PURPOSE",
+    "BREAK_GLASS_SECONDS",
     "Basis",
     "Booking",
     "BookingQuestion",
     "BookingVerdict",
     "BreakGlass",
+    "CONSENT_VOCABULARY",
+    "CancelResult",
+    "CancelledOccurrence",
     "Category",
     "CompiledConsents",
     "Conflict",
@@ -306,6 +392,10 @@ __all__ = [
     "ConsentStatus",
     "DateOverride",
     "Decision",
+    "ERROR_CODES",
+    "ERROR_SYSTEM",
+    "EditResult",
+    "EditScope",
     "Effect",
     "Explanation",
     "ExplanationReason",
@@ -322,55 +412,93 @@ __all__ = [
     "InvalidTimezoneError",
     "InvalidTransitionError",
     "InvalidWindowError",
+    "KINDS",
     "Ledger",
     "LedgerContext",
+    "LifecyclePolicy",
     "LimitExceededError",
+    "MAX_PROVISION_DEPTH",
     "Match",
+    "Move",
     "NotPermittedError",
+    "OccurrenceResult",
     "Occurrences",
+    "Offer",
+    "Outcome",
+    "OutcomeKind",
+    "PARTIES",
+    "Party",
     "Period",
+    "Preferences",
     "Provision",
     "Purpose",
+    "Reason",
     "Recurrence",
+    "RecurrenceTemplate",
+    "RecurrenceType",
     "Refusal",
     "RefusalCheck",
     "Rights",
     "Role",
     "RolePolicy",
-    "Reason",
-    "Recurrence",
-    "RecurrenceTemplate",
-    "RecurrenceType",
+    "SLOT_STATUSES",
+    "STATUSES",
     "ScheduleAvailability",
     "SearchEntry",
+    "SeriesCancel",
+    "SeriesEdit",
+    "SeriesPolicy",
+    "SeriesRef",
+    "SeriesResult",
+    "SeriesSpec",
+    "ShiftPlan",
+    "Skipped",
     "SlotStatus",
     "Status",
+    "TELEHEALTH_LABEL",
+    "TZDB_VERSION",
+    "TransitionRequest",
+    "Transitioned",
+    "WaitEntry",
+    "Waitlist",
+    "WallShift",
     "WorkingRule",
     "Zone",
     "__version__",
-    "booking_allowed",
-    "check_vector",
-    "decide",
+    "allowed_actors",
     "alternatives",
+    "apply",
     "appointment_from_fhir",
     "appointment_to_fhir",
     "audit_event_to_fhir",
+    "booking_allowed",
+    "cancel_occurrences",
     "check_vector",
     "conflict_outcome",
+    "decide",
     "evaluate",
     "explain_with_ledger",
+    "is_terminal",
+    "legal_targets",
+    "make_hold",
     "occurrence_to_fhir",
     "operation_outcome",
     "parse_slot_id",
+    "plan_cancel",
+    "plan_shift",
     "pooled_slots",
+    "reason_required",
     "recurrence_numbers",
     "schedule_from_fhir",
     "schedule_to_fhir",
     "searchset",
     "searchset_page",
+    "series_bookings",
     "series_from_fhir",
     "series_to_fhir",
+    "shift_occurrences",
     "slot_from_fhir",
     "slot_to_fhir",
     "slots_to_fhir",
+    "transition",
 ]

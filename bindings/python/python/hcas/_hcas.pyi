@@ -3,7 +3,7 @@
 import array
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Optional, Union
 
 from typing_extensions import TypeAlias
 
@@ -268,6 +268,8 @@ class Booking:
         end: datetime.datetime,
         status: Union["Status", str, None] = None,
         hold_expires: Optional[datetime.datetime] = None,
+        series: Optional["SeriesRef"] = None,
+        cancel_reason: Optional[str] = None,
     ) -> None: ...
     @property
     def id(self) -> str:
@@ -287,6 +289,12 @@ class Booking:
     @property
     def hold_expires(self) -> Optional[datetime.datetime]:
         """For a hold: when it lapses (aware, UTC); else ``None``."""
+    @property
+    def series(self) -> Optional["SeriesRef"]:
+        """The series occurrence it is, or ``None``."""
+    @property
+    def cancel_reason(self) -> Optional[str]:
+        """Why it was cancelled (or entered in error), or ``None``."""
     def blocks(self, now: datetime.datetime) -> bool:
         """Whether it occupies its resources at ``now`` (a hold only until it lapses)."""
     def __eq__(self, other: object) -> bool: ...
@@ -455,238 +463,6 @@ class Provision:
 
 class Consent:
     """A patient's consent: a base effect, when it is in force, where it applies, and exceptions."""
-# --- advice ---
-
-if TYPE_CHECKING:
-    from hcas import Reason
-
-class ExplanationReason:
-    """One reason a start is not offered: ``reason`` says which; the attributes it carries are set, the others ``None``."""
-
-    @property
-    def reason(self) -> "Reason":
-        """Which reason."""
-    @property
-    def from_(self) -> Optional[datetime.datetime]:
-        """``OUTSIDE_QUERY``: the query's start."""
-    @property
-    def to(self) -> Optional[datetime.datetime]:
-        """``OUTSIDE_QUERY``: the query's end (exclusive)."""
-    @property
-    def earliest(self) -> Optional[datetime.datetime]:
-        """``BEFORE_NOTICE``: the earliest start the notice allows."""
-    @property
-    def latest(self) -> Optional[datetime.datetime]:
-        """``BEYOND_HORIZON``: starts must be before this."""
-    @property
-    def local_date(self) -> Optional[datetime.date]:
-        """``OUTSIDE_WORKING_HOURS``: the provider's local date at the start."""
-    @property
-    def override_date(self) -> Optional[bool]:
-        """``OUTSIDE_WORKING_HOURS``: whether a date override replaces that date's rules."""
-    @property
-    def nearest(self) -> Optional[tuple[tuple[datetime.datetime, datetime.datetime], ...]]:
-        """``OUTSIDE_WORKING_HOURS``: the nearest working windows before and after."""
-    @property
-    def window(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
-        """``DOES_NOT_FIT``, ``OFF_GRID``: the merged working window."""
-    @property
-    def step(self) -> Optional[datetime.timedelta]:
-        """``OFF_GRID``: the grid step."""
-    @property
-    def previous(self) -> Optional[datetime.datetime]:
-        """``OFF_GRID``: the grid point before the start."""
-    @property
-    def next(self) -> Optional[datetime.datetime]:
-        """``OFF_GRID``: the grid point after the start."""
-    @property
-    def interval(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
-        """``BUSY``, ``BUFFER``: the busy interval hit."""
-    @property
-    def conflict(self) -> Optional[Conflict]:
-        """``CONFLICT``: the resource at capacity and the bookings taking it."""
-    def to_dict(self) -> dict[str, Json]:
-        """The engine's JSON shape (``{"reason": "off_grid", ...}``)."""
-    @staticmethod
-    def from_dict(data: Mapping[str, Json]) -> "ExplanationReason":
-        """The reason :meth:`to_dict` gave."""
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-
-class Explanation:
-    """Why a start is or is not offered, with every reason."""
-
-    @property
-    def start(self) -> datetime.datetime:
-        """The start asked about (aware, UTC)."""
-    @property
-    def offered(self) -> bool:
-        """Whether the slot engine offers it (exactly when ``reasons`` is empty)."""
-    @property
-    def reasons(self) -> tuple[ExplanationReason, ...]:
-        """Every reason it is not offered."""
-    def to_dict(self) -> dict[str, Json]:
-        """The engine's JSON shape (``{"start": ..., "offered": ..., "reasons": [...]}``)."""
-    @staticmethod
-    def from_dict(data: Mapping[str, Json]) -> "Explanation":
-        """The explanation :meth:`to_dict` gave."""
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-
-class LedgerContext:
-    """The ledger side of a question: a ledger, the appointment's resources, and when it is asked."""
-
-    def __init__(self, ledger: Ledger, resources: Iterable[str], now: datetime.datetime) -> None: ...
-    @property
-    def ledger(self) -> Ledger:
-        """The ledger (the same object)."""
-    @property
-    def resources(self) -> tuple[str, ...]:
-        """The resources the appointment would use."""
-    @property
-    def now(self) -> datetime.datetime:
-        """When it is asked (aware, UTC)."""
-
-def explain_with_ledger(
-    availability: Availability,
-    context: LedgerContext,
-    at: datetime.datetime,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    duration: datetime.timedelta,
-    *,
-    step: Optional[datetime.timedelta] = None,
-    buffer_before: Optional[datetime.timedelta] = None,
-    buffer_after: Optional[datetime.timedelta] = None,
-    now: Optional[datetime.datetime] = None,
-    min_notice: Optional[datetime.timedelta] = None,
-    horizon: Optional[datetime.timedelta] = None,
-) -> Explanation:
-    """As :meth:`Availability.explain`, adding the context ledger's conflicts."""
-
-class Alternatives:
-    """The nearest free starts before and after a request, nearest first."""
-
-    def __init__(
-        self,
-        before: Optional[Iterable[datetime.datetime]] = None,
-        after: Optional[Iterable[datetime.datetime]] = None,
-    ) -> None: ...
-    @property
-    def before(self) -> tuple[datetime.datetime, ...]:
-        """Free starts before the request's start, nearest first."""
-    @property
-    def after(self) -> tuple[datetime.datetime, ...]:
-        """Free starts after the request's start, nearest first."""
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-
-def alternatives(
-    availability: Availability,
-    ledger: Ledger,
-    resources: Iterable[str],
-    start: datetime.datetime,
-    end: datetime.datetime,
-    *,
-    now: datetime.datetime,
-    count: int,
-    step: Optional[datetime.timedelta] = None,
-    search_days: int = 7,
-) -> Alternatives:
-    """Up to ``count`` free starts either side of a request, in working hours and free in ``ledger``."""
-
-# --- fhir ---
-
-if TYPE_CHECKING:
-    from hcas import RecurrenceType, SlotStatus
-
-#: The R4 codes of every slot status (the values of ``hcas.SlotStatus``).
-SLOT_STATUSES: Final[list[str]]
-#: The code system of hcas's error codes in ``OperationOutcome.issue.details.coding``.
-ERROR_SYSTEM: Final[str]
-
-SlotStatusLike: TypeAlias = Union["SlotStatus", str]
-
-def appointment_to_fhir(booking: Booking) -> dict[str, Json]:
-    """The FHIR R4 ``Appointment`` of a booking."""
-
-def appointment_from_fhir(resource: Mapping[str, Json]) -> Booking:
-    """The booking an R4 ``Appointment`` describes; refusals name the JSON path."""
-
-def occurrence_to_fhir(booking: Booking, number: int) -> dict[str, Json]:
-    """An occurrence's ``Appointment`` with R5's ``recurrenceId`` = ``number``."""
-
-def recurrence_numbers(occurrences: Iterable[Booking]) -> list[int]:
-    """Each occurrence's 1-based place among its series' distinct recurrence ids."""
-
-class FhirSlot:
-    """An R4 ``Slot`` as hcas models it."""
-
-    def __init__(
-        self,
-        schedule: str,
-        start: datetime.datetime,
-        end: datetime.datetime,
-        status: SlotStatusLike,
-        id: Optional[str] = None,
-        service_types: Optional[Iterable[str]] = None,
-    ) -> None: ...
-    @property
-    def id(self) -> str:
-        """The slot id (``<schedule>-<unix start>`` unless given)."""
-    @property
-    def schedule(self) -> str:
-        """The id of its Schedule."""
-    @property
-    def start(self) -> datetime.datetime:
-        """Its start (aware, UTC)."""
-    @property
-    def end(self) -> datetime.datetime:
-        """Its end (aware, UTC)."""
-    @property
-    def status(self) -> "SlotStatus":
-        """Its status."""
-    @property
-    def service_types(self) -> tuple[str, ...]:
-        """The services bookable in it (hcas specialty codes)."""
-    def to_fhir(self) -> dict[str, Json]:
-        """The R4 ``Slot``, keeping this slot's id."""
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-
-def slot_to_fhir(
-    schedule_id: str, start: datetime.datetime, end: datetime.datetime, status: SlotStatusLike
-) -> dict[str, Json]:
-    """The R4 ``Slot`` ``[start, end)`` of a schedule, with the deterministic id."""
-
-def slots_to_fhir(
-    schedule_id: str, starts: Iterable[datetime.datetime], duration: datetime.timedelta
-) -> list[dict[str, Json]]:
-    """``free`` R4 Slots of ``duration`` at each start."""
-
-def slot_from_fhir(resource: Mapping[str, Json]) -> FhirSlot:
-    """The slot an R4 ``Slot`` describes; refusals name the JSON path."""
-
-def parse_slot_id(id: str) -> Optional[tuple[str, datetime.datetime]]:
-    """The schedule id and start a deterministic slot id stands for, or ``None``."""
-
-class ScheduleAvailability:
-    """Working hours a Schedule carries: a zone and working rules."""
-
-    def __init__(self, zone: ZoneLike, rules: Optional[Iterable[WorkingRule]] = None) -> None: ...
-    @property
-    def zone(self) -> Zone:
-        """The zone of the rules' local times."""
-    @property
-    def rules(self) -> list[WorkingRule]:
-        """The working rules."""
-    def to_availability(self) -> Availability:
-        """An availability with these rules, no overrides and no busy time."""
-    def __eq__(self, other: object) -> bool: ...
-    def __hash__(self) -> int: ...
-
-class FhirSchedule:
-    """An R4 ``Schedule`` as hcas models it."""
 
     def __init__(
         self,
@@ -1002,6 +778,243 @@ def booking_allowed(
     question: BookingQuestion, consents: Iterable[Consent], policy: Optional[RolePolicy] = None
 ) -> BookingVerdict:
     """Whether the appointment of ``question`` may be booked, as consent questions."""
+
+# --- advice ---
+
+if TYPE_CHECKING:
+    from hcas import Reason
+
+class ExplanationReason:
+    """One reason a start is not offered: ``reason`` says which; the attributes it carries are set, the others ``None``."""
+
+    @property
+    def reason(self) -> "Reason":
+        """Which reason."""
+    @property
+    def from_(self) -> Optional[datetime.datetime]:
+        """``OUTSIDE_QUERY``: the query's start."""
+    @property
+    def to(self) -> Optional[datetime.datetime]:
+        """``OUTSIDE_QUERY``: the query's end (exclusive)."""
+    @property
+    def earliest(self) -> Optional[datetime.datetime]:
+        """``BEFORE_NOTICE``: the earliest start the notice allows."""
+    @property
+    def latest(self) -> Optional[datetime.datetime]:
+        """``BEYOND_HORIZON``: starts must be before this."""
+    @property
+    def local_date(self) -> Optional[datetime.date]:
+        """``OUTSIDE_WORKING_HOURS``: the provider's local date at the start."""
+    @property
+    def override_date(self) -> Optional[bool]:
+        """``OUTSIDE_WORKING_HOURS``: whether a date override replaces that date's rules."""
+    @property
+    def nearest(self) -> Optional[tuple[tuple[datetime.datetime, datetime.datetime], ...]]:
+        """``OUTSIDE_WORKING_HOURS``: the nearest working windows before and after."""
+    @property
+    def window(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
+        """``DOES_NOT_FIT``, ``OFF_GRID``: the merged working window."""
+    @property
+    def step(self) -> Optional[datetime.timedelta]:
+        """``OFF_GRID``: the grid step."""
+    @property
+    def previous(self) -> Optional[datetime.datetime]:
+        """``OFF_GRID``: the grid point before the start."""
+    @property
+    def next(self) -> Optional[datetime.datetime]:
+        """``OFF_GRID``: the grid point after the start."""
+    @property
+    def interval(self) -> Optional[tuple[datetime.datetime, datetime.datetime]]:
+        """``BUSY``, ``BUFFER``: the busy interval hit."""
+    @property
+    def conflict(self) -> Optional[Conflict]:
+        """``CONFLICT``: the resource at capacity and the bookings taking it."""
+    def to_dict(self) -> dict[str, Json]:
+        """The engine's JSON shape (``{"reason": "off_grid", ...}``)."""
+    @staticmethod
+    def from_dict(data: Mapping[str, Json]) -> "ExplanationReason":
+        """The reason :meth:`to_dict` gave."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Explanation:
+    """Why a start is or is not offered, with every reason."""
+
+    @property
+    def start(self) -> datetime.datetime:
+        """The start asked about (aware, UTC)."""
+    @property
+    def offered(self) -> bool:
+        """Whether the slot engine offers it (exactly when ``reasons`` is empty)."""
+    @property
+    def reasons(self) -> tuple[ExplanationReason, ...]:
+        """Every reason it is not offered."""
+    def to_dict(self) -> dict[str, Json]:
+        """The engine's JSON shape (``{"start": ..., "offered": ..., "reasons": [...]}``)."""
+    @staticmethod
+    def from_dict(data: Mapping[str, Json]) -> "Explanation":
+        """The explanation :meth:`to_dict` gave."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class LedgerContext:
+    """The ledger side of a question: a ledger, the appointment's resources, and when it is asked."""
+
+    def __init__(self, ledger: Ledger, resources: Iterable[str], now: datetime.datetime) -> None: ...
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger (the same object)."""
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resources the appointment would use."""
+    @property
+    def now(self) -> datetime.datetime:
+        """When it is asked (aware, UTC)."""
+
+def explain_with_ledger(
+    availability: Availability,
+    context: LedgerContext,
+    at: datetime.datetime,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    duration: datetime.timedelta,
+    *,
+    step: Optional[datetime.timedelta] = None,
+    buffer_before: Optional[datetime.timedelta] = None,
+    buffer_after: Optional[datetime.timedelta] = None,
+    now: Optional[datetime.datetime] = None,
+    min_notice: Optional[datetime.timedelta] = None,
+    horizon: Optional[datetime.timedelta] = None,
+) -> Explanation:
+    """As :meth:`Availability.explain`, adding the context ledger's conflicts."""
+
+class Alternatives:
+    """The nearest free starts before and after a request, nearest first."""
+
+    def __init__(
+        self,
+        before: Optional[Iterable[datetime.datetime]] = None,
+        after: Optional[Iterable[datetime.datetime]] = None,
+    ) -> None: ...
+    @property
+    def before(self) -> tuple[datetime.datetime, ...]:
+        """Free starts before the request's start, nearest first."""
+    @property
+    def after(self) -> tuple[datetime.datetime, ...]:
+        """Free starts after the request's start, nearest first."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def alternatives(
+    availability: Availability,
+    ledger: Ledger,
+    resources: Iterable[str],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    now: datetime.datetime,
+    count: int,
+    step: Optional[datetime.timedelta] = None,
+    search_days: int = 7,
+) -> Alternatives:
+    """Up to ``count`` free starts either side of a request, in working hours and free in ``ledger``."""
+
+# --- fhir ---
+
+if TYPE_CHECKING:
+    from hcas import RecurrenceType, SlotStatus
+
+#: The R4 codes of every slot status (the values of ``hcas.SlotStatus``).
+SLOT_STATUSES: Final[list[str]]
+#: The code system of hcas's error codes in ``OperationOutcome.issue.details.coding``.
+ERROR_SYSTEM: Final[str]
+
+SlotStatusLike: TypeAlias = Union["SlotStatus", str]
+
+def appointment_to_fhir(booking: Booking) -> dict[str, Json]:
+    """The FHIR R4 ``Appointment`` of a booking."""
+
+def appointment_from_fhir(resource: Mapping[str, Json]) -> Booking:
+    """The booking an R4 ``Appointment`` describes; refusals name the JSON path."""
+
+def occurrence_to_fhir(booking: Booking, number: int) -> dict[str, Json]:
+    """An occurrence's ``Appointment`` with R5's ``recurrenceId`` = ``number``."""
+
+def recurrence_numbers(occurrences: Iterable[Booking]) -> list[int]:
+    """Each occurrence's 1-based place among its series' distinct recurrence ids."""
+
+class FhirSlot:
+    """An R4 ``Slot`` as hcas models it."""
+
+    def __init__(
+        self,
+        schedule: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        status: SlotStatusLike,
+        id: Optional[str] = None,
+        service_types: Optional[Iterable[str]] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The slot id (``<schedule>-<unix start>`` unless given)."""
+    @property
+    def schedule(self) -> str:
+        """The id of its Schedule."""
+    @property
+    def start(self) -> datetime.datetime:
+        """Its start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """Its end (aware, UTC)."""
+    @property
+    def status(self) -> "SlotStatus":
+        """Its status."""
+    @property
+    def service_types(self) -> tuple[str, ...]:
+        """The services bookable in it (hcas specialty codes)."""
+    def to_fhir(self) -> dict[str, Json]:
+        """The R4 ``Slot``, keeping this slot's id."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def slot_to_fhir(
+    schedule_id: str, start: datetime.datetime, end: datetime.datetime, status: SlotStatusLike
+) -> dict[str, Json]:
+    """The R4 ``Slot`` ``[start, end)`` of a schedule, with the deterministic id."""
+
+def slots_to_fhir(
+    schedule_id: str, starts: Iterable[datetime.datetime], duration: datetime.timedelta
+) -> list[dict[str, Json]]:
+    """``free`` R4 Slots of ``duration`` at each start."""
+
+def slot_from_fhir(resource: Mapping[str, Json]) -> FhirSlot:
+    """The slot an R4 ``Slot`` describes; refusals name the JSON path."""
+
+def parse_slot_id(id: str) -> Optional[tuple[str, datetime.datetime]]:
+    """The schedule id and start a deterministic slot id stands for, or ``None``."""
+
+class ScheduleAvailability:
+    """Working hours a Schedule carries: a zone and working rules."""
+
+    def __init__(self, zone: ZoneLike, rules: Optional[Iterable[WorkingRule]] = None) -> None: ...
+    @property
+    def zone(self) -> Zone:
+        """The zone of the rules' local times."""
+    @property
+    def rules(self) -> list[WorkingRule]:
+        """The working rules."""
+    def to_availability(self) -> Availability:
+        """An availability with these rules, no overrides and no busy time."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class FhirSchedule:
+    """An R4 ``Schedule`` as hcas models it."""
+
+    def __init__(
+        self,
+        id: str,
         actors: Iterable[str],
         planning_horizon: Optional[Sequence[datetime.datetime]] = None,
         active: bool = True,
@@ -1194,3 +1207,504 @@ def series_from_fhir(resource: Mapping[str, Json]) -> Optional[FhirSeries]:
 
 def series_to_fhir(series: FhirSeries) -> dict[str, Json]:
     """The series template Appointment (``appointment_to_fhir`` plus ``recurrenceTemplate``)."""
+
+# --- series, lifecycle, waitlist ---
+
+if TYPE_CHECKING:
+    from hcas import EditScope, OutcomeKind, Party, SeriesPolicy
+
+#: The wire names of every party (the values of ``hcas.Party``).
+PARTIES: Final[list[str]]
+
+PartyLike: TypeAlias = Union["Party", str]
+StatusLike: TypeAlias = Union["Status", str]
+
+class LifecyclePolicy:
+    """The clinic's timing rules: late cancellation, no-show grace, check-in opening."""
+
+    def __init__(
+        self,
+        late_cancel: Optional[datetime.timedelta] = None,
+        noshow_grace: Optional[datetime.timedelta] = None,
+        checkin_opens: Optional[datetime.timedelta] = None,
+    ) -> None:
+        """Defaults (``None``): 24 hours, 15 minutes, 60 minutes (the engine's)."""
+    @property
+    def late_cancel(self) -> datetime.timedelta:
+        """A cancellation less than this long before the start is late."""
+    @property
+    def noshow_grace(self) -> datetime.timedelta:
+        """A booked patient becomes a no-show this long after the start."""
+    @property
+    def checkin_opens(self) -> datetime.timedelta:
+        """Arrival and check-in open this long before the start."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class TransitionRequest:
+    """``actor`` asks at ``now`` to move a booking to ``to``, with an optional ``reason``."""
+
+    def __init__(self, to: StatusLike, actor: PartyLike, now: datetime.datetime, reason: Optional[str] = None) -> None: ...
+    @property
+    def to(self) -> "Status":
+        """The status wanted."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def now(self) -> datetime.datetime:
+        """The current instant (aware, UTC)."""
+    @property
+    def reason(self) -> Optional[str]:
+        """Why, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Outcome:
+    """A consequence of a transition; a late cancellation carries ``minutes_before_start``."""
+
+    def __init__(
+        self, kind: Union["OutcomeKind", str], minutes_before_start: Optional[datetime.timedelta] = None
+    ) -> None: ...
+    @property
+    def kind(self) -> "OutcomeKind":
+        """What happened."""
+    @property
+    def minutes_before_start(self) -> Optional[datetime.timedelta]:
+        """For a late cancellation: how long before the start (whole minutes); else ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Transitioned:
+    """An allowed transition: the status before and after, and its outcomes."""
+
+    def __init__(self, from_: StatusLike, to: StatusLike, outcomes: Iterable[Outcome]) -> None: ...
+    @property
+    def from_(self) -> "Status":
+        """The status before."""
+    @property
+    def to(self) -> "Status":
+        """The status after."""
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """What follows, in the engine's order."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def transition(booking: Booking, request: TransitionRequest, policy: Optional[LifecyclePolicy] = None) -> Transitioned:
+    """Whether ``request`` may move ``booking``, and what follows; changes nothing."""
+
+def apply(ledger: Ledger, id: str, request: TransitionRequest, policy: Optional[LifecyclePolicy] = None) -> Transitioned:
+    """:func:`transition` for the booking ``id`` in ``ledger``, then record the new status."""
+
+def legal_targets(from_: StatusLike) -> list["Status"]:
+    """The statuses ``from_`` may legally move to."""
+
+def allowed_actors(from_: StatusLike, to: StatusLike) -> Optional[list["Party"]]:
+    """Who may move ``from_`` to ``to``; ``None`` when the change is not legal."""
+
+def reason_required(from_: StatusLike, to: StatusLike) -> bool:
+    """Whether the change needs a non-blank reason."""
+
+def is_terminal(status: StatusLike) -> bool:
+    """Whether no change but entered-in-error leaves ``status``."""
+
+class SeriesRef:
+    """One occurrence of a series: the series id and its recurrence id (original local start)."""
+
+    def __init__(self, id: str, recurrence_id: Union[str, datetime.datetime]) -> None: ...
+    @property
+    def id(self) -> str:
+        """The series id."""
+    @property
+    def recurrence_id(self) -> str:
+        """The original local start, ``"YYYY-MM-DDTHH:MM:SS"``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class OccurrenceResult:
+    """One occurrence's answer: id, recurrence id, times, free or not, conflicts, booked."""
+
+    def __init__(
+        self,
+        id: str,
+        recurrence_id: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        ok: bool,
+        conflicts: Optional[Iterable[Conflict]] = None,
+        booked: bool = False,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def start(self) -> datetime.datetime:
+        """Its start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """Its end (aware, UTC)."""
+    @property
+    def ok(self) -> bool:
+        """Whether it is free."""
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """What stands in the way."""
+    @property
+    def booked(self) -> bool:
+        """Whether this call booked (or moved) it."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesResult:
+    """The answer for a whole series."""
+
+    def __init__(self, booked: bool, occurrences: Iterable[OccurrenceResult]) -> None: ...
+    @property
+    def booked(self) -> bool:
+        """Whether anything was booked."""
+    @property
+    def occurrences(self) -> tuple[OccurrenceResult, ...]:
+        """Every occurrence's answer, in order."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesSpec:
+    """A recurring appointment: id, recurrence, duration, resources, and ``until`` for an open rule."""
+
+    def __init__(
+        self,
+        id: str,
+        recurrence: Recurrence,
+        duration: datetime.timedelta,
+        resources: Iterable[str],
+        until: Optional[datetime.datetime] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The series id."""
+    @property
+    def recurrence(self) -> Recurrence:
+        """The recurrence."""
+    @property
+    def duration(self) -> datetime.timedelta:
+        """The length of each occurrence."""
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The resources every occurrence uses."""
+    @property
+    def until(self) -> Optional[datetime.datetime]:
+        """The exclusive end of an open-ended rule, or ``None``."""
+    def occurrences(self) -> list[tuple[datetime.datetime, datetime.datetime, datetime.datetime]]:
+        """Validate and list ``(recurrence id as naive wall time, start, end)``, by start."""
+    def plan(self, ledger: Ledger, now: datetime.datetime) -> list[OccurrenceResult]:
+        """Check every occurrence without booking."""
+    def book(
+        self, ledger: Ledger, now: datetime.datetime, policy: Union["SeriesPolicy", str, None] = None
+    ) -> SeriesResult:
+        """Plan, then book all or nothing (default) or the free occurrences."""
+    def occurrence_id(self, local: datetime.datetime) -> str:
+        """The booking id of the occurrence whose original local start is ``local``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class WallShift:
+    """A shift in wall-clock time: calendar days, then minutes."""
+
+    def __init__(self, days: int = 0, minutes: Optional[datetime.timedelta] = None) -> None: ...
+    @property
+    def days(self) -> int:
+        """Calendar days."""
+    @property
+    def minutes(self) -> datetime.timedelta:
+        """Wall-clock time after the days."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesEdit:
+    """A series edit that moves occurrences (one, this and following, all)."""
+
+    def __init__(
+        self,
+        occurrence: SeriesRef,
+        scope: Union["EditScope", str],
+        zone: ZoneLike,
+        actor: PartyLike,
+        shift: Optional[WallShift] = None,
+        duration: Optional[datetime.timedelta] = None,
+        reason: Optional[str] = None,
+        policy: Optional[LifecyclePolicy] = None,
+    ) -> None: ...
+    @property
+    def occurrence(self) -> SeriesRef:
+        """The occurrence the scope starts from."""
+    @property
+    def scope(self) -> "EditScope":
+        """Which occurrences."""
+    @property
+    def zone(self) -> Zone:
+        """The series' zone."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def shift(self) -> WallShift:
+        """How far each occurrence moves."""
+    @property
+    def duration(self) -> Optional[datetime.timedelta]:
+        """The new length of each occurrence, or ``None``."""
+    @property
+    def reason(self) -> Optional[str]:
+        """Why, or ``None``."""
+    @property
+    def policy(self) -> LifecyclePolicy:
+        """The clinic's lifecycle timing rules."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class SeriesCancel:
+    """A series edit that cancels occurrences through the lifecycle."""
+
+    def __init__(
+        self,
+        occurrence: SeriesRef,
+        scope: Union["EditScope", str],
+        actor: PartyLike,
+        reason: str,
+        policy: Optional[LifecyclePolicy] = None,
+    ) -> None: ...
+    @property
+    def occurrence(self) -> SeriesRef:
+        """The occurrence the scope starts from."""
+    @property
+    def scope(self) -> "EditScope":
+        """Which occurrences."""
+    @property
+    def actor(self) -> "Party":
+        """Who asks."""
+    @property
+    def reason(self) -> str:
+        """Why."""
+    @property
+    def policy(self) -> LifecyclePolicy:
+        """The clinic's lifecycle timing rules."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Skipped:
+    """An occurrence an edit left alone, with the lifecycle's error code and message."""
+
+    def __init__(self, id: str, recurrence_id: str, status: StatusLike, code: str, message: str) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def status(self) -> "Status":
+        """Its status, unchanged."""
+    @property
+    def code(self) -> str:
+        """Why, as the stable error code."""
+    @property
+    def message(self) -> str:
+        """Why, in words."""
+    @property
+    def error(self) -> HcasError:
+        """Why, as the exception of its code (not raised)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class EditResult:
+    """The answer to :func:`shift_occurrences`."""
+
+    def __init__(self, applied: bool, occurrences: Iterable[OccurrenceResult], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def applied(self) -> bool:
+        """Whether every occurrence moved (when false, nothing changed)."""
+    @property
+    def occurrences(self) -> tuple[OccurrenceResult, ...]:
+        """Every occurrence the edit moves (or would move)."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class CancelledOccurrence:
+    """One occurrence cancelled: id, recurrence id, status before, outcomes."""
+
+    def __init__(self, id: str, recurrence_id: str, from_: StatusLike, outcomes: Iterable[Outcome]) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def from_(self) -> "Status":
+        """Its status before."""
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """What follows."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class CancelResult:
+    """The answer to :func:`cancel_occurrences` and :func:`plan_cancel`."""
+
+    def __init__(self, cancelled: Iterable[CancelledOccurrence], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def cancelled(self) -> tuple[CancelledOccurrence, ...]:
+        """The occurrences cancelled, by start."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Move:
+    """One planned move: id, recurrence id, new start and end."""
+
+    def __init__(self, id: str, recurrence_id: str, start: datetime.datetime, end: datetime.datetime) -> None: ...
+    @property
+    def id(self) -> str:
+        """The occurrence's booking id."""
+    @property
+    def recurrence_id(self) -> str:
+        """Its original local start."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The new start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """The new end (aware, UTC)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ShiftPlan:
+    """What a shift would do, before any conflict check."""
+
+    def __init__(self, moves: Iterable[Move], skipped: Iterable[Skipped]) -> None: ...
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """The moves, by original start."""
+    @property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The occurrences in scope left as they are."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def shift_occurrences(ledger: Ledger, edit: SeriesEdit, now: datetime.datetime) -> EditResult:
+    """Move occurrences of a series, all or nothing."""
+
+def cancel_occurrences(ledger: Ledger, cancel: SeriesCancel, now: datetime.datetime) -> CancelResult:
+    """Cancel occurrences of a series through the lifecycle."""
+
+def plan_shift(bookings: Iterable[Booking], edit: SeriesEdit, now: datetime.datetime) -> ShiftPlan:
+    """Plan a shift on a series' bookings, without conflict checks."""
+
+def plan_cancel(bookings: Iterable[Booking], cancel: SeriesCancel, now: datetime.datetime) -> CancelResult:
+    """Plan a cancellation on a series' bookings, changing nothing."""
+
+def series_bookings(ledger: Ledger, series_id: str) -> list[Booking]:
+    """The bookings of a series, by start, then id."""
+
+class Preferences:
+    """What a waiting patient accepts beyond provider and window."""
+
+    def __init__(self, min_duration: Optional[datetime.timedelta] = None) -> None: ...
+    @property
+    def min_duration(self) -> Optional[datetime.timedelta]:
+        """The shortest slot accepted, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class WaitEntry:
+    """One patient waiting for a slot with one provider."""
+
+    def __init__(
+        self,
+        id: str,
+        patient: str,
+        provider: str,
+        window: Sequence[datetime.datetime],
+        created: datetime.datetime,
+        preferences: Optional[Preferences] = None,
+    ) -> None: ...
+    @property
+    def id(self) -> str:
+        """The entry's id."""
+    @property
+    def patient(self) -> str:
+        """The patient resource."""
+    @property
+    def provider(self) -> str:
+        """The provider resource wanted."""
+    @property
+    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The time range accepted (aware, UTC)."""
+    @property
+    def created(self) -> datetime.datetime:
+        """When the patient joined the list."""
+    @property
+    def preferences(self) -> Preferences:
+        """Further conditions on the slot."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Offer:
+    """A freed slot offered to a waiting patient, held until ``hold_expires``."""
+
+    def __init__(
+        self,
+        entry_id: str,
+        patient: str,
+        start: datetime.datetime,
+        end: datetime.datetime,
+        hold_expires: datetime.datetime,
+    ) -> None: ...
+    @property
+    def entry_id(self) -> str:
+        """The waitlist entry served."""
+    @property
+    def patient(self) -> str:
+        """Its patient resource."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The slot's start (aware, UTC)."""
+    @property
+    def end(self) -> datetime.datetime:
+        """The slot's end (aware, UTC)."""
+    @property
+    def hold_expires(self) -> datetime.datetime:
+        """When the offer lapses (aware, UTC)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class Waitlist:
+    """Waiting patients in serving order (mutable; equal by entries, unhashable)."""
+
+    def __init__(self, entries: Optional[Iterable[WaitEntry]] = None) -> None: ...
+    def __len__(self) -> int: ...
+    def add(self, entry: WaitEntry) -> None:
+        """Add an entry in its place; a used id raises ``InvalidRequestError``."""
+    def remove(self, id: str) -> Optional[WaitEntry]:
+        """Remove and return the entry with this id."""
+    def remove_expired(self, now: datetime.datetime) -> list[WaitEntry]:
+        """Remove the entries whose window has ended by ``now``."""
+    def entries(self) -> list[WaitEntry]:
+        """The entries in serving order."""
+    def get(self, id: str) -> Optional[WaitEntry]:
+        """The entry with this id, or ``None``."""
+    def offer(self, freed: Booking, ledger: Ledger, now: datetime.datetime, hold: datetime.timedelta) -> Optional[Offer]:
+        """The offer of the slot ``freed`` leaves to the first entry that qualifies, or ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def make_hold(offer: Offer, provider: str, id: str) -> Booking:
+    """The held booking ``id`` that reserves ``offer`` for its patient with ``provider``."""
