@@ -108,3 +108,113 @@ export declare class LimitExceededError extends HcasError {
   readonly code: 'limit_exceeded'
   static readonly code: 'limit_exceeded'
 }
+
+// ---------------------------------------------------------------------------
+// The typed level.
+
+/**
+ * An instant: a `Date`, epoch milliseconds, or an ISO 8601 string with `Z`
+ * or an offset (`"2026-03-09T09:00:00Z"`). Sub-seconds are truncated to the
+ * second (towards the past): the engine keeps whole seconds.
+ */
+export type Instant = Date | number | string
+
+/** A wall time in a zone, as a local ISO string: `"2026-03-09T09:00"` (seconds optional). */
+export type WallTime = string
+
+/** A working rule, as in the `slots` input (docs/vectors.md). */
+export interface WorkingRuleSpec {
+  /** RRULE text repeating days (FREQ=DAILY or coarser, no time parts). */
+  rrule: string
+  /** The local date the rule starts from, `"2026-01-05"`. */
+  dtstart: string
+  /** Local start time, `"09:00"`. */
+  start: string
+  /** Local end time, `"17:00"` (`"24:00"` is the next midnight; earlier than `start`: the next day). */
+  end: string
+}
+
+/** Other hours on one local date, as in the `slots` input: an empty `windows` closes the day. */
+export interface DateOverrideSpec {
+  /** The local date, `"2026-03-30"`. */
+  date: string
+  /** The windows of that date. */
+  windows: { start: string; end: string }[]
+}
+
+/** A busy interval `[start, end)`. */
+export interface BusyInterval {
+  /** Start instant. */
+  start: Instant
+  /** End instant (exclusive). */
+  end: Instant
+}
+
+/** The optional parts of a slot query (all in minutes but `now`). */
+export interface SlotOptions {
+  /** Minutes between candidate starts (default: the duration). */
+  step?: number
+  /** Minutes kept free before a slot. */
+  bufferBefore?: number
+  /** Minutes kept free after a slot. */
+  bufferAfter?: number
+  /** The current instant, for `minNotice` and `horizon`. */
+  now?: Instant
+  /** Minutes after `now` before the first offered slot. */
+  minNotice?: number
+  /** Minutes after `now` from which nothing is offered. */
+  horizon?: number
+}
+
+/** An IANA time zone, resolved with the engine's embedded tz database (`TZDB_VERSION`), not the system's. */
+export declare class Zone {
+  /** @throws InvalidTimezoneError for a name the engine does not know. */
+  constructor(name: string)
+  /** The IANA name. */
+  readonly name: string
+  /** The UTC offset in force at the instant `at`, in seconds east of UTC. */
+  offsetAt(at: Instant): number
+  /** The wall time at the instant `at`, as `"YYYY-MM-DDTHH:MM:SS"`. */
+  toLocal(at: Instant): WallTime
+  /**
+   * The instant (ISO string in UTC) of the wall time `local`: in a DST gap it
+   * moves forward by the gap, in a fold it takes the earlier instant (RFC 5545).
+   */
+  resolve(local: WallTime): string
+  /** The IANA name. */
+  toString(): string
+}
+
+/**
+ * A recurrence set: an RFC 5545 RRULE from the wall time `dtstart` in
+ * `zone`, with EXDATEs and RDATEs (wall times), expanded in wall time.
+ */
+export declare class Recurrence {
+  constructor(
+    rrule: string,
+    dtstart: WallTime,
+    zone: string | Zone,
+    dates?: { exdates?: WallTime[] | null; rdates?: WallTime[] | null },
+  )
+  /** The rule as normalised RRULE text. */
+  readonly rrule: string
+  /** Every occurrence `t` with `start <= t < end`, ascending, at most `limit`: ISO strings in UTC. */
+  between(start: Instant, end: Instant, limit?: number | null): string[]
+  /** As `between`, as epoch milliseconds in one `Float64Array`. */
+  betweenEpochMs(start: Instant, end: Instant, limit?: number | null): Float64Array
+}
+
+/** A provider's availability in a zone: working rules, date overrides, busy intervals. */
+export declare class Availability {
+  constructor(
+    zone: string | Zone,
+    parts?: { rules?: WorkingRuleSpec[]; overrides?: DateOverrideSpec[]; busy?: BusyInterval[] },
+  )
+  /**
+   * The offered slot starts in `[start, end)` for `duration` minutes, as ISO
+   * strings in UTC (the rules of docs/vectors.md, kind `slots`).
+   */
+  slots(start: Instant, end: Instant, duration: number, options?: SlotOptions): string[]
+  /** As `slots`, as epoch milliseconds in one `Float64Array`. */
+  slotsEpochMs(start: Instant, end: Instant, duration: number, options?: SlotOptions): Float64Array
+}

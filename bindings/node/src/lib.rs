@@ -9,7 +9,9 @@
 //! - [`evaluate_json`] over `hcas_core::wire::evaluate` (the vector JSON
 //!   shapes of `docs/vectors.md`), [`check_vector_json`] over
 //!   `hcas_core::wire::check`, the comparison every front door uses;
-//! - the constants [`kinds`], [`error_codes`], [`tzdb_version`], [`version`].
+//! - the constants [`kinds`], [`error_codes`], [`tzdb_version`], [`version`];
+//! - the typed level's native classes ([`typed`]): zones, recurrences and
+//!   availability, with instants as epoch milliseconds or ISO strings.
 //!
 //! Every error thrown from here is a JS `Error` whose `code` is the engine's
 //! stable error code (`invalid_rrule`, ...) and whose `message` says what to
@@ -18,6 +20,8 @@
 use hcas_core::{Error, ErrorCode};
 use napi_derive::napi;
 use serde_json::Value;
+
+pub mod typed;
 
 /// An engine error code as a napi error status: napi-rs creates the thrown JS
 /// error with this string as its `code` property, which the wrapper maps to

@@ -40,4 +40,24 @@ const bad: ErrorCode = 'invalid_everything'
 // @ts-expect-error: the verdict may be null
 const sure: string = hcas.checkVector({}, 'invalid_rrule')
 
-void [verdict, kinds, tz, bad, sure]
+// The typed level.
+const ny = new hcas.Zone('America/New_York')
+const offset: number = ny.offsetAt(new Date())
+const wall: string = ny.toLocal(Date.now())
+const rec = new hcas.Recurrence('FREQ=DAILY;COUNT=3', '2026-03-07T02:30', ny, { exdates: ['2026-03-08T02:30'] })
+const isos: string[] = rec.between('2026-03-01T00:00:00Z', new Date('2026-04-01T00:00:00Z'), 10)
+const epoch: Float64Array = rec.betweenEpochMs(0, Date.UTC(2027, 0, 1))
+const avail = new hcas.Availability('Europe/Berlin', {
+  rules: [{ rrule: 'FREQ=WEEKLY;BYDAY=MO', dtstart: '2026-06-01', start: '09:00', end: '11:00' }],
+  busy: [{ start: new Date('2026-06-01T07:00:00Z'), end: '2026-06-01T07:20:00Z' }],
+})
+const slots: string[] = avail.slots('2026-06-01T00:00:00Z', '2026-06-03T00:00:00Z', 45, { step: 30, now: Date.now() })
+const slotsMs: Float64Array = avail.slotsEpochMs(0, 1, 45)
+// @ts-expect-error: an instant is a Date, a number or a string
+ny.toLocal({ at: 0 })
+// @ts-expect-error: not a slot option
+avail.slots(0, 1, 45, { stepMinutes: 5 })
+// @ts-expect-error: a working rule needs its start and end times
+new hcas.Availability('UTC', { rules: [{ rrule: 'FREQ=DAILY', dtstart: '2026-06-01' }] })
+
+void [verdict, kinds, tz, bad, sure, offset, wall, isos, epoch, slots, slotsMs]
