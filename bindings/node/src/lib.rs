@@ -1,0 +1,121 @@
+//! The native addon of the npm package `@hcas/engine` (`bindings/node`):
+//! conversions and error mapping only; every answer is `hcas_core`'s.
+//!
+//! The package's JavaScript wrapper (`index.js`, `index.mjs`) is the public
+//! API. It turns plain JS values into JSON text (refusing what is not JSON,
+//! with the path of the offending value), calls the functions here, and turns
+//! a native error into its `HcasError` subclass by the error's `code`:
+//!
+//! - [`evaluate_json`] over `hcas_core::wire::evaluate` (the vector JSON
+//!   shapes of `docs/vectors.md`), [`check_vector_json`] over
+//!   `hcas_core::wire::check`, the comparison every front door uses;
+//! - the constants [`kinds`], [`error_codes`], [`tzdb_version`], [`version`];
+//! - the typed level's native classes ([`typed`]): zones, recurrences and
+//!   availability, with instants as epoch milliseconds or ISO strings.
+//!
+//! Every error thrown from here is a JS `Error` whose `code` is the engine's
+//! stable error code (`invalid_rrule`, ...) and whose `message` says what to
+//! fix: [`Code`] is the napi status that carries it.
+
+use hcas_core::{Error, ErrorCode};
+use napi_derive::napi;
+use serde_json::Value;
+
+pub mod typed;
+
+/// An engine error code as a napi error status: napi-rs creates the thrown JS
+/// error with this string as its `code` property, which the wrapper maps to
+/// the error's class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(ErrorCode);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A result whose error reaches JS with the engine's stable code. (Named
+/// `Result` because #[napi] recognises a fallible function by that name.)
+pub type Result<T> = napi::Result<T, Code>;
+
+/// The one adapter from `hcas_core::Error` to a JS error: its code and message.
+fn to_js(err: &Error) -> napi::Error<Code> {
+    napi::Error::new(Code(err.code()), err.message().to_string())
+}
+
+/// JSON text from the wrapper as a value; text that is not JSON (a caller
+/// using this module directly) is `invalid_request` naming `what`.
+fn parse(text: &str, what: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        to_js(&Error::new(
+            ErrorCode::InvalidRequest,
+            format!("{what} is not JSON text: {e}"),
+        ))
+    })
+}
+
+/// A value as JSON text for the wrapper to `JSON.parse`.
+fn text(value: &Value) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| {
+        to_js(&Error::new(
+            ErrorCode::InvalidRequest,
+            format!("could not encode the answer: {e}"),
+        ))
+    })
+}
+
+/// Evaluate one input of `kind` (one of [`kinds`]) given as JSON text in its
+/// vector shape (`docs/vectors.md`), answering JSON text in the same shape.
+/// The wrapper's `evaluate(kind, input)` takes and returns plain objects.
+#[napi]
+pub fn evaluate_json(kind: String, input: String) -> Result<String> {
+    let input = parse(&input, "input")?;
+    let out = hcas_core::wire::evaluate(&kind, &input).map_err(|e| to_js(&e))?;
+    text(&out)
+}
+
+/// Judge a front door's answer to one conformance vector: `case_json` is the
+/// whole vector file as JSON text, `answer_json` the output object as JSON
+/// text, or a JSON string holding the error code that was thrown. `null` when
+/// it passes, else the failure line. This is `hcas_core::wire::check`.
+#[napi]
+pub fn check_vector_json(case_json: String, answer_json: String) -> Result<Option<String>> {
+    let case = parse(&case_json, "case")?;
+    let answer = parse(&answer_json, "answer")?;
+    let verdict = match &answer {
+        Value::String(code) => hcas_core::wire::check(&case, Err(code)),
+        out => hcas_core::wire::check(&case, Ok(out)),
+    };
+    Ok(verdict.err())
+}
+
+/// The vector kinds this engine evaluates (`hcas_core::wire::KINDS`).
+#[napi]
+pub fn kinds() -> Vec<String> {
+    hcas_core::wire::KINDS
+        .iter()
+        .map(|k| (*k).to_string())
+        .collect()
+}
+
+/// Every stable error code, in the engine's order (`hcas_core::ErrorCode::ALL`).
+#[napi]
+pub fn error_codes() -> Vec<String> {
+    ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect()
+}
+
+/// The IANA tz database release embedded in the engine (`hcas_core::TZDB_VERSION`).
+#[napi]
+pub fn tzdb_version() -> String {
+    hcas_core::TZDB_VERSION.to_string()
+}
+
+/// This crate's version, which is the package's.
+#[napi]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

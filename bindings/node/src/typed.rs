@@ -1,0 +1,330 @@
+//! The typed level's native classes, wrapped by the package's `Zone`,
+//! `Recurrence` and `Availability` (index.js), which turn `Date`s into epoch
+//! milliseconds and map errors to their classes. Conversions only: every
+//! answer is the engine's.
+//!
+//! An instant arrives as epoch milliseconds (a number; sub-seconds are
+//! truncated to the second, towards the past, as the engine keeps whole
+//! seconds) or as an ISO 8601 instant string (`Timestamp::parse`). Wall times
+//! are local ISO strings (`2026-03-07T02:30`). Instants go back as ISO strings
+//! in UTC, or in bulk as a `Float64Array` of epoch milliseconds.
+
+use hcas_core::recurrence::parse_local_list;
+use hcas_core::time::parse_local_datetime;
+use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
+use hcas_core::{
+    Availability, Error, ErrorCode, Interval, Minutes, RRule, Recurrence, SlotQuery, Timestamp,
+    Zone,
+};
+use napi::bindgen_prelude::{Either, Float64Array};
+use napi_derive::napi;
+use serde::de::DeserializeOwned;
+
+use crate::{Result, parse, to_js};
+
+/// An instant as the wrapper passes it: epoch milliseconds or an ISO string.
+pub type InstantArg = Either<f64, String>;
+
+/// The engine's result with its error mapped for JS.
+fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
+    r.map_err(|e| to_js(&e))
+}
+
+/// An `invalid_*` error of `code` raised here.
+fn error(code: ErrorCode, message: String) -> napi::Error<crate::Code> {
+    to_js(&Error::new(code, message))
+}
+
+/// The first and last epoch milliseconds whose whole second is in the
+/// engine's range (the years 0001-9999), bounds JS numbers are exact in.
+const MS_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
+
+/// An instant argument named `name`.
+fn instant(v: &InstantArg, name: &str) -> Result<Timestamp> {
+    match v {
+        Either::A(ms) => {
+            if !MS_RANGE.contains(ms) {
+                return Err(error(
+                    ErrorCode::InvalidDatetime,
+                    format!(
+                        "{name}: {ms} epoch milliseconds is not an instant in the years 0001-9999"
+                    ),
+                ));
+            }
+            // In range, so the whole seconds fit an i64 exactly.
+            #[allow(clippy::cast_possible_truncation)]
+            let secs = (ms / 1000.0).floor() as i64;
+            js(Timestamp::from_unix(secs).map_err(|e| e.at(name)))
+        }
+        Either::B(text) => js(Timestamp::parse(text).map_err(|e| e.at(name))),
+    }
+}
+
+/// An optional instant argument.
+fn opt_instant(v: Option<&InstantArg>, name: &str) -> Result<Option<Timestamp>> {
+    v.map(|v| instant(v, name)).transpose()
+}
+
+/// Whole minutes named `name`: a fraction or a non-finite number is
+/// `invalid_duration` (the engine's checks of sign and size come later).
+fn minutes(v: f64, name: &str) -> Result<Minutes> {
+    if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
+        return Err(error(
+            ErrorCode::InvalidDuration,
+            format!("{name}: {v} is not a whole number of minutes"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(Minutes::new(v as i64))
+}
+
+/// Instants as ISO strings in UTC.
+fn iso(items: &[Timestamp]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+/// Instants as epoch milliseconds, one typed array for the lot.
+fn epoch_ms(items: &[Timestamp]) -> Float64Array {
+    #[allow(clippy::cast_precision_loss)]
+    let ms: Vec<f64> = items.iter().map(|t| t.unix() as f64 * 1000.0).collect();
+    Float64Array::new(ms)
+}
+
+/// JSON text from the wrapper as `T` (the wire shapes of `docs/vectors.md`);
+/// the wrong shape is `invalid_request` naming `what`.
+fn shaped<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    let value = parse(text, what)?;
+    serde_json::from_value(value).map_err(|e| {
+        error(
+            ErrorCode::InvalidRequest,
+            format!("{what} does not have the documented shape: {e}"),
+        )
+    })
+}
+
+/// An IANA time zone of the engine's embedded tz database.
+#[napi]
+pub struct NativeZone(Zone);
+
+#[napi]
+impl NativeZone {
+    /// The zone named `name` (`Europe/London`).
+    #[napi(constructor)]
+    pub fn new(name: String) -> Result<Self> {
+        js(Zone::parse(&name)).map(Self)
+    }
+
+    /// The IANA name.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.0.name().to_string()
+    }
+
+    /// The UTC offset in force at the instant `at`, in seconds east of UTC.
+    #[napi]
+    pub fn offset_at(&self, at: InstantArg) -> Result<i32> {
+        Ok(self.0.offset_at(instant(&at, "at")?))
+    }
+
+    /// The wall time at the instant `at`, as `YYYY-MM-DDTHH:MM:SS`.
+    #[napi]
+    pub fn to_local(&self, at: InstantArg) -> Result<String> {
+        let local = self.0.to_local(instant(&at, "at")?);
+        Ok(local.format("%Y-%m-%dT%H:%M:%S").to_string())
+    }
+
+    /// The instant of the wall time `local`: in a DST gap it moves forward by
+    /// the gap, in a fold it takes the earlier instant (RFC 5545).
+    #[napi]
+    pub fn resolve(&self, local: String) -> Result<String> {
+        let l = js(parse_local_datetime(&local).map_err(|e| e.at("local")))?;
+        Ok(self.0.resolve(l).to_string())
+    }
+}
+
+/// A recurrence set: an RRULE from a wall-time `dtstart` in a zone, with
+/// EXDATEs and RDATEs (wall times).
+#[napi]
+pub struct NativeRecurrence(Recurrence);
+
+#[napi]
+impl NativeRecurrence {
+    /// Parse and check the parts (errors name the offending argument).
+    #[napi(constructor)]
+    pub fn new(
+        rrule: String,
+        dtstart: String,
+        zone: String,
+        exdates: Vec<String>,
+        rdates: Vec<String>,
+    ) -> Result<Self> {
+        let rule = js(RRule::parse(&rrule).map_err(|e| e.at("rrule")))?;
+        let start = js(parse_local_datetime(&dtstart).map_err(|e| e.at("dtstart")))?;
+        let zone = js(Zone::parse(&zone).map_err(|e| e.at("zone")))?;
+        let exdates = js(parse_local_list("exdates", &exdates))?;
+        let rdates = js(parse_local_list("rdates", &rdates))?;
+        let rec = Recurrence::new(rule, start, zone)
+            .with_exdates(exdates)
+            .and_then(|r| r.with_rdates(rdates));
+        js(rec).map(Self)
+    }
+
+    /// The rule as normalised RRULE text.
+    #[napi(getter)]
+    pub fn rrule(&self) -> String {
+        self.0.rule().to_string()
+    }
+
+    /// Every occurrence in `[start, end)`, ascending, at most `limit`.
+    fn occurrences(
+        &self,
+        start: &InstantArg,
+        end: &InstantArg,
+        limit: Option<u32>,
+    ) -> Result<Vec<Timestamp>> {
+        let from = instant(start, "start")?;
+        let to = instant(end, "end")?;
+        js(self.0.between(from, to, limit.map(|l| l as usize)))
+    }
+
+    /// Every occurrence `t` with `start <= t < end`, ascending, at most
+    /// `limit` of them, as ISO strings in UTC.
+    #[napi]
+    pub fn between(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        limit: Option<u32>,
+    ) -> Result<Vec<String>> {
+        Ok(iso(&self.occurrences(&start, &end, limit)?))
+    }
+
+    /// As `between`, as epoch milliseconds in one `Float64Array`.
+    #[napi]
+    pub fn between_epoch_ms(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        limit: Option<u32>,
+    ) -> Result<Float64Array> {
+        Ok(epoch_ms(&self.occurrences(&start, &end, limit)?))
+    }
+}
+
+/// A slot query's optional parts, as the wrapper passes them.
+#[napi(object)]
+pub struct NativeSlotOptions {
+    /// Minutes between candidate starts (default: the duration).
+    pub step: Option<f64>,
+    /// Minutes kept free before a slot.
+    pub buffer_before: Option<f64>,
+    /// Minutes kept free after a slot.
+    pub buffer_after: Option<f64>,
+    /// The current instant, for `min_notice` and `horizon`.
+    pub now: Option<InstantArg>,
+    /// Minutes after `now` before the first offered slot.
+    pub min_notice: Option<f64>,
+    /// Minutes after `now` from which nothing is offered.
+    pub horizon: Option<f64>,
+}
+
+/// A provider's availability: working rules, date overrides and busy
+/// intervals in a zone.
+#[napi]
+pub struct NativeAvailability(Availability);
+
+#[napi]
+impl NativeAvailability {
+    /// `rules_json` and `overrides_json` are JSON text of the `slots` input's
+    /// `rules` and `overrides` (docs/vectors.md); `busy` is the busy
+    /// intervals' instants as a flat list `[start0, end0, start1, end1, ...]`.
+    #[napi(constructor)]
+    pub fn new(
+        zone: String,
+        rules_json: String,
+        overrides_json: String,
+        busy: Vec<InstantArg>,
+    ) -> Result<Self> {
+        let zone = js(Zone::parse(&zone).map_err(|e| e.at("zone")))?;
+        let rules: Vec<RuleSpec> = shaped(&rules_json, "rules")?;
+        let overrides: Vec<OverrideSpec> = shaped(&overrides_json, "overrides")?;
+        let rules = js(parse_rules(&rules))?;
+        let overrides = js(parse_overrides(&overrides))?;
+        js(hcas_core::id::check_count(
+            "busy",
+            busy.len() / 2,
+            "MAX_BUSY",
+            hcas_core::id::MAX_BUSY,
+        ))?;
+        let mut intervals = Vec::with_capacity(busy.len() / 2);
+        for (i, pair) in busy.chunks(2).enumerate() {
+            let [s, e] = pair else {
+                return Err(error(
+                    ErrorCode::InvalidRequest,
+                    format!("busy[{i}]: an interval needs a start and an end"),
+                ));
+            };
+            let s = instant(s, &format!("busy[{i}].start"))?;
+            let e = instant(e, &format!("busy[{i}].end"))?;
+            intervals.push(js(
+                Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))
+            )?);
+        }
+        Ok(Self(Availability::from_parts(
+            zone, rules, overrides, intervals,
+        )))
+    }
+
+    /// The engine's query, validated.
+    fn query(
+        start: &InstantArg,
+        end: &InstantArg,
+        duration: f64,
+        options: Option<&NativeSlotOptions>,
+    ) -> Result<SlotQuery> {
+        let mut query = SlotQuery::new(
+            instant(start, "start")?,
+            instant(end, "end")?,
+            minutes(duration, "duration")?,
+        );
+        if let Some(o) = options {
+            let zero = Minutes::new(0);
+            let opt = |v: Option<f64>, name: &str| v.map(|v| minutes(v, name)).transpose();
+            query.step = opt(o.step, "step")?;
+            query.buffer_before = opt(o.buffer_before, "bufferBefore")?.unwrap_or(zero);
+            query.buffer_after = opt(o.buffer_after, "bufferAfter")?.unwrap_or(zero);
+            query.now = opt_instant(o.now.as_ref(), "now")?;
+            query.min_notice = opt(o.min_notice, "minNotice")?.unwrap_or(zero);
+            query.horizon = opt(o.horizon, "horizon")?;
+        }
+        js(query.validate())?;
+        Ok(query)
+    }
+
+    /// The offered slot starts in `[start, end)` for `duration` minutes, as
+    /// ISO strings in UTC (docs/vectors.md, kind `slots`, for the rules).
+    #[napi]
+    pub fn slots(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        duration: f64,
+        options: Option<NativeSlotOptions>,
+    ) -> Result<Vec<String>> {
+        let query = Self::query(&start, &end, duration, options.as_ref())?;
+        Ok(iso(&js(self.0.slots(&query))?))
+    }
+
+    /// As `slots`, as epoch milliseconds in one `Float64Array`.
+    #[napi]
+    pub fn slots_epoch_ms(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        duration: f64,
+        options: Option<NativeSlotOptions>,
+    ) -> Result<Float64Array> {
+        let query = Self::query(&start, &end, duration, options.as_ref())?;
+        Ok(epoch_ms(&js(self.0.slots(&query))?))
+    }
+}
