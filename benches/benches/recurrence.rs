@@ -1,5 +1,6 @@
-//! Recurrence expansion: a weekday rule over one year, hcas-core next to the
-//! `rrule` crate on the same input in the same run.
+//! Recurrence expansion: a weekday rule over one year and the last Friday of
+//! the month over ten, hcas-core next to the `rrule` crate on the same input
+//! in the same run.
 //!
 //! `cargo bench -p hcas-benches --bench recurrence`
 
@@ -39,6 +40,38 @@ fn recurrence(c: &mut Criterion) {
     });
     g.bench_function("rrule_crate", |bch| {
         bch.iter(|| black_box(set.clone()).after(a).before(b).all(10_000));
+    });
+    g.finish();
+
+    // The last Friday of each month for ten years: a rule that keeps about
+    // one day in thirty (BYDAY with an ordinal in a MONTHLY period).
+    let last_friday = "FREQ=MONTHLY;BYDAY=-1FR";
+    let fridays = Recurrence::new(
+        last_friday.parse().unwrap(),
+        NaiveDate::from_ymd_opt(2026, 1, 30)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap(),
+        ny,
+    );
+    let decade: Timestamp = "2036-01-01T00:00:00Z".parse().unwrap();
+    let n = fridays.between(from, decade, None).unwrap().len();
+    let set: rrule::RRuleSet =
+        format!("DTSTART;TZID=America/New_York:20260130T090000\nRRULE:{last_friday}")
+            .parse()
+            .unwrap();
+    let b10 = tz.with_ymd_and_hms(2036, 1, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        n,
+        set.clone().after(a).before(b10).all(10_000).dates.len(),
+        "both expand the same ten years"
+    );
+    let mut g = c.benchmark_group("recurrence_last_friday_ten_years_ny");
+    g.bench_function("hcas_core", |bch| {
+        bch.iter(|| black_box(&fridays).between(black_box(from), black_box(decade), None));
+    });
+    g.bench_function("rrule_crate", |bch| {
+        bch.iter(|| black_box(set.clone()).after(a).before(b10).all(10_000));
     });
     g.finish();
 

@@ -448,7 +448,8 @@ struct QueryArgs<'a, 'py> {
 }
 
 impl QueryArgs<'_, '_> {
-    /// The engine's `SlotQuery` (buffers and notice default to zero), validated.
+    /// The engine's `SlotQuery` (buffers and notice default to zero); the
+    /// engine validates it first thing in each query.
     fn build(&self) -> PyResult<SlotQuery> {
         let mut query = SlotQuery::new(
             convert::instant(self.start, "start")?,
@@ -464,7 +465,6 @@ impl QueryArgs<'_, '_> {
         query.now = convert::opt_instant(self.now, "now")?;
         query.min_notice = convert::opt_minutes(self.min_notice, "min_notice")?.unwrap_or(zero);
         query.horizon = convert::opt_minutes(self.horizon, "horizon")?;
-        query.validate().py()?;
         Ok(query)
     }
 }
@@ -508,12 +508,7 @@ pub(crate) fn pooled_slots<'py>(
         horizon,
     }
     .build()?;
-    let got = py
-        .detach(|| {
-            let pool: Vec<Availability> = pool.iter().map(|a| (**a).clone()).collect();
-            hcas_core::pooled_slots(&pool, &query)
-        })
-        .py()?;
+    let got = py.detach(|| hcas_core::pooled_slots(&pool, &query)).py()?;
     let rows = got
         .iter()
         .map(|(t, free)| {

@@ -40,20 +40,13 @@ type Reduced<'py, A> = PyResult<(Bound<'py, PyAny>, A)>;
 
 /// Instants as a list of aware UTC datetimes.
 fn datetimes<'py>(py: Python<'py>, items: &[Timestamp]) -> PyResult<Bound<'py, PyList>> {
-    let list = PyList::empty(py);
-    for &t in items {
-        list.append(convert::to_datetime(py, t)?)?;
-    }
-    Ok(list)
+    convert::datetimes(py, items)
 }
 
 /// Instants as an `array.array("q")` of Unix seconds: one Python object for
 /// the lot (`numpy.frombuffer(a, dtype="int64")` reads it without a copy).
 fn epoch_array<'py>(py: Python<'py>, items: &[Timestamp]) -> PyResult<Bound<'py, PyAny>> {
-    let bytes: Vec<u8> = items.iter().flat_map(|t| t.unix().to_ne_bytes()).collect();
-    let array = py.import("array")?.getattr("array")?.call1(("q",))?;
-    array.call_method1("frombytes", (pyo3::types::PyBytes::new(py, &bytes),))?;
-    Ok(array)
+    convert::epoch_array(py, items)
 }
 
 /// Evaluate one input of `kind` (`hcas.KINDS`) in its vector JSON shape

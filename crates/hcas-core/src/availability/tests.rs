@@ -349,6 +349,14 @@ fn pooled_slots_round_trip_and_refuse_broken_rows() {
     let got = pooled_slots(&[mk("10:00"), mk("09:00")], &q).unwrap();
     let json = serde_json::to_value(&got).unwrap();
     assert_eq!(json["offsets"], serde_json::json!([0, 1, 3, 5]));
+    // Shared or borrowed providers, not cloned per query: the same answer.
+    let shared = [
+        std::sync::Arc::new(mk("10:00")),
+        std::sync::Arc::new(mk("09:00")),
+    ];
+    assert_eq!(pooled_slots(&shared, &q).unwrap(), got);
+    let (a, b) = (mk("10:00"), mk("09:00"));
+    assert_eq!(pooled_slots(&[&a, &b], &q).unwrap(), got);
     assert_eq!(serde_json::from_value::<PooledSlots>(json).unwrap(), got);
     let bad = serde_json::json!({"starts": ["2026-01-01T09:00:00Z"], "offsets": [0, 2],
                                  "members": [1, 0]});

@@ -40,6 +40,43 @@ impl SignedSet {
         };
         bit(&self.pos, pos) || bit(&self.neg, neg)
     }
+
+    /// The offsets from `base` of the positions in `1..=len` the set names
+    /// (counting `pos` from the front, `neg` from the back), ascending and unique.
+    fn offsets_within(&self, len: u32, base: u32, out: &mut Vec<u32>) {
+        let from = out.len();
+        for (arr, back) in [(&self.pos, false), (&self.neg, true)] {
+            for (w, &word) in (0u32..).zip(arr.iter()) {
+                let mut bits = word;
+                while bits != 0 {
+                    let m = w * 64 + bits.trailing_zeros();
+                    bits &= bits - 1;
+                    if (1..=len).contains(&m) {
+                        out.push(base + if back { len - m } else { m - 1 });
+                    }
+                }
+            }
+        }
+        // Earlier entries (earlier months) are all below these: one dedup does.
+        out[from..].sort_unstable();
+        out.dedup();
+    }
+}
+
+/// The offsets from `base` of the days in `len` days from `base` whose weekday
+/// (0 = Monday) is in `mask`, ascending; `weekday` is the first day's.
+fn weekday_offsets(mask: u8, weekday: u32, base: u32, len: u32, out: &mut Vec<u32>) {
+    let from = out.len();
+    for w in 0..7u32 {
+        if mask & (1 << w) != 0 {
+            let mut off = (w + 7 - weekday) % 7;
+            while off < len {
+                out.push(base + off);
+                off += 7;
+            }
+        }
+    }
+    out[from..].sort_unstable();
 }
 
 /// Days between `a` and `b` (`b - a`).
@@ -129,6 +166,30 @@ impl Day {
         })
     }
 
+    /// The day `k` days later, stepped month by month (no calendar library call).
+    fn advanced(mut self, mut k: u32) -> Self {
+        self.n += i64::from(k);
+        self.weekday = (self.weekday + k % 7) % 7;
+        loop {
+            let left = days_in_month(self.year, self.month) - self.day;
+            if k <= left {
+                self.day += k;
+                self.ordinal += k;
+                return self;
+            }
+            k -= left + 1;
+            self.day = 1;
+            if self.month == 12 {
+                self.month = 1;
+                self.year += 1;
+                self.ordinal = 1;
+            } else {
+                self.month += 1;
+                self.ordinal += left + 1;
+            }
+        }
+    }
+
     fn next(&mut self) {
         self.n += 1;
         self.weekday = (self.weekday + 1) % 7;
@@ -160,6 +221,8 @@ pub(super) struct Plan {
     week_nos: SignedSet,
     weekdays_plain: u8,
     weekdays_nth: Vec<WeekdayNum>,
+    /// Every weekday BYDAY names, with or without an ordinal (bit 0 = Monday).
+    weekdays_any: u8,
     hours: Vec<u32>,
     minutes: Vec<u32>,
     seconds: Vec<u32>,
@@ -233,6 +296,9 @@ impl Plan {
                 weekdays_nth.push(*d);
             }
         }
+        let weekdays_any = weekdays_nth.iter().fold(weekdays_plain, |acc, d| {
+            acc | (1 << d.weekday.num_days_from_monday())
+        });
         let month_days = SignedSet::from_iter(by_month_day.iter().map(|&x| i64::from(x)));
         let year_days = SignedSet::from_iter(rule.by_year_day.iter().map(|&x| i64::from(x)));
         let week_nos = SignedSet::from_iter(rule.by_week_no.iter().map(|&x| i64::from(x)));
@@ -250,6 +316,7 @@ impl Plan {
             week_nos,
             weekdays_plain,
             weekdays_nth,
+            weekdays_any,
             hours,
             minutes,
             seconds,
@@ -310,6 +377,59 @@ impl Plan {
                 e.weekday.num_days_from_monday() == d.weekday
                     && (i32::from(e.n) == nth || i32::from(e.n) == nth_back)
             });
+        }
+        true
+    }
+
+    /// The days of a MONTHLY or YEARLY period (`len` days from `start`, the
+    /// first of its month or year) that may pass [`Plan::day_ok`], as offsets
+    /// from `start`, ascending and unique, found from BYMONTH, BYMONTHDAY,
+    /// BYYEARDAY or BYDAY without visiting every day. They are a superset of
+    /// the days `day_ok` passes (the caller still asks it of each): a month
+    /// outside BYMONTH has none; a day outside BYMONTHDAY, BYYEARDAY or the
+    /// weekdays of BYDAY fails `day_ok`. `false` (and nothing in `out`) when
+    /// no part narrows the period, or it is a week or a day: visit every day.
+    fn candidates(&self, start: &Day, len: u32, out: &mut Vec<u32>) -> bool {
+        out.clear();
+        match self.freq {
+            Frequency::Monthly => {
+                if self.months != 0 && self.months & (1 << start.month) == 0 {
+                    // BYMONTH leaves out the whole month.
+                    return true;
+                }
+                if self.month_days.any {
+                    self.month_days.offsets_within(len, 0, out);
+                } else if self.weekdays_any != 0 {
+                    weekday_offsets(self.weekdays_any, start.weekday, 0, len, out);
+                } else {
+                    return false;
+                }
+            }
+            Frequency::Yearly => {
+                if self.month_days.any || (self.months != 0 && self.weekdays_any != 0) {
+                    // Month by month: BYMONTH, then the days of each month.
+                    let mut first = 0;
+                    for m in 1..=12 {
+                        let dim = days_in_month(start.year, m);
+                        if self.months == 0 || self.months & (1 << m) != 0 {
+                            if self.month_days.any {
+                                self.month_days.offsets_within(dim, first, out);
+                            } else {
+                                let weekday = (start.weekday + first) % 7;
+                                weekday_offsets(self.weekdays_any, weekday, first, dim, out);
+                            }
+                        }
+                        first += dim;
+                    }
+                } else if self.year_days.any {
+                    self.year_days.offsets_within(len, 0, out);
+                } else if self.weekdays_any != 0 {
+                    weekday_offsets(self.weekdays_any, start.weekday, 0, len, out);
+                } else {
+                    return false;
+                }
+            }
+            _ => return false,
         }
         true
     }
@@ -386,6 +506,11 @@ pub(super) struct Walker<'a> {
     /// The day after the last period's last day, to step into the next period
     /// without a calendar conversion when periods are adjacent (INTERVAL=1).
     next_day: Option<Day>,
+    /// The candidate days of the current period ([`Plan::candidates`]).
+    days: Vec<u32>,
+    /// Whether to visit only the candidate days (always, outside the tests
+    /// that compare it with visiting every day).
+    shortcut: bool,
     done: bool,
 }
 
@@ -418,6 +543,8 @@ impl<'a> Walker<'a> {
             picked: Vec::new(),
             cached_day: None,
             next_day: None,
+            days: Vec::new(),
+            shortcut: true,
             done: false,
         };
         if count.is_none() {
@@ -559,18 +686,33 @@ impl<'a> Walker<'a> {
                     d
                 }
             };
-            loop {
-                if plan.day_ok(&day) {
-                    let base = day.n * DAY;
-                    buf.extend(plan.times.iter().map(|t| base + t));
+            let len = u32::try_from(last - first + 1).unwrap_or(1);
+            if self.shortcut && plan.candidates(&day, len, &mut self.days) {
+                let start = day;
+                let mut at = 0;
+                for &off in &self.days {
+                    day = day.advanced(off - at);
+                    at = off;
+                    if plan.day_ok(&day) {
+                        let base = day.n * DAY;
+                        buf.extend(plan.times.iter().map(|t| base + t));
+                    }
                 }
-                if day.n >= last {
-                    break;
+                self.next_day = Some(start.advanced(len));
+            } else {
+                loop {
+                    if plan.day_ok(&day) {
+                        let base = day.n * DAY;
+                        buf.extend(plan.times.iter().map(|t| base + t));
+                    }
+                    if day.n >= last {
+                        break;
+                    }
+                    day.next();
                 }
                 day.next();
+                self.next_day = Some(day);
             }
-            day.next();
-            self.next_day = Some(day);
             self.k += 1;
         } else {
             let f = plan.freq;
@@ -651,6 +793,137 @@ impl<'a> Walker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every instance a walker gives over local seconds `[lo, hi]`.
+    fn instances(rule: &RRule, plan: &Plan, lo: i64, hi: i64, shortcut: bool) -> Vec<i64> {
+        let mut w = Walker::new(rule, plan, lo, hi);
+        w.shortcut = shortcut;
+        let mut out = Vec::new();
+        while let Some(t) = w.next_instance().unwrap() {
+            if t > hi {
+                break;
+            }
+            out.push(t);
+        }
+        out
+    }
+
+    fn arb_days_rule() -> impl Strategy<Value = String> {
+        let list = |values: BoxedStrategy<i32>, n| {
+            prop::option::of(prop::collection::btree_set(values, 1..n)).prop_map(|set| {
+                set.map(|s| {
+                    s.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            })
+        };
+        let signed = |m: i32| prop_oneof![1..=m, -m..=-1].boxed();
+        let weekday = prop::collection::btree_set(
+            (
+                prop_oneof![Just(0), 1i32..=5, -5i32..=-1, -53i32..=53],
+                0usize..7,
+            ),
+            1..5,
+        )
+        .prop_map(|set| {
+            let names = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+            set.iter()
+                .map(|&(n, d)| {
+                    if n == 0 {
+                        names[d].to_string()
+                    } else {
+                        format!("{n}{}", names[d])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        (
+            prop_oneof![Just("MONTHLY"), Just("YEARLY"), Just("WEEKLY")],
+            1u32..4,
+            prop::option::of(weekday),
+            list(signed(31), 4),
+            list((1..=12).boxed(), 4),
+            list(signed(366), 4),
+            list(signed(53), 3),
+            list(signed(10), 3),
+            list((0..=23).boxed(), 3),
+        )
+            .prop_map(
+                |(freq, interval, byday, monthday, month, yearday, weekno, setpos, hour)| {
+                    let mut r = format!("FREQ={freq};INTERVAL={interval}");
+                    // BYYEARDAY and BYWEEKNO go with YEARLY only (RFC 5545).
+                    let yearly = |v: Option<String>| v.filter(|_| freq == "YEARLY");
+                    for (name, v) in [
+                        ("BYDAY", byday),
+                        ("BYMONTHDAY", monthday),
+                        ("BYMONTH", month),
+                        ("BYYEARDAY", yearly(yearday)),
+                        ("BYWEEKNO", yearly(weekno)),
+                        ("BYSETPOS", setpos),
+                        ("BYHOUR", hour),
+                    ] {
+                        if let Some(v) = v {
+                            r += &format!(";{name}={v}");
+                        }
+                    }
+                    r
+                },
+            )
+    }
+
+    proptest! {
+        /// Visiting only the candidate days of a period gives exactly the
+        /// instances that visiting every day gives, whatever the BY* parts.
+        #[test]
+        fn candidate_days_give_what_visiting_every_day_gives(
+            rule in arb_days_rule(),
+            year in prop_oneof![1960i32..2040, 9985i32..9999],
+            ordinal in 1u32..366,
+            span_days in 1i64..4000,
+        ) {
+            // Rules the builder refuses (say BYYEARDAY with MONTHLY) are not rules.
+            let Ok(rule) = rule.parse::<RRule>() else { return Ok(()) };
+            let dtstart = NaiveDate::from_yo_opt(year, ordinal).unwrap().and_hms_opt(9, 30, 0).unwrap();
+            let plan = Plan::new(&rule, dtstart);
+            let lo = plan.dt0 - 40 * DAY;
+            let hi = lo + span_days * DAY;
+            let fast = instances(&rule, &plan, lo, hi, true);
+            let every = instances(&rule, &plan, lo, hi, false);
+            prop_assert_eq!(fast, every, "{}", rule);
+        }
+    }
+
+    #[test]
+    fn advancing_a_day_crosses_months_and_years() {
+        let start = Day::of(day_number(NaiveDate::from_ymd_opt(2023, 12, 30).unwrap())).unwrap();
+        for k in [0u32, 1, 2, 31, 60, 366, 400, 1000] {
+            let got = start.advanced(k);
+            let want = Day::of(start.n + i64::from(k)).unwrap();
+            assert_eq!(
+                (
+                    got.n,
+                    got.year,
+                    got.month,
+                    got.day,
+                    got.ordinal,
+                    got.weekday
+                ),
+                (
+                    want.n,
+                    want.year,
+                    want.month,
+                    want.day,
+                    want.ordinal,
+                    want.weekday
+                ),
+                "{k}"
+            );
+        }
+    }
 
     #[test]
     fn week_numbers() {

@@ -10,7 +10,7 @@ use super::{MAX_OCCURRENCES, MAX_RECURRENCE_WINDOW_DAYS, WALK_MARGIN, parse_loca
 use crate::error::{Error, Result};
 use crate::id::{MAX_RECURRENCE_DATES, check_count};
 use crate::time::{DAY, Timestamp, parse_local_datetime};
-use crate::zone::{Zone, ZoneSpans};
+use crate::zone::{Resolver, Zone};
 
 /// A recurrence set: a rule from a local `DTSTART` in a zone, with EXDATEs and RDATEs.
 ///
@@ -196,16 +196,12 @@ impl Recurrence {
             }
             _ => None,
         };
-        let spans = ZoneSpans::new(
-            self.zone,
-            Timestamp::clamped(lo - WALK_MARGIN),
-            Timestamp::clamped(hi + WALK_MARGIN),
-        );
+        let mut resolver = Resolver::new(self.zone, Timestamp::clamped(hi + WALK_MARGIN));
         walk(&self.rule, &self.plan, lo, hi, |local| {
             if local < lo {
                 return true;
             }
-            let t = spans.resolve_seconds(local);
+            let t = resolver.resolve_seconds(local);
             if until_instant.is_some_and(|u| t > u) {
                 return true;
             }
