@@ -214,5 +214,12 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<waitlist::PyOffer>()?;
     m.add_class::<waitlist::PyWaitlist>()?;
     m.add_function(wrap_pyfunction!(waitlist::make_hold, m)?)?;
+    // ledger
+    m.add_class::<booking::PyBookOutcome>()?;
+    m.add_function(wrap_pyfunction!(fhir::series_conflict_outcome, m)?)?;
+    m.add(
+        "IDEMPOTENCY_TTL",
+        hcas_core::chrono::TimeDelta::seconds(hcas_core::booking::IDEMPOTENCY_TTL),
+    )?;
     Ok(())
 }

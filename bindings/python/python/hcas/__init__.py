@@ -169,6 +169,11 @@ from hcas._hcas import (
     shift_occurrences,
     transition,
 )
+from hcas._hcas import (
+    IDEMPOTENCY_TTL,
+    BookOutcome,
+    series_conflict_outcome,
+)
 
 
 class Status(enum.Enum):
@@ -189,6 +194,22 @@ class Status(enum.Enum):
     ENTERED_IN_ERROR = "entered-in-error"
     WAITLIST = "waitlist"
     HELD = "held"
+
+
+class BookOutcomeKind(enum.Enum):
+    """What a booking operation of a :class:`Ledger` did (the ``kind`` of a
+    :class:`BookOutcome`).
+
+    ``BOOKED``: written now; ``EXISTING``: an idempotency key seen before
+    answered with the booking it made, nothing new written; ``CONFLICT``:
+    nothing written, conflicts stand in the way. The values are the engine's
+    wire names (the ``outcome`` tag of :meth:`BookOutcome.to_dict`); anywhere
+    a kind is asked for, the wire name does as well.
+    """
+
+    BOOKED = "booked"
+    EXISTING = "existing"
+    CONFLICT = "conflict"
 
 
 class Role(enum.Enum):
@@ -377,6 +398,8 @@ __all__ = [
     "BOOKING_PURPOSE",
     "BREAK_GLASS_SECONDS",
     "Basis",
+    "BookOutcome",
+    "BookOutcomeKind",
     "Booking",
     "BookingQuestion",
     "BookingVerdict",
@@ -403,6 +426,7 @@ __all__ = [
     "FhirSeries",
     "FhirSlot",
     "HcasError",
+    "IDEMPOTENCY_TTL",
     "InvalidConsentError",
     "InvalidDatetimeError",
     "InvalidDurationError",
@@ -494,6 +518,7 @@ __all__ = [
     "searchset",
     "searchset_page",
     "series_bookings",
+    "series_conflict_outcome",
     "series_from_fhir",
     "series_to_fhir",
     "shift_occurrences",
