@@ -8,8 +8,9 @@
 //! - the typed level: `Zone`, `Recurrence` (+ its lazy `Occurrences`),
 //!   `WorkingRule`, `DateOverride` and `Availability`, with aware `datetime`s
 //!   in and out and `timedelta` durations (`convert`);
-//! - the bookings ledger: `Booking`, `Conflict`, `Ledger` (`booking`), with
-//!   statuses as the `enum.Enum` `hcas.Status` (values `STATUSES`);
+//! - the bookings ledger: `Booking`, `Conflict`, `Ledger` and its booking
+//!   operations' `BookOutcome` (`booking`), with statuses as the `enum.Enum`
+//!   `hcas.Status` (values `STATUSES`);
 //! - errors: `HcasError` and one subclass per error code (`errors`).
 //!
 //! The GIL is released (`Python::detach`) while the engine computes.

@@ -9,7 +9,9 @@ Two levels:
 * typed: :class:`Zone`, :class:`Recurrence`, :class:`WorkingRule`,
   :class:`DateOverride`, :class:`Availability` and :func:`pooled_slots`, the
   bookings ledger :class:`Ledger` of :class:`Booking` values with its conflict
-  check (:class:`Conflict`) and statuses as the enum :class:`Status`, with aware
+  check (:class:`Conflict`), its atomic operations (:meth:`Ledger.book` with an
+  idempotency key, holds, reschedule, move) answering :class:`BookOutcome`
+  values, and statuses as the enum :class:`Status`, with aware
   :class:`datetime.datetime` in and out (naive ones are refused where an
   instant is meant) and :class:`datetime.timedelta` durations;
 * consent: :func:`decide` and :func:`booking_allowed` over :class:`Consent`
