@@ -22,6 +22,7 @@ mod consent;
 mod convert;
 mod errors;
 mod fhir;
+mod fhir_ops;
 mod json;
 mod lifecycle;
 mod recurrence;
@@ -218,6 +219,19 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // ledger
     m.add_class::<booking::PyBookOutcome>()?;
     m.add_function(wrap_pyfunction!(fhir::series_conflict_outcome, m)?)?;
+    // fhir operation and search
+    m.add("SEARCH_PREFIXES", fhir_ops::prefixes())?;
+    m.add("MAX_COUNT", hcas_core::fhir::search::MAX_COUNT)?;
+    m.add_class::<fhir_ops::PyParameter>()?;
+    m.add_class::<fhir_ops::PyProposal>()?;
+    m.add_class::<fhir_ops::PyDateParam>()?;
+    m.add_class::<fhir_ops::PyTokenParam>()?;
+    m.add_class::<fhir_ops::PyReferenceParam>()?;
+    m.add_function(wrap_pyfunction!(fhir_ops::read_parameters, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::proposal_id, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::parse_proposal_id, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::proposed_appointment, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::parse_count, m)?)?;
     m.add(
         "IDEMPOTENCY_TTL",
         hcas_core::chrono::TimeDelta::seconds(hcas_core::booking::IDEMPOTENCY_TTL),

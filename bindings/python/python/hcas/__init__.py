@@ -37,7 +37,9 @@ Two levels:
 set of functions named as the engine's (:func:`appointment_to_fhir`,
 :func:`slot_from_fhir`, :func:`schedule_to_fhir`, :func:`searchset`,
 :func:`series_from_fhir`, :func:`audit_event_to_fhir`, ...), FHIR resources
-being plain dicts.
+being plain dicts; the operations' :func:`read_parameters` and ``$find``
+proposals (:func:`proposed_appointment`), and search values parsed and
+matched (:class:`DateParam`, :class:`TokenParam`, :class:`ReferenceParam`).
 
 Every error is an :class:`HcasError` subclass, one per error family, with the
 stable ``code`` and a ``message`` saying what to fix. The GIL is released
@@ -176,6 +178,20 @@ from hcas._hcas import (
     BookOutcome,
     series_conflict_outcome,
 )
+from hcas._hcas import (
+    MAX_COUNT,
+    SEARCH_PREFIXES,
+    DateParam,
+    Parameter,
+    Proposal,
+    ReferenceParam,
+    TokenParam,
+    parse_count,
+    parse_proposal_id,
+    proposal_id,
+    proposed_appointment,
+    read_parameters,
+)
 
 
 class Status(enum.Enum):
@@ -212,6 +228,23 @@ class BookOutcomeKind(enum.Enum):
     BOOKED = "booked"
     EXISTING = "existing"
     CONFLICT = "conflict"
+
+
+class SearchPrefix(enum.Enum):
+    """A FHIR search prefix of a :class:`DateParam` (``hcas_core::fhir::search::Prefix``).
+
+    The values are the two-letter codes (``hcas.SEARCH_PREFIXES``, in its
+    order); ``EQ`` when a value has none.
+    """
+
+    EQ = "eq"
+    NE = "ne"
+    GT = "gt"
+    LT = "lt"
+    GE = "ge"
+    LE = "le"
+    SA = "sa"
+    EB = "eb"
 
 
 class Role(enum.Enum):
@@ -416,6 +449,7 @@ __all__ = [
     "ConsentRequest",
     "ConsentStatus",
     "DateOverride",
+    "DateParam",
     "Decision",
     "ERROR_CODES",
     "ERROR_SYSTEM",
@@ -443,6 +477,7 @@ __all__ = [
     "LedgerContext",
     "LifecyclePolicy",
     "LimitExceededError",
+    "MAX_COUNT",
     "MAX_PROVISION_DEPTH",
     "Match",
     "Move",
@@ -453,24 +488,29 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "PARTIES",
+    "Parameter",
     "Party",
     "Period",
     "Preferences",
+    "Proposal",
     "Provision",
     "Purpose",
     "Reason",
     "Recurrence",
     "RecurrenceTemplate",
     "RecurrenceType",
+    "ReferenceParam",
     "Refusal",
     "RefusalCheck",
     "Rights",
     "Role",
     "RolePolicy",
+    "SEARCH_PREFIXES",
     "SLOT_STATUSES",
     "STATUSES",
     "ScheduleAvailability",
     "SearchEntry",
+    "SearchPrefix",
     "SeriesCancel",
     "SeriesEdit",
     "SeriesPolicy",
@@ -483,6 +523,7 @@ __all__ = [
     "Status",
     "TELEHEALTH_LABEL",
     "TZDB_VERSION",
+    "TokenParam",
     "TransitionRequest",
     "Transitioned",
     "WaitEntry",
@@ -509,10 +550,15 @@ __all__ = [
     "make_hold",
     "occurrence_to_fhir",
     "operation_outcome",
+    "parse_count",
+    "parse_proposal_id",
     "parse_slot_id",
     "plan_cancel",
     "plan_shift",
     "pooled_slots",
+    "proposal_id",
+    "proposed_appointment",
+    "read_parameters",
     "reason_required",
     "recurrence_numbers",
     "schedule_from_fhir",

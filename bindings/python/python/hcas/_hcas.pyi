@@ -1812,3 +1812,137 @@ class BookOutcome:
 
 def series_conflict_outcome(text: str, occurrences: Iterable[OccurrenceResult]) -> dict[str, Json]:
     """The ``OperationOutcome`` of a series refused for conflicts, one issue per conflicting occurrence."""
+
+# --- fhir operation and search ---
+
+if TYPE_CHECKING:
+    from hcas import SearchPrefix
+
+#: The two-letter codes of the FHIR search prefixes (the values of ``hcas.SearchPrefix``).
+SEARCH_PREFIXES: Final[list[str]]
+#: The page size a client may ask for with ``_count`` at most.
+MAX_COUNT: Final[int]
+
+class Parameter:
+    """One parameter of a ``Parameters`` resource: ``name``, the value ``element`` and the ``value``."""
+
+    def __init__(self, name: str, element: str, value: Json) -> None: ...
+    @staticmethod
+    def string(name: str, value: str) -> "Parameter":
+        """A parameter with a string value (``valueString``), as a query string gives it."""
+    @property
+    def name(self) -> str:
+        """``name``."""
+    @property
+    def element(self) -> str:
+        """The value element's name (``valueDateTime``, ``valueReference``, ..., or ``resource``)."""
+    @property
+    def value(self) -> Json:
+        """The value: a str, number or bool, or a dict."""
+    def text(self) -> Optional[str]:
+        """The value as text (a primitive, a Reference's ``reference``, a Coding's ``system|code``), else ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def read_parameters(resource: Mapping[str, Json]) -> list[Parameter]:
+    """The parameters of a ``Parameters`` resource, in order."""
+
+class Proposal:
+    """What a proposed Appointment's id says: provider, patient, start."""
+
+    def __init__(self, provider: str, patient: str, start: datetime.datetime) -> None: ...
+    @property
+    def provider(self) -> str:
+        """The practitioner (hcas provider) id."""
+    @property
+    def patient(self) -> str:
+        """The patient id."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The start (aware, UTC)."""
+    def id(self) -> Optional[str]:
+        """Its id, as :func:`proposal_id` writes it."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def proposal_id(provider: str, patient: str, start: datetime.datetime) -> Optional[str]:
+    """The id of the proposed Appointment of ``provider`` with ``patient`` at ``start``, or ``None``."""
+
+def parse_proposal_id(id: str) -> Optional[Proposal]:
+    """What a proposed Appointment's id says, or ``None`` when it is not one."""
+
+def proposed_appointment(
+    provider: str, patient: str, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, Json]:
+    """The proposed Appointment of ``provider`` with ``patient`` over ``[start, end)``."""
+
+class DateParam:
+    """A FHIR ``date`` search value parsed from its text: a prefix and the range ``[lower, upper)``."""
+
+    def __init__(self, text: str) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def prefix(self) -> "SearchPrefix":
+        """The prefix (``EQ`` when none was written)."""
+    @property
+    def lower(self) -> datetime.datetime:
+        """The first second of the value's range."""
+    @property
+    def upper(self) -> datetime.datetime:
+        """The first second after the value's range."""
+    def matches_instant(self, t: datetime.datetime) -> bool:
+        """Whether the instant ``t`` matches."""
+    def matches_period(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """Whether the period ``[start, end)`` matches."""
+    def bounds(self) -> tuple[Optional[datetime.datetime], Optional[datetime.datetime]]:
+        """How far a matching point or period can reach (``None``: unbounded)."""
+    def instant_range(
+        self,
+    ) -> Optional[tuple[Optional[datetime.datetime], Optional[datetime.datetime]]]:
+        """The instants it matches as ``[from, to)``; ``None`` for ``ne``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class TokenParam:
+    """A FHIR ``token`` search value: ``code``, ``system|code``, ``|code`` or ``system|``."""
+
+    def __init__(self, text: str) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def system(self) -> Optional[str]:
+        """The system: ``None`` when not given, ``""`` for ``|code``."""
+    @property
+    def code(self) -> Optional[str]:
+        """The code; ``None`` for ``system|``."""
+    def matches(self, system: Optional[str], code: str) -> bool:
+        """Whether a coding of ``system`` (``None``: none) and ``code`` matches."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ReferenceParam:
+    """A FHIR ``reference`` search value (``Type/id`` or ``id``) for a parameter of target ``types``."""
+
+    def __init__(self, text: str, types: Iterable[str]) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def types(self) -> list[str]:
+        """The target types allowed."""
+    @property
+    def resource_type(self) -> Optional[str]:
+        """The resource type, if given."""
+    @property
+    def id(self) -> str:
+        """The id."""
+    def names(self, resource_type: str, id: str) -> bool:
+        """Whether this value may name a resource of ``resource_type`` with ``id``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def parse_count(text: str) -> int:
+    """``_count``: a whole number from 0 to :data:`MAX_COUNT`."""
