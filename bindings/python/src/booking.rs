@@ -203,6 +203,13 @@ impl PyBooking {
         self.0.replaced_by.as_deref()
     }
 
+    /// Whether `other` (an `hcas.Booking`) asks for the same interval and
+    /// resources: the test by which a repeated idempotency key is the same
+    /// request (ids, statuses and links do not count).
+    fn same_request(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.0.same_request(&self::booking(other, "other")?))
+    }
+
     /// Whether it occupies its resources at the aware instant `now` (a hold
     /// only until it lapses).
     fn blocks(&self, now: &Bound<'_, PyAny>) -> PyResult<bool> {

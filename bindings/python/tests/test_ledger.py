@@ -145,6 +145,7 @@ def test_an_idempotent_retry_answers_with_the_booking_it_made() -> None:
     # The test is the same interval and resources: a retry that lost its id
     # still gets the booking the key made.
     renamed = Booking("a1-retry", ["provider:P1", "patient:X1"], at(9), at(9, 30))
+    assert renamed.same_request(a1) and not Booking("a1", ["provider:P1", "patient:X1"], at(9), at(9, 45)).same_request(a1)
     assert ledger.book(renamed, now=at(8, 2), idempotency_key="req-1").booking == a1
     assert ledger.get("a1-retry") is None
     # The same key for another interval is refused with the core's code.

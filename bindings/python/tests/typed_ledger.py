@@ -34,6 +34,7 @@ def book_day(now: dt.datetime) -> list[str]:
     out: list[str] = []
     a1 = hcas.Booking("a1", ["provider:lee", "patient:ann"], at(9), at(9, 30))
     out.append(describe(ledger.book(a1, now=now, idempotency_key="req-1")))
+    assert a1.same_request(hcas.Booking("a1-again", ["provider:lee", "patient:ann"], at(9), at(9, 30)))
     retry = ledger.book(a1, now=now, idempotency_key="req-1")
     out.append(f"{describe(retry)} ok={retry.ok} keys={ledger.idempotency_keys()}")
     clash = hcas.Booking("a2", ["provider:lee", "patient:bo"], at(9, 15), at(9, 45))

@@ -304,6 +304,8 @@ class Booking:
     @property
     def replaced_by(self) -> Optional[str]:
         """The id of the booking that replaced this one (a reschedule), or ``None``."""
+    def same_request(self, other: "Booking") -> bool:
+        """Whether ``other`` asks for the same interval and resources (the idempotency key test)."""
     def blocks(self, now: datetime.datetime) -> bool:
         """Whether it occupies its resources at ``now`` (a hold only until it lapses)."""
     def __eq__(self, other: object) -> bool: ...
