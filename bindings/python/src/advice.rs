@@ -498,8 +498,8 @@ fn instants(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Vec<Timestam
 #[pyclass(name = "Alternatives", module = "hcas", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyAlternatives {
-    before: Vec<Timestamp>,
-    after: Vec<Timestamp>,
+    pub(crate) before: Vec<Timestamp>,
+    pub(crate) after: Vec<Timestamp>,
 }
 
 impl From<Alternatives> for PyAlternatives {
@@ -552,7 +552,7 @@ impl PyAlternatives {
         Ok((slf.get_type().into_any(), (me.before(py)?, me.after(py)?)))
     }
 
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         let text = |v: &[Timestamp]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
         format!(
             "hcas.Alternatives(before={:?}, after={:?})",

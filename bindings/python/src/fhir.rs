@@ -749,6 +749,24 @@ pub(crate) fn conflict_outcome<'py>(
     crate::json::to_py(py, &fhir::conflict_outcome(text, &list))
 }
 
+/// The `OperationOutcome` dict of a series refused for conflicts: the
+/// `conflict` error issue with `text`, then one issue per conflicting
+/// occurrence (`hcas.OccurrenceResult`s, e.g. `SeriesSpec.plan`'s) naming
+/// its recurrence id, its start and what holds it (`Appointment/b7 holds
+/// Practitioner/P1`), in the order given.
+#[pyfunction]
+pub(crate) fn series_conflict_outcome<'py>(
+    py: Python<'py>,
+    text: &str,
+    occurrences: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let list = crate::series::occurrences_from(occurrences, "occurrences")?
+        .iter()
+        .map(crate::series::PyOccurrenceResult::core)
+        .collect::<PyResult<Vec<_>>>()?;
+    crate::json::to_py(py, &fhir::series_conflict_outcome(text, &list))
+}
+
 // ---------------------------------------------------------------------------
 // AuditEvent
 // ---------------------------------------------------------------------------
@@ -1243,6 +1261,15 @@ impl PyFhirSeries {
     #[getter]
     fn recurrence(&self) -> PyRecurrenceTemplate {
         PyRecurrenceTemplate(self.0.recurrence.clone())
+    }
+
+    /// The `hcas.SeriesSpec` with series id `id` to book: every occurrence
+    /// as long as the template, using its resources, from its start read as
+    /// a wall time in the recurrence's zone. Raises `InvalidRequestError` for
+    /// a length that is not whole minutes, and as the recurrence template's
+    /// rule does.
+    fn spec(&self, id: &str) -> PyResult<crate::series::PySeriesSpec> {
+        self.0.spec(id).py().map(crate::series::PySeriesSpec)
     }
 
     /// Pickled as its constructor's arguments.

@@ -8,8 +8,9 @@
 //! - the typed level: `Zone`, `Recurrence` (+ its lazy `Occurrences`),
 //!   `WorkingRule`, `DateOverride` and `Availability`, with aware `datetime`s
 //!   in and out and `timedelta` durations (`convert`);
-//! - the bookings ledger: `Booking`, `Conflict`, `Ledger` (`booking`), with
-//!   statuses as the `enum.Enum` `hcas.Status` (values `STATUSES`);
+//! - the bookings ledger: `Booking`, `Conflict`, `Ledger` and its booking
+//!   operations' `BookOutcome` (`booking`), with statuses as the `enum.Enum`
+//!   `hcas.Status` (values `STATUSES`);
 //! - errors: `HcasError` and one subclass per error code (`errors`).
 //!
 //! The GIL is released (`Python::detach`) while the engine computes.
@@ -21,6 +22,7 @@ mod consent;
 mod convert;
 mod errors;
 mod fhir;
+mod fhir_ops;
 mod json;
 mod lifecycle;
 mod recurrence;
@@ -207,5 +209,25 @@ fn _hcas(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<waitlist::PyOffer>()?;
     m.add_class::<waitlist::PyWaitlist>()?;
     m.add_function(wrap_pyfunction!(waitlist::make_hold, m)?)?;
+    // ledger
+    m.add_class::<booking::PyBookOutcome>()?;
+    m.add_function(wrap_pyfunction!(fhir::series_conflict_outcome, m)?)?;
+    // fhir operation and search
+    m.add("SEARCH_PREFIXES", fhir_ops::prefixes())?;
+    m.add("MAX_COUNT", hcas_core::fhir::search::MAX_COUNT)?;
+    m.add_class::<fhir_ops::PyParameter>()?;
+    m.add_class::<fhir_ops::PyProposal>()?;
+    m.add_class::<fhir_ops::PyDateParam>()?;
+    m.add_class::<fhir_ops::PyTokenParam>()?;
+    m.add_class::<fhir_ops::PyReferenceParam>()?;
+    m.add_function(wrap_pyfunction!(fhir_ops::read_parameters, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::proposal_id, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::parse_proposal_id, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::proposed_appointment, m)?)?;
+    m.add_function(wrap_pyfunction!(fhir_ops::parse_count, m)?)?;
+    m.add(
+        "IDEMPOTENCY_TTL",
+        hcas_core::chrono::TimeDelta::seconds(hcas_core::booking::IDEMPOTENCY_TTL),
+    )?;
     Ok(())
 }

@@ -11,6 +11,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use hcas_core::advice::AlternativeSearch;
 use hcas_core::booking::{Booking, SeriesRef, Status};
 use hcas_core::chrono::{NaiveDateTime, TimeDelta};
 use hcas_core::lifecycle::Outcome;
@@ -22,6 +23,8 @@ use hcas_core::{Error, ErrorCode, Minutes, Timestamp};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyList, PyString, PyTuple};
 
+use crate::advice::PyAlternatives;
+use crate::availability::PyAvailability;
 use crate::booking::{PyBooking, PyConflict, resources, status, status_to_py};
 use crate::convert;
 use crate::errors::{IntoPyResult, error, to_py};
@@ -159,7 +162,7 @@ impl PySeriesRef {
 /// `<id>.<YYYYMMDDTHHMMSS>` of their recurrence id.
 #[pyclass(name = "SeriesSpec", module = "hcas", frozen, eq, hash)]
 #[derive(Clone)]
-pub(crate) struct PySeriesSpec(SeriesSpec);
+pub(crate) struct PySeriesSpec(pub(crate) SeriesSpec);
 
 impl PartialEq for PySeriesSpec {
     fn eq(&self, other: &Self) -> bool {
@@ -299,6 +302,57 @@ impl PySeriesSpec {
         Ok(occurrence_results(got))
     }
 
+    /// `results` (this series' `OccurrenceResult`s, e.g. `plan`'s) with,
+    /// for every conflicting one, up to `count` free starts before and after
+    /// it (`alternatives`): inside `availability`'s working windows (the
+    /// provider's, on a grid of `step`, default the occurrence's length),
+    /// free in `ledger` for all the series' resources at the aware instant
+    /// `now` (no start before it), within `search_days` days either side (1
+    /// to 200, default 7); free occurrences are returned unchanged. Raises as
+    /// `hcas.alternatives`. The GIL is released while the engine searches.
+    #[pyo3(signature = (
+        results, ledger, availability, *, now, count, step = None,
+        search_days = AlternativeSearch::DEFAULT_SEARCH_DAYS
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_alternatives(
+        &self,
+        py: Python<'_>,
+        results: &Bound<'_, PyAny>,
+        ledger: &Bound<'_, PyAny>,
+        availability: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+        count: i64,
+        step: Option<&Bound<'_, PyAny>>,
+        search_days: i64,
+    ) -> PyResult<Vec<PyOccurrenceResult>> {
+        let mut list: Vec<series::OccurrenceResult> = occurrences_from(results, "results")?
+            .iter()
+            .map(PyOccurrenceResult::core)
+            .collect::<PyResult<_>>()?;
+        let ledger = self::ledger(ledger, "ledger")?;
+        let availability = availability.cast::<PyAvailability>().map_err(|_| {
+            error(
+                ErrorCode::InvalidRequest,
+                "availability must be an hcas.Availability",
+            )
+        })?;
+        // A negative count is as refused as 0, with the engine's message.
+        let mut search = AlternativeSearch::new(
+            convert::instant(now, "now")?,
+            usize::try_from(count).unwrap_or(0),
+        )
+        .search_days(search_days);
+        if let Some(step) = convert::opt_minutes(step, "step")? {
+            search = search.step(step);
+        }
+        let l = ledger.try_borrow()?;
+        let (spec, l, avail) = (&self.0, &l.0, &availability.get().0);
+        py.detach(|| spec.add_alternatives(&mut list, l, avail, &search))
+            .py()?;
+        Ok(occurrence_results(list))
+    }
+
     /// Plan, then book into `ledger` at the aware instant `now` by `policy`
     /// (an `hcas.SeriesPolicy`, default all or nothing: every occurrence or
     /// none; book free: the free ones). Each booked occurrence is a
@@ -378,7 +432,7 @@ impl PySeriesSpec {
 }
 
 /// Conflicts as `hcas.Conflict`s.
-fn conflicts(cs: Vec<hcas_core::booking::Conflict>) -> Vec<PyConflict> {
+pub(crate) fn conflicts(cs: Vec<hcas_core::booking::Conflict>) -> Vec<PyConflict> {
     cs.into_iter()
         .map(|c| PyConflict {
             resource: c.resource,
@@ -388,7 +442,7 @@ fn conflicts(cs: Vec<hcas_core::booking::Conflict>) -> Vec<PyConflict> {
 }
 
 /// `hcas.Conflict`s from any iterable.
-fn conflicts_from(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<PyConflict>> {
+pub(crate) fn conflicts_from(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<PyConflict>> {
     obj.try_iter()?
         .map(|c| {
             let c = c?;
@@ -412,7 +466,9 @@ fn text(t: Timestamp) -> String {
 /// One occurrence's answer: its booking `id`, `recurrence_id` (original
 /// local start, `"YYYY-MM-DDTHH:MM:SS"`), `[start, end)` (aware, UTC),
 /// whether it is free (`ok`), what stands in the way (`conflicts`, empty
-/// when free) and whether this call `booked` it.
+/// when free), whether this call `booked` it and, for a conflicting one
+/// after `SeriesSpec.add_alternatives`, the nearest free starts around it
+/// (`alternatives`, an `hcas.Alternatives`, else `None`).
 #[pyclass(name = "OccurrenceResult", module = "hcas", frozen, eq, hash)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PyOccurrenceResult {
@@ -423,6 +479,38 @@ pub(crate) struct PyOccurrenceResult {
     ok: bool,
     conflicts: Vec<PyConflict>,
     booked: bool,
+    alternatives: Option<PyAlternatives>,
+}
+
+impl PyOccurrenceResult {
+    /// The engine's value, through its serde shape (the core type is
+    /// `#[non_exhaustive]`: it has no constructor outside the core).
+    pub(crate) fn core(&self) -> PyResult<series::OccurrenceResult> {
+        let conflicts: Vec<hcas_core::booking::Conflict> = self
+            .conflicts
+            .iter()
+            .map(|c| hcas_core::booking::Conflict::new(c.resource.clone(), c.bookings.clone()))
+            .collect();
+        let v = serde_json::json!({
+            "id": self.id,
+            "recurrence_id": self.recurrence_id,
+            "start": self.start,
+            "end": self.end,
+            "ok": self.ok,
+            "conflicts": conflicts,
+            "booked": self.booked,
+            "alternatives": self.alternatives.as_ref().map(|a| serde_json::json!({
+                "before": a.before,
+                "after": a.after,
+            })),
+        });
+        serde_json::from_value(v).map_err(|e| {
+            error(
+                ErrorCode::InvalidRequest,
+                format!("occurrence {}: {e}", self.id),
+            )
+        })
+    }
 }
 
 impl From<series::OccurrenceResult> for PyOccurrenceResult {
@@ -435,6 +523,7 @@ impl From<series::OccurrenceResult> for PyOccurrenceResult {
             ok: o.ok,
             conflicts: conflicts(o.conflicts),
             booked: o.booked,
+            alternatives: o.alternatives.map(PyAlternatives::from),
         }
     }
 }
@@ -442,7 +531,10 @@ impl From<series::OccurrenceResult> for PyOccurrenceResult {
 #[pymethods]
 impl PyOccurrenceResult {
     #[new]
-    #[pyo3(signature = (id, recurrence_id, start, end, ok, conflicts = None, booked = false))]
+    #[pyo3(signature = (
+        id, recurrence_id, start, end, ok, conflicts = None, booked = false, alternatives = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         id: String,
         recurrence_id: String,
@@ -451,7 +543,21 @@ impl PyOccurrenceResult {
         ok: bool,
         conflicts: Option<&Bound<'_, PyAny>>,
         booked: bool,
+        alternatives: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let alternatives = alternatives
+            .filter(|a| !a.is_none())
+            .map(|a| {
+                a.cast::<PyAlternatives>()
+                    .map(|a| a.get().clone())
+                    .map_err(|_| {
+                        error(
+                            ErrorCode::InvalidRequest,
+                            "alternatives must be an hcas.Alternatives",
+                        )
+                    })
+            })
+            .transpose()?;
         let conflicts = match conflicts.filter(|c| !c.is_none()) {
             None => Vec::new(),
             Some(c) => conflicts_from(c, "conflicts")?,
@@ -464,7 +570,15 @@ impl PyOccurrenceResult {
             ok,
             conflicts,
             booked,
+            alternatives,
         })
+    }
+
+    /// For a conflicting occurrence after `SeriesSpec.add_alternatives`:
+    /// the nearest free starts around it (`hcas.Alternatives`); else `None`.
+    #[getter]
+    fn alternatives(&self) -> Option<PyAlternatives> {
+        self.alternatives.clone()
     }
 
     /// The occurrence's booking id.
@@ -523,6 +637,7 @@ impl PyOccurrenceResult {
             bool,
             Bound<'py, PyTuple>,
             bool,
+            Option<PyAlternatives>,
         ),
     > {
         let (me, py) = (slf.get(), slf.py());
@@ -536,6 +651,7 @@ impl PyOccurrenceResult {
                 me.ok,
                 me.conflicts(py)?,
                 me.booked,
+                me.alternatives.clone(),
             ),
         ))
     }
@@ -546,8 +662,13 @@ impl PyOccurrenceResult {
             .iter()
             .map(|c| Ok(Bound::new(py, c.clone())?.repr()?.to_string()))
             .collect::<PyResult<_>>()?;
+        let alternatives = self
+            .alternatives
+            .as_ref()
+            .map(|a| format!(", alternatives={}", a.__repr__()))
+            .unwrap_or_default();
         Ok(format!(
-            "hcas.OccurrenceResult({:?}, {:?}, {:?}, {:?}, ok={}, conflicts=[{}], booked={})",
+            "hcas.OccurrenceResult({:?}, {:?}, {:?}, {:?}, ok={}, conflicts=[{}], booked={}{alternatives})",
             self.id,
             self.recurrence_id,
             text(self.start),
@@ -560,7 +681,10 @@ impl PyOccurrenceResult {
 }
 
 /// `hcas.OccurrenceResult`s from any iterable.
-fn occurrences_from(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<PyOccurrenceResult>> {
+pub(crate) fn occurrences_from(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<Vec<PyOccurrenceResult>> {
     obj.try_iter()?
         .map(|o| {
             let o = o?;

@@ -147,14 +147,11 @@ def test_series_occurrences_are_numbered_and_keep_their_recurrence_id() -> None:
             hcas.occurrence_to_fhir(series[0], bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hcas.Booking does not yet take or show series, cancel_reason, replaces, replaced_by "
-    "(booking.rs): its pickle rebuilds it without them; remove this mark when it does",
-)
 def test_a_booking_read_from_fhir_keeps_its_series_through_pickle() -> None:
     b = hcas.appointment_from_fhir(occurrence("s-05", 5))
-    assert pickle.loads(pickle.dumps(b)) == b
+    assert b.series is not None and b.series.id == "s"
+    back = pickle.loads(pickle.dumps(b))
+    assert back == b and back.series == b.series
 
 
 # --- Slot ---

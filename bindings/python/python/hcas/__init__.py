@@ -9,7 +9,9 @@ Two levels:
 * typed: :class:`Zone`, :class:`Recurrence`, :class:`WorkingRule`,
   :class:`DateOverride`, :class:`Availability` and :func:`pooled_slots`, the
   bookings ledger :class:`Ledger` of :class:`Booking` values with its conflict
-  check (:class:`Conflict`) and statuses as the enum :class:`Status`, with aware
+  check (:class:`Conflict`), its atomic operations (:meth:`Ledger.book` with an
+  idempotency key, holds, reschedule, move) answering :class:`BookOutcome`
+  values, and statuses as the enum :class:`Status`, with aware
   :class:`datetime.datetime` in and out (naive ones are refused where an
   instant is meant) and :class:`datetime.timedelta` durations;
 * consent: :func:`decide` and :func:`booking_allowed` over :class:`Consent`
@@ -35,7 +37,9 @@ Two levels:
 set of functions named as the engine's (:func:`appointment_to_fhir`,
 :func:`slot_from_fhir`, :func:`schedule_to_fhir`, :func:`searchset`,
 :func:`series_from_fhir`, :func:`audit_event_to_fhir`, ...), FHIR resources
-being plain dicts.
+being plain dicts; the operations' :func:`read_parameters` and ``$find``
+proposals (:func:`proposed_appointment`), and search values parsed and
+matched (:class:`DateParam`, :class:`TokenParam`, :class:`ReferenceParam`).
 
 Every error is an :class:`HcasError` subclass, one per error family, with the
 stable ``code`` and a ``message`` saying what to fix. The GIL is released
@@ -169,6 +173,25 @@ from hcas._hcas import (
     shift_occurrences,
     transition,
 )
+from hcas._hcas import (
+    IDEMPOTENCY_TTL,
+    BookOutcome,
+    series_conflict_outcome,
+)
+from hcas._hcas import (
+    MAX_COUNT,
+    SEARCH_PREFIXES,
+    DateParam,
+    Parameter,
+    Proposal,
+    ReferenceParam,
+    TokenParam,
+    parse_count,
+    parse_proposal_id,
+    proposal_id,
+    proposed_appointment,
+    read_parameters,
+)
 
 
 class Status(enum.Enum):
@@ -189,6 +212,39 @@ class Status(enum.Enum):
     ENTERED_IN_ERROR = "entered-in-error"
     WAITLIST = "waitlist"
     HELD = "held"
+
+
+class BookOutcomeKind(enum.Enum):
+    """What a booking operation of a :class:`Ledger` did (the ``kind`` of a
+    :class:`BookOutcome`).
+
+    ``BOOKED``: written now; ``EXISTING``: an idempotency key seen before
+    answered with the booking it made, nothing new written; ``CONFLICT``:
+    nothing written, conflicts stand in the way. The values are the engine's
+    wire names (the ``outcome`` tag of :meth:`BookOutcome.to_dict`); anywhere
+    a kind is asked for, the wire name does as well.
+    """
+
+    BOOKED = "booked"
+    EXISTING = "existing"
+    CONFLICT = "conflict"
+
+
+class SearchPrefix(enum.Enum):
+    """A FHIR search prefix of a :class:`DateParam` (``hcas_core::fhir::search::Prefix``).
+
+    The values are the two-letter codes (``hcas.SEARCH_PREFIXES``, in its
+    order); ``EQ`` when a value has none.
+    """
+
+    EQ = "eq"
+    NE = "ne"
+    GT = "gt"
+    LT = "lt"
+    GE = "ge"
+    LE = "le"
+    SA = "sa"
+    EB = "eb"
 
 
 class Role(enum.Enum):
@@ -377,6 +433,8 @@ __all__ = [
     "BOOKING_PURPOSE",
     "BREAK_GLASS_SECONDS",
     "Basis",
+    "BookOutcome",
+    "BookOutcomeKind",
     "Booking",
     "BookingQuestion",
     "BookingVerdict",
@@ -391,6 +449,7 @@ __all__ = [
     "ConsentRequest",
     "ConsentStatus",
     "DateOverride",
+    "DateParam",
     "Decision",
     "ERROR_CODES",
     "ERROR_SYSTEM",
@@ -403,6 +462,7 @@ __all__ = [
     "FhirSeries",
     "FhirSlot",
     "HcasError",
+    "IDEMPOTENCY_TTL",
     "InvalidConsentError",
     "InvalidDatetimeError",
     "InvalidDurationError",
@@ -417,6 +477,7 @@ __all__ = [
     "LedgerContext",
     "LifecyclePolicy",
     "LimitExceededError",
+    "MAX_COUNT",
     "MAX_PROVISION_DEPTH",
     "Match",
     "Move",
@@ -427,24 +488,29 @@ __all__ = [
     "Outcome",
     "OutcomeKind",
     "PARTIES",
+    "Parameter",
     "Party",
     "Period",
     "Preferences",
+    "Proposal",
     "Provision",
     "Purpose",
     "Reason",
     "Recurrence",
     "RecurrenceTemplate",
     "RecurrenceType",
+    "ReferenceParam",
     "Refusal",
     "RefusalCheck",
     "Rights",
     "Role",
     "RolePolicy",
+    "SEARCH_PREFIXES",
     "SLOT_STATUSES",
     "STATUSES",
     "ScheduleAvailability",
     "SearchEntry",
+    "SearchPrefix",
     "SeriesCancel",
     "SeriesEdit",
     "SeriesPolicy",
@@ -457,6 +523,7 @@ __all__ = [
     "Status",
     "TELEHEALTH_LABEL",
     "TZDB_VERSION",
+    "TokenParam",
     "TransitionRequest",
     "Transitioned",
     "WaitEntry",
@@ -483,10 +550,15 @@ __all__ = [
     "make_hold",
     "occurrence_to_fhir",
     "operation_outcome",
+    "parse_count",
+    "parse_proposal_id",
     "parse_slot_id",
     "plan_cancel",
     "plan_shift",
     "pooled_slots",
+    "proposal_id",
+    "proposed_appointment",
+    "read_parameters",
     "reason_required",
     "recurrence_numbers",
     "schedule_from_fhir",
@@ -494,6 +566,7 @@ __all__ = [
     "searchset",
     "searchset_page",
     "series_bookings",
+    "series_conflict_outcome",
     "series_from_fhir",
     "series_to_fhir",
     "shift_occurrences",

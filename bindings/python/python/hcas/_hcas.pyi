@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Optional, Union
 
 from typing_extensions import TypeAlias
 
+#: The package version (the workspace version of the engine it wraps).
 __version__: Final[str]
 #: The vector kinds :func:`evaluate` knows.
 KINDS: Final[list[str]]
@@ -270,6 +271,8 @@ class Booking:
         hold_expires: Optional[datetime.datetime] = None,
         series: Optional["SeriesRef"] = None,
         cancel_reason: Optional[str] = None,
+        replaces: Optional[str] = None,
+        replaced_by: Optional[str] = None,
     ) -> None: ...
     @property
     def id(self) -> str:
@@ -295,6 +298,14 @@ class Booking:
     @property
     def cancel_reason(self) -> Optional[str]:
         """Why it was cancelled (or entered in error), or ``None``."""
+    @property
+    def replaces(self) -> Optional[str]:
+        """The id of the booking this one replaces (a reschedule), or ``None``."""
+    @property
+    def replaced_by(self) -> Optional[str]:
+        """The id of the booking that replaced this one (a reschedule), or ``None``."""
+    def same_request(self, other: "Booking") -> bool:
+        """Whether ``other`` asks for the same interval and resources (the idempotency key test)."""
     def blocks(self, now: datetime.datetime) -> bool:
         """Whether it occupies its resources at ``now`` (a hold only until it lapses)."""
     def __eq__(self, other: object) -> bool: ...
@@ -336,8 +347,48 @@ class Ledger:
         start: datetime.datetime,
         end: datetime.datetime,
         now: datetime.datetime,
+        *,
+        exclude: Optional[str] = None,
+        extra: Optional[Iterable[Booking]] = None,
     ) -> list[Conflict]:
-        """The conflicts in the way of booking ``resources`` over ``[start, end)`` at ``now``; empty: free."""
+        """The conflicts in the way of booking ``resources`` over ``[start, end)`` at ``now``; empty: free.
+
+        ``exclude``: a booking id to ignore; ``extra``: bookings to count as if in the ledger.
+        """
+    def book(
+        self, booking: Booking, *, now: datetime.datetime, idempotency_key: Optional[str] = None
+    ) -> "BookOutcome":
+        """Book atomically at ``now`` (check, then insert only when free); a key seen before answers ``EXISTING``."""
+    def hold(
+        self,
+        id: str,
+        resources: Iterable[str],
+        start: datetime.datetime,
+        end: datetime.datetime,
+        *,
+        now: datetime.datetime,
+        expires: Optional[datetime.datetime] = None,
+        length: Optional[datetime.timedelta] = None,
+    ) -> "BookOutcome":
+        """Place the hold ``id`` lapsing at ``expires`` or after ``length`` (exactly one of them)."""
+    def confirm_hold(self, id: str, *, now: datetime.datetime) -> "BookOutcome":
+        """Turn the live hold ``id`` into a booking (a lapsed hold raises ``InvalidTransitionError``)."""
+    def reschedule(
+        self, id: str, new: Booking, *, now: datetime.datetime, reason: str
+    ) -> "BookOutcome":
+        """Book ``new`` as the replacement of ``id`` and cancel ``id`` for ``reason``, or change nothing."""
+    def move_booking(
+        self, id: str, start: datetime.datetime, end: datetime.datetime, *, now: datetime.datetime
+    ) -> "BookOutcome":
+        """Move the booking ``id`` to ``[start, end)``, checked against everything but itself."""
+    def blocking_on(
+        self, resource: str, start: datetime.datetime, end: datetime.datetime, *, now: datetime.datetime
+    ) -> list[Booking]:
+        """The bookings that block ``resource`` at ``now`` and overlap ``[start, end)``, by start."""
+    def expire_idempotency_keys(self, now: datetime.datetime) -> None:
+        """Forget the idempotency keys first used at or before ``now - IDEMPOTENCY_TTL``."""
+    def idempotency_keys(self) -> int:
+        """How many idempotency keys the ledger remembers."""
 
 # --- consent ---
 
@@ -1199,6 +1250,8 @@ class FhirSeries:
     @property
     def recurrence(self) -> RecurrenceTemplate:
         """The recurrence template."""
+    def spec(self, id: str) -> "SeriesSpec":
+        """The series ``id`` to book: occurrences as long as the template, with its resources."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1334,6 +1387,7 @@ class OccurrenceResult:
         ok: bool,
         conflicts: Optional[Iterable[Conflict]] = None,
         booked: bool = False,
+        alternatives: Optional[Alternatives] = None,
     ) -> None: ...
     @property
     def id(self) -> str:
@@ -1356,6 +1410,9 @@ class OccurrenceResult:
     @property
     def booked(self) -> bool:
         """Whether this call booked (or moved) it."""
+    @property
+    def alternatives(self) -> Optional[Alternatives]:
+        """For a conflicting occurrence after :meth:`SeriesSpec.add_alternatives`: the nearest free starts."""
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1402,6 +1459,18 @@ class SeriesSpec:
         """Validate and list ``(recurrence id as naive wall time, start, end)``, by start."""
     def plan(self, ledger: Ledger, now: datetime.datetime) -> list[OccurrenceResult]:
         """Check every occurrence without booking."""
+    def add_alternatives(
+        self,
+        results: Iterable[OccurrenceResult],
+        ledger: Ledger,
+        availability: Availability,
+        *,
+        now: datetime.datetime,
+        count: int,
+        step: Optional[datetime.timedelta] = None,
+        search_days: int = 7,
+    ) -> list[OccurrenceResult]:
+        """``results`` with, for each conflicting occurrence, up to ``count`` free starts each side."""
     def book(
         self, ledger: Ledger, now: datetime.datetime, policy: Union["SeriesPolicy", str, None] = None
     ) -> SeriesResult:
@@ -1708,3 +1777,174 @@ class Waitlist:
 
 def make_hold(offer: Offer, provider: str, id: str) -> Booking:
     """The held booking ``id`` that reserves ``offer`` for its patient with ``provider``."""
+
+# --- ledger ---
+
+if TYPE_CHECKING:
+    from hcas import BookOutcomeKind
+
+#: How long an idempotency key of :meth:`Ledger.book` is remembered after its first use (24 hours).
+IDEMPOTENCY_TTL: Final[datetime.timedelta]
+
+class BookOutcome:
+    """What a booking operation of a :class:`Ledger` did: ``BOOKED``, ``EXISTING`` (an idempotent repeat) or ``CONFLICT``."""
+
+    def __init__(
+        self,
+        kind: Union["BookOutcomeKind", str],
+        booking: Optional[Booking] = None,
+        conflicts: Optional[Iterable[Conflict]] = None,
+    ) -> None: ...
+    @property
+    def kind(self) -> "BookOutcomeKind":
+        """What happened."""
+    @property
+    def booking(self) -> Optional[Booking]:
+        """The booking written now (``BOOKED``) or before (``EXISTING``); ``None`` for ``CONFLICT``."""
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """For ``CONFLICT``: every conflicting resource with the bookings in the way; else empty."""
+    @property
+    def ok(self) -> bool:
+        """Whether there is a booking (not ``CONFLICT``)."""
+    def to_dict(self) -> dict[str, Json]:
+        """The engine's JSON shape (``{"outcome": "booked", ...}``)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def series_conflict_outcome(text: str, occurrences: Iterable[OccurrenceResult]) -> dict[str, Json]:
+    """The ``OperationOutcome`` of a series refused for conflicts, one issue per conflicting occurrence."""
+
+# --- fhir operation and search ---
+
+if TYPE_CHECKING:
+    from hcas import SearchPrefix
+
+#: The two-letter codes of the FHIR search prefixes (the values of ``hcas.SearchPrefix``).
+SEARCH_PREFIXES: Final[list[str]]
+#: The page size a client may ask for with ``_count`` at most.
+MAX_COUNT: Final[int]
+
+class Parameter:
+    """One parameter of a ``Parameters`` resource: ``name``, the value ``element`` and the ``value``."""
+
+    def __init__(self, name: str, element: str, value: Json) -> None: ...
+    @staticmethod
+    def string(name: str, value: str) -> "Parameter":
+        """A parameter with a string value (``valueString``), as a query string gives it."""
+    @property
+    def name(self) -> str:
+        """``name``."""
+    @property
+    def element(self) -> str:
+        """The value element's name (``valueDateTime``, ``valueReference``, ..., or ``resource``)."""
+    @property
+    def value(self) -> Json:
+        """The value: a str, number or bool, or a dict."""
+    def text(self) -> Optional[str]:
+        """The value as text (a primitive, a Reference's ``reference``, a Coding's ``system|code``), else ``None``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def read_parameters(resource: Mapping[str, Json]) -> list[Parameter]:
+    """The parameters of a ``Parameters`` resource, in order."""
+
+class Proposal:
+    """What a proposed Appointment's id says: provider, patient, start."""
+
+    def __init__(self, provider: str, patient: str, start: datetime.datetime) -> None: ...
+    @property
+    def provider(self) -> str:
+        """The practitioner (hcas provider) id."""
+    @property
+    def patient(self) -> str:
+        """The patient id."""
+    @property
+    def start(self) -> datetime.datetime:
+        """The start (aware, UTC)."""
+    def id(self) -> Optional[str]:
+        """Its id, as :func:`proposal_id` writes it."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def proposal_id(provider: str, patient: str, start: datetime.datetime) -> Optional[str]:
+    """The id of the proposed Appointment of ``provider`` with ``patient`` at ``start``, or ``None``."""
+
+def parse_proposal_id(id: str) -> Optional[Proposal]:
+    """What a proposed Appointment's id says, or ``None`` when it is not one."""
+
+def proposed_appointment(
+    provider: str, patient: str, start: datetime.datetime, end: datetime.datetime
+) -> dict[str, Json]:
+    """The proposed Appointment of ``provider`` with ``patient`` over ``[start, end)``."""
+
+class DateParam:
+    """A FHIR ``date`` search value parsed from its text: a prefix and the range ``[lower, upper)``."""
+
+    def __init__(self, text: str) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def prefix(self) -> "SearchPrefix":
+        """The prefix (``EQ`` when none was written)."""
+    @property
+    def lower(self) -> datetime.datetime:
+        """The first second of the value's range."""
+    @property
+    def upper(self) -> datetime.datetime:
+        """The first second after the value's range."""
+    def matches_instant(self, t: datetime.datetime) -> bool:
+        """Whether the instant ``t`` matches."""
+    def matches_period(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """Whether the period ``[start, end)`` matches."""
+    def bounds(self) -> tuple[Optional[datetime.datetime], Optional[datetime.datetime]]:
+        """How far a matching point or period can reach (``None``: unbounded)."""
+    def instant_range(
+        self,
+    ) -> Optional[tuple[Optional[datetime.datetime], Optional[datetime.datetime]]]:
+        """The instants it matches as ``[from, to)``; ``None`` for ``ne``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class TokenParam:
+    """A FHIR ``token`` search value: ``code``, ``system|code``, ``|code`` or ``system|``."""
+
+    def __init__(self, text: str) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def system(self) -> Optional[str]:
+        """The system: ``None`` when not given, ``""`` for ``|code``."""
+    @property
+    def code(self) -> Optional[str]:
+        """The code; ``None`` for ``system|``."""
+    def matches(self, system: Optional[str], code: str) -> bool:
+        """Whether a coding of ``system`` (``None``: none) and ``code`` matches."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class ReferenceParam:
+    """A FHIR ``reference`` search value (``Type/id`` or ``id``) for a parameter of target ``types``."""
+
+    def __init__(self, text: str, types: Iterable[str]) -> None: ...
+    @property
+    def text(self) -> str:
+        """The text it was parsed from."""
+    @property
+    def types(self) -> list[str]:
+        """The target types allowed."""
+    @property
+    def resource_type(self) -> Optional[str]:
+        """The resource type, if given."""
+    @property
+    def id(self) -> str:
+        """The id."""
+    def names(self, resource_type: str, id: str) -> bool:
+        """Whether this value may name a resource of ``resource_type`` with ``id``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def parse_count(text: str) -> int:
+    """``_count``: a whole number from 0 to :data:`MAX_COUNT`."""
