@@ -1,5 +1,7 @@
 //! Pooled availability: one query over many providers ("any doctor of this specialty").
 
+use std::borrow::Borrow;
+
 use super::slots::{capacity_hint, cut_slots};
 use super::*;
 
@@ -119,9 +121,17 @@ impl PooledSlots {
 /// assert_eq!(serde_json::from_str::<PooledSlots>(&json).unwrap(), got);
 /// ```
 ///
+///
+/// `providers` may hold the availabilities themselves or anything that
+/// borrows one (`&Availability`, `Arc<Availability>`), so a caller that shares
+/// them (a binding handing the work to another thread) need not copy them.
+///
 /// # Errors
 /// As [`Availability::slots`]; `invalid_request` for more than `u32::MAX` providers.
-pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<PooledSlots> {
+pub fn pooled_slots<P: Borrow<Availability>>(
+    providers: &[P],
+    query: &SlotQuery,
+) -> Result<PooledSlots> {
     query.validate()?;
     if u32::try_from(providers.len()).is_err() {
         return Err(Error::request("too many providers in one pooled query"));
@@ -136,6 +146,7 @@ pub fn pooled_slots(providers: &[Availability], query: &SlotQuery) -> Result<Poo
     // Providers of one clinic share a zone: its offsets are found once.
     let mut cache = SpanCache::default();
     for p in providers {
+        let p: &Availability = p.borrow();
         p.windows_into(
             query.from,
             query.to,
