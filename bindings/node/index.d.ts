@@ -39,6 +39,12 @@ export type ErrorCode =
 export declare function evaluate(kind: string, input: JsonObject): JsonObject
 
 /**
+ * As `evaluate`, computed on the libuv thread pool (off the event loop): a
+ * Promise of the answer, rejected with an `HcasError` subclass.
+ */
+export declare function evaluateAsync(kind: string, input: JsonObject): Promise<JsonObject>
+
+/**
  * Judge an answer to one conformance vector `case` (the whole vector file):
  * `answer` is the output object or the error code that was thrown. `null`
  * when it passes, else the failure line (`hcas_core::wire::check`).
@@ -202,6 +208,8 @@ export declare class Recurrence {
   between(start: Instant, end: Instant, limit?: number | null): string[]
   /** As `between`, as epoch milliseconds in one `Float64Array`. */
   betweenEpochMs(start: Instant, end: Instant, limit?: number | null): Float64Array
+  /** As `between`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+  betweenAsync(start: Instant, end: Instant, limit?: number | null): Promise<string[]>
 }
 
 /** A provider's availability in a zone: working rules, date overrides, busy intervals. */
@@ -217,4 +225,56 @@ export declare class Availability {
   slots(start: Instant, end: Instant, duration: number, options?: SlotOptions): string[]
   /** As `slots`, as epoch milliseconds in one `Float64Array`. */
   slotsEpochMs(start: Instant, end: Instant, duration: number, options?: SlotOptions): Float64Array
+  /** As `slots`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+  slotsAsync(start: Instant, end: Instant, duration: number, options?: SlotOptions): Promise<string[]>
 }
+
+/** One start of a pooled answer. */
+export interface PooledSlot {
+  /** The start, an ISO string in UTC. */
+  start: string
+  /** The indexes (into the providers given) of those free at `start`, ascending. */
+  providers: number[]
+}
+
+/**
+ * A pooled answer in bulk: start `starts[i]` (epoch milliseconds) is offered
+ * by the providers `members[offsets[i]]` up to (excluding) `members[offsets[i + 1]]`.
+ */
+export interface PooledSlotsEpochMs {
+  /** The distinct starts, ascending, as epoch milliseconds. */
+  starts: Float64Array
+  /** One more entry than `starts`: where each start's members begin in `members`. */
+  offsets: Uint32Array
+  /** Provider indexes, each start's ascending. */
+  members: Uint32Array
+}
+
+/**
+ * Pooled slots ("any doctor of this specialty"): the query of
+ * `Availability.slots` over several providers, each start with the indexes of
+ * the providers free at it.
+ */
+export declare function pooledSlots(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): PooledSlot[]
+/** As `pooledSlots`, in bulk as typed arrays (compressed rows). */
+export declare function pooledSlotsEpochMs(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): PooledSlotsEpochMs
+/** As `pooledSlots`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+export declare function pooledSlotsAsync(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): Promise<PooledSlot[]>

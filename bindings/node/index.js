@@ -10,7 +10,8 @@
  * native error becomes the `HcasError` subclass of its stable `code`.
  *
  * Two levels: `evaluate`/`checkVector` over the vector JSON shapes, and the
- * typed classes `Zone`, `Recurrence` and `Availability`.
+ * typed classes `Zone`, `Recurrence` and `Availability` with `pooledSlots`.
+ * The heavy calls have `...Async` variants computed on the libuv thread pool.
  */
 
 const native = require('./native.js')
@@ -88,6 +89,23 @@ function call(f, ...args) {
   }
 }
 
+/**
+ * Start native async work whose answer is a Promise: an error, thrown while
+ * the arguments are checked or rejected later by the engine, rejects the
+ * returned Promise as its class (an async call never throws).
+ */
+function callAsync(f) {
+  let promise
+  try {
+    promise = f()
+  } catch (err) {
+    return Promise.reject(mapError(err))
+  }
+  return promise.then(undefined, (err) => {
+    throw mapError(err)
+  })
+}
+
 /** An `invalid_request` error raised by the wrapper itself. */
 function requestError(message) {
   return new (CLASSES.get('invalid_request'))(message)
@@ -161,6 +179,19 @@ function evaluate(kind, input) {
   }
   const text = toJsonText(input, 'input')
   return JSON.parse(call(native.evaluateJson, kind, text))
+}
+
+/**
+ * As `evaluate`, computed on the libuv thread pool (off the event loop):
+ * a Promise of the answer, rejected with an `HcasError` subclass.
+ */
+function evaluateAsync(kind, input) {
+  return callAsync(() => {
+    if (typeof kind !== 'string') {
+      throw requestError(`kind: a ${describe(kind)} is not a kind; give one of ${KINDS.join(', ')}`)
+    }
+    return native.evaluateJsonAsync(kind, toJsonText(input, 'input')).then((text) => JSON.parse(text))
+  })
 }
 
 /**
@@ -296,7 +327,16 @@ class Recurrence {
       this.#native.betweenEpochMs(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)),
     )
   }
+  /** As `between`, computed on the libuv thread pool: a Promise of the ISO strings. */
+  betweenAsync(start, end, limit) {
+    return callAsync(() =>
+      this.#native.betweenAsync(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)),
+    )
+  }
 }
+
+/** The native object of an `Availability` (set by the class's static block). */
+let nativeAvailability
 
 /**
  * A provider's availability in `zone`: `rules` and `overrides` in the
@@ -328,6 +368,47 @@ class Availability {
   slotsEpochMs(start, end, duration, options) {
     return call(() => this.#native.slotsEpochMs(...slotArgs(start, end, duration, options)))
   }
+  /** As `slots`, computed on the libuv thread pool: a Promise of the ISO strings. */
+  slotsAsync(start, end, duration, options) {
+    return callAsync(() => this.#native.slotsAsync(...slotArgs(start, end, duration, options)))
+  }
+  static {
+    nativeAvailability = (a) => a.#native
+  }
+}
+
+/** A `providers` argument: a list of `Availability`, as their native objects. */
+function providersArg(v) {
+  if (!Array.isArray(v)) throw requestError(`providers: a ${describe(v)} is not a list of Availability`)
+  return v.map((p, i) => {
+    if (!(p instanceof Availability)) throw requestError(`providers[${i}]: a ${describe(p)} is not an Availability`)
+    return nativeAvailability(p)
+  })
+}
+
+/**
+ * Pooled slots ("any doctor of this specialty"): the query of
+ * `Availability.slots` over several providers at once, answering each start
+ * (ISO string in UTC, ascending) with the indexes of the providers free at
+ * it, ascending, in the order given: `[{ start, providers }]`.
+ */
+function pooledSlots(providers, start, end, duration, options) {
+  return call(() => native.pooledSlots(providersArg(providers), ...slotArgs(start, end, duration, options)))
+}
+
+/**
+ * As `pooledSlots`, in bulk: `{ starts, offsets, members }`, where start
+ * `starts[i]` (epoch milliseconds, a `Float64Array`) is offered by the
+ * providers `members[offsets[i]]` up to (excluding) `members[offsets[i + 1]]`
+ * (`Uint32Array`s).
+ */
+function pooledSlotsEpochMs(providers, start, end, duration, options) {
+  return call(() => native.pooledSlotsEpochMs(providersArg(providers), ...slotArgs(start, end, duration, options)))
+}
+
+/** As `pooledSlots`, computed on the libuv thread pool: a Promise of the rows. */
+function pooledSlotsAsync(providers, start, end, duration, options) {
+  return callAsync(() => native.pooledSlotsAsync(providersArg(providers), ...slotArgs(start, end, duration, options)))
 }
 
 /** The native slot query's arguments. */
@@ -361,6 +442,7 @@ const version = native.version()
 
 exports.HcasError = HcasError
 exports.evaluate = evaluate
+exports.evaluateAsync = evaluateAsync
 exports.checkVector = checkVector
 exports.KINDS = KINDS
 exports.TZDB_VERSION = TZDB_VERSION
@@ -369,3 +451,6 @@ exports.version = version
 exports.Zone = Zone
 exports.Recurrence = Recurrence
 exports.Availability = Availability
+exports.pooledSlots = pooledSlots
+exports.pooledSlotsEpochMs = pooledSlotsEpochMs
+exports.pooledSlotsAsync = pooledSlotsAsync

@@ -7,6 +7,7 @@ const hcas = require('./index.js')
 
 export const {
   evaluate,
+  evaluateAsync,
   checkVector,
   KINDS,
   TZDB_VERSION,
@@ -15,6 +16,9 @@ export const {
   Zone,
   Recurrence,
   Availability,
+  pooledSlots,
+  pooledSlotsEpochMs,
+  pooledSlotsAsync,
   HcasError,
   InvalidRruleError,
   InvalidTimezoneError,

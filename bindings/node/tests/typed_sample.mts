@@ -60,4 +60,19 @@ avail.slots(0, 1, 45, { stepMinutes: 5 })
 // @ts-expect-error: a working rule needs its start and end times
 new hcas.Availability('UTC', { rules: [{ rrule: 'FREQ=DAILY', dtstart: '2026-06-01' }] })
 
+// Pooled slots and the async variants.
+const rows: hcas.PooledSlot[] = hcas.pooledSlots([avail, avail], 0, 1, 45, { step: 30 })
+const first: { start: string; providers: number[] } | undefined = rows[0]
+const bulk: hcas.PooledSlotsEpochMs = hcas.pooledSlotsEpochMs([avail], 0, 1, 45)
+const members: Uint32Array = bulk.members
+const later: Promise<hcas.PooledSlot[]> = hcas.pooledSlotsAsync([avail], 0, 1, 45)
+const slotsLater: Promise<string[]> = avail.slotsAsync(0, 1, 45, { step: 30 })
+const isosLater: Promise<string[]> = rec.betweenAsync(0, 1, 10)
+const outLater: Promise<JsonObject> = hcas.evaluateAsync('recurrence', input)
+// @ts-expect-error: providers are Availability objects
+hcas.pooledSlots([{ zone: 'UTC' }], 0, 1, 45)
+// @ts-expect-error: an async answer is a Promise, not the array
+const notYet: string[] = avail.slotsAsync(0, 1, 45)
+
 void [verdict, kinds, tz, bad, sure, offset, wall, isos, epoch, slots, slotsMs]
+void [first, members, later, slotsLater, isosLater, outLater, notYet]
