@@ -278,3 +278,87 @@ export declare function pooledSlotsAsync(
   duration: number,
   options?: SlotOptions,
 ): Promise<PooledSlot[]>
+
+// ---------------------------------------------------------------------------
+// The bookings ledger.
+
+/** A booking status's wire name (`STATUSES`). */
+export type Status =
+  | 'proposed'
+  | 'pending'
+  | 'booked'
+  | 'arrived'
+  | 'checked-in'
+  | 'fulfilled'
+  | 'cancelled'
+  | 'noshow'
+  | 'entered-in-error'
+  | 'waitlist'
+  | 'held'
+
+/** The wire names of every booking status, in the engine's order. */
+export declare const STATUSES: readonly Status[]
+
+/**
+ * One booking: an id, the resources it uses (`"provider:P1"`, `"patient:X1"`,
+ * ...), `[start, end)`, its status (`"booked"` by default) and, for `"held"`,
+ * when the hold lapses. Immutable.
+ */
+export declare class Booking {
+  /** @throws InvalidIntervalError, InvalidRequestError (no resources, an unknown status, a hold without `holdExpires`), InvalidDatetimeError */
+  constructor(
+    id: string,
+    resources: readonly string[],
+    start: Instant,
+    end: Instant,
+    options?: { status?: Status | null; holdExpires?: Instant | null },
+  )
+  /** The booking's id. */
+  readonly id: string
+  /** The resources it uses, as given. */
+  readonly resources: string[]
+  /** Its start, an ISO string in UTC. */
+  readonly start: string
+  /** Its end, an ISO string in UTC. */
+  readonly end: string
+  /** Its status. */
+  readonly status: Status
+  /** For a hold: when it lapses (ISO string in UTC); else `null`. */
+  readonly holdExpires: string | null
+  /** Whether it occupies its resources at the instant `now` (a hold only until it lapses). */
+  blocks(now: Instant): boolean
+}
+
+/** One conflicting resource and the ids of the blocking bookings on it that overlap the request, sorted. */
+export interface Conflict {
+  /** The resource taken. */
+  resource: string
+  /** The ids of the bookings that take it, sorted. */
+  bookings: string[]
+}
+
+/** The bookings ledger: bookings indexed by resource, capacities (1 unless set), and the conflict check. */
+export declare class Ledger {
+  /** A ledger loaded with `bookings` (by `insert`). */
+  constructor(bookings?: Iterable<Booking>)
+  /** The number of bookings. */
+  readonly size: number
+  /** Add a booking without a conflict check (loading existing data); a duplicate id is an `InvalidRequestError`. */
+  insert(booking: Booking): void
+  /** The booking with this id, or `null`. */
+  get(id: string): Booking | null
+  /** Take the booking with this id out of the ledger (`null` if there is none). */
+  remove(id: string): Booking | null
+  /** Every booking, ordered by start, then id. */
+  bookings(): Booking[]
+  /** Let `capacity` bookings overlap on `resource` (a whole number, at least 1). */
+  setCapacity(resource: string, capacity: number): void
+  /** The capacity of `resource` (1 unless set). */
+  capacity(resource: string): number
+  /**
+   * The conflicts that stand in the way of booking `resources` over
+   * `[start, end)` at the instant `now`, by resource name (empty: it can be
+   * booked). Touching is not overlapping.
+   */
+  check(resources: readonly string[], start: Instant, end: Instant, now: Instant): Conflict[]
+}

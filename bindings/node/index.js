@@ -10,7 +10,8 @@
  * native error becomes the `HcasError` subclass of its stable `code`.
  *
  * Two levels: `evaluate`/`checkVector` over the vector JSON shapes, and the
- * typed classes `Zone`, `Recurrence` and `Availability` with `pooledSlots`.
+ * typed classes `Zone`, `Recurrence` and `Availability` with `pooledSlots`,
+ * and the bookings ledger (`Booking`, `Ledger`).
  * The heavy calls have `...Async` variants computed on the libuv thread pool.
  */
 
@@ -431,6 +432,144 @@ function slotArgs(start, end, duration, options = {}) {
   return [instantArg(start, 'start'), instantArg(end, 'end'), d, o]
 }
 
+// ---------------------------------------------------------------------------
+// The bookings ledger and its conflict check.
+
+/** Lets `Booking` wrap a native booking the ledger answered (not exported). */
+const FROM_NATIVE = Symbol('hcas native booking')
+
+/** A list of resource names named `name` (a lone string is refused: it would read as its characters). */
+function resourcesArg(v, name) {
+  if (!Array.isArray(v)) {
+    throw requestError(`${name}: a ${describe(v)} is not a list of resource names (e.g. ["provider:P1"])`)
+  }
+  return v.map((r, i) => stringArg(r, `${name}[${i}]`, 'a resource name'))
+}
+
+/** The native object of a `Booking` (set by the class's static block). */
+let nativeBooking
+
+/**
+ * One booking: `id`, the `resources` it uses (`"provider:P1"`,
+ * `"patient:X1"`, ...), `[start, end)` as instants, its `status` (a wire
+ * name of `STATUSES`, `"booked"` by default) and, for `"held"`, when the
+ * hold lapses (`holdExpires`). Immutable.
+ */
+class Booking {
+  #native
+  constructor(id, resources, start, end, { status, holdExpires } = {}) {
+    if (id === FROM_NATIVE) {
+      this.#native = resources
+      return
+    }
+    this.#native = call(
+      () =>
+        new native.NativeBooking(
+          stringArg(id, 'id', 'a booking id'),
+          resourcesArg(resources, 'resources'),
+          instantArg(start, 'start'),
+          instantArg(end, 'end'),
+          status === undefined || status === null ? undefined : stringArg(status, 'status', `a status (${STATUSES.join(', ')})`),
+          holdExpires === undefined || holdExpires === null ? undefined : instantArg(holdExpires, 'holdExpires'),
+        ),
+    )
+  }
+  /** The booking's id. */
+  get id() {
+    return this.#native.id
+  }
+  /** The resources it uses, as given. */
+  get resources() {
+    return this.#native.resources
+  }
+  /** Its start, an ISO string in UTC. */
+  get start() {
+    return this.#native.start
+  }
+  /** Its end, an ISO string in UTC. */
+  get end() {
+    return this.#native.end
+  }
+  /** Its status's wire name (one of `STATUSES`). */
+  get status() {
+    return this.#native.status
+  }
+  /** For a hold: when it lapses (ISO string in UTC); else `null`. */
+  get holdExpires() {
+    return this.#native.holdExpires ?? null
+  }
+  /** Whether it occupies its resources at the instant `now` (a hold only until it lapses). */
+  blocks(now) {
+    return call(() => this.#native.blocks(instantArg(now, 'now')))
+  }
+  static {
+    nativeBooking = (b) => b.#native
+  }
+}
+
+/** A native booking as a `Booking`. */
+function wrapBooking(n) {
+  return n === null || n === undefined ? null : new Booking(FROM_NATIVE, n)
+}
+
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), and the conflict check. Mutable state.
+ */
+class Ledger {
+  #native
+  /** @param {Iterable<Booking>} [bookings] loaded with `insert` */
+  constructor(bookings = []) {
+    this.#native = new native.NativeLedger()
+    for (const b of bookings) this.insert(b)
+  }
+  /** The number of bookings. */
+  get size() {
+    return this.#native.size
+  }
+  /** Add a booking without a conflict check (loading existing data); a duplicate id is an `InvalidRequestError`. */
+  insert(booking) {
+    if (!(booking instanceof Booking)) throw requestError(`booking: a ${describe(booking)} is not a Booking`)
+    call(() => this.#native.insert(nativeBooking(booking)))
+  }
+  /** The booking with this id, or `null`. */
+  get(id) {
+    return wrapBooking(this.#native.get(stringArg(id, 'id', 'a booking id')))
+  }
+  /** Take the booking with this id out of the ledger (`null` if there is none). */
+  remove(id) {
+    return wrapBooking(this.#native.remove(stringArg(id, 'id', 'a booking id')))
+  }
+  /** Every booking, ordered by start, then id. */
+  bookings() {
+    return this.#native.bookings().map(wrapBooking)
+  }
+  /** Let `capacity` bookings overlap on `resource` (a whole number, at least 1). */
+  setCapacity(resource, capacity) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0 || capacity > 0xffffffff) {
+      throw requestError(`capacity: ${String(capacity)} is not a whole number of bookings (1 to 4294967295)`)
+    }
+    call(() => this.#native.setCapacity(stringArg(resource, 'resource', 'a resource name'), capacity))
+  }
+  /** The capacity of `resource` (1 unless set). */
+  capacity(resource) {
+    return this.#native.capacity(stringArg(resource, 'resource', 'a resource name'))
+  }
+  /**
+   * The conflicts that stand in the way of booking `resources` over
+   * `[start, end)` at the instant `now`: `[{ resource, bookings }]` by
+   * resource name, each with the ids of the blocking bookings, sorted (empty:
+   * it can be booked). Touching is not overlapping.
+   */
+  check(resources, start, end, now) {
+    return call(() =>
+      this.#native.check(resourcesArg(resources, 'resources'), instantArg(start, 'start'), instantArg(end, 'end'), instantArg(now, 'now')),
+    )
+  }
+}
+
+/** The wire names of every booking status, in the engine's order. */
+const STATUSES = Object.freeze(native.statuses())
 /** The vector kinds this engine evaluates. */
 const KINDS = Object.freeze(native.kinds())
 /** The IANA tz database release embedded in the engine. */
@@ -452,5 +591,8 @@ exports.Zone = Zone
 exports.Recurrence = Recurrence
 exports.Availability = Availability
 exports.pooledSlots = pooledSlots
+exports.Booking = Booking
+exports.Ledger = Ledger
+exports.STATUSES = STATUSES
 exports.pooledSlotsEpochMs = pooledSlotsEpochMs
 exports.pooledSlotsAsync = pooledSlotsAsync

@@ -25,6 +25,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
+pub mod booking;
 pub mod typed;
 
 /// An engine error code as a napi error status: napi-rs creates the thrown JS

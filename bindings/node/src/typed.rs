@@ -49,7 +49,7 @@ fn error(code: ErrorCode, message: String) -> napi::Error<crate::Code> {
 const MS_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
 
 /// An instant argument named `name`.
-fn instant(v: &InstantArg, name: &str) -> Result<Timestamp> {
+pub(crate) fn instant(v: &InstantArg, name: &str) -> Result<Timestamp> {
     match v {
         Either::A(ms) => {
             if !MS_RANGE.contains(ms) {
