@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
@@ -218,8 +218,23 @@ pub(crate) fn naive_from_secs(secs: i64) -> NaiveDateTime {
 }
 
 impl fmt::Display for Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the same text as chrono's
+    /// `%Y-%m-%dT%H:%M:%SZ` for every instant of the range (years 0001-9999,
+    /// so four digits), written from the fields directly: chrono's `format`
+    /// parses its pattern on every call, which made formatting cost more than
+    /// a month of slots (bindings answering ISO strings pay it per item).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.naive_utc().format("%Y-%m-%dT%H:%M:%SZ"))
+        let t = self.naive_utc();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
     }
 }
 
