@@ -107,6 +107,11 @@ function callAsync(f) {
   })
 }
 
+/** ISO strings the addon sends one per line in a single string, as a list. */
+function lines(text) {
+  return text === '' ? [] : text.split('\n')
+}
+
 /** An `invalid_request` error raised by the wrapper itself. */
 function requestError(message) {
   return new (CLASSES.get('invalid_request'))(message)
@@ -320,7 +325,7 @@ class Recurrence {
   }
   /** Every occurrence `t` with `start <= t < end`, ascending, at most `limit`: ISO strings in UTC. */
   between(start, end, limit) {
-    return call(() => this.#native.between(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)))
+    return lines(call(() => this.#native.between(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit))))
   }
   /** As `between`, as epoch milliseconds in one `Float64Array`. */
   betweenEpochMs(start, end, limit) {
@@ -331,7 +336,7 @@ class Recurrence {
   /** As `between`, computed on the libuv thread pool: a Promise of the ISO strings. */
   betweenAsync(start, end, limit) {
     return callAsync(() =>
-      this.#native.betweenAsync(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)),
+      this.#native.betweenAsync(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)).then(lines),
     )
   }
 }
@@ -363,7 +368,7 @@ class Availability {
    * `bufferBefore`, `bufferAfter`, `now`, `minNotice`, `horizon`.
    */
   slots(start, end, duration, options) {
-    return call(() => this.#native.slots(...slotArgs(start, end, duration, options)))
+    return lines(call(() => this.#native.slots(...slotArgs(start, end, duration, options))))
   }
   /** As `slots`, as epoch milliseconds in one `Float64Array`. */
   slotsEpochMs(start, end, duration, options) {
@@ -371,7 +376,7 @@ class Availability {
   }
   /** As `slots`, computed on the libuv thread pool: a Promise of the ISO strings. */
   slotsAsync(start, end, duration, options) {
-    return callAsync(() => this.#native.slotsAsync(...slotArgs(start, end, duration, options)))
+    return callAsync(() => this.#native.slotsAsync(...slotArgs(start, end, duration, options)).then(lines))
   }
   static {
     nativeAvailability = (a) => a.#native
