@@ -399,7 +399,17 @@ function providersArg(v) {
  * it, ascending, in the order given: `[{ start, providers }]`.
  */
 function pooledSlots(providers, start, end, duration, options) {
-  return call(() => native.pooledSlots(providersArg(providers), ...slotArgs(start, end, duration, options)))
+  return pooledRows(call(() => native.pooledSlots(providersArg(providers), ...slotArgs(start, end, duration, options))))
+}
+
+/** The addon's pooled answer (ISO starts one per line, compressed rows) as `[{ start, providers }]`. */
+function pooledRows({ starts, offsets, members }) {
+  const isos = lines(starts)
+  const rows = new Array(isos.length)
+  for (let i = 0; i < isos.length; i++) {
+    rows[i] = { start: isos[i], providers: Array.from(members.subarray(offsets[i], offsets[i + 1])) }
+  }
+  return rows
 }
 
 /**
@@ -414,7 +424,9 @@ function pooledSlotsEpochMs(providers, start, end, duration, options) {
 
 /** As `pooledSlots`, computed on the libuv thread pool: a Promise of the rows. */
 function pooledSlotsAsync(providers, start, end, duration, options) {
-  return callAsync(() => native.pooledSlotsAsync(providersArg(providers), ...slotArgs(start, end, duration, options)))
+  return callAsync(() =>
+    native.pooledSlotsAsync(providersArg(providers), ...slotArgs(start, end, duration, options)).then(pooledRows),
+  )
 }
 
 /** The native slot query's arguments. */

@@ -69,7 +69,12 @@ fn parse(text: &str, what: &str) -> Result<Value> {
 /// engine's `code`) that a synchronous call throws, made on the JS thread
 /// from a task's answer (a `Task`'s own errors carry only napi's statuses).
 fn rejection(env: napi::Env, err: &Error) -> napi::Error {
-    napi::Error::from(napi::JsError::from(to_js(err)).into_unknown(env))
+    coded_rejection(env, to_js(err))
+}
+
+/// [`rejection`] of an error already mapped for JS (its code kept).
+fn coded_rejection(env: napi::Env, err: napi::Error<Code>) -> napi::Error {
+    napi::Error::from(napi::JsError::from(err).into_unknown(env))
 }
 
 /// `evaluate` from JSON text to JSON text, on any thread.

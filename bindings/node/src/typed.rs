@@ -29,7 +29,7 @@ use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, Float64Array, Uint
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
 
-use crate::{Result, parse, rejection, to_js};
+use crate::{Result, coded_rejection, parse, rejection, to_js};
 
 /// An instant as the wrapper passes it: epoch milliseconds or an ISO string.
 pub type InstantArg = Either<f64, String>;
@@ -439,13 +439,18 @@ impl Task for SlotsTask {
     }
 }
 
-/// One start of a pooled answer with the providers free at it.
+/// A pooled answer for the wrapper's `[{ start, providers }]` rows: the
+/// starts as ISO strings in UTC, one per line, and the compressed rows of
+/// [`NativePooledEpochMs`] (the wrapper builds the row objects: one object
+/// per start made through Node-API costs more than the engine's answer).
 #[napi(object, object_from_js = false)]
-pub struct NativePooledSlot {
-    /// The start, an ISO string in UTC.
-    pub start: String,
-    /// Indexes into the providers given, ascending.
-    pub providers: Vec<u32>,
+pub struct NativePooledRows {
+    /// The distinct starts, ascending, as ISO strings, one per line.
+    pub starts: String,
+    /// One more entry than `starts`: where each start's members begin.
+    pub offsets: Uint32Array,
+    /// Provider indexes, each start's ascending.
+    pub members: Uint32Array,
 }
 
 /// A pooled answer in bulk (`hcas_core::PooledSlots`' compressed rows): start
@@ -460,18 +465,18 @@ pub struct NativePooledEpochMs {
     pub members: Uint32Array,
 }
 
-/// The pooled answer as one object per start.
-fn pooled_rows(p: &PooledSlots) -> Vec<NativePooledSlot> {
-    p.iter()
-        .map(|(t, m)| NativePooledSlot {
-            start: t.to_string(),
-            providers: m.to_vec(),
-        })
-        .collect()
+/// The pooled answer as ISO starts and compressed rows.
+fn pooled_rows(p: &PooledSlots) -> Result<NativePooledRows> {
+    let (offsets, members) = compressed(p)?;
+    Ok(NativePooledRows {
+        starts: iso(p.starts()),
+        offsets,
+        members,
+    })
 }
 
-/// The pooled answer as typed arrays.
-fn pooled_epoch_ms(p: &PooledSlots) -> Result<NativePooledEpochMs> {
+/// The offsets and members of a pooled answer's rows.
+fn compressed(p: &PooledSlots) -> Result<(Uint32Array, Uint32Array)> {
     let mut offsets = Vec::with_capacity(p.len() + 1);
     let mut members = Vec::new();
     offsets.push(0);
@@ -486,10 +491,16 @@ fn pooled_epoch_ms(p: &PooledSlots) -> Result<NativePooledEpochMs> {
         })?;
         offsets.push(end);
     }
+    Ok((Uint32Array::new(offsets), Uint32Array::new(members)))
+}
+
+/// The pooled answer as typed arrays.
+fn pooled_epoch_ms(p: &PooledSlots) -> Result<NativePooledEpochMs> {
+    let (offsets, members) = compressed(p)?;
     Ok(NativePooledEpochMs {
         starts: epoch_ms(p.starts()),
-        offsets: Uint32Array::new(offsets),
-        members: Uint32Array::new(members),
+        offsets,
+        members,
     })
 }
 
@@ -509,7 +520,8 @@ fn pooled_args(
 
 /// Pooled slots ("any doctor of this specialty", `hcas_core::pooled_slots`):
 /// the query of `slots` over several providers, each start (ISO string in
-/// UTC) with the indexes of the providers free at it, in the order given.
+/// UTC) with the indexes of the providers free at it, in the order given, as
+/// [`NativePooledRows`] (the wrapper makes them `[{ start, providers }]`).
 #[napi]
 pub fn pooled_slots(
     providers: Vec<ClassInstance<NativeAvailability>>,
@@ -517,9 +529,9 @@ pub fn pooled_slots(
     end: InstantArg,
     duration: f64,
     options: Option<NativeSlotOptions>,
-) -> Result<Vec<NativePooledSlot>> {
+) -> Result<NativePooledRows> {
     let task = pooled_args(&providers, &start, &end, duration, options.as_ref())?;
-    Ok(pooled_rows(&js(task.run())?))
+    pooled_rows(&js(task.run())?)
 }
 
 /// As `pooled_slots`, as typed arrays (compressed rows, epoch milliseconds).
@@ -564,17 +576,14 @@ impl PooledTask {
 #[napi]
 impl Task for PooledTask {
     type Output = hcas_core::Result<PooledSlots>;
-    type JsValue = Vec<NativePooledSlot>;
+    type JsValue = NativePooledRows;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok(self.run())
     }
 
-    fn resolve(
-        &mut self,
-        env: napi::Env,
-        out: Self::Output,
-    ) -> napi::Result<Vec<NativePooledSlot>> {
-        out.map(|p| pooled_rows(&p)).map_err(|e| rejection(env, &e))
+    fn resolve(&mut self, env: napi::Env, out: Self::Output) -> napi::Result<NativePooledRows> {
+        let p = out.map_err(|e| rejection(env, &e))?;
+        pooled_rows(&p).map_err(|e| coded_rejection(env, e))
     }
 }
