@@ -39,6 +39,12 @@ export type ErrorCode =
 export declare function evaluate(kind: string, input: JsonObject): JsonObject
 
 /**
+ * As `evaluate`, computed on the libuv thread pool (off the event loop): a
+ * Promise of the answer, rejected with an `HcasError` subclass.
+ */
+export declare function evaluateAsync(kind: string, input: JsonObject): Promise<JsonObject>
+
+/**
  * Judge an answer to one conformance vector `case` (the whole vector file):
  * `answer` is the output object or the error code that was thrown. `null`
  * when it passes, else the failure line (`hcas_core::wire::check`).
@@ -202,6 +208,8 @@ export declare class Recurrence {
   between(start: Instant, end: Instant, limit?: number | null): string[]
   /** As `between`, as epoch milliseconds in one `Float64Array`. */
   betweenEpochMs(start: Instant, end: Instant, limit?: number | null): Float64Array
+  /** As `between`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+  betweenAsync(start: Instant, end: Instant, limit?: number | null): Promise<string[]>
 }
 
 /** A provider's availability in a zone: working rules, date overrides, busy intervals. */
@@ -217,4 +225,140 @@ export declare class Availability {
   slots(start: Instant, end: Instant, duration: number, options?: SlotOptions): string[]
   /** As `slots`, as epoch milliseconds in one `Float64Array`. */
   slotsEpochMs(start: Instant, end: Instant, duration: number, options?: SlotOptions): Float64Array
+  /** As `slots`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+  slotsAsync(start: Instant, end: Instant, duration: number, options?: SlotOptions): Promise<string[]>
+}
+
+/** One start of a pooled answer. */
+export interface PooledSlot {
+  /** The start, an ISO string in UTC. */
+  start: string
+  /** The indexes (into the providers given) of those free at `start`, ascending. */
+  providers: number[]
+}
+
+/**
+ * A pooled answer in bulk: start `starts[i]` (epoch milliseconds) is offered
+ * by the providers `members[offsets[i]]` up to (excluding) `members[offsets[i + 1]]`.
+ */
+export interface PooledSlotsEpochMs {
+  /** The distinct starts, ascending, as epoch milliseconds. */
+  starts: Float64Array
+  /** One more entry than `starts`: where each start's members begin in `members`. */
+  offsets: Uint32Array
+  /** Provider indexes, each start's ascending. */
+  members: Uint32Array
+}
+
+/**
+ * Pooled slots ("any doctor of this specialty"): the query of
+ * `Availability.slots` over several providers, each start with the indexes of
+ * the providers free at it.
+ */
+export declare function pooledSlots(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): PooledSlot[]
+/** As `pooledSlots`, in bulk as typed arrays (compressed rows). */
+export declare function pooledSlotsEpochMs(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): PooledSlotsEpochMs
+/** As `pooledSlots`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
+export declare function pooledSlotsAsync(
+  providers: readonly Availability[],
+  start: Instant,
+  end: Instant,
+  duration: number,
+  options?: SlotOptions,
+): Promise<PooledSlot[]>
+
+// ---------------------------------------------------------------------------
+// The bookings ledger.
+
+/** A booking status's wire name (`STATUSES`). */
+export type Status =
+  | 'proposed'
+  | 'pending'
+  | 'booked'
+  | 'arrived'
+  | 'checked-in'
+  | 'fulfilled'
+  | 'cancelled'
+  | 'noshow'
+  | 'entered-in-error'
+  | 'waitlist'
+  | 'held'
+
+/** The wire names of every booking status, in the engine's order. */
+export declare const STATUSES: readonly Status[]
+
+/**
+ * One booking: an id, the resources it uses (`"provider:P1"`, `"patient:X1"`,
+ * ...), `[start, end)`, its status (`"booked"` by default) and, for `"held"`,
+ * when the hold lapses. Immutable.
+ */
+export declare class Booking {
+  /** @throws InvalidIntervalError, InvalidRequestError (no resources, an unknown status, a hold without `holdExpires`), InvalidDatetimeError */
+  constructor(
+    id: string,
+    resources: readonly string[],
+    start: Instant,
+    end: Instant,
+    options?: { status?: Status | null; holdExpires?: Instant | null },
+  )
+  /** The booking's id. */
+  readonly id: string
+  /** The resources it uses, as given. */
+  readonly resources: string[]
+  /** Its start, an ISO string in UTC. */
+  readonly start: string
+  /** Its end, an ISO string in UTC. */
+  readonly end: string
+  /** Its status. */
+  readonly status: Status
+  /** For a hold: when it lapses (ISO string in UTC); else `null`. */
+  readonly holdExpires: string | null
+  /** Whether it occupies its resources at the instant `now` (a hold only until it lapses). */
+  blocks(now: Instant): boolean
+}
+
+/** One conflicting resource and the ids of the blocking bookings on it that overlap the request, sorted. */
+export interface Conflict {
+  /** The resource taken. */
+  resource: string
+  /** The ids of the bookings that take it, sorted. */
+  bookings: string[]
+}
+
+/** The bookings ledger: bookings indexed by resource, capacities (1 unless set), and the conflict check. */
+export declare class Ledger {
+  /** A ledger loaded with `bookings` (by `insert`). */
+  constructor(bookings?: Iterable<Booking>)
+  /** The number of bookings. */
+  readonly size: number
+  /** Add a booking without a conflict check (loading existing data); a duplicate id is an `InvalidRequestError`. */
+  insert(booking: Booking): void
+  /** The booking with this id, or `null`. */
+  get(id: string): Booking | null
+  /** Take the booking with this id out of the ledger (`null` if there is none). */
+  remove(id: string): Booking | null
+  /** Every booking, ordered by start, then id. */
+  bookings(): Booking[]
+  /** Let `capacity` bookings overlap on `resource` (a whole number, at least 1). */
+  setCapacity(resource: string, capacity: number): void
+  /** The capacity of `resource` (1 unless set). */
+  capacity(resource: string): number
+  /**
+   * The conflicts that stand in the way of booking `resources` over
+   * `[start, end)` at the instant `now`, by resource name (empty: it can be
+   * booked). Touching is not overlapping.
+   */
+  check(resources: readonly string[], start: Instant, end: Instant, now: Instant): Conflict[]
 }

@@ -10,7 +10,9 @@
  * native error becomes the `HcasError` subclass of its stable `code`.
  *
  * Two levels: `evaluate`/`checkVector` over the vector JSON shapes, and the
- * typed classes `Zone`, `Recurrence` and `Availability`.
+ * typed classes `Zone`, `Recurrence` and `Availability` with `pooledSlots`,
+ * and the bookings ledger (`Booking`, `Ledger`).
+ * The heavy calls have `...Async` variants computed on the libuv thread pool.
  */
 
 const native = require('./native.js')
@@ -88,6 +90,28 @@ function call(f, ...args) {
   }
 }
 
+/**
+ * Start native async work whose answer is a Promise: an error, thrown while
+ * the arguments are checked or rejected later by the engine, rejects the
+ * returned Promise as its class (an async call never throws).
+ */
+function callAsync(f) {
+  let promise
+  try {
+    promise = f()
+  } catch (err) {
+    return Promise.reject(mapError(err))
+  }
+  return promise.then(undefined, (err) => {
+    throw mapError(err)
+  })
+}
+
+/** ISO strings the addon sends one per line in a single string, as a list. */
+function lines(text) {
+  return text === '' ? [] : text.split('\n')
+}
+
 /** An `invalid_request` error raised by the wrapper itself. */
 function requestError(message) {
   return new (CLASSES.get('invalid_request'))(message)
@@ -161,6 +185,19 @@ function evaluate(kind, input) {
   }
   const text = toJsonText(input, 'input')
   return JSON.parse(call(native.evaluateJson, kind, text))
+}
+
+/**
+ * As `evaluate`, computed on the libuv thread pool (off the event loop):
+ * a Promise of the answer, rejected with an `HcasError` subclass.
+ */
+function evaluateAsync(kind, input) {
+  return callAsync(() => {
+    if (typeof kind !== 'string') {
+      throw requestError(`kind: a ${describe(kind)} is not a kind; give one of ${KINDS.join(', ')}`)
+    }
+    return native.evaluateJsonAsync(kind, toJsonText(input, 'input')).then((text) => JSON.parse(text))
+  })
 }
 
 /**
@@ -288,7 +325,7 @@ class Recurrence {
   }
   /** Every occurrence `t` with `start <= t < end`, ascending, at most `limit`: ISO strings in UTC. */
   between(start, end, limit) {
-    return call(() => this.#native.between(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)))
+    return lines(call(() => this.#native.between(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit))))
   }
   /** As `between`, as epoch milliseconds in one `Float64Array`. */
   betweenEpochMs(start, end, limit) {
@@ -296,7 +333,16 @@ class Recurrence {
       this.#native.betweenEpochMs(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)),
     )
   }
+  /** As `between`, computed on the libuv thread pool: a Promise of the ISO strings. */
+  betweenAsync(start, end, limit) {
+    return callAsync(() =>
+      this.#native.betweenAsync(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)).then(lines),
+    )
+  }
 }
+
+/** The native object of an `Availability` (set by the class's static block). */
+let nativeAvailability
 
 /**
  * A provider's availability in `zone`: `rules` and `overrides` in the
@@ -322,12 +368,65 @@ class Availability {
    * `bufferBefore`, `bufferAfter`, `now`, `minNotice`, `horizon`.
    */
   slots(start, end, duration, options) {
-    return call(() => this.#native.slots(...slotArgs(start, end, duration, options)))
+    return lines(call(() => this.#native.slots(...slotArgs(start, end, duration, options))))
   }
   /** As `slots`, as epoch milliseconds in one `Float64Array`. */
   slotsEpochMs(start, end, duration, options) {
     return call(() => this.#native.slotsEpochMs(...slotArgs(start, end, duration, options)))
   }
+  /** As `slots`, computed on the libuv thread pool: a Promise of the ISO strings. */
+  slotsAsync(start, end, duration, options) {
+    return callAsync(() => this.#native.slotsAsync(...slotArgs(start, end, duration, options)).then(lines))
+  }
+  static {
+    nativeAvailability = (a) => a.#native
+  }
+}
+
+/** A `providers` argument: a list of `Availability`, as their native objects. */
+function providersArg(v) {
+  if (!Array.isArray(v)) throw requestError(`providers: a ${describe(v)} is not a list of Availability`)
+  return v.map((p, i) => {
+    if (!(p instanceof Availability)) throw requestError(`providers[${i}]: a ${describe(p)} is not an Availability`)
+    return nativeAvailability(p)
+  })
+}
+
+/**
+ * Pooled slots ("any doctor of this specialty"): the query of
+ * `Availability.slots` over several providers at once, answering each start
+ * (ISO string in UTC, ascending) with the indexes of the providers free at
+ * it, ascending, in the order given: `[{ start, providers }]`.
+ */
+function pooledSlots(providers, start, end, duration, options) {
+  return pooledRows(call(() => native.pooledSlots(providersArg(providers), ...slotArgs(start, end, duration, options))))
+}
+
+/** The addon's pooled answer (ISO starts one per line, compressed rows) as `[{ start, providers }]`. */
+function pooledRows({ starts, offsets, members }) {
+  const isos = lines(starts)
+  const rows = new Array(isos.length)
+  for (let i = 0; i < isos.length; i++) {
+    rows[i] = { start: isos[i], providers: Array.from(members.subarray(offsets[i], offsets[i + 1])) }
+  }
+  return rows
+}
+
+/**
+ * As `pooledSlots`, in bulk: `{ starts, offsets, members }`, where start
+ * `starts[i]` (epoch milliseconds, a `Float64Array`) is offered by the
+ * providers `members[offsets[i]]` up to (excluding) `members[offsets[i + 1]]`
+ * (`Uint32Array`s).
+ */
+function pooledSlotsEpochMs(providers, start, end, duration, options) {
+  return call(() => native.pooledSlotsEpochMs(providersArg(providers), ...slotArgs(start, end, duration, options)))
+}
+
+/** As `pooledSlots`, computed on the libuv thread pool: a Promise of the rows. */
+function pooledSlotsAsync(providers, start, end, duration, options) {
+  return callAsync(() =>
+    native.pooledSlotsAsync(providersArg(providers), ...slotArgs(start, end, duration, options)).then(pooledRows),
+  )
 }
 
 /** The native slot query's arguments. */
@@ -350,6 +449,144 @@ function slotArgs(start, end, duration, options = {}) {
   return [instantArg(start, 'start'), instantArg(end, 'end'), d, o]
 }
 
+// ---------------------------------------------------------------------------
+// The bookings ledger and its conflict check.
+
+/** Lets `Booking` wrap a native booking the ledger answered (not exported). */
+const FROM_NATIVE = Symbol('hcas native booking')
+
+/** A list of resource names named `name` (a lone string is refused: it would read as its characters). */
+function resourcesArg(v, name) {
+  if (!Array.isArray(v)) {
+    throw requestError(`${name}: a ${describe(v)} is not a list of resource names (e.g. ["provider:P1"])`)
+  }
+  return v.map((r, i) => stringArg(r, `${name}[${i}]`, 'a resource name'))
+}
+
+/** The native object of a `Booking` (set by the class's static block). */
+let nativeBooking
+
+/**
+ * One booking: `id`, the `resources` it uses (`"provider:P1"`,
+ * `"patient:X1"`, ...), `[start, end)` as instants, its `status` (a wire
+ * name of `STATUSES`, `"booked"` by default) and, for `"held"`, when the
+ * hold lapses (`holdExpires`). Immutable.
+ */
+class Booking {
+  #native
+  constructor(id, resources, start, end, { status, holdExpires } = {}) {
+    if (id === FROM_NATIVE) {
+      this.#native = resources
+      return
+    }
+    this.#native = call(
+      () =>
+        new native.NativeBooking(
+          stringArg(id, 'id', 'a booking id'),
+          resourcesArg(resources, 'resources'),
+          instantArg(start, 'start'),
+          instantArg(end, 'end'),
+          status === undefined || status === null ? undefined : stringArg(status, 'status', `a status (${STATUSES.join(', ')})`),
+          holdExpires === undefined || holdExpires === null ? undefined : instantArg(holdExpires, 'holdExpires'),
+        ),
+    )
+  }
+  /** The booking's id. */
+  get id() {
+    return this.#native.id
+  }
+  /** The resources it uses, as given. */
+  get resources() {
+    return this.#native.resources
+  }
+  /** Its start, an ISO string in UTC. */
+  get start() {
+    return this.#native.start
+  }
+  /** Its end, an ISO string in UTC. */
+  get end() {
+    return this.#native.end
+  }
+  /** Its status's wire name (one of `STATUSES`). */
+  get status() {
+    return this.#native.status
+  }
+  /** For a hold: when it lapses (ISO string in UTC); else `null`. */
+  get holdExpires() {
+    return this.#native.holdExpires ?? null
+  }
+  /** Whether it occupies its resources at the instant `now` (a hold only until it lapses). */
+  blocks(now) {
+    return call(() => this.#native.blocks(instantArg(now, 'now')))
+  }
+  static {
+    nativeBooking = (b) => b.#native
+  }
+}
+
+/** A native booking as a `Booking`. */
+function wrapBooking(n) {
+  return n === null || n === undefined ? null : new Booking(FROM_NATIVE, n)
+}
+
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), and the conflict check. Mutable state.
+ */
+class Ledger {
+  #native
+  /** @param {Iterable<Booking>} [bookings] loaded with `insert` */
+  constructor(bookings = []) {
+    this.#native = new native.NativeLedger()
+    for (const b of bookings) this.insert(b)
+  }
+  /** The number of bookings. */
+  get size() {
+    return this.#native.size
+  }
+  /** Add a booking without a conflict check (loading existing data); a duplicate id is an `InvalidRequestError`. */
+  insert(booking) {
+    if (!(booking instanceof Booking)) throw requestError(`booking: a ${describe(booking)} is not a Booking`)
+    call(() => this.#native.insert(nativeBooking(booking)))
+  }
+  /** The booking with this id, or `null`. */
+  get(id) {
+    return wrapBooking(this.#native.get(stringArg(id, 'id', 'a booking id')))
+  }
+  /** Take the booking with this id out of the ledger (`null` if there is none). */
+  remove(id) {
+    return wrapBooking(this.#native.remove(stringArg(id, 'id', 'a booking id')))
+  }
+  /** Every booking, ordered by start, then id. */
+  bookings() {
+    return this.#native.bookings().map(wrapBooking)
+  }
+  /** Let `capacity` bookings overlap on `resource` (a whole number, at least 1). */
+  setCapacity(resource, capacity) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0 || capacity > 0xffffffff) {
+      throw requestError(`capacity: ${String(capacity)} is not a whole number of bookings (1 to 4294967295)`)
+    }
+    call(() => this.#native.setCapacity(stringArg(resource, 'resource', 'a resource name'), capacity))
+  }
+  /** The capacity of `resource` (1 unless set). */
+  capacity(resource) {
+    return this.#native.capacity(stringArg(resource, 'resource', 'a resource name'))
+  }
+  /**
+   * The conflicts that stand in the way of booking `resources` over
+   * `[start, end)` at the instant `now`: `[{ resource, bookings }]` by
+   * resource name, each with the ids of the blocking bookings, sorted (empty:
+   * it can be booked). Touching is not overlapping.
+   */
+  check(resources, start, end, now) {
+    return call(() =>
+      this.#native.check(resourcesArg(resources, 'resources'), instantArg(start, 'start'), instantArg(end, 'end'), instantArg(now, 'now')),
+    )
+  }
+}
+
+/** The wire names of every booking status, in the engine's order. */
+const STATUSES = Object.freeze(native.statuses())
 /** The vector kinds this engine evaluates. */
 const KINDS = Object.freeze(native.kinds())
 /** The IANA tz database release embedded in the engine. */
@@ -361,6 +598,7 @@ const version = native.version()
 
 exports.HcasError = HcasError
 exports.evaluate = evaluate
+exports.evaluateAsync = evaluateAsync
 exports.checkVector = checkVector
 exports.KINDS = KINDS
 exports.TZDB_VERSION = TZDB_VERSION
@@ -369,3 +607,9 @@ exports.version = version
 exports.Zone = Zone
 exports.Recurrence = Recurrence
 exports.Availability = Availability
+exports.pooledSlots = pooledSlots
+exports.Booking = Booking
+exports.Ledger = Ledger
+exports.STATUSES = STATUSES
+exports.pooledSlotsEpochMs = pooledSlotsEpochMs
+exports.pooledSlotsAsync = pooledSlotsAsync

@@ -7,6 +7,7 @@ const hcas = require('./index.js')
 
 export const {
   evaluate,
+  evaluateAsync,
   checkVector,
   KINDS,
   TZDB_VERSION,
@@ -15,6 +16,12 @@ export const {
   Zone,
   Recurrence,
   Availability,
+  pooledSlots,
+  pooledSlotsEpochMs,
+  pooledSlotsAsync,
+  Booking,
+  Ledger,
+  STATUSES,
   HcasError,
   InvalidRruleError,
   InvalidTimezoneError,

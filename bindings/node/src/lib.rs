@@ -9,6 +9,8 @@
 //! - [`evaluate_json`] over `hcas_core::wire::evaluate` (the vector JSON
 //!   shapes of `docs/vectors.md`), [`check_vector_json`] over
 //!   `hcas_core::wire::check`, the comparison every front door uses;
+//! - [`evaluate_json_async`] and the typed level's `...Async` methods: the
+//!   same work as napi `Task`s on the libuv thread pool, answering Promises;
 //! - the constants [`kinds`], [`error_codes`], [`tzdb_version`], [`version`];
 //! - the typed level's native classes ([`typed`]): zones, recurrences and
 //!   availability, with instants as epoch milliseconds or ISO strings.
@@ -18,9 +20,12 @@
 //! fix: [`Code`] is the napi status that carries it.
 
 use hcas_core::{Error, ErrorCode};
+use napi::Task;
+use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
+pub mod booking;
 pub mod typed;
 
 /// An engine error code as a napi error status: napi-rs creates the thrown JS
@@ -46,22 +51,41 @@ fn to_js(err: &Error) -> napi::Error<Code> {
 
 /// JSON text from the wrapper as a value; text that is not JSON (a caller
 /// using this module directly) is `invalid_request` naming `what`.
-fn parse(text: &str, what: &str) -> Result<Value> {
+fn parse_value(text: &str, what: &str) -> hcas_core::Result<Value> {
     serde_json::from_str(text).map_err(|e| {
-        to_js(&Error::new(
+        Error::new(
             ErrorCode::InvalidRequest,
             format!("{what} is not JSON text: {e}"),
-        ))
+        )
     })
 }
 
-/// A value as JSON text for the wrapper to `JSON.parse`.
-fn text(value: &Value) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| {
-        to_js(&Error::new(
+/// [`parse_value`] with its error mapped for JS.
+fn parse(text: &str, what: &str) -> Result<Value> {
+    parse_value(text, what).map_err(|e| to_js(&e))
+}
+
+/// An engine error as the rejection of a Promise: the same JS error (with the
+/// engine's `code`) that a synchronous call throws, made on the JS thread
+/// from a task's answer (a `Task`'s own errors carry only napi's statuses).
+fn rejection(env: napi::Env, err: &Error) -> napi::Error {
+    coded_rejection(env, to_js(err))
+}
+
+/// [`rejection`] of an error already mapped for JS (its code kept).
+fn coded_rejection(env: napi::Env, err: napi::Error<Code>) -> napi::Error {
+    napi::Error::from(napi::JsError::from(err).into_unknown(env))
+}
+
+/// `evaluate` from JSON text to JSON text, on any thread.
+fn evaluate_text(kind: &str, input: &str) -> hcas_core::Result<String> {
+    let input = parse_value(input, "input")?;
+    let out = hcas_core::wire::evaluate(kind, &input)?;
+    serde_json::to_string(&out).map_err(|e| {
+        Error::new(
             ErrorCode::InvalidRequest,
             format!("could not encode the answer: {e}"),
-        ))
+        )
     })
 }
 
@@ -70,9 +94,35 @@ fn text(value: &Value) -> Result<String> {
 /// The wrapper's `evaluate(kind, input)` takes and returns plain objects.
 #[napi]
 pub fn evaluate_json(kind: String, input: String) -> Result<String> {
-    let input = parse(&input, "input")?;
-    let out = hcas_core::wire::evaluate(&kind, &input).map_err(|e| to_js(&e))?;
-    text(&out)
+    evaluate_text(&kind, &input).map_err(|e| to_js(&e))
+}
+
+/// `evaluate` on the libuv thread pool: the JSON text work of
+/// [`evaluate_json`] off the event loop.
+pub struct EvaluateTask {
+    kind: String,
+    input: String,
+}
+
+#[napi]
+impl Task for EvaluateTask {
+    type Output = hcas_core::Result<String>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(evaluate_text(&self.kind, &self.input))
+    }
+
+    fn resolve(&mut self, env: napi::Env, out: Self::Output) -> napi::Result<String> {
+        out.map_err(|e| rejection(env, &e))
+    }
+}
+
+/// As [`evaluate_json`], answering a Promise computed on the libuv thread
+/// pool; an engine error rejects it with the same error a call throws.
+#[napi]
+pub fn evaluate_json_async(kind: String, input: String) -> AsyncTask<EvaluateTask> {
+    AsyncTask::new(EvaluateTask { kind, input })
 }
 
 /// Judge a front door's answer to one conformance vector: `case_json` is the

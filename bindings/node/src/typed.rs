@@ -8,6 +8,11 @@
 //! seconds) or as an ISO 8601 instant string (`Timestamp::parse`). Wall times
 //! are local ISO strings (`2026-03-07T02:30`). Instants go back as ISO strings
 //! in UTC, or in bulk as a `Float64Array` of epoch milliseconds.
+//!
+//! The `...Async` methods check their arguments on the calling (JS) thread,
+//! then run the engine's work as a napi `Task` on the libuv thread pool and
+//! answer a Promise; the classes hold their engine values in `Arc`s so a task
+//! shares them instead of copying.
 
 use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
@@ -16,11 +21,15 @@ use hcas_core::{
     Availability, Error, ErrorCode, Interval, Minutes, RRule, Recurrence, SlotQuery, Timestamp,
     Zone,
 };
-use napi::bindgen_prelude::{Either, Float64Array};
+use std::sync::Arc;
+
+use hcas_core::PooledSlots;
+use napi::Task;
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, Float64Array, Uint32Array};
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
 
-use crate::{Result, parse, to_js};
+use crate::{Result, coded_rejection, parse, rejection, to_js};
 
 /// An instant as the wrapper passes it: epoch milliseconds or an ISO string.
 pub type InstantArg = Either<f64, String>;
@@ -40,7 +49,7 @@ fn error(code: ErrorCode, message: String) -> napi::Error<crate::Code> {
 const MS_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
 
 /// An instant argument named `name`.
-fn instant(v: &InstantArg, name: &str) -> Result<Timestamp> {
+pub(crate) fn instant(v: &InstantArg, name: &str) -> Result<Timestamp> {
     match v {
         Either::A(ms) => {
             if !MS_RANGE.contains(ms) {
@@ -78,9 +87,20 @@ fn minutes(v: f64, name: &str) -> Result<Minutes> {
     Ok(Minutes::new(v as i64))
 }
 
-/// Instants as ISO strings in UTC.
-fn iso(items: &[Timestamp]) -> Vec<String> {
-    items.iter().map(ToString::to_string).collect()
+/// Instants as ISO strings in UTC, one per line in a single string (the
+/// wrapper splits it): one JS string for the lot costs far less than a JS
+/// string per item made through Node-API.
+fn iso(items: &[Timestamp]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(items.len() * 21);
+    for (i, t) in items.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{t}");
+    }
+    out
 }
 
 /// Instants as epoch milliseconds, one typed array for the lot.
@@ -145,7 +165,7 @@ impl NativeZone {
 /// A recurrence set: an RRULE from a wall-time `dtstart` in a zone, with
 /// EXDATEs and RDATEs (wall times).
 #[napi]
-pub struct NativeRecurrence(Recurrence);
+pub struct NativeRecurrence(Arc<Recurrence>);
 
 #[napi]
 impl NativeRecurrence {
@@ -166,13 +186,28 @@ impl NativeRecurrence {
         let rec = Recurrence::new(rule, start, zone)
             .with_exdates(exdates)
             .and_then(|r| r.with_rdates(rdates));
-        js(rec).map(Self)
+        js(rec).map(|r| Self(Arc::new(r)))
     }
 
     /// The rule as normalised RRULE text.
     #[napi(getter)]
     pub fn rrule(&self) -> String {
         self.0.rule().to_string()
+    }
+
+    /// The checked arguments of a `between` call.
+    fn between_args(
+        &self,
+        start: &InstantArg,
+        end: &InstantArg,
+        limit: Option<u32>,
+    ) -> Result<BetweenTask> {
+        Ok(BetweenTask {
+            rec: Arc::clone(&self.0),
+            from: instant(start, "start")?,
+            to: instant(end, "end")?,
+            limit: limit.map(|l| l as usize),
+        })
     }
 
     /// Every occurrence in `[start, end)`, ascending, at most `limit`.
@@ -182,20 +217,18 @@ impl NativeRecurrence {
         end: &InstantArg,
         limit: Option<u32>,
     ) -> Result<Vec<Timestamp>> {
-        let from = instant(start, "start")?;
-        let to = instant(end, "end")?;
-        js(self.0.between(from, to, limit.map(|l| l as usize)))
+        js(self.between_args(start, end, limit)?.run())
     }
 
     /// Every occurrence `t` with `start <= t < end`, ascending, at most
-    /// `limit` of them, as ISO strings in UTC.
+    /// `limit` of them, as ISO strings in UTC, one per line.
     #[napi]
     pub fn between(
         &self,
         start: InstantArg,
         end: InstantArg,
         limit: Option<u32>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<String> {
         Ok(iso(&self.occurrences(&start, &end, limit)?))
     }
 
@@ -208,6 +241,46 @@ impl NativeRecurrence {
         limit: Option<u32>,
     ) -> Result<Float64Array> {
         Ok(epoch_ms(&self.occurrences(&start, &end, limit)?))
+    }
+
+    /// As `between`, answering a Promise computed on the libuv thread pool.
+    #[napi]
+    pub fn between_async(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        limit: Option<u32>,
+    ) -> Result<AsyncTask<BetweenTask>> {
+        Ok(AsyncTask::new(self.between_args(&start, &end, limit)?))
+    }
+}
+
+/// A recurrence's `between` on the libuv thread pool.
+pub struct BetweenTask {
+    rec: Arc<Recurrence>,
+    from: Timestamp,
+    to: Timestamp,
+    limit: Option<usize>,
+}
+
+impl BetweenTask {
+    /// The engine's answer.
+    fn run(&self) -> hcas_core::Result<Vec<Timestamp>> {
+        self.rec.between(self.from, self.to, self.limit)
+    }
+}
+
+#[napi]
+impl Task for BetweenTask {
+    type Output = hcas_core::Result<Vec<Timestamp>>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: napi::Env, out: Self::Output) -> napi::Result<String> {
+        out.map(|v| iso(&v)).map_err(|e| rejection(env, &e))
     }
 }
 
@@ -231,7 +304,7 @@ pub struct NativeSlotOptions {
 /// A provider's availability: working rules, date overrides and busy
 /// intervals in a zone.
 #[napi]
-pub struct NativeAvailability(Availability);
+pub struct NativeAvailability(Arc<Availability>);
 
 #[napi]
 impl NativeAvailability {
@@ -270,13 +343,13 @@ impl NativeAvailability {
                 Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))
             )?);
         }
-        Ok(Self(Availability::from_parts(
+        Ok(Self(Arc::new(Availability::from_parts(
             zone, rules, overrides, intervals,
-        )))
+        ))))
     }
 
     /// The engine's query, validated.
-    fn query(
+    pub(crate) fn query(
         start: &InstantArg,
         end: &InstantArg,
         duration: f64,
@@ -302,7 +375,8 @@ impl NativeAvailability {
     }
 
     /// The offered slot starts in `[start, end)` for `duration` minutes, as
-    /// ISO strings in UTC (docs/vectors.md, kind `slots`, for the rules).
+    /// ISO strings in UTC, one per line (docs/vectors.md, kind `slots`, for
+    /// the rules).
     #[napi]
     pub fn slots(
         &self,
@@ -310,7 +384,7 @@ impl NativeAvailability {
         end: InstantArg,
         duration: f64,
         options: Option<NativeSlotOptions>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<String> {
         let query = Self::query(&start, &end, duration, options.as_ref())?;
         Ok(iso(&js(self.0.slots(&query))?))
     }
@@ -326,5 +400,190 @@ impl NativeAvailability {
     ) -> Result<Float64Array> {
         let query = Self::query(&start, &end, duration, options.as_ref())?;
         Ok(epoch_ms(&js(self.0.slots(&query))?))
+    }
+
+    /// As `slots`, answering a Promise computed on the libuv thread pool.
+    #[napi]
+    pub fn slots_async(
+        &self,
+        start: InstantArg,
+        end: InstantArg,
+        duration: f64,
+        options: Option<NativeSlotOptions>,
+    ) -> Result<AsyncTask<SlotsTask>> {
+        let query = Self::query(&start, &end, duration, options.as_ref())?;
+        Ok(AsyncTask::new(SlotsTask {
+            avail: Arc::clone(&self.0),
+            query,
+        }))
+    }
+}
+
+/// An availability's `slots` on the libuv thread pool.
+pub struct SlotsTask {
+    avail: Arc<Availability>,
+    query: SlotQuery,
+}
+
+#[napi]
+impl Task for SlotsTask {
+    type Output = hcas_core::Result<Vec<Timestamp>>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.avail.slots(&self.query))
+    }
+
+    fn resolve(&mut self, env: napi::Env, out: Self::Output) -> napi::Result<String> {
+        out.map(|v| iso(&v)).map_err(|e| rejection(env, &e))
+    }
+}
+
+/// A pooled answer for the wrapper's `[{ start, providers }]` rows: the
+/// starts as ISO strings in UTC, one per line, and the compressed rows of
+/// [`NativePooledEpochMs`] (the wrapper builds the row objects: one object
+/// per start made through Node-API costs more than the engine's answer).
+#[napi(object, object_from_js = false)]
+pub struct NativePooledRows {
+    /// The distinct starts, ascending, as ISO strings, one per line.
+    pub starts: String,
+    /// One more entry than `starts`: where each start's members begin.
+    pub offsets: Uint32Array,
+    /// Provider indexes, each start's ascending.
+    pub members: Uint32Array,
+}
+
+/// A pooled answer in bulk (`hcas_core::PooledSlots`' compressed rows): start
+/// `i` (epoch milliseconds) is offered by `members[offsets[i]..offsets[i + 1]]`.
+#[napi(object, object_from_js = false)]
+pub struct NativePooledEpochMs {
+    /// The distinct starts, ascending, as epoch milliseconds.
+    pub starts: Float64Array,
+    /// One more entry than `starts`: where each start's members begin.
+    pub offsets: Uint32Array,
+    /// Provider indexes, each start's ascending.
+    pub members: Uint32Array,
+}
+
+/// The pooled answer as ISO starts and compressed rows.
+fn pooled_rows(p: &PooledSlots) -> Result<NativePooledRows> {
+    let (offsets, members) = compressed(p)?;
+    Ok(NativePooledRows {
+        starts: iso(p.starts()),
+        offsets,
+        members,
+    })
+}
+
+/// The offsets and members of a pooled answer's rows.
+fn compressed(p: &PooledSlots) -> Result<(Uint32Array, Uint32Array)> {
+    let mut offsets = Vec::with_capacity(p.len() + 1);
+    let mut members = Vec::new();
+    offsets.push(0);
+    for (_, m) in p.iter() {
+        members.extend_from_slice(m);
+        // The engine counts its members in u32 too, so this always fits.
+        let end = u32::try_from(members.len()).map_err(|_| {
+            error(
+                ErrorCode::LimitExceeded,
+                "a pooled answer holds more than 2^32 (start, provider) pairs".to_string(),
+            )
+        })?;
+        offsets.push(end);
+    }
+    Ok((Uint32Array::new(offsets), Uint32Array::new(members)))
+}
+
+/// The pooled answer as typed arrays.
+fn pooled_epoch_ms(p: &PooledSlots) -> Result<NativePooledEpochMs> {
+    let (offsets, members) = compressed(p)?;
+    Ok(NativePooledEpochMs {
+        starts: epoch_ms(p.starts()),
+        offsets,
+        members,
+    })
+}
+
+/// The checked arguments of a pooled query.
+fn pooled_args(
+    providers: &[ClassInstance<NativeAvailability>],
+    start: &InstantArg,
+    end: &InstantArg,
+    duration: f64,
+    options: Option<&NativeSlotOptions>,
+) -> Result<PooledTask> {
+    Ok(PooledTask {
+        pool: providers.iter().map(|p| Arc::clone(&p.0)).collect(),
+        query: NativeAvailability::query(start, end, duration, options)?,
+    })
+}
+
+/// Pooled slots ("any doctor of this specialty", `hcas_core::pooled_slots`):
+/// the query of `slots` over several providers, each start (ISO string in
+/// UTC) with the indexes of the providers free at it, in the order given, as
+/// [`NativePooledRows`] (the wrapper makes them `[{ start, providers }]`).
+#[napi]
+pub fn pooled_slots(
+    providers: Vec<ClassInstance<NativeAvailability>>,
+    start: InstantArg,
+    end: InstantArg,
+    duration: f64,
+    options: Option<NativeSlotOptions>,
+) -> Result<NativePooledRows> {
+    let task = pooled_args(&providers, &start, &end, duration, options.as_ref())?;
+    pooled_rows(&js(task.run())?)
+}
+
+/// As `pooled_slots`, as typed arrays (compressed rows, epoch milliseconds).
+#[napi]
+pub fn pooled_slots_epoch_ms(
+    providers: Vec<ClassInstance<NativeAvailability>>,
+    start: InstantArg,
+    end: InstantArg,
+    duration: f64,
+    options: Option<NativeSlotOptions>,
+) -> Result<NativePooledEpochMs> {
+    let task = pooled_args(&providers, &start, &end, duration, options.as_ref())?;
+    pooled_epoch_ms(&js(task.run())?)
+}
+
+/// As `pooled_slots`, answering a Promise computed on the libuv thread pool.
+#[napi]
+pub fn pooled_slots_async(
+    providers: Vec<ClassInstance<NativeAvailability>>,
+    start: InstantArg,
+    end: InstantArg,
+    duration: f64,
+    options: Option<NativeSlotOptions>,
+) -> Result<AsyncTask<PooledTask>> {
+    let task = pooled_args(&providers, &start, &end, duration, options.as_ref())?;
+    Ok(AsyncTask::new(task))
+}
+
+/// A pooled query on the libuv thread pool.
+pub struct PooledTask {
+    pool: Vec<Arc<Availability>>,
+    query: SlotQuery,
+}
+
+impl PooledTask {
+    /// The engine's answer.
+    fn run(&self) -> hcas_core::Result<PooledSlots> {
+        hcas_core::pooled_slots(&self.pool, &self.query)
+    }
+}
+
+#[napi]
+impl Task for PooledTask {
+    type Output = hcas_core::Result<PooledSlots>;
+    type JsValue = NativePooledRows;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: napi::Env, out: Self::Output) -> napi::Result<NativePooledRows> {
+        let p = out.map_err(|e| rejection(env, &e))?;
+        pooled_rows(&p).map_err(|e| coded_rejection(env, e))
     }
 }

@@ -60,4 +60,37 @@ avail.slots(0, 1, 45, { stepMinutes: 5 })
 // @ts-expect-error: a working rule needs its start and end times
 new hcas.Availability('UTC', { rules: [{ rrule: 'FREQ=DAILY', dtstart: '2026-06-01' }] })
 
+// Pooled slots and the async variants.
+const rows: hcas.PooledSlot[] = hcas.pooledSlots([avail, avail], 0, 1, 45, { step: 30 })
+const first: { start: string; providers: number[] } | undefined = rows[0]
+const bulk: hcas.PooledSlotsEpochMs = hcas.pooledSlotsEpochMs([avail], 0, 1, 45)
+const members: Uint32Array = bulk.members
+const later: Promise<hcas.PooledSlot[]> = hcas.pooledSlotsAsync([avail], 0, 1, 45)
+const slotsLater: Promise<string[]> = avail.slotsAsync(0, 1, 45, { step: 30 })
+const isosLater: Promise<string[]> = rec.betweenAsync(0, 1, 10)
+const outLater: Promise<JsonObject> = hcas.evaluateAsync('recurrence', input)
+// @ts-expect-error: providers are Availability objects
+hcas.pooledSlots([{ zone: 'UTC' }], 0, 1, 45)
+// @ts-expect-error: an async answer is a Promise, not the array
+const notYet: string[] = avail.slotsAsync(0, 1, 45)
+
 void [verdict, kinds, tz, bad, sure, offset, wall, isos, epoch, slots, slotsMs]
+void [first, members, later, slotsLater, isosLater, outLater, notYet]
+
+// The bookings ledger.
+const booking = new hcas.Booking('b1', ['provider:P1'], new Date(), Date.now() + 1800_000, { status: 'held', holdExpires: Date.now() })
+const status: hcas.Status = booking.status
+const lapses: string | null = booking.holdExpires
+const ledger = new hcas.Ledger([booking])
+const found: hcas.Booking | null = ledger.get('b1')
+const conflicts: hcas.Conflict[] = ledger.check(['provider:P1'], 0, 1, Date.now())
+const ids: string[] = conflicts.flatMap((c) => c.bookings)
+const statuses: readonly hcas.Status[] = hcas.STATUSES
+// @ts-expect-error: not a status
+new hcas.Booking('b2', ['provider:P1'], 0, 1, { status: 'confirmed' })
+// @ts-expect-error: resources are a list
+new hcas.Booking('b3', 'provider:P1', 0, 1)
+// @ts-expect-error: a ledger holds Booking objects
+ledger.insert({ id: 'b4' })
+
+void [status, lapses, found, ids, statuses]

@@ -365,3 +365,34 @@ fn pooled_slots_round_trip_and_refuse_broken_rows() {
         .to_string();
     assert!(e.contains("strictly ascending"), "{e}");
 }
+
+#[test]
+fn pooled_slots_take_shared_or_borrowed_providers() {
+    // Provider 0 works 10:00-12:00, provider 1 09:00-12:00 (UTC), hourly
+    // slots: 09:00 only 1, 10:00 and 11:00 both. The same rows whether the
+    // pool holds the availabilities, references to them or `Arc`s.
+    let mk = |start: &str| {
+        Availability::new(Zone::parse("UTC").unwrap())
+            .with_rule(WorkingRule::daily(lt(start), lt("12:00"), date(2026, 1, 1)).unwrap())
+    };
+    let q = SlotQuery::new(
+        t("2026-01-01T00:00:00Z"),
+        t("2026-01-02T00:00:00Z"),
+        Minutes::new(60),
+    );
+    let owned = [mk("10:00"), mk("09:00")];
+    let rows = |p: &PooledSlots| -> Vec<(String, Vec<u32>)> {
+        p.iter().map(|(s, m)| (s.to_string(), m.to_vec())).collect()
+    };
+    let expected = vec![
+        ("2026-01-01T09:00:00Z".to_string(), vec![1]),
+        ("2026-01-01T10:00:00Z".to_string(), vec![0, 1]),
+        ("2026-01-01T11:00:00Z".to_string(), vec![0, 1]),
+    ];
+    assert_eq!(rows(&pooled_slots(&owned, &q).unwrap()), expected);
+    let borrowed: Vec<&Availability> = owned.iter().collect();
+    assert_eq!(rows(&pooled_slots(&borrowed, &q).unwrap()), expected);
+    let shared: Vec<std::sync::Arc<Availability>> =
+        owned.iter().cloned().map(std::sync::Arc::new).collect();
+    assert_eq!(rows(&pooled_slots(&shared, &q).unwrap()), expected);
+}

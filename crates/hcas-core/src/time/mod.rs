@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
@@ -218,8 +218,32 @@ pub(crate) fn naive_from_secs(secs: i64) -> NaiveDateTime {
 }
 
 impl fmt::Display for Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the same text as chrono's
+    /// `%Y-%m-%dT%H:%M:%SZ` for every instant of the range (years 0001-9999,
+    /// so four digits), written digit by digit: chrono's `format` parses its
+    /// pattern on every call, which made formatting cost more than a month of
+    /// slots (bindings answering ISO strings pay it per item).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.naive_utc().format("%Y-%m-%dT%H:%M:%SZ"))
+        let t = self.naive_utc();
+        let mut text = *b"0000-00-00T00:00:00Z";
+        // (position, value, digits); the year is 1..=9999, the rest two digits.
+        let year = u32::try_from(t.year()).map_err(|_| fmt::Error)?;
+        let fields = [
+            (0, year, 4),
+            (5, t.month(), 2),
+            (8, t.day(), 2),
+            (11, t.hour(), 2),
+            (14, t.minute(), 2),
+            (17, t.second(), 2),
+        ];
+        for (at, mut v, digits) in fields {
+            for i in (at..at + digits).rev() {
+                // A decimal digit: always fits a u8.
+                text[i] = b'0' + u8::try_from(v % 10).map_err(|_| fmt::Error)?;
+                v /= 10;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 

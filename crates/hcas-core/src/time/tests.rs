@@ -328,3 +328,32 @@ fn set_operations() {
     assert!(a.contains(Timestamp(0)) && !a.contains(Timestamp(20)) && a.contains(Timestamp(39)));
     assert!(!a.overlaps(&iv(20, 30)) && a.overlaps(&iv(19, 30)));
 }
+
+#[test]
+fn display_is_chronos_iso_pattern_across_the_range() {
+    // The oracle is chrono's own `%Y-%m-%dT%H:%M:%SZ`, which Display used to
+    // call: the same text at both ends, around 1970, in years of fewer than
+    // four digits, and at a spread of instants that steps through every field.
+    let oracle = |t: Timestamp| t.naive_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut samples = vec![
+        Timestamp::MIN,
+        Timestamp::MAX,
+        Timestamp::EPOCH,
+        Timestamp(-1),
+        Timestamp(1),
+    ];
+    let (lo, hi) = (Timestamp::MIN.0, Timestamp::MAX.0);
+    let step = (hi - lo) / 100_003; // prime count: seconds, minutes, hours all vary
+    samples.extend((0..100_003).map(|i| Timestamp(lo + i * step + i % 86_400)));
+    samples.extend(
+        [
+            "0009-02-03T04:05:06Z",
+            "0999-12-31T23:59:59Z",
+            "2026-03-08T07:00:00Z",
+        ]
+        .map(|s| Timestamp::parse(s).unwrap()),
+    );
+    for t in samples {
+        assert_eq!(t.to_string(), oracle(t), "{}", t.0);
+    }
+}
