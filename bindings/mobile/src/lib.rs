@@ -13,11 +13,13 @@
 //! `bindings/mobile/generated/` (`bindings/mobile/generate`).
 
 mod errors;
+mod typed;
 
 use hcas_core::ErrorCode;
 use serde_json::Value;
 
 pub use crate::errors::HcasError;
+pub use crate::typed::{Recurrence, Zone};
 
 uniffi::setup_scaffolding!();
 

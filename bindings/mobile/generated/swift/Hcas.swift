@@ -465,6 +465,38 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -507,6 +539,310 @@ fileprivate struct FfiConverterString: FfiConverter {
         writeBytes(&buf, value.utf8)
     }
 }
+
+
+
+
+/**
+ * An RFC 5545 recurrence: a rule repeating a local wall time in a zone.
+ */
+public protocol RecurrenceProtocol: AnyObject, Sendable {
+    
+    /**
+     * Every occurrence `t` with `from <= t < to`, ascending, at most
+     * `limit` of them.
+     *
+     * # Errors
+     * `invalid_interval` when `to <= from`; `invalid_window` for a window or
+     * an answer beyond the engine's limits (`docs/limits.md`).
+     */
+    func between(from: Timestamp, to: Timestamp, limit: UInt32?) throws  -> [Timestamp]
+    
+}
+/**
+ * An RFC 5545 recurrence: a rule repeating a local wall time in a zone.
+ */
+open class Recurrence: RecurrenceProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_hcas_mobile_fn_clone_recurrence(self.handle, $0) }
+    }
+    /**
+     * `rrule` (RRULE text, `RRULE:` prefix optional) from the local
+     * datetime `dtstart` (`2026-03-28T09:00`) in `zone`.
+     *
+     * # Errors
+     * `invalid_rrule` for the rule, `invalid_datetime` for `dtstart`.
+     */
+public convenience init(rrule: String, dtstart: String, zone: Zone)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_constructor_recurrence_new(
+        FfiConverterString.lower(rrule),
+        FfiConverterString.lower(dtstart),
+        FfiConverterTypeZone_lower(zone),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_hcas_mobile_fn_free_recurrence(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Every occurrence `t` with `from <= t < to`, ascending, at most
+     * `limit` of them.
+     *
+     * # Errors
+     * `invalid_interval` when `to <= from`; `invalid_window` for a window or
+     * an answer beyond the engine's limits (`docs/limits.md`).
+     */
+open func between(from: Timestamp, to: Timestamp, limit: UInt32?)throws  -> [Timestamp]  {
+    return try  FfiConverterSequenceTypeTimestamp.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_recurrence_between(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTimestamp_lower(from),
+        FfiConverterTypeTimestamp_lower(to),
+        FfiConverterOptionUInt32.lower(limit),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecurrence: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Recurrence
+
+    public static func lift(_ handle: UInt64) throws -> Recurrence {
+        return Recurrence(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Recurrence) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Recurrence {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Recurrence, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecurrence_lift(_ handle: UInt64) throws -> Recurrence {
+    return try FfiConverterTypeRecurrence.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecurrence_lower(_ value: Recurrence) -> UInt64 {
+    return FfiConverterTypeRecurrence.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An IANA time zone the engine knows (`Europe/Berlin`, `UTC`).
+ */
+public protocol ZoneProtocol: AnyObject, Sendable {
+    
+    /**
+     * The IANA name.
+     */
+    func name()  -> String
+    
+}
+/**
+ * An IANA time zone the engine knows (`Europe/Berlin`, `UTC`).
+ */
+open class Zone: ZoneProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_hcas_mobile_fn_clone_zone(self.handle, $0) }
+    }
+    /**
+     * The zone named `name`.
+     *
+     * # Errors
+     * `invalid_timezone` when the engine does not know the name.
+     */
+public convenience init(name: String)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_constructor_zone_new(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_hcas_mobile_fn_free_zone(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The IANA name.
+     */
+open func name() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_zone_name(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeZone: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Zone
+
+    public static func lift(_ handle: UInt64) throws -> Zone {
+        return Zone(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Zone) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Zone {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Zone, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZone_lift(_ handle: UInt64) throws -> Zone {
+    return try FfiConverterTypeZone.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeZone_lower(_ value: Zone) -> UInt64 {
+    return FfiConverterTypeZone.lower(value)
+}
+
+
 
 
 /**
@@ -947,6 +1283,30 @@ public func FfiConverterTypeHcasError_lower(_ value: HcasError) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -992,6 +1352,71 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = [Timestamp]
+
+    public static func write(_ value: [Timestamp], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTimestamp.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Timestamp] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Timestamp]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTimestamp.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+
+public typealias Timestamp = Int64
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimestamp: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Timestamp {
+        return try FfiConverterInt64.read(from: &buf)
+    }
+
+    public static func write(_ value: Timestamp, into buf: inout [UInt8]) {
+        return FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: Int64) throws -> Timestamp {
+        return try FfiConverterInt64.lift(value)
+    }
+
+    public static func lower(_ value: Timestamp) -> Int64 {
+        return FfiConverterInt64.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lift(_ value: Int64) throws -> Timestamp {
+    return try FfiConverterTypeTimestamp.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lower(_ value: Timestamp) -> Int64 {
+    return FfiConverterTypeTimestamp.lower(value)
+}
+
 /**
  * Judge `answer` to one conformance vector, `case_json` being the whole
  * vector file's text: `None` when it passes, else the failure line. This is
@@ -1100,6 +1525,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hcas_mobile_checksum_func_version() != 1474) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_recurrence_between() != 25705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_zone_name() != 35963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_constructor_recurrence_new() != 29205) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_constructor_zone_new() != 30707) {
         return InitializationResult.apiChecksumMismatch
     }
 

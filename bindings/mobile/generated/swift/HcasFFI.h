@@ -243,6 +243,46 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_RECURRENCE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_RECURRENCE
+uint64_t uniffi_hcas_mobile_fn_clone_recurrence(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_RECURRENCE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_RECURRENCE
+void uniffi_hcas_mobile_fn_free_recurrence(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_RECURRENCE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_RECURRENCE_NEW
+uint64_t uniffi_hcas_mobile_fn_constructor_recurrence_new(RustBuffer rrule, RustBuffer dtstart, uint64_t zone, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_RECURRENCE_BETWEEN
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_RECURRENCE_BETWEEN
+RustBuffer uniffi_hcas_mobile_fn_method_recurrence_between(uint64_t ptr, int64_t from, int64_t to, RustBuffer limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_ZONE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_ZONE
+uint64_t uniffi_hcas_mobile_fn_clone_zone(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_ZONE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_ZONE
+void uniffi_hcas_mobile_fn_free_zone(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_ZONE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_ZONE_NEW
+uint64_t uniffi_hcas_mobile_fn_constructor_zone_new(RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_ZONE_NAME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_ZONE_NAME
+RustBuffer uniffi_hcas_mobile_fn_method_zone_name(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_HCASERROR_CODE
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_HCASERROR_CODE
 RustBuffer uniffi_hcas_mobile_fn_method_hcaserror_code(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -580,6 +620,30 @@ uint16_t uniffi_hcas_mobile_checksum_func_tzdb_version(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_VERSION
 uint16_t uniffi_hcas_mobile_checksum_func_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_RECURRENCE_BETWEEN
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_RECURRENCE_BETWEEN
+uint16_t uniffi_hcas_mobile_checksum_method_recurrence_between(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
+uint16_t uniffi_hcas_mobile_checksum_method_zone_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_RECURRENCE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_RECURRENCE_NEW
+uint16_t uniffi_hcas_mobile_checksum_constructor_recurrence_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_ZONE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_ZONE_NEW
+uint16_t uniffi_hcas_mobile_checksum_constructor_zone_new(void
     
 );
 #endif

@@ -6,11 +6,14 @@ package hcas.mobile.test
 
 import hcas.mobile.Answer
 import hcas.mobile.HcasException
+import hcas.mobile.Recurrence
+import hcas.mobile.Zone
 import hcas.mobile.checkVector
 import hcas.mobile.errorCodes
 import hcas.mobile.evaluate
 import hcas.mobile.kinds
 import hcas.mobile.tzdbVersion
+import java.time.Instant
 import kotlin.system.exitProcess
 
 private class Failure(message: String) : Exception(message)
@@ -111,6 +114,27 @@ private val tests: List<Pair<String, () -> Unit>> = listOf(
             listOf("2026-03-28T08:00:00Z", "2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z"),
             "occurrences",
         )
+    },
+    "typed Recurrence.between answers java.time.Instant across the DST change" to {
+        Zone("Europe/Berlin").use { zone ->
+            expectEqual(zone.name(), "Europe/Berlin", "Zone.name()")
+            Recurrence("FREQ=DAILY;COUNT=3", "2026-03-28T09:00", zone).use { rec ->
+                // As the JSON test above: 09:00 CET = 08:00Z, then 09:00 CEST = 07:00Z.
+                val got = rec.between(Instant.parse("2026-03-01T00:00:00Z"), Instant.parse("2026-04-01T00:00:00Z"), null)
+                expectEqual(
+                    got,
+                    listOf("2026-03-28T08:00:00Z", "2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z").map(Instant::parse),
+                    "between",
+                )
+                expectEqual(rec.between(Instant.parse("2026-03-01T00:00:00Z"), Instant.parse("2026-04-01T00:00:00Z"), 1u).size, 1, "limit 1")
+                val e = expectThrows<HcasException.InvalidInterval> {
+                    rec.between(Instant.parse("2026-04-01T00:00:00Z"), Instant.parse("2026-03-01T00:00:00Z"), null)
+                }
+                expectEqual(e.code(), "invalid_interval", "reversed window")
+            }
+        }
+        expectThrows<HcasException.InvalidTimezone> { Zone("Mars/Olympus_Mons") }
+        Zone("UTC").use { utc -> expectThrows<HcasException.InvalidRrule> { Recurrence("FREQ=SOMETIMES", "2026-03-28T09:00", utc) } }
     },
     "checkVector passes a right answer and names the field of a wrong one" to {
         val case = """{"id":"k1","expect":{"slots":["2026-03-23T08:00:00Z"]}}"""
