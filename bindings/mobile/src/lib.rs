@@ -19,7 +19,7 @@ use hcas_core::ErrorCode;
 use serde_json::Value;
 
 pub use crate::errors::HcasError;
-pub use crate::typed::{Recurrence, Zone};
+pub use crate::typed::{Availability, Busy, Recurrence, WorkingHours, Zone};
 
 uniffi::setup_scaffolding!();
 

@@ -1,10 +1,11 @@
-//! The typed level (a start): `Zone` and `Recurrence` as UniFFI objects, with
+//! The typed level (a start): `Zone`, `Recurrence` and `Availability` as
+//! UniFFI objects, with
 //! instants as the custom type `Timestamp` (Unix seconds on the wire; Kotlin
 //! sees `java.time.Instant` through `uniffi.toml`, Swift an `Int64`).
 
 use std::sync::Arc;
 
-use hcas_core::{RRule, Timestamp};
+use hcas_core::{Interval, Minutes, RRule, SlotQuery, Timestamp};
 
 use crate::HcasError;
 
@@ -76,6 +77,82 @@ impl Recurrence {
     }
 }
 
+/// One working rule in the wire form of `docs/vectors.md`: days from the
+/// RRULE repeated from the local date `dtstart`, open from `start` to `end`
+/// (local times, `09:00`; `end` may be `24:00`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WorkingHours {
+    /// RRULE text of the days (FREQ=DAILY or coarser).
+    pub rrule: String,
+    /// First local date (`2026-03-23`).
+    pub dtstart: String,
+    /// Local opening time.
+    pub start: String,
+    /// Local closing time.
+    pub end: String,
+}
+
+/// A busy interval `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Busy {
+    /// Start (inclusive).
+    pub start: Timestamp,
+    /// End (exclusive).
+    pub end: Timestamp,
+}
+
+/// A provider's availability: working rules in a zone minus busy time.
+#[derive(Debug, uniffi::Object)]
+pub struct Availability(hcas_core::Availability);
+
+#[uniffi::export]
+impl Availability {
+    /// Availability in `zone` from working rules and busy intervals.
+    ///
+    /// # Errors
+    /// The rules' codes (`invalid_rrule`, `invalid_datetime`, ...),
+    /// `invalid_interval` for a busy interval that does not end after it
+    /// starts, `limit_exceeded` beyond the documented counts.
+    #[uniffi::constructor]
+    pub fn new(
+        zone: Arc<Zone>,
+        rules: Vec<WorkingHours>,
+        busy: Vec<Busy>,
+    ) -> Result<Arc<Self>, HcasError> {
+        let specs: Vec<_> = rules
+            .into_iter()
+            .map(|r| hcas_core::wire::RuleSpec::new(r.rrule, r.dtstart, r.start, r.end))
+            .collect();
+        let rules = hcas_core::wire::parse_rules(&specs)?;
+        let busy = busy
+            .iter()
+            .enumerate()
+            .map(|(i, b)| Interval::new(b.start, b.end).map_err(|e| e.at(&format!("busy[{i}]"))))
+            .collect::<hcas_core::Result<Vec<_>>>()?;
+        let avail = hcas_core::Availability::from_parts(zone.0, rules, Vec::new(), busy);
+        avail.check_limits()?;
+        Ok(Arc::new(Self(avail)))
+    }
+
+    /// The bookable starts `s` with `from <= s < to` for appointments of
+    /// `duration_minutes`, on a grid of `step_minutes` (default: the
+    /// duration), ascending (`docs/vectors.md`, kind `slots`).
+    ///
+    /// # Errors
+    /// `invalid_duration`, `invalid_interval`, `invalid_window` for the query.
+    pub fn slots(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        duration_minutes: u32,
+        step_minutes: Option<u32>,
+    ) -> Result<Vec<Timestamp>, HcasError> {
+        let mut query = SlotQuery::new(from, to, Minutes::new(i64::from(duration_minutes)));
+        query.step = step_minutes.map(|s| Minutes::new(i64::from(s)));
+        Ok(self.0.slots(&query)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -98,5 +175,42 @@ mod tests {
         assert_eq!(e.code(), "invalid_interval");
         let e = Zone::new("Mars/Olympus_Mons".into()).unwrap_err();
         assert!(matches!(e, HcasError::InvalidTimezone { .. }));
+    }
+
+    #[test]
+    fn slots_are_the_engines() {
+        let t = |s: &str| Timestamp::parse(s).unwrap();
+        let zone = Zone::new("UTC".into()).unwrap();
+        let hours = WorkingHours {
+            rrule: "FREQ=DAILY".into(),
+            dtstart: "2026-06-01".into(),
+            start: "09:00".into(),
+            end: "11:00".into(),
+        };
+        let busy = Busy {
+            start: t("2026-06-01T09:00:00Z"),
+            end: t("2026-06-01T10:00:00Z"),
+        };
+        let avail = Availability::new(zone.clone(), vec![hours.clone()], vec![busy]).unwrap();
+        // 09:00-11:00 UTC with 09:00-10:00 busy: one hour slot at 10:00.
+        let got = avail.slots(
+            t("2026-06-01T00:00:00Z"),
+            t("2026-06-02T00:00:00Z"),
+            60,
+            None,
+        );
+        assert_eq!(got.unwrap(), [t("2026-06-01T10:00:00Z")]);
+        let e = avail.slots(
+            t("2026-06-01T00:00:00Z"),
+            t("2026-06-02T00:00:00Z"),
+            0,
+            None,
+        );
+        assert_eq!(e.unwrap_err().code(), "invalid_duration");
+        let bad = WorkingHours {
+            end: "25:00".into(),
+            ..hours
+        };
+        assert!(Availability::new(zone, vec![bad], vec![]).is_err());
     }
 }

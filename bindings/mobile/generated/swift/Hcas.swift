@@ -544,6 +544,168 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
+ * A provider's availability: working rules in a zone minus busy time.
+ */
+public protocol AvailabilityProtocol: AnyObject, Sendable {
+    
+    /**
+     * The bookable starts `s` with `from <= s < to` for appointments of
+     * `duration_minutes`, on a grid of `step_minutes` (default: the
+     * duration), ascending (`docs/vectors.md`, kind `slots`).
+     *
+     * # Errors
+     * `invalid_duration`, `invalid_interval`, `invalid_window` for the query.
+     */
+    func slots(from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?) throws  -> [Timestamp]
+    
+}
+/**
+ * A provider's availability: working rules in a zone minus busy time.
+ */
+open class Availability: AvailabilityProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_hcas_mobile_fn_clone_availability(self.handle, $0) }
+    }
+    /**
+     * Availability in `zone` from working rules and busy intervals.
+     *
+     * # Errors
+     * The rules' codes (`invalid_rrule`, `invalid_datetime`, ...),
+     * `invalid_interval` for a busy interval that does not end after it
+     * starts, `limit_exceeded` beyond the documented counts.
+     */
+public convenience init(zone: Zone, rules: [WorkingHours], busy: [Busy])throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_constructor_availability_new(
+        FfiConverterTypeZone_lower(zone),
+        FfiConverterSequenceTypeWorkingHours.lower(rules),
+        FfiConverterSequenceTypeBusy.lower(busy),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_hcas_mobile_fn_free_availability(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The bookable starts `s` with `from <= s < to` for appointments of
+     * `duration_minutes`, on a grid of `step_minutes` (default: the
+     * duration), ascending (`docs/vectors.md`, kind `slots`).
+     *
+     * # Errors
+     * `invalid_duration`, `invalid_interval`, `invalid_window` for the query.
+     */
+open func slots(from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?)throws  -> [Timestamp]  {
+    return try  FfiConverterSequenceTypeTimestamp.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_availability_slots(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTimestamp_lower(from),
+        FfiConverterTypeTimestamp_lower(to),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterOptionUInt32.lower(stepMinutes),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAvailability: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Availability
+
+    public static func lift(_ handle: UInt64) throws -> Availability {
+        return Availability(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Availability) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Availability {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Availability, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAvailability_lift(_ handle: UInt64) throws -> Availability {
+    return try FfiConverterTypeAvailability.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAvailability_lower(_ value: Availability) -> UInt64 {
+    return FfiConverterTypeAvailability.lower(value)
+}
+
+
+
+
+
+
+/**
  * An RFC 5545 recurrence: a rule repeating a local wall time in a zone.
  */
 public protocol RecurrenceProtocol: AnyObject, Sendable {
@@ -843,6 +1005,166 @@ public func FfiConverterTypeZone_lower(_ value: Zone) -> UInt64 {
 }
 
 
+
+
+/**
+ * A busy interval `[start, end)`.
+ */
+public struct Busy: Equatable, Hashable {
+    /**
+     * Start (inclusive).
+     */
+    public var start: Timestamp
+    /**
+     * End (exclusive).
+     */
+    public var end: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Start (inclusive).
+         */start: Timestamp, 
+        /**
+         * End (exclusive).
+         */end: Timestamp) {
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Busy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBusy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Busy {
+        return
+            try Busy(
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Busy, into buf: inout [UInt8]) {
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBusy_lift(_ buf: RustBuffer) throws -> Busy {
+    return try FfiConverterTypeBusy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBusy_lower(_ value: Busy) -> RustBuffer {
+    return FfiConverterTypeBusy.lower(value)
+}
+
+
+/**
+ * One working rule in the wire form of `docs/vectors.md`: days from the
+ * RRULE repeated from the local date `dtstart`, open from `start` to `end`
+ * (local times, `09:00`; `end` may be `24:00`).
+ */
+public struct WorkingHours: Equatable, Hashable {
+    /**
+     * RRULE text of the days (FREQ=DAILY or coarser).
+     */
+    public var rrule: String
+    /**
+     * First local date (`2026-03-23`).
+     */
+    public var dtstart: String
+    /**
+     * Local opening time.
+     */
+    public var start: String
+    /**
+     * Local closing time.
+     */
+    public var end: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * RRULE text of the days (FREQ=DAILY or coarser).
+         */rrule: String, 
+        /**
+         * First local date (`2026-03-23`).
+         */dtstart: String, 
+        /**
+         * Local opening time.
+         */start: String, 
+        /**
+         * Local closing time.
+         */end: String) {
+        self.rrule = rrule
+        self.dtstart = dtstart
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WorkingHours: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWorkingHours: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WorkingHours {
+        return
+            try WorkingHours(
+                rrule: FfiConverterString.read(from: &buf), 
+                dtstart: FfiConverterString.read(from: &buf), 
+                start: FfiConverterString.read(from: &buf), 
+                end: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WorkingHours, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.rrule, into: &buf)
+        FfiConverterString.write(value.dtstart, into: &buf)
+        FfiConverterString.write(value.start, into: &buf)
+        FfiConverterString.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWorkingHours_lift(_ buf: RustBuffer) throws -> WorkingHours {
+    return try FfiConverterTypeWorkingHours.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWorkingHours_lower(_ value: WorkingHours) -> RustBuffer {
+    return FfiConverterTypeWorkingHours.lower(value)
+}
 
 
 /**
@@ -1356,6 +1678,56 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBusy: FfiConverterRustBuffer {
+    typealias SwiftType = [Busy]
+
+    public static func write(_ value: [Busy], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBusy.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Busy] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Busy]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBusy.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer {
+    typealias SwiftType = [WorkingHours]
+
+    public static func write(_ value: [WorkingHours], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWorkingHours.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WorkingHours] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WorkingHours]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWorkingHours.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = [Timestamp]
 
@@ -1527,10 +1899,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_hcas_mobile_checksum_func_version() != 1474) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_hcas_mobile_checksum_method_availability_slots() != 3538) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_hcas_mobile_checksum_method_recurrence_between() != 25705) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hcas_mobile_checksum_method_zone_name() != 35963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_constructor_availability_new() != 46462) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hcas_mobile_checksum_constructor_recurrence_new() != 29205) {

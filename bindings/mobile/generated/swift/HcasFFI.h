@@ -243,6 +243,26 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_AVAILABILITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_AVAILABILITY
+uint64_t uniffi_hcas_mobile_fn_clone_availability(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_AVAILABILITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_AVAILABILITY
+void uniffi_hcas_mobile_fn_free_availability(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_AVAILABILITY_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_AVAILABILITY_NEW
+uint64_t uniffi_hcas_mobile_fn_constructor_availability_new(uint64_t zone, RustBuffer rules, RustBuffer busy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_SLOTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_SLOTS
+RustBuffer uniffi_hcas_mobile_fn_method_availability_slots(uint64_t ptr, int64_t from, int64_t to, uint32_t duration_minutes, RustBuffer step_minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_RECURRENCE
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_RECURRENCE
 uint64_t uniffi_hcas_mobile_fn_clone_recurrence(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -623,6 +643,12 @@ uint16_t uniffi_hcas_mobile_checksum_func_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_SLOTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_SLOTS
+uint16_t uniffi_hcas_mobile_checksum_method_availability_slots(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_RECURRENCE_BETWEEN
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_RECURRENCE_BETWEEN
 uint16_t uniffi_hcas_mobile_checksum_method_recurrence_between(void
@@ -632,6 +658,12 @@ uint16_t uniffi_hcas_mobile_checksum_method_recurrence_between(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
 uint16_t uniffi_hcas_mobile_checksum_method_zone_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_AVAILABILITY_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_AVAILABILITY_NEW
+uint16_t uniffi_hcas_mobile_checksum_constructor_availability_new(void
     
 );
 #endif

@@ -5,6 +5,9 @@
 package hcas.mobile.test
 
 import hcas.mobile.Answer
+import hcas.mobile.Availability
+import hcas.mobile.Busy
+import hcas.mobile.WorkingHours
 import hcas.mobile.HcasException
 import hcas.mobile.Recurrence
 import hcas.mobile.Zone
@@ -135,6 +138,31 @@ private val tests: List<Pair<String, () -> Unit>> = listOf(
         }
         expectThrows<HcasException.InvalidTimezone> { Zone("Mars/Olympus_Mons") }
         Zone("UTC").use { utc -> expectThrows<HcasException.InvalidRrule> { Recurrence("FREQ=SOMETIMES", "2026-03-28T09:00", utc) } }
+    },
+    "typed Availability.slots gives the JSON level's hand-derived slots as Instants" to {
+        Zone("Europe/Berlin").use { zone ->
+            // The same input as "slots across the EU DST change" above.
+            val avail = Availability(
+                zone,
+                listOf(WorkingHours("FREQ=WEEKLY;BYDAY=MO", "2026-03-23", "09:00", "11:00")),
+                listOf(Busy(Instant.parse("2026-03-30T07:15:00Z"), Instant.parse("2026-03-30T07:45:00Z"))),
+            )
+            avail.use {
+                val got = it.slots(Instant.parse("2026-03-20T00:00:00Z"), Instant.parse("2026-04-01T00:00:00Z"), 60u, 30u)
+                expectEqual(
+                    got,
+                    listOf("2026-03-23T08:00:00Z", "2026-03-23T08:30:00Z", "2026-03-23T09:00:00Z", "2026-03-30T08:00:00Z").map(Instant::parse),
+                    "slots",
+                )
+                val e = expectThrows<HcasException.InvalidDuration> {
+                    it.slots(Instant.parse("2026-03-20T00:00:00Z"), Instant.parse("2026-04-01T00:00:00Z"), 0u, null)
+                }
+                expectEqual(e.code(), "invalid_duration", "zero duration")
+            }
+            expectThrows<HcasException.InvalidRrule> {
+                Availability(zone, listOf(WorkingHours("FREQ=SOMETIMES", "2026-03-23", "09:00", "11:00")), listOf())
+            }
+        }
     },
     "checkVector passes a right answer and names the field of a wrong one" to {
         val case = """{"id":"k1","expect":{"slots":["2026-03-23T08:00:00Z"]}}"""

@@ -688,9 +688,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_hcas_mobile_checksum_func_version(
     ): Int
+    external fun uniffi_hcas_mobile_checksum_method_availability_slots(
+    ): Int
     external fun uniffi_hcas_mobile_checksum_method_recurrence_between(
     ): Int
     external fun uniffi_hcas_mobile_checksum_method_zone_name(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_constructor_availability_new(
     ): Int
     external fun uniffi_hcas_mobile_checksum_constructor_recurrence_new(
     ): Int
@@ -716,6 +720,14 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_hcas_mobile_fn_clone_availability(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_free_availability(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_constructor_availability_new(`zone`: Long,`rules`: RustBuffer.ByValue,`busy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_method_availability_slots(`ptr`: Long,`from`: Long,`to`: Long,`durationMinutes`: Int,`stepMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_hcas_mobile_fn_clone_recurrence(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_hcas_mobile_fn_free_recurrence(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -885,10 +897,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_hcas_mobile_checksum_func_version() and 0xFFFF) != 1474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_hcas_mobile_checksum_method_availability_slots() and 0xFFFF) != 3538) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_hcas_mobile_checksum_method_recurrence_between() and 0xFFFF) != 25705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_hcas_mobile_checksum_method_zone_name() and 0xFFFF) != 35963) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_constructor_availability_new() and 0xFFFF) != 46462) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_hcas_mobile_checksum_constructor_recurrence_new() and 0xFFFF) != 29205) {
@@ -1154,6 +1172,307 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A provider's availability: working rules in a zone minus busy time.
+ */
+public interface AvailabilityInterface {
+    
+    /**
+     * The bookable starts `s` with `from <= s < to` for appointments of
+     * `duration_minutes`, on a grid of `step_minutes` (default: the
+     * duration), ascending (`docs/vectors.md`, kind `slots`).
+     *
+     * # Errors
+     * `invalid_duration`, `invalid_interval`, `invalid_window` for the query.
+     */
+    fun `slots`(`from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): List<Timestamp>
+    
+    companion object
+}
+
+/**
+ * A provider's availability: working rules in a zone minus busy time.
+ */
+open class Availability: Disposable, AutoCloseable, AvailabilityInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * Availability in `zone` from working rules and busy intervals.
+     *
+     * # Errors
+     * The rules' codes (`invalid_rrule`, `invalid_datetime`, ...),
+     * `invalid_interval` for a busy interval that does not end after it
+     * starts, `limit_exceeded` beyond the documented counts.
+     */
+    constructor(`zone`: Zone, `rules`: List<WorkingHours>, `busy`: List<Busy>) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_constructor_availability_new(
+    
+        
+        FfiConverterTypeZone.lower(`zone`),
+        FfiConverterSequenceTypeWorkingHours.lower(`rules`),
+        FfiConverterSequenceTypeBusy.lower(`busy`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_hcas_mobile_fn_free_availability(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_hcas_mobile_fn_clone_availability(handle, status)
+        }
+    }
+
+    
+    /**
+     * The bookable starts `s` with `from <= s < to` for appointments of
+     * `duration_minutes`, on a grid of `step_minutes` (default: the
+     * duration), ascending (`docs/vectors.md`, kind `slots`).
+     *
+     * # Errors
+     * `invalid_duration`, `invalid_interval`, `invalid_window` for the query.
+     */
+    @Throws(HcasException::class)override fun `slots`(`from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): List<Timestamp> {
+            return FfiConverterSequenceTypeTimestamp.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_availability_slots(
+        it,
+        
+        FfiConverterTypeTimestamp.lower(`from`),
+        FfiConverterTypeTimestamp.lower(`to`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterOptionalUInt.lower(`stepMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAvailability: FfiConverter<Availability, Long> {
+    override fun lower(value: Availability): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Availability {
+        return Availability(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Availability {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Availability) = 8UL
+
+    override fun write(value: Availability, buf: ByteBuffer) {
+        buf.putLong(lower(value))
     }
 }
 
@@ -1735,6 +2054,118 @@ public object FfiConverterTypeZone: FfiConverter<Zone, Long> {
 
     override fun write(value: Zone, buf: ByteBuffer) {
         buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * A busy interval `[start, end)`.
+ */
+data class Busy (
+    /**
+     * Start (inclusive).
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * End (exclusive).
+     */
+    var `end`: Timestamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBusy: FfiConverterRustBuffer<Busy> {
+    override fun read(buf: ByteBuffer): Busy {
+        return Busy(
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Busy) = (
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`)
+    )
+
+    override fun write(value: Busy, buf: ByteBuffer) {
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+    }
+}
+
+
+
+/**
+ * One working rule in the wire form of `docs/vectors.md`: days from the
+ * RRULE repeated from the local date `dtstart`, open from `start` to `end`
+ * (local times, `09:00`; `end` may be `24:00`).
+ */
+data class WorkingHours (
+    /**
+     * RRULE text of the days (FREQ=DAILY or coarser).
+     */
+    var `rrule`: kotlin.String
+    , 
+    /**
+     * First local date (`2026-03-23`).
+     */
+    var `dtstart`: kotlin.String
+    , 
+    /**
+     * Local opening time.
+     */
+    var `start`: kotlin.String
+    , 
+    /**
+     * Local closing time.
+     */
+    var `end`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWorkingHours: FfiConverterRustBuffer<WorkingHours> {
+    override fun read(buf: ByteBuffer): WorkingHours {
+        return WorkingHours(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WorkingHours) = (
+            FfiConverterString.allocationSize(value.`rrule`) +
+            FfiConverterString.allocationSize(value.`dtstart`) +
+            FfiConverterString.allocationSize(value.`start`) +
+            FfiConverterString.allocationSize(value.`end`)
+    )
+
+    override fun write(value: WorkingHours, buf: ByteBuffer) {
+            FfiConverterString.write(value.`rrule`, buf)
+            FfiConverterString.write(value.`dtstart`, buf)
+            FfiConverterString.write(value.`start`, buf)
+            FfiConverterString.write(value.`end`, buf)
     }
 }
 
@@ -2419,6 +2850,62 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBusy: FfiConverterRustBuffer<List<Busy>> {
+    override fun read(buf: ByteBuffer): List<Busy> {
+        val len = buf.getInt()
+        return List<Busy>(len) {
+            FfiConverterTypeBusy.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Busy>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBusy.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Busy>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBusy.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer<List<WorkingHours>> {
+    override fun read(buf: ByteBuffer): List<WorkingHours> {
+        val len = buf.getInt()
+        return List<WorkingHours>(len) {
+            FfiConverterTypeWorkingHours.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WorkingHours>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWorkingHours.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WorkingHours>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWorkingHours.write(it, buf)
         }
     }
 }
