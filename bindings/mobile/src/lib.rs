@@ -7,6 +7,9 @@
 //!   shapes of `docs/vectors.md` as strings (apps bring their own JSON
 //!   library);
 //! - constants: [`kinds`], [`tzdb_version`], [`error_codes`], [`version`];
+//! - the typed level (a start, `typed`): [`Zone`], [`Recurrence`] and
+//!   [`Availability`], instants as the custom type `Timestamp` (Unix seconds;
+//!   `java.time.Instant` in Kotlin);
 //! - errors: [`HcasError`], one variant per error family (`errors`).
 //!
 //! The Kotlin and Swift sources generated from this crate are committed under
