@@ -10,7 +10,8 @@
 //! WORKLOAD is `weekdays` (`FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR` for 2026),
 //! `last_friday` (`FREQ=MONTHLY;BYDAY=-1FR` for 2026-2035), both from 09:00
 //! America/New_York and building the `Recurrence` in each call as the Python
-//! bench does, or `month_slots` (the anchor month query of `month_query`).
+//! bench does, `month_slots` (the anchor month query of `month_query`), or
+//! `empty` (no engine call: the loop alone, a baseline to subtract).
 //! Prints the answer's length. No time is measured or asserted.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -45,9 +46,10 @@ fn main() {
             "weekdays" => recurrence("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", (2026, 1, 1), 1),
             "last_friday" => recurrence("FREQ=MONTHLY;BYDAY=-1FR", (2026, 1, 30), 10),
             "month_slots" => Ok(black_box(&p).slots(black_box(&q))?.len()),
+            "empty" => Ok(black_box(0)),
             other => Err(hcas_core::Error::new(
                 hcas_core::ErrorCode::InvalidRequest,
-                format!("unknown workload `{other}`: weekdays, last_friday or month_slots"),
+                format!("unknown workload `{other}`: weekdays, last_friday, month_slots or empty"),
             )),
         }
     };

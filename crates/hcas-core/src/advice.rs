@@ -263,6 +263,16 @@ pub struct Alternatives {
     pub after: Vec<Timestamp>,
 }
 
+impl Alternatives {
+    /// The free starts `before` and `after` a request's start, each nearest
+    /// first, as [`alternatives`] answers them. Nothing is checked: this
+    /// rebuilds an answer the engine gave, as its serde form does.
+    #[must_use]
+    pub const fn new(before: Vec<Timestamp>, after: Vec<Timestamp>) -> Self {
+        Self { before, after }
+    }
+}
+
 /// How [`alternatives`] searches: when it is asked, how many starts each
 /// side, on which grid, how far.
 ///

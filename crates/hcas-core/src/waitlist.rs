@@ -263,6 +263,42 @@ pub struct Offer {
     pub hold_expires: Timestamp,
 }
 
+impl Offer {
+    /// The offer of the slot `[start, end)` to `patient` for the waitlist
+    /// entry `entry_id`, held until `hold_expires`. Nothing is checked: this
+    /// rebuilds an offer the engine made (e.g. one kept by a binding or a
+    /// store), as its serde form does; [`make_hold`] turns it into a hold.
+    ///
+    /// ```
+    /// use hcas_core::waitlist::Offer;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let o = Offer::new(
+    ///     "w1",
+    ///     "X1",
+    ///     t("2026-05-05T09:00:00Z"),
+    ///     t("2026-05-05T09:30:00Z"),
+    ///     t("2026-05-04T12:15:00Z"),
+    /// );
+    /// assert_eq!((o.entry_id.as_str(), o.patient.as_str()), ("w1", "X1"));
+    /// ```
+    #[must_use]
+    pub fn new(
+        entry_id: impl Into<String>,
+        patient: impl Into<String>,
+        start: Timestamp,
+        end: Timestamp,
+        hold_expires: Timestamp,
+    ) -> Self {
+        Self {
+            entry_id: entry_id.into(),
+            patient: patient.into(),
+            start,
+            end,
+            hold_expires,
+        }
+    }
+}
+
 /// Waiting patients, kept in serving order: by `created`, then by `id`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<WaitEntry>", into = "Vec<WaitEntry>")]
@@ -510,6 +546,38 @@ mod tests {
         let mut l = l;
         l.remove("w2").unwrap();
         assert_eq!(offered(&l, &Ledger::new()).as_deref(), Some("w1"));
+    }
+
+    #[test]
+    fn offer_new_is_the_engines_offer() {
+        let made = Offer::new(
+            "w2",
+            "patient:X2",
+            t("2026-05-05T09:00:00Z"),
+            t("2026-05-05T09:30:00Z"),
+            t("2026-05-04T08:20:00Z"),
+        );
+        // The engine's own offer of the freed slot, held 20 minutes from 08:00.
+        let l = list(vec![entry("w2", "X2", "2026-05-01T10:00:00Z")]);
+        let engine = l
+            .offer(&freed(), &Ledger::new(), now(), Minutes::new(20))
+            .unwrap()
+            .unwrap();
+        assert_eq!(made, engine);
+        // The same value as its serde form, written by hand.
+        let json: Offer = serde_json::from_str(
+            r#"{"entry_id": "w2", "patient": "patient:X2",
+                "start": "2026-05-05T09:00:00Z", "end": "2026-05-05T09:30:00Z",
+                "hold_expires": "2026-05-04T08:20:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(made, json);
+        // It makes the hold the engine's offer makes.
+        let hold = make_hold(&made, "provider:P1", "h1".into());
+        assert_eq!(hold, make_hold(&engine, "provider:P1", "h1".into()));
+        assert_eq!(hold.status, Status::Held);
+        assert_eq!(hold.hold_expires, Some(t("2026-05-04T08:20:00Z")));
+        assert_eq!(hold.resources, ["provider:P1", "patient:X2"]);
     }
 
     #[test]

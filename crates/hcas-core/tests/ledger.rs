@@ -429,12 +429,12 @@ fn reschedule_links_both_ways() {
 
 mod series_and_advice {
     use chrono::NaiveDate;
-    use hcas_core::advice::{AlternativeSearch, alternatives};
-    use hcas_core::booking::{Booking, Ledger, Request, SeriesRef, Status};
+    use hcas_core::advice::{AlternativeSearch, Alternatives, alternatives};
+    use hcas_core::booking::{Booking, Conflict, Ledger, Request, SeriesRef, Status};
     use hcas_core::lifecycle::Party;
     use hcas_core::series::{
-        EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec, WallShift,
-        cancel_occurrences, series_bookings, shift_occurrences,
+        EditScope, OccurrenceResult, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesSpec,
+        WallShift, cancel_occurrences, series_bookings, shift_occurrences,
     };
     use hcas_core::{Availability, LocalTime, Recurrence, Timestamp, WorkingRule, Zone};
 
@@ -527,6 +527,62 @@ mod series_and_advice {
         let alt = plan[1].alternatives.as_ref().unwrap();
         assert_eq!(alt.before, [t("2026-05-12T09:00:00Z")]);
         assert_eq!(alt.after, [t("2026-05-12T11:00:00Z")]);
+    }
+
+    #[test]
+    fn occurrence_results_built_from_parts_equal_the_engines() {
+        let mut ledger = Ledger::new();
+        ledger
+            .insert(Booking::new(
+                "x",
+                vec!["patient:X1".into()],
+                hcas_core::Interval::new(t("2026-05-12T10:00:00Z"), t("2026-05-12T11:00:00Z"))
+                    .unwrap(),
+            ))
+            .unwrap();
+        let spec = physio(2);
+        let mut plan = spec.plan(&ledger, t("2026-05-01T00:00:00Z")).unwrap();
+        spec.add_alternatives(
+            &mut plan,
+            &ledger,
+            &weekday_hours(),
+            &AlternativeSearch::new(t("2026-05-01T00:00:00Z"), 1).search_days(3),
+        )
+        .unwrap();
+        // By hand: Tuesday 5 May is free; Tuesday 12 May is held by `x` for
+        // X1, with 09:00 before it and 11:00 after it free.
+        let free = OccurrenceResult::new(
+            "S.20260505T100000",
+            "2026-05-05T10:00:00",
+            t("2026-05-05T10:00:00Z"),
+            t("2026-05-05T11:00:00Z"),
+            true,
+        );
+        let taken = OccurrenceResult::new(
+            "S.20260512T100000",
+            "2026-05-12T10:00:00",
+            t("2026-05-12T10:00:00Z"),
+            t("2026-05-12T11:00:00Z"),
+            false,
+        )
+        .with_conflicts(vec![Conflict::new("patient:X1", vec!["x".into()])])
+        .with_alternatives(Some(Alternatives::new(
+            vec![t("2026-05-12T09:00:00Z")],
+            vec![t("2026-05-12T11:00:00Z")],
+        )));
+        assert_eq!(plan, [free.clone(), taken.clone()]);
+        assert!(!free.booked && free.conflicts.is_empty() && free.alternatives.is_none());
+        // `with_booked` sets only `booked`; the serde form, written by hand,
+        // is the same value.
+        let booked = free.clone().with_booked(true);
+        assert!(booked.booked && booked.ok && booked.id == free.id);
+        let json: OccurrenceResult = serde_json::from_str(
+            r#"{"id": "S.20260505T100000", "recurrence_id": "2026-05-05T10:00:00",
+                "start": "2026-05-05T10:00:00Z", "end": "2026-05-05T11:00:00Z",
+                "ok": true, "conflicts": [], "booked": true}"#,
+        )
+        .unwrap();
+        assert_eq!(booked, json);
     }
 
     fn edit(

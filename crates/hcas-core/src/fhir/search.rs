@@ -148,6 +148,35 @@ fn upper_of(d: Option<NaiveDate>, text: &str) -> Result<Timestamp> {
 }
 
 impl DateParam {
+    /// The value with `prefix` over the half-open range `[lower, upper)`, as
+    /// [`DateParam::parse`] makes from text (`ge2026-05-04` is `Ge` over
+    /// `[2026-05-04T00:00:00Z, 2026-05-05T00:00:00Z)`).
+    ///
+    /// ```
+    /// use hcas_core::fhir::search::{DateParam, Prefix};
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let d = DateParam::new(Prefix::Ge, t("2026-05-04T00:00:00Z"), t("2026-05-05T00:00:00Z")).unwrap();
+    /// assert_eq!(d, DateParam::parse("ge2026-05-04").unwrap());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_request` when `lower` is not before `upper` (an empty range
+    /// matches no value's precision).
+    pub fn new(prefix: Prefix, lower: Timestamp, upper: Timestamp) -> Result<Self> {
+        if lower >= upper {
+            return Err(Error::request(format!(
+                "a date search range [{lower}, {upper}) is empty; `lower` must be before \
+                 `upper` (a second, a day, a month or a year)"
+            ))
+            .at("upper"));
+        }
+        Ok(Self {
+            prefix,
+            lower,
+            upper,
+        })
+    }
+
     /// Parse `[prefix]value`: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (UTC) or an
     /// RFC 3339 instant with an offset (`YYYY-MM-DDThh:mm:ssZ`; `hh:mm`
     /// without seconds is read as `hh:mm:00`).
@@ -317,6 +346,46 @@ pub struct TokenParam {
 }
 
 impl TokenParam {
+    /// The value of `system` (`None`: any system, `Some("")`: a coding
+    /// without one) and `code` (`None`: any code of the system), as
+    /// [`TokenParam::parse`] makes from `system|code`, `|code`, `code` or
+    /// `system|`.
+    ///
+    /// ```
+    /// use hcas_core::fhir::search::TokenParam;
+    /// let t = TokenParam::new(Some("http://x".into()), Some("gp".into())).unwrap();
+    /// assert_eq!(t, TokenParam::parse("http://x|gp").unwrap());
+    /// assert!(TokenParam::new(None, None).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_request` when neither a code nor a non-empty system is
+    /// given, for an empty code (give `None` for any code), and for a system
+    /// holding `|` (the token's text could not say where it ends).
+    pub fn new(system: Option<String>, code: Option<String>) -> Result<Self> {
+        if code.as_deref() == Some("") {
+            return Err(Error::request(
+                "a token's code must not be empty; give None for any code of the system",
+            )
+            .at("code"));
+        }
+        if let Some(s) = system.as_deref()
+            && s.contains('|')
+        {
+            return Err(Error::request(format!(
+                "token system `{s}` holds `|`, which ends a system in `system|code`; give the \
+                 system alone"
+            ))
+            .at("system"));
+        }
+        if code.is_none() && system.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::request(
+                "a token needs a code or a system; give `code`, or `system` for any of its codes",
+            ));
+        }
+        Ok(Self { system, code })
+    }
+
     /// Parse a token value.
     ///
     /// ```
@@ -366,6 +435,42 @@ pub struct ReferenceParam {
 }
 
 impl ReferenceParam {
+    /// The value naming `id`, of `resource_type` (`None`: of any of the
+    /// parameter's target types), as [`ReferenceParam::parse`] makes from
+    /// `Type/id` or a bare `id`. Which types a parameter allows is the
+    /// caller's to check (as `parse` does with its `types`).
+    ///
+    /// ```
+    /// use hcas_core::fhir::search::ReferenceParam;
+    /// let r = ReferenceParam::new(Some("Practitioner".into()), "P1".into()).unwrap();
+    /// assert_eq!(r, ReferenceParam::parse("Practitioner/P1", &["Practitioner"]).unwrap());
+    /// assert!(ReferenceParam::new(None, "no/id".into()).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_request` for an `id` that is no FHIR id (1 to 64 of A-Z,
+    /// a-z, 0-9, `-`, `.`) and for a resource type that is not a FHIR type
+    /// name (letters and digits, starting with a capital: `Practitioner`).
+    pub fn new(resource_type: Option<String>, id: String) -> Result<Self> {
+        if let Some(ty) = resource_type.as_deref()
+            && !(ty.starts_with(|c: char| c.is_ascii_uppercase())
+                && ty.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return Err(Error::request(format!(
+                "`{ty}` is not a FHIR resource type; give a type name such as `Practitioner`, \
+                 or None for any of the parameter's types"
+            ))
+            .at("resource_type"));
+        }
+        if !super::is_fhir_id(&id) {
+            return Err(Error::request(format!(
+                "`{id}` is not a FHIR id (1 to 64 of A-Z, a-z, 0-9, `-`, `.`)"
+            ))
+            .at("id"));
+        }
+        Ok(Self { resource_type, id })
+    }
+
     /// Parse a reference value, allowing the target types `types`
     /// (`["Practitioner", "Patient"]`). Absolute URLs, `_history` versions
     /// and chained forms are refused.
@@ -587,5 +692,109 @@ mod tests {
         assert!(
             parse_count("501").is_err() && parse_count("-1").is_err() && parse_count("x").is_err()
         );
+    }
+
+    #[test]
+    fn date_constructor_is_parse_from_parts() {
+        // The ranges by hand: a UTC day, a month (February of a leap year),
+        // one second.
+        let day = DateParam::new(
+            Prefix::Le,
+            t("2026-05-04T00:00:00Z"),
+            t("2026-05-05T00:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(day, DateParam::parse("le2026-05-04").unwrap());
+        let month = DateParam::new(
+            Prefix::Eq,
+            t("2028-02-01T00:00:00Z"),
+            t("2028-03-01T00:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(month, DateParam::parse("2028-02").unwrap());
+        let second = DateParam::new(
+            Prefix::Sa,
+            t("2026-05-04T10:00:00Z"),
+            t("2026-05-04T10:00:01Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            second,
+            DateParam::parse("sa2026-05-04T12:00:00+02:00").unwrap()
+        );
+        assert!(second.matches_instant(t("2026-05-04T10:00:01Z")));
+        assert!(!second.matches_instant(t("2026-05-04T10:00:00Z")));
+        // An empty or reversed range is refused with the stable code.
+        for (lo, hi) in [
+            ("2026-05-04T00:00:00Z", "2026-05-04T00:00:00Z"),
+            ("2026-05-05T00:00:00Z", "2026-05-04T00:00:00Z"),
+        ] {
+            let e = DateParam::new(Prefix::Eq, t(lo), t(hi)).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidRequest, "{lo} {hi}");
+            assert!(e.message().starts_with("upper: "), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn token_constructor_is_parse_from_parts() {
+        let s = |v: &str| Some(v.to_string());
+        for (system, code, text) in [
+            (s("http://x"), s("gp"), "http://x|gp"),
+            (None, s("gp"), "gp"),
+            (s(""), s("gp"), "|gp"),
+            (s("http://x"), None, "http://x|"),
+            // A code may hold `|`: text splits at the first one.
+            (s("a"), s("b|c"), "a|b|c"),
+        ] {
+            let made = TokenParam::new(system.clone(), code.clone()).unwrap();
+            assert_eq!(made, TokenParam::parse(text).unwrap(), "{text}");
+            assert_eq!((made.system, made.code), (system, code), "{text}");
+        }
+        assert!(TokenParam::new(s(""), s("gp")).unwrap().matches(None, "gp"));
+        assert!(
+            !TokenParam::new(s(""), s("gp"))
+                .unwrap()
+                .matches(Some("x"), "gp")
+        );
+        for (system, code) in [
+            (None, None),
+            (s(""), None),
+            (None, s("")),
+            (s("http://x"), s("")),
+            (s("a|b"), s("c")),
+        ] {
+            let e = TokenParam::new(system.clone(), code.clone()).unwrap_err();
+            assert_eq!(
+                e.code(),
+                crate::ErrorCode::InvalidRequest,
+                "{system:?} {code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reference_constructor_is_parse_from_parts() {
+        let types = ["Practitioner", "Patient"];
+        let typed = ReferenceParam::new(Some("Patient".into()), "X1".into()).unwrap();
+        assert_eq!(typed, ReferenceParam::parse("Patient/X1", &types).unwrap());
+        assert!(typed.names("Patient", "X1") && !typed.names("Practitioner", "X1"));
+        let bare = ReferenceParam::new(None, "a.b-9".into()).unwrap();
+        assert_eq!(bare, ReferenceParam::parse("a.b-9", &types).unwrap());
+        let long = "x".repeat(65);
+        for (ty, id) in [
+            (None, ""),
+            (None, "P/1"),
+            (None, "P_1"),
+            (None, long.as_str()),
+            (Some(""), "P1"),
+            (Some("practitioner"), "P1"),
+            (Some("Practitioner/x"), "P1"),
+            (Some("http://x/Practitioner"), "P1"),
+        ] {
+            let e = ReferenceParam::new(ty.map(str::to_string), id.to_string()).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidRequest, "{ty:?} {id}");
+        }
+        // 64 characters is still an id.
+        assert!(ReferenceParam::new(None, "x".repeat(64)).is_ok());
     }
 }

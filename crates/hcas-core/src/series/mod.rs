@@ -116,6 +116,74 @@ pub struct OccurrenceResult {
     pub alternatives: Option<Alternatives>,
 }
 
+impl OccurrenceResult {
+    /// The answer for occurrence `id` (`<series>.<YYYYMMDDTHHMMSS>`) with
+    /// recurrence id `recurrence_id` over `[start, end)`: free to book when
+    /// `ok`, not booked, with no conflicts and no alternatives; add those
+    /// with [`OccurrenceResult::with_conflicts`],
+    /// [`OccurrenceResult::with_booked`] and
+    /// [`OccurrenceResult::with_alternatives`]. Nothing is checked: this
+    /// rebuilds an answer the engine gave (e.g. one kept by a binding), as
+    /// its serde form does.
+    ///
+    /// ```
+    /// use hcas_core::booking::Conflict;
+    /// use hcas_core::series::OccurrenceResult;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let o = OccurrenceResult::new(
+    ///     "physio.20260324T090000",
+    ///     "2026-03-24T09:00:00",
+    ///     t("2026-03-24T09:00:00Z"),
+    ///     t("2026-03-24T09:45:00Z"),
+    ///     false,
+    /// )
+    /// .with_conflicts(vec![Conflict::new("P1", vec!["b7".into()])]);
+    /// assert!(!o.ok && !o.booked);
+    /// assert_eq!(o.conflicts[0].resource, "P1");
+    /// ```
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        recurrence_id: impl Into<String>,
+        start: Timestamp,
+        end: Timestamp,
+        ok: bool,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            recurrence_id: recurrence_id.into(),
+            start,
+            end,
+            ok,
+            conflicts: Vec::new(),
+            booked: false,
+            alternatives: None,
+        }
+    }
+
+    /// The same answer with `conflicts` as what stands in the way.
+    #[must_use]
+    pub fn with_conflicts(mut self, conflicts: Vec<Conflict>) -> Self {
+        self.conflicts = conflicts;
+        self
+    }
+
+    /// The same answer, booked by the call that gave it or not.
+    #[must_use]
+    pub const fn with_booked(mut self, booked: bool) -> Self {
+        self.booked = booked;
+        self
+    }
+
+    /// The same answer with the nearest free starts around it (`None`: none
+    /// were searched).
+    #[must_use]
+    pub fn with_alternatives(mut self, alternatives: Option<Alternatives>) -> Self {
+        self.alternatives = alternatives;
+        self
+    }
+}
+
 /// The answer for a whole series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -219,10 +219,12 @@ async fn search_slots(
             });
         }
     } else if !ids.is_empty() {
-        let mut pool = Vec::with_capacity(ids.len());
+        // The read model's `Arc`s, shared: `pooled_slots` borrows each
+        // provider's availability, so none is copied per query.
+        let mut pool: Vec<Arc<hcas_core::Availability>> = Vec::with_capacity(ids.len());
         for id in &ids {
             let entry = state.slots.entry(org, &port, id, span, now).await?;
-            pool.push((*entry.full).clone());
+            pool.push(Arc::clone(&entry.full));
         }
         let pooled = hcas_core::availability::pooled_slots(&pool, &query)?;
         for (start, members) in pooled.iter() {
