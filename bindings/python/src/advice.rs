@@ -15,7 +15,7 @@ use hcas_core::booking::Request;
 use hcas_core::chrono::{NaiveDate, TimeDelta};
 use hcas_core::{Availability, ErrorCode, Interval, SlotQuery, Timestamp};
 use pyo3::prelude::*;
-use pyo3::types::{PyDateTime, PyString, PyTuple};
+use pyo3::types::{PyDateTime, PyTuple};
 
 use crate::availability::{PyAvailability, slot_query};
 use crate::booking::{PyConflict, PyLedger};
@@ -33,11 +33,6 @@ pub(crate) fn interval_pair<'py>(py: Python<'py>, iv: &Interval) -> PyResult<Bou
     )
 }
 
-/// An optional instant as an optional aware UTC datetime.
-fn opt_datetime(py: Python<'_>, t: Option<Timestamp>) -> PyResult<Option<Bound<'_, PyDateTime>>> {
-    t.map(|t| convert::to_datetime(py, t)).transpose()
-}
-
 /// The member of the `enum.Enum` `hcas.<name>` whose value is `value`.
 pub(crate) fn enum_member<'py>(
     py: Python<'py>,
@@ -45,24 +40,6 @@ pub(crate) fn enum_member<'py>(
     value: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     py.import("hcas")?.getattr(name)?.call1((value,))
-}
-
-/// Resource names from any iterable of `str` (a lone `str` is refused: it
-/// would read as its characters).
-fn names(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
-    let refuse = || {
-        error(
-            ErrorCode::InvalidRequest,
-            format!("{name} must be a list of resource names, e.g. [\"provider:P1\"]"),
-        )
-    };
-    if obj.is_instance_of::<PyString>() {
-        return Err(refuse());
-    }
-    obj.try_iter()
-        .map_err(|_| refuse())?
-        .map(|r| r.and_then(|r| r.extract::<String>()).map_err(|_| refuse()))
-        .collect()
 }
 
 /// A dict in the engine's JSON shape of `what`, as `T`; a dict of another
@@ -123,7 +100,7 @@ impl PyReason {
             Reason::OutsideQuery { from, .. } => Some(*from),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `OUTSIDE_QUERY`: the query's end (exclusive).
@@ -133,7 +110,7 @@ impl PyReason {
             Reason::OutsideQuery { to, .. } => Some(*to),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `BEFORE_NOTICE`: the earliest start the notice allows.
@@ -143,7 +120,7 @@ impl PyReason {
             Reason::BeforeNotice { earliest } => Some(*earliest),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `BEYOND_HORIZON`: starts must be before this.
@@ -153,7 +130,7 @@ impl PyReason {
             Reason::BeyondHorizon { latest } => Some(*latest),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `OUTSIDE_WORKING_HOURS`: the provider's local date at the start.
@@ -217,7 +194,7 @@ impl PyReason {
             Reason::OffGrid { previous, .. } => Some(*previous),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `OFF_GRID`: the grid point after the start (it may not fit the window).
@@ -227,7 +204,7 @@ impl PyReason {
             Reason::OffGrid { next, .. } => Some(*next),
             _ => None,
         };
-        opt_datetime(py, t)
+        convert::opt_datetime(py, t)
     }
 
     /// `BUSY`, `BUFFER`: the busy interval hit, (start, end).
@@ -275,10 +252,7 @@ impl PyReason {
     /// Pickled as its dict.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (Bound<'py, PyAny>,)> {
         let py = slf.py();
-        Ok((
-            slf.get_type().getattr("from_dict")?,
-            (slf.get().to_dict(py)?,),
-        ))
+        convert::reduce_by(slf, "from_dict", (slf.get().to_dict(py)?,))
     }
 
     fn __repr__(&self) -> String {
@@ -353,10 +327,7 @@ impl PyExplanation {
     /// Pickled as its dict.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (Bound<'py, PyAny>,)> {
         let py = slf.py();
-        Ok((
-            slf.get_type().getattr("from_dict")?,
-            (slf.get().to_dict(py)?,),
-        ))
+        convert::reduce_by(slf, "from_dict", (slf.get().to_dict(py)?,))
     }
 
     fn __repr__(&self) -> String {
@@ -366,7 +337,7 @@ impl PyExplanation {
             .iter()
             .map(|r| PyReason(r.clone()).wire_name())
             .collect();
-        let offered = if self.0.offered { "True" } else { "False" };
+        let offered = convert::bool_repr(self.0.offered);
         format!(
             "<hcas.Explanation {} offered={offered} reasons={names:?}>",
             self.0.start
@@ -408,7 +379,7 @@ impl PyLedgerContext {
         now: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         Ok(Self {
-            resources: names(resources, "resources")?,
+            resources: convert::resources(resources, "resources")?,
             now: convert::instant(now, "now")?,
             ledger: ledger.unbind(),
         })
@@ -549,13 +520,14 @@ impl PyAlternatives {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (Bound<'py, PyTuple>, Bound<'py, PyTuple>)> {
         let (me, py) = (slf.get(), slf.py());
-        Ok((slf.get_type().into_any(), (me.before(py)?, me.after(py)?)))
+        convert::reduce_new(slf, (me.before(py)?, me.after(py)?))
     }
 
     pub(crate) fn __repr__(&self) -> String {
-        let text = |v: &[Timestamp]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let text =
+            |v: &[Timestamp]| convert::list_repr(v.iter().map(|&t| convert::instant_repr(t)));
         format!(
-            "hcas.Alternatives(before={:?}, after={:?})",
+            "hcas.Alternatives(before={}, after={})",
             text(&self.before),
             text(&self.after)
         )
@@ -592,7 +564,7 @@ pub(crate) fn alternatives(
         convert::instant(end, "end")?,
     )
     .py()?;
-    let request = Request::new(names(resources, "resources")?, interval);
+    let request = Request::new(convert::resources(resources, "resources")?, interval);
     // A negative count is as refused as 0, with the engine's message.
     let mut search = AlternativeSearch::new(
         convert::instant(now, "now")?,

@@ -102,10 +102,7 @@ impl PyWorkingRule {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (String, String, String, NaiveDate)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.rrule(), me.start(), me.end(), me.dtstart()),
-        ))
+        convert::reduce_new(slf, (me.rrule(), me.start(), me.end(), me.dtstart()))
     }
 
     fn __repr__(&self) -> String {
@@ -166,7 +163,7 @@ impl PyDateOverride {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (NaiveDate, Vec<(String, String)>)> {
         let me = slf.get();
-        Ok((slf.get_type().into_any(), (me.date(), me.windows())))
+        convert::reduce_new(slf, (me.date(), me.windows()))
     }
 
     fn __repr__(&self) -> String {
@@ -375,29 +372,16 @@ impl PyAvailability {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, Bound<'py, PyTuple>> {
         let (me, py) = (slf.get(), slf.py());
         let args = (me.0.zone().name(), me.rules(), me.overrides(), me.busy(py)?);
-        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+        convert::reduce_new(slf, args.into_pyobject(py)?)
     }
 
     fn __repr__(&self) -> String {
-        let rules: Vec<String> = self.rules().iter().map(PyWorkingRule::__repr__).collect();
-        let overrides: Vec<String> = self
-            .overrides()
-            .iter()
-            .map(PyDateOverride::__repr__)
-            .collect();
-        let busy: Vec<String> = self
-            .0
-            .busy()
-            .intervals()
-            .iter()
-            .map(|iv| format!("({:?}, {:?})", iv.start().to_string(), iv.end().to_string()))
-            .collect();
         format!(
-            "hcas.Availability({:?}, rules=[{}], overrides=[{}], busy=[{}])",
+            "hcas.Availability({:?}, rules={}, overrides={}, busy={})",
             self.0.zone().name(),
-            rules.join(", "),
-            overrides.join(", "),
-            busy.join(", ")
+            convert::list_repr(self.rules().iter().map(PyWorkingRule::__repr__)),
+            convert::list_repr(self.overrides().iter().map(PyDateOverride::__repr__)),
+            convert::list_repr(self.0.busy().intervals().iter().map(convert::interval_repr))
         )
     }
 

@@ -43,23 +43,9 @@ pub(crate) fn status_to_py(py: Python<'_>, status: Status) -> PyResult<Bound<'_,
         .call1((status.as_str(),))
 }
 
-/// Resource names from any iterable of `str` (a lone `str` is refused: it
-/// would read as its characters).
-pub(crate) fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
-    let refuse = || {
-        crate::errors::error(
-            hcas_core::ErrorCode::InvalidRequest,
-            format!("{name} must be a list of resource names, e.g. [\"provider:P1\"]"),
-        )
-    };
-    if obj.is_instance_of::<PyString>() {
-        return Err(refuse());
-    }
-    obj.try_iter()
-        .map_err(|_| refuse())?
-        .map(|r| r.and_then(|r| r.extract::<String>()).map_err(|_| refuse()))
-        .collect()
-}
+/// Resource names from any iterable of `str` (here for `series` and
+/// `fhir_ops`, which read them from this module).
+pub(crate) use crate::convert::resources;
 
 /// One booking: `id`, the `resources` it uses (`"provider:P1"`,
 /// `"patient:X1"`, ...), `[start, end)` as aware datetimes, its `status`
@@ -237,8 +223,8 @@ impl PyBooking {
     > {
         let py = slf.py();
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 me.0.id.clone(),
                 me.resources(py)?,
@@ -251,39 +237,24 @@ impl PyBooking {
                 me.0.replaces.clone(),
                 me.0.replaced_by.clone(),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
-        let hold = self
-            .0
-            .hold_expires
-            .map(|t| format!(", hold_expires={:?}", t.to_string()))
-            .unwrap_or_default();
-        let series = self
-            .series()
-            .map(|s| format!(", series={}", s.__repr__()))
-            .unwrap_or_default();
-        let reason = self
-            .0
-            .cancel_reason
-            .as_ref()
-            .map(|r| format!(", cancel_reason={r:?}"))
-            .unwrap_or_default();
-        let links: String = [
-            ("replaces", &self.0.replaces),
-            ("replaced_by", &self.0.replaced_by),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!(", {k}={v:?}")))
-        .collect();
+        let b = &self.0;
+        let quoted = |v: &Option<String>| v.as_ref().map(|v| format!("{v:?}"));
         format!(
-            "hcas.Booking({:?}, {:?}, {:?}, {:?}, status={:?}{hold}{series}{reason}{links})",
-            self.0.id,
-            self.0.resources,
-            self.0.start.to_string(),
-            self.0.end.to_string(),
-            self.0.status.as_str()
+            "hcas.Booking({:?}, {:?}, {}, {}, status={:?}{}{}{}{}{})",
+            b.id,
+            b.resources,
+            convert::instant_repr(b.start),
+            convert::instant_repr(b.end),
+            b.status.as_str(),
+            convert::kw_repr("hold_expires", b.hold_expires.map(convert::instant_repr)),
+            convert::kw_repr("series", self.series().map(|s| s.__repr__())),
+            convert::kw_repr("cancel_reason", quoted(&b.cancel_reason)),
+            convert::kw_repr("replaces", quoted(&b.replaces)),
+            convert::kw_repr("replaced_by", quoted(&b.replaced_by)),
         )
     }
 }
@@ -323,10 +294,7 @@ impl PyConflict {
     /// Pickled as its constructor's arguments.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (String, Vec<String>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.resource.clone(), me.bookings.clone()),
-        ))
+        convert::reduce_new(slf, (me.resource.clone(), me.bookings.clone()))
     }
 
     fn __repr__(&self) -> String {
@@ -778,22 +746,15 @@ impl PyBookOutcome {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (&'static str, Option<PyBooking>, Vec<PyConflict>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.kind, me.booking.clone(), me.conflicts.clone()),
-        ))
+        convert::reduce_new(slf, (me.kind, me.booking.clone(), me.conflicts.clone()))
     }
 
     fn __repr__(&self) -> String {
         match &self.booking {
             Some(b) => format!("hcas.BookOutcome({:?}, {})", self.kind, b.__repr__()),
             None => format!(
-                "hcas.BookOutcome(\"conflict\", conflicts=[{}])",
-                self.conflicts
-                    .iter()
-                    .map(PyConflict::__repr__)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "hcas.BookOutcome(\"conflict\", conflicts={})",
+                convert::list_repr(self.conflicts.iter().map(PyConflict::__repr__))
             ),
         }
     }

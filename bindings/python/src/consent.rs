@@ -18,7 +18,7 @@ use hcas_core::consent::{
 };
 use hcas_core::{ErrorCode, Timestamp};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple};
 use serde_json::Value;
 
 use crate::convert;
@@ -113,12 +113,6 @@ pub(crate) fn vocabulary(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map_or_else(|_| "?".to_string(), |n| n.to_string())
-}
-
 /// The text of a member of an `enum.Enum` of wire names, or of a `str`.
 fn wire_text(obj: &Bound<'_, PyAny>) -> Option<String> {
     if let Ok(s) = obj.cast::<PyString>() {
@@ -137,7 +131,7 @@ fn code<T: Vocab>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
 /// engine's JSON does).
 fn code_or<T: Vocab>(obj: &Bound<'_, PyAny>, name: &str, ec: ErrorCode) -> PyResult<T> {
     wire_text(obj).and_then(|t| T::parse(&t)).ok_or_else(|| {
-        let shown = wire_text(obj).map_or_else(|| type_name(obj), |t| format!("{t:?}"));
+        let shown = wire_text(obj).map_or_else(|| convert::type_name(obj), |t| format!("{t:?}"));
         error(
             ec,
             format!(
@@ -162,26 +156,6 @@ fn codes_to_py<'py, T: Vocab>(py: Python<'py>, items: &[T]) -> PyResult<Bound<'p
     PyTuple::new(py, members)
 }
 
-/// The items of an iterable (a lone `str` is refused: it would read as its
-/// characters), as `what` says.
-fn list<'py>(
-    obj: &Bound<'py, PyAny>,
-    name: &str,
-    what: &str,
-    ec: ErrorCode,
-) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    let refuse = || {
-        error(
-            ec,
-            format!("{name} must be a list of {what}, got {}", type_name(obj)),
-        )
-    };
-    if obj.is_instance_of::<PyString>() {
-        return Err(refuse());
-    }
-    obj.try_iter().map_err(|_| refuse())?.collect()
-}
-
 /// `None` (absent) or an iterable of vocabulary values.
 fn opt_codes<T: Vocab>(
     obj: Option<&Bound<'_, PyAny>>,
@@ -195,7 +169,7 @@ fn opt_codes<T: Vocab>(
 
 fn codes<T: Vocab>(obj: &Bound<'_, PyAny>, name: &str, ec: ErrorCode) -> PyResult<Vec<T>> {
     let what = format!("hcas.{} members or wire names", T::ENUM);
-    list(obj, name, &what, ec)?
+    convert::list(obj, name, &what, ec)?
         .iter()
         .enumerate()
         .map(|(i, v)| code_or(v, &format!("{name}[{i}]"), ec))
@@ -209,23 +183,8 @@ fn opt_strings(
     ec: ErrorCode,
 ) -> PyResult<Option<Vec<String>>> {
     obj.filter(|o| !o.is_none())
-        .map(|o| strings(o, name, ec))
+        .map(|o| convert::strings(o, name, ec))
         .transpose()
-}
-
-fn strings(obj: &Bound<'_, PyAny>, name: &str, ec: ErrorCode) -> PyResult<Vec<String>> {
-    list(obj, name, "str", ec)?
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.extract::<String>().map_err(|_| {
-                error(
-                    ec,
-                    format!("{name}[{i}] must be a str, got {}", type_name(v)),
-                )
-            })
-        })
-        .collect()
 }
 
 /// Items of a class from an iterable (`None`: none).
@@ -241,23 +200,21 @@ where
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(Vec::new());
     };
-    list(obj, name, class, ec)?
+    convert::list(obj, name, class, ec)?
         .iter()
         .enumerate()
         .map(|(i, v)| {
             v.cast::<T>().map(|b| b.get().clone()).map_err(|_| {
                 error(
                     ec,
-                    format!("{name}[{i}] must be an {class}, got {}", type_name(v)),
+                    format!(
+                        "{name}[{i}] must be an {class}, got {}",
+                        convert::type_name(v)
+                    ),
                 )
             })
         })
         .collect()
-}
-
-fn opt_datetime(py: Python<'_>, t: Option<Timestamp>) -> PyResult<Option<Bound<'_, PyAny>>> {
-    t.map(|t| Ok(convert::to_datetime(py, t)?.into_any()))
-        .transpose()
 }
 
 /// `Hash` for a wrapper of an engine value that has none, through the
@@ -272,11 +229,6 @@ macro_rules! json_hash {
             }
         }
     };
-}
-
-/// An instant for `repr`.
-fn text(t: Option<Timestamp>) -> String {
-    t.map_or_else(|| "None".to_string(), |t| format!("{:?}", t.to_string()))
 }
 
 fn wires<T: Vocab>(items: &[T]) -> Vec<String> {
@@ -320,14 +272,14 @@ impl PyPeriod {
 
     /// The inclusive start (aware, UTC), or `None`: since always.
     #[getter]
-    fn start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        opt_datetime(py, self.0.start)
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDateTime>>> {
+        convert::opt_datetime(py, self.0.start)
     }
 
     /// The exclusive end (aware, UTC), or `None`: for ever.
     #[getter]
-    fn end<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        opt_datetime(py, self.0.end)
+    fn end<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDateTime>>> {
+        convert::opt_datetime(py, self.0.end)
     }
 
     /// Whether the aware instant `t` lies in `[start, end)`.
@@ -339,17 +291,23 @@ impl PyPeriod {
     #[allow(clippy::type_complexity)]
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
-    ) -> crate::Reduced<'py, (Option<Bound<'py, PyAny>>, Option<Bound<'py, PyAny>>)> {
+    ) -> crate::Reduced<
+        'py,
+        (
+            Option<Bound<'py, PyDateTime>>,
+            Option<Bound<'py, PyDateTime>>,
+        ),
+    > {
         let py = slf.py();
         let me = slf.get();
-        Ok((slf.get_type().into_any(), (me.start(py)?, me.end(py)?)))
+        convert::reduce_new(slf, (me.start(py)?, me.end(py)?))
     }
 
     fn __repr__(&self) -> String {
         format!(
             "hcas.Period(start={}, end={})",
-            text(self.0.start),
-            text(self.0.end)
+            convert::opt_instant_repr(self.0.start),
+            convert::opt_instant_repr(self.0.end)
         )
     }
 }
@@ -511,7 +469,7 @@ impl PyMatch {
                     .transpose()?,
             ],
         )?;
-        Ok((slf.get_type().into_any(), args))
+        convert::reduce_new(slf, args)
     }
 
     fn __repr__(&self) -> String {
@@ -576,8 +534,10 @@ fn provisions_to_py<'py>(py: Python<'py>, list: &[Provision]) -> PyResult<Bound<
 }
 
 fn provisions_repr(list: &[Provision]) -> String {
-    let items: Vec<String> = list.iter().map(provision_repr).collect();
-    format!("provisions=[{}]", items.join(", "))
+    format!(
+        "provisions={}",
+        convert::list_repr(list.iter().map(provision_repr))
+    )
 }
 
 fn provision_repr(p: &Provision) -> String {
@@ -635,10 +595,7 @@ impl PyProvision {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (PyMatch, Bound<'py, PyTuple>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.when(), me.provisions(slf.py())?),
-        ))
+        convert::reduce_new(slf, (me.when(), me.provisions(slf.py())?))
     }
 
     fn __repr__(&self) -> String {
@@ -889,8 +846,8 @@ impl PyConsent {
     > {
         let py = slf.py();
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 me.0.id.clone(),
                 me.0.patient.clone(),
@@ -901,7 +858,7 @@ impl PyConsent {
                 me.scope(),
                 me.provisions(py)?,
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -909,7 +866,7 @@ impl PyConsent {
         let mut parts = vec![
             format!("{:?}", c.id),
             format!("{:?}", c.patient),
-            format!("{:?}", c.date.to_string()),
+            convert::instant_repr(c.date),
             format!("{:?}", c.decision.wire()),
             format!("status={:?}", c.status.wire()),
         ];
@@ -971,10 +928,7 @@ impl PyAccessor {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (String, String, Vec<String>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.0.id.clone(), me.0.org.clone(), wires(&me.0.roles)),
-        ))
+        convert::reduce_new(slf, (me.0.id.clone(), me.0.org.clone(), wires(&me.0.roles)))
     }
 
     fn __repr__(&self) -> String {
@@ -1020,17 +974,14 @@ impl PyBreakGlass {
     /// Pickled as its constructor's arguments.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (String, Bound<'py, PyAny>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (me.0.reason.clone(), me.started_at(slf.py())?),
-        ))
+        convert::reduce_new(slf, (me.0.reason.clone(), me.started_at(slf.py())?))
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "hcas.BreakGlass({:?}, {:?})",
+            "hcas.BreakGlass({:?}, {})",
             self.0.reason,
-            self.0.started_at.to_string()
+            convert::instant_repr(self.0.started_at)
         )
     }
 }
@@ -1123,8 +1074,8 @@ impl PyConsentRequest {
 
     /// When the data was recorded (aware, UTC), if known.
     #[getter]
-    fn data_date<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        opt_datetime(py, self.0.data_date)
+    fn data_date<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDateTime>>> {
+        convert::opt_datetime(py, self.0.data_date)
     }
 
     /// The data's security labels (empty: unlabelled).
@@ -1159,7 +1110,7 @@ impl PyConsentRequest {
                 me.purpose(py)?,
                 me.at(py)?,
                 me.data_date(py)?
-                    .unwrap_or_else(|| py.None().into_bound(py)),
+                    .map_or_else(|| py.None().into_bound(py), Bound::into_any),
                 me.labels(py)?.into_any(),
                 me.originator().map_or_else(
                     || py.None().into_bound(py),
@@ -1171,7 +1122,7 @@ impl PyConsentRequest {
                     .unwrap_or_else(|| py.None().into_bound(py)),
             ],
         )?;
-        Ok((slf.get_type().into_any(), args))
+        convert::reduce_new(slf, args)
     }
 
     fn __repr__(&self) -> String {
@@ -1182,10 +1133,13 @@ impl PyConsentRequest {
             format!("{:?}", r.category.wire()),
             format!("{:?}", r.action.wire()),
             format!("{:?}", r.purpose.wire()),
-            format!("{:?}", r.at.to_string()),
+            convert::instant_repr(r.at),
         ];
         if r.data_date.is_some() {
-            parts.push(format!("data_date={}", text(r.data_date)));
+            parts.push(format!(
+                "data_date={}",
+                convert::opt_instant_repr(r.data_date)
+            ));
         }
         if !r.labels.is_empty() {
             parts.push(format!("labels={:?}", r.labels));
@@ -1272,14 +1226,14 @@ impl PyRights {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (Vec<String>, Vec<String>, Vec<String>)> {
         let me = &slf.get().0;
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 wires(&me.categories),
                 wires(&me.actions),
                 wires(&me.purposes),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -1315,7 +1269,7 @@ impl PyRolePolicy {
                 ErrorCode::InvalidRequest,
                 format!(
                     "roles must be a dict of hcas.Role to hcas.Rights, got {}",
-                    type_name(roles)
+                    convert::type_name(roles)
                 ),
             ));
         };
@@ -1328,7 +1282,7 @@ impl PyRolePolicy {
                     format!(
                         "roles[{:?}] must be an hcas.Rights, got {}",
                         role.wire(),
-                        type_name(&v)
+                        convert::type_name(&v)
                     ),
                 )
             })?;
@@ -1380,7 +1334,7 @@ impl PyRolePolicy {
 
     /// Pickled as its rows.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (Bound<'py, PyDict>,)> {
-        Ok((slf.get_type().into_any(), (slf.get().roles(slf.py())?,)))
+        convert::reduce_new(slf, (slf.get().roles(slf.py())?,))
     }
 
     fn __repr__(&self) -> String {
@@ -1470,8 +1424,8 @@ impl PyDecision {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (String, String, Option<String>, Vec<String>, Vec<usize>)> {
         let d = &slf.get().0;
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 d.decision.wire(),
                 d.basis.wire(),
@@ -1479,20 +1433,16 @@ impl PyDecision {
                 d.obligations.clone(),
                 d.path.clone(),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
         let d = &self.0;
-        let consent = d
-            .consent
-            .as_ref()
-            .map(|c| format!(", consent={c:?}"))
-            .unwrap_or_default();
         format!(
-            "hcas.Decision({:?}, {:?}{consent}, obligations={:?}, path={:?})",
+            "hcas.Decision({:?}, {:?}{}, obligations={:?}, path={:?})",
             d.decision.wire(),
             d.basis.wire(),
+            convert::kw_repr("consent", d.consent.as_ref().map(|c| format!("{c:?}"))),
             d.obligations,
             d.path
         )
@@ -1613,8 +1563,8 @@ impl PyBookingQuestion {
         ),
     > {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 me.actor(),
                 me.patient.clone(),
@@ -1623,7 +1573,7 @@ impl PyBookingQuestion {
                 me.patient_is_minor,
                 me.guardian.clone(),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
@@ -1638,10 +1588,10 @@ impl PyBookingQuestion {
             String::new()
         };
         format!(
-            "hcas.BookingQuestion({}, {:?}, {:?}, kind={:?}{minor})",
+            "hcas.BookingQuestion({}, {:?}, {}, kind={:?}{minor})",
             PyAccessor(self.actor.clone()).__repr__(),
             self.patient,
-            self.at.to_string(),
+            convert::instant_repr(self.at),
             self.kind.wire()
         )
     }
@@ -1733,10 +1683,7 @@ impl PyRefusal {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (String, Option<PyDecision>)> {
         let me = slf.get();
-        Ok((
-            slf.get_type().into_any(),
-            (refusal_check(&me.0), me.decision()),
-        ))
+        convert::reduce_new(slf, (refusal_check(&me.0), me.decision()))
     }
 
     fn __repr__(&self) -> String {
@@ -1808,17 +1755,16 @@ impl PyBookingVerdict {
 
     /// Pickled as its refusals.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> crate::Reduced<'py, (Bound<'py, PyTuple>,)> {
-        Ok((slf.get_type().into_any(), (slf.get().refusals(slf.py())?,)))
+        convert::reduce_new(slf, (slf.get().refusals(slf.py())?,))
     }
 
     fn __repr__(&self) -> String {
-        let items: Vec<String> = self
+        let items = self
             .0
             .refusals
             .iter()
-            .map(|r| PyRefusal(r.clone()).__repr__())
-            .collect();
-        format!("hcas.BookingVerdict([{}])", items.join(", "))
+            .map(|r| PyRefusal(r.clone()).__repr__());
+        format!("hcas.BookingVerdict({})", convert::list_repr(items))
     }
 }
 

@@ -11,7 +11,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyString, PyTime, PyType, PyTzInfo,
+    PyBytes, PyDate, PyDateTime, PyDelta, PyDict, PyString, PyTime, PyTuple, PyType, PyTzInfo,
 };
 
 use crate::errors::{IntoPyResult, error};
@@ -21,6 +21,8 @@ use crate::errors::{IntoPyResult, error};
 struct Cached {
     /// `datetime.datetime`.
     datetime: Py<PyType>,
+    /// `datetime.timedelta`.
+    timedelta: Py<PyType>,
     /// `datetime.timezone.utc`.
     utc: Py<PyTzInfo>,
     /// `1970-01-01T00:00:00+00:00`: an aware datetime minus it is its Unix time.
@@ -30,6 +32,10 @@ struct Cached {
     /// Whether `datetime(state, tzinfo)` with the 10-byte state of its pickle
     /// form builds the datetime the state's fields say (checked once, below).
     from_state: bool,
+    /// Whether a `datetime`'s `__reduce__()` is `(datetime, (state, tzinfo))`
+    /// with that same state (checked once, below), so [`instant_utc`] can
+    /// read a UTC datetime from it.
+    reduce_state: bool,
 }
 
 static CACHED: PyOnceLock<Cached> = PyOnceLock::new();
@@ -38,6 +44,7 @@ fn cached(py: Python<'_>) -> PyResult<&'static Cached> {
     CACHED.get_or_try_init(py, || {
         let module = py.import("datetime")?;
         let datetime = module.getattr("datetime")?.cast_into::<PyType>()?;
+        let timedelta = module.getattr("timedelta")?.cast_into::<PyType>()?;
         let utc = module
             .getattr("timezone")?
             .getattr("utc")?
@@ -47,14 +54,13 @@ fn cached(py: Python<'_>) -> PyResult<&'static Cached> {
         // The pickle state is CPython's stable pickle format (pickles load
         // across versions); still, each field is compared with the documented
         // constructor's answer once, and a mismatch keeps that constructor.
-        let from_state = [
+        const SAMPLES: [(i32, u8, u8, u8, u8, u8); 4] = [
             (1, 1, 1, 0, 0, 0),
             (1969, 12, 31, 23, 59, 59),
             (2026, 3, 8, 7, 30, 45),
             (9999, 12, 31, 23, 59, 59),
-        ]
-        .iter()
-        .all(|&(y, mo, d, h, mi, sec)| {
+        ];
+        let from_state = SAMPLES.iter().all(|&(y, mo, d, h, mi, sec)| {
             let by_state = datetime.call1((PyBytes::new(py, &state(y, mo, d, h, mi, sec)), &utc));
             let by_fields = datetime.call1((y, mo, d, h, mi, sec, 0, &utc));
             match (by_state, by_fields) {
@@ -62,12 +68,27 @@ fn cached(py: Python<'_>) -> PyResult<&'static Cached> {
                 _ => false,
             }
         });
+        // The other way: each sample (with microseconds, which the state
+        // carries and instants drop) reduces to its state and `utc`.
+        let reduce_state = SAMPLES.iter().all(|&(y, mo, d, h, mi, sec)| {
+            let Ok(dt) = datetime.call1((y, mo, d, h, mi, sec, 999_999, &utc)) else {
+                return false;
+            };
+            let mut expected = state(y, mo, d, h, mi, sec);
+            expected[7..].copy_from_slice(&999_999_u32.to_be_bytes()[1..]);
+            let want = (&datetime, (PyBytes::new(py, &expected), &utc));
+            dt.call_method0("__reduce__")
+                .and_then(|got| got.eq(want))
+                .unwrap_or(false)
+        });
         Ok(Cached {
             datetime: datetime.unbind(),
+            timedelta: timedelta.unbind(),
             utc: utc.unbind(),
             epoch: epoch.unbind(),
             array: array.unbind(),
             from_state,
+            reduce_state,
         })
     })
 }
@@ -79,8 +100,11 @@ fn state(year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> [u8
     [hi, lo, month, day, hour, minute, second, 0, 0, 0]
 }
 
-fn type_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(obj.get_type().name()?.to_string())
+/// The name of `obj`'s type, for a refusal (`?` if it has none).
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
 }
 
 /// An aware `datetime` as the instant it names (sub-seconds truncated, as
@@ -91,12 +115,61 @@ fn type_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// it; anything that way cannot answer (naive, an offset with sub-seconds,
 /// out of range, an odd subclass) takes [`instant_checked`], which says why.
 pub(crate) fn instant(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Timestamp> {
+    if let Some(t) = instant_utc(obj)? {
+        return Ok(t);
+    }
     if obj.is_instance_of::<PyDateTime>()
         && let Some(t) = instant_by_difference(obj)?
     {
         return Ok(t);
     }
     instant_checked(obj, name)
+}
+
+/// `instant`'s quickest way, for the commonest input (and what every output
+/// here is): a plain `datetime` (not a subclass) whose `tzinfo` is
+/// `timezone.utc`, so its wall fields are UTC. One C-level call,
+/// `obj.__reduce__()`, answers `(datetime, (state, tzinfo))` with the
+/// 10-byte pickle state of [`state`] (checked once in `cached`); the fields
+/// are read from it, the microseconds dropped as everywhere. Asking the
+/// `tzinfo` its offset, as `obj - epoch` does twice, costs more than the
+/// rest of the conversion. Anything else: `None`, to take the other ways.
+fn instant_utc(obj: &Bound<'_, PyAny>) -> PyResult<Option<Timestamp>> {
+    let py = obj.py();
+    let c = cached(py)?;
+    if !c.reduce_state || !obj.get_type().is(c.datetime.bind(py)) {
+        return Ok(None);
+    }
+    let Ok(reduced) = obj.call_method0(intern!(py, "__reduce__")) else {
+        return Ok(None);
+    };
+    let args = reduced
+        .cast_into::<PyTuple>()
+        .ok()
+        .and_then(|r| r.get_item(1).ok())
+        .and_then(|a| a.cast_into::<PyTuple>().ok());
+    let Some(args) = args.filter(|a| a.len() == 2) else {
+        return Ok(None);
+    };
+    if !args.get_item(1)?.is(c.utc.bind(py)) {
+        return Ok(None);
+    }
+    let fields = args.get_item(0)?;
+    let Ok(fields) = fields.cast::<PyBytes>() else {
+        return Ok(None);
+    };
+    let &[hi, lo, month, day, hour, minute, second, _, _, _] = fields.as_bytes() else {
+        return Ok(None);
+    };
+    // The month's high bit is `fold` in the protocol 4 form; UTC has no fold.
+    let unix = NaiveDate::from_ymd_opt(
+        i32::from(u16::from_be_bytes([hi, lo])),
+        u32::from(month & 0x7F),
+        u32::from(day),
+    )
+    .and_then(|d| d.and_hms_opt(u32::from(hour), u32::from(minute), u32::from(second)))
+    .map(|wall| wall.and_utc().timestamp());
+    Ok(unix.and_then(|secs| Timestamp::from_unix(secs).ok()))
 }
 
 /// `instant`'s quick way, or `None` to go the checked way.
@@ -130,7 +203,7 @@ fn instant_checked(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Timestamp> {
             ErrorCode::InvalidDatetime,
             format!(
                 "{name} must be an aware datetime.datetime, got {}",
-                type_name(obj)?
+                type_name(obj)
             ),
         ));
     }
@@ -207,6 +280,14 @@ pub(crate) fn to_datetime(py: Python<'_>, t: Timestamp) -> PyResult<Bound<'_, Py
     Ok(made.cast_into::<PyDateTime>()?)
 }
 
+/// An optional instant as an optional aware UTC datetime ([`to_datetime`]).
+pub(crate) fn opt_datetime(
+    py: Python<'_>,
+    t: Option<Timestamp>,
+) -> PyResult<Option<Bound<'_, PyDateTime>>> {
+    t.map(|t| to_datetime(py, t)).transpose()
+}
+
 /// Instants as a list of aware UTC datetimes ([`to_datetime`]).
 pub(crate) fn datetimes<'py>(
     py: Python<'py>,
@@ -244,7 +325,7 @@ pub(crate) fn local_datetime(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Nai
             ErrorCode::InvalidDatetime,
             format!(
                 "{name} must be a naive datetime.datetime (wall time), got {}",
-                type_name(obj)?
+                type_name(obj)
             ),
         ));
     }
@@ -265,7 +346,7 @@ pub(crate) fn local_date(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<NaiveDa
     if !obj.is_instance_of::<PyDate>() || obj.is_instance_of::<PyDateTime>() {
         return Err(error(
             ErrorCode::InvalidDatetime,
-            format!("{name} must be a datetime.date, got {}", type_name(obj)?),
+            format!("{name} must be a datetime.date, got {}", type_name(obj)),
         ));
     }
     obj.extract()
@@ -297,19 +378,37 @@ pub(crate) fn local_time(obj: &Bound<'_, PyAny>, name: &str, end: bool) -> PyRes
         ErrorCode::InvalidDatetime,
         format!(
             "{name} must be a datetime.time or \"HH:MM\" text, got {}",
-            type_name(obj)?
+            type_name(obj)
         ),
     ))
 }
 
 /// A `timedelta` of whole minutes.
+///
+/// A plain `timedelta` (not a subclass) is read from its three fields by
+/// attribute (cheaper than the descriptor calls of the abi3 extraction);
+/// a subclass, a wrong type or sub-seconds go the general way, which says
+/// what is wrong.
 pub(crate) fn minutes(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Minutes> {
+    let py = obj.py();
+    if obj.get_type().is(cached(py)?.timedelta.bind(py)) {
+        let field = |f: &Bound<'_, PyString>| obj.getattr(f)?.extract::<i64>();
+        let days = field(intern!(py, "days"))?;
+        let seconds = field(intern!(py, "seconds"))?;
+        if field(intern!(py, "microseconds"))? == 0
+            && let Some(total) = days
+                .checked_mul(hcas_core::time::DAY)
+                .and_then(|d| d.checked_add(seconds))
+        {
+            return Minutes::from_seconds(total).map_err(|e| e.at(name)).py();
+        }
+    }
     let Ok(delta) = obj.extract::<TimeDelta>() else {
         return Err(error(
             ErrorCode::InvalidDuration,
             format!(
                 "{name} must be a datetime.timedelta, got {}",
-                type_name(obj)?
+                type_name(obj)
             ),
         ));
     };
@@ -345,9 +444,115 @@ pub(crate) fn zone(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Zone> {
             ErrorCode::InvalidTimezone,
             format!(
                 "{name} must be an IANA name, a zoneinfo.ZoneInfo or an hcas.Zone, got {}",
-                type_name(obj)?
+                type_name(obj)
             ),
         ));
     };
     Zone::parse(&text).map_err(|e| e.at(name)).py()
+}
+
+/// The items of an iterable. A lone `str` is refused (it would read as its
+/// characters), as is anything not iterable: an `ec` error saying `{name}
+/// must be a list of {what}`; an error raised while iterating passes through.
+pub(crate) fn list<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &str,
+    what: &str,
+    ec: ErrorCode,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let refuse = || {
+        error(
+            ec,
+            format!("{name} must be a list of {what}, got {}", type_name(obj)),
+        )
+    };
+    if obj.is_instance_of::<PyString>() {
+        return Err(refuse());
+    }
+    obj.try_iter().map_err(|_| refuse())?.collect()
+}
+
+/// The strings of an iterable of `str` ([`list`]); an item of another type
+/// is an `ec` error naming it (`{name}[{i}]`).
+pub(crate) fn strings(obj: &Bound<'_, PyAny>, name: &str, ec: ErrorCode) -> PyResult<Vec<String>> {
+    list(obj, name, "str", ec)?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.extract::<String>().map_err(|_| {
+                error(
+                    ec,
+                    format!("{name}[{i}] must be a str, got {}", type_name(v)),
+                )
+            })
+        })
+        .collect()
+}
+
+/// [`strings`], where any refusal (or error while iterating) is the
+/// `invalid_request` error `refusal` words.
+pub(crate) fn strings_or(
+    obj: &Bound<'_, PyAny>,
+    refusal: impl FnOnce() -> String,
+) -> PyResult<Vec<String>> {
+    strings(obj, "", ErrorCode::InvalidRequest)
+        .map_err(|_| error(ErrorCode::InvalidRequest, refusal()))
+}
+
+/// Resource names (`"provider:P1"`, ...) from any iterable of `str`
+/// ([`strings_or`]).
+pub(crate) fn resources(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<String>> {
+    strings_or(obj, || {
+        format!("{name} must be a list of resource names, e.g. [\"provider:P1\"]")
+    })
+}
+
+/// What `__reduce__` answers for a value its class's constructor rebuilds
+/// from `args` (pickling and `copy` call it so).
+pub(crate) fn reduce_new<'py, T: pyo3::PyClass, A>(
+    slf: &Bound<'py, T>,
+    args: A,
+) -> crate::Reduced<'py, A> {
+    Ok((slf.as_any().get_type().into_any(), args))
+}
+
+/// What `__reduce__` answers for a value the class method `make` rebuilds
+/// from `args`.
+pub(crate) fn reduce_by<'py, T: pyo3::PyClass, A>(
+    slf: &Bound<'py, T>,
+    make: &str,
+    args: A,
+) -> crate::Reduced<'py, A> {
+    Ok((slf.as_any().get_type().getattr(make)?, args))
+}
+
+/// An instant in a `repr`: its RFC 3339 text, quoted.
+pub(crate) fn instant_repr(t: Timestamp) -> String {
+    format!("{:?}", t.to_string())
+}
+
+/// An optional instant in a `repr`: [`instant_repr`] or `None`.
+pub(crate) fn opt_instant_repr(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "None".to_string(), instant_repr)
+}
+
+/// `[start, end)` in a `repr`: a pair of [`instant_repr`]s.
+pub(crate) fn interval_repr(iv: &hcas_core::Interval) -> String {
+    format!("({}, {})", instant_repr(iv.start()), instant_repr(iv.end()))
+}
+
+/// A `bool` in a `repr`: `True` or `False`.
+pub(crate) fn bool_repr(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+/// An optional keyword argument in a `repr`: `, {name}={value}` (`value`
+/// already written), or nothing when absent.
+pub(crate) fn kw_repr(name: &str, value: Option<String>) -> String {
+    value.map(|v| format!(", {name}={v}")).unwrap_or_default()
+}
+
+/// Items' `repr`s as a Python list: `[a, b]`.
+pub(crate) fn list_repr(items: impl IntoIterator<Item = String>) -> String {
+    format!("[{}]", items.into_iter().collect::<Vec<_>>().join(", "))
 }

@@ -33,25 +33,15 @@ fn resource_json(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     crate::json::to_json(obj, "resource")
 }
 
-/// Strings from any iterable of `str` (a lone `str` is refused: it would
-/// read as its characters).
+/// Strings from any iterable of `str` ([`convert::strings_or`]; `None`:
+/// none).
 fn strings(obj: Option<&Bound<'_, PyAny>>, name: &str, example: &str) -> PyResult<Vec<String>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(Vec::new());
-    };
-    let refuse = || {
-        error(
-            ErrorCode::InvalidRequest,
-            format!("{name} must be a list of str, e.g. [{example:?}]"),
-        )
-    };
-    if obj.is_instance_of::<PyString>() {
-        return Err(refuse());
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(Vec::new()),
+        Some(obj) => convert::strings_or(obj, || {
+            format!("{name} must be a list of str, e.g. [{example:?}]")
+        }),
     }
-    obj.try_iter()
-        .map_err(|_| refuse())?
-        .map(|r| r.and_then(|r| r.extract::<String>()).map_err(|_| refuse()))
-        .collect()
 }
 
 /// A pair of aware datetimes as an interval (`name` in refusals).
@@ -264,8 +254,8 @@ impl PyFhirSlot {
     > {
         let (me, py) = (slf.get(), slf.py());
         let s = &me.0;
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 s.schedule.clone(),
                 me.start(py)?,
@@ -274,16 +264,16 @@ impl PyFhirSlot {
                 s.id.clone(),
                 s.service_types.clone(),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self) -> String {
         let s = &self.0;
         format!(
-            "hcas.FhirSlot({:?}, {:?}, {:?}, {:?}, id={:?}, service_types={:?})",
+            "hcas.FhirSlot({:?}, {}, {}, {:?}, id={:?}, service_types={:?})",
             s.schedule,
-            s.start.to_string(),
-            s.end.to_string(),
+            convert::instant_repr(s.start),
+            convert::instant_repr(s.end),
             s.status.as_str(),
             s.id,
             s.service_types
@@ -418,7 +408,7 @@ impl PyScheduleAvailability {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (&'static str, Vec<PyWorkingRule>)> {
         let me = slf.get();
-        Ok((slf.get_type().into_any(), (me.0.zone.name(), me.rules())))
+        convert::reduce_new(slf, (me.0.zone.name(), me.rules()))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -428,9 +418,9 @@ impl PyScheduleAvailability {
             .map(|r| Ok(Bound::new(py, r)?.repr()?.to_string()))
             .collect::<PyResult<Vec<String>>>()?;
         Ok(format!(
-            "hcas.ScheduleAvailability({:?}, [{}])",
+            "hcas.ScheduleAvailability({:?}, {})",
             self.0.zone.name(),
-            rules.join(", ")
+            convert::list_repr(rules)
         ))
     }
 }
@@ -546,8 +536,8 @@ impl PyFhirSchedule {
     > {
         let (me, py) = (slf.get(), slf.py());
         let s = &me.0;
-        Ok((
-            slf.get_type().into_any(),
+        convert::reduce_new(
+            slf,
             (
                 s.id.clone(),
                 s.actors.clone(),
@@ -556,15 +546,14 @@ impl PyFhirSchedule {
                 me.availability(),
                 s.specialties.clone(),
             ),
-        ))
+        )
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let s = &self.0;
         let horizon = s
             .planning_horizon
-            .map(|h| format!("({:?}, {:?})", h.start().to_string(), h.end().to_string()))
-            .unwrap_or_else(|| "None".into());
+            .map_or_else(|| "None".into(), |h| convert::interval_repr(&h));
         let availability = match self.availability() {
             Some(a) => a.__repr__(py)?,
             None => "None".into(),
@@ -574,7 +563,7 @@ impl PyFhirSchedule {
              availability={availability}, specialties={:?})",
             s.id,
             s.actors,
-            if s.active { "True" } else { "False" },
+            convert::bool_repr(s.active),
             s.specialties
         ))
     }
@@ -669,7 +658,7 @@ impl PySearchEntry {
         } else {
             "matched"
         };
-        Ok((slf.get_type().getattr(make)?, (base, me.resource(py)?)))
+        convert::reduce_by(slf, make, (base, me.resource(py)?))
     }
 
     fn __repr__(&self) -> String {
@@ -927,16 +916,16 @@ impl PyAuditFacts {
             f.details.clone(),
             f.site.clone(),
         );
-        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+        convert::reduce_new(slf, args.into_pyobject(py)?)
     }
 
     fn __repr__(&self) -> String {
         let f = &self.0;
         format!(
-            "hcas.AuditFacts({:?}, {:?}, {:?}, {:?}, {:?}, {:?}, roles={:?}, patient={:?}, \
+            "hcas.AuditFacts({:?}, {}, {:?}, {:?}, {:?}, {:?}, roles={:?}, patient={:?}, \
              purpose={:?}, details={:?}, site={:?})",
             f.id,
-            f.recorded.to_string(),
+            convert::instant_repr(f.recorded),
             f.actor,
             f.action,
             f.target,
@@ -1197,7 +1186,7 @@ impl PyRecurrenceTemplate {
             t.occurrence_dates.clone(),
             t.excluding_dates.clone(),
         );
-        Ok((slf.get_type().into_any(), args.into_pyobject(py)?))
+        convert::reduce_new(slf, args.into_pyobject(py)?)
     }
 
     fn __repr__(&self) -> String {
@@ -1277,7 +1266,7 @@ impl PyFhirSeries {
         slf: &Bound<'py, Self>,
     ) -> crate::Reduced<'py, (PyBooking, PyRecurrenceTemplate)> {
         let me = slf.get();
-        Ok((slf.get_type().into_any(), (me.template(), me.recurrence())))
+        convert::reduce_new(slf, (me.template(), me.recurrence()))
     }
 
     fn __repr__(&self) -> String {

@@ -5,8 +5,9 @@
 //! (`proposal_id`, `parse_proposal_id`, `Proposal`, `proposed_appointment`),
 //! and search parameter values parsed and matched (`DateParam` with its
 //! `hcas.SearchPrefix`, `TokenParam`, `ReferenceParam`, `parse_count`).
-//! The search values are built from their text (the core parses; its types
-//! have no other constructor), keep that text, and pickle as it.
+//! The search values are built from their text (the core parses it), keep
+//! that text, and pickle as it: their text is their Python identity, so the
+//! core's constructors from parts (`DateParam::new`, ...) are not used here.
 
 use std::hash::{Hash, Hasher};
 

@@ -11,7 +11,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use hcas_core::advice::AlternativeSearch;
+use hcas_core::advice::{AlternativeSearch, Alternatives};
 use hcas_core::booking::{Booking, SeriesRef, Status};
 use hcas_core::chrono::{NaiveDateTime, TimeDelta};
 use hcas_core::lifecycle::Outcome;
@@ -328,8 +328,8 @@ impl PySeriesSpec {
     ) -> PyResult<Vec<PyOccurrenceResult>> {
         let mut list: Vec<series::OccurrenceResult> = occurrences_from(results, "results")?
             .iter()
-            .map(PyOccurrenceResult::core)
-            .collect::<PyResult<_>>()?;
+            .map(PyOccurrenceResult::to_core)
+            .collect();
         let ledger = self::ledger(ledger, "ledger")?;
         let availability = availability.cast::<PyAvailability>().map_err(|_| {
             error(
@@ -483,33 +483,34 @@ pub(crate) struct PyOccurrenceResult {
 }
 
 impl PyOccurrenceResult {
-    /// The engine's value, through its serde shape (the core type is
-    /// `#[non_exhaustive]`: it has no constructor outside the core).
-    pub(crate) fn core(&self) -> PyResult<series::OccurrenceResult> {
-        let conflicts: Vec<hcas_core::booking::Conflict> = self
+    /// The engine's value, built by its constructor.
+    pub(crate) fn to_core(&self) -> series::OccurrenceResult {
+        let conflicts = self
             .conflicts
             .iter()
             .map(|c| hcas_core::booking::Conflict::new(c.resource.clone(), c.bookings.clone()))
             .collect();
-        let v = serde_json::json!({
-            "id": self.id,
-            "recurrence_id": self.recurrence_id,
-            "start": self.start,
-            "end": self.end,
-            "ok": self.ok,
-            "conflicts": conflicts,
-            "booked": self.booked,
-            "alternatives": self.alternatives.as_ref().map(|a| serde_json::json!({
-                "before": a.before,
-                "after": a.after,
-            })),
-        });
-        serde_json::from_value(v).map_err(|e| {
-            error(
-                ErrorCode::InvalidRequest,
-                format!("occurrence {}: {e}", self.id),
-            )
-        })
+        series::OccurrenceResult::new(
+            self.id.clone(),
+            self.recurrence_id.clone(),
+            self.start,
+            self.end,
+            self.ok,
+        )
+        .with_conflicts(conflicts)
+        .with_booked(self.booked)
+        .with_alternatives(
+            self.alternatives
+                .as_ref()
+                .map(|a| Alternatives::new(a.before.clone(), a.after.clone())),
+        )
+    }
+
+    /// As [`PyOccurrenceResult::to_core`], which cannot fail; kept as a
+    /// `PyResult` for the callers that collect it so (`fhir.rs`).
+    #[allow(clippy::unnecessary_wraps)]
+    pub(crate) fn core(&self) -> PyResult<series::OccurrenceResult> {
+        Ok(self.to_core())
     }
 }
 

@@ -223,18 +223,15 @@ impl From<Offer> for PyOffer {
 }
 
 impl PyOffer {
-    /// The engine's `Offer` (built through its serde form: its fields are
-    /// public but it has no constructor outside the engine).
-    fn core(&self) -> PyResult<Offer> {
-        let value = serde_json::json!({
-            "entry_id": self.entry_id,
-            "patient": self.patient,
-            "start": self.start,
-            "end": self.end,
-            "hold_expires": self.hold_expires,
-        });
-        serde_json::from_value(value)
-            .map_err(|e| error(ErrorCode::InvalidRequest, format!("offer: {e}")))
+    /// The engine's `Offer`, built by its constructor.
+    fn core(&self) -> Offer {
+        Offer::new(
+            self.entry_id.clone(),
+            self.patient.clone(),
+            self.start,
+            self.end,
+            self.hold_expires,
+        )
     }
 }
 
@@ -438,6 +435,6 @@ pub(crate) fn make_hold(
     let offer = offer
         .cast::<PyOffer>()
         .map_err(|_| error(ErrorCode::InvalidRequest, "offer must be an hcas.Offer"))?;
-    let core = offer.get().core()?;
+    let core = offer.get().core();
     Ok(PyBooking(waitlist::make_hold(&core, provider, id)))
 }

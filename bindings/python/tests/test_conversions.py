@@ -157,3 +157,58 @@ def test_lists_and_arrays_agree_at_the_end_of_year_9999() -> None:
     assert list(seconds) == [253402214400 - 86400, 253402214400 - 3600, 253402214400, 253402214400 + 82800]
     assert [dt.datetime.fromtimestamp(s, UTC) for s in seconds] == got
     assert len(rec.between_epoch(start, start + dt.timedelta(minutes=1), limit=0)) == 0
+
+
+class Span(dt.timedelta):
+    """A timedelta subclass that changes nothing."""
+
+
+def test_utc_datetimes_name_their_wall_time_whichever_way_they_are_read() -> None:
+    # A plain datetime in timezone.utc is read from its fields; a named zero offset
+    # (not the timezone.utc object), ZoneInfo("UTC") and a datetime subclass take
+    # the other ways. Every one names its wall time, sub-seconds dropped.
+    named_zero = dt.timezone(dt.timedelta(0), "Z")
+    assert named_zero is not UTC
+    for wall in (
+        dt.datetime(1, 1, 1),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000),
+        dt.datetime(1970, 1, 1),
+        dt.datetime(2026, 3, 8, 7, 30, 45, 123_456),
+        dt.datetime(2028, 2, 29, 23, 0, 1),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999_999),
+    ):
+        want = wall.replace(microsecond=0)
+        for tz in (UTC, named_zero, ZoneInfo("UTC")):
+            assert instant(wall.replace(tzinfo=tz)) == want
+        assert instant(wall.replace(tzinfo=UTC, fold=1)) == want
+        assert instant(Stamp.combine(wall.date(), wall.time(), tzinfo=UTC)) == want
+
+
+def test_a_utc_datetime_as_unix_seconds() -> None:
+    # 2026-03-08T07:30:45Z: 20454 days to 2026 (56 years, 14 of them leap), 66 more
+    # to 8 March, so (20454 + 66) x 86400 + 27045 = 1772955045 s.
+    t = dt.datetime(2026, 3, 8, 7, 30, 45, 123_456, tzinfo=UTC)
+    rec = hcas.Recurrence("FREQ=SECONDLY;COUNT=3", dt.datetime(2026, 3, 8, 7, 30, 45), "UTC")
+    assert list(rec.between_epoch(t, t + dt.timedelta(seconds=2))) == [1772955045, 1772955046]
+
+
+def test_durations_name_their_minutes_whichever_way_they_are_read() -> None:
+    # Open 09:00-10:00 UTC daily. 2026-01-01T00:00Z is 20454 x 86400 = 1767225600 s;
+    # 09:00 and 09:30 are 32400 and 34200 s later, and a day is 86400 s.
+    rule = hcas.WorkingRule("FREQ=DAILY", dt.time(9), dt.time(10), dtstart=dt.date(2026, 1, 1))
+    avail = hcas.Availability("UTC", [rule])
+    start = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    end = start + dt.timedelta(days=3)
+    day = 1767225600
+    every_day = [day + d * 86400 + s for d in range(3) for s in (32400, 34200)]
+    # A plain timedelta is read from its fields; a subclass the general way.
+    for thirty in (dt.timedelta(minutes=30), dt.timedelta(seconds=1800), Span(minutes=30)):
+        assert list(avail.slots_epoch(start, end, thirty)) == every_day
+    # A horizon of one day (the days field) from midnight keeps the first day only.
+    for one_day in (dt.timedelta(days=1), Span(days=1)):
+        got = avail.slots_epoch(start, end, dt.timedelta(minutes=30), now=start, horizon=one_day)
+        assert list(got) == every_day[:2]
+    # Not whole minutes: refused, naming the argument, on either way.
+    for bad in (dt.timedelta(seconds=90), Span(seconds=90), dt.timedelta(minutes=30, microseconds=1)):
+        with pytest.raises(hcas.InvalidDurationError, match="^duration.*minutes"):
+            avail.slots_epoch(start, end, bad)

@@ -110,3 +110,31 @@ def test_a_fhir_series_template_is_a_series_spec() -> None:
     odd = Booking("tpl", ["provider:P1"], template.start, template.end + dt.timedelta(seconds=30))
     with pytest.raises(hcas.InvalidRequestError, match="whole minutes"):
         hcas.FhirSeries(odd, rec).spec("s1")
+
+
+def test_hand_made_results_keep_every_field_through_add_alternatives() -> None:
+    # Results built in Python (not by plan) reach the engine whole: a free one
+    # marked booked and carrying stale alternatives comes back unchanged (only
+    # conflicting occurrences are searched), a conflicting one keeps its
+    # conflicts and gets the 7 May alternatives worked out above.
+    spec, ledger = three_days_and_a_taken_seventh()
+    stale = Alternatives(before=[may(1, 9)], after=[may(2, 9)])
+    free = OccurrenceResult("s.20260505T090000", "2026-05-05T09:00:00", may(5, 9), may(5, 9, 30), True, booked=True, alternatives=stale)
+    taken = OccurrenceResult(
+        "s.20260507T090000",
+        "2026-05-07T09:00:00",
+        may(7, 9),
+        may(7, 9, 30),
+        False,
+        conflicts=[hcas.Conflict("provider:P1", ["b7"])],
+        alternatives=stale,
+    )
+    got = spec.add_alternatives([free, taken], ledger, HOURS, now=may(1, 0), count=2)
+    assert got[0] == free and got[0].booked and got[0].alternatives == stale
+    assert (got[1].id, got[1].ok, got[1].booked, got[1].conflicts) == (taken.id, False, False, taken.conflicts)
+    assert got[1].alternatives == Alternatives(before=[may(6, 11, 30), may(6, 11)], after=[may(7, 9, 30), may(7, 10)])
+    # The hand-made conflict reads as the engine's in an OperationOutcome.
+    oo = hcas.series_conflict_outcome("taken", [free, taken])
+    assert [i["diagnostics"] for i in oo["issue"][1:]] == [
+        "occurrence 2026-05-07T09:00:00 (start 2026-05-07T09:00:00Z): Appointment/b7 holds Practitioner/P1"
+    ]
