@@ -227,6 +227,24 @@ export declare class Availability {
   slotsEpochMs(start: Instant, end: Instant, duration: number, options?: SlotOptions): Float64Array
   /** As `slots`, computed on the libuv thread pool; rejects with an `HcasError` subclass. */
   slotsAsync(start: Instant, end: Instant, duration: number, options?: SlotOptions): Promise<string[]>
+  /**
+   * Why the start `at` is or is not among `slots(start, end, duration,
+   * options)`: every reason it is not offered.
+   */
+  explain(at: Instant, start: Instant, end: Instant, duration: number, options?: SlotOptions): Explanation
+  /**
+   * As `explain`, adding the conflicts the context's ledger has, at
+   * `context.now`, for the resources the appointment would use (`conflict`
+   * reasons, by resource).
+   */
+  explainWithLedger(
+    context: LedgerContext,
+    at: Instant,
+    start: Instant,
+    end: Instant,
+    duration: number,
+    options?: SlotOptions,
+  ): Explanation
 }
 
 /** One start of a pooled answer. */
@@ -311,7 +329,7 @@ export declare class Booking {
     resources: readonly string[],
     start: Instant,
     end: Instant,
-    options?: { status?: Status | null; holdExpires?: Instant | null },
+    options?: BookingOptions,
   )
   /** The booking's id. */
   readonly id: string
@@ -327,6 +345,44 @@ export declare class Booking {
   readonly holdExpires: string | null
   /** Whether it occupies its resources at the instant `now` (a hold only until it lapses). */
   blocks(now: Instant): boolean
+  /** The series occurrence it is, or `null`. */
+  readonly series: SeriesRef | null
+  /** Why it was cancelled (or entered in error), or `null`. */
+  readonly cancelReason: string | null
+  /** The id of the booking this one replaces (a reschedule), or `null`. */
+  readonly replaces: string | null
+  /** The id of the booking that replaced this one (a reschedule), or `null`. */
+  readonly replacedBy: string | null
+  /**
+   * Whether `other` asks for the same interval and resources: the test by
+   * which a repeated idempotency key is the same request (ids, statuses and
+   * links do not count).
+   */
+  sameRequest(other: Booking): boolean
+}
+
+/** A booking's place in a recurring series (RFC 5545 `RECURRENCE-ID`). */
+export interface SeriesRef {
+  /** The series id. */
+  readonly id: string
+  /** The occurrence's original local start, `"YYYY-MM-DDTHH:MM:SS"`; it names the occurrence even after it is moved. */
+  readonly recurrenceId: string
+}
+
+/** A `Booking`'s optional parts. */
+export interface BookingOptions {
+  /** Its status (default `"booked"`). */
+  status?: Status | null
+  /** For `"held"`: when the hold lapses (required for a hold). */
+  holdExpires?: Instant | null
+  /** The series occurrence it is. */
+  series?: SeriesRef | null
+  /** Why it was cancelled (or entered in error). */
+  cancelReason?: string | null
+  /** The id of the booking it replaces (a reschedule). */
+  replaces?: string | null
+  /** The id of the booking that replaced it (a reschedule). */
+  replacedBy?: string | null
 }
 
 /** One conflicting resource and the ids of the blocking bookings on it that overlap the request, sorted. */
@@ -360,5 +416,1254 @@ export declare class Ledger {
    * `[start, end)` at the instant `now`, by resource name (empty: it can be
    * booked). Touching is not overlapping.
    */
-  check(resources: readonly string[], start: Instant, end: Instant, now: Instant): Conflict[]
+  check(
+    resources: readonly string[],
+    start: Instant,
+    end: Instant,
+    now: Instant,
+    options?: {
+      /** The id of a booking to ignore (one being moved or confirmed). */
+      exclude?: string | null
+      /** Bookings to count as if they were in the ledger. */
+      extra?: readonly Booking[] | null
+    },
+  ): Conflict[]
+  /**
+   * Book atomically at `now`: check, then insert only when free. With
+   * `idempotencyKey`, a key seen within `IDEMPOTENCY_TTL_SECONDS` answers the
+   * booking it made (kind `existing`).
+   * @throws InvalidRequestError (a reused id; a key reused for another request), validation errors
+   */
+  book(booking: Booking, now: Instant, options?: { idempotencyKey?: string | null }): BookOutcome
+  /**
+   * Place the hold `id` (status `held`) on `resources` over `[start, end)` at
+   * `now`, lapsing at `expires` or after `length` minutes (exactly one).
+   * @throws InvalidRequestError (neither or both of expires/length), InvalidDurationError (a lapse not after `now`)
+   */
+  hold(
+    id: string,
+    resources: readonly string[],
+    start: Instant,
+    end: Instant,
+    now: Instant,
+    options: { expires: Instant; length?: undefined } | { length: number; expires?: undefined },
+  ): BookOutcome
+  /**
+   * Turn the live hold `id` into a booking at `now`, checked against
+   * everything but the hold itself.
+   * @throws InvalidRequestError (unknown id, not a hold), InvalidTransitionError (a lapsed hold)
+   */
+  confirmHold(id: string, now: Instant): BookOutcome
+  /**
+   * Reschedule `id` to `booking`: book it (`replaces` = `id`) and cancel `id`
+   * with `reason` (`replacedBy` = the new id), or change nothing on a conflict.
+   * @throws InvalidRequestError (unknown id, a status that cannot be rescheduled)
+   */
+  reschedule(id: string, booking: Booking, now: Instant, reason: string): BookOutcome
+  /**
+   * Move the booking `id` to `[start, end)` (same resources, same id),
+   * checked against everything but itself at `now`.
+   * @throws InvalidRequestError (unknown id)
+   */
+  moveBooking(id: string, start: Instant, end: Instant, now: Instant): BookOutcome
+  /** The bookings that block `resource` at `now` and overlap `[start, end)`, by start. */
+  blockingOn(resource: string, start: Instant, end: Instant, now: Instant): Booking[]
+  /** Forget every idempotency key first used at or before `now - IDEMPOTENCY_TTL_SECONDS`. */
+  expireIdempotencyKeys(now: Instant): void
+  /** How many idempotency keys the ledger remembers. */
+  idempotencyKeys(): number
 }
+
+/** The kind of a `BookOutcome`. */
+export type BookOutcomeKind = 'booked' | 'existing' | 'conflict'
+
+/** The kinds of a `BookOutcome`. */
+export declare const BOOK_OUTCOME_KINDS: readonly BookOutcomeKind[]
+
+/** How long an idempotency key is remembered after its first use, in seconds (86400). */
+export declare const IDEMPOTENCY_TTL_SECONDS: number
+
+/**
+ * What a booking operation of the ledger did (frozen): `booked` (written now),
+ * `existing` (an idempotency key seen before: the booking it made, nothing
+ * new written) or `conflict` (nothing written; every conflicting resource
+ * with the bookings in the way, as `Ledger.check` names them).
+ */
+export interface BookOutcome {
+  /** What happened. */
+  readonly kind: BookOutcomeKind
+  /** Whether there is a booking (`booked` or `existing`). */
+  readonly ok: boolean
+  /** The booking written now or before; `null` for a conflict. */
+  readonly booking: Booking | null
+  /** For a conflict: every conflicting resource with the bookings in the way; else empty. */
+  readonly conflicts: readonly Conflict[]
+}
+
+// ---- lifecycle ----
+
+/** A party that may ask for a status change (`PARTIES`). */
+export type Party = 'patient' | 'practitioner' | 'staff' | 'system'
+
+/** The wire names of every party, in the engine's order. */
+export declare const PARTIES: readonly Party[]
+
+/** The kind of a transition's outcome (`OUTCOME_KINDS`). */
+export type OutcomeKind = 'cancelled' | 'late_cancellation' | 'no_show' | 'slot_freed'
+
+/** The kinds of a transition's outcomes, in the engine's order. */
+export declare const OUTCOME_KINDS: readonly OutcomeKind[]
+
+/** The options of a `LifecyclePolicy` (whole minutes; a field left out takes its default). */
+export interface LifecyclePolicyOptions {
+  /** A cancellation less than this long before the start is late (default 1440). */
+  lateCancelMinutes?: number | null
+  /** A booked patient becomes a no-show this long after the start (default 15). */
+  noshowGraceMinutes?: number | null
+  /** Arrival and check-in open this long before the start (default 60). */
+  checkinOpensMinutes?: number | null
+}
+
+/** The clinic's timing rules for the lifecycle, in whole minutes, each between 0 and 366 days. Immutable. */
+export declare class LifecyclePolicy {
+  /** @throws InvalidDurationError (a field negative, fractional or above 366 days), InvalidRequestError (an unknown option) */
+  constructor(options?: LifecyclePolicyOptions)
+  /** A cancellation less than this many minutes before the start is late. */
+  readonly lateCancelMinutes: number
+  /** A booked patient becomes a no-show this many minutes after the start. */
+  readonly noshowGraceMinutes: number
+  /** Arrival and check-in open this many minutes before the start. */
+  readonly checkinOpensMinutes: number
+}
+
+/** A request to move a booking to another status. */
+export interface TransitionRequest {
+  /** The status wanted. */
+  to: Status
+  /** Who asks. */
+  actor: Party
+  /** The current instant. */
+  now: Instant
+  /** Why; required for some changes (`reasonRequired`). Blank counts as missing. */
+  reason?: string | null
+}
+
+/** A consequence of a transition the caller may act on. */
+export type Outcome =
+  | {
+      /** A booked appointment cancelled inside the policy's late-cancellation window. */
+      readonly kind: 'late_cancellation'
+      /** Whole minutes from `now` to the start, rounded down. */
+      readonly minutesBeforeStart: number
+    }
+  | {
+      /** Cancelled, no-show, or the slot may be offered again. */
+      readonly kind: 'cancelled' | 'no_show' | 'slot_freed'
+    }
+
+/** An allowed transition (frozen): the status before and after, and what follows, in the engine's order. */
+export interface Transitioned {
+  /** The status before. */
+  readonly from: Status
+  /** The status after. */
+  readonly to: Status
+  /** What follows: cancelled, late_cancellation, no_show, slot_freed (each at most once). */
+  readonly outcomes: readonly Outcome[]
+}
+
+/**
+ * Whether `request` may move `booking` to `request.to` under `policy`
+ * (default the engine's), and what follows; nothing is changed.
+ * @throws InvalidTransitionError, NotPermittedError, InvalidRequestError (a required reason missing), InvalidDurationError (an invalid policy)
+ */
+export declare function transition(
+  booking: Booking,
+  request: TransitionRequest,
+  policy?: LifecyclePolicy | LifecyclePolicyOptions | null,
+): Transitioned
+
+/**
+ * `transition` for the booking `id` in `ledger`, then record the new status
+ * (and, for a cancellation or a correction, the reason as its `cancelReason`).
+ * On any error the ledger is unchanged.
+ * @throws as `transition`; InvalidRequestError (unknown id); InvalidTransitionError (it would overbook)
+ */
+export declare function apply(
+  ledger: Ledger,
+  id: string,
+  request: TransitionRequest,
+  policy?: LifecyclePolicy | LifecyclePolicyOptions | null,
+): Transitioned
+
+/** The statuses `from` may legally move to, in the engine's table order. */
+export declare function legalTargets(from: Status): Status[]
+/** The parties allowed to move a booking from `from` to `to`, or `null` when that change is not legal. */
+export declare function allowedActors(from: Status, to: Status): Party[] | null
+/** Whether moving from `from` to `to` needs a non-blank reason. */
+export declare function reasonRequired(from: Status, to: Status): boolean
+/** Whether no change but `entered-in-error` leaves `status`. */
+export declare function isTerminal(status: Status): boolean
+
+// ---- series ----
+
+/** What to do when some occurrences of a series conflict (`SERIES_POLICIES`). */
+export type SeriesPolicy = 'all_or_nothing' | 'book_free'
+/** The booking policies of a series. */
+export declare const SERIES_POLICIES: readonly SeriesPolicy[]
+/** Which occurrences an edit applies to, RFC 5545 RANGE (`EDIT_SCOPES`). */
+export type EditScope = 'this' | 'this_and_following' | 'all'
+/** The scopes of a series edit. */
+export declare const EDIT_SCOPES: readonly EditScope[]
+
+/** One occurrence of a series. */
+export interface Occurrence {
+  /** The original local start, `"YYYY-MM-DDTHH:MM:SS"`. */
+  readonly recurrenceId: string
+  /** Its start, an ISO string in UTC. */
+  readonly start: string
+  /** Its end, an ISO string in UTC. */
+  readonly end: string
+}
+
+/** One occurrence's answer (frozen). */
+export interface OccurrenceResult extends Occurrence {
+  /** The occurrence's booking id, `<series id>.<YYYYMMDDTHHMMSS>`. */
+  readonly id: string
+  /** Whether it is free. */
+  readonly ok: boolean
+  /** What stands in the way (empty when free), as `Ledger.check` names it. */
+  readonly conflicts: readonly Conflict[]
+  /** Whether this call booked (or moved) it. */
+  readonly booked: boolean
+  /**
+   * For a conflicting occurrence after `SeriesSpec#addAlternatives`: the
+   * nearest free starts around it (as `alternatives()` answers); else `null`.
+   */
+  readonly alternatives: Alternatives | null
+}
+
+/**
+ * An occurrence answer as `SeriesSpec#addAlternatives` and
+ * `seriesConflictOutcome` take it: an `OccurrenceResult`, or the same
+ * fields written by hand (instants as `Date`, epoch ms or ISO strings).
+ */
+export interface OccurrenceResultInput {
+  /** The occurrence's booking id, `<series id>.<YYYYMMDDTHHMMSS>`. */
+  readonly id: string
+  /** The original local start, `"YYYY-MM-DDTHH:MM:SS"`. */
+  readonly recurrenceId: string
+  /** Its start. */
+  readonly start: Instant
+  /** Its end. */
+  readonly end: Instant
+  /** Whether it is free. */
+  readonly ok: boolean
+  /** What stands in the way (empty when free). */
+  readonly conflicts: readonly { readonly resource: string; readonly bookings: readonly string[] }[]
+  /** Whether it was booked. */
+  readonly booked: boolean
+  /** The nearest free starts, if searched. */
+  readonly alternatives?: { readonly before: readonly Instant[]; readonly after: readonly Instant[] } | null
+}
+
+/** The answer for a whole series (frozen). */
+export interface SeriesResult {
+  /** Whether anything was booked. */
+  readonly booked: boolean
+  /** Every occurrence, in order. */
+  readonly occurrences: readonly OccurrenceResult[]
+}
+
+/**
+ * A recurring appointment to book: occurrences of `recurrence`, `duration`
+ * minutes long, each using `resources`. Occurrence ids are
+ * `<id>.<YYYYMMDDTHHMMSS>` of their original local start. Immutable.
+ */
+export declare class SeriesSpec {
+  /** @throws InvalidRequestError, InvalidDurationError, InvalidDatetimeError (a bad `until`) */
+  constructor(
+    id: string,
+    recurrence: Recurrence,
+    duration: number,
+    resources: readonly string[],
+    options?: {
+      /** The exclusive end of an open-ended rule (required when the rule has neither COUNT nor UNTIL). */
+      until?: Instant | null
+    },
+  )
+  /** The series id. */
+  readonly id: string
+  /** The recurrence, as given. */
+  readonly recurrence: Recurrence
+  /** The length of each occurrence, in minutes. */
+  readonly duration: number
+  /** The resources every occurrence uses. */
+  readonly resources: string[]
+  /** The exclusive end of an open-ended rule (ISO string in UTC), or `null`. */
+  readonly until: string | null
+  /**
+   * Validate and list the occurrences, by start.
+   * @throws InvalidDurationError, InvalidRequestError (bad id, no resources, open-ended without `until`, more than 1000)
+   */
+  occurrences(): Occurrence[]
+  /** Check every occurrence against `ledger` at `now` without booking anything. */
+  plan(ledger: Ledger, now: Instant): OccurrenceResult[]
+  /**
+   * Plan, then book into `ledger` at `now` by `policy` (default all or nothing).
+   * @throws as `occurrences`; InvalidRequestError (an occurrence id already used)
+   */
+  book(ledger: Ledger, now: Instant, options?: { policy?: SeriesPolicy | null }): SeriesResult
+  /**
+   * `results` (this series' occurrence answers, e.g. `plan`'s) with, for
+   * every conflicting one, up to `options.count` free starts before and
+   * after it in `alternatives`: inside `availability`'s working windows, free
+   * in `ledger` for all the series' resources at `options.now`, within
+   * `options.searchDays` days either side. Free occurrences come back unchanged.
+   * @throws as `alternatives()`; InvalidRequestError, InvalidDatetimeError (a malformed result)
+   */
+  addAlternatives(
+    results: readonly OccurrenceResultInput[],
+    ledger: Ledger,
+    availability: Availability,
+    options: AlternativeOptions,
+  ): OccurrenceResult[]
+  /** The booking id of the occurrence whose original local start is the wall time `local`. */
+  occurrenceId(local: string): string
+}
+
+/** A shift in wall-clock time of the series' zone: calendar days, then minutes. */
+export interface WallShift {
+  /** Calendar days (negative: earlier), at most 400 either way. */
+  days?: number | null
+  /** Minutes of wall-clock time (negative: earlier). */
+  minutes?: number | null
+}
+
+/** A series edit that moves occurrences. */
+export interface SeriesEdit {
+  /** The occurrence the scope starts from. */
+  occurrence: SeriesRef
+  /** One occurrence, this and following, or all. */
+  scope: EditScope
+  /** The series' zone: the shift is in its wall-clock time. */
+  zone: string | Zone
+  /** Who asks (the lifecycle decides whether they may). */
+  actor: Party
+  /** How far to move each occurrence (none: keep the starts). */
+  shift?: WallShift | null
+  /** New length of each occurrence in minutes (none: keep each one's). */
+  duration?: number | null
+  /** Why (optional for a move). */
+  reason?: string | null
+  /** The clinic's lifecycle timing rules. */
+  policy?: LifecyclePolicy | LifecyclePolicyOptions | null
+}
+
+/** A series edit that cancels occurrences. */
+export interface SeriesCancel {
+  /** The occurrence the scope starts from. */
+  occurrence: SeriesRef
+  /** One occurrence, this and following, or all. */
+  scope: EditScope
+  /** Who asks. */
+  actor: Party
+  /** Why (required, non-blank); stored as each occurrence's `cancelReason`. */
+  reason: string
+  /** The clinic's lifecycle timing rules (late cancellation). */
+  policy?: LifecyclePolicy | LifecyclePolicyOptions | null
+}
+
+/** An occurrence in scope that an edit left alone, and why (the lifecycle's error). */
+export interface Skipped {
+  /** The occurrence's booking id. */
+  readonly id: string
+  /** Its recurrence id. */
+  readonly recurrenceId: string
+  /** Its status, unchanged. */
+  readonly status: Status
+  /** The error's stable code (`invalid_transition`, `not_permitted`, ...). */
+  readonly code: ErrorCode
+  /** The error's message. */
+  readonly message: string
+}
+
+/** One planned move of a series edit. */
+export interface Move {
+  /** The occurrence's booking id. */
+  readonly id: string
+  /** Its recurrence id. */
+  readonly recurrenceId: string
+  /** New start, an ISO string in UTC. */
+  readonly start: string
+  /** New end, an ISO string in UTC. */
+  readonly end: string
+}
+
+/** What a shift would do, before any conflict check (frozen). */
+export interface ShiftPlan {
+  /** The moves, by original start. */
+  readonly moves: readonly Move[]
+  /** Occurrences in scope the lifecycle does not let change. */
+  readonly skipped: readonly Skipped[]
+}
+
+/** The answer to `shiftOccurrences` (frozen). */
+export interface EditResult {
+  /** Whether every move was made; when false nothing changed. */
+  readonly applied: boolean
+  /** Every occurrence the edit moves (or would move), with its new times. */
+  readonly occurrences: readonly OccurrenceResult[]
+  /** Occurrences in scope the lifecycle does not let change. */
+  readonly skipped: readonly Skipped[]
+}
+
+/** One occurrence cancelled (or that would be). */
+export interface CancelledOccurrence {
+  /** The occurrence's booking id. */
+  readonly id: string
+  /** Its recurrence id. */
+  readonly recurrenceId: string
+  /** Its status before. */
+  readonly from: Status
+  /** What follows (the lifecycle's outcomes). */
+  readonly outcomes: readonly Outcome[]
+}
+
+/** The answer to `planCancel` / `cancelOccurrences` (frozen). */
+export interface CancelResult {
+  /** Occurrences cancelled, by start. */
+  readonly cancelled: readonly CancelledOccurrence[]
+  /** Occurrences in scope the lifecycle does not let cancel. */
+  readonly skipped: readonly Skipped[]
+}
+
+/**
+ * Plan a shift on a series' `bookings` without conflict checks.
+ * @throws InvalidRequestError (unknown occurrence), InvalidDurationError (bad duration, shift or policy)
+ */
+export declare function planShift(bookings: readonly Booking[], edit: SeriesEdit, now: Instant): ShiftPlan
+/** Move occurrences of a series in `ledger`, all or nothing; @throws as `planShift` (then nothing changes). */
+export declare function shiftOccurrences(ledger: Ledger, edit: SeriesEdit, now: Instant): EditResult
+/**
+ * Plan a cancellation on a series' `bookings` without changing anything.
+ * @throws InvalidRequestError (a blank reason, unknown occurrence), InvalidDurationError (an invalid policy)
+ */
+export declare function planCancel(bookings: readonly Booking[], cancel: SeriesCancel, now: Instant): CancelResult
+/** Cancel occurrences of a series in `ledger` through the lifecycle; @throws as `planCancel` (then nothing changes). */
+export declare function cancelOccurrences(ledger: Ledger, cancel: SeriesCancel, now: Instant): CancelResult
+/** The bookings of series `seriesId` in `ledger` (any status), by start, then id. */
+export declare function seriesBookings(ledger: Ledger, seriesId: string): Booking[]
+
+// ---- waitlist ----
+
+/** The longest hold an offer may carry, in minutes (10080, one week). */
+export declare const MAX_HOLD_MINUTES: number
+
+/** A waitlist entry as given to `Waitlist.add`. */
+export interface WaitEntryInit {
+  /** Unique id in the waitlist (the FHIR id rule). */
+  id: string
+  /** The patient resource, e.g. `"patient:X1"`. */
+  patient: string
+  /** The provider resource wanted, e.g. `"provider:P1"`. */
+  provider: string
+  /** The time range the patient would accept: an offered slot lies wholly inside it. */
+  window: { start: Instant; end: Instant }
+  /** Further conditions on the slot. */
+  preferences?: { minDurationMinutes?: number | null } | null
+  /** When the patient joined the list; earlier is served first. */
+  created: Instant
+}
+
+/** A waitlist entry as the waitlist answers it (frozen; instants as ISO strings in UTC). */
+export interface WaitEntry {
+  /** Unique id in the waitlist. */
+  readonly id: string
+  /** The patient resource. */
+  readonly patient: string
+  /** The provider resource wanted. */
+  readonly provider: string
+  /** The time range the patient would accept. */
+  readonly window: { readonly start: string; readonly end: string }
+  /** Further conditions on the slot (`minDurationMinutes` only when set). */
+  readonly preferences: { readonly minDurationMinutes?: number }
+  /** When the patient joined the list. */
+  readonly created: string
+}
+
+/** A slot offered to a waiting patient, held for them until `holdExpires` (frozen). */
+export interface Offer {
+  /** The waitlist entry served. */
+  readonly entryId: string
+  /** Its patient resource. */
+  readonly patient: string
+  /** Slot start, an ISO string in UTC. */
+  readonly start: string
+  /** Slot end, an ISO string in UTC. */
+  readonly end: string
+  /** When the offer lapses, an ISO string in UTC. */
+  readonly holdExpires: string
+}
+
+/** Waiting patients, kept in serving order (by `created`, then `id`). Mutable state. */
+export declare class Waitlist {
+  /** A waitlist holding `entries` (by `add`). */
+  constructor(entries?: Iterable<WaitEntryInit>)
+  /** The number of entries. */
+  readonly size: number
+  /**
+   * Add an entry in its place in the serving order.
+   * @throws InvalidRequestError (a reused id, an empty or malformed field), InvalidDurationError (a minimum not positive), InvalidIntervalError
+   */
+  add(entry: WaitEntryInit): void
+  /** The entry with this id, or `null`. */
+  get(id: string): WaitEntry | null
+  /** Remove and return the entry with this id (`null` if there is none). */
+  remove(id: string): WaitEntry | null
+  /** The entries in serving order. */
+  entries(): WaitEntry[]
+  /** Remove every entry whose window has ended by `now`; they are returned in serving order. */
+  removeExpired(now: Instant): WaitEntry[]
+  /**
+   * The offer of the slot `freed` leaves at `now` to the first entry that
+   * wants it and can have it, held `holdMinutes`; `null` when none qualifies
+   * or the slot has started.
+   * @throws InvalidDurationError (`holdMinutes` not between 1 and `MAX_HOLD_MINUTES`)
+   */
+  offer(freed: Booking, ledger: Ledger, now: Instant, holdMinutes: number): Offer | null
+}
+
+/** The `held` booking `id` that reserves `offer` for its patient with `provider` until the offer lapses. */
+export declare function makeHold(
+  offer: { entryId: string; patient: string; start: Instant; end: Instant; holdExpires: Instant },
+  provider: string,
+  id: string,
+): Booking
+
+// ---------------------------------------------------------------------------
+// Consent (CONSENT.md): consents, decisions, booking checks.
+
+/** A role's wire name (`ROLES`). */
+export type Role = 'patient' | 'doctor' | 'nurse' | 'admin' | 'researcher'
+/** A data category's wire name (`CATEGORIES`). */
+export type Category = 'appointments' | 'records' | 'notes' | 'labs' | 'psychotherapy'
+/** An action's wire name (`ACTIONS`). */
+export type Action = 'read' | 'write'
+/** A purpose of use, an HL7 v3 ActReason code (`PURPOSES`). */
+export type Purpose = 'TREAT' | 'ETREAT' | 'HPAYMT' | 'HOPERAT' | 'HRESCH' | 'HMARKT'
+/** Permit or deny (`EFFECTS`). */
+export type Effect = 'permit' | 'deny'
+/** A consent's status (`CONSENT_STATUSES`); only `"active"` consents count. */
+export type ConsentStatus = 'active' | 'inactive' | 'draft' | 'entered-in-error'
+/** The step that decided (`BASES`), in the order of the steps. */
+export type Basis = 'self' | 'role' | 'break-glass' | 'consent' | 'default'
+/** In person or telehealth (`APPOINTMENT_KINDS`). */
+export type AppointmentKind = 'in_person' | 'telehealth'
+/** Which check of a booking failed (`REFUSAL_CHECKS`), in the order the checks are made. */
+export type RefusalCheck = 'access' | 'telehealth' | 'guardian_missing' | 'guardian'
+/** A FHIR version of the `Consent` mapping. */
+export type FhirVersion = 'r4' | 'r5'
+
+/** The roles' wire names, in the engine's order. */
+export declare const ROLES: readonly Role[]
+/** The data categories' wire names, in the engine's order. */
+export declare const CATEGORIES: readonly Category[]
+/** The actions' wire names. */
+export declare const ACTIONS: readonly Action[]
+/** The purposes of use, in the engine's order. */
+export declare const PURPOSES: readonly Purpose[]
+/** The effects' wire names. */
+export declare const EFFECTS: readonly Effect[]
+/** The consent statuses' wire names. */
+export declare const CONSENT_STATUSES: readonly ConsentStatus[]
+/** The bases of a decision, in the order of the steps. */
+export declare const BASES: readonly Basis[]
+/** The appointment kinds' wire names. */
+export declare const APPOINTMENT_KINDS: readonly AppointmentKind[]
+/** The `check` names of a booking refusal, in the order the checks are made. */
+export declare const REFUSAL_CHECKS: readonly RefusalCheck[]
+
+/** A half-open period `[start, end)` of ISO instants; either end may be left out. */
+export interface PeriodJson {
+  /** Inclusive start (absent: since always). */
+  start?: string
+  /** Exclusive end (absent: for ever). */
+  end?: string
+}
+
+/**
+ * The conditions of a consent's `scope` or of a provision (CONSENT.md): it
+ * holds when every field it has holds; a list holds when any of its values
+ * matches; lists must not be empty (leave the field out to match anything).
+ */
+export interface MatchJson {
+  /** Accessor ids. */
+  actors?: string[]
+  /** Roles (any of the actor's). */
+  roles?: Role[]
+  /** Organisations (the actor's). */
+  orgs?: string[]
+  /** Purposes of use. */
+  purposes?: Purpose[]
+  /** Data categories. */
+  categories?: Category[]
+  /** Actions. */
+  actions?: Action[]
+  /** Security labels (the data carries any of them). */
+  labels?: string[]
+  /** When the access happens. */
+  period?: PeriodJson
+  /** When the data was recorded. */
+  data_period?: PeriodJson
+}
+
+/** A provision: an exception to its parent, with the opposite effect, and its own exceptions. */
+export interface ProvisionJson extends MatchJson {
+  /** Exceptions to this provision (not empty when given). */
+  provisions?: ProvisionJson[]
+}
+
+/** A consent document in the shape of CONSENT.md. */
+export interface ConsentJson {
+  /** Unique id (ties between consents of one date go to the smallest). */
+  id: string
+  /** The patient whose data it governs. */
+  patient: string
+  /** Only `"active"` consents count. */
+  status: ConsentStatus
+  /** When it was given, an ISO instant: the latest applicable consent decides. */
+  date: string
+  /** When it is in force (absent: always). */
+  period?: PeriodJson
+  /** The base effect. */
+  decision: Effect
+  /** Where it applies at all (absent: everywhere). */
+  scope?: MatchJson | null
+  /** Exceptions to the base effect (not empty when given). */
+  provisions?: ProvisionJson[]
+}
+
+/** One row of a policy: what a role may ever use (`"*"` in a list: everything). */
+export interface RightsJson {
+  /** Data categories. */
+  categories: (Category | '*')[]
+  /** Actions. */
+  actions: (Action | '*')[]
+  /** Purposes of use. */
+  purposes: (Purpose | '*')[]
+}
+
+/** An organisation's role policy (CONSENT.md): it replaces the default role table. */
+export interface RolePolicyJson {
+  /** The rows, by role. */
+  roles: { [role in Role]?: RightsJson }
+}
+
+/** Who accesses the data: an id, roles and an organisation. */
+export interface Accessor {
+  /** The accessor's id. */
+  id: string
+  /** Their roles (an actor without roles passes no role gate). */
+  roles: Role[]
+  /** Their organisation. */
+  org: string
+}
+
+/** A break-glass (emergency) override. */
+export interface BreakGlass {
+  /** Why (an empty reason is refused by the decision, basis `break-glass`). */
+  reason: string
+  /** When the session started (at most 60 minutes before `at`). */
+  startedAt: Instant
+}
+
+/** A consent request: may `actor` do `action` on `patient`'s `category` data for `purpose`, at `at`? */
+export interface ConsentRequest {
+  /** Who asks. */
+  actor: Accessor
+  /** Whose data. */
+  patient: string
+  /** Which category of data. */
+  category: Category
+  /** Read or write. */
+  action: Action
+  /** Why. */
+  purpose: Purpose
+  /** When the access happens. */
+  at: Instant
+  /** When the data was recorded. */
+  dataDate?: Instant | null
+  /** The data's security labels (`"R"`, `"V"`, ...). */
+  labels?: string[] | null
+  /** Who authored the data (psychotherapy notes stay open to them). */
+  originator?: string | null
+  /** An emergency override. */
+  breakGlass?: BreakGlass | null
+}
+
+/** The answer to a consent request. Frozen. */
+export interface Decision {
+  /** Permit or deny. */
+  readonly decision: Effect
+  /** The step that decided. */
+  readonly basis: Basis
+  /** The deciding consent's id, exactly when `basis` is `"consent"`; else `null`. */
+  readonly consent: string | null
+  /** Obligation names, sorted (`"audit-break-glass"` whenever the request carried `breakGlass`). */
+  readonly obligations: readonly string[]
+  /** With basis `"consent"`: the provision indices, from the top-level list down, whose effect decided (`[]`: the base decision). */
+  readonly path: readonly number[]
+}
+
+/** "May this appointment be booked?" */
+export interface BookingQuestion {
+  /** Who books (the patient, a guardian, front desk, a clinician). */
+  actor: Accessor
+  /** For whom. */
+  patient: string
+  /** When the booking is made (consents in force then count). */
+  at: Instant
+  /** In person (default) or telehealth. */
+  kind?: AppointmentKind | null
+  /** Whether the patient is a minor (then a guardian is needed). */
+  patientIsMinor?: boolean | null
+  /** The id of the guardian who books or authorises the booking (a minor only). */
+  guardian?: string | null
+}
+
+/** One failed check of a booking. Frozen. */
+export interface Refusal {
+  /** Which check failed. */
+  readonly check: RefusalCheck
+  /** The decision that failed it (`null` when no consent applied, and for `"guardian_missing"`; always given for `"access"`). */
+  readonly decision: Decision | null
+}
+
+/** The answer to a `BookingQuestion`. Frozen. */
+export interface BookingVerdict {
+  /** Whether the booking may go ahead. */
+  readonly allowed: boolean
+  /** Every failed check, in the order the checks are made (empty exactly when allowed). */
+  readonly refusals: readonly Refusal[]
+}
+
+/** Options of the FHIR mapping. */
+export interface FhirOptions {
+  /** `"r4"` (default) or `"r5"`. */
+  version?: FhirVersion
+}
+
+/** One patient's consent, validated by the engine. Immutable. */
+export declare class Consent {
+  /** @throws InvalidConsentError (or InvalidDatetimeError) naming the field when it breaks the model */
+  constructor(consent: ConsentJson)
+  /** The consent a FHIR `Consent` resource describes; what hcas cannot represent is an `InvalidRequestError` naming the JSON path. */
+  static fromFhir(resource: JsonObject, options?: FhirOptions): Consent
+  /** The FHIR `Consent` resource of this consent; what the version cannot carry is an `InvalidRequestError`. */
+  toFhir(options?: FhirOptions): JsonObject
+  /** The consent as the plain object of CONSENT.md. */
+  toJSON(): ConsentJson
+  /** Its id. */
+  readonly id: string
+  /** The patient whose data it governs. */
+  readonly patient: string
+  /** Its status. */
+  readonly status: ConsentStatus
+  /** Its base decision. */
+  readonly decision: Effect
+  /** When it was given, an ISO string in UTC. */
+  readonly date: string
+}
+
+/** Consents as `decide` takes them: `Consent`s or CONSENT.md objects. */
+export type Consents = Iterable<Consent | ConsentJson>
+
+/**
+ * Decide `request` against `consents` (any patients': only the request's
+ * patient's count) under `policy` (default: the default role table), by the
+ * five steps of CONSENT.md.
+ * @throws InvalidConsentError for a consent that breaks the model (duplicate ids included), InvalidRequestError, InvalidDatetimeError
+ */
+export declare function decide(request: ConsentRequest, consents: Consents, policy?: RolePolicyJson | null): Decision
+
+/** Whether the appointment of `question` may be booked, asked as consent questions of `consents` under `policy`. */
+export declare function bookingAllowed(
+  question: BookingQuestion,
+  consents: Consents,
+  policy?: RolePolicyJson | null,
+): BookingVerdict
+
+/** One patient's consents and a policy compiled once to answer many requests about that patient fast. */
+export declare class CompiledConsents {
+  constructor(patient: string, consents: Consents, policy?: RolePolicyJson | null)
+  /** The patient these consents are about. */
+  readonly patient: string
+  /** How many consents count (the patient's active ones). */
+  readonly size: number
+  /** Decide `request` (about this patient) by the five steps. */
+  decide(request: ConsentRequest): Decision
+  /** Step 4 alone: the decision of the patient's consents, or `null` when none applies. */
+  byConsent(request: ConsentRequest): Decision | null
+  /** Whether the appointment of `question` may be booked. */
+  bookingAllowed(question: BookingQuestion): BookingVerdict
+}
+
+// ---------------------------------------------------------------------------
+// Explain and alternatives.
+
+/** Why a start is not offered (`REASONS`). */
+export type ReasonName =
+  | 'outside_query'
+  | 'before_notice'
+  | 'beyond_horizon'
+  | 'outside_working_hours'
+  | 'does_not_fit'
+  | 'off_grid'
+  | 'busy'
+  | 'buffer'
+  | 'conflict'
+
+/** The wire names of every reason a start is not offered, in the engine's order. */
+export declare const REASONS: readonly ReasonName[]
+
+/** An interval `[start, end)` of ISO strings in UTC. Frozen. */
+export interface IsoInterval {
+  /** Inclusive start. */
+  readonly start: string
+  /** Exclusive end. */
+  readonly end: string
+}
+
+/** One reason a start is not offered: `reason` says which, and the fields of that reason are there. Frozen. */
+export type ExplanationReason =
+  | { readonly reason: 'outside_query'; /** The query's start. */ readonly from: string; /** The query's end (exclusive). */ readonly to: string }
+  | { readonly reason: 'before_notice'; /** The earliest start the notice allows. */ readonly earliest: string }
+  | { readonly reason: 'beyond_horizon'; /** Starts must be before this. */ readonly latest: string }
+  | {
+      readonly reason: 'outside_working_hours'
+      /** The provider's local date at the start, `"2026-06-01"`. */
+      readonly localDate: string
+      /** Whether a date override replaces that date's rules. */
+      readonly overrideDate: boolean
+      /** The nearest working windows before and after (those there are). */
+      readonly nearest: readonly IsoInterval[]
+    }
+  | { readonly reason: 'does_not_fit'; /** The merged working window. */ readonly window: IsoInterval }
+  | {
+      readonly reason: 'off_grid'
+      /** The merged working window whose grid applies. */
+      readonly window: IsoInterval
+      /** The grid step, in minutes. */
+      readonly step: number
+      /** The grid point before the start. */
+      readonly previous: string
+      /** The grid point after the start (it may not fit the window). */
+      readonly next: string
+    }
+  | { readonly reason: 'busy' | 'buffer'; /** The busy interval hit. */ readonly interval: IsoInterval }
+  | {
+      readonly reason: 'conflict'
+      /** The resource at capacity. */
+      readonly resource: string
+      /** The ids of the blocking bookings that take it, sorted (as in `Ledger#check`). */
+      readonly bookings: readonly string[]
+    }
+
+/** Why a start is or is not offered. Frozen. */
+export interface Explanation {
+  /** The start asked about, an ISO string in UTC. */
+  readonly start: string
+  /** Whether it is offered (exactly when `reasons` is empty). */
+  readonly offered: boolean
+  /** Every reason it is not offered, in the engine's order. */
+  readonly reasons: readonly ExplanationReason[]
+}
+
+/** The ledger side of an explanation. */
+export interface LedgerContext {
+  /** The bookings to check against. */
+  ledger: Ledger
+  /** The resources the appointment would use. */
+  resources: readonly string[]
+  /** When it is asked (for expiring holds). */
+  now: Instant
+}
+
+/** How `alternatives` searches. */
+export interface AlternativeOptions {
+  /** The current instant: no start before it is offered. */
+  now: Instant
+  /** Most starts to find on each side (at least 1). */
+  count: number
+  /** Minutes between candidate starts (default: the request's length). */
+  step?: number | null
+  /** How far to search on each side, in days (1 to 200, default 7). */
+  searchDays?: number | null
+}
+
+/** The nearest free starts around a request, as ISO strings in UTC. Frozen. */
+export interface Alternatives {
+  /** Free starts before the request's start, nearest first. */
+  readonly before: readonly string[]
+  /** Free starts after the request's start, nearest first. */
+  readonly after: readonly string[]
+}
+
+/**
+ * Up to `options.count` free starts before and after a request for
+ * `resources` over `[start, end)`, for the same resources and length:
+ * inside `availability`'s working windows, free in `ledger` at
+ * `options.now`, within `options.searchDays` days either side.
+ */
+export declare function alternatives(
+  availability: Availability,
+  ledger: Ledger,
+  resources: readonly string[],
+  start: Instant,
+  end: Instant,
+  options: AlternativeOptions,
+): Alternatives
+/** As `alternatives`, computed on the libuv thread pool (on a copy of the ledger); rejects with an `HcasError` subclass. */
+export declare function alternativesAsync(
+  availability: Availability,
+  ledger: Ledger,
+  resources: readonly string[],
+  start: Instant,
+  end: Instant,
+  options: AlternativeOptions,
+): Promise<Alternatives>
+
+// ---- fhir ----
+// The FHIR R4 mapping (hcas_core::fhir, Consent aside): resources are plain
+// objects (their JSON) in and out. Refusals are `HcasError`s whose message
+// starts with the JSON path (or field) to fix.
+
+/** A FHIR resource or datatype as a plain object (its JSON). */
+export type FhirResource = JsonObject
+
+/** The FHIR R4 `Appointment` of a booking: `held` is written `pending` with the `hold-expires` extension, resources become participant references (`provider:P1` → `Practitioner/P1`). @throws InvalidRequestError for what FHIR cannot carry */
+export declare function appointmentToFhir(booking: Booking): FhirResource
+/** The `Booking` an R4 `Appointment` describes. @throws InvalidRequestError (structure), InvalidDatetimeError, InvalidIntervalError */
+export declare function appointmentFromFhir(resource: FhirResource): Booking
+/** `appointmentToFhir` of a series occurrence plus R5's `recurrenceId` extension = `number`, its place in the series (from 1). */
+export declare function occurrenceToFhir(booking: Booking, number: number): FhirResource
+/** The number of each of a series' occurrences, in the order given: its 1-based place among the series' distinct recurrence ids, earliest first. */
+export declare function recurrenceNumbers(occurrences: readonly Booking[]): number[]
+
+/** An R4 `Slot.status` code (`SLOT_STATUSES`). */
+export type SlotStatus = 'free' | 'busy' | 'busy-tentative' | 'busy-unavailable' | 'entered-in-error'
+/** The R4 codes of every `Slot.status`, in the engine's order. */
+export declare const SLOT_STATUSES: readonly SlotStatus[]
+
+/** A Slot as `slotToFhir` takes it. */
+export interface SlotInput {
+  /** The id of the Schedule it belongs to. */
+  schedule: string
+  /** Its start. */
+  start: Instant
+  /** Its end (after `start`). */
+  end: Instant
+  /** Its status. */
+  status: SlotStatus
+  /** Its id; default `<schedule>-<unix seconds of start>`. */
+  id?: string | null
+  /** The services bookable in it (hcas specialty codes). */
+  serviceTypes?: readonly string[] | null
+}
+
+/** A Slot as `slotFromFhir` answers it (frozen). */
+export interface Slot {
+  /** The slot id. */
+  readonly id: string
+  /** The id of the Schedule it belongs to. */
+  readonly schedule: string
+  /** Its start, an ISO string in UTC. */
+  readonly start: string
+  /** Its end, an ISO string in UTC. */
+  readonly end: string
+  /** Its status. */
+  readonly status: SlotStatus
+  /** The services bookable in it (the engine writes `serviceType` but does not read it back: empty when read). */
+  readonly serviceTypes: readonly string[]
+}
+
+/** The R4 `Slot` of `slot`, keeping its id (nothing else is checked: ids should be FHIR ids, `end` after `start`). */
+export declare function slotToFhir(slot: SlotInput): FhirResource
+/** `free` R4 `Slot`s of `duration` minutes at each of `starts` (e.g. `Availability#slots`), of the Schedule `scheduleId`, with deterministic ids. */
+export declare function slotsToFhir(scheduleId: string, starts: readonly Instant[], duration: number): FhirResource[]
+/** The slot an R4 `Slot` describes. @throws InvalidRequestError naming the JSON path */
+export declare function slotFromFhir(resource: FhirResource): Slot
+/** The Schedule id and start a deterministic slot id (`<schedule>-<unix seconds>`) stands for, or `null`. */
+export declare function parseSlotId(id: string): { readonly schedule: string; readonly start: string } | null
+
+/** Working hours a Schedule carries: a zone and working rules (the `slots` input's shape). */
+export interface ScheduleAvailability {
+  /** The IANA zone of the rules' wall times (a `Zone` is taken too). */
+  zone: string | Zone
+  /** The working rules. */
+  rules?: readonly WorkingRuleSpec[]
+}
+
+/** A Schedule as `scheduleToFhir` takes it. */
+export interface ScheduleInput {
+  /** The schedule id. */
+  id: string
+  /** The hcas resources whose availability it is (`"provider:P1"`). */
+  actors: readonly string[]
+  /** The period it covers, or `null`. */
+  planningHorizon?: { start: Instant; end: Instant } | null
+  /** Whether it is in use (default `true`). */
+  active?: boolean | null
+  /** Its working hours, or `null`. */
+  availability?: ScheduleAvailability | null
+  /** Its specialty codes (hcas codes). */
+  specialties?: readonly string[] | null
+}
+
+/** A Schedule as `scheduleFromFhir` answers it (frozen). */
+export interface Schedule {
+  /** The schedule id. */
+  readonly id: string
+  /** The hcas resources whose availability it is. */
+  readonly actors: readonly string[]
+  /** The period it covers (ISO strings in UTC), or `null`. */
+  readonly planningHorizon: { readonly start: string; readonly end: string } | null
+  /** Whether it is in use. */
+  readonly active: boolean
+  /** Its working hours, or `null`: `new Availability(zone, { rules })` makes them bookable. */
+  readonly availability: { readonly zone: string; readonly rules: readonly WorkingRuleSpec[] } | null
+  /** Its specialty codes. */
+  readonly specialties: readonly string[]
+}
+
+/** The R4 `Schedule` of `schedule` (working hours in the hcas `availability` extension). @throws InvalidRequestError naming the field */
+export declare function scheduleToFhir(schedule: ScheduleInput): FhirResource
+/** The schedule an R4 `Schedule` describes. @throws InvalidRequestError naming the JSON path */
+export declare function scheduleFromFhir(resource: FhirResource): Schedule
+
+/** One entry of a searchset Bundle: `fullUrl` becomes `base/Type/id`. */
+export interface SearchEntry {
+  /** The FHIR base URL. */
+  base: string
+  /** The resource (with `resourceType` and `id`). */
+  resource: FhirResource
+  /** `"match"` (default) or `"include"` (`_include`d). */
+  mode?: 'match' | 'include' | null
+}
+
+/** A `searchset` Bundle: `total` matches in all (omitted: no `total`), the `self` and `next` links, this page's `entries`. */
+export declare function searchset(bundle: {
+  total?: number | null
+  self: string
+  next?: string | null
+  entries?: readonly SearchEntry[]
+}): FhirResource
+/** A `searchset` Bundle without `total` (optional in R4), for a search paged by a cursor. */
+export declare function searchsetPage(bundle: { self: string; next?: string | null; entries?: readonly SearchEntry[] }): FhirResource
+
+/** The code system of the hcas error codes in an `OperationOutcome`'s `issue.details.coding`. */
+export declare const ERROR_SYSTEM: string
+/** An `OperationOutcome` with one error issue: the FHIR `issueType` (`"invalid"`, `"not-found"`, ...), the hcas `code` and `text`. */
+export declare function operationOutcome(issueType: string, code: string, text: string): FhirResource
+/** The `OperationOutcome` of a booking conflict: the `conflict` issue with `text`, then one issue per conflicting booking (`conflicts`: `Ledger#check`'s answer). */
+export declare function conflictOutcome(text: string, conflicts: readonly Conflict[]): FhirResource
+/**
+ * The `OperationOutcome` of a series refused for conflicts: the `conflict`
+ * error issue with `text`, then one issue per conflicting occurrence naming
+ * its recurrence id, its start and what holds it, in the order given.
+ * `occurrences` are occurrence answers (`SeriesSpec#plan`'s); free ones add nothing.
+ * @throws InvalidRequestError, InvalidDatetimeError (a malformed occurrence answer)
+ */
+export declare function seriesConflictOutcome(text: string, occurrences: readonly OccurrenceResultInput[]): FhirResource
+
+/** One audit record, as `auditEventToFhir` maps it. */
+export interface AuditFacts {
+  /** The resource id (the record's sequence number). */
+  id: string
+  /** When it happened. */
+  recorded: Instant
+  /** Who (a token's subject). */
+  actor: string
+  /** What was done (`"patient.read"`). */
+  action: string
+  /** What it was done to (`"booking:a1"`). */
+  target: string
+  /** `"permit"`, `"deny"`, `"ok"` or `"error"`. */
+  outcome: string
+  /** The actor's roles. */
+  roles?: readonly string[] | null
+  /** The patient whose data it touched. */
+  patient?: string | null
+  /** The purpose of use (`"TREAT"`). */
+  purpose?: string | null
+  /** The record's detail, `[name, text]` pairs in order (or an object of them). */
+  details?: readonly (readonly [string, string])[] | Readonly<Record<string, string>> | null
+  /** The organization whose log it is. */
+  site?: string | null
+}
+/** The audit record `facts` as an R4 `AuditEvent` (export only). @throws InvalidRequestError (an id that is no FHIR id, an empty field) */
+export declare function auditEventToFhir(facts: AuditFacts): FhirResource
+
+/** R5's `recurrenceType` (UCUM): daily, weekly, monthly, yearly. */
+export type RecurrenceType = 'd' | 'wk' | 'mo' | 'a'
+/** Every `RecurrenceType`. */
+export declare const RECURRENCE_TYPES: readonly RecurrenceType[]
+/** An RFC 5545 weekday code. */
+export type WeekdayCode = 'MO' | 'TU' | 'WE' | 'TH' | 'FR' | 'SA' | 'SU'
+
+/** An R5 `recurrenceTemplate` hcas can book, as the functions take it. */
+export interface RecurrenceTemplateInput {
+  /** The IANA zone its wall times are in (a `Zone` is taken too). */
+  zone: string | Zone
+  /** The pattern. */
+  recurrenceType: RecurrenceType
+  /** A weekly template's days. */
+  days?: readonly WeekdayCode[] | null
+  /** A monthly template's day of the month. */
+  day?: number | null
+  /** Every how many weeks, months or years (default 1; 1 for daily). */
+  interval?: number | null
+  /** `occurrenceCount` (give it or `lastOccurrenceDate`). */
+  occurrenceCount?: number | null
+  /** `lastOccurrenceDate`, `"YYYY-MM-DD"`. */
+  lastOccurrenceDate?: string | null
+  /** `occurrenceDate`: extra dates. */
+  occurrenceDates?: readonly string[] | null
+  /** `excludingDate`: dates left out. */
+  excludingDates?: readonly string[] | null
+}
+
+/** A recurrence template as the functions answer it (frozen; every field present). */
+export interface RecurrenceTemplate {
+  /** The IANA zone its wall times are in. */
+  readonly zone: string
+  /** The pattern. */
+  readonly recurrenceType: RecurrenceType
+  /** A weekly template's days; else empty. */
+  readonly days: readonly WeekdayCode[]
+  /** A monthly template's day of the month; else `null`. */
+  readonly day: number | null
+  /** Every how many weeks, months or years (1 for daily). */
+  readonly interval: number
+  /** `occurrenceCount`, or `null`. */
+  readonly occurrenceCount: number | null
+  /** `lastOccurrenceDate` (`"YYYY-MM-DD"`), or `null`. */
+  readonly lastOccurrenceDate: string | null
+  /** `occurrenceDate`: extra dates. */
+  readonly occurrenceDates: readonly string[]
+  /** `excludingDate`: dates left out. */
+  readonly excludingDates: readonly string[]
+}
+
+/** The `recurrenceTemplate` extension (R5 → R4 cross-version) of a template. */
+export declare function recurrenceTemplateToFhir(template: RecurrenceTemplateInput): FhirResource
+/** The template of a `recurrenceTemplate` extension; refusals start with `path` (default `"extension[0]"`). */
+export declare function recurrenceTemplateFromFhir(extension: FhirResource, options?: { path?: string }): RecurrenceTemplate
+/** The `Recurrence` a template describes from the wall time `dtstart` (its first occurrence). @throws InvalidRequestError (neither or both of count and last date) */
+export declare function templateRecurrence(template: RecurrenceTemplateInput, dtstart: WallTime): Recurrence
+
+/** A series template Appointment: its first occurrence as a `Booking` and its recurrence template. */
+export interface FhirSeries {
+  /** The Appointment read as a booking (its first occurrence). */
+  readonly template: Booking
+  /** Its recurrence template. */
+  readonly recurrence: RecurrenceTemplate
+  /**
+   * The `SeriesSpec` to book, with series id `id`: every occurrence as long
+   * as the template, using its resources, from its start read as a wall
+   * time in the recurrence's zone.
+   * @throws InvalidRequestError (a length that is not whole minutes), as the template's rule
+   */
+  spec(id: string): SeriesSpec
+}
+/** The series template an Appointment describes, or `null` for a single appointment. */
+export declare function seriesFromFhir(resource: FhirResource): FhirSeries | null
+/** The series template Appointment: `appointmentToFhir(template)` plus the `recurrenceTemplate` extension. */
+export declare function seriesToFhir(series: { template: Booking; recurrence: RecurrenceTemplateInput }): FhirResource
+
+/** One parameter of a `Parameters` resource. */
+export interface Parameter {
+  /** Its name. */
+  readonly name: string
+  /** The element holding its value: `"valueDateTime"`, `"valueReference"`, ..., or `"resource"`. */
+  readonly element: string
+  /** The value: a primitive, or an object for a datatype or resource. */
+  readonly value: JsonValue
+  /** The value as text (a primitive's text, a Reference's `reference`, a Coding's `system|code`), or `null`. */
+  readonly text: string | null
+}
+/** The parameters of a `Parameters` resource, in order. @throws InvalidRequestError naming the JSON path */
+export declare function readParameters(resource: FhirResource): Parameter[]
+/** The id of the proposed Appointment of `provider` with `patient` at `start`, or `null` when the ids make no FHIR id. */
+export declare function proposalId(provider: string, patient: string, start: Instant): string | null
+/** What a proposed Appointment's id says, or `null` when it is not one. */
+export declare function parseProposalId(id: string): { readonly provider: string; readonly patient: string; readonly start: string } | null
+/** The proposed (`status` `proposed`) Appointment of `provider` with `patient` over `[start, end)`, with its `proposalId`. */
+export declare function proposedAppointment(provider: string, patient: string, start: Instant, end: Instant): FhirResource
+
+/** A FHIR search prefix code (`SEARCH_PREFIXES`). */
+export type SearchPrefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb'
+/** The search prefix codes, in the engine's order. */
+export declare const SEARCH_PREFIXES: readonly SearchPrefix[]
+/** The largest `_count` a search takes. */
+export declare const MAX_COUNT: number
+
+/** A range of instants (ISO strings in UTC); `null`: unbounded on that side. */
+export interface InstantRange {
+  /** The first instant, or `null`. */
+  readonly start: string | null
+  /** The first instant after, or `null`. */
+  readonly end: string | null
+}
+
+/** A FHIR `date` search value parsed from its text (`"ge2026-05-04"`). @throws InvalidRequestError */
+export declare class DateParam {
+  constructor(text: string)
+  /** The text it was parsed from. */
+  readonly text: string
+  /** The prefix (`"eq"` when none is written). */
+  readonly prefix: SearchPrefix
+  /** The first second of the value's range. */
+  readonly lower: string
+  /** The first second after the value's range. */
+  readonly upper: string
+  /** Whether the instant `t` matches. */
+  matchesInstant(t: Instant): boolean
+  /** Whether the period `[start, end)` matches. */
+  matchesPeriod(start: Instant, end: Instant): boolean
+  /** The earliest and first-after-latest instants a match can reach. */
+  bounds(): InstantRange
+  /** The instants matched, exactly; `null` for `ne`. */
+  instantRange(): InstantRange | null
+}
+
+/** A FHIR `token` search value: `code`, `system|code`, `|code` or `system|`. @throws InvalidRequestError */
+export declare class TokenParam {
+  constructor(text: string)
+  /** The text it was parsed from. */
+  readonly text: string
+  /** The system: `null` when not given, `""` for `|code`. */
+  readonly system: string | null
+  /** The code; `null` for `system|`. */
+  readonly code: string | null
+  /** Whether a coding of `system` (`null`: none) and `code` matches. */
+  matches(system: string | null, code: string): boolean
+}
+
+/** A FHIR `reference` search value (`Type/id` or `id`) for a parameter whose targets are `types`. @throws InvalidRequestError */
+export declare class ReferenceParam {
+  constructor(text: string, types: readonly string[])
+  /** The text it was parsed from. */
+  readonly text: string
+  /** The target types allowed. */
+  readonly types: readonly string[]
+  /** The resource type, or `null`. */
+  readonly resourceType: string | null
+  /** The id. */
+  readonly id: string
+  /** Whether it may name the resource of type `resourceType` with id `id`. */
+  names(resourceType: string, id: string): boolean
+}
+
+/** `_count` parsed: 0 to `MAX_COUNT`. @throws InvalidRequestError */
+export declare function parseCount(text: string): number

@@ -300,6 +300,9 @@ class Zone {
   }
 }
 
+/** The native object of a `Recurrence` (set by the class's static block). */
+let nativeRecurrence
+
 /**
  * A recurrence set: an RFC 5545 RRULE from the wall time `dtstart`
  * (`"2026-03-07T02:30"`) in `zone`, with `exdates` and `rdates` (wall times),
@@ -339,7 +342,11 @@ class Recurrence {
       this.#native.betweenAsync(instantArg(start, 'start'), instantArg(end, 'end'), limitArg(limit)).then(lines),
     )
   }
+  static {
+    nativeRecurrence = (r) => r.#native
+  }
 }
+
 
 /** The native object of an `Availability` (set by the class's static block). */
 let nativeAvailability
@@ -377,6 +384,22 @@ class Availability {
   /** As `slots`, computed on the libuv thread pool: a Promise of the ISO strings. */
   slotsAsync(start, end, duration, options) {
     return callAsync(() => this.#native.slotsAsync(...slotArgs(start, end, duration, options)).then(lines))
+  }
+  /**
+   * Why the start `at` is or is not among `slots(start, end, duration,
+   * options)`: a frozen `{ start, offered, reasons }`, every reason it is not
+   * offered (one of `REASONS` each; see `explain` in the README).
+   */
+  explain(at, start, end, duration, options) {
+    return explainAt(this, at, start, end, duration, options)
+  }
+  /**
+   * As `explain`, adding the conflicts the ledger of `context` (`{ ledger,
+   * resources, now }`) has for the resources the appointment would use
+   * (`conflict` reasons, by resource).
+   */
+  explainWithLedger(context, at, start, end, duration, options) {
+    return explainWithLedgerAt(this, context, at, start, end, duration, options)
   }
   static {
     nativeAvailability = (a) => a.#native
@@ -474,10 +497,23 @@ let nativeBooking
  */
 class Booking {
   #native
-  constructor(id, resources, start, end, { status, holdExpires } = {}) {
+  constructor(id, resources, start, end, options = {}) {
     if (id === FROM_NATIVE) {
       this.#native = resources
       return
+    }
+    if (options === null || typeof options !== 'object') throw requestError(`options: a ${describe(options)} is not an object`)
+    const { status, holdExpires, series, cancelReason, replaces, replacedBy } = options
+    const known = ['status', 'holdExpires', 'series', 'cancelReason', 'replaces', 'replacedBy']
+    for (const k of Object.keys(options)) {
+      if (!known.includes(k)) throw requestError(`options.${k}: not a booking option (known: ${known.join(', ')})`)
+    }
+    const opt = (v, name, what) => (v === undefined || v === null ? undefined : stringArg(v, name, what))
+    const links = {
+      series: seriesRefArg(series, 'series'),
+      cancelReason: opt(cancelReason, 'cancelReason', 'a reason'),
+      replaces: opt(replaces, 'replaces', 'a booking id'),
+      replacedBy: opt(replacedBy, 'replacedBy', 'a booking id'),
     }
     this.#native = call(
       () =>
@@ -488,6 +524,7 @@ class Booking {
           instantArg(end, 'end'),
           status === undefined || status === null ? undefined : stringArg(status, 'status', `a status (${STATUSES.join(', ')})`),
           holdExpires === undefined || holdExpires === null ? undefined : instantArg(holdExpires, 'holdExpires'),
+          links,
         ),
     )
   }
@@ -519,8 +556,49 @@ class Booking {
   blocks(now) {
     return call(() => this.#native.blocks(instantArg(now, 'now')))
   }
+  /** The series occurrence it is (`{ id, recurrenceId }`, frozen), or `null`. */
+  get series() {
+    const s = this.#native.series
+    return s === null || s === undefined ? null : Object.freeze({ id: s.id, recurrenceId: s.recurrenceId })
+  }
+  /** Why it was cancelled (or entered in error), or `null`. */
+  get cancelReason() {
+    return this.#native.cancelReason ?? null
+  }
+  /** The id of the booking this one replaces (a reschedule), or `null`. */
+  get replaces() {
+    return this.#native.replaces ?? null
+  }
+  /** The id of the booking that replaced this one (a reschedule), or `null`. */
+  get replacedBy() {
+    return this.#native.replacedBy ?? null
+  }
+  /**
+   * Whether `other` (a `Booking`) asks for the same interval and resources:
+   * the test by which a repeated idempotency key is the same request (ids,
+   * statuses and links do not count).
+   */
+  sameRequest(other) {
+    return this.#native.sameRequest(bookingArg(other, 'other'))
+  }
   static {
     nativeBooking = (b) => b.#native
+  }
+}
+
+/** A `Booking` argument named `name`, as its native object. */
+function bookingArg(v, name) {
+  if (!(v instanceof Booking)) throw requestError(`${name}: a ${describe(v)} is not a Booking`)
+  return nativeBooking(v)
+}
+
+/** A series reference argument `{ id, recurrenceId }` (undefined or null: none). */
+function seriesRefArg(v, name) {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'object') throw requestError(`${name}: a ${describe(v)} is not { id, recurrenceId }`)
+  return {
+    id: stringArg(v.id, `${name}.id`, 'a series id'),
+    recurrenceId: stringArg(v.recurrenceId, `${name}.recurrenceId`, 'a recurrence id ("2026-05-04T10:00:00")'),
   }
 }
 
@@ -529,9 +607,44 @@ function wrapBooking(n) {
   return n === null || n === undefined ? null : new Booking(FROM_NATIVE, n)
 }
 
+/** The native object of a `Ledger` (set by the class's static block). */
+let nativeLedger
+
+/** An options object named `name` with only the `known` keys (undefined or null: empty). */
+function objectArg(v, name, known) {
+  if (v === undefined || v === null) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not an object`)
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) throw requestError(`${name}.${k}: not an option (known: ${known.join(', ')})`)
+  }
+  return v
+}
+
+/** A `Ledger` argument named `name`, as its native object. */
+function ledgerArg(v, name) {
+  if (!(v instanceof Ledger)) throw requestError(`${name}: a ${describe(v)} is not a Ledger`)
+  return nativeLedger(v)
+}
+
+/** The kinds of a `BookOutcome`. */
+const BOOK_OUTCOME_KINDS = Object.freeze(['booked', 'existing', 'conflict'])
+
+/**
+ * A native book outcome as a frozen `{ kind, ok, booking, conflicts }`:
+ * `kind` one of `BOOK_OUTCOME_KINDS`, `ok` whether there is a booking.
+ */
+function bookOutcome(o) {
+  return Object.freeze({
+    kind: o.kind,
+    ok: o.booking !== null && o.booking !== undefined,
+    booking: wrapBooking(o.booking),
+    conflicts: Object.freeze(o.conflicts.map((c) => Object.freeze({ resource: c.resource, bookings: c.bookings }))),
+  })
+}
+
 /**
  * The bookings ledger: bookings indexed by resource, resource capacities (1
- * unless set), and the conflict check. Mutable state.
+ * unless set), the conflict check and the atomic booking operations. Mutable state.
  */
 class Ledger {
   #native
@@ -578,15 +691,129 @@ class Ledger {
    * resource name, each with the ids of the blocking bookings, sorted (empty:
    * it can be booked). Touching is not overlapping.
    */
-  check(resources, start, end, now) {
+  check(resources, start, end, now, options = {}) {
+    const { exclude, extra } = objectArg(options, 'options', ['exclude', 'extra'])
+    const ex = exclude === undefined || exclude === null ? undefined : stringArg(exclude, 'exclude', 'a booking id')
+    let more
+    if (extra !== undefined && extra !== null) {
+      if (!Array.isArray(extra)) throw requestError(`extra: a ${describe(extra)} is not a list of Booking`)
+      more = extra.map((b, i) => bookingArg(b, `extra[${i}]`))
+    }
     return call(() =>
-      this.#native.check(resourcesArg(resources, 'resources'), instantArg(start, 'start'), instantArg(end, 'end'), instantArg(now, 'now')),
+      this.#native.check(
+        resourcesArg(resources, 'resources'),
+        instantArg(start, 'start'),
+        instantArg(end, 'end'),
+        instantArg(now, 'now'),
+        ex,
+        more,
+      ),
     )
+  }
+  /**
+   * Book atomically at the instant `now`: check, then insert only when free.
+   * A `BookOutcome`: kind `booked`, or `conflict` with every conflict (the
+   * ledger unchanged). With `idempotencyKey`, a key seen within
+   * `IDEMPOTENCY_TTL_SECONDS` answers the booking it made (kind `existing`,
+   * nothing new written); the same key for another interval or other
+   * resources, or a reused booking id, is an `InvalidRequestError`.
+   */
+  book(booking, now, options = {}) {
+    const { idempotencyKey } = objectArg(options, 'options', ['idempotencyKey'])
+    const key = idempotencyKey === undefined || idempotencyKey === null ? undefined : stringArg(idempotencyKey, 'idempotencyKey', 'an idempotency key')
+    return bookOutcome(call(() => this.#native.book(bookingArg(booking, 'booking'), instantArg(now, 'now'), key)))
+  }
+  /**
+   * Place the hold `id` on `resources` over `[start, end)` at `now`: a
+   * tentative booking (status `held`) that blocks others until it lapses, at
+   * `expires` (an instant after `now`) or after `length` minutes; give
+   * exactly one of the two. Booked as `book` does (a `BookOutcome`).
+   */
+  hold(id, resources, start, end, now, options = {}) {
+    const { expires, length } = objectArg(options, 'options', ['expires', 'length'])
+    const e = expires === undefined || expires === null ? undefined : instantArg(expires, 'expires')
+    const l = minutesArg(length, 'length')
+    if ((e === undefined) === (l === undefined)) {
+      throw requestError('give exactly one of expires (an instant) and length (minutes) for a hold')
+    }
+    return bookOutcome(
+      call(() =>
+        this.#native.hold(
+          stringArg(id, 'id', 'a booking id'),
+          resourcesArg(resources, 'resources'),
+          instantArg(start, 'start'),
+          instantArg(end, 'end'),
+          instantArg(now, 'now'),
+          e,
+          l,
+        ),
+      ),
+    )
+  }
+  /**
+   * Turn the live hold `id` into a booking at `now`, checked against
+   * everything but the hold itself in the same step (a `BookOutcome`). An
+   * unknown id or a booking that is not a hold is an `InvalidRequestError`;
+   * a lapsed hold an `InvalidTransitionError`.
+   */
+  confirmHold(id, now) {
+    return bookOutcome(call(() => this.#native.confirmHold(stringArg(id, 'id', 'a booking id'), instantArg(now, 'now'))))
+  }
+  /**
+   * Reschedule the booking `id` to the `Booking` `booking`: book it (its
+   * `replaces` set to `id`; the old booking does not count against it) and
+   * cancel `id` with `reason` as its `cancelReason` and `replacedBy` set to
+   * the new id, or change nothing when the new one conflicts (a
+   * `BookOutcome`). Only proposed, pending, held or booked bookings can be
+   * rescheduled (`InvalidRequestError` otherwise, and for an unknown id).
+   */
+  reschedule(id, booking, now, reason) {
+    return bookOutcome(
+      call(() =>
+        this.#native.reschedule(
+          stringArg(id, 'id', 'a booking id'),
+          bookingArg(booking, 'booking'),
+          instantArg(now, 'now'),
+          stringArg(reason, 'reason', 'a reason'),
+        ),
+      ),
+    )
+  }
+  /**
+   * Move the booking `id` to `[start, end)` (same resources, same id),
+   * checked against everything but itself at `now` (a `BookOutcome`;
+   * nothing moved on a conflict). An unknown id is an `InvalidRequestError`.
+   */
+  moveBooking(id, start, end, now) {
+    return bookOutcome(
+      call(() =>
+        this.#native.moveBooking(stringArg(id, 'id', 'a booking id'), instantArg(start, 'start'), instantArg(end, 'end'), instantArg(now, 'now')),
+      ),
+    )
+  }
+  /** The bookings that block `resource` at `now` and overlap `[start, end)`, by start (touching is not overlapping). */
+  blockingOn(resource, start, end, now) {
+    return call(() =>
+      this.#native.blockingOn(stringArg(resource, 'resource', 'a resource name'), instantArg(start, 'start'), instantArg(end, 'end'), instantArg(now, 'now')),
+    ).map(wrapBooking)
+  }
+  /** Forget every idempotency key first used at or before `now - IDEMPOTENCY_TTL_SECONDS` (`book` does it itself). */
+  expireIdempotencyKeys(now) {
+    call(() => this.#native.expireIdempotencyKeys(instantArg(now, 'now')))
+  }
+  /** How many idempotency keys the ledger remembers. */
+  idempotencyKeys() {
+    return this.#native.idempotencyKeys()
+  }
+  static {
+    nativeLedger = (l) => l.#native
   }
 }
 
 /** The wire names of every booking status, in the engine's order. */
 const STATUSES = Object.freeze(native.statuses())
+/** How long an idempotency key is remembered after its first use, in seconds (24 hours). */
+const IDEMPOTENCY_TTL_SECONDS = native.idempotencyTtlSeconds()
 /** The vector kinds this engine evaluates. */
 const KINDS = Object.freeze(native.kinds())
 /** The IANA tz database release embedded in the engine. */
@@ -613,3 +840,1577 @@ exports.Ledger = Ledger
 exports.STATUSES = STATUSES
 exports.pooledSlotsEpochMs = pooledSlotsEpochMs
 exports.pooledSlotsAsync = pooledSlotsAsync
+exports.BOOK_OUTCOME_KINDS = BOOK_OUTCOME_KINDS
+exports.IDEMPOTENCY_TTL_SECONDS = IDEMPOTENCY_TTL_SECONDS
+
+// ---- lifecycle ----
+// The appointment lifecycle (FHIR R4 Appointment.status plus `held`) as a
+// state machine: which status may follow which, who may make each change,
+// when, and with which reason. The table and the clock rules are the
+// engine's (hcas_core::lifecycle).
+
+/** The wire names of every party that may ask for a change, in the engine's order. */
+const PARTIES = Object.freeze(native.parties())
+/** The kinds of a transition's outcomes, in the engine's order. */
+const OUTCOME_KINDS = Object.freeze(['cancelled', 'late_cancellation', 'no_show', 'slot_freed'])
+
+/** A status argument named `name`. */
+function statusArg(v, name) {
+  return stringArg(v, name, `a status (${STATUSES.join(', ')})`)
+}
+
+/**
+ * The clinic's timing rules for the lifecycle, in whole minutes: a
+ * cancellation less than `lateCancelMinutes` before the start is late
+ * (default 1440, 24 hours), a booked patient becomes a no-show
+ * `noshowGraceMinutes` after the start (default 15), arrival and check-in open
+ * `checkinOpensMinutes` before the start (default 60). Each is between 0 and
+ * 366 days (`InvalidDurationError` otherwise). Immutable.
+ */
+class LifecyclePolicy {
+  constructor(options = {}) {
+    const o = objectArg(options, 'options', ['lateCancelMinutes', 'noshowGraceMinutes', 'checkinOpensMinutes'])
+    const p = call(() =>
+      native.lifecyclePolicy({
+        lateCancelMinutes: minutesArg(o.lateCancelMinutes, 'lateCancelMinutes'),
+        noshowGraceMinutes: minutesArg(o.noshowGraceMinutes, 'noshowGraceMinutes'),
+        checkinOpensMinutes: minutesArg(o.checkinOpensMinutes, 'checkinOpensMinutes'),
+      }),
+    )
+    /** A cancellation less than this many minutes before the start is late. */
+    this.lateCancelMinutes = p.lateCancelMinutes
+    /** A booked patient becomes a no-show this many minutes after the start. */
+    this.noshowGraceMinutes = p.noshowGraceMinutes
+    /** Arrival and check-in open this many minutes before the start. */
+    this.checkinOpensMinutes = p.checkinOpensMinutes
+    Object.freeze(this)
+  }
+}
+
+/** A policy argument: a `LifecyclePolicy`, its options as a plain object, or undefined/null (the default). */
+function policyArg(v) {
+  if (v === undefined || v === null) return undefined
+  const p = v instanceof LifecyclePolicy ? v : new LifecyclePolicy(v)
+  return {
+    lateCancelMinutes: p.lateCancelMinutes,
+    noshowGraceMinutes: p.noshowGraceMinutes,
+    checkinOpensMinutes: p.checkinOpensMinutes,
+  }
+}
+
+/** A transition request `{ to, actor, now, reason }` as the addon's arguments. */
+function transitionArgs(request) {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw requestError(`request: a ${describe(request)} is not { to, actor, now, reason }`)
+  }
+  const { to, actor, now, reason } = objectArg(request, 'request', ['to', 'actor', 'now', 'reason'])
+  return [
+    statusArg(to, 'request.to'),
+    stringArg(actor, 'request.actor', `a party (${PARTIES.join(', ')})`),
+    instantArg(now, 'request.now'),
+    reason === undefined || reason === null ? undefined : stringArg(reason, 'request.reason', 'a reason'),
+  ]
+}
+
+/** A native transition as a frozen `{ from, to, outcomes }`. */
+function transitioned(t) {
+  return Object.freeze({
+    from: t.from,
+    to: t.to,
+    outcomes: Object.freeze(
+      t.outcomes.map((o) =>
+        Object.freeze(
+          o.kind === 'late_cancellation' ? { kind: o.kind, minutesBeforeStart: o.minutesBeforeStart } : { kind: o.kind },
+        ),
+      ),
+    ),
+  })
+}
+
+/**
+ * Whether `request` (`{ to, actor, now, reason }`: the status wanted, the
+ * party asking, the current instant, and why) may move `booking` to
+ * `request.to` under `policy` (a `LifecyclePolicy` or its options; default
+ * the engine's), and what follows: `{ from, to, outcomes }`. Nothing is
+ * changed. Throws `InvalidTransitionError` (not in the table, or not allowed
+ * at `now`), `NotPermittedError` (not this actor's to make),
+ * `InvalidRequestError` (a required reason missing) or
+ * `InvalidDurationError` (an invalid policy).
+ */
+function transition(booking, request, policy) {
+  const b = bookingArg(booking, 'booking')
+  const args = transitionArgs(request)
+  const p = policyArg(policy)
+  return transitioned(call(() => native.transition(b, ...args, p)))
+}
+
+/**
+ * `transition` for the booking `id` in `ledger`, then record the new status
+ * (and, for a cancellation or a correction, the reason as the booking's
+ * `cancelReason`). A change that would make the booking occupy resources
+ * taken by others is an `InvalidTransitionError`; an unknown id an
+ * `InvalidRequestError`. On any error the ledger is unchanged.
+ */
+function apply(ledger, id, request, policy) {
+  const l = ledgerArg(ledger, 'ledger')
+  const i = stringArg(id, 'id', 'a booking id')
+  const args = transitionArgs(request)
+  const p = policyArg(policy)
+  return transitioned(call(() => native.applyTransition(l, i, ...args, p)))
+}
+
+/** The statuses `from` may legally move to, in the engine's table order (empty for `entered-in-error`). */
+function legalTargets(from) {
+  return call(() => native.legalTargets(statusArg(from, 'from')))
+}
+
+/** The parties allowed to move a booking from `from` to `to`, or `null` when that change is not legal at all. */
+function allowedActors(from, to) {
+  return call(() => native.allowedActors(statusArg(from, 'from'), statusArg(to, 'to'))) ?? null
+}
+
+/** Whether moving from `from` to `to` needs a non-blank reason. */
+function reasonRequired(from, to) {
+  return call(() => native.reasonRequired(statusArg(from, 'from'), statusArg(to, 'to')))
+}
+
+/** Whether no change but `entered-in-error` leaves `status` (fulfilled, cancelled, noshow, entered-in-error). */
+function isTerminal(status) {
+  return call(() => native.isTerminal(statusArg(status, 'status')))
+}
+
+exports.PARTIES = PARTIES
+exports.OUTCOME_KINDS = OUTCOME_KINDS
+exports.LifecyclePolicy = LifecyclePolicy
+exports.transition = transition
+exports.apply = apply
+exports.legalTargets = legalTargets
+exports.allowedActors = allowedActors
+exports.reasonRequired = reasonRequired
+exports.isTerminal = isTerminal
+
+// ---- series ----
+// Recurring series of appointments: every occurrence checked, two booking
+// policies, and RFC 5545 style edits (one occurrence, this and following,
+// all) through the lifecycle (hcas_core::series).
+
+/** The booking policies of a series, in the engine's order. */
+const SERIES_POLICIES = Object.freeze(['all_or_nothing', 'book_free'])
+/** The scopes of a series edit (RFC 5545 RANGE), in the engine's order. */
+const EDIT_SCOPES = Object.freeze(['this', 'this_and_following', 'all'])
+
+/** A native occurrence answer as a frozen object; conflicts named as `Ledger.check` names them. */
+function occurrenceResult(o) {
+  return Object.freeze({
+    id: o.id,
+    recurrenceId: o.recurrenceId,
+    start: o.start,
+    end: o.end,
+    ok: o.ok,
+    conflicts: Object.freeze(o.conflicts.map((c) => Object.freeze({ resource: c.resource, bookings: c.bookings }))),
+    booked: o.booked,
+    alternatives: o.alternatives ? toAlternatives(o.alternatives) : null,
+  })
+}
+
+/** A boolean field named `name`. */
+function booleanArg(v, name) {
+  if (typeof v !== 'boolean') throw requestError(`${name}: a ${describe(v)} is not true or false`)
+  return v
+}
+
+/** A list of instants named `name`, as the addon takes them. */
+function instantList(v, name) {
+  if (!Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not a list of instants`)
+  return v.map((t, i) => instantArg(t, `${name}[${i}]`))
+}
+
+/**
+ * Occurrence answers (`SeriesSpec#plan`'s, `#book`'s: `{ id, recurrenceId,
+ * start, end, ok, conflicts, booked, alternatives }`) as the addon takes them back.
+ */
+function occurrenceResultsArg(v, name) {
+  if (!Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not a list of occurrence results`)
+  return v.map((o, i) => {
+    const at = `${name}[${i}]`
+    const known = ['id', 'recurrenceId', 'start', 'end', 'ok', 'conflicts', 'booked', 'alternatives']
+    const r = optionObject(o, at, known, 'an occurrence result ({ id, recurrenceId, start, end, ok, conflicts, booked })')
+    if (!Array.isArray(r.conflicts)) throw requestError(`${at}.conflicts: a ${describe(r.conflicts)} is not a list of { resource, bookings }`)
+    let alternatives
+    if (r.alternatives !== undefined && r.alternatives !== null) {
+      const a = optionObject(r.alternatives, `${at}.alternatives`, ['before', 'after'], 'alternatives ({ before, after })')
+      alternatives = { before: instantList(a.before, `${at}.alternatives.before`), after: instantList(a.after, `${at}.alternatives.after`) }
+    }
+    return {
+      id: requiredString(r.id, `${at}.id`, 'the occurrence id'),
+      recurrenceId: requiredString(r.recurrenceId, `${at}.recurrenceId`, 'the recurrence id ("2026-05-05T09:00:00")'),
+      start: instantArg(r.start, `${at}.start`),
+      end: instantArg(r.end, `${at}.end`),
+      ok: booleanArg(r.ok, `${at}.ok`),
+      conflicts: r.conflicts.map((c, j) => {
+        const k = optionObject(c, `${at}.conflicts[${j}]`, ['resource', 'bookings'], 'a conflict ({ resource, bookings })')
+        if (!Array.isArray(k.bookings)) throw requestError(`${at}.conflicts[${j}].bookings: a ${describe(k.bookings)} is not a list of booking ids`)
+        return {
+          resource: requiredString(k.resource, `${at}.conflicts[${j}].resource`, 'a resource name'),
+          bookings: stringList(k.bookings, `${at}.conflicts[${j}].bookings`, 'booking ids'),
+        }
+      }),
+      booked: booleanArg(r.booked, `${at}.booked`),
+      alternatives,
+    }
+  })
+}
+
+/** Native skipped occurrences as frozen `{ id, recurrenceId, status, code, message }`. */
+function skippedList(items) {
+  return Object.freeze(
+    items.map((s) => Object.freeze({ id: s.id, recurrenceId: s.recurrenceId, status: s.status, code: s.code, message: s.message })),
+  )
+}
+
+/** A native cancellation answer as a frozen `{ cancelled, skipped }`. */
+function cancelResult(r) {
+  return Object.freeze({
+    cancelled: Object.freeze(
+      r.cancelled.map((c) =>
+        Object.freeze({ id: c.id, recurrenceId: c.recurrenceId, from: c.from, outcomes: transitioned({ from: '', to: '', outcomes: c.outcomes }).outcomes }),
+      ),
+    ),
+    skipped: skippedList(r.skipped),
+  })
+}
+
+/** A series policy argument (undefined or null: `all_or_nothing`). */
+function seriesPolicyArg(v) {
+  if (v === undefined || v === null) return undefined
+  return stringArg(v, 'policy', `a series policy (${SERIES_POLICIES.join(', ')})`)
+}
+
+/** The occurrence an edit starts from: `{ id, recurrenceId }`, required. */
+function occurrenceArg(v, name) {
+  const ref = seriesRefArg(v, name)
+  if (ref === undefined) throw requestError(`${name}: give the occurrence { id, recurrenceId } the edit starts from`)
+  return ref
+}
+
+/** A series edit `{ occurrence, scope, zone, actor, shift, duration, reason, policy }` as the addon takes it. */
+function editArg(v) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw requestError(`edit: a ${describe(v)} is not a series edit object`)
+  const e = objectArg(v, 'edit', ['occurrence', 'scope', 'zone', 'actor', 'shift', 'duration', 'reason', 'policy'])
+  let shift
+  if (e.shift !== undefined && e.shift !== null) {
+    const s = objectArg(e.shift, 'edit.shift', ['days', 'minutes'])
+    if (s.days !== undefined && s.days !== null && typeof s.days !== 'number') {
+      throw new (CLASSES.get('invalid_duration'))(`edit.shift.days: a ${describe(s.days)} is not a number of days`)
+    }
+    shift = { days: s.days ?? undefined, minutes: minutesArg(s.minutes, 'edit.shift.minutes') }
+  }
+  return {
+    occurrence: occurrenceArg(e.occurrence, 'edit.occurrence'),
+    scope: stringArg(e.scope, 'edit.scope', `an edit scope (${EDIT_SCOPES.join(', ')})`),
+    zone: zoneName(e.zone, 'edit.zone'),
+    actor: stringArg(e.actor, 'edit.actor', `a party (${PARTIES.join(', ')})`),
+    shift,
+    duration: minutesArg(e.duration, 'edit.duration'),
+    reason: e.reason === undefined || e.reason === null ? undefined : stringArg(e.reason, 'edit.reason', 'a reason'),
+    policy: policyArg(e.policy),
+  }
+}
+
+/** A series cancellation `{ occurrence, scope, actor, reason, policy }` as the addon takes it. */
+function cancelArg(v) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw requestError(`cancel: a ${describe(v)} is not a series cancellation object`)
+  const c = objectArg(v, 'cancel', ['occurrence', 'scope', 'actor', 'reason', 'policy'])
+  return {
+    occurrence: occurrenceArg(c.occurrence, 'cancel.occurrence'),
+    scope: stringArg(c.scope, 'cancel.scope', `an edit scope (${EDIT_SCOPES.join(', ')})`),
+    actor: stringArg(c.actor, 'cancel.actor', `a party (${PARTIES.join(', ')})`),
+    reason: stringArg(c.reason, 'cancel.reason', 'a reason (required)'),
+    policy: policyArg(c.policy),
+  }
+}
+
+/** A list of `Booking`s named `name`, as their native objects. */
+function bookingsArg(v, name) {
+  if (!Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not a list of Booking`)
+  return v.map((b, i) => bookingArg(b, `${name}[${i}]`))
+}
+
+/**
+ * A recurring appointment to book: series `id` (`[A-Za-z0-9.-]{1,48}`),
+ * occurrences of `recurrence` (a `Recurrence`) `duration` minutes long, each
+ * using `resources`; `until` (an instant, exclusive) ends an open-ended rule.
+ * Each occurrence's booking id is `<id>.<YYYYMMDDTHHMMSS>` of its original
+ * local start, its `recurrenceId` (`"YYYY-MM-DDTHH:MM:SS"`). Checked when
+ * listed, planned or booked. Immutable.
+ */
+class SeriesSpec {
+  #native
+  #recurrence
+  constructor(id, recurrence, duration, resources, options = {}) {
+    const { until } = objectArg(options, 'options', ['until'])
+    if (!(recurrence instanceof Recurrence)) throw requestError(`recurrence: a ${describe(recurrence)} is not a Recurrence`)
+    const d = minutesArg(duration, 'duration')
+    if (d === undefined) throw new (CLASSES.get('invalid_duration'))('duration: give the length of each occurrence in minutes')
+    this.#recurrence = recurrence
+    this.#native = call(
+      () =>
+        new native.NativeSeriesSpec(
+          stringArg(id, 'id', 'a series id'),
+          nativeRecurrence(recurrence),
+          d,
+          resourcesArg(resources, 'resources'),
+          until === undefined || until === null ? undefined : instantArg(until, 'until'),
+        ),
+    )
+  }
+  /** The series id. */
+  get id() {
+    return this.#native.id
+  }
+  /** The recurrence, as given. */
+  get recurrence() {
+    return this.#recurrence
+  }
+  /** The length of each occurrence, in minutes. */
+  get duration() {
+    return this.#native.duration
+  }
+  /** The resources every occurrence uses. */
+  get resources() {
+    return this.#native.resources
+  }
+  /** The exclusive end of an open-ended rule (ISO string in UTC), or `null`. */
+  get until() {
+    return this.#native.until ?? null
+  }
+  /**
+   * Validate and list the occurrences, by start: frozen `{ recurrenceId,
+   * start, end }` (the rule's instances to `until` and every RDATE, less the
+   * EXDATEs). Throws `InvalidDurationError` (a duration not positive) or
+   * `InvalidRequestError` (a bad series id, no resources, an open-ended rule
+   * without `until`, more than 1000 occurrences).
+   */
+  occurrences() {
+    return call(() => this.#native.occurrences()).map((o) => Object.freeze({ recurrenceId: o.recurrenceId, start: o.start, end: o.end }))
+  }
+  /**
+   * Check every occurrence against `ledger` at `now` (and against the
+   * series' own earlier free occurrences) without booking anything: one
+   * frozen `{ id, recurrenceId, start, end, ok, conflicts, booked }` per
+   * occurrence, `booked` false.
+   */
+  plan(ledger, now) {
+    const l = ledgerArg(ledger, 'ledger')
+    return call(() => this.#native.plan(l, instantArg(now, 'now'))).map(occurrenceResult)
+  }
+  /**
+   * Plan, then book into `ledger` at `now` by `policy` (`"all_or_nothing"`,
+   * the default: every occurrence or none; `"book_free"`: the free ones).
+   * Each booked occurrence is a `booked` booking with its `series`. A frozen
+   * `{ booked, occurrences }`. A reused occurrence id is an
+   * `InvalidRequestError` (the ledger then unchanged).
+   */
+  book(ledger, now, options = {}) {
+    const { policy } = objectArg(options, 'options', ['policy'])
+    const l = ledgerArg(ledger, 'ledger')
+    const got = call(() => this.#native.book(l, instantArg(now, 'now'), seriesPolicyArg(policy)))
+    return Object.freeze({ booked: got.booked, occurrences: Object.freeze(got.occurrences.map(occurrenceResult)) })
+  }
+  /**
+   * `results` (this series' occurrence answers, e.g. `plan`'s) with, for
+   * every conflicting one, up to `options.count` free starts before and
+   * after it in `alternatives` (a frozen `{ before, after }`, as
+   * `alternatives()` answers): inside `availability`'s working windows (on
+   * a grid of `options.step` minutes, default the occurrence's length), free
+   * in `ledger` for all the series' resources at the instant `options.now`
+   * (no start before it), within `options.searchDays` days either side (1
+   * to 200, default 7). Free occurrences come back unchanged (`alternatives`
+   * null). Throws as `alternatives()`.
+   */
+  addAlternatives(results, ledger, availability, options) {
+    const rs = occurrenceResultsArg(results, 'results')
+    const l = ledgerArg(ledger, 'ledger')
+    if (!(availability instanceof Availability)) throw requestError(`availability: a ${describe(availability)} is not an Availability`)
+    const search = alternativeSearchArg(options)
+    return call(() => this.#native.addAlternatives(rs, l, nativeAvailability(availability), search)).map(occurrenceResult)
+  }
+  /** The booking id of the occurrence whose original local start is the wall time `local` (`"2026-05-05T09:00"`). */
+  occurrenceId(local) {
+    return call(() => this.#native.occurrenceId(stringArg(local, 'local', 'a wall time ("2026-05-05T09:00")')))
+  }
+}
+
+/**
+ * Plan a shift on `bookings` (a series' `Booking`s, any order; others are
+ * ignored) without conflict checks: a frozen `{ moves, skipped }`, each move
+ * `{ id, recurrenceId, start, end }`, each skipped occurrence `{ id,
+ * recurrenceId, status, code, message }` (why the lifecycle leaves it).
+ * `edit`: `{ occurrence: { id, recurrenceId }, scope, zone, actor, shift: {
+ * days, minutes }, duration, reason, policy }`.
+ */
+function planShift(bookings, edit, now) {
+  const bs = bookingsArg(bookings, 'bookings')
+  const e = editArg(edit)
+  const plan = call(() => native.planShift(bs, e, instantArg(now, 'now')))
+  return Object.freeze({
+    moves: Object.freeze(plan.moves.map((m) => Object.freeze({ id: m.id, recurrenceId: m.recurrenceId, start: m.start, end: m.end }))),
+    skipped: skippedList(plan.skipped),
+  })
+}
+
+/**
+ * Move occurrences of a series in `ledger` by `edit` (as `planShift`) at
+ * `now`, all or nothing: every move is checked first; when any conflicts,
+ * nothing changes (`applied` false) and each occurrence says why. A frozen
+ * `{ applied, occurrences, skipped }`.
+ */
+function shiftOccurrences(ledger, edit, now) {
+  const l = ledgerArg(ledger, 'ledger')
+  const e = editArg(edit)
+  const got = call(() => native.shiftOccurrences(l, e, instantArg(now, 'now')))
+  return Object.freeze({
+    applied: got.applied,
+    occurrences: Object.freeze(got.occurrences.map(occurrenceResult)),
+    skipped: skippedList(got.skipped),
+  })
+}
+
+/**
+ * Plan a cancellation on `bookings` (a series' `Booking`s) without changing
+ * anything: a frozen `{ cancelled, skipped }`, each cancelled occurrence `{
+ * id, recurrenceId, from, outcomes }`. `cancel`: `{ occurrence: { id,
+ * recurrenceId }, scope, actor, reason, policy }`.
+ */
+function planCancel(bookings, cancel, now) {
+  const bs = bookingsArg(bookings, 'bookings')
+  const c = cancelArg(cancel)
+  return cancelResult(call(() => native.planCancel(bs, c, instantArg(now, 'now'))))
+}
+
+/**
+ * Cancel occurrences of a series in `ledger` through the lifecycle: each the
+ * actor may cancel at `now` becomes `cancelled` with the reason; the others
+ * are left and listed in `skipped`. As `planCancel`'s answer.
+ */
+function cancelOccurrences(ledger, cancel, now) {
+  const l = ledgerArg(ledger, 'ledger')
+  const c = cancelArg(cancel)
+  return cancelResult(call(() => native.cancelOccurrences(l, c, instantArg(now, 'now'))))
+}
+
+/** The bookings of series `seriesId` in `ledger` (any status), by start, then id. */
+function seriesBookings(ledger, seriesId) {
+  const l = ledgerArg(ledger, 'ledger')
+  return native.seriesBookings(l, stringArg(seriesId, 'seriesId', 'a series id')).map(wrapBooking)
+}
+
+exports.SERIES_POLICIES = SERIES_POLICIES
+exports.EDIT_SCOPES = EDIT_SCOPES
+exports.SeriesSpec = SeriesSpec
+exports.planShift = planShift
+exports.shiftOccurrences = shiftOccurrences
+exports.planCancel = planCancel
+exports.cancelOccurrences = cancelOccurrences
+exports.seriesBookings = seriesBookings
+
+// ---- waitlist ----
+// A waitlist served first come, first served (hcas_core::waitlist): when a
+// slot is freed, the engine offers it to the earliest entry that wants that
+// provider, accepts the whole slot, and whose patient is free then. The
+// caller turns the offer into a held booking (`makeHold`), books it, and
+// removes the entry once the patient accepts.
+
+/** The longest hold an offer may carry, in minutes (one week). */
+const MAX_HOLD_MINUTES = native.maxHoldMinutes()
+
+/** A native wait entry as a frozen `{ id, patient, provider, window, preferences, created }`. */
+function waitEntry(e) {
+  if (e === null || e === undefined) return null
+  const min = e.minDurationMinutes
+  return Object.freeze({
+    id: e.id,
+    patient: e.patient,
+    provider: e.provider,
+    window: Object.freeze({ start: e.windowStart, end: e.windowEnd }),
+    preferences: Object.freeze(min === null || min === undefined ? {} : { minDurationMinutes: min }),
+    created: e.created,
+  })
+}
+
+/**
+ * Waiting patients, kept in serving order: by `created`, then by `id`.
+ * Mutable state.
+ */
+class Waitlist {
+  #native
+  /** @param {Iterable<object>} [entries] added with `add` */
+  constructor(entries = []) {
+    this.#native = new native.NativeWaitlist()
+    for (const e of entries) this.add(e)
+  }
+  /** The number of entries. */
+  get size() {
+    return this.#native.size
+  }
+  /**
+   * Add an entry `{ id, patient, provider, window: { start, end },
+   * preferences: { minDurationMinutes }, created }` in its place in the
+   * serving order: `patient` and `provider` are resources
+   * (`"patient:X1"`, `"provider:P1"`), `window` the instants the patient
+   * would accept (an offered slot lies wholly inside), `created` when they
+   * joined. A reused id, an empty or malformed field is an
+   * `InvalidRequestError`; a `minDurationMinutes` not positive an
+   * `InvalidDurationError`.
+   */
+  add(entry) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw requestError(`entry: a ${describe(entry)} is not a waitlist entry object`)
+    }
+    const e = objectArg(entry, 'entry', ['id', 'patient', 'provider', 'window', 'preferences', 'created'])
+    if (e.window === null || typeof e.window !== 'object') throw requestError(`entry.window: a ${describe(e.window)} is not { start, end }`)
+    const prefs = objectArg(e.preferences, 'entry.preferences', ['minDurationMinutes'])
+    const args = {
+      id: stringArg(e.id, 'entry.id', 'an entry id'),
+      patient: stringArg(e.patient, 'entry.patient', 'a patient resource ("patient:X1")'),
+      provider: stringArg(e.provider, 'entry.provider', 'a provider resource ("provider:P1")'),
+      windowStart: instantArg(e.window.start, 'entry.window.start'),
+      windowEnd: instantArg(e.window.end, 'entry.window.end'),
+      minDurationMinutes: minutesArg(prefs.minDurationMinutes, 'entry.preferences.minDurationMinutes'),
+      created: instantArg(e.created, 'entry.created'),
+    }
+    call(() => this.#native.add(args))
+  }
+  /** The entry with this id, or `null`. */
+  get(id) {
+    return waitEntry(this.#native.get(stringArg(id, 'id', 'an entry id')))
+  }
+  /** Remove and return the entry with this id (`null` if there is none). */
+  remove(id) {
+    return waitEntry(this.#native.remove(stringArg(id, 'id', 'an entry id')))
+  }
+  /** The entries in serving order (by `created`, then `id`). */
+  entries() {
+    return this.#native.entries().map(waitEntry)
+  }
+  /** Remove every entry whose window has ended by `now`; they are returned in serving order. */
+  removeExpired(now) {
+    return call(() => this.#native.removeExpired(instantArg(now, 'now'))).map(waitEntry)
+  }
+  /**
+   * The offer of the slot the `Booking` `freed` leaves, at `now`, to the
+   * first entry in serving order that wants one of its resources as its
+   * provider, whose window contains the slot, whose preferences accept it,
+   * and whose patient and provider are free then in `ledger` (ignoring
+   * `freed` itself): a frozen `{ entryId, patient, start, end, holdExpires }`
+   * held `holdMinutes` (1 to `MAX_HOLD_MINUTES`, else
+   * `InvalidDurationError`) from `now`. `null` when no entry qualifies or
+   * the slot has already started. Entries are never removed here.
+   */
+  offer(freed, ledger, now, holdMinutes) {
+    const b = bookingArg(freed, 'freed')
+    const l = ledgerArg(ledger, 'ledger')
+    const h = minutesArg(holdMinutes, 'holdMinutes')
+    if (h === undefined) throw new (CLASSES.get('invalid_duration'))('holdMinutes: give how long the offer is held, in minutes')
+    const o = call(() => this.#native.offer(b, l, instantArg(now, 'now'), h))
+    return o === null || o === undefined
+      ? null
+      : Object.freeze({ entryId: o.entryId, patient: o.patient, start: o.start, end: o.end, holdExpires: o.holdExpires })
+  }
+}
+
+/**
+ * The `held` `Booking` `id` that reserves `offer` (as `Waitlist.offer`
+ * answers it) for its patient with `provider` until the offer lapses; book
+ * it with `Ledger.book`.
+ */
+function makeHold(offer, provider, id) {
+  if (offer === null || typeof offer !== 'object') throw requestError(`offer: a ${describe(offer)} is not an offer`)
+  const o = {
+    entryId: stringArg(offer.entryId, 'offer.entryId', 'an entry id'),
+    patient: stringArg(offer.patient, 'offer.patient', 'a patient resource'),
+    start: instantArg(offer.start, 'offer.start'),
+    end: instantArg(offer.end, 'offer.end'),
+    holdExpires: instantArg(offer.holdExpires, 'offer.holdExpires'),
+  }
+  const n = call(() => native.makeHoldBooking(o, stringArg(provider, 'provider', 'a provider resource'), stringArg(id, 'id', 'a booking id')))
+  return wrapBooking(n)
+}
+
+exports.MAX_HOLD_MINUTES = MAX_HOLD_MINUTES
+exports.Waitlist = Waitlist
+exports.makeHold = makeHold
+
+// ---- consent ----
+// The consent engine (CONSENT.md): `Consent` documents (and their FHIR R4/R5
+// mapping), `decide`, `bookingAllowed` and `CompiledConsents`. Consents and
+// policies are the plain objects of CONSENT.md; a request is an option object
+// (camelCase, instants as Date, epoch ms or ISO strings) that the wrapper
+// writes as CONSENT.md's request JSON. Every rule is the engine's.
+
+/** Lets `Consent` wrap a native consent (not exported). */
+const CONSENT_FROM_NATIVE = Symbol('hcas native consent')
+
+/**
+ * An instant argument named `name` as an ISO 8601 string for the JSON the
+ * engine reads: a `Date` or epoch milliseconds (sub-seconds truncated to the
+ * second, as the typed level does), or a string as given.
+ */
+function isoInstant(v, name) {
+  const a = instantArg(v, name)
+  if (typeof a === 'string') return a
+  const d = new Date(Math.floor(a / 1000) * 1000)
+  if (Number.isNaN(d.getTime())) {
+    throw new (CLASSES.get('invalid_datetime'))(`${name}: ${String(a)} epoch milliseconds is not an instant`)
+  }
+  return d.toISOString()
+}
+
+/** A plain option object named `name` with only the `known` keys, else `InvalidRequestError`. */
+function optionObject(v, name, known, what) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not ${what}`)
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) throw requestError(`${name}.${k}: not a field of ${what} (known: ${known.join(', ')})`)
+  }
+  return v
+}
+
+/** A FHIR version argument: `"r4"` or `"r5"`. */
+function fhirVersion(options) {
+  const { version = 'r4' } = optionObject(options ?? {}, 'options', ['version'], 'FHIR options ({ version })')
+  if (version !== 'r4' && version !== 'r5') {
+    throw requestError(`version: ${JSON.stringify(version) ?? String(version)} is not a FHIR version (give "r4" or "r5")`)
+  }
+  return version
+}
+
+/** The native object of a `Consent` (set by the class's static block). */
+let nativeConsent
+
+/**
+ * One patient's consent, validated by the engine: a plain object in the
+ * shape of CONSENT.md (`{ id, patient, status, date, period, decision,
+ * scope, provisions }`; instants as ISO strings). Immutable; `toJSON()`
+ * gives the object back.
+ */
+class Consent {
+  #native
+  /** @param {object} consent the CONSENT.md object; `InvalidConsentError` (or `InvalidDatetimeError`) naming the field when it breaks the model */
+  constructor(consent, at) {
+    if (consent === CONSENT_FROM_NATIVE) {
+      this.#native = at
+      return
+    }
+    const name = typeof at === 'string' ? at : 'consent'
+    this.#native = call(() => new native.NativeConsent(toJsonText(consent, name), name))
+  }
+  /**
+   * The consent a FHIR `Consent` resource (a plain object of its JSON)
+   * describes; `options.version` is `"r4"` (default) or `"r5"`. What hcas
+   * cannot represent is an `InvalidRequestError` naming the JSON path.
+   */
+  static fromFhir(resource, options) {
+    const version = fhirVersion(options)
+    const text = toJsonText(resource, 'resource')
+    return new Consent(CONSENT_FROM_NATIVE, call(() => native.NativeConsent.fromFhir(text, version)))
+  }
+  /** The FHIR `Consent` resource of this consent (`options.version`: `"r4"` by default, or `"r5"`), a plain object. */
+  toFhir(options) {
+    const version = fhirVersion(options)
+    return JSON.parse(call(() => this.#native.toFhir(version)))
+  }
+  /** The consent as the plain object of CONSENT.md (what `JSON.stringify` writes). */
+  toJSON() {
+    return JSON.parse(call(() => this.#native.toJsonText()))
+  }
+  /** Its id. */
+  get id() {
+    return this.#native.id
+  }
+  /** The patient whose data it governs. */
+  get patient() {
+    return this.#native.patient
+  }
+  /** Its status (one of `CONSENT_STATUSES`); only `"active"` consents count. */
+  get status() {
+    return this.#native.status
+  }
+  /** Its base decision (`"permit"` or `"deny"`). */
+  get decision() {
+    return this.#native.decision
+  }
+  /** When it was given (the latest applicable consent decides), an ISO string in UTC. */
+  get date() {
+    return this.#native.date
+  }
+  static {
+    nativeConsent = (c) => c.#native
+  }
+}
+
+/** A `consents` argument: `Consent`s or CONSENT.md objects, as native consents. */
+function consentsArg(v, name = 'consents') {
+  if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function' || typeof v === 'string') {
+    throw requestError(`${name}: a ${describe(v)} is not a list of consents`)
+  }
+  return Array.from(v, (c, i) => nativeConsent(c instanceof Consent ? c : new Consent(c, `${name}[${i}]`)))
+}
+
+/** A `policy` argument: undefined/null (the default policy) or CONSENT.md's `{ roles: {...} }`, as JSON text. */
+function consentPolicyArg(v) {
+  return v === undefined || v === null ? undefined : toJsonText(v, 'policy')
+}
+
+const REQUEST_FIELDS = ['actor', 'patient', 'category', 'action', 'purpose', 'at', 'dataDate', 'labels', 'originator', 'breakGlass']
+
+/** A consent request option object as CONSENT.md's request JSON text. */
+function requestArg(v, name = 'request') {
+  const r = optionObject(v, name, REQUEST_FIELDS, 'a consent request ({ actor, patient, category, action, purpose, at, ... })')
+  const wire = {
+    actor: r.actor,
+    patient: r.patient,
+    category: r.category,
+    action: r.action,
+    purpose: r.purpose,
+    at: isoInstant(r.at, `${name}.at`),
+  }
+  if (r.dataDate !== undefined && r.dataDate !== null) wire.data_date = isoInstant(r.dataDate, `${name}.dataDate`)
+  if (r.labels !== undefined && r.labels !== null) wire.labels = r.labels
+  if (r.originator !== undefined && r.originator !== null) wire.originator = r.originator
+  if (r.breakGlass !== undefined && r.breakGlass !== null) {
+    const bg = optionObject(r.breakGlass, `${name}.breakGlass`, ['reason', 'startedAt'], 'a break-glass ({ reason, startedAt })')
+    wire.break_glass = { reason: bg.reason, started_at: isoInstant(bg.startedAt, `${name}.breakGlass.startedAt`) }
+  }
+  return toJsonText(wire, name)
+}
+
+/** The engine's decision (parsed JSON) as a frozen `{ decision, basis, consent, obligations, path }`; null stays null. */
+function toDecision(d) {
+  if (d === null || d === undefined) return null
+  return Object.freeze({
+    decision: d.decision,
+    basis: d.basis,
+    consent: d.consent ?? null,
+    obligations: Object.freeze(d.obligations ?? []),
+    path: Object.freeze(d.path ?? []),
+  })
+}
+
+/** The engine's verdict (parsed JSON) as a frozen `{ allowed, refusals: [{ check, decision }] }`. */
+function toVerdict(v) {
+  return Object.freeze({
+    allowed: v.allowed,
+    refusals: Object.freeze(v.refusals.map((r) => Object.freeze({ check: r.check, decision: toDecision(r.decision) }))),
+  })
+}
+
+const QUESTION_FIELDS = ['actor', 'patient', 'at', 'kind', 'patientIsMinor', 'guardian']
+
+/** A booking question option object as the addon takes it. */
+function questionArg(v) {
+  const q = optionObject(v, 'question', QUESTION_FIELDS, 'a booking question ({ actor, patient, at, kind, patientIsMinor, guardian })')
+  const kind = q.kind === undefined || q.kind === null ? 'in_person' : stringArg(q.kind, 'question.kind', `an appointment kind (${APPOINTMENT_KINDS.join(', ')})`)
+  const minor = q.patientIsMinor === undefined || q.patientIsMinor === null ? false : q.patientIsMinor
+  if (typeof minor !== 'boolean') throw requestError(`question.patientIsMinor: a ${describe(minor)} is not a boolean`)
+  return {
+    actorJson: toJsonText(q.actor, 'question.actor'),
+    patient: stringArg(q.patient, 'question.patient', 'a patient id'),
+    at: instantArg(q.at, 'question.at'),
+    kind,
+    patientIsMinor: minor,
+    guardian: q.guardian === undefined || q.guardian === null ? undefined : stringArg(q.guardian, 'question.guardian', 'a guardian id'),
+  }
+}
+
+/**
+ * Decide `request` against `consents` (`Consent`s or CONSENT.md objects, any
+ * patients': only the request's patient's count) under `policy` (CONSENT.md's
+ * `{ roles }`; undefined or null: the default policy), by the five steps of
+ * CONSENT.md: a frozen `{ decision, basis, consent, obligations, path }`.
+ */
+function decide(request, consents, policy) {
+  return toDecision(
+    JSON.parse(call(() => native.decideJson(requestArg(request), consentsArg(consents), consentPolicyArg(policy)))),
+  )
+}
+
+/**
+ * Whether the appointment of `question` (`{ actor, patient, at, kind =
+ * "in_person", patientIsMinor = false, guardian }`) may be booked, asked as
+ * consent questions of `consents` under `policy`: a frozen `{ allowed,
+ * refusals }`, each refusal `{ check, decision }` (one of `REFUSAL_CHECKS`).
+ */
+function bookingAllowed(question, consents, policy) {
+  return toVerdict(
+    JSON.parse(call(() => native.bookingAllowedJson(questionArg(question), consentsArg(consents), consentPolicyArg(policy)))),
+  )
+}
+
+/**
+ * One patient's consents and a policy compiled once to answer many requests
+ * about that patient fast (`hcas_core::consent::CompiledConsents`).
+ */
+class CompiledConsents {
+  #native
+  /** Compile `patient`'s consents among `consents` under `policy` (default: the default policy). */
+  constructor(patient, consents, policy) {
+    this.#native = call(
+      () => new native.NativeCompiledConsents(stringArg(patient, 'patient', 'a patient id'), consentsArg(consents), consentPolicyArg(policy)),
+    )
+  }
+  /** The patient these consents are about. */
+  get patient() {
+    return this.#native.patient
+  }
+  /** How many consents count (the patient's active ones). */
+  get size() {
+    return this.#native.size
+  }
+  /** Decide `request` (about this patient) by the five steps. */
+  decide(request) {
+    return toDecision(JSON.parse(call(() => this.#native.decideJson(requestArg(request)))))
+  }
+  /** Step 4 alone: the decision of the patient's consents, or `null` when none applies. */
+  byConsent(request) {
+    return toDecision(JSON.parse(call(() => this.#native.byConsentJson(requestArg(request)))))
+  }
+  /** Whether the appointment of `question` may be booked. */
+  bookingAllowed(question) {
+    return toVerdict(JSON.parse(call(() => this.#native.bookingAllowedJson(questionArg(question)))))
+  }
+}
+
+/** The consent vocabularies' wire names, in the engine's order. */
+const ROLES = Object.freeze(native.roles())
+const CATEGORIES = Object.freeze(native.categories())
+const ACTIONS = Object.freeze(native.actions())
+const PURPOSES = Object.freeze(native.purposes())
+const EFFECTS = Object.freeze(native.effects())
+const CONSENT_STATUSES = Object.freeze(native.consentStatuses())
+const BASES = Object.freeze(native.bases())
+const APPOINTMENT_KINDS = Object.freeze(native.appointmentKinds())
+const REFUSAL_CHECKS = Object.freeze(native.refusalChecks())
+
+exports.Consent = Consent
+exports.CompiledConsents = CompiledConsents
+exports.decide = decide
+exports.bookingAllowed = bookingAllowed
+exports.ROLES = ROLES
+exports.CATEGORIES = CATEGORIES
+exports.ACTIONS = ACTIONS
+exports.PURPOSES = PURPOSES
+exports.EFFECTS = EFFECTS
+exports.CONSENT_STATUSES = CONSENT_STATUSES
+exports.BASES = BASES
+exports.APPOINTMENT_KINDS = APPOINTMENT_KINDS
+exports.REFUSAL_CHECKS = REFUSAL_CHECKS
+
+// ---- explain and alternatives ----
+// Why a start is or is not offered, and the nearest free alternatives
+// (`hcas_core::advice`). A conflict reason names the bookings that take its
+// resource `bookings`, as `Ledger#check` does.
+
+/** Freeze a parsed JSON answer, all the way down. */
+function deepFreeze(v) {
+  if (v !== null && typeof v === 'object') {
+    for (const k of Object.keys(v)) deepFreeze(v[k])
+    Object.freeze(v)
+  }
+  return v
+}
+
+/** `Availability#explain`. */
+function explainAt(availability, at, start, end, duration, options) {
+  return deepFreeze(
+    JSON.parse(
+      call(() => native.explainJson(nativeAvailability(availability), instantArg(at, 'at'), ...slotArgs(start, end, duration, options))),
+    ),
+  )
+}
+
+/** `Availability#explainWithLedger`. */
+function explainWithLedgerAt(availability, context, at, start, end, duration, options) {
+  return deepFreeze(
+    JSON.parse(
+      call(() => {
+        const c = optionObject(context, 'context', ['ledger', 'resources', 'now'], 'a ledger context ({ ledger, resources, now })')
+        return native.explainWithLedgerJson(
+          nativeAvailability(availability),
+          ledgerArg(c.ledger, 'context.ledger'),
+          resourcesArg(c.resources, 'context.resources'),
+          instantArg(c.now, 'context.now'),
+          instantArg(at, 'at'),
+          ...slotArgs(start, end, duration, options),
+        )
+      }),
+    ),
+  )
+}
+
+/** The native arguments of an `alternatives` call. */
+function alternativesArgs(availability, ledger, resources, start, end, options) {
+  if (!(availability instanceof Availability)) throw requestError(`availability: a ${describe(availability)} is not an Availability`)
+  return [
+    nativeAvailability(availability),
+    ledgerArg(ledger, 'ledger'),
+    resourcesArg(resources, 'resources'),
+    instantArg(start, 'start'),
+    instantArg(end, 'end'),
+    alternativeSearchArg(options),
+  ]
+}
+
+/** The search options `{ now, count, step, searchDays }` of `alternatives` and `SeriesSpec#addAlternatives`, as the addon takes them. */
+function alternativeSearchArg(options) {
+  const o = optionObject(options ?? {}, 'options', ['now', 'count', 'step', 'searchDays'], 'alternatives options ({ now, count, step, searchDays })')
+  if (!Number.isSafeInteger(o.count) || o.count < 0 || o.count > 0xffffffff) {
+    throw requestError(`count: ${String(o.count)} is not a whole number of starts (give at least 1)`)
+  }
+  const searchDays = o.searchDays ?? 7
+  if (!Number.isSafeInteger(searchDays)) throw requestError(`searchDays: ${String(searchDays)} is not a whole number of days (1 to 200)`)
+  return { now: instantArg(o.now, 'now'), count: o.count, step: minutesArg(o.step, 'step'), searchDays }
+}
+
+/** The addon's alternatives (ISO starts one per line) as a frozen `{ before, after }`. */
+function toAlternatives({ before, after }) {
+  return Object.freeze({ before: Object.freeze(lines(before)), after: Object.freeze(lines(after)) })
+}
+
+/**
+ * Up to `options.count` free starts before and after a request for
+ * `resources` over `[start, end)`, for the same resources and length:
+ * inside `availability`'s working windows (on a grid of `options.step`
+ * minutes, default the request's length), free in `ledger` at the instant
+ * `options.now` (no start before it), searched within `options.searchDays`
+ * days either side (1 to 200, default 7). A frozen `{ before, after }` of
+ * ISO strings in UTC, nearest first on each side.
+ */
+function alternatives(availability, ledger, resources, start, end, options) {
+  return toAlternatives(call(() => native.alternatives(...alternativesArgs(availability, ledger, resources, start, end, options))))
+}
+
+/** As `alternatives`, computed on the libuv thread pool (on a copy of the ledger taken at the call): a Promise of the answer. */
+function alternativesAsync(availability, ledger, resources, start, end, options) {
+  return callAsync(() =>
+    native.alternativesAsync(...alternativesArgs(availability, ledger, resources, start, end, options)).then(toAlternatives),
+  )
+}
+
+/** The wire names of every reason a start is not offered, in the engine's order. */
+const REASONS = Object.freeze(native.reasons())
+
+exports.alternatives = alternatives
+exports.alternativesAsync = alternativesAsync
+exports.REASONS = REASONS
+
+// ---- fhir ----
+// The FHIR R4 mapping (hcas_core::fhir, Consent aside): resources are plain
+// objects (their JSON) in and out; hcas values are `Booking`s and plain
+// frozen objects; every refusal is the engine's, its message starting with
+// the JSON path (or field) to fix.
+
+/** A FHIR resource argument named `name` as JSON text (an object). */
+function resourceText(v, name) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw requestError(`${name}: a ${describe(v)} is not a FHIR resource (give a plain object)`)
+  }
+  return toJsonText(v, name)
+}
+
+/** An options object argument named `name` (undefined: `{}`), refusing keys not in `known`. */
+function optionsArg(v, name, known) {
+  if (v === undefined) return {}
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not an object`)
+  for (const k of Object.keys(v)) {
+    if (!known.includes(k)) throw requestError(`${name}.${k}: not a field (known: ${known.join(', ')})`)
+  }
+  return v
+}
+
+/** A required string field. */
+function requiredString(v, name, what) {
+  if (v === undefined || v === null) throw requestError(`${name}: missing; give ${what}`)
+  return stringArg(v, name, what)
+}
+
+/** An optional string field (undefined or null: undefined). */
+function optionalString(v, name, what) {
+  return v === undefined || v === null ? undefined : stringArg(v, name, what)
+}
+
+/** An optional list of strings (undefined or null: empty). */
+function stringList(v, name, what) {
+  if (v === undefined || v === null) return []
+  if (!Array.isArray(v)) throw requestError(`${name}: a ${describe(v)} is not a list of ${what}`)
+  return v.map((s, i) => stringArg(s, `${name}[${i}]`, `a ${what.replace(/s$/, '')}`))
+}
+
+/** A whole number field in [min, max] (undefined or null: undefined). */
+function wholeArg(v, name, min, max) {
+  if (v === undefined || v === null) return undefined
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw requestError(`${name}: ${String(v)} is not a whole number from ${min} to ${max}`)
+  }
+  return v
+}
+
+/** A zone field (an IANA name or a `Zone`). */
+function zoneField(v, name) {
+  if (v === undefined || v === null) throw requestError(`${name}: missing; give an IANA zone name`)
+  return zoneName(v, name)
+}
+
+/** The FHIR R4 `Appointment` of a `Booking` (a plain object). */
+function appointmentToFhir(booking) {
+  return JSON.parse(call(() => native.appointmentToFhir(bookingArg(booking, 'booking'))))
+}
+
+/** The `Booking` an R4 `Appointment` (a plain object) describes. */
+function appointmentFromFhir(resource) {
+  return wrapBooking(call(() => native.appointmentFromFhir(resourceText(resource, 'resource'))))
+}
+
+/** `appointmentToFhir` of a series occurrence, with R5's `recurrenceId` extension = `number` (its place, from 1). */
+function occurrenceToFhir(booking, number) {
+  const n = wholeArg(number, 'number', 1, 0xffffffff)
+  if (n === undefined) throw requestError('number: give the occurrence\'s place in its series (from 1)')
+  return JSON.parse(call(() => native.occurrenceToFhir(bookingArg(booking, 'booking'), n)))
+}
+
+/** The number (1-based place) of each of a series' occurrences (`Booking`s), in the order given. */
+function recurrenceNumbers(occurrences) {
+  if (!Array.isArray(occurrences)) throw requestError(`occurrences: a ${describe(occurrences)} is not a list of Booking`)
+  const list = occurrences.map((b, i) => bookingArg(b, `occurrences[${i}]`))
+  return call(() => native.recurrenceNumbers(list))
+}
+
+/** The R4 codes of every `Slot.status`, in the engine's order. */
+const SLOT_STATUSES = Object.freeze(native.slotStatuses())
+
+/**
+ * The R4 `Slot` of `{ schedule, start, end, status, id, serviceTypes }`:
+ * the Schedule's id, `[start, end)` instants, an R4 status code
+ * (`SLOT_STATUSES`), the id (default `<schedule>-<unix seconds of start>`)
+ * and the hcas specialty codes bookable in it.
+ */
+function slotToFhir(slot) {
+  if (slot === undefined) throw requestError('slot: give { schedule, start, end, status }')
+  const s = optionsArg(slot, 'slot', ['schedule', 'start', 'end', 'status', 'id', 'serviceTypes'])
+  return JSON.parse(
+    call(() =>
+      native.slotToFhir({
+        schedule: requiredString(s.schedule, 'slot.schedule', 'the Schedule id'),
+        start: instantArg(s.start, 'slot.start'),
+        end: instantArg(s.end, 'slot.end'),
+        status: requiredString(s.status, 'slot.status', `a status (${SLOT_STATUSES.join(', ')})`),
+        id: optionalString(s.id, 'slot.id', 'a slot id'),
+        serviceTypes: stringList(s.serviceTypes, 'slot.serviceTypes', 'specialty codes'),
+      }),
+    ),
+  )
+}
+
+/** `free` R4 `Slot`s of `duration` minutes at each of `starts` (instants, e.g. `Availability#slots`), of the Schedule `scheduleId`. */
+function slotsToFhir(scheduleId, starts, duration) {
+  const id = stringArg(scheduleId, 'scheduleId', 'a Schedule id')
+  if (!Array.isArray(starts)) throw requestError(`starts: a ${describe(starts)} is not a list of instants`)
+  const list = starts.map((t, i) => instantArg(t, `starts[${i}]`))
+  if (!Number.isSafeInteger(duration) || duration < 1 || duration > 0xffffffff) {
+    throw new (CLASSES.get('invalid_duration'))(`duration: ${String(duration)} is not a positive whole number of minutes`)
+  }
+  return JSON.parse(call(() => native.slotsToFhir(id, list, duration)))
+}
+
+/** The slot an R4 `Slot` describes: a frozen `{ id, schedule, start, end, status, serviceTypes }`. */
+function slotFromFhir(resource) {
+  return deepFreeze(call(() => native.slotFromFhir(resourceText(resource, 'resource'))))
+}
+
+/** The `{ schedule, start }` a deterministic slot id (`<schedule>-<unix seconds>`) stands for, or `null`. */
+function parseSlotId(id) {
+  const p = native.parseSlotId(stringArg(id, 'id', 'a slot id'))
+  return p === null || p === undefined ? null : Object.freeze({ schedule: p.schedule, start: p.start })
+}
+
+/**
+ * The R4 `Schedule` of `{ id, actors, planningHorizon, active, availability,
+ * specialties }`: `actors` hcas resources (`"provider:P1"`),
+ * `planningHorizon` `{ start, end }` instants or null, `active` (default
+ * true), `availability` `{ zone, rules }` (working hours, `rules` as in the
+ * `slots` input) or null, `specialties` hcas codes.
+ */
+function scheduleToFhir(schedule) {
+  if (schedule === undefined) throw requestError('schedule: give { id, actors }')
+  const s = optionsArg(schedule, 'schedule', ['id', 'actors', 'planningHorizon', 'active', 'availability', 'specialties'])
+  const arg = {
+    id: requiredString(s.id, 'schedule.id', 'a Schedule id'),
+    actors: resourcesArg(s.actors ?? [], 'schedule.actors'),
+    active: s.active === undefined || s.active === null ? true : s.active,
+    specialties: stringList(s.specialties, 'schedule.specialties', 'specialty codes'),
+  }
+  if (typeof arg.active !== 'boolean') throw requestError(`schedule.active: a ${describe(arg.active)} is not a boolean`)
+  const h = s.planningHorizon
+  if (h !== undefined && h !== null) {
+    if (typeof h !== 'object') throw requestError(`schedule.planningHorizon: a ${describe(h)} is not { start, end }`)
+    arg.horizonStart = instantArg(h.start, 'schedule.planningHorizon.start')
+    arg.horizonEnd = instantArg(h.end, 'schedule.planningHorizon.end')
+  }
+  const a = s.availability
+  if (a !== undefined && a !== null) {
+    const av = optionsArg(a, 'schedule.availability', ['zone', 'rules'])
+    arg.zone = zoneField(av.zone, 'schedule.availability.zone')
+    arg.rulesJson = toJsonText(av.rules ?? [], 'schedule.availability.rules')
+  }
+  return JSON.parse(call(() => native.scheduleToFhir(arg)))
+}
+
+/**
+ * The schedule an R4 `Schedule` describes: a frozen `{ id, actors,
+ * planningHorizon, active, availability, specialties }` as
+ * `scheduleToFhir` takes it (`planningHorizon` and `availability` null when
+ * absent).
+ */
+function scheduleFromFhir(resource) {
+  const s = call(() => native.scheduleFromFhir(resourceText(resource, 'resource')))
+  return deepFreeze({
+    id: s.id,
+    actors: s.actors,
+    planningHorizon: s.horizonStart == null ? null : { start: s.horizonStart, end: s.horizonEnd },
+    active: s.active,
+    availability: s.zone == null ? null : { zone: s.zone, rules: JSON.parse(s.rulesJson) },
+    specialties: s.specialties,
+  })
+}
+
+/** Searchset entries `[{ base, resource, mode }]` as JSON text. */
+function entriesText(entries) {
+  if (!Array.isArray(entries)) throw requestError(`entries: a ${describe(entries)} is not a list of { base, resource, mode }`)
+  const list = entries.map((e, i) => {
+    const o = optionsArg(e, `entries[${i}]`, ['base', 'resource', 'mode'])
+    const mode = o.mode ?? 'match'
+    if (mode !== 'match' && mode !== 'include') {
+      throw requestError(`entries[${i}].mode: ${JSON.stringify(mode)} is not a mode; use "match" or "include"`)
+    }
+    const base = requiredString(o.base, `entries[${i}].base`, 'the FHIR base URL')
+    if (o.resource === null || typeof o.resource !== 'object' || Array.isArray(o.resource)) {
+      throw requestError(`entries[${i}].resource: a ${describe(o.resource)} is not a FHIR resource`)
+    }
+    return { base, resource: o.resource, mode }
+  })
+  return toJsonText(list, 'entries')
+}
+
+/**
+ * A `searchset` Bundle: `{ total, self, next, entries }`, `total` the
+ * matches in all (omit it for a search paged by a cursor), `self` and `next`
+ * (optional) the links, `entries` this page's `[{ base, resource, mode }]`
+ * (`fullUrl` is `base/Type/id`; `mode` `"match"` by default or `"include"`).
+ */
+function searchset(bundle) {
+  if (bundle === undefined) throw requestError('bundle: give { total, self, next, entries }')
+  const { total, self, next, entries = [] } = optionsArg(bundle, 'bundle', ['total', 'self', 'next', 'entries'])
+  const selfUrl = requiredString(self, 'self', 'the self link URL')
+  const nextUrl = optionalString(next, 'next', 'the next link URL')
+  const text = entriesText(entries)
+  if (total === undefined || total === null) return JSON.parse(call(() => native.searchsetPage(selfUrl, nextUrl, text)))
+  const t = wholeArg(total, 'total', 0, 0xffffffff)
+  return JSON.parse(call(() => native.searchset(t, selfUrl, nextUrl, text)))
+}
+
+/** `searchset` without `total` (optional in R4), for a search paged by a cursor. */
+function searchsetPage(bundle) {
+  if (bundle === undefined) throw requestError('bundle: give { self, next, entries }')
+  const { self, next, entries } = optionsArg(bundle, 'bundle', ['self', 'next', 'entries'])
+  return searchset({ self, next, entries })
+}
+
+/** The code system of the hcas error codes in an `OperationOutcome` (`issue.details.coding`). */
+const ERROR_SYSTEM = native.errorSystem()
+
+/**
+ * An `OperationOutcome` with one error issue: the FHIR `issueType`
+ * (`"invalid"`, `"not-found"`, ...), the hcas stable `code` (in
+ * `details.coding`, system `ERROR_SYSTEM`) and `text`.
+ */
+function operationOutcome(issueType, code, text) {
+  return JSON.parse(
+    native.operationOutcome(
+      stringArg(issueType, 'issueType', 'a FHIR issue type ("invalid")'),
+      stringArg(code, 'code', 'an error code'),
+      stringArg(text, 'text', 'a message'),
+    ),
+  )
+}
+
+/**
+ * The `OperationOutcome` of a booking conflict: the `conflict` error issue
+ * with `text`, then one issue per conflicting booking naming what it holds.
+ * `conflicts` is `Ledger#check`'s answer (`[{ resource, bookings }]`).
+ */
+function conflictOutcome(text, conflicts) {
+  if (!Array.isArray(conflicts)) throw requestError(`conflicts: a ${describe(conflicts)} is not a list of { resource, bookings }`)
+  const resources = []
+  const bookings = []
+  conflicts.forEach((c, i) => {
+    if (c === null || typeof c !== 'object') throw requestError(`conflicts[${i}]: a ${describe(c)} is not { resource, bookings }`)
+    resources.push(requiredString(c.resource, `conflicts[${i}].resource`, 'a resource name'))
+    bookings.push(stringList(c.bookings, `conflicts[${i}].bookings`, 'booking ids'))
+  })
+  return JSON.parse(call(() => native.conflictOutcome(stringArg(text, 'text', 'a message'), resources, bookings)))
+}
+
+/**
+ * The `OperationOutcome` of a series refused for conflicts: the `conflict`
+ * error issue with `text`, then one issue per conflicting occurrence naming
+ * its recurrence id, its start and what holds it (`Appointment/b7 holds
+ * Practitioner/P1`), in the order given. `occurrences` are occurrence
+ * answers (`SeriesSpec#plan`'s, `#book`'s); free ones add nothing.
+ */
+function seriesConflictOutcome(text, occurrences) {
+  const t = stringArg(text, 'text', 'a message')
+  const list = occurrenceResultsArg(occurrences, 'occurrences')
+  return JSON.parse(call(() => native.seriesConflictOutcome(t, list)))
+}
+
+/**
+ * An audit record as an R4 `AuditEvent` (export only): `{ id, recorded,
+ * actor, action, target, outcome, roles, patient, purpose, details, site }`,
+ * `recorded` an instant, `details` `[[name, text], ...]` in order (or a
+ * plain object of them).
+ */
+function auditEventToFhir(facts) {
+  if (facts === undefined) throw requestError('facts: give { id, recorded, actor, action, target, outcome }')
+  const known = ['id', 'recorded', 'actor', 'action', 'target', 'outcome', 'roles', 'patient', 'purpose', 'details', 'site']
+  const f = optionsArg(facts, 'facts', known)
+  let pairs = f.details ?? []
+  if (!Array.isArray(pairs)) {
+    if (typeof pairs !== 'object') throw requestError(`facts.details: a ${describe(pairs)} is not a list of [name, text] pairs`)
+    pairs = Object.entries(pairs)
+  }
+  const names = []
+  const texts = []
+  pairs.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) throw requestError(`facts.details[${i}]: a ${describe(p)} is not a [name, text] pair`)
+    names.push(stringArg(p[0], `facts.details[${i}][0]`, 'a detail name'))
+    texts.push(stringArg(p[1], `facts.details[${i}][1]`, 'a detail text'))
+  })
+  return JSON.parse(
+    call(() =>
+      native.auditEventToFhir({
+        id: requiredString(f.id, 'facts.id', 'the record id'),
+        recorded: instantArg(f.recorded, 'facts.recorded'),
+        actor: requiredString(f.actor, 'facts.actor', 'who acted'),
+        roles: stringList(f.roles, 'facts.roles', 'roles'),
+        action: requiredString(f.action, 'facts.action', 'the action ("patient.read")'),
+        target: requiredString(f.target, 'facts.target', 'the target ("booking:a1")'),
+        patient: optionalString(f.patient, 'facts.patient', 'a patient id'),
+        purpose: optionalString(f.purpose, 'facts.purpose', 'a purpose of use ("TREAT")'),
+        outcome: requiredString(f.outcome, 'facts.outcome', 'the outcome (permit, deny, ok, error)'),
+        detailNames: names,
+        detailTexts: texts,
+        site: optionalString(f.site, 'facts.site', 'an organization id'),
+      }),
+    ),
+  )
+}
+
+/** R5's `recurrenceType` codes (UCUM): daily, weekly, monthly, yearly. */
+const RECURRENCE_TYPES = Object.freeze(['d', 'wk', 'mo', 'a'])
+
+/** A recurrence template argument as the addon takes it (every field present). */
+function templateArg(t, name) {
+  if (t === undefined) throw requestError(`${name}: give { zone, recurrenceType, ... }`)
+  const known = ['zone', 'recurrenceType', 'days', 'day', 'interval', 'occurrenceCount', 'lastOccurrenceDate', 'occurrenceDates', 'excludingDates']
+  const o = optionsArg(t, name, known)
+  const type = requiredString(o.recurrenceType, `${name}.recurrenceType`, `a recurrence type (${RECURRENCE_TYPES.join(', ')})`)
+  return {
+    zone: zoneField(o.zone, `${name}.zone`),
+    recurrenceType: type,
+    days: stringList(o.days, `${name}.days`, 'weekday codes'),
+    day: wholeArg(o.day, `${name}.day`, 1, 31),
+    interval: wholeArg(o.interval, `${name}.interval`, 1, 0xffffffff) ?? 1,
+    occurrenceCount: wholeArg(o.occurrenceCount, `${name}.occurrenceCount`, 0, 0xffffffff),
+    lastOccurrenceDate: optionalString(o.lastOccurrenceDate, `${name}.lastOccurrenceDate`, 'a date ("2026-06-30")'),
+    occurrenceDates: stringList(o.occurrenceDates, `${name}.occurrenceDates`, 'dates'),
+    excludingDates: stringList(o.excludingDates, `${name}.excludingDates`, 'dates'),
+  }
+}
+
+/** The addon's template as the frozen plain object the API answers. */
+function templateOf(t) {
+  return deepFreeze({
+    zone: t.zone,
+    recurrenceType: t.recurrenceType,
+    days: t.days,
+    day: t.day ?? null,
+    interval: t.interval,
+    occurrenceCount: t.occurrenceCount ?? null,
+    lastOccurrenceDate: t.lastOccurrenceDate ?? null,
+    occurrenceDates: t.occurrenceDates,
+    excludingDates: t.excludingDates,
+  })
+}
+
+/**
+ * The `recurrenceTemplate` extension (R5 → R4) of a template `{ zone,
+ * recurrenceType, days, day, interval, occurrenceCount, lastOccurrenceDate,
+ * occurrenceDates, excludingDates }`.
+ */
+function recurrenceTemplateToFhir(template) {
+  return JSON.parse(call(() => native.recurrenceTemplateToFhir(templateArg(template, 'template'))))
+}
+
+/** The template (frozen plain object) of a `recurrenceTemplate` extension; refusals start with `path`. */
+function recurrenceTemplateFromFhir(extension, { path = 'extension[0]' } = {}) {
+  const text = resourceText(extension, 'extension')
+  return templateOf(call(() => native.recurrenceTemplateFromFhir(text, stringArg(path, 'path', 'a JSON path'))))
+}
+
+/** The `Recurrence` a template describes from the wall time `dtstart` (its first occurrence). */
+function templateRecurrence(template, dtstart) {
+  const p = call(() =>
+    native.templateRecurrence(templateArg(template, 'template'), stringArg(dtstart, 'dtstart', 'a wall time ("2026-06-02T09:00")')),
+  )
+  return new Recurrence(p.rrule, p.dtstart, p.zone, { exdates: p.exdates, rdates: p.rdates })
+}
+
+/** The package's `SeriesSpec` of the addon's (its recurrence rebuilt from its parts). */
+function seriesSpecOf(n) {
+  const p = n.recurrenceParts()
+  const recurrence = new Recurrence(p.rrule, p.dtstart, p.zone, { exdates: p.exdates, rdates: p.rdates })
+  return new SeriesSpec(n.id, recurrence, n.duration, n.resources, { until: n.until ?? null })
+}
+
+/**
+ * The series template an Appointment describes: a frozen `{ template,
+ * recurrence, spec }` (`template` the `Booking` of its first occurrence,
+ * `recurrence` the template object, `spec(id)` the `SeriesSpec` to book
+ * with series id `id`: every occurrence as long as the template, using its
+ * resources, from its start read as a wall time in the recurrence's zone;
+ * `InvalidRequestError` for a length that is not whole minutes), or `null`
+ * for a single appointment.
+ */
+function seriesFromFhir(resource) {
+  const s = call(() => native.seriesFromFhir(resourceText(resource, 'resource')))
+  if (s === null || s === undefined) return null
+  return Object.freeze({
+    template: wrapBooking(s.template()),
+    recurrence: templateOf(s.recurrence()),
+    spec: (id) => seriesSpecOf(call(() => s.spec(stringArg(id, 'id', 'a series id')))),
+  })
+}
+
+/** The series template Appointment of `{ template, recurrence }`: `appointmentToFhir(template)` plus `recurrenceTemplate`. */
+function seriesToFhir(series) {
+  if (series === null || typeof series !== 'object') throw requestError(`series: a ${describe(series)} is not { template, recurrence }`)
+  const b = bookingArg(series.template, 'series.template')
+  const t = templateArg(series.recurrence, 'series.recurrence')
+  return JSON.parse(call(() => native.seriesToFhir(b, t)))
+}
+
+/**
+ * The parameters of a `Parameters` resource, in order: frozen `{ name,
+ * element, value, text }` (`element` `"valueDateTime"`, ..., or
+ * `"resource"`; `text` the value as text, or `null` for a datatype without).
+ */
+function readParameters(resource) {
+  return deepFreeze(JSON.parse(call(() => native.readParameters(resourceText(resource, 'resource')))))
+}
+
+/** The id of the proposed Appointment of `provider` with `patient` at `start`, or `null` when the ids make no FHIR id. */
+function proposalId(provider, patient, start) {
+  return (
+    call(() =>
+      native.proposalId(stringArg(provider, 'provider', 'a practitioner id'), stringArg(patient, 'patient', 'a patient id'), instantArg(start, 'start')),
+    ) ?? null
+  )
+}
+
+/** What a proposed Appointment's id says: a frozen `{ provider, patient, start }`, or `null`. */
+function parseProposalId(id) {
+  const p = native.parseProposalId(stringArg(id, 'id', 'an Appointment id'))
+  return p === null || p === undefined ? null : Object.freeze({ provider: p.provider, patient: p.patient, start: p.start })
+}
+
+/** The proposed Appointment of `provider` with `patient` over `[start, end)`, with its `proposalId`. */
+function proposedAppointment(provider, patient, start, end) {
+  return JSON.parse(
+    call(() =>
+      native.proposedAppointment(
+        stringArg(provider, 'provider', 'a practitioner id'),
+        stringArg(patient, 'patient', 'a patient id'),
+        instantArg(start, 'start'),
+        instantArg(end, 'end'),
+      ),
+    ),
+  )
+}
+
+/** The two-letter codes of the FHIR search prefixes, in the engine's order. */
+const SEARCH_PREFIXES = Object.freeze(native.searchPrefixes())
+/** The largest `_count` a search takes. */
+const MAX_COUNT = native.maxCount()
+
+/** `[a, b]` of optional ISO strings as `{ start, end }` (null: unbounded). */
+function range(pair) {
+  return Object.freeze({ start: pair[0] ?? null, end: pair[1] ?? null })
+}
+
+/**
+ * A FHIR `date` search value parsed from its text (`"ge2026-05-04"`): its
+ * `prefix` (`"eq"` when none is written) and the range `[lower, upper)` its
+ * precision implies. A time needs an offset.
+ */
+class DateParam {
+  #native
+  #text
+  constructor(text) {
+    this.#text = stringArg(text, 'text', 'a date search value ("ge2026-05-04")')
+    this.#native = call(() => new native.NativeDateParam(this.#text))
+  }
+  /** The text it was parsed from. */
+  get text() {
+    return this.#text
+  }
+  /** The prefix (one of `SEARCH_PREFIXES`). */
+  get prefix() {
+    return this.#native.prefix
+  }
+  /** The first second of the value's range (ISO string in UTC). */
+  get lower() {
+    return this.#native.lower
+  }
+  /** The first second after the value's range. */
+  get upper() {
+    return this.#native.upper
+  }
+  /** Whether the instant `t` (a point, e.g. `Slot.start`) matches. */
+  matchesInstant(t) {
+    return call(() => this.#native.matchesInstant(instantArg(t, 't')))
+  }
+  /** Whether the period `[start, end)` matches (an empty period is the point `start`). */
+  matchesPeriod(start, end) {
+    return call(() => this.#native.matchesPeriod(instantArg(start, 'start'), instantArg(end, 'end')))
+  }
+  /** `{ start, end }`: the earliest and first-after-latest instants a match can reach (`null`: unbounded), to narrow a query. */
+  bounds() {
+    return range(this.#native.bounds())
+  }
+  /** The instants matched, exactly, as `{ start, end }` of `[start, end)` (`null`: unbounded); `null` for `ne`. */
+  instantRange() {
+    const r = this.#native.instantRange()
+    return r === null || r === undefined ? null : range(r)
+  }
+  /** The text. */
+  toString() {
+    return this.#text
+  }
+}
+
+/** A FHIR `token` search value: `code`, `system|code`, `|code` or `system|`. */
+class TokenParam {
+  #native
+  #text
+  constructor(text) {
+    this.#text = stringArg(text, 'text', 'a token search value ("system|code")')
+    this.#native = call(() => new native.NativeTokenParam(this.#text))
+  }
+  /** The text it was parsed from. */
+  get text() {
+    return this.#text
+  }
+  /** The system: `null` when not given, `""` for `|code`. */
+  get system() {
+    return this.#native.system ?? null
+  }
+  /** The code; `null` for `system|`. */
+  get code() {
+    return this.#native.code ?? null
+  }
+  /** Whether a coding of `system` (`null`: it has none) and `code` matches. */
+  matches(system, code) {
+    const s = system === undefined || system === null ? undefined : stringArg(system, 'system', 'a code system')
+    return this.#native.matches(s, stringArg(code, 'code', 'a code'))
+  }
+  /** The text. */
+  toString() {
+    return this.#text
+  }
+}
+
+/** A FHIR `reference` search value (`Type/id` or `id`) for a parameter whose targets are `types`. */
+class ReferenceParam {
+  #native
+  #text
+  #types
+  constructor(text, types) {
+    this.#text = stringArg(text, 'text', 'a reference search value ("Practitioner/P1")')
+    if (!Array.isArray(types)) throw requestError(`types: a ${describe(types)} is not a list of resource types (e.g. ["Practitioner"])`)
+    this.#types = Object.freeze(stringList(types, 'types', 'resource types'))
+    this.#native = call(() => new native.NativeReferenceParam(this.#text, [...this.#types]))
+  }
+  /** The text it was parsed from. */
+  get text() {
+    return this.#text
+  }
+  /** The target types allowed, as given. */
+  get types() {
+    return this.#types
+  }
+  /** The resource type, or `null` when not given. */
+  get resourceType() {
+    return this.#native.resourceType ?? null
+  }
+  /** The id. */
+  get id() {
+    return this.#native.id
+  }
+  /** Whether this value may name the resource of type `resourceType` with id `id`. */
+  names(resourceType, id) {
+    return this.#native.names(stringArg(resourceType, 'resourceType', 'a resource type'), stringArg(id, 'id', 'an id'))
+  }
+  /** The text. */
+  toString() {
+    return this.#text
+  }
+}
+
+/** `_count` parsed: a whole number from 0 (only the total) to `MAX_COUNT`; else `InvalidRequestError`. */
+function parseCount(text) {
+  return call(() => native.parseCount(stringArg(text, 'text', 'a _count value ("20")')))
+}
+
+exports.appointmentToFhir = appointmentToFhir
+exports.appointmentFromFhir = appointmentFromFhir
+exports.occurrenceToFhir = occurrenceToFhir
+exports.recurrenceNumbers = recurrenceNumbers
+exports.SLOT_STATUSES = SLOT_STATUSES
+exports.slotToFhir = slotToFhir
+exports.slotsToFhir = slotsToFhir
+exports.slotFromFhir = slotFromFhir
+exports.parseSlotId = parseSlotId
+exports.scheduleToFhir = scheduleToFhir
+exports.scheduleFromFhir = scheduleFromFhir
+exports.searchset = searchset
+exports.searchsetPage = searchsetPage
+exports.ERROR_SYSTEM = ERROR_SYSTEM
+exports.operationOutcome = operationOutcome
+exports.conflictOutcome = conflictOutcome
+exports.seriesConflictOutcome = seriesConflictOutcome
+exports.auditEventToFhir = auditEventToFhir
+exports.RECURRENCE_TYPES = RECURRENCE_TYPES
+exports.recurrenceTemplateToFhir = recurrenceTemplateToFhir
+exports.recurrenceTemplateFromFhir = recurrenceTemplateFromFhir
+exports.templateRecurrence = templateRecurrence
+exports.seriesFromFhir = seriesFromFhir
+exports.seriesToFhir = seriesToFhir
+exports.readParameters = readParameters
+exports.proposalId = proposalId
+exports.parseProposalId = parseProposalId
+exports.proposedAppointment = proposedAppointment
+exports.SEARCH_PREFIXES = SEARCH_PREFIXES
+exports.MAX_COUNT = MAX_COUNT
+exports.DateParam = DateParam
+exports.TokenParam = TokenParam
+exports.ReferenceParam = ReferenceParam
+exports.parseCount = parseCount

@@ -13,7 +13,10 @@
 //!   same work as napi `Task`s on the libuv thread pool, answering Promises;
 //! - the constants [`kinds`], [`error_codes`], [`tzdb_version`], [`version`];
 //! - the typed level's native classes ([`typed`]): zones, recurrences and
-//!   availability, with instants as epoch milliseconds or ISO strings.
+//!   availability, with instants as epoch milliseconds or ISO strings;
+//! - the bookings ledger and its atomic operations ([`booking`]) and the
+//!   appointment lifecycle ([`lifecycle`]), recurring series and their
+//!   edits ([`series`]), and the waitlist ([`waitlist`]).
 //!
 //! Every error thrown from here is a JS `Error` whose `code` is the engine's
 //! stable error code (`invalid_rrule`, ...) and whose `message` says what to
@@ -25,8 +28,14 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use serde_json::Value;
 
+pub mod advice;
 pub mod booking;
+pub mod consent;
+pub mod fhir;
+pub mod lifecycle;
+pub mod series;
 pub mod typed;
+pub mod waitlist;
 
 /// An engine error code as a napi error status: napi-rs creates the thrown JS
 /// error with this string as its `code` property, which the wrapper maps to

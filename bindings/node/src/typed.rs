@@ -76,7 +76,7 @@ fn opt_instant(v: Option<&InstantArg>, name: &str) -> Result<Option<Timestamp>> 
 
 /// Whole minutes named `name`: a fraction or a non-finite number is
 /// `invalid_duration` (the engine's checks of sign and size come later).
-fn minutes(v: f64, name: &str) -> Result<Minutes> {
+pub(crate) fn minutes(v: f64, name: &str) -> Result<Minutes> {
     if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
         return Err(error(
             ErrorCode::InvalidDuration,
@@ -90,7 +90,7 @@ fn minutes(v: f64, name: &str) -> Result<Minutes> {
 /// Instants as ISO strings in UTC, one per line in a single string (the
 /// wrapper splits it): one JS string for the lot costs far less than a JS
 /// string per item made through Node-API.
-fn iso(items: &[Timestamp]) -> String {
+pub(crate) fn iso(items: &[Timestamp]) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(items.len() * 21);
     for (i, t) in items.iter().enumerate() {
@@ -165,7 +165,7 @@ impl NativeZone {
 /// A recurrence set: an RRULE from a wall-time `dtstart` in a zone, with
 /// EXDATEs and RDATEs (wall times).
 #[napi]
-pub struct NativeRecurrence(Arc<Recurrence>);
+pub struct NativeRecurrence(pub(crate) Arc<Recurrence>);
 
 #[napi]
 impl NativeRecurrence {
@@ -304,7 +304,7 @@ pub struct NativeSlotOptions {
 /// A provider's availability: working rules, date overrides and busy
 /// intervals in a zone.
 #[napi]
-pub struct NativeAvailability(Arc<Availability>);
+pub struct NativeAvailability(pub(crate) Arc<Availability>);
 
 #[napi]
 impl NativeAvailability {
