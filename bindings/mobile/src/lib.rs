@@ -10,18 +10,76 @@
 //! - the typed level (a start, `typed`): [`Zone`], [`Recurrence`] and
 //!   [`Availability`], instants as the custom type `Timestamp` (Unix seconds;
 //!   `java.time.Instant` in Kotlin);
+//! - advice (`advice`): [`Availability`]'s `explain` (why a start is or is
+//!   not offered: an [`Explanation`] with every [`Reason`]) and
+//!   `explainWithLedger` (adding a [`Ledger`]'s conflicts) and
+//!   `alternatives` (the nearest starts around a wanted one that the
+//!   availability offers and a [`Ledger`] has room for);
+//! - consent (`consent`, the shared `CONSENT.md`): [`decide`] answering a
+//!   [`Decision`], [`booking_allowed`] answering a [`BookingVerdict`],
+//!   [`CompiledConsents`] (one patient's consents compiled once for many
+//!   offline decisions), the vocabularies as enums ([`Role`], [`Category`],
+//!   [`Action`], [`Purpose`], ...), [`Consent`] and its parts as records, FHIR
+//!   R4/R5 `Consent` JSON text through [`consent_from_fhir`] and
+//!   [`consent_to_fhir`];
+//! - FHIR R4 (`fhir`): `Slot` JSON text through [`slot_to_fhir`],
+//!   [`slots_to_fhir`], [`slot_from_fhir`] ([`FhirSlot`]) and
+//!   [`parse_slot_id`], and [`operation_outcome`];
+//! - the bookings ledger (`ledger`): the [`Ledger`] object (insert, check,
+//!   book with an idempotency key, hold, confirm, reschedule, move) with
+//!   [`Booking`], [`BookingStatus`], [`Conflict`] and [`BookOutcome`];
+//! - pooled availability (`pooled`): [`pooled_slots`] over several
+//!   [`Availability`] objects, each start with the providers free at it;
+//! - the lifecycle (`lifecycle`): [`transition`], [`Ledger::apply_transition`],
+//!   [`legal_targets`], [`allowed_actors`], [`reason_required`],
+//!   [`is_terminal`], with [`Party`] and [`LifecyclePolicy`];
+//! - series (`series`): [`Ledger::plan_series`], [`Ledger::book_series`],
+//!   [`Ledger::shift_series`], [`Ledger::cancel_series`] and the pure plans
+//!   [`plan_series_shift`] / [`plan_series_cancel`], with occurrence results;
 //! - errors: [`HcasError`], one variant per error family (`errors`).
 //!
 //! The Kotlin and Swift sources generated from this crate are committed under
 //! `bindings/mobile/generated/` (`bindings/mobile/generate`).
 
+mod advice;
+mod consent;
 mod errors;
+mod fhir;
+mod ledger;
+mod lifecycle;
+mod pooled;
+mod series;
 mod typed;
 
 use hcas_core::ErrorCode;
 use serde_json::Value;
 
+pub use crate::advice::{Alternatives, Explanation, Reason, TimeInterval};
+pub use crate::consent::{
+    Accessor, Action, AppointmentKind, Basis, BookingQuestion, BookingVerdict, BreakGlass,
+    Category, CompiledConsents, Consent, ConsentRequest, ConsentStatus, Decision, Effect,
+    FhirVersion, Match, Period, Provision, Purpose, Refusal, Rights, Role, RolePolicy,
+    booking_allowed, consent_from_fhir, consent_from_json, consent_to_fhir, decide,
+    default_role_policy,
+};
 pub use crate::errors::HcasError;
+pub use crate::fhir::{
+    FhirSlot, SlotId, SlotStatus, appointment_from_fhir, appointment_to_fhir, fhir_slot_to_fhir,
+    operation_outcome, parse_slot_id, slot_from_fhir, slot_to_fhir, slots_to_fhir,
+};
+pub use crate::ledger::{
+    BookOutcome, Booking, BookingStatus, Conflict, Ledger, SeriesRef, booking_status_name,
+    booking_status_parse,
+};
+pub use crate::lifecycle::{
+    LifecyclePolicy, Party, TransitionOutcome, Transitioned, allowed_actors,
+    default_lifecycle_policy, is_terminal, legal_targets, reason_required, transition,
+};
+pub use crate::pooled::{PooledSlot, pooled_slots};
+pub use crate::series::{
+    CancelResult, CancelledOccurrence, EditResult, EditScope, Move, OccurrenceResult, SeriesPolicy,
+    SeriesResult, ShiftPlan, Skipped, plan_series_cancel, plan_series_shift,
+};
 pub use crate::typed::{Availability, Busy, Recurrence, WorkingHours, Zone};
 
 uniffi::setup_scaffolding!();

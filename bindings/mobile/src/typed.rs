@@ -21,7 +21,7 @@ uniffi::custom_type!(Timestamp, i64, {
 
 /// An IANA time zone the engine knows (`Europe/Berlin`, `UTC`).
 #[derive(Debug, uniffi::Object)]
-pub struct Zone(hcas_core::Zone);
+pub struct Zone(pub(crate) hcas_core::Zone);
 
 #[uniffi::export]
 impl Zone {
@@ -42,7 +42,7 @@ impl Zone {
 
 /// An RFC 5545 recurrence: a rule repeating a local wall time in a zone.
 #[derive(Debug, uniffi::Object)]
-pub struct Recurrence(hcas_core::Recurrence);
+pub struct Recurrence(pub(crate) hcas_core::Recurrence);
 
 #[uniffi::export]
 impl Recurrence {
@@ -103,7 +103,7 @@ pub struct Busy {
 
 /// A provider's availability: working rules in a zone minus busy time.
 #[derive(Debug, uniffi::Object)]
-pub struct Availability(hcas_core::Availability);
+pub struct Availability(pub(crate) hcas_core::Availability);
 
 #[uniffi::export]
 impl Availability {

@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -490,6 +506,30 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     }
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -547,6 +587,43 @@ fileprivate struct FfiConverterString: FfiConverter {
  * A provider's availability: working rules in a zone minus busy time.
  */
 public protocol AvailabilityProtocol: AnyObject, Sendable {
+    
+    /**
+     * Up to `count` starts before and after `start` for an appointment of
+     * `durationMinutes` on `resources`, nearest first, none before `now`,
+     * that this availability offers and the `ledger` has room for, on a
+     * grid of `stepMinutes` (default: the duration), searched within
+     * `searchDays` days either side (default 7, at most 200): the engine's
+     * `hcas_core::advice::alternatives`.
+     *
+     * # Errors
+     * `invalid_request` for a count of 0 or `searchDays` outside 1..=200;
+     * `invalid_interval` for a zero duration; the request's validation
+     * errors for `resources`.
+     */
+    func alternatives(ledger: Ledger, resources: [String], start: Timestamp, durationMinutes: UInt32, now: Timestamp, count: UInt32, stepMinutes: UInt32?, searchDays: UInt32?) throws  -> Alternatives
+    
+    /**
+     * Why `start` is (not) among `slots(from, to, durationMinutes,
+     * stepMinutes)`: every reason, not just the first; `offered` is exactly
+     * whether `slots` offers it (`hcas_core::Availability::explain`).
+     *
+     * # Errors
+     * As `slots`: `invalid_duration`, `invalid_interval`, `invalid_window`
+     * for the query.
+     */
+    func explain(start: Timestamp, from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?) throws  -> Explanation
+    
+    /**
+     * As [`Availability::explain`], adding the `ledger`'s conflicts for
+     * the `resources` the appointment would use, asked at `ledgerNow` (for
+     * expiring holds): a `Conflict(resource, bookings)` reason per resource
+     * at capacity (`hcas_core::advice::explain_with_ledger`).
+     *
+     * # Errors
+     * As `explain`.
+     */
+    func explainWithLedger(ledger: Ledger, resources: [String], ledgerNow: Timestamp, start: Timestamp, from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?) throws  -> Explanation
     
     /**
      * The bookable starts `s` with `from <= s < to` for appointments of
@@ -635,6 +712,85 @@ public convenience init(zone: Zone, rules: [WorkingHours], busy: [Busy])throws  
 
     
     /**
+     * Up to `count` starts before and after `start` for an appointment of
+     * `durationMinutes` on `resources`, nearest first, none before `now`,
+     * that this availability offers and the `ledger` has room for, on a
+     * grid of `stepMinutes` (default: the duration), searched within
+     * `searchDays` days either side (default 7, at most 200): the engine's
+     * `hcas_core::advice::alternatives`.
+     *
+     * # Errors
+     * `invalid_request` for a count of 0 or `searchDays` outside 1..=200;
+     * `invalid_interval` for a zero duration; the request's validation
+     * errors for `resources`.
+     */
+open func alternatives(ledger: Ledger, resources: [String], start: Timestamp, durationMinutes: UInt32, now: Timestamp, count: UInt32, stepMinutes: UInt32?, searchDays: UInt32?)throws  -> Alternatives  {
+    return try  FfiConverterTypeAlternatives_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_availability_alternatives(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLedger_lower(ledger),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterUInt32.lower(count),
+        FfiConverterOptionUInt32.lower(stepMinutes),
+        FfiConverterOptionUInt32.lower(searchDays),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Why `start` is (not) among `slots(from, to, durationMinutes,
+     * stepMinutes)`: every reason, not just the first; `offered` is exactly
+     * whether `slots` offers it (`hcas_core::Availability::explain`).
+     *
+     * # Errors
+     * As `slots`: `invalid_duration`, `invalid_interval`, `invalid_window`
+     * for the query.
+     */
+open func explain(start: Timestamp, from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?)throws  -> Explanation  {
+    return try  FfiConverterTypeExplanation_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_availability_explain(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(from),
+        FfiConverterTypeTimestamp_lower(to),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterOptionUInt32.lower(stepMinutes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * As [`Availability::explain`], adding the `ledger`'s conflicts for
+     * the `resources` the appointment would use, asked at `ledgerNow` (for
+     * expiring holds): a `Conflict(resource, bookings)` reason per resource
+     * at capacity (`hcas_core::advice::explain_with_ledger`).
+     *
+     * # Errors
+     * As `explain`.
+     */
+open func explainWithLedger(ledger: Ledger, resources: [String], ledgerNow: Timestamp, start: Timestamp, from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32?)throws  -> Explanation  {
+    return try  FfiConverterTypeExplanation_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_availability_explain_with_ledger(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLedger_lower(ledger),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(ledgerNow),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(from),
+        FfiConverterTypeTimestamp_lower(to),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterOptionUInt32.lower(stepMinutes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The bookable starts `s` with `from <= s < to` for appointments of
      * `duration_minutes`, on a grid of `step_minutes` (default: the
      * duration), ascending (`docs/vectors.md`, kind `slots`).
@@ -698,6 +854,1041 @@ public func FfiConverterTypeAvailability_lift(_ handle: UInt64) throws -> Availa
 #endif
 public func FfiConverterTypeAvailability_lower(_ value: Availability) -> UInt64 {
     return FfiConverterTypeAvailability.lower(value)
+}
+
+
+
+
+
+
+/**
+ * One patient's consents compiled once under a policy: fast repeated
+ * decisions, e.g. offline on a device.
+ */
+public protocol CompiledConsentsProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether `question` may be booked ([`booking_allowed`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` as [`booking_allowed`], or for another patient than
+     * the one compiled for.
+     */
+    func bookingAllowed(question: BookingQuestion) throws  -> BookingVerdict
+    
+    /**
+     * Step 4 alone: the consents' decision, or none when no consent applies
+     * ("does a consent permit this?").
+     *
+     * # Errors
+     * As [`CompiledConsents::decide`].
+     */
+    func byConsent(request: ConsentRequest) throws  -> Decision?
+    
+    /**
+     * How many consents count (the patient's active ones).
+     */
+    func count()  -> UInt32
+    
+    /**
+     * Decide `request` by the five steps ([`decide`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` for a request that fails validation or is about
+     * another patient than the one compiled for.
+     */
+    func decide(request: ConsentRequest) throws  -> Decision
+    
+    /**
+     * The patient these consents are about.
+     */
+    func patient()  -> String
+    
+}
+/**
+ * One patient's consents compiled once under a policy: fast repeated
+ * decisions, e.g. offline on a device.
+ */
+open class CompiledConsents: CompiledConsentsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_hcas_mobile_fn_clone_compiledconsents(self.handle, $0) }
+    }
+    /**
+     * Validate every consent in `consents` (whoever's they are), then
+     * compile `patient`'s active ones under `policy` (none: the default
+     * table).
+     *
+     * # Errors
+     * `invalid_consent` for a consent that breaks the model or two consents
+     * with one id.
+     */
+public convenience init(patient: String, consents: [Consent], policy: RolePolicy?)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_constructor_compiledconsents_new(
+        FfiConverterString.lower(patient),
+        FfiConverterSequenceTypeConsent.lower(consents),
+        FfiConverterOptionTypeRolePolicy.lower(policy),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_hcas_mobile_fn_free_compiledconsents(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether `question` may be booked ([`booking_allowed`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` as [`booking_allowed`], or for another patient than
+     * the one compiled for.
+     */
+open func bookingAllowed(question: BookingQuestion)throws  -> BookingVerdict  {
+    return try  FfiConverterTypeBookingVerdict_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_compiledconsents_booking_allowed(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBookingQuestion_lower(question),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Step 4 alone: the consents' decision, or none when no consent applies
+     * ("does a consent permit this?").
+     *
+     * # Errors
+     * As [`CompiledConsents::decide`].
+     */
+open func byConsent(request: ConsentRequest)throws  -> Decision?  {
+    return try  FfiConverterOptionTypeDecision.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_compiledconsents_by_consent(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeConsentRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many consents count (the patient's active ones).
+     */
+open func count() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_compiledconsents_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Decide `request` by the five steps ([`decide`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` for a request that fails validation or is about
+     * another patient than the one compiled for.
+     */
+open func decide(request: ConsentRequest)throws  -> Decision  {
+    return try  FfiConverterTypeDecision_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_compiledconsents_decide(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeConsentRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The patient these consents are about.
+     */
+open func patient() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_compiledconsents_patient(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCompiledConsents: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CompiledConsents
+
+    public static func lift(_ handle: UInt64) throws -> CompiledConsents {
+        return CompiledConsents(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CompiledConsents) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CompiledConsents {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CompiledConsents, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompiledConsents_lift(_ handle: UInt64) throws -> CompiledConsents {
+    return try FfiConverterTypeCompiledConsents.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCompiledConsents_lower(_ value: CompiledConsents) -> UInt64 {
+    return FfiConverterTypeCompiledConsents.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), idempotency keys, and the conflict check. Every operation is
+ * atomic (one lock); the object may be shared between threads.
+ */
+public protocol LedgerProtocol: AnyObject, Sendable {
+    
+    /**
+     * The bookings that block `resource` at `now` and overlap
+     * `[start, end)`, by start (touching is not overlapping).
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`.
+     */
+    func blockingOn(resource: String, start: Timestamp, end: Timestamp, now: Timestamp) throws  -> [Booking]
+    
+    /**
+     * Book atomically at `now`: check, then insert only when free
+     * (`Booked`, or `Conflict` with every conflict and the ledger
+     * unchanged). With `idempotencyKey`, a key used within the last 24
+     * hours answers the booking it made (`Existing`, nothing new written).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for a reused id or
+     * a key reused for a different interval or resources.
+     */
+    func book(booking: Booking, now: Timestamp, idempotencyKey: String?) throws  -> BookOutcome
+    
+    /**
+     * Every booking, ordered by start, then id.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    func bookings() throws  -> [Booking]
+    
+    /**
+     * The capacity of `resource` (1 unless set).
+     */
+    func capacity(resource: String)  -> UInt32
+    
+    /**
+     * The conflicts that stand in the way of booking `resources` over
+     * `[start, end)` at `now` (empty: it can be booked), by resource name.
+     * Touching is not overlapping. `exclude`: the id of a booking to ignore
+     * (one being moved); `extra`: bookings to count as if they were in the
+     * ledger. Changes nothing.
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`; `invalid_request` for no or
+     * bad resource names, or a bad booking in `extra`.
+     */
+    func check(resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, exclude: String?, extra: [Booking]) throws  -> [Conflict]
+    
+    /**
+     * Turn the live hold `id` into a booking at `now`, checked against
+     * everything but the hold itself in the same step (`Booked`, the
+     * booking now `Booked`, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not a hold;
+     * `invalid_transition` for a hold that has lapsed.
+     */
+    func confirmHold(id: String, now: Timestamp) throws  -> BookOutcome
+    
+    /**
+     * How many bookings it holds (any status).
+     */
+    func count()  -> UInt64
+    
+    /**
+     * Forget every idempotency key first used 24 hours or more before
+     * `now` ([`Ledger::book`] does it itself; this prunes without booking).
+     */
+    func expireIdempotencyKeys(now: Timestamp) 
+    
+    /**
+     * The booking with this id, or null.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    func get(id: String) throws  -> Booking?
+    
+    /**
+     * Place the hold `id` on `resources` over `[start, end)` at `now`,
+     * lapsing at `expires`: a tentative booking (`Held`) that blocks others
+     * until then. Booked as [`Ledger::book`] books (`Booked` or `Conflict`).
+     *
+     * # Errors
+     * `invalid_duration` when `expires <= now`; the request's validation
+     * errors; `invalid_request` for a reused id.
+     */
+    func hold(id: String, resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, expires: Timestamp) throws  -> BookOutcome
+    
+    /**
+     * As [`Ledger::hold`], lapsing `lengthMinutes` after `now`.
+     *
+     * # Errors
+     * `invalid_duration` for a length of 0; as [`Ledger::hold`].
+     */
+    func holdFor(id: String, resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, lengthMinutes: UInt32) throws  -> BookOutcome
+    
+    /**
+     * How many idempotency keys the ledger remembers.
+     */
+    func idempotencyKeys()  -> UInt64
+    
+    /**
+     * Add a booking without a conflict check (loading existing data).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for an id already
+     * in the ledger.
+     */
+    func insert(booking: Booking) throws 
+    
+    /**
+     * Move the booking `id` to `[start, end)` (same id, same resources),
+     * checked against everything but itself at `now` (`Booked`, the moved
+     * booking, or `Conflict`, nothing moved).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; `invalid_interval` when
+     * `end <= start`.
+     */
+    func moveBooking(id: String, start: Timestamp, end: Timestamp, now: Timestamp) throws  -> BookOutcome
+    
+    /**
+     * Take the booking with this id out of the ledger (null if there is none).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    func remove(id: String) throws  -> Booking?
+    
+    /**
+     * Reschedule the booking `id` to `new`: book `new` (its `replaces` set
+     * to `id`; the old booking does not count against it) and cancel `id`
+     * with `reason` and `replacedBy` set to `new.id`, or change nothing when
+     * `new` conflicts (`Booked`, the new booking, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not
+     * proposed, pending, held or booked; `new`'s validation errors.
+     */
+    func reschedule(id: String, new: Booking, now: Timestamp, reason: String) throws  -> BookOutcome
+    
+    /**
+     * Let `capacity` bookings overlap on `resource` (a room with two chairs).
+     *
+     * # Errors
+     * `invalid_request` for a capacity of 0.
+     */
+    func setCapacity(resource: String, capacity: UInt32) throws 
+    
+    /**
+     * Move the booking `id` to `to` as [`transition`] allows, and record
+     * it (a cancellation also records `reason` as its `cancelReason`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; the errors of [`transition`];
+     * `invalid_transition` when the change would overbook a resource.
+     */
+    func applyTransition(id: String, to: BookingStatus, actor: Party, now: Timestamp, reason: String?, policy: LifecyclePolicy?) throws  -> Transitioned
+    
+    /**
+     * Book the series (as [`Ledger::plan_series`] plans it): every
+     * occurrence or none (`AllOrNothing`, the default), or the free ones
+     * (`BookFree`). Each occurrence is a booking `<id>.<YYYYMMDDTHHMMSS>`
+     * carrying its `SeriesRef`.
+     *
+     * # Errors
+     * As [`Ledger::plan_series`]; `invalid_request` for an id already used.
+     */
+    func bookSeries(id: String, recurrence: Recurrence, durationMinutes: UInt32, resources: [String], now: Timestamp, until: Timestamp?, policy: SeriesPolicy?) throws  -> SeriesResult
+    
+    /**
+     * Cancel occurrences of the series `seriesId` from `recurrenceId` by
+     * `scope`, for `reason` (recorded on each), as the lifecycle allows each
+     * one; the others are `skipped`.
+     *
+     * # Errors
+     * As [`plan_series_cancel`].
+     */
+    func cancelSeries(seriesId: String, recurrenceId: String, scope: EditScope, actor: Party, reason: String, now: Timestamp, policy: LifecyclePolicy?) throws  -> CancelResult
+    
+    /**
+     * Check every occurrence of the series `id` (`durationMinutes` long
+     * occurrences of `recurrence`, each using `resources`; `until` ends an
+     * open-ended rule) against the ledger and the series' own earlier free
+     * occurrences at `now`. Changes nothing.
+     *
+     * # Errors
+     * `invalid_request` for a bad series id or resources; `invalid_duration`;
+     * `invalid_window` / `limit_exceeded` for a series too long.
+     */
+    func planSeries(id: String, recurrence: Recurrence, durationMinutes: UInt32, resources: [String], now: Timestamp, until: Timestamp?) throws  -> [OccurrenceResult]
+    
+    /**
+     * The bookings of the series `seriesId`, by start (then id).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    func seriesBookings(seriesId: String) throws  -> [Booking]
+    
+    /**
+     * Move occurrences of the series `seriesId` from the occurrence
+     * `recurrenceId` by `scope`: each by `shiftDays` calendar days then
+     * `shiftMinutes` of wall-clock time in `zone` (a week later keeps 10:00
+     * local across a DST change), optionally to a new length. All or
+     * nothing: `applied` false changes nothing and says which moves conflict.
+     *
+     * # Errors
+     * As [`plan_series_shift`].
+     */
+    func shiftSeries(seriesId: String, recurrenceId: String, scope: EditScope, zone: Zone, shiftDays: Int64, shiftMinutes: Int64, actor: Party, now: Timestamp, durationMinutes: UInt32?, reason: String?, policy: LifecyclePolicy?) throws  -> EditResult
+    
+}
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), idempotency keys, and the conflict check. Every operation is
+ * atomic (one lock); the object may be shared between threads.
+ */
+open class Ledger: LedgerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_hcas_mobile_fn_clone_ledger(self.handle, $0) }
+    }
+    /**
+     * An empty ledger.
+     */
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_constructor_ledger_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_hcas_mobile_fn_free_ledger(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The bookings that block `resource` at `now` and overlap
+     * `[start, end)`, by start (touching is not overlapping).
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`.
+     */
+open func blockingOn(resource: String, start: Timestamp, end: Timestamp, now: Timestamp)throws  -> [Booking]  {
+    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_blocking_on(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(resource),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeTimestamp_lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Book atomically at `now`: check, then insert only when free
+     * (`Booked`, or `Conflict` with every conflict and the ledger
+     * unchanged). With `idempotencyKey`, a key used within the last 24
+     * hours answers the booking it made (`Existing`, nothing new written).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for a reused id or
+     * a key reused for a different interval or resources.
+     */
+open func book(booking: Booking, now: Timestamp, idempotencyKey: String? = nil)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_book(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBooking_lower(booking),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionString.lower(idempotencyKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every booking, ordered by start, then id.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+open func bookings()throws  -> [Booking]  {
+    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_bookings(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The capacity of `resource` (1 unless set).
+     */
+open func capacity(resource: String) -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_capacity(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(resource),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The conflicts that stand in the way of booking `resources` over
+     * `[start, end)` at `now` (empty: it can be booked), by resource name.
+     * Touching is not overlapping. `exclude`: the id of a booking to ignore
+     * (one being moved); `extra`: bookings to count as if they were in the
+     * ledger. Changes nothing.
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`; `invalid_request` for no or
+     * bad resource names, or a bad booking in `extra`.
+     */
+open func check(resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, exclude: String? = nil, extra: [Booking] = [])throws  -> [Conflict]  {
+    return try  FfiConverterSequenceTypeConflict.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_check(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionString.lower(exclude),
+        FfiConverterSequenceTypeBooking.lower(extra),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Turn the live hold `id` into a booking at `now`, checked against
+     * everything but the hold itself in the same step (`Booked`, the
+     * booking now `Booked`, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not a hold;
+     * `invalid_transition` for a hold that has lapsed.
+     */
+open func confirmHold(id: String, now: Timestamp)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_confirm_hold(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeTimestamp_lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many bookings it holds (any status).
+     */
+open func count() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forget every idempotency key first used 24 hours or more before
+     * `now` ([`Ledger::book`] does it itself; this prunes without booking).
+     */
+open func expireIdempotencyKeys(now: Timestamp)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_expire_idempotency_keys(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTimestamp_lower(now),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The booking with this id, or null.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+open func get(id: String)throws  -> Booking?  {
+    return try  FfiConverterOptionTypeBooking.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Place the hold `id` on `resources` over `[start, end)` at `now`,
+     * lapsing at `expires`: a tentative booking (`Held`) that blocks others
+     * until then. Booked as [`Ledger::book`] books (`Booked` or `Conflict`).
+     *
+     * # Errors
+     * `invalid_duration` when `expires <= now`; the request's validation
+     * errors; `invalid_request` for a reused id.
+     */
+open func hold(id: String, resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, expires: Timestamp)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_hold(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterTypeTimestamp_lower(expires),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * As [`Ledger::hold`], lapsing `lengthMinutes` after `now`.
+     *
+     * # Errors
+     * `invalid_duration` for a length of 0; as [`Ledger::hold`].
+     */
+open func holdFor(id: String, resources: [String], start: Timestamp, end: Timestamp, now: Timestamp, lengthMinutes: UInt32)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_hold_for(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterUInt32.lower(lengthMinutes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many idempotency keys the ledger remembers.
+     */
+open func idempotencyKeys() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_idempotency_keys(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Add a booking without a conflict check (loading existing data).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for an id already
+     * in the ledger.
+     */
+open func insert(booking: Booking)throws   {try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_insert(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBooking_lower(booking),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Move the booking `id` to `[start, end)` (same id, same resources),
+     * checked against everything but itself at `now` (`Booked`, the moved
+     * booking, or `Conflict`, nothing moved).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; `invalid_interval` when
+     * `end <= start`.
+     */
+open func moveBooking(id: String, start: Timestamp, end: Timestamp, now: Timestamp)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_move_booking(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeTimestamp_lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Take the booking with this id out of the ledger (null if there is none).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+open func remove(id: String)throws  -> Booking?  {
+    return try  FfiConverterOptionTypeBooking.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_remove(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reschedule the booking `id` to `new`: book `new` (its `replaces` set
+     * to `id`; the old booking does not count against it) and cancel `id`
+     * with `reason` and `replacedBy` set to `new.id`, or change nothing when
+     * `new` conflicts (`Booked`, the new booking, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not
+     * proposed, pending, held or booked; `new`'s validation errors.
+     */
+open func reschedule(id: String, new: Booking, now: Timestamp, reason: String)throws  -> BookOutcome  {
+    return try  FfiConverterTypeBookOutcome_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_reschedule(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeBooking_lower(new),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Let `capacity` bookings overlap on `resource` (a room with two chairs).
+     *
+     * # Errors
+     * `invalid_request` for a capacity of 0.
+     */
+open func setCapacity(resource: String, capacity: UInt32)throws   {try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_set_capacity(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(resource),
+        FfiConverterUInt32.lower(capacity),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Move the booking `id` to `to` as [`transition`] allows, and record
+     * it (a cancellation also records `reason` as its `cancelReason`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; the errors of [`transition`];
+     * `invalid_transition` when the change would overbook a resource.
+     */
+open func applyTransition(id: String, to: BookingStatus, actor: Party, now: Timestamp, reason: String? = nil, policy: LifecyclePolicy? = nil)throws  -> Transitioned  {
+    return try  FfiConverterTypeTransitioned_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_apply_transition(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeBookingStatus_lower(to),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Book the series (as [`Ledger::plan_series`] plans it): every
+     * occurrence or none (`AllOrNothing`, the default), or the free ones
+     * (`BookFree`). Each occurrence is a booking `<id>.<YYYYMMDDTHHMMSS>`
+     * carrying its `SeriesRef`.
+     *
+     * # Errors
+     * As [`Ledger::plan_series`]; `invalid_request` for an id already used.
+     */
+open func bookSeries(id: String, recurrence: Recurrence, durationMinutes: UInt32, resources: [String], now: Timestamp, until: Timestamp? = nil, policy: SeriesPolicy? = nil)throws  -> SeriesResult  {
+    return try  FfiConverterTypeSeriesResult_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_book_series(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeRecurrence_lower(recurrence),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionTypeTimestamp.lower(until),
+        FfiConverterOptionTypeSeriesPolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancel occurrences of the series `seriesId` from `recurrenceId` by
+     * `scope`, for `reason` (recorded on each), as the lifecycle allows each
+     * one; the others are `skipped`.
+     *
+     * # Errors
+     * As [`plan_series_cancel`].
+     */
+open func cancelSeries(seriesId: String, recurrenceId: String, scope: EditScope, actor: Party, reason: String, now: Timestamp, policy: LifecyclePolicy? = nil)throws  -> CancelResult  {
+    return try  FfiConverterTypeCancelResult_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_cancel_series(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(seriesId),
+        FfiConverterString.lower(recurrenceId),
+        FfiConverterTypeEditScope_lower(scope),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterString.lower(reason),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Check every occurrence of the series `id` (`durationMinutes` long
+     * occurrences of `recurrence`, each using `resources`; `until` ends an
+     * open-ended rule) against the ledger and the series' own earlier free
+     * occurrences at `now`. Changes nothing.
+     *
+     * # Errors
+     * `invalid_request` for a bad series id or resources; `invalid_duration`;
+     * `invalid_window` / `limit_exceeded` for a series too long.
+     */
+open func planSeries(id: String, recurrence: Recurrence, durationMinutes: UInt32, resources: [String], now: Timestamp, until: Timestamp? = nil)throws  -> [OccurrenceResult]  {
+    return try  FfiConverterSequenceTypeOccurrenceResult.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_plan_series(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterTypeRecurrence_lower(recurrence),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterSequenceString.lower(resources),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionTypeTimestamp.lower(until),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The bookings of the series `seriesId`, by start (then id).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+open func seriesBookings(seriesId: String)throws  -> [Booking]  {
+    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_series_bookings(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(seriesId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Move occurrences of the series `seriesId` from the occurrence
+     * `recurrenceId` by `scope`: each by `shiftDays` calendar days then
+     * `shiftMinutes` of wall-clock time in `zone` (a week later keeps 10:00
+     * local across a DST change), optionally to a new length. All or
+     * nothing: `applied` false changes nothing and says which moves conflict.
+     *
+     * # Errors
+     * As [`plan_series_shift`].
+     */
+open func shiftSeries(seriesId: String, recurrenceId: String, scope: EditScope, zone: Zone, shiftDays: Int64, shiftMinutes: Int64, actor: Party, now: Timestamp, durationMinutes: UInt32? = nil, reason: String? = nil, policy: LifecyclePolicy? = nil)throws  -> EditResult  {
+    return try  FfiConverterTypeEditResult_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_method_ledger_shift_series(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(seriesId),
+        FfiConverterString.lower(recurrenceId),
+        FfiConverterTypeEditScope_lower(scope),
+        FfiConverterTypeZone_lower(zone),
+        FfiConverterInt64.lower(shiftDays),
+        FfiConverterInt64.lower(shiftMinutes),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionUInt32.lower(durationMinutes),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLedger: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Ledger
+
+    public static func lift(_ handle: UInt64) throws -> Ledger {
+        return Ledger(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Ledger) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Ledger {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Ledger, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedger_lift(_ handle: UInt64) throws -> Ledger {
+    return try FfiConverterTypeLedger.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedger_lower(_ value: Ledger) -> UInt64 {
+    return FfiConverterTypeLedger.lower(value)
 }
 
 
@@ -1008,6 +2199,560 @@ public func FfiConverterTypeZone_lower(_ value: Zone) -> UInt64 {
 
 
 /**
+ * Who asks: the actor `id` of organisation `org`, with `roles` (passing the
+ * role gate with any one is enough). A patient acting on their own data has
+ * the patient's id and `Role.Patient`.
+ */
+public struct Accessor: Equatable, Hashable {
+    /**
+     * The actor's id.
+     */
+    public var id: String
+    /**
+     * The actor's organisation.
+     */
+    public var org: String
+    /**
+     * The actor's roles.
+     */
+    public var roles: [Role]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The actor's id.
+         */id: String, 
+        /**
+         * The actor's organisation.
+         */org: String, 
+        /**
+         * The actor's roles.
+         */roles: [Role] = []) {
+        self.id = id
+        self.org = org
+        self.roles = roles
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Accessor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccessor: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Accessor {
+        return
+            try Accessor(
+                id: FfiConverterString.read(from: &buf), 
+                org: FfiConverterString.read(from: &buf), 
+                roles: FfiConverterSequenceTypeRole.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Accessor, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.org, into: &buf)
+        FfiConverterSequenceTypeRole.write(value.roles, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccessor_lift(_ buf: RustBuffer) throws -> Accessor {
+    return try FfiConverterTypeAccessor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccessor_lower(_ value: Accessor) -> RustBuffer {
+    return FfiConverterTypeAccessor.lower(value)
+}
+
+
+/**
+ * The nearest free starts around a wanted one.
+ */
+public struct Alternatives: Equatable, Hashable {
+    /**
+     * Free starts before the wanted start, nearest first.
+     */
+    public var before: [Timestamp]
+    /**
+     * Free starts after the wanted start, nearest first.
+     */
+    public var after: [Timestamp]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Free starts before the wanted start, nearest first.
+         */before: [Timestamp], 
+        /**
+         * Free starts after the wanted start, nearest first.
+         */after: [Timestamp]) {
+        self.before = before
+        self.after = after
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Alternatives: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAlternatives: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Alternatives {
+        return
+            try Alternatives(
+                before: FfiConverterSequenceTypeTimestamp.read(from: &buf), 
+                after: FfiConverterSequenceTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Alternatives, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeTimestamp.write(value.before, into: &buf)
+        FfiConverterSequenceTypeTimestamp.write(value.after, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlternatives_lift(_ buf: RustBuffer) throws -> Alternatives {
+    return try FfiConverterTypeAlternatives.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAlternatives_lower(_ value: Alternatives) -> RustBuffer {
+    return FfiConverterTypeAlternatives.lower(value)
+}
+
+
+/**
+ * One booking: `id`, the `resources` it uses (`provider:P1`, `patient:X1`,
+ * `room:R1`, ...), `[start, end)`, its `status` and, for a hold, when it
+ * lapses; for an occurrence of a series, its `series`; why it was cancelled;
+ * and, after a reschedule, the booking it `replaces` and the one it was
+ * `replacedBy` (ids). Checked by the engine wherever it enters the ledger.
+ */
+public struct Booking: Equatable, Hashable {
+    /**
+     * Unique id.
+     */
+    public var id: String
+    /**
+     * The resources it uses.
+     */
+    public var resources: [String]
+    /**
+     * Start (inclusive).
+     */
+    public var start: Timestamp
+    /**
+     * End (exclusive), after the start.
+     */
+    public var end: Timestamp
+    /**
+     * Its status (`Booked` for an ordinary appointment).
+     */
+    public var status: BookingStatus
+    /**
+     * For `Held`: when the hold lapses (required for a hold).
+     */
+    public var holdExpires: Timestamp?
+    /**
+     * The series occurrence it is, if any.
+     */
+    public var series: SeriesRef?
+    /**
+     * Why it was cancelled (or entered in error).
+     */
+    public var cancelReason: String?
+    /**
+     * The id of the booking this one replaces (a reschedule).
+     */
+    public var replaces: String?
+    /**
+     * The id of the booking that replaced this one (a reschedule).
+     */
+    public var replacedBy: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Unique id.
+         */id: String, 
+        /**
+         * The resources it uses.
+         */resources: [String], 
+        /**
+         * Start (inclusive).
+         */start: Timestamp, 
+        /**
+         * End (exclusive), after the start.
+         */end: Timestamp, 
+        /**
+         * Its status (`Booked` for an ordinary appointment).
+         */status: BookingStatus, 
+        /**
+         * For `Held`: when the hold lapses (required for a hold).
+         */holdExpires: Timestamp? = nil, 
+        /**
+         * The series occurrence it is, if any.
+         */series: SeriesRef? = nil, 
+        /**
+         * Why it was cancelled (or entered in error).
+         */cancelReason: String? = nil, 
+        /**
+         * The id of the booking this one replaces (a reschedule).
+         */replaces: String? = nil, 
+        /**
+         * The id of the booking that replaced this one (a reschedule).
+         */replacedBy: String? = nil) {
+        self.id = id
+        self.resources = resources
+        self.start = start
+        self.end = end
+        self.status = status
+        self.holdExpires = holdExpires
+        self.series = series
+        self.cancelReason = cancelReason
+        self.replaces = replaces
+        self.replacedBy = replacedBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Booking: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBooking: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Booking {
+        return
+            try Booking(
+                id: FfiConverterString.read(from: &buf), 
+                resources: FfiConverterSequenceString.read(from: &buf), 
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf), 
+                status: FfiConverterTypeBookingStatus.read(from: &buf), 
+                holdExpires: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                series: FfiConverterOptionTypeSeriesRef.read(from: &buf), 
+                cancelReason: FfiConverterOptionString.read(from: &buf), 
+                replaces: FfiConverterOptionString.read(from: &buf), 
+                replacedBy: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Booking, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterSequenceString.write(value.resources, into: &buf)
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+        FfiConverterTypeBookingStatus.write(value.status, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.holdExpires, into: &buf)
+        FfiConverterOptionTypeSeriesRef.write(value.series, into: &buf)
+        FfiConverterOptionString.write(value.cancelReason, into: &buf)
+        FfiConverterOptionString.write(value.replaces, into: &buf)
+        FfiConverterOptionString.write(value.replacedBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBooking_lift(_ buf: RustBuffer) throws -> Booking {
+    return try FfiConverterTypeBooking.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBooking_lower(_ value: Booking) -> RustBuffer {
+    return FfiConverterTypeBooking.lower(value)
+}
+
+
+/**
+ * "May this appointment be booked?": `actor` books an appointment of
+ * `kind` for `patient` at `at`; for a minor (`patientIsMinor`), `guardian`
+ * is the id of the guardian who books or authorises it.
+ */
+public struct BookingQuestion: Equatable, Hashable {
+    /**
+     * Who books.
+     */
+    public var actor: Accessor
+    /**
+     * For whom.
+     */
+    public var patient: String
+    /**
+     * When the booking is made (consents in force then count).
+     */
+    public var at: Timestamp
+    /**
+     * In person or telehealth.
+     */
+    public var kind: AppointmentKind
+    /**
+     * Whether the patient is a minor (then a guardian is needed).
+     */
+    public var patientIsMinor: Bool
+    /**
+     * The guardian who books or authorises (only for a minor).
+     */
+    public var guardian: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Who books.
+         */actor: Accessor, 
+        /**
+         * For whom.
+         */patient: String, 
+        /**
+         * When the booking is made (consents in force then count).
+         */at: Timestamp, 
+        /**
+         * In person or telehealth.
+         */kind: AppointmentKind, 
+        /**
+         * Whether the patient is a minor (then a guardian is needed).
+         */patientIsMinor: Bool = false, 
+        /**
+         * The guardian who books or authorises (only for a minor).
+         */guardian: String? = nil) {
+        self.actor = actor
+        self.patient = patient
+        self.at = at
+        self.kind = kind
+        self.patientIsMinor = patientIsMinor
+        self.guardian = guardian
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BookingQuestion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBookingQuestion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BookingQuestion {
+        return
+            try BookingQuestion(
+                actor: FfiConverterTypeAccessor.read(from: &buf), 
+                patient: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTypeTimestamp.read(from: &buf), 
+                kind: FfiConverterTypeAppointmentKind.read(from: &buf), 
+                patientIsMinor: FfiConverterBool.read(from: &buf), 
+                guardian: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BookingQuestion, into buf: inout [UInt8]) {
+        FfiConverterTypeAccessor.write(value.actor, into: &buf)
+        FfiConverterString.write(value.patient, into: &buf)
+        FfiConverterTypeTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeAppointmentKind.write(value.kind, into: &buf)
+        FfiConverterBool.write(value.patientIsMinor, into: &buf)
+        FfiConverterOptionString.write(value.guardian, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingQuestion_lift(_ buf: RustBuffer) throws -> BookingQuestion {
+    return try FfiConverterTypeBookingQuestion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingQuestion_lower(_ value: BookingQuestion) -> RustBuffer {
+    return FfiConverterTypeBookingQuestion.lower(value)
+}
+
+
+/**
+ * The answer to a [`BookingQuestion`]: allowed, or every check that failed,
+ * in the order of the table.
+ */
+public struct BookingVerdict: Equatable, Hashable {
+    /**
+     * Whether the booking may go ahead.
+     */
+    public var allowed: Bool
+    /**
+     * The failed checks (empty exactly when `allowed`).
+     */
+    public var refusals: [Refusal]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the booking may go ahead.
+         */allowed: Bool, 
+        /**
+         * The failed checks (empty exactly when `allowed`).
+         */refusals: [Refusal]) {
+        self.allowed = allowed
+        self.refusals = refusals
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BookingVerdict: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBookingVerdict: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BookingVerdict {
+        return
+            try BookingVerdict(
+                allowed: FfiConverterBool.read(from: &buf), 
+                refusals: FfiConverterSequenceTypeRefusal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BookingVerdict, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.allowed, into: &buf)
+        FfiConverterSequenceTypeRefusal.write(value.refusals, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingVerdict_lift(_ buf: RustBuffer) throws -> BookingVerdict {
+    return try FfiConverterTypeBookingVerdict.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingVerdict_lower(_ value: BookingVerdict) -> RustBuffer {
+    return FfiConverterTypeBookingVerdict.lower(value)
+}
+
+
+/**
+ * An emergency override asked for at `startedAt` for `reason`; it lasts 60
+ * minutes. A blank reason is refused by the decision (basis `BreakGlass`).
+ */
+public struct BreakGlass: Equatable, Hashable {
+    /**
+     * Why.
+     */
+    public var reason: String
+    /**
+     * When the actor broke the glass.
+     */
+    public var startedAt: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Why.
+         */reason: String, 
+        /**
+         * When the actor broke the glass.
+         */startedAt: Timestamp) {
+        self.reason = reason
+        self.startedAt = startedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreakGlass: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreakGlass: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreakGlass {
+        return
+            try BreakGlass(
+                reason: FfiConverterString.read(from: &buf), 
+                startedAt: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreakGlass, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.reason, into: &buf)
+        FfiConverterTypeTimestamp.write(value.startedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreakGlass_lift(_ buf: RustBuffer) throws -> BreakGlass {
+    return try FfiConverterTypeBreakGlass.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreakGlass_lower(_ value: BreakGlass) -> RustBuffer {
+    return FfiConverterTypeBreakGlass.lower(value)
+}
+
+
+/**
  * A busy interval `[start, end)`.
  */
 public struct Busy: Equatable, Hashable {
@@ -1073,6 +2818,2203 @@ public func FfiConverterTypeBusy_lift(_ buf: RustBuffer) throws -> Busy {
 #endif
 public func FfiConverterTypeBusy_lower(_ value: Busy) -> RustBuffer {
     return FfiConverterTypeBusy.lower(value)
+}
+
+
+/**
+ * The answer to a cancellation (or its plan).
+ */
+public struct CancelResult: Equatable, Hashable {
+    /**
+     * Occurrences cancelled, by start.
+     */
+    public var cancelled: [CancelledOccurrence]
+    /**
+     * Occurrences in scope the lifecycle does not let cancel.
+     */
+    public var skipped: [Skipped]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Occurrences cancelled, by start.
+         */cancelled: [CancelledOccurrence], 
+        /**
+         * Occurrences in scope the lifecycle does not let cancel.
+         */skipped: [Skipped]) {
+        self.cancelled = cancelled
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CancelResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelResult {
+        return
+            try CancelResult(
+                cancelled: FfiConverterSequenceTypeCancelledOccurrence.read(from: &buf), 
+                skipped: FfiConverterSequenceTypeSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CancelResult, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeCancelledOccurrence.write(value.cancelled, into: &buf)
+        FfiConverterSequenceTypeSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelResult_lift(_ buf: RustBuffer) throws -> CancelResult {
+    return try FfiConverterTypeCancelResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelResult_lower(_ value: CancelResult) -> RustBuffer {
+    return FfiConverterTypeCancelResult.lower(value)
+}
+
+
+/**
+ * One cancelled occurrence.
+ */
+public struct CancelledOccurrence: Equatable, Hashable {
+    /**
+     * The occurrence's booking id.
+     */
+    public var id: String
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    public var recurrenceId: String
+    /**
+     * Its status before.
+     */
+    public var from: BookingStatus
+    /**
+     * The lifecycle's outcomes (`Cancelled`, `LateCancellation`, `SlotFreed`).
+     */
+    public var outcomes: [TransitionOutcome]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The occurrence's booking id.
+         */id: String, 
+        /**
+         * Its `RECURRENCE-ID`.
+         */recurrenceId: String, 
+        /**
+         * Its status before.
+         */from: BookingStatus, 
+        /**
+         * The lifecycle's outcomes (`Cancelled`, `LateCancellation`, `SlotFreed`).
+         */outcomes: [TransitionOutcome]) {
+        self.id = id
+        self.recurrenceId = recurrenceId
+        self.from = from
+        self.outcomes = outcomes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CancelledOccurrence: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelledOccurrence: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelledOccurrence {
+        return
+            try CancelledOccurrence(
+                id: FfiConverterString.read(from: &buf), 
+                recurrenceId: FfiConverterString.read(from: &buf), 
+                from: FfiConverterTypeBookingStatus.read(from: &buf), 
+                outcomes: FfiConverterSequenceTypeTransitionOutcome.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CancelledOccurrence, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.recurrenceId, into: &buf)
+        FfiConverterTypeBookingStatus.write(value.from, into: &buf)
+        FfiConverterSequenceTypeTransitionOutcome.write(value.outcomes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelledOccurrence_lift(_ buf: RustBuffer) throws -> CancelledOccurrence {
+    return try FfiConverterTypeCancelledOccurrence.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelledOccurrence_lower(_ value: CancelledOccurrence) -> RustBuffer {
+    return FfiConverterTypeCancelledOccurrence.lower(value)
+}
+
+
+/**
+ * One conflicting resource and the ids of the blocking bookings on it that
+ * overlap the request (sorted).
+ */
+public struct Conflict: Equatable, Hashable {
+    /**
+     * The resource taken.
+     */
+    public var resource: String
+    /**
+     * The ids of the bookings that take it, sorted.
+     */
+    public var bookings: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The resource taken.
+         */resource: String, 
+        /**
+         * The ids of the bookings that take it, sorted.
+         */bookings: [String]) {
+        self.resource = resource
+        self.bookings = bookings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Conflict: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConflict: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Conflict {
+        return
+            try Conflict(
+                resource: FfiConverterString.read(from: &buf), 
+                bookings: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Conflict, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.resource, into: &buf)
+        FfiConverterSequenceString.write(value.bookings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConflict_lift(_ buf: RustBuffer) throws -> Conflict {
+    return try FfiConverterTypeConflict.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConflict_lower(_ value: Conflict) -> RustBuffer {
+    return FfiConverterTypeConflict.lower(value)
+}
+
+
+/**
+ * A patient's consent (FHIR R5 `Consent`, reduced to what a decision
+ * needs): base effect `decision` given at `date`, with `status` (only
+ * `Active` consents count), in force during `period` (none: always),
+ * applying where `scope` holds (none: everywhere), with `provisions` as
+ * exceptions. Checked when used (`invalid_consent` naming the field).
+ */
+public struct Consent: Equatable, Hashable {
+    /**
+     * Unique id (1-64 characters of `A-Z a-z 0-9 . -`).
+     */
+    public var id: String
+    /**
+     * The patient whose data it governs.
+     */
+    public var patient: String
+    /**
+     * When it was given: the latest applicable consent decides.
+     */
+    public var date: Timestamp
+    /**
+     * The base effect.
+     */
+    public var decision: Effect
+    /**
+     * Only `Active` consents count.
+     */
+    public var status: ConsentStatus
+    /**
+     * When it is in force; none: always.
+     */
+    public var period: Period?
+    /**
+     * Where it applies at all; none: everywhere.
+     */
+    public var scope: Match?
+    /**
+     * Exceptions to the base effect.
+     */
+    public var provisions: [Provision]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Unique id (1-64 characters of `A-Z a-z 0-9 . -`).
+         */id: String, 
+        /**
+         * The patient whose data it governs.
+         */patient: String, 
+        /**
+         * When it was given: the latest applicable consent decides.
+         */date: Timestamp, 
+        /**
+         * The base effect.
+         */decision: Effect, 
+        /**
+         * Only `Active` consents count.
+         */status: ConsentStatus, 
+        /**
+         * When it is in force; none: always.
+         */period: Period? = nil, 
+        /**
+         * Where it applies at all; none: everywhere.
+         */scope: Match? = nil, 
+        /**
+         * Exceptions to the base effect.
+         */provisions: [Provision] = []) {
+        self.id = id
+        self.patient = patient
+        self.date = date
+        self.decision = decision
+        self.status = status
+        self.period = period
+        self.scope = scope
+        self.provisions = provisions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Consent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Consent {
+        return
+            try Consent(
+                id: FfiConverterString.read(from: &buf), 
+                patient: FfiConverterString.read(from: &buf), 
+                date: FfiConverterTypeTimestamp.read(from: &buf), 
+                decision: FfiConverterTypeEffect.read(from: &buf), 
+                status: FfiConverterTypeConsentStatus.read(from: &buf), 
+                period: FfiConverterOptionTypePeriod.read(from: &buf), 
+                scope: FfiConverterOptionTypeMatch.read(from: &buf), 
+                provisions: FfiConverterSequenceTypeProvision.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Consent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.patient, into: &buf)
+        FfiConverterTypeTimestamp.write(value.date, into: &buf)
+        FfiConverterTypeEffect.write(value.decision, into: &buf)
+        FfiConverterTypeConsentStatus.write(value.status, into: &buf)
+        FfiConverterOptionTypePeriod.write(value.period, into: &buf)
+        FfiConverterOptionTypeMatch.write(value.scope, into: &buf)
+        FfiConverterSequenceTypeProvision.write(value.provisions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsent_lift(_ buf: RustBuffer) throws -> Consent {
+    return try FfiConverterTypeConsent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsent_lower(_ value: Consent) -> RustBuffer {
+    return FfiConverterTypeConsent.lower(value)
+}
+
+
+/**
+ * One access request: may `actor` do `action` on `patient`'s `category`
+ * data for `purpose` at `at`? Optionally on data recorded at `dataDate`,
+ * carrying security `labels`, authored by `originator`, with a
+ * `breakGlass` override. Checked when used (`invalid_request` naming the
+ * field).
+ */
+public struct ConsentRequest: Equatable, Hashable {
+    /**
+     * Who asks.
+     */
+    public var actor: Accessor
+    /**
+     * Whose data.
+     */
+    public var patient: String
+    /**
+     * Which data.
+     */
+    public var category: Category
+    /**
+     * Read or write.
+     */
+    public var action: Action
+    /**
+     * Why.
+     */
+    public var purpose: Purpose
+    /**
+     * When the access happens.
+     */
+    public var at: Timestamp
+    /**
+     * When the data was recorded, if known.
+     */
+    public var dataDate: Timestamp?
+    /**
+     * The data's security labels (empty: unlabelled).
+     */
+    public var labels: [String]
+    /**
+     * Who authored the data, if known.
+     */
+    public var originator: String?
+    /**
+     * The break-glass override asked for, if any.
+     */
+    public var breakGlass: BreakGlass?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Who asks.
+         */actor: Accessor, 
+        /**
+         * Whose data.
+         */patient: String, 
+        /**
+         * Which data.
+         */category: Category, 
+        /**
+         * Read or write.
+         */action: Action, 
+        /**
+         * Why.
+         */purpose: Purpose, 
+        /**
+         * When the access happens.
+         */at: Timestamp, 
+        /**
+         * When the data was recorded, if known.
+         */dataDate: Timestamp? = nil, 
+        /**
+         * The data's security labels (empty: unlabelled).
+         */labels: [String] = [], 
+        /**
+         * Who authored the data, if known.
+         */originator: String? = nil, 
+        /**
+         * The break-glass override asked for, if any.
+         */breakGlass: BreakGlass? = nil) {
+        self.actor = actor
+        self.patient = patient
+        self.category = category
+        self.action = action
+        self.purpose = purpose
+        self.at = at
+        self.dataDate = dataDate
+        self.labels = labels
+        self.originator = originator
+        self.breakGlass = breakGlass
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentRequest {
+        return
+            try ConsentRequest(
+                actor: FfiConverterTypeAccessor.read(from: &buf), 
+                patient: FfiConverterString.read(from: &buf), 
+                category: FfiConverterTypeCategory.read(from: &buf), 
+                action: FfiConverterTypeAction.read(from: &buf), 
+                purpose: FfiConverterTypePurpose.read(from: &buf), 
+                at: FfiConverterTypeTimestamp.read(from: &buf), 
+                dataDate: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                labels: FfiConverterSequenceString.read(from: &buf), 
+                originator: FfiConverterOptionString.read(from: &buf), 
+                breakGlass: FfiConverterOptionTypeBreakGlass.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentRequest, into buf: inout [UInt8]) {
+        FfiConverterTypeAccessor.write(value.actor, into: &buf)
+        FfiConverterString.write(value.patient, into: &buf)
+        FfiConverterTypeCategory.write(value.category, into: &buf)
+        FfiConverterTypeAction.write(value.action, into: &buf)
+        FfiConverterTypePurpose.write(value.purpose, into: &buf)
+        FfiConverterTypeTimestamp.write(value.at, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.dataDate, into: &buf)
+        FfiConverterSequenceString.write(value.labels, into: &buf)
+        FfiConverterOptionString.write(value.originator, into: &buf)
+        FfiConverterOptionTypeBreakGlass.write(value.breakGlass, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentRequest_lift(_ buf: RustBuffer) throws -> ConsentRequest {
+    return try FfiConverterTypeConsentRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentRequest_lower(_ value: ConsentRequest) -> RustBuffer {
+    return FfiConverterTypeConsentRequest.lower(value)
+}
+
+
+/**
+ * The answer to a [`ConsentRequest`]: `decision` on `basis` (the step that
+ * decided), the deciding `consent`'s id (exactly with `Basis.Consent`), the
+ * `obligations` (sorted; `audit-break-glass` for every break-glass request:
+ * the caller must write that audit record or refuse) and, with
+ * `Basis.Consent`, the `path` of provision indices whose effect decided
+ * (empty: the consent's base decision).
+ */
+public struct Decision: Equatable, Hashable {
+    /**
+     * Permit or deny.
+     */
+    public var decision: Effect
+    /**
+     * The step that decided.
+     */
+    public var basis: Basis
+    /**
+     * The deciding consent's id, exactly when the basis is `Consent`.
+     */
+    public var consent: String?
+    /**
+     * Obligation names, sorted.
+     */
+    public var obligations: [String]
+    /**
+     * Provision indices from the consent's top-level list down.
+     */
+    public var path: [UInt32]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Permit or deny.
+         */decision: Effect, 
+        /**
+         * The step that decided.
+         */basis: Basis, 
+        /**
+         * The deciding consent's id, exactly when the basis is `Consent`.
+         */consent: String?, 
+        /**
+         * Obligation names, sorted.
+         */obligations: [String], 
+        /**
+         * Provision indices from the consent's top-level list down.
+         */path: [UInt32]) {
+        self.decision = decision
+        self.basis = basis
+        self.consent = consent
+        self.obligations = obligations
+        self.path = path
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Decision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecision: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decision {
+        return
+            try Decision(
+                decision: FfiConverterTypeEffect.read(from: &buf), 
+                basis: FfiConverterTypeBasis.read(from: &buf), 
+                consent: FfiConverterOptionString.read(from: &buf), 
+                obligations: FfiConverterSequenceString.read(from: &buf), 
+                path: FfiConverterSequenceUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Decision, into buf: inout [UInt8]) {
+        FfiConverterTypeEffect.write(value.decision, into: &buf)
+        FfiConverterTypeBasis.write(value.basis, into: &buf)
+        FfiConverterOptionString.write(value.consent, into: &buf)
+        FfiConverterSequenceString.write(value.obligations, into: &buf)
+        FfiConverterSequenceUInt32.write(value.path, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision {
+    return try FfiConverterTypeDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
+    return FfiConverterTypeDecision.lower(value)
+}
+
+
+/**
+ * The answer to a shift: `applied` when every occurrence in `occurrences`
+ * moved (else nothing changed, and the ones not `ok` say why).
+ */
+public struct EditResult: Equatable, Hashable {
+    /**
+     * Whether the edit was applied.
+     */
+    public var applied: Bool
+    /**
+     * Every occurrence the edit moves (or would move), with its new times.
+     */
+    public var occurrences: [OccurrenceResult]
+    /**
+     * Occurrences in scope the lifecycle does not let change.
+     */
+    public var skipped: [Skipped]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the edit was applied.
+         */applied: Bool, 
+        /**
+         * Every occurrence the edit moves (or would move), with its new times.
+         */occurrences: [OccurrenceResult], 
+        /**
+         * Occurrences in scope the lifecycle does not let change.
+         */skipped: [Skipped]) {
+        self.applied = applied
+        self.occurrences = occurrences
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EditResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEditResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EditResult {
+        return
+            try EditResult(
+                applied: FfiConverterBool.read(from: &buf), 
+                occurrences: FfiConverterSequenceTypeOccurrenceResult.read(from: &buf), 
+                skipped: FfiConverterSequenceTypeSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EditResult, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.applied, into: &buf)
+        FfiConverterSequenceTypeOccurrenceResult.write(value.occurrences, into: &buf)
+        FfiConverterSequenceTypeSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEditResult_lift(_ buf: RustBuffer) throws -> EditResult {
+    return try FfiConverterTypeEditResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEditResult_lower(_ value: EditResult) -> RustBuffer {
+    return FfiConverterTypeEditResult.lower(value)
+}
+
+
+/**
+ * Why a start is or is not offered.
+ */
+public struct Explanation: Equatable, Hashable {
+    /**
+     * The start asked about.
+     */
+    public var start: Timestamp
+    /**
+     * Whether `slots` offers it (exactly when `reasons` is empty).
+     */
+    public var offered: Bool
+    /**
+     * Every reason it is not, in the engine's order.
+     */
+    public var reasons: [Reason]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The start asked about.
+         */start: Timestamp, 
+        /**
+         * Whether `slots` offers it (exactly when `reasons` is empty).
+         */offered: Bool, 
+        /**
+         * Every reason it is not, in the engine's order.
+         */reasons: [Reason]) {
+        self.start = start
+        self.offered = offered
+        self.reasons = reasons
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Explanation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExplanation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Explanation {
+        return
+            try Explanation(
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                offered: FfiConverterBool.read(from: &buf), 
+                reasons: FfiConverterSequenceTypeReason.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Explanation, into buf: inout [UInt8]) {
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterBool.write(value.offered, into: &buf)
+        FfiConverterSequenceTypeReason.write(value.reasons, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExplanation_lift(_ buf: RustBuffer) throws -> Explanation {
+    return try FfiConverterTypeExplanation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExplanation_lower(_ value: Explanation) -> RustBuffer {
+    return FfiConverterTypeExplanation.lower(value)
+}
+
+
+/**
+ * An R4 `Slot` as hcas models it.
+ */
+public struct FhirSlot: Equatable, Hashable {
+    /**
+     * The slot id.
+     */
+    public var id: String
+    /**
+     * The id of the Schedule it belongs to (`Schedule/<schedule>`).
+     */
+    public var schedule: String
+    /**
+     * Start (inclusive).
+     */
+    public var start: Timestamp
+    /**
+     * End (exclusive), after `start`.
+     */
+    public var end: Timestamp
+    /**
+     * Status.
+     */
+    public var status: SlotStatus
+    /**
+     * The services bookable in it (hcas specialty codes).
+     */
+    public var serviceTypes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The slot id.
+         */id: String, 
+        /**
+         * The id of the Schedule it belongs to (`Schedule/<schedule>`).
+         */schedule: String, 
+        /**
+         * Start (inclusive).
+         */start: Timestamp, 
+        /**
+         * End (exclusive), after `start`.
+         */end: Timestamp, 
+        /**
+         * Status.
+         */status: SlotStatus, 
+        /**
+         * The services bookable in it (hcas specialty codes).
+         */serviceTypes: [String] = []) {
+        self.id = id
+        self.schedule = schedule
+        self.start = start
+        self.end = end
+        self.status = status
+        self.serviceTypes = serviceTypes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FhirSlot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFhirSlot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FhirSlot {
+        return
+            try FhirSlot(
+                id: FfiConverterString.read(from: &buf), 
+                schedule: FfiConverterString.read(from: &buf), 
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf), 
+                status: FfiConverterTypeSlotStatus.read(from: &buf), 
+                serviceTypes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FhirSlot, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.schedule, into: &buf)
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+        FfiConverterTypeSlotStatus.write(value.status, into: &buf)
+        FfiConverterSequenceString.write(value.serviceTypes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFhirSlot_lift(_ buf: RustBuffer) throws -> FhirSlot {
+    return try FfiConverterTypeFhirSlot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFhirSlot_lower(_ value: FhirSlot) -> RustBuffer {
+    return FfiConverterTypeFhirSlot.lower(value)
+}
+
+
+/**
+ * The clinic's timing rules for the lifecycle, in whole minutes
+ * ([`default_lifecycle_policy`] gives the engine's defaults).
+ */
+public struct LifecyclePolicy: Equatable, Hashable {
+    /**
+     * A cancellation less than this long before the start is late.
+     */
+    public var lateCancelMinutes: UInt32
+    /**
+     * A booked patient becomes a no-show this long after the start.
+     */
+    public var noshowGraceMinutes: UInt32
+    /**
+     * Arrival and check-in open this long before the start.
+     */
+    public var checkinOpensMinutes: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A cancellation less than this long before the start is late.
+         */lateCancelMinutes: UInt32, 
+        /**
+         * A booked patient becomes a no-show this long after the start.
+         */noshowGraceMinutes: UInt32, 
+        /**
+         * Arrival and check-in open this long before the start.
+         */checkinOpensMinutes: UInt32) {
+        self.lateCancelMinutes = lateCancelMinutes
+        self.noshowGraceMinutes = noshowGraceMinutes
+        self.checkinOpensMinutes = checkinOpensMinutes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LifecyclePolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLifecyclePolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LifecyclePolicy {
+        return
+            try LifecyclePolicy(
+                lateCancelMinutes: FfiConverterUInt32.read(from: &buf), 
+                noshowGraceMinutes: FfiConverterUInt32.read(from: &buf), 
+                checkinOpensMinutes: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LifecyclePolicy, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.lateCancelMinutes, into: &buf)
+        FfiConverterUInt32.write(value.noshowGraceMinutes, into: &buf)
+        FfiConverterUInt32.write(value.checkinOpensMinutes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLifecyclePolicy_lift(_ buf: RustBuffer) throws -> LifecyclePolicy {
+    return try FfiConverterTypeLifecyclePolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLifecyclePolicy_lower(_ value: LifecyclePolicy) -> RustBuffer {
+    return FfiConverterTypeLifecyclePolicy.lower(value)
+}
+
+
+/**
+ * The conditions of a consent's `scope` or of a provision: it holds when
+ * every field it has holds; a list holds when any of its values matches; an
+ * absent field (`null`/`nil`) always holds. Lists must not be empty
+ * (`invalid_consent`: leave the field out to match anything).
+ */
+public struct Match: Equatable, Hashable {
+    /**
+     * Accessor ids.
+     */
+    public var actors: [String]?
+    /**
+     * Roles (any of the actor's).
+     */
+    public var roles: [Role]?
+    /**
+     * Organisations (the actor's).
+     */
+    public var orgs: [String]?
+    /**
+     * Purposes of use.
+     */
+    public var purposes: [Purpose]?
+    /**
+     * Data categories.
+     */
+    public var categories: [Category]?
+    /**
+     * Actions.
+     */
+    public var actions: [Action]?
+    /**
+     * Security labels (the data carries any of them).
+     */
+    public var labels: [String]?
+    /**
+     * When the access happens (the request's `at`).
+     */
+    public var period: Period?
+    /**
+     * When the data was recorded (the request's `dataDate`).
+     */
+    public var dataPeriod: Period?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Accessor ids.
+         */actors: [String]? = nil, 
+        /**
+         * Roles (any of the actor's).
+         */roles: [Role]? = nil, 
+        /**
+         * Organisations (the actor's).
+         */orgs: [String]? = nil, 
+        /**
+         * Purposes of use.
+         */purposes: [Purpose]? = nil, 
+        /**
+         * Data categories.
+         */categories: [Category]? = nil, 
+        /**
+         * Actions.
+         */actions: [Action]? = nil, 
+        /**
+         * Security labels (the data carries any of them).
+         */labels: [String]? = nil, 
+        /**
+         * When the access happens (the request's `at`).
+         */period: Period? = nil, 
+        /**
+         * When the data was recorded (the request's `dataDate`).
+         */dataPeriod: Period? = nil) {
+        self.actors = actors
+        self.roles = roles
+        self.orgs = orgs
+        self.purposes = purposes
+        self.categories = categories
+        self.actions = actions
+        self.labels = labels
+        self.period = period
+        self.dataPeriod = dataPeriod
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Match: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMatch: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Match {
+        return
+            try Match(
+                actors: FfiConverterOptionSequenceString.read(from: &buf), 
+                roles: FfiConverterOptionSequenceTypeRole.read(from: &buf), 
+                orgs: FfiConverterOptionSequenceString.read(from: &buf), 
+                purposes: FfiConverterOptionSequenceTypePurpose.read(from: &buf), 
+                categories: FfiConverterOptionSequenceTypeCategory.read(from: &buf), 
+                actions: FfiConverterOptionSequenceTypeAction.read(from: &buf), 
+                labels: FfiConverterOptionSequenceString.read(from: &buf), 
+                period: FfiConverterOptionTypePeriod.read(from: &buf), 
+                dataPeriod: FfiConverterOptionTypePeriod.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Match, into buf: inout [UInt8]) {
+        FfiConverterOptionSequenceString.write(value.actors, into: &buf)
+        FfiConverterOptionSequenceTypeRole.write(value.roles, into: &buf)
+        FfiConverterOptionSequenceString.write(value.orgs, into: &buf)
+        FfiConverterOptionSequenceTypePurpose.write(value.purposes, into: &buf)
+        FfiConverterOptionSequenceTypeCategory.write(value.categories, into: &buf)
+        FfiConverterOptionSequenceTypeAction.write(value.actions, into: &buf)
+        FfiConverterOptionSequenceString.write(value.labels, into: &buf)
+        FfiConverterOptionTypePeriod.write(value.period, into: &buf)
+        FfiConverterOptionTypePeriod.write(value.dataPeriod, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatch_lift(_ buf: RustBuffer) throws -> Match {
+    return try FfiConverterTypeMatch.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMatch_lower(_ value: Match) -> RustBuffer {
+    return FfiConverterTypeMatch.lower(value)
+}
+
+
+/**
+ * One planned move of a shift.
+ */
+public struct Move: Equatable, Hashable {
+    /**
+     * The occurrence's booking id.
+     */
+    public var id: String
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    public var recurrenceId: String
+    /**
+     * New start.
+     */
+    public var start: Timestamp
+    /**
+     * New end.
+     */
+    public var end: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The occurrence's booking id.
+         */id: String, 
+        /**
+         * Its `RECURRENCE-ID`.
+         */recurrenceId: String, 
+        /**
+         * New start.
+         */start: Timestamp, 
+        /**
+         * New end.
+         */end: Timestamp) {
+        self.id = id
+        self.recurrenceId = recurrenceId
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Move: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMove: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Move {
+        return
+            try Move(
+                id: FfiConverterString.read(from: &buf), 
+                recurrenceId: FfiConverterString.read(from: &buf), 
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Move, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.recurrenceId, into: &buf)
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMove_lift(_ buf: RustBuffer) throws -> Move {
+    return try FfiConverterTypeMove.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMove_lower(_ value: Move) -> RustBuffer {
+    return FfiConverterTypeMove.lower(value)
+}
+
+
+/**
+ * One occurrence's answer: its id (`<series>.<YYYYMMDDTHHMMSS>`), its
+ * recurrence id (original local start), its times, whether it is free
+ * (`ok`, else the `conflicts`) and whether this call booked (or moved) it.
+ */
+public struct OccurrenceResult: Equatable, Hashable {
+    /**
+     * The occurrence's booking id.
+     */
+    public var id: String
+    /**
+     * Its `RECURRENCE-ID` (`2026-05-04T09:00:00`, local).
+     */
+    public var recurrenceId: String
+    /**
+     * Start.
+     */
+    public var start: Timestamp
+    /**
+     * End.
+     */
+    public var end: Timestamp
+    /**
+     * Free to book.
+     */
+    public var ok: Bool
+    /**
+     * What stands in the way (empty when `ok`).
+     */
+    public var conflicts: [Conflict]
+    /**
+     * Whether this call booked or moved it.
+     */
+    public var booked: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The occurrence's booking id.
+         */id: String, 
+        /**
+         * Its `RECURRENCE-ID` (`2026-05-04T09:00:00`, local).
+         */recurrenceId: String, 
+        /**
+         * Start.
+         */start: Timestamp, 
+        /**
+         * End.
+         */end: Timestamp, 
+        /**
+         * Free to book.
+         */ok: Bool, 
+        /**
+         * What stands in the way (empty when `ok`).
+         */conflicts: [Conflict], 
+        /**
+         * Whether this call booked or moved it.
+         */booked: Bool) {
+        self.id = id
+        self.recurrenceId = recurrenceId
+        self.start = start
+        self.end = end
+        self.ok = ok
+        self.conflicts = conflicts
+        self.booked = booked
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OccurrenceResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOccurrenceResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OccurrenceResult {
+        return
+            try OccurrenceResult(
+                id: FfiConverterString.read(from: &buf), 
+                recurrenceId: FfiConverterString.read(from: &buf), 
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf), 
+                ok: FfiConverterBool.read(from: &buf), 
+                conflicts: FfiConverterSequenceTypeConflict.read(from: &buf), 
+                booked: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OccurrenceResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.recurrenceId, into: &buf)
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+        FfiConverterBool.write(value.ok, into: &buf)
+        FfiConverterSequenceTypeConflict.write(value.conflicts, into: &buf)
+        FfiConverterBool.write(value.booked, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOccurrenceResult_lift(_ buf: RustBuffer) throws -> OccurrenceResult {
+    return try FfiConverterTypeOccurrenceResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOccurrenceResult_lower(_ value: OccurrenceResult) -> RustBuffer {
+    return FfiConverterTypeOccurrenceResult.lower(value)
+}
+
+
+/**
+ * A half-open period `[start, end)`; either end may be open (`null`/`nil`).
+ */
+public struct Period: Equatable, Hashable {
+    /**
+     * Inclusive start (none: since always).
+     */
+    public var start: Timestamp?
+    /**
+     * Exclusive end (none: for ever).
+     */
+    public var end: Timestamp?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Inclusive start (none: since always).
+         */start: Timestamp? = nil, 
+        /**
+         * Exclusive end (none: for ever).
+         */end: Timestamp? = nil) {
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Period: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePeriod: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Period {
+        return
+            try Period(
+                start: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                end: FfiConverterOptionTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Period, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePeriod_lift(_ buf: RustBuffer) throws -> Period {
+    return try FfiConverterTypePeriod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePeriod_lower(_ value: Period) -> RustBuffer {
+    return FfiConverterTypePeriod.lower(value)
+}
+
+
+/**
+ * One start of a pooled answer and the providers free at it.
+ */
+public struct PooledSlot: Equatable, Hashable {
+    /**
+     * The start.
+     */
+    public var start: Timestamp
+    /**
+     * The providers free at it: indices into the list given to
+     * [`pooled_slots`], ascending, at least one.
+     */
+    public var members: [UInt32]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The start.
+         */start: Timestamp, 
+        /**
+         * The providers free at it: indices into the list given to
+         * [`pooled_slots`], ascending, at least one.
+         */members: [UInt32]) {
+        self.start = start
+        self.members = members
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PooledSlot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePooledSlot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PooledSlot {
+        return
+            try PooledSlot(
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                members: FfiConverterSequenceUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PooledSlot, into buf: inout [UInt8]) {
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterSequenceUInt32.write(value.members, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePooledSlot_lift(_ buf: RustBuffer) throws -> PooledSlot {
+    return try FfiConverterTypePooledSlot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePooledSlot_lower(_ value: PooledSlot) -> RustBuffer {
+    return FfiConverterTypePooledSlot.lower(value)
+}
+
+
+/**
+ * An exception to its parent (the consent or a provision), with the
+ * opposite effect: it applies when `conditions` hold (the engine's `when`,
+ * a Kotlin keyword); its own `provisions` are exceptions to it.
+ */
+public struct Provision: Equatable, Hashable {
+    /**
+     * When the exception applies.
+     */
+    public var conditions: Match
+    /**
+     * The exceptions to this exception.
+     */
+    public var provisions: [Provision]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the exception applies.
+         */conditions: Match, 
+        /**
+         * The exceptions to this exception.
+         */provisions: [Provision] = []) {
+        self.conditions = conditions
+        self.provisions = provisions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Provision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProvision: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Provision {
+        return
+            try Provision(
+                conditions: FfiConverterTypeMatch.read(from: &buf), 
+                provisions: FfiConverterSequenceTypeProvision.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Provision, into buf: inout [UInt8]) {
+        FfiConverterTypeMatch.write(value.conditions, into: &buf)
+        FfiConverterSequenceTypeProvision.write(value.provisions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvision_lift(_ buf: RustBuffer) throws -> Provision {
+    return try FfiConverterTypeProvision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvision_lower(_ value: Provision) -> RustBuffer {
+    return FfiConverterTypeProvision.lower(value)
+}
+
+
+/**
+ * One row of a role table: the categories, actions and purposes a role may
+ * ever use.
+ */
+public struct Rights: Equatable, Hashable {
+    /**
+     * The categories.
+     */
+    public var categories: [Category]
+    /**
+     * The actions.
+     */
+    public var actions: [Action]
+    /**
+     * The purposes.
+     */
+    public var purposes: [Purpose]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The categories.
+         */categories: [Category], 
+        /**
+         * The actions.
+         */actions: [Action], 
+        /**
+         * The purposes.
+         */purposes: [Purpose]) {
+        self.categories = categories
+        self.actions = actions
+        self.purposes = purposes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Rights: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRights: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Rights {
+        return
+            try Rights(
+                categories: FfiConverterSequenceTypeCategory.read(from: &buf), 
+                actions: FfiConverterSequenceTypeAction.read(from: &buf), 
+                purposes: FfiConverterSequenceTypePurpose.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Rights, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeCategory.write(value.categories, into: &buf)
+        FfiConverterSequenceTypeAction.write(value.actions, into: &buf)
+        FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRights_lift(_ buf: RustBuffer) throws -> Rights {
+    return try FfiConverterTypeRights.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRights_lower(_ value: Rights) -> RustBuffer {
+    return FfiConverterTypeRights.lower(value)
+}
+
+
+/**
+ * The organisation's role table (step 2): per role, the `Rights` it may
+ * ever use; a role without a row may use nothing. Where a policy is
+ * optional, none means the default table of `CONSENT.md`
+ * ([`default_role_policy`]).
+ */
+public struct RolePolicy: Equatable, Hashable {
+    /**
+     * The rows.
+     */
+    public var roles: [Role: Rights]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The rows.
+         */roles: [Role: Rights]) {
+        self.roles = roles
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RolePolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRolePolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RolePolicy {
+        return
+            try RolePolicy(
+                roles: FfiConverterDictionaryTypeRoleTypeRights.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RolePolicy, into buf: inout [UInt8]) {
+        FfiConverterDictionaryTypeRoleTypeRights.write(value.roles, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolePolicy_lift(_ buf: RustBuffer) throws -> RolePolicy {
+    return try FfiConverterTypeRolePolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolePolicy_lower(_ value: RolePolicy) -> RustBuffer {
+    return FfiConverterTypeRolePolicy.lower(value)
+}
+
+
+/**
+ * The occurrence of a recurring series a booking is: the series' id and the
+ * occurrence's recurrence id (its original local start, `2026-05-04T10:00:00`).
+ */
+public struct SeriesRef: Equatable, Hashable {
+    /**
+     * The series' id.
+     */
+    public var id: String
+    /**
+     * The occurrence's recurrence id.
+     */
+    public var recurrenceId: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The series' id.
+         */id: String, 
+        /**
+         * The occurrence's recurrence id.
+         */recurrenceId: String) {
+        self.id = id
+        self.recurrenceId = recurrenceId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SeriesRef: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSeriesRef: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SeriesRef {
+        return
+            try SeriesRef(
+                id: FfiConverterString.read(from: &buf), 
+                recurrenceId: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SeriesRef, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.recurrenceId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesRef_lift(_ buf: RustBuffer) throws -> SeriesRef {
+    return try FfiConverterTypeSeriesRef.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesRef_lower(_ value: SeriesRef) -> RustBuffer {
+    return FfiConverterTypeSeriesRef.lower(value)
+}
+
+
+/**
+ * The answer for a whole series.
+ */
+public struct SeriesResult: Equatable, Hashable {
+    /**
+     * Whether anything was booked.
+     */
+    public var booked: Bool
+    /**
+     * Every occurrence, in order.
+     */
+    public var occurrences: [OccurrenceResult]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether anything was booked.
+         */booked: Bool, 
+        /**
+         * Every occurrence, in order.
+         */occurrences: [OccurrenceResult]) {
+        self.booked = booked
+        self.occurrences = occurrences
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SeriesResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSeriesResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SeriesResult {
+        return
+            try SeriesResult(
+                booked: FfiConverterBool.read(from: &buf), 
+                occurrences: FfiConverterSequenceTypeOccurrenceResult.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SeriesResult, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.booked, into: &buf)
+        FfiConverterSequenceTypeOccurrenceResult.write(value.occurrences, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesResult_lift(_ buf: RustBuffer) throws -> SeriesResult {
+    return try FfiConverterTypeSeriesResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesResult_lower(_ value: SeriesResult) -> RustBuffer {
+    return FfiConverterTypeSeriesResult.lower(value)
+}
+
+
+/**
+ * What a shift would do, before any conflict check.
+ */
+public struct ShiftPlan: Equatable, Hashable {
+    /**
+     * The moves, by original start.
+     */
+    public var moves: [Move]
+    /**
+     * Occurrences in scope the lifecycle does not let change.
+     */
+    public var skipped: [Skipped]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The moves, by original start.
+         */moves: [Move], 
+        /**
+         * Occurrences in scope the lifecycle does not let change.
+         */skipped: [Skipped]) {
+        self.moves = moves
+        self.skipped = skipped
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftPlan: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftPlan: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftPlan {
+        return
+            try ShiftPlan(
+                moves: FfiConverterSequenceTypeMove.read(from: &buf), 
+                skipped: FfiConverterSequenceTypeSkipped.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftPlan, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeMove.write(value.moves, into: &buf)
+        FfiConverterSequenceTypeSkipped.write(value.skipped, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPlan_lift(_ buf: RustBuffer) throws -> ShiftPlan {
+    return try FfiConverterTypeShiftPlan.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPlan_lower(_ value: ShiftPlan) -> RustBuffer {
+    return FfiConverterTypeShiftPlan.lower(value)
+}
+
+
+/**
+ * An occurrence in an edit's scope that the edit left alone, and why (the
+ * lifecycle's error code and message).
+ */
+public struct Skipped: Equatable, Hashable {
+    /**
+     * The occurrence's booking id.
+     */
+    public var id: String
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    public var recurrenceId: String
+    /**
+     * Its status, unchanged.
+     */
+    public var status: BookingStatus
+    /**
+     * Why: the stable code (`invalid_transition`, `not_permitted`, ...).
+     */
+    public var code: String
+    /**
+     * Why: the message.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The occurrence's booking id.
+         */id: String, 
+        /**
+         * Its `RECURRENCE-ID`.
+         */recurrenceId: String, 
+        /**
+         * Its status, unchanged.
+         */status: BookingStatus, 
+        /**
+         * Why: the stable code (`invalid_transition`, `not_permitted`, ...).
+         */code: String, 
+        /**
+         * Why: the message.
+         */message: String) {
+        self.id = id
+        self.recurrenceId = recurrenceId
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Skipped: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSkipped: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Skipped {
+        return
+            try Skipped(
+                id: FfiConverterString.read(from: &buf), 
+                recurrenceId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeBookingStatus.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Skipped, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.recurrenceId, into: &buf)
+        FfiConverterTypeBookingStatus.write(value.status, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipped_lift(_ buf: RustBuffer) throws -> Skipped {
+    return try FfiConverterTypeSkipped.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSkipped_lower(_ value: Skipped) -> RustBuffer {
+    return FfiConverterTypeSkipped.lower(value)
+}
+
+
+/**
+ * What a deterministic slot id (`<scheduleId>-<unix seconds of start>`)
+ * stands for.
+ */
+public struct SlotId: Equatable, Hashable {
+    /**
+     * The schedule id.
+     */
+    public var schedule: String
+    /**
+     * The slot's start.
+     */
+    public var start: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The schedule id.
+         */schedule: String, 
+        /**
+         * The slot's start.
+         */start: Timestamp) {
+        self.schedule = schedule
+        self.start = start
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SlotId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSlotId: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SlotId {
+        return
+            try SlotId(
+                schedule: FfiConverterString.read(from: &buf), 
+                start: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SlotId, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.schedule, into: &buf)
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlotId_lift(_ buf: RustBuffer) throws -> SlotId {
+    return try FfiConverterTypeSlotId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlotId_lower(_ value: SlotId) -> RustBuffer {
+    return FfiConverterTypeSlotId.lower(value)
+}
+
+
+/**
+ * A half-open interval of instants `[start, end)`.
+ */
+public struct TimeInterval: Equatable, Hashable {
+    /**
+     * Start (inclusive).
+     */
+    public var start: Timestamp
+    /**
+     * End (exclusive).
+     */
+    public var end: Timestamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Start (inclusive).
+         */start: Timestamp, 
+        /**
+         * End (exclusive).
+         */end: Timestamp) {
+        self.start = start
+        self.end = end
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TimeInterval: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimeInterval: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        return
+            try TimeInterval(
+                start: FfiConverterTypeTimestamp.read(from: &buf), 
+                end: FfiConverterTypeTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        FfiConverterTypeTimestamp.write(value.start, into: &buf)
+        FfiConverterTypeTimestamp.write(value.end, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimeInterval_lift(_ buf: RustBuffer) throws -> TimeInterval {
+    return try FfiConverterTypeTimeInterval.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimeInterval_lower(_ value: TimeInterval) -> RustBuffer {
+    return FfiConverterTypeTimeInterval.lower(value)
+}
+
+
+/**
+ * An allowed change, with its consequences.
+ */
+public struct Transitioned: Equatable, Hashable {
+    /**
+     * The status before.
+     */
+    public var from: BookingStatus
+    /**
+     * The status after.
+     */
+    public var to: BookingStatus
+    /**
+     * What follows from it, in the engine's order.
+     */
+    public var outcomes: [TransitionOutcome]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The status before.
+         */from: BookingStatus, 
+        /**
+         * The status after.
+         */to: BookingStatus, 
+        /**
+         * What follows from it, in the engine's order.
+         */outcomes: [TransitionOutcome]) {
+        self.from = from
+        self.to = to
+        self.outcomes = outcomes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Transitioned: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransitioned: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Transitioned {
+        return
+            try Transitioned(
+                from: FfiConverterTypeBookingStatus.read(from: &buf), 
+                to: FfiConverterTypeBookingStatus.read(from: &buf), 
+                outcomes: FfiConverterSequenceTypeTransitionOutcome.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Transitioned, into buf: inout [UInt8]) {
+        FfiConverterTypeBookingStatus.write(value.from, into: &buf)
+        FfiConverterTypeBookingStatus.write(value.to, into: &buf)
+        FfiConverterSequenceTypeTransitionOutcome.write(value.outcomes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransitioned_lift(_ buf: RustBuffer) throws -> Transitioned {
+    return try FfiConverterTypeTransitioned.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransitioned_lower(_ value: Transitioned) -> RustBuffer {
+    return FfiConverterTypeTransitioned.lower(value)
 }
 
 
@@ -1168,6 +5110,81 @@ public func FfiConverterTypeWorkingHours_lower(_ value: WorkingHours) -> RustBuf
 
 
 /**
+ * What is done with the data.
+ */
+
+public enum Action: Equatable, Hashable {
+    
+    /**
+     * See it: `read`.
+     */
+    case read
+    /**
+     * Create or change it: `write`.
+     */
+    case write
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Action: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAction: FfiConverterRustBuffer {
+    typealias SwiftType = Action
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Action {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .read
+        
+        case 2: return .write
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Action, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .read:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .write:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAction_lift(_ buf: RustBuffer) throws -> Action {
+    return try FfiConverterTypeAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAction_lower(_ value: Action) -> RustBuffer {
+    return FfiConverterTypeAction.lower(value)
+}
+
+
+
+/**
  * What a front door answered for one conformance vector: the output JSON
  * text, or the code of the error it got.
  */
@@ -1251,6 +5268,894 @@ public func FfiConverterTypeAnswer_lift(_ buf: RustBuffer) throws -> Answer {
 #endif
 public func FfiConverterTypeAnswer_lower(_ value: Answer) -> RustBuffer {
     return FfiConverterTypeAnswer.lower(value)
+}
+
+
+
+/**
+ * In person or remote (a telehealth booking needs the patient's consent).
+ */
+
+public enum AppointmentKind: Equatable, Hashable {
+    
+    /**
+     * At the clinic.
+     */
+    case inPerson
+    /**
+     * Video or phone.
+     */
+    case telehealth
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AppointmentKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppointmentKind: FfiConverterRustBuffer {
+    typealias SwiftType = AppointmentKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppointmentKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .inPerson
+        
+        case 2: return .telehealth
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AppointmentKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .inPerson:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .telehealth:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppointmentKind_lift(_ buf: RustBuffer) throws -> AppointmentKind {
+    return try FfiConverterTypeAppointmentKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppointmentKind_lower(_ value: AppointmentKind) -> RustBuffer {
+    return FfiConverterTypeAppointmentKind.lower(value)
+}
+
+
+
+/**
+ * The step of `CONSENT.md` that decided.
+ */
+
+public enum Basis: Equatable, Hashable {
+    
+    /**
+     * Step 1, a patient on their own data: `self`.
+     */
+    case selfAccess
+    /**
+     * Step 1 (a patient-only actor on another's data) or step 2, the role gate: `role`.
+     */
+    case role
+    /**
+     * Step 3, break-glass granted or refused: `break-glass`.
+     */
+    case breakGlass
+    /**
+     * Step 4, an applicable consent: `consent`.
+     */
+    case consent
+    /**
+     * Step 5, no applicable consent: `default`.
+     */
+    case `default`
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Basis: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBasis: FfiConverterRustBuffer {
+    typealias SwiftType = Basis
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Basis {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .selfAccess
+        
+        case 2: return .role
+        
+        case 3: return .breakGlass
+        
+        case 4: return .consent
+        
+        case 5: return .`default`
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Basis, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .selfAccess:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .role:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .breakGlass:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .consent:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .`default`:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBasis_lift(_ buf: RustBuffer) throws -> Basis {
+    return try FfiConverterTypeBasis.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBasis_lower(_ value: Basis) -> RustBuffer {
+    return FfiConverterTypeBasis.lower(value)
+}
+
+
+
+/**
+ * What a booking operation of the [`Ledger`] did.
+ */
+
+public enum BookOutcome: Equatable, Hashable {
+    
+    /**
+     * Written now: the booking as stored.
+     */
+    case booked(
+        /**
+         * The booking written.
+         */booking: Booking
+    )
+    /**
+     * The idempotency key was used before: the booking it made; nothing
+     * new was written.
+     */
+    case existing(
+        /**
+         * The booking the key made.
+         */booking: Booking
+    )
+    /**
+     * Nothing written: every conflicting resource (by name) with every
+     * booking on it in the way.
+     */
+    case conflict(
+        /**
+         * The conflicts, at least one.
+         */conflicts: [Conflict]
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BookOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBookOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = BookOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BookOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .booked(booking: try FfiConverterTypeBooking.read(from: &buf)
+        )
+        
+        case 2: return .existing(booking: try FfiConverterTypeBooking.read(from: &buf)
+        )
+        
+        case 3: return .conflict(conflicts: try FfiConverterSequenceTypeConflict.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BookOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .booked(booking):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeBooking.write(booking, into: &buf)
+            
+        
+        case let .existing(booking):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeBooking.write(booking, into: &buf)
+            
+        
+        case let .conflict(conflicts):
+            writeInt(&buf, Int32(3))
+            FfiConverterSequenceTypeConflict.write(conflicts, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookOutcome_lift(_ buf: RustBuffer) throws -> BookOutcome {
+    return try FfiConverterTypeBookOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookOutcome_lower(_ value: BookOutcome) -> RustBuffer {
+    return FfiConverterTypeBookOutcome.lower(value)
+}
+
+
+
+/**
+ * A booking's status: the FHIR R4 `Appointment.status` values plus `Held`
+ * (a tentative reservation that lapses at `holdExpires`). Pending, booked,
+ * arrived, checked-in and fulfilled bookings block their resources; a hold
+ * blocks until it lapses; the others do not.
+ */
+
+public enum BookingStatus: Equatable, Hashable {
+    
+    /**
+     * Suggested, not yet asked for (`proposed`).
+     */
+    case proposed
+    /**
+     * Asked for, awaiting confirmation (`pending`).
+     */
+    case pending
+    /**
+     * Confirmed (`booked`).
+     */
+    case booked
+    /**
+     * The patient has arrived (`arrived`).
+     */
+    case arrived
+    /**
+     * The patient has checked in (`checked-in`).
+     */
+    case checkedIn
+    /**
+     * The appointment took place (`fulfilled`).
+     */
+    case fulfilled
+    /**
+     * Cancelled before it took place (`cancelled`).
+     */
+    case cancelled
+    /**
+     * The patient did not come (`noshow`).
+     */
+    case noshow
+    /**
+     * Recorded by mistake (`entered-in-error`).
+     */
+    case enteredInError
+    /**
+     * On a waitlist for a slot (`waitlist`).
+     */
+    case waitlist
+    /**
+     * Tentatively reserved until `holdExpires` (`held`).
+     */
+    case held
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BookingStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBookingStatus: FfiConverterRustBuffer {
+    typealias SwiftType = BookingStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BookingStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .proposed
+        
+        case 2: return .pending
+        
+        case 3: return .booked
+        
+        case 4: return .arrived
+        
+        case 5: return .checkedIn
+        
+        case 6: return .fulfilled
+        
+        case 7: return .cancelled
+        
+        case 8: return .noshow
+        
+        case 9: return .enteredInError
+        
+        case 10: return .waitlist
+        
+        case 11: return .held
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BookingStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .proposed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .booked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .arrived:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .checkedIn:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .fulfilled:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .noshow:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .enteredInError:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .waitlist:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .held:
+            writeInt(&buf, Int32(11))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingStatus_lift(_ buf: RustBuffer) throws -> BookingStatus {
+    return try FfiConverterTypeBookingStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBookingStatus_lower(_ value: BookingStatus) -> RustBuffer {
+    return FfiConverterTypeBookingStatus.lower(value)
+}
+
+
+
+/**
+ * What kind of data is accessed.
+ */
+
+public enum Category: Equatable, Hashable {
+    
+    /**
+     * Appointments (bookings, cancellations): `appointments`.
+     */
+    case appointments
+    /**
+     * The medical record: `records`.
+     */
+    case records
+    /**
+     * Clinical notes: `notes`.
+     */
+    case notes
+    /**
+     * Laboratory results: `labs`.
+     */
+    case labs
+    /**
+     * Psychotherapy notes (kept apart, even from the patient): `psychotherapy`.
+     */
+    case psychotherapy
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Category: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCategory: FfiConverterRustBuffer {
+    typealias SwiftType = Category
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Category {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .appointments
+        
+        case 2: return .records
+        
+        case 3: return .notes
+        
+        case 4: return .labs
+        
+        case 5: return .psychotherapy
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Category, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .appointments:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .records:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .notes:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .labs:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .psychotherapy:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCategory_lift(_ buf: RustBuffer) throws -> Category {
+    return try FfiConverterTypeCategory.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCategory_lower(_ value: Category) -> RustBuffer {
+    return FfiConverterTypeCategory.lower(value)
+}
+
+
+
+/**
+ * A consent's status; only `Active` consents count.
+ */
+
+public enum ConsentStatus: Equatable, Hashable {
+    
+    /**
+     * In force: `active`.
+     */
+    case active
+    /**
+     * Revoked: `inactive`.
+     */
+    case inactive
+    /**
+     * Not yet in force: `draft`.
+     */
+    case draft
+    /**
+     * Recorded by mistake: `entered-in-error`.
+     */
+    case enteredInError
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ConsentStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ConsentStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .active
+        
+        case 2: return .inactive
+        
+        case 3: return .draft
+        
+        case 4: return .enteredInError
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConsentStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .active:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .inactive:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .draft:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .enteredInError:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentStatus_lift(_ buf: RustBuffer) throws -> ConsentStatus {
+    return try FfiConverterTypeConsentStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentStatus_lower(_ value: ConsentStatus) -> RustBuffer {
+    return FfiConverterTypeConsentStatus.lower(value)
+}
+
+
+
+/**
+ * Which occurrences an edit applies to (RFC 5545 `RANGE`).
+ */
+
+public enum EditScope: Equatable, Hashable {
+    
+    /**
+     * Only the named occurrence.
+     */
+    case this
+    /**
+     * The named occurrence and every later one (`THISANDFUTURE`).
+     */
+    case thisAndFollowing
+    /**
+     * Every occurrence.
+     */
+    case all
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EditScope: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEditScope: FfiConverterRustBuffer {
+    typealias SwiftType = EditScope
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EditScope {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .this
+        
+        case 2: return .thisAndFollowing
+        
+        case 3: return .all
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EditScope, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .this:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .thisAndFollowing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .all:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEditScope_lift(_ buf: RustBuffer) throws -> EditScope {
+    return try FfiConverterTypeEditScope.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEditScope_lower(_ value: EditScope) -> RustBuffer {
+    return FfiConverterTypeEditScope.lower(value)
+}
+
+
+
+/**
+ * Permit or deny: a consent's base decision, a decision.
+ */
+
+public enum Effect: Equatable, Hashable {
+    
+    /**
+     * Access is allowed.
+     */
+    case permit
+    /**
+     * Access is refused.
+     */
+    case deny
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Effect: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEffect: FfiConverterRustBuffer {
+    typealias SwiftType = Effect
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Effect {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .permit
+        
+        case 2: return .deny
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Effect, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .permit:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deny:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lift(_ buf: RustBuffer) throws -> Effect {
+    return try FfiConverterTypeEffect.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
+    return FfiConverterTypeEffect.lower(value)
+}
+
+
+
+/**
+ * The FHIR release of a resource's JSON.
+ */
+
+public enum FhirVersion: Equatable, Hashable {
+    
+    /**
+     * FHIR R4 (4.0.1).
+     */
+    case r4
+    /**
+     * FHIR R5 (5.0.0).
+     */
+    case r5
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FhirVersion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFhirVersion: FfiConverterRustBuffer {
+    typealias SwiftType = FhirVersion
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FhirVersion {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .r4
+        
+        case 2: return .r5
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FhirVersion, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .r4:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .r5:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFhirVersion_lift(_ buf: RustBuffer) throws -> FhirVersion {
+    return try FfiConverterTypeFhirVersion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFhirVersion_lower(_ value: FhirVersion) -> RustBuffer {
+    return FfiConverterTypeFhirVersion.lower(value)
 }
 
 
@@ -1602,6 +6507,964 @@ public func FfiConverterTypeHcasError_lower(_ value: HcasError) -> RustBuffer {
     return FfiConverterTypeHcasError.lower(value)
 }
 
+
+/**
+ * Who asks for a status change.
+ */
+
+public enum Party: Equatable, Hashable {
+    
+    /**
+     * The patient the appointment is for.
+     */
+    case patient
+    /**
+     * The clinician who sees the patient.
+     */
+    case practitioner
+    /**
+     * Front desk or scheduling staff.
+     */
+    case staff
+    /**
+     * The scheduling system itself (automations, integrations).
+     */
+    case system
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Party: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeParty: FfiConverterRustBuffer {
+    typealias SwiftType = Party
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Party {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .patient
+        
+        case 2: return .practitioner
+        
+        case 3: return .staff
+        
+        case 4: return .system
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Party, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .patient:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .practitioner:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .staff:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .system:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeParty_lift(_ buf: RustBuffer) throws -> Party {
+    return try FfiConverterTypeParty.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeParty_lower(_ value: Party) -> RustBuffer {
+    return FfiConverterTypeParty.lower(value)
+}
+
+
+
+/**
+ * Why (HL7 v3 ActReason; the variant is the code).
+ */
+
+public enum Purpose: Equatable, Hashable {
+    
+    /**
+     * Treatment: `TREAT`.
+     */
+    case treat
+    /**
+     * Emergency treatment: `ETREAT`.
+     */
+    case etreat
+    /**
+     * Payment: `HPAYMT`.
+     */
+    case hpaymt
+    /**
+     * Healthcare operations: `HOPERAT`.
+     */
+    case hoperat
+    /**
+     * Research: `HRESCH`.
+     */
+    case hresch
+    /**
+     * Marketing: `HMARKT`.
+     */
+    case hmarkt
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Purpose: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
+    typealias SwiftType = Purpose
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Purpose {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .treat
+        
+        case 2: return .etreat
+        
+        case 3: return .hpaymt
+        
+        case 4: return .hoperat
+        
+        case 5: return .hresch
+        
+        case 6: return .hmarkt
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Purpose, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .treat:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .etreat:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .hpaymt:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .hoperat:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .hresch:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .hmarkt:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurpose_lift(_ buf: RustBuffer) throws -> Purpose {
+    return try FfiConverterTypePurpose.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurpose_lower(_ value: Purpose) -> RustBuffer {
+    return FfiConverterTypePurpose.lower(value)
+}
+
+
+
+/**
+ * One reason a start is not offered (`hcas_core::advice::Reason`; the
+ * variant is the engine's `reason`, `Busy` being `BusyTime`).
+ */
+
+public enum Reason: Equatable, Hashable {
+    
+    /**
+     * The start lies outside the query's `[from, to)`.
+     */
+    case outsideQuery(
+        /**
+         * The query's start.
+         */from: Timestamp, 
+        /**
+         * The query's end (exclusive).
+         */to: Timestamp
+    )
+    /**
+     * Closer to `now` than the minimum notice allows.
+     */
+    case beforeNotice(
+        /**
+         * The earliest start the notice allows.
+         */earliest: Timestamp
+    )
+    /**
+     * Beyond the booking horizon.
+     */
+    case beyondHorizon(
+        /**
+         * Starts must be before this.
+         */latest: Timestamp
+    )
+    /**
+     * No working window contains the start.
+     */
+    case outsideWorkingHours(
+        /**
+         * The provider's local date at the start (`2026-03-23`).
+         */localDate: String, 
+        /**
+         * Whether a date override replaces that date's rules.
+         */overrideDate: Bool, 
+        /**
+         * The nearest working windows before and after, if any.
+         */nearest: [TimeInterval]
+    )
+    /**
+     * The start is in a working window but the appointment would run past
+     * its end.
+     */
+    case doesNotFit(
+        /**
+         * The merged working window.
+         */window: TimeInterval
+    )
+    /**
+     * The start is in a working window but not on its grid of starts.
+     */
+    case offGrid(
+        /**
+         * The merged working window whose grid applies.
+         */window: TimeInterval, 
+        /**
+         * The grid step, in minutes.
+         */stepMinutes: UInt32, 
+        /**
+         * The grid point before the start.
+         */previous: Timestamp, 
+        /**
+         * The grid point after the start (it may not fit the window).
+         */next: Timestamp
+    )
+    /**
+     * The appointment itself would overlap busy time (the engine's `busy`).
+     */
+    case busyTime(
+        /**
+         * The busy interval.
+         */interval: TimeInterval
+    )
+    /**
+     * Only the buffers around the appointment would overlap busy time.
+     */
+    case buffer(
+        /**
+         * The busy interval.
+         */interval: TimeInterval
+    )
+    /**
+     * A ledger has blocking bookings on a resource (at capacity).
+     */
+    case conflict(
+        /**
+         * The resource.
+         */resource: String, 
+        /**
+         * The ids of the blocking bookings, sorted.
+         */bookings: [String]
+    )
+    /**
+     * A reason added to the engine after this binding: its wire name.
+     */
+    case other(
+        /**
+         * The engine's `reason` name.
+         */reason: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Reason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReason: FfiConverterRustBuffer {
+    typealias SwiftType = Reason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .outsideQuery(from: try FfiConverterTypeTimestamp.read(from: &buf), to: try FfiConverterTypeTimestamp.read(from: &buf)
+        )
+        
+        case 2: return .beforeNotice(earliest: try FfiConverterTypeTimestamp.read(from: &buf)
+        )
+        
+        case 3: return .beyondHorizon(latest: try FfiConverterTypeTimestamp.read(from: &buf)
+        )
+        
+        case 4: return .outsideWorkingHours(localDate: try FfiConverterString.read(from: &buf), overrideDate: try FfiConverterBool.read(from: &buf), nearest: try FfiConverterSequenceTypeTimeInterval.read(from: &buf)
+        )
+        
+        case 5: return .doesNotFit(window: try FfiConverterTypeTimeInterval.read(from: &buf)
+        )
+        
+        case 6: return .offGrid(window: try FfiConverterTypeTimeInterval.read(from: &buf), stepMinutes: try FfiConverterUInt32.read(from: &buf), previous: try FfiConverterTypeTimestamp.read(from: &buf), next: try FfiConverterTypeTimestamp.read(from: &buf)
+        )
+        
+        case 7: return .busyTime(interval: try FfiConverterTypeTimeInterval.read(from: &buf)
+        )
+        
+        case 8: return .buffer(interval: try FfiConverterTypeTimeInterval.read(from: &buf)
+        )
+        
+        case 9: return .conflict(resource: try FfiConverterString.read(from: &buf), bookings: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 10: return .other(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Reason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .outsideQuery(from,to):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeTimestamp.write(from, into: &buf)
+            FfiConverterTypeTimestamp.write(to, into: &buf)
+            
+        
+        case let .beforeNotice(earliest):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeTimestamp.write(earliest, into: &buf)
+            
+        
+        case let .beyondHorizon(latest):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeTimestamp.write(latest, into: &buf)
+            
+        
+        case let .outsideWorkingHours(localDate,overrideDate,nearest):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(localDate, into: &buf)
+            FfiConverterBool.write(overrideDate, into: &buf)
+            FfiConverterSequenceTypeTimeInterval.write(nearest, into: &buf)
+            
+        
+        case let .doesNotFit(window):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeTimeInterval.write(window, into: &buf)
+            
+        
+        case let .offGrid(window,stepMinutes,previous,next):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeTimeInterval.write(window, into: &buf)
+            FfiConverterUInt32.write(stepMinutes, into: &buf)
+            FfiConverterTypeTimestamp.write(previous, into: &buf)
+            FfiConverterTypeTimestamp.write(next, into: &buf)
+            
+        
+        case let .busyTime(interval):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeTimeInterval.write(interval, into: &buf)
+            
+        
+        case let .buffer(interval):
+            writeInt(&buf, Int32(8))
+            FfiConverterTypeTimeInterval.write(interval, into: &buf)
+            
+        
+        case let .conflict(resource,bookings):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(resource, into: &buf)
+            FfiConverterSequenceString.write(bookings, into: &buf)
+            
+        
+        case let .other(reason):
+            writeInt(&buf, Int32(10))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReason_lift(_ buf: RustBuffer) throws -> Reason {
+    return try FfiConverterTypeReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReason_lower(_ value: Reason) -> RustBuffer {
+    return FfiConverterTypeReason.lower(value)
+}
+
+
+
+/**
+ * One failed check of a booking (`docs/consent.md`, booking table), with
+ * the decision that failed it where there is one.
+ */
+
+public enum Refusal: Equatable, Hashable {
+    
+    /**
+     * Steps 1-5 deny the booking actor writing the patient's appointments.
+     */
+    case access(
+        /**
+         * The decision that denied.
+         */decision: Decision
+    )
+    /**
+     * No applicable consent permits telehealth (none: no consent applies).
+     */
+    case telehealth(
+        /**
+         * The consents' decision, if any applied.
+         */decision: Decision?
+    )
+    /**
+     * The patient is a minor and no guardian was named.
+     */
+    case guardianMissing
+    /**
+     * No consent singles the named guardian out as allowed to book.
+     */
+    case guardian(
+        /**
+         * The consents' decision for the guardian, if any applied.
+         */decision: Decision?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Refusal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRefusal: FfiConverterRustBuffer {
+    typealias SwiftType = Refusal
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Refusal {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .access(decision: try FfiConverterTypeDecision.read(from: &buf)
+        )
+        
+        case 2: return .telehealth(decision: try FfiConverterOptionTypeDecision.read(from: &buf)
+        )
+        
+        case 3: return .guardianMissing
+        
+        case 4: return .guardian(decision: try FfiConverterOptionTypeDecision.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Refusal, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .access(decision):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeDecision.write(decision, into: &buf)
+            
+        
+        case let .telehealth(decision):
+            writeInt(&buf, Int32(2))
+            FfiConverterOptionTypeDecision.write(decision, into: &buf)
+            
+        
+        case .guardianMissing:
+            writeInt(&buf, Int32(3))
+        
+        
+        case let .guardian(decision):
+            writeInt(&buf, Int32(4))
+            FfiConverterOptionTypeDecision.write(decision, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lift(_ buf: RustBuffer) throws -> Refusal {
+    return try FfiConverterTypeRefusal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRefusal_lower(_ value: Refusal) -> RustBuffer {
+    return FfiConverterTypeRefusal.lower(value)
+}
+
+
+
+/**
+ * Who the actor is, for the role gate (`CONSENT.md`, Vocabulary).
+ */
+
+public enum Role: Equatable, Hashable {
+    
+    /**
+     * A patient (or their portal account): `patient`.
+     */
+    case patient
+    /**
+     * A physician: `doctor`.
+     */
+    case doctor
+    /**
+     * A nurse: `nurse`.
+     */
+    case nurse
+    /**
+     * Front desk, billing: `admin`.
+     */
+    case admin
+    /**
+     * A researcher: `researcher`.
+     */
+    case researcher
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Role: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = Role
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Role {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .patient
+        
+        case 2: return .doctor
+        
+        case 3: return .nurse
+        
+        case 4: return .admin
+        
+        case 5: return .researcher
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Role, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .patient:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .doctor:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .nurse:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .admin:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .researcher:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lift(_ buf: RustBuffer) throws -> Role {
+    return try FfiConverterTypeRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRole_lower(_ value: Role) -> RustBuffer {
+    return FfiConverterTypeRole.lower(value)
+}
+
+
+
+/**
+ * What to do when some occurrences of a series conflict.
+ */
+
+public enum SeriesPolicy: Equatable, Hashable {
+    
+    /**
+     * Book every occurrence or none.
+     */
+    case allOrNothing
+    /**
+     * Book the free occurrences and report the others.
+     */
+    case bookFree
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SeriesPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSeriesPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = SeriesPolicy
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SeriesPolicy {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .allOrNothing
+        
+        case 2: return .bookFree
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SeriesPolicy, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .allOrNothing:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bookFree:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesPolicy_lift(_ buf: RustBuffer) throws -> SeriesPolicy {
+    return try FfiConverterTypeSeriesPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSeriesPolicy_lower(_ value: SeriesPolicy) -> RustBuffer {
+    return FfiConverterTypeSeriesPolicy.lower(value)
+}
+
+
+
+/**
+ * An R4 `Slot` status.
+ */
+
+public enum SlotStatus: Equatable, Hashable {
+    
+    /**
+     * `free`: available for booking.
+     */
+    case free
+    /**
+     * `busy`: booked.
+     */
+    case busy
+    /**
+     * `busy-tentative`: held tentatively.
+     */
+    case busyTentative
+    /**
+     * `busy-unavailable`: not bookable (e.g. blocked out).
+     */
+    case busyUnavailable
+    /**
+     * `entered-in-error`: recorded by mistake.
+     */
+    case enteredInError
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SlotStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSlotStatus: FfiConverterRustBuffer {
+    typealias SwiftType = SlotStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SlotStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .free
+        
+        case 2: return .busy
+        
+        case 3: return .busyTentative
+        
+        case 4: return .busyUnavailable
+        
+        case 5: return .enteredInError
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SlotStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .free:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .busy:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .busyTentative:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .busyUnavailable:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .enteredInError:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlotStatus_lift(_ buf: RustBuffer) throws -> SlotStatus {
+    return try FfiConverterTypeSlotStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSlotStatus_lower(_ value: SlotStatus) -> RustBuffer {
+    return FfiConverterTypeSlotStatus.lower(value)
+}
+
+
+
+/**
+ * A consequence of a transition the app may act on (notify, charge a fee,
+ * offer the slot to the waitlist).
+ */
+
+public enum TransitionOutcome: Equatable, Hashable {
+    
+    /**
+     * The booking was cancelled.
+     */
+    case cancelled
+    /**
+     * A booked appointment was cancelled inside the policy's
+     * late-cancellation window (always with `Cancelled`).
+     */
+    case lateCancellation(
+        /**
+         * Whole minutes from `now` to the start (rounded down).
+         */minutesBeforeStart: Int64
+    )
+    /**
+     * The patient did not come.
+     */
+    case noShow
+    /**
+     * The booking held its resources and no longer does, and its start is
+     * still ahead: the slot may be offered again.
+     */
+    case slotFreed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TransitionOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransitionOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = TransitionOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransitionOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .cancelled
+        
+        case 2: return .lateCancellation(minutesBeforeStart: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 3: return .noShow
+        
+        case 4: return .slotFreed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TransitionOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .lateCancellation(minutesBeforeStart):
+            writeInt(&buf, Int32(2))
+            FfiConverterInt64.write(minutesBeforeStart, into: &buf)
+            
+        
+        case .noShow:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .slotFreed:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransitionOutcome_lift(_ buf: RustBuffer) throws -> TransitionOutcome {
+    return try FfiConverterTypeTransitionOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransitionOutcome_lower(_ value: TransitionOutcome) -> RustBuffer {
+    return FfiConverterTypeTransitionOutcome.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -1653,6 +7516,439 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeBooking: FfiConverterRustBuffer {
+    typealias SwiftType = Booking?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBooking.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBooking.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeBreakGlass: FfiConverterRustBuffer {
+    typealias SwiftType = BreakGlass?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBreakGlass.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBreakGlass.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDecision: FfiConverterRustBuffer {
+    typealias SwiftType = Decision?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDecision.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDecision.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLifecyclePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = LifecyclePolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLifecyclePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLifecyclePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMatch: FfiConverterRustBuffer {
+    typealias SwiftType = Match?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMatch.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMatch.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePeriod: FfiConverterRustBuffer {
+    typealias SwiftType = Period?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePeriod.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePeriod.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRolePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = RolePolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRolePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRolePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSeriesRef: FfiConverterRustBuffer {
+    typealias SwiftType = SeriesRef?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSeriesRef.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSeriesRef.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSlotId: FfiConverterRustBuffer {
+    typealias SwiftType = SlotId?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSlotId.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSlotId.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSeriesPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = SeriesPolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSeriesPolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSeriesPolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeAction: FfiConverterRustBuffer {
+    typealias SwiftType = [Action]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeAction.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeAction.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeCategory: FfiConverterRustBuffer {
+    typealias SwiftType = [Category]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeCategory.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeCategory.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeParty: FfiConverterRustBuffer {
+    typealias SwiftType = [Party]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeParty.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeParty.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypePurpose: FfiConverterRustBuffer {
+    typealias SwiftType = [Purpose]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypePurpose.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypePurpose.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = [Role]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeRole.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeRole.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Timestamp?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -1670,6 +7966,56 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAvailability: FfiConverterRustBuffer {
+    typealias SwiftType = [Availability]
+
+    public static func write(_ value: [Availability], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAvailability.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Availability] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Availability]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAvailability.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBooking: FfiConverterRustBuffer {
+    typealias SwiftType = [Booking]
+
+    public static func write(_ value: [Booking], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBooking.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Booking] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Booking]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBooking.read(from: &buf))
         }
         return seq
     }
@@ -1703,6 +8049,231 @@ fileprivate struct FfiConverterSequenceTypeBusy: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeCancelledOccurrence: FfiConverterRustBuffer {
+    typealias SwiftType = [CancelledOccurrence]
+
+    public static func write(_ value: [CancelledOccurrence], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCancelledOccurrence.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CancelledOccurrence] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CancelledOccurrence]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCancelledOccurrence.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeConflict: FfiConverterRustBuffer {
+    typealias SwiftType = [Conflict]
+
+    public static func write(_ value: [Conflict], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeConflict.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Conflict] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Conflict]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeConflict.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeConsent: FfiConverterRustBuffer {
+    typealias SwiftType = [Consent]
+
+    public static func write(_ value: [Consent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeConsent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Consent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Consent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeConsent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMove: FfiConverterRustBuffer {
+    typealias SwiftType = [Move]
+
+    public static func write(_ value: [Move], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMove.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Move] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Move]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMove.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOccurrenceResult: FfiConverterRustBuffer {
+    typealias SwiftType = [OccurrenceResult]
+
+    public static func write(_ value: [OccurrenceResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOccurrenceResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OccurrenceResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OccurrenceResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOccurrenceResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePooledSlot: FfiConverterRustBuffer {
+    typealias SwiftType = [PooledSlot]
+
+    public static func write(_ value: [PooledSlot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePooledSlot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PooledSlot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PooledSlot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePooledSlot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeProvision: FfiConverterRustBuffer {
+    typealias SwiftType = [Provision]
+
+    public static func write(_ value: [Provision], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProvision.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Provision] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Provision]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProvision.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer {
+    typealias SwiftType = [Skipped]
+
+    public static func write(_ value: [Skipped], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSkipped.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Skipped] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Skipped]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSkipped.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTimeInterval: FfiConverterRustBuffer {
+    typealias SwiftType = [TimeInterval]
+
+    public static func write(_ value: [TimeInterval], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTimeInterval.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TimeInterval] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TimeInterval]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTimeInterval.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer {
     typealias SwiftType = [WorkingHours]
 
@@ -1720,6 +8291,231 @@ fileprivate struct FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeWorkingHours.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAction: FfiConverterRustBuffer {
+    typealias SwiftType = [Action]
+
+    public static func write(_ value: [Action], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAction.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Action] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Action]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAction.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBookingStatus: FfiConverterRustBuffer {
+    typealias SwiftType = [BookingStatus]
+
+    public static func write(_ value: [BookingStatus], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBookingStatus.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BookingStatus] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BookingStatus]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBookingStatus.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCategory: FfiConverterRustBuffer {
+    typealias SwiftType = [Category]
+
+    public static func write(_ value: [Category], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCategory.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Category] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Category]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCategory.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeParty: FfiConverterRustBuffer {
+    typealias SwiftType = [Party]
+
+    public static func write(_ value: [Party], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeParty.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Party] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Party]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeParty.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePurpose: FfiConverterRustBuffer {
+    typealias SwiftType = [Purpose]
+
+    public static func write(_ value: [Purpose], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurpose.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Purpose] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Purpose]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurpose.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReason: FfiConverterRustBuffer {
+    typealias SwiftType = [Reason]
+
+    public static func write(_ value: [Reason], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReason.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Reason] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Reason]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReason.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRefusal: FfiConverterRustBuffer {
+    typealias SwiftType = [Refusal]
+
+    public static func write(_ value: [Refusal], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRefusal.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Refusal] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Refusal]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRefusal.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRole: FfiConverterRustBuffer {
+    typealias SwiftType = [Role]
+
+    public static func write(_ value: [Role], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRole.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Role] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Role]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRole.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTransitionOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = [TransitionOutcome]
+
+    public static func write(_ value: [TransitionOutcome], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTransitionOutcome.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TransitionOutcome] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TransitionOutcome]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTransitionOutcome.read(from: &buf))
         }
         return seq
     }
@@ -1747,6 +8543,32 @@ fileprivate struct FfiConverterSequenceTypeTimestamp: FfiConverterRustBuffer {
             seq.append(try FfiConverterTypeTimestamp.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryTypeRoleTypeRights: FfiConverterRustBuffer {
+    public static func write(_ value: [Role: Rights], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterTypeRole.write(key, into: &buf)
+            FfiConverterTypeRights.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Role: Rights] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [Role: Rights]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterTypeRole.read(from: &buf)
+            let value = try FfiConverterTypeRights.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 
@@ -1865,6 +8687,423 @@ public func version() -> String  {
     )
 })
 }
+/**
+ * Whether an appointment may be booked, asked as consent questions of the
+ * patient's `consents` under `policy` (none: the default table).
+ *
+ * # Errors
+ * `invalid_consent` for a malformed consent; `invalid_request` for an
+ * empty actor id or org, or a guardian named for a patient who is not a
+ * minor.
+ */
+public func bookingAllowed(question: BookingQuestion, consents: [Consent], policy: RolePolicy?)throws  -> BookingVerdict  {
+    return try  FfiConverterTypeBookingVerdict_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_booking_allowed(
+        FfiConverterTypeBookingQuestion_lower(question),
+        FfiConverterSequenceTypeConsent.lower(consents),
+        FfiConverterOptionTypeRolePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+/**
+ * The consent a FHIR `Consent` resource (JSON text) of `version`
+ * describes (`hcas_core::fhir::consent_from_fhir_r4` / `_r5`).
+ *
+ * # Errors
+ * `invalid_request` for text that is not JSON or what hcas cannot
+ * represent (naming the JSON path), `invalid_datetime` for a malformed
+ * date, `invalid_consent` for a period whose end is not after its start.
+ */
+public func consentFromFhir(resourceJson: String, version: FhirVersion)throws  -> Consent  {
+    return try  FfiConverterTypeConsent_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_consent_from_fhir(
+        FfiConverterString.lower(resourceJson),
+        FfiConverterTypeFhirVersion_lower(version),uniffiCallStatus
+    )
+})
+}
+/**
+ * The consent of its `CONSENT.md` JSON text (as in the `consent` vectors).
+ *
+ * # Errors
+ * `invalid_request` for text that is not JSON; `invalid_datetime` for a
+ * malformed instant; `invalid_consent` for anything else that breaks the
+ * model.
+ */
+public func consentFromJson(json: String)throws  -> Consent  {
+    return try  FfiConverterTypeConsent_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_consent_from_json(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+/**
+ * The FHIR `Consent` resource of `consent` in `version`, as compact JSON
+ * text (`hcas_core::fhir::consent_to_fhir_r4` / `_r5`).
+ *
+ * # Errors
+ * `invalid_consent` for a consent that breaks the model; `invalid_request`
+ * for what the version cannot carry (e.g. a `scope.period` in R4).
+ */
+public func consentToFhir(consent: Consent, version: FhirVersion)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_consent_to_fhir(
+        FfiConverterTypeConsent_lower(consent),
+        FfiConverterTypeFhirVersion_lower(version),uniffiCallStatus
+    )
+})
+}
+/**
+ * Decide `request` against `consents` (only the request's patient's count)
+ * under `policy` (none: the default table) by the five steps of
+ * `CONSENT.md`. To decide many requests about one patient, build a
+ * [`CompiledConsents`] once.
+ *
+ * # Errors
+ * `invalid_consent` (or `invalid_datetime`) for a consent that breaks the
+ * model, duplicate ids included; `invalid_request` for a request with an
+ * empty id, label or originator.
+ */
+public func decide(request: ConsentRequest, consents: [Consent], policy: RolePolicy?)throws  -> Decision  {
+    return try  FfiConverterTypeDecision_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_decide(
+        FfiConverterTypeConsentRequest_lower(request),
+        FfiConverterSequenceTypeConsent.lower(consents),
+        FfiConverterOptionTypeRolePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+/**
+ * The default role table of `CONSENT.md` (doctor, nurse, admin,
+ * researcher rows).
+ */
+public func defaultRolePolicy() -> RolePolicy  {
+    return try!  FfiConverterTypeRolePolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_default_role_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * The `Booking` an R4 `Appointment` JSON text stands for
+ * (`hcas_core::fhir::appointment_from_fhir`, the inverse of
+ * [`appointment_to_fhir`]).
+ *
+ * # Errors
+ * `invalid_request` for text that is not JSON, or naming the JSON path of a
+ * missing or malformed element; `invalid_datetime` / `invalid_interval`
+ * for `start` and `end`.
+ */
+public func appointmentFromFhir(resourceJson: String)throws  -> Booking  {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_appointment_from_fhir(
+        FfiConverterString.lower(resourceJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * The R4 `Appointment` JSON text of `booking`
+ * (`hcas_core::fhir::appointment_to_fhir`): `status` (`booked`, `pending`
+ * for a hold, `cancelled`, ...), `start`/`end`, `minutesDuration`, one
+ * accepted participant per resource (`provider:P1` is
+ * `Practitioner/P1`, `patient:` `Patient/`, `room:` `Location/`, `device:`
+ * `Device/`), and hcas extensions for a hold's expiry, a reschedule's links
+ * and a series occurrence.
+ *
+ * # Errors
+ * The booking's validation errors; `invalid_request`, naming the field,
+ * for what FHIR cannot carry (an id that is not a FHIR id, another
+ * resource kind, an empty cancel reason, a hold expiry on a booking that
+ * is not held); `invalid_datetime` outside the years 0001-9999.
+ */
+public func appointmentToFhir(booking: Booking)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_appointment_to_fhir(
+        FfiConverterTypeBooking_lower(booking),uniffiCallStatus
+    )
+})
+}
+/**
+ * The R4 `Slot` JSON text of `slot`, keeping its id
+ * (`hcas_core::fhir::FhirSlot::to_fhir`; nothing is checked).
+ */
+public func fhirSlotToFhir(slot: FhirSlot) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_fhir_slot_to_fhir(
+        FfiConverterTypeFhirSlot_lower(slot),uniffiCallStatus
+    )
+})
+}
+/**
+ * An `OperationOutcome` (JSON text) with one error issue: the FHIR
+ * `issueType` (`invalid`, `not-found`, `conflict`, ...), the hcas stable
+ * `code` in `details.coding` and `text` in `details.text` and
+ * `diagnostics` (`hcas_core::fhir::operation_outcome`).
+ */
+public func operationOutcome(issueType: String, code: String, text: String) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_operation_outcome(
+        FfiConverterString.lower(issueType),
+        FfiConverterString.lower(code),
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
+ * The schedule and start a deterministic slot id stands for, or none when
+ * `id` is not of that form (`hcas_core::fhir::parse_slot_id`).
+ */
+public func parseSlotId(id: String) -> SlotId?  {
+    return try!  FfiConverterOptionTypeSlotId.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_parse_slot_id(
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+/**
+ * The slot an R4 `Slot` (JSON text) describes.
+ *
+ * # Errors
+ * `invalid_request` for text that is not JSON, or naming the JSON path of a
+ * missing or malformed `id`, `schedule.reference` (`Schedule/ID`),
+ * `status` or an element hcas refuses; `invalid_datetime` /
+ * `invalid_interval` for `start` and `end`.
+ */
+public func slotFromFhir(resourceJson: String)throws  -> FhirSlot  {
+    return try  FfiConverterTypeFhirSlot_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_slot_from_fhir(
+        FfiConverterString.lower(resourceJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * The R4 `Slot` JSON text `[start, end)` of schedule `scheduleId` with the
+ * deterministic id `<scheduleId>-<unix seconds of start>`
+ * (`hcas_core::fhir::slot_to_fhir`; nothing is checked).
+ */
+public func slotToFhir(scheduleId: String, start: Timestamp, end: Timestamp, status: SlotStatus) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_slot_to_fhir(
+        FfiConverterString.lower(scheduleId),
+        FfiConverterTypeTimestamp_lower(start),
+        FfiConverterTypeTimestamp_lower(end),
+        FfiConverterTypeSlotStatus_lower(status),uniffiCallStatus
+    )
+})
+}
+/**
+ * `free` R4 Slots (JSON text each) of `durationMinutes` at each of
+ * `starts` (e.g. `Availability.slots`' answer), ids as [`slot_to_fhir`]'s.
+ *
+ * # Errors
+ * `invalid_datetime` when a slot would end after the year 9999.
+ */
+public func slotsToFhir(scheduleId: String, starts: [Timestamp], durationMinutes: UInt32)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_slots_to_fhir(
+        FfiConverterString.lower(scheduleId),
+        FfiConverterSequenceTypeTimestamp.lower(starts),
+        FfiConverterUInt32.lower(durationMinutes),uniffiCallStatus
+    )
+})
+}
+/**
+ * The wire name of a status (`checked-in`, `entered-in-error`, ...), as in
+ * the engine's JSON and FHIR `Appointment.status`.
+ */
+public func bookingStatusName(status: BookingStatus) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_booking_status_name(
+        FfiConverterTypeBookingStatus_lower(status),uniffiCallStatus
+    )
+})
+}
+/**
+ * The status with this wire name.
+ *
+ * # Errors
+ * `invalid_request` for a name that is not a status.
+ */
+public func bookingStatusParse(name: String)throws  -> BookingStatus  {
+    return try  FfiConverterTypeBookingStatus_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_booking_status_parse(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+/**
+ * The parties allowed to move `from` to `to`, or null when the change is
+ * not legal.
+ */
+public func allowedActors(from: BookingStatus, to: BookingStatus)throws  -> [Party]?  {
+    return try  FfiConverterOptionSequenceTypeParty.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_allowed_actors(
+        FfiConverterTypeBookingStatus_lower(from),
+        FfiConverterTypeBookingStatus_lower(to),uniffiCallStatus
+    )
+})
+}
+/**
+ * The engine's default policy: late cancellation within 24 hours of the
+ * start, no-show 15 minutes after it, check-in from 60 minutes before it.
+ */
+public func defaultLifecyclePolicy() -> LifecyclePolicy  {
+    return try!  FfiConverterTypeLifecyclePolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_default_lifecycle_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether no change but `EnteredInError` leaves `status`.
+ */
+public func isTerminal(status: BookingStatus) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_is_terminal(
+        FfiConverterTypeBookingStatus_lower(status),uniffiCallStatus
+    )
+})
+}
+/**
+ * The statuses `from` may move to, in the engine's order (empty for
+ * `EnteredInError`).
+ */
+public func legalTargets(from: BookingStatus)throws  -> [BookingStatus]  {
+    return try  FfiConverterSequenceTypeBookingStatus.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_legal_targets(
+        FfiConverterTypeBookingStatus_lower(from),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether moving `from` to `to` needs a non-blank reason.
+ */
+public func reasonRequired(from: BookingStatus, to: BookingStatus) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_reason_required(
+        FfiConverterTypeBookingStatus_lower(from),
+        FfiConverterTypeBookingStatus_lower(to),uniffiCallStatus
+    )
+})
+}
+/**
+ * Check whether `actor` may move `booking` to `to` at `now` (with `reason`,
+ * under `policy`, default the engine's), without changing anything.
+ *
+ * # Errors
+ * `invalid_transition` for a change not in the table or not allowed by the
+ * clock now; `not_permitted` for an actor who may not make it;
+ * `invalid_request` for a missing reason where one is required;
+ * `invalid_duration` for a bad policy; the booking's validation errors.
+ */
+public func transition(booking: Booking, to: BookingStatus, actor: Party, now: Timestamp, reason: String? = nil, policy: LifecyclePolicy? = nil)throws  -> Transitioned  {
+    return try  FfiConverterTypeTransitioned_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_transition(
+        FfiConverterTypeBooking_lower(booking),
+        FfiConverterTypeBookingStatus_lower(to),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+/**
+ * The bookable starts `s` with `from <= s < to` of any of `providers`, for
+ * appointments of `duration_minutes` on a grid of `step_minutes` (default:
+ * the duration), ascending, each with the providers free at it. The same
+ * query as [`Availability::slots`] for each provider, answered in one merge
+ * (`hcas_core::pooled_slots`; the providers are lent, not copied).
+ *
+ * # Errors
+ * As [`Availability::slots`]; `limit_exceeded` when the answer would hold
+ * more (start, provider) pairs than the engine's documented maximum.
+ */
+public func pooledSlots(providers: [Availability], from: Timestamp, to: Timestamp, durationMinutes: UInt32, stepMinutes: UInt32? = nil)throws  -> [PooledSlot]  {
+    return try  FfiConverterSequenceTypePooledSlot.lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_pooled_slots(
+        FfiConverterSequenceTypeAvailability.lower(providers),
+        FfiConverterTypeTimestamp_lower(from),
+        FfiConverterTypeTimestamp_lower(to),
+        FfiConverterUInt32.lower(durationMinutes),
+        FfiConverterOptionUInt32.lower(stepMinutes),uniffiCallStatus
+    )
+})
+}
+/**
+ * Plan a cancellation over the bookings of a series without changing
+ * anything: which occurrences would be cancelled (with their outcomes) and
+ * which the lifecycle skips. See [`Ledger::cancel_series`].
+ *
+ * # Errors
+ * `invalid_request` for a blank reason or an unknown occurrence;
+ * `invalid_duration` for a bad policy; the bookings' validation errors.
+ */
+public func planSeriesCancel(bookings: [Booking], seriesId: String, recurrenceId: String, scope: EditScope, actor: Party, reason: String, now: Timestamp, policy: LifecyclePolicy? = nil)throws  -> CancelResult  {
+    return try  FfiConverterTypeCancelResult_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_plan_series_cancel(
+        FfiConverterSequenceTypeBooking.lower(bookings),
+        FfiConverterString.lower(seriesId),
+        FfiConverterString.lower(recurrenceId),
+        FfiConverterTypeEditScope_lower(scope),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterString.lower(reason),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
+/**
+ * Plan a shift over the bookings of a series (`bookings`, any order; other
+ * bookings are ignored) without conflict checks: which occurrences move,
+ * where to, and which the lifecycle skips. See [`Ledger::shift_series`] for
+ * the arguments.
+ *
+ * # Errors
+ * `invalid_request` for an unknown occurrence; `invalid_duration` for a
+ * bad length, shift or policy; the bookings' validation errors.
+ */
+public func planSeriesShift(bookings: [Booking], seriesId: String, recurrenceId: String, scope: EditScope, zone: Zone, shiftDays: Int64, shiftMinutes: Int64, actor: Party, now: Timestamp, durationMinutes: UInt32? = nil, reason: String? = nil, policy: LifecyclePolicy? = nil)throws  -> ShiftPlan  {
+    return try  FfiConverterTypeShiftPlan_lift(try rustCallWithError(FfiConverterTypeHcasError_lift) {
+        uniffiCallStatus in
+    uniffi_hcas_mobile_fn_func_plan_series_shift(
+        FfiConverterSequenceTypeBooking.lower(bookings),
+        FfiConverterString.lower(seriesId),
+        FfiConverterString.lower(recurrenceId),
+        FfiConverterTypeEditScope_lower(scope),
+        FfiConverterTypeZone_lower(zone),
+        FfiConverterInt64.lower(shiftDays),
+        FfiConverterInt64.lower(shiftMinutes),
+        FfiConverterTypeParty_lower(actor),
+        FfiConverterTypeTimestamp_lower(now),
+        FfiConverterOptionUInt32.lower(durationMinutes),
+        FfiConverterOptionString.lower(reason),
+        FfiConverterOptionTypeLifecyclePolicy.lower(policy),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -1899,6 +9138,174 @@ private let initializationResult: InitializationResult = {
     if (uniffi_hcas_mobile_checksum_func_version() != 1474) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_hcas_mobile_checksum_func_booking_allowed() != 42231) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_consent_from_fhir() != 12067) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_consent_from_json() != 45783) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_consent_to_fhir() != 36377) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_decide() != 25899) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_default_role_policy() != 40196) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_appointment_from_fhir() != 35917) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_appointment_to_fhir() != 14861) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_fhir_slot_to_fhir() != 35489) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_operation_outcome() != 45848) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_parse_slot_id() != 35366) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_slot_from_fhir() != 51753) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_slot_to_fhir() != 32074) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_slots_to_fhir() != 14400) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_booking_status_name() != 55776) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_booking_status_parse() != 1167) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_allowed_actors() != 459) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_default_lifecycle_policy() != 50713) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_is_terminal() != 21439) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_legal_targets() != 17032) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_reason_required() != 56365) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_transition() != 60688) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_pooled_slots() != 58782) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_plan_series_cancel() != 60186) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_func_plan_series_shift() != 27424) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_compiledconsents_booking_allowed() != 17605) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_compiledconsents_by_consent() != 63380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_compiledconsents_count() != 54627) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_compiledconsents_decide() != 19139) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_compiledconsents_patient() != 23223) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_blocking_on() != 41369) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_book() != 3196) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_bookings() != 52402) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_capacity() != 29212) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_check() != 60395) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_confirm_hold() != 8857) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_count() != 11326) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_expire_idempotency_keys() != 45755) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_get() != 13245) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_hold() != 23033) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_hold_for() != 47433) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_idempotency_keys() != 64048) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_insert() != 52181) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_move_booking() != 28393) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_remove() != 6562) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_reschedule() != 37446) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_set_capacity() != 13316) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_apply_transition() != 33866) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_book_series() != 30784) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_cancel_series() != 4637) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_plan_series() != 59540) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_series_bookings() != 17432) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_ledger_shift_series() != 8095) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_availability_alternatives() != 49357) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_availability_explain() != 11344) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_method_availability_explain_with_ledger() != 58918) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_hcas_mobile_checksum_method_availability_slots() != 3538) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1906,6 +9313,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hcas_mobile_checksum_method_zone_name() != 35963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_constructor_compiledconsents_new() != 60157) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_hcas_mobile_checksum_constructor_ledger_new() != 1847) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_hcas_mobile_checksum_constructor_availability_new() != 46462) {

@@ -243,6 +243,177 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_COMPILEDCONSENTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_COMPILEDCONSENTS
+uint64_t uniffi_hcas_mobile_fn_clone_compiledconsents(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_COMPILEDCONSENTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_COMPILEDCONSENTS
+void uniffi_hcas_mobile_fn_free_compiledconsents(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_COMPILEDCONSENTS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_COMPILEDCONSENTS_NEW
+uint64_t uniffi_hcas_mobile_fn_constructor_compiledconsents_new(RustBuffer patient, RustBuffer consents, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_BOOKING_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_BOOKING_ALLOWED
+RustBuffer uniffi_hcas_mobile_fn_method_compiledconsents_booking_allowed(uint64_t ptr, RustBuffer question, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_BY_CONSENT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_BY_CONSENT
+RustBuffer uniffi_hcas_mobile_fn_method_compiledconsents_by_consent(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_COUNT
+uint32_t uniffi_hcas_mobile_fn_method_compiledconsents_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_DECIDE
+RustBuffer uniffi_hcas_mobile_fn_method_compiledconsents_decide(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_PATIENT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_COMPILEDCONSENTS_PATIENT
+RustBuffer uniffi_hcas_mobile_fn_method_compiledconsents_patient(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_LEDGER
+uint64_t uniffi_hcas_mobile_fn_clone_ledger(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FREE_LEDGER
+void uniffi_hcas_mobile_fn_free_ledger(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_LEDGER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_LEDGER_NEW
+uint64_t uniffi_hcas_mobile_fn_constructor_ledger_new(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BLOCKING_ON
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BLOCKING_ON
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_blocking_on(uint64_t ptr, RustBuffer resource, int64_t start, int64_t end, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOK
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOK
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_book(uint64_t ptr, RustBuffer booking, int64_t now, RustBuffer idempotency_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOKINGS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOKINGS
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_bookings(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CAPACITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CAPACITY
+uint32_t uniffi_hcas_mobile_fn_method_ledger_capacity(uint64_t ptr, RustBuffer resource, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CHECK
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_check(uint64_t ptr, RustBuffer resources, int64_t start, int64_t end, int64_t now, RustBuffer exclude, RustBuffer extra, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CONFIRM_HOLD
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CONFIRM_HOLD
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_confirm_hold(uint64_t ptr, RustBuffer id, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_COUNT
+uint64_t uniffi_hcas_mobile_fn_method_ledger_count(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_EXPIRE_IDEMPOTENCY_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_EXPIRE_IDEMPOTENCY_KEYS
+void uniffi_hcas_mobile_fn_method_ledger_expire_idempotency_keys(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_GET
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_GET
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_get(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_HOLD
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_HOLD
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_hold(uint64_t ptr, RustBuffer id, RustBuffer resources, int64_t start, int64_t end, int64_t now, int64_t expires, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_HOLD_FOR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_HOLD_FOR
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_hold_for(uint64_t ptr, RustBuffer id, RustBuffer resources, int64_t start, int64_t end, int64_t now, uint32_t length_minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_IDEMPOTENCY_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_IDEMPOTENCY_KEYS
+uint64_t uniffi_hcas_mobile_fn_method_ledger_idempotency_keys(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_INSERT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_INSERT
+void uniffi_hcas_mobile_fn_method_ledger_insert(uint64_t ptr, RustBuffer booking, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_MOVE_BOOKING
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_MOVE_BOOKING
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_move_booking(uint64_t ptr, RustBuffer id, int64_t start, int64_t end, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_REMOVE
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_remove(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_RESCHEDULE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_RESCHEDULE
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_reschedule(uint64_t ptr, RustBuffer id, RustBuffer new, int64_t now, RustBuffer reason, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SET_CAPACITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SET_CAPACITY
+void uniffi_hcas_mobile_fn_method_ledger_set_capacity(uint64_t ptr, RustBuffer resource, uint32_t capacity, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_APPLY_TRANSITION
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_APPLY_TRANSITION
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_apply_transition(uint64_t ptr, RustBuffer id, RustBuffer to, RustBuffer actor, int64_t now, RustBuffer reason, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOK_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_BOOK_SERIES
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_book_series(uint64_t ptr, RustBuffer id, uint64_t recurrence, uint32_t duration_minutes, RustBuffer resources, int64_t now, RustBuffer until, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CANCEL_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_CANCEL_SERIES
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_cancel_series(uint64_t ptr, RustBuffer series_id, RustBuffer recurrence_id, RustBuffer scope, RustBuffer actor, RustBuffer reason, int64_t now, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_PLAN_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_PLAN_SERIES
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_plan_series(uint64_t ptr, RustBuffer id, uint64_t recurrence, uint32_t duration_minutes, RustBuffer resources, int64_t now, RustBuffer until, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SERIES_BOOKINGS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SERIES_BOOKINGS
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_series_bookings(uint64_t ptr, RustBuffer series_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SHIFT_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_LEDGER_SHIFT_SERIES
+RustBuffer uniffi_hcas_mobile_fn_method_ledger_shift_series(uint64_t ptr, RustBuffer series_id, RustBuffer recurrence_id, RustBuffer scope, uint64_t zone, int64_t shift_days, int64_t shift_minutes, RustBuffer actor, int64_t now, RustBuffer duration_minutes, RustBuffer reason, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_AVAILABILITY
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CLONE_AVAILABILITY
 uint64_t uniffi_hcas_mobile_fn_clone_availability(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -256,6 +427,21 @@ void uniffi_hcas_mobile_fn_free_availability(uint64_t handle, RustCallStatus *_N
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_AVAILABILITY_NEW
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_CONSTRUCTOR_AVAILABILITY_NEW
 uint64_t uniffi_hcas_mobile_fn_constructor_availability_new(uint64_t zone, RustBuffer rules, RustBuffer busy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_ALTERNATIVES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_ALTERNATIVES
+RustBuffer uniffi_hcas_mobile_fn_method_availability_alternatives(uint64_t ptr, uint64_t ledger, RustBuffer resources, int64_t start, uint32_t duration_minutes, int64_t now, uint32_t count, RustBuffer step_minutes, RustBuffer search_days, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_EXPLAIN
+RustBuffer uniffi_hcas_mobile_fn_method_availability_explain(uint64_t ptr, int64_t start, int64_t from, int64_t to, uint32_t duration_minutes, RustBuffer step_minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_EXPLAIN_WITH_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_EXPLAIN_WITH_LEDGER
+RustBuffer uniffi_hcas_mobile_fn_method_availability_explain_with_ledger(uint64_t ptr, uint64_t ledger, RustBuffer resources, int64_t ledger_now, int64_t start, int64_t from, int64_t to, uint32_t duration_minutes, RustBuffer step_minutes, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_METHOD_AVAILABILITY_SLOTS
@@ -345,6 +531,133 @@ RustBuffer uniffi_hcas_mobile_fn_func_tzdb_version(RustCallStatus *_Nonnull out_
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_VERSION
 RustBuffer uniffi_hcas_mobile_fn_func_version(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_ALLOWED
+RustBuffer uniffi_hcas_mobile_fn_func_booking_allowed(RustBuffer question, RustBuffer consents, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_FROM_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_consent_from_fhir(RustBuffer resource_json, RustBuffer version, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_FROM_JSON
+RustBuffer uniffi_hcas_mobile_fn_func_consent_from_json(RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_CONSENT_TO_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_consent_to_fhir(RustBuffer consent, RustBuffer version, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DECIDE
+RustBuffer uniffi_hcas_mobile_fn_func_decide(RustBuffer request, RustBuffer consents, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DEFAULT_ROLE_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DEFAULT_ROLE_POLICY
+RustBuffer uniffi_hcas_mobile_fn_func_default_role_policy(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_APPOINTMENT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_APPOINTMENT_FROM_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_appointment_from_fhir(RustBuffer resource_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_APPOINTMENT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_APPOINTMENT_TO_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_appointment_to_fhir(RustBuffer booking, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_FHIR_SLOT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_FHIR_SLOT_TO_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_fhir_slot_to_fhir(RustBuffer slot, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_OPERATION_OUTCOME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_OPERATION_OUTCOME
+RustBuffer uniffi_hcas_mobile_fn_func_operation_outcome(RustBuffer issue_type, RustBuffer code, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PARSE_SLOT_ID
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PARSE_SLOT_ID
+RustBuffer uniffi_hcas_mobile_fn_func_parse_slot_id(RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOT_FROM_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_slot_from_fhir(RustBuffer resource_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOT_TO_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_slot_to_fhir(RustBuffer schedule_id, int64_t start, int64_t end, RustBuffer status, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOTS_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_SLOTS_TO_FHIR
+RustBuffer uniffi_hcas_mobile_fn_func_slots_to_fhir(RustBuffer schedule_id, RustBuffer starts, uint32_t duration_minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_STATUS_NAME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_STATUS_NAME
+RustBuffer uniffi_hcas_mobile_fn_func_booking_status_name(RustBuffer status, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_STATUS_PARSE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_BOOKING_STATUS_PARSE
+RustBuffer uniffi_hcas_mobile_fn_func_booking_status_parse(RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_ALLOWED_ACTORS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_ALLOWED_ACTORS
+RustBuffer uniffi_hcas_mobile_fn_func_allowed_actors(RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DEFAULT_LIFECYCLE_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_DEFAULT_LIFECYCLE_POLICY
+RustBuffer uniffi_hcas_mobile_fn_func_default_lifecycle_policy(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_IS_TERMINAL
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_IS_TERMINAL
+int8_t uniffi_hcas_mobile_fn_func_is_terminal(RustBuffer status, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_LEGAL_TARGETS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_LEGAL_TARGETS
+RustBuffer uniffi_hcas_mobile_fn_func_legal_targets(RustBuffer from, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_REASON_REQUIRED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_REASON_REQUIRED
+int8_t uniffi_hcas_mobile_fn_func_reason_required(RustBuffer from, RustBuffer to, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_TRANSITION
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_TRANSITION
+RustBuffer uniffi_hcas_mobile_fn_func_transition(RustBuffer booking, RustBuffer to, RustBuffer actor, int64_t now, RustBuffer reason, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_POOLED_SLOTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_POOLED_SLOTS
+RustBuffer uniffi_hcas_mobile_fn_func_pooled_slots(RustBuffer providers, int64_t from, int64_t to, uint32_t duration_minutes, RustBuffer step_minutes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PLAN_SERIES_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PLAN_SERIES_CANCEL
+RustBuffer uniffi_hcas_mobile_fn_func_plan_series_cancel(RustBuffer bookings, RustBuffer series_id, RustBuffer recurrence_id, RustBuffer scope, RustBuffer actor, RustBuffer reason, int64_t now, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PLAN_SERIES_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_FN_FUNC_PLAN_SERIES_SHIFT
+RustBuffer uniffi_hcas_mobile_fn_func_plan_series_shift(RustBuffer bookings, RustBuffer series_id, RustBuffer recurrence_id, RustBuffer scope, uint64_t zone, int64_t shift_days, int64_t shift_minutes, RustBuffer actor, int64_t now, RustBuffer duration_minutes, RustBuffer reason, RustBuffer policy, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_HCAS_MOBILE_RUSTBUFFER_ALLOC
@@ -643,6 +956,342 @@ uint16_t uniffi_hcas_mobile_checksum_func_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_ALLOWED
+uint16_t uniffi_hcas_mobile_checksum_func_booking_allowed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_FROM_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_consent_from_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_FROM_JSON
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_FROM_JSON
+uint16_t uniffi_hcas_mobile_checksum_func_consent_from_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_CONSENT_TO_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_consent_to_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DECIDE
+uint16_t uniffi_hcas_mobile_checksum_func_decide(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DEFAULT_ROLE_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DEFAULT_ROLE_POLICY
+uint16_t uniffi_hcas_mobile_checksum_func_default_role_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_APPOINTMENT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_APPOINTMENT_FROM_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_appointment_from_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_APPOINTMENT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_APPOINTMENT_TO_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_appointment_to_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_FHIR_SLOT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_FHIR_SLOT_TO_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_fhir_slot_to_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_OPERATION_OUTCOME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_OPERATION_OUTCOME
+uint16_t uniffi_hcas_mobile_checksum_func_operation_outcome(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PARSE_SLOT_ID
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PARSE_SLOT_ID
+uint16_t uniffi_hcas_mobile_checksum_func_parse_slot_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOT_FROM_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOT_FROM_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_slot_from_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOT_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOT_TO_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_slot_to_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOTS_TO_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_SLOTS_TO_FHIR
+uint16_t uniffi_hcas_mobile_checksum_func_slots_to_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_STATUS_NAME
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_STATUS_NAME
+uint16_t uniffi_hcas_mobile_checksum_func_booking_status_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_STATUS_PARSE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_BOOKING_STATUS_PARSE
+uint16_t uniffi_hcas_mobile_checksum_func_booking_status_parse(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_ALLOWED_ACTORS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_ALLOWED_ACTORS
+uint16_t uniffi_hcas_mobile_checksum_func_allowed_actors(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DEFAULT_LIFECYCLE_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_DEFAULT_LIFECYCLE_POLICY
+uint16_t uniffi_hcas_mobile_checksum_func_default_lifecycle_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_IS_TERMINAL
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_IS_TERMINAL
+uint16_t uniffi_hcas_mobile_checksum_func_is_terminal(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_LEGAL_TARGETS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_LEGAL_TARGETS
+uint16_t uniffi_hcas_mobile_checksum_func_legal_targets(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_REASON_REQUIRED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_REASON_REQUIRED
+uint16_t uniffi_hcas_mobile_checksum_func_reason_required(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_TRANSITION
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_TRANSITION
+uint16_t uniffi_hcas_mobile_checksum_func_transition(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_POOLED_SLOTS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_POOLED_SLOTS
+uint16_t uniffi_hcas_mobile_checksum_func_pooled_slots(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PLAN_SERIES_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PLAN_SERIES_CANCEL
+uint16_t uniffi_hcas_mobile_checksum_func_plan_series_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PLAN_SERIES_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_FUNC_PLAN_SERIES_SHIFT
+uint16_t uniffi_hcas_mobile_checksum_func_plan_series_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_BOOKING_ALLOWED
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_BOOKING_ALLOWED
+uint16_t uniffi_hcas_mobile_checksum_method_compiledconsents_booking_allowed(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_BY_CONSENT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_BY_CONSENT
+uint16_t uniffi_hcas_mobile_checksum_method_compiledconsents_by_consent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_COUNT
+uint16_t uniffi_hcas_mobile_checksum_method_compiledconsents_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_DECIDE
+uint16_t uniffi_hcas_mobile_checksum_method_compiledconsents_decide(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_PATIENT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_COMPILEDCONSENTS_PATIENT
+uint16_t uniffi_hcas_mobile_checksum_method_compiledconsents_patient(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BLOCKING_ON
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BLOCKING_ON
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_blocking_on(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOK
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOK
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_book(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOKINGS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOKINGS
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_bookings(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CAPACITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CAPACITY
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_capacity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CHECK
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CONFIRM_HOLD
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CONFIRM_HOLD
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_confirm_hold(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_COUNT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_COUNT
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_count(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_EXPIRE_IDEMPOTENCY_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_EXPIRE_IDEMPOTENCY_KEYS
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_expire_idempotency_keys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_GET
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_GET
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_HOLD
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_HOLD
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_hold(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_HOLD_FOR
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_HOLD_FOR
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_hold_for(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_IDEMPOTENCY_KEYS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_IDEMPOTENCY_KEYS
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_idempotency_keys(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_INSERT
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_INSERT
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_insert(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_MOVE_BOOKING
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_MOVE_BOOKING
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_move_booking(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_REMOVE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_REMOVE
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_remove(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_RESCHEDULE
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_RESCHEDULE
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_reschedule(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SET_CAPACITY
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SET_CAPACITY
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_set_capacity(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_APPLY_TRANSITION
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_APPLY_TRANSITION
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_apply_transition(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOK_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_BOOK_SERIES
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_book_series(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CANCEL_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_CANCEL_SERIES
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_cancel_series(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_PLAN_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_PLAN_SERIES
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_plan_series(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SERIES_BOOKINGS
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SERIES_BOOKINGS
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_series_bookings(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SHIFT_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_LEDGER_SHIFT_SERIES
+uint16_t uniffi_hcas_mobile_checksum_method_ledger_shift_series(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_ALTERNATIVES
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_ALTERNATIVES
+uint16_t uniffi_hcas_mobile_checksum_method_availability_alternatives(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_EXPLAIN
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_EXPLAIN
+uint16_t uniffi_hcas_mobile_checksum_method_availability_explain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_EXPLAIN_WITH_LEDGER
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_EXPLAIN_WITH_LEDGER
+uint16_t uniffi_hcas_mobile_checksum_method_availability_explain_with_ledger(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_SLOTS
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_AVAILABILITY_SLOTS
 uint16_t uniffi_hcas_mobile_checksum_method_availability_slots(void
@@ -658,6 +1307,18 @@ uint16_t uniffi_hcas_mobile_checksum_method_recurrence_between(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
 #define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_METHOD_ZONE_NAME
 uint16_t uniffi_hcas_mobile_checksum_method_zone_name(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_COMPILEDCONSENTS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_COMPILEDCONSENTS_NEW
+uint16_t uniffi_hcas_mobile_checksum_constructor_compiledconsents_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_LEDGER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HCAS_MOBILE_CHECKSUM_CONSTRUCTOR_LEDGER_NEW
+uint16_t uniffi_hcas_mobile_checksum_constructor_ledger_new(void
     
 );
 #endif

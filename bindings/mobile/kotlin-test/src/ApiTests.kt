@@ -203,6 +203,10 @@ fun main() {
             println("FAIL $name: ${e.message ?: e}")
         }
     }
+    consentTests().let { (p, f) -> passed += p; failed += f }
+    adviceTests().let { (p, f) -> passed += p; failed += f }
+    fhirTests().let { (p, f) -> passed += p; failed += f }
+    ledgerTests().let { (p, f) -> passed += p; failed += f }
     println("Kotlin API tests: $passed passed, $failed failed")
     exitProcess(if (failed == 0) 0 else 1)
 }

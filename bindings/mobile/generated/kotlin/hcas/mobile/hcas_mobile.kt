@@ -688,11 +688,127 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_hcas_mobile_checksum_func_version(
     ): Int
+    external fun uniffi_hcas_mobile_checksum_func_booking_allowed(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_consent_from_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_consent_from_json(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_consent_to_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_decide(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_default_role_policy(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_appointment_from_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_appointment_to_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_fhir_slot_to_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_operation_outcome(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_parse_slot_id(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_slot_from_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_slot_to_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_slots_to_fhir(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_booking_status_name(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_booking_status_parse(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_allowed_actors(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_default_lifecycle_policy(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_is_terminal(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_legal_targets(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_reason_required(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_transition(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_pooled_slots(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_plan_series_cancel(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_func_plan_series_shift(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_compiledconsents_booking_allowed(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_compiledconsents_by_consent(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_compiledconsents_count(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_compiledconsents_decide(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_compiledconsents_patient(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_blocking_on(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_book(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_bookings(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_capacity(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_check(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_confirm_hold(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_count(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_expire_idempotency_keys(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_get(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_hold(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_hold_for(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_idempotency_keys(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_insert(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_move_booking(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_remove(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_reschedule(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_set_capacity(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_apply_transition(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_book_series(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_cancel_series(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_plan_series(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_series_bookings(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_ledger_shift_series(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_availability_alternatives(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_availability_explain(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_method_availability_explain_with_ledger(
+    ): Int
     external fun uniffi_hcas_mobile_checksum_method_availability_slots(
     ): Int
     external fun uniffi_hcas_mobile_checksum_method_recurrence_between(
     ): Int
     external fun uniffi_hcas_mobile_checksum_method_zone_name(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_constructor_compiledconsents_new(
+    ): Int
+    external fun uniffi_hcas_mobile_checksum_constructor_ledger_new(
     ): Int
     external fun uniffi_hcas_mobile_checksum_constructor_availability_new(
     ): Int
@@ -720,12 +836,86 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_hcas_mobile_fn_clone_compiledconsents(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_free_compiledconsents(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_constructor_compiledconsents_new(`patient`: RustBuffer.ByValue,`consents`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_method_compiledconsents_booking_allowed(`ptr`: Long,`question`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_compiledconsents_by_consent(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_compiledconsents_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_hcas_mobile_fn_method_compiledconsents_decide(`ptr`: Long,`request`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_compiledconsents_patient(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_clone_ledger(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_free_ledger(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_constructor_ledger_new(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_method_ledger_blocking_on(`ptr`: Long,`resource`: RustBuffer.ByValue,`start`: Long,`end`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_book(`ptr`: Long,`booking`: RustBuffer.ByValue,`now`: Long,`idempotencyKey`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_bookings(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_capacity(`ptr`: Long,`resource`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_hcas_mobile_fn_method_ledger_check(`ptr`: Long,`resources`: RustBuffer.ByValue,`start`: Long,`end`: Long,`now`: Long,`exclude`: RustBuffer.ByValue,`extra`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_confirm_hold(`ptr`: Long,`id`: RustBuffer.ByValue,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_method_ledger_expire_idempotency_keys(`ptr`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_method_ledger_get(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_hold(`ptr`: Long,`id`: RustBuffer.ByValue,`resources`: RustBuffer.ByValue,`start`: Long,`end`: Long,`now`: Long,`expires`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_hold_for(`ptr`: Long,`id`: RustBuffer.ByValue,`resources`: RustBuffer.ByValue,`start`: Long,`end`: Long,`now`: Long,`lengthMinutes`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_idempotency_keys(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_hcas_mobile_fn_method_ledger_insert(`ptr`: Long,`booking`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_method_ledger_move_booking(`ptr`: Long,`id`: RustBuffer.ByValue,`start`: Long,`end`: Long,`now`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_remove(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_reschedule(`ptr`: Long,`id`: RustBuffer.ByValue,`new`: RustBuffer.ByValue,`now`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_set_capacity(`ptr`: Long,`resource`: RustBuffer.ByValue,`capacity`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_hcas_mobile_fn_method_ledger_apply_transition(`ptr`: Long,`id`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`actor`: RustBuffer.ByValue,`now`: Long,`reason`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_book_series(`ptr`: Long,`id`: RustBuffer.ByValue,`recurrence`: Long,`durationMinutes`: Int,`resources`: RustBuffer.ByValue,`now`: Long,`until`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_cancel_series(`ptr`: Long,`seriesId`: RustBuffer.ByValue,`recurrenceId`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,`actor`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`now`: Long,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_plan_series(`ptr`: Long,`id`: RustBuffer.ByValue,`recurrence`: Long,`durationMinutes`: Int,`resources`: RustBuffer.ByValue,`now`: Long,`until`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_series_bookings(`ptr`: Long,`seriesId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_ledger_shift_series(`ptr`: Long,`seriesId`: RustBuffer.ByValue,`recurrenceId`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,`zone`: Long,`shiftDays`: Long,`shiftMinutes`: Long,`actor`: RustBuffer.ByValue,`now`: Long,`durationMinutes`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_hcas_mobile_fn_clone_availability(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_hcas_mobile_fn_free_availability(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_hcas_mobile_fn_constructor_availability_new(`zone`: Long,`rules`: RustBuffer.ByValue,`busy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_hcas_mobile_fn_method_availability_alternatives(`ptr`: Long,`ledger`: Long,`resources`: RustBuffer.ByValue,`start`: Long,`durationMinutes`: Int,`now`: Long,`count`: Int,`stepMinutes`: RustBuffer.ByValue,`searchDays`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_availability_explain(`ptr`: Long,`start`: Long,`from`: Long,`to`: Long,`durationMinutes`: Int,`stepMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_method_availability_explain_with_ledger(`ptr`: Long,`ledger`: Long,`resources`: RustBuffer.ByValue,`ledgerNow`: Long,`start`: Long,`from`: Long,`to`: Long,`durationMinutes`: Int,`stepMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_hcas_mobile_fn_method_availability_slots(`ptr`: Long,`from`: Long,`to`: Long,`durationMinutes`: Int,`stepMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_hcas_mobile_fn_clone_recurrence(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -759,6 +949,56 @@ internal object UniffiLib {
     external fun uniffi_hcas_mobile_fn_func_tzdb_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_hcas_mobile_fn_func_version(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_booking_allowed(`question`: RustBuffer.ByValue,`consents`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_consent_from_fhir(`resourceJson`: RustBuffer.ByValue,`version`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_consent_from_json(`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_consent_to_fhir(`consent`: RustBuffer.ByValue,`version`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_decide(`request`: RustBuffer.ByValue,`consents`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_default_role_policy(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_appointment_from_fhir(`resourceJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_appointment_to_fhir(`booking`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_fhir_slot_to_fhir(`slot`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_operation_outcome(`issueType`: RustBuffer.ByValue,`code`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_parse_slot_id(`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_slot_from_fhir(`resourceJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_slot_to_fhir(`scheduleId`: RustBuffer.ByValue,`start`: Long,`end`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_slots_to_fhir(`scheduleId`: RustBuffer.ByValue,`starts`: RustBuffer.ByValue,`durationMinutes`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_booking_status_name(`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_booking_status_parse(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_allowed_actors(`from`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_default_lifecycle_policy(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_is_terminal(`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_hcas_mobile_fn_func_legal_targets(`from`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_reason_required(`from`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_hcas_mobile_fn_func_transition(`booking`: RustBuffer.ByValue,`to`: RustBuffer.ByValue,`actor`: RustBuffer.ByValue,`now`: Long,`reason`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_pooled_slots(`providers`: RustBuffer.ByValue,`from`: Long,`to`: Long,`durationMinutes`: Int,`stepMinutes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_plan_series_cancel(`bookings`: RustBuffer.ByValue,`seriesId`: RustBuffer.ByValue,`recurrenceId`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,`actor`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`now`: Long,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_hcas_mobile_fn_func_plan_series_shift(`bookings`: RustBuffer.ByValue,`seriesId`: RustBuffer.ByValue,`recurrenceId`: RustBuffer.ByValue,`scope`: RustBuffer.ByValue,`zone`: Long,`shiftDays`: Long,`shiftMinutes`: Long,`actor`: RustBuffer.ByValue,`now`: Long,`durationMinutes`: RustBuffer.ByValue,`reason`: RustBuffer.ByValue,`policy`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_hcas_mobile_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -897,6 +1137,174 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_hcas_mobile_checksum_func_version() and 0xFFFF) != 1474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_hcas_mobile_checksum_func_booking_allowed() and 0xFFFF) != 42231) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_consent_from_fhir() and 0xFFFF) != 12067) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_consent_from_json() and 0xFFFF) != 45783) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_consent_to_fhir() and 0xFFFF) != 36377) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_decide() and 0xFFFF) != 25899) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_default_role_policy() and 0xFFFF) != 40196) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_appointment_from_fhir() and 0xFFFF) != 35917) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_appointment_to_fhir() and 0xFFFF) != 14861) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_fhir_slot_to_fhir() and 0xFFFF) != 35489) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_operation_outcome() and 0xFFFF) != 45848) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_parse_slot_id() and 0xFFFF) != 35366) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_slot_from_fhir() and 0xFFFF) != 51753) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_slot_to_fhir() and 0xFFFF) != 32074) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_slots_to_fhir() and 0xFFFF) != 14400) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_booking_status_name() and 0xFFFF) != 55776) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_booking_status_parse() and 0xFFFF) != 1167) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_allowed_actors() and 0xFFFF) != 459) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_default_lifecycle_policy() and 0xFFFF) != 50713) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_is_terminal() and 0xFFFF) != 21439) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_legal_targets() and 0xFFFF) != 17032) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_reason_required() and 0xFFFF) != 56365) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_transition() and 0xFFFF) != 60688) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_pooled_slots() and 0xFFFF) != 58782) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_plan_series_cancel() and 0xFFFF) != 60186) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_func_plan_series_shift() and 0xFFFF) != 27424) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_compiledconsents_booking_allowed() and 0xFFFF) != 17605) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_compiledconsents_by_consent() and 0xFFFF) != 63380) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_compiledconsents_count() and 0xFFFF) != 54627) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_compiledconsents_decide() and 0xFFFF) != 19139) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_compiledconsents_patient() and 0xFFFF) != 23223) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_blocking_on() and 0xFFFF) != 41369) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_book() and 0xFFFF) != 3196) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_bookings() and 0xFFFF) != 52402) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_capacity() and 0xFFFF) != 29212) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_check() and 0xFFFF) != 60395) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_confirm_hold() and 0xFFFF) != 8857) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_count() and 0xFFFF) != 11326) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_expire_idempotency_keys() and 0xFFFF) != 45755) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_get() and 0xFFFF) != 13245) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_hold() and 0xFFFF) != 23033) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_hold_for() and 0xFFFF) != 47433) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_idempotency_keys() and 0xFFFF) != 64048) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_insert() and 0xFFFF) != 52181) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_move_booking() and 0xFFFF) != 28393) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_remove() and 0xFFFF) != 6562) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_reschedule() and 0xFFFF) != 37446) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_set_capacity() and 0xFFFF) != 13316) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_apply_transition() and 0xFFFF) != 33866) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_book_series() and 0xFFFF) != 30784) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_cancel_series() and 0xFFFF) != 4637) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_plan_series() and 0xFFFF) != 59540) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_series_bookings() and 0xFFFF) != 17432) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_ledger_shift_series() and 0xFFFF) != 8095) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_availability_alternatives() and 0xFFFF) != 49357) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_availability_explain() and 0xFFFF) != 11344) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_method_availability_explain_with_ledger() and 0xFFFF) != 58918) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_hcas_mobile_checksum_method_availability_slots() and 0xFFFF) != 3538) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -904,6 +1312,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_hcas_mobile_checksum_method_zone_name() and 0xFFFF) != 35963) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_constructor_compiledconsents_new() and 0xFFFF) != 60157) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_hcas_mobile_checksum_constructor_ledger_new() and 0xFFFF) != 1847) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_hcas_mobile_checksum_constructor_availability_new() and 0xFFFF) != 46462) {
@@ -1098,6 +1512,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterLong: FfiConverter<Long, Long> {
     override fun lift(value: Long): Long {
         return value
@@ -1115,6 +1552,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
+    override fun lift(value: Byte): Boolean {
+        return value.toInt() != 0
+    }
+
+    override fun read(buf: ByteBuffer): Boolean {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: Boolean): Byte {
+        return if (value) 1.toByte() else 0.toByte()
+    }
+
+    override fun allocationSize(value: Boolean) = 1UL
+
+    override fun write(value: Boolean, buf: ByteBuffer) {
+        buf.put(lower(value))
     }
 }
 
@@ -1277,6 +1737,43 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 public interface AvailabilityInterface {
     
     /**
+     * Up to `count` starts before and after `start` for an appointment of
+     * `durationMinutes` on `resources`, nearest first, none before `now`,
+     * that this availability offers and the `ledger` has room for, on a
+     * grid of `stepMinutes` (default: the duration), searched within
+     * `searchDays` days either side (default 7, at most 200): the engine's
+     * `hcas_core::advice::alternatives`.
+     *
+     * # Errors
+     * `invalid_request` for a count of 0 or `searchDays` outside 1..=200;
+     * `invalid_interval` for a zero duration; the request's validation
+     * errors for `resources`.
+     */
+    fun `alternatives`(`ledger`: Ledger, `resources`: List<kotlin.String>, `start`: Timestamp, `durationMinutes`: kotlin.UInt, `now`: Timestamp, `count`: kotlin.UInt, `stepMinutes`: kotlin.UInt?, `searchDays`: kotlin.UInt?): Alternatives
+    
+    /**
+     * Why `start` is (not) among `slots(from, to, durationMinutes,
+     * stepMinutes)`: every reason, not just the first; `offered` is exactly
+     * whether `slots` offers it (`hcas_core::Availability::explain`).
+     *
+     * # Errors
+     * As `slots`: `invalid_duration`, `invalid_interval`, `invalid_window`
+     * for the query.
+     */
+    fun `explain`(`start`: Timestamp, `from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): Explanation
+    
+    /**
+     * As [`Availability::explain`], adding the `ledger`'s conflicts for
+     * the `resources` the appointment would use, asked at `ledgerNow` (for
+     * expiring holds): a `Conflict(resource, bookings)` reason per resource
+     * at capacity (`hcas_core::advice::explain_with_ledger`).
+     *
+     * # Errors
+     * As `explain`.
+     */
+    fun `explainWithLedger`(`ledger`: Ledger, `resources`: List<kotlin.String>, `ledgerNow`: Timestamp, `start`: Timestamp, `from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): Explanation
+    
+    /**
      * The bookable starts `s` with `from <= s < to` for appointments of
      * `duration_minutes`, on a grid of `step_minutes` (default: the
      * duration), ascending (`docs/vectors.md`, kind `slots`).
@@ -1414,6 +1911,100 @@ open class Availability: Disposable, AutoCloseable, AvailabilityInterface
 
     
     /**
+     * Up to `count` starts before and after `start` for an appointment of
+     * `durationMinutes` on `resources`, nearest first, none before `now`,
+     * that this availability offers and the `ledger` has room for, on a
+     * grid of `stepMinutes` (default: the duration), searched within
+     * `searchDays` days either side (default 7, at most 200): the engine's
+     * `hcas_core::advice::alternatives`.
+     *
+     * # Errors
+     * `invalid_request` for a count of 0 or `searchDays` outside 1..=200;
+     * `invalid_interval` for a zero duration; the request's validation
+     * errors for `resources`.
+     */
+    @Throws(HcasException::class)override fun `alternatives`(`ledger`: Ledger, `resources`: List<kotlin.String>, `start`: Timestamp, `durationMinutes`: kotlin.UInt, `now`: Timestamp, `count`: kotlin.UInt, `stepMinutes`: kotlin.UInt?, `searchDays`: kotlin.UInt?): Alternatives {
+            return FfiConverterTypeAlternatives.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_availability_alternatives(
+        it,
+        
+        FfiConverterTypeLedger.lower(`ledger`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterUInt.lower(`count`),
+        FfiConverterOptionalUInt.lower(`stepMinutes`),
+        FfiConverterOptionalUInt.lower(`searchDays`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Why `start` is (not) among `slots(from, to, durationMinutes,
+     * stepMinutes)`: every reason, not just the first; `offered` is exactly
+     * whether `slots` offers it (`hcas_core::Availability::explain`).
+     *
+     * # Errors
+     * As `slots`: `invalid_duration`, `invalid_interval`, `invalid_window`
+     * for the query.
+     */
+    @Throws(HcasException::class)override fun `explain`(`start`: Timestamp, `from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): Explanation {
+            return FfiConverterTypeExplanation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_availability_explain(
+        it,
+        
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`from`),
+        FfiConverterTypeTimestamp.lower(`to`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterOptionalUInt.lower(`stepMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * As [`Availability::explain`], adding the `ledger`'s conflicts for
+     * the `resources` the appointment would use, asked at `ledgerNow` (for
+     * expiring holds): a `Conflict(resource, bookings)` reason per resource
+     * at capacity (`hcas_core::advice::explain_with_ledger`).
+     *
+     * # Errors
+     * As `explain`.
+     */
+    @Throws(HcasException::class)override fun `explainWithLedger`(`ledger`: Ledger, `resources`: List<kotlin.String>, `ledgerNow`: Timestamp, `start`: Timestamp, `from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt?): Explanation {
+            return FfiConverterTypeExplanation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_availability_explain_with_ledger(
+        it,
+        
+        FfiConverterTypeLedger.lower(`ledger`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`ledgerNow`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`from`),
+        FfiConverterTypeTimestamp.lower(`to`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterOptionalUInt.lower(`stepMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The bookable starts `s` with `from <= s < to` for appointments of
      * `duration_minutes`, on a grid of `step_minutes` (default: the
      * duration), ascending (`docs/vectors.md`, kind `slots`).
@@ -1472,6 +2063,1443 @@ public object FfiConverterTypeAvailability: FfiConverter<Availability, Long> {
     override fun allocationSize(value: Availability) = 8UL
 
     override fun write(value: Availability, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One patient's consents compiled once under a policy: fast repeated
+ * decisions, e.g. offline on a device.
+ */
+public interface CompiledConsentsInterface {
+    
+    /**
+     * Whether `question` may be booked ([`booking_allowed`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` as [`booking_allowed`], or for another patient than
+     * the one compiled for.
+     */
+    fun `bookingAllowed`(`question`: BookingQuestion): BookingVerdict
+    
+    /**
+     * Step 4 alone: the consents' decision, or none when no consent applies
+     * ("does a consent permit this?").
+     *
+     * # Errors
+     * As [`CompiledConsents::decide`].
+     */
+    fun `byConsent`(`request`: ConsentRequest): Decision?
+    
+    /**
+     * How many consents count (the patient's active ones).
+     */
+    fun `count`(): kotlin.UInt
+    
+    /**
+     * Decide `request` by the five steps ([`decide`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` for a request that fails validation or is about
+     * another patient than the one compiled for.
+     */
+    fun `decide`(`request`: ConsentRequest): Decision
+    
+    /**
+     * The patient these consents are about.
+     */
+    fun `patient`(): kotlin.String
+    
+    companion object
+}
+
+/**
+ * One patient's consents compiled once under a policy: fast repeated
+ * decisions, e.g. offline on a device.
+ */
+open class CompiledConsents: Disposable, AutoCloseable, CompiledConsentsInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * Validate every consent in `consents` (whoever's they are), then
+     * compile `patient`'s active ones under `policy` (none: the default
+     * table).
+     *
+     * # Errors
+     * `invalid_consent` for a consent that breaks the model or two consents
+     * with one id.
+     */
+    constructor(`patient`: kotlin.String, `consents`: List<Consent>, `policy`: RolePolicy?) :
+        this(UniffiWithHandle, 
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_constructor_compiledconsents_new(
+    
+        
+        FfiConverterString.lower(`patient`),
+        FfiConverterSequenceTypeConsent.lower(`consents`),
+        FfiConverterOptionalTypeRolePolicy.lower(`policy`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_hcas_mobile_fn_free_compiledconsents(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_hcas_mobile_fn_clone_compiledconsents(handle, status)
+        }
+    }
+
+    
+    /**
+     * Whether `question` may be booked ([`booking_allowed`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` as [`booking_allowed`], or for another patient than
+     * the one compiled for.
+     */
+    @Throws(HcasException::class)override fun `bookingAllowed`(`question`: BookingQuestion): BookingVerdict {
+            return FfiConverterTypeBookingVerdict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_compiledconsents_booking_allowed(
+        it,
+        
+        FfiConverterTypeBookingQuestion.lower(`question`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Step 4 alone: the consents' decision, or none when no consent applies
+     * ("does a consent permit this?").
+     *
+     * # Errors
+     * As [`CompiledConsents::decide`].
+     */
+    @Throws(HcasException::class)override fun `byConsent`(`request`: ConsentRequest): Decision? {
+            return FfiConverterOptionalTypeDecision.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_compiledconsents_by_consent(
+        it,
+        
+        FfiConverterTypeConsentRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many consents count (the patient's active ones).
+     */override fun `count`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_compiledconsents_count(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Decide `request` by the five steps ([`decide`]'s answer).
+     *
+     * # Errors
+     * `invalid_request` for a request that fails validation or is about
+     * another patient than the one compiled for.
+     */
+    @Throws(HcasException::class)override fun `decide`(`request`: ConsentRequest): Decision {
+            return FfiConverterTypeDecision.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_compiledconsents_decide(
+        it,
+        
+        FfiConverterTypeConsentRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The patient these consents are about.
+     */override fun `patient`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_compiledconsents_patient(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCompiledConsents: FfiConverter<CompiledConsents, Long> {
+    override fun lower(value: CompiledConsents): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): CompiledConsents {
+        return CompiledConsents(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): CompiledConsents {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: CompiledConsents) = 8UL
+
+    override fun write(value: CompiledConsents, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), idempotency keys, and the conflict check. Every operation is
+ * atomic (one lock); the object may be shared between threads.
+ */
+public interface LedgerInterface {
+    
+    /**
+     * The bookings that block `resource` at `now` and overlap
+     * `[start, end)`, by start (touching is not overlapping).
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`.
+     */
+    fun `blockingOn`(`resource`: kotlin.String, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp): List<Booking>
+    
+    /**
+     * Book atomically at `now`: check, then insert only when free
+     * (`Booked`, or `Conflict` with every conflict and the ledger
+     * unchanged). With `idempotencyKey`, a key used within the last 24
+     * hours answers the booking it made (`Existing`, nothing new written).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for a reused id or
+     * a key reused for a different interval or resources.
+     */
+    fun `book`(`booking`: Booking, `now`: Timestamp, `idempotencyKey`: kotlin.String? = null): BookOutcome
+    
+    /**
+     * Every booking, ordered by start, then id.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    fun `bookings`(): List<Booking>
+    
+    /**
+     * The capacity of `resource` (1 unless set).
+     */
+    fun `capacity`(`resource`: kotlin.String): kotlin.UInt
+    
+    /**
+     * The conflicts that stand in the way of booking `resources` over
+     * `[start, end)` at `now` (empty: it can be booked), by resource name.
+     * Touching is not overlapping. `exclude`: the id of a booking to ignore
+     * (one being moved); `extra`: bookings to count as if they were in the
+     * ledger. Changes nothing.
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`; `invalid_request` for no or
+     * bad resource names, or a bad booking in `extra`.
+     */
+    fun `check`(`resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `exclude`: kotlin.String? = null, `extra`: List<Booking> = listOf()): List<Conflict>
+    
+    /**
+     * Turn the live hold `id` into a booking at `now`, checked against
+     * everything but the hold itself in the same step (`Booked`, the
+     * booking now `Booked`, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not a hold;
+     * `invalid_transition` for a hold that has lapsed.
+     */
+    fun `confirmHold`(`id`: kotlin.String, `now`: Timestamp): BookOutcome
+    
+    /**
+     * How many bookings it holds (any status).
+     */
+    fun `count`(): kotlin.ULong
+    
+    /**
+     * Forget every idempotency key first used 24 hours or more before
+     * `now` ([`Ledger::book`] does it itself; this prunes without booking).
+     */
+    fun `expireIdempotencyKeys`(`now`: Timestamp)
+    
+    /**
+     * The booking with this id, or null.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    fun `get`(`id`: kotlin.String): Booking?
+    
+    /**
+     * Place the hold `id` on `resources` over `[start, end)` at `now`,
+     * lapsing at `expires`: a tentative booking (`Held`) that blocks others
+     * until then. Booked as [`Ledger::book`] books (`Booked` or `Conflict`).
+     *
+     * # Errors
+     * `invalid_duration` when `expires <= now`; the request's validation
+     * errors; `invalid_request` for a reused id.
+     */
+    fun `hold`(`id`: kotlin.String, `resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `expires`: Timestamp): BookOutcome
+    
+    /**
+     * As [`Ledger::hold`], lapsing `lengthMinutes` after `now`.
+     *
+     * # Errors
+     * `invalid_duration` for a length of 0; as [`Ledger::hold`].
+     */
+    fun `holdFor`(`id`: kotlin.String, `resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `lengthMinutes`: kotlin.UInt): BookOutcome
+    
+    /**
+     * How many idempotency keys the ledger remembers.
+     */
+    fun `idempotencyKeys`(): kotlin.ULong
+    
+    /**
+     * Add a booking without a conflict check (loading existing data).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for an id already
+     * in the ledger.
+     */
+    fun `insert`(`booking`: Booking)
+    
+    /**
+     * Move the booking `id` to `[start, end)` (same id, same resources),
+     * checked against everything but itself at `now` (`Booked`, the moved
+     * booking, or `Conflict`, nothing moved).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; `invalid_interval` when
+     * `end <= start`.
+     */
+    fun `moveBooking`(`id`: kotlin.String, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp): BookOutcome
+    
+    /**
+     * Take the booking with this id out of the ledger (null if there is none).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    fun `remove`(`id`: kotlin.String): Booking?
+    
+    /**
+     * Reschedule the booking `id` to `new`: book `new` (its `replaces` set
+     * to `id`; the old booking does not count against it) and cancel `id`
+     * with `reason` and `replacedBy` set to `new.id`, or change nothing when
+     * `new` conflicts (`Booked`, the new booking, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not
+     * proposed, pending, held or booked; `new`'s validation errors.
+     */
+    fun `reschedule`(`id`: kotlin.String, `new`: Booking, `now`: Timestamp, `reason`: kotlin.String): BookOutcome
+    
+    /**
+     * Let `capacity` bookings overlap on `resource` (a room with two chairs).
+     *
+     * # Errors
+     * `invalid_request` for a capacity of 0.
+     */
+    fun `setCapacity`(`resource`: kotlin.String, `capacity`: kotlin.UInt)
+    
+    /**
+     * Move the booking `id` to `to` as [`transition`] allows, and record
+     * it (a cancellation also records `reason` as its `cancelReason`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; the errors of [`transition`];
+     * `invalid_transition` when the change would overbook a resource.
+     */
+    fun `applyTransition`(`id`: kotlin.String, `to`: BookingStatus, `actor`: Party, `now`: Timestamp, `reason`: kotlin.String? = null, `policy`: LifecyclePolicy? = null): Transitioned
+    
+    /**
+     * Book the series (as [`Ledger::plan_series`] plans it): every
+     * occurrence or none (`AllOrNothing`, the default), or the free ones
+     * (`BookFree`). Each occurrence is a booking `<id>.<YYYYMMDDTHHMMSS>`
+     * carrying its `SeriesRef`.
+     *
+     * # Errors
+     * As [`Ledger::plan_series`]; `invalid_request` for an id already used.
+     */
+    fun `bookSeries`(`id`: kotlin.String, `recurrence`: Recurrence, `durationMinutes`: kotlin.UInt, `resources`: List<kotlin.String>, `now`: Timestamp, `until`: Timestamp? = null, `policy`: SeriesPolicy? = null): SeriesResult
+    
+    /**
+     * Cancel occurrences of the series `seriesId` from `recurrenceId` by
+     * `scope`, for `reason` (recorded on each), as the lifecycle allows each
+     * one; the others are `skipped`.
+     *
+     * # Errors
+     * As [`plan_series_cancel`].
+     */
+    fun `cancelSeries`(`seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `actor`: Party, `reason`: kotlin.String, `now`: Timestamp, `policy`: LifecyclePolicy? = null): CancelResult
+    
+    /**
+     * Check every occurrence of the series `id` (`durationMinutes` long
+     * occurrences of `recurrence`, each using `resources`; `until` ends an
+     * open-ended rule) against the ledger and the series' own earlier free
+     * occurrences at `now`. Changes nothing.
+     *
+     * # Errors
+     * `invalid_request` for a bad series id or resources; `invalid_duration`;
+     * `invalid_window` / `limit_exceeded` for a series too long.
+     */
+    fun `planSeries`(`id`: kotlin.String, `recurrence`: Recurrence, `durationMinutes`: kotlin.UInt, `resources`: List<kotlin.String>, `now`: Timestamp, `until`: Timestamp? = null): List<OccurrenceResult>
+    
+    /**
+     * The bookings of the series `seriesId`, by start (then id).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    fun `seriesBookings`(`seriesId`: kotlin.String): List<Booking>
+    
+    /**
+     * Move occurrences of the series `seriesId` from the occurrence
+     * `recurrenceId` by `scope`: each by `shiftDays` calendar days then
+     * `shiftMinutes` of wall-clock time in `zone` (a week later keeps 10:00
+     * local across a DST change), optionally to a new length. All or
+     * nothing: `applied` false changes nothing and says which moves conflict.
+     *
+     * # Errors
+     * As [`plan_series_shift`].
+     */
+    fun `shiftSeries`(`seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `zone`: Zone, `shiftDays`: kotlin.Long, `shiftMinutes`: kotlin.Long, `actor`: Party, `now`: Timestamp, `durationMinutes`: kotlin.UInt? = null, `reason`: kotlin.String? = null, `policy`: LifecyclePolicy? = null): EditResult
+    
+    companion object
+}
+
+/**
+ * The bookings ledger: bookings indexed by resource, resource capacities (1
+ * unless set), idempotency keys, and the conflict check. Every operation is
+ * atomic (one lock); the object may be shared between threads.
+ */
+open class Ledger: Disposable, AutoCloseable, LedgerInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * An empty ledger.
+     */
+    constructor() :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_constructor_ledger_new(
+    
+        _status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_hcas_mobile_fn_free_ledger(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_hcas_mobile_fn_clone_ledger(handle, status)
+        }
+    }
+
+    
+    /**
+     * The bookings that block `resource` at `now` and overlap
+     * `[start, end)`, by start (touching is not overlapping).
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`.
+     */
+    @Throws(HcasException::class)override fun `blockingOn`(`resource`: kotlin.String, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp): List<Booking> {
+            return FfiConverterSequenceTypeBooking.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_blocking_on(
+        it,
+        
+        FfiConverterString.lower(`resource`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Book atomically at `now`: check, then insert only when free
+     * (`Booked`, or `Conflict` with every conflict and the ledger
+     * unchanged). With `idempotencyKey`, a key used within the last 24
+     * hours answers the booking it made (`Existing`, nothing new written).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for a reused id or
+     * a key reused for a different interval or resources.
+     */
+    @Throws(HcasException::class)override fun `book`(`booking`: Booking, `now`: Timestamp, `idempotencyKey`: kotlin.String?): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_book(
+        it,
+        
+        FfiConverterTypeBooking.lower(`booking`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalString.lower(`idempotencyKey`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every booking, ordered by start, then id.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    @Throws(HcasException::class)override fun `bookings`(): List<Booking> {
+            return FfiConverterSequenceTypeBooking.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_bookings(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The capacity of `resource` (1 unless set).
+     */override fun `capacity`(`resource`: kotlin.String): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_capacity(
+        it,
+        
+        FfiConverterString.lower(`resource`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The conflicts that stand in the way of booking `resources` over
+     * `[start, end)` at `now` (empty: it can be booked), by resource name.
+     * Touching is not overlapping. `exclude`: the id of a booking to ignore
+     * (one being moved); `extra`: bookings to count as if they were in the
+     * ledger. Changes nothing.
+     *
+     * # Errors
+     * `invalid_interval` when `end <= start`; `invalid_request` for no or
+     * bad resource names, or a bad booking in `extra`.
+     */
+    @Throws(HcasException::class)override fun `check`(`resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `exclude`: kotlin.String?, `extra`: List<Booking>): List<Conflict> {
+            return FfiConverterSequenceTypeConflict.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_check(
+        it,
+        
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalString.lower(`exclude`),
+        FfiConverterSequenceTypeBooking.lower(`extra`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Turn the live hold `id` into a booking at `now`, checked against
+     * everything but the hold itself in the same step (`Booked`, the
+     * booking now `Booked`, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not a hold;
+     * `invalid_transition` for a hold that has lapsed.
+     */
+    @Throws(HcasException::class)override fun `confirmHold`(`id`: kotlin.String, `now`: Timestamp): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_confirm_hold(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many bookings it holds (any status).
+     */override fun `count`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_count(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forget every idempotency key first used 24 hours or more before
+     * `now` ([`Ledger::book`] does it itself; this prunes without booking).
+     */override fun `expireIdempotencyKeys`(`now`: Timestamp)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_expire_idempotency_keys(
+        it,
+        
+        FfiConverterTypeTimestamp.lower(`now`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The booking with this id, or null.
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    @Throws(HcasException::class)override fun `get`(`id`: kotlin.String): Booking? {
+            return FfiConverterOptionalTypeBooking.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_get(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Place the hold `id` on `resources` over `[start, end)` at `now`,
+     * lapsing at `expires`: a tentative booking (`Held`) that blocks others
+     * until then. Booked as [`Ledger::book`] books (`Booked` or `Conflict`).
+     *
+     * # Errors
+     * `invalid_duration` when `expires <= now`; the request's validation
+     * errors; `invalid_request` for a reused id.
+     */
+    @Throws(HcasException::class)override fun `hold`(`id`: kotlin.String, `resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `expires`: Timestamp): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_hold(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterTypeTimestamp.lower(`expires`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * As [`Ledger::hold`], lapsing `lengthMinutes` after `now`.
+     *
+     * # Errors
+     * `invalid_duration` for a length of 0; as [`Ledger::hold`].
+     */
+    @Throws(HcasException::class)override fun `holdFor`(`id`: kotlin.String, `resources`: List<kotlin.String>, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp, `lengthMinutes`: kotlin.UInt): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_hold_for(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterUInt.lower(`lengthMinutes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many idempotency keys the ledger remembers.
+     */override fun `idempotencyKeys`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_idempotency_keys(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Add a booking without a conflict check (loading existing data).
+     *
+     * # Errors
+     * The booking's validation errors; `invalid_request` for an id already
+     * in the ledger.
+     */
+    @Throws(HcasException::class)override fun `insert`(`booking`: Booking)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_insert(
+        it,
+        
+        FfiConverterTypeBooking.lower(`booking`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Move the booking `id` to `[start, end)` (same id, same resources),
+     * checked against everything but itself at `now` (`Booked`, the moved
+     * booking, or `Conflict`, nothing moved).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; `invalid_interval` when
+     * `end <= start`.
+     */
+    @Throws(HcasException::class)override fun `moveBooking`(`id`: kotlin.String, `start`: Timestamp, `end`: Timestamp, `now`: Timestamp): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_move_booking(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeTimestamp.lower(`now`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Take the booking with this id out of the ledger (null if there is none).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    @Throws(HcasException::class)override fun `remove`(`id`: kotlin.String): Booking? {
+            return FfiConverterOptionalTypeBooking.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_remove(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Reschedule the booking `id` to `new`: book `new` (its `replaces` set
+     * to `id`; the old booking does not count against it) and cancel `id`
+     * with `reason` and `replacedBy` set to `new.id`, or change nothing when
+     * `new` conflicts (`Booked`, the new booking, or `Conflict`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id or a booking that is not
+     * proposed, pending, held or booked; `new`'s validation errors.
+     */
+    @Throws(HcasException::class)override fun `reschedule`(`id`: kotlin.String, `new`: Booking, `now`: Timestamp, `reason`: kotlin.String): BookOutcome {
+            return FfiConverterTypeBookOutcome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_reschedule(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeBooking.lower(`new`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterString.lower(`reason`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Let `capacity` bookings overlap on `resource` (a room with two chairs).
+     *
+     * # Errors
+     * `invalid_request` for a capacity of 0.
+     */
+    @Throws(HcasException::class)override fun `setCapacity`(`resource`: kotlin.String, `capacity`: kotlin.UInt)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_set_capacity(
+        it,
+        
+        FfiConverterString.lower(`resource`),
+        FfiConverterUInt.lower(`capacity`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Move the booking `id` to `to` as [`transition`] allows, and record
+     * it (a cancellation also records `reason` as its `cancelReason`).
+     *
+     * # Errors
+     * `invalid_request` for an unknown id; the errors of [`transition`];
+     * `invalid_transition` when the change would overbook a resource.
+     */
+    @Throws(HcasException::class)override fun `applyTransition`(`id`: kotlin.String, `to`: BookingStatus, `actor`: Party, `now`: Timestamp, `reason`: kotlin.String?, `policy`: LifecyclePolicy?): Transitioned {
+            return FfiConverterTypeTransitioned.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_apply_transition(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeBookingStatus.lower(`to`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Book the series (as [`Ledger::plan_series`] plans it): every
+     * occurrence or none (`AllOrNothing`, the default), or the free ones
+     * (`BookFree`). Each occurrence is a booking `<id>.<YYYYMMDDTHHMMSS>`
+     * carrying its `SeriesRef`.
+     *
+     * # Errors
+     * As [`Ledger::plan_series`]; `invalid_request` for an id already used.
+     */
+    @Throws(HcasException::class)override fun `bookSeries`(`id`: kotlin.String, `recurrence`: Recurrence, `durationMinutes`: kotlin.UInt, `resources`: List<kotlin.String>, `now`: Timestamp, `until`: Timestamp?, `policy`: SeriesPolicy?): SeriesResult {
+            return FfiConverterTypeSeriesResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_book_series(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeRecurrence.lower(`recurrence`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalTypeTimestamp.lower(`until`),
+        FfiConverterOptionalTypeSeriesPolicy.lower(`policy`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Cancel occurrences of the series `seriesId` from `recurrenceId` by
+     * `scope`, for `reason` (recorded on each), as the lifecycle allows each
+     * one; the others are `skipped`.
+     *
+     * # Errors
+     * As [`plan_series_cancel`].
+     */
+    @Throws(HcasException::class)override fun `cancelSeries`(`seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `actor`: Party, `reason`: kotlin.String, `now`: Timestamp, `policy`: LifecyclePolicy?): CancelResult {
+            return FfiConverterTypeCancelResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_cancel_series(
+        it,
+        
+        FfiConverterString.lower(`seriesId`),
+        FfiConverterString.lower(`recurrenceId`),
+        FfiConverterTypeEditScope.lower(`scope`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterString.lower(`reason`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Check every occurrence of the series `id` (`durationMinutes` long
+     * occurrences of `recurrence`, each using `resources`; `until` ends an
+     * open-ended rule) against the ledger and the series' own earlier free
+     * occurrences at `now`. Changes nothing.
+     *
+     * # Errors
+     * `invalid_request` for a bad series id or resources; `invalid_duration`;
+     * `invalid_window` / `limit_exceeded` for a series too long.
+     */
+    @Throws(HcasException::class)override fun `planSeries`(`id`: kotlin.String, `recurrence`: Recurrence, `durationMinutes`: kotlin.UInt, `resources`: List<kotlin.String>, `now`: Timestamp, `until`: Timestamp?): List<OccurrenceResult> {
+            return FfiConverterSequenceTypeOccurrenceResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_plan_series(
+        it,
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeRecurrence.lower(`recurrence`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterSequenceString.lower(`resources`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalTypeTimestamp.lower(`until`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The bookings of the series `seriesId`, by start (then id).
+     *
+     * # Errors
+     * Only for a status newer than this binding.
+     */
+    @Throws(HcasException::class)override fun `seriesBookings`(`seriesId`: kotlin.String): List<Booking> {
+            return FfiConverterSequenceTypeBooking.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_series_bookings(
+        it,
+        
+        FfiConverterString.lower(`seriesId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Move occurrences of the series `seriesId` from the occurrence
+     * `recurrenceId` by `scope`: each by `shiftDays` calendar days then
+     * `shiftMinutes` of wall-clock time in `zone` (a week later keeps 10:00
+     * local across a DST change), optionally to a new length. All or
+     * nothing: `applied` false changes nothing and says which moves conflict.
+     *
+     * # Errors
+     * As [`plan_series_shift`].
+     */
+    @Throws(HcasException::class)override fun `shiftSeries`(`seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `zone`: Zone, `shiftDays`: kotlin.Long, `shiftMinutes`: kotlin.Long, `actor`: Party, `now`: Timestamp, `durationMinutes`: kotlin.UInt?, `reason`: kotlin.String?, `policy`: LifecyclePolicy?): EditResult {
+            return FfiConverterTypeEditResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_method_ledger_shift_series(
+        it,
+        
+        FfiConverterString.lower(`seriesId`),
+        FfiConverterString.lower(`recurrenceId`),
+        FfiConverterTypeEditScope.lower(`scope`),
+        FfiConverterTypeZone.lower(`zone`),
+        FfiConverterLong.lower(`shiftDays`),
+        FfiConverterLong.lower(`shiftMinutes`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalUInt.lower(`durationMinutes`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLedger: FfiConverter<Ledger, Long> {
+    override fun lower(value: Ledger): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Ledger {
+        return Ledger(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Ledger {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Ledger) = 8UL
+
+    override fun write(value: Ledger, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2060,6 +4088,402 @@ public object FfiConverterTypeZone: FfiConverter<Zone, Long> {
 
 
 /**
+ * Who asks: the actor `id` of organisation `org`, with `roles` (passing the
+ * role gate with any one is enough). A patient acting on their own data has
+ * the patient's id and `Role.Patient`.
+ */
+data class Accessor (
+    /**
+     * The actor's id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * The actor's organisation.
+     */
+    var `org`: kotlin.String
+    , 
+    /**
+     * The actor's roles.
+     */
+    var `roles`: List<Role> = listOf() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccessor: FfiConverterRustBuffer<Accessor> {
+    override fun read(buf: ByteBuffer): Accessor {
+        return Accessor(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeRole.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Accessor) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`org`) +
+            FfiConverterSequenceTypeRole.allocationSize(value.`roles`)
+    )
+
+    override fun write(value: Accessor, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`org`, buf)
+            FfiConverterSequenceTypeRole.write(value.`roles`, buf)
+    }
+}
+
+
+
+/**
+ * The nearest free starts around a wanted one.
+ */
+data class Alternatives (
+    /**
+     * Free starts before the wanted start, nearest first.
+     */
+    var `before`: List<Timestamp>
+    , 
+    /**
+     * Free starts after the wanted start, nearest first.
+     */
+    var `after`: List<Timestamp>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAlternatives: FfiConverterRustBuffer<Alternatives> {
+    override fun read(buf: ByteBuffer): Alternatives {
+        return Alternatives(
+            FfiConverterSequenceTypeTimestamp.read(buf),
+            FfiConverterSequenceTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Alternatives) = (
+            FfiConverterSequenceTypeTimestamp.allocationSize(value.`before`) +
+            FfiConverterSequenceTypeTimestamp.allocationSize(value.`after`)
+    )
+
+    override fun write(value: Alternatives, buf: ByteBuffer) {
+            FfiConverterSequenceTypeTimestamp.write(value.`before`, buf)
+            FfiConverterSequenceTypeTimestamp.write(value.`after`, buf)
+    }
+}
+
+
+
+/**
+ * One booking: `id`, the `resources` it uses (`provider:P1`, `patient:X1`,
+ * `room:R1`, ...), `[start, end)`, its `status` and, for a hold, when it
+ * lapses; for an occurrence of a series, its `series`; why it was cancelled;
+ * and, after a reschedule, the booking it `replaces` and the one it was
+ * `replacedBy` (ids). Checked by the engine wherever it enters the ledger.
+ */
+data class Booking (
+    /**
+     * Unique id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * The resources it uses.
+     */
+    var `resources`: List<kotlin.String>
+    , 
+    /**
+     * Start (inclusive).
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * End (exclusive), after the start.
+     */
+    var `end`: Timestamp
+    , 
+    /**
+     * Its status (`Booked` for an ordinary appointment).
+     */
+    var `status`: BookingStatus
+    , 
+    /**
+     * For `Held`: when the hold lapses (required for a hold).
+     */
+    var `holdExpires`: Timestamp? = null 
+    , 
+    /**
+     * The series occurrence it is, if any.
+     */
+    var `series`: SeriesRef? = null 
+    , 
+    /**
+     * Why it was cancelled (or entered in error).
+     */
+    var `cancelReason`: kotlin.String? = null 
+    , 
+    /**
+     * The id of the booking this one replaces (a reschedule).
+     */
+    var `replaces`: kotlin.String? = null 
+    , 
+    /**
+     * The id of the booking that replaced this one (a reschedule).
+     */
+    var `replacedBy`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBooking: FfiConverterRustBuffer<Booking> {
+    override fun read(buf: ByteBuffer): Booking {
+        return Booking(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeBookingStatus.read(buf),
+            FfiConverterOptionalTypeTimestamp.read(buf),
+            FfiConverterOptionalTypeSeriesRef.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Booking) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterSequenceString.allocationSize(value.`resources`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`) +
+            FfiConverterTypeBookingStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalTypeTimestamp.allocationSize(value.`holdExpires`) +
+            FfiConverterOptionalTypeSeriesRef.allocationSize(value.`series`) +
+            FfiConverterOptionalString.allocationSize(value.`cancelReason`) +
+            FfiConverterOptionalString.allocationSize(value.`replaces`) +
+            FfiConverterOptionalString.allocationSize(value.`replacedBy`)
+    )
+
+    override fun write(value: Booking, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterSequenceString.write(value.`resources`, buf)
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+            FfiConverterTypeBookingStatus.write(value.`status`, buf)
+            FfiConverterOptionalTypeTimestamp.write(value.`holdExpires`, buf)
+            FfiConverterOptionalTypeSeriesRef.write(value.`series`, buf)
+            FfiConverterOptionalString.write(value.`cancelReason`, buf)
+            FfiConverterOptionalString.write(value.`replaces`, buf)
+            FfiConverterOptionalString.write(value.`replacedBy`, buf)
+    }
+}
+
+
+
+/**
+ * "May this appointment be booked?": `actor` books an appointment of
+ * `kind` for `patient` at `at`; for a minor (`patientIsMinor`), `guardian`
+ * is the id of the guardian who books or authorises it.
+ */
+data class BookingQuestion (
+    /**
+     * Who books.
+     */
+    var `actor`: Accessor
+    , 
+    /**
+     * For whom.
+     */
+    var `patient`: kotlin.String
+    , 
+    /**
+     * When the booking is made (consents in force then count).
+     */
+    var `at`: Timestamp
+    , 
+    /**
+     * In person or telehealth.
+     */
+    var `kind`: AppointmentKind
+    , 
+    /**
+     * Whether the patient is a minor (then a guardian is needed).
+     */
+    var `patientIsMinor`: kotlin.Boolean = false 
+    , 
+    /**
+     * The guardian who books or authorises (only for a minor).
+     */
+    var `guardian`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBookingQuestion: FfiConverterRustBuffer<BookingQuestion> {
+    override fun read(buf: ByteBuffer): BookingQuestion {
+        return BookingQuestion(
+            FfiConverterTypeAccessor.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeAppointmentKind.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BookingQuestion) = (
+            FfiConverterTypeAccessor.allocationSize(value.`actor`) +
+            FfiConverterString.allocationSize(value.`patient`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`at`) +
+            FfiConverterTypeAppointmentKind.allocationSize(value.`kind`) +
+            FfiConverterBoolean.allocationSize(value.`patientIsMinor`) +
+            FfiConverterOptionalString.allocationSize(value.`guardian`)
+    )
+
+    override fun write(value: BookingQuestion, buf: ByteBuffer) {
+            FfiConverterTypeAccessor.write(value.`actor`, buf)
+            FfiConverterString.write(value.`patient`, buf)
+            FfiConverterTypeTimestamp.write(value.`at`, buf)
+            FfiConverterTypeAppointmentKind.write(value.`kind`, buf)
+            FfiConverterBoolean.write(value.`patientIsMinor`, buf)
+            FfiConverterOptionalString.write(value.`guardian`, buf)
+    }
+}
+
+
+
+/**
+ * The answer to a [`BookingQuestion`]: allowed, or every check that failed,
+ * in the order of the table.
+ */
+data class BookingVerdict (
+    /**
+     * Whether the booking may go ahead.
+     */
+    var `allowed`: kotlin.Boolean
+    , 
+    /**
+     * The failed checks (empty exactly when `allowed`).
+     */
+    var `refusals`: List<Refusal>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBookingVerdict: FfiConverterRustBuffer<BookingVerdict> {
+    override fun read(buf: ByteBuffer): BookingVerdict {
+        return BookingVerdict(
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeRefusal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BookingVerdict) = (
+            FfiConverterBoolean.allocationSize(value.`allowed`) +
+            FfiConverterSequenceTypeRefusal.allocationSize(value.`refusals`)
+    )
+
+    override fun write(value: BookingVerdict, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`allowed`, buf)
+            FfiConverterSequenceTypeRefusal.write(value.`refusals`, buf)
+    }
+}
+
+
+
+/**
+ * An emergency override asked for at `startedAt` for `reason`; it lasts 60
+ * minutes. A blank reason is refused by the decision (basis `BreakGlass`).
+ */
+data class BreakGlass (
+    /**
+     * Why.
+     */
+    var `reason`: kotlin.String
+    , 
+    /**
+     * When the actor broke the glass.
+     */
+    var `startedAt`: Timestamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBreakGlass: FfiConverterRustBuffer<BreakGlass> {
+    override fun read(buf: ByteBuffer): BreakGlass {
+        return BreakGlass(
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BreakGlass) = (
+            FfiConverterString.allocationSize(value.`reason`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`startedAt`)
+    )
+
+    override fun write(value: BreakGlass, buf: ByteBuffer) {
+            FfiConverterString.write(value.`reason`, buf)
+            FfiConverterTypeTimestamp.write(value.`startedAt`, buf)
+    }
+}
+
+
+
+/**
  * A busy interval `[start, end)`.
  */
 data class Busy (
@@ -2101,6 +4525,1564 @@ public object FfiConverterTypeBusy: FfiConverterRustBuffer<Busy> {
     override fun write(value: Busy, buf: ByteBuffer) {
             FfiConverterTypeTimestamp.write(value.`start`, buf)
             FfiConverterTypeTimestamp.write(value.`end`, buf)
+    }
+}
+
+
+
+/**
+ * The answer to a cancellation (or its plan).
+ */
+data class CancelResult (
+    /**
+     * Occurrences cancelled, by start.
+     */
+    var `cancelled`: List<CancelledOccurrence>
+    , 
+    /**
+     * Occurrences in scope the lifecycle does not let cancel.
+     */
+    var `skipped`: List<Skipped>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCancelResult: FfiConverterRustBuffer<CancelResult> {
+    override fun read(buf: ByteBuffer): CancelResult {
+        return CancelResult(
+            FfiConverterSequenceTypeCancelledOccurrence.read(buf),
+            FfiConverterSequenceTypeSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CancelResult) = (
+            FfiConverterSequenceTypeCancelledOccurrence.allocationSize(value.`cancelled`) +
+            FfiConverterSequenceTypeSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: CancelResult, buf: ByteBuffer) {
+            FfiConverterSequenceTypeCancelledOccurrence.write(value.`cancelled`, buf)
+            FfiConverterSequenceTypeSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
+ * One cancelled occurrence.
+ */
+data class CancelledOccurrence (
+    /**
+     * The occurrence's booking id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    var `recurrenceId`: kotlin.String
+    , 
+    /**
+     * Its status before.
+     */
+    var `from`: BookingStatus
+    , 
+    /**
+     * The lifecycle's outcomes (`Cancelled`, `LateCancellation`, `SlotFreed`).
+     */
+    var `outcomes`: List<TransitionOutcome>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCancelledOccurrence: FfiConverterRustBuffer<CancelledOccurrence> {
+    override fun read(buf: ByteBuffer): CancelledOccurrence {
+        return CancelledOccurrence(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeBookingStatus.read(buf),
+            FfiConverterSequenceTypeTransitionOutcome.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CancelledOccurrence) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`recurrenceId`) +
+            FfiConverterTypeBookingStatus.allocationSize(value.`from`) +
+            FfiConverterSequenceTypeTransitionOutcome.allocationSize(value.`outcomes`)
+    )
+
+    override fun write(value: CancelledOccurrence, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`recurrenceId`, buf)
+            FfiConverterTypeBookingStatus.write(value.`from`, buf)
+            FfiConverterSequenceTypeTransitionOutcome.write(value.`outcomes`, buf)
+    }
+}
+
+
+
+/**
+ * One conflicting resource and the ids of the blocking bookings on it that
+ * overlap the request (sorted).
+ */
+data class Conflict (
+    /**
+     * The resource taken.
+     */
+    var `resource`: kotlin.String
+    , 
+    /**
+     * The ids of the bookings that take it, sorted.
+     */
+    var `bookings`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConflict: FfiConverterRustBuffer<Conflict> {
+    override fun read(buf: ByteBuffer): Conflict {
+        return Conflict(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Conflict) = (
+            FfiConverterString.allocationSize(value.`resource`) +
+            FfiConverterSequenceString.allocationSize(value.`bookings`)
+    )
+
+    override fun write(value: Conflict, buf: ByteBuffer) {
+            FfiConverterString.write(value.`resource`, buf)
+            FfiConverterSequenceString.write(value.`bookings`, buf)
+    }
+}
+
+
+
+/**
+ * A patient's consent (FHIR R5 `Consent`, reduced to what a decision
+ * needs): base effect `decision` given at `date`, with `status` (only
+ * `Active` consents count), in force during `period` (none: always),
+ * applying where `scope` holds (none: everywhere), with `provisions` as
+ * exceptions. Checked when used (`invalid_consent` naming the field).
+ */
+data class Consent (
+    /**
+     * Unique id (1-64 characters of `A-Z a-z 0-9 . -`).
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * The patient whose data it governs.
+     */
+    var `patient`: kotlin.String
+    , 
+    /**
+     * When it was given: the latest applicable consent decides.
+     */
+    var `date`: Timestamp
+    , 
+    /**
+     * The base effect.
+     */
+    var `decision`: Effect
+    , 
+    /**
+     * Only `Active` consents count.
+     */
+    var `status`: ConsentStatus
+    , 
+    /**
+     * When it is in force; none: always.
+     */
+    var `period`: Period? = null 
+    , 
+    /**
+     * Where it applies at all; none: everywhere.
+     */
+    var `scope`: Match? = null 
+    , 
+    /**
+     * Exceptions to the base effect.
+     */
+    var `provisions`: List<Provision> = listOf() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsent: FfiConverterRustBuffer<Consent> {
+    override fun read(buf: ByteBuffer): Consent {
+        return Consent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeEffect.read(buf),
+            FfiConverterTypeConsentStatus.read(buf),
+            FfiConverterOptionalTypePeriod.read(buf),
+            FfiConverterOptionalTypeMatch.read(buf),
+            FfiConverterSequenceTypeProvision.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Consent) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`patient`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`date`) +
+            FfiConverterTypeEffect.allocationSize(value.`decision`) +
+            FfiConverterTypeConsentStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalTypePeriod.allocationSize(value.`period`) +
+            FfiConverterOptionalTypeMatch.allocationSize(value.`scope`) +
+            FfiConverterSequenceTypeProvision.allocationSize(value.`provisions`)
+    )
+
+    override fun write(value: Consent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`patient`, buf)
+            FfiConverterTypeTimestamp.write(value.`date`, buf)
+            FfiConverterTypeEffect.write(value.`decision`, buf)
+            FfiConverterTypeConsentStatus.write(value.`status`, buf)
+            FfiConverterOptionalTypePeriod.write(value.`period`, buf)
+            FfiConverterOptionalTypeMatch.write(value.`scope`, buf)
+            FfiConverterSequenceTypeProvision.write(value.`provisions`, buf)
+    }
+}
+
+
+
+/**
+ * One access request: may `actor` do `action` on `patient`'s `category`
+ * data for `purpose` at `at`? Optionally on data recorded at `dataDate`,
+ * carrying security `labels`, authored by `originator`, with a
+ * `breakGlass` override. Checked when used (`invalid_request` naming the
+ * field).
+ */
+data class ConsentRequest (
+    /**
+     * Who asks.
+     */
+    var `actor`: Accessor
+    , 
+    /**
+     * Whose data.
+     */
+    var `patient`: kotlin.String
+    , 
+    /**
+     * Which data.
+     */
+    var `category`: Category
+    , 
+    /**
+     * Read or write.
+     */
+    var `action`: Action
+    , 
+    /**
+     * Why.
+     */
+    var `purpose`: Purpose
+    , 
+    /**
+     * When the access happens.
+     */
+    var `at`: Timestamp
+    , 
+    /**
+     * When the data was recorded, if known.
+     */
+    var `dataDate`: Timestamp? = null 
+    , 
+    /**
+     * The data's security labels (empty: unlabelled).
+     */
+    var `labels`: List<kotlin.String> = listOf() 
+    , 
+    /**
+     * Who authored the data, if known.
+     */
+    var `originator`: kotlin.String? = null 
+    , 
+    /**
+     * The break-glass override asked for, if any.
+     */
+    var `breakGlass`: BreakGlass? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentRequest: FfiConverterRustBuffer<ConsentRequest> {
+    override fun read(buf: ByteBuffer): ConsentRequest {
+        return ConsentRequest(
+            FfiConverterTypeAccessor.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeCategory.read(buf),
+            FfiConverterTypeAction.read(buf),
+            FfiConverterTypePurpose.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterOptionalTypeTimestamp.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeBreakGlass.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentRequest) = (
+            FfiConverterTypeAccessor.allocationSize(value.`actor`) +
+            FfiConverterString.allocationSize(value.`patient`) +
+            FfiConverterTypeCategory.allocationSize(value.`category`) +
+            FfiConverterTypeAction.allocationSize(value.`action`) +
+            FfiConverterTypePurpose.allocationSize(value.`purpose`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`at`) +
+            FfiConverterOptionalTypeTimestamp.allocationSize(value.`dataDate`) +
+            FfiConverterSequenceString.allocationSize(value.`labels`) +
+            FfiConverterOptionalString.allocationSize(value.`originator`) +
+            FfiConverterOptionalTypeBreakGlass.allocationSize(value.`breakGlass`)
+    )
+
+    override fun write(value: ConsentRequest, buf: ByteBuffer) {
+            FfiConverterTypeAccessor.write(value.`actor`, buf)
+            FfiConverterString.write(value.`patient`, buf)
+            FfiConverterTypeCategory.write(value.`category`, buf)
+            FfiConverterTypeAction.write(value.`action`, buf)
+            FfiConverterTypePurpose.write(value.`purpose`, buf)
+            FfiConverterTypeTimestamp.write(value.`at`, buf)
+            FfiConverterOptionalTypeTimestamp.write(value.`dataDate`, buf)
+            FfiConverterSequenceString.write(value.`labels`, buf)
+            FfiConverterOptionalString.write(value.`originator`, buf)
+            FfiConverterOptionalTypeBreakGlass.write(value.`breakGlass`, buf)
+    }
+}
+
+
+
+/**
+ * The answer to a [`ConsentRequest`]: `decision` on `basis` (the step that
+ * decided), the deciding `consent`'s id (exactly with `Basis.Consent`), the
+ * `obligations` (sorted; `audit-break-glass` for every break-glass request:
+ * the caller must write that audit record or refuse) and, with
+ * `Basis.Consent`, the `path` of provision indices whose effect decided
+ * (empty: the consent's base decision).
+ */
+data class Decision (
+    /**
+     * Permit or deny.
+     */
+    var `decision`: Effect
+    , 
+    /**
+     * The step that decided.
+     */
+    var `basis`: Basis
+    , 
+    /**
+     * The deciding consent's id, exactly when the basis is `Consent`.
+     */
+    var `consent`: kotlin.String?
+    , 
+    /**
+     * Obligation names, sorted.
+     */
+    var `obligations`: List<kotlin.String>
+    , 
+    /**
+     * Provision indices from the consent's top-level list down.
+     */
+    var `path`: List<kotlin.UInt>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDecision: FfiConverterRustBuffer<Decision> {
+    override fun read(buf: ByteBuffer): Decision {
+        return Decision(
+            FfiConverterTypeEffect.read(buf),
+            FfiConverterTypeBasis.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Decision) = (
+            FfiConverterTypeEffect.allocationSize(value.`decision`) +
+            FfiConverterTypeBasis.allocationSize(value.`basis`) +
+            FfiConverterOptionalString.allocationSize(value.`consent`) +
+            FfiConverterSequenceString.allocationSize(value.`obligations`) +
+            FfiConverterSequenceUInt.allocationSize(value.`path`)
+    )
+
+    override fun write(value: Decision, buf: ByteBuffer) {
+            FfiConverterTypeEffect.write(value.`decision`, buf)
+            FfiConverterTypeBasis.write(value.`basis`, buf)
+            FfiConverterOptionalString.write(value.`consent`, buf)
+            FfiConverterSequenceString.write(value.`obligations`, buf)
+            FfiConverterSequenceUInt.write(value.`path`, buf)
+    }
+}
+
+
+
+/**
+ * The answer to a shift: `applied` when every occurrence in `occurrences`
+ * moved (else nothing changed, and the ones not `ok` say why).
+ */
+data class EditResult (
+    /**
+     * Whether the edit was applied.
+     */
+    var `applied`: kotlin.Boolean
+    , 
+    /**
+     * Every occurrence the edit moves (or would move), with its new times.
+     */
+    var `occurrences`: List<OccurrenceResult>
+    , 
+    /**
+     * Occurrences in scope the lifecycle does not let change.
+     */
+    var `skipped`: List<Skipped>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEditResult: FfiConverterRustBuffer<EditResult> {
+    override fun read(buf: ByteBuffer): EditResult {
+        return EditResult(
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeOccurrenceResult.read(buf),
+            FfiConverterSequenceTypeSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EditResult) = (
+            FfiConverterBoolean.allocationSize(value.`applied`) +
+            FfiConverterSequenceTypeOccurrenceResult.allocationSize(value.`occurrences`) +
+            FfiConverterSequenceTypeSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: EditResult, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`applied`, buf)
+            FfiConverterSequenceTypeOccurrenceResult.write(value.`occurrences`, buf)
+            FfiConverterSequenceTypeSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
+ * Why a start is or is not offered.
+ */
+data class Explanation (
+    /**
+     * The start asked about.
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * Whether `slots` offers it (exactly when `reasons` is empty).
+     */
+    var `offered`: kotlin.Boolean
+    , 
+    /**
+     * Every reason it is not, in the engine's order.
+     */
+    var `reasons`: List<Reason>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExplanation: FfiConverterRustBuffer<Explanation> {
+    override fun read(buf: ByteBuffer): Explanation {
+        return Explanation(
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeReason.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Explanation) = (
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterBoolean.allocationSize(value.`offered`) +
+            FfiConverterSequenceTypeReason.allocationSize(value.`reasons`)
+    )
+
+    override fun write(value: Explanation, buf: ByteBuffer) {
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterBoolean.write(value.`offered`, buf)
+            FfiConverterSequenceTypeReason.write(value.`reasons`, buf)
+    }
+}
+
+
+
+/**
+ * An R4 `Slot` as hcas models it.
+ */
+data class FhirSlot (
+    /**
+     * The slot id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * The id of the Schedule it belongs to (`Schedule/<schedule>`).
+     */
+    var `schedule`: kotlin.String
+    , 
+    /**
+     * Start (inclusive).
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * End (exclusive), after `start`.
+     */
+    var `end`: Timestamp
+    , 
+    /**
+     * Status.
+     */
+    var `status`: SlotStatus
+    , 
+    /**
+     * The services bookable in it (hcas specialty codes).
+     */
+    var `serviceTypes`: List<kotlin.String> = listOf() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFhirSlot: FfiConverterRustBuffer<FhirSlot> {
+    override fun read(buf: ByteBuffer): FhirSlot {
+        return FhirSlot(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeSlotStatus.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FhirSlot) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`schedule`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`) +
+            FfiConverterTypeSlotStatus.allocationSize(value.`status`) +
+            FfiConverterSequenceString.allocationSize(value.`serviceTypes`)
+    )
+
+    override fun write(value: FhirSlot, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`schedule`, buf)
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+            FfiConverterTypeSlotStatus.write(value.`status`, buf)
+            FfiConverterSequenceString.write(value.`serviceTypes`, buf)
+    }
+}
+
+
+
+/**
+ * The clinic's timing rules for the lifecycle, in whole minutes
+ * ([`default_lifecycle_policy`] gives the engine's defaults).
+ */
+data class LifecyclePolicy (
+    /**
+     * A cancellation less than this long before the start is late.
+     */
+    var `lateCancelMinutes`: kotlin.UInt
+    , 
+    /**
+     * A booked patient becomes a no-show this long after the start.
+     */
+    var `noshowGraceMinutes`: kotlin.UInt
+    , 
+    /**
+     * Arrival and check-in open this long before the start.
+     */
+    var `checkinOpensMinutes`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLifecyclePolicy: FfiConverterRustBuffer<LifecyclePolicy> {
+    override fun read(buf: ByteBuffer): LifecyclePolicy {
+        return LifecyclePolicy(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LifecyclePolicy) = (
+            FfiConverterUInt.allocationSize(value.`lateCancelMinutes`) +
+            FfiConverterUInt.allocationSize(value.`noshowGraceMinutes`) +
+            FfiConverterUInt.allocationSize(value.`checkinOpensMinutes`)
+    )
+
+    override fun write(value: LifecyclePolicy, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`lateCancelMinutes`, buf)
+            FfiConverterUInt.write(value.`noshowGraceMinutes`, buf)
+            FfiConverterUInt.write(value.`checkinOpensMinutes`, buf)
+    }
+}
+
+
+
+/**
+ * The conditions of a consent's `scope` or of a provision: it holds when
+ * every field it has holds; a list holds when any of its values matches; an
+ * absent field (`null`/`nil`) always holds. Lists must not be empty
+ * (`invalid_consent`: leave the field out to match anything).
+ */
+data class Match (
+    /**
+     * Accessor ids.
+     */
+    var `actors`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Roles (any of the actor's).
+     */
+    var `roles`: List<Role>? = null 
+    , 
+    /**
+     * Organisations (the actor's).
+     */
+    var `orgs`: List<kotlin.String>? = null 
+    , 
+    /**
+     * Purposes of use.
+     */
+    var `purposes`: List<Purpose>? = null 
+    , 
+    /**
+     * Data categories.
+     */
+    var `categories`: List<Category>? = null 
+    , 
+    /**
+     * Actions.
+     */
+    var `actions`: List<Action>? = null 
+    , 
+    /**
+     * Security labels (the data carries any of them).
+     */
+    var `labels`: List<kotlin.String>? = null 
+    , 
+    /**
+     * When the access happens (the request's `at`).
+     */
+    var `period`: Period? = null 
+    , 
+    /**
+     * When the data was recorded (the request's `dataDate`).
+     */
+    var `dataPeriod`: Period? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMatch: FfiConverterRustBuffer<Match> {
+    override fun read(buf: ByteBuffer): Match {
+        return Match(
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalSequenceTypeRole.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalSequenceTypePurpose.read(buf),
+            FfiConverterOptionalSequenceTypeCategory.read(buf),
+            FfiConverterOptionalSequenceTypeAction.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalTypePeriod.read(buf),
+            FfiConverterOptionalTypePeriod.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Match) = (
+            FfiConverterOptionalSequenceString.allocationSize(value.`actors`) +
+            FfiConverterOptionalSequenceTypeRole.allocationSize(value.`roles`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`orgs`) +
+            FfiConverterOptionalSequenceTypePurpose.allocationSize(value.`purposes`) +
+            FfiConverterOptionalSequenceTypeCategory.allocationSize(value.`categories`) +
+            FfiConverterOptionalSequenceTypeAction.allocationSize(value.`actions`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`labels`) +
+            FfiConverterOptionalTypePeriod.allocationSize(value.`period`) +
+            FfiConverterOptionalTypePeriod.allocationSize(value.`dataPeriod`)
+    )
+
+    override fun write(value: Match, buf: ByteBuffer) {
+            FfiConverterOptionalSequenceString.write(value.`actors`, buf)
+            FfiConverterOptionalSequenceTypeRole.write(value.`roles`, buf)
+            FfiConverterOptionalSequenceString.write(value.`orgs`, buf)
+            FfiConverterOptionalSequenceTypePurpose.write(value.`purposes`, buf)
+            FfiConverterOptionalSequenceTypeCategory.write(value.`categories`, buf)
+            FfiConverterOptionalSequenceTypeAction.write(value.`actions`, buf)
+            FfiConverterOptionalSequenceString.write(value.`labels`, buf)
+            FfiConverterOptionalTypePeriod.write(value.`period`, buf)
+            FfiConverterOptionalTypePeriod.write(value.`dataPeriod`, buf)
+    }
+}
+
+
+
+/**
+ * One planned move of a shift.
+ */
+data class Move (
+    /**
+     * The occurrence's booking id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    var `recurrenceId`: kotlin.String
+    , 
+    /**
+     * New start.
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * New end.
+     */
+    var `end`: Timestamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeMove: FfiConverterRustBuffer<Move> {
+    override fun read(buf: ByteBuffer): Move {
+        return Move(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Move) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`recurrenceId`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`)
+    )
+
+    override fun write(value: Move, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`recurrenceId`, buf)
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+    }
+}
+
+
+
+/**
+ * One occurrence's answer: its id (`<series>.<YYYYMMDDTHHMMSS>`), its
+ * recurrence id (original local start), its times, whether it is free
+ * (`ok`, else the `conflicts`) and whether this call booked (or moved) it.
+ */
+data class OccurrenceResult (
+    /**
+     * The occurrence's booking id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Its `RECURRENCE-ID` (`2026-05-04T09:00:00`, local).
+     */
+    var `recurrenceId`: kotlin.String
+    , 
+    /**
+     * Start.
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * End.
+     */
+    var `end`: Timestamp
+    , 
+    /**
+     * Free to book.
+     */
+    var `ok`: kotlin.Boolean
+    , 
+    /**
+     * What stands in the way (empty when `ok`).
+     */
+    var `conflicts`: List<Conflict>
+    , 
+    /**
+     * Whether this call booked or moved it.
+     */
+    var `booked`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOccurrenceResult: FfiConverterRustBuffer<OccurrenceResult> {
+    override fun read(buf: ByteBuffer): OccurrenceResult {
+        return OccurrenceResult(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeConflict.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OccurrenceResult) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`recurrenceId`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`) +
+            FfiConverterBoolean.allocationSize(value.`ok`) +
+            FfiConverterSequenceTypeConflict.allocationSize(value.`conflicts`) +
+            FfiConverterBoolean.allocationSize(value.`booked`)
+    )
+
+    override fun write(value: OccurrenceResult, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`recurrenceId`, buf)
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+            FfiConverterBoolean.write(value.`ok`, buf)
+            FfiConverterSequenceTypeConflict.write(value.`conflicts`, buf)
+            FfiConverterBoolean.write(value.`booked`, buf)
+    }
+}
+
+
+
+/**
+ * A half-open period `[start, end)`; either end may be open (`null`/`nil`).
+ */
+data class Period (
+    /**
+     * Inclusive start (none: since always).
+     */
+    var `start`: Timestamp? = null 
+    , 
+    /**
+     * Exclusive end (none: for ever).
+     */
+    var `end`: Timestamp? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePeriod: FfiConverterRustBuffer<Period> {
+    override fun read(buf: ByteBuffer): Period {
+        return Period(
+            FfiConverterOptionalTypeTimestamp.read(buf),
+            FfiConverterOptionalTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Period) = (
+            FfiConverterOptionalTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterOptionalTypeTimestamp.allocationSize(value.`end`)
+    )
+
+    override fun write(value: Period, buf: ByteBuffer) {
+            FfiConverterOptionalTypeTimestamp.write(value.`start`, buf)
+            FfiConverterOptionalTypeTimestamp.write(value.`end`, buf)
+    }
+}
+
+
+
+/**
+ * One start of a pooled answer and the providers free at it.
+ */
+data class PooledSlot (
+    /**
+     * The start.
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * The providers free at it: indices into the list given to
+     * [`pooled_slots`], ascending, at least one.
+     */
+    var `members`: List<kotlin.UInt>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePooledSlot: FfiConverterRustBuffer<PooledSlot> {
+    override fun read(buf: ByteBuffer): PooledSlot {
+        return PooledSlot(
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterSequenceUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PooledSlot) = (
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterSequenceUInt.allocationSize(value.`members`)
+    )
+
+    override fun write(value: PooledSlot, buf: ByteBuffer) {
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterSequenceUInt.write(value.`members`, buf)
+    }
+}
+
+
+
+/**
+ * An exception to its parent (the consent or a provision), with the
+ * opposite effect: it applies when `conditions` hold (the engine's `when`,
+ * a Kotlin keyword); its own `provisions` are exceptions to it.
+ */
+data class Provision (
+    /**
+     * When the exception applies.
+     */
+    var `conditions`: Match
+    , 
+    /**
+     * The exceptions to this exception.
+     */
+    var `provisions`: List<Provision> = listOf() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProvision: FfiConverterRustBuffer<Provision> {
+    override fun read(buf: ByteBuffer): Provision {
+        return Provision(
+            FfiConverterTypeMatch.read(buf),
+            FfiConverterSequenceTypeProvision.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Provision) = (
+            FfiConverterTypeMatch.allocationSize(value.`conditions`) +
+            FfiConverterSequenceTypeProvision.allocationSize(value.`provisions`)
+    )
+
+    override fun write(value: Provision, buf: ByteBuffer) {
+            FfiConverterTypeMatch.write(value.`conditions`, buf)
+            FfiConverterSequenceTypeProvision.write(value.`provisions`, buf)
+    }
+}
+
+
+
+/**
+ * One row of a role table: the categories, actions and purposes a role may
+ * ever use.
+ */
+data class Rights (
+    /**
+     * The categories.
+     */
+    var `categories`: List<Category>
+    , 
+    /**
+     * The actions.
+     */
+    var `actions`: List<Action>
+    , 
+    /**
+     * The purposes.
+     */
+    var `purposes`: List<Purpose>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRights: FfiConverterRustBuffer<Rights> {
+    override fun read(buf: ByteBuffer): Rights {
+        return Rights(
+            FfiConverterSequenceTypeCategory.read(buf),
+            FfiConverterSequenceTypeAction.read(buf),
+            FfiConverterSequenceTypePurpose.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Rights) = (
+            FfiConverterSequenceTypeCategory.allocationSize(value.`categories`) +
+            FfiConverterSequenceTypeAction.allocationSize(value.`actions`) +
+            FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`)
+    )
+
+    override fun write(value: Rights, buf: ByteBuffer) {
+            FfiConverterSequenceTypeCategory.write(value.`categories`, buf)
+            FfiConverterSequenceTypeAction.write(value.`actions`, buf)
+            FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
+    }
+}
+
+
+
+/**
+ * The organisation's role table (step 2): per role, the `Rights` it may
+ * ever use; a role without a row may use nothing. Where a policy is
+ * optional, none means the default table of `CONSENT.md`
+ * ([`default_role_policy`]).
+ */
+data class RolePolicy (
+    /**
+     * The rows.
+     */
+    var `roles`: Map<Role, Rights>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRolePolicy: FfiConverterRustBuffer<RolePolicy> {
+    override fun read(buf: ByteBuffer): RolePolicy {
+        return RolePolicy(
+            FfiConverterMapTypeRoleTypeRights.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RolePolicy) = (
+            FfiConverterMapTypeRoleTypeRights.allocationSize(value.`roles`)
+    )
+
+    override fun write(value: RolePolicy, buf: ByteBuffer) {
+            FfiConverterMapTypeRoleTypeRights.write(value.`roles`, buf)
+    }
+}
+
+
+
+/**
+ * The occurrence of a recurring series a booking is: the series' id and the
+ * occurrence's recurrence id (its original local start, `2026-05-04T10:00:00`).
+ */
+data class SeriesRef (
+    /**
+     * The series' id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * The occurrence's recurrence id.
+     */
+    var `recurrenceId`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSeriesRef: FfiConverterRustBuffer<SeriesRef> {
+    override fun read(buf: ByteBuffer): SeriesRef {
+        return SeriesRef(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SeriesRef) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`recurrenceId`)
+    )
+
+    override fun write(value: SeriesRef, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`recurrenceId`, buf)
+    }
+}
+
+
+
+/**
+ * The answer for a whole series.
+ */
+data class SeriesResult (
+    /**
+     * Whether anything was booked.
+     */
+    var `booked`: kotlin.Boolean
+    , 
+    /**
+     * Every occurrence, in order.
+     */
+    var `occurrences`: List<OccurrenceResult>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSeriesResult: FfiConverterRustBuffer<SeriesResult> {
+    override fun read(buf: ByteBuffer): SeriesResult {
+        return SeriesResult(
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeOccurrenceResult.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SeriesResult) = (
+            FfiConverterBoolean.allocationSize(value.`booked`) +
+            FfiConverterSequenceTypeOccurrenceResult.allocationSize(value.`occurrences`)
+    )
+
+    override fun write(value: SeriesResult, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`booked`, buf)
+            FfiConverterSequenceTypeOccurrenceResult.write(value.`occurrences`, buf)
+    }
+}
+
+
+
+/**
+ * What a shift would do, before any conflict check.
+ */
+data class ShiftPlan (
+    /**
+     * The moves, by original start.
+     */
+    var `moves`: List<Move>
+    , 
+    /**
+     * Occurrences in scope the lifecycle does not let change.
+     */
+    var `skipped`: List<Skipped>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftPlan: FfiConverterRustBuffer<ShiftPlan> {
+    override fun read(buf: ByteBuffer): ShiftPlan {
+        return ShiftPlan(
+            FfiConverterSequenceTypeMove.read(buf),
+            FfiConverterSequenceTypeSkipped.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftPlan) = (
+            FfiConverterSequenceTypeMove.allocationSize(value.`moves`) +
+            FfiConverterSequenceTypeSkipped.allocationSize(value.`skipped`)
+    )
+
+    override fun write(value: ShiftPlan, buf: ByteBuffer) {
+            FfiConverterSequenceTypeMove.write(value.`moves`, buf)
+            FfiConverterSequenceTypeSkipped.write(value.`skipped`, buf)
+    }
+}
+
+
+
+/**
+ * An occurrence in an edit's scope that the edit left alone, and why (the
+ * lifecycle's error code and message).
+ */
+data class Skipped (
+    /**
+     * The occurrence's booking id.
+     */
+    var `id`: kotlin.String
+    , 
+    /**
+     * Its `RECURRENCE-ID`.
+     */
+    var `recurrenceId`: kotlin.String
+    , 
+    /**
+     * Its status, unchanged.
+     */
+    var `status`: BookingStatus
+    , 
+    /**
+     * Why: the stable code (`invalid_transition`, `not_permitted`, ...).
+     */
+    var `code`: kotlin.String
+    , 
+    /**
+     * Why: the message.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSkipped: FfiConverterRustBuffer<Skipped> {
+    override fun read(buf: ByteBuffer): Skipped {
+        return Skipped(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeBookingStatus.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Skipped) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`recurrenceId`) +
+            FfiConverterTypeBookingStatus.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: Skipped, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`recurrenceId`, buf)
+            FfiConverterTypeBookingStatus.write(value.`status`, buf)
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`message`, buf)
+    }
+}
+
+
+
+/**
+ * What a deterministic slot id (`<scheduleId>-<unix seconds of start>`)
+ * stands for.
+ */
+data class SlotId (
+    /**
+     * The schedule id.
+     */
+    var `schedule`: kotlin.String
+    , 
+    /**
+     * The slot's start.
+     */
+    var `start`: Timestamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSlotId: FfiConverterRustBuffer<SlotId> {
+    override fun read(buf: ByteBuffer): SlotId {
+        return SlotId(
+            FfiConverterString.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SlotId) = (
+            FfiConverterString.allocationSize(value.`schedule`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`start`)
+    )
+
+    override fun write(value: SlotId, buf: ByteBuffer) {
+            FfiConverterString.write(value.`schedule`, buf)
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+    }
+}
+
+
+
+/**
+ * A half-open interval of instants `[start, end)`.
+ */
+data class TimeInterval (
+    /**
+     * Start (inclusive).
+     */
+    var `start`: Timestamp
+    , 
+    /**
+     * End (exclusive).
+     */
+    var `end`: Timestamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTimeInterval: FfiConverterRustBuffer<TimeInterval> {
+    override fun read(buf: ByteBuffer): TimeInterval {
+        return TimeInterval(
+            FfiConverterTypeTimestamp.read(buf),
+            FfiConverterTypeTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: TimeInterval) = (
+            FfiConverterTypeTimestamp.allocationSize(value.`start`) +
+            FfiConverterTypeTimestamp.allocationSize(value.`end`)
+    )
+
+    override fun write(value: TimeInterval, buf: ByteBuffer) {
+            FfiConverterTypeTimestamp.write(value.`start`, buf)
+            FfiConverterTypeTimestamp.write(value.`end`, buf)
+    }
+}
+
+
+
+/**
+ * An allowed change, with its consequences.
+ */
+data class Transitioned (
+    /**
+     * The status before.
+     */
+    var `from`: BookingStatus
+    , 
+    /**
+     * The status after.
+     */
+    var `to`: BookingStatus
+    , 
+    /**
+     * What follows from it, in the engine's order.
+     */
+    var `outcomes`: List<TransitionOutcome>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTransitioned: FfiConverterRustBuffer<Transitioned> {
+    override fun read(buf: ByteBuffer): Transitioned {
+        return Transitioned(
+            FfiConverterTypeBookingStatus.read(buf),
+            FfiConverterTypeBookingStatus.read(buf),
+            FfiConverterSequenceTypeTransitionOutcome.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Transitioned) = (
+            FfiConverterTypeBookingStatus.allocationSize(value.`from`) +
+            FfiConverterTypeBookingStatus.allocationSize(value.`to`) +
+            FfiConverterSequenceTypeTransitionOutcome.allocationSize(value.`outcomes`)
+    )
+
+    override fun write(value: Transitioned, buf: ByteBuffer) {
+            FfiConverterTypeBookingStatus.write(value.`from`, buf)
+            FfiConverterTypeBookingStatus.write(value.`to`, buf)
+            FfiConverterSequenceTypeTransitionOutcome.write(value.`outcomes`, buf)
     }
 }
 
@@ -2168,6 +6150,49 @@ public object FfiConverterTypeWorkingHours: FfiConverterRustBuffer<WorkingHours>
             FfiConverterString.write(value.`end`, buf)
     }
 }
+
+
+
+/**
+ * What is done with the data.
+ */
+
+enum class Action {
+    
+    /**
+     * See it: `read`.
+     */
+    READ,
+    /**
+     * Create or change it: `write`.
+     */
+    WRITE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAction: FfiConverterRustBuffer<Action> {
+    override fun read(buf: ByteBuffer) = try {
+        Action.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Action) = 4UL
+
+    override fun write(value: Action, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -2263,6 +6288,555 @@ public object FfiConverterTypeAnswer : FfiConverterRustBuffer<Answer>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * In person or remote (a telehealth booking needs the patient's consent).
+ */
+
+enum class AppointmentKind {
+    
+    /**
+     * At the clinic.
+     */
+    IN_PERSON,
+    /**
+     * Video or phone.
+     */
+    TELEHEALTH;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAppointmentKind: FfiConverterRustBuffer<AppointmentKind> {
+    override fun read(buf: ByteBuffer) = try {
+        AppointmentKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AppointmentKind) = 4UL
+
+    override fun write(value: AppointmentKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The step of `CONSENT.md` that decided.
+ */
+
+enum class Basis {
+    
+    /**
+     * Step 1, a patient on their own data: `self`.
+     */
+    SELF_ACCESS,
+    /**
+     * Step 1 (a patient-only actor on another's data) or step 2, the role gate: `role`.
+     */
+    ROLE,
+    /**
+     * Step 3, break-glass granted or refused: `break-glass`.
+     */
+    BREAK_GLASS,
+    /**
+     * Step 4, an applicable consent: `consent`.
+     */
+    CONSENT,
+    /**
+     * Step 5, no applicable consent: `default`.
+     */
+    DEFAULT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBasis: FfiConverterRustBuffer<Basis> {
+    override fun read(buf: ByteBuffer) = try {
+        Basis.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Basis) = 4UL
+
+    override fun write(value: Basis, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a booking operation of the [`Ledger`] did.
+ */
+sealed class BookOutcome {
+    
+    /**
+     * Written now: the booking as stored.
+     */
+    data class Booked(
+        /**
+         * The booking written.
+         */
+        val `booking`: hcas.mobile.Booking) : BookOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The idempotency key was used before: the booking it made; nothing
+     * new was written.
+     */
+    data class Existing(
+        /**
+         * The booking the key made.
+         */
+        val `booking`: hcas.mobile.Booking) : BookOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Nothing written: every conflicting resource (by name) with every
+     * booking on it in the way.
+     */
+    data class Conflict(
+        /**
+         * The conflicts, at least one.
+         */
+        val `conflicts`: List<hcas.mobile.Conflict>) : BookOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBookOutcome : FfiConverterRustBuffer<BookOutcome>{
+    override fun read(buf: ByteBuffer): BookOutcome {
+        return when(buf.getInt()) {
+            1 -> BookOutcome.Booked(
+                FfiConverterTypeBooking.read(buf),
+                )
+            2 -> BookOutcome.Existing(
+                FfiConverterTypeBooking.read(buf),
+                )
+            3 -> BookOutcome.Conflict(
+                FfiConverterSequenceTypeConflict.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: BookOutcome): ULong = when(value) {
+        is BookOutcome.Booked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBooking.allocationSize(value.`booking`)
+            )
+        }
+        is BookOutcome.Existing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeBooking.allocationSize(value.`booking`)
+            )
+        }
+        is BookOutcome.Conflict -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterSequenceTypeConflict.allocationSize(value.`conflicts`)
+            )
+        }
+    }
+
+    override fun write(value: BookOutcome, buf: ByteBuffer) {
+        when(value) {
+            is BookOutcome.Booked -> {
+                buf.putInt(1)
+                FfiConverterTypeBooking.write(value.`booking`, buf)
+                Unit
+            }
+            is BookOutcome.Existing -> {
+                buf.putInt(2)
+                FfiConverterTypeBooking.write(value.`booking`, buf)
+                Unit
+            }
+            is BookOutcome.Conflict -> {
+                buf.putInt(3)
+                FfiConverterSequenceTypeConflict.write(value.`conflicts`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * A booking's status: the FHIR R4 `Appointment.status` values plus `Held`
+ * (a tentative reservation that lapses at `holdExpires`). Pending, booked,
+ * arrived, checked-in and fulfilled bookings block their resources; a hold
+ * blocks until it lapses; the others do not.
+ */
+
+enum class BookingStatus {
+    
+    /**
+     * Suggested, not yet asked for (`proposed`).
+     */
+    PROPOSED,
+    /**
+     * Asked for, awaiting confirmation (`pending`).
+     */
+    PENDING,
+    /**
+     * Confirmed (`booked`).
+     */
+    BOOKED,
+    /**
+     * The patient has arrived (`arrived`).
+     */
+    ARRIVED,
+    /**
+     * The patient has checked in (`checked-in`).
+     */
+    CHECKED_IN,
+    /**
+     * The appointment took place (`fulfilled`).
+     */
+    FULFILLED,
+    /**
+     * Cancelled before it took place (`cancelled`).
+     */
+    CANCELLED,
+    /**
+     * The patient did not come (`noshow`).
+     */
+    NOSHOW,
+    /**
+     * Recorded by mistake (`entered-in-error`).
+     */
+    ENTERED_IN_ERROR,
+    /**
+     * On a waitlist for a slot (`waitlist`).
+     */
+    WAITLIST,
+    /**
+     * Tentatively reserved until `holdExpires` (`held`).
+     */
+    HELD;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBookingStatus: FfiConverterRustBuffer<BookingStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        BookingStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BookingStatus) = 4UL
+
+    override fun write(value: BookingStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What kind of data is accessed.
+ */
+
+enum class Category {
+    
+    /**
+     * Appointments (bookings, cancellations): `appointments`.
+     */
+    APPOINTMENTS,
+    /**
+     * The medical record: `records`.
+     */
+    RECORDS,
+    /**
+     * Clinical notes: `notes`.
+     */
+    NOTES,
+    /**
+     * Laboratory results: `labs`.
+     */
+    LABS,
+    /**
+     * Psychotherapy notes (kept apart, even from the patient): `psychotherapy`.
+     */
+    PSYCHOTHERAPY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCategory: FfiConverterRustBuffer<Category> {
+    override fun read(buf: ByteBuffer) = try {
+        Category.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Category) = 4UL
+
+    override fun write(value: Category, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A consent's status; only `Active` consents count.
+ */
+
+enum class ConsentStatus {
+    
+    /**
+     * In force: `active`.
+     */
+    ACTIVE,
+    /**
+     * Revoked: `inactive`.
+     */
+    INACTIVE,
+    /**
+     * Not yet in force: `draft`.
+     */
+    DRAFT,
+    /**
+     * Recorded by mistake: `entered-in-error`.
+     */
+    ENTERED_IN_ERROR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentStatus: FfiConverterRustBuffer<ConsentStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        ConsentStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ConsentStatus) = 4UL
+
+    override fun write(value: ConsentStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Which occurrences an edit applies to (RFC 5545 `RANGE`).
+ */
+
+enum class EditScope {
+    
+    /**
+     * Only the named occurrence.
+     */
+    THIS,
+    /**
+     * The named occurrence and every later one (`THISANDFUTURE`).
+     */
+    THIS_AND_FOLLOWING,
+    /**
+     * Every occurrence.
+     */
+    ALL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEditScope: FfiConverterRustBuffer<EditScope> {
+    override fun read(buf: ByteBuffer) = try {
+        EditScope.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EditScope) = 4UL
+
+    override fun write(value: EditScope, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Permit or deny: a consent's base decision, a decision.
+ */
+
+enum class Effect {
+    
+    /**
+     * Access is allowed.
+     */
+    PERMIT,
+    /**
+     * Access is refused.
+     */
+    DENY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
+    override fun read(buf: ByteBuffer) = try {
+        Effect.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Effect) = 4UL
+
+    override fun write(value: Effect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The FHIR release of a resource's JSON.
+ */
+
+enum class FhirVersion {
+    
+    /**
+     * FHIR R4 (4.0.1).
+     */
+    R4,
+    /**
+     * FHIR R5 (5.0.0).
+     */
+    R5;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFhirVersion: FfiConverterRustBuffer<FhirVersion> {
+    override fun read(buf: ByteBuffer) = try {
+        FhirVersion.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FhirVersion) = 4UL
+
+    override fun write(value: FhirVersion, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -2764,6 +7338,926 @@ public object FfiConverterTypeHcasError : FfiConverterRustBuffer<HcasException> 
 
 
 
+/**
+ * Who asks for a status change.
+ */
+
+enum class Party {
+    
+    /**
+     * The patient the appointment is for.
+     */
+    PATIENT,
+    /**
+     * The clinician who sees the patient.
+     */
+    PRACTITIONER,
+    /**
+     * Front desk or scheduling staff.
+     */
+    STAFF,
+    /**
+     * The scheduling system itself (automations, integrations).
+     */
+    SYSTEM;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeParty: FfiConverterRustBuffer<Party> {
+    override fun read(buf: ByteBuffer) = try {
+        Party.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Party) = 4UL
+
+    override fun write(value: Party, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why (HL7 v3 ActReason; the variant is the code).
+ */
+
+enum class Purpose {
+    
+    /**
+     * Treatment: `TREAT`.
+     */
+    TREAT,
+    /**
+     * Emergency treatment: `ETREAT`.
+     */
+    ETREAT,
+    /**
+     * Payment: `HPAYMT`.
+     */
+    HPAYMT,
+    /**
+     * Healthcare operations: `HOPERAT`.
+     */
+    HOPERAT,
+    /**
+     * Research: `HRESCH`.
+     */
+    HRESCH,
+    /**
+     * Marketing: `HMARKT`.
+     */
+    HMARKT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
+    override fun read(buf: ByteBuffer) = try {
+        Purpose.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Purpose) = 4UL
+
+    override fun write(value: Purpose, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * One reason a start is not offered (`hcas_core::advice::Reason`; the
+ * variant is the engine's `reason`, `Busy` being `BusyTime`).
+ */
+sealed class Reason {
+    
+    /**
+     * The start lies outside the query's `[from, to)`.
+     */
+    data class OutsideQuery(
+        /**
+         * The query's start.
+         */
+        val `from`: hcas.mobile.Timestamp, 
+        /**
+         * The query's end (exclusive).
+         */
+        val `to`: hcas.mobile.Timestamp) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Closer to `now` than the minimum notice allows.
+     */
+    data class BeforeNotice(
+        /**
+         * The earliest start the notice allows.
+         */
+        val `earliest`: hcas.mobile.Timestamp) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Beyond the booking horizon.
+     */
+    data class BeyondHorizon(
+        /**
+         * Starts must be before this.
+         */
+        val `latest`: hcas.mobile.Timestamp) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * No working window contains the start.
+     */
+    data class OutsideWorkingHours(
+        /**
+         * The provider's local date at the start (`2026-03-23`).
+         */
+        val `localDate`: kotlin.String, 
+        /**
+         * Whether a date override replaces that date's rules.
+         */
+        val `overrideDate`: kotlin.Boolean, 
+        /**
+         * The nearest working windows before and after, if any.
+         */
+        val `nearest`: List<hcas.mobile.TimeInterval>) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The start is in a working window but the appointment would run past
+     * its end.
+     */
+    data class DoesNotFit(
+        /**
+         * The merged working window.
+         */
+        val `window`: hcas.mobile.TimeInterval) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The start is in a working window but not on its grid of starts.
+     */
+    data class OffGrid(
+        /**
+         * The merged working window whose grid applies.
+         */
+        val `window`: hcas.mobile.TimeInterval, 
+        /**
+         * The grid step, in minutes.
+         */
+        val `stepMinutes`: kotlin.UInt, 
+        /**
+         * The grid point before the start.
+         */
+        val `previous`: hcas.mobile.Timestamp, 
+        /**
+         * The grid point after the start (it may not fit the window).
+         */
+        val `next`: hcas.mobile.Timestamp) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The appointment itself would overlap busy time (the engine's `busy`).
+     */
+    data class BusyTime(
+        /**
+         * The busy interval.
+         */
+        val `interval`: hcas.mobile.TimeInterval) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Only the buffers around the appointment would overlap busy time.
+     */
+    data class Buffer(
+        /**
+         * The busy interval.
+         */
+        val `interval`: hcas.mobile.TimeInterval) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A ledger has blocking bookings on a resource (at capacity).
+     */
+    data class Conflict(
+        /**
+         * The resource.
+         */
+        val `resource`: kotlin.String, 
+        /**
+         * The ids of the blocking bookings, sorted.
+         */
+        val `bookings`: List<kotlin.String>) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A reason added to the engine after this binding: its wire name.
+     */
+    data class Other(
+        /**
+         * The engine's `reason` name.
+         */
+        val `reason`: kotlin.String) : Reason()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReason : FfiConverterRustBuffer<Reason>{
+    override fun read(buf: ByteBuffer): Reason {
+        return when(buf.getInt()) {
+            1 -> Reason.OutsideQuery(
+                FfiConverterTypeTimestamp.read(buf),
+                FfiConverterTypeTimestamp.read(buf),
+                )
+            2 -> Reason.BeforeNotice(
+                FfiConverterTypeTimestamp.read(buf),
+                )
+            3 -> Reason.BeyondHorizon(
+                FfiConverterTypeTimestamp.read(buf),
+                )
+            4 -> Reason.OutsideWorkingHours(
+                FfiConverterString.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterSequenceTypeTimeInterval.read(buf),
+                )
+            5 -> Reason.DoesNotFit(
+                FfiConverterTypeTimeInterval.read(buf),
+                )
+            6 -> Reason.OffGrid(
+                FfiConverterTypeTimeInterval.read(buf),
+                FfiConverterUInt.read(buf),
+                FfiConverterTypeTimestamp.read(buf),
+                FfiConverterTypeTimestamp.read(buf),
+                )
+            7 -> Reason.BusyTime(
+                FfiConverterTypeTimeInterval.read(buf),
+                )
+            8 -> Reason.Buffer(
+                FfiConverterTypeTimeInterval.read(buf),
+                )
+            9 -> Reason.Conflict(
+                FfiConverterString.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            10 -> Reason.Other(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Reason): ULong = when(value) {
+        is Reason.OutsideQuery -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimestamp.allocationSize(value.`from`)
+                + FfiConverterTypeTimestamp.allocationSize(value.`to`)
+            )
+        }
+        is Reason.BeforeNotice -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimestamp.allocationSize(value.`earliest`)
+            )
+        }
+        is Reason.BeyondHorizon -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimestamp.allocationSize(value.`latest`)
+            )
+        }
+        is Reason.OutsideWorkingHours -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`localDate`)
+                + FfiConverterBoolean.allocationSize(value.`overrideDate`)
+                + FfiConverterSequenceTypeTimeInterval.allocationSize(value.`nearest`)
+            )
+        }
+        is Reason.DoesNotFit -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimeInterval.allocationSize(value.`window`)
+            )
+        }
+        is Reason.OffGrid -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimeInterval.allocationSize(value.`window`)
+                + FfiConverterUInt.allocationSize(value.`stepMinutes`)
+                + FfiConverterTypeTimestamp.allocationSize(value.`previous`)
+                + FfiConverterTypeTimestamp.allocationSize(value.`next`)
+            )
+        }
+        is Reason.BusyTime -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimeInterval.allocationSize(value.`interval`)
+            )
+        }
+        is Reason.Buffer -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeTimeInterval.allocationSize(value.`interval`)
+            )
+        }
+        is Reason.Conflict -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`resource`)
+                + FfiConverterSequenceString.allocationSize(value.`bookings`)
+            )
+        }
+        is Reason.Other -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: Reason, buf: ByteBuffer) {
+        when(value) {
+            is Reason.OutsideQuery -> {
+                buf.putInt(1)
+                FfiConverterTypeTimestamp.write(value.`from`, buf)
+                FfiConverterTypeTimestamp.write(value.`to`, buf)
+                Unit
+            }
+            is Reason.BeforeNotice -> {
+                buf.putInt(2)
+                FfiConverterTypeTimestamp.write(value.`earliest`, buf)
+                Unit
+            }
+            is Reason.BeyondHorizon -> {
+                buf.putInt(3)
+                FfiConverterTypeTimestamp.write(value.`latest`, buf)
+                Unit
+            }
+            is Reason.OutsideWorkingHours -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`localDate`, buf)
+                FfiConverterBoolean.write(value.`overrideDate`, buf)
+                FfiConverterSequenceTypeTimeInterval.write(value.`nearest`, buf)
+                Unit
+            }
+            is Reason.DoesNotFit -> {
+                buf.putInt(5)
+                FfiConverterTypeTimeInterval.write(value.`window`, buf)
+                Unit
+            }
+            is Reason.OffGrid -> {
+                buf.putInt(6)
+                FfiConverterTypeTimeInterval.write(value.`window`, buf)
+                FfiConverterUInt.write(value.`stepMinutes`, buf)
+                FfiConverterTypeTimestamp.write(value.`previous`, buf)
+                FfiConverterTypeTimestamp.write(value.`next`, buf)
+                Unit
+            }
+            is Reason.BusyTime -> {
+                buf.putInt(7)
+                FfiConverterTypeTimeInterval.write(value.`interval`, buf)
+                Unit
+            }
+            is Reason.Buffer -> {
+                buf.putInt(8)
+                FfiConverterTypeTimeInterval.write(value.`interval`, buf)
+                Unit
+            }
+            is Reason.Conflict -> {
+                buf.putInt(9)
+                FfiConverterString.write(value.`resource`, buf)
+                FfiConverterSequenceString.write(value.`bookings`, buf)
+                Unit
+            }
+            is Reason.Other -> {
+                buf.putInt(10)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * One failed check of a booking (`docs/consent.md`, booking table), with
+ * the decision that failed it where there is one.
+ */
+sealed class Refusal {
+    
+    /**
+     * Steps 1-5 deny the booking actor writing the patient's appointments.
+     */
+    data class Access(
+        /**
+         * The decision that denied.
+         */
+        val `decision`: hcas.mobile.Decision) : Refusal()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * No applicable consent permits telehealth (none: no consent applies).
+     */
+    data class Telehealth(
+        /**
+         * The consents' decision, if any applied.
+         */
+        val `decision`: hcas.mobile.Decision?) : Refusal()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The patient is a minor and no guardian was named.
+     */
+    object GuardianMissing : Refusal()
+    
+    
+    /**
+     * No consent singles the named guardian out as allowed to book.
+     */
+    data class Guardian(
+        /**
+         * The consents' decision for the guardian, if any applied.
+         */
+        val `decision`: hcas.mobile.Decision?) : Refusal()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRefusal : FfiConverterRustBuffer<Refusal>{
+    override fun read(buf: ByteBuffer): Refusal {
+        return when(buf.getInt()) {
+            1 -> Refusal.Access(
+                FfiConverterTypeDecision.read(buf),
+                )
+            2 -> Refusal.Telehealth(
+                FfiConverterOptionalTypeDecision.read(buf),
+                )
+            3 -> Refusal.GuardianMissing
+            4 -> Refusal.Guardian(
+                FfiConverterOptionalTypeDecision.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Refusal): ULong = when(value) {
+        is Refusal.Access -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeDecision.allocationSize(value.`decision`)
+            )
+        }
+        is Refusal.Telehealth -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterOptionalTypeDecision.allocationSize(value.`decision`)
+            )
+        }
+        is Refusal.GuardianMissing -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Refusal.Guardian -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterOptionalTypeDecision.allocationSize(value.`decision`)
+            )
+        }
+    }
+
+    override fun write(value: Refusal, buf: ByteBuffer) {
+        when(value) {
+            is Refusal.Access -> {
+                buf.putInt(1)
+                FfiConverterTypeDecision.write(value.`decision`, buf)
+                Unit
+            }
+            is Refusal.Telehealth -> {
+                buf.putInt(2)
+                FfiConverterOptionalTypeDecision.write(value.`decision`, buf)
+                Unit
+            }
+            is Refusal.GuardianMissing -> {
+                buf.putInt(3)
+                Unit
+            }
+            is Refusal.Guardian -> {
+                buf.putInt(4)
+                FfiConverterOptionalTypeDecision.write(value.`decision`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Who the actor is, for the role gate (`CONSENT.md`, Vocabulary).
+ */
+
+enum class Role {
+    
+    /**
+     * A patient (or their portal account): `patient`.
+     */
+    PATIENT,
+    /**
+     * A physician: `doctor`.
+     */
+    DOCTOR,
+    /**
+     * A nurse: `nurse`.
+     */
+    NURSE,
+    /**
+     * Front desk, billing: `admin`.
+     */
+    ADMIN,
+    /**
+     * A researcher: `researcher`.
+     */
+    RESEARCHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRole: FfiConverterRustBuffer<Role> {
+    override fun read(buf: ByteBuffer) = try {
+        Role.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Role) = 4UL
+
+    override fun write(value: Role, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What to do when some occurrences of a series conflict.
+ */
+
+enum class SeriesPolicy {
+    
+    /**
+     * Book every occurrence or none.
+     */
+    ALL_OR_NOTHING,
+    /**
+     * Book the free occurrences and report the others.
+     */
+    BOOK_FREE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSeriesPolicy: FfiConverterRustBuffer<SeriesPolicy> {
+    override fun read(buf: ByteBuffer) = try {
+        SeriesPolicy.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SeriesPolicy) = 4UL
+
+    override fun write(value: SeriesPolicy, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * An R4 `Slot` status.
+ */
+
+enum class SlotStatus {
+    
+    /**
+     * `free`: available for booking.
+     */
+    FREE,
+    /**
+     * `busy`: booked.
+     */
+    BUSY,
+    /**
+     * `busy-tentative`: held tentatively.
+     */
+    BUSY_TENTATIVE,
+    /**
+     * `busy-unavailable`: not bookable (e.g. blocked out).
+     */
+    BUSY_UNAVAILABLE,
+    /**
+     * `entered-in-error`: recorded by mistake.
+     */
+    ENTERED_IN_ERROR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSlotStatus: FfiConverterRustBuffer<SlotStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        SlotStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SlotStatus) = 4UL
+
+    override fun write(value: SlotStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A consequence of a transition the app may act on (notify, charge a fee,
+ * offer the slot to the waitlist).
+ */
+sealed class TransitionOutcome {
+    
+    /**
+     * The booking was cancelled.
+     */
+    object Cancelled : TransitionOutcome()
+    
+    
+    /**
+     * A booked appointment was cancelled inside the policy's
+     * late-cancellation window (always with `Cancelled`).
+     */
+    data class LateCancellation(
+        /**
+         * Whole minutes from `now` to the start (rounded down).
+         */
+        val `minutesBeforeStart`: kotlin.Long) : TransitionOutcome()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The patient did not come.
+     */
+    object NoShow : TransitionOutcome()
+    
+    
+    /**
+     * The booking held its resources and no longer does, and its start is
+     * still ahead: the slot may be offered again.
+     */
+    object SlotFreed : TransitionOutcome()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTransitionOutcome : FfiConverterRustBuffer<TransitionOutcome>{
+    override fun read(buf: ByteBuffer): TransitionOutcome {
+        return when(buf.getInt()) {
+            1 -> TransitionOutcome.Cancelled
+            2 -> TransitionOutcome.LateCancellation(
+                FfiConverterLong.read(buf),
+                )
+            3 -> TransitionOutcome.NoShow
+            4 -> TransitionOutcome.SlotFreed
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TransitionOutcome): ULong = when(value) {
+        is TransitionOutcome.Cancelled -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TransitionOutcome.LateCancellation -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`minutesBeforeStart`)
+            )
+        }
+        is TransitionOutcome.NoShow -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is TransitionOutcome.SlotFreed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: TransitionOutcome, buf: ByteBuffer) {
+        when(value) {
+            is TransitionOutcome.Cancelled -> {
+                buf.putInt(1)
+                Unit
+            }
+            is TransitionOutcome.LateCancellation -> {
+                buf.putInt(2)
+                FfiConverterLong.write(value.`minutesBeforeStart`, buf)
+                Unit
+            }
+            is TransitionOutcome.NoShow -> {
+                buf.putInt(3)
+                Unit
+            }
+            is TransitionOutcome.SlotFreed -> {
+                buf.putInt(4)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -2832,6 +8326,578 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeBooking: FfiConverterRustBuffer<Booking?> {
+    override fun read(buf: ByteBuffer): Booking? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeBooking.read(buf)
+    }
+
+    override fun allocationSize(value: Booking?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeBooking.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Booking?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeBooking.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeBreakGlass: FfiConverterRustBuffer<BreakGlass?> {
+    override fun read(buf: ByteBuffer): BreakGlass? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeBreakGlass.read(buf)
+    }
+
+    override fun allocationSize(value: BreakGlass?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeBreakGlass.allocationSize(value)
+        }
+    }
+
+    override fun write(value: BreakGlass?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeBreakGlass.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeDecision: FfiConverterRustBuffer<Decision?> {
+    override fun read(buf: ByteBuffer): Decision? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDecision.read(buf)
+    }
+
+    override fun allocationSize(value: Decision?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDecision.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Decision?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDecision.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLifecyclePolicy: FfiConverterRustBuffer<LifecyclePolicy?> {
+    override fun read(buf: ByteBuffer): LifecyclePolicy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLifecyclePolicy.read(buf)
+    }
+
+    override fun allocationSize(value: LifecyclePolicy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLifecyclePolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LifecyclePolicy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLifecyclePolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeMatch: FfiConverterRustBuffer<Match?> {
+    override fun read(buf: ByteBuffer): Match? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMatch.read(buf)
+    }
+
+    override fun allocationSize(value: Match?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMatch.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Match?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMatch.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePeriod: FfiConverterRustBuffer<Period?> {
+    override fun read(buf: ByteBuffer): Period? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePeriod.read(buf)
+    }
+
+    override fun allocationSize(value: Period?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePeriod.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Period?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePeriod.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRolePolicy: FfiConverterRustBuffer<RolePolicy?> {
+    override fun read(buf: ByteBuffer): RolePolicy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRolePolicy.read(buf)
+    }
+
+    override fun allocationSize(value: RolePolicy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRolePolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RolePolicy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRolePolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSeriesRef: FfiConverterRustBuffer<SeriesRef?> {
+    override fun read(buf: ByteBuffer): SeriesRef? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSeriesRef.read(buf)
+    }
+
+    override fun allocationSize(value: SeriesRef?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSeriesRef.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SeriesRef?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSeriesRef.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSlotId: FfiConverterRustBuffer<SlotId?> {
+    override fun read(buf: ByteBuffer): SlotId? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSlotId.read(buf)
+    }
+
+    override fun allocationSize(value: SlotId?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSlotId.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SlotId?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSlotId.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSeriesPolicy: FfiConverterRustBuffer<SeriesPolicy?> {
+    override fun read(buf: ByteBuffer): SeriesPolicy? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSeriesPolicy.read(buf)
+    }
+
+    override fun allocationSize(value: SeriesPolicy?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSeriesPolicy.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SeriesPolicy?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSeriesPolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
+    override fun read(buf: ByteBuffer): List<kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceString.read(buf)
+    }
+
+    override fun allocationSize(value: List<kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeAction: FfiConverterRustBuffer<List<Action>?> {
+    override fun read(buf: ByteBuffer): List<Action>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeAction.read(buf)
+    }
+
+    override fun allocationSize(value: List<Action>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeAction.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Action>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeAction.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeCategory: FfiConverterRustBuffer<List<Category>?> {
+    override fun read(buf: ByteBuffer): List<Category>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeCategory.read(buf)
+    }
+
+    override fun allocationSize(value: List<Category>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeCategory.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Category>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeCategory.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeParty: FfiConverterRustBuffer<List<Party>?> {
+    override fun read(buf: ByteBuffer): List<Party>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeParty.read(buf)
+    }
+
+    override fun allocationSize(value: List<Party>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeParty.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Party>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeParty.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypePurpose: FfiConverterRustBuffer<List<Purpose>?> {
+    override fun read(buf: ByteBuffer): List<Purpose>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypePurpose.read(buf)
+    }
+
+    override fun allocationSize(value: List<Purpose>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypePurpose.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Purpose>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypePurpose.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalSequenceTypeRole: FfiConverterRustBuffer<List<Role>?> {
+    override fun read(buf: ByteBuffer): List<Role>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeRole.read(buf)
+    }
+
+    override fun allocationSize(value: List<Role>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeRole.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Role>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeRole.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeTimestamp: FfiConverterRustBuffer<Timestamp?> {
+    override fun read(buf: ByteBuffer): Timestamp? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTimestamp.read(buf)
+    }
+
+    override fun allocationSize(value: Timestamp?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTimestamp.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Timestamp?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTimestamp.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUInt: FfiConverterRustBuffer<List<kotlin.UInt>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UInt> {
+        val len = buf.getInt()
+        return List<kotlin.UInt>(len) {
+            FfiConverterUInt.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UInt>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUInt.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UInt>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUInt.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -2850,6 +8916,62 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAvailability: FfiConverterRustBuffer<List<Availability>> {
+    override fun read(buf: ByteBuffer): List<Availability> {
+        val len = buf.getInt()
+        return List<Availability>(len) {
+            FfiConverterTypeAvailability.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Availability>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAvailability.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Availability>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAvailability.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBooking: FfiConverterRustBuffer<List<Booking>> {
+    override fun read(buf: ByteBuffer): List<Booking> {
+        val len = buf.getInt()
+        return List<Booking>(len) {
+            FfiConverterTypeBooking.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Booking>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBooking.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Booking>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBooking.write(it, buf)
         }
     }
 }
@@ -2888,6 +9010,258 @@ public object FfiConverterSequenceTypeBusy: FfiConverterRustBuffer<List<Busy>> {
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeCancelledOccurrence: FfiConverterRustBuffer<List<CancelledOccurrence>> {
+    override fun read(buf: ByteBuffer): List<CancelledOccurrence> {
+        val len = buf.getInt()
+        return List<CancelledOccurrence>(len) {
+            FfiConverterTypeCancelledOccurrence.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CancelledOccurrence>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCancelledOccurrence.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CancelledOccurrence>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCancelledOccurrence.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeConflict: FfiConverterRustBuffer<List<Conflict>> {
+    override fun read(buf: ByteBuffer): List<Conflict> {
+        val len = buf.getInt()
+        return List<Conflict>(len) {
+            FfiConverterTypeConflict.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Conflict>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeConflict.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Conflict>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeConflict.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeConsent: FfiConverterRustBuffer<List<Consent>> {
+    override fun read(buf: ByteBuffer): List<Consent> {
+        val len = buf.getInt()
+        return List<Consent>(len) {
+            FfiConverterTypeConsent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Consent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeConsent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Consent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeConsent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeMove: FfiConverterRustBuffer<List<Move>> {
+    override fun read(buf: ByteBuffer): List<Move> {
+        val len = buf.getInt()
+        return List<Move>(len) {
+            FfiConverterTypeMove.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Move>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeMove.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Move>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeMove.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeOccurrenceResult: FfiConverterRustBuffer<List<OccurrenceResult>> {
+    override fun read(buf: ByteBuffer): List<OccurrenceResult> {
+        val len = buf.getInt()
+        return List<OccurrenceResult>(len) {
+            FfiConverterTypeOccurrenceResult.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<OccurrenceResult>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeOccurrenceResult.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<OccurrenceResult>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeOccurrenceResult.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePooledSlot: FfiConverterRustBuffer<List<PooledSlot>> {
+    override fun read(buf: ByteBuffer): List<PooledSlot> {
+        val len = buf.getInt()
+        return List<PooledSlot>(len) {
+            FfiConverterTypePooledSlot.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PooledSlot>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePooledSlot.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PooledSlot>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePooledSlot.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeProvision: FfiConverterRustBuffer<List<Provision>> {
+    override fun read(buf: ByteBuffer): List<Provision> {
+        val len = buf.getInt()
+        return List<Provision>(len) {
+            FfiConverterTypeProvision.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Provision>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeProvision.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Provision>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeProvision.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSkipped: FfiConverterRustBuffer<List<Skipped>> {
+    override fun read(buf: ByteBuffer): List<Skipped> {
+        val len = buf.getInt()
+        return List<Skipped>(len) {
+            FfiConverterTypeSkipped.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Skipped>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSkipped.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Skipped>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSkipped.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTimeInterval: FfiConverterRustBuffer<List<TimeInterval>> {
+    override fun read(buf: ByteBuffer): List<TimeInterval> {
+        val len = buf.getInt()
+        return List<TimeInterval>(len) {
+            FfiConverterTypeTimeInterval.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TimeInterval>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTimeInterval.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TimeInterval>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTimeInterval.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer<List<WorkingHours>> {
     override fun read(buf: ByteBuffer): List<WorkingHours> {
         val len = buf.getInt()
@@ -2916,6 +9290,258 @@ public object FfiConverterSequenceTypeWorkingHours: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAction: FfiConverterRustBuffer<List<Action>> {
+    override fun read(buf: ByteBuffer): List<Action> {
+        val len = buf.getInt()
+        return List<Action>(len) {
+            FfiConverterTypeAction.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Action>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAction.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Action>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAction.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBookingStatus: FfiConverterRustBuffer<List<BookingStatus>> {
+    override fun read(buf: ByteBuffer): List<BookingStatus> {
+        val len = buf.getInt()
+        return List<BookingStatus>(len) {
+            FfiConverterTypeBookingStatus.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BookingStatus>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBookingStatus.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BookingStatus>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBookingStatus.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCategory: FfiConverterRustBuffer<List<Category>> {
+    override fun read(buf: ByteBuffer): List<Category> {
+        val len = buf.getInt()
+        return List<Category>(len) {
+            FfiConverterTypeCategory.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Category>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCategory.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Category>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCategory.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeParty: FfiConverterRustBuffer<List<Party>> {
+    override fun read(buf: ByteBuffer): List<Party> {
+        val len = buf.getInt()
+        return List<Party>(len) {
+            FfiConverterTypeParty.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Party>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeParty.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Party>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeParty.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePurpose: FfiConverterRustBuffer<List<Purpose>> {
+    override fun read(buf: ByteBuffer): List<Purpose> {
+        val len = buf.getInt()
+        return List<Purpose>(len) {
+            FfiConverterTypePurpose.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Purpose>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurpose.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Purpose>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurpose.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReason: FfiConverterRustBuffer<List<Reason>> {
+    override fun read(buf: ByteBuffer): List<Reason> {
+        val len = buf.getInt()
+        return List<Reason>(len) {
+            FfiConverterTypeReason.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Reason>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReason.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Reason>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReason.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRefusal: FfiConverterRustBuffer<List<Refusal>> {
+    override fun read(buf: ByteBuffer): List<Refusal> {
+        val len = buf.getInt()
+        return List<Refusal>(len) {
+            FfiConverterTypeRefusal.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Refusal>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRefusal.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Refusal>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRefusal.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRole: FfiConverterRustBuffer<List<Role>> {
+    override fun read(buf: ByteBuffer): List<Role> {
+        val len = buf.getInt()
+        return List<Role>(len) {
+            FfiConverterTypeRole.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Role>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRole.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Role>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRole.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeTransitionOutcome: FfiConverterRustBuffer<List<TransitionOutcome>> {
+    override fun read(buf: ByteBuffer): List<TransitionOutcome> {
+        val len = buf.getInt()
+        return List<TransitionOutcome>(len) {
+            FfiConverterTypeTransitionOutcome.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<TransitionOutcome>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeTransitionOutcome.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<TransitionOutcome>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeTransitionOutcome.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeTimestamp: FfiConverterRustBuffer<List<Timestamp>> {
     override fun read(buf: ByteBuffer): List<Timestamp> {
         val len = buf.getInt()
@@ -2934,6 +9560,45 @@ public object FfiConverterSequenceTypeTimestamp: FfiConverterRustBuffer<List<Tim
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTimestamp.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterMapTypeRoleTypeRights: FfiConverterRustBuffer<Map<Role, Rights>> {
+    override fun read(buf: ByteBuffer): Map<Role, Rights> {
+        val len = buf.getInt()
+        return buildMap<Role, Rights>(len) {
+            repeat(len) {
+                val k = FfiConverterTypeRole.read(buf)
+                val v = FfiConverterTypeRights.read(buf)
+                this[k] = v
+            }
+        }
+    }
+
+    override fun allocationSize(value: Map<Role, Rights>): ULong {
+        val spaceForMapSize = 4UL
+        val spaceForChildren = value.map { (k, v) ->
+            FfiConverterTypeRole.allocationSize(k) +
+            FfiConverterTypeRights.allocationSize(v)
+        }.sum()
+        return spaceForMapSize + spaceForChildren
+    }
+
+    override fun write(value: Map<Role, Rights>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        // The parens on `(k, v)` here ensure we're calling the right method,
+        // which is important for compatibility with older android devices.
+        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
+        value.forEach { (k, v) ->
+            FfiConverterTypeRole.write(k, buf)
+            FfiConverterTypeRights.write(v, buf)
         }
     }
 }
@@ -3065,6 +9730,514 @@ public object FfiConverterTypeTimestamp: FfiConverter<Timestamp, Long> {
     UniffiLib.uniffi_hcas_mobile_fn_func_version(
     
         _status)
+}
+    )
+    }
+    
+
+        /**
+         * Whether an appointment may be booked, asked as consent questions of the
+         * patient's `consents` under `policy` (none: the default table).
+         *
+         * # Errors
+         * `invalid_consent` for a malformed consent; `invalid_request` for an
+         * empty actor id or org, or a guardian named for a patient who is not a
+         * minor.
+         */
+    @Throws(HcasException::class) fun `bookingAllowed`(`question`: BookingQuestion, `consents`: List<Consent>, `policy`: RolePolicy?): BookingVerdict {
+            return FfiConverterTypeBookingVerdict.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_booking_allowed(
+    
+        
+        FfiConverterTypeBookingQuestion.lower(`question`),
+        FfiConverterSequenceTypeConsent.lower(`consents`),
+        FfiConverterOptionalTypeRolePolicy.lower(`policy`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The consent a FHIR `Consent` resource (JSON text) of `version`
+         * describes (`hcas_core::fhir::consent_from_fhir_r4` / `_r5`).
+         *
+         * # Errors
+         * `invalid_request` for text that is not JSON or what hcas cannot
+         * represent (naming the JSON path), `invalid_datetime` for a malformed
+         * date, `invalid_consent` for a period whose end is not after its start.
+         */
+    @Throws(HcasException::class) fun `consentFromFhir`(`resourceJson`: kotlin.String, `version`: FhirVersion): Consent {
+            return FfiConverterTypeConsent.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_consent_from_fhir(
+    
+        
+        FfiConverterString.lower(`resourceJson`),
+        FfiConverterTypeFhirVersion.lower(`version`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The consent of its `CONSENT.md` JSON text (as in the `consent` vectors).
+         *
+         * # Errors
+         * `invalid_request` for text that is not JSON; `invalid_datetime` for a
+         * malformed instant; `invalid_consent` for anything else that breaks the
+         * model.
+         */
+    @Throws(HcasException::class) fun `consentFromJson`(`json`: kotlin.String): Consent {
+            return FfiConverterTypeConsent.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_consent_from_json(
+    
+        
+        FfiConverterString.lower(`json`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The FHIR `Consent` resource of `consent` in `version`, as compact JSON
+         * text (`hcas_core::fhir::consent_to_fhir_r4` / `_r5`).
+         *
+         * # Errors
+         * `invalid_consent` for a consent that breaks the model; `invalid_request`
+         * for what the version cannot carry (e.g. a `scope.period` in R4).
+         */
+    @Throws(HcasException::class) fun `consentToFhir`(`consent`: Consent, `version`: FhirVersion): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_consent_to_fhir(
+    
+        
+        FfiConverterTypeConsent.lower(`consent`),
+        FfiConverterTypeFhirVersion.lower(`version`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Decide `request` against `consents` (only the request's patient's count)
+         * under `policy` (none: the default table) by the five steps of
+         * `CONSENT.md`. To decide many requests about one patient, build a
+         * [`CompiledConsents`] once.
+         *
+         * # Errors
+         * `invalid_consent` (or `invalid_datetime`) for a consent that breaks the
+         * model, duplicate ids included; `invalid_request` for a request with an
+         * empty id, label or originator.
+         */
+    @Throws(HcasException::class) fun `decide`(`request`: ConsentRequest, `consents`: List<Consent>, `policy`: RolePolicy?): Decision {
+            return FfiConverterTypeDecision.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_decide(
+    
+        
+        FfiConverterTypeConsentRequest.lower(`request`),
+        FfiConverterSequenceTypeConsent.lower(`consents`),
+        FfiConverterOptionalTypeRolePolicy.lower(`policy`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The default role table of `CONSENT.md` (doctor, nurse, admin,
+         * researcher rows).
+         */ fun `defaultRolePolicy`(): RolePolicy {
+            return FfiConverterTypeRolePolicy.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_default_role_policy(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The `Booking` an R4 `Appointment` JSON text stands for
+         * (`hcas_core::fhir::appointment_from_fhir`, the inverse of
+         * [`appointment_to_fhir`]).
+         *
+         * # Errors
+         * `invalid_request` for text that is not JSON, or naming the JSON path of a
+         * missing or malformed element; `invalid_datetime` / `invalid_interval`
+         * for `start` and `end`.
+         */
+    @Throws(HcasException::class) fun `appointmentFromFhir`(`resourceJson`: kotlin.String): Booking {
+            return FfiConverterTypeBooking.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_appointment_from_fhir(
+    
+        
+        FfiConverterString.lower(`resourceJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The R4 `Appointment` JSON text of `booking`
+         * (`hcas_core::fhir::appointment_to_fhir`): `status` (`booked`, `pending`
+         * for a hold, `cancelled`, ...), `start`/`end`, `minutesDuration`, one
+         * accepted participant per resource (`provider:P1` is
+         * `Practitioner/P1`, `patient:` `Patient/`, `room:` `Location/`, `device:`
+         * `Device/`), and hcas extensions for a hold's expiry, a reschedule's links
+         * and a series occurrence.
+         *
+         * # Errors
+         * The booking's validation errors; `invalid_request`, naming the field,
+         * for what FHIR cannot carry (an id that is not a FHIR id, another
+         * resource kind, an empty cancel reason, a hold expiry on a booking that
+         * is not held); `invalid_datetime` outside the years 0001-9999.
+         */
+    @Throws(HcasException::class) fun `appointmentToFhir`(`booking`: Booking): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_appointment_to_fhir(
+    
+        
+        FfiConverterTypeBooking.lower(`booking`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The R4 `Slot` JSON text of `slot`, keeping its id
+         * (`hcas_core::fhir::FhirSlot::to_fhir`; nothing is checked).
+         */ fun `fhirSlotToFhir`(`slot`: FhirSlot): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_fhir_slot_to_fhir(
+    
+        
+        FfiConverterTypeFhirSlot.lower(`slot`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * An `OperationOutcome` (JSON text) with one error issue: the FHIR
+         * `issueType` (`invalid`, `not-found`, `conflict`, ...), the hcas stable
+         * `code` in `details.coding` and `text` in `details.text` and
+         * `diagnostics` (`hcas_core::fhir::operation_outcome`).
+         */ fun `operationOutcome`(`issueType`: kotlin.String, `code`: kotlin.String, `text`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_operation_outcome(
+    
+        
+        FfiConverterString.lower(`issueType`),
+        FfiConverterString.lower(`code`),
+        FfiConverterString.lower(`text`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The schedule and start a deterministic slot id stands for, or none when
+         * `id` is not of that form (`hcas_core::fhir::parse_slot_id`).
+         */ fun `parseSlotId`(`id`: kotlin.String): SlotId? {
+            return FfiConverterOptionalTypeSlotId.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_parse_slot_id(
+    
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The slot an R4 `Slot` (JSON text) describes.
+         *
+         * # Errors
+         * `invalid_request` for text that is not JSON, or naming the JSON path of a
+         * missing or malformed `id`, `schedule.reference` (`Schedule/ID`),
+         * `status` or an element hcas refuses; `invalid_datetime` /
+         * `invalid_interval` for `start` and `end`.
+         */
+    @Throws(HcasException::class) fun `slotFromFhir`(`resourceJson`: kotlin.String): FhirSlot {
+            return FfiConverterTypeFhirSlot.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_slot_from_fhir(
+    
+        
+        FfiConverterString.lower(`resourceJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The R4 `Slot` JSON text `[start, end)` of schedule `scheduleId` with the
+         * deterministic id `<scheduleId>-<unix seconds of start>`
+         * (`hcas_core::fhir::slot_to_fhir`; nothing is checked).
+         */ fun `slotToFhir`(`scheduleId`: kotlin.String, `start`: Timestamp, `end`: Timestamp, `status`: SlotStatus): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_slot_to_fhir(
+    
+        
+        FfiConverterString.lower(`scheduleId`),
+        FfiConverterTypeTimestamp.lower(`start`),
+        FfiConverterTypeTimestamp.lower(`end`),
+        FfiConverterTypeSlotStatus.lower(`status`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * `free` R4 Slots (JSON text each) of `durationMinutes` at each of
+         * `starts` (e.g. `Availability.slots`' answer), ids as [`slot_to_fhir`]'s.
+         *
+         * # Errors
+         * `invalid_datetime` when a slot would end after the year 9999.
+         */
+    @Throws(HcasException::class) fun `slotsToFhir`(`scheduleId`: kotlin.String, `starts`: List<Timestamp>, `durationMinutes`: kotlin.UInt): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_slots_to_fhir(
+    
+        
+        FfiConverterString.lower(`scheduleId`),
+        FfiConverterSequenceTypeTimestamp.lower(`starts`),
+        FfiConverterUInt.lower(`durationMinutes`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The wire name of a status (`checked-in`, `entered-in-error`, ...), as in
+         * the engine's JSON and FHIR `Appointment.status`.
+         */ fun `bookingStatusName`(`status`: BookingStatus): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_booking_status_name(
+    
+        
+        FfiConverterTypeBookingStatus.lower(`status`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The status with this wire name.
+         *
+         * # Errors
+         * `invalid_request` for a name that is not a status.
+         */
+    @Throws(HcasException::class) fun `bookingStatusParse`(`name`: kotlin.String): BookingStatus {
+            return FfiConverterTypeBookingStatus.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_booking_status_parse(
+    
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The parties allowed to move `from` to `to`, or null when the change is
+         * not legal.
+         */
+    @Throws(HcasException::class) fun `allowedActors`(`from`: BookingStatus, `to`: BookingStatus): List<Party>? {
+            return FfiConverterOptionalSequenceTypeParty.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_allowed_actors(
+    
+        
+        FfiConverterTypeBookingStatus.lower(`from`),
+        FfiConverterTypeBookingStatus.lower(`to`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The engine's default policy: late cancellation within 24 hours of the
+         * start, no-show 15 minutes after it, check-in from 60 minutes before it.
+         */ fun `defaultLifecyclePolicy`(): LifecyclePolicy {
+            return FfiConverterTypeLifecyclePolicy.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_default_lifecycle_policy(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Whether no change but `EnteredInError` leaves `status`.
+         */ fun `isTerminal`(`status`: BookingStatus): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_is_terminal(
+    
+        
+        FfiConverterTypeBookingStatus.lower(`status`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The statuses `from` may move to, in the engine's order (empty for
+         * `EnteredInError`).
+         */
+    @Throws(HcasException::class) fun `legalTargets`(`from`: BookingStatus): List<BookingStatus> {
+            return FfiConverterSequenceTypeBookingStatus.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_legal_targets(
+    
+        
+        FfiConverterTypeBookingStatus.lower(`from`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Whether moving `from` to `to` needs a non-blank reason.
+         */ fun `reasonRequired`(`from`: BookingStatus, `to`: BookingStatus): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_reason_required(
+    
+        
+        FfiConverterTypeBookingStatus.lower(`from`),
+        FfiConverterTypeBookingStatus.lower(`to`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Check whether `actor` may move `booking` to `to` at `now` (with `reason`,
+         * under `policy`, default the engine's), without changing anything.
+         *
+         * # Errors
+         * `invalid_transition` for a change not in the table or not allowed by the
+         * clock now; `not_permitted` for an actor who may not make it;
+         * `invalid_request` for a missing reason where one is required;
+         * `invalid_duration` for a bad policy; the booking's validation errors.
+         */
+    @Throws(HcasException::class) fun `transition`(`booking`: Booking, `to`: BookingStatus, `actor`: Party, `now`: Timestamp, `reason`: kotlin.String? = null, `policy`: LifecyclePolicy? = null): Transitioned {
+            return FfiConverterTypeTransitioned.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_transition(
+    
+        
+        FfiConverterTypeBooking.lower(`booking`),
+        FfiConverterTypeBookingStatus.lower(`to`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The bookable starts `s` with `from <= s < to` of any of `providers`, for
+         * appointments of `duration_minutes` on a grid of `step_minutes` (default:
+         * the duration), ascending, each with the providers free at it. The same
+         * query as [`Availability::slots`] for each provider, answered in one merge
+         * (`hcas_core::pooled_slots`; the providers are lent, not copied).
+         *
+         * # Errors
+         * As [`Availability::slots`]; `limit_exceeded` when the answer would hold
+         * more (start, provider) pairs than the engine's documented maximum.
+         */
+    @Throws(HcasException::class) fun `pooledSlots`(`providers`: List<Availability>, `from`: Timestamp, `to`: Timestamp, `durationMinutes`: kotlin.UInt, `stepMinutes`: kotlin.UInt? = null): List<PooledSlot> {
+            return FfiConverterSequenceTypePooledSlot.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_pooled_slots(
+    
+        
+        FfiConverterSequenceTypeAvailability.lower(`providers`),
+        FfiConverterTypeTimestamp.lower(`from`),
+        FfiConverterTypeTimestamp.lower(`to`),
+        FfiConverterUInt.lower(`durationMinutes`),
+        FfiConverterOptionalUInt.lower(`stepMinutes`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Plan a cancellation over the bookings of a series without changing
+         * anything: which occurrences would be cancelled (with their outcomes) and
+         * which the lifecycle skips. See [`Ledger::cancel_series`].
+         *
+         * # Errors
+         * `invalid_request` for a blank reason or an unknown occurrence;
+         * `invalid_duration` for a bad policy; the bookings' validation errors.
+         */
+    @Throws(HcasException::class) fun `planSeriesCancel`(`bookings`: List<Booking>, `seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `actor`: Party, `reason`: kotlin.String, `now`: Timestamp, `policy`: LifecyclePolicy? = null): CancelResult {
+            return FfiConverterTypeCancelResult.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_plan_series_cancel(
+    
+        
+        FfiConverterSequenceTypeBooking.lower(`bookings`),
+        FfiConverterString.lower(`seriesId`),
+        FfiConverterString.lower(`recurrenceId`),
+        FfiConverterTypeEditScope.lower(`scope`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterString.lower(`reason`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * Plan a shift over the bookings of a series (`bookings`, any order; other
+         * bookings are ignored) without conflict checks: which occurrences move,
+         * where to, and which the lifecycle skips. See [`Ledger::shift_series`] for
+         * the arguments.
+         *
+         * # Errors
+         * `invalid_request` for an unknown occurrence; `invalid_duration` for a
+         * bad length, shift or policy; the bookings' validation errors.
+         */
+    @Throws(HcasException::class) fun `planSeriesShift`(`bookings`: List<Booking>, `seriesId`: kotlin.String, `recurrenceId`: kotlin.String, `scope`: EditScope, `zone`: Zone, `shiftDays`: kotlin.Long, `shiftMinutes`: kotlin.Long, `actor`: Party, `now`: Timestamp, `durationMinutes`: kotlin.UInt? = null, `reason`: kotlin.String? = null, `policy`: LifecyclePolicy? = null): ShiftPlan {
+            return FfiConverterTypeShiftPlan.lift(
+    uniffiRustCallWithError(HcasException) { _status ->
+    UniffiLib.uniffi_hcas_mobile_fn_func_plan_series_shift(
+    
+        
+        FfiConverterSequenceTypeBooking.lower(`bookings`),
+        FfiConverterString.lower(`seriesId`),
+        FfiConverterString.lower(`recurrenceId`),
+        FfiConverterTypeEditScope.lower(`scope`),
+        FfiConverterTypeZone.lower(`zone`),
+        FfiConverterLong.lower(`shiftDays`),
+        FfiConverterLong.lower(`shiftMinutes`),
+        FfiConverterTypeParty.lower(`actor`),
+        FfiConverterTypeTimestamp.lower(`now`),
+        FfiConverterOptionalUInt.lower(`durationMinutes`),
+        FfiConverterOptionalString.lower(`reason`),
+        FfiConverterOptionalTypeLifecyclePolicy.lower(`policy`),_status)
 }
     )
     }
