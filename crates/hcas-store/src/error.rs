@@ -52,6 +52,17 @@ pub enum StoreError {
     /// invariant of its own; retrying does not help. Never caused by input.
     #[error("internal store error: {0}")]
     Internal(String),
+    /// Stored ciphertext or a wrapped data key failed authentication: it was
+    /// altered, truncated, reordered or belongs to another document. Nothing
+    /// of the plaintext is returned with it; retrying does not help. Loud on
+    /// purpose: it means tampering or corruption of the document storage.
+    #[error("integrity failure: {0}")]
+    Integrity(String),
+    /// A key-encryption key is not available: its version was retired (or is
+    /// missing from the key file), or the key file cannot be used. The message
+    /// says which key id and what to fix; it never contains key material.
+    #[error("key unavailable: {0}")]
+    KeyUnavailable(String),
 }
 
 fn describe(conflicts: &[Conflict]) -> String {
@@ -64,7 +75,8 @@ fn describe(conflicts: &[Conflict]) -> String {
 
 impl StoreError {
     /// The stable code: `not_found`, `conflict`, `already_exists`, `version_mismatch`,
-    /// `unavailable`, `invalid` or `internal` (the core's own code is [`StoreError::core_code`]).
+    /// `unavailable`, `invalid`, `internal`, `integrity` or `key_unavailable`
+    /// (the core's own code is [`StoreError::core_code`]).
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self {
@@ -75,6 +87,8 @@ impl StoreError {
             Self::Unavailable(_) => "unavailable",
             Self::Invalid(_) => "invalid",
             Self::Internal(_) => "internal",
+            Self::Integrity(_) => "integrity",
+            Self::KeyUnavailable(_) => "key_unavailable",
         }
     }
 

@@ -25,6 +25,7 @@
 //! | `sql.rs`, `sweep.rs` | what both SQL adapters share: error classification and row decoding; the tz-drift sweep's paging |
 //! | `feeds.rs` | the calendar-feed port, [`FeedTokenStore`]: feed tokens (only their SHA-256), listed and revoked for good |
 //! | `webhooks.rs` | the webhooks port, [`WebhookStore`]: subscriptions, the delivery queue (order per appointment, leases) and its log |
+//! | `documents/` | encrypted document storage (feature `documents`): object_store, envelope encryption (AES-256-GCM chunks, per-document data keys wrapped by a KMS), key rotation, crypto-shredding; see `docs/records.md` |
 //! | `conformance/` | the suite every adapter passes, one file per port (feature `test-support`) |
 
 mod accounts;
@@ -34,6 +35,8 @@ mod change;
 #[cfg(feature = "test-support")]
 #[doc(hidden)]
 pub mod conformance;
+#[cfg(feature = "documents")]
+pub mod documents;
 mod error;
 mod feeds;
 #[cfg(feature = "memory")]

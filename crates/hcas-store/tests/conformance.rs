@@ -52,6 +52,18 @@ macro_rules! conformance {
             conformance!(@plant $make; suite_anchor_drift);
         }
     };
+    // Encrypted documents' metadata (feature `documents`).
+    (documents $adapter:ident, $make:expr) => {
+        mod $adapter {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test]
+            async fn suite_document_contents() {
+                let (_guard, store) = $make;
+                hcas_store::conformance::suite_document_contents(&store).await;
+            }
+        }
+    };
     // Cases that also plant bookings past the store's checks (`conformance::Plant`).
     (@plant $make:expr; $($case:ident),*) => {
         $(
@@ -90,6 +102,8 @@ macro_rules! conformance {
 conformance!(memory, ((), hcas_store::memory::MemoryStore::new()));
 #[cfg(feature = "memory")]
 conformance!(store memory_ports, ((), hcas_store::memory::MemoryStore::new()));
+#[cfg(all(feature = "memory", feature = "documents"))]
+conformance!(documents memory_documents, ((), hcas_store::memory::MemoryStore::new()));
 
 /// A fresh database file in its own temporary directory, removed when the guard drops.
 #[cfg(feature = "sqlite")]
@@ -106,6 +120,8 @@ async fn open_sqlite() -> (tempfile::TempDir, hcas_store::sqlite::SqliteStore) {
 conformance!(sqlite, open_sqlite().await);
 #[cfg(feature = "sqlite")]
 conformance!(store sqlite_ports, open_sqlite().await);
+#[cfg(all(feature = "sqlite", feature = "documents"))]
+conformance!(documents sqlite_documents, open_sqlite().await);
 
 #[cfg(feature = "postgres")]
 mod pg_support;
@@ -130,6 +146,8 @@ conformance!(
 );
 #[cfg(feature = "postgres")]
 conformance!(store postgres_ports, match open_pg().await { Some(x) => x, None => return });
+#[cfg(all(feature = "postgres", feature = "documents"))]
+conformance!(documents postgres_documents, match open_pg().await { Some(x) => x, None => return });
 
 /// The same suite on a store opened inside a schema of its own (how the
 /// reference server keeps organizations apart): every query must work with

@@ -19,6 +19,7 @@
 //! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
 //! | `feeds.rs` | [`FeedTokenStore`](crate::FeedTokenStore) | feed tokens by hash, by subject, permanent revocation |
 //! | `webhooks.rs` | [`WebhookStore`](crate::WebhookStore) | subscriptions, dedupe, order per appointment, leases, dead letters, replay |
+//! | `documents.rs` | [`ContentStore`](crate::documents::ContentStore) (feature `documents`) | encrypted documents' metadata and wrapped keys, compare-and-swap rewrap, delete |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |
 //!
 //! Test code: it asserts and panics on failure.
@@ -33,6 +34,8 @@
 mod accounts;
 mod anchors;
 mod appointments;
+#[cfg(feature = "documents")]
+mod documents;
 mod feeds;
 mod history;
 mod holds;
@@ -46,6 +49,8 @@ mod webhooks;
 pub use accounts::*;
 pub use anchors::*;
 pub use appointments::*;
+#[cfg(feature = "documents")]
+pub use documents::*;
 pub use feeds::*;
 pub use history::*;
 pub use holds::*;

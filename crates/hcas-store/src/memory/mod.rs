@@ -29,6 +29,8 @@ use crate::{
 };
 
 mod accounts;
+#[cfg(feature = "documents")]
+mod documents;
 mod feeds;
 mod ports;
 mod webhooks;
@@ -55,6 +57,8 @@ struct State {
     hooks: webhooks::Hooks,
     /// Calendar feeds, in creation order.
     feeds: Vec<crate::FeedToken>,
+    #[cfg(feature = "documents")]
+    contents: HashMap<String, crate::documents::DocumentContent>,
 }
 
 impl State {

@@ -116,6 +116,8 @@ mod accounts;
 mod anchors;
 mod batch;
 mod bookings;
+#[cfg(feature = "documents")]
+mod documents;
 mod feeds;
 mod history;
 mod locks;

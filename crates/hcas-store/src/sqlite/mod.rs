@@ -30,6 +30,8 @@
 mod accounts;
 mod anchors;
 mod bookings;
+#[cfg(feature = "documents")]
+mod documents;
 mod feeds;
 mod history;
 mod providers;
