@@ -1,0 +1,124 @@
+// @hcas/engine-wasm: the stand-in for the napi addon (`native.js`) that the
+// Node package's wrapper (bindings/node/index.js, shipped unchanged) loads.
+// `makeNative(w, wrapper)` takes the wasm-bindgen module `w`
+// (bindings/wasm/src) and a function answering the loaded wrapper's exports,
+// and answers an object with the addon's surface for what this build holds:
+// conversions only, every answer is the engine's.
+//
+// - Functions and classes with the addon's names and conventions come
+//   straight from `w` (the Rust side mirrors the napi signatures).
+// - The addon's `...Async` calls answer a Promise computed synchronously
+//   (WebAssembly here runs on the calling thread; use a Worker to keep a
+//   page responsive), settled with the same value or coded error.
+// - Pooled queries gather the providers into a `NativePool` one by one.
+// - Anything else the wrapper reaches (the ledger, lifecycle, series,
+//   waitlist, consent classes, FHIR, explain) is not in this build: it loads,
+//   and throws an `invalid_request` error naming it when CALLED, so the
+//   wrapper's constants and everything else keep working.
+//
+// The build script (bindings/wasm/build) puts this text into the package's
+// entries for Node (CommonJS) and browsers (ES module); it defines one
+// function and uses no module system of its own.
+
+/* eslint-disable no-unused-vars */
+function makeNative(w, wrapper) {
+  /** A JS Error with an engine code, as the Rust side throws. */
+  function coded(code, message) {
+    const e = new Error(message)
+    e.code = code
+    return e
+  }
+
+  /** `f()` as a Promise: its value, or its error as the rejection. */
+  function settle(f) {
+    try {
+      return Promise.resolve(f())
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** The pooled answer of `providers` (native availabilities) as a `NativePooled`, freed by `use`. */
+  function pooled(providers, start, end, duration, options, use) {
+    const pool = new w.NativePool()
+    try {
+      for (const p of providers) pool.add(p)
+      const answer = pool.slots(start, end, duration, options)
+      try {
+        return use(answer)
+      } finally {
+        answer.free()
+      }
+    } finally {
+      pool.free()
+    }
+  }
+
+  function pooledSlots(providers, start, end, duration, options) {
+    return pooled(providers, start, end, duration, options, (a) => ({
+      starts: a.startsIso(),
+      offsets: a.offsets(),
+      members: a.members(),
+    }))
+  }
+
+  function pooledSlotsEpochMs(providers, start, end, duration, options) {
+    return pooled(providers, start, end, duration, options, (a) => ({
+      starts: a.startsEpochMs(),
+      offsets: a.offsets(),
+      members: a.members(),
+    }))
+  }
+
+  w.NativeRecurrence.prototype.betweenAsync = function betweenAsync(start, end, limit) {
+    return settle(() => this.between(start, end, limit))
+  }
+  w.NativeAvailability.prototype.slotsAsync = function slotsAsync(start, end, duration, options) {
+    return settle(() => this.slots(start, end, duration, options))
+  }
+
+  const native = {
+    // The text level.
+    evaluateJson: w.evaluateJson,
+    evaluateJsonAsync: (kind, input) => settle(() => w.evaluateJson(kind, input)),
+    checkVectorJson: (kase, answer) => w.checkVectorJson(kase, answer) ?? null,
+    // The typed level.
+    NativeZone: w.NativeZone,
+    NativeRecurrence: w.NativeRecurrence,
+    NativeAvailability: w.NativeAvailability,
+    pooledSlots,
+    pooledSlotsEpochMs,
+    pooledSlotsAsync: (...args) => settle(() => pooledSlots(...args)),
+  }
+  // The constants the wrapper reads when it loads.
+  for (const name of [
+    'kinds', 'errorCodes', 'tzdbVersion', 'version', 'statuses', 'idempotencyTtlSeconds', 'parties',
+    'maxHoldMinutes', 'roles', 'categories', 'actions', 'purposes', 'effects', 'consentStatuses', 'bases',
+    'appointmentKinds', 'refusalChecks', 'reasons', 'slotStatuses', 'errorSystem', 'searchPrefixes', 'maxCount',
+  ]) {
+    native[name] = w[name]
+  }
+
+  /**
+   * What the wrapper reaches that this build lacks: a function (also a
+   * class: `new` and static members) that throws a coded error when used.
+   */
+  function missing(name) {
+    const fail = () => {
+      const message = `${name} is not in the WebAssembly build of the hcas engine (docs/wasm.md lists what is); use @hcas/engine (Node) or the server`
+      // The wrapper's own class (it is loaded by the time anything is called):
+      // some of its calls reach the addon without mapping errors.
+      const cls = wrapper().InvalidRequestError
+      throw cls === undefined ? coded('invalid_request', message) : new cls(message)
+    }
+    return new Proxy(function () {}, {
+      apply: fail,
+      construct: fail,
+      get: (target, key) => (typeof key === 'symbol' || key === 'prototype' ? target[key] : missing(`${name}.${key}`)),
+    })
+  }
+
+  return new Proxy(native, {
+    get: (target, key) => (key in target || typeof key === 'symbol' ? target[key] : missing(key)),
+  })
+}

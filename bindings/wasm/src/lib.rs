@@ -1,0 +1,128 @@
+//! The WebAssembly module of the npm package `@hcas/engine-wasm`
+//! (`bindings/wasm`): conversions and error mapping only; every answer is
+//! `hcas_core`'s.
+//!
+//! The package's public API is the Node package's JavaScript wrapper
+//! (`bindings/node/index.js`, shipped unchanged, with its TypeScript
+//! declarations), so an app can switch between the native addon on a server
+//! and WebAssembly in a browser. That wrapper calls the napi addon's
+//! functions; `js/adapter.js` stands in for the addon and calls the exports
+//! here, which mirror the addon's argument and return conventions (instants
+//! as epoch milliseconds or ISO strings, bulk answers as typed arrays, JSON
+//! text in and out):
+//!
+//! - [`evaluate_json`] over `hcas_core::wire::evaluate` (the vector shapes of
+//!   `docs/vectors.md`: recurrence, slots, conflict, series, transition,
+//!   consent) and [`check_vector_json`] over `hcas_core::wire::check`;
+//! - the constants the wrapper reads when it loads ([`constants`]);
+//! - the typed level's classes ([`typed`]): zones, recurrences,
+//!   availability and pooled slots.
+//!
+//! Every error thrown from here is a JS `Error` whose `code` is the engine's
+//! stable error code (`invalid_rrule`, ...) and whose `message` says what to
+//! fix; the wrapper turns it into its `HcasError` subclass.
+
+use hcas_core::{Error, ErrorCode};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+pub mod constants;
+pub mod typed;
+
+/// A result whose error reaches JS as an `Error` with the engine's `code`.
+pub type Result<T> = std::result::Result<T, JsValue>;
+
+/// The one adapter from `hcas_core::Error` to a JS error: an `Error` with
+/// the engine's message and its stable code as `code`.
+pub(crate) fn to_js(err: &Error) -> JsValue {
+    let e = js_sys::Error::new(err.message());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(
+        &e,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(err.code().as_str()),
+    );
+    e.into()
+}
+
+/// The engine's result with its error mapped for JS.
+pub(crate) fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
+    r.map_err(|e| to_js(&e))
+}
+
+/// An error of `code` raised here, mapped for JS.
+pub(crate) fn error(code: ErrorCode, message: String) -> JsValue {
+    to_js(&Error::new(code, message))
+}
+
+/// JSON text from the wrapper as a value; text that is not JSON (a caller
+/// using this module directly) is `invalid_request` naming `what`.
+fn parse_value(text: &str, what: &str) -> hcas_core::Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidRequest,
+            format!("{what} is not JSON text: {e}"),
+        )
+    })
+}
+
+/// [`parse_value`] with its error mapped for JS.
+pub(crate) fn parse(text: &str, what: &str) -> Result<Value> {
+    js(parse_value(text, what))
+}
+
+/// `evaluate` from JSON text to JSON text.
+fn evaluate_text(kind: &str, input: &str) -> hcas_core::Result<String> {
+    let input = parse_value(input, "input")?;
+    let out = hcas_core::wire::evaluate(kind, &input)?;
+    serde_json::to_string(&out).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidRequest,
+            format!("could not encode the answer: {e}"),
+        )
+    })
+}
+
+/// Evaluate one input of `kind` (one of the kinds) given as JSON text in its
+/// vector shape (`docs/vectors.md`), answering JSON text in the same shape.
+#[wasm_bindgen(js_name = evaluateJson)]
+pub fn evaluate_json(kind: &str, input: &str) -> Result<String> {
+    js(evaluate_text(kind, input))
+}
+
+/// Judge a front door's answer to one conformance vector: `case_json` is the
+/// whole vector file as JSON text, `answer_json` the output object as JSON
+/// text, or a JSON string holding the error code that was thrown. `undefined`
+/// when it passes, else the failure line (`hcas_core::wire::check`).
+#[wasm_bindgen(js_name = checkVectorJson)]
+pub fn check_vector_json(case_json: &str, answer_json: &str) -> Result<Option<String>> {
+    let case = parse(case_json, "case")?;
+    let answer = parse(answer_json, "answer")?;
+    let verdict = match &answer {
+        Value::String(code) => hcas_core::wire::check(&case, Err(code)),
+        out => hcas_core::wire::check(&case, Ok(out)),
+    };
+    Ok(verdict.err())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The host-side checks of the text level (the JS-facing error objects
+    //! need a JS engine: bindings/wasm/tests runs those under Node).
+    use super::*;
+
+    #[test]
+    fn evaluate_text_answers_the_engine_shape() -> hcas_core::Result<()> {
+        let input = r#"{"rrule":"FREQ=DAILY;COUNT=3","dtstart":"2026-03-27T09:00","timezone":"Europe/London","from":"2026-03-01T00:00:00Z","to":"2026-04-01T00:00:00Z"}"#;
+        let out: Value = parse_value(&evaluate_text("recurrence", input)?, "out")?;
+        let direct = hcas_core::wire::evaluate("recurrence", &parse_value(input, "input")?)?;
+        assert_eq!(out, direct);
+        Ok(())
+    }
+
+    #[test]
+    fn evaluate_text_refuses_text_that_is_not_json() {
+        let err = evaluate_text("recurrence", "{not json").err();
+        assert_eq!(err.map(|e| e.code()), Some(ErrorCode::InvalidRequest));
+    }
+}
