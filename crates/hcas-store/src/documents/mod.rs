@@ -13,7 +13,7 @@
 //! - Keys: a fresh [`DataKey`] per document, wrapped by a [`Kms`]
 //!   ([`LocalKms`], a 0600 key file, by default). The wrapped key is kept by
 //!   a [`ContentStore`] (the database) and never in the object store.
-//! - [`format`] documents the object layout: a 24-byte header, then 64 KiB
+//! - [`mod@format`] documents the object layout: a 24-byte header, then 64 KiB
 //!   AES-256-GCM chunks whose nonce binds the chunk index and a last-chunk
 //!   flag, so truncation, reordering and tampering fail loudly
 //!   ([`StoreError::Integrity`]) and no unauthenticated plaintext is returned.
