@@ -19,6 +19,7 @@ use hcas_core::fhir::{
     self, AuditFacts, FhirSchedule, FhirSeries, FhirSlot, Pattern, RecurrenceTemplate,
     ScheduleAvailability, SearchEntry, SlotStatus,
 };
+use hcas_core::recurrence::{parse_weekday, weekday_code};
 use hcas_core::time::{parse_local_date, parse_local_datetime};
 use hcas_core::wire::{RuleSpec, parse_rules};
 use hcas_core::{Error, ErrorCode, Interval, Timestamp, Zone};
@@ -510,26 +511,6 @@ pub fn audit_event_to_fhir(facts: NativeAuditFacts) -> Result<String> {
 // Series template: R5 `recurrenceTemplate` on an R4 Appointment
 // ---------------------------------------------------------------------------
 
-/// RFC 5545's weekday codes, Monday first.
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("MO", Weekday::Mon),
-    ("TU", Weekday::Tue),
-    ("WE", Weekday::Wed),
-    ("TH", Weekday::Thu),
-    ("FR", Weekday::Fri),
-    ("SA", Weekday::Sat),
-    ("SU", Weekday::Sun),
-];
-
-/// The RFC 5545 code of a weekday.
-fn weekday_code(d: Weekday) -> String {
-    WEEKDAYS
-        .iter()
-        .find(|(_, w)| *w == d)
-        .map_or("MO", |(c, _)| c)
-        .to_string()
-}
-
 /// A recurrence template (`hcas_core::fhir::RecurrenceTemplate`), both ways.
 #[napi(object)]
 pub struct NativeTemplate {
@@ -562,18 +543,12 @@ impl NativeTemplate {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                WEEKDAYS
-                    .iter()
-                    .find(|(code, _)| code == c)
-                    .map(|(_, d)| *d)
-                    .ok_or_else(|| {
-                        refuse(
-                            &format!("days[{i}]"),
-                            &format!(
-                                "`{c}` is not a weekday code; use MO, TU, WE, TH, FR, SA or SU"
-                            ),
-                        )
-                    })
+                parse_weekday(c).ok_or_else(|| {
+                    refuse(
+                        &format!("days[{i}]"),
+                        &format!("`{c}` is not a weekday code; use MO, TU, WE, TH, FR, SA or SU"),
+                    )
+                })
             })
             .collect::<Result<_>>()?;
         let ty = self.recurrence_type.as_str();
@@ -641,7 +616,7 @@ impl NativeTemplate {
         let (ty, days, day, interval) = match &t.pattern {
             Pattern::Weekly { days, interval } => (
                 "wk",
-                days.iter().map(|d| weekday_code(*d)).collect(),
+                days.iter().map(|d| weekday_code(*d).to_string()).collect(),
                 None,
                 *interval,
             ),

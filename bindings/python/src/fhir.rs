@@ -16,6 +16,7 @@ use hcas_core::fhir::{
     self, AuditFacts, FhirSchedule, FhirSeries, FhirSlot, Pattern, RecurrenceTemplate,
     ScheduleAvailability, SearchEntry, SlotStatus,
 };
+use hcas_core::recurrence::{parse_weekday, weekday_code};
 use hcas_core::{ErrorCode, Interval, Timestamp};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyList, PyString, PyTuple};
@@ -955,24 +956,6 @@ pub(crate) fn audit_event_to_fhir<'py>(
 // Series template: R5 `recurrenceTemplate` on an R4 Appointment
 // ---------------------------------------------------------------------------
 
-/// RFC 5545's weekday codes, Monday first.
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("MO", Weekday::Mon),
-    ("TU", Weekday::Tue),
-    ("WE", Weekday::Wed),
-    ("TH", Weekday::Thu),
-    ("FR", Weekday::Fri),
-    ("SA", Weekday::Sat),
-    ("SU", Weekday::Sun),
-];
-
-fn weekday_code(d: Weekday) -> &'static str {
-    WEEKDAYS
-        .iter()
-        .find(|(_, w)| *w == d)
-        .map_or("MO", |(c, _)| c)
-}
-
 /// Local dates from any iterable (`None`: none), each named `name[i]`.
 fn dates(obj: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Vec<NaiveDate>> {
     match obj.filter(|o| !o.is_none()) {
@@ -1030,10 +1013,7 @@ impl PyRecurrenceTemplate {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                WEEKDAYS
-                    .iter()
-                    .find(|(code, _)| code == c)
-                    .map(|(_, d)| *d)
+                parse_weekday(c)
                     .ok_or_else(|| {
                         error(
                             ErrorCode::InvalidRequest,

@@ -43,7 +43,7 @@ mod set;
 
 pub use builder::RRuleBuilder;
 pub use iter::Occurrences;
-pub use rule::{Frequency, RRule, Until, WeekdayNum};
+pub use rule::{Frequency, RRule, Until, WeekdayNum, parse_weekday, weekday_code};
 pub use set::Recurrence;
 
 use chrono::NaiveDateTime;

@@ -271,7 +271,14 @@ pub struct RRule {
     pub(super) wkst: Weekday,
 }
 
-pub(super) fn weekday_code(w: Weekday) -> &'static str {
+/// The RFC 5545 code of a weekday (`MO` … `SU`).
+///
+/// ```
+/// use chrono::Weekday;
+/// assert_eq!(hcas_core::recurrence::weekday_code(Weekday::Thu), "TH");
+/// ```
+#[must_use]
+pub fn weekday_code(w: Weekday) -> &'static str {
     match w {
         Weekday::Mon => "MO",
         Weekday::Tue => "TU",
@@ -283,7 +290,17 @@ pub(super) fn weekday_code(w: Weekday) -> &'static str {
     }
 }
 
-fn parse_weekday(s: &str) -> Option<Weekday> {
+/// The weekday of an RFC 5545 code, exactly as written there (`MO` … `SU`,
+/// upper case); `None` for anything else.
+///
+/// ```
+/// use chrono::Weekday;
+/// use hcas_core::recurrence::parse_weekday;
+/// assert_eq!(parse_weekday("SU"), Some(Weekday::Sun));
+/// assert_eq!(parse_weekday("su"), None);
+/// ```
+#[must_use]
+pub fn parse_weekday(s: &str) -> Option<Weekday> {
     Some(match s {
         "MO" => Weekday::Mon,
         "TU" => Weekday::Tue,
