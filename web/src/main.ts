@@ -226,15 +226,19 @@ function slotButton(zone: string, start: string, providers: string[], duration: 
   b.type = 'button';
   b.className = 'slot';
   b.dataset.start = start;
-  const time = timeFormat(zone).format(Date.parse(start));
-  const time_ = document.createElement('span');
-  time_.className = 'time';
-  time_.textContent = time;
+  b.dataset.provider = providers[0] ?? '';
+  const time = document.createElement('span');
+  time.className = 'time';
+  time.textContent = timeFormat(zone).format(Date.parse(start));
   const who = document.createElement('span');
   who.className = 'who';
   who.textContent = names(providers);
-  b.append(time_, who);
-  b.setAttribute('aria-label', `${t('holdButton', { time: whenText(zone, start) })}, ${t('with', { names: names(providers) })}`);
+  // The accessible name starts with the visible text (WCAG 2.5.3), then
+  // the full date and zone for screen readers.
+  const when = document.createElement('span');
+  when.className = 'sr-only';
+  when.textContent = `, ${whenText(zone, start)}`;
+  b.append(time, ' ', who, when);
   b.addEventListener('click', () => void holdSlot(zone, start, providers, duration));
   return b;
 }
