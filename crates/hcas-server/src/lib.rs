@@ -32,6 +32,7 @@
 //! | [`webhooks`] | webhooks: events from the outbox, a durable queue per subscription, signed POSTs with retries, the admin API |
 //! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
 //! | [`fhir`] | the FHIR R4 read and search API under `/fhir/r4` (errors as `OperationOutcome`) |
+//! | [`web`] | the web frontend (`web/dist`, embedded at compile time) at `/` and `/assets/*`, with its security headers |
 //!
 //! Start a server in a test or an embedding program with [`start`]:
 //!
@@ -75,6 +76,7 @@ pub mod services;
 mod telemetry;
 pub mod tenants;
 pub mod tls;
+pub mod web;
 pub mod webhooks;
 
 use config::Config;
@@ -218,6 +220,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             axum::routing::get(move || std::future::ready(axum::Json(doc.clone()))),
         )
         .merge(fhir::routes())
+        .merge(web::routes())
         .fallback(gateway::not_found)
         .method_not_allowed_fallback(gateway::method_not_allowed)
         .layer(axum::middleware::from_fn(access::purpose_header))

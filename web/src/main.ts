@@ -1,0 +1,407 @@
+// Patient "Find a time" and "Book" pages, on the public hcas API only.
+import * as api from './api';
+import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
+import { addDays, daysBetween, localDay, offsetName, rfc3339, startOfDay, zones } from './time';
+
+const MAX_DAYS = 31;
+
+function $<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+}
+
+const ui = {
+  lang: $<HTMLSelectElement>('lang'),
+  signout: $<HTMLButtonElement>('signout'),
+  status: $<HTMLParagraphElement>('status'),
+  signinSection: $<HTMLElement>('signin-section'),
+  signin: $<HTMLFormElement>('signin'),
+  org: $<HTMLInputElement>('org'),
+  username: $<HTMLInputElement>('username'),
+  password: $<HTMLInputElement>('password'),
+  signinError: $<HTMLParagraphElement>('signin-error'),
+  findSection: $<HTMLElement>('find-section'),
+  find: $<HTMLFormElement>('find'),
+  byDoctor: $<HTMLInputElement>('by-doctor'),
+  bySpecialty: $<HTMLInputElement>('by-specialty'),
+  doctorField: $<HTMLElement>('doctor-field'),
+  specialtyField: $<HTMLElement>('specialty-field'),
+  doctor: $<HTMLSelectElement>('doctor'),
+  specialty: $<HTMLSelectElement>('specialty'),
+  from: $<HTMLInputElement>('from'),
+  to: $<HTMLInputElement>('to'),
+  duration: $<HTMLSelectElement>('duration'),
+  zone: $<HTMLSelectElement>('zone'),
+  findError: $<HTMLParagraphElement>('find-error'),
+  resultsSection: $<HTMLElement>('results-section'),
+  resultsHeading: $<HTMLElement>('results-h'),
+  zoneNote: $<HTMLParagraphElement>('zone-note'),
+  results: $<HTMLDivElement>('results'),
+  bookSection: $<HTMLElement>('book-section'),
+  bookHeading: $<HTMLElement>('book-h'),
+  bookSummary: $<HTMLParagraphElement>('book-summary'),
+  countdown: $<HTMLParagraphElement>('countdown'),
+  bookError: $<HTMLParagraphElement>('book-error'),
+  alternatives: $<HTMLDivElement>('alternatives'),
+  confirm: $<HTMLButtonElement>('confirm'),
+};
+
+interface State {
+  me: api.WhoAmI | null;
+  names: Map<string, string>;
+  /** The last search and its answer, re-rendered on a language change. */
+  search: { zone: string; duration: number; slots: api.Slot[] } | null;
+  held: { appointment: api.Appointment; etag: string; timer: number | null } | null;
+  booked: api.Appointment | null;
+  message: { key: Key; vars: () => Record<string, string | number> } | null;
+}
+
+const state: State = { me: null, names: new Map(), search: null, held: null, booked: null, message: null };
+
+function say(key: Key, vars: () => Record<string, string | number> = () => ({})): void {
+  state.message = { key, vars };
+  ui.status.textContent = t(key, vars());
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof api.ApiError) {
+    if (e.status === 401 && !api.signedIn()) return t('expired');
+    return t('failed', { detail: e.detail });
+  }
+  return t('offline');
+}
+
+// ------------------------------------------------------------ formatting
+
+function timeFormat(zone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale(), { timeZone: zone, timeStyle: 'short' });
+}
+
+function dayFormat(zone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: 'full' });
+}
+
+function whenText(zone: string, start: string): string {
+  return new Intl.DateTimeFormat(locale(), {
+    timeZone: zone,
+    dateStyle: 'full',
+    timeStyle: 'short',
+  }).format(Date.parse(start)) + ` (${zone})`;
+}
+
+function names(ids: string[]): string {
+  const list = ids.map((id) => state.names.get(id) ?? id);
+  return new Intl.ListFormat(locale(), { style: 'long', type: 'conjunction' }).format(list);
+}
+
+function specialtyLabel(s: string): string {
+  const words = s.replace(/[-_]+/g, ' ');
+  return words.charAt(0).toLocaleUpperCase(locale()) + words.slice(1);
+}
+
+// ------------------------------------------------------------ sign in
+
+ui.signin.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  ui.signinError.textContent = '';
+  const org = ui.org.value.trim();
+  const username = ui.username.value.trim();
+  const password = ui.password.value;
+  for (const [input, ok] of [
+    [ui.org, org !== ''],
+    [ui.username, username !== ''],
+    [ui.password, password !== ''],
+  ] as const) {
+    input.setAttribute('aria-invalid', String(!ok));
+  }
+  if (!org || !username || !password) {
+    ui.signinError.textContent = t('fillSignIn');
+    return;
+  }
+  try {
+    state.me = await api.login(org, username, password);
+    const list = await api.providers();
+    ui.password.value = '';
+    fillProviders(list);
+    ui.signinSection.hidden = true;
+    ui.findSection.hidden = false;
+    ui.signout.hidden = false;
+    say('signedIn', () => ({ name: username }));
+    ui.doctor.focus();
+  } catch (e) {
+    api.signOut();
+    ui.signinError.textContent = errorText(e);
+  }
+});
+
+ui.signout.addEventListener('click', () => {
+  api.signOut();
+  stopHold();
+  state.me = null;
+  state.search = null;
+  state.booked = null;
+  ui.findSection.hidden = true;
+  ui.resultsSection.hidden = true;
+  ui.bookSection.hidden = true;
+  ui.signout.hidden = true;
+  ui.signinSection.hidden = false;
+  say('signedOut');
+  ui.username.focus();
+});
+
+function fillProviders(list: api.Provider[]): void {
+  state.names = new Map(list.map((p) => [p.id, p.name]));
+  ui.doctor.replaceChildren(
+    ...list
+      .filter((p) => p.active)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((p) => new Option(p.name, p.id)),
+  );
+  const specialties = [...new Set(list.filter((p) => p.active).flatMap((p) => p.specialties))].sort();
+  ui.specialty.replaceChildren(...specialties.map((s) => new Option(specialtyLabel(s), s)));
+}
+
+// ------------------------------------------------------------ search
+
+function syncBy(): void {
+  const byDoctor = ui.byDoctor.checked;
+  ui.doctorField.hidden = !byDoctor;
+  ui.specialtyField.hidden = byDoctor;
+}
+ui.byDoctor.addEventListener('change', syncBy);
+ui.bySpecialty.addEventListener('change', syncBy);
+
+ui.find.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void search();
+});
+
+ui.zone.addEventListener('change', () => {
+  if (state.search) void search();
+});
+
+async function search(): Promise<void> {
+  ui.findError.textContent = '';
+  const zone = ui.zone.value;
+  const from = ui.from.value;
+  const to = ui.to.value;
+  ui.from.setAttribute('aria-invalid', String(!from));
+  ui.to.setAttribute('aria-invalid', String(!to));
+  if (!from || !to) {
+    ui.findError.textContent = t('badDates');
+    return;
+  }
+  const days = daysBetween(from, to);
+  if (days < 0 || days >= MAX_DAYS) {
+    ui.to.setAttribute('aria-invalid', 'true');
+    ui.findError.textContent = t('badRange');
+    return;
+  }
+  const duration = Number(ui.duration.value);
+  const query: api.SlotSearch = {
+    from: rfc3339(startOfDay(zone, from)),
+    to: rfc3339(startOfDay(zone, addDays(to, 1))),
+    duration,
+  };
+  if (ui.byDoctor.checked) query.provider = ui.doctor.value;
+  else query.specialty = ui.specialty.value;
+  say('loading');
+  ui.resultsSection.setAttribute('aria-busy', 'true');
+  try {
+    const slots = await api.slots(query);
+    state.search = { zone, duration, slots };
+    renderResults();
+    say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));
+  } catch (e) {
+    ui.findError.textContent = errorText(e);
+    ui.status.textContent = '';
+  } finally {
+    ui.resultsSection.removeAttribute('aria-busy');
+  }
+}
+
+function slotButton(zone: string, start: string, providers: string[], duration: number): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'slot';
+  b.dataset.start = start;
+  b.dataset.provider = providers[0] ?? '';
+  const time = document.createElement('span');
+  time.className = 'time';
+  time.textContent = timeFormat(zone).format(Date.parse(start));
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = names(providers);
+  // The accessible name starts with the visible text (WCAG 2.5.3), then
+  // the full date and zone for screen readers.
+  const when = document.createElement('span');
+  when.className = 'sr-only';
+  when.textContent = `, ${whenText(zone, start)}`;
+  b.append(time, ' ', who, when);
+  b.addEventListener('click', () => void holdSlot(zone, start, providers, duration));
+  return b;
+}
+
+function renderResults(): void {
+  const s = state.search;
+  if (!s) return;
+  ui.resultsSection.hidden = false;
+  ui.zoneNote.textContent = t('zoneNote', { zone: s.zone, offset: offsetName(s.zone, locale(), Date.now()) });
+  const days = new Map<string, api.Slot[]>();
+  for (const slot of s.slots) {
+    const key = localDay(s.zone, Date.parse(slot.start));
+    const list = days.get(key) ?? [];
+    list.push(slot);
+    days.set(key, list);
+  }
+  const groups: HTMLElement[] = [];
+  for (const [day, slots] of days) {
+    const section = document.createElement('section');
+    section.className = 'day';
+    section.dataset.day = day;
+    const h = document.createElement('h3');
+    h.textContent = dayFormat(s.zone).format(Date.parse(slots[0].start));
+    const ul = document.createElement('ul');
+    ul.className = 'slots';
+    for (const slot of slots) {
+      const li = document.createElement('li');
+      li.append(slotButton(s.zone, slot.start, slot.providers, s.duration));
+      ul.append(li);
+    }
+    section.append(h, ul);
+    groups.push(section);
+  }
+  ui.results.replaceChildren(...groups);
+}
+
+// ------------------------------------------------------------ book
+
+function stopHold(): void {
+  if (state.held?.timer != null) window.clearInterval(state.held.timer);
+  state.held = null;
+}
+
+function isPatient(): boolean {
+  return state.me?.roles.includes('patient') ?? false;
+}
+
+async function holdSlot(zone: string, start: string, providers: string[], duration: number): Promise<void> {
+  stopHold();
+  state.booked = null;
+  ui.bookSection.hidden = false;
+  ui.bookError.textContent = '';
+  ui.bookSummary.textContent = '';
+  ui.countdown.textContent = '';
+  ui.alternatives.replaceChildren();
+  ui.confirm.hidden = true;
+  const me = state.me;
+  if (!me || !isPatient()) {
+    ui.bookError.textContent = t('staffOnly');
+    ui.bookHeading.focus();
+    return;
+  }
+  const provider = providers[0];
+  try {
+    const { body, etag } = await api.hold(provider, me.subject, start, duration);
+    state.held = { appointment: body, etag: etag ?? '', timer: null };
+    ui.bookSummary.textContent = t('held', { when: whenText(zone, body.start), who: t('with', { names: names([provider]) }) });
+    ui.confirm.hidden = false;
+    tick();
+    state.held.timer = window.setInterval(tick, 1000);
+    ui.bookHeading.focus();
+  } catch (e) {
+    if (e instanceof api.ApiError && (e.status === 409 || e.code === 'slot_unavailable')) {
+      await offerAlternatives(zone, provider, start, duration);
+    } else {
+      ui.bookError.textContent = errorText(e);
+    }
+    ui.bookHeading.focus();
+  }
+}
+
+function tick(): void {
+  const held = state.held;
+  if (!held?.appointment.hold_expires) return;
+  const left = Math.max(0, Math.floor((Date.parse(held.appointment.hold_expires) - api.serverNow()) / 1000));
+  if (left === 0) {
+    stopHold();
+    ui.confirm.hidden = true;
+    ui.countdown.textContent = '';
+    ui.bookError.textContent = t('lapsed');
+    return;
+  }
+  const m = Math.floor(left / 60);
+  const s = left % 60;
+  ui.countdown.textContent = t('remaining', { time: `${m}:${String(s).padStart(2, '0')}` });
+  ui.countdown.dataset.seconds = String(left);
+}
+
+async function offerAlternatives(zone: string, provider: string, start: string, duration: number): Promise<void> {
+  try {
+    const alt = await api.alternatives(provider, start, duration);
+    const all = [...alt.before, ...alt.after];
+    if (!all.length) {
+      ui.bookError.textContent = t('noAlternatives');
+      return;
+    }
+    ui.bookError.textContent = t('taken');
+    const ul = document.createElement('ul');
+    ul.className = 'slots';
+    for (const a of all) {
+      const li = document.createElement('li');
+      li.append(slotButton(zone, a, [provider], duration));
+      ul.append(li);
+    }
+    ui.alternatives.replaceChildren(ul);
+  } catch (e) {
+    ui.bookError.textContent = errorText(e);
+  }
+}
+
+ui.confirm.addEventListener('click', async () => {
+  const held = state.held;
+  if (!held) return;
+  ui.bookError.textContent = '';
+  try {
+    const done = await api.confirm(held.appointment.id, held.etag);
+    stopHold();
+    state.booked = done;
+    ui.confirm.hidden = true;
+    ui.countdown.textContent = '';
+    const zone = state.search?.zone ?? ui.zone.value;
+    ui.bookSummary.textContent = t('booked', {
+      when: whenText(zone, done.start),
+      who: t('with', { names: names(done.provider ? [done.provider] : []) }),
+    });
+    ui.bookSection.dataset.status = done.status;
+    ui.bookHeading.focus();
+  } catch (e) {
+    ui.bookError.textContent = errorText(e);
+  }
+});
+
+// ------------------------------------------------------------ start
+
+ui.lang.addEventListener('change', () => {
+  const l = ui.lang.value as Lang;
+  if (!(l in LANGS)) return;
+  setLang(l);
+  renderResults();
+  if (state.message) ui.status.textContent = t(state.message.key, state.message.vars());
+});
+
+function start(): void {
+  const l = preferredLang();
+  ui.lang.value = l;
+  setLang(l);
+  const { list, own } = zones();
+  ui.zone.replaceChildren(...list.map((z) => new Option(z.replace(/_/g, ' '), z)));
+  ui.zone.value = own;
+  const today = localDay(own, Date.now());
+  ui.from.value = today;
+  ui.to.value = addDays(today, 6);
+  syncBy();
+}
+
+start();
