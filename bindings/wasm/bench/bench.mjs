@@ -9,9 +9,12 @@
 // 2. a month of slots for one provider (weekdays 09:00-17:00 New York, 30
 //    minutes, busy intervals) through the wasm and the native package.
 // Every answer is compared with the others BEFORE anything is timed (a
-// difference exits 1). Times are medians of HCAS_BENCH_REPEATS batches
-// (default 15) of about HCAS_BENCH_BATCH_SECONDS (default 0.05 s); the ratios
-// are printed, nothing asserts a time. rrule.js's dates are real instants
+// difference exits 1). Times are the process's CPU time (process.cpuUsage:
+// the machine may be loaded, and wall time then measures the neighbours),
+// medians of HCAS_BENCH_REPEATS batches (default 15) of about
+// HCAS_BENCH_BATCH_SECONDS (default 0.05 s) of CPU, the batches of the
+// contenders of one line interleaved; the ratios are printed, nothing asserts
+// a time. rrule.js's dates are real instants
 // only when the process's zone is UTC, hence TZ=UTC (refused otherwise).
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -38,25 +41,46 @@ if (!nodeScratch) {
 const native = createRequire(join(nodeScratch, 'package.json'))('@hcas/engine')
 
 let sink = 0
-function medianSeconds(fn) {
+/** CPU seconds (user + system) of this process: a loaded machine preempts a
+ * wall-clock batch at random, the CPU time it was given is what it cost. */
+function cpuSeconds() {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
+/** Calls of `fn` per batch of about BATCH_SECONDS of CPU. */
+function calibrate(fn) {
   let n = 1
   let elapsed
   for (;;) {
-    const t = performance.now()
+    const t = cpuSeconds()
     for (let i = 0; i < n; i++) sink ^= fn().length
-    elapsed = (performance.now() - t) / 1000
+    elapsed = cpuSeconds() - t
     if (elapsed >= BATCH_SECONDS / 10 || n >= 1 << 20) break
     n *= 2
   }
-  n = Math.max(1, Math.floor(BATCH_SECONDS / Math.max(elapsed / n, 1e-9)))
-  const runs = []
+  return Math.max(1, Math.floor(BATCH_SECONDS / Math.max(elapsed / n, 1e-9)))
+}
+
+/** The median CPU seconds per call of each of `fns` ({ name: fn }), their
+ * batches interleaved (one batch of each per round) so that a change of load
+ * during the run falls on all of them alike. */
+function medianSeconds(fns) {
+  const names = Object.keys(fns)
+  const counts = names.map((name) => calibrate(fns[name]))
+  const runs = names.map(() => [])
   for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now()
-    for (let i = 0; i < n; i++) sink ^= fn().length
-    runs.push((performance.now() - t) / 1000 / n)
+    names.forEach((name, k) => {
+      const fn = fns[name]
+      const t = cpuSeconds()
+      for (let i = 0; i < counts[k]; i++) sink ^= fn().length
+      runs[k].push((cpuSeconds() - t) / counts[k])
+    })
   }
-  runs.sort((a, b) => a - b)
-  return runs[Math.floor(runs.length / 2)]
+  return names.map((name, k) => {
+    const sorted = runs[k].sort((a, b) => a - b)
+    return [name, sorted[Math.floor(sorted.length / 2)]]
+  })
 }
 
 const fmt = (s) => (s < 1e-3 ? `${(s * 1e6).toFixed(1)} us` : `${(s * 1e3).toFixed(2)} ms`)
@@ -75,8 +99,8 @@ function same(what, answers) {
   return first.length
 }
 
-function report(title, times) {
-  const [[baseName, base], ...rest] = times
+function report(fns) {
+  const [[baseName, base], ...rest] = medianSeconds(fns)
   console.log(`${baseName}: ${fmt(base)}`)
   for (const [name, t] of rest) console.log(`${name}: ${fmt(t)}; ${name} / ${baseName} = ${(t / base).toFixed(2)}x`)
 }
@@ -100,15 +124,16 @@ function report(title, times) {
     'rrule.js': withRruleJs().map((d) => iso(d.getTime())),
   })
   console.log(`-- a year of a weekday rule (${rule}, 09:00 ${NY}): ${n} occurrences`)
-  report('a year', [
-    ['native Recurrence.between', medianSeconds(withNative)],
-    ['wasm Recurrence.between', medianSeconds(withWasm)],
-    ['rrule.js between', medianSeconds(withRruleJs)],
-  ])
-  report('a year, epoch ms', [
-    ['native Recurrence.betweenEpochMs', medianSeconds(withNativeMs)],
-    ['wasm Recurrence.betweenEpochMs', medianSeconds(withWasmMs)],
-  ])
+  report({
+    'native Recurrence.between': withNative,
+    'wasm Recurrence.between': withWasm,
+  })
+  report({
+    'native Recurrence.betweenEpochMs': withNativeMs,
+    'wasm Recurrence.betweenEpochMs': withWasmMs,
+  })
+  // rrule.js is ~1000x slower: timed on its own, against the wasm call.
+  report({ 'wasm Recurrence.between': withWasm, 'rrule.js between': withRruleJs })
 }
 
 // 2. A month of slots for one provider.
@@ -130,13 +155,13 @@ function report(title, times) {
     'wasm epoch ms': [...w.slotsEpochMs(from, to, 30)].map(iso),
   })
   console.log(`-- a month of slots (weekdays 09:00-17:00 ${NY}, 30 minutes, a busy hour a day): ${n} slots`)
-  report('a month', [
-    ['native Availability.slots', medianSeconds(() => nat.slots(from, to, 30))],
-    ['wasm Availability.slots', medianSeconds(() => w.slots(from, to, 30))],
-  ])
-  report('a month, epoch ms', [
-    ['native Availability.slotsEpochMs', medianSeconds(() => nat.slotsEpochMs(from, to, 30))],
-    ['wasm Availability.slotsEpochMs', medianSeconds(() => w.slotsEpochMs(from, to, 30))],
-  ])
+  report({
+    'native Availability.slots': () => nat.slots(from, to, 30),
+    'wasm Availability.slots': () => w.slots(from, to, 30),
+  })
+  report({
+    'native Availability.slotsEpochMs': () => nat.slotsEpochMs(from, to, 30),
+    'wasm Availability.slotsEpochMs': () => w.slotsEpochMs(from, to, 30),
+  })
 }
 console.log(`(target: wasm within 3x of native; Cal.com's engine cannot be installed offline: scripts/bench-node)`)
