@@ -28,6 +28,11 @@
 //! | `webhook_backoff_ms` | `HCAS_WEBHOOK_BACKOFF_MS` | `10000` (1 to 3600000): the first retry's delay, doubled per attempt |
 //! | `webhook_backoff_max_ms` | `HCAS_WEBHOOK_BACKOFF_MAX_MS` | `3600000` (at least `webhook_backoff_ms`, at most 86400000): the longest delay |
 //! | `webhook_max_attempts` | `HCAS_WEBHOOK_MAX_ATTEMPTS` | `12` (1 to 100): attempts before a delivery is dead |
+//! | (none) | `HCAS_SMTP_URL` | none: e-mail notifications go to the development sink (`smtp://host:port`, `smtps://...`, lettre's URL form) |
+//! | (none) | `HCAS_SMTP_FROM` | `hcas@localhost`: the notifications' sender |
+//! | (none) | `HCAS_SMS_URL` | none: SMS notifications go to the development sink (an `http(s)://` provider URL that takes a JSON POST) |
+//! | (none) | `HCAS_NOTIFY_LINK_BASE` | `http://localhost:8080`: the start of the link in every notification |
+//! | (none) | `HCAS_NOTIFY_BACKOFF_MS`, `HCAS_NOTIFY_MAX_ATTEMPTS` | `60000`, `8`: the notification retry schedule (ranges as the webhook ones) |
 //! | `publish_org` | `HCAS_PUBLISH_ORG` | none: no public `$bulk-publish` (docs/fhir.md, SMART Scheduling Links) |
 //! | `publish_horizon_days` | `HCAS_PUBLISH_HORIZON_DAYS` | `14` (1 to 62): how far ahead Slots are published |
 //! | `publish_booking_url` | `HCAS_PUBLISH_BOOKING_URL` | none: `<server>/fhir/r4/Slot/{slot}`; a template with `{slot}`, `{schedule}`, `{start}` |
@@ -122,6 +127,43 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// The public SMART Scheduling Links publication (`publish_*` settings).
     pub publish: PublishConfig,
+    /// Notifications to patients: channels and retries (`docs/notifications.md`).
+    pub notifications: NotificationConfig,
+}
+
+/// How notifications are sent (`HCAS_SMTP_*`, `HCAS_SMS_URL`, `HCAS_NOTIFY_*`;
+/// `docs/notifications.md`). A channel without its transport writes to the
+/// development sink, `<data_dir>/notifications.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotificationConfig {
+    /// The SMTP server for e-mail (`smtp://host:port`); `None`: the sink.
+    pub smtp_url: Option<String>,
+    /// The sender of every e-mail.
+    pub smtp_from: String,
+    /// The SMS provider's URL (a JSON POST); `None`: the sink.
+    pub sms_url: Option<String>,
+    /// The start of every notification's link (`{link_base}/appointments/{id}`).
+    pub link_base: String,
+    /// Time limit, retry schedule and attempts (the webhook settings' shape).
+    pub retry: WebhookConfig,
+}
+
+impl Default for NotificationConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_from: "hcas@localhost".to_string(),
+            sms_url: None,
+            link_base: "http://localhost:8080".to_string(),
+            retry: WebhookConfig {
+                timeout_ms: 10_000,
+                backoff_ms: 60_000,
+                backoff_max_ms: 3_600_000,
+                max_attempts: 8,
+            },
+        }
+    }
 }
 
 /// What `GET /fhir/r4/$bulk-publish` publishes, without a token
@@ -321,6 +363,7 @@ impl Config {
             tls_key: None,
             otlp_endpoint: None,
             webhooks: WebhookConfig::default(),
+            notifications: NotificationConfig::default(),
             publish: PublishConfig::default(),
         }
     }
@@ -435,6 +478,21 @@ impl Config {
         } else if let Some(v) = parsed.webhook_max_attempts {
             w.max_attempts = v;
         }
+        let n = &mut c.notifications;
+        n.smtp_url = env("HCAS_SMTP_URL").filter(|v| !v.trim().is_empty());
+        n.sms_url = env("HCAS_SMS_URL").filter(|v| !v.trim().is_empty());
+        if let Some(v) = env("HCAS_SMTP_FROM") {
+            n.smtp_from = v;
+        }
+        if let Some(v) = env("HCAS_NOTIFY_LINK_BASE") {
+            n.link_base = v.trim_end_matches('/').to_string();
+        }
+        if let Some(v) = env("HCAS_NOTIFY_BACKOFF_MS") {
+            n.retry.backoff_ms = parse_num("notify_backoff_ms", &v)?;
+        }
+        if let Some(v) = env("HCAS_NOTIFY_MAX_ATTEMPTS") {
+            n.retry.max_attempts = parse_num("notify_max_attempts", &v)?;
+        }
         let p = &mut c.publish;
         p.org = env("HCAS_PUBLISH_ORG").or(parsed.publish_org);
         if let Some(v) = env("HCAS_PUBLISH_HORIZON_DAYS") {
@@ -517,6 +575,47 @@ impl Config {
                 "webhook_max_attempts",
                 format!("{} is out of range; use 1 to 100", w.max_attempts),
             ));
+        }
+        let n = &self.notifications;
+        if !(1..=3_600_000).contains(&n.retry.backoff_ms)
+            || n.retry.backoff_max_ms < n.retry.backoff_ms
+        {
+            return Err(ConfigError::new(
+                "notify_backoff_ms",
+                format!(
+                    "{} is out of range; use 1 to 3600000 (at most the longest delay, {})",
+                    n.retry.backoff_ms, n.retry.backoff_max_ms
+                ),
+            ));
+        }
+        if !(1..=100).contains(&n.retry.max_attempts) {
+            return Err(ConfigError::new(
+                "notify_max_attempts",
+                format!("{} is out of range; use 1 to 100", n.retry.max_attempts),
+            ));
+        }
+        if let Some(u) = &n.smtp_url {
+            let l = u.to_ascii_lowercase();
+            if !(l.starts_with("smtp://") || l.starts_with("smtps://")) {
+                return Err(ConfigError::new(
+                    "smtp_url",
+                    "must be an smtp:// or smtps:// URL such as smtp://mail.example:587?tls=required",
+                ));
+            }
+        }
+        for (setting, url) in [
+            ("sms_url", n.sms_url.as_deref()),
+            ("notify_link_base", Some(n.link_base.as_str())),
+        ] {
+            if let Some(u) = url {
+                let l = u.to_ascii_lowercase();
+                if !(l.starts_with("http://") || l.starts_with("https://")) {
+                    return Err(ConfigError::new(
+                        setting,
+                        "must be an http:// or https:// URL",
+                    ));
+                }
+            }
         }
         if self.max_body_bytes < 1024 || self.max_body_bytes > MAX_BODY_LIMIT {
             return Err(ConfigError::new(

@@ -13,6 +13,8 @@
 //! enqueues the pass's webhook deliveries durably in the store
 //! ([`crate::webhooks::enqueue`]) before it marks the events sent, and the
 //! bus starts each organization's delivery worker with its relay.
+//! Notifications to patients ([`crate::notifications::enqueue`]) are
+//! enqueued the same way, in the same pass, after the webhook deliveries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,7 @@ use hcas_store::{OutboxEvent, Store};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 
+use crate::notifications::Notifier;
 use crate::tenants::OrgId;
 use crate::webhooks::Dispatcher;
 
@@ -53,6 +56,7 @@ pub struct Bus {
     tx: broadcast::Sender<Arc<Published>>,
     relays: Mutex<HashMap<OrgId, Relay>>,
     webhooks: Arc<Dispatcher>,
+    notifier: Arc<Notifier>,
 }
 
 impl Default for Bus {
@@ -70,15 +74,28 @@ impl Bus {
         )))
     }
 
-    /// A bus with no relay yet whose relays feed `webhooks`.
+    /// A bus with no relay yet whose relays feed `webhooks` (and no notifications).
     #[must_use]
     pub fn with_webhooks(webhooks: Arc<Dispatcher>) -> Self {
+        Self::with_services(webhooks, Arc::new(Notifier::disabled()))
+    }
+
+    /// A bus with no relay yet whose relays feed `webhooks` and `notifier`.
+    #[must_use]
+    pub fn with_services(webhooks: Arc<Dispatcher>, notifier: Arc<Notifier>) -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
         Self {
             tx,
             relays: Mutex::new(HashMap::new()),
             webhooks,
+            notifier,
         }
+    }
+
+    /// The notification workers.
+    #[must_use]
+    pub fn notifier(&self) -> &Arc<Notifier> {
+        &self.notifier
     }
 
     /// The webhook delivery workers.
@@ -128,6 +145,7 @@ impl Bus {
             return;
         }
         self.webhooks.ensure(org, Arc::clone(&store));
+        self.notifier.ensure(org, Arc::clone(&store));
         let nudge = Arc::new(Notify::new());
         let task = tokio::spawn(run_relay(
             org.clone(),
@@ -135,6 +153,7 @@ impl Bus {
             self.tx.clone(),
             Arc::clone(&nudge),
             Arc::clone(&self.webhooks),
+            Arc::clone(&self.notifier),
         ));
         relays.insert(org.clone(), Relay { nudge, task });
     }
@@ -156,6 +175,7 @@ async fn run_relay(
     tx: broadcast::Sender<Arc<Published>>,
     nudge: Arc<Notify>,
     webhooks: Arc<Dispatcher>,
+    notifier: Arc<Notifier>,
 ) {
     loop {
         match store.outbox_pending(BATCH).await {
@@ -170,6 +190,17 @@ async fn run_relay(
                         tracing::warn!(org = %org, code = e.code(), "webhook deliveries not enqueued; the events stay unsent");
                         tokio::time::sleep(BACKOFF).await;
                         continue;
+                    }
+                }
+                if notifier.enabled() {
+                    match crate::notifications::enqueue(&org, &store, &events).await {
+                        Ok(0) => {}
+                        Ok(_) => notifier.wake(&org),
+                        Err(e) => {
+                            tracing::warn!(org = %org, code = e.code(), "notifications not enqueued; the events stay unsent");
+                            tokio::time::sleep(BACKOFF).await;
+                            continue;
+                        }
                     }
                 }
                 for event in events {

@@ -29,6 +29,7 @@
 //! | [`demo`] | `--demo`: a sample clinic loaded through the API |
 //! | [`events`] | the in-process event bus: an outbox relay per organization, a broadcast channel |
 //! | [`readmodel`] | slot search's cache of providers' availability, kept fresh by the bus |
+//! | [`notifications`] | notifications to patients: from the outbox, a durable queue per event, channel and patient, consent-gated, templated, sent to the dev sink, SMTP or an SMS provider; the staff API |
 //! | [`webhooks`] | webhooks: events from the outbox, a durable queue per subscription, signed POSTs with retries, the admin API |
 //! | [`services`] | the services: doctors (providers, schedules), appointments (slots, bookings) |
 //! | [`fhir`] | the FHIR R4 read and search API under `/fhir/r4` (errors as `OperationOutcome`) |
@@ -69,6 +70,7 @@ pub mod fhir;
 mod gateway;
 mod health;
 pub mod metrics;
+pub mod notifications;
 mod otlp;
 pub mod ratelimit;
 pub mod readmodel;
@@ -120,9 +122,13 @@ impl AppState {
         Self {
             slots: Arc::new(readmodel::ReadModel::new(Arc::clone(&doctors))),
             doctors,
-            bus: Arc::new(events::Bus::with_webhooks(Arc::new(
-                webhooks::Dispatcher::new(config.webhooks),
-            ))),
+            bus: Arc::new(events::Bus::with_services(
+                Arc::new(webhooks::Dispatcher::new(config.webhooks)),
+                Arc::new(notifications::Notifier::new(
+                    config.notifications.clone(),
+                    &config.data_dir,
+                )),
+            )),
             tenants,
             metrics: Arc::new(metrics::Metrics::new()),
             rate_limiter: ratelimit::RateLimiter::new(
@@ -191,6 +197,7 @@ impl AppState {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "auth", description = "Log in, refresh, who am I, and the issuer's keys"),
         (name = "webhooks", description = "Webhook subscriptions, their deliveries, replay (administrators)"),
+        (name = "notifications", description = "Notifications to patients: an appointment's delivery log, resend (staff)"),
         (name = "feeds", description = "Calendar feeds (iCalendar) behind unguessable, revocable tokens"),
     ),
     components(schemas(error::Problem))
@@ -207,6 +214,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(auth::routes::routes())
         .merge(metrics::routes())
         .merge(webhooks::routes::routes())
+        .merge(notifications::routes::routes())
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_string();
     let mut doc = serde_json::to_value(&api).unwrap_or_default();

@@ -86,13 +86,29 @@ async fn activity(s: &Server) {
             .await
             .ok(201);
     }
-    s.post(
-        "/v1/appointments",
-        "patient:X1",
-        json!({"provider": "P1", "patient": "X1", "start": at(2, 9, 0), "duration": 30}),
-    )
-    .await
-    .ok(201);
+    let booked = s
+        .post(
+            "/v1/appointments",
+            "patient:X1",
+            json!({"provider": "P1", "patient": "X1", "start": at(2, 9, 0), "duration": 30}),
+        )
+        .await;
+    let booked = booked.ok(201)["id"].as_str().unwrap().to_string();
+    // The booking's notification (X1 chose e-mail) is sent in the
+    // background with an audit record of its own (`notification.send`):
+    // wait until it is, so the searches below see a log that stays put.
+    let store = s.store(ORG).await;
+    for _ in 0..600 {
+        let log = store.notifications_of(&booked, 10).await.unwrap();
+        if !log.is_empty()
+            && log
+                .iter()
+                .all(|n| n.status != hcas_store::NotificationStatus::Pending)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     s.get("/fhir/r4/Patient/X1", "doctor:D1").await.ok(200);
     s.post(
         "/v1/patients/X2/consents",
@@ -199,10 +215,14 @@ async fn scenario(s: &Server) {
     assert_eq!(ids(&created), want);
     let log = s.audit(ORG).await;
     let (executed, _) = all_pages(s, "action=E", ADMIN).await;
+    // The searches, and the notification worker's send (verb `send`: E).
     assert_eq!(
         ids(&executed),
-        raw(&log, |r| r.event.action == "audit.search")
+        raw(&log, |r| {
+            ["audit.search", "notification.send"].contains(&r.event.action.as_str())
+        })
     );
+    assert!(log.iter().any(|r| r.event.action == "notification.send"));
 
     // By type: without a patient (the admin's searches without `patient`).
     let log = s.audit(ORG).await;

@@ -24,6 +24,7 @@
 //! | `postgres/` | the PostgreSQL adapter: the same, plus `batch.rs` (group commit), `locks.rs` (every advisory lock), `retry.rs` |
 //! | `sql.rs`, `sweep.rs` | what both SQL adapters share: error classification and row decoding; the tz-drift sweep's paging |
 //! | `feeds.rs` | the calendar-feed port, [`FeedTokenStore`]: feed tokens (only their SHA-256), listed and revoked for good |
+//! | `notifications.rs` | the notifications port, [`NotificationStore`]: the queue of messages to patients (once per event, channel and recipient; leases) and the delivery log per appointment |
 //! | `webhooks.rs` | the webhooks port, [`WebhookStore`]: subscriptions, the delivery queue (order per appointment, leases) and its log |
 //! | `documents/` | encrypted document storage (feature `documents`): object_store, envelope encryption (AES-256-GCM chunks, per-document data keys wrapped by a KMS), key rotation, crypto-shredding; see `docs/records.md` |
 //! | `conformance/` | the suite every adapter passes, one file per port (feature `test-support`) |
@@ -41,6 +42,7 @@ mod error;
 mod feeds;
 #[cfg(feature = "memory")]
 pub mod memory;
+mod notifications;
 mod ports;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -62,6 +64,10 @@ pub use error::StoreError;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use error::sql_error;
 pub use feeds::{FeedToken, FeedTokenStore, MAX_FEED_ROLES, parse_subject};
+pub use notifications::{
+    MAX_NOTIFICATION_ERROR, MAX_NOTIFICATION_PAGE, NewNotification, Notification,
+    NotificationReport, NotificationStatus, NotificationStore, channel_str, parse_channel,
+};
 pub use ports::{AnchorStore, AuditQuery, DriftPage, MAX_DRIFT_PAGE, SweepCursor};
 pub use ports::{
     AuditStore, ConsentStore, HistoryStore, PatientStore, ProviderStore, RecordStore, SeriesStore,

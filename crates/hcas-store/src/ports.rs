@@ -27,7 +27,10 @@ use crate::records::{
     AuditEvent, AuditRecord, Patient, Provider, ProviderAvailability, RecordMeta, Schedule,
     StatusChange,
 };
-use crate::{AccountStore, AppointmentStore, FeedTokenStore, StoreError, Stored, WebhookStore};
+use crate::{
+    AccountStore, AppointmentStore, FeedTokenStore, NotificationStore, StoreError, Stored,
+    WebhookStore,
+};
 
 /// Patients' demographic records.
 #[async_trait]
@@ -496,6 +499,7 @@ pub trait Store:
     + AnchorStore
     + AccountStore
     + WebhookStore
+    + NotificationStore
     + FeedTokenStore
 {
 }
@@ -513,6 +517,7 @@ impl<T> Store for T where
         + AnchorStore
         + AccountStore
         + WebhookStore
+        + NotificationStore
         + FeedTokenStore
         + ?Sized
 {

@@ -358,3 +358,64 @@ pub(crate) fn feed_from_row(row: FeedRow) -> Result<crate::FeedToken, StoreError
             .map_err(|e| corrupt("feed revoked", e))?,
     })
 }
+
+/// A `notifications` row, [`NOTIFICATION_COLUMNS`].
+pub(crate) type NotificationRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
+/// The columns of a [`NotificationRow`], in order.
+pub(crate) const NOTIFICATION_COLUMNS: &str = "id, event_id, event_type, channel, recipient, appointment_id, seq, payload, status, attempts, next_attempt_ms, last_error, created_ms, sent_ms";
+
+/// A `notifications` row read back.
+pub(crate) fn notification_from_row(
+    row: NotificationRow,
+) -> Result<crate::Notification, StoreError> {
+    let (
+        id,
+        event_id,
+        event_type,
+        channel,
+        recipient,
+        appointment,
+        seq,
+        payload,
+        status,
+        attempts,
+        next_attempt_ms,
+        last_error,
+        created_ms,
+        sent_ms,
+    ) = row;
+    Ok(crate::Notification {
+        id,
+        event_id,
+        event_type,
+        channel: crate::parse_channel(&channel)
+            .ok_or_else(|| corrupt("notification channel", &channel))?,
+        recipient,
+        appointment,
+        seq,
+        payload,
+        status: crate::NotificationStatus::parse(&status)
+            .ok_or_else(|| corrupt("notification status", &status))?,
+        attempts: u32::try_from(attempts).map_err(|e| corrupt("notification attempts", e))?,
+        next_attempt_ms,
+        last_error,
+        created_ms,
+        sent_ms,
+    })
+}

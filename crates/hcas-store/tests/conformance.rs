@@ -48,6 +48,9 @@ macro_rules! conformance {
                 suite_accounts, suite_refresh_rotation, suite_webhook_subscriptions,
                 suite_webhook_queue_dedupes_and_leases, suite_webhook_order_per_aggregate,
                 suite_webhook_attempts_dead_letter_and_replay, suite_feed_tokens,
+                suite_notification_queue_dedupes_and_leases,
+                suite_notification_order_per_appointment,
+                suite_notification_attempts_dead_and_resend,
                 suite_feed_revocation);
             conformance!(@plant $make; suite_anchor_drift);
         }

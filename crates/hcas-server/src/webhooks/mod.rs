@@ -30,7 +30,7 @@ use sha2::Sha256;
 use crate::tenants::OrgId;
 
 pub mod routes;
-mod worker;
+pub(crate) mod worker;
 
 pub use worker::{Dispatcher, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 

@@ -191,7 +191,7 @@ pub(crate) fn backoff_ms(settings: &WebhookConfig, attempts: u32, random: u32) -
     i64::try_from(half + jitter).unwrap_or(i64::MAX)
 }
 
-fn random_u32() -> u32 {
+pub(crate) fn random_u32() -> u32 {
     let mut b = [0u8; 4];
     // Without randomness the delay is the full one: still a valid schedule.
     if getrandom::getrandom(&mut b).is_err() {

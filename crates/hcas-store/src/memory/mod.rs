@@ -32,6 +32,7 @@ mod accounts;
 #[cfg(feature = "documents")]
 mod documents;
 mod feeds;
+mod notifications;
 mod ports;
 mod webhooks;
 
@@ -55,6 +56,8 @@ struct State {
     families: HashMap<String, accounts::Family>,
     /// Webhook subscriptions, deliveries and their log.
     hooks: webhooks::Hooks,
+    /// The notification queue, in enqueue order (ids from 1).
+    notes: Vec<crate::Notification>,
     /// Calendar feeds, in creation order.
     feeds: Vec<crate::FeedToken>,
     #[cfg(feature = "documents")]

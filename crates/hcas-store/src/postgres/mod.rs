@@ -121,6 +121,7 @@ mod documents;
 mod feeds;
 mod history;
 mod locks;
+mod notifications;
 mod providers;
 mod records;
 mod retry;

@@ -34,6 +34,7 @@ mod bookings;
 mod documents;
 mod feeds;
 mod history;
+mod notifications;
 mod providers;
 mod records;
 mod rows;

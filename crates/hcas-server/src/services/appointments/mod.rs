@@ -582,7 +582,7 @@ async fn book(
 }
 
 /// Load booking `id` and pass the consent gate for `action` on its patient.
-async fn load_authorized(
+pub(crate) async fn load_authorized(
     store: &Arc<dyn Store>,
     principal: &Principal,
     id: &str,
