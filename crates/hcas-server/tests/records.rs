@@ -448,3 +448,105 @@ async fn denied_is_missing_and_lists_hide() {
     assert_eq!(res.bytes().await.unwrap().as_ref(), b"restricted");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn fhir_document_reference() {
+    let s = Server::sqlite().await;
+    setup(&s).await;
+    let doctor = s.token("dr1", &[Role::Doctor]);
+    let me = s.token("P1", &[Role::Patient]);
+    let body = pdf("fhir-doc", 70_000);
+    let rid = upload(
+        &s,
+        &doctor,
+        "category=labs&title=Panel&labels=N,PSY",
+        "application/pdf",
+        body.clone(),
+    )
+    .await
+    .ok(201)["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hidden = upload(
+        &s,
+        &doctor,
+        "category=records&title=Hidden&labels=R",
+        "text/plain",
+        b"hidden".to_vec(),
+    )
+    .await
+    .ok(201)["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.post(
+        "/v1/patients/P1/consents",
+        &me,
+        json!({
+            "id": "K1", "status": "active", "decision": "permit",
+            "provisions": [ { "labels": ["R"] } ]
+        }),
+    )
+    .await
+    .ok(201);
+
+    let res = s
+        .get(&format!("/fhir/r4/DocumentReference/{rid}"), &doctor)
+        .await;
+    let d = res.ok(200);
+    assert_eq!(
+        res.headers["content-type"].to_str().unwrap(),
+        "application/fhir+json"
+    );
+    assert_eq!(d["resourceType"], "DocumentReference");
+    assert_eq!(d["status"], "current");
+    assert_eq!(d["subject"]["reference"], "Patient/P1");
+    assert_eq!(d["category"][0]["coding"][0]["code"], "labs");
+    assert_eq!(d["securityLabel"][0]["coding"][0]["code"], "N");
+    assert_eq!(d["securityLabel"][1]["coding"][0]["code"], "PSY");
+    assert_eq!(d["author"][0]["identifier"]["value"], "dr1");
+    let a = &d["content"][0]["attachment"];
+    assert_eq!(a["contentType"], "application/pdf");
+    assert_eq!(a["size"], body.len());
+    use base64::Engine;
+    use sha1::Digest;
+    let want = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(&body));
+    assert_eq!(a["hash"], want);
+    let url = a["url"].as_str().unwrap();
+    assert!(
+        url.ends_with(&format!("/v1/records/{rid}/content")),
+        "{url}"
+    );
+    let got = s.client.get(url).bearer_auth(&doctor).send().await.unwrap();
+    assert_eq!(got.bytes().await.unwrap().as_ref(), body.as_slice());
+
+    // Search: only what the doctor may read, and total counts only that.
+    let b = s
+        .get("/fhir/r4/DocumentReference?patient=P1", &doctor)
+        .await;
+    let b = b.ok(200);
+    assert_eq!(b["type"], "searchset");
+    assert_eq!(b["total"], 1);
+    assert_eq!(b["entry"].as_array().unwrap().len(), 1);
+    assert_eq!(b["entry"][0]["resource"]["id"], rid.as_str());
+    assert!(!b.to_string().contains(&hidden));
+    // The patient sees both.
+    let b = s
+        .get("/fhir/r4/DocumentReference?patient=Patient/P1", &me)
+        .await;
+    assert_eq!(b.ok(200)["total"], 2);
+    // A denied read is a missing one.
+    let denied = s
+        .get(&format!("/fhir/r4/DocumentReference/{hidden}"), &doctor)
+        .await;
+    let missing = s.get("/fhir/r4/DocumentReference/nope", &doctor).await;
+    assert_eq!(denied.status, 404);
+    assert_eq!(missing.status, 404);
+    assert_eq!(denied.json["resourceType"], "OperationOutcome");
+    assert_eq!(
+        denied.json["issue"][0]["code"],
+        missing.json["issue"][0]["code"]
+    );
+    s.stop().await;
+}
