@@ -86,7 +86,19 @@ fn without_instance(v: &Value) -> Value {
 
 #[tokio::test]
 async fn upload_list_download_range_delete() {
-    let s = Server::sqlite().await;
+    round_trip(Server::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn upload_list_download_range_delete_postgres() {
+    // The documents' metadata and wrapped keys in PostgreSQL, the
+    // ciphertext under the data dir.
+    if let Some(s) = Server::postgres("records_round_trip").await {
+        round_trip(s).await;
+    }
+}
+
+async fn round_trip(s: Server) {
     setup(&s).await;
     let doctor = s.token("dr1", &[Role::Doctor]);
     let marker = "PLAINTEXT-MARKER-5f1c9a";
