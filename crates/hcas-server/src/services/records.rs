@@ -479,6 +479,7 @@ async fn store_body(
     post,
     path = "/v1/patients/{id}/records",
     tag = "records",
+    operation_id = "upload_record",
     params(
         ("id" = String, Path, description = "The patient id"),
         ("category" = String, Query, description = "The consent category: records, notes, labs or psychotherapy"),
@@ -656,6 +657,7 @@ pub(crate) async fn visible_records(
     get,
     path = "/v1/records/{rid}",
     tag = "records",
+    operation_id = "read_record",
     params(("rid" = String, Path, description = "The record id")),
     responses(
         (status = 200, description = "The record", body = RecordView),
@@ -739,6 +741,7 @@ fn extension(content_type: &str) -> &'static str {
     get,
     path = "/v1/records/{rid}/content",
     tag = "records",
+    operation_id = "record_content",
     params(
         ("rid" = String, Path, description = "The record id"),
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=a-b`, `bytes=a-` or `bytes=-n`"),
@@ -822,6 +825,7 @@ async fn content(
     delete,
     path = "/v1/records/{rid}",
     tag = "records",
+    operation_id = "delete_record",
     params(("rid" = String, Path, description = "The record id")),
     responses(
         (status = 204, description = "Deleted; the content is shredded"),
