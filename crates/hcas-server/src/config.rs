@@ -8,6 +8,7 @@
 //! | `data_dir` | `HCAS_DATA_DIR` | `./hcas-data` |
 //! | `database_url` | `HCAS_DATABASE_URL` | none: SQLite files in `data_dir` |
 //! | `max_body_bytes` | `HCAS_MAX_BODY_BYTES` | `65536` |
+//! | `max_upload_bytes` | `HCAS_MAX_UPLOAD_BYTES` | `26214400` (25 MiB; 1024 to 1 GiB): the largest medical-record document |
 //! | `log_format` | `HCAS_LOG_FORMAT` | `json` (`json` or `pretty`) |
 //! | `request_timeout_seconds` | `HCAS_REQUEST_TIMEOUT_SECONDS` | `30` |
 //! | `issuer` | `HCAS_ISSUER` | `http://<listen>` (the own issuer's `iss`) |
@@ -95,6 +96,11 @@ pub struct Config {
     pub database: Database,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest medical-record document accepted (`POST
+    /// /v1/patients/{id}/records`, streamed), in bytes. Documents are kept
+    /// encrypted under `data_dir/documents`, their key file is
+    /// `data_dir/keys/kek.json` (docs/records.md).
+    pub max_upload_bytes: u64,
     /// Log line format.
     pub log_format: LogFormat,
     /// A request still running after this many seconds is answered 503.
@@ -308,6 +314,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     max_body_bytes: Option<usize>,
+    max_upload_bytes: Option<u64>,
     log_format: Option<LogFormat>,
     request_timeout_seconds: Option<u64>,
     issuer: Option<String>,
@@ -341,6 +348,9 @@ pub const MAX_RATE: u32 = 1_000_000;
 /// Most a body limit may be set to (16 MiB): the API takes small JSON documents.
 pub const MAX_BODY_LIMIT: usize = 16 << 20;
 
+/// Most the document upload limit may be set to (1 GiB).
+pub const MAX_UPLOAD_LIMIT: u64 = 1 << 30;
+
 impl Config {
     /// The defaults with `data_dir` (tests and embedders).
     #[must_use]
@@ -350,6 +360,7 @@ impl Config {
             data_dir: data_dir.into(),
             database: Database::Sqlite,
             max_body_bytes: 64 * 1024,
+            max_upload_bytes: 25 << 20,
             log_format: LogFormat::Json,
             request_timeout_seconds: 30,
             issuer: None,
@@ -408,6 +419,11 @@ impl Config {
             c.max_body_bytes = parse_num("max_body_bytes", &v)?;
         } else if let Some(v) = parsed.max_body_bytes {
             c.max_body_bytes = v;
+        }
+        if let Some(v) = env("HCAS_MAX_UPLOAD_BYTES") {
+            c.max_upload_bytes = parse_num("max_upload_bytes", &v)?;
+        } else if let Some(v) = parsed.max_upload_bytes {
+            c.max_upload_bytes = v;
         }
         if let Some(v) = env("HCAS_LOG_FORMAT") {
             c.log_format = match v.as_str() {
@@ -623,6 +639,15 @@ impl Config {
                 format!(
                     "{} is out of range; use 1024 to {MAX_BODY_LIMIT}",
                     self.max_body_bytes
+                ),
+            ));
+        }
+        if !(1024..=MAX_UPLOAD_LIMIT).contains(&self.max_upload_bytes) {
+            return Err(ConfigError::new(
+                "max_upload_bytes",
+                format!(
+                    "{} is out of range; use 1024 to {MAX_UPLOAD_LIMIT}",
+                    self.max_upload_bytes
                 ),
             ));
         }

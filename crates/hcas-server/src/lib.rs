@@ -194,6 +194,7 @@ impl AppState {
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "patients", description = "Patients' registration and profiles, and the access gate"),
         (name = "consents", description = "Patients' consents: grant, list, revoke"),
+        (name = "records", description = "Medical-record documents, encrypted at rest: upload, list, read, download, delete"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "auth", description = "Log in, refresh, who am I, and the issuer's keys"),
         (name = "webhooks", description = "Webhook subscriptions, their deliveries, replay (administrators)"),
@@ -276,6 +277,9 @@ pub enum StartError {
     /// The OTLP exporter's HTTP client could not be built.
     #[error("cannot set up the OTLP exporter: {0}")]
     Otlp(String),
+    /// The documents' key file could not be created or read.
+    #[error("the documents' key file: {0}")]
+    Documents(String),
     /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -384,6 +388,15 @@ pub async fn start_with_signal(
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
+    })?;
+    // The documents' key file: created (0600) on first start, checked on
+    // every start, so a bad one stops the server rather than an upload.
+    state.tenants.kms().await.map_err(|e| {
+        StartError::Documents(format!(
+            "{} under {}: see the log",
+            e.problem(None).detail,
+            config.data_dir.display()
+        ))
     })?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -5,6 +5,11 @@
 //! reach the store of the organization in its token, so no query can read
 //! or write across organizations: the isolation is structural, not a
 //! `WHERE org = ?` that one forgotten clause would break.
+//!
+//! Each organization's medical-record documents are encrypted files below
+//! `data_dir/documents/<org>/` (their wrapped keys in the organization's
+//! database), under the deployment's key file `data_dir/keys/kek.json`
+//! (created with mode 0600 on first start): see docs/records.md.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,6 +17,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use hcas_store::Store;
+use hcas_store::documents::{ContentStore, Documents, Kms, LocalKms};
 use hcas_store::postgres::{PgStore, PgStoreOptions};
 use hcas_store::sqlite::SqliteStore;
 use tokio::sync::Mutex;
@@ -69,8 +75,22 @@ enum Backend {
 /// The organizations of this deployment and their open stores.
 pub struct Tenants {
     backend: Backend,
-    open: Mutex<HashMap<OrgId, Arc<dyn Store>>>,
+    open: Mutex<HashMap<OrgId, Opened>>,
+    documents_dir: PathBuf,
+    key_file: PathBuf,
+    max_upload: u64,
+    kms: tokio::sync::OnceCell<Arc<LocalKms>>,
 }
+
+/// One open organization: its store, and the same database as the store
+/// of its documents' metadata.
+struct Opened {
+    store: Arc<dyn Store>,
+    contents: Arc<dyn ContentStore>,
+}
+
+/// Where the key-encryption keys of documents are, below `data_dir`.
+pub const KEY_FILE: &str = "keys/kek.json";
 
 /// Connections per organization's PostgreSQL pool.
 const PG_POOL: u32 = 8;
@@ -90,7 +110,62 @@ impl Tenants {
         Self {
             backend,
             open: Mutex::new(HashMap::new()),
+            documents_dir: config.data_dir.join("documents"),
+            key_file: config.data_dir.join(KEY_FILE),
+            max_upload: config.max_upload_bytes,
+            kms: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The documents' key file, opened (or created, mode 0600, in a 0700
+    /// `keys/` directory) once.
+    ///
+    /// # Errors
+    /// 503 `unavailable` when it cannot be created or read, or group or
+    /// others may read it (the log says which and what to do).
+    pub async fn kms(&self) -> Result<Arc<LocalKms>, ApiError> {
+        let path = self.key_file.clone();
+        self.kms
+            .get_or_try_init(|| async move {
+                let opened = tokio::task::spawn_blocking(move || {
+                    if let Some(dir) = path.parent() {
+                        create_private_dir(dir)?;
+                    }
+                    LocalKms::open_or_create(path)
+                })
+                .await
+                .map_err(|_| ApiError::internal())?;
+                opened.map(Arc::new).map_err(|e| {
+                    tracing::error!(error = %e, "the documents' key file is unusable");
+                    ApiError::unavailable("the document store's keys are unavailable")
+                })
+            })
+            .await
+            .cloned()
+    }
+
+    /// The encrypted documents of organization `org` (files below
+    /// `data_dir/documents/<org>/`, metadata in its database), with the
+    /// `max_upload_bytes` limit.
+    ///
+    /// # Errors
+    /// As [`Tenants::store`] and [`Tenants::kms`].
+    pub async fn documents(&self, org: &OrgId) -> Result<Documents, ApiError> {
+        self.open_store(org, false).await?;
+        let contents = self
+            .open
+            .lock()
+            .await
+            .get(org)
+            .map(|o| Arc::clone(&o.contents))
+            .ok_or_else(ApiError::internal)?;
+        let kms: Arc<dyn Kms> = self.kms().await?;
+        let dir = self.documents_dir.join(org.as_str());
+        let docs = tokio::task::spawn_blocking(move || Documents::local(dir, kms, contents))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(ApiError::from)?;
+        Ok(docs.with_max_size(self.max_upload))
     }
 
     /// Create organization `org` (its database, migrated) if it does not
@@ -122,20 +197,24 @@ impl Tenants {
     async fn open_store(&self, org: &OrgId, create: bool) -> Result<Arc<dyn Store>, ApiError> {
         let mut open = self.open.lock().await;
         if let Some(s) = open.get(org) {
-            return Ok(Arc::clone(s));
+            return Ok(Arc::clone(&s.store));
         }
-        let store: Arc<dyn Store> = match &self.backend {
+        let opened = match &self.backend {
             Backend::Sqlite { dir } => {
                 let d = dir.join(org.as_str());
                 if !create && !tokio::fs::try_exists(&d).await.unwrap_or(false) {
                     return Err(unknown_org());
                 }
                 let url = format!("sqlite://{}?mode=rwc", d.join("hcas.sqlite").display());
-                Arc::new(
+                let s = Arc::new(
                     SqliteStore::open(&url, SQLITE_POOL)
                         .await
                         .map_err(ApiError::from)?,
-                )
+                );
+                Opened {
+                    store: s.clone(),
+                    contents: s,
+                }
             }
             Backend::Postgres { url } => {
                 let options = hcas_store::postgres::sqlx::postgres::PgConnectOptions::from_str(url)
@@ -144,14 +223,19 @@ impl Tenants {
                 if !create && !PgStore::schema_exists(options.clone(), &schema).await? {
                     return Err(unknown_org());
                 }
-                Arc::new(
+                let s = Arc::new(
                     PgStore::open_in_schema(options, &schema, PgStoreOptions::new(PG_POOL))
                         .await
                         .map_err(ApiError::from)?,
-                )
+                );
+                Opened {
+                    store: s.clone(),
+                    contents: s,
+                }
             }
         };
-        open.insert(org.clone(), Arc::clone(&store));
+        let store = Arc::clone(&opened.store);
+        open.insert(org.clone(), opened);
         Ok(store)
     }
 
@@ -214,7 +298,13 @@ impl Tenants {
 
     /// Whether every open store answers (for `/readyz`).
     pub async fn ready(&self) -> bool {
-        let open: Vec<Arc<dyn Store>> = self.open.lock().await.values().cloned().collect();
+        let open: Vec<Arc<dyn Store>> = self
+            .open
+            .lock()
+            .await
+            .values()
+            .map(|o| Arc::clone(&o.store))
+            .collect();
         for s in open {
             if s.counts().await.is_err() {
                 return false;
@@ -230,4 +320,24 @@ fn schema_of(org: &OrgId) -> String {
 
 fn unknown_org() -> ApiError {
     ApiError::forbidden("this organization is not served here")
+}
+
+/// Create `dir` (and its parents) if missing, the directory itself mode 0700.
+fn create_private_dir(dir: &std::path::Path) -> Result<(), hcas_store::StoreError> {
+    let made = {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir)
+    };
+    made.map_err(|e| {
+        hcas_store::StoreError::KeyUnavailable(format!(
+            "cannot create the key directory {}: {e}",
+            dir.display()
+        ))
+    })
 }

@@ -277,6 +277,18 @@ pub trait RecordStore: Send + Sync {
         patient: &str,
         category: Option<&str>,
     ) -> Result<Vec<Stored<RecordMeta>>, StoreError>;
+
+    /// Remove a record's metadata for good (its content is shredded by the
+    /// document store, not here); with `expected_version`, only if the
+    /// record is still at that version.
+    ///
+    /// # Errors
+    /// `NotFound`, `VersionMismatch`, `Unavailable`.
+    async fn delete_record(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError>;
 }
 
 /// The audit trail: append-only (no port updates or deletes an event; the

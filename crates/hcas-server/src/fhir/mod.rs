@@ -18,6 +18,7 @@
 //! | `resources.rs` | loading and mapping each resource type; the consent gate for patient data |
 //! | `search.rs` | the search of each resource type and the searchset Bundle |
 //! | `read.rs` | `GET /fhir/r4/{type}/{id}` |
+//! | `documents.rs` | `DocumentReference` read and search (by `patient`): medical records through the records gate |
 //! | `audit_events.rs` | AuditEvent search and read: who may read the log, the store query, cursor paging |
 //! | `ops.rs` | the IHE operations' input (`Parameters`), `$hold` and `$book` |
 //! | `series.rs` | `$book` of a recurrence template: every occurrence or none, cancel all |
@@ -51,6 +52,7 @@ use crate::error::{ApiError, PROBLEM_JSON};
 
 mod audit_events;
 mod bulk;
+mod documents;
 mod find;
 mod metadata;
 mod ops;
@@ -86,6 +88,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/fhir/r4/Appointment/$book", post(ops::book))
         .route("/fhir/r4/$bulk-publish", get(bulk::manifest))
         .route("/fhir/r4/$bulk-publish/{file}", get(bulk::file))
+        .route("/fhir/r4/DocumentReference", get(documents::search))
+        .route("/fhir/r4/DocumentReference/{id}", get(documents::read))
         .route("/fhir/r4/{ty}", get(search::search_get))
         .route("/fhir/r4/{ty}/_search", post(search::search_post))
         .route("/fhir/r4/{ty}/{id}", get(read::read))

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `patients` | registration, profiles, guardians, preferences |
 //! | `consents` | patients' consents: grant, list, revoke |
+//! | `records` | medical-record documents: upload, list, read, download (ranges), delete (crypto-shredding) |
 //! | [`doctors`] | provider profiles and schedules; [`doctors::DoctorsClient`] |
 //! | [`feeds`] | calendar feeds behind unguessable, revocable tokens |
 //! | [`appointments`] | slot search (from the read model), holds, bookings, their lifecycle, series |
@@ -21,12 +22,14 @@ pub mod doctors;
 pub mod feeds;
 pub(crate) mod http;
 pub(crate) mod patients;
+pub(crate) mod records;
 
 /// Every service's routes (and the audit log's).
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(patients::routes())
         .merge(consents::routes())
+        .merge(records::routes())
         .merge(crate::audit::routes())
         .merge(doctors::routes())
         .merge(appointments::routes())

@@ -210,6 +210,26 @@ pub async fn suite_records(store: &dyn Store) {
     assert_eq!(code_of(store.put_record(bad, Some(2)).await).0, "invalid");
     assert_eq!(store.get_record("r1").await.unwrap().version, 2);
     assert_eq!(code_of(store.get_record("r9").await).0, "not_found");
+
+    // Deleting: a stale version is refused and keeps the record; then it
+    // is gone from reads and lists; a second delete finds nothing.
+    assert_eq!(
+        code_of(store.delete_record("r1", Some(1)).await).0,
+        "version_mismatch"
+    );
+    assert_eq!(store.get_record("r1").await.unwrap().version, 2);
+    store.delete_record("r1", Some(2)).await.unwrap();
+    assert_eq!(code_of(store.get_record("r1").await).0, "not_found");
+    store.delete_record("r2", None).await.unwrap();
+    assert_eq!(ids(store.records_for("Pat9", None).await.unwrap()), ["r3"]);
+    assert_eq!(
+        code_of(store.delete_record("r1", None).await).0,
+        "not_found"
+    );
+    assert_eq!(
+        code_of(store.delete_record("r9", Some(1)).await).0,
+        "not_found"
+    );
 }
 
 fn audit(actor: &str, patient: Option<&str>, minutes: i64) -> AuditEvent {

@@ -367,6 +367,26 @@ impl RecordStore for MemoryStore {
         v.sort_by(|a, b| (a.value.created, &a.value.id).cmp(&(b.value.created, &b.value.id)));
         Ok(v)
     }
+
+    async fn delete_record(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut s = self.state.lock().await;
+        let found = fetch(&s.records, "record", id)?;
+        if let Some(expected) = expected_version
+            && expected != found.version
+        {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected,
+                found: found.version,
+            });
+        }
+        s.records.remove(id);
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -427,6 +427,44 @@ impl RecordStore for PgStore {
         .map_err(db)?;
         stored_rows("record", rows)
     }
+
+    async fn delete_record(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        if unstorable(id) {
+            return Err(StoreError::NotFound {
+                what: "record",
+                id: id.to_string(),
+            });
+        }
+        // One statement: the row goes only at the expected version; the
+        // CTE tells a missing row from a stale version.
+        let row: (Option<i64>, bool) = sqlx::query_as(
+            "WITH cur AS (SELECT version FROM records WHERE id = $1),
+                  del AS (DELETE FROM records WHERE id = $1
+                          AND ($2::bigint IS NULL OR version = $2::bigint) RETURNING 1)
+             SELECT (SELECT version FROM cur), EXISTS (SELECT 1 FROM del)",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .fetch_one(self.pool())
+        .await
+        .map_err(db)?;
+        match row {
+            (_, true) => Ok(()),
+            (None, false) => Err(StoreError::NotFound {
+                what: "record",
+                id: id.to_string(),
+            }),
+            (Some(found), false) => Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected: expected_version.unwrap_or(found),
+                found,
+            }),
+        }
+    }
 }
 
 #[async_trait]

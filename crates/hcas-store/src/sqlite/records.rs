@@ -293,6 +293,45 @@ impl RecordStore for SqliteStore {
         .map_err(db)?;
         stored_rows("record", rows)
     }
+
+    async fn delete_record(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let found: Option<(i64,)> = sqlx::query_as("SELECT version FROM records WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        let Some((version,)) = found else {
+            return Err(StoreError::NotFound {
+                what: "record",
+                id: id.to_string(),
+            });
+        };
+        if let Some(expected) = expected_version
+            && expected != version
+        {
+            return Err(StoreError::VersionMismatch {
+                id: id.to_string(),
+                expected,
+                found: version,
+            });
+        }
+        sqlx::query("DELETE FROM records WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
 }
 
 #[async_trait]
