@@ -113,6 +113,7 @@ fn staff_only(principal: &Principal) -> Result<(), ApiError> {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff, or the consent gate denied it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An appointment id that breaks the id rule (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database or the audit trail is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
