@@ -190,6 +190,7 @@ pub mod recurrence;
 pub mod anchor;
 pub mod booking;
 pub mod lifecycle;
+pub mod reminder;
 pub mod series;
 pub mod waitlist;
 
