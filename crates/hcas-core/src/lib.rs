@@ -108,6 +108,10 @@
 //! # Ok::<(), hcas_core::Error>(())
 //! ```
 //!
+//! [`reminder::schedule`] says when to remind the patient of a booking: leads
+//! in local days or elapsed minutes, in the patient's zone, outside quiet
+//! hours, never before the booking was made.
+//!
 //! # Series
 //!
 //! [`series::SeriesSpec`] books a recurring appointment: every occurrence is

@@ -19,8 +19,9 @@
 //! - [`Lead::Minutes`]`(n)` is elapsed time: exactly `n` minutes before the
 //!   start, whatever the wall clock says.
 //!
-//! A lead must be at least 1 and at most 60 days ([`MAX_LEAD_DAYS`]); a
-//! schedule takes at most [`MAX_LEADS`] leads.
+//! A lead must be at least 1 and at most 60 days ([`MAX_LEAD_DAYS`]), else
+//! `invalid_request` naming `leads[i]`; a schedule takes at most
+//! [`MAX_LEADS`] leads (`limit_exceeded`, as every list limit).
 //!
 //! # Quiet hours
 //!
@@ -369,8 +370,9 @@ pub struct Schedule {
 /// [module documentation](self) for the rules.
 ///
 /// # Errors
-/// `invalid_request` (at `leads[i]` or `leads`) for a lead of 0 or over
-/// [`MAX_LEAD_DAYS`], or more than [`MAX_LEADS`] leads.
+/// `invalid_request` (at `leads[i]`) for a lead of 0 or over
+/// [`MAX_LEAD_DAYS`]; `limit_exceeded` (at `leads`) for more than
+/// [`MAX_LEADS`] leads.
 pub fn schedule(
     start: Timestamp,
     zone: Zone,
@@ -378,13 +380,7 @@ pub fn schedule(
     quiet: Option<QuietHours>,
     not_before: Timestamp,
 ) -> Result<Schedule> {
-    if leads.len() > MAX_LEADS {
-        return Err(Error::request(format!(
-            "{} leads given, at most {MAX_LEADS} are allowed",
-            leads.len()
-        ))
-        .at("leads"));
-    }
+    crate::id::check_count("leads", leads.len(), "MAX_LEADS", MAX_LEADS)?;
     for (i, lead) in leads.iter().enumerate() {
         lead.validate().map_err(|e| e.at(&format!("leads[{i}]")))?;
     }
@@ -741,7 +737,6 @@ mod tests {
             (vec![Days(1), Days(0)], "leads[1]"),
             (vec![Days(61)], "leads[0]"),
             (vec![Minutes(60 * 1440 + 1)], "leads[0]"),
-            (vec![Minutes(60); MAX_LEADS + 1], "leads"),
         ] {
             let e = schedule(start, z, &leads, None, Timestamp::EPOCH).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidRequest, "{leads:?}");
