@@ -137,6 +137,14 @@ proptest! {
                         (own, r.at.plus_seconds(-1).unwrap())
                     };
                     prop_assert!(quiet_at(zone, q, lo) && quiet_at(zone, q, hi), "{r:?}");
+                    if r.adjustment == Adjustment::MovedLater {
+                        // Earlier was preferred, so it had no room: quiet back to not_before.
+                        let mut u = input.not_before;
+                        while u < own {
+                            prop_assert!(quiet_at(zone, q, u), "{r:?}: {u} was free earlier");
+                            u = u.plus_seconds(60).unwrap();
+                        }
+                    }
                     let mut u = lo;
                     while u < hi {
                         prop_assert!(quiet_at(zone, q, u), "{r:?}: {u} between is not quiet");
