@@ -71,6 +71,7 @@ mod gateway;
 mod health;
 pub mod metrics;
 pub mod notifications;
+pub(crate) mod org_workers;
 mod otlp;
 pub mod ratelimit;
 pub mod readmodel;

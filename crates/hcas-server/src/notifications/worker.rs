@@ -3,9 +3,8 @@
 //! (the consent gate, rendering, the channel), then records the attempt.
 //! Modelled on the webhook worker, whose backoff it uses.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hcas_core::consent::{Action, Category, Purpose, Role};
@@ -15,7 +14,7 @@ use hcas_store::{
     Channel, Notification, NotificationReport, Outcome, Provider, Store, StoreError, channel_str,
 };
 use tokio::sync::Notify;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use super::channels::{Outgoing, Sink, Sms, Smtp};
 use super::kinds;
@@ -23,6 +22,7 @@ use super::templates::{Fields, Templates};
 use crate::access::{Access, authorize};
 use crate::auth::Principal;
 use crate::config::NotificationConfig;
+use crate::org_workers::OrgWorkers;
 use crate::services::appointments::ics::{booking_event, provider_zone};
 use crate::tenants::OrgId;
 use crate::webhooks::now_ms;
@@ -49,15 +49,10 @@ struct Shared {
     templates: Templates,
 }
 
-struct Worker {
-    nudge: Arc<Notify>,
-    task: JoinHandle<()>,
-}
-
 /// The notification workers, one per organization.
 pub struct Notifier {
     shared: Option<Arc<Shared>>,
-    workers: Mutex<HashMap<OrgId, Worker>>,
+    workers: OrgWorkers,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -95,7 +90,7 @@ impl Notifier {
                 templates,
                 config,
             })),
-            workers: Mutex::new(HashMap::new()),
+            workers: OrgWorkers::default(),
         }
     }
 
@@ -105,7 +100,7 @@ impl Notifier {
     pub fn disabled() -> Self {
         Self {
             shared: None,
-            workers: Mutex::new(HashMap::new()),
+            workers: OrgWorkers::default(),
         }
     }
 
@@ -120,39 +115,14 @@ impl Notifier {
         let Some(shared) = &self.shared else {
             return;
         };
-        let Ok(mut workers) = self.workers.lock() else {
-            return;
-        };
-        if workers.get(org).is_some_and(|w| !w.task.is_finished()) {
-            return;
-        }
-        let nudge = Arc::new(Notify::new());
-        let task = tokio::spawn(run(
-            org.clone(),
-            store,
-            Arc::clone(shared),
-            Arc::clone(&nudge),
-        ));
-        workers.insert(org.clone(), Worker { nudge, task });
+        let shared = Arc::clone(shared);
+        self.workers
+            .ensure(org, |nudge| run(org.clone(), store, shared, nudge));
     }
 
     /// Wake the worker of `org` (notifications were enqueued or resent).
     pub fn wake(&self, org: &OrgId) {
-        if let Ok(workers) = self.workers.lock()
-            && let Some(w) = workers.get(org)
-        {
-            w.nudge.notify_one();
-        }
-    }
-}
-
-impl Drop for Notifier {
-    fn drop(&mut self) {
-        if let Ok(workers) = self.workers.lock() {
-            for w in workers.values() {
-                w.task.abort();
-            }
-        }
+        self.workers.wake(org);
     }
 }
 

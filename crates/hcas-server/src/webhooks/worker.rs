@@ -5,16 +5,17 @@
 //! subscriptions. Each POST has a time limit; redirects are not followed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::header;
 use hcas_store::{AttemptReport, Delivery, Outcome, Store, Subscription};
 use tokio::sync::Notify;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use super::{now_ms, signature};
 use crate::config::WebhookConfig;
+use crate::org_workers::OrgWorkers;
 use crate::tenants::OrgId;
 
 /// Most POSTs in flight per organization.
@@ -43,15 +44,10 @@ struct Shared {
     client: reqwest::Client,
 }
 
-struct Worker {
-    nudge: Arc<Notify>,
-    task: JoinHandle<()>,
-}
-
 /// The delivery workers, one per organization.
 pub struct Dispatcher {
     shared: Arc<Shared>,
-    workers: Mutex<HashMap<OrgId, Worker>>,
+    workers: OrgWorkers,
 }
 
 impl Dispatcher {
@@ -65,45 +61,20 @@ impl Dispatcher {
             .unwrap_or_default();
         Self {
             shared: Arc::new(Shared { settings, client }),
-            workers: Mutex::new(HashMap::new()),
+            workers: OrgWorkers::default(),
         }
     }
 
     /// Start the worker of `org` if it is not running (inside a tokio runtime).
     pub fn ensure(&self, org: &OrgId, store: Arc<dyn Store>) {
-        let Ok(mut workers) = self.workers.lock() else {
-            return;
-        };
-        if workers.get(org).is_some_and(|w| !w.task.is_finished()) {
-            return;
-        }
-        let nudge = Arc::new(Notify::new());
-        let task = tokio::spawn(run(
-            org.clone(),
-            store,
-            Arc::clone(&self.shared),
-            Arc::clone(&nudge),
-        ));
-        workers.insert(org.clone(), Worker { nudge, task });
+        let shared = Arc::clone(&self.shared);
+        self.workers
+            .ensure(org, |nudge| run(org.clone(), store, shared, nudge));
     }
 
     /// Wake the worker of `org` (deliveries were enqueued or replayed).
     pub fn wake(&self, org: &OrgId) {
-        if let Ok(workers) = self.workers.lock()
-            && let Some(w) = workers.get(org)
-        {
-            w.nudge.notify_one();
-        }
-    }
-}
-
-impl Drop for Dispatcher {
-    fn drop(&mut self) {
-        if let Ok(workers) = self.workers.lock() {
-            for w in workers.values() {
-                w.task.abort();
-            }
-        }
+        self.workers.wake(org);
     }
 }
 
