@@ -184,7 +184,12 @@ ui.zone.addEventListener('change', () => {
   if (state.search) void search();
 });
 
+/** Only the latest search may render (a zone change searches too, and
+ * answers can arrive out of order). */
+let searchSeq = 0;
+
 async function search(): Promise<void> {
+  const seq = ++searchSeq;
   ui.findError.textContent = '';
   const zone = ui.zone.value;
   const from = ui.from.value;
@@ -213,6 +218,7 @@ async function search(): Promise<void> {
   ui.resultsSection.setAttribute('aria-busy', 'true');
   try {
     const slots = await api.slots(query);
+    if (seq !== searchSeq) return;
     state.search = { zone, duration, slots };
     renderResults();
     say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));

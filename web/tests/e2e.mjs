@@ -155,10 +155,10 @@ async function runAxe(page, label) {
   assert.deepEqual(bad, [], `axe (${label}): ${JSON.stringify(bad, null, 1)}`);
 }
 
-async function tabTo(page, predicate, max = 40) {
+async function tabTo(page, predicate, max = 40, arg = undefined, key = 'Tab') {
   for (let i = 0; i < max; i += 1) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate(predicate)) return;
+    await page.keyboard.press(key);
+    if (await page.evaluate(predicate, arg)) return;
   }
   throw new Error(`Tab never reached ${predicate}`);
 }
@@ -325,7 +325,9 @@ try {
     await page.fill('#from', '2030-03-08');
     await page.fill('#to', '2030-03-11');
     await page.click('#search');
-    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Europe/Berlin'));
+    // Changing the zone searched again with the old dates; wait for March.
+    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Europe/Berlin') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-03'));
     // Berlin is on CET (UTC+1) until 31 March 2030; New York moves to EDT on
     // 10 March, so 09:00 New York is 15:00 Berlin on Friday 8th and 14:00 on
     // Monday 11th.
@@ -374,7 +376,8 @@ try {
     await page.fill('#from', '2030-01-07');
     await page.fill('#to', '2030-01-08');
     await page.click('#search');
-    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Asia/Tokyo'));
+    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Asia/Tokyo') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-01-07'));
     const taken = tokyoSlots[2].start;
     const res = await fetch(`${base}/v1/appointments`, {
       method: 'POST',
@@ -421,7 +424,7 @@ try {
     assert.match(await kb.textContent('#countdown'), /^Hold ends in \d+:\d\d\.$/);
     await runAxe(kb, 'hold');
     await tabTo(kb, () => document.activeElement?.id === 'confirm');
-    await kb.keyboard.press('Enter');
+    await kb.keyboard.press('Space');
     await kb.waitForSelector('#book-section[data-status=booked]');
     assert.match(await kb.textContent('#book-summary'), /^Booked: /);
     // The booked start is no longer offered by the API.
@@ -429,6 +432,21 @@ try {
       provider, from: start, to: new Date(Date.parse(start) + 60_000).toISOString().replace('.000', ''), duration: 30,
     });
     assert.deepEqual(after.map((s) => s.start), []);
+    // Still keyboard only: My appointments, then cancel that booking.
+    await tabTo(kb, () => document.activeElement?.id === 'nav-mine', 400, undefined, 'Shift+Tab');
+    await kb.keyboard.press('Space');
+    await kb.waitForSelector(`#mine .appt[data-start="${start}"]`);
+    await tabTo(kb, (s) => document.activeElement?.matches(`.appt[data-start="${s}"] .cancel`), 80, start);
+    await kb.keyboard.press('Enter');
+    await kb.waitForSelector(`.appt[data-start="${start}"] .policy[data-outcome]`);
+    assert.equal(await kb.evaluate(() => document.activeElement?.tagName), 'H4');
+    await kb.keyboard.press('Tab');
+    assert.equal(await kb.evaluate(() => document.activeElement?.name), 'reason');
+    await kb.keyboard.type('plans changed');
+    await kb.keyboard.press('Tab');
+    await kb.keyboard.press('Space');
+    await kb.waitForSelector(`[data-group=past] .appt[data-start="${start}"][data-status=cancelled]`);
+    assert.equal(await kb.evaluate(() => document.activeElement?.id), 'mine-h');
     await kb.close();
   });
 
