@@ -35,6 +35,9 @@ export interface Appointment {
   end: string;
   status: string;
   hold_expires?: string;
+  resources?: string[];
+  series?: string;
+  version?: number;
 }
 
 export interface WhoAmI {
@@ -65,19 +68,31 @@ interface Answer<T> {
   etag: string | null;
 }
 
-async function call<T>(
+/** A form body (FHIR `_search`): sent as application/x-www-form-urlencoded. */
+class Form {
+  constructor(readonly params: URLSearchParams) {}
+}
+
+async function send(
   method: string,
   path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer<T>> {
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<Response> {
   const h: Record<string, string> = { Accept: 'application/json', ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
-  if (body !== undefined) h['Content-Type'] = 'application/json';
+  let payload: string | undefined;
+  if (body instanceof Form) {
+    h['Content-Type'] = 'application/x-www-form-urlencoded';
+    payload = body.params.toString();
+  } else if (body !== undefined) {
+    h['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
   const res = await fetch(path, {
     method,
     headers: h,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: payload,
     credentials: 'omit',
     cache: 'no-store',
     referrerPolicy: 'no-referrer',
@@ -87,6 +102,10 @@ async function call<T>(
     const server = Date.parse(date);
     if (!Number.isNaN(server)) skew = server - Date.now();
   }
+  return res;
+}
+
+async function failure(res: Response): Promise<ApiError> {
   const text = await res.text();
   let parsed: unknown = null;
   try {
@@ -94,10 +113,41 @@ async function call<T>(
   } catch {
     parsed = null;
   }
-  if (!res.ok) {
-    const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string };
-    if (res.status === 401) token = null;
-    throw new ApiError(res.status, p.code ?? 'error', p.detail ?? p.title ?? res.statusText, parsed);
+  if (res.status === 401) token = null;
+  const p = (parsed ?? {}) as {
+    code?: string;
+    detail?: string;
+    title?: string;
+    resourceType?: string;
+    issue?: { diagnostics?: string; details?: { coding?: { code?: string }[] } }[];
+  };
+  if (p.resourceType === 'OperationOutcome') {
+    // The FHIR API's errors: the stable hcas code is issue[0]'s coding.
+    const issue = p.issue?.[0];
+    return new ApiError(
+      res.status,
+      issue?.details?.coding?.[0]?.code ?? 'error',
+      issue?.diagnostics ?? res.statusText,
+      parsed,
+    );
+  }
+  return new ApiError(res.status, p.code ?? 'error', p.detail ?? p.title ?? res.statusText, parsed);
+}
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  const res = await send(method, path, body, headers);
+  if (!res.ok) throw await failure(res);
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
   }
   return { body: parsed as T, etag: res.headers.get('ETag') };
 }
@@ -173,4 +223,124 @@ export async function confirm(id: string, etag: string): Promise<Appointment> {
     { 'If-Match': etag },
   );
   return body.appointment ?? body;
+}
+
+// ------------------------------------------------------------ lists and lifecycle
+
+/** The FHIR Appointment fields the pages read. */
+export interface FhirAppointment {
+  resourceType: 'Appointment';
+  id: string;
+  status: string;
+  start: string;
+  end: string;
+  meta?: { versionId?: string };
+  participant?: { actor?: { reference?: string } }[];
+  extension?: { url: string; valueReference?: { reference?: string }; valueString?: string }[];
+}
+
+interface Bundle {
+  entry?: { resource: { resourceType: string; id: string; name?: { text?: string; family?: string; given?: string[] }[] }; search?: { mode?: string } }[];
+  link?: { relation: string; url: string }[];
+}
+
+export interface Found {
+  appointments: FhirAppointment[];
+  /** Display names of the included patients and practitioners, by reference. */
+  names: Map<string, string>;
+}
+
+/** Search appointments through FHIR's `POST Appointment/_search`: the
+ * parameters (a patient or practitioner id, dates) go in the form body,
+ * never in the URL. */
+export async function findAppointments(params: [string, string][]): Promise<Found> {
+  const form = new URLSearchParams(params);
+  form.append('_count', '500');
+  const { body } = await call<Bundle>('POST', '/fhir/r4/Appointment/_search', new Form(form), {
+    Accept: 'application/fhir+json',
+  });
+  const appointments: FhirAppointment[] = [];
+  const names = new Map<string, string>();
+  for (const e of body.entry ?? []) {
+    const r = e.resource;
+    if (r.resourceType === 'Appointment') appointments.push(r as unknown as FhirAppointment);
+    else {
+      const n = r.name?.[0];
+      const text = n?.text ?? [...(n?.given ?? []), n?.family ?? ''].join(' ').trim();
+      if (text) names.set(`${r.resourceType}/${r.id}`, text);
+    }
+  }
+  return { appointments, names };
+}
+
+export async function appointment(id: string): Promise<Answer<Appointment>> {
+  return call<Appointment>('GET', `/v1/appointments/${encodeURIComponent(id)}`);
+}
+
+export interface Outcome {
+  outcome: string;
+  minutes_before_start?: number;
+}
+
+export interface Transition {
+  from: string;
+  to: string;
+  outcomes: Outcome[];
+  late_cancellation?: boolean;
+}
+
+export type Action = 'check-in' | 'complete' | 'no-show' | 'cancel';
+
+/** A lifecycle step (`If-Match` the version read). */
+export async function change(
+  id: string,
+  action: Action,
+  etag: string,
+  reason?: string,
+): Promise<{ appointment: Appointment; transition: Transition }> {
+  const { body } = await call<{ appointment: Appointment; transition: Transition }>(
+    'POST',
+    `/v1/appointments/${encodeURIComponent(id)}/${action}`,
+    reason === undefined ? {} : { reason },
+    { 'If-Match': etag },
+  );
+  return body;
+}
+
+/** What cancelling would lead to, by the public engine (`POST
+ * /v1/engine/transition`, stateless, no patient record read: only the
+ * times and status are sent) with the server's default policy. */
+export async function previewCancel(a: Appointment, now: number): Promise<Transition> {
+  const booking = {
+    id: 'preview',
+    start: a.start,
+    end: a.end,
+    status: a.status,
+    resources: ['provider:preview', 'patient:preview'],
+  };
+  const request = {
+    to: 'cancelled',
+    actor: 'patient',
+    reason: 'preview',
+    now: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  const res = await fetch('/v1/engine/transition', {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ booking, request }),
+    credentials: 'omit',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+  });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as Transition;
+}
+
+/** The server's iCalendar file of an appointment or a series, as a Blob. */
+export async function ics(kind: 'appointments' | 'series', id: string): Promise<Blob> {
+  const res = await send('GET', `/v1/${kind}/${encodeURIComponent(id)}/ics`, undefined, {
+    Accept: 'text/calendar',
+  });
+  if (!res.ok) throw await failure(res);
+  return res.blob();
 }

@@ -1,20 +1,38 @@
-// Patient "Find a time" and "Book" pages, on the public hcas API only.
+// The pages: patient "Find a time" and "Book" here, "My appointments"
+// (mine.ts) and the staff day schedule (day.ts); public hcas API only.
 import * as api from './api';
-import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
+import * as day from './day';
+import { type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
+import * as mine from './mine';
+import {
+  $,
+  dayFormat,
+  errorText,
+  names,
+  providerNames,
+  providerZones,
+  resay,
+  say,
+  timeFormat,
+  whenText,
+} from './shared';
 import { addDays, daysBetween, localDay, offsetName, rfc3339, startOfDay, zones } from './time';
 
 const MAX_DAYS = 31;
-
-function $<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-}
+const STAFF = ['admin', 'doctor', 'nurse'];
+type View = 'find' | 'mine' | 'day';
 
 const ui = {
   lang: $<HTMLSelectElement>('lang'),
   signout: $<HTMLButtonElement>('signout'),
   status: $<HTMLParagraphElement>('status'),
+  nav: $<HTMLElement>('nav'),
+  navFind: $<HTMLButtonElement>('nav-find'),
+  navMine: $<HTMLButtonElement>('nav-mine'),
+  navDay: $<HTMLButtonElement>('nav-day'),
+  findView: $<HTMLElement>('find-view'),
+  mineSection: $<HTMLElement>('mine-section'),
+  daySection: $<HTMLElement>('day-section'),
   signinSection: $<HTMLElement>('signin-section'),
   signin: $<HTMLFormElement>('signin'),
   org: $<HTMLInputElement>('org'),
@@ -49,51 +67,15 @@ const ui = {
 
 interface State {
   me: api.WhoAmI | null;
-  names: Map<string, string>;
   /** The last search and its answer, re-rendered on a language change. */
   search: { zone: string; duration: number; slots: api.Slot[] } | null;
   held: { appointment: api.Appointment; etag: string; timer: number | null } | null;
   booked: api.Appointment | null;
-  message: { key: Key; vars: () => Record<string, string | number> } | null;
 }
 
-const state: State = { me: null, names: new Map(), search: null, held: null, booked: null, message: null };
-
-function say(key: Key, vars: () => Record<string, string | number> = () => ({})): void {
-  state.message = { key, vars };
-  ui.status.textContent = t(key, vars());
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof api.ApiError) {
-    if (e.status === 401 && !api.signedIn()) return t('expired');
-    return t('failed', { detail: e.detail });
-  }
-  return t('offline');
-}
+const state: State = { me: null, search: null, held: null, booked: null };
 
 // ------------------------------------------------------------ formatting
-
-function timeFormat(zone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale(), { timeZone: zone, timeStyle: 'short' });
-}
-
-function dayFormat(zone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: 'full' });
-}
-
-function whenText(zone: string, start: string): string {
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: zone,
-    dateStyle: 'full',
-    timeStyle: 'short',
-  }).format(Date.parse(start)) + ` (${zone})`;
-}
-
-function names(ids: string[]): string {
-  const list = ids.map((id) => state.names.get(id) ?? id);
-  return new Intl.ListFormat(locale(), { style: 'long', type: 'conjunction' }).format(list);
-}
 
 function specialtyLabel(s: string): string {
   const words = s.replace(/[-_]+/g, ' ');
@@ -124,11 +106,23 @@ ui.signin.addEventListener('submit', async (ev) => {
     const list = await api.providers();
     ui.password.value = '';
     fillProviders(list);
+    day.fillProviders(list, state.me);
     ui.signinSection.hidden = true;
     ui.findSection.hidden = false;
     ui.signout.hidden = false;
+    const staff = state.me.roles.some((r) => STAFF.includes(r));
+    ui.nav.hidden = false;
+    ui.navMine.parentElement!.hidden = !isPatient();
+    ui.navDay.parentElement!.hidden = !staff;
     say('signedIn', () => ({ name: username }));
-    ui.doctor.focus();
+    if (staff && !isPatient()) {
+      show('day');
+      $('day-h').focus();
+      void day.load();
+    } else {
+      show('find');
+      ui.doctor.focus();
+    }
   } catch (e) {
     api.signOut();
     ui.signinError.textContent = errorText(e);
@@ -145,13 +139,22 @@ ui.signout.addEventListener('click', () => {
   ui.resultsSection.hidden = true;
   ui.bookSection.hidden = true;
   ui.signout.hidden = true;
+  ui.nav.hidden = true;
+  show('find');
+  mine.reset();
+  day.reset();
   ui.signinSection.hidden = false;
   say('signedOut');
   ui.username.focus();
 });
 
 function fillProviders(list: api.Provider[]): void {
-  state.names = new Map(list.map((p) => [p.id, p.name]));
+  providerNames.clear();
+  providerZones.clear();
+  for (const p of list) {
+    providerNames.set(p.id, p.name);
+    providerZones.set(p.id, p.timezone ?? 'UTC');
+  }
   ui.doctor.replaceChildren(
     ...list
       .filter((p) => p.active)
@@ -181,7 +184,12 @@ ui.zone.addEventListener('change', () => {
   if (state.search) void search();
 });
 
+/** Only the latest search may render (a zone change searches too, and
+ * answers can arrive out of order). */
+let searchSeq = 0;
+
 async function search(): Promise<void> {
+  const seq = ++searchSeq;
   ui.findError.textContent = '';
   const zone = ui.zone.value;
   const from = ui.from.value;
@@ -210,6 +218,7 @@ async function search(): Promise<void> {
   ui.resultsSection.setAttribute('aria-busy', 'true');
   try {
     const slots = await api.slots(query);
+    if (seq !== searchSeq) return;
     state.search = { zone, duration, slots };
     renderResults();
     say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));
@@ -387,14 +396,52 @@ ui.lang.addEventListener('change', () => {
   const l = ui.lang.value as Lang;
   if (!(l in LANGS)) return;
   setLang(l);
+  ui.nav.setAttribute('aria-label', t('navLabel'));
   renderResults();
-  if (state.message) ui.status.textContent = t(state.message.key, state.message.vars());
+  mine.render();
+  day.render();
+  resay();
 });
+
+// ------------------------------------------------------------ navigation
+
+const tabs: [View, HTMLButtonElement][] = [
+  ['find', ui.navFind],
+  ['mine', ui.navMine],
+  ['day', ui.navDay],
+];
+
+const TITLES = { find: 'title', mine: 'navMine', day: 'navDay' } as const;
+
+function show(view: View): void {
+  // The page's h1 and title name the view (and follow a language change).
+  const h1 = $<HTMLElement>('title');
+  h1.dataset.i18n = TITLES[view];
+  h1.textContent = t(TITLES[view]);
+  document.title = `hcas: ${t(TITLES[view])}`;
+  ui.findView.hidden = view !== 'find';
+  ui.mineSection.hidden = view !== 'mine';
+  ui.daySection.hidden = view !== 'day';
+  for (const [v, b] of tabs) {
+    if (v === view) b.setAttribute('aria-current', 'page');
+    else b.removeAttribute('aria-current');
+  }
+}
+
+for (const [view, button] of tabs) {
+  button.addEventListener('click', () => {
+    show(view);
+    if (view === 'mine' && state.me) void mine.load(state.me, ui.zone.value);
+    if (view === 'day') void day.load();
+    if (view === 'find') ui.doctor.focus();
+  });
+}
 
 function start(): void {
   const l = preferredLang();
   ui.lang.value = l;
   setLang(l);
+  ui.nav.setAttribute('aria-label', t('navLabel'));
   const { list, own } = zones();
   ui.zone.replaceChildren(...list.map((z) => new Option(z.replace(/_/g, ' '), z)));
   ui.zone.value = own;

@@ -8,7 +8,7 @@
 // and plain arithmetic where possible, so a wrong zone conversion in the
 // page fails.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,11 @@ if (!bin) {
 }
 const chromiumPath = process.env.HCAS_CHROMIUM ?? '/usr/bin/chromium';
 const axeSource = readFileSync(join(here, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+// Screenshots of the main pages, referenced from docs/web.md; rewritten on
+// every run at a fixed viewport.
+const shots = join(here, '..', '..', 'docs', 'img');
+const VIEWPORT = { width: 1024, height: 768 };
+mkdirSync(shots, { recursive: true });
 
 let passed = 0;
 const failures = [];
@@ -96,6 +101,34 @@ async function apiSlots(base, token, params) {
   return (await res.json()).slots;
 }
 
+async function api(base, token, method, path, body, headers = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The next offered start of a provider from now (15 minutes). */
+async function nextStart(base, token, provider, afterMinutes = 0) {
+  const from = new Date(Date.now() + afterMinutes * 60_000);
+  from.setUTCSeconds(0, 0);
+  const to = new Date(from.getTime() + 2 * 86_400_000);
+  const list = await apiSlots(base, token, {
+    provider, from: from.toISOString().replace('.000', ''), to: to.toISOString().replace('.000', ''), duration: 15,
+  });
+  assert.ok(list.length > 0, `no slot for ${provider}`);
+  return list[0].start;
+}
+
+async function book(base, token, provider, patient, start, duration = 15) {
+  const r = await api(base, token, 'POST', '/v1/appointments', { provider, patient, start, duration });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.id;
+}
+
 // ------------------------------------------------------------ helpers
 
 /** "h:mm AM" of a UTC instant shifted by a fixed offset (plain arithmetic). */
@@ -122,10 +155,10 @@ async function runAxe(page, label) {
   assert.deepEqual(bad, [], `axe (${label}): ${JSON.stringify(bad, null, 1)}`);
 }
 
-async function tabTo(page, predicate, max = 40) {
+async function tabTo(page, predicate, max = 40, arg = undefined, key = 'Tab') {
   for (let i = 0; i < max; i += 1) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate(predicate)) return;
+    await page.keyboard.press(key);
+    if (await page.evaluate(predicate, arg)) return;
   }
   throw new Error(`Tab never reached ${predicate}`);
 }
@@ -147,7 +180,7 @@ try {
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo' });
+  const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo', viewport: VIEWPORT });
   const page = await context.newPage();
   const problems = [];
   const urls = [];
@@ -158,21 +191,68 @@ try {
   page.on('request', (r) => urls.push(r.url()));
   // Every failed response must be one a step provokes on purpose.
   const expectedFailures = [
-    [401, '/v1/auth/login'],
-    [409, '/v1/appointments/holds'],
+    [401, /^\/v1\/auth\/login$/],
+    [409, /^\/v1\/appointments\/holds$/],
+    // The staff page's refused no-show (its code shown).
+    [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
   ];
   const unexpected = [];
   const watch = (p) =>
     p.on('response', (r) => {
       const path = new URL(r.url()).pathname;
-      if (r.status() >= 400 && !expectedFailures.some(([s, q]) => s === r.status() && q === path)) {
+      if (r.status() >= 400 && !expectedFailures.some(([s, q]) => s === r.status() && q.test(path))) {
         unexpected.push(`${r.status()} ${path}`);
       }
     });
   watch(page);
+  /** A page of its own context, watched like the first. */
+  async function newPage(options) {
+    const ctx = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Tokyo', viewport: VIEWPORT, ...options });
+    const p = await ctx.newPage();
+    p.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    p.on('pageerror', (e) => problems.push(String(e)));
+    p.on('request', (r) => urls.push(r.url()));
+    watch(p);
+    return p;
+  }
+  async function signInAs(p, username, password) {
+    await p.goto(base + '/');
+    await p.fill('#username', username);
+    await p.fill('#password', password);
+    await p.click('#signin button[type=submit]');
+    await p.waitForSelector('#nav:not([hidden])');
+  }
 
   const alice = await apiLogin(base, 'alice', 'demo-alice');
   const front = await apiLogin(base, 'frontdesk', 'demo-frontdesk');
+
+  // A provider who works around the clock in UTC, so the staff page has
+  // appointments today whatever the time (check-in opens an hour before
+  // the start): Bob's next start, and two later ones (Bob's, Alice's).
+  let r = await api(base, front, 'POST', '/v1/providers', {
+    id: 'dr-e2e', name: 'Dr Zoe Walker', specialties: ['walk-in'], timezone: 'UTC',
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  r = await api(base, front, 'PUT', '/v1/providers/dr-e2e/schedule', {
+    timezone: 'UTC', rules: [{ rrule: 'FREQ=DAILY', dtstart: '2026-01-01', start: '00:00', end: '24:00' }],
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const bobSoon = await nextStart(base, front, 'dr-e2e');
+  const bobSoonId = await book(base, front, 'dr-e2e', 'pat-bob', bobSoon);
+  const bobLaterId = await book(base, front, 'dr-e2e', 'pat-bob', await nextStart(base, front, 'dr-e2e', 60));
+  // Alice's appointment two hours ahead is booked after the keyboard test
+  // books hers (they must not overlap: a patient is one resource).
+  let aliceLate;
+  let aliceLateId;
+  // Alice's later appointment and a weekly series (April 2030, New York).
+  const aliceFarId = await book(base, alice, 'dr-lee', 'pat-alice', '2030-01-09T14:00:00Z', 30);
+  r = await api(base, front, 'POST', '/v1/series', {
+    id: 'e2e-physio', provider: 'dr-okafor', patient: 'pat-alice', rrule: 'FREQ=WEEKLY;COUNT=3',
+    dtstart: '2030-04-01T10:00:00', timezone: 'America/New_York', duration: 30,
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
 
   await check('the page is served with its security headers and caching', async () => {
     const res = await page.goto(base + '/');
@@ -234,6 +314,8 @@ try {
     assert.deepEqual(days, ['2030-01-07', '2030-01-08']);
     assert.match(await page.textContent('#zone-note'), /Asia\/Tokyo/);
     await runAxe(page, 'results');
+    await page.setViewportSize(VIEWPORT);
+    await page.screenshot({ path: join(shots, 'web-find.png'), fullPage: true });
   });
 
   await check('"any doctor" across the US/EU DST gap: Berlin times move by an hour', async () => {
@@ -243,7 +325,9 @@ try {
     await page.fill('#from', '2030-03-08');
     await page.fill('#to', '2030-03-11');
     await page.click('#search');
-    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Europe/Berlin'));
+    // Changing the zone searched again with the old dates; wait for March.
+    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Europe/Berlin') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-03'));
     // Berlin is on CET (UTC+1) until 31 March 2030; New York moves to EDT on
     // 10 March, so 09:00 New York is 15:00 Berlin on Friday 8th and 14:00 on
     // Monday 11th.
@@ -292,7 +376,8 @@ try {
     await page.fill('#from', '2030-01-07');
     await page.fill('#to', '2030-01-08');
     await page.click('#search');
-    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Asia/Tokyo'));
+    await page.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('Asia/Tokyo') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-01-07'));
     const taken = tokyoSlots[2].start;
     const res = await fetch(`${base}/v1/appointments`, {
       method: 'POST',
@@ -339,7 +424,7 @@ try {
     assert.match(await kb.textContent('#countdown'), /^Hold ends in \d+:\d\d\.$/);
     await runAxe(kb, 'hold');
     await tabTo(kb, () => document.activeElement?.id === 'confirm');
-    await kb.keyboard.press('Enter');
+    await kb.keyboard.press('Space');
     await kb.waitForSelector('#book-section[data-status=booked]');
     assert.match(await kb.textContent('#book-summary'), /^Booked: /);
     // The booked start is no longer offered by the API.
@@ -347,7 +432,243 @@ try {
       provider, from: start, to: new Date(Date.parse(start) + 60_000).toISOString().replace('.000', ''), duration: 30,
     });
     assert.deepEqual(after.map((s) => s.start), []);
+    // Still keyboard only: My appointments, then cancel that booking.
+    await tabTo(kb, () => document.activeElement?.id === 'nav-mine', 400, undefined, 'Shift+Tab');
+    await kb.keyboard.press('Space');
+    await kb.waitForSelector(`#mine .appt[data-start="${start}"]`);
+    await tabTo(kb, (s) => document.activeElement?.matches(`.appt[data-start="${s}"] .cancel`), 80, start);
+    await kb.keyboard.press('Enter');
+    await kb.waitForSelector(`.appt[data-start="${start}"] .policy[data-outcome]`);
+    assert.equal(await kb.evaluate(() => document.activeElement?.tagName), 'H4');
+    await kb.keyboard.press('Tab');
+    assert.equal(await kb.evaluate(() => document.activeElement?.name), 'reason');
+    await kb.keyboard.type('plans changed');
+    await kb.keyboard.press('Tab');
+    await kb.keyboard.press('Space');
+    await kb.waitForSelector(`[data-group=past] .appt[data-start="${start}"][data-status=cancelled]`);
+    assert.equal(await kb.evaluate(() => document.activeElement?.id), 'mine-h');
     await kb.close();
+  });
+
+
+  await check('two browsers race for one time: one holds it, the other sees the conflict and alternatives', async () => {
+    const [a, b] = [await newPage(), await newPage()];
+    for (const p of [a, b]) {
+      await p.goto(base + '/');
+      await signIn(p);
+    }
+    const starts = [];
+    for (const p of [a, b]) {
+      await p.selectOption('#doctor', 'dr-lee');
+      await p.selectOption('#zone', 'Asia/Tokyo');
+      await p.fill('#from', '2030-01-10');
+      await p.fill('#to', '2030-01-10');
+      await p.click('#search');
+      await p.waitForSelector('#results .slot');
+      starts.push(await p.$eval('#results .slot', (s) => s.dataset.start));
+    }
+    assert.equal(starts[0], starts[1]);
+    const sel = `#results .slot[data-start="${starts[0]}"]`;
+    await Promise.all([a.click(sel), b.click(sel)]);
+    const outcome = async (p) => {
+      await p.waitForFunction(() => !document.querySelector('#confirm').hidden || document.querySelector('#book-error').textContent !== '');
+      return (await p.isVisible('#confirm')) ? 'held' : 'refused';
+    };
+    const results = [await outcome(a), await outcome(b)];
+    assert.deepEqual([...results].sort(), ['held', 'refused'], results.join());
+    const loser = results[0] === 'refused' ? a : b;
+    assert.match(await loser.textContent('#book-error'), /just taken/);
+    const alts = await loser.$$eval('#alternatives .slot', (bs) => bs.map((x) => x.dataset.start));
+    assert.ok(alts.length > 0, 'alternatives offered');
+    assert.ok(!alts.includes(starts[0]));
+    await a.context().close();
+    await b.context().close();
+  });
+
+  let minePage;
+  await check('My appointments (setup): Alice books Dr Walker about two hours ahead', async () => {
+    for (let after = 120; after < 240 && !aliceLateId; after += 15) {
+      const start = await nextStart(base, front, 'dr-e2e', after);
+      const r = await api(base, alice, 'POST', '/v1/appointments', { provider: 'dr-e2e', patient: 'pat-alice', start, duration: 15 });
+      if (r.status === 201) [aliceLate, aliceLateId] = [start, r.body.id];
+      else assert.equal(r.status, 409, JSON.stringify(r.body));
+    }
+    assert.ok(aliceLateId);
+  });
+
+  await check('My appointments: upcoming first in the chosen zone, series grouped, .ics from the server', async () => {
+    const p = (minePage = await newPage());
+    await p.goto(base + '/');
+    await signIn(p);
+    await p.selectOption('#zone', 'Asia/Tokyo');
+    await p.click('#nav-mine');
+    await p.waitForSelector('#mine .appt');
+    assert.equal(await p.getAttribute('#nav-mine', 'aria-current'), 'page');
+    assert.equal(await p.isHidden('#nav-day'), true, 'patients have no day schedule');
+    // What the page should list, from the FHIR API directly.
+    const res = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${alice}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'patient=pat-alice&_count=500',
+    });
+    const all = ((await res.json()).entry ?? []).map((e) => e.resource).filter((x) => x.resourceType === 'Appointment');
+    const now = Date.now();
+    const open = all
+      .filter((x) => !['cancelled', 'noshow', 'fulfilled'].includes(x.status) && Date.parse(x.end) > now)
+      .sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
+    const seriesOf = (x) => (x.extension ?? []).find((e) => e.url.endsWith('originatingAppointment'))?.valueReference?.reference?.slice(12);
+    const want = [];
+    for (const x of open) {
+      const key = seriesOf(x) ? `series:${seriesOf(x)}` : x.id;
+      if (!want.includes(key)) want.push(key);
+    }
+    const shown = await p.$$eval('#mine [data-group=upcoming] > li', (ls) =>
+      ls.map((l) => (l.dataset.series ? `series:${l.dataset.series}` : l.dataset.id)),
+    );
+    assert.deepEqual(shown, want);
+    assert.ok(shown.indexOf(aliceLateId) < shown.indexOf(aliceFarId));
+    assert.equal(shown.at(-1), 'series:e2e-physio');
+    assert.equal(await p.$$eval('[data-series=e2e-physio] .appt', (ls) => ls.length), 3);
+    assert.match(await p.textContent('[data-series=e2e-physio] h4'), /Recurring series: 3 visits/);
+    // Each start at its Tokyo (UTC+9) wall time.
+    for (const { id, start, when } of await p.$$eval('#mine .appt', (ls) =>
+      ls.map((l) => ({ id: l.dataset.id, start: l.dataset.start, when: l.querySelector('.when').textContent })),
+    )) {
+      const want = fixedOffsetClock(start, 9);
+      assert.ok(norm(when).includes(norm(want.text)), `${id}: ${when} lacks ${want.text}`);
+      assert.ok(when.endsWith('(Asia/Tokyo)'), when);
+    }
+    // The server's iCalendar file, downloaded through the page.
+    const [download] = await Promise.all([
+      p.waitForEvent('download'),
+      p.click(`.appt[data-id="${aliceFarId}"] .ics`),
+    ]);
+    const ics = readFileSync(await download.path(), 'utf8');
+    assert.match(ics, /^BEGIN:VCALENDAR/);
+    assert.ok(ics.includes(`UID:${aliceFarId}@hcas`), ics);
+    const [seriesDownload] = await Promise.all([
+      p.waitForEvent('download'),
+      p.click('[data-series=e2e-physio] > button'),
+    ]);
+    assert.match(readFileSync(await seriesDownload.path(), 'utf8'), /RRULE:FREQ=WEEKLY;COUNT=3/);
+    await runAxe(p, 'my appointments');
+  });
+
+  await check('cancel from My appointments: the policy outcome is shown before confirming', async () => {
+    const p = minePage;
+    // Far ahead: within the policy.
+    await p.click(`.appt[data-id="${aliceFarId}"] .cancel`);
+    await p.waitForSelector(`.appt[data-id="${aliceFarId}"] .policy[data-outcome]`);
+    assert.equal(await p.getAttribute(`.appt[data-id="${aliceFarId}"] .policy`, 'data-outcome'), 'free');
+    await p.click(`.appt[data-id="${aliceFarId}"] .keep`);
+    // Two hours ahead: a late cancellation (the default policy: 24 h).
+    const li = `.appt[data-id="${aliceLateId}"]`;
+    await p.click(`${li} .cancel`);
+    await p.waitForSelector(`${li} .policy[data-outcome]`);
+    assert.equal(await p.getAttribute(`${li} .policy`, 'data-outcome'), 'late');
+    const minutes = Number((await p.textContent(`${li} .policy`)).match(/(\d+) minutes/)[1]);
+    const expected = (Date.parse(aliceLate) - Date.now()) / 60_000;
+    assert.ok(Math.abs(minutes - expected) <= 2, `${minutes} vs ${expected}`);
+    await runAxe(p, 'cancel panel');
+    await p.click(`${li} .confirm-cancel`);
+    assert.match(await p.textContent(`${li} .error`), /Write a reason/);
+    await p.fill(`${li} input[name=reason]`, 'feeling better');
+    await p.click(`${li} .confirm-cancel`);
+    await p.waitForFunction(() => /late cancellation/.test(document.querySelector('#status').textContent));
+    await p.waitForSelector(`[data-group=past] .appt[data-id="${aliceLateId}"][data-status=cancelled]`);
+    const after = await api(base, alice, 'GET', `/v1/appointments/${aliceLateId}`);
+    assert.equal(after.body.status, 'cancelled');
+    assert.equal(after.body.cancel_reason, 'feeling better');
+    await p.setViewportSize(VIEWPORT);
+    await p.screenshot({ path: join(shots, 'web-mine.png'), fullPage: true });
+  });
+
+  await check('Spanish on My appointments', async () => {
+    const p = minePage;
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#mine-h'), 'Mis citas');
+    assert.equal(await p.textContent('#nav-mine'), 'Mis citas');
+    assert.equal(await p.textContent('.appt-group h3'), 'Próximas');
+    assert.match(await p.textContent('[data-series=e2e-physio] h4'), /^Serie periódica: 3 visitas$/);
+    assert.equal(await p.textContent(`.appt[data-id="${aliceFarId}"] .ics`), 'Añadir al calendario');
+    assert.equal(await p.textContent(`.appt[data-id="${aliceLateId}"] .badge`), 'Cancelada');
+    await runAxe(p, 'my appointments in Spanish');
+    await p.context().close();
+  });
+
+  await check('staff day schedule: check-in, a refused no-show with its code, a cancellation', async () => {
+    const p = await newPage({ timezoneId: 'America/New_York' });
+    await signInAs(p, 'frontdesk', 'demo-frontdesk');
+    // Staff start on the day schedule; no "My appointments".
+    await p.waitForSelector('#day-section:not([hidden])');
+    assert.equal(await p.isHidden('#nav-mine'), true);
+    await p.selectOption('#day-provider', 'dr-e2e');
+    await p.fill('#day-date', bobSoon.slice(0, 10));
+    await p.click('#day-show');
+    const row = `#day tr[data-id="${bobSoonId}"]`;
+    await p.waitForSelector(row);
+    assert.match(await p.textContent('#day-zone'), /UTC/);
+    // The patient's name when the consent gate lets this caller read the
+    // Patient record (the FHIR include), else the patient id.
+    const search = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${front}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'practitioner=dr-e2e&_include=Appointment:patient',
+    });
+    const bob = ((await search.json()).entry ?? []).find((e) => e.resource.resourceType === 'Patient' && e.resource.id === 'pat-bob');
+    const bobLabel = bob ? bob.resource.name[0].text ?? `${bob.resource.name[0].given.join(' ')} ${bob.resource.name[0].family}` : 'pat-bob';
+    assert.equal(await p.textContent(`${row} td`), bobLabel);
+    const clock = fixedOffsetClock(bobSoon, 0).text;
+    assert.ok(norm(await p.textContent(`${row} th`)).startsWith(norm(clock)));
+    await runAxe(p, 'day schedule');
+    await p.click(`${row} .act-check-in`);
+    await p.waitForSelector(`${row}[data-status=checked-in]`);
+    assert.equal((await api(base, front, 'GET', `/v1/appointments/${bobSoonId}`)).body.status, 'checked-in');
+    assert.equal(await p.textContent('#status'), `Check in: ${bobLabel}, ${await p.textContent(`${row} th`)}.`);
+    // A no-show before the start (and its grace period) is refused: the
+    // stable code is shown.
+    await p.click(`${row} .act-no-show`);
+    await p.waitForFunction(() => document.querySelector('#day-error').textContent !== '');
+    assert.match(await p.textContent('#day-error'), /^Refused \((invalid_transition|not_permitted)\): /);
+    // Cancel Bob's later one, with a reason.
+    const later = `#day tr[data-id="${bobLaterId}"]`;
+    if (!(await p.$(later))) {
+      // After midnight UTC it is on the next day.
+      await p.fill('#day-date', (await api(base, front, 'GET', `/v1/appointments/${bobLaterId}`)).body.start.slice(0, 10));
+      await p.click('#day-show');
+      await p.waitForSelector(later);
+    }
+    await p.click(`${later} .act-cancel`);
+    await p.fill(`${later} input`, 'clinic closed early');
+    await p.click(`${later} .confirm-cancel`);
+    await p.waitForSelector(`${later}[data-status=cancelled]`);
+    const cancelled = (await api(base, front, 'GET', `/v1/appointments/${bobLaterId}`)).body;
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.cancel_reason, 'clinic closed early');
+    await p.fill('#day-date', bobSoon.slice(0, 10));
+    await p.click('#day-show');
+    await p.waitForSelector(row);
+    await p.screenshot({ path: join(shots, 'web-day.png'), fullPage: true });
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#day-h'), 'Agenda del día');
+    assert.equal(await p.textContent('#day thead th'), 'Hora');
+    assert.equal(await p.textContent(`${row} .act-complete`), 'Completar');
+    await runAxe(p, 'day schedule in Spanish');
+    await p.context().close();
+  });
+
+  await check("a doctor's day schedule starts on their own calendar", async () => {
+    const p = await newPage();
+    await signInAs(p, 'dr.lee', 'demo-dr.lee');
+    await p.waitForSelector('#day-section:not([hidden])');
+    assert.equal(await p.inputValue('#day-provider'), 'dr-lee');
+    await p.fill('#day-date', '2030-01-09');
+    await p.click('#day-show');
+    await p.waitForSelector(`#day tr[data-id="${aliceFarId}"]`);
+    assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
+    // 14:00Z is 09:00 in New York (EST).
+    assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    await p.context().close();
   });
 
   await check('no console errors or CSP violations; no patient data in any URL', async () => {

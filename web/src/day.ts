@@ -1,0 +1,187 @@
+// The staff day schedule: one provider's appointments on one day (in the
+// provider's zone), with check-in, no-show, complete and cancel through the
+// lifecycle API. Refusals show their stable code.
+import * as api from './api';
+import { t } from './i18n';
+import { $, codeText, el, providerZones, say, statusLabel, timeFormat } from './shared';
+import { addDays, localDay, rfc3339, startOfDay } from './time';
+
+const ui = {
+  heading: $<HTMLElement>('day-h'),
+  form: $<HTMLFormElement>('day-form'),
+  date: $<HTMLInputElement>('day-date'),
+  provider: $<HTMLSelectElement>('day-provider'),
+  zone: $<HTMLParagraphElement>('day-zone'),
+  error: $<HTMLParagraphElement>('day-error'),
+  list: $<HTMLDivElement>('day'),
+};
+
+interface Row {
+  id: string;
+  version: string;
+  start: string;
+  end: string;
+  status: string;
+  patient: string;
+}
+
+let data: { zone: string; rows: Row[] } | null = null;
+
+/** Which actions a status offers; the core still decides (times, roles). */
+const ACTIONS: Record<string, api.Action[]> = {
+  held: ['cancel'],
+  pending: ['cancel'],
+  booked: ['check-in', 'no-show', 'cancel'],
+  arrived: ['complete', 'no-show'],
+  'checked-in': ['complete', 'no-show'],
+};
+const LABEL = { 'check-in': 'checkIn', 'no-show': 'noShow', complete: 'complete', cancel: 'cancelShort' } as const;
+
+export function reset(): void {
+  data = null;
+  ui.list.replaceChildren();
+  ui.error.textContent = '';
+  ui.zone.textContent = '';
+}
+
+export function fillProviders(list: api.Provider[], me: api.WhoAmI): void {
+  ui.provider.replaceChildren(
+    ...list
+      .filter((p) => p.active)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((p) => new Option(p.name, p.id)),
+  );
+  // A doctor starts on their own day.
+  if (list.some((p) => p.id === me.subject)) ui.provider.value = me.subject;
+  ui.date.value = localDay(zoneOf(ui.provider.value), Date.now());
+}
+
+function zoneOf(provider: string): string {
+  return providerZones.get(provider) ?? 'UTC';
+}
+
+ui.form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void load();
+});
+
+export async function load(): Promise<void> {
+  ui.error.textContent = '';
+  const provider = ui.provider.value;
+  const day = ui.date.value;
+  ui.date.setAttribute('aria-invalid', String(!day));
+  if (!day || !provider) {
+    ui.error.textContent = t('badDates');
+    return;
+  }
+  const zone = zoneOf(provider);
+  const from = rfc3339(startOfDay(zone, day));
+  const to = rfc3339(startOfDay(zone, addDays(day, 1)));
+  ui.list.setAttribute('aria-busy', 'true');
+  try {
+    const found = await api.findAppointments([
+      ['practitioner', provider],
+      ['date', `ge${from}`],
+      ['date', `lt${to}`],
+      ['_include', 'Appointment:patient'],
+    ]);
+    const rows = found.appointments
+      .map((a) => {
+        const patient =
+          a.participant?.map((p) => p.actor?.reference ?? '').find((r) => r.startsWith('Patient/')) ?? '';
+        return {
+          id: a.id,
+          version: a.meta?.versionId ?? '',
+          start: a.start,
+          end: a.end,
+          status: a.status,
+          patient: found.names.get(patient) ?? patient.slice('Patient/'.length),
+        };
+      })
+      .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    data = { zone, rows };
+    render();
+  } catch (e) {
+    ui.error.textContent = codeText(e);
+  } finally {
+    ui.list.removeAttribute('aria-busy');
+  }
+}
+
+export function render(): void {
+  if (!data) return;
+  const { zone, rows } = data;
+  ui.zone.textContent = t('dayZone', { zone });
+  if (!rows.length) {
+    ui.list.replaceChildren(el('p', { textContent: t('dayEmpty') }));
+    return;
+  }
+  const table = el('table', { className: 'day' });
+  table.append(el('caption', { className: 'sr-only', textContent: t('dayCount', { count: rows.length }) }));
+  const head = el('tr');
+  for (const k of ['colTime', 'colPatient', 'colStatus', 'colActions'] as const) {
+    const th = el('th', { textContent: t(k) });
+    th.scope = 'col';
+    head.append(th);
+  }
+  table.append(el('thead', {}, head));
+  const body = el('tbody');
+  const time = timeFormat(zone);
+  for (const r of rows) {
+    const tr = el('tr');
+    tr.dataset.id = r.id;
+    tr.dataset.status = r.status;
+    const when = `${time.format(Date.parse(r.start))}–${time.format(Date.parse(r.end))}`;
+    const th = el('th', { textContent: when });
+    th.scope = 'row';
+    const actions = el('td', { className: 'actions' });
+    for (const action of ACTIONS[r.status] ?? []) {
+      const b = el('button', { type: 'button', className: `secondary act-${action}`, textContent: t(LABEL[action]) });
+      b.setAttribute('aria-label', `${t(LABEL[action])}: ${r.patient}, ${when}`);
+      b.addEventListener('click', () => {
+        if (action === 'cancel') askReason(r, when, actions);
+        else void act(r, when, action);
+      });
+      actions.append(b);
+    }
+    tr.append(th, el('td', { textContent: r.patient }), el('td', { textContent: statusLabel(r.status) }), actions);
+    body.append(tr);
+  }
+  table.append(body);
+  ui.list.replaceChildren(table);
+}
+
+function askReason(r: Row, when: string, cell: HTMLTableCellElement): void {
+  const id = `day-reason-${r.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const label = el('label', { className: 'sr-only', textContent: t('reason') });
+  label.htmlFor = id;
+  const input = el('input', { id });
+  input.placeholder = t('reason');
+  const go = el('button', { type: 'button', className: 'danger confirm-cancel', textContent: t('confirmCancel') });
+  const keep = el('button', { type: 'button', className: 'secondary keep', textContent: t('keep') });
+  keep.addEventListener('click', () => render());
+  go.addEventListener('click', () => {
+    const why = input.value.trim();
+    input.setAttribute('aria-invalid', String(!why));
+    if (!why) {
+      ui.error.textContent = t('reasonMissing');
+      input.focus();
+      return;
+    }
+    void act(r, when, 'cancel', why);
+  });
+  cell.replaceChildren(label, input, go, keep);
+  input.focus();
+}
+
+async function act(r: Row, when: string, action: api.Action, reason?: string): Promise<void> {
+  ui.error.textContent = '';
+  try {
+    await api.change(r.id, action, `"${r.version}"`, reason);
+    say('done', () => ({ action: t(LABEL[action]), who: r.patient, time: when }));
+    await load();
+    ui.heading.focus();
+  } catch (e) {
+    ui.error.textContent = codeText(e);
+  }
+}
