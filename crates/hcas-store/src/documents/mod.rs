@@ -8,10 +8,12 @@
 //!   document's data key (crypto-shredding), `rewrap_all` moves data keys to
 //!   the current key-encryption key (rotation without re-encryption).
 //! - Objects go through the `object_store` crate (`Arc<dyn ObjectStore>`): a
-//!   local directory by default ([`Documents::local`]); S3 or GCS later by
-//!   handing another `ObjectStore`.
+//!   local directory by default ([`Documents::local`]); S3-compatible
+//!   storage with feature `documents-s3` (`aws::S3Config`), or any other
+//!   `ObjectStore` handed to [`Documents::new`].
 //! - Keys: a fresh [`DataKey`] per document, wrapped by a [`Kms`]
-//!   ([`LocalKms`], a 0600 key file, by default). The wrapped key is kept by
+//!   ([`LocalKms`], a 0600 key file, by default; `aws::AwsKms` speaks the
+//!   AWS KMS API with feature `documents-s3`). The wrapped key is kept by
 //!   a [`ContentStore`] (the database) and never in the object store.
 //! - [`mod@format`] documents the object layout: a 24-byte header, then 64 KiB
 //!   AES-256-GCM chunks whose nonce binds the chunk index and a last-chunk
@@ -19,6 +21,8 @@
 //!   ([`StoreError::Integrity`]) and no unauthenticated plaintext is returned.
 
 mod aead;
+#[cfg(feature = "documents-s3")]
+pub mod aws;
 mod content;
 pub mod format;
 mod kms;
@@ -34,11 +38,17 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "documents-s3")]
+pub use aws::{AwsCredentials, AwsKms, S3Config};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use content::{CONTENT_COLUMNS, ContentRow, content_from_row};
 pub use content::{ContentStore, DocumentContent, check_media_type};
 pub(crate) use content::{document_taken, no_document};
 pub use kms::{DataKey, Kms, LocalKms, WrappedKey};
+
+/// The `object_store` crate this module is built on (for callers that
+/// build or wrap stores, e.g. a per-organization `PrefixStore`).
+pub use object_store;
 
 use crate::StoreError;
 use format::{HEADER_LEN, Header, Opener, Sealer};
