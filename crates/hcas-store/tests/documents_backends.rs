@@ -473,6 +473,74 @@ mod on_moto {
     }
 }
 
+/// With moto's request authentication on (after its first unauthenticated
+/// actions every request must carry a valid SigV4 signature by an IAM
+/// access key), the KMS adapter's hand-written signatures are accepted and
+/// a wrong secret is refused: moto recomputes what we sign, beyond AWS's
+/// published example in the unit test.
+#[cfg(feature = "documents-s3")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moto_checks_our_sigv4_signatures() {
+    use hcas_store::documents::{AwsCredentials, AwsKms, DataKey};
+    let Some(m) = moto::Moto::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "4")]) else {
+        return;
+    };
+    // The four unauthenticated actions: a user, its access key, a policy
+    // allowing everything, a KMS key.
+    m.iam(&[
+        ("Action", "CreateUser"),
+        ("UserName", "hcas"),
+        ("Version", "2010-05-08"),
+    ])
+    .await;
+    let xml = m
+        .iam(&[
+            ("Action", "CreateAccessKey"),
+            ("UserName", "hcas"),
+            ("Version", "2010-05-08"),
+        ])
+        .await;
+    let field = |name: &str| {
+        let open = format!("<{name}>");
+        let start = xml.find(&open).unwrap() + open.len();
+        let end = start + xml[start..].find('<').unwrap();
+        xml[start..end].to_string()
+    };
+    let (access, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
+    m.iam(&[
+        ("Action", "PutUserPolicy"),
+        ("UserName", "hcas"),
+        ("PolicyName", "all"),
+        (
+            "PolicyDocument",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ),
+        ("Version", "2010-05-08"),
+    ])
+    .await;
+    let key_id = m.create_kms_key().await;
+
+    // From here on moto checks every signature.
+    let dek = DataKey::generate().unwrap();
+    let wrong = AwsCredentials::new(&access, "not-the-secret", None, moto::REGION);
+    let bad = AwsKms::new(&key_id, Some(&m.endpoint()), wrong).unwrap();
+    let e = bad.wrap(&dek, b"doc-1").await.unwrap_err();
+    assert_eq!(e.code(), "key_unavailable", "{e}");
+
+    let creds = AwsCredentials::new(&access, &secret, None, moto::REGION);
+    let kms = AwsKms::new(&key_id, Some(&m.endpoint()), creds).unwrap();
+    let wrapped = kms.wrap(&dek, b"doc-1").await.unwrap();
+    let back = kms.unwrap(&wrapped, b"doc-1").await.unwrap();
+    assert_eq!(back.expose(), dek.expose());
+    let again = kms.rewrap(&wrapped, b"doc-1").await.unwrap();
+    assert_eq!(
+        kms.unwrap(&again, b"doc-1").await.unwrap().expose(),
+        dek.expose()
+    );
+    let e = bad.unwrap(&wrapped, b"doc-1").await.unwrap_err();
+    assert_eq!(e.code(), "key_unavailable", "{e}");
+}
+
 #[cfg(feature = "documents-s3")]
 mod moto {
     use std::net::{TcpListener, TcpStream};
@@ -513,6 +581,11 @@ mod moto {
         /// `None` (with a note) when `HCAS_MOTO_PYTHON` is unset and
         /// `HCAS_REQUIRE_MOTO` is not `1`.
         pub(crate) fn start() -> Option<Self> {
+            Self::start_with_env(&[])
+        }
+
+        /// As [`Moto::start`], with extra environment for the server.
+        pub(crate) fn start_with_env(vars: &[(&str, &str)]) -> Option<Self> {
             let Some(python) = std::env::var_os("HCAS_MOTO_PYTHON") else {
                 assert!(
                     std::env::var("HCAS_REQUIRE_MOTO").as_deref() != Ok("1"),
@@ -533,6 +606,7 @@ mod moto {
                     "-p",
                     &port.to_string(),
                 ])
+                .envs(vars.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -569,6 +643,41 @@ mod moto {
                 .unwrap();
             assert!(r.status().is_success(), "CreateBucket: {}", r.status());
             name
+        }
+
+        /// One IAM query-API call (unsigned: only for moto's first,
+        /// unauthenticated actions); the XML answer.
+        pub(crate) async fn iam(&self, form: &[(&str, &str)]) -> String {
+            let mut body = String::new();
+            for (k, v) in form {
+                if !body.is_empty() {
+                    body.push('&');
+                }
+                body.push_str(k);
+                body.push('=');
+                for b in v.bytes() {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        body.push(b as char);
+                    } else {
+                        body.push_str(&format!("%{b:02X}"));
+                    }
+                }
+            }
+            let r = self
+                .http
+                .post(self.endpoint())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header(
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIDMOTOTEST/20260101/us-east-1/iam/aws4_request, \
+                     SignedHeaders=host, Signature=00",
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "IAM {form:?}: {}", r.status());
+            String::from_utf8(r.bytes().await.unwrap().to_vec()).unwrap()
         }
 
         /// A fresh symmetric KMS key (KMS CreateKey); its key id.

@@ -567,12 +567,23 @@ impl AwsKms {
             .bytes()
             .await
             .map_err(|e| ("Unavailable".to_string(), e.without_url().to_string()))?;
-        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
-            (
-                "Unavailable".to_string(),
-                format!("the KMS answered {status} with a body that is not JSON"),
-            )
-        })?;
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            // KMS answers errors in JSON; an authentication layer in front
+            // of it (or a compatible server) may answer XML: keep its code.
+            let text = String::from_utf8_lossy(&bytes);
+            let code = text
+                .split_once("<Code>")
+                .and_then(|(_, rest)| rest.split_once("</Code>"))
+                .map(|(code, _)| code.to_string());
+            return Err(match (status.as_u16(), code) {
+                (400..=499, Some(code)) => (code, format!("HTTP {status}")),
+                (401 | 403, None) => ("AccessDeniedException".into(), format!("HTTP {status}")),
+                _ => (
+                    "Unavailable".into(),
+                    format!("the KMS answered {status} with a body that is not JSON"),
+                ),
+            });
+        };
         if status.is_success() {
             Ok(json)
         } else {
@@ -611,6 +622,8 @@ fn kms_error(kek: &str, (kind, msg): (String, String)) -> StoreError {
         | "AccessDeniedException"
         | "KeyUnavailableException"
         | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
         | "InvalidSignatureException"
         | "IncompleteSignature"
         | "InvalidKeyUsageException" => StoreError::KeyUnavailable(format!(
