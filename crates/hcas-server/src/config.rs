@@ -9,6 +9,10 @@
 //! | `database_url` | `HCAS_DATABASE_URL` | none: SQLite files in `data_dir` |
 //! | `max_body_bytes` | `HCAS_MAX_BODY_BYTES` | `65536` |
 //! | `max_upload_bytes` | `HCAS_MAX_UPLOAD_BYTES` | `26214400` (25 MiB; 1024 to 1 GiB): the largest medical-record document |
+//! | (none) | `HCAS_DOCUMENTS_URL` | none: documents under `data_dir/documents`; `s3://bucket/prefix` keeps them in S3-compatible storage (credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; docs/records.md) |
+//! | (none) | `HCAS_S3_ENDPOINT` | none: AWS S3; an `http(s)://host[:port]` S3-compatible server (path-style requests) |
+//! | (none) | `HCAS_KMS` | `local`: the key file `data_dir/keys/kek.json`; `aws:<key-id, ARN or alias/name>`: AWS KMS (same `AWS_*` credentials) |
+//! | (none) | `HCAS_KMS_ENDPOINT` | none: `https://kms.<AWS_REGION>.amazonaws.com`; another KMS-API server |
 //! | `log_format` | `HCAS_LOG_FORMAT` | `json` (`json` or `pretty`) |
 //! | `request_timeout_seconds` | `HCAS_REQUEST_TIMEOUT_SECONDS` | `30` |
 //! | `issuer` | `HCAS_ISSUER` | `http://<listen>` (the own issuer's `iss`) |
@@ -135,6 +139,91 @@ pub struct Config {
     pub publish: PublishConfig,
     /// Notifications to patients: channels and retries (`docs/notifications.md`).
     pub notifications: NotificationConfig,
+    /// Where documents' ciphertext and key-encryption keys are
+    /// (`HCAS_DOCUMENTS_URL`, `HCAS_S3_ENDPOINT`, `HCAS_KMS`,
+    /// `HCAS_KMS_ENDPOINT`; docs/records.md).
+    pub documents: DocumentsConfig,
+}
+
+/// Where documents are kept, and which KMS wraps their keys.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct DocumentsConfig {
+    /// `None`: files below `data_dir/documents/<org>/`; `Some`: S3, each
+    /// organization below `<prefix>/<org>/`.
+    pub s3: Option<hcas_store::documents::S3Config>,
+    /// `None`: the key file `data_dir/keys/kek.json`.
+    pub kms: Option<AwsKmsConfig>,
+}
+
+/// `HCAS_KMS=aws:<key-id>`: an AWS-KMS-API key.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AwsKmsConfig {
+    /// The key id, key ARN, `alias/<name>` or alias ARN.
+    pub key_id: String,
+    /// `None`: `https://kms.<region>.amazonaws.com`.
+    pub endpoint: Option<String>,
+    /// Credentials and region (`AWS_*`).
+    pub credentials: hcas_store::documents::AwsCredentials,
+}
+
+impl DocumentsConfig {
+    /// Read the four settings (and, when one needs them, the `AWS_*`
+    /// credentials) through `env`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the variable and what to write instead.
+    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let store_err =
+            |setting: &str, e: hcas_store::StoreError| ConfigError::new(setting, e.to_string());
+        let url = get("HCAS_DOCUMENTS_URL");
+        let kms = get("HCAS_KMS");
+        let creds = || {
+            hcas_store::documents::AwsCredentials::from_env(env)
+                .map_err(|e| store_err("documents", e))
+        };
+        let mut out = Self::default();
+        if let Some(url) = url {
+            let endpoint = get("HCAS_S3_ENDPOINT");
+            out.s3 = Some(
+                hcas_store::documents::S3Config::parse(url.trim(), endpoint.as_deref(), creds()?)
+                    .map_err(|e| store_err("HCAS_DOCUMENTS_URL", e))?,
+            );
+        } else if get("HCAS_S3_ENDPOINT").is_some() {
+            return Err(ConfigError::new(
+                "HCAS_S3_ENDPOINT",
+                "is set but HCAS_DOCUMENTS_URL is not; set HCAS_DOCUMENTS_URL=s3://bucket/prefix too, or neither",
+            ));
+        }
+        match kms.as_deref().map(str::trim) {
+            None | Some("local") => {
+                if get("HCAS_KMS_ENDPOINT").is_some() {
+                    return Err(ConfigError::new(
+                        "HCAS_KMS_ENDPOINT",
+                        "is set but HCAS_KMS is not aws:<key-id>; set both or neither",
+                    ));
+                }
+            }
+            Some(v) => {
+                let key_id = hcas_store::documents::aws::parse_aws_kms_setting(v)
+                    .map_err(|e| store_err("HCAS_KMS", e))?
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "HCAS_KMS",
+                            format!("`{v}` is neither `local` nor `aws:<key-id>` (e.g. aws:alias/hcas-records)"),
+                        )
+                    })?;
+                out.kms = Some(AwsKmsConfig {
+                    key_id,
+                    endpoint: get("HCAS_KMS_ENDPOINT").map(|e| e.trim().to_string()),
+                    credentials: creds()?,
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// How notifications are sent (`HCAS_SMTP_*`, `HCAS_SMS_URL`, `HCAS_NOTIFY_*`;
@@ -376,6 +465,7 @@ impl Config {
             webhooks: WebhookConfig::default(),
             notifications: NotificationConfig::default(),
             publish: PublishConfig::default(),
+            documents: DocumentsConfig::default(),
         }
     }
 
@@ -509,6 +599,7 @@ impl Config {
         if let Some(v) = env("HCAS_NOTIFY_MAX_ATTEMPTS") {
             n.retry.max_attempts = parse_num("notify_max_attempts", &v)?;
         }
+        c.documents = DocumentsConfig::from_env(&env)?;
         let p = &mut c.publish;
         p.org = env("HCAS_PUBLISH_ORG").or(parsed.publish_org);
         if let Some(v) = env("HCAS_PUBLISH_HORIZON_DAYS") {

@@ -392,13 +392,23 @@ pub async fn start_with_signal(
     })?;
     // The documents' key file: created (0600) on first start, checked on
     // every start, so a bad one stops the server rather than an upload.
+    // With HCAS_KMS=aws:.. the key must wrap and unwrap; with
+    // HCAS_DOCUMENTS_URL the bucket must answer.
     state.tenants.kms().await.map_err(|e| {
         StartError::Documents(format!(
-            "{} under {}: see the log",
+            "{} ({}): see the log",
             e.problem(None).detail,
-            config.data_dir.display()
+            match &config.documents.kms {
+                Some(k) => format!("KMS key {}", k.key_id),
+                None => format!("key file under {}", config.data_dir.display()),
+            }
         ))
     })?;
+    state
+        .tenants
+        .check_document_storage()
+        .await
+        .map_err(|e| StartError::Documents(format!("{}: see the log", e.problem(None).detail)))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind {

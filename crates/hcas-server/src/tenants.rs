@@ -9,7 +9,9 @@
 //! Each organization's medical-record documents are encrypted files below
 //! `data_dir/documents/<org>/` (their wrapped keys in the organization's
 //! database), under the deployment's key file `data_dir/keys/kek.json`
-//! (created with mode 0600 on first start): see docs/records.md.
+//! (created with mode 0600 on first start); or, by configuration, objects
+//! below `<prefix>/<org>/` in an S3 bucket and/or keys in AWS KMS: see
+//! docs/records.md.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,7 +19,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use hcas_store::Store;
-use hcas_store::documents::{ContentStore, Documents, Kms, LocalKms};
+use hcas_store::documents::{AwsKms, ContentStore, DataKey, Documents, Kms, LocalKms};
 use hcas_store::postgres::{PgStore, PgStoreOptions};
 use hcas_store::sqlite::SqliteStore;
 use tokio::sync::Mutex;
@@ -79,7 +81,9 @@ pub struct Tenants {
     documents_dir: PathBuf,
     key_file: PathBuf,
     max_upload: u64,
-    kms: tokio::sync::OnceCell<Arc<LocalKms>>,
+    documents: crate::config::DocumentsConfig,
+    kms: tokio::sync::OnceCell<Arc<dyn Kms>>,
+    s3: tokio::sync::OnceCell<Arc<dyn hcas_store::documents::object_store::ObjectStore>>,
 }
 
 /// One open organization: its store, and the same database as the store
@@ -113,17 +117,46 @@ impl Tenants {
             documents_dir: config.data_dir.join("documents"),
             key_file: config.data_dir.join(KEY_FILE),
             max_upload: config.max_upload_bytes,
+            documents: config.documents.clone(),
             kms: tokio::sync::OnceCell::new(),
+            s3: tokio::sync::OnceCell::new(),
         }
     }
 
-    /// The documents' key file, opened (or created, mode 0600, in a 0700
-    /// `keys/` directory) once.
+    /// The documents' KMS, opened once: the key file (created, mode 0600,
+    /// in a 0700 `keys/` directory, if missing) or, with `HCAS_KMS=aws:..`,
+    /// the AWS KMS key, checked by wrapping and unwrapping a throwaway key.
     ///
     /// # Errors
-    /// 503 `unavailable` when it cannot be created or read, or group or
-    /// others may read it (the log says which and what to do).
-    pub async fn kms(&self) -> Result<Arc<LocalKms>, ApiError> {
+    /// 503 `unavailable` when it cannot be created, read or reached, or
+    /// group or others may read the key file (the log says which and what
+    /// to do; never a secret).
+    pub async fn kms(&self) -> Result<Arc<dyn Kms>, ApiError> {
+        if let Some(aws) = self.documents.kms.clone() {
+            return self
+                .kms
+                .get_or_try_init(|| async move {
+                    let kms = AwsKms::new(&aws.key_id, aws.endpoint.as_deref(), aws.credentials)
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "the documents' KMS is misconfigured");
+                            ApiError::unavailable("the document store's keys are unavailable")
+                        })?;
+                    let probe = async {
+                        let key = DataKey::generate()?;
+                        let wrapped = kms.wrap(&key, b"hcas-startup-check").await?;
+                        kms.unwrap(&wrapped, b"hcas-startup-check").await
+                    };
+                    match probe.await {
+                        Ok(_) => Ok(Arc::new(kms) as Arc<dyn Kms>),
+                        Err(e) => {
+                            tracing::error!(error = %e, key = %aws.key_id, "the documents' KMS key cannot wrap and unwrap");
+                            Err(ApiError::unavailable("the document store's keys are unavailable"))
+                        }
+                    }
+                })
+                .await
+                .cloned();
+        }
         let path = self.key_file.clone();
         self.kms
             .get_or_try_init(|| async move {
@@ -135,13 +168,55 @@ impl Tenants {
                 })
                 .await
                 .map_err(|_| ApiError::internal())?;
-                opened.map(Arc::new).map_err(|e| {
+                opened.map(|k| Arc::new(k) as Arc<dyn Kms>).map_err(|e| {
                     tracing::error!(error = %e, "the documents' key file is unusable");
                     ApiError::unavailable("the document store's keys are unavailable")
                 })
             })
             .await
             .cloned()
+    }
+
+    /// With `HCAS_DOCUMENTS_URL`: the bucket answers (a `HEAD` of an object
+    /// that need not exist). Nothing to check for the local directory,
+    /// which is created on first use.
+    ///
+    /// # Errors
+    /// 503 `unavailable` when the bucket cannot be reached or used (the
+    /// log says why).
+    pub async fn check_document_storage(&self) -> Result<(), ApiError> {
+        use hcas_store::documents::object_store::{Error, ObjectStoreExt, path::Path};
+        let Some(bucket) = self.s3_bucket()? else {
+            return Ok(());
+        };
+        match bucket.head(&Path::from("hcas-startup-check")).await {
+            Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
+            Err(e) => {
+                tracing::error!(error = %e, "the documents' S3 bucket cannot be used");
+                Err(ApiError::unavailable(
+                    "the document store's bucket is unavailable",
+                ))
+            }
+        }
+    }
+
+    /// The S3 bucket of `HCAS_DOCUMENTS_URL` (one client, shared), if set.
+    fn s3_bucket(
+        &self,
+    ) -> Result<Option<Arc<dyn hcas_store::documents::object_store::ObjectStore>>, ApiError> {
+        let Some(cfg) = &self.documents.s3 else {
+            return Ok(None);
+        };
+        if let Some(s) = self.s3.get() {
+            return Ok(Some(Arc::clone(s)));
+        }
+        let built = cfg.bucket_store().map_err(|e| {
+            tracing::error!(error = %e, "the documents' S3 bucket is misconfigured");
+            ApiError::unavailable("the document store is unavailable")
+        })?;
+        // Losing a race keeps the other caller's client: both are the same.
+        let _ = self.s3.set(built);
+        Ok(self.s3.get().cloned())
     }
 
     /// The encrypted documents of organization `org` (files below
@@ -160,6 +235,17 @@ impl Tenants {
             .map(|o| Arc::clone(&o.contents))
             .ok_or_else(ApiError::internal)?;
         let kms: Arc<dyn Kms> = self.kms().await?;
+        if let (Some(bucket), Some(cfg)) = (self.s3_bucket()?, &self.documents.s3) {
+            let prefix = if cfg.prefix.is_empty() {
+                org.as_str().to_string()
+            } else {
+                format!("{}/{}", cfg.prefix, org.as_str())
+            };
+            let objects = Arc::new(
+                hcas_store::documents::object_store::prefix::PrefixStore::new(bucket, prefix),
+            );
+            return Ok(Documents::new(objects, kms, contents).with_max_size(self.max_upload));
+        }
         let dir = self.documents_dir.join(org.as_str());
         let docs = tokio::task::spawn_blocking(move || Documents::local(dir, kms, contents))
             .await

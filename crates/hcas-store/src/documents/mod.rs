@@ -8,10 +8,12 @@
 //!   document's data key (crypto-shredding), `rewrap_all` moves data keys to
 //!   the current key-encryption key (rotation without re-encryption).
 //! - Objects go through the `object_store` crate (`Arc<dyn ObjectStore>`): a
-//!   local directory by default ([`Documents::local`]); S3 or GCS later by
-//!   handing another `ObjectStore`.
+//!   local directory by default ([`Documents::local`]); S3-compatible
+//!   storage with feature `documents-s3` (`aws::S3Config`), or any other
+//!   `ObjectStore` handed to [`Documents::new`].
 //! - Keys: a fresh [`DataKey`] per document, wrapped by a [`Kms`]
-//!   ([`LocalKms`], a 0600 key file, by default). The wrapped key is kept by
+//!   ([`LocalKms`], a 0600 key file, by default; `aws::AwsKms` speaks the
+//!   AWS KMS API with feature `documents-s3`). The wrapped key is kept by
 //!   a [`ContentStore`] (the database) and never in the object store.
 //! - [`mod@format`] documents the object layout: a 24-byte header, then 64 KiB
 //!   AES-256-GCM chunks whose nonce binds the chunk index and a last-chunk
@@ -19,6 +21,8 @@
 //!   ([`StoreError::Integrity`]) and no unauthenticated plaintext is returned.
 
 mod aead;
+#[cfg(feature = "documents-s3")]
+pub mod aws;
 mod content;
 pub mod format;
 mod kms;
@@ -34,11 +38,17 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
+#[cfg(feature = "documents-s3")]
+pub use aws::{AwsCredentials, AwsKms, S3Config};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use content::{CONTENT_COLUMNS, ContentRow, content_from_row};
 pub use content::{ContentStore, DocumentContent, check_media_type};
 pub(crate) use content::{document_taken, no_document};
 pub use kms::{DataKey, Kms, LocalKms, WrappedKey};
+
+/// The `object_store` crate this module is built on (for callers that
+/// build or wrap stores, e.g. a per-organization `PrefixStore`).
+pub use object_store;
 
 use crate::StoreError;
 use format::{HEADER_LEN, Header, Opener, Sealer};
@@ -58,6 +68,7 @@ const OBJECT_PREFIX: &str = "documents";
 #[derive(Clone)]
 pub struct Documents {
     objects: Arc<dyn ObjectStore>,
+    archive: Option<Arc<dyn ObjectStore>>,
     kms: Arc<dyn Kms>,
     contents: Arc<dyn ContentStore>,
     max_size: u64,
@@ -101,6 +112,7 @@ impl Documents {
     ) -> Self {
         Self {
             objects,
+            archive: None,
             kms,
             contents,
             max_size: DEFAULT_MAX_SIZE,
@@ -157,6 +169,82 @@ impl Documents {
         }
         self.chunk_size = bytes;
         Ok(self)
+    }
+
+    /// An archive tier (another prefix, bucket or store): documents moved
+    /// there by [`Documents::archive_older_than`] keep reading as before.
+    #[must_use]
+    pub fn with_archive(mut self, archive: Arc<dyn ObjectStore>) -> Self {
+        self.archive = Some(archive);
+        self
+    }
+
+    /// Lifecycle rule: move up to `limit` documents whose objects were
+    /// written before `cutoff` from the primary store to the archive (copy,
+    /// then delete the primary copy); the ciphertext is moved as it is, so
+    /// nothing is decrypted and the metadata does not change. Returns how
+    /// many were moved: call until it returns 0. Reads look in the primary
+    /// store first, then in the archive.
+    ///
+    /// # Errors
+    /// `Invalid` (`invalid_request`) without an archive
+    /// ([`Documents::with_archive`]); `Unavailable` (object storage).
+    pub async fn archive_older_than(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let Some(archive) = &self.archive else {
+            return Err(request(
+                "archive",
+                "no archive store is configured: set one before archiving",
+            ));
+        };
+        let prefix = ObjectPath::from(OBJECT_PREFIX);
+        let mut old = Vec::new();
+        let mut listing = self.objects.list(Some(&prefix));
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(object_error)?;
+            if meta.last_modified < cutoff {
+                old.push(meta.location);
+                if old.len() == limit {
+                    break;
+                }
+            }
+        }
+        drop(listing);
+        for path in &old {
+            let bytes = self
+                .objects
+                .get(path)
+                .await
+                .map_err(object_error)?
+                .bytes()
+                .await
+                .map_err(object_error)?;
+            archive
+                .put(path, bytes.into())
+                .await
+                .map_err(object_error)?;
+            self.objects.delete(path).await.map_err(object_error)?;
+        }
+        Ok(old.len())
+    }
+
+    /// The store holding `path` now: the primary, else the archive.
+    async fn holder(&self, path: &ObjectPath) -> Result<(&Arc<dyn ObjectStore>, u64), StoreError> {
+        match self.objects.head(path).await {
+            Ok(m) => Ok((&self.objects, m.size)),
+            Err(object_store::Error::NotFound { .. }) if self.archive.is_some() => {
+                let archive = self
+                    .archive
+                    .as_ref()
+                    .ok_or_else(|| StoreError::Internal("archive vanished".into()))?;
+                let m = archive.head(path).await.map_err(object_error)?;
+                Ok((archive, m.size))
+            }
+            Err(e) => Err(object_error(e)),
+        }
     }
 
     /// The object store (for tests and tools).
@@ -380,7 +468,7 @@ impl Documents {
             chunk: u64::from(c.chunk_size),
             size: c.size,
         };
-        let stored = self.objects.head(&path).await.map_err(object_error)?.size;
+        let (store, stored) = self.holder(&path).await?;
         if stored != expected.object_len() {
             return Err(StoreError::Integrity(format!(
                 "the document's object is {stored} bytes but its metadata implies {}: it was \
@@ -390,8 +478,7 @@ impl Documents {
         }
         let span = expected.chunk_start(first)
             ..expected.chunk_start(last) + expected.plain_len(last) + aead::TAG_LEN as u64;
-        let parts = self
-            .objects
+        let parts = store
             .get_ranges(&path, &[0..HEADER_LEN as u64, span.clone()])
             .await
             .map_err(object_error)?;
@@ -437,10 +524,11 @@ impl Documents {
     pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let c = self.contents.get_content(id).await?;
         self.contents.delete_content(id).await?;
-        let _ = self
-            .objects
-            .delete(&ObjectPath::from(c.object.as_str()))
-            .await;
+        let path = ObjectPath::from(c.object.as_str());
+        let _ = self.objects.delete(&path).await;
+        if let Some(archive) = &self.archive {
+            let _ = archive.delete(&path).await;
+        }
         Ok(())
     }
 
