@@ -423,6 +423,14 @@ async fn email_goes_to_a_real_smtp_server_with_the_ics_attached() {
     assert_eq!(m["rcpt_tos"], json!(["m1@example.org"]));
     assert_eq!(m["to"], "m1@example.org");
     assert_eq!(m["subject"], format!("Appointment booked: {when}"));
+    // The same on every attempt: the event and the channel (receivers drop repeats by it).
+    assert_eq!(
+        m["message_id"],
+        format!(
+            "<{}.email@hcas.notifications>",
+            l[0]["event_id"].as_str().unwrap()
+        )
+    );
     // SMTP carries CRLF line ends.
     assert_eq!(
         m["text"].as_str().unwrap().replace("\r\n", "\n").trim_end(),
