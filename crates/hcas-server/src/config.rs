@@ -38,6 +38,9 @@
 //! | (none) | `HCAS_SMS_URL` | none: SMS notifications go to the development sink (an `http(s)://` provider URL that takes a JSON POST) |
 //! | (none) | `HCAS_NOTIFY_LINK_BASE` | `http://localhost:8080`: the start of the link in every notification |
 //! | (none) | `HCAS_NOTIFY_BACKOFF_MS`, `HCAS_NOTIFY_MAX_ATTEMPTS` | `60000`, `8`: the notification retry schedule (ranges as the webhook ones) |
+//! | (none) | `HCAS_NOTIFY_TIMEOUT_MS` | `10000` (100 to 60000): one send's time limit; a send cut off by a crash is tried again after twice this plus 5 s |
+//! | (none) | `HCAS_REMINDER_LEADS` | `1d,120m`: reminders before each booked appointment (`<n>d`: same local wall time n days before; `<n>m`: n elapsed minutes; at most 16; empty: no reminders) |
+//! | (none) | `HCAS_REMINDER_QUIET_HOURS` | `21:00-08:00`: local wall-clock window (the patient's zone) no reminder is sent in (`none`: no quiet hours) |
 //! | `publish_org` | `HCAS_PUBLISH_ORG` | none: no public `$bulk-publish` (docs/fhir.md, SMART Scheduling Links) |
 //! | `publish_horizon_days` | `HCAS_PUBLISH_HORIZON_DAYS` | `14` (1 to 62): how far ahead Slots are published |
 //! | `publish_booking_url` | `HCAS_PUBLISH_BOOKING_URL` | none: `<server>/fhir/r4/Slot/{slot}`; a template with `{slot}`, `{schedule}`, `{start}` |
@@ -242,6 +245,67 @@ pub struct NotificationConfig {
     pub link_base: String,
     /// Time limit, retry schedule and attempts (the webhook settings' shape).
     pub retry: WebhookConfig,
+    /// How long before a booked appointment its reminders are due (empty:
+    /// no reminders).
+    pub reminder_leads: Vec<hcas_core::reminder::Lead>,
+    /// The local window (the patient's zone) no reminder is sent in.
+    pub quiet_hours: Option<hcas_core::reminder::QuietHours>,
+}
+
+/// `HCAS_REMINDER_LEADS`: comma-separated `<n>d` / `<n>m` (empty: none).
+///
+/// # Errors
+/// `reminder_leads` naming the bad item.
+pub fn parse_leads(text: &str) -> Result<Vec<hcas_core::reminder::Lead>, ConfigError> {
+    use hcas_core::reminder::Lead;
+    let mut leads = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let bad = || {
+            ConfigError::new(
+                "reminder_leads",
+                format!(
+                    "`{item}` is not a lead: give days as `<n>d` or minutes as `<n>m`, e.g. `1d,120m`"
+                ),
+            )
+        };
+        let unit = item.chars().next_back().ok_or_else(bad)?;
+        let n: u32 = item[..item.len() - unit.len_utf8()]
+            .parse()
+            .map_err(|_| bad())?;
+        leads.push(match unit {
+            'd' => Lead::Days(n),
+            'm' => Lead::Minutes(n),
+            _ => return Err(bad()),
+        });
+    }
+    Ok(leads)
+}
+
+/// `HCAS_REMINDER_QUIET_HOURS`: `HH:MM-HH:MM` (`none` or empty: none).
+///
+/// # Errors
+/// `reminder_quiet_hours` saying what to give.
+pub fn parse_quiet_hours(
+    text: &str,
+) -> Result<Option<hcas_core::reminder::QuietHours>, ConfigError> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let bad = |why: String| {
+        ConfigError::new(
+            "reminder_quiet_hours",
+            format!("`{text}`: {why}; give a local window such as `21:00-08:00`, or `none`"),
+        )
+    };
+    let (start, end) = text
+        .split_once('-')
+        .ok_or_else(|| bad("no `-` between start and end".to_string()))?;
+    let start = hcas_core::LocalTime::parse(start.trim()).map_err(|e| bad(e.to_string()))?;
+    let end = hcas_core::LocalTime::parse(end.trim()).map_err(|e| bad(e.to_string()))?;
+    hcas_core::reminder::QuietHours::new(start, end)
+        .map(Some)
+        .map_err(|e| bad(e.to_string()))
 }
 
 impl Default for NotificationConfig {
@@ -257,6 +321,16 @@ impl Default for NotificationConfig {
                 backoff_max_ms: 3_600_000,
                 max_attempts: 8,
             },
+            reminder_leads: vec![
+                hcas_core::reminder::Lead::Days(1),
+                hcas_core::reminder::Lead::Minutes(120),
+            ],
+            quiet_hours: hcas_core::LocalTime::new(21, 0)
+                .and_then(|s| {
+                    hcas_core::LocalTime::new(8, 0)
+                        .and_then(|e| hcas_core::reminder::QuietHours::new(s, e))
+                })
+                .ok(),
         }
     }
 }
@@ -596,8 +670,17 @@ impl Config {
         if let Some(v) = env("HCAS_NOTIFY_BACKOFF_MS") {
             n.retry.backoff_ms = parse_num("notify_backoff_ms", &v)?;
         }
+        if let Some(v) = env("HCAS_NOTIFY_TIMEOUT_MS") {
+            n.retry.timeout_ms = parse_num("notify_timeout_ms", &v)?;
+        }
         if let Some(v) = env("HCAS_NOTIFY_MAX_ATTEMPTS") {
             n.retry.max_attempts = parse_num("notify_max_attempts", &v)?;
+        }
+        if let Some(v) = env("HCAS_REMINDER_LEADS") {
+            n.reminder_leads = parse_leads(&v)?;
+        }
+        if let Some(v) = env("HCAS_REMINDER_QUIET_HOURS") {
+            n.quiet_hours = parse_quiet_hours(&v)?;
         }
         c.documents = DocumentsConfig::from_env(&env)?;
         let p = &mut c.publish;
@@ -695,11 +778,27 @@ impl Config {
                 ),
             ));
         }
+        if !(100..=60_000).contains(&n.retry.timeout_ms) {
+            return Err(ConfigError::new(
+                "notify_timeout_ms",
+                format!("{} is out of range; use 100 to 60000", n.retry.timeout_ms),
+            ));
+        }
         if !(1..=100).contains(&n.retry.max_attempts) {
             return Err(ConfigError::new(
                 "notify_max_attempts",
                 format!("{} is out of range; use 1 to 100", n.retry.max_attempts),
             ));
+        }
+        // The engine's own rule for leads (range, count), on a dummy booking.
+        if let Err(e) = hcas_core::reminder::schedule(
+            hcas_core::Timestamp::MIN,
+            hcas_core::Zone::UTC,
+            &n.reminder_leads,
+            n.quiet_hours,
+            hcas_core::Timestamp::MIN,
+        ) {
+            return Err(ConfigError::new("reminder_leads", e.to_string()));
         }
         if let Some(u) = &n.smtp_url {
             let l = u.to_ascii_lowercase();
@@ -983,6 +1082,80 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.max_body_bytes, 4096);
         assert_eq!(c.database, Database::Sqlite);
+    }
+
+    #[test]
+    fn reminder_settings_load_and_are_checked() {
+        use hcas_core::reminder::Lead;
+        let c = Config::load(None, env(&[])).unwrap();
+        let n = &c.notifications;
+        assert_eq!(n.reminder_leads, vec![Lead::Days(1), Lead::Minutes(120)]);
+        let q = n.quiet_hours.unwrap();
+        assert_eq!((q.start().hour(), q.end().hour()), (21, 8));
+        let c = Config::load(
+            None,
+            env(&[
+                ("HCAS_REMINDER_LEADS", " 2d, 30m ,1d"),
+                ("HCAS_REMINDER_QUIET_HOURS", "22:30-07:15"),
+                ("HCAS_NOTIFY_TIMEOUT_MS", "1000"),
+            ]),
+        )
+        .unwrap();
+        let n = &c.notifications;
+        assert_eq!(
+            n.reminder_leads,
+            vec![Lead::Days(2), Lead::Minutes(30), Lead::Days(1)]
+        );
+        let q = n.quiet_hours.unwrap();
+        assert_eq!(
+            (
+                q.start().hour(),
+                q.start().minute(),
+                q.end().hour(),
+                q.end().minute()
+            ),
+            (22, 30, 7, 15)
+        );
+        assert_eq!(n.retry.timeout_ms, 1000);
+        let c = Config::load(
+            None,
+            env(&[
+                ("HCAS_REMINDER_LEADS", ""),
+                ("HCAS_REMINDER_QUIET_HOURS", "none"),
+            ]),
+        )
+        .unwrap();
+        assert!(c.notifications.reminder_leads.is_empty());
+        assert!(c.notifications.quiet_hours.is_none());
+        for (key, value, setting) in [
+            ("HCAS_REMINDER_LEADS", "2h", "reminder_leads"),
+            ("HCAS_REMINDER_LEADS", "d", "reminder_leads"),
+            ("HCAS_REMINDER_LEADS", "1é", "reminder_leads"),
+            ("HCAS_REMINDER_LEADS", "-1d", "reminder_leads"),
+            ("HCAS_REMINDER_LEADS", "0m", "reminder_leads"),
+            ("HCAS_REMINDER_LEADS", "61d", "reminder_leads"),
+            (
+                "HCAS_REMINDER_LEADS",
+                "1m,2m,3m,4m,5m,6m,7m,8m,9m,10m,11m,12m,13m,14m,15m,16m,17m",
+                "reminder_leads",
+            ),
+            ("HCAS_REMINDER_QUIET_HOURS", "21:00", "reminder_quiet_hours"),
+            (
+                "HCAS_REMINDER_QUIET_HOURS",
+                "25:00-08:00",
+                "reminder_quiet_hours",
+            ),
+            (
+                "HCAS_REMINDER_QUIET_HOURS",
+                "08:00-08:00",
+                "reminder_quiet_hours",
+            ),
+            ("HCAS_NOTIFY_TIMEOUT_MS", "99", "notify_timeout_ms"),
+        ] {
+            let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+            assert_eq!(e.setting, setting, "{key}={value}: {e}");
+            assert!(!e.message.is_empty());
+        }
     }
 
     #[test]

@@ -193,7 +193,14 @@ async fn run_relay(
                     }
                 }
                 if notifier.enabled() {
-                    match crate::notifications::enqueue(&org, &store, &events).await {
+                    match crate::notifications::enqueue(
+                        &org,
+                        &store,
+                        &events,
+                        &notifier.reminders(),
+                    )
+                    .await
+                    {
                         Ok(0) => {}
                         Ok(_) => notifier.wake(&org),
                         Err(e) => {

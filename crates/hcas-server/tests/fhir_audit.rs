@@ -100,10 +100,12 @@ async fn activity(s: &Server) {
     let store = s.store(ORG).await;
     for _ in 0..600 {
         let log = store.notifications_of(&booked, 10).await.unwrap();
+        // (Its reminders stay pending until days before the visit.)
         if !log.is_empty()
-            && log
-                .iter()
-                .all(|n| n.status != hcas_store::NotificationStatus::Pending)
+            && log.iter().all(|n| {
+                n.status != hcas_store::NotificationStatus::Pending
+                    || n.event_type == "appointment.reminder"
+            })
         {
             break;
         }
@@ -215,11 +217,13 @@ async fn scenario(s: &Server) {
     assert_eq!(ids(&created), want);
     let log = s.audit(ORG).await;
     let (executed, _) = all_pages(s, "action=E", ADMIN).await;
-    // The searches, and the notification worker's send (verb `send`: E).
+    // The searches, and the notification worker's send and reminder
+    // scheduling (verbs `send`, `schedule`: E).
     assert_eq!(
         ids(&executed),
         raw(&log, |r| {
-            ["audit.search", "notification.send"].contains(&r.event.action.as_str())
+            ["audit.search", "notification.send", "notification.schedule"]
+                .contains(&r.event.action.as_str())
         })
     );
     assert!(log.iter().any(|r| r.event.action == "notification.send"));

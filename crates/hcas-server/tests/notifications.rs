@@ -34,6 +34,8 @@ fn fast(config: &mut hcas_server::config::Config) {
     r.max_attempts = 3;
     r.timeout_ms = 5000;
     config.notifications.link_base = "https://hcas.example".to_string();
+    // These tests are about the event notifications; reminders have tests/reminders.rs.
+    config.notifications.reminder_leads.clear();
 }
 
 /// Patient `id` choosing `channels`, in `language` and `zone`.
@@ -210,9 +212,11 @@ async fn booking_writes_one_sink_line_per_channel_and_a_duplicate_event_sends_on
         created: booking.value.start,
     };
     let org = OrgId::parse(ORG).unwrap();
-    let added = hcas_server::notifications::enqueue(&org, &store, &[again.clone(), again])
-        .await
-        .unwrap();
+    let reminders = s.state().bus.notifier().reminders();
+    let added =
+        hcas_server::notifications::enqueue(&org, &store, &[again.clone(), again], &reminders)
+            .await
+            .unwrap();
     assert_eq!(added, 0);
     s.state().bus.notifier().wake(&org);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -419,6 +423,14 @@ async fn email_goes_to_a_real_smtp_server_with_the_ics_attached() {
     assert_eq!(m["rcpt_tos"], json!(["m1@example.org"]));
     assert_eq!(m["to"], "m1@example.org");
     assert_eq!(m["subject"], format!("Appointment booked: {when}"));
+    // The same on every attempt: the event and the channel (receivers drop repeats by it).
+    assert_eq!(
+        m["message_id"],
+        format!(
+            "<{}.email@hcas.notifications>",
+            l[0]["event_id"].as_str().unwrap()
+        )
+    );
     // SMTP carries CRLF line ends.
     assert_eq!(
         m["text"].as_str().unwrap().replace("\r\n", "\n").trim_end(),

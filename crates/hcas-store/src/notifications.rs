@@ -18,6 +18,9 @@
 //!   `lease_until`, so no other claim returns it while it is in flight; a
 //!   worker that dies mid-attempt leaves it to be claimed again (at least
 //!   once, never lost).
+//! - **Withdrawal.** An appointment's pending notifications of one type
+//!   (its reminders, due later) can be made dead at once when it is
+//!   cancelled or moved ([`NotificationStore::notification_withdraw`]).
 //! - **No patient data in the queue.** The payload is the event (ids and
 //!   times); names, addresses and the message are produced when it is sent.
 //!   The last error is a short word given by the worker.
@@ -109,8 +112,10 @@ pub struct NewNotification {
     pub seq: i64,
     /// The event as JSON (ids and times; no names, addresses or notes).
     pub payload: String,
-    /// When it is first due, Unix milliseconds.
+    /// When it is first due, Unix milliseconds (a reminder: its instant).
     pub due_ms: i64,
+    /// When it is enqueued, Unix milliseconds (the delivery log's `created`).
+    pub created_ms: i64,
 }
 
 /// A notification in the queue.
@@ -219,6 +224,22 @@ pub trait NotificationStore: Send + Sync {
     /// # Errors
     /// `NotFound`, `Unavailable`.
     async fn notification_resend(&self, id: i64, now_ms: i64) -> Result<Notification, StoreError>;
+
+    /// Withdraw the pending notifications of `appointment` whose type is
+    /// `event_type` (scheduled reminders of an appointment that was
+    /// cancelled or moved): each becomes dead with `reason` as its last
+    /// error (cut like every error), attempts unchanged; sent and dead ones
+    /// are left as they are. Returns how many were withdrawn (0 when called
+    /// again).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    async fn notification_withdraw(
+        &self,
+        appointment: &str,
+        event_type: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError>;
 }
 
 /// `limit` of a notification page, checked.

@@ -50,7 +50,7 @@ macro_rules! conformance {
                 suite_webhook_attempts_dead_letter_and_replay, suite_feed_tokens,
                 suite_notification_queue_dedupes_and_leases,
                 suite_notification_order_per_appointment,
-                suite_notification_attempts_dead_and_resend,
+                suite_notification_attempts_dead_and_resend, suite_notification_withdraw,
                 suite_feed_revocation);
             conformance!(@plant $make; suite_anchor_drift);
         }

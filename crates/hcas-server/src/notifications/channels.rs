@@ -127,6 +127,7 @@ impl Smtp {
         let to = o.to.parse().map_err(|_| "bad_address")?;
         let text = SinglePart::plain(o.message.text.clone());
         let builder = lettre::Message::builder()
+            .message_id(Some(message_id(o)))
             .from(self.from.clone())
             .to(to)
             .subject(o.message.subject.clone());
@@ -152,6 +153,25 @@ impl Smtp {
         })?;
         Ok(())
     }
+}
+
+/// The `Message-ID` of a notification's e-mail: the same on every attempt
+/// (the event and the channel, the queue's key with its one recipient), so a
+/// message repeated after a crash between the server's accept and our
+/// record of it can be dropped by the receiver (docs/notifications.md).
+pub(crate) fn message_id(o: &Outgoing<'_>) -> String {
+    let safe: String = o
+        .event_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("<{safe}.{}@hcas.notifications>", o.channel)
 }
 
 /// The body an SMS provider receives.

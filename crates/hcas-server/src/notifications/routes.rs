@@ -36,7 +36,7 @@ pub struct NotificationView {
     /// The event's id (the webhook event id of the same change).
     pub event_id: String,
     /// `appointment.created`, `appointment.confirmed`, `appointment.cancelled`,
-    /// `appointment.rescheduled` or `waitlist.offered`.
+    /// `appointment.rescheduled`, `waitlist.offered` or `appointment.reminder`.
     pub event_type: String,
     /// `email`, `sms` or `push`.
     pub channel: String,
@@ -58,6 +58,34 @@ pub struct NotificationView {
     /// When it was last sent, RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
+    /// A reminder: when it is scheduled, its lead and how quiet hours moved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder: Option<ReminderView>,
+}
+
+/// When a reminder is scheduled (`hcas_core::reminder::schedule`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReminderView {
+    /// The instant it is due, RFC 3339 UTC (in the patient's zone it is the
+    /// lead's local time, or moved out of quiet hours).
+    pub due: String,
+    /// The lead as configured: `1d` (the same local wall time a day before)
+    /// or `120m` (elapsed minutes).
+    pub lead: String,
+    /// `exact`, `moved_earlier` or `moved_later` (out of quiet hours).
+    pub adjustment: String,
+}
+
+/// The reminder part of a queued event, if it is a reminder.
+fn reminder_of(payload: &str) -> Option<ReminderView> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let r = v.get("reminder")?;
+    let text = |k: &str| r.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    Some(ReminderView {
+        due: text("due")?,
+        lead: text("lead")?,
+        adjustment: text("adjustment")?,
+    })
 }
 
 /// An appointment's notifications.
@@ -75,6 +103,7 @@ fn rfc3339(ms: i64) -> String {
 
 fn view(n: Notification) -> NotificationView {
     let pending = n.status == hcas_store::NotificationStatus::Pending;
+    let reminder = reminder_of(&n.payload);
     NotificationView {
         id: n.id,
         event_id: n.event_id,
@@ -87,6 +116,7 @@ fn view(n: Notification) -> NotificationView {
         last_error: n.last_error,
         created: rfc3339(n.created_ms),
         sent_at: n.sent_ms.map(rfc3339),
+        reminder,
     }
 }
 

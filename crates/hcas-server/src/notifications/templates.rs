@@ -15,7 +15,19 @@ use super::kinds;
 pub(crate) const LANGUAGES: [&str; 2] = ["en", "pt"];
 
 /// `(type, language, subject, text)`.
-const TEMPLATES: [(&str, &str, &str, &str); 10] = [
+const TEMPLATES: [(&str, &str, &str, &str); 12] = [
+    (
+        kinds::REMINDER,
+        "en",
+        "Reminder: appointment on {{ when }}",
+        "A reminder of your appointment{% if doctor %} with {{ doctor }}{% endif %}{% if clinic %} at {{ clinic }}{% endif %} on {{ when }} ({{ zone }}).\nDetails: {{ link }}",
+    ),
+    (
+        kinds::REMINDER,
+        "pt",
+        "Lembrete: consulta em {{ when }}",
+        "Lembramos a sua consulta{% if doctor %} com {{ doctor }}{% endif %}{% if clinic %} em {{ clinic }}{% endif %} de {{ when }} ({{ zone }}).\nDetalhes: {{ link }}",
+    ),
     (
         kinds::CREATED,
         "en",

@@ -120,6 +120,17 @@ impl Notifier {
             .ensure(org, |nudge| run(org.clone(), store, shared, nudge));
     }
 
+    /// The reminder settings (none when notifications are off).
+    #[must_use]
+    pub fn reminders(&self) -> super::Reminders {
+        self.shared
+            .as_ref()
+            .map_or_else(super::Reminders::default, |s| super::Reminders {
+                leads: s.config.reminder_leads.clone(),
+                quiet: s.config.quiet_hours,
+            })
+    }
+
     /// Wake the worker of `org` (notifications were enqueued or resent).
     pub fn wake(&self, org: &OrgId) {
         self.workers.wake(org);
@@ -179,6 +190,14 @@ async fn run(org: OrgId, store: Arc<dyn Store>, shared: Arc<Shared>, nudge: Arc<
             }
         }
     }
+}
+
+/// The system actor notifications act as in the consent gate: role admin,
+/// purpose HOPERAT.
+pub(super) fn system_principal(org: &OrgId) -> Principal {
+    let mut principal = Principal::new(SYSTEM_SUBJECT, org.clone(), vec![Role::Admin]);
+    principal.purpose = Some(Purpose::Hoperat);
+    principal
 }
 
 /// Why an attempt failed: a word, and whether trying again may help.
@@ -280,8 +299,7 @@ async fn attempt(
     let now = crate::access::now();
 
     // The consent gate (audited; fail closed) before any patient data is used.
-    let mut principal = Principal::new(SYSTEM_SUBJECT, org.clone(), vec![Role::Admin]);
-    principal.purpose = Some(Purpose::Hoperat);
+    let principal = system_principal(org);
     let access = Access::new(
         n.recipient.clone(),
         Category::Appointments,
@@ -308,6 +326,21 @@ async fn attempt(
     }
     .filter(|a| n.channel == Channel::Push || !a.trim().is_empty())
     .ok_or_else(|| permanent("no_address"))?;
+    if n.event_type == kinds::REMINDER {
+        // A reminder is checked again when due: the patient may have left
+        // this channel, and the appointment must still be booked (its
+        // reminders are withdrawn on cancel or move; this closes the gap).
+        if !patient.channels.contains(&n.channel) {
+            return Err(permanent("channel_off"));
+        }
+        let stored = store
+            .get(&n.appointment)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if stored.value.status != hcas_core::booking::Status::Booked {
+            return Err(permanent("not_booked"));
+        }
+    }
 
     let provider: Option<Provider> = match data["provider"].as_str() {
         Some(id) => match store.get_provider(id).await {

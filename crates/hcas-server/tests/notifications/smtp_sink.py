@@ -3,7 +3,7 @@
 Usage: python smtp_sink.py PORT OUT.jsonl
 Every message received is parsed with Python's email package (independently
 of the server's lettre) and appended to OUT.jsonl as one JSON object:
-envelope sender and recipients, the From/To/Subject headers, the text body,
+envelope sender and recipients, the From/To/Subject/Message-ID headers, the text body,
 and every attachment's filename, content type and content.
 """
 
@@ -41,6 +41,7 @@ class Sink:
             "from": str(msg["From"]),
             "to": str(msg["To"]),
             "subject": str(msg["Subject"]),
+            "message_id": str(msg["Message-ID"]),
             "text": text,
             "attachments": attachments,
         }

@@ -18,7 +18,7 @@
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
 //! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
 //! | `feeds.rs` | [`FeedTokenStore`](crate::FeedTokenStore) | feed tokens by hash, by subject, permanent revocation |
-//! | `notifications.rs` | [`NotificationStore`](crate::NotificationStore) | the queue's key (event, channel, recipient), leases, order per appointment, dead letters, resend, the delivery log |
+//! | `notifications.rs` | [`NotificationStore`](crate::NotificationStore) | the queue's key (event, channel, recipient), leases, order per appointment, dead letters, resend, the delivery log, withdrawing an appointment's pending reminders |
 //! | `webhooks.rs` | [`WebhookStore`](crate::WebhookStore) | subscriptions, dedupe, order per appointment, leases, dead letters, replay |
 //! | `documents.rs` | [`ContentStore`](crate::documents::ContentStore) (feature `documents`) | encrypted documents' metadata and wrapped keys, compare-and-swap rewrap, delete |
 //! | `races.rs` | several handles | bookings, series, shifts and reschedules racing |

@@ -15,6 +15,7 @@ fn new(event: &str, channel: Channel, recipient: &str, appt: &str, seq: i64) -> 
         seq,
         payload: format!("{{\"id\":\"{event}\"}}"),
         due_ms: 0,
+        created_ms: 0,
     }
 }
 
@@ -267,4 +268,89 @@ pub async fn suite_notification_attempts_dead_and_resend(store: &dyn Store) {
             Err(StoreError::NotFound { .. })
         ));
     }
+}
+
+/// Withdrawing an appointment's pending notifications of one type (its
+/// reminders, when it is cancelled or moved) makes exactly those dead with
+/// the reason: not another type, not another appointment, not one already
+/// sent; a withdrawn one is no longer claimed, and withdrawing again
+/// changes nothing.
+pub async fn suite_notification_withdraw(store: &dyn Store) {
+    let reminder = |event: &str, appt: &str, seq: i64| NewNotification {
+        event_type: "appointment.reminder".to_string(),
+        due_ms: 5_000,
+        created_ms: 1_000,
+        ..new(event, Channel::Email, "p1", appt, seq)
+    };
+    store
+        .notification_enqueue(&[
+            new("w-created", Channel::Email, "p1", "wa", 1),
+            reminder("w-r1", "wa", 100),
+            reminder("w-r2", "wa", 101),
+            reminder("w-sent", "wa", 99),
+            reminder("w-other", "wb", 100),
+        ])
+        .await
+        .unwrap();
+    let log = store.notifications_of("wa", 10).await.unwrap();
+    // A reminder is due at its instant, created when it was enqueued.
+    let r1 = log.iter().find(|n| n.event_id == "w-r1").unwrap();
+    assert_eq!((r1.next_attempt_ms, r1.created_ms), (5_000, 1_000));
+    let id_of = |event: &str| log.iter().find(|n| n.event_id == event).unwrap().id;
+    // The event, then one reminder are sent (each claimed when due, in
+    // sequence order, delivered).
+    for (now, event) in [(5_000, "w-created"), (5_001, "w-sent")] {
+        let claimed = store.notification_claim(now, 5_100, 10).await.unwrap();
+        let n = claimed.iter().find(|n| n.event_id == event).unwrap();
+        store
+            .notification_record(n.id, &report(now + 10, None, Outcome::Delivered))
+            .await
+            .unwrap();
+    }
+    let sent = store.notification_get(id_of("w-sent")).await.unwrap();
+    assert_eq!(sent.status, NotificationStatus::Sent);
+
+    let long = "y".repeat(crate::MAX_NOTIFICATION_ERROR + 9);
+    assert_eq!(
+        store
+            .notification_withdraw("wa", "appointment.reminder", &long)
+            .await
+            .unwrap(),
+        2
+    );
+    for event in ["w-r1", "w-r2"] {
+        let n = store.notification_get(id_of(event)).await.unwrap();
+        assert_eq!(n.status, NotificationStatus::Dead, "{event}");
+        assert_eq!(
+            n.last_error.as_deref().map(str::len),
+            Some(crate::MAX_NOTIFICATION_ERROR)
+        );
+    }
+    assert_eq!(store.notification_get(id_of("w-sent")).await.unwrap(), sent);
+    assert_eq!(
+        store
+            .notification_get(id_of("w-created"))
+            .await
+            .unwrap()
+            .status,
+        NotificationStatus::Sent
+    );
+    // wb's reminder is untouched and still claimed; wa's are not.
+    let later = store.notification_claim(99_000, 99_100, 10).await.unwrap();
+    assert!(later.iter().any(|n| n.event_id == "w-other"));
+    assert!(later.iter().all(|n| n.appointment != "wa"));
+    assert_eq!(
+        store
+            .notification_withdraw("wa", "appointment.reminder", "again")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .notification_withdraw("none", "appointment.reminder", "x")
+            .await
+            .unwrap(),
+        0
+    );
 }

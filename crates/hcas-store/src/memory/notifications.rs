@@ -41,7 +41,7 @@ impl NotificationStore for MemoryStore {
                 attempts: 0,
                 next_attempt_ms: n.due_ms,
                 last_error: None,
-                created_ms: n.due_ms,
+                created_ms: n.created_ms,
                 sent_ms: None,
             });
             added += 1;
@@ -143,5 +143,26 @@ impl NotificationStore for MemoryStore {
         }
         n.next_attempt_ms = now_ms;
         Ok(n.clone())
+    }
+
+    async fn notification_withdraw(
+        &self,
+        appointment: &str,
+        event_type: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let mut s = self.state.lock().await;
+        let mut withdrawn = 0;
+        for n in &mut s.notes {
+            if n.appointment == appointment
+                && n.event_type == event_type
+                && n.status == NotificationStatus::Pending
+            {
+                n.status = NotificationStatus::Dead;
+                n.last_error = cut_error(Some(reason));
+                withdrawn += 1;
+            }
+        }
+        Ok(withdrawn)
     }
 }

@@ -51,7 +51,7 @@ impl NotificationStore for PgStore {
             .bind(n.seq)
             .bind(&n.payload)
             .bind(n.due_ms)
-            .bind(n.due_ms)
+            .bind(n.created_ms)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -174,5 +174,24 @@ impl NotificationStore for PgStore {
             return Err(no_notification(id));
         }
         self.notification_row(id).await
+    }
+
+    async fn notification_withdraw(
+        &self,
+        appointment: &str,
+        event_type: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notifications SET status = 'dead', last_error = $1
+             WHERE appointment_id = $2 AND event_type = $3 AND status = 'pending'",
+        )
+        .bind(cut_error(Some(reason)))
+        .bind(appointment)
+        .bind(event_type)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
     }
 }

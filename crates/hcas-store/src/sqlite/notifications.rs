@@ -55,7 +55,7 @@ impl NotificationStore for SqliteStore {
             .bind(n.seq)
             .bind(&n.payload)
             .bind(n.due_ms)
-            .bind(n.due_ms)
+            .bind(n.created_ms)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -181,5 +181,24 @@ impl NotificationStore for SqliteStore {
             return Err(no_notification(id));
         }
         self.notification_row(id).await
+    }
+
+    async fn notification_withdraw(
+        &self,
+        appointment: &str,
+        event_type: &str,
+        reason: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notifications SET status = 'dead', last_error = ?
+             WHERE appointment_id = ? AND event_type = ? AND status = 'pending'",
+        )
+        .bind(cut_error(Some(reason)))
+        .bind(appointment)
+        .bind(event_type)
+        .execute(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
     }
 }
