@@ -197,6 +197,32 @@ export async function alternatives(
     .body;
 }
 
+/** One reason the engine gives for a start it does not offer (`reason` is
+ * the tag; the other fields depend on it). */
+export interface Reason {
+  reason: string;
+  earliest?: string;
+  latest?: string;
+  nearest?: { start: string; end: string }[];
+  window?: { start: string; end: string };
+  step?: number;
+  previous?: string;
+  next?: string;
+  interval?: { start: string; end: string };
+}
+
+export interface Explanation {
+  start: string;
+  offered: boolean;
+  reasons: Reason[];
+}
+
+/** Why a start is (not) offered: `GET /v1/slots/explain`. */
+export async function explain(provider: string, start: string, duration: number): Promise<Explanation> {
+  const q = query({ provider, start, duration });
+  return (await call<Explanation>('GET', `/v1/slots/explain?${q}`)).body;
+}
+
 function idempotencyKey(): string {
   return crypto.randomUUID();
 }

@@ -394,6 +394,68 @@ try {
     assert.equal(await page.isHidden('#confirm'), true);
   });
 
+  await check('why a wanted time is not offered: the engine\'s reasons at Tokyo times, then the nearest free times', async () => {
+    // 23:20 in Tokyo on 7 January 2030 is 14:20Z: inside Dr Lee's hours, off
+    // the 30-minute grid of 14:00Z and 14:30Z (23:00 and 23:30 in Tokyo).
+    await page.fill('#why-date', '2030-01-07');
+    await page.fill('#why-time', '23:20');
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li');
+    const reasons = await page.$$eval('#why-reasons li', (ls) => ls.map((l) => ({ reason: l.dataset.reason, text: l.textContent })));
+    const want = await (await fetch(`${base}/v1/slots/explain?${new URLSearchParams({ provider: 'dr-lee', start: '2030-01-07T14:20:00Z', duration: '30' })}`, {
+      headers: { Authorization: `Bearer ${alice}` },
+    })).json();
+    assert.equal(want.offered, false);
+    assert.deepEqual(reasons.map((r) => r.reason), want.reasons.map((r) => r.reason));
+    assert.deepEqual(reasons.map((r) => r.reason), ['off_grid']);
+    const offGrid = norm(reasons[0].text);
+    assert.match(offGrid, /every 30 minutes/);
+    assert.ok(offGrid.includes(norm(fixedOffsetClock('2030-01-07T14:00:00Z', 9).text)), offGrid);
+    assert.ok(offGrid.includes(norm(fixedOffsetClock('2030-01-07T14:30:00Z', 9).text)), offGrid);
+    assert.match(norm(await page.textContent('#why-summary')), /Monday, January 7, 2030 at 11:20 PM \(Asia\/Tokyo\) with Dr Maya Lee is not offered/);
+    const alt = (await api(base, alice, 'GET', '/v1/slots/alternatives?provider=dr-lee&start=2030-01-07T14:20:00Z&duration=30&count=3')).body;
+    const shown = await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start));
+    assert.deepEqual(shown, [...alt.before.slice().reverse(), ...alt.after]);
+    assert.ok(shown.length > 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'why-answer');
+    await runAxe(page, 'why not');
+
+    // The time Bob took above: busy, shown from-to at Tokyo times.
+    const taken = tokyoSlots[2].start;
+    const local = fixedOffsetClock(taken, 9);
+    await page.fill('#why-date', local.day);
+    await page.fill('#why-time', `${String(local.h24).padStart(2, '0')}:${taken.slice(14, 16)}`);
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li[data-reason="busy"]');
+    assert.ok(norm(await page.textContent('#why-reasons')).includes(norm(local.text)));
+    const alts = await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start));
+    assert.ok(alts.length > 0 && !alts.includes(taken));
+
+    // A free time: offered, with a button that holds it.
+    const free = tokyoSlots[0].start;
+    await page.fill('#why-date', fixedOffsetClock(free, 9).day);
+    await page.fill('#why-time', `${String(fixedOffsetClock(free, 9).h24).padStart(2, '0')}:${free.slice(14, 16)}`);
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-answer[data-offered="true"]');
+    assert.equal(await page.$$eval('#why-reasons li', (ls) => ls.length), 0);
+    assert.deepEqual(await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start)), [free]);
+    assert.match(await page.textContent('#why-summary'), /is offered/);
+
+    // Spanish: the same answer translated.
+    await page.fill('#why-time', '23:20');
+    await page.fill('#why-date', '2030-01-07');
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li[data-reason="off_grid"]');
+    await page.selectOption('#lang', 'es');
+    try {
+      assert.match(await page.textContent('#why-reasons'), /cada 30 minutos/);
+      assert.match(await page.textContent('#why-summary'), /no se ofrece/);
+      await runAxe(page, 'why not in Spanish');
+    } finally {
+      await page.selectOption('#lang', 'en');
+    }
+  });
+
   await check('keyboard only: sign in, search, hold with a countdown, confirm', async () => {
     const kb = await context.newPage();
     kb.on('console', (m) => {
