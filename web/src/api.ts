@@ -223,6 +223,43 @@ export async function explain(provider: string, start: string, duration: number)
   return (await call<Explanation>('GET', `/v1/slots/explain?${q}`)).body;
 }
 
+export interface WaitEntry {
+  id: string;
+  provider: string;
+  from: string;
+  to: string;
+}
+
+/** Join a provider's waitlist for a window (`POST /v1/waitlist`). */
+export async function joinWaitlist(
+  provider: string,
+  patient: string,
+  from: string,
+  to: string,
+  minDuration: number,
+): Promise<WaitEntry> {
+  return (
+    await call<WaitEntry>('POST', '/v1/waitlist', { provider, patient, from, to, min_duration: minDuration })
+  ).body;
+}
+
+/** Move an appointment (`POST /v1/appointments/{id}/reschedule`, `If-Match`). */
+export async function reschedule(
+  id: string,
+  etag: string,
+  start: string,
+  reason: string,
+): Promise<{ old: Appointment; new: Appointment; transition: Transition }> {
+  return (
+    await call<{ old: Appointment; new: Appointment; transition: Transition }>(
+      'POST',
+      `/v1/appointments/${encodeURIComponent(id)}/reschedule`,
+      { start, reason },
+      { 'If-Match': etag },
+    )
+  ).body;
+}
+
 function idempotencyKey(): string {
   return crypto.randomUUID();
 }

@@ -63,6 +63,10 @@ const ui = {
   bookError: $<HTMLParagraphElement>('book-error'),
   alternatives: $<HTMLDivElement>('alternatives'),
   confirm: $<HTMLButtonElement>('confirm'),
+  waitlist: $<HTMLDivElement>('waitlist'),
+  waitJoin: $<HTMLButtonElement>('wait-join'),
+  waitDone: $<HTMLParagraphElement>('wait-done'),
+  waitError: $<HTMLParagraphElement>('wait-error'),
   why: $<HTMLFormElement>('why'),
   whyDate: $<HTMLInputElement>('why-date'),
   whyTime: $<HTMLInputElement>('why-time'),
@@ -76,7 +80,16 @@ const ui = {
 interface State {
   me: api.WhoAmI | null;
   /** The last search and its answer, re-rendered on a language change. */
-  search: { zone: string; duration: number; provider?: string; slots: api.Slot[] } | null;
+  search: {
+    zone: string;
+    duration: number;
+    provider?: string;
+    from: string;
+    to: string;
+    slots: api.Slot[];
+  } | null;
+  /** The waitlist entry joined for the current search, if any. */
+  waiting: api.WaitEntry | null;
   /** The last "why not" answer, re-rendered on a language change. */
   why: {
     zone: string;
@@ -89,7 +102,7 @@ interface State {
   booked: api.Appointment | null;
 }
 
-const state: State = { me: null, search: null, why: null, held: null, booked: null };
+const state: State = { me: null, search: null, waiting: null, why: null, held: null, booked: null };
 
 // ------------------------------------------------------------ formatting
 
@@ -151,6 +164,7 @@ ui.signout.addEventListener('click', () => {
   state.me = null;
   state.search = null;
   state.why = null;
+  state.waiting = null;
   clearWhy();
   state.booked = null;
   ui.findSection.hidden = true;
@@ -237,7 +251,8 @@ async function search(): Promise<void> {
   try {
     const slots = await api.slots(query);
     if (seq !== searchSeq) return;
-    state.search = { zone, duration, provider: query.provider, slots };
+    state.search = { zone, duration, provider: query.provider, from: query.from, to: query.to, slots };
+    state.waiting = null;
     if (!ui.whyDate.value) ui.whyDate.value = from;
     renderResults();
     say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));
@@ -307,7 +322,43 @@ function renderResults(): void {
     groups.push(section);
   }
   ui.results.replaceChildren(...groups);
+  renderWaitlist();
 }
+
+// ------------------------------------------------------------ waitlist
+
+/** Nothing fits a search by doctor: the patient may wait for that doctor
+ * in the searched window (the first freed time that fits is held for them). */
+function renderWaitlist(): void {
+  const s = state.search;
+  const show = !!s && s.slots.length === 0 && !!s.provider && isPatient();
+  ui.waitlist.hidden = !show;
+  ui.waitError.textContent = '';
+  ui.waitJoin.hidden = !!state.waiting;
+  const w = state.waiting;
+  ui.waitDone.textContent =
+    w && s
+      ? t('waitDone', {
+          who: names([w.provider]),
+          from: whenText(s.zone, w.from),
+          to: whenText(s.zone, w.to),
+        })
+      : '';
+}
+
+ui.waitJoin.addEventListener('click', async () => {
+  const s = state.search;
+  const me = state.me;
+  if (!s?.provider || !me) return;
+  ui.waitError.textContent = '';
+  try {
+    state.waiting = await api.joinWaitlist(s.provider, me.subject, s.from, s.to, s.duration);
+    renderWaitlist();
+    ui.waitDone.focus();
+  } catch (e) {
+    ui.waitError.textContent = errorText(e);
+  }
+});
 
 // ------------------------------------------------------------ why not
 

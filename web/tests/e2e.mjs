@@ -195,6 +195,8 @@ try {
     [409, /^\/v1\/appointments\/holds$/],
     // The staff page's refused no-show (its code shown).
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
+    // Rescheduling onto Bob's time (alternatives shown).
+    [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
   ];
   const unexpected = [];
   const watch = (p) =>
@@ -456,6 +458,35 @@ try {
     }
   });
 
+  await check('nothing fits: join the waitlist, with a confirmation the API agrees with', async () => {
+    // Sunday 13 January 2030 in Tokyo is Saturday 10:00 to Sunday 10:00 in
+    // New York: Dr Lee does not work then.
+    await page.fill('#from', '2030-01-13');
+    await page.fill('#to', '2030-01-13');
+    await page.click('#search');
+    await page.waitForSelector('#waitlist:not([hidden])');
+    assert.deepEqual(await apiSlots(base, alice, {
+      provider: 'dr-lee', from: '2030-01-12T15:00:00Z', to: '2030-01-13T15:00:00Z', duration: 30,
+    }), []);
+    assert.equal(await page.$$eval('#results .slot', (bs) => bs.length), 0);
+    await runAxe(page, 'nothing fits');
+    await page.click('#wait-join');
+    await page.waitForFunction(() => document.querySelector('#wait-done').textContent !== '');
+    const done = norm(await page.textContent('#wait-done'));
+    assert.match(done, /waitlist for Dr Maya Lee from Sunday, January 13, 2030 at 12:00 AM \(Asia\/Tokyo\) to Monday, January 14, 2030 at 12:00 AM/);
+    assert.equal(await page.isHidden('#wait-join'), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'wait-done');
+    const list = (await api(base, front, 'GET', '/v1/waitlist?provider=dr-lee')).body;
+    assert.deepEqual(list.map((w) => [w.patient, w.from, w.to]), [['pat-alice', '2030-01-12T15:00:00Z', '2030-01-13T15:00:00Z']]);
+    await runAxe(page, 'waitlist joined');
+    await page.selectOption('#lang', 'es');
+    try {
+      assert.match(await page.textContent('#wait-done'), /lista de espera de Dr Maya Lee/);
+    } finally {
+      await page.selectOption('#lang', 'en');
+    }
+  });
+
   await check('keyboard only: sign in, search, hold with a countdown, confirm', async () => {
     const kb = await context.newPage();
     kb.on('console', (m) => {
@@ -643,6 +674,51 @@ try {
     assert.equal(after.body.cancel_reason, 'feeling better');
     await p.setViewportSize(VIEWPORT);
     await p.screenshot({ path: join(shots, 'web-mine.png'), fullPage: true });
+  });
+
+  await check('reschedule from My appointments: a conflict offers alternatives, then the new time is shown', async () => {
+    const p = minePage;
+    // Alice at 09:00 New York on Thursday 10 January 2030; Bob at 11:00.
+    const moveId = await book(base, alice, 'dr-lee', 'pat-alice', '2030-01-10T14:00:00Z', 30);
+    await book(base, front, 'dr-lee', 'pat-bob', '2030-01-10T16:00:00Z', 30);
+    await p.click('#nav-mine');
+    const li = `.appt[data-id="${moveId}"]`;
+    await p.waitForSelector(`${li} .reschedule`);
+    await p.click(`${li} .reschedule`);
+    assert.equal(await p.evaluate(() => document.activeElement?.tagName), 'H4');
+    // The inputs start at the current Tokyo time: 23:00 on 10 January.
+    assert.equal(await p.inputValue(`${li} input[name=new-date]`), '2030-01-10');
+    assert.equal(await p.inputValue(`${li} input[name=new-time]`), '23:00');
+    await p.click(`${li} .confirm-move`);
+    assert.match(await p.textContent(`${li} .error`), /reason/);
+    // Bob's time: 01:00 on 11 January in Tokyo.
+    await p.fill(`${li} input[name=new-date]`, '2030-01-11');
+    await p.fill(`${li} input[name=new-time]`, '01:00');
+    await p.fill(`${li} input[name=move-reason]`, 'a meeting');
+    await p.click(`${li} .confirm-move`);
+    await p.waitForSelector(`${li} .alternatives .slot`);
+    assert.match(await p.textContent(`${li} .error`), /not free/);
+    const alt = (await api(base, alice, 'GET', '/v1/slots/alternatives?provider=dr-lee&start=2030-01-10T16:00:00Z&duration=30&count=3')).body;
+    const shown = await p.$$eval(`${li} .alternatives .slot`, (bs) => bs.map((b) => b.dataset.start));
+    assert.deepEqual(shown, [...alt.before.slice().reverse(), ...alt.after]);
+    assert.ok(!shown.includes('2030-01-10T16:00:00Z'));
+    assert.equal((await api(base, alice, 'GET', `/v1/appointments/${moveId}`)).body.status, 'booked', 'a conflict changes nothing');
+    await runAxe(p, 'reschedule conflict');
+    const target = alt.after[0];
+    await p.click(`${li} .alternatives .slot[data-start="${target}"]`);
+    const local = fixedOffsetClock(target, 9);
+    assert.equal(await p.inputValue(`${li} input[name=new-time]`), `${String(local.h24).padStart(2, '0')}:${target.slice(14, 16)}`);
+    await p.click(`${li} .confirm-move`);
+    await p.waitForFunction(() => /^Moved: now/.test(document.querySelector('#status').textContent));
+    assert.ok(norm(await p.textContent('#status')).includes(norm(local.text)));
+    await p.waitForSelector(`[data-group=past] .appt[data-id="${moveId}"][data-status=cancelled]`);
+    const old = (await api(base, alice, 'GET', `/v1/appointments/${moveId}`)).body;
+    assert.equal(old.status, 'cancelled');
+    assert.ok(old.replaced_by);
+    const moved = (await api(base, alice, 'GET', `/v1/appointments/${old.replaced_by}`)).body;
+    assert.equal(moved.start, target);
+    assert.equal(moved.status, 'booked');
+    await p.waitForSelector(`[data-group=upcoming] .appt[data-id="${old.replaced_by}"]`);
   });
 
   await check('Spanish on My appointments', async () => {
