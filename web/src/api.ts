@@ -336,6 +336,18 @@ export async function findAppointments(params: [string, string][]): Promise<Foun
   return { appointments, names };
 }
 
+/** Any FHIR search by `POST <Type>/_search` (the parameters, a patient id
+ * among them, go in the form body): the matching resources of the first page. */
+export async function fhirSearch<T>(type: 'Consent' | 'AuditEvent', params: [string, string][]): Promise<T[]> {
+  const { body } = await call<{ entry?: { resource: T; search?: { mode?: string } }[] }>(
+    'POST',
+    `/fhir/r4/${type}/_search`,
+    new Form(new URLSearchParams(params)),
+    { Accept: 'application/fhir+json' },
+  );
+  return (body.entry ?? []).filter((e) => e.search?.mode !== 'include').map((e) => e.resource);
+}
+
 export async function appointment(id: string): Promise<Answer<Appointment>> {
   return call<Appointment>('GET', `/v1/appointments/${encodeURIComponent(id)}`);
 }

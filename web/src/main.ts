@@ -1,5 +1,6 @@
 // The pages: patient "Find a time" and "Book" here, "My appointments"
 // (mine.ts) and the staff day schedule (day.ts); public hcas API only.
+import * as access from './access';
 import * as api from './api';
 import * as day from './day';
 import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
@@ -20,7 +21,7 @@ import { addDays, daysBetween, instantOf, localDay, offsetName, rfc3339, startOf
 
 const MAX_DAYS = 31;
 const STAFF = ['admin', 'doctor', 'nurse'];
-type View = 'find' | 'mine' | 'day';
+type View = 'find' | 'mine' | 'day' | 'access';
 
 const ui = {
   lang: $<HTMLSelectElement>('lang'),
@@ -30,6 +31,8 @@ const ui = {
   navFind: $<HTMLButtonElement>('nav-find'),
   navMine: $<HTMLButtonElement>('nav-mine'),
   navDay: $<HTMLButtonElement>('nav-day'),
+  navAccess: $<HTMLButtonElement>('nav-access'),
+  accessSection: $<HTMLElement>('access-section'),
   findView: $<HTMLElement>('find-view'),
   mineSection: $<HTMLElement>('mine-section'),
   daySection: $<HTMLElement>('day-section'),
@@ -143,6 +146,7 @@ ui.signin.addEventListener('submit', async (ev) => {
     ui.nav.hidden = false;
     ui.navMine.parentElement!.hidden = !isPatient();
     ui.navDay.parentElement!.hidden = !staff;
+    ui.navAccess.parentElement!.hidden = !staff;
     say('signedIn', () => ({ name: username }));
     if (staff && !isPatient()) {
       show('day');
@@ -175,6 +179,7 @@ ui.signout.addEventListener('click', () => {
   show('find');
   mine.reset();
   day.reset();
+  access.reset();
   ui.signinSection.hidden = false;
   say('signedOut');
   ui.username.focus();
@@ -597,6 +602,7 @@ ui.lang.addEventListener('change', () => {
   renderWhy();
   mine.render();
   day.render();
+  access.render();
   resay();
 });
 
@@ -606,9 +612,10 @@ const tabs: [View, HTMLButtonElement][] = [
   ['find', ui.navFind],
   ['mine', ui.navMine],
   ['day', ui.navDay],
+  ['access', ui.navAccess],
 ];
 
-const TITLES = { find: 'title', mine: 'navMine', day: 'navDay' } as const;
+const TITLES = { find: 'title', mine: 'navMine', day: 'navDay', access: 'navAccess' } as const;
 
 function show(view: View): void {
   // The page's h1 and title name the view (and follow a language change).
@@ -619,6 +626,7 @@ function show(view: View): void {
   ui.findView.hidden = view !== 'find';
   ui.mineSection.hidden = view !== 'mine';
   ui.daySection.hidden = view !== 'day';
+  ui.accessSection.hidden = view !== 'access';
   for (const [v, b] of tabs) {
     if (v === view) b.setAttribute('aria-current', 'page');
     else b.removeAttribute('aria-current');
@@ -631,6 +639,7 @@ for (const [view, button] of tabs) {
     if (view === 'mine' && state.me) void mine.load(state.me, ui.zone.value);
     if (view === 'day') void day.load();
     if (view === 'find') ui.doctor.focus();
+    if (view === 'access') $('access-patient').focus();
   });
 }
 

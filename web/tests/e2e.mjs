@@ -197,6 +197,8 @@ try {
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
     // Rescheduling onto Bob's time (alternatives shown).
     [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
+    // A doctor asking for a patient's consents and access log.
+    [403, /^\/fhir\/r4\/(Consent|AuditEvent)\/_search$/],
   ];
   const unexpected = [];
   const watch = (p) =>
@@ -806,6 +808,67 @@ try {
     assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
     // 14:00Z is 09:00 in New York (EST).
     assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    await p.context().close();
+  });
+
+  await check("a patient's consents and access log: refused with who may for a doctor, shown to the front desk", async () => {
+    const r = await api(base, front, 'POST', '/v1/patients/pat-bob/consents', {
+      id: 'e2e-bob-1', status: 'active', date: '2026-01-01T00:00:00Z', decision: 'deny',
+      provisions: [{ categories: ['appointments'] }],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    // Dr Lee may neither (consents: the patient, a guardian, administrators;
+    // the log: administrators).
+    const d = await newPage();
+    await signInAs(d, 'dr.lee', 'demo-dr.lee');
+    await d.waitForSelector('#day-section:not([hidden])');
+    await d.click('#nav-access');
+    assert.equal(await d.evaluate(() => document.activeElement?.id), 'access-patient');
+    await d.click('#access-show');
+    assert.match(await d.textContent('#access-error'), /Enter a patient id/);
+    await d.fill('#access-patient', 'pat-bob');
+    await d.click('#access-show');
+    await d.waitForSelector('#access-result:not([hidden])');
+    assert.match(await d.textContent('#consents-error'), /may not see this patient's consents \(forbidden\): only the patient, a guardian or an administrator/);
+    assert.match(await d.textContent('#audit-error'), /may not see the access log \(forbidden\): only administrators/);
+    assert.equal(await d.$$eval('#consents li, #audit tr', (x) => x.length), 0);
+    await runAxe(d, 'access refused');
+    await d.context().close();
+
+    const p = await newPage();
+    await signInAs(p, 'frontdesk', 'demo-frontdesk');
+    await p.waitForSelector('#day-section:not([hidden])');
+    await p.click('#nav-access');
+    await p.fill('#access-patient', 'pat-bob');
+    await p.click('#access-show');
+    await p.waitForSelector('#consents li[data-id="e2e-bob-1"]');
+    const consent = await p.textContent('#consents li[data-id="e2e-bob-1"]');
+    assert.match(consent, /Active/);
+    assert.match(consent, /Denies/);
+    assert.match(consent, /Except: Permits/);
+    // The log as the FHIR API answers it (read after the page: the page's own
+    // searches are audited too, so the page shows a prefix of it).
+    const res = await fetch(`${base}/fhir/r4/AuditEvent/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${front}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'patient=Patient/pat-bob&_count=200',
+    });
+    assert.equal(res.status, 200);
+    const events = ((await res.json()).entry ?? []).map((e) => e.resource);
+    const rows = await p.$$eval('#audit tbody tr', (trs) => trs.map((tr) => ({ id: tr.dataset.id, outcome: tr.dataset.outcome, cells: [...tr.cells].map((c) => c.textContent) })));
+    assert.ok(rows.length > 0);
+    assert.deepEqual(rows.map((x) => x.id), events.slice(0, rows.length).map((e) => e.id));
+    // Dr Lee's refused consent search is in it, shown as denied.
+    const denied = rows.filter((x) => x.outcome === '4' && /dr[.-]lee/.test(x.cells[1]));
+    assert.ok(denied.length > 0, JSON.stringify(rows.filter((x) => x.outcome === '4')));
+    assert.ok(denied.every((x) => x.cells[3] === 'Denied'));
+    await runAxe(p, 'consents and access log');
+    await p.setViewportSize(VIEWPORT);
+    await p.screenshot({ path: join(shots, 'web-access.png'), fullPage: true });
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#consents-h'), 'Consentimientos');
+    assert.match(await p.textContent('#consents li[data-id="e2e-bob-1"]'), /Deniega/);
+    await runAxe(p, 'consents and access log in Spanish');
     await p.context().close();
   });
 
