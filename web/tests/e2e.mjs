@@ -723,6 +723,47 @@ try {
     await p.waitForSelector(`[data-group=upcoming] .appt[data-id="${old.replaced_by}"]`);
   });
 
+  await check('a booking across the US DST change: booked in New York time, listed at the right wall times', async () => {
+    const p = minePage;
+    // Friday 8 March 2030, 10:00 EST (UTC-5), through the API; Monday 11
+    // March, 10:00 EDT (UTC-4, from 10 March), through the page.
+    const beforeId = await book(base, alice, 'dr-okafor', 'pat-alice', '2030-03-08T15:00:00Z', 30);
+    await p.click('#nav-find');
+    await p.selectOption('#zone', 'America/New_York');
+    await p.check('#by-doctor');
+    await p.selectOption('#doctor', 'dr-okafor');
+    await p.fill('#from', '2030-03-11');
+    await p.fill('#to', '2030-03-11');
+    await p.selectOption('#duration', '30');
+    await p.click('#search');
+    await p.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('America/New_York') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-03-11'));
+    const slot = '#results .slot[data-start="2030-03-11T14:00:00Z"]';
+    assert.equal(norm(await p.textContent(`${slot} .time`)), norm(fixedOffsetClock('2030-03-11T14:00:00Z', -4).text));
+    assert.equal(norm(await p.textContent(`${slot} .time`)), '10:00 AM');
+    await p.click(slot);
+    await p.waitForSelector('#confirm:not([hidden])');
+    await p.click('#confirm');
+    await p.waitForSelector('#book-section[data-status=booked]');
+    assert.match(norm(await p.textContent('#book-summary')), /Booked: Monday, March 11, 2030 at 10:00 AM \(America\/New_York\)/);
+    await runAxe(p, 'booked across DST');
+    await p.click('#nav-mine');
+    await p.waitForSelector(`.appt[data-id="${beforeId}"]`);
+    await p.waitForSelector('.appt[data-start="2030-03-11T14:00:00Z"]');
+    const when = async (start) => norm(await p.textContent(`.appt[data-start="${start}"] .when`));
+    // The same 10:00 wall time on both sides of the change, 71 hours apart.
+    assert.equal(await when('2030-03-08T15:00:00Z'), 'Friday, March 8, 2030 at 10:00 AM (America/New_York)');
+    assert.equal(await when('2030-03-11T14:00:00Z'), 'Monday, March 11, 2030 at 10:00 AM (America/New_York)');
+    // Berlin keeps CET until 31 March: 16:00 and then 15:00.
+    await p.click('#nav-find');
+    await p.selectOption('#zone', 'Europe/Berlin');
+    await p.click('#nav-mine');
+    await p.waitForFunction(() => document.querySelector('#mine-zone').textContent.includes('Europe/Berlin'));
+    await p.waitForSelector('.appt[data-start="2030-03-11T14:00:00Z"]');
+    assert.equal(await when('2030-03-08T15:00:00Z'), `Friday, March 8, 2030 at ${fixedOffsetClock('2030-03-08T15:00:00Z', 1).text.replace('\u202f', ' ')} (Europe/Berlin)`);
+    assert.equal(await when('2030-03-11T14:00:00Z'), 'Monday, March 11, 2030 at 3:00 PM (Europe/Berlin)');
+  });
+
   await check('Spanish on My appointments', async () => {
     const p = minePage;
     await p.selectOption('#lang', 'es');
