@@ -472,7 +472,10 @@ try {
     }), []);
     assert.equal(await page.$$eval('#results .slot', (bs) => bs.length), 0);
     await runAxe(page, 'nothing fits');
-    await page.click('#wait-join');
+    // Keyboard: from "Find times", Tab reaches "Join the waitlist"; Enter.
+    await page.focus('#search');
+    await tabTo(page, () => document.activeElement?.id === 'wait-join');
+    await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('#wait-done').textContent !== '');
     const done = norm(await page.textContent('#wait-done'));
     assert.match(done, /waitlist for Dr Maya Lee from Sunday, January 13, 2030 at 12:00 AM \(Asia\/Tokyo\) to Monday, January 14, 2030 at 12:00 AM/);
@@ -707,10 +710,14 @@ try {
     assert.equal((await api(base, alice, 'GET', `/v1/appointments/${moveId}`)).body.status, 'booked', 'a conflict changes nothing');
     await runAxe(p, 'reschedule conflict');
     const target = alt.after[0];
-    await p.click(`${li} .alternatives .slot[data-start="${target}"]`);
+    // Keyboard: Tab to that alternative, Enter fills the time and moves
+    // focus to "Move it", Enter moves the appointment.
+    await tabTo(p, (t) => document.activeElement?.dataset?.start === t, 40, target);
+    await p.keyboard.press('Enter');
     const local = fixedOffsetClock(target, 9);
     assert.equal(await p.inputValue(`${li} input[name=new-time]`), `${String(local.h24).padStart(2, '0')}:${target.slice(14, 16)}`);
-    await p.click(`${li} .confirm-move`);
+    assert.equal(await p.evaluate(() => document.activeElement?.className), 'confirm-move');
+    await p.keyboard.press('Enter');
     await p.waitForFunction(() => /^Moved: now/.test(document.querySelector('#status').textContent));
     assert.ok(norm(await p.textContent('#status')).includes(norm(local.text)));
     await p.waitForSelector(`[data-group=past] .appt[data-id="${moveId}"][data-status=cancelled]`);
