@@ -197,6 +197,69 @@ export async function alternatives(
     .body;
 }
 
+/** One reason the engine gives for a start it does not offer (`reason` is
+ * the tag; the other fields depend on it). */
+export interface Reason {
+  reason: string;
+  earliest?: string;
+  latest?: string;
+  nearest?: { start: string; end: string }[];
+  window?: { start: string; end: string };
+  step?: number;
+  previous?: string;
+  next?: string;
+  interval?: { start: string; end: string };
+}
+
+export interface Explanation {
+  start: string;
+  offered: boolean;
+  reasons: Reason[];
+}
+
+/** Why a start is (not) offered: `GET /v1/slots/explain`. */
+export async function explain(provider: string, start: string, duration: number): Promise<Explanation> {
+  const q = query({ provider, start, duration });
+  return (await call<Explanation>('GET', `/v1/slots/explain?${q}`)).body;
+}
+
+export interface WaitEntry {
+  id: string;
+  provider: string;
+  from: string;
+  to: string;
+}
+
+/** Join a provider's waitlist for a window (`POST /v1/waitlist`). */
+export async function joinWaitlist(
+  provider: string,
+  patient: string,
+  from: string,
+  to: string,
+  minDuration: number,
+): Promise<WaitEntry> {
+  return (
+    await call<WaitEntry>('POST', '/v1/waitlist', { provider, patient, from, to, min_duration: minDuration })
+  ).body;
+}
+
+/** Move an appointment (`POST /v1/appointments/{id}/reschedule`, `If-Match`). */
+export async function reschedule(
+  id: string,
+  etag: string,
+  start: string,
+  reason: string,
+): Promise<{ old: Appointment; new: Appointment; transition: Transition }> {
+  return (
+    await call<{ old: Appointment; new: Appointment; transition: Transition }>(
+      'POST',
+      `/v1/appointments/${encodeURIComponent(id)}/reschedule`,
+      { start, reason },
+      { 'If-Match': etag },
+    )
+  ).body;
+}
+
 function idempotencyKey(): string {
   return crypto.randomUUID();
 }
@@ -271,6 +334,18 @@ export async function findAppointments(params: [string, string][]): Promise<Foun
     }
   }
   return { appointments, names };
+}
+
+/** Any FHIR search by `POST <Type>/_search` (the parameters, a patient id
+ * among them, go in the form body): the matching resources of the first page. */
+export async function fhirSearch<T>(type: 'Consent' | 'AuditEvent', params: [string, string][]): Promise<T[]> {
+  const { body } = await call<{ entry?: { resource: T; search?: { mode?: string } }[] }>(
+    'POST',
+    `/fhir/r4/${type}/_search`,
+    new Form(new URLSearchParams(params)),
+    { Accept: 'application/fhir+json' },
+  );
+  return (body.entry ?? []).filter((e) => e.search?.mode !== 'include').map((e) => e.resource);
 }
 
 export async function appointment(id: string): Promise<Answer<Appointment>> {

@@ -1,8 +1,9 @@
 // The pages: patient "Find a time" and "Book" here, "My appointments"
 // (mine.ts) and the staff day schedule (day.ts); public hcas API only.
+import * as access from './access';
 import * as api from './api';
 import * as day from './day';
-import { type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
+import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
 import * as mine from './mine';
 import {
   $,
@@ -16,11 +17,11 @@ import {
   timeFormat,
   whenText,
 } from './shared';
-import { addDays, daysBetween, localDay, offsetName, rfc3339, startOfDay, zones } from './time';
+import { addDays, daysBetween, instantOf, localDay, offsetName, rfc3339, startOfDay, zones } from './time';
 
 const MAX_DAYS = 31;
 const STAFF = ['admin', 'doctor', 'nurse'];
-type View = 'find' | 'mine' | 'day';
+type View = 'find' | 'mine' | 'day' | 'access';
 
 const ui = {
   lang: $<HTMLSelectElement>('lang'),
@@ -30,6 +31,8 @@ const ui = {
   navFind: $<HTMLButtonElement>('nav-find'),
   navMine: $<HTMLButtonElement>('nav-mine'),
   navDay: $<HTMLButtonElement>('nav-day'),
+  navAccess: $<HTMLButtonElement>('nav-access'),
+  accessSection: $<HTMLElement>('access-section'),
   findView: $<HTMLElement>('find-view'),
   mineSection: $<HTMLElement>('mine-section'),
   daySection: $<HTMLElement>('day-section'),
@@ -63,17 +66,46 @@ const ui = {
   bookError: $<HTMLParagraphElement>('book-error'),
   alternatives: $<HTMLDivElement>('alternatives'),
   confirm: $<HTMLButtonElement>('confirm'),
+  waitlist: $<HTMLDivElement>('waitlist'),
+  waitJoin: $<HTMLButtonElement>('wait-join'),
+  waitDone: $<HTMLParagraphElement>('wait-done'),
+  waitError: $<HTMLParagraphElement>('wait-error'),
+  why: $<HTMLFormElement>('why'),
+  whyDate: $<HTMLInputElement>('why-date'),
+  whyTime: $<HTMLInputElement>('why-time'),
+  whyAnswer: $<HTMLDivElement>('why-answer'),
+  whyError: $<HTMLParagraphElement>('why-error'),
+  whySummary: $<HTMLParagraphElement>('why-summary'),
+  whyReasons: $<HTMLUListElement>('why-reasons'),
+  whyAlternatives: $<HTMLDivElement>('why-alternatives'),
 };
 
 interface State {
   me: api.WhoAmI | null;
   /** The last search and its answer, re-rendered on a language change. */
-  search: { zone: string; duration: number; slots: api.Slot[] } | null;
+  search: {
+    zone: string;
+    duration: number;
+    provider?: string;
+    from: string;
+    to: string;
+    slots: api.Slot[];
+  } | null;
+  /** The waitlist entry joined for the current search, if any. */
+  waiting: api.WaitEntry | null;
+  /** The last "why not" answer, re-rendered on a language change. */
+  why: {
+    zone: string;
+    provider: string;
+    duration: number;
+    explanation: api.Explanation;
+    alternatives: string[] | null;
+  } | null;
   held: { appointment: api.Appointment; etag: string; timer: number | null } | null;
   booked: api.Appointment | null;
 }
 
-const state: State = { me: null, search: null, held: null, booked: null };
+const state: State = { me: null, search: null, waiting: null, why: null, held: null, booked: null };
 
 // ------------------------------------------------------------ formatting
 
@@ -114,6 +146,7 @@ ui.signin.addEventListener('submit', async (ev) => {
     ui.nav.hidden = false;
     ui.navMine.parentElement!.hidden = !isPatient();
     ui.navDay.parentElement!.hidden = !staff;
+    ui.navAccess.parentElement!.hidden = !staff;
     say('signedIn', () => ({ name: username }));
     if (staff && !isPatient()) {
       show('day');
@@ -134,6 +167,9 @@ ui.signout.addEventListener('click', () => {
   stopHold();
   state.me = null;
   state.search = null;
+  state.why = null;
+  state.waiting = null;
+  clearWhy();
   state.booked = null;
   ui.findSection.hidden = true;
   ui.resultsSection.hidden = true;
@@ -143,6 +179,7 @@ ui.signout.addEventListener('click', () => {
   show('find');
   mine.reset();
   day.reset();
+  access.reset();
   ui.signinSection.hidden = false;
   say('signedOut');
   ui.username.focus();
@@ -219,7 +256,9 @@ async function search(): Promise<void> {
   try {
     const slots = await api.slots(query);
     if (seq !== searchSeq) return;
-    state.search = { zone, duration, slots };
+    state.search = { zone, duration, provider: query.provider, from: query.from, to: query.to, slots };
+    state.waiting = null;
+    if (!ui.whyDate.value) ui.whyDate.value = from;
     renderResults();
     say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));
   } catch (e) {
@@ -230,7 +269,13 @@ async function search(): Promise<void> {
   }
 }
 
-function slotButton(zone: string, start: string, providers: string[], duration: number): HTMLButtonElement {
+function slotButton(
+  zone: string,
+  start: string,
+  providers: string[],
+  duration: number,
+  withDate = false,
+): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
   b.className = 'slot';
@@ -238,7 +283,7 @@ function slotButton(zone: string, start: string, providers: string[], duration: 
   b.dataset.provider = providers[0] ?? '';
   const time = document.createElement('span');
   time.className = 'time';
-  time.textContent = timeFormat(zone).format(Date.parse(start));
+  time.textContent = withDate ? shortWhen(zone, start) : timeFormat(zone).format(Date.parse(start));
   const who = document.createElement('span');
   who.className = 'who';
   who.textContent = names(providers);
@@ -282,6 +327,162 @@ function renderResults(): void {
     groups.push(section);
   }
   ui.results.replaceChildren(...groups);
+  renderWaitlist();
+}
+
+// ------------------------------------------------------------ waitlist
+
+/** Nothing fits a search by doctor: the patient may wait for that doctor
+ * in the searched window (the first freed time that fits is held for them). */
+function renderWaitlist(): void {
+  const s = state.search;
+  const show = !!s && s.slots.length === 0 && !!s.provider && isPatient();
+  ui.waitlist.hidden = !show;
+  ui.waitError.textContent = '';
+  ui.waitJoin.hidden = !!state.waiting;
+  const w = state.waiting;
+  ui.waitDone.textContent =
+    w && s
+      ? t('waitDone', {
+          who: names([w.provider]),
+          from: whenText(s.zone, w.from),
+          to: whenText(s.zone, w.to),
+        })
+      : '';
+}
+
+ui.waitJoin.addEventListener('click', async () => {
+  const s = state.search;
+  const me = state.me;
+  if (!s?.provider || !me) return;
+  ui.waitError.textContent = '';
+  try {
+    state.waiting = await api.joinWaitlist(s.provider, me.subject, s.from, s.to, s.duration);
+    renderWaitlist();
+    ui.waitDone.focus();
+  } catch (e) {
+    ui.waitError.textContent = errorText(e);
+  }
+});
+
+// ------------------------------------------------------------ why not
+
+function clearWhy(): void {
+  ui.whyError.textContent = '';
+  ui.whySummary.textContent = '';
+  ui.whyReasons.replaceChildren();
+  ui.whyAlternatives.replaceChildren();
+}
+
+ui.why.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void askWhy();
+});
+
+async function askWhy(): Promise<void> {
+  clearWhy();
+  state.why = null;
+  const s = state.search;
+  const date = ui.whyDate.value;
+  const time = ui.whyTime.value;
+  ui.whyDate.setAttribute('aria-invalid', String(!date));
+  ui.whyTime.setAttribute('aria-invalid', String(!time));
+  if (!date || !time) {
+    ui.whyError.textContent = t('whyFill');
+    return;
+  }
+  if (!s?.provider) {
+    ui.whyError.textContent = t('whyDoctor');
+    return;
+  }
+  const { zone, duration, provider } = s;
+  const start = rfc3339(instantOf(zone, date, time));
+  try {
+    const explanation = await api.explain(provider, start, duration);
+    let alternatives: string[] | null = null;
+    if (!explanation.offered) {
+      const alt = await api.alternatives(provider, start, duration);
+      alternatives = [...alt.before.slice().reverse(), ...alt.after];
+    }
+    state.why = { zone, provider, duration, explanation, alternatives };
+    renderWhy();
+  } catch (e) {
+    ui.whyError.textContent = errorText(e);
+  }
+  ui.whyAnswer.focus();
+}
+
+function shortWhen(zone: string, at: string): string {
+  return new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(
+    Date.parse(at),
+  );
+}
+
+function reasonText(zone: string, r: api.Reason): string {
+  const w = (at: string | undefined): string => (at ? shortWhen(zone, at) : '');
+  switch (r.reason) {
+    case 'outside_query':
+      return t('r_outside_query');
+    case 'before_notice':
+      return t('r_before_notice', { when: w(r.earliest) });
+    case 'beyond_horizon':
+      return t('r_beyond_horizon', { when: w(r.latest) });
+    case 'outside_working_hours': {
+      const near = r.nearest ?? [];
+      if (!near.length) return t('r_outside_working_hours');
+      const list = new Intl.ListFormat(locale(), { type: 'disjunction' }).format(
+        near.map((i) => `${w(i.start)} – ${timeFormat(zone).format(Date.parse(i.end))}`),
+      );
+      return t('r_outside_working_hours_near', { list });
+    }
+    case 'does_not_fit':
+      return t('r_does_not_fit', { end: w(r.window?.end) });
+    case 'off_grid':
+      return t('r_off_grid', { step: r.step ?? '', previous: w(r.previous), next: w(r.next) });
+    case 'busy':
+    case 'buffer':
+      return t(`r_${r.reason}` as Key, { start: w(r.interval?.start), end: w(r.interval?.end) });
+    case 'conflict':
+      return t('r_conflict');
+    default:
+      return t('r_other', { code: r.reason });
+  }
+}
+
+function renderWhy(): void {
+  const y = state.why;
+  if (!y) return;
+  clearWhy();
+  const ex = y.explanation;
+  const vars = { when: whenText(y.zone, ex.start), who: names([y.provider]) };
+  ui.whySummary.textContent = t(ex.offered ? 'whyOffered' : 'whyNot', vars);
+  ui.whyAnswer.dataset.offered = String(ex.offered);
+  ui.whyReasons.replaceChildren(
+    ...ex.reasons.map((r) => {
+      const li = document.createElement('li');
+      li.dataset.reason = r.reason;
+      li.textContent = reasonText(y.zone, r);
+      return li;
+    }),
+  );
+  const offer = ex.offered ? [ex.start] : (y.alternatives ?? []);
+  const parts: HTMLElement[] = [];
+  if (!ex.offered) {
+    const p = document.createElement('p');
+    p.textContent = t(offer.length ? 'whyNearby' : 'whyNoNearby');
+    parts.push(p);
+  }
+  if (offer.length) {
+    const ul = document.createElement('ul');
+    ul.className = 'slots';
+    for (const a of offer) {
+      const li = document.createElement('li');
+      li.append(slotButton(y.zone, a, [y.provider], y.duration, true));
+      ul.append(li);
+    }
+    parts.push(ul);
+  }
+  ui.whyAlternatives.replaceChildren(...parts);
 }
 
 // ------------------------------------------------------------ book
@@ -398,8 +599,10 @@ ui.lang.addEventListener('change', () => {
   setLang(l);
   ui.nav.setAttribute('aria-label', t('navLabel'));
   renderResults();
+  renderWhy();
   mine.render();
   day.render();
+  access.render();
   resay();
 });
 
@@ -409,9 +612,10 @@ const tabs: [View, HTMLButtonElement][] = [
   ['find', ui.navFind],
   ['mine', ui.navMine],
   ['day', ui.navDay],
+  ['access', ui.navAccess],
 ];
 
-const TITLES = { find: 'title', mine: 'navMine', day: 'navDay' } as const;
+const TITLES = { find: 'title', mine: 'navMine', day: 'navDay', access: 'navAccess' } as const;
 
 function show(view: View): void {
   // The page's h1 and title name the view (and follow a language change).
@@ -422,6 +626,7 @@ function show(view: View): void {
   ui.findView.hidden = view !== 'find';
   ui.mineSection.hidden = view !== 'mine';
   ui.daySection.hidden = view !== 'day';
+  ui.accessSection.hidden = view !== 'access';
   for (const [v, b] of tabs) {
     if (v === view) b.setAttribute('aria-current', 'page');
     else b.removeAttribute('aria-current');
@@ -434,6 +639,7 @@ for (const [view, button] of tabs) {
     if (view === 'mine' && state.me) void mine.load(state.me, ui.zone.value);
     if (view === 'day') void day.load();
     if (view === 'find') ui.doctor.focus();
+    if (view === 'access') $('access-patient').focus();
   });
 }
 

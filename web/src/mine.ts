@@ -2,8 +2,9 @@
 // upcoming first, in the chosen zone; cancel with the policy outcome shown
 // before confirming; the server's iCalendar file per appointment or series.
 import * as api from './api';
-import { t } from './i18n';
+import { locale, t } from './i18n';
 import { $, el, errorText, names, say, statusLabel, whenText } from './shared';
+import { instantOf, localDay, rfc3339, wall } from './time';
 
 const ORIGIN = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Appointment.originatingAppointment';
 const OPEN = ['held', 'pending', 'booked'];
@@ -135,6 +136,11 @@ function appointmentItem(i: Item, zone: string, now: number): HTMLLIElement {
     const cancel = el('button', { type: 'button', className: 'secondary cancel', textContent: t('cancelButton') });
     cancel.addEventListener('click', () => void openCancel(i, zone, panel, cancel));
     actions.append(cancel);
+    if (i.status === 'booked' && !i.series) {
+      const move = el('button', { type: 'button', className: 'secondary reschedule', textContent: t('reschedButton') });
+      move.addEventListener('click', () => void openReschedule(i, zone, panel, move));
+      actions.append(move);
+    }
   }
   li.append(when, who, actions, panel);
   return li;
@@ -231,4 +237,107 @@ async function openCancel(i: Item, zone: string, panel: HTMLDivElement, opener: 
       error.textContent = errorText(e);
     }
   });
+}
+
+/** The reschedule panel: a new local date and time in the chosen zone and a
+ * reason; a time that is not free shows the nearest free ones to choose. */
+async function openReschedule(i: Item, zone: string, panel: HTMLDivElement, opener: HTMLButtonElement): Promise<void> {
+  const key = i.id.replace(/[^A-Za-z0-9_-]/g, '_');
+  const h = el('h4', { textContent: t('reschedHeading') });
+  h.tabIndex = -1;
+  const input = (id: string, type: string, text: string): [HTMLDivElement, HTMLInputElement] => {
+    const label = el('label', { textContent: text });
+    label.htmlFor = `${id}-${key}`;
+    const box = el('input', { id: `${id}-${key}` });
+    box.type = type;
+    box.name = id;
+    box.autocomplete = 'off';
+    return [el('div', { className: 'field' }, label, box), box];
+  };
+  const [dateField, date] = input('new-date', 'date', t('reschedDate'));
+  const [timeField, time] = input('new-time', 'time', t('reschedTime'));
+  const [reasonField, reason] = input('move-reason', 'text', t('reason'));
+  const w = wall(zone, Date.parse(i.start));
+  date.value = localDay(zone, Date.parse(i.start));
+  time.value = `${String(w.h).padStart(2, '0')}:${String(w.mi).padStart(2, '0')}`;
+  const error = el('p', { className: 'error' });
+  error.setAttribute('role', 'alert');
+  const alternatives = el('div', { className: 'alternatives' });
+  const go = el('button', { type: 'button', className: 'confirm-move', textContent: t('reschedGo') });
+  const keep = el('button', { type: 'button', className: 'secondary keep', textContent: t('keep') });
+  panel.replaceChildren(
+    h,
+    el('div', { className: 'row' }, dateField, timeField),
+    reasonField,
+    error,
+    alternatives,
+    el('div', { className: 'actions' }, go, keep),
+  );
+  panel.hidden = false;
+  opener.hidden = true;
+  h.focus();
+  keep.addEventListener('click', () => {
+    panel.hidden = true;
+    panel.replaceChildren();
+    opener.hidden = false;
+    opener.focus();
+  });
+  const minutes = Math.round((Date.parse(i.end) - Date.parse(i.start)) / 60_000);
+  go.addEventListener('click', async () => {
+    error.textContent = '';
+    alternatives.replaceChildren();
+    const why = reason.value.trim();
+    for (const [box, ok] of [
+      [date, !!date.value],
+      [time, !!time.value],
+      [reason, !!why],
+    ] as const) {
+      box.setAttribute('aria-invalid', String(!ok));
+    }
+    if (!date.value || !time.value || !why) {
+      error.textContent = t('reschedFill');
+      return;
+    }
+    const start = rfc3339(instantOf(zone, date.value, time.value));
+    try {
+      // The version now (the row may have changed since the list was read).
+      const read = await api.appointment(i.id);
+      const done = await api.reschedule(i.id, read.etag ?? '', start, why);
+      const when = whenText(zone, done.new.start);
+      const who = t('with', { names: names([done.new.provider ?? i.provider]) });
+      say('reschedDone', () => ({ when, who }));
+      if (data) await load(data.me, zone);
+      ui.heading.focus();
+    } catch (e) {
+      if (e instanceof api.ApiError && e.status === 409) {
+        await offer(i.provider, start, minutes);
+      } else {
+        error.textContent = errorText(e);
+      }
+    }
+  });
+
+  async function offer(provider: string, start: string, length: number): Promise<void> {
+    try {
+      const alt = await api.alternatives(provider, start, length);
+      const all = [...alt.before.slice().reverse(), ...alt.after];
+      error.textContent = t(all.length ? 'reschedTaken' : 'reschedNoAlt');
+      const fmt = new Intl.DateTimeFormat(locale(), { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' });
+      const ul = el('ul', { className: 'slots' });
+      for (const a of all) {
+        const b = el('button', { type: 'button', className: 'slot', textContent: fmt.format(Date.parse(a)) });
+        b.dataset.start = a;
+        b.addEventListener('click', () => {
+          const aw = wall(zone, Date.parse(a));
+          date.value = localDay(zone, Date.parse(a));
+          time.value = `${String(aw.h).padStart(2, '0')}:${String(aw.mi).padStart(2, '0')}`;
+          go.focus();
+        });
+        ul.append(el('li', {}, b));
+      }
+      alternatives.replaceChildren(ul);
+    } catch (e) {
+      error.textContent = errorText(e);
+    }
+  }
 }

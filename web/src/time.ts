@@ -55,14 +55,22 @@ export function localDay(zone: string, t: number): string {
 
 /** The instant the local day "YYYY-MM-DD" starts in the zone. */
 export function startOfDay(zone: string, day: string): number {
+  return instantOf(zone, day, '00:00');
+}
+
+/** The instant of local "YYYY-MM-DD" "HH:MM" in the zone: one of the two
+ * when the clock repeats it (DST ends); when it does not exist (DST starts)
+ * the wall time the clock shows after moving on (02:30 becomes 03:30). */
+export function instantOf(zone: string, day: string, time: string): number {
   const [y, m, d] = day.split('-').map(Number);
-  const target = Date.UTC(y, m - 1, d);
+  const [hh, mm] = time.split(':').map(Number);
+  const target = Date.UTC(y, m - 1, d, hh, mm);
   const t1 = target - offsetAt(zone, target);
   const t2 = target - offsetAt(zone, t1);
   if (t1 === t2) return t1;
   const w = wall(zone, t2);
   if (Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s) === target) return t2;
-  // Midnight does not exist (a gap): the first instant after it.
+  // The wall time does not exist (a gap): the later reading.
   return Math.max(t1, t2);
 }
 

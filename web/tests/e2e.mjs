@@ -195,6 +195,10 @@ try {
     [409, /^\/v1\/appointments\/holds$/],
     // The staff page's refused no-show (its code shown).
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
+    // Rescheduling onto Bob's time (alternatives shown).
+    [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
+    // A doctor asking for a patient's consents and access log.
+    [403, /^\/fhir\/r4\/(Consent|AuditEvent)\/_search$/],
   ];
   const unexpected = [];
   const watch = (p) =>
@@ -394,6 +398,100 @@ try {
     assert.equal(await page.isHidden('#confirm'), true);
   });
 
+  await check('why a wanted time is not offered: the engine\'s reasons at Tokyo times, then the nearest free times', async () => {
+    // 23:20 in Tokyo on 7 January 2030 is 14:20Z: inside Dr Lee's hours, off
+    // the 30-minute grid of 14:00Z and 14:30Z (23:00 and 23:30 in Tokyo).
+    await page.fill('#why-date', '2030-01-07');
+    await page.fill('#why-time', '23:20');
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li');
+    const reasons = await page.$$eval('#why-reasons li', (ls) => ls.map((l) => ({ reason: l.dataset.reason, text: l.textContent })));
+    const want = await (await fetch(`${base}/v1/slots/explain?${new URLSearchParams({ provider: 'dr-lee', start: '2030-01-07T14:20:00Z', duration: '30' })}`, {
+      headers: { Authorization: `Bearer ${alice}` },
+    })).json();
+    assert.equal(want.offered, false);
+    assert.deepEqual(reasons.map((r) => r.reason), want.reasons.map((r) => r.reason));
+    assert.deepEqual(reasons.map((r) => r.reason), ['off_grid']);
+    const offGrid = norm(reasons[0].text);
+    assert.match(offGrid, /every 30 minutes/);
+    assert.ok(offGrid.includes(norm(fixedOffsetClock('2030-01-07T14:00:00Z', 9).text)), offGrid);
+    assert.ok(offGrid.includes(norm(fixedOffsetClock('2030-01-07T14:30:00Z', 9).text)), offGrid);
+    assert.match(norm(await page.textContent('#why-summary')), /Monday, January 7, 2030 at 11:20 PM \(Asia\/Tokyo\) with Dr Maya Lee is not offered/);
+    const alt = (await api(base, alice, 'GET', '/v1/slots/alternatives?provider=dr-lee&start=2030-01-07T14:20:00Z&duration=30&count=3')).body;
+    const shown = await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start));
+    assert.deepEqual(shown, [...alt.before.slice().reverse(), ...alt.after]);
+    assert.ok(shown.length > 0);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'why-answer');
+    await runAxe(page, 'why not');
+
+    // The time Bob took above: busy, shown from-to at Tokyo times.
+    const taken = tokyoSlots[2].start;
+    const local = fixedOffsetClock(taken, 9);
+    await page.fill('#why-date', local.day);
+    await page.fill('#why-time', `${String(local.h24).padStart(2, '0')}:${taken.slice(14, 16)}`);
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li[data-reason="busy"]');
+    assert.ok(norm(await page.textContent('#why-reasons')).includes(norm(local.text)));
+    const alts = await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start));
+    assert.ok(alts.length > 0 && !alts.includes(taken));
+
+    // A free time: offered, with a button that holds it.
+    const free = tokyoSlots[0].start;
+    await page.fill('#why-date', fixedOffsetClock(free, 9).day);
+    await page.fill('#why-time', `${String(fixedOffsetClock(free, 9).h24).padStart(2, '0')}:${free.slice(14, 16)}`);
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-answer[data-offered="true"]');
+    assert.equal(await page.$$eval('#why-reasons li', (ls) => ls.length), 0);
+    assert.deepEqual(await page.$$eval('#why-alternatives .slot', (bs) => bs.map((b) => b.dataset.start)), [free]);
+    assert.match(await page.textContent('#why-summary'), /is offered/);
+
+    // Spanish: the same answer translated.
+    await page.fill('#why-time', '23:20');
+    await page.fill('#why-date', '2030-01-07');
+    await page.click('#why-ask');
+    await page.waitForSelector('#why-reasons li[data-reason="off_grid"]');
+    await page.selectOption('#lang', 'es');
+    try {
+      assert.match(await page.textContent('#why-reasons'), /cada 30 minutos/);
+      assert.match(await page.textContent('#why-summary'), /no se ofrece/);
+      await runAxe(page, 'why not in Spanish');
+    } finally {
+      await page.selectOption('#lang', 'en');
+    }
+  });
+
+  await check('nothing fits: join the waitlist, with a confirmation the API agrees with', async () => {
+    // Sunday 13 January 2030 in Tokyo is Saturday 10:00 to Sunday 10:00 in
+    // New York: Dr Lee does not work then.
+    await page.fill('#from', '2030-01-13');
+    await page.fill('#to', '2030-01-13');
+    await page.click('#search');
+    await page.waitForSelector('#waitlist:not([hidden])');
+    assert.deepEqual(await apiSlots(base, alice, {
+      provider: 'dr-lee', from: '2030-01-12T15:00:00Z', to: '2030-01-13T15:00:00Z', duration: 30,
+    }), []);
+    assert.equal(await page.$$eval('#results .slot', (bs) => bs.length), 0);
+    await runAxe(page, 'nothing fits');
+    // Keyboard: from "Find times", Tab reaches "Join the waitlist"; Enter.
+    await page.focus('#search');
+    await tabTo(page, () => document.activeElement?.id === 'wait-join');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#wait-done').textContent !== '');
+    const done = norm(await page.textContent('#wait-done'));
+    assert.match(done, /waitlist for Dr Maya Lee from Sunday, January 13, 2030 at 12:00 AM \(Asia\/Tokyo\) to Monday, January 14, 2030 at 12:00 AM/);
+    assert.equal(await page.isHidden('#wait-join'), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'wait-done');
+    const list = (await api(base, front, 'GET', '/v1/waitlist?provider=dr-lee')).body;
+    assert.deepEqual(list.map((w) => [w.patient, w.from, w.to]), [['pat-alice', '2030-01-12T15:00:00Z', '2030-01-13T15:00:00Z']]);
+    await runAxe(page, 'waitlist joined');
+    await page.selectOption('#lang', 'es');
+    try {
+      assert.match(await page.textContent('#wait-done'), /lista de espera de Dr Maya Lee/);
+    } finally {
+      await page.selectOption('#lang', 'en');
+    }
+  });
+
   await check('keyboard only: sign in, search, hold with a countdown, confirm', async () => {
     const kb = await context.newPage();
     kb.on('console', (m) => {
@@ -583,6 +681,96 @@ try {
     await p.screenshot({ path: join(shots, 'web-mine.png'), fullPage: true });
   });
 
+  await check('reschedule from My appointments: a conflict offers alternatives, then the new time is shown', async () => {
+    const p = minePage;
+    // Alice at 09:00 New York on Thursday 10 January 2030; Bob at 11:00.
+    const moveId = await book(base, alice, 'dr-lee', 'pat-alice', '2030-01-10T14:00:00Z', 30);
+    await book(base, front, 'dr-lee', 'pat-bob', '2030-01-10T16:00:00Z', 30);
+    await p.click('#nav-mine');
+    const li = `.appt[data-id="${moveId}"]`;
+    await p.waitForSelector(`${li} .reschedule`);
+    await p.click(`${li} .reschedule`);
+    assert.equal(await p.evaluate(() => document.activeElement?.tagName), 'H4');
+    // The inputs start at the current Tokyo time: 23:00 on 10 January.
+    assert.equal(await p.inputValue(`${li} input[name=new-date]`), '2030-01-10');
+    assert.equal(await p.inputValue(`${li} input[name=new-time]`), '23:00');
+    await p.click(`${li} .confirm-move`);
+    assert.match(await p.textContent(`${li} .error`), /reason/);
+    // Bob's time: 01:00 on 11 January in Tokyo.
+    await p.fill(`${li} input[name=new-date]`, '2030-01-11');
+    await p.fill(`${li} input[name=new-time]`, '01:00');
+    await p.fill(`${li} input[name=move-reason]`, 'a meeting');
+    await p.click(`${li} .confirm-move`);
+    await p.waitForSelector(`${li} .alternatives .slot`);
+    assert.match(await p.textContent(`${li} .error`), /not free/);
+    const alt = (await api(base, alice, 'GET', '/v1/slots/alternatives?provider=dr-lee&start=2030-01-10T16:00:00Z&duration=30&count=3')).body;
+    const shown = await p.$$eval(`${li} .alternatives .slot`, (bs) => bs.map((b) => b.dataset.start));
+    assert.deepEqual(shown, [...alt.before.slice().reverse(), ...alt.after]);
+    assert.ok(!shown.includes('2030-01-10T16:00:00Z'));
+    assert.equal((await api(base, alice, 'GET', `/v1/appointments/${moveId}`)).body.status, 'booked', 'a conflict changes nothing');
+    await runAxe(p, 'reschedule conflict');
+    const target = alt.after[0];
+    // Keyboard: Tab to that alternative, Enter fills the time and moves
+    // focus to "Move it", Enter moves the appointment.
+    await tabTo(p, (t) => document.activeElement?.dataset?.start === t, 40, target);
+    await p.keyboard.press('Enter');
+    const local = fixedOffsetClock(target, 9);
+    assert.equal(await p.inputValue(`${li} input[name=new-time]`), `${String(local.h24).padStart(2, '0')}:${target.slice(14, 16)}`);
+    assert.equal(await p.evaluate(() => document.activeElement?.className), 'confirm-move');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => /^Moved: now/.test(document.querySelector('#status').textContent));
+    assert.ok(norm(await p.textContent('#status')).includes(norm(local.text)));
+    await p.waitForSelector(`[data-group=past] .appt[data-id="${moveId}"][data-status=cancelled]`);
+    const old = (await api(base, alice, 'GET', `/v1/appointments/${moveId}`)).body;
+    assert.equal(old.status, 'cancelled');
+    assert.ok(old.replaced_by);
+    const moved = (await api(base, alice, 'GET', `/v1/appointments/${old.replaced_by}`)).body;
+    assert.equal(moved.start, target);
+    assert.equal(moved.status, 'booked');
+    await p.waitForSelector(`[data-group=upcoming] .appt[data-id="${old.replaced_by}"]`);
+  });
+
+  await check('a booking across the US DST change: booked in New York time, listed at the right wall times', async () => {
+    const p = minePage;
+    // Friday 8 March 2030, 10:00 EST (UTC-5), through the API; Monday 11
+    // March, 10:00 EDT (UTC-4, from 10 March), through the page.
+    const beforeId = await book(base, alice, 'dr-okafor', 'pat-alice', '2030-03-08T15:00:00Z', 30);
+    await p.click('#nav-find');
+    await p.selectOption('#zone', 'America/New_York');
+    await p.check('#by-doctor');
+    await p.selectOption('#doctor', 'dr-okafor');
+    await p.fill('#from', '2030-03-11');
+    await p.fill('#to', '2030-03-11');
+    await p.selectOption('#duration', '30');
+    await p.click('#search');
+    await p.waitForFunction(() => document.querySelector('#zone-note').textContent.includes('America/New_York') &&
+      document.querySelector('#results .slot')?.dataset.start.startsWith('2030-03-11'));
+    const slot = '#results .slot[data-start="2030-03-11T14:00:00Z"]';
+    assert.equal(norm(await p.textContent(`${slot} .time`)), norm(fixedOffsetClock('2030-03-11T14:00:00Z', -4).text));
+    assert.equal(norm(await p.textContent(`${slot} .time`)), '10:00 AM');
+    await p.click(slot);
+    await p.waitForSelector('#confirm:not([hidden])');
+    await p.click('#confirm');
+    await p.waitForSelector('#book-section[data-status=booked]');
+    assert.match(norm(await p.textContent('#book-summary')), /Booked: Monday, March 11, 2030 at 10:00 AM \(America\/New_York\)/);
+    await runAxe(p, 'booked across DST');
+    await p.click('#nav-mine');
+    await p.waitForSelector(`.appt[data-id="${beforeId}"]`);
+    await p.waitForSelector('.appt[data-start="2030-03-11T14:00:00Z"]');
+    const when = async (start) => norm(await p.textContent(`.appt[data-start="${start}"] .when`));
+    // The same 10:00 wall time on both sides of the change, 71 hours apart.
+    assert.equal(await when('2030-03-08T15:00:00Z'), 'Friday, March 8, 2030 at 10:00 AM (America/New_York)');
+    assert.equal(await when('2030-03-11T14:00:00Z'), 'Monday, March 11, 2030 at 10:00 AM (America/New_York)');
+    // Berlin keeps CET until 31 March: 16:00 and then 15:00.
+    await p.click('#nav-find');
+    await p.selectOption('#zone', 'Europe/Berlin');
+    await p.click('#nav-mine');
+    await p.waitForFunction(() => document.querySelector('#mine-zone').textContent.includes('Europe/Berlin'));
+    await p.waitForSelector('.appt[data-start="2030-03-11T14:00:00Z"]');
+    assert.equal(await when('2030-03-08T15:00:00Z'), `Friday, March 8, 2030 at ${fixedOffsetClock('2030-03-08T15:00:00Z', 1).text.replace('\u202f', ' ')} (Europe/Berlin)`);
+    assert.equal(await when('2030-03-11T14:00:00Z'), 'Monday, March 11, 2030 at 3:00 PM (Europe/Berlin)');
+  });
+
   await check('Spanish on My appointments', async () => {
     const p = minePage;
     await p.selectOption('#lang', 'es');
@@ -668,6 +856,67 @@ try {
     assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
     // 14:00Z is 09:00 in New York (EST).
     assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    await p.context().close();
+  });
+
+  await check("a patient's consents and access log: refused with who may for a doctor, shown to the front desk", async () => {
+    const r = await api(base, front, 'POST', '/v1/patients/pat-bob/consents', {
+      id: 'e2e-bob-1', status: 'active', date: '2026-01-01T00:00:00Z', decision: 'deny',
+      provisions: [{ categories: ['appointments'] }],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    // Dr Lee may neither (consents: the patient, a guardian, administrators;
+    // the log: administrators).
+    const d = await newPage();
+    await signInAs(d, 'dr.lee', 'demo-dr.lee');
+    await d.waitForSelector('#day-section:not([hidden])');
+    await d.click('#nav-access');
+    assert.equal(await d.evaluate(() => document.activeElement?.id), 'access-patient');
+    await d.click('#access-show');
+    assert.match(await d.textContent('#access-error'), /Enter a patient id/);
+    await d.fill('#access-patient', 'pat-bob');
+    await d.click('#access-show');
+    await d.waitForSelector('#access-result:not([hidden])');
+    assert.match(await d.textContent('#consents-error'), /may not see this patient's consents \(forbidden\): only the patient, a guardian or an administrator/);
+    assert.match(await d.textContent('#audit-error'), /may not see the access log \(forbidden\): only administrators/);
+    assert.equal(await d.$$eval('#consents li, #audit tr', (x) => x.length), 0);
+    await runAxe(d, 'access refused');
+    await d.context().close();
+
+    const p = await newPage();
+    await signInAs(p, 'frontdesk', 'demo-frontdesk');
+    await p.waitForSelector('#day-section:not([hidden])');
+    await p.click('#nav-access');
+    await p.fill('#access-patient', 'pat-bob');
+    await p.click('#access-show');
+    await p.waitForSelector('#consents li[data-id="e2e-bob-1"]');
+    const consent = await p.textContent('#consents li[data-id="e2e-bob-1"]');
+    assert.match(consent, /Active/);
+    assert.match(consent, /Denies/);
+    assert.match(consent, /Except: Permits/);
+    // The log as the FHIR API answers it (read after the page: the page's own
+    // searches are audited too, so the page shows a prefix of it).
+    const res = await fetch(`${base}/fhir/r4/AuditEvent/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${front}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'patient=Patient/pat-bob&_count=200',
+    });
+    assert.equal(res.status, 200);
+    const events = ((await res.json()).entry ?? []).map((e) => e.resource);
+    const rows = await p.$$eval('#audit tbody tr', (trs) => trs.map((tr) => ({ id: tr.dataset.id, outcome: tr.dataset.outcome, cells: [...tr.cells].map((c) => c.textContent) })));
+    assert.ok(rows.length > 0);
+    assert.deepEqual(rows.map((x) => x.id), events.slice(0, rows.length).map((e) => e.id));
+    // Dr Lee's refused consent search is in it, shown as denied.
+    const denied = rows.filter((x) => x.outcome === '4' && /dr[.-]lee/.test(x.cells[1]));
+    assert.ok(denied.length > 0, JSON.stringify(rows.filter((x) => x.outcome === '4')));
+    assert.ok(denied.every((x) => x.cells[3] === 'Denied'));
+    await runAxe(p, 'consents and access log');
+    await p.setViewportSize(VIEWPORT);
+    await p.screenshot({ path: join(shots, 'web-access.png'), fullPage: true });
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#consents-h'), 'Consentimientos');
+    assert.match(await p.textContent('#consents li[data-id="e2e-bob-1"]'), /Deniega/);
+    await runAxe(p, 'consents and access log in Spanish');
     await p.context().close();
   });
 
