@@ -14,8 +14,8 @@
 //   calls taking a list of bookings or consents gather them into a
 //   `NativeBookingList` / `NativeConsentList` (a JS array of wasm-bindgen
 //   objects can only be moved into Rust, which would free the wrapper's).
-// - Anything else the wrapper reaches (series, waitlist, FHIR) is not in
-//   this build: it loads, and throws an `invalid_request` error naming it
+// - Anything else the wrapper reaches (waitlist, FHIR, including
+//   `Consent.fromFhir`/`toFhir`, `SeriesSpec#addAlternatives`) is not in this build: it loads, and throws an `invalid_request` error naming it
 //   when CALLED, so the wrapper's constants and everything else keep working.
 //
 // The build script (bindings/wasm/build) puts this text into the package's
@@ -99,6 +99,16 @@ function makeNative(w, wrapper) {
     return withList(w.NativeConsentList, consents, (l) => new w.NativeCompiledConsents(patient, l, policy))
   }
 
+  // The FHIR Consent mapping is left out of the shipped build (the `fhir`
+  // feature of bindings/wasm): its calls throw the coded error of `missing`.
+  if (typeof w.NativeConsent.fromFhir !== 'function') w.NativeConsent.fromFhir = missing('NativeConsent.fromFhir')
+  if (typeof w.NativeConsent.prototype.toFhir !== 'function') w.NativeConsent.prototype.toFhir = missing('NativeConsent#toFhir')
+
+  // SeriesSpec#addAlternatives and #recurrenceParts (the FHIR template's) are not here.
+  for (const name of ['addAlternatives', 'recurrenceParts']) {
+    if (typeof w.NativeSeriesSpec.prototype[name] !== 'function') w.NativeSeriesSpec.prototype[name] = missing(`NativeSeriesSpec#${name}`)
+  }
+
   const native = {
     // The text level.
     evaluateJson: w.evaluateJson,
@@ -126,6 +136,13 @@ function makeNative(w, wrapper) {
     explainWithLedgerJson: w.explainWithLedgerJson,
     alternatives: w.alternatives,
     alternativesAsync: (...args) => settle(() => w.alternatives(...args)),
+    // Series.
+    NativeSeriesSpec: w.NativeSeriesSpec,
+    planShift: (bookings, edit, now) => withList(w.NativeBookingList, bookings, (l) => w.planShiftList(l, edit, now)),
+    shiftOccurrences: w.shiftOccurrences,
+    planCancel: (bookings, cancel, now) => withList(w.NativeBookingList, bookings, (l) => w.planCancelList(l, cancel, now)),
+    cancelOccurrences: w.cancelOccurrences,
+    seriesBookings: w.seriesBookings,
     // Consent.
     NativeConsent: w.NativeConsent,
     NativeCompiledConsents,

@@ -40,6 +40,7 @@ fn wire<T: Serialize>(v: &T) -> String {
 }
 
 /// `"r4"` or `"r5"` as whether it is R5; anything else is `invalid_request`.
+#[cfg(feature = "fhir")]
 fn r5(version: &str) -> Result<bool> {
     match version {
         "r4" => Ok(false),
@@ -83,7 +84,9 @@ impl NativeConsent {
     }
 
     /// The consent a FHIR `Consent` resource (JSON text) describes; `version`
-    /// is `"r4"` or `"r5"`.
+    /// is `"r4"` or `"r5"`. Only with the `fhir` feature (docs/wasm.md: the
+    /// mapping costs ~25 KB gzip).
+    #[cfg(feature = "fhir")]
     #[wasm_bindgen(js_name = fromFhir)]
     pub fn from_fhir(resource_json: &str, version: &str) -> Result<NativeConsent> {
         let r5 = r5(version)?;
@@ -97,7 +100,8 @@ impl NativeConsent {
     }
 
     /// The FHIR `Consent` resource of this consent (`"r4"` or `"r5"`), as
-    /// JSON text.
+    /// JSON text. Only with the `fhir` feature.
+    #[cfg(feature = "fhir")]
     #[wasm_bindgen(js_name = toFhir)]
     pub fn to_fhir(&self, version: &str) -> Result<String> {
         let out = if r5(version)? {

@@ -31,6 +31,7 @@ pub mod booking;
 pub mod consent;
 pub mod constants;
 pub mod lifecycle;
+pub mod series;
 pub mod typed;
 
 /// A result whose error reaches JS as an `Error` with the engine's `code`.
