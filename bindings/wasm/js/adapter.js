@@ -10,11 +10,13 @@
 // - The addon's `...Async` calls answer a Promise computed synchronously
 //   (WebAssembly here runs on the calling thread; use a Worker to keep a
 //   page responsive), settled with the same value or coded error.
-// - Pooled queries gather the providers into a `NativePool` one by one.
-// - Anything else the wrapper reaches (the ledger, lifecycle, series,
-//   waitlist, consent classes, FHIR, explain) is not in this build: it loads,
-//   and throws an `invalid_request` error naming it when CALLED, so the
-//   wrapper's constants and everything else keep working.
+// - Pooled queries gather the providers into a `NativePool` one by one, and
+//   calls taking a list of bookings or consents gather them into a
+//   `NativeBookingList` / `NativeConsentList` (a JS array of wasm-bindgen
+//   objects can only be moved into Rust, which would free the wrapper's).
+// - Anything else the wrapper reaches (waitlist, FHIR, including
+//   `Consent.fromFhir`/`toFhir`, `SeriesSpec#addAlternatives`) is not in this build: it loads, and throws an `invalid_request` error naming it
+//   when CALLED, so the wrapper's constants and everything else keep working.
 //
 // The build script (bindings/wasm/build) puts this text into the package's
 // entries for Node (CommonJS) and browsers (ES module); it defines one
@@ -77,6 +79,36 @@ function makeNative(w, wrapper) {
     return settle(() => this.slots(start, end, duration, options))
   }
 
+  /** `use(list)` over a fresh `List` holding `items` (each `add`ed), freed after. */
+  function withList(List, items, use) {
+    const list = new List()
+    try {
+      for (const item of items ?? []) list.add(item)
+      return use(list)
+    } finally {
+      list.free()
+    }
+  }
+
+  w.NativeLedger.prototype.check = function check(resources, start, end, now, exclude, extra) {
+    return withList(w.NativeBookingList, extra, (l) => this.checkList(resources, start, end, now, exclude, l))
+  }
+
+  /** The addon's `NativeCompiledConsents` constructor (`new` answers the wasm object). */
+  function NativeCompiledConsents(patient, consents, policy) {
+    return withList(w.NativeConsentList, consents, (l) => new w.NativeCompiledConsents(patient, l, policy))
+  }
+
+  // The FHIR Consent mapping is left out of the shipped build (the `fhir`
+  // feature of bindings/wasm): its calls throw the coded error of `missing`.
+  if (typeof w.NativeConsent.fromFhir !== 'function') w.NativeConsent.fromFhir = missing('NativeConsent.fromFhir')
+  if (typeof w.NativeConsent.prototype.toFhir !== 'function') w.NativeConsent.prototype.toFhir = missing('NativeConsent#toFhir')
+
+  // SeriesSpec#addAlternatives and #recurrenceParts (the FHIR template's) are not here.
+  for (const name of ['addAlternatives', 'recurrenceParts']) {
+    if (typeof w.NativeSeriesSpec.prototype[name] !== 'function') w.NativeSeriesSpec.prototype[name] = missing(`NativeSeriesSpec#${name}`)
+  }
+
   const native = {
     // The text level.
     evaluateJson: w.evaluateJson,
@@ -89,6 +121,35 @@ function makeNative(w, wrapper) {
     pooledSlots,
     pooledSlotsEpochMs,
     pooledSlotsAsync: (...args) => settle(() => pooledSlots(...args)),
+    // The ledger and the lifecycle.
+    NativeBooking: w.NativeBooking,
+    NativeLedger: w.NativeLedger,
+    lifecyclePolicy: w.lifecyclePolicy,
+    transition: w.transition,
+    applyTransition: w.applyTransition,
+    legalTargets: w.legalTargets,
+    allowedActors: w.allowedActors,
+    reasonRequired: w.reasonRequired,
+    isTerminal: w.isTerminal,
+    // Explain and alternatives.
+    explainJson: w.explainJson,
+    explainWithLedgerJson: w.explainWithLedgerJson,
+    alternatives: w.alternatives,
+    alternativesAsync: (...args) => settle(() => w.alternatives(...args)),
+    // Series.
+    NativeSeriesSpec: w.NativeSeriesSpec,
+    planShift: (bookings, edit, now) => withList(w.NativeBookingList, bookings, (l) => w.planShiftList(l, edit, now)),
+    shiftOccurrences: w.shiftOccurrences,
+    planCancel: (bookings, cancel, now) => withList(w.NativeBookingList, bookings, (l) => w.planCancelList(l, cancel, now)),
+    cancelOccurrences: w.cancelOccurrences,
+    seriesBookings: w.seriesBookings,
+    // Consent.
+    NativeConsent: w.NativeConsent,
+    NativeCompiledConsents,
+    decideJson: (request, consents, policy) =>
+      withList(w.NativeConsentList, consents, (l) => w.decideJsonList(request, l, policy)),
+    bookingAllowedJson: (question, consents, policy) =>
+      withList(w.NativeConsentList, consents, (l) => w.bookingAllowedJsonList(question, l, policy)),
   }
   // The constants the wrapper reads when it loads.
   for (const name of [

@@ -26,7 +26,12 @@ use hcas_core::{Error, ErrorCode};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+pub mod advice;
+pub mod booking;
+pub mod consent;
 pub mod constants;
+pub mod lifecycle;
+pub mod series;
 pub mod typed;
 
 /// A result whose error reaches JS as an `Error` with the engine's `code`.
@@ -69,6 +74,76 @@ fn parse_value(text: &str, what: &str) -> hcas_core::Result<Value> {
 /// [`parse_value`] with its error mapped for JS.
 pub(crate) fn parse(text: &str, what: &str) -> Result<Value> {
     js(parse_value(text, what))
+}
+
+/// The field `name` of the plain object `obj`: `None` when it is
+/// `undefined` or `null` (or `obj` itself is).
+pub(crate) fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>> {
+    if obj.is_undefined() || obj.is_null() {
+        return Ok(None);
+    }
+    let v = js_sys::Reflect::get(obj, &JsValue::from_str(name))?;
+    Ok(if v.is_undefined() || v.is_null() {
+        None
+    } else {
+        Some(v)
+    })
+}
+
+/// The string field `name` of `obj` (`None` when absent); anything but a
+/// string is `invalid_request` naming `at`.
+pub(crate) fn string_field(obj: &JsValue, name: &str, at: &str) -> Result<Option<String>> {
+    match field(obj, name)? {
+        None => Ok(None),
+        Some(v) => v
+            .as_string()
+            .map(Some)
+            .ok_or_else(|| error(ErrorCode::InvalidRequest, format!("{at}: not a string"))),
+    }
+}
+
+/// The string field `name` of `obj`, required.
+pub(crate) fn required_string(obj: &JsValue, name: &str, at: &str) -> Result<String> {
+    string_field(obj, name, at)?
+        .ok_or_else(|| error(ErrorCode::InvalidRequest, format!("{at}: missing")))
+}
+
+/// The number field `name` of `obj` (`None` when absent); anything but a
+/// number is `err` naming `at`.
+pub(crate) fn number_field(
+    obj: &JsValue,
+    name: &str,
+    at: &str,
+    err: ErrorCode,
+) -> Result<Option<f64>> {
+    match field(obj, name)? {
+        None => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| error(err, format!("{at}: not a number"))),
+    }
+}
+
+/// A serializable value as the plain JS value of its JSON (objects, arrays,
+/// strings, numbers, booleans, `null`).
+pub(crate) fn to_plain<T: serde::Serialize>(v: &T) -> Result<JsValue> {
+    let text = serde_json::to_string(v).map_err(|e| {
+        error(
+            ErrorCode::InvalidRequest,
+            format!("could not encode the answer: {e}"),
+        )
+    })?;
+    js_sys::JSON::parse(&text)
+}
+
+/// A fresh plain object with the fields `pairs`.
+pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue> {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), v)?;
+    }
+    Ok(o.into())
 }
 
 /// `evaluate` from JSON text to JSON text.

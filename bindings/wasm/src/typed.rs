@@ -79,7 +79,7 @@ pub(crate) fn iso(items: &[Timestamp]) -> String {
 /// Instants as epoch milliseconds (a `Float64Array` in JS); whole seconds
 /// of the years 0001-9999 are exact in an f64.
 #[allow(clippy::cast_precision_loss)]
-fn epoch_ms(items: &[Timestamp]) -> Vec<f64> {
+pub(crate) fn epoch_ms(items: &[Timestamp]) -> Vec<f64> {
     items.iter().map(|t| t.unix() as f64 * 1000.0).collect()
 }
 
@@ -137,7 +137,7 @@ impl NativeZone {
 /// A recurrence set: an RRULE from a wall-time `dtstart` in a zone, with
 /// EXDATEs and RDATEs (wall times).
 #[wasm_bindgen]
-pub struct NativeRecurrence(Arc<Recurrence>);
+pub struct NativeRecurrence(pub(crate) Arc<Recurrence>);
 
 #[wasm_bindgen]
 impl NativeRecurrence {
@@ -201,7 +201,7 @@ impl NativeRecurrence {
 /// `step`, `bufferBefore`, `bufferAfter`, `minNotice`, `horizon` (minutes)
 /// and `now` (an instant), each possibly `undefined`; `undefined` or `null`
 /// for none.
-fn slot_query(
+pub(crate) fn slot_query(
     start: &JsValue,
     end: &JsValue,
     duration: f64,
@@ -248,7 +248,7 @@ fn slot_query(
 /// A provider's availability: working rules, date overrides and busy
 /// intervals in a zone.
 #[wasm_bindgen]
-pub struct NativeAvailability(Arc<Availability>);
+pub struct NativeAvailability(pub(crate) Arc<Availability>);
 
 #[wasm_bindgen]
 impl NativeAvailability {

@@ -2,7 +2,9 @@
 // (Debian's /usr/bin/chromium driven by playwright-core), the page and the
 // package served on loopback: the page imports the package's browser entry
 // (browser.mjs, the ES module bundlers and browsers get) and evaluates each
-// vector's input. Each answer must be identical (same JSON) to the native
+// vector's input, then runs one scenario of the typed API (ledger,
+// lifecycle, series, explain, alternatives, consent: `typedScenario`). Each
+// answer must be identical (same JSON) to the native
 // engine's: the Node addon @hcas/engine installed in $HCAS_NODE_SCRATCH
 // (bindings/node/build-pack), else, with a note, the WebAssembly package
 // under Node; and each must pass its vector (checkVector). Ends with
@@ -41,6 +43,48 @@ function answer(engine, kind, input) {
   }
 }
 
+/**
+ * The typed API (ledger, lifecycle, series, explain, alternatives, consent)
+ * on one small scenario, as plain JSON: run in the page on the browser entry
+ * and here on the reference, and compared (its text goes to the page).
+ */
+function typedScenario(h) {
+  const run = (f) => {
+    try {
+      return { out: JSON.parse(JSON.stringify(f())) }
+    } catch (e) {
+      return e instanceof h.HcasError ? { error: e.code } : { crash: String(e) }
+    }
+  }
+  const now = '2026-05-01T00:00:00Z'
+  const ledger = new h.Ledger()
+  const b = (id, s, e) => new h.Booking(id, ['provider:P1'], s, e)
+  // A Booking's fields are private: its getters, as a list.
+  const fields = (x) => x && [x.id, x.status, x.start, x.end, x.holdExpires, x.replaces]
+  const outcome = (o) => ({ ...o, booking: fields(o.booking) })
+  const out = {}
+  out.book = run(() => outcome(ledger.book(b('b1', '2026-05-04T09:00:00Z', '2026-05-04T09:30:00Z'), now, { idempotencyKey: 'k' })))
+  out.clash = run(() => ledger.book(b('b2', '2026-05-04T09:15:00Z', '2026-05-04T09:45:00Z'), now))
+  out.check = run(() => ledger.check(['provider:P1'], '2026-05-04T09:00:00Z', '2026-05-04T10:00:00Z', now, { extra: [b('x', '2026-05-04T09:40:00Z', '2026-05-04T09:50:00Z')] }))
+  out.hold = run(() => outcome(ledger.hold('h1', ['provider:P1'], '2026-05-04T11:00:00Z', '2026-05-04T11:30:00Z', now, { length: 10 })))
+  out.transition = run(() => h.transition(ledger.get('b1'), { to: 'cancelled', actor: 'patient', now: '2026-05-04T08:00:00Z', reason: 'ill' }))
+  out.badParty = run(() => h.transition(ledger.get('b1'), { to: 'cancelled', actor: 'robot', now }))
+  out.bookings = run(() => ledger.bookings().map(fields))
+  const rec = new h.Recurrence('FREQ=WEEKLY;COUNT=3', '2026-05-04T10:00', 'Europe/London')
+  const spec = new h.SeriesSpec('s', rec, 30, ['provider:P1'])
+  out.series = run(() => spec.book(ledger, now, { policy: 'book_free' }))
+  out.shift = run(() => h.shiftOccurrences(ledger, { occurrence: { id: 's', recurrenceId: '2026-05-11T10:00:00' }, scope: 'all', zone: 'Europe/London', actor: 'staff', shift: { minutes: 30 } }, now))
+  const a = new h.Availability('Europe/London', { rules: [{ rrule: 'FREQ=DAILY', dtstart: '2026-05-01', start: '09:00', end: '12:00' }] })
+  const ctx = { ledger, resources: ['provider:P1'], now }
+  out.explain = run(() => a.explainWithLedger(ctx, '2026-05-04T08:00:00Z', '2026-05-04T00:00:00Z', '2026-05-05T00:00:00Z', 30))
+  out.alternatives = run(() => h.alternatives(a, ledger, ['provider:P1'], '2026-05-04T08:00:00Z', '2026-05-04T08:30:00Z', { now, count: 2 }))
+  const actor = { id: 'DrA', roles: ['doctor'], org: 'Org1' }
+  const consents = [{ id: 'K1', patient: 'P1', status: 'active', decision: 'deny', date: '2026-01-01T00:00:00Z' }]
+  out.decide = run(() => h.decide({ actor, patient: 'P1', category: 'records', action: 'read', purpose: 'TREAT', at: now }, consents))
+  out.bookingAllowed = run(() => h.bookingAllowed({ actor, patient: 'P1', at: now }, consents))
+  return out
+}
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>hcas wasm vectors</title>
 <script type="module">
 import * as hcas from '/pkg/browser.mjs'
@@ -52,7 +96,8 @@ const answers = cases.map(({ kind, input }) => {
     return e instanceof hcas.HcasError ? { error: e.code } : { crash: String(e) }
   }
 })
-window.hcasDone = { answers, version: hcas.version, tzdb: hcas.TZDB_VERSION }
+const typed = (${typedScenario.toString()})(hcas)
+window.hcasDone = { answers, typed, version: hcas.version, tzdb: hcas.TZDB_VERSION }
 </script>`
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' }
@@ -146,11 +191,21 @@ async function main() {
       console.log(`FAIL ${line} (file ${files[i]})`)
     }
   })
+  // The typed API: the same scenario's answers, call by call.
+  const wantTyped = typedScenario(reference)
+  for (const [name, want] of Object.entries(wantTyped)) {
+    const got = done.typed[name]
+    if (JSON.stringify(got) === JSON.stringify(want) && want.crash === undefined) passed += 1
+    else {
+      failed += 1
+      console.log(`FAIL typed ${name}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, the reference ${JSON.stringify(want).slice(0, 200)}`)
+    }
+  }
   if (files.length === 0) {
     console.log(`no *.json vectors below ${root}`)
     failed += 1
   }
-  console.log(`vectors from ${root} in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`)
+  console.log(`vectors from ${root} and ${Object.keys(wantTyped).length} typed calls in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`)
   console.log(`${passed} passed, ${failed} failed`)
   return failed === 0 ? 0 : 1
 }

@@ -110,14 +110,14 @@ test('Availability and pooledSlots: the typed level answers what evaluate answer
 })
 
 test('what the WebAssembly build leaves out loads, and throws a coded error when called', () => {
-  assert.equal(typeof hcas.Ledger, 'function')
+  assert.equal(typeof hcas.Waitlist, 'function')
   assert.throws(
-    () => new hcas.Ledger(),
+    () => new hcas.Waitlist(),
     (e) => e instanceof hcas.InvalidRequestError && /WebAssembly build/.test(e.message),
   )
-  const a = new hcas.Availability('UTC', { rules: input.rules })
+  const b = new hcas.Booking('a1', ['provider:P1'], '2026-01-05T09:00:00Z', '2026-01-05T09:30:00Z')
   assert.throws(
-    () => a.explain('2026-01-05T09:00:00Z', input.query.from, input.query.to, 30),
-    (e) => e.code === 'invalid_request' && /explainJson/.test(e.message),
+    () => hcas.appointmentToFhir(b),
+    (e) => e.code === 'invalid_request' && /appointmentToFhir/.test(e.message),
   )
 })
