@@ -12,6 +12,9 @@
 //! | (none) | `HCAS_DOCUMENTS_URL` | none: documents under `data_dir/documents`; `s3://bucket/prefix` keeps them in S3-compatible storage (credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; docs/records.md) |
 //! | (none) | `HCAS_S3_ENDPOINT` | none: AWS S3; an `http(s)://host[:port]` S3-compatible server (path-style requests) |
 //! | (none) | `HCAS_KMS` | `local`: the key file `data_dir/keys/kek.json`; `aws:<key-id, ARN or alias/name>`: AWS KMS (same `AWS_*` credentials) |
+//! | (none) | `HCAS_ARCHIVE_AFTER_DAYS` | none: no tiering; 1 to 36500: documents older than this move to the archive tier (docs/records.md, Tiering) |
+//! | (none) | `HCAS_ARCHIVE_AFTER_SECONDS` | none: the same age in seconds (for tests; not with `HCAS_ARCHIVE_AFTER_DAYS`) |
+//! | (none) | `HCAS_ARCHIVE_URL` | none: the archive is `data_dir/archive/<org>/`; `s3://bucket/prefix` (same endpoint and credentials as `HCAS_DOCUMENTS_URL`) |
 //! | (none) | `HCAS_KMS_ENDPOINT` | none: `https://kms.<AWS_REGION>.amazonaws.com`; another KMS-API server |
 //! | `log_format` | `HCAS_LOG_FORMAT` | `json` (`json` or `pretty`) |
 //! | `request_timeout_seconds` | `HCAS_REQUEST_TIMEOUT_SECONDS` | `30` |
@@ -157,7 +160,17 @@ pub struct DocumentsConfig {
     pub s3: Option<hcas_store::documents::S3Config>,
     /// `None`: the key file `data_dir/keys/kek.json`.
     pub kms: Option<AwsKmsConfig>,
+    /// `HCAS_ARCHIVE_AFTER_DAYS` (or `HCAS_ARCHIVE_AFTER_SECONDS`): documents
+    /// older than this move to the archive tier; `None`: no tiering.
+    pub archive_after: Option<std::time::Duration>,
+    /// `HCAS_ARCHIVE_URL=s3://bucket/prefix`: the archive tier in S3
+    /// (same endpoint and credentials as `HCAS_DOCUMENTS_URL`); `None`: files
+    /// below `data_dir/archive/<org>/`.
+    pub archive: Option<hcas_store::documents::S3Config>,
 }
+
+/// Most days `HCAS_ARCHIVE_AFTER_DAYS` may be (100 years).
+const MAX_ARCHIVE_DAYS: u64 = 36_500;
 
 /// `HCAS_KMS=aws:<key-id>`: an AWS-KMS-API key.
 #[derive(Debug, Clone)]
@@ -194,10 +207,10 @@ impl DocumentsConfig {
                 hcas_store::documents::S3Config::parse(url.trim(), endpoint.as_deref(), creds()?)
                     .map_err(|e| store_err("HCAS_DOCUMENTS_URL", e))?,
             );
-        } else if get("HCAS_S3_ENDPOINT").is_some() {
+        } else if get("HCAS_S3_ENDPOINT").is_some() && get("HCAS_ARCHIVE_URL").is_none() {
             return Err(ConfigError::new(
                 "HCAS_S3_ENDPOINT",
-                "is set but HCAS_DOCUMENTS_URL is not; set HCAS_DOCUMENTS_URL=s3://bucket/prefix too, or neither",
+                "is set but HCAS_DOCUMENTS_URL is not; set HCAS_DOCUMENTS_URL=s3://bucket/prefix (or HCAS_ARCHIVE_URL) too, or neither",
             ));
         }
         match kms.as_deref().map(str::trim) {
@@ -224,6 +237,43 @@ impl DocumentsConfig {
                     credentials: creds()?,
                 });
             }
+        }
+        let number = |k: &str, max: u64| -> Result<Option<u64>, ConfigError> {
+            get(k)
+                .map(|v| match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(ConfigError::new(
+                        k,
+                        format!("`{}` is not a whole number from 1 to {max}", v.trim()),
+                    )),
+                })
+                .transpose()
+        };
+        let days = number("HCAS_ARCHIVE_AFTER_DAYS", MAX_ARCHIVE_DAYS)?;
+        let seconds = number("HCAS_ARCHIVE_AFTER_SECONDS", MAX_ARCHIVE_DAYS * 86_400)?;
+        out.archive_after = match (days, seconds) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "HCAS_ARCHIVE_AFTER_SECONDS",
+                    "is set together with HCAS_ARCHIVE_AFTER_DAYS; set one of them",
+                ));
+            }
+            (Some(d), None) => Some(std::time::Duration::from_secs(d * 86_400)),
+            (None, Some(s)) => Some(std::time::Duration::from_secs(s)),
+            (None, None) => None,
+        };
+        if let Some(url) = get("HCAS_ARCHIVE_URL") {
+            if out.archive_after.is_none() {
+                return Err(ConfigError::new(
+                    "HCAS_ARCHIVE_URL",
+                    "is set but HCAS_ARCHIVE_AFTER_DAYS is not; set the age too, or neither",
+                ));
+            }
+            let endpoint = get("HCAS_S3_ENDPOINT");
+            out.archive = Some(
+                hcas_store::documents::S3Config::parse(url.trim(), endpoint.as_deref(), creds()?)
+                    .map_err(|e| store_err("HCAS_ARCHIVE_URL", e))?,
+            );
         }
         Ok(out)
     }

@@ -298,6 +298,44 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     state: AppState,
+    /// The archive job (with `HCAS_ARCHIVE_AFTER_*`), aborted on shutdown.
+    archiver: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(a) = self.archiver.take() {
+            a.abort();
+        }
+    }
+}
+
+/// Documents the archive job moves per call of `archive_older_than`.
+const ARCHIVE_BATCH: usize = 100;
+
+/// The archive job: every `age / 4` (1 s to 1 h), move the documents
+/// older than `age` of every organization to the archive tier.
+fn start_archiver(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let age = state.config.documents.archive_after?;
+    let chrono_age = chrono::Duration::from_std(age).ok()?;
+    let every = (age / 4).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(3600),
+    );
+    let tenants = Arc::clone(&state.tenants);
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let moved = tenants
+                .archive_pass(chrono::Utc::now() - chrono_age, ARCHIVE_BATCH)
+                .await;
+            if moved > 0 {
+                tracing::info!(moved, "archive: documents moved to the archive tier");
+            }
+        }
+    }))
 }
 
 impl Running {
@@ -323,6 +361,9 @@ impl Running {
     /// Stop accepting connections, let in-flight requests finish, send
     /// the trace spans still queued (with `otlp_endpoint`), and wait.
     pub async fn shutdown(mut self) {
+        if let Some(a) = self.archiver.take() {
+            a.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -476,11 +517,13 @@ pub async fn start_with_signal(
                 .await
         }),
     };
+    let archiver = start_archiver(&state);
     Ok(Running {
         addr,
         tls: is_tls,
         stop: Some(stop),
         task,
         state,
+        archiver,
     })
 }

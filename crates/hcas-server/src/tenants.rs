@@ -84,6 +84,8 @@ pub struct Tenants {
     documents: crate::config::DocumentsConfig,
     kms: tokio::sync::OnceCell<Arc<dyn Kms>>,
     s3: tokio::sync::OnceCell<Arc<dyn hcas_store::documents::object_store::ObjectStore>>,
+    archive_dir: PathBuf,
+    archive_s3: tokio::sync::OnceCell<Arc<dyn hcas_store::documents::object_store::ObjectStore>>,
 }
 
 /// One open organization: its store, and the same database as the store
@@ -120,6 +122,8 @@ impl Tenants {
             documents: config.documents.clone(),
             kms: tokio::sync::OnceCell::new(),
             s3: tokio::sync::OnceCell::new(),
+            archive_dir: config.data_dir.join("archive"),
+            archive_s3: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -244,14 +248,89 @@ impl Tenants {
             let objects = Arc::new(
                 hcas_store::documents::object_store::prefix::PrefixStore::new(bucket, prefix),
             );
-            return Ok(Documents::new(objects, kms, contents).with_max_size(self.max_upload));
+            let docs = Documents::new(objects, kms, contents).with_max_size(self.max_upload);
+            return self.with_archive(org, docs).await;
         }
         let dir = self.documents_dir.join(org.as_str());
         let docs = tokio::task::spawn_blocking(move || Documents::local(dir, kms, contents))
             .await
             .map_err(|_| ApiError::internal())?
             .map_err(ApiError::from)?;
-        Ok(docs.with_max_size(self.max_upload))
+        self.with_archive(org, docs.with_max_size(self.max_upload))
+            .await
+    }
+
+    /// With tiering on (`HCAS_ARCHIVE_AFTER_*`): `docs` with the archive of
+    /// organization `org` (`<archive prefix>/<org>/` in the bucket of
+    /// `HCAS_ARCHIVE_URL`, or files below `data_dir/archive/<org>/`).
+    async fn with_archive(&self, org: &OrgId, docs: Documents) -> Result<Documents, ApiError> {
+        use hcas_store::documents::object_store::ObjectStore;
+        if self.documents.archive_after.is_none() {
+            return Ok(docs);
+        }
+        if let Some(cfg) = &self.documents.archive {
+            let bucket = self
+                .archive_s3
+                .get_or_try_init(|| async {
+                    cfg.bucket_store().map_err(|e| {
+                        tracing::error!(error = %e, "the documents' archive bucket is misconfigured");
+                        ApiError::unavailable("the document archive is unavailable")
+                    })
+                })
+                .await?;
+            let prefix = if cfg.prefix.is_empty() {
+                org.as_str().to_string()
+            } else {
+                format!("{}/{}", cfg.prefix, org.as_str())
+            };
+            let objects = hcas_store::documents::object_store::prefix::PrefixStore::new(
+                Arc::clone(bucket),
+                prefix,
+            );
+            return Ok(docs.with_archive(Arc::new(objects)));
+        }
+        let dir = self.archive_dir.join(org.as_str());
+        let fs = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            hcas_store::documents::object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                .map(|f| f.with_fsync(true))
+                .map_err(std::io::Error::other)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "the documents' archive directory is unusable");
+            ApiError::unavailable("the document archive is unavailable")
+        })?;
+        Ok(docs.with_archive(Arc::new(fs) as Arc<dyn ObjectStore>))
+    }
+
+    /// One pass of the archive rule over every organization: move the
+    /// documents written before `cutoff`, `batch` at a time, until none is
+    /// left. Returns how many moved. An organization that fails is logged
+    /// and skipped (the next pass retries it).
+    pub async fn archive_pass(&self, cutoff: chrono::DateTime<chrono::Utc>, batch: usize) -> usize {
+        let mut moved = 0;
+        for org in self.list().await.unwrap_or_default() {
+            let docs = match self.documents(&org).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(org = %org, error = %e.problem(None).detail, "archive: documents unavailable");
+                    continue;
+                }
+            };
+            loop {
+                match docs.archive_older_than(cutoff, batch).await {
+                    Ok(0) => break,
+                    Ok(n) => moved += n,
+                    Err(e) => {
+                        tracing::warn!(org = %org, error = %e, "archive: a move failed");
+                        break;
+                    }
+                }
+            }
+        }
+        moved
     }
 
     /// Create organization `org` (its database, migrated) if it does not
