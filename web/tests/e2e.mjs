@@ -195,6 +195,9 @@ try {
     [409, /^\/v1\/appointments\/holds$/],
     // The staff page's refused no-show (its code shown).
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
+    // A doctor's check-in from the week view (refused: staff at the desk
+    // check patients in: `not_permitted`, shown).
+    [403, /^\/v1\/appointments\/[^/]+\/check-in$/],
     // Rescheduling onto Bob's time (alternatives shown).
     [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
     // A doctor asking for a patient's consents and access log.
@@ -856,6 +859,62 @@ try {
     assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
     // 14:00Z is 09:00 in New York (EST).
     assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    await p.context().close();
+  });
+
+  await check("a doctor's week: seven New York days, the API's appointments under their local day, the same actions", async () => {
+    const p = await newPage();
+    await signInAs(p, 'dr.lee', 'demo-dr.lee');
+    await p.waitForSelector('#day-section:not([hidden])');
+    await p.fill('#day-date', '2030-01-07');
+    await p.selectOption('#day-span', '7');
+    await p.click('#day-show');
+    await p.waitForSelector('#day .week-day');
+    // Seven parts, one per New York day from Monday 7 January 2030.
+    assert.deepEqual(
+      await p.$$eval('#day .week-day', (ps) => ps.map((x) => x.dataset.day)),
+      ['2030-01-07', '2030-01-08', '2030-01-09', '2030-01-10', '2030-01-11', '2030-01-12', '2030-01-13'],
+    );
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-09"] h3'), 'Wednesday, January 9, 2030');
+    assert.match(await p.textContent('#day-zone'), /^Seven days from Monday, January 7, 2030; .*America\/New_York/);
+    // The API's own answer for that week (New York is UTC-5 in January):
+    // every appointment under the day its start falls on at UTC-5.
+    const lee = await apiLogin(base, 'dr.lee', 'demo-dr.lee');
+    const res = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${lee}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'practitioner=dr-lee&date=ge2030-01-07T05:00:00Z&date=lt2030-01-14T05:00:00Z',
+    });
+    assert.equal(res.status, 200);
+    const want = ((await res.json()).entry ?? [])
+      .map((e) => e.resource)
+      .filter((a) => a.resourceType === 'Appointment')
+      .map((a) => ({ id: a.id, day: new Date(Date.parse(a.start) - 5 * 3600e3).toISOString().slice(0, 10), status: a.status }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    assert.ok(want.some((a) => a.id === aliceFarId), 'the API lists Alice 9 January');
+    const shown = (await p.$$eval('#day .week-day tr[data-id]', (rs) =>
+      rs.map((r) => ({ id: r.dataset.id, day: r.closest('.week-day').dataset.day, status: r.dataset.status })),
+    )).sort((a, b) => a.id.localeCompare(b.id));
+    assert.deepEqual(shown, want);
+    assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    // An empty day says so.
+    assert.ok(!want.some((a) => a.day === '2030-01-13'));
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-13"] p'), 'No appointments on this day.');
+    // The same actions as the day view: check-in reachable by keyboard; the
+    // server refuses it to a doctor, and the page shows that code.
+    const row = `#day tr[data-id="${aliceFarId}"]`;
+    assert.equal(await p.getAttribute(`${row} .act-check-in`, 'aria-label'), `Check in: Alice Moreno, Wednesday, January 9, 2030, ${await p.textContent(`${row} th`)}`);
+    assert.equal(await p.$$eval(`${row} button`, (bs) => bs.map((b) => b.className.split(' ').pop()).join(',')), 'act-check-in,act-no-show,act-cancel');
+    await p.focus(`${row} .act-check-in`);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.querySelector('#day-error').textContent !== '');
+    assert.match(await p.textContent('#day-error'), /^Refused \(not_permitted\): .*only patient, staff, system may/);
+    assert.equal((await api(base, lee, 'GET', `/v1/appointments/${aliceFarId}`)).body.status, 'booked');
+    await runAxe(p, 'week view');
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-09"] h3'), 'miércoles, 9 de enero de 2030');
+    assert.match(await p.textContent('#day-zone'), /^Siete días desde el lunes, 7 de enero de 2030/);
+    await runAxe(p, 'week view in Spanish');
     await p.context().close();
   });
 
