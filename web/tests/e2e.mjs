@@ -202,6 +202,8 @@ try {
     [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
     // A doctor asking for a patient's consents and access log.
     [403, /^\/fhir\/r4\/(Consent|AuditEvent)\/_search$/],
+    // A schedule saved from an older copy (version_mismatch, shown).
+    [412, /^\/v1\/providers\/[^/]+\/schedule$/],
     // A doctor saving working hours (administrators only).
     [403, /^\/v1\/providers\/[^/]+\/schedule$/],
   ];
@@ -1043,6 +1045,22 @@ try {
     const monday = await apiSlots(base, front, { provider: 'dr-e2e', from: '2030-01-14T00:00:00Z', to: '2030-01-15T00:00:00Z', duration: 15 });
     assert.equal(monday[0].start, '2030-01-14T08:00:00Z');
     assert.equal(monday.at(-1).end, '2030-01-14T20:00:00Z');
+    // Changed elsewhere meanwhile (the API, with the version): saving the
+    // page's older copy is refused with the API's code, nothing overwritten.
+    const now = (await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body;
+    const other = await api(base, front, 'PUT', '/v1/providers/dr-e2e/schedule',
+      { timezone: 'UTC', rules: now.rules, overrides: [], time_off: [{ start: '2031-01-01T00:00:00Z', end: '2031-01-02T00:00:00Z' }] },
+      { 'If-Match': `"${now.version}"` });
+    assert.equal(other.status, 200, JSON.stringify(other.body));
+    await p.fill('#h0-h-end', '19:00');
+    await p.click('#hours-save');
+    await p.waitForFunction(() => document.querySelector('#sched-error').textContent !== '');
+    assert.match(await p.textContent('#sched-error'), /^Refused \(version_mismatch\): /);
+    const kept = (await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body;
+    assert.equal(kept.rules[0].end, '20:00');
+    assert.equal(kept.time_off.length, 1);
+    await p.click('#sched-load');
+    await p.waitForSelector('#sched-off li[data-start="2031-01-01T00:00:00Z"]');
     // Spanish.
     await p.selectOption('#lang', 'es');
     assert.equal(await p.textContent('#sched-h'), 'Horario de trabajo y ausencias');
