@@ -419,3 +419,43 @@ export async function ics(kind: 'appointments' | 'series', id: string): Promise<
   if (!res.ok) throw await failure(res);
   return res.blob();
 }
+
+export interface Rule {
+  rrule: string;
+  dtstart: string;
+  start: string;
+  end: string;
+}
+
+export interface TimeOff {
+  start: string;
+  end: string;
+  reason?: string;
+}
+
+export interface Schedule {
+  provider_id: string;
+  timezone: string;
+  rules: Rule[];
+  overrides: unknown[];
+  time_off: TimeOff[];
+  version: number;
+}
+
+/** A provider's schedule (`GET /v1/providers/{id}/schedule`). */
+export async function schedule(provider: string): Promise<Schedule> {
+  return (await call<Schedule>('GET', `/v1/providers/${encodeURIComponent(provider)}/schedule`)).body;
+}
+
+/** Replace a provider's schedule (`PUT`, `If-Match`: the version read). */
+export async function putSchedule(s: Schedule): Promise<Schedule> {
+  const { rules, overrides, time_off, timezone } = s;
+  return (
+    await call<Schedule>(
+      'PUT',
+      `/v1/providers/${encodeURIComponent(s.provider_id)}/schedule`,
+      { timezone, rules, overrides, time_off },
+      { 'If-Match': `"${s.version}"` },
+    )
+  ).body;
+}

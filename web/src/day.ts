@@ -1,9 +1,9 @@
-// The staff day schedule: one provider's appointments on one day (in the
-// provider's zone), with check-in, no-show, complete and cancel through the
+// The staff day schedule: one provider's appointments on one day or a week
+// (seven local days from the chosen one, in the provider's zone), with check-in, no-show, complete and cancel through the
 // lifecycle API. Refusals show their stable code.
 import * as api from './api';
 import { t } from './i18n';
-import { $, codeText, el, providerZones, say, statusLabel, timeFormat } from './shared';
+import { $, codeText, dayFormat, el, providerZones, say, statusLabel, timeFormat } from './shared';
 import { addDays, localDay, rfc3339, startOfDay } from './time';
 
 const ui = {
@@ -11,6 +11,7 @@ const ui = {
   form: $<HTMLFormElement>('day-form'),
   date: $<HTMLInputElement>('day-date'),
   provider: $<HTMLSelectElement>('day-provider'),
+  span: $<HTMLSelectElement>('day-span'),
   zone: $<HTMLParagraphElement>('day-zone'),
   error: $<HTMLParagraphElement>('day-error'),
   list: $<HTMLDivElement>('day'),
@@ -25,7 +26,7 @@ interface Row {
   patient: string;
 }
 
-let data: { zone: string; rows: Row[] } | null = null;
+let data: { zone: string; day: string; span: number; rows: Row[] } | null = null;
 
 /** Which actions a status offers; the core still decides (times, roles). */
 const ACTIONS: Record<string, api.Action[]> = {
@@ -75,8 +76,9 @@ export async function load(): Promise<void> {
     return;
   }
   const zone = zoneOf(provider);
+  const span = ui.span.value === '7' ? 7 : 1;
   const from = rfc3339(startOfDay(zone, day));
-  const to = rfc3339(startOfDay(zone, addDays(day, 1)));
+  const to = rfc3339(startOfDay(zone, addDays(day, span)));
   ui.list.setAttribute('aria-busy', 'true');
   try {
     const found = await api.findAppointments([
@@ -99,7 +101,7 @@ export async function load(): Promise<void> {
         };
       })
       .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    data = { zone, rows };
+    data = { zone, day, span, rows };
     render();
   } catch (e) {
     ui.error.textContent = codeText(e);
@@ -110,12 +112,31 @@ export async function load(): Promise<void> {
 
 export function render(): void {
   if (!data) return;
-  const { zone, rows } = data;
-  ui.zone.textContent = t('dayZone', { zone });
-  if (!rows.length) {
-    ui.list.replaceChildren(el('p', { textContent: t('dayEmpty') }));
+  const { zone, day, span, rows } = data;
+  if (span === 1) {
+    ui.zone.textContent = t('dayZone', { zone });
+    ui.list.replaceChildren(rows.length ? table(rows, zone) : el('p', { textContent: t('dayEmpty') }));
     return;
   }
+  // A week: one part per local day, empty days said so; the same rows and
+  // actions as the day view.
+  const days = dayFormat(zone);
+  const first = Date.parse(rfc3339(startOfDay(zone, day)));
+  ui.zone.textContent = t('weekZone', { from: days.format(first), zone });
+  const parts: HTMLElement[] = [];
+  for (let i = 0; i < span; i += 1) {
+    const d = addDays(day, i);
+    const mine = rows.filter((r) => localDay(zone, Date.parse(r.start)) === d);
+    const part = el('section', { className: 'week-day' });
+    part.dataset.day = d;
+    const name = days.format(Date.parse(rfc3339(startOfDay(zone, d))));
+    part.append(el('h3', { textContent: name }), mine.length ? table(mine, zone, name) : el('p', { className: 'note', textContent: t('dayEmpty') }));
+    parts.push(part);
+  }
+  ui.list.replaceChildren(...parts);
+}
+
+function table(rows: Row[], zone: string, dayName = ''): HTMLTableElement {
   const table = el('table', { className: 'day' });
   table.append(el('caption', { className: 'sr-only', textContent: t('dayCount', { count: rows.length }) }));
   const head = el('tr');
@@ -137,7 +158,7 @@ export function render(): void {
     const actions = el('td', { className: 'actions' });
     for (const action of ACTIONS[r.status] ?? []) {
       const b = el('button', { type: 'button', className: `secondary act-${action}`, textContent: t(LABEL[action]) });
-      b.setAttribute('aria-label', `${t(LABEL[action])}: ${r.patient}, ${when}`);
+      b.setAttribute('aria-label', `${t(LABEL[action])}: ${r.patient}, ${dayName ? `${dayName}, ` : ''}${when}`);
       b.addEventListener('click', () => {
         if (action === 'cancel') askReason(r, when, actions);
         else void act(r, when, action);
@@ -148,7 +169,7 @@ export function render(): void {
     body.append(tr);
   }
   table.append(body);
-  ui.list.replaceChildren(table);
+  return table;
 }
 
 function askReason(r: Row, when: string, cell: HTMLTableCellElement): void {

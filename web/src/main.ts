@@ -5,6 +5,7 @@ import * as api from './api';
 import * as day from './day';
 import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
 import * as mine from './mine';
+import * as sched from './schedule';
 import {
   $,
   dayFormat,
@@ -179,6 +180,7 @@ ui.signout.addEventListener('click', () => {
   show('find');
   mine.reset();
   day.reset();
+  sched.reset();
   access.reset();
   ui.signinSection.hidden = false;
   say('signedOut');
@@ -602,6 +604,7 @@ ui.lang.addEventListener('change', () => {
   renderWhy();
   mine.render();
   day.render();
+  sched.render();
   access.render();
   resay();
 });

@@ -195,10 +195,17 @@ try {
     [409, /^\/v1\/appointments\/holds$/],
     // The staff page's refused no-show (its code shown).
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
+    // A doctor's check-in from the week view (refused: staff at the desk
+    // check patients in: `not_permitted`, shown).
+    [403, /^\/v1\/appointments\/[^/]+\/check-in$/],
     // Rescheduling onto Bob's time (alternatives shown).
     [409, /^\/v1\/appointments\/[^/]+\/reschedule$/],
     // A doctor asking for a patient's consents and access log.
     [403, /^\/fhir\/r4\/(Consent|AuditEvent)\/_search$/],
+    // A schedule saved from an older copy (version_mismatch, shown).
+    [412, /^\/v1\/providers\/[^/]+\/schedule$/],
+    // A doctor saving working hours (administrators only).
+    [403, /^\/v1\/providers\/[^/]+\/schedule$/],
   ];
   const unexpected = [];
   const watch = (p) =>
@@ -859,6 +866,62 @@ try {
     await p.context().close();
   });
 
+  await check("a doctor's week: seven New York days, the API's appointments under their local day, the same actions", async () => {
+    const p = await newPage();
+    await signInAs(p, 'dr.lee', 'demo-dr.lee');
+    await p.waitForSelector('#day-section:not([hidden])');
+    await p.fill('#day-date', '2030-01-07');
+    await p.selectOption('#day-span', '7');
+    await p.click('#day-show');
+    await p.waitForSelector('#day .week-day');
+    // Seven parts, one per New York day from Monday 7 January 2030.
+    assert.deepEqual(
+      await p.$$eval('#day .week-day', (ps) => ps.map((x) => x.dataset.day)),
+      ['2030-01-07', '2030-01-08', '2030-01-09', '2030-01-10', '2030-01-11', '2030-01-12', '2030-01-13'],
+    );
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-09"] h3'), 'Wednesday, January 9, 2030');
+    assert.match(await p.textContent('#day-zone'), /^Seven days from Monday, January 7, 2030; .*America\/New_York/);
+    // The API's own answer for that week (New York is UTC-5 in January):
+    // every appointment under the day its start falls on at UTC-5.
+    const lee = await apiLogin(base, 'dr.lee', 'demo-dr.lee');
+    const res = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${lee}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'practitioner=dr-lee&date=ge2030-01-07T05:00:00Z&date=lt2030-01-14T05:00:00Z',
+    });
+    assert.equal(res.status, 200);
+    const want = ((await res.json()).entry ?? [])
+      .map((e) => e.resource)
+      .filter((a) => a.resourceType === 'Appointment')
+      .map((a) => ({ id: a.id, day: new Date(Date.parse(a.start) - 5 * 3600e3).toISOString().slice(0, 10), status: a.status }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+    assert.ok(want.some((a) => a.id === aliceFarId), 'the API lists Alice 9 January');
+    const shown = (await p.$$eval('#day .week-day tr[data-id]', (rs) =>
+      rs.map((r) => ({ id: r.dataset.id, day: r.closest('.week-day').dataset.day, status: r.dataset.status })),
+    )).sort((a, b) => a.id.localeCompare(b.id));
+    assert.deepEqual(shown, want);
+    assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    // An empty day says so.
+    assert.ok(!want.some((a) => a.day === '2030-01-13'));
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-13"] p'), 'No appointments on this day.');
+    // The same actions as the day view: check-in reachable by keyboard; the
+    // server refuses it to a doctor, and the page shows that code.
+    const row = `#day tr[data-id="${aliceFarId}"]`;
+    assert.equal(await p.getAttribute(`${row} .act-check-in`, 'aria-label'), `Check in: Alice Moreno, Wednesday, January 9, 2030, ${await p.textContent(`${row} th`)}`);
+    assert.equal(await p.$$eval(`${row} button`, (bs) => bs.map((b) => b.className.split(' ').pop()).join(',')), 'act-check-in,act-no-show,act-cancel');
+    await p.focus(`${row} .act-check-in`);
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.querySelector('#day-error').textContent !== '');
+    assert.match(await p.textContent('#day-error'), /^Refused \(not_permitted\): .*only patient, staff, system may/);
+    assert.equal((await api(base, lee, 'GET', `/v1/appointments/${aliceFarId}`)).body.status, 'booked');
+    await runAxe(p, 'week view');
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#day .week-day[data-day="2030-01-09"] h3'), 'miércoles, 9 de enero de 2030');
+    assert.match(await p.textContent('#day-zone'), /^Siete días desde el lunes, 7 de enero de 2030/);
+    await runAxe(p, 'week view in Spanish');
+    await p.context().close();
+  });
+
   await check("a patient's consents and access log: refused with who may for a doctor, shown to the front desk", async () => {
     const r = await api(base, front, 'POST', '/v1/patients/pat-bob/consents', {
       id: 'e2e-bob-1', status: 'active', date: '2026-01-01T00:00:00Z', decision: 'deny',
@@ -918,6 +981,102 @@ try {
     assert.match(await p.textContent('#consents li[data-id="e2e-bob-1"]'), /Deniega/);
     await runAxe(p, 'consents and access log in Spanish');
     await p.context().close();
+  });
+
+  await check("working hours and time off: a block over Bob's booking explained first, saved, removed; hours edited; a doctor refused", async () => {
+    const p = await newPage({ timezoneId: 'America/New_York' });
+    await signInAs(p, 'frontdesk', 'demo-frontdesk');
+    await p.waitForSelector('#day-section:not([hidden])');
+    await p.selectOption('#day-provider', 'dr-e2e');
+    await p.click('#sched-load');
+    await p.waitForSelector('#sched-body:not([hidden])');
+    assert.match(await p.textContent('#sched-zone'), /zone, UTC\./);
+    // Dr Walker works around the clock (FREQ=DAILY 00:00-24:00): one row,
+    // every day ticked.
+    assert.equal(await p.$$eval('#sched-hours fieldset.hours', (f) => f.length), 1);
+    assert.equal(await p.$$eval('#sched-hours input[type=checkbox]:checked', (c) => c.length), 7);
+    assert.equal(await p.textContent('#sched-off li'), 'No time off.');
+    await runAxe(p, 'schedule editor');
+    // A block over Bob's first booking (checked in earlier): the page lists
+    // it before anything is saved; his cancelled one is not listed.
+    const end = new Date(Date.parse(bobSoon) + 15 * 60_000).toISOString().replace('.000', '');
+    await p.fill('#off-from-date', bobSoon.slice(0, 10));
+    await p.fill('#off-from-time', bobSoon.slice(11, 16));
+    await p.fill('#off-to-date', end.slice(0, 10));
+    await p.fill('#off-to-time', end.slice(11, 16));
+    await p.fill('#off-reason', 'training');
+    await p.click('#off-add');
+    await p.waitForSelector('#off-conflict:not([hidden])');
+    assert.deepEqual(await p.$$eval('#off-conflict li', (ls) => ls.map((l) => l.dataset.id)), [bobSoonId]);
+    assert.match(await p.textContent('#off-conflict p'), /^This overlaps 1 booking\(s\), which stay booked/);
+    assert.equal(await p.evaluate(() => document.activeElement.className), 'danger off-anyway');
+    assert.deepEqual((await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body.time_off, [], 'nothing saved yet');
+    await runAxe(p, 'block conflict');
+    await p.screenshot({ path: join(shots, 'web-schedule.png'), fullPage: true });
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('#sched-off li[data-start]');
+    const saved = (await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body;
+    assert.deepEqual(saved.time_off, [{ start: bobSoon, end, reason: 'training' }]);
+    assert.match(await p.textContent('#status'), /^Blocked: /);
+    assert.equal((await api(base, front, 'GET', `/v1/appointments/${bobSoonId}`)).body.status, 'checked-in', 'the booking stays');
+    // Removing it: the API's schedule has no time off again.
+    await p.click('#sched-off .off-remove');
+    await p.waitForSelector('#sched-off li:not([data-start])');
+    assert.deepEqual((await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body.time_off, []);
+    // A block with its end before its start is refused at the edge.
+    await p.fill('#off-to-date', '2020-01-01');
+    await p.click('#off-add');
+    assert.equal(await p.textContent('#sched-error'), 'Choose a start and an end, the end after the start.');
+    // Working hours: no days is refused with what to fix; then Monday to
+    // Saturday 08:00-20:00.
+    for (const d of ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU']) await p.uncheck(`#h0-${d}`);
+    await p.click('#hours-save');
+    assert.equal(await p.textContent('#sched-error'), 'Hours 1: choose at least one day, and a start and an end time.');
+    for (const d of ['MO', 'TU', 'WE', 'TH', 'FR', 'SA']) await p.check(`#h0-${d}`);
+    await p.fill('#h0-h-start', '08:00');
+    await p.fill('#h0-h-end', '20:00');
+    await p.click('#hours-save');
+    await p.waitForFunction(() => document.querySelector('#status').textContent === 'Working hours saved.');
+    assert.deepEqual((await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body.rules, [
+      { rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA', dtstart: '2026-01-01', start: '08:00', end: '20:00' },
+    ]);
+    // Slot search follows: nothing on Sunday 13 January 2030, Monday from 08:00 UTC.
+    assert.deepEqual(await apiSlots(base, front, { provider: 'dr-e2e', from: '2030-01-13T00:00:00Z', to: '2030-01-14T00:00:00Z', duration: 15 }), []);
+    const monday = await apiSlots(base, front, { provider: 'dr-e2e', from: '2030-01-14T00:00:00Z', to: '2030-01-15T00:00:00Z', duration: 15 });
+    assert.equal(monday[0].start, '2030-01-14T08:00:00Z');
+    assert.equal(monday.at(-1).end, '2030-01-14T20:00:00Z');
+    // Changed elsewhere meanwhile (the API, with the version): saving the
+    // page's older copy is refused with the API's code, nothing overwritten.
+    const now = (await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body;
+    const other = await api(base, front, 'PUT', '/v1/providers/dr-e2e/schedule',
+      { timezone: 'UTC', rules: now.rules, overrides: [], time_off: [{ start: '2031-01-01T00:00:00Z', end: '2031-01-02T00:00:00Z' }] },
+      { 'If-Match': `"${now.version}"` });
+    assert.equal(other.status, 200, JSON.stringify(other.body));
+    await p.fill('#h0-h-end', '19:00');
+    await p.click('#hours-save');
+    await p.waitForFunction(() => document.querySelector('#sched-error').textContent !== '');
+    assert.match(await p.textContent('#sched-error'), /^Refused \(version_mismatch\): /);
+    const kept = (await api(base, front, 'GET', '/v1/providers/dr-e2e/schedule')).body;
+    assert.equal(kept.rules[0].end, '20:00');
+    assert.equal(kept.time_off.length, 1);
+    await p.click('#sched-load');
+    await p.waitForSelector('#sched-off li[data-start="2031-01-01T00:00:00Z"]');
+    // Spanish.
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#sched-h'), 'Horario de trabajo y ausencias');
+    assert.equal(await p.textContent('label[for="h0-MO"]'), 'lunes');
+    await runAxe(p, 'schedule editor in Spanish');
+    await p.context().close();
+    // A doctor may read but not save: the API's refusal with its code.
+    const d = await newPage();
+    await signInAs(d, 'dr.lee', 'demo-dr.lee');
+    await d.waitForSelector('#day-section:not([hidden])');
+    await d.click('#sched-load');
+    await d.waitForSelector('#sched-body:not([hidden])');
+    await d.click('#hours-save');
+    await d.waitForFunction(() => document.querySelector('#sched-error').textContent !== '');
+    assert.match(await d.textContent('#sched-error'), /^Refused \(forbidden\): /);
+    await d.context().close();
   });
 
   await check('no console errors or CSP violations; no patient data in any URL', async () => {
