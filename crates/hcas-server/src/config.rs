@@ -9,7 +9,8 @@
 //! | `database_url` | `HCAS_DATABASE_URL` | none: SQLite files in `data_dir` |
 //! | `max_body_bytes` | `HCAS_MAX_BODY_BYTES` | `65536` |
 //! | `max_upload_bytes` | `HCAS_MAX_UPLOAD_BYTES` | `26214400` (25 MiB; 1024 to 1 GiB): the largest medical-record document |
-//! | (none) | `HCAS_DOCUMENTS_URL` | none: documents under `data_dir/documents`; `s3://bucket/prefix` keeps them in S3-compatible storage (credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; docs/records.md) |
+//! | (none) | `HCAS_DOCUMENTS_URL` | none: documents under `data_dir/documents`; `s3://bucket/prefix` keeps them in S3-compatible storage (credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; docs/records.md); `gs://bucket/prefix` in Google Cloud Storage (`GOOGLE_APPLICATION_CREDENTIALS` or the metadata server) |
+//! | (none) | `HCAS_GCS_ENDPOINT` | none: Google's; an `http(s)://host[:port]` GCS-protocol server (an emulator; with `HCAS_GCS_ANONYMOUS=1` requests are unsigned) |
 //! | (none) | `HCAS_S3_ENDPOINT` | none: AWS S3; an `http(s)://host[:port]` S3-compatible server (path-style requests) |
 //! | (none) | `HCAS_KMS` | `local`: the key file `data_dir/keys/kek.json`; `aws:<key-id, ARN or alias/name>`: AWS KMS (same `AWS_*` credentials) |
 //! | (none) | `HCAS_ARCHIVE_AFTER_DAYS` | none: no tiering; 1 to 36500: documents older than this move to the archive tier (docs/records.md, Tiering) |
@@ -158,6 +159,10 @@ pub struct DocumentsConfig {
     /// `None`: files below `data_dir/documents/<org>/`; `Some`: S3, each
     /// organization below `<prefix>/<org>/`.
     pub s3: Option<hcas_store::documents::S3Config>,
+    /// `HCAS_DOCUMENTS_URL=gs://bucket/prefix`: Google Cloud Storage, each
+    /// organization below `<prefix>/<org>/` (`HCAS_GCS_ENDPOINT`,
+    /// `GOOGLE_APPLICATION_CREDENTIALS`, `HCAS_GCS_ANONYMOUS`).
+    pub gcs: Option<hcas_store::documents::GcsConfig>,
     /// `None`: the key file `data_dir/keys/kek.json`.
     pub kms: Option<AwsKmsConfig>,
     /// `HCAS_ARCHIVE_AFTER_DAYS` (or `HCAS_ARCHIVE_AFTER_SECONDS`): documents
@@ -201,7 +206,26 @@ impl DocumentsConfig {
                 .map_err(|e| store_err("documents", e))
         };
         let mut out = Self::default();
-        if let Some(url) = url {
+        if let Some(url) = url.as_deref().filter(|u| u.trim().starts_with("gs://")) {
+            if get("HCAS_S3_ENDPOINT").is_some() && get("HCAS_ARCHIVE_URL").is_none() {
+                return Err(ConfigError::new(
+                    "HCAS_S3_ENDPOINT",
+                    "is set but HCAS_DOCUMENTS_URL is a gs:// location; use HCAS_GCS_ENDPOINT for a Cloud Storage endpoint",
+                ));
+            }
+            let creds = hcas_store::documents::GcsCredentials::from_env(env)
+                .map_err(|e| store_err("documents", e))?;
+            let endpoint = get("HCAS_GCS_ENDPOINT");
+            out.gcs = Some(
+                hcas_store::documents::GcsConfig::parse(url.trim(), endpoint.as_deref(), creds)
+                    .map_err(|e| store_err("HCAS_DOCUMENTS_URL", e))?,
+            );
+        } else if get("HCAS_GCS_ENDPOINT").is_some() {
+            return Err(ConfigError::new(
+                "HCAS_GCS_ENDPOINT",
+                "is set but HCAS_DOCUMENTS_URL is not a gs:// location; set HCAS_DOCUMENTS_URL=gs://bucket/prefix too, or neither",
+            ));
+        } else if let Some(url) = url {
             let endpoint = get("HCAS_S3_ENDPOINT");
             out.s3 = Some(
                 hcas_store::documents::S3Config::parse(url.trim(), endpoint.as_deref(), creds()?)

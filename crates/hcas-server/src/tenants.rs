@@ -204,23 +204,40 @@ impl Tenants {
         }
     }
 
-    /// The S3 bucket of `HCAS_DOCUMENTS_URL` (one client, shared), if set.
+    /// The bucket of `HCAS_DOCUMENTS_URL` (S3 or Cloud Storage; one
+    /// client, shared), if set.
     fn s3_bucket(
         &self,
     ) -> Result<Option<Arc<dyn hcas_store::documents::object_store::ObjectStore>>, ApiError> {
-        let Some(cfg) = &self.documents.s3 else {
+        let built = if let Some(cfg) = &self.documents.s3 {
+            if let Some(s) = self.s3.get() {
+                return Ok(Some(Arc::clone(s)));
+            }
+            cfg.bucket_store()
+        } else if let Some(cfg) = &self.documents.gcs {
+            if let Some(s) = self.s3.get() {
+                return Ok(Some(Arc::clone(s)));
+            }
+            cfg.bucket_store()
+        } else {
             return Ok(None);
         };
-        if let Some(s) = self.s3.get() {
-            return Ok(Some(Arc::clone(s)));
-        }
-        let built = cfg.bucket_store().map_err(|e| {
-            tracing::error!(error = %e, "the documents' S3 bucket is misconfigured");
+        let built = built.map_err(|e| {
+            tracing::error!(error = %e, "the documents' bucket is misconfigured");
             ApiError::unavailable("the document store is unavailable")
         })?;
         // Losing a race keeps the other caller's client: both are the same.
         let _ = self.s3.set(built);
         Ok(self.s3.get().cloned())
+    }
+
+    /// The prefix of `HCAS_DOCUMENTS_URL` inside its bucket.
+    fn bucket_prefix(&self) -> &str {
+        match (&self.documents.s3, &self.documents.gcs) {
+            (Some(c), _) => &c.prefix,
+            (None, Some(c)) => &c.prefix,
+            (None, None) => "",
+        }
     }
 
     /// The encrypted documents of organization `org` (files below
@@ -239,11 +256,11 @@ impl Tenants {
             .map(|o| Arc::clone(&o.contents))
             .ok_or_else(ApiError::internal)?;
         let kms: Arc<dyn Kms> = self.kms().await?;
-        if let (Some(bucket), Some(cfg)) = (self.s3_bucket()?, &self.documents.s3) {
-            let prefix = if cfg.prefix.is_empty() {
+        if let Some(bucket) = self.s3_bucket()? {
+            let prefix = if self.bucket_prefix().is_empty() {
                 org.as_str().to_string()
             } else {
-                format!("{}/{}", cfg.prefix, org.as_str())
+                format!("{}/{}", self.bucket_prefix(), org.as_str())
             };
             let objects = Arc::new(
                 hcas_store::documents::object_store::prefix::PrefixStore::new(bucket, prefix),

@@ -797,3 +797,173 @@ mod moto {
         }
     }
 }
+
+// ---- Cloud Storage: gcp-storage-emulator on loopback --------------------------
+
+/// `GcsConfig` against a real GCS-protocol server: an upload through
+/// `gs://bucket/prefix` with the emulator endpoint and anonymous requests
+/// lands, bytes intact, under the prefix, as the emulator's own JSON API
+/// shows; a server that is not there is an error.
+///
+/// gcp-storage-emulator cannot run the document suite above: its XML API
+/// (which object_store's GCS client speaks) answers uploads and downloads
+/// without `ETag` (object_store then fails with `MissingEtag`), answers 501
+/// to `HEAD`, `DELETE`, bucket listing and multipart uploads
+/// (`POST ?uploads`), and matches the raw, percent-encoded path (so a
+/// bucket name with '-' is not found). That one error is tolerated here;
+/// see docs/records.md. Skipped with a note when `HCAS_GCS_PYTHON` is
+/// unset, unless `HCAS_REQUIRE_GCS=1`.
+#[cfg(feature = "documents-gcs")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcs_emulator_receives_uploads_under_the_gs_prefix() {
+    use hcas_store::documents::{GcsConfig, GcsCredentials};
+    let Some(emu) = gcs::Emulator::start() else {
+        return;
+    };
+    let cfg = GcsConfig::parse(
+        &format!("gs://{}/clinic/docs", gcs::BUCKET),
+        Some(&emu.endpoint()),
+        GcsCredentials::Anonymous,
+    )
+    .unwrap();
+    let docs = cfg.object_store().unwrap();
+    let body = plaintext(200_000);
+    match docs
+        .put(
+            &ObjectPath::from("doc-1/v1"),
+            PutPayload::from(body.clone()),
+        )
+        .await
+    {
+        Ok(_) => {}
+        // The emulator's answer has no ETag; the upload itself went through.
+        Err(e) if format!("{e:?}").contains("MissingEtag") => {}
+        Err(e) => panic!("upload to the emulator: {e}"),
+    }
+    assert_eq!(
+        emu.download("clinic/docs/doc-1/v1").await.as_deref(),
+        Some(body.as_slice()),
+        "the object is under the prefix with the bytes sent"
+    );
+    assert_eq!(
+        emu.download("doc-1/v1").await,
+        None,
+        "nothing outside the prefix"
+    );
+
+    // A server that is not there is an error, not an empty answer.
+    let dead = GcsConfig::parse(
+        &format!("gs://{}", gcs::BUCKET),
+        Some(&format!("http://127.0.0.1:{}", gcs::free_port())),
+        GcsCredentials::Anonymous,
+    )
+    .unwrap()
+    .bucket_store()
+    .unwrap();
+    let e = dead
+        .put(&ObjectPath::from("x"), PutPayload::from(vec![1u8]))
+        .await
+        .unwrap_err();
+    assert!(!format!("{e:?}").contains("MissingEtag"), "{e}");
+}
+
+#[cfg(feature = "documents-gcs")]
+mod gcs {
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Letters only: the emulator matches the raw request path against
+    /// `[-.\w]+` for the bucket, and object_store percent-encodes '-' in it.
+    pub(crate) const BUCKET: &str = "hcastest";
+
+    pub(crate) fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// A gcp-storage-emulator (in memory, with the bucket) on a free
+    /// loopback port, killed when dropped.
+    pub(crate) struct Emulator {
+        child: Child,
+        port: u16,
+    }
+
+    impl Drop for Emulator {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Emulator {
+        /// `None` (with a note) when `HCAS_GCS_PYTHON` is unset and
+        /// `HCAS_REQUIRE_GCS` is not `1`.
+        pub(crate) fn start() -> Option<Self> {
+            let Some(python) = std::env::var_os("HCAS_GCS_PYTHON") else {
+                assert!(
+                    std::env::var("HCAS_REQUIRE_GCS").as_deref() != Ok("1"),
+                    "HCAS_REQUIRE_GCS=1 but HCAS_GCS_PYTHON is not set \
+                     (scripts/test installs gcp-storage-emulator and sets it)"
+                );
+                eprintln!("note: HCAS_GCS_PYTHON is not set: skipping the Cloud Storage test");
+                return None;
+            };
+            let port = free_port();
+            let child = Command::new(python)
+                .args([
+                    "-m",
+                    "gcp_storage_emulator",
+                    "start",
+                    "-H",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                    "--in-memory",
+                    "--default-bucket",
+                    BUCKET,
+                    "-q",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start gcp_storage_emulator with HCAS_GCS_PYTHON");
+            let emu = Self { child, port };
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "gcp-storage-emulator did not listen on {port} within 60 s"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Some(emu)
+        }
+
+        pub(crate) fn endpoint(&self) -> String {
+            format!("http://127.0.0.1:{}", self.port)
+        }
+
+        /// An object's bytes through the emulator's JSON API (not the
+        /// client under test); `None` if it answers 404.
+        pub(crate) async fn download(&self, name: &str) -> Option<Vec<u8>> {
+            let mut url = reqwest::Url::parse(&format!(
+                "{}/download/storage/v1/b/{BUCKET}/o/",
+                self.endpoint()
+            ))
+            .unwrap();
+            url.path_segments_mut().unwrap().pop_if_empty().push(name);
+            url.query_pairs_mut().append_pair("alt", "media");
+            let r = reqwest::get(url).await.unwrap();
+            if r.status() == reqwest::StatusCode::NOT_FOUND {
+                return None;
+            }
+            assert!(r.status().is_success(), "download {name}: {}", r.status());
+            Some(r.bytes().await.unwrap().to_vec())
+        }
+    }
+}

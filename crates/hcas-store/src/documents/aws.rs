@@ -40,15 +40,7 @@ fn invalid(at: &str, msg: impl Into<String>) -> StoreError {
         .into()
 }
 
-/// rustls needs a process-wide crypto provider for reqwest's TLS: install
-/// ring's unless one is installed already. The constructors here call it;
-/// call it before building another reqwest 0.13 client in the process.
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another installer is fine: one provider is set.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
+pub use super::install_crypto_provider;
 
 /// AWS credentials and region, from the standard variables
 /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, optional

@@ -9,7 +9,8 @@
 //!   the current key-encryption key (rotation without re-encryption).
 //! - Objects go through the `object_store` crate (`Arc<dyn ObjectStore>`): a
 //!   local directory by default ([`Documents::local`]); S3-compatible
-//!   storage with feature `documents-s3` (`aws::S3Config`), or any other
+//!   storage with feature `documents-s3` (`aws::S3Config`), Google Cloud
+//!   Storage with feature `documents-gcs` (`gcp::GcsConfig`), or any other
 //!   `ObjectStore` handed to [`Documents::new`].
 //! - Keys: a fresh [`DataKey`] per document, wrapped by a [`Kms`]
 //!   ([`LocalKms`], a 0600 key file, by default; `aws::AwsKms` speaks the
@@ -25,6 +26,8 @@ mod aead;
 pub mod aws;
 mod content;
 pub mod format;
+#[cfg(feature = "documents-gcs")]
+pub mod gcp;
 mod kms;
 
 use std::fmt;
@@ -44,6 +47,8 @@ pub use aws::{AwsCredentials, AwsKms, S3Config};
 pub(crate) use content::{CONTENT_COLUMNS, ContentRow, content_from_row};
 pub use content::{ContentStore, DocumentContent, check_media_type};
 pub(crate) use content::{document_taken, no_document};
+#[cfg(feature = "documents-gcs")]
+pub use gcp::{GcsConfig, GcsCredentials};
 pub use kms::{DataKey, Kms, LocalKms, WrappedKey};
 
 /// The `object_store` crate this module is built on (for callers that
@@ -51,6 +56,17 @@ pub use kms::{DataKey, Kms, LocalKms, WrappedKey};
 pub use object_store;
 
 use crate::StoreError;
+
+/// rustls needs a process-wide crypto provider for reqwest's TLS: install
+/// ring's unless one is installed already. The cloud constructors call it;
+/// call it before building another reqwest 0.13 client in the process.
+#[cfg(any(feature = "documents-s3", feature = "documents-gcs"))]
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race to another installer is fine: one provider is set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
 use format::{HEADER_LEN, Header, Opener, Sealer};
 
 /// Largest document accepted unless configured otherwise (100 MiB).
