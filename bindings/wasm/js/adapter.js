@@ -14,7 +14,7 @@
 //   calls taking a list of bookings or consents gather them into a
 //   `NativeBookingList` / `NativeConsentList` (a JS array of wasm-bindgen
 //   objects can only be moved into Rust, which would free the wrapper's).
-// - Anything else the wrapper reaches (waitlist, FHIR, including
+// - Anything else the wrapper reaches (FHIR, including
 //   `Consent.fromFhir`/`toFhir`, `SeriesSpec#addAlternatives`) is not in this build: it loads, and throws an `invalid_request` error naming it
 //   when CALLED, so the wrapper's constants and everything else keep working.
 //
@@ -124,6 +124,9 @@ function makeNative(w, wrapper) {
     // The ledger and the lifecycle.
     NativeBooking: w.NativeBooking,
     NativeLedger: w.NativeLedger,
+    // The waitlist.
+    NativeWaitlist: w.NativeWaitlist,
+    makeHoldBooking: w.makeHoldBooking,
     lifecyclePolicy: w.lifecyclePolicy,
     transition: w.transition,
     applyTransition: w.applyTransition,

@@ -33,6 +33,7 @@ pub mod constants;
 pub mod lifecycle;
 pub mod series;
 pub mod typed;
+pub mod waitlist;
 
 /// A result whose error reaches JS as an `Error` with the engine's `code`.
 pub type Result<T> = std::result::Result<T, JsValue>;
