@@ -843,6 +843,24 @@ try {
     await p.fill('#day-date', bobSoon.slice(0, 10));
     await p.click('#day-show');
     await p.waitForSelector(row);
+    // Another provider chosen without "Show": the list reloads for them
+    // (Bob's row, dr-e2e's, is gone; their own appointments that day are
+    // listed, the API's answer), never dr-e2e's list under Dr Lee's name.
+    const day = bobSoon.slice(0, 10);
+    await p.selectOption('#day-provider', 'dr-lee');
+    await p.waitForFunction((d) => document.querySelector('#day').dataset.shown === `dr-lee ${d} 1`, day);
+    assert.equal(await p.$(row), null);
+    const leeDay = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${front}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `practitioner=dr-lee&date=ge${day}T00:00:00Z&date=lt${new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)}T00:00:00Z`,
+    });
+    const leeIds = ((await leeDay.json()).entry ?? []).map((e) => e.resource.id).sort();
+    assert.deepEqual((await p.$$eval('#day tr[data-id]', (trs) => trs.map((tr) => tr.dataset.id))).sort(), leeIds);
+    // Back to dr-e2e, again without "Show": Bob's row returns.
+    await p.selectOption('#day-provider', 'dr-e2e');
+    await p.waitForSelector(row);
+    assert.equal(await p.evaluate(() => document.querySelector('#day').dataset.shown), `dr-e2e ${day} 1`);
     await p.screenshot({ path: join(shots, 'web-day.png'), fullPage: true });
     await p.selectOption('#lang', 'es');
     assert.equal(await p.textContent('#day-h'), 'Agenda del día');
@@ -863,6 +881,10 @@ try {
     assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
     // 14:00Z is 09:00 in New York (EST).
     assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    // Another date without "Show": that day is loaded, Alice's row leaves.
+    await p.fill('#day-date', '2030-01-10');
+    await p.waitForFunction(() => document.querySelector('#day').dataset.shown === 'dr-lee 2030-01-10 1');
+    assert.equal(await p.$(`#day tr[data-id="${aliceFarId}"]`), null);
     await p.context().close();
   });
 
