@@ -329,6 +329,28 @@ try {
     await page.screenshot({ path: join(shots, 'web-find.png'), fullPage: true });
   });
 
+  await check('speed: a month of slots, from the answer arriving to the list on screen (printed, not asserted)', async () => {
+    // The issue's figure is "within 300 ms of the answer arriving"; tests
+    // must not assert timing, so the page's own measure is printed here
+    // and the figure is recorded in docs/web.md.
+    await page.check('#by-specialty');
+    await page.selectOption('#specialty', 'general-practice');
+    await page.fill('#from', '2030-02-01');
+    await page.fill('#to', '2030-02-28');
+    await page.evaluate(() => performance.clearMeasures('hcas:slots-shown'));
+    await page.click('#search');
+    await page.waitForFunction(() => performance.getEntriesByName('hcas:slots-shown').length > 0);
+    const m = await page.evaluate(() => {
+      const e = performance.getEntriesByName('hcas:slots-shown')[0];
+      return { ms: e.duration, slots: e.detail.slots, buttons: document.querySelectorAll('#results .slot').length };
+    });
+    // The month's slots are all on screen (the measure covers the real list).
+    assert.ok(m.slots > 100, `a month should offer many slots, got ${m.slots}`);
+    assert.equal(m.buttons, m.slots);
+    console.log(`# speed: ${m.slots} slots of February 2030 on screen ${m.ms.toFixed(1)} ms after the answer arrived`);
+    await page.check('#by-doctor');
+  });
+
   await check('"any doctor" across the US/EU DST gap: Berlin times move by an hour', async () => {
     await page.check('#by-specialty');
     await page.selectOption('#specialty', 'general-practice');
