@@ -283,6 +283,19 @@ try {
     assert.match(asset.headers.get('cache-control'), /immutable/);
   });
 
+  await check('no self-service sign-up in the API (why the pages have no register form; docs/web.md)', async () => {
+    // When the API grows a sign-up route this fails, and the booking flow
+    // should get its register form.
+    const spec = await (await fetch(`${base}/openapi.json`)).json();
+    const paths = Object.keys(spec.paths);
+    assert.ok(paths.includes('/v1/auth/login') && paths.includes('/v1/patients'), paths.join(' '));
+    assert.deepEqual(paths.filter((p) => /regist|sign-?up|account|user/i.test(p)), []);
+    // The one creating route, POST /v1/patients, is for staff: a patient's
+    // token is refused (and it makes a Patient record, not a login).
+    const r = await api(base, alice, 'POST', '/v1/patients', { name: 'New Patient' });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+  });
+
   await check('the zone select defaults to the browser zone; sign-in page passes axe', async () => {
     assert.equal(await page.inputValue('#zone'), 'Asia/Tokyo');
     await runAxe(page, 'sign in');
