@@ -66,7 +66,24 @@ ui.form.addEventListener('submit', (ev) => {
   void load();
 });
 
+// Changing the provider, the date or the span reloads at once: the list on
+// screen never stays under a choice it was not loaded for (it is cleared
+// first, then filled from the new answer).
+for (const input of [ui.provider, ui.date, ui.span]) {
+  input.addEventListener('change', () => {
+    data = null;
+    ui.list.replaceChildren();
+    ui.zone.textContent = '';
+    delete ui.list.dataset.shown;
+    void load();
+  });
+}
+
+/** Only the newest load renders (a change and "Show" may overlap). */
+let loads = 0;
+
 export async function load(): Promise<void> {
+  const mine = (loads += 1);
   ui.error.textContent = '';
   const provider = ui.provider.value;
   const day = ui.date.value;
@@ -101,12 +118,15 @@ export async function load(): Promise<void> {
         };
       })
       .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    if (mine !== loads) return;
     data = { zone, day, span, rows };
     render();
+    // What the list on screen was loaded for (the e2e waits on it).
+    ui.list.dataset.shown = `${provider} ${day} ${span}`;
   } catch (e) {
-    ui.error.textContent = codeText(e);
+    if (mine === loads) ui.error.textContent = codeText(e);
   } finally {
-    ui.list.removeAttribute('aria-busy');
+    if (mine === loads) ui.list.removeAttribute('aria-busy');
   }
 }
 

@@ -258,10 +258,18 @@ async function search(): Promise<void> {
   try {
     const slots = await api.slots(query);
     if (seq !== searchSeq) return;
+    // The speed figure (answer arrived -> list painted), read by
+    // the e2e from the Performance timeline; no effect on the page.
+    const answered = performance.now();
     state.search = { zone, duration, provider: query.provider, from: query.from, to: query.to, slots };
     state.waiting = null;
     if (!ui.whyDate.value) ui.whyDate.value = from;
     renderResults();
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        performance.measure('hcas:slots-shown', { start: answered, end: performance.now(), detail: { slots: slots.length } });
+      }),
+    );
     say(slots.length ? 'found' : 'none', () => ({ count: state.search?.slots.length ?? 0 }));
   } catch (e) {
     ui.findError.textContent = errorText(e);

@@ -283,6 +283,19 @@ try {
     assert.match(asset.headers.get('cache-control'), /immutable/);
   });
 
+  await check('no self-service sign-up in the API (why the pages have no register form; docs/web.md)', async () => {
+    // When the API grows a sign-up route this fails, and the booking flow
+    // should get its register form.
+    const spec = await (await fetch(`${base}/openapi.json`)).json();
+    const paths = Object.keys(spec.paths);
+    assert.ok(paths.includes('/v1/auth/login') && paths.includes('/v1/patients'), paths.join(' '));
+    assert.deepEqual(paths.filter((p) => /regist|sign-?up|account|user/i.test(p)), []);
+    // The one creating route, POST /v1/patients, is for staff: a patient's
+    // token is refused (and it makes a Patient record, not a login).
+    const r = await api(base, alice, 'POST', '/v1/patients', { name: 'New Patient' });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+  });
+
   await check('the zone select defaults to the browser zone; sign-in page passes axe', async () => {
     assert.equal(await page.inputValue('#zone'), 'Asia/Tokyo');
     await runAxe(page, 'sign in');
@@ -327,6 +340,28 @@ try {
     await runAxe(page, 'results');
     await page.setViewportSize(VIEWPORT);
     await page.screenshot({ path: join(shots, 'web-find.png'), fullPage: true });
+  });
+
+  await check('speed: a month of slots, from the answer arriving to the list on screen (printed, not asserted)', async () => {
+    // The issue's figure is "within 300 ms of the answer arriving"; tests
+    // must not assert timing, so the page's own measure is printed here
+    // and the figure is recorded in docs/web.md.
+    await page.check('#by-specialty');
+    await page.selectOption('#specialty', 'general-practice');
+    await page.fill('#from', '2030-02-01');
+    await page.fill('#to', '2030-02-28');
+    await page.evaluate(() => performance.clearMeasures('hcas:slots-shown'));
+    await page.click('#search');
+    await page.waitForFunction(() => performance.getEntriesByName('hcas:slots-shown').length > 0);
+    const m = await page.evaluate(() => {
+      const e = performance.getEntriesByName('hcas:slots-shown')[0];
+      return { ms: e.duration, slots: e.detail.slots, buttons: document.querySelectorAll('#results .slot').length };
+    });
+    // The month's slots are all on screen (the measure covers the real list).
+    assert.ok(m.slots > 100, `a month should offer many slots, got ${m.slots}`);
+    assert.equal(m.buttons, m.slots);
+    console.log(`# speed: ${m.slots} slots of February 2030 on screen ${m.ms.toFixed(1)} ms after the answer arrived`);
+    await page.check('#by-doctor');
   });
 
   await check('"any doctor" across the US/EU DST gap: Berlin times move by an hour', async () => {
@@ -843,6 +878,24 @@ try {
     await p.fill('#day-date', bobSoon.slice(0, 10));
     await p.click('#day-show');
     await p.waitForSelector(row);
+    // Another provider chosen without "Show": the list reloads for them
+    // (Bob's row, dr-e2e's, is gone; their own appointments that day are
+    // listed, the API's answer), never dr-e2e's list under Dr Lee's name.
+    const day = bobSoon.slice(0, 10);
+    await p.selectOption('#day-provider', 'dr-lee');
+    await p.waitForFunction((d) => document.querySelector('#day').dataset.shown === `dr-lee ${d} 1`, day);
+    assert.equal(await p.$(row), null);
+    const leeDay = await fetch(`${base}/fhir/r4/Appointment/_search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${front}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `practitioner=dr-lee&date=ge${day}T00:00:00Z&date=lt${new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)}T00:00:00Z`,
+    });
+    const leeIds = ((await leeDay.json()).entry ?? []).map((e) => e.resource.id).sort();
+    assert.deepEqual((await p.$$eval('#day tr[data-id]', (trs) => trs.map((tr) => tr.dataset.id))).sort(), leeIds);
+    // Back to dr-e2e, again without "Show": Bob's row returns.
+    await p.selectOption('#day-provider', 'dr-e2e');
+    await p.waitForSelector(row);
+    assert.equal(await p.evaluate(() => document.querySelector('#day').dataset.shown), `dr-e2e ${day} 1`);
     await p.screenshot({ path: join(shots, 'web-day.png'), fullPage: true });
     await p.selectOption('#lang', 'es');
     assert.equal(await p.textContent('#day-h'), 'Agenda del día');
@@ -863,6 +916,10 @@ try {
     assert.equal(await p.textContent(`#day tr[data-id="${aliceFarId}"] td`), 'Alice Moreno');
     // 14:00Z is 09:00 in New York (EST).
     assert.ok(norm(await p.textContent(`#day tr[data-id="${aliceFarId}"] th`)).startsWith('9:00 AM'));
+    // Another date without "Show": that day is loaded, Alice's row leaves.
+    await p.fill('#day-date', '2030-01-10');
+    await p.waitForFunction(() => document.querySelector('#day').dataset.shown === 'dr-lee 2030-01-10 1');
+    assert.equal(await p.$(`#day tr[data-id="${aliceFarId}"]`), null);
     await p.context().close();
   });
 
