@@ -34,11 +34,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The KMS encryption-context key that binds a wrapped key to its document.
 const CONTEXT_KEY: &str = "hcas:document";
 
-fn invalid(at: &str, msg: impl Into<String>) -> StoreError {
-    hcas_core::Error::new(hcas_core::ErrorCode::InvalidRequest, msg)
-        .at(at)
-        .into()
-}
+use super::invalid_setting as invalid;
 
 pub use super::install_crypto_provider;
 
@@ -191,16 +187,7 @@ impl S3Config {
                  starting and ending with a letter or digit",
             ));
         }
-        let prefix = prefix.trim_matches('/');
-        if prefix.split('/').any(|p| p == "." || p == "..")
-            || prefix.contains("//")
-            || prefix.chars().any(char::is_control)
-        {
-            return Err(invalid(
-                AT,
-                "the prefix must be plain path segments (no '.', '..', empty segments or control characters)",
-            ));
-        }
+        let prefix = super::check_bucket_prefix(AT, prefix)?;
         let endpoint = match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => {
                 check_endpoint("HCAS_S3_ENDPOINT", e)?;
@@ -221,15 +208,7 @@ impl S3Config {
     /// # Errors
     /// `Unavailable` if the client cannot be built.
     pub fn object_store(&self) -> Result<Arc<dyn object_store::ObjectStore>, StoreError> {
-        let s3 = self.bucket_store()?;
-        if self.prefix.is_empty() {
-            Ok(s3)
-        } else {
-            Ok(Arc::new(object_store::prefix::PrefixStore::new(
-                s3,
-                self.prefix.as_str(),
-            )))
-        }
+        Ok(super::under_prefix(self.bucket_store()?, &self.prefix))
     }
 
     /// The S3 client for the whole bucket (no prefix).

@@ -17,11 +17,7 @@ use crate::StoreError;
 /// How long one storage request may take before it counts as unavailable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn invalid(at: &str, msg: impl Into<String>) -> StoreError {
-    hcas_core::Error::new(hcas_core::ErrorCode::InvalidRequest, msg)
-        .at(at)
-        .into()
-}
+use super::invalid_setting as invalid;
 
 /// How requests to Cloud Storage are authorized.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,16 +116,7 @@ impl GcsConfig {
                  starting and ending with a letter or digit",
             ));
         }
-        let prefix = prefix.trim_matches('/');
-        if prefix.split('/').any(|p| p == "." || p == "..")
-            || prefix.contains("//")
-            || prefix.chars().any(char::is_control)
-        {
-            return Err(invalid(
-                AT,
-                "the prefix must be plain path segments (no '.', '..', empty segments or control characters)",
-            ));
-        }
+        let prefix = super::check_bucket_prefix(AT, prefix)?;
         let endpoint = match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) => Some(check_endpoint(e)?),
             None => None,
@@ -148,15 +135,7 @@ impl GcsConfig {
     /// `Unavailable` if the client cannot be built (e.g. an unreadable
     /// credential file).
     pub fn object_store(&self) -> Result<Arc<dyn object_store::ObjectStore>, StoreError> {
-        let gcs = self.bucket_store()?;
-        if self.prefix.is_empty() {
-            Ok(gcs)
-        } else {
-            Ok(Arc::new(object_store::prefix::PrefixStore::new(
-                gcs,
-                self.prefix.as_str(),
-            )))
-        }
+        Ok(super::under_prefix(self.bucket_store()?, &self.prefix))
     }
 
     /// The GCS client for the whole bucket (no prefix).

@@ -67,6 +67,44 @@ pub fn install_crypto_provider() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
+
+/// A setting's `invalid_request` error, at the setting's name.
+#[cfg(any(feature = "documents-s3", feature = "documents-gcs"))]
+fn invalid_setting(at: &str, msg: impl Into<String>) -> StoreError {
+    hcas_core::Error::new(hcas_core::ErrorCode::InvalidRequest, msg)
+        .at(at)
+        .into()
+}
+
+/// The key prefix of a bucket location (`<scheme>://bucket/<prefix>`),
+/// without leading or trailing `/`: plain path segments only.
+#[cfg(any(feature = "documents-s3", feature = "documents-gcs"))]
+fn check_bucket_prefix<'a>(at: &str, prefix: &'a str) -> Result<&'a str, StoreError> {
+    let prefix = prefix.trim_matches('/');
+    if prefix.split('/').any(|p| p == "." || p == "..")
+        || prefix.contains("//")
+        || prefix.chars().any(char::is_control)
+    {
+        return Err(invalid_setting(
+            at,
+            "the prefix must be plain path segments (no '.', '..', empty segments or control characters)",
+        ));
+    }
+    Ok(prefix)
+}
+
+/// `store` under `prefix` (the store itself when the prefix is empty).
+#[cfg(any(feature = "documents-s3", feature = "documents-gcs"))]
+fn under_prefix(
+    store: Arc<dyn object_store::ObjectStore>,
+    prefix: &str,
+) -> Arc<dyn object_store::ObjectStore> {
+    if prefix.is_empty() {
+        store
+    } else {
+        Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+    }
+}
 use format::{HEADER_LEN, Header, Opener, Sealer};
 
 /// Largest document accepted unless configured otherwise (100 MiB).
