@@ -9,7 +9,7 @@ mod support;
 
 use hcas_core::consent::Role;
 use hcas_server::config::DocumentsConfig;
-use support::{Backend, ORG, Server, patient};
+use support::{Backend, ORG, Server, env_of, patient, upload_record};
 
 /// Every regular file below `dir`.
 fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -26,14 +26,6 @@ fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
-}
-
-fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let pairs: Vec<(String, String)> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
-    move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
 }
 
 #[tokio::test]
@@ -57,17 +49,14 @@ async fn old_documents_move_to_the_archive_and_read_the_same() {
         body.extend_from_slice(format!("line {i}\n").as_bytes());
         i += 1;
     }
-    let created = s
-        .send(
-            s.req(
-                reqwest::Method::POST,
-                "/v1/patients/P1/records?category=labs&title=Old%20panel",
-                &doctor,
-            )
-            .header("content-type", "application/pdf")
-            .body(body.clone()),
-        )
-        .await;
+    let created = upload_record(
+        &s,
+        &doctor,
+        "category=labs&title=Old%20panel",
+        "application/pdf",
+        body.clone(),
+    )
+    .await;
     let rid = created.ok(201)["record"]["id"]
         .as_str()
         .unwrap()

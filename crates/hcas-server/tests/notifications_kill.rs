@@ -24,67 +24,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// The built binary with `--demo` on `data` (patients `pat-alice` and
-/// `pat-bob` choose e-mail; no SMTP: the development sink), fast
-/// notification settings and no reminders; its URL once it listens.
-fn spawn_demo(data: &std::path::Path, database_url: Option<&str>) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("HCAS_") {
-            c.env_remove(k);
-        }
-    }
-    c.arg("--demo")
-        .env("HCAS_DATA_DIR", data)
-        .env("HCAS_LISTEN", "127.0.0.1:0")
-        .env("HCAS_RATE_LIMIT_PER_SECOND", "0")
-        .env("HCAS_NOTIFY_BACKOFF_MS", "50")
-        // A send cut off by the kill is tried again after 2 × 1 s + 5 s.
-        .env("HCAS_NOTIFY_TIMEOUT_MS", "1000")
-        .env("HCAS_NOTIFY_MAX_ATTEMPTS", "100")
-        .env("HCAS_REMINDER_LEADS", "")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    if let Some(url) = database_url {
-        c.env("HCAS_DATABASE_URL", url);
-    }
-    let mut child = c.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
-                let _ = tx.send(rest.split_whitespace().next().map(str::to_string));
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(120))
-        .ok()
-        .flatten()
-        .expect("the demo printed its URL");
-    (child, url)
-}
-
-/// 2030-01-07 (a Monday) onwards: the n-th free 30-minute start of the demo
-/// providers' hours (09:00-12:00 and 13:00-17:00 in New York, UTC-5 in January).
-fn demo_start(n: usize) -> String {
-    let day = n / 14;
-    let k = n % 14;
-    let minutes = if k < 6 {
-        14 * 60 + 30 * k
-    } else {
-        18 * 60 + 30 * (k - 6)
-    };
-    format!(
-        "2030-01-{:02}T{:02}:{:02}:00Z",
-        7 + day,
-        minutes / 60,
-        minutes % 60
-    )
-}
+/// Fast notification settings and no reminders for the demo binary
+/// (patients `pat-alice` and `pat-bob` choose e-mail; no SMTP: the
+/// development sink). A send cut off by the kill is tried again after
+/// 2 × 1 s + 5 s.
+const FAST_NOTIFICATIONS: [(&str, &str); 4] = [
+    ("HCAS_NOTIFY_BACKOFF_MS", "50"),
+    ("HCAS_NOTIFY_TIMEOUT_MS", "1000"),
+    ("HCAS_NOTIFY_MAX_ATTEMPTS", "100"),
+    ("HCAS_REMINDER_LEADS", ""),
+];
 
 /// The sink's complete lines (one being written as we read is left for
 /// the next read; every complete line must parse).
@@ -124,7 +73,7 @@ async fn killed_mid_burst(database_url: Option<&str>) {
     const BURST: usize = 30;
     const KILL_AT: usize = 5;
     let data = tempfile::tempdir().unwrap();
-    let (mut child, base) = spawn_demo(data.path(), database_url);
+    let (mut child, base) = support::demo_spawn(data.path(), database_url, &FAST_NOTIFICATIONS);
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/v1/auth/login"))
@@ -156,7 +105,7 @@ async fn killed_mid_burst(database_url: Option<&str>) {
                     .bearer_auth(&token)
                     .json(
                         &json!({"provider": providers[n % 3], "patient": patients[n % 2],
-                                  "start": demo_start(n), "duration": 30}),
+                                  "start": support::demo_start(n), "duration": 30}),
                     )
                     .send()
                     .await;
@@ -196,7 +145,7 @@ async fn killed_mid_burst(database_url: Option<&str>) {
     let committed: Vec<String> = committed.lock().unwrap().clone();
     assert!(committed.len() >= KILL_AT, "{committed:?}");
 
-    let (mut child, _) = spawn_demo(data.path(), database_url);
+    let (mut child, _) = support::demo_spawn(data.path(), database_url, &FAST_NOTIFICATIONS);
     let want: HashSet<String> = committed.iter().cloned().collect();
     let started = std::time::Instant::now();
     let lines = loop {

@@ -10,7 +10,7 @@ mod support;
 use hcas_core::consent::Role;
 use hcas_server::tenants::OrgId;
 use serde_json::{Value, json};
-use support::{Backend, ORG, Reply, Server, patient};
+use support::{Backend, ORG, Server, patient, upload_record};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A PDF-looking body of `n` bytes whose content carries `marker` often.
@@ -22,19 +22,6 @@ fn pdf(marker: &str, n: usize) -> Vec<u8> {
     }
     v.truncate(n);
     v
-}
-
-async fn upload(s: &Server, token: &str, query: &str, ctype: &str, body: Vec<u8>) -> Reply {
-    s.send(
-        s.req(
-            reqwest::Method::POST,
-            &format!("/v1/patients/P1/records?{query}"),
-            token,
-        )
-        .header("content-type", ctype)
-        .body(body),
-    )
-    .await
 }
 
 async fn raw_get(s: &Server, path: &str, token: &str, range: Option<&str>) -> reqwest::Response {
@@ -103,7 +90,7 @@ async fn round_trip(s: Server) {
     let doctor = s.token("dr1", &[Role::Doctor]);
     let marker = "PLAINTEXT-MARKER-5f1c9a";
     let body = pdf(marker, 200_000);
-    let res = upload(
+    let res = upload_record(
         &s,
         &doctor,
         "category=labs&title=Blood%20panel&labels=N,LAB",
@@ -230,10 +217,10 @@ async fn types_are_checked() {
     setup(&s).await;
     let doctor = s.token("dr1", &[Role::Doctor]);
     let q = "category=records&title=Scan";
-    upload(&s, &doctor, q, "image/gif", b"GIF89a".to_vec())
+    upload_record(&s, &doctor, q, "image/gif", b"GIF89a".to_vec())
         .await
         .problem(415, "unsupported_media_type");
-    upload(
+    upload_record(
         &s,
         &doctor,
         q,
@@ -242,13 +229,13 @@ async fn types_are_checked() {
     )
     .await
     .problem(422, "content_mismatch");
-    upload(&s, &doctor, q, "image/png", b"%PDF-1.7 ...".to_vec())
+    upload_record(&s, &doctor, q, "image/png", b"%PDF-1.7 ...".to_vec())
         .await
         .problem(422, "content_mismatch");
-    upload(&s, &doctor, q, "application/pdf", Vec::new())
+    upload_record(&s, &doctor, q, "application/pdf", Vec::new())
         .await
         .problem(422, "content_mismatch");
-    upload(
+    upload_record(
         &s,
         &doctor,
         q,
@@ -257,13 +244,13 @@ async fn types_are_checked() {
     )
     .await
     .problem(422, "content_mismatch");
-    upload(&s, &doctor, q, "text/plain", b"\xFF\xFEbad".to_vec())
+    upload_record(&s, &doctor, q, "text/plain", b"\xFF\xFEbad".to_vec())
         .await
         .problem(422, "content_mismatch");
-    upload(&s, &doctor, "title=x", "text/plain", b"x".to_vec())
+    upload_record(&s, &doctor, "title=x", "text/plain", b"x".to_vec())
         .await
         .problem(422, "invalid_request");
-    upload(
+    upload_record(
         &s,
         &doctor,
         "category=appointments&title=x",
@@ -275,7 +262,7 @@ async fn types_are_checked() {
     assert!(files(&s.dir.path().join("documents")).is_empty());
 
     // The accepted ones.
-    let res = upload(
+    let res = upload_record(
         &s,
         &doctor,
         q,
@@ -287,7 +274,7 @@ async fn types_are_checked() {
         res.ok(201)["content"]["content_type"],
         "application/fhir+json"
     );
-    upload(
+    upload_record(
         &s,
         &doctor,
         q,
@@ -296,7 +283,7 @@ async fn types_are_checked() {
     )
     .await
     .ok(201);
-    upload(&s, &doctor, q, "text/plain", b"note".to_vec())
+    upload_record(&s, &doctor, q, "text/plain", b"note".to_vec())
         .await
         .ok(201);
     s.stop().await;
@@ -337,7 +324,7 @@ async fn size_limit_while_streaming() {
     setup(&s).await;
     let doctor = s.token("dr1", &[Role::Doctor]);
     // Announced too large: refused before reading.
-    upload(
+    upload_record(
         &s,
         &doctor,
         "category=records&title=Big",
@@ -369,7 +356,7 @@ async fn denied_is_missing_and_lists_hide() {
     let doctor = s.token("dr1", &[Role::Doctor]);
     let me = s.token("P1", &[Role::Patient]);
     let other = s.token("P2", &[Role::Patient]);
-    let open = upload(
+    let open = upload_record(
         &s,
         &doctor,
         "category=records&title=Discharge",
@@ -381,7 +368,7 @@ async fn denied_is_missing_and_lists_hide() {
         .as_str()
         .unwrap()
         .to_string();
-    let secret = upload(
+    let secret = upload_record(
         &s,
         &doctor,
         "category=records&title=Restricted&labels=R",
@@ -468,7 +455,7 @@ async fn fhir_document_reference() {
     let doctor = s.token("dr1", &[Role::Doctor]);
     let me = s.token("P1", &[Role::Patient]);
     let body = pdf("fhir-doc", 70_000);
-    let rid = upload(
+    let rid = upload_record(
         &s,
         &doctor,
         "category=labs&title=Panel&labels=N,PSY",
@@ -480,7 +467,7 @@ async fn fhir_document_reference() {
         .as_str()
         .unwrap()
         .to_string();
-    let hidden = upload(
+    let hidden = upload_record(
         &s,
         &doctor,
         "category=records&title=Hidden&labels=R",

@@ -4,16 +4,11 @@
 //! the bucket, which that emulator answers 501; see docs/records.md.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use hcas_server::config::DocumentsConfig;
 use hcas_store::documents::GcsCredentials;
-
-fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let pairs: Vec<(String, String)> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
-    move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-}
+use support::env_of;
 
 #[test]
 fn gs_locations_select_cloud_storage() {

@@ -13,7 +13,6 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,15 +20,7 @@ use std::time::{Duration, Instant};
 use hcas_core::consent::Role;
 use hcas_server::config::{Config, DocumentsConfig};
 use hcas_store::documents::object_store::{ObjectStore, ObjectStoreExt};
-use support::{Backend, ORG, Server, patient};
-
-fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let m: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect();
-    move |k| m.get(k).cloned()
-}
+use support::{Backend, ORG, Server, env_of, patient, upload_record};
 
 const CREDS: [(&str, &str); 3] = [
     ("AWS_ACCESS_KEY_ID", "AKIDMOTOTEST"),
@@ -40,7 +31,7 @@ const CREDS: [(&str, &str); 3] = [
 #[test]
 fn document_settings_are_validated_and_secrets_not_shown() {
     // Defaults: local directory, key file; no AWS variables needed.
-    let d = DocumentsConfig::from_env(&env(&[])).unwrap();
+    let d = DocumentsConfig::from_env(&env_of(&[])).unwrap();
     assert!(d.s3.is_none() && d.kms.is_none());
 
     let mut all = CREDS.to_vec();
@@ -50,7 +41,7 @@ fn document_settings_are_validated_and_secrets_not_shown() {
         ("HCAS_KMS", "aws:alias/hcas-records"),
         ("HCAS_KMS_ENDPOINT", "http://127.0.0.1:9000"),
     ]);
-    let c = Config::load(None, env(&all)).unwrap();
+    let c = Config::load(None, env_of(&all)).unwrap();
     let s3 = c.documents.s3.as_ref().unwrap();
     assert_eq!(
         (s3.bucket.as_str(), s3.prefix.as_str()),
@@ -109,7 +100,7 @@ fn document_settings_are_validated_and_secrets_not_shown() {
             "AWS_REGION",
         ),
     ] {
-        let e = Config::load(None, env(&bad)).unwrap_err();
+        let e = Config::load(None, env_of(&bad)).unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains(setting) && text.contains(hint),
@@ -211,7 +202,7 @@ async fn records_in_s3_with_keys_in_kms() {
         ("HCAS_KMS", kms_setting.as_str()),
         ("HCAS_KMS_ENDPOINT", endpoint.as_str()),
     ]);
-    let documents = DocumentsConfig::from_env(&env(&vars)).unwrap();
+    let documents = DocumentsConfig::from_env(&env_of(&vars)).unwrap();
     let bucket = documents.s3.as_ref().unwrap().bucket_store().unwrap();
     let s = Server::start_with(Backend::Sqlite, "records_s3", |c| {
         c.documents = documents.clone();
@@ -233,17 +224,14 @@ async fn records_in_s3_with_keys_in_kms() {
     while body.len() < 150_000 {
         body.extend_from_slice(marker);
     }
-    let created = s
-        .send(
-            s.req(
-                reqwest::Method::POST,
-                "/v1/patients/P1/records?category=labs&title=Scan",
-                &doctor,
-            )
-            .header("content-type", "application/pdf")
-            .body(body.clone()),
-        )
-        .await;
+    let created = upload_record(
+        &s,
+        &doctor,
+        "category=labs&title=Scan",
+        "application/pdf",
+        body.clone(),
+    )
+    .await;
     let rid = created.ok(201)["record"]["id"]
         .as_str()
         .unwrap()
@@ -314,7 +302,7 @@ async fn an_unusable_kms_key_stops_the_start() {
         ("HCAS_KMS", "aws:alias/does-not-exist"),
         ("HCAS_KMS_ENDPOINT", endpoint.as_str()),
     ]);
-    let documents = DocumentsConfig::from_env(&env(&vars)).unwrap();
+    let documents = DocumentsConfig::from_env(&env_of(&vars)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::with_data_dir(dir.path());
     config.listen = "127.0.0.1:0".parse().unwrap();

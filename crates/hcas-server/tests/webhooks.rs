@@ -703,65 +703,13 @@ async fn the_api_checks_its_input_and_roles_and_never_shows_the_secret() {
 
 // ---------------------------------------------------------------- kill -9
 
-/// The built binary with `--demo` on `data`, fast webhook settings and, for
-/// PostgreSQL, `database_url`; its URL once it listens.
-fn spawn_demo(data: &std::path::Path, database_url: Option<&str>) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("HCAS_") {
-            c.env_remove(k);
-        }
-    }
-    c.arg("--demo")
-        .env("HCAS_DATA_DIR", data)
-        .env("HCAS_LISTEN", "127.0.0.1:0")
-        .env("HCAS_RATE_LIMIT_PER_SECOND", "0")
-        .env("HCAS_WEBHOOK_BACKOFF_MS", "50")
-        .env("HCAS_WEBHOOK_BACKOFF_MAX_MS", "200")
-        .env("HCAS_WEBHOOK_TIMEOUT_MS", "1000")
-        .env("HCAS_WEBHOOK_MAX_ATTEMPTS", "100")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    if let Some(url) = database_url {
-        c.env("HCAS_DATABASE_URL", url);
-    }
-    let mut child = c.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("hcas demo clinic at ") {
-                let _ = tx.send(rest.split_whitespace().next().map(str::to_string));
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(120))
-        .ok()
-        .flatten()
-        .expect("the demo printed its URL");
-    (child, url)
-}
-
-/// 2030-01-07 (a Monday) onwards: the n-th free 30-minute start of the demo
-/// providers' hours (09:00-12:00 and 13:00-17:00 in New York, UTC-5 in January).
-fn demo_start(n: usize) -> String {
-    let day = n / 14;
-    let k = n % 14;
-    let minutes = if k < 6 {
-        14 * 60 + 30 * k
-    } else {
-        18 * 60 + 30 * (k - 6)
-    };
-    format!(
-        "2030-01-{:02}T{:02}:{:02}:00Z",
-        7 + day,
-        minutes / 60,
-        minutes % 60
-    )
-}
+/// Fast webhook settings for the demo binary the kill test starts twice.
+const FAST_WEBHOOKS: [(&str, &str); 4] = [
+    ("HCAS_WEBHOOK_BACKOFF_MS", "50"),
+    ("HCAS_WEBHOOK_BACKOFF_MAX_MS", "200"),
+    ("HCAS_WEBHOOK_TIMEOUT_MS", "1000"),
+    ("HCAS_WEBHOOK_MAX_ATTEMPTS", "100"),
+];
 
 #[tokio::test]
 async fn killed_mid_burst_loses_no_committed_event_sqlite() {
@@ -783,7 +731,7 @@ async fn killed_mid_burst_loses_no_committed_event_postgres() {
 async fn killed_mid_burst_loses_no_committed_event(database_url: Option<&str>) {
     const BURST: usize = 48;
     let data = tempfile::tempdir().unwrap();
-    let (mut child, base) = spawn_demo(data.path(), database_url);
+    let (mut child, base) = support::demo_spawn(data.path(), database_url, &FAST_WEBHOOKS);
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/v1/auth/login"))
@@ -830,7 +778,7 @@ async fn killed_mid_burst_loses_no_committed_event(database_url: Option<&str>) {
                     .bearer_auth(&token)
                     .json(
                         &json!({"provider": providers[n % 3], "patient": patients[n % 2],
-                                  "start": demo_start(n), "duration": 30}),
+                                  "start": support::demo_start(n), "duration": 30}),
                     )
                     .send()
                     .await;
@@ -875,7 +823,7 @@ async fn killed_mid_burst_loses_no_committed_event(database_url: Option<&str>) {
 
     let refused_before = r.got().len();
     r.inbox.fail_all.store(false, Ordering::SeqCst);
-    let (mut child, _) = spawn_demo(data.path(), database_url);
+    let (mut child, _) = support::demo_spawn(data.path(), database_url, &FAST_WEBHOOKS);
     let want: HashSet<String> = committed.iter().cloned().collect();
     let got = r
         .wait_for("every committed booking's event", |g| {
@@ -1026,7 +974,7 @@ async fn the_docs_shell_example_runs() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
-    let (mut child, base) = spawn_demo(data.path(), None);
+    let (mut child, base) = support::demo_spawn(data.path(), None, &FAST_WEBHOOKS);
     let r = receiver().await;
     let block = snippet("sh")
         .replace(

@@ -11,12 +11,15 @@
     missing_docs
 )]
 
+mod doc_support;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
+use doc_support::{contains, files_under, plaintext};
 use futures_util::StreamExt;
 use hcas_core::ErrorCode;
 use hcas_store::StoreError;
@@ -67,40 +70,6 @@ impl Fixture {
         self.meta.delete_content(&c.id).await.unwrap();
         self.meta.put_content(c).await.unwrap();
     }
-}
-
-/// A distinctive plaintext of `n` bytes: numbered lines with a marker.
-fn plaintext(n: usize) -> Vec<u8> {
-    let mut v = Vec::with_capacity(n + 64);
-    let mut i = 0u64;
-    while v.len() < n {
-        v.extend_from_slice(
-            format!("{i:08} PATIENT-SECRET-MARKER Jane Example MRN-7781;").as_bytes(),
-        );
-        i += 1;
-    }
-    v.truncate(n);
-    v
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn is_integrity(r: &Result<Vec<u8>, StoreError>) -> bool {

@@ -20,9 +20,12 @@
     missing_docs
 )]
 
+mod doc_support;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
+use doc_support::{contains, plaintext};
 use futures_util::StreamExt;
 use hcas_core::ErrorCode;
 use hcas_store::documents::{ContentStore, DocumentContent, Documents, Kms, LocalKms, format};
@@ -188,23 +191,6 @@ impl Backend {
         self.meta.delete_content(&c.id).await.unwrap();
         self.meta.put_content(c).await.unwrap();
     }
-}
-
-fn plaintext(n: usize) -> Vec<u8> {
-    let mut v = Vec::with_capacity(n + 64);
-    let mut i = 0u64;
-    while v.len() < n {
-        v.extend_from_slice(
-            format!("{i:08} PATIENT-SECRET-MARKER Jane Example MRN-7781;").as_bytes(),
-        );
-        i += 1;
-    }
-    v.truncate(n);
-    v
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 // ---- the suite -------------------------------------------------------------

@@ -474,15 +474,46 @@ pub fn demo_process(
     data_dir: &std::path::Path,
     stderr: std::process::Stdio,
 ) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"))
-        .arg("--demo")
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"));
+    c.arg("--demo")
         .env("HCAS_DATA_DIR", data_dir)
         .env("HCAS_LISTEN", "127.0.0.1:0")
-        .stdout(std::process::Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
+        .stderr(stderr);
+    demo_wait(c)
+}
+
+/// The built binary with `--demo` on `data_dir`, any free port, none of the
+/// caller's `HCAS_*` variables, no rate limit, `vars` set and, for
+/// PostgreSQL, `database_url` (the restart tests start it twice on the same
+/// data); the process and its URL once it listens.
+pub fn demo_spawn(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    vars: &[(&str, &str)],
+) -> (std::process::Child, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hcas-server"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("HCAS_") {
+            c.env_remove(k);
+        }
+    }
+    c.arg("--demo")
+        .env("HCAS_DATA_DIR", data_dir)
+        .env("HCAS_LISTEN", "127.0.0.1:0")
+        .env("HCAS_RATE_LIMIT_PER_SECOND", "0")
+        .envs(vars.iter().copied())
+        .stderr(std::process::Stdio::null());
+    if let Some(url) = database_url {
+        c.env("HCAS_DATABASE_URL", url);
+    }
+    demo_wait(c)
+}
+
+/// Start `c` (a `--demo` command) with stdout piped and wait, up to two
+/// minutes, for its welcome text: the URL line, then the `API:` line.
+fn demo_wait(mut c: std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut server = c.stdout(std::process::Stdio::piped()).spawn().unwrap();
     let stdout = server.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -503,6 +534,55 @@ pub fn demo_process(
         .flatten()
         .expect("the demo printed its URL");
     (server, url)
+}
+
+/// 2030-01-07 (a Monday) onwards: the n-th free 30-minute start of the demo
+/// providers' hours (09:00-12:00 and 13:00-17:00 in New York, UTC-5 in
+/// January), as RFC 3339 UTC: 14 a day.
+pub fn demo_start(n: usize) -> String {
+    let day = n / 14;
+    let k = n % 14;
+    let minutes = if k < 6 {
+        14 * 60 + 30 * k
+    } else {
+        18 * 60 + 30 * (k - 6)
+    };
+    format!(
+        "2030-01-{:02}T{:02}:{:02}:00Z",
+        7 + day,
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// An environment of `pairs` only, for the `from_env` of the settings.
+pub fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    move |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
+/// Upload `body` as patient `P1`'s document (`POST
+/// /v1/patients/P1/records?{query}` with `ctype`) with `token`.
+pub async fn upload_record(
+    s: &Server,
+    token: &str,
+    query: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> Reply {
+    s.send(
+        s.req(
+            reqwest::Method::POST,
+            &format!("/v1/patients/P1/records?{query}"),
+            token,
+        )
+        .header("content-type", ctype)
+        .body(body),
+    )
+    .await
 }
 
 /// The line a docs page sets `HCAS` with (the default port); a page run
