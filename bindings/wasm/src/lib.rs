@@ -16,7 +16,14 @@
 //!   consent) and [`check_vector_json`] over `hcas_core::wire::check`;
 //! - the constants the wrapper reads when it loads ([`constants`]);
 //! - the typed level's classes ([`typed`]): zones, recurrences,
-//!   availability and pooled slots.
+//!   availability and pooled slots;
+//! - with the `typed` feature, the rest of the typed API: the ledger, the
+//!   lifecycle, series, explain and alternatives, consent and the waitlist;
+//!   with `fhir` (which implies `typed`), the FHIR Consent mapping.
+//!
+//! The package ships two modules of this crate (`bindings/wasm/build`): the
+//! slots module, built without features (everything above but the last
+//! item), and the full module, built with `typed,fhir`.
 //!
 //! Every error thrown from here is a JS `Error` whose `code` is the engine's
 //! stable error code (`invalid_rrule`, ...) and whose `message` says what to
