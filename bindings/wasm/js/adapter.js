@@ -14,9 +14,13 @@
 //   calls taking a list of bookings or consents gather them into a
 //   `NativeBookingList` / `NativeConsentList` (a JS array of wasm-bindgen
 //   objects can only be moved into Rust, which would free the wrapper's).
-// - Anything else the wrapper reaches (FHIR, including
-//   `Consent.fromFhir`/`toFhir`, `SeriesSpec#addAlternatives`) is not in this build: it loads, and throws an `invalid_request` error naming it
+// - Anything else the wrapper reaches (FHIR beyond the Consent mapping,
+//   `SeriesSpec#addAlternatives`) is not in this build: it loads, and throws an `invalid_request` error naming it
 //   when CALLED, so the wrapper's constants and everything else keep working.
+// - Over the slots module (built without the `typed` feature: no
+//   `NativeLedger`), only the text level, the zones, recurrences,
+//   availability and pooled slots, and the constants are given; the slots
+//   entries (js/slots.js) export nothing that would reach the rest.
 //
 // The build script (bindings/wasm/build) puts this text into the package's
 // entries for Node (CommonJS) and browsers (ES module); it defines one
@@ -90,25 +94,6 @@ function makeNative(w, wrapper) {
     }
   }
 
-  w.NativeLedger.prototype.check = function check(resources, start, end, now, exclude, extra) {
-    return withList(w.NativeBookingList, extra, (l) => this.checkList(resources, start, end, now, exclude, l))
-  }
-
-  /** The addon's `NativeCompiledConsents` constructor (`new` answers the wasm object). */
-  function NativeCompiledConsents(patient, consents, policy) {
-    return withList(w.NativeConsentList, consents, (l) => new w.NativeCompiledConsents(patient, l, policy))
-  }
-
-  // The FHIR Consent mapping is left out of the shipped build (the `fhir`
-  // feature of bindings/wasm): its calls throw the coded error of `missing`.
-  if (typeof w.NativeConsent.fromFhir !== 'function') w.NativeConsent.fromFhir = missing('NativeConsent.fromFhir')
-  if (typeof w.NativeConsent.prototype.toFhir !== 'function') w.NativeConsent.prototype.toFhir = missing('NativeConsent#toFhir')
-
-  // SeriesSpec#addAlternatives and #recurrenceParts (the FHIR template's) are not here.
-  for (const name of ['addAlternatives', 'recurrenceParts']) {
-    if (typeof w.NativeSeriesSpec.prototype[name] !== 'function') w.NativeSeriesSpec.prototype[name] = missing(`NativeSeriesSpec#${name}`)
-  }
-
   const native = {
     // The text level.
     evaluateJson: w.evaluateJson,
@@ -121,39 +106,10 @@ function makeNative(w, wrapper) {
     pooledSlots,
     pooledSlotsEpochMs,
     pooledSlotsAsync: (...args) => settle(() => pooledSlots(...args)),
-    // The ledger and the lifecycle.
-    NativeBooking: w.NativeBooking,
-    NativeLedger: w.NativeLedger,
-    // The waitlist.
-    NativeWaitlist: w.NativeWaitlist,
-    makeHoldBooking: w.makeHoldBooking,
-    lifecyclePolicy: w.lifecyclePolicy,
-    transition: w.transition,
-    applyTransition: w.applyTransition,
-    legalTargets: w.legalTargets,
-    allowedActors: w.allowedActors,
-    reasonRequired: w.reasonRequired,
-    isTerminal: w.isTerminal,
-    // Explain and alternatives.
-    explainJson: w.explainJson,
-    explainWithLedgerJson: w.explainWithLedgerJson,
-    alternatives: w.alternatives,
-    alternativesAsync: (...args) => settle(() => w.alternatives(...args)),
-    // Series.
-    NativeSeriesSpec: w.NativeSeriesSpec,
-    planShift: (bookings, edit, now) => withList(w.NativeBookingList, bookings, (l) => w.planShiftList(l, edit, now)),
-    shiftOccurrences: w.shiftOccurrences,
-    planCancel: (bookings, cancel, now) => withList(w.NativeBookingList, bookings, (l) => w.planCancelList(l, cancel, now)),
-    cancelOccurrences: w.cancelOccurrences,
-    seriesBookings: w.seriesBookings,
-    // Consent.
-    NativeConsent: w.NativeConsent,
-    NativeCompiledConsents,
-    decideJson: (request, consents, policy) =>
-      withList(w.NativeConsentList, consents, (l) => w.decideJsonList(request, l, policy)),
-    bookingAllowedJson: (question, consents, policy) =>
-      withList(w.NativeConsentList, consents, (l) => w.bookingAllowedJsonList(question, l, policy)),
   }
+  // The full module (feature `typed`): the ledger, lifecycle, explain,
+  // series, consent and waitlist.
+  if (typeof w.NativeLedger === 'function') Object.assign(native, typedNative())
   // The constants the wrapper reads when it loads.
   for (const name of [
     'kinds', 'errorCodes', 'tzdbVersion', 'version', 'statuses', 'idempotencyTtlSeconds', 'parties',
@@ -161,6 +117,63 @@ function makeNative(w, wrapper) {
     'appointmentKinds', 'refusalChecks', 'reasons', 'slotStatuses', 'errorSystem', 'searchPrefixes', 'maxCount',
   ]) {
     native[name] = w[name]
+  }
+
+  /** The addon's typed calls beyond slots, over the full module (patching its classes as needed). */
+  function typedNative() {
+    w.NativeLedger.prototype.check = function check(resources, start, end, now, exclude, extra) {
+      return withList(w.NativeBookingList, extra, (l) => this.checkList(resources, start, end, now, exclude, l))
+    }
+
+    /** The addon's `NativeCompiledConsents` constructor (`new` answers the wasm object). */
+    function NativeCompiledConsents(patient, consents, policy) {
+      return withList(w.NativeConsentList, consents, (l) => new w.NativeCompiledConsents(patient, l, policy))
+    }
+
+    // The FHIR Consent mapping (the `fhir` feature of bindings/wasm, on in the
+    // full module): a build without it throws the coded error of `missing`.
+    if (typeof w.NativeConsent.fromFhir !== 'function') w.NativeConsent.fromFhir = missing('NativeConsent.fromFhir')
+    if (typeof w.NativeConsent.prototype.toFhir !== 'function') w.NativeConsent.prototype.toFhir = missing('NativeConsent#toFhir')
+
+    // SeriesSpec#addAlternatives and #recurrenceParts (the FHIR template's) are not here.
+    for (const name of ['addAlternatives', 'recurrenceParts']) {
+      if (typeof w.NativeSeriesSpec.prototype[name] !== 'function') w.NativeSeriesSpec.prototype[name] = missing(`NativeSeriesSpec#${name}`)
+    }
+
+    return {
+      // The ledger and the lifecycle.
+      NativeBooking: w.NativeBooking,
+      NativeLedger: w.NativeLedger,
+      // The waitlist.
+      NativeWaitlist: w.NativeWaitlist,
+      makeHoldBooking: w.makeHoldBooking,
+      lifecyclePolicy: w.lifecyclePolicy,
+      transition: w.transition,
+      applyTransition: w.applyTransition,
+      legalTargets: w.legalTargets,
+      allowedActors: w.allowedActors,
+      reasonRequired: w.reasonRequired,
+      isTerminal: w.isTerminal,
+      // Explain and alternatives.
+      explainJson: w.explainJson,
+      explainWithLedgerJson: w.explainWithLedgerJson,
+      alternatives: w.alternatives,
+      alternativesAsync: (...args) => settle(() => w.alternatives(...args)),
+      // Series.
+      NativeSeriesSpec: w.NativeSeriesSpec,
+      planShift: (bookings, edit, now) => withList(w.NativeBookingList, bookings, (l) => w.planShiftList(l, edit, now)),
+      shiftOccurrences: w.shiftOccurrences,
+      planCancel: (bookings, cancel, now) => withList(w.NativeBookingList, bookings, (l) => w.planCancelList(l, cancel, now)),
+      cancelOccurrences: w.cancelOccurrences,
+      seriesBookings: w.seriesBookings,
+      // Consent.
+      NativeConsent: w.NativeConsent,
+      NativeCompiledConsents,
+      decideJson: (request, consents, policy) =>
+        withList(w.NativeConsentList, consents, (l) => w.decideJsonList(request, l, policy)),
+      bookingAllowedJson: (question, consents, policy) =>
+        withList(w.NativeConsentList, consents, (l) => w.bookingAllowedJsonList(question, l, policy)),
+    }
   }
 
   /**

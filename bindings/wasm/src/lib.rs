@@ -16,7 +16,14 @@
 //!   consent) and [`check_vector_json`] over `hcas_core::wire::check`;
 //! - the constants the wrapper reads when it loads ([`constants`]);
 //! - the typed level's classes ([`typed`]): zones, recurrences,
-//!   availability and pooled slots.
+//!   availability and pooled slots;
+//! - with the `typed` feature, the rest of the typed API: the ledger, the
+//!   lifecycle, series, explain and alternatives, consent and the waitlist;
+//!   with `fhir` (which implies `typed`), the FHIR Consent mapping.
+//!
+//! The package ships two modules of this crate (`bindings/wasm/build`): the
+//! slots module, built without features (everything above but the last
+//! item), and the full module, built with `typed,fhir`.
 //!
 //! Every error thrown from here is a JS `Error` whose `code` is the engine's
 //! stable error code (`invalid_rrule`, ...) and whose `message` says what to
@@ -26,13 +33,20 @@ use hcas_core::{Error, ErrorCode};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+// The typed API beyond slots (feature `typed`): only in the full module.
+#[cfg(feature = "typed")]
 pub mod advice;
+#[cfg(feature = "typed")]
 pub mod booking;
+#[cfg(feature = "typed")]
 pub mod consent;
 pub mod constants;
+#[cfg(feature = "typed")]
 pub mod lifecycle;
+#[cfg(feature = "typed")]
 pub mod series;
 pub mod typed;
+#[cfg(feature = "typed")]
 pub mod waitlist;
 
 /// A result whose error reaches JS as an `Error` with the engine's `code`.
@@ -79,6 +93,7 @@ pub(crate) fn parse(text: &str, what: &str) -> Result<Value> {
 
 /// The field `name` of the plain object `obj`: `None` when it is
 /// `undefined` or `null` (or `obj` itself is).
+#[cfg(feature = "typed")]
 pub(crate) fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>> {
     if obj.is_undefined() || obj.is_null() {
         return Ok(None);
@@ -93,6 +108,7 @@ pub(crate) fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>> {
 
 /// The string field `name` of `obj` (`None` when absent); anything but a
 /// string is `invalid_request` naming `at`.
+#[cfg(feature = "typed")]
 pub(crate) fn string_field(obj: &JsValue, name: &str, at: &str) -> Result<Option<String>> {
     match field(obj, name)? {
         None => Ok(None),
@@ -104,6 +120,7 @@ pub(crate) fn string_field(obj: &JsValue, name: &str, at: &str) -> Result<Option
 }
 
 /// The string field `name` of `obj`, required.
+#[cfg(feature = "typed")]
 pub(crate) fn required_string(obj: &JsValue, name: &str, at: &str) -> Result<String> {
     string_field(obj, name, at)?
         .ok_or_else(|| error(ErrorCode::InvalidRequest, format!("{at}: missing")))
@@ -111,6 +128,7 @@ pub(crate) fn required_string(obj: &JsValue, name: &str, at: &str) -> Result<Str
 
 /// The number field `name` of `obj` (`None` when absent); anything but a
 /// number is `err` naming `at`.
+#[cfg(feature = "typed")]
 pub(crate) fn number_field(
     obj: &JsValue,
     name: &str,
@@ -128,6 +146,7 @@ pub(crate) fn number_field(
 
 /// A serializable value as the plain JS value of its JSON (objects, arrays,
 /// strings, numbers, booleans, `null`).
+#[cfg(feature = "typed")]
 pub(crate) fn to_plain<T: serde::Serialize>(v: &T) -> Result<JsValue> {
     let text = serde_json::to_string(v).map_err(|e| {
         error(
@@ -139,6 +158,7 @@ pub(crate) fn to_plain<T: serde::Serialize>(v: &T) -> Result<JsValue> {
 }
 
 /// A fresh plain object with the fields `pairs`.
+#[cfg(feature = "typed")]
 pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue> {
     let o = js_sys::Object::new();
     for (k, v) in pairs {

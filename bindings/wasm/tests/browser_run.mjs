@@ -3,7 +3,9 @@
 // package served on loopback: the page imports the package's browser entry
 // (browser.mjs, the ES module bundlers and browsers get) and evaluates each
 // vector's input, then runs one scenario of the typed API (ledger,
-// lifecycle, series, explain, alternatives, consent: `typedScenario`). Each
+// lifecycle, series, explain, alternatives, consent: `typedScenario`); it
+// also imports the slots module's entry (slots/browser.mjs), evaluates every
+// vector through it, and checks that entry by hand (`slotsScenario`). Each
 // answer must be identical (same JSON) to the native
 // engine's: the Node addon @hcas/engine installed in $HCAS_NODE_SCRATCH
 // (bindings/node/build-pack), else, with a note, the WebAssembly package
@@ -85,19 +87,56 @@ function typedScenario(h) {
   return out
 }
 
+/**
+ * The slots module's entry in the page: what it exports beyond the slots API
+ * (nothing), and a few hand-checked calls, as plain JSON.
+ */
+function slotsScenario(s) {
+  const run = (f) => {
+    try {
+      return { out: JSON.parse(JSON.stringify(f())) }
+    } catch (e) {
+      return e instanceof s.HcasError ? { error: e.code } : { crash: String(e) }
+    }
+  }
+  const out = {}
+  out.typedExported = run(() => ['Ledger', 'Booking', 'transition', 'SeriesSpec', 'decide', 'Consent', 'Waitlist', 'alternatives'].filter((n) => n in s))
+  const rules = [{ rrule: 'FREQ=DAILY', dtstart: '2026-01-01', start: '09:00', end: '10:00' }]
+  const a = new s.Availability('Europe/Paris', { rules })
+  out.explain = run(() => typeof a.explain)
+  // 09:00-10:00 Paris (UTC+1 in January) in 30-minute slots: 08:00Z, 08:30Z.
+  out.slots = run(() => a.slots('2026-01-05T00:00:00Z', '2026-01-06T00:00:00Z', 30))
+  out.pooled = run(() => s.pooledSlots([a], '2026-01-05T00:00:00Z', '2026-01-06T00:00:00Z', 60))
+  out.badZone = run(() => new s.Zone('Mars/Base'))
+  return out
+}
+
+/** What `slotsScenario` must answer, worked out by hand (see its comments). */
+const SLOTS_WANT = {
+  typedExported: { out: [] },
+  explain: { out: 'undefined' },
+  slots: { out: ['2026-01-05T08:00:00Z', '2026-01-05T08:30:00Z'] },
+  pooled: { out: [{ start: '2026-01-05T08:00:00Z', providers: [0] }] },
+  badZone: { error: 'invalid_timezone' },
+}
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>hcas wasm vectors</title>
 <script type="module">
 import * as hcas from '/pkg/browser.mjs'
+import * as slots from '/pkg/slots/browser.mjs'
 const cases = await (await fetch('/vectors.json')).json()
-const answers = cases.map(({ kind, input }) => {
+const evaluateAll = (h) => cases.map(({ kind, input }) => {
   try {
-    return { out: hcas.evaluate(kind, input) }
+    return { out: h.evaluate(kind, input) }
   } catch (e) {
-    return e instanceof hcas.HcasError ? { error: e.code } : { crash: String(e) }
+    return e instanceof h.HcasError ? { error: e.code } : { crash: String(e) }
   }
 })
+const answers = evaluateAll(hcas)
+const slotsAnswers = evaluateAll(slots)
 const typed = (${typedScenario.toString()})(hcas)
-window.hcasDone = { answers, typed, version: hcas.version, tzdb: hcas.TZDB_VERSION }
+const slotsChecks = (${slotsScenario.toString()})(slots)
+window.hcasDone = { answers, slotsAnswers, typed, slotsChecks, version: hcas.version, tzdb: hcas.TZDB_VERSION }
 </script>`
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' }
@@ -174,23 +213,38 @@ async function main() {
 
   let passed = 0
   let failed = 0
-  cases.forEach((kase, i) => {
-    const got = done.answers[i]
-    const want = answer(reference, kase.kind, kase.input)
-    let line = null
-    if (JSON.stringify(got) !== JSON.stringify(want)) {
-      line = `${kase.id}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, the reference ${JSON.stringify(want).slice(0, 200)}`
-    } else if (got.crash !== undefined) {
-      line = `${kase.id}: ${got.crash}`
-    } else {
-      line = wasmInNode.checkVector(kase, got.error ?? got.out)
-    }
-    if (line === null) passed += 1
+  // Every vector through each module's browser entry.
+  for (const [label, got_] of [
+    ['full module', done.answers],
+    ['slots module', done.slotsAnswers],
+  ]) {
+    cases.forEach((kase, i) => {
+      const got = got_[i]
+      const want = answer(reference, kase.kind, kase.input)
+      let line = null
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        line = `${kase.id}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, the reference ${JSON.stringify(want).slice(0, 200)}`
+      } else if (got.crash !== undefined) {
+        line = `${kase.id}: ${got.crash}`
+      } else {
+        line = wasmInNode.checkVector(kase, got.error ?? got.out)
+      }
+      if (line === null) passed += 1
+      else {
+        failed += 1
+        console.log(`FAIL [${label}] ${line} (file ${files[i]})`)
+      }
+    })
+  }
+  // The slots entry: nothing of the typed API exported, hand-checked calls.
+  for (const [name, want] of Object.entries(SLOTS_WANT)) {
+    const got = done.slotsChecks[name]
+    if (JSON.stringify(got) === JSON.stringify(want)) passed += 1
     else {
       failed += 1
-      console.log(`FAIL ${line} (file ${files[i]})`)
+      console.log(`FAIL slots ${name}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, by hand ${JSON.stringify(want).slice(0, 200)}`)
     }
-  })
+  }
   // The typed API: the same scenario's answers, call by call.
   const wantTyped = typedScenario(reference)
   for (const [name, want] of Object.entries(wantTyped)) {
@@ -205,7 +259,9 @@ async function main() {
     console.log(`no *.json vectors below ${root}`)
     failed += 1
   }
-  console.log(`vectors from ${root} and ${Object.keys(wantTyped).length} typed calls in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`)
+  console.log(
+    `vectors from ${root} through the full and the slots module, ${Object.keys(wantTyped).length} typed calls and ${Object.keys(SLOTS_WANT).length} slots-entry checks in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`,
+  )
   console.log(`${passed} passed, ${failed} failed`)
   return failed === 0 ? 0 : 1
 }

@@ -242,7 +242,7 @@ test('explain, explainWithLedger and alternatives (hand-checked)', async () => {
   }
 })
 
-test('consent: Consent, bookingAllowed; the FHIR mapping is out of this build', () => {
+test('consent: Consent, bookingAllowed, and the FHIR R4/R5 Consent mapping (the full module has it)', () => {
   const consent = {
     id: 'K1',
     patient: 'Pat1',
@@ -253,9 +253,23 @@ test('consent: Consent, bookingAllowed; the FHIR mapping is out of this build', 
   const c = new hcas.Consent(consent)
   assert.deepEqual([c.id, c.patient, c.status, c.decision, c.date], ['K1', 'Pat1', 'active', 'deny', '2026-01-01T00:00:00Z'])
   assert.deepEqual(new hcas.Consent(c.toJSON()).toJSON(), c.toJSON(), 'toJSON round-trips')
-  // Left out of the shipped build (docs/wasm.md, size): a coded error naming the call.
-  assert.throws(() => c.toFhir({ version: 'r4' }), (e) => e instanceof hcas.InvalidRequestError && /toFhir.*WebAssembly build/.test(e.message))
-  assert.throws(() => hcas.Consent.fromFhir({ resourceType: 'Consent' }, { version: 'r4' }), (e) => e.code === 'invalid_request' && /fromFhir/.test(e.message))
+  // The FHIR mapping (the `fhir` feature, in the full module): R4 names the
+  // patient `patient` and the date `dateTime`, the root provision carries the
+  // decision; R5 names the patient `subject`, the day `date`, and has `decision`.
+  const r4 = c.toFhir({ version: 'r4' })
+  assert.equal(r4.resourceType, 'Consent')
+  assert.deepEqual(r4.patient, { reference: 'Patient/Pat1' })
+  assert.equal(r4.dateTime, '2026-01-01T00:00:00Z')
+  assert.equal(r4.provision.type, 'deny')
+  const r5 = c.toFhir({ version: 'r5' })
+  assert.deepEqual(r5.subject, { reference: 'Patient/Pat1' })
+  assert.equal(r5.date, '2026-01-01')
+  assert.equal(r5.decision, 'deny')
+  for (const [resource, version] of [[r4, 'r4'], [r5, 'r5']]) {
+    assert.deepEqual(hcas.Consent.fromFhir(resource, { version }).toJSON(), c.toJSON(), version)
+  }
+  // An R5 resource read as R4 is refused with a code.
+  assert.throws(() => hcas.Consent.fromFhir(r5, { version: 'r4' }), (e) => e instanceof hcas.InvalidRequestError)
   const actor = { id: 'DrA', roles: ['doctor'], org: 'Org1' }
   const request = { actor, patient: 'Pat1', category: 'records', action: 'read', purpose: 'TREAT', at: '2026-02-01T00:00:00Z' }
   // A blanket deny consent of the patient beats the doctor's default permit.
