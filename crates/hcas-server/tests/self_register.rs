@@ -258,7 +258,8 @@ async fn taken_username_is_409(db: Db) {
     assert_eq!(register(&s, registration("ada")).await.status(), 201);
     let mut again = registration("ADA");
     again["password"] = json!("another long passphrase");
-    problem(register(&s, again).await, 409, "username_taken").await;
+    let p = problem(register(&s, again).await, 409, "username_taken").await;
+    assert_eq!(p["title"], "Username taken");
     // A staff username is taken too.
     problem(
         register(&s, registration("Desk")).await,

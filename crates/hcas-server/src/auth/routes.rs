@@ -25,7 +25,7 @@ use crate::tenants::OrgId;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
-        .routes(routes!(register))
+        .routes(routes!(self_register))
         .routes(routes!(refresh))
         .routes(routes!(whoami))
         .routes(routes!(jwks))
@@ -338,7 +338,7 @@ fn username_taken() -> ApiError {
         (status = 503, description = "The audit log or database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn register(
+async fn self_register(
     State(state): State<AppState>,
     Json(req): Json<RegisterRequest>,
 ) -> Result<(StatusCode, axum::Json<TokenResponse>), ApiError> {
