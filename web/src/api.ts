@@ -168,6 +168,25 @@ export async function login(org: string, username: string, password: string): Pr
   return (await call<WhoAmI>('GET', '/v1/auth/whoami')).body;
 }
 
+/** What a patient gives to register themself (`POST /v1/auth/register`). */
+export interface Registration {
+  org: string;
+  username: string;
+  password: string;
+  name: string;
+  birth_date?: string;
+  timezone?: string;
+  language?: string;
+}
+
+/** Register a new patient and sign in with the tokens the answer carries
+ * (kept like a login's: in this module's memory only). */
+export async function register(r: Registration): Promise<WhoAmI> {
+  const { body } = await call<{ access_token: string }>('POST', '/v1/auth/register', r);
+  token = body.access_token;
+  return (await call<WhoAmI>('GET', '/v1/auth/whoami')).body;
+}
+
 export async function providers(): Promise<Provider[]> {
   return (await call<Provider[]>('GET', '/v1/providers?active=true')).body;
 }

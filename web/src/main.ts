@@ -5,6 +5,7 @@ import * as api from './api';
 import * as day from './day';
 import { type Key, type Lang, LANGS, locale, preferredLang, setLang, t } from './i18n';
 import * as mine from './mine';
+import * as register from './register';
 import * as sched from './schedule';
 import {
   $,
@@ -135,33 +136,41 @@ ui.signin.addEventListener('submit', async (ev) => {
     return;
   }
   try {
-    state.me = await api.login(org, username, password);
-    const list = await api.providers();
+    const me = await api.login(org, username, password);
     ui.password.value = '';
-    fillProviders(list);
-    day.fillProviders(list, state.me);
-    ui.signinSection.hidden = true;
-    ui.findSection.hidden = false;
-    ui.signout.hidden = false;
-    const staff = state.me.roles.some((r) => STAFF.includes(r));
-    ui.nav.hidden = false;
-    ui.navMine.parentElement!.hidden = !isPatient();
-    ui.navDay.parentElement!.hidden = !staff;
-    ui.navAccess.parentElement!.hidden = !staff;
-    say('signedIn', () => ({ name: username }));
-    if (staff && !isPatient()) {
-      show('day');
-      $('day-h').focus();
-      void day.load();
-    } else {
-      show('find');
-      ui.doctor.focus();
-    }
+    await enter(me, username, 'signedIn');
   } catch (e) {
     api.signOut();
     ui.signinError.textContent = errorText(e);
   }
 });
+
+/** Signed in (by a login or a registration): the pages for `me`'s roles. */
+async function enter(me: api.WhoAmI, username: string, greeting: Key): Promise<void> {
+  state.me = me;
+  const list = await api.providers();
+  fillProviders(list);
+  day.fillProviders(list, state.me);
+  ui.signinSection.hidden = true;
+  ui.findSection.hidden = false;
+  ui.signout.hidden = false;
+  const staff = state.me.roles.some((r) => STAFF.includes(r));
+  ui.nav.hidden = false;
+  ui.navMine.parentElement!.hidden = !isPatient();
+  ui.navDay.parentElement!.hidden = !staff;
+  ui.navAccess.parentElement!.hidden = !staff;
+  say(greeting, () => ({ name: username }));
+  if (staff && !isPatient()) {
+    show('day');
+    $('day-h').focus();
+    void day.load();
+  } else {
+    show('find');
+    ui.doctor.focus();
+  }
+}
+
+register.init((me, username) => enter(me, username, 'registered'));
 
 ui.signout.addEventListener('click', () => {
   api.signOut();
@@ -182,6 +191,7 @@ ui.signout.addEventListener('click', () => {
   day.reset();
   sched.reset();
   access.reset();
+  register.reset();
   ui.signinSection.hidden = false;
   say('signedOut');
   ui.username.focus();
@@ -614,6 +624,7 @@ ui.lang.addEventListener('change', () => {
   day.render();
   sched.render();
   access.render();
+  register.rerender();
   resay();
 });
 

@@ -192,6 +192,8 @@ try {
   // Every failed response must be one a step provokes on purpose.
   const expectedFailures = [
     [401, /^\/v1\/auth\/login$/],
+    // Registering with a username taken (shown on its field).
+    [409, /^\/v1\/auth\/register$/],
     [409, /^\/v1\/appointments\/holds$/],
     // The staff page's refused no-show (its code shown).
     [409, /^\/v1\/appointments\/[^/]+\/no-show$/],
@@ -283,17 +285,123 @@ try {
     assert.match(asset.headers.get('cache-control'), /immutable/);
   });
 
-  await check('no self-service sign-up in the API (why the pages have no register form; docs/web.md)', async () => {
-    // When the API grows a sign-up route this fails, and the booking flow
-    // should get its register form.
-    const spec = await (await fetch(`${base}/openapi.json`)).json();
-    const paths = Object.keys(spec.paths);
-    assert.ok(paths.includes('/v1/auth/login') && paths.includes('/v1/patients'), paths.join(' '));
-    assert.deepEqual(paths.filter((p) => /regist|sign-?up|account|user/i.test(p)), []);
-    // The one creating route, POST /v1/patients, is for staff: a patient's
-    // token is refused (and it makes a Patient record, not a login).
-    const r = await api(base, alice, 'POST', '/v1/patients', { name: 'New Patient' });
-    assert.equal(r.status, 403, JSON.stringify(r.body));
+  // Self-registration (issue 18; --demo turns `self_registration` on): a
+  // page of its own, so the other checks' sign-in state is untouched.
+  const regPassword = 'a long e2e passphrase';
+  let regPage;
+  let registerCalls = 0;
+  await check('register form: labelled, passes axe; mistakes are announced and focus moves to the first', async () => {
+    const p = await newPage();
+    regPage = p;
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/v1/auth/register') registerCalls += 1;
+    });
+    await p.goto(base + '/');
+    await p.click('#show-register');
+    await p.waitForSelector('#register-section:not([hidden])');
+    assert.equal(await p.isHidden('#signin-section'), true);
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'register-h');
+    for (const id of ['reg-org', 'reg-name', 'reg-birth', 'reg-username', 'reg-password']) {
+      assert.equal((await p.$$(`label[for="${id}"]`)).length, 1, `a label for #${id}`);
+      assert.match(await p.getAttribute(`#${id}`, 'aria-describedby'), new RegExp(`\\b${id}-error\\b`));
+    }
+    assert.equal(await p.getAttribute('#reg-password', 'autocomplete'), 'new-password');
+    await runAxe(p, 'register form');
+    await p.screenshot({ path: join(shots, 'web-register.png'), fullPage: true });
+    // No name, a username with a space, a short password: caught in the
+    // page (nothing sent), each under its field, summed up in the alert.
+    await p.fill('#reg-username', 'nora q');
+    await p.fill('#reg-password', 'short');
+    await p.click('#register button[type=submit]');
+    await p.waitForFunction(() => document.querySelector('#register-error').textContent !== '');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'reg-name');
+    assert.equal(await p.getAttribute('#register-error', 'role'), 'alert');
+    assert.equal(await p.textContent('#register-error'), 'Please correct 3 field(s): Your full name, Username, Password.');
+    const invalid = async (id) => p.getAttribute(`#${id}`, 'aria-invalid');
+    assert.deepEqual(
+      [await invalid('reg-org'), await invalid('reg-name'), await invalid('reg-birth'), await invalid('reg-username'), await invalid('reg-password')],
+      ['false', 'true', 'false', 'true', 'true'],
+    );
+    assert.equal(await p.textContent('#reg-name-error'), 'Enter your name.');
+    assert.equal(await p.textContent('#reg-password-error'), 'Use at least 12 characters.');
+    await runAxe(p, 'register form with errors');
+    // The messages follow the language.
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('#register-h'), 'Cree su cuenta de paciente');
+    assert.equal(await p.textContent('#reg-password-error'), 'Use al menos 12 caracteres.');
+    assert.equal(await p.textContent('#register-error'), 'Corrija 3 campo(s): Nombre completo, Usuario, Contraseña.');
+    await runAxe(p, 'register form with errors, Spanish');
+    await p.selectOption('#lang', 'en');
+    // A password equal to the username (any case) is caught too.
+    await p.fill('#reg-name', 'Nora Quinn');
+    await p.fill('#reg-username', 'nora.quinn.e2e');
+    await p.fill('#reg-password', 'Nora.Quinn.E2E');
+    await p.click('#register button[type=submit]');
+    await p.waitForFunction(() => document.querySelector('#reg-password-error').textContent.includes('username'));
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'reg-password');
+    assert.equal(registerCalls, 0, 'nothing was sent for mistakes the page can see');
+  });
+
+  await check("a taken username: the server's refusal on the username field, focus there", async () => {
+    const p = regPage;
+    await p.fill('#reg-birth', '1988-04-02');
+    await p.fill('#reg-username', 'Alice'); // the demo's alice, in another case
+    await p.fill('#reg-password', regPassword);
+    await p.click('#register button[type=submit]');
+    await p.waitForFunction(() => document.querySelector('#reg-username-error').textContent !== '');
+    assert.equal(registerCalls, 1);
+    assert.equal(await p.textContent('#reg-username-error'), 'This username is taken. Choose another one, or sign in.');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'reg-username');
+    assert.equal(await p.getAttribute('#reg-password', 'aria-invalid'), 'false');
+    assert.equal(await p.isHidden('#find-section'), true);
+    assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
+  });
+
+  await check('a new patient registers, books a slot, and the booking shows in My appointments', async () => {
+    const p = regPage;
+    await p.fill('#reg-username', 'nora.q');
+    await p.click('#register button[type=submit]');
+    await p.waitForSelector('#find-section:not([hidden])');
+    assert.equal(await p.isHidden('#register-section'), true);
+    assert.equal(await p.textContent('#status'), 'Account created. Signed in as nora.q.');
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'doctor');
+    assert.equal(await p.isVisible('#nav-mine'), true);
+    assert.equal(await p.isHidden('#nav-day'), true);
+    // Tokens only in the page's memory, like a sign-in's.
+    assert.equal(await p.evaluate(() => localStorage.length + sessionStorage.length), 0);
+    assert.deepEqual((await p.context().cookies()).map((c) => c.name), []);
+    // The account stands on its own: a login through the API, a patient
+    // record with what the form sent (zone and language from the page).
+    const nora = await apiLogin(base, 'nora.q', regPassword);
+    const me = await (await fetch(`${base}/v1/auth/whoami`, { headers: { Authorization: `Bearer ${nora}` } })).json();
+    assert.deepEqual(me.roles, ['patient']);
+    const record = await api(base, nora, 'GET', `/v1/patients/${me.subject}`);
+    assert.equal(record.status, 200, JSON.stringify(record.body));
+    assert.deepEqual(
+      [record.body.name, record.body.birth_date, record.body.timezone, record.body.language],
+      ['Nora Quinn', '1988-04-02', 'Asia/Tokyo', 'en'],
+    );
+    // Book with Dr Santos (no other check uses her) on Monday 6 May 2030.
+    await p.check('#by-doctor');
+    await p.selectOption('#doctor', 'dr-santos');
+    await p.fill('#from', '2030-05-06');
+    await p.fill('#to', '2030-05-06');
+    await p.click('#search');
+    await p.waitForSelector('#results .slot');
+    const start = await p.getAttribute('#results .slot', 'data-start');
+    await p.click('#results .slot');
+    await p.waitForSelector('#confirm:not([hidden])');
+    await p.click('#confirm');
+    await p.waitForSelector('#book-section[data-status=booked]');
+    await p.click('#nav-mine');
+    const appt = `#mine .appt[data-start="${start}"]`;
+    await p.waitForSelector(appt);
+    // The API agrees: Nora's booking, with Dr Santos, at that time.
+    const booked = await api(base, nora, 'GET', `/v1/appointments/${await p.getAttribute(appt, 'data-id')}`);
+    assert.equal(booked.status, 200, JSON.stringify(booked.body));
+    assert.deepEqual([booked.body.patient, booked.body.provider, booked.body.start], [me.subject, 'dr-santos', start]);
+    await runAxe(p, 'my appointments of a new patient');
+    await p.context().close();
   });
 
   await check('the zone select defaults to the browser zone; sign-in page passes axe', async () => {

@@ -27,6 +27,7 @@
 //! | `oidc_algorithm` | `HCAS_OIDC_ALGORITHM` | `RS256` (the one algorithm accepted) |
 //! | `oidc_org_claim` | `HCAS_OIDC_ORG_CLAIM` | `org` |
 //! | `oidc_roles_claim` | `HCAS_OIDC_ROLES_CLAIM` | `roles` |
+//! | `self_registration` | `HCAS_SELF_REGISTRATION` | `off` (`on` or `off`; `--demo` turns it on unless set): patients may create their own account with `POST /v1/auth/register` (own issuer only) |
 //! | `rate_limit_per_second` | `HCAS_RATE_LIMIT_PER_SECOND` | `100` (per client IP; `0` disables) |
 //! | `rate_limit_burst` | `HCAS_RATE_LIMIT_BURST` | `200` |
 //! | `cors_origins` | `HCAS_CORS_ORIGINS` (comma-separated) | empty: no CORS headers |
@@ -140,6 +141,10 @@ pub struct Config {
     pub refresh_token_seconds: u64,
     /// Trust this external OpenID Connect provider instead of issuing tokens.
     pub oidc: Option<OidcConfig>,
+    /// Whether patients may register themselves (`POST /v1/auth/register`):
+    /// `None` (unset) and `Some(false)` are off; `--demo` turns an unset
+    /// one on ([`Config::self_registration_on`]).
+    pub self_registration: Option<bool>,
     /// Webhook delivery: time limit, retry schedule, attempts.
     pub webhooks: WebhookConfig,
     /// The public SMART Scheduling Links publication (`publish_*` settings).
@@ -562,6 +567,7 @@ struct FileConfig {
     oidc_algorithm: Option<String>,
     oidc_org_claim: Option<String>,
     oidc_roles_claim: Option<String>,
+    self_registration: Option<OnOff>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
     cors_origins: Option<Vec<String>>,
@@ -579,6 +585,26 @@ struct FileConfig {
     publish_locations: Option<BTreeMap<String, LocationDetails>>,
 }
 
+/// `on` or `off` in the file.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum OnOff {
+    On,
+    Off,
+}
+
+/// `on`/`off` (also `true`/`false`, `1`/`0`, any case) of setting `setting`.
+fn parse_on_off(setting: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("`{v}` is not `on` or `off`"),
+        )),
+    }
+}
+
 /// Most a rate limit (and its burst) may be set to, per second.
 pub const MAX_RATE: u32 = 1_000_000;
 
@@ -589,6 +615,12 @@ pub const MAX_BODY_LIMIT: usize = 16 << 20;
 pub const MAX_UPLOAD_LIMIT: u64 = 1 << 30;
 
 impl Config {
+    /// Whether patients may register themselves (`self_registration` is `on`).
+    #[must_use]
+    pub fn self_registration_on(&self) -> bool {
+        self.self_registration == Some(true)
+    }
+
     /// The defaults with `data_dir` (tests and embedders).
     #[must_use]
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
@@ -604,6 +636,7 @@ impl Config {
             access_token_seconds: 900,
             refresh_token_seconds: 8 * 3600,
             oidc: None,
+            self_registration: None,
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
             cors_origins: Vec::new(),
@@ -681,6 +714,11 @@ impl Config {
             c.request_timeout_seconds = parse_num("request_timeout_seconds", &v)?;
         } else if let Some(v) = parsed.request_timeout_seconds {
             c.request_timeout_seconds = v;
+        }
+        if let Some(v) = env("HCAS_SELF_REGISTRATION") {
+            c.self_registration = Some(parse_on_off("self_registration", &v)?);
+        } else if let Some(v) = parsed.self_registration {
+            c.self_registration = Some(matches!(v, OnOff::On));
         }
         if let Some(v) = env("HCAS_RATE_LIMIT_PER_SECOND") {
             c.rate_limit_per_second = parse_num("rate_limit_per_second", &v)?;
@@ -1230,6 +1268,41 @@ mod tests {
             assert_eq!(e.setting, setting, "{key}={value}: {e}");
             assert!(!e.message.is_empty());
         }
+    }
+
+    #[test]
+    fn self_registration_is_off_unless_on() {
+        assert!(!Config::with_data_dir("d").self_registration_on());
+        for (value, on) in [
+            ("on", true),
+            ("ON", true),
+            ("1", true),
+            ("off", false),
+            ("0", false),
+        ] {
+            let c = Config::load(None, env(&[("HCAS_SELF_REGISTRATION", value)])).unwrap();
+            assert_eq!(c.self_registration_on(), on, "{value}");
+        }
+        let e = Config::load(None, env(&[("HCAS_SELF_REGISTRATION", "yes please")])).unwrap_err();
+        assert_eq!(e.setting, "self_registration");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hcas.toml");
+        std::fs::write(&file, "self_registration = \"on\"\n").unwrap();
+        assert!(
+            Config::load(Some(&file), env(&[]))
+                .unwrap()
+                .self_registration_on()
+        );
+        // The environment wins over the file.
+        let c = Config::load(Some(&file), env(&[("HCAS_SELF_REGISTRATION", "off")])).unwrap();
+        assert!(!c.self_registration_on());
+        // --demo turns an unset one on, and leaves an explicit `off` off.
+        let mut c = Config::with_data_dir("d");
+        crate::demo::configure(&mut c);
+        assert!(c.self_registration_on());
+        let mut c = Config::load(None, env(&[("HCAS_SELF_REGISTRATION", "off")])).unwrap();
+        crate::demo::configure(&mut c);
+        assert!(!c.self_registration_on());
     }
 
     #[test]

@@ -51,10 +51,14 @@ pub const LOGINS: [Login; 3] = [
     },
 ];
 
-/// The demo clinic's publication settings, where not set: `$bulk-publish`
+/// The demo clinic's settings, where not set: self-registration on (the
+/// web page's register form), and the publication: `$bulk-publish`
 /// publishes organization `demo`, and its one location, "Main St Clinic",
 /// gets a (fictional) address, phone and web page.
 pub fn configure(config: &mut crate::config::Config) {
+    // Patients may sign up in the demo clinic (the web page's register form),
+    // unless `self_registration = off` was set explicitly.
+    config.self_registration.get_or_insert(true);
     let p = &mut config.publish;
     p.org.get_or_insert_with(|| ORG.to_string());
     p.locations.entry(LOCATION.to_string()).or_insert_with(|| {

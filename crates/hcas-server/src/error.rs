@@ -201,6 +201,8 @@ fn title(code: &str) -> &'static str {
         "forbidden" => "Forbidden",
         "conflict" => "Conflict",
         "already_exists" => "Already exists",
+        "username_taken" => "Username taken",
+        "registration_disabled" => "Self-registration is off",
         "version_mismatch" => "Version mismatch",
         "rate_limited" => "Too many requests",
         "payload_too_large" => "Payload too large",

@@ -217,6 +217,7 @@ pub(crate) fn document_gateway_responses(doc: &mut serde_json::Value) {
         let public = path.starts_with("/feeds/")
             || path.starts_with("/v1/engine/")
             || path == "/v1/auth/login"
+            || path == "/v1/auth/register"
             || path == "/v1/auth/refresh";
         let needs_token = path.starts_with("/v1/") && !public;
         for method in ["get", "put", "post", "delete", "patch", "head", "options"] {

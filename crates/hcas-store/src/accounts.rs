@@ -17,7 +17,8 @@ use async_trait::async_trait;
 use hcas_core::{Error, ErrorCode, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
+use crate::records::Patient;
+use crate::{StoreError, Stored};
 
 /// A login account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +126,21 @@ pub trait AccountStore: Send + Sync {
     /// ([`Account::validate`]), `Unavailable`.
     async fn create_account(&self, account: Account) -> Result<Account, StoreError>;
 
+    /// Create patient record `patient` and login `account` for them in ONE
+    /// transaction: both are written or neither is (patient
+    /// self-registration). The account's subject must be the patient's id.
+    ///
+    /// # Errors
+    /// `AlreadyExists` (`what` = `account` when the username is taken,
+    /// ignoring case; `patient` when the id is), `Invalid`
+    /// ([`Patient::validate`], [`Account::validate`], or a subject that is not
+    /// the patient's id), `Unavailable`. On any error nothing is written.
+    async fn register_patient(
+        &self,
+        patient: Patient,
+        account: Account,
+    ) -> Result<Stored<Patient>, StoreError>;
+
     /// The account with this username (ignoring case).
     ///
     /// # Errors
@@ -182,6 +198,26 @@ pub trait AccountStore: Send + Sync {
         expires: Timestamp,
         now: Timestamp,
     ) -> Result<RefreshOutcome, StoreError>;
+}
+
+/// The checks every adapter's [`AccountStore::register_patient`] makes
+/// before writing anything: both records valid, the account's subject the
+/// patient's id.
+pub(crate) fn check_registration(patient: &Patient, account: &Account) -> Result<(), StoreError> {
+    patient.validate()?;
+    account.validate()?;
+    if account.subject != patient.id {
+        return Err(invalid("account.subject", "must be the registered patient's id").into());
+    }
+    Ok(())
+}
+
+/// The username-taken error every adapter returns.
+pub(crate) fn username_taken(account: Account) -> StoreError {
+    StoreError::AlreadyExists {
+        what: "account",
+        id: account.username,
+    }
 }
 
 /// The account-not-found error every adapter returns.

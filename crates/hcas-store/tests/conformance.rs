@@ -45,7 +45,7 @@ macro_rules! conformance {
                 suite_audit, suite_audit_search, suite_series_shift_push_back_one_week,
                 suite_series_shift_keeps_wall_time_across_dst,
                 suite_series_shift_conflict_changes_nothing, suite_series_cancel_all_skips_final,
-                suite_accounts, suite_refresh_rotation, suite_webhook_subscriptions,
+                suite_accounts, suite_register_patient, suite_refresh_rotation, suite_webhook_subscriptions,
                 suite_webhook_queue_dedupes_and_leases, suite_webhook_order_per_aggregate,
                 suite_webhook_attempts_dead_letter_and_replay, suite_feed_tokens,
                 suite_notification_queue_dedupes_and_leases,

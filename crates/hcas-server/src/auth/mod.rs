@@ -13,7 +13,7 @@
 //! | `oidc.rs` | [`OidcKeys`]: an external OpenID Connect provider's keys (discovery, JWKS cache, rotation) |
 //! | `scopes.rs` | [`Scopes`]: SMART resource scopes in a token, which only narrow what the roles allow |
 //! | `smart.rs` | `/.well-known/smart-configuration`: SMART App Launch discovery, only what is supported |
-//! | `routes.rs` | `/v1/auth/login`, `/v1/auth/refresh`, `/v1/auth/whoami`, `/.well-known/jwks.json`, `/.well-known/openid-configuration` |
+//! | `routes.rs` | `/v1/auth/login`, `/v1/auth/register` (patient self-registration), `/v1/auth/refresh`, `/v1/auth/whoami`, `/.well-known/jwks.json`, `/.well-known/openid-configuration` |
 
 use std::sync::Arc;
 

@@ -1,12 +1,14 @@
-//! The authentication routes: login and refresh (own issuer), the published
-//! keys and discovery document, and `whoami` (any mode).
+//! The authentication routes: login, refresh and patient self-registration
+//! (own issuer), the published keys and discovery document, and `whoami`
+//! (any mode).
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::NaiveDate;
 use hcas_core::Timestamp;
-use hcas_store::RefreshOutcome;
+use hcas_store::{Account, AuditEvent, Patient, RefreshOutcome, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +25,7 @@ use crate::tenants::OrgId;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
+        .routes(routes!(self_register))
         .routes(routes!(refresh))
         .routes(routes!(whoami))
         .routes(routes!(jwks))
@@ -47,6 +50,38 @@ struct LoginRequest {
     username: String,
     /// The password.
     password: String,
+}
+
+/// A patient's self-registration: the login and the patient record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RegisterRequest {
+    /// The organization id.
+    org: String,
+    /// The login name: 1 to 100 bytes, no spaces (unique in the
+    /// organization, ignoring case).
+    username: String,
+    /// The password: at least 12 characters, not the username, at most
+    /// 1024 bytes.
+    password: String,
+    /// The patient's name as the clinic should show it.
+    name: String,
+    /// Date of birth, `YYYY-MM-DD` (not in the future).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    birth_date: Option<NaiveDate>,
+    /// E-mail address, for notifications.
+    #[serde(default)]
+    email: Option<String>,
+    /// Phone number, for notifications.
+    #[serde(default)]
+    phone: Option<String>,
+    /// IANA time zone (`Europe/Lisbon`) the pages show times in.
+    #[serde(default)]
+    timezone: Option<String>,
+    /// Preferred language, a BCP 47 tag (`en`, `es`, `pt-BR`).
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// A refresh.
@@ -152,6 +187,19 @@ async fn login(
         tracing::info!(%org, "login refused");
         return Err(ApiError::unauthorized(BAD_LOGIN));
     };
+    let tokens = start_login(issuer, &store, &org, &account).await?;
+    tracing::info!(%org, subject = %account.subject, "logged in");
+    Ok(axum::Json(tokens))
+}
+
+/// A new login of `account`: a refresh-token family started in the store,
+/// and its first tokens.
+async fn start_login(
+    issuer: &Issuer,
+    store: &Arc<dyn hcas_store::Store>,
+    org: &OrgId,
+    account: &Account,
+) -> Result<TokenResponse, ApiError> {
     let now = now()?;
     let (family, jti) = (random_id(), random_id());
     let expires = Timestamp::from_unix(now.unix() + refresh_secs(issuer))
@@ -159,14 +207,216 @@ async fn login(
     store
         .refresh_start(&family, &account.username, &jti, expires)
         .await?;
-    let tokens = issuer.tokens(&org, &account, &family, &jti, now)?;
-    tracing::info!(%org, subject = %account.subject, "logged in");
-    Ok(axum::Json(TokenResponse {
+    let tokens = issuer.tokens(org, account, &family, &jti, now)?;
+    Ok(TokenResponse {
         access_token: tokens.access_token,
         token_type: "Bearer".to_string(),
         expires_in: tokens.expires_in,
         refresh_token: tokens.refresh_token,
-    }))
+    })
+}
+
+/// Shortest password a patient may register with, in characters.
+const MIN_REGISTER_PASSWORD_CHARS: usize = 12;
+
+/// Longest name accepted at registration, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The audit operation of a self-registration.
+const SELF_REGISTER: &str = "patient.self-register";
+
+fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+}
+
+/// Check a registration's fields (nothing read or written yet); the patient
+/// record it makes, with id `id`.
+fn registration(req: &RegisterRequest, id: String, today: NaiveDate) -> Result<Patient, ApiError> {
+    let u = &req.username;
+    if u.is_empty()
+        || u.len() > hcas_store::MAX_USERNAME_LEN
+        || u.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(unprocessable(
+            "invalid_username",
+            format!(
+                "username: give 1 to {} bytes without spaces or control characters",
+                hcas_store::MAX_USERNAME_LEN
+            ),
+        ));
+    }
+    if req.password.len() > MAX_PASSWORD_LEN {
+        return Err(unprocessable(
+            "password_too_long",
+            format!("password: at most {MAX_PASSWORD_LEN} bytes"),
+        ));
+    }
+    if req.password.chars().count() < MIN_REGISTER_PASSWORD_CHARS {
+        return Err(unprocessable(
+            "weak_password",
+            format!("password: use at least {MIN_REGISTER_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if req.password.to_lowercase() == u.to_lowercase() {
+        return Err(unprocessable(
+            "weak_password",
+            "password: must not be the username",
+        ));
+    }
+    let name = req.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || hcas_core::id::check_text("name", name).is_err()
+    {
+        return Err(unprocessable(
+            "invalid_name",
+            format!(
+                "name: give your name, 1 to {MAX_NAME_CHARS} characters, no control characters"
+            ),
+        ));
+    }
+    if let Some(tz) = &req.timezone {
+        hcas_core::Zone::parse(tz).map_err(|e| ApiError::from(e.at("timezone")))?;
+    }
+    if let Some(l) = &req.language
+        && !hcas_store::records::is_language_tag(l)
+    {
+        return Err(unprocessable(
+            "invalid_language",
+            "language: give a BCP 47 language tag such as `en`, `es` or `pt-BR`",
+        ));
+    }
+    if let Some(b) = req.birth_date
+        && b > today
+    {
+        return Err(unprocessable(
+            "invalid_birth_date",
+            "birth_date: must not be in the future (YYYY-MM-DD)",
+        ));
+    }
+    let mut p = Patient::new(id, name);
+    p.birth_date = req.birth_date;
+    p.email = req.email.clone();
+    p.phone = req.phone.clone();
+    p.language = req.language.clone();
+    p.timezone = req.timezone.clone();
+    // The rest (e-mail, phone): the record's own rules, naming the field.
+    p.validate()?;
+    Ok(p)
+}
+
+fn username_taken() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "username_taken",
+        "username: this username is taken in this organization; choose another (or sign in)",
+    )
+}
+
+/// A patient registers themself (hcas as its own issuer, with
+/// `self_registration` on): a new patient record (with a new random id) and
+/// a `patient` login bound to it are created together (both or neither),
+/// then the answer is the same tokens as a login's.
+///
+/// The audit log records `patient.self-register` on the new patient (actor:
+/// the patient) before anything is written. A username already taken is
+/// 409 `username_taken`, after the same password-hashing work as a success
+/// (and rate limited per client like every route), which is all a sign-up
+/// form has to reveal. The password and the patient's details are never
+/// logged.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered and logged in", body = TokenResponse),
+        (status = 403, description = "Self-registration is off (`registration_disabled`), or no such organization (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "This server trusts an external provider instead", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken (`username_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid: `invalid_username`, `weak_password`, `password_too_long`, `invalid_name`, `invalid_timezone`, `invalid_language`, `invalid_birth_date`, `invalid_request` (e-mail, phone, an unknown field, a malformed organization id)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The audit log or database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn self_register(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> Result<(StatusCode, axum::Json<TokenResponse>), ApiError> {
+    let issuer = own_issuer(&state)?;
+    if !state.config.self_registration_on() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_disabled",
+            "this server does not let patients register themselves (setting `self_registration`); \
+             ask the clinic to create your account",
+        ));
+    }
+    let org = OrgId::parse(&req.org)?;
+    let now = now()?;
+    let today = chrono::DateTime::from_timestamp(now.unix(), 0)
+        .ok_or_else(ApiError::internal)?
+        .date_naive();
+    let id = uuid::Uuid::new_v4().to_string();
+    let patient = registration(&req, id.clone(), today)?;
+    let store = state.tenants.store(&org).await?;
+    // Hash first: a taken username costs the asker the same work as a
+    // registration.
+    let password = req.password;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|_| ApiError::internal())?;
+    match store.account(&req.username).await {
+        Ok(_) => return Err(username_taken()),
+        Err(StoreError::NotFound { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let account = Account {
+        username: req.username,
+        subject: id.clone(),
+        roles: vec![hcas_core::consent::Role::Patient.as_str().to_string()],
+        password_hash: hash,
+        created: now,
+        disabled: false,
+    };
+    let mut event = AuditEvent {
+        at: now,
+        actor: id.clone(),
+        action: SELF_REGISTER.to_string(),
+        target: format!("patient:{id}"),
+        patient: Some(id.clone()),
+        purpose: None,
+        outcome: "permit".to_string(),
+        detail: serde_json::json!({
+            "org": org.as_str(),
+            "roles": ["patient"],
+            "category": hcas_core::consent::Category::Appointments.as_str(),
+            "access": hcas_core::consent::Action::Write.as_str(),
+            "basis": "self-registration",
+            "request_id": crate::error::REQUEST_ID.try_with(Clone::clone).ok(),
+        }),
+    };
+    crate::audit::append(&store, event.clone()).await?;
+    if let Err(e) = store.register_patient(patient, account.clone()).await {
+        // Nothing was written: say so in the log of the attempt.
+        event.outcome = "error".to_string();
+        event.detail["error"] = serde_json::json!(e.code());
+        if let Err(a) = crate::audit::append(&store, event).await {
+            tracing::error!(
+                code = a.code(),
+                "the failed registration's audit record was not written"
+            );
+        }
+        return Err(match e {
+            StoreError::AlreadyExists {
+                what: "account", ..
+            } => username_taken(),
+            other => other.into(),
+        });
+    }
+    let tokens = start_login(issuer, &store, &org, &account).await?;
+    tracing::info!(%org, "patient registered themself");
+    Ok((StatusCode::CREATED, axum::Json(tokens)))
 }
 
 fn refresh_secs(issuer: &Issuer) -> i64 {

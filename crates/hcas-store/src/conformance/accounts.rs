@@ -231,3 +231,98 @@ pub async fn race_refresh_rotation(a: Arc<dyn Store>, b: Arc<dyn Store>) {
         assert_eq!(r, RefreshOutcome::Invalid, "{jti}");
     }
 }
+
+fn patient_account(username: &str, subject: &str) -> Account {
+    let mut a = account(username, subject);
+    a.roles = vec!["patient".to_string()];
+    a
+}
+
+fn assert_no_patient(what: &str, r: Result<Stored<Patient>, StoreError>) {
+    match r {
+        Err(StoreError::NotFound { .. }) => {}
+        other => panic!("{what}: the refused registration left a patient: {other:?}"),
+    }
+}
+
+/// [`crate::AccountStore::register_patient`]: patient and account both
+/// written; a taken username, a taken patient id, a subject that is not the
+/// patient and an invalid patient each refused with NOTHING written (no
+/// patient without its account, no account without its patient).
+pub async fn suite_register_patient(store: &dyn Store) {
+    let mut p = Patient::new("self-1", "Rosa Parks");
+    p.timezone = Some("America/Chicago".to_string());
+    let a = patient_account("Rosa", "self-1");
+    let stored = store.register_patient(p.clone(), a.clone()).await.unwrap();
+    assert_eq!((stored.version, &stored.value), (1, &p));
+    assert_eq!(store.get_patient("self-1").await.unwrap(), stored);
+    assert_eq!(store.account("rosa").await.unwrap(), a);
+    assert_eq!(store.account_by_subject("self-1").await.unwrap(), a);
+
+    // The username is taken (ignoring case): the new patient is not written.
+    let r = store
+        .register_patient(
+            Patient::new("self-2", "Other Rosa"),
+            patient_account("ROSA", "self-2"),
+        )
+        .await;
+    match r {
+        Err(StoreError::AlreadyExists { what, .. }) => assert_eq!(what, "account"),
+        other => panic!("expected the username taken, got {other:?}"),
+    }
+    assert_no_patient("username taken", store.get_patient("self-2").await);
+    assert_eq!(store.account("rosa").await.unwrap().subject, "self-1");
+
+    // The patient id is taken: the new account is not written.
+    let r = store
+        .register_patient(
+            Patient::new("self-1", "Someone Else"),
+            patient_account("someone", "self-1"),
+        )
+        .await;
+    match r {
+        Err(StoreError::AlreadyExists { what, .. }) => assert_eq!(what, "patient"),
+        other => panic!("expected the patient id taken, got {other:?}"),
+    }
+    assert_eq!(code_of(store.account("someone").await).0, "not_found");
+    assert_eq!(
+        store.get_patient("self-1").await.unwrap().value.name,
+        "Rosa Parks"
+    );
+
+    // The account must name the patient it is registered with.
+    let (code, _) = code_of(
+        store
+            .register_patient(
+                Patient::new("self-3", "Mismatch"),
+                patient_account("mismatch", "self-1"),
+            )
+            .await,
+    );
+    assert_eq!(code, "invalid");
+    assert_no_patient("subject mismatch", store.get_patient("self-3").await);
+    assert_eq!(code_of(store.account("mismatch").await).0, "not_found");
+
+    // An invalid patient (blank name) or account (whitespace in the username).
+    let (code, _) = code_of(
+        store
+            .register_patient(
+                Patient::new("self-4", " "),
+                patient_account("blank", "self-4"),
+            )
+            .await,
+    );
+    assert_eq!(code, "invalid");
+    assert_no_patient("blank name", store.get_patient("self-4").await);
+    assert_eq!(code_of(store.account("blank").await).0, "not_found");
+    let (code, _) = code_of(
+        store
+            .register_patient(
+                Patient::new("self-5", "Spaced"),
+                patient_account("has space", "self-5"),
+            )
+            .await,
+    );
+    assert_eq!(code, "invalid");
+    assert_no_patient("bad username", store.get_patient("self-5").await);
+}

@@ -16,7 +16,7 @@
 //! | `anchors.rs` | [`AnchorStore`](crate::AnchorStore) | tz drift sweep, re-anchoring ([`Plant`]) |
 //! | `profiles.rs` | [`PatientStore`](crate::PatientStore), [`ProviderStore`](crate::ProviderStore) | profiles, preferences, schedules, availability |
 //! | `records.rs` | waitlist, consents, records, audit | the other ports |
-//! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, refresh-token rotation and reuse |
+//! | `accounts.rs` | [`AccountStore`](crate::AccountStore) | accounts, patient self-registration (both records or neither), refresh-token rotation and reuse |
 //! | `feeds.rs` | [`FeedTokenStore`](crate::FeedTokenStore) | feed tokens by hash, by subject, permanent revocation |
 //! | `notifications.rs` | [`NotificationStore`](crate::NotificationStore) | the queue's key (event, channel, recipient), leases, order per appointment, dead letters, resend, the delivery log, withdrawing an appointment's pending reminders |
 //! | `webhooks.rs` | [`WebhookStore`](crate::WebhookStore) | subscriptions, dedupe, order per appointment, leases, dead letters, replay |

@@ -4,9 +4,11 @@ use async_trait::async_trait;
 use hcas_core::Timestamp;
 
 use crate::accounts::{
-    RefreshSteps, no_account, no_account_for, rotate_refresh, start_refresh, username_key,
+    RefreshSteps, check_registration, no_account, no_account_for, rotate_refresh, start_refresh,
+    username_key, username_taken,
 };
-use crate::{Account, AccountStore, RefreshOutcome, StoreError};
+use crate::records::Patient;
+use crate::{Account, AccountStore, RefreshOutcome, StoreError, Stored};
 
 use super::MemoryStore;
 
@@ -33,6 +35,33 @@ impl AccountStore for MemoryStore {
         }
         s.accounts.insert(key, account.clone());
         Ok(account)
+    }
+
+    async fn register_patient(
+        &self,
+        patient: Patient,
+        account: Account,
+    ) -> Result<Stored<Patient>, StoreError> {
+        check_registration(&patient, &account)?;
+        // One lock for both checks and both writes: nothing half-written.
+        let mut s = self.state.lock().await;
+        let key = username_key(&account.username);
+        if s.accounts.contains_key(&key) {
+            return Err(username_taken(account));
+        }
+        if s.patients.contains_key(&patient.id) {
+            return Err(StoreError::AlreadyExists {
+                what: "patient",
+                id: patient.id,
+            });
+        }
+        let stored = Stored {
+            value: patient,
+            version: 1,
+        };
+        s.patients.insert(stored.value.id.clone(), stored.clone());
+        s.accounts.insert(key, account);
+        Ok(stored)
     }
 
     async fn account(&self, username: &str) -> Result<Account, StoreError> {

@@ -7,13 +7,15 @@ use async_trait::async_trait;
 use hcas_core::Timestamp;
 
 use crate::accounts::{
-    RefreshSteps, no_account, no_account_for, rotate_refresh, start_refresh, username_key,
+    RefreshSteps, check_registration, no_account, no_account_for, rotate_refresh, start_refresh,
+    username_key, username_taken,
 };
+use crate::records::Patient;
 use crate::sql::{AccountRow, account_from_row, db, json};
-use crate::{Account, AccountStore, RefreshOutcome, StoreError};
+use crate::{Account, AccountStore, RefreshOutcome, StoreError, Stored};
 
 use super::PgStore;
-use super::records::unstorable;
+use super::records::{payload, unstorable};
 
 #[async_trait]
 impl AccountStore for PgStore {
@@ -41,6 +43,58 @@ impl AccountStore for PgStore {
             });
         }
         Ok(account)
+    }
+
+    async fn register_patient(
+        &self,
+        patient: Patient,
+        account: Account,
+    ) -> Result<Stored<Patient>, StoreError> {
+        check_registration(&patient, &account)?;
+        let text = payload(&patient, "patient")?;
+        // One transaction for both rows; returning early drops it, which
+        // rolls it back: both rows or neither. Both inserts are `ON CONFLICT
+        // DO NOTHING` on their unique keys, so a racing registration of the
+        // same username waits for the other's commit and then inserts nothing.
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let done = sqlx::query(
+            "INSERT INTO patients (id, version, payload) VALUES ($1, 1, $2::jsonb)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&patient.id)
+        .bind(&text)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::AlreadyExists {
+                what: "patient",
+                id: patient.id,
+            });
+        }
+        let done = sqlx::query(
+            "INSERT INTO accounts
+               (username_key, username, subject, roles, password_hash, created_s, disabled)
+             VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (username_key) DO NOTHING",
+        )
+        .bind(username_key(&account.username))
+        .bind(&account.username)
+        .bind(&account.subject)
+        .bind(json(&account.roles)?)
+        .bind(&account.password_hash)
+        .bind(account.created.unix())
+        .bind(account.disabled)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(username_taken(account));
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Stored {
+            value: patient,
+            version: 1,
+        })
     }
 
     async fn account(&self, username: &str) -> Result<Account, StoreError> {

@@ -6,12 +6,15 @@ use async_trait::async_trait;
 use hcas_core::Timestamp;
 
 use crate::accounts::{
-    RefreshSteps, no_account, no_account_for, rotate_refresh, start_refresh, username_key,
+    RefreshSteps, check_registration, no_account, no_account_for, rotate_refresh, start_refresh,
+    username_key, username_taken,
 };
+use crate::records::Patient;
 use crate::sql::{AccountRow, account_from_row, db, json};
-use crate::{Account, AccountStore, RefreshOutcome, StoreError};
+use crate::{Account, AccountStore, RefreshOutcome, StoreError, Stored};
 
 use super::SqliteStore;
+use super::records::{PATIENTS, put_row};
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -39,6 +42,45 @@ impl AccountStore for SqliteStore {
             });
         }
         Ok(account)
+    }
+
+    async fn register_patient(
+        &self,
+        patient: Patient,
+        account: Account,
+    ) -> Result<Stored<Patient>, StoreError> {
+        check_registration(&patient, &account)?;
+        // One `BEGIN IMMEDIATE` transaction for both rows; returning early
+        // drops it, which rolls it back: both rows or neither.
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
+        let version = put_row(&mut tx, &PATIENTS, &patient.id, &patient, &[], None).await?;
+        let done = sqlx::query(
+            "INSERT INTO accounts
+               (username_key, username, subject, roles, password_hash, created_s, disabled)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username_key) DO NOTHING",
+        )
+        .bind(username_key(&account.username))
+        .bind(&account.username)
+        .bind(&account.subject)
+        .bind(json(&account.roles)?)
+        .bind(&account.password_hash)
+        .bind(account.created.unix())
+        .bind(account.disabled)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(username_taken(account));
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Stored {
+            value: patient,
+            version,
+        })
     }
 
     async fn account(&self, username: &str) -> Result<Account, StoreError> {
