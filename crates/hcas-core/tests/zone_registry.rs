@@ -461,6 +461,23 @@ fn bad_data_is_refused_with_its_reason() {
     zero.push(0);
     zero.extend_from_slice(&good[e..]);
     assert_eq!(code(&zero), ZoneDataCode::Unsorted);
+    // Steps of one minute and of exactly 6 days (both whole minutes, so
+    // `minutes << 1`): closer than tzdb ever is.
+    for minutes in [1u64, 6 * 24 * 60] {
+        let mut close = good[..s].to_vec();
+        let mut v = minutes << 1;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                close.push(b);
+                break;
+            }
+            close.push(b | 0x80);
+        }
+        close.extend_from_slice(&good[e..]);
+        assert_eq!(code(&close), ZoneDataCode::TransitionsTooClose, "{minutes}");
+    }
     // The first transition moved before the year 0001.
     let (s, e) = changes[0].time_bytes;
     let mut early = good[..s].to_vec();

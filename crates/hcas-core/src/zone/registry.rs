@@ -20,8 +20,9 @@
 //! the UTC second it takes effect: the first as signed LEB128 seconds, each
 //! later one as the step from the one before, unsigned LEB128 `minutes << 1`
 //! when the step is whole minutes, else `seconds << 1 | 1` (a step of zero is
-//! `unsorted`). A transition must change the type in force; nothing may
-//! follow the last one.
+//! `unsorted`; one of 6 days or less is `transitions_too_close`: tzdb's
+//! closest are 6.9 days apart, and `ZoneSpans` samples every 6 days). A
+//! transition must change the type in force; nothing may follow the last one.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -64,6 +65,9 @@ pub enum ZoneDataCode {
     OffsetOutOfRange,
     /// A transition not after the one before it.
     Unsorted,
+    /// Two transitions 6 days apart or closer (tzdb's closest are 6.9 days
+    /// apart; the engine's span tables sample every 6 days).
+    TransitionsTooClose,
     /// A transition outside the years 0001-9999.
     TimeOutOfRange,
     /// A transition to the type already in force.
@@ -87,6 +91,7 @@ impl ZoneDataCode {
             Self::BadType => "bad_type",
             Self::OffsetOutOfRange => "offset_out_of_range",
             Self::Unsorted => "unsorted",
+            Self::TransitionsTooClose => "transitions_too_close",
             Self::TimeOutOfRange => "time_out_of_range",
             Self::RedundantTransition => "redundant_transition",
             Self::AlreadyRegistered => "already_registered",
@@ -605,6 +610,16 @@ fn decode(bytes: &[u8]) -> Result<LoadedZone, ZoneDataError> {
                     return Err(r.err(
                         C::Unsorted,
                         &format!("{what} is not after transition {}'s", i - 1),
+                    ));
+                }
+                if let Some(s) = step.filter(|&s| s <= super::CHUNK.unsigned_abs()) {
+                    return Err(r.err(
+                        C::TransitionsTooClose,
+                        &format!(
+                            "{what} is {s} s after transition {}'s; the engine needs more than {} s (tzdb's closest: 597 600 s)",
+                            i - 1,
+                            super::CHUNK
+                        ),
                     ));
                 }
                 step.and_then(|s| i64::try_from(s).ok())
