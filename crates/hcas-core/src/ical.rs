@@ -23,8 +23,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{NaiveDateTime, TimeZone};
-use chrono_tz::{OffsetComponents, OffsetName};
+use chrono::NaiveDateTime;
 
 use crate::booking::Status;
 use crate::time::Interval;
@@ -245,7 +244,7 @@ impl Calendar {
         let mut out: Vec<(Zone, Timestamp, Timestamp)> = Vec::new();
         for e in &self.events {
             let zone = self.zone_of(e);
-            if zone == Zone::UTC {
+            if zone.is_utc() {
                 continue;
             }
             let mut hi = e.covers.map_or(e.slot.end(), |c| c.max(e.slot.end()));
@@ -265,7 +264,7 @@ impl Calendar {
     }
 
     fn time(zone: Zone, name: &str, t: Timestamp) -> String {
-        if zone == Zone::UTC {
+        if zone.is_utc() {
             format!("{name}:{}", utc(t))
         } else {
             let local = zone.to_local(t);
@@ -519,10 +518,8 @@ fn transitions(zone: Zone, lo: i64, hi: i64) -> Vec<Transition> {
 /// Whether `zone` observes daylight saving time at unix second `t`, and the
 /// abbreviation then.
 fn observance(zone: Zone, t: i64) -> (bool, Option<String>) {
-    let naive = crate::time::naive_from_secs(t);
-    let o = zone.tz().offset_from_utc_datetime(&naive);
-    let dst = !o.dst_offset().is_zero();
-    (dst, o.abbreviation().map(str::to_owned))
+    let o = zone.observance_at(Timestamp::clamped(t));
+    (o.dst_offset != 0, o.abbreviation)
 }
 
 /// A `VTIMEZONE` for `zone` valid from a year before `lo` to `hi`: one

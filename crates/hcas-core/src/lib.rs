@@ -179,6 +179,7 @@
 //! |---|---|---|
 //! | `fhir` | on | `hcas_core::fhir`: FHIR R4/R5 JSON mapping |
 //! | `jiff` | off | `Timestamp` conversions to and from `jiff::Timestamp` |
+//! | `zone-registry` | off | `hcas_core::zone::{encode, register, Registry}`: zone data loaded at run time (`docs/zones.md`) |
 
 // Time, zones and errors: the vocabulary of every other module.
 pub mod error;
@@ -233,6 +234,10 @@ pub const TZDB_VERSION: &str = chrono_tz::IANA_TZDB_VERSION;
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+#[doc = include_str!("../../../docs/zones.md")]
+#[cfg(all(doctest, feature = "zone-registry"))]
+pub struct ZonesDocDoctests;
 
 #[doc = include_str!("../../../docs/booking.md")]
 #[cfg(doctest)]

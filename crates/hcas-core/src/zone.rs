@@ -28,45 +28,134 @@ use crate::time::{DAY, Timestamp};
 /// let f = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
 /// assert_eq!(ny.resolve(f.and_hms_opt(1, 30, 0).unwrap()).to_string(), "2026-11-01T05:30:00Z");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Zone(Tz);
+///
+/// With the `zone-registry` feature a zone can also be one whose data was
+/// loaded at run time (`hcas_core::zone::register`): a build that leaves chrono-tz's tables
+/// out still answers for it, identically (see `docs/zones.md`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Zone(Repr);
+
+/// Where a zone's data lives.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Repr {
+    /// Built into the binary by chrono-tz.
+    Tz(Tz),
+    /// Loaded at run time, leaked once per registration: no lock to read it.
+    #[cfg(feature = "zone-registry")]
+    Loaded(registry::Loaded),
+}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Repr::Tz(tz) => f.debug_tuple("Zone").field(&tz).finish(),
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => write!(f, "Zone(loaded {:?})", z.get().name()),
+        }
+    }
+}
+
+/// What is in force in a zone at an instant: the parts of its offset and
+/// the abbreviation (`None` where tzdb writes a numeric one such as `+0545`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observance {
+    /// The standard offset from UTC, in seconds.
+    pub utc_offset: i32,
+    /// The daylight saving part on top of it, in seconds (negative in a few zones).
+    pub dst_offset: i32,
+    /// `EST`, `CEST`, ... as tzdb spells it.
+    pub abbreviation: Option<String>,
+}
 
 impl Zone {
     /// `UTC`: no offset, ever.
-    pub const UTC: Self = Self(Tz::UTC);
+    pub const UTC: Self = Self(Repr::Tz(Tz::UTC));
 
-    /// Look up an IANA zone name (case-sensitive, as IANA spells it).
+    /// Look up an IANA zone name (case-sensitive, as IANA spells it): the
+    /// zones built in first, then (feature `zone-registry`) the zones
+    /// registered with `hcas_core::zone::register`.
     ///
     /// # Errors
     /// `invalid_timezone` for an unknown name.
     pub fn parse(name: &str) -> Result<Self> {
-        Tz::from_str(name).map(Self).map_err(|_| {
-            Error::new(
-                ErrorCode::InvalidTimezone,
-                format!("`{name}` is not an IANA time zone name (like America/New_York or UTC)"),
-            )
-        })
+        if let Ok(tz) = Tz::from_str(name) {
+            return Ok(Self(Repr::Tz(tz)));
+        }
+        #[cfg(feature = "zone-registry")]
+        if let Some(z) = registry::registered(name) {
+            return Ok(z);
+        }
+        Err(Error::new(
+            ErrorCode::InvalidTimezone,
+            format!("`{name}` is not an IANA time zone name (like America/New_York or UTC)"),
+        ))
     }
 
     /// The IANA name.
     #[must_use]
     pub fn name(&self) -> &'static str {
-        self.0.name()
+        match self.0 {
+            Repr::Tz(tz) => tz.name(),
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => z.get().name(),
+        }
     }
 
     /// The UTC offset in force at `t`, in seconds east of UTC.
     #[must_use]
     pub fn offset_at(&self, t: Timestamp) -> i32 {
-        self.0
-            .offset_from_utc_datetime(&t.naive_utc())
-            .fix()
-            .local_minus_utc()
+        match self.0 {
+            Repr::Tz(tz) => tz
+                .offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .local_minus_utc(),
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => z.get().offset_at(t.unix()),
+        }
+    }
+
+    /// The offset's parts and the abbreviation in force at `t` (what a
+    /// `VTIMEZONE` observance says).
+    #[must_use]
+    pub fn observance_at(&self, t: Timestamp) -> Observance {
+        use chrono_tz::{OffsetComponents, OffsetName};
+        match self.0 {
+            Repr::Tz(tz) => {
+                let o = tz.offset_from_utc_datetime(&t.naive_utc());
+                // Offsets are under a day: they always fit.
+                let secs =
+                    |d: chrono::TimeDelta| i32::try_from(d.num_seconds()).unwrap_or_default();
+                Observance {
+                    utc_offset: secs(o.base_utc_offset()),
+                    dst_offset: secs(o.dst_offset()),
+                    abbreviation: o.abbreviation().map(str::to_owned),
+                }
+            }
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => z.get().observance_at(t.unix()),
+        }
     }
 
     /// The local wall time at `t`.
     #[must_use]
     pub fn to_local(&self, t: Timestamp) -> NaiveDateTime {
         crate::time::naive_from_secs(t.unix() + i64::from(self.offset_at(t)))
+    }
+
+    /// The offsets (seconds east of UTC) a local wall time can have: one, two
+    /// (a fold, earlier instant's first) or none (a gap), as chrono-tz finds them.
+    fn local_offsets(&self, local: &NaiveDateTime) -> LocalResult<i32> {
+        match self.0 {
+            Repr::Tz(tz) => match tz.offset_from_local_datetime(local) {
+                LocalResult::Single(o) => LocalResult::Single(o.fix().local_minus_utc()),
+                LocalResult::Ambiguous(a, b) => {
+                    LocalResult::Ambiguous(a.fix().local_minus_utc(), b.fix().local_minus_utc())
+                }
+                LocalResult::None => LocalResult::None,
+            },
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => z.get().local_offsets(local.and_utc().timestamp()),
+        }
     }
 
     /// Resolve a local wall time to an instant ("compatible": gap forward, fold earlier).
@@ -77,13 +166,11 @@ impl Zone {
     #[must_use]
     pub fn resolve(&self, local: NaiveDateTime) -> Timestamp {
         let wall = local.and_utc().timestamp();
-        match self.0.offset_from_local_datetime(&local) {
-            LocalResult::Single(o) => {
-                Timestamp::clamped(wall - i64::from(o.fix().local_minus_utc()))
-            }
+        match self.local_offsets(&local) {
+            LocalResult::Single(o) => Timestamp::clamped(wall - i64::from(o)),
             LocalResult::Ambiguous(a, b) => {
-                let ia = wall - i64::from(a.fix().local_minus_utc());
-                let ib = wall - i64::from(b.fix().local_minus_utc());
+                let ia = wall - i64::from(a);
+                let ib = wall - i64::from(b);
                 Timestamp::clamped(ia.min(ib))
             }
             LocalResult::None => {
@@ -105,11 +192,52 @@ impl Zone {
     }
 
     /// The underlying `chrono-tz` zone.
+    ///
+    /// # Panics
+    /// For a zone loaded at run time (feature `zone-registry`), which has
+    /// none: use [`Zone::builtin`] where a zone may be loaded.
     #[must_use]
+    #[allow(
+        clippy::panic,
+        reason = "infallible before loaded zones existed; no caller in the workspace passes one (ical uses observance_at), and a wrong Tz would be a silent wrong answer"
+    )]
     pub const fn tz(&self) -> Tz {
-        self.0
+        match self.builtin() {
+            Some(tz) => tz,
+            None => panic!(
+                "Zone::tz: this zone was loaded at run time (hcas_core::zone::register) and has no chrono-tz Tz; use Zone::builtin"
+            ),
+        }
+    }
+
+    /// Whether this is `UTC` (built in, or loaded under that name), whose
+    /// times are written with `Z` rather than a zone.
+    #[must_use]
+    pub fn is_utc(&self) -> bool {
+        match self.0 {
+            Repr::Tz(tz) => tz == Tz::UTC,
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(z) => z.get().name() == "UTC",
+        }
+    }
+
+    /// The underlying `chrono-tz` zone, `None` for a zone loaded at run time.
+    #[must_use]
+    pub const fn builtin(&self) -> Option<Tz> {
+        match self.0 {
+            Repr::Tz(tz) => Some(tz),
+            #[cfg(feature = "zone-registry")]
+            Repr::Loaded(_) => None,
+        }
     }
 }
+
+#[cfg(feature = "zone-registry")]
+mod registry;
+#[cfg(feature = "zone-registry")]
+pub use registry::{
+    HCZ_MAGIC, HCZ_VERSION, Registry, ZoneDataCode, ZoneDataError, encode, register,
+};
 
 /// Offset changes of tzdb since 1970 are at least 6.96 days apart (tzdb 2025b),
 /// so sampling every 6 days cannot step over two changes at once. Proven on the
@@ -323,14 +451,15 @@ impl Resolver {
 /// ```
 impl From<Tz> for Zone {
     fn from(tz: Tz) -> Self {
-        Self(tz)
+        Self(Repr::Tz(tz))
     }
 }
 
-/// The `chrono-tz` zone behind a [`Zone`], as [`Zone::tz`].
+/// The `chrono-tz` zone behind a [`Zone`], as [`Zone::tz`] (which panics for
+/// a zone loaded at run time: see [`Zone::builtin`]).
 impl From<Zone> for Tz {
     fn from(z: Zone) -> Self {
-        z.0
+        z.tz()
     }
 }
 
@@ -390,7 +519,7 @@ mod tests {
         let mut closest = (i64::MAX, "", 0);
         let mut bad = Vec::new();
         for tz in chrono_tz::TZ_VARIANTS {
-            let zone = Zone(tz);
+            let zone = Zone::from(tz);
             let off = |t: i64| zone.offset_at(Timestamp::from_unix_unchecked(t));
             let mut last_change: Option<i64> = None;
             let (mut t, mut o) = (TABLE_MIN, off(TABLE_MIN));
