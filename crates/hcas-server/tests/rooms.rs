@@ -336,6 +336,55 @@ async fn shared_room(backend: Backend, test: &str) {
         .await
         .problem(422, "invalid_request");
 
+    // The consent gate decides per patient: X7's booking is shown to a
+    // doctor until X7 opts out (a deny consent without exceptions), then
+    // left out (audited).
+    s.post(
+        "/v1/patients",
+        ADMIN,
+        support::patient("X7", "Grace Hopper", "1980-01-01", &[]),
+    )
+    .await
+    .ok(201);
+    let g = book(&s, "P2", "X7", &at(5, 9, 0), 30).await;
+    let g_id = g["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{g}"))
+        .to_string();
+    let day5 = format!(
+        "/v1/rooms/R1/appointments?from={}&to={}",
+        rfc(day(5)),
+        rfc(day(6))
+    );
+    let before = s.get(&day5, "doctor:D1").await;
+    assert_eq!(
+        rows(before.ok(200)),
+        vec![row(&g_id, "P2", "X7", &at(5, 9, 0), "booked")]
+    );
+    s.post(
+        "/v1/patients/X7/consents",
+        "patient:X7",
+        json!({ "id": "K7", "status": "active", "date": "2025-03-01T00:00:00Z", "decision": "deny" }),
+    )
+    .await
+    .ok(201);
+    let after = s.get(&day5, "doctor:D1").await;
+    assert_eq!(rows(after.ok(200)), vec![]);
+    let last = s
+        .audit(ORG)
+        .await
+        .into_iter()
+        .rfind(|r| r.event.action == "room.appointments")
+        .unwrap();
+    assert_eq!(
+        (
+            last.event.actor.as_str(),
+            last.event.patient.as_deref(),
+            last.event.outcome.as_str()
+        ),
+        ("D1", Some("X7"), "deny")
+    );
+
     // A series of P2 holds R1 at every occurrence.
     let dt = (day(10) + chrono::Duration::hours(9)).format("%Y-%m-%dT%H:%M:%S");
     let series = s
