@@ -488,6 +488,70 @@ async fn room_race(backend: Backend, test: &str) {
     s.stop().await;
 }
 
+/// A waitlist offer is a new booking of the provider: its hold holds the
+/// provider's room too.
+async fn waitlist_offer(backend: Backend, test: &str) {
+    let Some(s) = Server::start(backend, test).await else {
+        return;
+    };
+    provider_in(&s, "P1", Some("R1")).await;
+    let first = book(&s, "P1", "X1", &at(6, 10, 0), 60).await;
+    let first_id = first["id"].as_str().unwrap_or_else(|| panic!("{first}"));
+    s.post(
+        "/v1/waitlist",
+        "patient:X2",
+        json!({ "provider": "P1", "patient": "X2", "from": rfc(day(6)), "to": rfc(day(7)) }),
+    )
+    .await
+    .ok(201);
+    s.call(
+        "POST",
+        &format!("/v1/appointments/{first_id}/cancel"),
+        ADMIN,
+        Some(json!({ "reason": "cannot come" })),
+        &[("if-match", "\"1\"")],
+    )
+    .await
+    .ok(200);
+    let sched = s
+        .get(
+            &format!(
+                "/v1/rooms/R1/appointments?from={}&to={}",
+                rfc(day(6)),
+                rfc(day(7))
+            ),
+            ADMIN,
+        )
+        .await;
+    let got: Vec<(String, String, String)> = sched.ok(200)["appointments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let f = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+            (f("patient"), f("status"), f("room"))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("X1".to_string(), "cancelled".to_string(), "R1".to_string()),
+            ("X2".to_string(), "held".to_string(), "R1".to_string()),
+        ]
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn waitlist_offer_holds_the_room_sqlite() {
+    waitlist_offer(Backend::Sqlite, "room_wait_sqlite").await;
+}
+
+#[tokio::test]
+async fn waitlist_offer_holds_the_room_postgres() {
+    waitlist_offer(Backend::Postgres, "room_wait_postgres").await;
+}
+
 #[tokio::test]
 async fn providers_sharing_a_room_sqlite() {
     shared_room(Backend::Sqlite, "rooms_sqlite").await;
