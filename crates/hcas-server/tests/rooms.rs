@@ -2,7 +2,7 @@
 //! the provider hold `room:<id>` too, so two providers sharing a room are
 //! never booked into it at once (also under a race), slot search leaves out
 //! the room's busy times, a reschedule keeps the room the booking was made
-//! with, and staff read a room's appointments (`GET /v1/rooms/{id}/appointments`,
+//! with, holds, series and waitlist offers hold it too, and staff read a room's appointments (`GET /v1/rooms/{id}/appointments`,
 //! through the consent gate, audited); on SQLite and on PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
