@@ -19,6 +19,8 @@ export interface Provider {
   specialties: string[];
   active: boolean;
   timezone?: string;
+  /** The room the provider's new bookings hold, if any. */
+  room?: string;
 }
 
 export interface Slot {

@@ -1087,6 +1087,73 @@ try {
     await p.context().close();
   });
 
+  await check('a room\'s day and week: both providers sharing room-2, not room-1\'s, the same actions; axe clean', async () => {
+    // The demo's Dr Okafor and Dr Santos share room-2 (Dr Lee is in room-1).
+    // Tuesday 12 February 2030, New York (UTC-5): 10:00 and 11:00.
+    const okaforId = await book(base, front, 'dr-okafor', 'pat-alice', '2030-02-12T15:00:00Z', 30);
+    const santosId = await book(base, front, 'dr-santos', 'pat-bob', '2030-02-12T16:00:00Z', 30);
+    const leeId = await book(base, front, 'dr-lee', 'pat-bob', '2030-02-12T14:00:00Z', 30);
+    // The room is one resource: Dr Santos cannot have it while Dr Okafor does.
+    const clash = await api(base, front, 'POST', '/v1/appointments', {
+      provider: 'dr-santos', patient: 'pat-bob', start: '2030-02-12T15:00:00Z', duration: 30,
+    });
+    assert.equal(clash.status, 409);
+    assert.deepEqual(clash.body.conflicts, [{ resource: 'room:room-2', with: [okaforId] }]);
+    const p = await newPage();
+    await signInAs(p, 'frontdesk', 'demo-frontdesk');
+    await p.waitForSelector('#day-section:not([hidden])');
+    assert.equal(await p.isHidden('#day-room-field'), true);
+    await p.selectOption('#day-kind', 'room');
+    assert.equal(await p.isHidden('#day-provider-field'), true);
+    assert.equal(await p.isHidden('#sched'), true, 'a room has no working hours to edit');
+    assert.deepEqual(await p.$$eval('#day-room option', (os) => os.map((o) => o.value)), ['room-1', 'room-2']);
+    await p.selectOption('#day-room', 'room-2');
+    await p.fill('#day-date', '2030-02-12');
+    await p.waitForFunction(() => document.querySelector('#day').dataset.shown === 'room:room-2 2030-02-12 1');
+    const rows = await p.$$eval('#day tr[data-id]', (trs) =>
+      trs.map((tr) => ({ id: tr.dataset.id, time: tr.querySelector('th').textContent, provider: tr.querySelector('td.provider').textContent })),
+    );
+    assert.deepEqual(
+      rows.map((r) => ({ ...r, time: norm(r.time) })),
+      [
+        { id: okaforId, time: '10:00 AM–10:30 AM', provider: 'Dr Chidi Okafor' },
+        { id: santosId, time: '11:00 AM–11:30 AM', provider: 'Dr Rita Santos' },
+      ],
+    );
+    assert.ok(!rows.some((r) => r.id === leeId));
+    assert.deepEqual(await p.$$eval('#day thead th', (ths) => ths.map((th) => th.textContent)), ['Time', 'Patient', 'Provider', 'Status', 'Actions']);
+    assert.match(await p.textContent('#day-zone'), /this room; times are in America\/New_York/);
+    await runAxe(p, 'room day');
+    // The same actions: cancel Dr Santos' booking from the room's list.
+    const row = `#day tr[data-id="${santosId}"]`;
+    await p.click(`${row} .act-cancel`);
+    await p.fill(`${row} input`, 'room closed');
+    await p.click(`${row} .confirm-cancel`);
+    await p.waitForSelector(`${row}[data-status=cancelled]`);
+    assert.equal((await api(base, front, 'GET', `/v1/appointments/${santosId}`)).body.status, 'cancelled');
+    // The week from Monday 11 February: both under Tuesday 12, other days empty.
+    await p.fill('#day-date', '2030-02-11');
+    await p.selectOption('#day-span', '7');
+    await p.waitForFunction(() => document.querySelector('#day').dataset.shown === 'room:room-2 2030-02-11 7');
+    assert.deepEqual(
+      (await p.$$eval('#day .week-day[data-day="2030-02-12"] tr[data-id]', (trs) => trs.map((tr) => tr.dataset.id))),
+      [okaforId, santosId],
+    );
+    assert.equal(await p.$$eval('#day .week-day tr[data-id]', (trs) => trs.length), 2);
+    assert.match(await p.textContent('#day-zone'), /^Seven days from Monday, February 11, 2030: /);
+    await runAxe(p, 'room week');
+    await p.screenshot({ path: join(shots, 'web-room.png'), fullPage: true });
+    await p.selectOption('#lang', 'es');
+    assert.equal(await p.textContent('label[for=day-room]'), 'Sala');
+    assert.deepEqual(await p.$$eval('#day .week-day[data-day="2030-02-12"] thead th', (ths) => ths.map((th) => th.textContent)), ['Hora', 'Paciente', 'Profesional', 'Estado', 'Acciones']);
+    await runAxe(p, 'room week in Spanish');
+    // Back to a provider: their list and their schedule editor return.
+    await p.selectOption('#day-kind', 'provider');
+    assert.equal(await p.isHidden('#sched'), false);
+    assert.equal(await p.isHidden('#day-room-field'), true);
+    await p.context().close();
+  });
+
   await check("a patient's consents and access log: refused with who may for a doctor, shown to the front desk", async () => {
     const r = await api(base, front, 'POST', '/v1/patients/pat-bob/consents', {
       id: 'e2e-bob-1', status: 'active', date: '2026-01-01T00:00:00Z', decision: 'deny',

@@ -4,7 +4,9 @@
 //!
 //! Organization `demo`, in America/New_York: three providers (two in
 //! general practice, one dermatologist) working weekdays 09:00-12:00 and
-//! 13:00-17:00, two patients, and three logins. The passwords are printed
+//! 13:00-17:00, in two rooms (Dr Lee in `room-1`; Dr Okafor and Dr Santos
+//! share `room-2`, so one of them booked there keeps the other out), two
+//! patients, and three logins. The passwords are printed
 //! and documented: this organization is for trying things out only.
 
 use axum::body::Body;
@@ -121,31 +123,34 @@ pub async fn load(state: &AppState) -> Result<(), ApiError> {
         {"rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "dtstart": "2026-01-05", "start": "09:00", "end": "12:00"},
         {"rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "dtstart": "2026-01-05", "start": "13:00", "end": "17:00"}
     ]);
-    for (id, name, specialty, languages) in [
+    for (id, name, specialty, languages, room) in [
         (
             "dr-lee",
             "Dr Maya Lee",
             "general-practice",
             json!(["en", "ko"]),
+            "room-1",
         ),
         (
             "dr-okafor",
             "Dr Chidi Okafor",
             "general-practice",
             json!(["en", "fr"]),
+            "room-2",
         ),
         (
             "dr-santos",
             "Dr Rita Santos",
             "dermatology",
             json!(["en", "pt"]),
+            "room-2",
         ),
     ] {
         call(
             "POST",
             "/v1/providers".into(),
             json!({"id": id, "name": name, "specialties": [specialty],
-                   "location": LOCATION, "languages": languages,
+                   "location": LOCATION, "room": room, "languages": languages,
                    "timezone": "America/New_York"}),
         )
         .await?;

@@ -192,6 +192,7 @@ impl AppState {
         (name = "engine", description = "The scheduling engine as a stateless service"),
         (name = "providers", description = "The doctors service: provider profiles and schedules"),
         (name = "appointments", description = "Slot search, holds, bookings and their lifecycle"),
+        (name = "rooms", description = "The rooms providers see patients in, and each room's appointments (staff)"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "patients", description = "Patients' registration and profiles, and the access gate"),
         (name = "consents", description = "Patients' consents: grant, list, revoke"),

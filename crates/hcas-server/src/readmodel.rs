@@ -5,7 +5,8 @@
 //!
 //! Freshness: an entry is loaded on first use; every event on the bus that
 //! touches a provider (`schedule.changed`, `provider.changed`, any
-//! `appointment.*` whose booking uses `provider:<id>`) drops it, so the next
+//! `appointment.*` whose booking uses `provider:<id>` or the provider's
+//! room `room:<id>`) drops it, so the next
 //! search reloads it from the store; the appointments service also applies
 //! its own writes at once ([`ReadModel::note_booked`]). Entries also expire
 //! after [`TTL`] (holds lapse without an event). A lagging subscriber drops
@@ -40,8 +41,11 @@ pub struct Entry {
     /// Working hours and time off only (no bookings): "is this start inside
     /// the provider's availability at all?".
     pub base: Arc<Availability>,
-    /// With the bookings that block: what slot search offers.
+    /// With the bookings that block: what slot search offers (the
+    /// provider's own and, when it has a room, every booking of the room).
     pub full: Arc<Availability>,
+    /// The room whose bookings are in `full`, if the provider has one.
+    pub room: Option<String>,
     horizon: Interval,
     loaded: Instant,
 }
@@ -56,6 +60,8 @@ pub struct Base {
     pub active: bool,
     /// Working hours and time off (no bookings).
     pub availability: Arc<Availability>,
+    /// The provider's room (its profile's `room`): new bookings hold it.
+    pub room: Option<String>,
     loaded: Instant,
 }
 
@@ -147,14 +153,23 @@ impl ReadModel {
         });
     }
 
-    /// Bookings on `resources` changed: drop the entries of their providers.
+    /// Bookings on `resources` changed: drop the entries of their providers
+    /// and of every provider whose room is among them.
     pub fn bookings_changed(&self, org: &OrgId, resources: &[String]) {
         self.with_org(org, |m| {
             m.generation += 1;
+            let rooms: Vec<&str> = resources
+                .iter()
+                .filter_map(|r| r.strip_prefix("room:"))
+                .collect();
             for r in resources {
                 if let Some(id) = r.strip_prefix("provider:") {
                     m.providers.remove(id);
                 }
+            }
+            if !rooms.is_empty() {
+                m.providers
+                    .retain(|_, e| e.room.as_deref().is_none_or(|r| !rooms.contains(&r)));
             }
         });
     }
@@ -163,20 +178,32 @@ impl ReadModel {
     /// (the event that follows reloads the entries from the store).
     pub fn note_booked(&self, org: &OrgId, resources: &[String], interval: Interval) {
         self.with_org(org, |m| {
-            for r in resources {
-                let Some(id) = r.strip_prefix("provider:") else {
-                    continue;
-                };
-                if let Some(e) = m.providers.get(id) {
+            // The providers it blocks: its own, and those whose room it holds.
+            let hit: Vec<String> = m
+                .providers
+                .iter()
+                .filter(|(id, e)| {
+                    resources.iter().any(|r| {
+                        r.strip_prefix("provider:") == Some(id.as_str())
+                            || e.room
+                                .as_deref()
+                                .is_some_and(|room| r.strip_prefix("room:") == Some(room))
+                    })
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in hit {
+                if let Some(e) = m.providers.get(&id) {
                     let mut full = (*e.full).clone();
                     full.add_busy([interval]);
                     let entry = Entry {
                         base: Arc::clone(&e.base),
                         full: Arc::new(full),
+                        room: e.room.clone(),
                         horizon: e.horizon,
                         loaded: e.loaded,
                     };
-                    m.providers.insert(id.to_string(), Arc::new(entry));
+                    m.providers.insert(id, Arc::new(entry));
                 }
             }
         });
@@ -278,9 +305,23 @@ impl ReadModel {
             .await?;
         let mut full = (*base.availability).clone();
         full.add_busy(busy);
+        if let Some(room) = &base.room {
+            // The room is busy whenever any booking holds it (capacity 1):
+            // another provider's, or this one's made before a move.
+            let taken = store
+                .busy(
+                    &hcas_store::records::room_resource_of(room),
+                    horizon.start(),
+                    horizon.end(),
+                    now,
+                )
+                .await?;
+            full.add_busy(taken);
+        }
         let entry = Arc::new(Entry {
             base: Arc::clone(&base.availability),
             full: Arc::new(full),
+            room: base.room.clone(),
             horizon,
             loaded: Instant::now(),
         });
@@ -321,6 +362,7 @@ impl ReadModel {
         let base = Arc::new(Base {
             active: provider.value.active,
             availability: Arc::new(availability),
+            room: provider.value.room.clone(),
             loaded: Instant::now(),
         });
         self.with_org(org, |m| {

@@ -209,6 +209,13 @@ pub struct Provider {
     /// Where the provider sees patients (a site or room name), if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The room the provider sees patients in, if set: an id (the rules of
+    /// other ids). Every booking made for the provider while it is set also
+    /// holds the booking resource `room:<id>` ([`room_resource_of`]), so two
+    /// providers sharing a room are never booked into it at once. A booking
+    /// keeps the room it was made with when the provider later moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     /// Languages the provider speaks (BCP 47 tags such as `en`, `pt-BR`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
@@ -231,6 +238,7 @@ impl Provider {
             specialties: Vec::new(),
             active: true,
             location: None,
+            room: None,
             languages: Vec::new(),
             timezone: None,
         }
@@ -254,6 +262,9 @@ impl Provider {
         }
         if let Some(l) = &self.location {
             check_text("provider.location", l)?;
+        }
+        if let Some(r) = &self.room {
+            check_id("provider.room", r)?;
         }
         for (i, l) in self.languages.iter().enumerate() {
             let at = format!("provider.languages[{i}]");
@@ -279,6 +290,12 @@ impl Provider {
 #[must_use]
 pub fn resource_of(provider_id: &str) -> String {
     format!("provider:{provider_id}")
+}
+
+/// The booking resource of room `id`: `room:<id>`.
+#[must_use]
+pub fn room_resource_of(room_id: &str) -> String {
+    format!("room:{room_id}")
 }
 
 /// Time off: an interval in which the provider is away (busy for slots).

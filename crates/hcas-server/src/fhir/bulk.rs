@@ -308,8 +308,14 @@ async fn slots(
     let mut out = Vec::new();
     for p in providers {
         let id = &p.value.id;
+        // The provider's own bookings and, when it has a room, every
+        // booking of the room (another provider's takes this one's slot too).
+        let mut resources = vec![hcas_store::records::resource_of(id)];
+        if let Some(room) = &p.value.room {
+            resources.push(hcas_store::records::room_resource_of(room));
+        }
         let changed = match since {
-            Some(t) => changed_since(&store, id, from, to, t, now).await?,
+            Some(t) => changed_since(&store, &resources, from, to, t, now).await?,
             None => None,
         };
         for (start, free) in grid(state, org, &port, id, from, to, now).await? {
@@ -336,23 +342,27 @@ async fn slots(
     Ok(out)
 }
 
-/// The periods of provider `id`'s bookings in `[from, to)` that changed at
-/// or after `since` (last status change, or a hold lapsing by `now`);
-/// `None` (publish everything) past [`SINCE_LIMIT`] bookings.
+/// The periods of the bookings of `resources` (a provider's, and its
+/// room's) in `[from, to)` that changed at or after `since` (last status
+/// change, or a hold lapsing by `now`); `None` (publish everything) past
+/// [`SINCE_LIMIT`] bookings of one resource.
 async fn changed_since(
     port: &Arc<dyn Store>,
-    id: &str,
+    resources: &[String],
     from: Timestamp,
     to: Timestamp,
     since: Timestamp,
     now: Timestamp,
 ) -> Result<Option<Vec<Interval>>, ApiError> {
-    let resource = hcas_store::records::resource_of(id);
-    let bookings = port
-        .bookings_on(&resource, Interval::new(from, to)?, SINCE_LIMIT + 1)
-        .await?;
-    if bookings.len() > SINCE_LIMIT {
-        return Ok(None);
+    let mut bookings = Vec::new();
+    for resource in resources {
+        let got = port
+            .bookings_on(resource, Interval::new(from, to)?, SINCE_LIMIT + 1)
+            .await?;
+        if got.len() > SINCE_LIMIT {
+            return Ok(None);
+        }
+        bookings.extend(got);
     }
     let mut out = Vec::new();
     for b in bookings {

@@ -130,6 +130,12 @@ pub struct ProviderInput {
     /// Where the provider sees patients.
     #[serde(default)]
     pub location: Option<String>,
+    /// The room the provider sees patients in (an id: letters, digits, `-`,
+    /// `_`, `.`). While set, every new booking of the provider also holds
+    /// `room:<id>`, so providers sharing a room are never booked into it at
+    /// once; existing bookings keep the room they were made with.
+    #[serde(default)]
+    pub room: Option<String>,
     /// Languages spoken (BCP 47 tags: `en`, `pt-BR`).
     #[serde(default)]
     pub languages: Vec<String>,
@@ -150,6 +156,7 @@ impl ProviderInput {
         let mut p = Provider::new(id, self.name);
         p.specialties = self.specialties;
         p.location = self.location;
+        p.room = self.room;
         p.languages = self.languages;
         p.timezone = self.timezone;
         p.active = self.active;
@@ -169,6 +176,9 @@ pub struct ProviderView {
     /// Where the provider sees patients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The room the provider's new bookings hold (`room:<id>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     /// Languages spoken.
     pub languages: Vec<String>,
     /// IANA time zone.
@@ -188,6 +198,7 @@ impl From<Stored<Provider>> for ProviderView {
             name: p.name,
             specialties: p.specialties,
             location: p.location,
+            room: p.room,
             languages: p.languages,
             timezone: p.timezone,
             active: p.active,

@@ -11,6 +11,7 @@
 //! | [`doctors`] | provider profiles and schedules; [`doctors::DoctorsClient`] |
 //! | [`feeds`] | calendar feeds behind unguessable, revocable tokens |
 //! | [`appointments`] | slot search (from the read model), holds, bookings, their lifecycle, series |
+//! | [`rooms`] | the rooms providers use, a room's appointments (staff schedule per room) |
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -23,6 +24,7 @@ pub mod feeds;
 pub(crate) mod http;
 pub(crate) mod patients;
 pub(crate) mod records;
+pub mod rooms;
 
 /// Every service's routes (and the audit log's).
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -33,5 +35,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::audit::routes())
         .merge(doctors::routes())
         .merge(appointments::routes())
+        .merge(rooms::routes())
         .merge(feeds::routes())
 }

@@ -270,8 +270,12 @@ pub struct AppointmentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub hold_expires: Option<Timestamp>,
-    /// Every resource it uses (`provider:<id>`, `patient:<id>`).
+    /// Every resource it uses (`provider:<id>`, `patient:<id>`, and
+    /// `room:<id>` when the provider had a room when it was booked).
     pub resources: Vec<String>,
+    /// The room it holds, if any (its `room:<id>` resource).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     /// Why it was cancelled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
@@ -305,6 +309,7 @@ impl From<Stored<Booking>> for AppointmentView {
         Self {
             provider: resource_id(&b, "provider").map(str::to_string),
             patient: resource_id(&b, "patient").map(str::to_string),
+            room: resource_id(&b, "room").map(str::to_string),
             id: b.id,
             start: b.start,
             end: b.end,
@@ -364,14 +369,15 @@ pub(crate) fn party(principal: &Principal) -> Party {
 }
 
 /// Refuse a start that is outside the provider's working hours or in time
-/// off (conflicts with other bookings are the store's to decide).
+/// off (conflicts with other bookings are the store's to decide); answer
+/// the provider's room, which a new booking also holds.
 pub(super) async fn check_offered(
     state: &AppState,
     org: &OrgId,
     provider: &str,
     interval: Interval,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<Option<String>, ApiError> {
     // The provider's working hours from the read model: a profile or
     // schedule change drops them at once (doctors.rs), bookings do not.
     let base = state.slots.base(org, provider).await?;
@@ -383,7 +389,7 @@ pub(super) async fn check_offered(
         ));
     }
     if offered(&base.availability, interval, now)? {
-        Ok(())
+        Ok(base.room.clone())
     } else {
         Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -471,11 +477,16 @@ pub(crate) async fn create_booking(
     )
     .await?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
-    check_offered(state, org, &input.provider, interval, now).await?;
-    let resources = vec![
+    let room = check_offered(state, org, &input.provider, interval, now).await?;
+    let mut resources = vec![
         format!("provider:{}", input.provider),
         format!("patient:{}", input.patient),
     ];
+    // The provider's room is one more resource of the same atomic booking:
+    // two providers sharing it are never booked into it at once.
+    if let Some(room) = room {
+        resources.push(hcas_store::records::room_resource_of(&room));
+    }
     let mut booking = Booking::new(id.clone(), resources.clone(), interval);
     if hold {
         let length = minutes(
@@ -908,6 +919,8 @@ pub(crate) async fn move_booking(
     )?;
     let interval = Interval::new(input.start, input.start.plus_minutes(duration.get())?)?;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
+    // The new booking holds the old one's resources, its room included
+    // (the room it was booked with, even if the provider has moved since).
     if let Some(provider) = resource_id(&old.value, "provider") {
         check_offered(state, org, provider, interval, now).await?;
     }

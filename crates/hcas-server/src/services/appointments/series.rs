@@ -183,6 +183,15 @@ pub(crate) async fn create_series(
             format!("provider {provider_id} takes no appointments"),
         ));
     }
+    // Every occurrence also holds the provider's room, as a single booking.
+    let mut spec = spec.clone();
+    if let Some(room) = &provider.value.room {
+        let r = hcas_store::records::room_resource_of(room);
+        if !spec.resources.contains(&r) {
+            spec.resources.push(r);
+        }
+    }
+    let spec = &spec;
     let port: Arc<dyn AppointmentStore> = Arc::clone(&store) as Arc<dyn AppointmentStore>;
     if let (Some(first), Some(last)) = (occurrences.first(), occurrences.last()) {
         let span = Interval::new(first.1, last.2)?;

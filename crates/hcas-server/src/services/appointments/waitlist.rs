@@ -312,7 +312,17 @@ async fn try_offer(
             now,
         )
         .await?;
-        let hold = make_hold(&offer, provider, id.clone());
+        let mut hold = make_hold(&offer, provider, id.clone());
+        // A new booking of the provider: it holds their room too, if any.
+        if let Some(room) = &state
+            .slots
+            .base(org, strip(provider, "provider"))
+            .await?
+            .room
+        {
+            hold.resources
+                .push(hcas_store::records::room_resource_of(room));
+        }
         let interval = Interval::new(hold.start, hold.end)?;
         let resources = hold.resources.clone();
         store.book(hold, None, now).await?;
