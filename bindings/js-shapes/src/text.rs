@@ -65,8 +65,18 @@ mod tests {
     }
 
     #[test]
+    fn evaluate_text_answers_the_engine_shape() -> Result<()> {
+        let input = r#"{"rrule":"FREQ=DAILY;COUNT=3","dtstart":"2026-03-27T09:00","timezone":"Europe/London","from":"2026-03-01T00:00:00Z","to":"2026-04-01T00:00:00Z"}"#;
+        let out = parse_value(&evaluate_text("recurrence", input)?, "out")?;
+        let direct = hcas_core::wire::evaluate("recurrence", &parse_value(input, "input")?)?;
+        assert_eq!(out, direct);
+        Ok(())
+    }
+
+    #[test]
     fn an_unknown_kind_is_the_engines_error() {
         assert!(evaluate_text("no_such_kind", "{}").is_err());
-        assert!(evaluate_text("slots", "not json").is_err());
+        let e = evaluate_text("recurrence", "{not json").err();
+        assert_eq!(e.map(|e| e.code()), Some(ErrorCode::InvalidRequest));
     }
 }

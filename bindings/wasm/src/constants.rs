@@ -155,21 +155,11 @@ pub fn refusal_checks() -> Vec<String> {
 }
 
 /// The wire names of every reason a start is not offered, in the engine's
-/// order (`hcas_core::advice::Reason`'s serde tags, as the napi addon lists
-/// them).
+/// order (`hcas_core::advice::Reason`'s serde tags;
+/// `hcas_js_shapes::advice::REASONS`, which the napi addon lists too).
 #[wasm_bindgen]
 pub fn reasons() -> Vec<String> {
-    owned(&[
-        "outside_query",
-        "before_notice",
-        "beyond_horizon",
-        "outside_working_hours",
-        "does_not_fit",
-        "off_grid",
-        "busy",
-        "buffer",
-        "conflict",
-    ])
+    owned(&hcas_js_shapes::advice::REASONS)
 }
 
 /// The FHIR Slot statuses, in the engine's order.

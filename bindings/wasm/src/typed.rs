@@ -16,31 +16,20 @@ use hcas_core::{
     Availability, ErrorCode, Interval, Minutes, PooledSlots, RRule, Recurrence, SlotQuery,
     Timestamp, Zone,
 };
+use hcas_js_shapes::time::{self, epoch_ms, iso};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-use crate::{Result, error, js, parse};
+use crate::{Result, error, js};
 
-/// The first and last epoch milliseconds whose whole second is in the
-/// engine's range (the years 0001-9999), bounds JS numbers are exact in.
-const MS_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
-
-/// An instant argument named `name`: epoch milliseconds or an ISO string.
+/// An instant argument named `name`: epoch milliseconds or an ISO string
+/// (`hcas_js_shapes::time`'s rules, shared with the napi addon).
 pub(crate) fn instant(v: &JsValue, name: &str) -> Result<Timestamp> {
     if let Some(ms) = v.as_f64() {
-        if !MS_RANGE.contains(&ms) {
-            return Err(error(
-                ErrorCode::InvalidDatetime,
-                format!("{name}: {ms} epoch milliseconds is not an instant in the years 0001-9999"),
-            ));
-        }
-        // In range, so the whole seconds fit an i64 exactly.
-        #[allow(clippy::cast_possible_truncation)]
-        let secs = (ms / 1000.0).floor() as i64;
-        return js(Timestamp::from_unix(secs).map_err(|e| e.at(name)));
+        return js(time::instant_ms(ms, name));
     }
     match v.as_string() {
-        Some(text) => js(Timestamp::parse(&text).map_err(|e| e.at(name))),
+        Some(text) => js(time::instant_text(&text, name)),
         None => Err(error(
             ErrorCode::InvalidDatetime,
             format!("{name}: not an instant (give epoch milliseconds or an ISO 8601 string)"),
@@ -51,48 +40,13 @@ pub(crate) fn instant(v: &JsValue, name: &str) -> Result<Timestamp> {
 /// Whole minutes named `name`: a fraction or a non-finite number is
 /// `invalid_duration` (the engine's checks of sign and size come later).
 pub(crate) fn minutes(v: f64, name: &str) -> Result<Minutes> {
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
-        return Err(error(
-            ErrorCode::InvalidDuration,
-            format!("{name}: {v} is not a whole number of minutes"),
-        ));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(Minutes::new(v as i64))
-}
-
-/// Instants as ISO strings in UTC, one per line in a single string (the
-/// wrapper splits it).
-pub(crate) fn iso(items: &[Timestamp]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(items.len() * 21);
-    for (i, t) in items.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{t}");
-    }
-    out
-}
-
-/// Instants as epoch milliseconds (a `Float64Array` in JS); whole seconds
-/// of the years 0001-9999 are exact in an f64.
-#[allow(clippy::cast_precision_loss)]
-pub(crate) fn epoch_ms(items: &[Timestamp]) -> Vec<f64> {
-    items.iter().map(|t| t.unix() as f64 * 1000.0).collect()
+    js(time::minutes(v, name))
 }
 
 /// JSON text from the wrapper as `T` (the wire shapes of `docs/vectors.md`);
 /// the wrong shape is `invalid_request` naming `what`.
 fn shaped<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    let value = parse(text, what)?;
-    serde_json::from_value(value).map_err(|e| {
-        error(
-            ErrorCode::InvalidRequest,
-            format!("{what} does not have the documented shape: {e}"),
-        )
-    })
+    js(hcas_js_shapes::text::shaped(text, what))
 }
 
 /// An IANA time zone of the engine's embedded tz database.
