@@ -21,5 +21,8 @@ pub mod lifecycle;
 pub mod series;
 pub mod text;
 pub mod time;
+pub mod typed;
+pub mod vocab;
+pub mod waitlist;
 
 pub use hcas_core::{Error, Result};

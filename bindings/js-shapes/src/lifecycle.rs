@@ -4,8 +4,8 @@
 //! names, policy fields whole minutes.
 
 use hcas_core::booking::Status;
-use hcas_core::lifecycle::{LifecyclePolicy, Outcome, Party, Transitioned};
-use hcas_core::{Error, ErrorCode, Result};
+use hcas_core::lifecycle::{LifecyclePolicy, Outcome, Party, TransitionRequest, Transitioned};
+use hcas_core::{Error, ErrorCode, Result, Timestamp};
 use serde::Serialize;
 
 use crate::time::{minutes, number};
@@ -29,6 +29,25 @@ pub fn party(text: &str, name: &str) -> Result<Party> {
                 ),
             )
         })
+}
+
+/// A transition request to status `to` by party `actor` at `now` (read
+/// by the binding after `to` and `actor`, so the first bad argument is the
+/// one named), with an optional `reason`; `err` maps this crate's errors.
+pub fn request<E>(
+    to: &str,
+    actor: &str,
+    now: impl FnOnce() -> std::result::Result<Timestamp, E>,
+    reason: Option<String>,
+    err: impl Fn(Error) -> E,
+) -> std::result::Result<TransitionRequest, E> {
+    let to = status(to, "to").map_err(&err)?;
+    let actor = party(actor, "actor").map_err(&err)?;
+    let mut r = TransitionRequest::new(to, actor, now()?);
+    if let Some(reason) = reason {
+        r = r.reason(reason);
+    }
+    Ok(r)
 }
 
 /// The package's names of the policy's fields, in the order they are read.
@@ -166,6 +185,25 @@ mod tests {
             Some("actor: `boss` is not a party; give one of patient, practitioner, staff, system")
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_request_names_its_first_bad_argument() {
+        let now = || Timestamp::from_unix(0);
+        let to = request("gone", "nobody", now, None, |e| e).err();
+        assert!(to.is_some_and(|e| e.message().starts_with("to")));
+        let actor = request("cancelled", "nobody", now, None, |e| e).err();
+        assert!(actor.is_some_and(|e| e.message().starts_with("actor: `nobody`")));
+        let late = request(
+            "cancelled",
+            "staff",
+            || Err(Error::new(ErrorCode::InvalidDatetime, "now: bad")),
+            None,
+            |e| e,
+        )
+        .err();
+        assert_eq!(late.map(|e| e.code()), Some(ErrorCode::InvalidDatetime));
+        assert!(request("cancelled", "staff", now, Some("ill".to_string()), |e| e).is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use hcas_core::consent::{
     ConsentRequest, ConsentStatus, Effect, Purpose, Role, RolePolicy,
 };
 use hcas_core::{Error, ErrorCode};
+use hcas_js_shapes::vocab::wire;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 use serde::Serialize;
@@ -33,17 +34,6 @@ fn text<T: Serialize>(v: &T, what: &str) -> Result<String> {
             format!("could not encode the {what}: {e}"),
         ))
     })
-}
-
-/// The wire names (serde names) of a vocabulary, in the engine's order.
-fn wire<T: Serialize>(items: &[T]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|v| match serde_json::to_value(v) {
-            Ok(Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `"r4"` or `"r5"` as whether it is R5; anything else is `invalid_request`.

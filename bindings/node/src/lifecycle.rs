@@ -118,15 +118,13 @@ fn request(
     now: &InstantArg,
     reason: Option<String>,
 ) -> Result<TransitionRequest> {
-    let mut r = TransitionRequest::new(
-        status(to, "to")?,
-        party(actor, "actor")?,
-        instant(now, "now")?,
-    );
-    if let Some(reason) = reason {
-        r = r.reason(reason);
-    }
-    Ok(r)
+    shapes::request(
+        to,
+        actor,
+        || instant(now, "now"),
+        reason,
+        |e| crate::to_js(&e),
+    )
 }
 
 /// Whether `actor` may move `booking` to `to` at `now` (with `reason`)

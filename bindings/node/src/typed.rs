@@ -16,10 +16,8 @@
 
 use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{
-    Availability, Error, ErrorCode, Interval, Minutes, RRule, Recurrence, SlotQuery, Timestamp,
-    Zone,
+    Availability, Error, ErrorCode, Minutes, RRule, Recurrence, SlotQuery, Timestamp, Zone,
 };
 use std::sync::Arc;
 
@@ -28,7 +26,6 @@ pub(crate) use hcas_js_shapes::time::{self, iso};
 use napi::Task;
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, Float64Array, Uint32Array};
 use napi_derive::napi;
-use serde::de::DeserializeOwned;
 
 use crate::{Result, coded_rejection, rejection, to_js};
 
@@ -68,12 +65,6 @@ pub(crate) fn minutes(v: f64, name: &str) -> Result<Minutes> {
 /// Instants as epoch milliseconds, one typed array for the lot.
 fn epoch_ms(items: &[Timestamp]) -> Float64Array {
     Float64Array::new(time::epoch_ms(items))
-}
-
-/// JSON text from the wrapper as `T` (the wire shapes of `docs/vectors.md`);
-/// the wrong shape is `invalid_request` naming `what`.
-fn shaped<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    js(hcas_js_shapes::text::shaped(text, what))
 }
 
 /// An IANA time zone of the engine's embedded tz database.
@@ -272,34 +263,15 @@ impl NativeAvailability {
         overrides_json: String,
         busy: Vec<InstantArg>,
     ) -> Result<Self> {
-        let zone = js(Zone::parse(&zone).map_err(|e| e.at("zone")))?;
-        let rules: Vec<RuleSpec> = shaped(&rules_json, "rules")?;
-        let overrides: Vec<OverrideSpec> = shaped(&overrides_json, "overrides")?;
-        let rules = js(parse_rules(&rules))?;
-        let overrides = js(parse_overrides(&overrides))?;
-        js(hcas_core::id::check_count(
-            "busy",
-            busy.len() / 2,
-            "MAX_BUSY",
-            hcas_core::id::MAX_BUSY,
-        ))?;
-        let mut intervals = Vec::with_capacity(busy.len() / 2);
-        for (i, pair) in busy.chunks(2).enumerate() {
-            let [s, e] = pair else {
-                return Err(error(
-                    ErrorCode::InvalidRequest,
-                    format!("busy[{i}]: an interval needs a start and an end"),
-                ));
-            };
-            let s = instant(s, &format!("busy[{i}].start"))?;
-            let e = instant(e, &format!("busy[{i}].end"))?;
-            intervals.push(js(
-                Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))
-            )?);
-        }
-        Ok(Self(Arc::new(Availability::from_parts(
-            zone, rules, overrides, intervals,
-        ))))
+        let built = hcas_js_shapes::typed::availability(
+            &zone,
+            &rules_json,
+            &overrides_json,
+            &busy,
+            instant,
+            |e| to_js(&e),
+        )?;
+        Ok(Self(Arc::new(built)))
     }
 
     /// The engine's query, validated.

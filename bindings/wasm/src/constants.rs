@@ -13,20 +13,8 @@ use hcas_core::fhir::search::{self as fsearch, Prefix};
 use hcas_core::fhir::{self, SlotStatus};
 use hcas_core::lifecycle::Party;
 use hcas_core::waitlist::MAX_HOLD_MINUTES;
-use serde::Serialize;
-use serde_json::Value;
+use hcas_js_shapes::vocab::wire;
 use wasm_bindgen::prelude::*;
-
-/// The serde wire names of `items` (each serialises as a JSON string).
-fn wire<T: Serialize>(items: &[T]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|v| match serde_json::to_value(v) {
-            Ok(Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .collect()
-}
 
 /// `&'static str`s as owned strings.
 fn owned(items: &[&str]) -> Vec<String> {

@@ -52,15 +52,7 @@ fn request(
     now: &JsValue,
     reason: Option<String>,
 ) -> Result<TransitionRequest> {
-    let mut r = TransitionRequest::new(
-        status(to, "to")?,
-        party(actor, "actor")?,
-        instant(now, "now")?,
-    );
-    if let Some(reason) = reason {
-        r = r.reason(reason);
-    }
-    Ok(r)
+    shapes::request(to, actor, || instant(now, "now"), reason, |e| to_js(&e))
 }
 
 /// Whether `actor` may move `booking` to `to` at `now` (with `reason`)

@@ -11,16 +11,13 @@ use std::sync::Arc;
 
 use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{
-    Availability, ErrorCode, Interval, Minutes, PooledSlots, RRule, Recurrence, SlotQuery,
-    Timestamp, Zone,
+    Availability, ErrorCode, Minutes, PooledSlots, RRule, Recurrence, SlotQuery, Timestamp, Zone,
 };
 use hcas_js_shapes::time::{self, epoch_ms, iso};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-use crate::{Result, error, js};
+use crate::{Result, error, js, to_js};
 
 /// An instant argument named `name`: epoch milliseconds or an ISO string
 /// (`hcas_js_shapes::time`'s rules, shared with the napi addon).
@@ -41,12 +38,6 @@ pub(crate) fn instant(v: &JsValue, name: &str) -> Result<Timestamp> {
 /// `invalid_duration` (the engine's checks of sign and size come later).
 pub(crate) fn minutes(v: f64, name: &str) -> Result<Minutes> {
     js(time::minutes(v, name))
-}
-
-/// JSON text from the wrapper as `T` (the wire shapes of `docs/vectors.md`);
-/// the wrong shape is `invalid_request` naming `what`.
-fn shaped<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    js(hcas_js_shapes::text::shaped(text, what))
 }
 
 /// An IANA time zone of the engine's embedded tz database.
@@ -216,34 +207,15 @@ impl NativeAvailability {
         overrides_json: &str,
         busy: Vec<JsValue>,
     ) -> Result<NativeAvailability> {
-        let zone = js(Zone::parse(zone).map_err(|e| e.at("zone")))?;
-        let rules: Vec<RuleSpec> = shaped(rules_json, "rules")?;
-        let overrides: Vec<OverrideSpec> = shaped(overrides_json, "overrides")?;
-        let rules = js(parse_rules(&rules))?;
-        let overrides = js(parse_overrides(&overrides))?;
-        js(hcas_core::id::check_count(
-            "busy",
-            busy.len() / 2,
-            "MAX_BUSY",
-            hcas_core::id::MAX_BUSY,
-        ))?;
-        let mut intervals = Vec::with_capacity(busy.len() / 2);
-        for (i, pair) in busy.chunks(2).enumerate() {
-            let [s, e] = pair else {
-                return Err(error(
-                    ErrorCode::InvalidRequest,
-                    format!("busy[{i}]: an interval needs a start and an end"),
-                ));
-            };
-            let s = instant(s, &format!("busy[{i}].start"))?;
-            let e = instant(e, &format!("busy[{i}].end"))?;
-            intervals.push(js(
-                Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))
-            )?);
-        }
-        Ok(Self(Arc::new(Availability::from_parts(
-            zone, rules, overrides, intervals,
-        ))))
+        let built = hcas_js_shapes::typed::availability(
+            zone,
+            rules_json,
+            overrides_json,
+            &busy,
+            instant,
+            |e| to_js(&e),
+        )?;
+        Ok(Self(Arc::new(built)))
     }
 
     /// The offered slot starts in `[start, end)` for `duration` minutes, as
