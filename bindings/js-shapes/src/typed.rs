@@ -1,11 +1,37 @@
-//! The typed level's arguments: an availability from a zone name, the rules
-//! and overrides as JSON text (the wire shapes of `docs/vectors.md`) and
-//! busy time as a flat list of instants, start and end by turns.
+//! The typed level's arguments: a recurrence from its RRULE text, local
+//! start, zone and local exception lists; an availability from a zone name,
+//! the rules and overrides as JSON text (the wire shapes of
+//! `docs/vectors.md`) and busy time as a flat list of instants, start and
+//! end by turns.
 
+use hcas_core::recurrence::parse_local_list;
+use hcas_core::time::parse_local_datetime;
 use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
-use hcas_core::{Availability, Error, ErrorCode, Interval, Timestamp, Zone};
+use hcas_core::{
+    Availability, Error, ErrorCode, Interval, RRule, Recurrence, Result, Timestamp, Zone,
+};
 
 use crate::text::shaped;
+
+/// The engine's recurrence of `rrule` from the local wall time `dtstart`
+/// in `zone`, without the local starts `exdates` and with `rdates`, each
+/// argument checked in that order and named in the error.
+pub fn recurrence(
+    rrule: &str,
+    dtstart: &str,
+    zone: &str,
+    exdates: &[String],
+    rdates: &[String],
+) -> Result<Recurrence> {
+    let rule = RRule::parse(rrule).map_err(|e| e.at("rrule"))?;
+    let start = parse_local_datetime(dtstart).map_err(|e| e.at("dtstart"))?;
+    let zone = Zone::parse(zone).map_err(|e| e.at("zone"))?;
+    let exdates = parse_local_list("exdates", exdates)?;
+    let rdates = parse_local_list("rdates", rdates)?;
+    Recurrence::new(rule, start, zone)
+        .with_exdates(exdates)
+        .and_then(|r| r.with_rdates(rdates))
+}
 
 /// The engine's availability of `zone`, `rules_json`, `overrides_json` and
 /// `busy` (`[start0, end0, start1, end1, ...]`, each read by `instant` as
@@ -45,7 +71,6 @@ pub fn availability<A, E>(
 mod tests {
     use super::*;
     use crate::time::instant_text;
-    use hcas_core::Result;
 
     fn text(v: &&str, name: &str) -> Result<Timestamp> {
         instant_text(v, name)
@@ -86,6 +111,35 @@ mod tests {
         )
         .err();
         assert!(back.is_some_and(|e| e.message().starts_with("busy[0]")));
+    }
+
+    #[test]
+    fn a_recurrence_names_its_bad_argument() -> Result<()> {
+        let none: &[String] = &[];
+        let r = recurrence(
+            "FREQ=DAILY;COUNT=2",
+            "2026-03-09T09:00",
+            "Europe/London",
+            none,
+            none,
+        )?;
+        assert_eq!(r.rule().to_string(), "FREQ=DAILY;COUNT=2");
+        let rule = recurrence("FREQ=SOMETIMES", "2026-03-09T09:00", "UTC", none, none).err();
+        assert!(rule.is_some_and(|e| e.message().starts_with("rrule")));
+        let start = recurrence("FREQ=DAILY", "tomorrow", "UTC", none, none).err();
+        assert!(start.is_some_and(|e| e.message().starts_with("dtstart")));
+        let zone = recurrence("FREQ=DAILY", "2026-03-09T09:00", "Nowhere/City", none, none).err();
+        assert!(zone.is_some_and(|e| e.message().starts_with("zone")));
+        let ex = recurrence(
+            "FREQ=DAILY",
+            "2026-03-09T09:00",
+            "UTC",
+            &["x".to_string()],
+            none,
+        )
+        .err();
+        assert!(ex.is_some_and(|e| e.message().starts_with("exdates")));
+        Ok(())
     }
 
     #[test]

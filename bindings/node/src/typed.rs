@@ -14,11 +14,8 @@
 //! answer a Promise; the classes hold their engine values in `Arc`s so a task
 //! shares them instead of copying.
 
-use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{
-    Availability, Error, ErrorCode, Minutes, RRule, Recurrence, SlotQuery, Timestamp, Zone,
-};
+use hcas_core::{Availability, Error, ErrorCode, Minutes, Recurrence, SlotQuery, Timestamp, Zone};
 use std::sync::Arc;
 
 use hcas_core::PooledSlots;
@@ -123,15 +120,10 @@ impl NativeRecurrence {
         exdates: Vec<String>,
         rdates: Vec<String>,
     ) -> Result<Self> {
-        let rule = js(RRule::parse(&rrule).map_err(|e| e.at("rrule")))?;
-        let start = js(parse_local_datetime(&dtstart).map_err(|e| e.at("dtstart")))?;
-        let zone = js(Zone::parse(&zone).map_err(|e| e.at("zone")))?;
-        let exdates = js(parse_local_list("exdates", &exdates))?;
-        let rdates = js(parse_local_list("rdates", &rdates))?;
-        let rec = Recurrence::new(rule, start, zone)
-            .with_exdates(exdates)
-            .and_then(|r| r.with_rdates(rdates));
-        js(rec).map(|r| Self(Arc::new(r)))
+        js(hcas_js_shapes::typed::recurrence(
+            &rrule, &dtstart, &zone, &exdates, &rdates,
+        ))
+        .map(|r| Self(Arc::new(r)))
     }
 
     /// The rule as normalised RRULE text.

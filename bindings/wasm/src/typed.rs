@@ -9,10 +9,9 @@
 
 use std::sync::Arc;
 
-use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
 use hcas_core::{
-    Availability, ErrorCode, Minutes, PooledSlots, RRule, Recurrence, SlotQuery, Timestamp, Zone,
+    Availability, ErrorCode, Minutes, PooledSlots, Recurrence, SlotQuery, Timestamp, Zone,
 };
 use hcas_js_shapes::time::{self, epoch_ms, iso};
 use wasm_bindgen::prelude::*;
@@ -95,15 +94,10 @@ impl NativeRecurrence {
         exdates: Vec<String>,
         rdates: Vec<String>,
     ) -> Result<NativeRecurrence> {
-        let rule = js(RRule::parse(rrule).map_err(|e| e.at("rrule")))?;
-        let start = js(parse_local_datetime(dtstart).map_err(|e| e.at("dtstart")))?;
-        let zone = js(Zone::parse(zone).map_err(|e| e.at("zone")))?;
-        let exdates = js(parse_local_list("exdates", &exdates))?;
-        let rdates = js(parse_local_list("rdates", &rdates))?;
-        let rec = Recurrence::new(rule, start, zone)
-            .with_exdates(exdates)
-            .and_then(|r| r.with_rdates(rdates));
-        js(rec).map(|r| Self(Arc::new(r)))
+        js(hcas_js_shapes::typed::recurrence(
+            rrule, dtstart, zone, &exdates, &rdates,
+        ))
+        .map(|r| Self(Arc::new(r)))
     }
 
     /// The rule as normalised RRULE text.
