@@ -1,110 +1,28 @@
 //! Why a start is or is not offered, and the nearest free alternatives
 //! (`hcas_core::advice`), behind the package's `Availability#explain`,
 //! `Availability#explainWithLedger`, `alternatives` and `alternativesAsync`
-//! (index.js). Conversions only.
-//!
-//! An explanation goes back as JSON text the wrapper freezes: instants as
-//! ISO strings in UTC, intervals as `{ start, end }`, the grid step in
-//! minutes, and the package's names for the fields: a conflict names the
-//! bookings that take its resource `bookings`, as `Ledger#check` does (the
-//! engine's serde name is `with`), and the engine's `local_date` and
-//! `override_date` are `localDate` and `overrideDate`.
+//! (index.js). Argument extraction, error mapping and the napi task only:
+//! an explanation's JSON text (instants as ISO strings in UTC, intervals as
+//! `{ start, end }`, the package's field names), the alternatives' shape and
+//! the list of reasons are `hcas_js_shapes::advice`'s, which the wasm
+//! binding calls too, so the two answer the same text.
 
-use hcas_core::advice::{
-    self, AlternativeSearch, Alternatives, Explanation, LedgerContext, Reason,
-};
+use hcas_core::advice::{self, AlternativeSearch, Alternatives, LedgerContext};
 use hcas_core::booking::{Ledger, Request};
 use hcas_core::{Availability, Error, ErrorCode, Interval};
+use hcas_js_shapes::advice::{self as shapes, AlternativesOut, explanation};
 use napi::Task;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
-use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 use crate::booking::NativeLedger;
-use crate::typed::{InstantArg, NativeAvailability, NativeSlotOptions, instant, iso, minutes};
+use crate::typed::{InstantArg, NativeAvailability, NativeSlotOptions, instant, minutes};
 use crate::{Result, rejection, to_js};
 
 /// The engine's result with its error mapped for JS.
 fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
     r.map_err(|e| to_js(&e))
-}
-
-/// The wire names of every reason a start is not offered, in the engine's
-/// order (`hcas_core::advice::Reason`'s serde tags).
-const REASONS: [&str; 9] = [
-    "outside_query",
-    "before_notice",
-    "beyond_horizon",
-    "outside_working_hours",
-    "does_not_fit",
-    "off_grid",
-    "busy",
-    "buffer",
-    "conflict",
-];
-
-/// `[start, end)` as `{ start, end }` of ISO strings.
-fn interval(iv: &Interval) -> Value {
-    json!({ "start": iv.start().to_string(), "end": iv.end().to_string() })
-}
-
-/// One reason as the package's object: `reason` (the engine's wire name)
-/// and the fields that reason carries.
-fn reason(r: &Reason) -> Value {
-    let engine = serde_json::to_value(r).unwrap_or(Value::Null);
-    let name = engine.get("reason").cloned().unwrap_or(Value::Null);
-    let mut out = Map::new();
-    out.insert("reason".to_string(), name);
-    let mut put = |k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    match r {
-        Reason::OutsideQuery { from, to } => {
-            put("from", from.to_string().into());
-            put("to", to.to_string().into());
-        }
-        Reason::BeforeNotice { earliest } => put("earliest", earliest.to_string().into()),
-        Reason::BeyondHorizon { latest } => put("latest", latest.to_string().into()),
-        Reason::OutsideWorkingHours {
-            local_date,
-            override_date,
-            nearest,
-        } => {
-            put("localDate", local_date.to_string().into());
-            put("overrideDate", (*override_date).into());
-            put("nearest", nearest.iter().map(interval).collect());
-        }
-        Reason::DoesNotFit { window } => put("window", interval(window)),
-        Reason::OffGrid {
-            window,
-            step,
-            previous,
-            next,
-        } => {
-            put("window", interval(window));
-            put("step", step.get().into());
-            put("previous", previous.to_string().into());
-            put("next", next.to_string().into());
-        }
-        Reason::Busy { interval: iv } | Reason::Buffer { interval: iv } => {
-            put("interval", interval(iv));
-        }
-        Reason::Conflict(c) => {
-            put("resource", c.resource.clone().into());
-            put("bookings", c.with.clone().into());
-        }
-        // A reason this binding does not know yet: the engine's own shape.
-        _ => return engine,
-    }
-    Value::Object(out)
-}
-
-/// An explanation as JSON text of `{ start, offered, reasons }`.
-fn explanation(why: &Explanation) -> String {
-    let reasons: Vec<Value> = why.reasons.iter().map(reason).collect();
-    json!({ "start": why.start.to_string(), "offered": why.offered, "reasons": reasons })
-        .to_string()
 }
 
 /// Why `at` is or is not among `availability`'s slots for the query of
@@ -162,12 +80,18 @@ pub struct NativeAlternatives {
     pub after: String,
 }
 
+impl From<AlternativesOut> for NativeAlternatives {
+    fn from(a: AlternativesOut) -> Self {
+        Self {
+            before: a.before,
+            after: a.after,
+        }
+    }
+}
+
 impl From<&Alternatives> for NativeAlternatives {
     fn from(a: &Alternatives) -> Self {
-        Self {
-            before: iso(&a.before),
-            after: iso(&a.after),
-        }
+        Self::from(shapes::alternatives(a))
     }
 }
 
@@ -290,5 +214,5 @@ impl Task for AlternativesTask {
 /// The wire names of every reason a start is not offered, in the engine's order.
 #[napi]
 pub fn reasons() -> Vec<String> {
-    REASONS.iter().map(|s| (*s).to_string()).collect()
+    shapes::REASONS.iter().map(|s| (*s).to_string()).collect()
 }

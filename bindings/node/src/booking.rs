@@ -10,6 +10,7 @@ use hcas_core::booking::{
     RescheduleOptions, SeriesRef, Status,
 };
 use hcas_core::{Error, ErrorCode, Interval, Timestamp};
+use hcas_js_shapes::series::ConflictOut;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 
@@ -192,13 +193,20 @@ pub struct NativeConflict {
     pub bookings: Vec<String>,
 }
 
+impl From<ConflictOut> for NativeConflict {
+    fn from(c: ConflictOut) -> Self {
+        Self {
+            resource: c.resource,
+            bookings: c.bookings,
+        }
+    }
+}
+
 /// Conflicts as the package answers them (`resource`, `bookings`).
 pub(crate) fn conflicts(cs: Vec<Conflict>) -> Vec<NativeConflict> {
-    cs.into_iter()
-        .map(|c| NativeConflict {
-            resource: c.resource,
-            bookings: c.with,
-        })
+    hcas_js_shapes::series::conflicts(cs)
+        .into_iter()
+        .map(NativeConflict::from)
         .collect()
 }
 

@@ -8,10 +8,11 @@
 //! `BookingVerdict`), which the wrapper freezes.
 
 use hcas_core::consent::{
-    Accessor, Action, AppointmentKind, Basis, BookingQuestion, Category, CompiledConsents, Consent,
-    ConsentRequest, ConsentStatus, Effect, Purpose, Role, RolePolicy,
+    Accessor, Action, AppointmentKind, BookingQuestion, Category, CompiledConsents, Consent,
+    ConsentRequest, Purpose, Role, RolePolicy,
 };
 use hcas_core::{Error, ErrorCode};
+use hcas_js_shapes::vocab::wire;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 use serde::Serialize;
@@ -33,17 +34,6 @@ fn text<T: Serialize>(v: &T, what: &str) -> Result<String> {
             format!("could not encode the {what}: {e}"),
         ))
     })
-}
-
-/// The wire names (serde names) of a vocabulary, in the engine's order.
-fn wire<T: Serialize>(items: &[T]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|v| match serde_json::to_value(v) {
-            Ok(Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `"r4"` or `"r5"` as whether it is R5; anything else is `invalid_request`.
@@ -356,43 +346,32 @@ pub fn purposes() -> Vec<String> {
 /// The effects' wire names (`permit`, `deny`).
 #[napi]
 pub fn effects() -> Vec<String> {
-    wire(&[Effect::Permit, Effect::Deny])
+    hcas_js_shapes::vocab::effects()
 }
 
 /// The consent statuses' wire names; only `active` consents count.
 #[napi]
 pub fn consent_statuses() -> Vec<String> {
-    wire(&[
-        ConsentStatus::Active,
-        ConsentStatus::Inactive,
-        ConsentStatus::Draft,
-        ConsentStatus::EnteredInError,
-    ])
+    hcas_js_shapes::vocab::consent_statuses()
 }
 
 /// The bases of a decision (the step that decided), in the order of the steps.
 #[napi]
 pub fn bases() -> Vec<String> {
-    wire(&[
-        Basis::SelfAccess,
-        Basis::Role,
-        Basis::BreakGlass,
-        Basis::Consent,
-        Basis::Default,
-    ])
+    hcas_js_shapes::vocab::bases()
 }
 
 /// The appointment kinds' wire names (`in_person`, `telehealth`).
 #[napi]
 pub fn appointment_kinds() -> Vec<String> {
-    wire(&[AppointmentKind::InPerson, AppointmentKind::Telehealth])
+    hcas_js_shapes::vocab::appointment_kinds()
 }
 
 /// The `check` names of a booking refusal, in the order the checks are made
 /// (the engine's serde tags of `Refusal`).
 #[napi]
 pub fn refusal_checks() -> Vec<String> {
-    ["access", "telehealth", "guardian_missing", "guardian"]
+    hcas_js_shapes::vocab::REFUSAL_CHECKS
         .iter()
         .map(|s| (*s).to_string())
         .collect()

@@ -23,6 +23,7 @@
 //! fix: [`Code`] is the napi status that carries it.
 
 use hcas_core::{Error, ErrorCode};
+use hcas_js_shapes::text::evaluate_text;
 use napi::Task;
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
@@ -58,20 +59,10 @@ fn to_js(err: &Error) -> napi::Error<Code> {
     napi::Error::new(Code(err.code()), err.message().to_string())
 }
 
-/// JSON text from the wrapper as a value; text that is not JSON (a caller
-/// using this module directly) is `invalid_request` naming `what`.
-fn parse_value(text: &str, what: &str) -> hcas_core::Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidRequest,
-            format!("{what} is not JSON text: {e}"),
-        )
-    })
-}
-
-/// [`parse_value`] with its error mapped for JS.
+/// JSON text from the wrapper as a value, its error mapped for JS
+/// (`hcas_js_shapes::text::parse_value`).
 fn parse(text: &str, what: &str) -> Result<Value> {
-    parse_value(text, what).map_err(|e| to_js(&e))
+    hcas_js_shapes::text::parse_value(text, what).map_err(|e| to_js(&e))
 }
 
 /// An engine error as the rejection of a Promise: the same JS error (with the
@@ -84,18 +75,6 @@ fn rejection(env: napi::Env, err: &Error) -> napi::Error {
 /// [`rejection`] of an error already mapped for JS (its code kept).
 fn coded_rejection(env: napi::Env, err: napi::Error<Code>) -> napi::Error {
     napi::Error::from(napi::JsError::from(err).into_unknown(env))
-}
-
-/// `evaluate` from JSON text to JSON text, on any thread.
-fn evaluate_text(kind: &str, input: &str) -> hcas_core::Result<String> {
-    let input = parse_value(input, "input")?;
-    let out = hcas_core::wire::evaluate(kind, &input)?;
-    serde_json::to_string(&out).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidRequest,
-            format!("could not encode the answer: {e}"),
-        )
-    })
 }
 
 /// Evaluate one input of `kind` (one of [`kinds`]) given as JSON text in its

@@ -1,17 +1,18 @@
 //! The appointment lifecycle (`hcas_core::lifecycle`), behind the package's
 //! `LifecyclePolicy`, `transition`, `apply` and the table queries
 //! (`legalTargets`, `allowedActors`, `reasonRequired`, `isTerminal`).
-//! Conversions only: statuses, parties and outcome kinds are the engine's
-//! wire names, policy fields whole minutes.
+//! Argument extraction, error mapping and the napi classes only: statuses,
+//! parties and the policy are parsed, and the answers shaped, by
+//! `hcas_js_shapes::lifecycle`, which the wasm binding calls too.
 
 use hcas_core::booking::Status;
-use hcas_core::lifecycle::{self, LifecyclePolicy, Outcome, Party, TransitionRequest};
-use hcas_core::{Error, ErrorCode};
+use hcas_core::lifecycle::{self, LifecyclePolicy, Party, TransitionRequest};
+use hcas_js_shapes::lifecycle as shapes;
 use napi_derive::napi;
 
 use crate::Result;
 use crate::booking::{NativeBooking, NativeLedger};
-use crate::typed::{InstantArg, instant, minutes};
+use crate::typed::{InstantArg, instant};
 
 /// The engine's result with its error mapped for JS.
 fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
@@ -20,23 +21,12 @@ fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
 
 /// A status wire name named `name`.
 pub(crate) fn status(text: &str, name: &str) -> Result<Status> {
-    js(Status::parse(text).map_err(|e| e.at(name)))
+    js(shapes::status(text, name))
 }
 
 /// A party wire name named `name` (`patient`, `practitioner`, `staff`, `system`).
 pub(crate) fn party(text: &str, name: &str) -> Result<Party> {
-    Party::ALL
-        .into_iter()
-        .find(|p| p.as_str() == text)
-        .ok_or_else(|| {
-            crate::to_js(&Error::new(
-                ErrorCode::InvalidRequest,
-                format!(
-                    "{name}: `{text}` is not a party; give one of {}",
-                    Party::ALL.map(Party::as_str).join(", ")
-                ),
-            ))
-        })
+    js(shapes::party(text, name))
 }
 
 /// The clinic's lifecycle timing rules in whole minutes, as the wrapper
@@ -54,37 +44,28 @@ pub struct NativeLifecyclePolicy {
 
 /// The engine's policy from the wrapper's (none: the default), validated.
 pub(crate) fn policy(p: Option<&NativeLifecyclePolicy>) -> Result<LifecyclePolicy> {
-    let mut out = LifecyclePolicy::new();
-    if let Some(p) = p {
-        if let Some(m) = p.late_cancel_minutes {
-            out = out.late_cancel(minutes(m, "policy.lateCancelMinutes")?);
-        }
-        if let Some(m) = p.noshow_grace_minutes {
-            out = out.noshow_grace(minutes(m, "policy.noshowGraceMinutes")?);
-        }
-        if let Some(m) = p.checkin_opens_minutes {
-            out = out.checkin_opens(minutes(m, "policy.checkinOpensMinutes")?);
-        }
-    }
-    js(out.validate())?;
-    Ok(out)
-}
-
-/// Whole minutes as a JS number (policy fields are at most 366 days).
-#[allow(clippy::cast_precision_loss)]
-fn number(m: hcas_core::Minutes) -> f64 {
-    m.get() as f64
+    shapes::policy(
+        "policy.",
+        |name| {
+            Ok(p.and_then(|p| match name {
+                "lateCancelMinutes" => p.late_cancel_minutes,
+                "noshowGraceMinutes" => p.noshow_grace_minutes,
+                _ => p.checkin_opens_minutes,
+            }))
+        },
+        |e| crate::to_js(&e),
+    )
 }
 
 /// The policy `options` describe, checked (each field between 0 and 366
 /// days, `invalid_duration` otherwise), with every field filled in.
 #[napi]
 pub fn lifecycle_policy(options: Option<NativeLifecyclePolicy>) -> Result<NativeLifecyclePolicy> {
-    let p = policy(options.as_ref())?;
+    let p = shapes::policy_out(&policy(options.as_ref())?);
     Ok(NativeLifecyclePolicy {
-        late_cancel_minutes: Some(number(p.late_cancel_minutes)),
-        noshow_grace_minutes: Some(number(p.noshow_grace_minutes)),
-        checkin_opens_minutes: Some(number(p.checkin_opens_minutes)),
+        late_cancel_minutes: Some(p.late_cancel_minutes),
+        noshow_grace_minutes: Some(p.noshow_grace_minutes),
+        checkin_opens_minutes: Some(p.checkin_opens_minutes),
     })
 }
 
@@ -99,27 +80,13 @@ pub struct NativeOutcome {
     pub minutes_before_start: Option<f64>,
 }
 
-/// Outcomes as the package answers them.
-pub(crate) fn outcomes(items: &[Outcome]) -> Vec<NativeOutcome> {
-    items
-        .iter()
-        .map(|o| {
-            let (kind, before) = match o {
-                Outcome::Cancelled => ("cancelled", None),
-                Outcome::LateCancellation {
-                    minutes_before_start,
-                } => ("late_cancellation", Some(number(*minutes_before_start))),
-                Outcome::NoShow => ("no_show", None),
-                Outcome::SlotFreed => ("slot_freed", None),
-                // An outcome added to the engine before this binding knows it.
-                _ => ("unknown", None),
-            };
-            NativeOutcome {
-                kind: kind.to_string(),
-                minutes_before_start: before,
-            }
-        })
-        .collect()
+impl From<shapes::OutcomeOut> for NativeOutcome {
+    fn from(o: shapes::OutcomeOut) -> Self {
+        Self {
+            kind: o.kind.to_string(),
+            minutes_before_start: o.minutes_before_start,
+        }
+    }
 }
 
 /// An allowed transition: the status before and after, and what follows.
@@ -135,10 +102,11 @@ pub struct NativeTransitioned {
 
 impl From<lifecycle::Transitioned> for NativeTransitioned {
     fn from(t: lifecycle::Transitioned) -> Self {
+        let t = shapes::transitioned(&t);
         Self {
-            from: t.from.as_str().to_string(),
-            to: t.to.as_str().to_string(),
-            outcomes: outcomes(&t.outcomes),
+            from: t.from.to_string(),
+            to: t.to.to_string(),
+            outcomes: t.outcomes.into_iter().map(NativeOutcome::from).collect(),
         }
     }
 }
@@ -150,15 +118,13 @@ fn request(
     now: &InstantArg,
     reason: Option<String>,
 ) -> Result<TransitionRequest> {
-    let mut r = TransitionRequest::new(
-        status(to, "to")?,
-        party(actor, "actor")?,
-        instant(now, "now")?,
-    );
-    if let Some(reason) = reason {
-        r = r.reason(reason);
-    }
-    Ok(r)
+    shapes::request(
+        to,
+        actor,
+        || instant(now, "now"),
+        reason,
+        |e| crate::to_js(&e),
+    )
 }
 
 /// Whether `actor` may move `booking` to `to` at `now` (with `reason`)

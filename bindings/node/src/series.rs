@@ -1,24 +1,26 @@
 //! Recurring series of appointments (`hcas_core::series`), behind the
 //! package's `SeriesSpec`, `planShift`, `shiftOccurrences`, `planCancel`,
-//! `cancelOccurrences` and `seriesBookings`. Conversions only: scopes,
-//! policies, statuses and parties are the engine's wire names; instants go
-//! back as ISO strings in UTC; conflicts use the names of `Ledger#check`;
-//! `SeriesSpec#addAlternatives` answers alternatives as `alternatives` does.
+//! `cancelOccurrences` and `seriesBookings`. Argument extraction, error
+//! mapping and the napi classes only: the wire names of scopes and policies
+//! and the answers' shapes (instants as ISO strings in UTC, conflicts with
+//! the names of `Ledger#check`, alternatives as `alternatives` answers them)
+//! are `hcas_js_shapes::series`'s, which the wasm binding calls too.
 
+use hcas_core::Zone;
 use hcas_core::booking::{Booking, SeriesRef};
 use hcas_core::series::{
     self, CancelResult, EditScope, OccurrenceResult, SeriesBookOptions, SeriesCancel, SeriesEdit,
-    SeriesPolicy, SeriesSpec, Skipped, WallShift,
+    SeriesPolicy, SeriesSpec, WallShift,
 };
 use hcas_core::time::parse_local_datetime;
-use hcas_core::{Error, ErrorCode, Zone};
+use hcas_js_shapes::series as shapes;
 use napi::bindgen_prelude::ClassInstance;
 use napi_derive::napi;
 
 use crate::Result;
 use crate::advice::{NativeAlternativeSearch, NativeAlternatives, alternative_search};
-use crate::booking::{NativeBooking, NativeConflict, NativeLedger, NativeSeriesRef, conflicts};
-use crate::lifecycle::{NativeLifecyclePolicy, NativeOutcome, outcomes, party, policy};
+use crate::booking::{NativeBooking, NativeConflict, NativeLedger, NativeSeriesRef};
+use crate::lifecycle::{NativeLifecyclePolicy, NativeOutcome, party, policy};
 use crate::typed::{InstantArg, NativeAvailability, NativeRecurrence, instant, minutes};
 
 /// The engine's result with its error mapped for JS.
@@ -26,32 +28,14 @@ fn js<T>(r: hcas_core::Result<T>) -> Result<T> {
     r.map_err(|e| crate::to_js(&e))
 }
 
-/// An `invalid_request` error saying `message`.
-fn refuse(message: String) -> napi::Error<crate::Code> {
-    crate::to_js(&Error::new(ErrorCode::InvalidRequest, message))
-}
-
 /// A series booking policy's wire name (`all_or_nothing`, `book_free`).
 fn series_policy(text: Option<&str>) -> Result<SeriesPolicy> {
-    match text {
-        None | Some("all_or_nothing") => Ok(SeriesPolicy::AllOrNothing),
-        Some("book_free") => Ok(SeriesPolicy::BookFree),
-        Some(other) => Err(refuse(format!(
-            "policy: `{other}` is not a series policy; give all_or_nothing or book_free"
-        ))),
-    }
+    js(shapes::series_policy(text))
 }
 
 /// An edit scope's wire name (`this`, `this_and_following`, `all`).
 fn scope(text: &str) -> Result<EditScope> {
-    match text {
-        "this" => Ok(EditScope::This),
-        "this_and_following" => Ok(EditScope::ThisAndFollowing),
-        "all" => Ok(EditScope::All),
-        other => Err(refuse(format!(
-            "scope: `{other}` is not an edit scope; give this, this_and_following or all"
-        ))),
-    }
+    js(shapes::scope(text))
 }
 
 /// One occurrence of a series: its recurrence id and its instants.
@@ -87,20 +71,26 @@ pub struct NativeOccurrenceResult {
     pub alternatives: Option<NativeAlternatives>,
 }
 
-/// Occurrence answers as the package answers them.
-fn occurrence_results(items: Vec<OccurrenceResult>) -> Vec<NativeOccurrenceResult> {
-    items
-        .into_iter()
-        .map(|o| NativeOccurrenceResult {
+impl From<shapes::OccurrenceResultOut> for NativeOccurrenceResult {
+    fn from(o: shapes::OccurrenceResultOut) -> Self {
+        Self {
             id: o.id,
             recurrence_id: o.recurrence_id,
-            start: o.start.to_string(),
-            end: o.end.to_string(),
+            start: o.start,
+            end: o.end,
             ok: o.ok,
-            conflicts: conflicts(o.conflicts),
+            conflicts: o.conflicts.into_iter().map(NativeConflict::from).collect(),
             booked: o.booked,
-            alternatives: o.alternatives.as_ref().map(NativeAlternatives::from),
-        })
+            alternatives: o.alternatives.map(NativeAlternatives::from),
+        }
+    }
+}
+
+/// Occurrence answers as the package answers them.
+fn occurrence_results(items: Vec<OccurrenceResult>) -> Vec<NativeOccurrenceResult> {
+    shapes::occurrence_results(items)
+        .into_iter()
+        .map(NativeOccurrenceResult::from)
         .collect()
 }
 
@@ -256,10 +246,13 @@ impl NativeSeriesSpec {
     pub fn occurrences(&self) -> Result<Vec<NativeOccurrence>> {
         Ok(js(self.0.occurrences())?
             .into_iter()
-            .map(|(local, start, end)| NativeOccurrence {
-                recurrence_id: local.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                start: start.to_string(),
-                end: end.to_string(),
+            .map(|(local, start, end)| {
+                let o = shapes::occurrence(local, start, end);
+                NativeOccurrence {
+                    recurrence_id: o.recurrence_id,
+                    start: o.start,
+                    end: o.end,
+                }
             })
             .collect())
     }
@@ -310,10 +303,14 @@ impl NativeSeriesSpec {
     ) -> Result<NativeSeriesResult> {
         let options =
             SeriesBookOptions::at(instant(&now, "now")?).policy(series_policy(policy.as_deref())?);
-        let got = js(self.0.book(&mut ledger.0, options))?;
+        let got = shapes::series_result(js(self.0.book(&mut ledger.0, options))?);
         Ok(NativeSeriesResult {
             booked: got.booked,
-            occurrences: occurrence_results(got.occurrences),
+            occurrences: got
+                .occurrences
+                .into_iter()
+                .map(NativeOccurrenceResult::from)
+                .collect(),
         })
     }
 
@@ -380,14 +377,7 @@ pub struct NativeSeriesCancel {
 
 /// Whole days named `name`.
 fn days(v: f64, name: &str) -> Result<i64> {
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
-        return Err(crate::to_js(&Error::new(
-            ErrorCode::InvalidDuration,
-            format!("{name}: {v} is not a whole number of days"),
-        )));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(v as i64)
+    js(hcas_js_shapes::time::days(v, name))
 }
 
 /// The engine's edit.
@@ -444,18 +434,21 @@ pub struct NativeSkipped {
     pub message: String,
 }
 
-/// Skipped occurrences as the package answers them.
-fn skipped(items: Vec<Skipped>) -> Vec<NativeSkipped> {
-    items
-        .into_iter()
-        .map(|s| NativeSkipped {
+impl From<shapes::SkippedOut> for NativeSkipped {
+    fn from(s: shapes::SkippedOut) -> Self {
+        Self {
             id: s.id,
             recurrence_id: s.recurrence_id,
-            status: s.status.as_str().to_string(),
-            code: s.error.code().as_str().to_string(),
-            message: s.error.message().to_string(),
-        })
-        .collect()
+            status: s.status.to_string(),
+            code: s.code.to_string(),
+            message: s.message,
+        }
+    }
+}
+
+/// Skipped occurrences as the package answers them.
+fn skipped(items: Vec<shapes::SkippedOut>) -> Vec<NativeSkipped> {
+    items.into_iter().map(NativeSkipped::from).collect()
 }
 
 /// One planned move of a series edit.
@@ -515,6 +508,7 @@ pub struct NativeCancelResult {
 
 impl From<CancelResult> for NativeCancelResult {
     fn from(r: CancelResult) -> Self {
+        let r = shapes::cancel_result(r);
         Self {
             cancelled: r
                 .cancelled
@@ -522,8 +516,8 @@ impl From<CancelResult> for NativeCancelResult {
                 .map(|c| NativeCancelledOccurrence {
                     id: c.id,
                     recurrence_id: c.recurrence_id,
-                    from: c.from.as_str().to_string(),
-                    outcomes: outcomes(&c.outcomes),
+                    from: c.from.to_string(),
+                    outcomes: c.outcomes.into_iter().map(NativeOutcome::from).collect(),
                 })
                 .collect(),
             skipped: skipped(r.skipped),
@@ -547,7 +541,7 @@ pub fn plan_shift(
     let all = self::bookings(&bookings);
     let refs: Vec<&Booking> = all.iter().collect();
     let edit = self::edit(edit)?;
-    let plan = js(series::plan_shift(&refs, &edit, instant(&now, "now")?))?;
+    let plan = shapes::shift_plan(js(series::plan_shift(&refs, &edit, instant(&now, "now")?))?);
     Ok(NativeShiftPlan {
         moves: plan
             .moves
@@ -555,8 +549,8 @@ pub fn plan_shift(
             .map(|m| NativeMove {
                 id: m.id,
                 recurrence_id: m.recurrence_id,
-                start: m.start.to_string(),
-                end: m.end.to_string(),
+                start: m.start,
+                end: m.end,
             })
             .collect(),
         skipped: skipped(plan.skipped),
@@ -573,10 +567,14 @@ pub fn shift_occurrences(
 ) -> Result<NativeEditResult> {
     let edit = self::edit(edit)?;
     let now = instant(&now, "now")?;
-    let got = js(series::shift_occurrences(&mut ledger.0, &edit, now))?;
+    let got = shapes::edit_result(js(series::shift_occurrences(&mut ledger.0, &edit, now))?);
     Ok(NativeEditResult {
         applied: got.applied,
-        occurrences: occurrence_results(got.occurrences),
+        occurrences: got
+            .occurrences
+            .into_iter()
+            .map(NativeOccurrenceResult::from)
+            .collect(),
         skipped: skipped(got.skipped),
     })
 }

@@ -4,6 +4,7 @@
 
 use hcas_core::Interval;
 use hcas_core::waitlist::{MAX_HOLD_MINUTES, Offer, Preferences, WaitEntry, Waitlist, make_hold};
+use hcas_js_shapes::waitlist as shapes;
 use napi_derive::napi;
 
 use crate::Result;
@@ -55,14 +56,15 @@ pub struct NativeWaitEntry {
 
 impl From<&WaitEntry> for NativeWaitEntry {
     fn from(e: &WaitEntry) -> Self {
+        let e = shapes::wait_entry(e);
         Self {
-            id: e.id.clone(),
-            patient: e.patient.clone(),
-            provider: e.provider.clone(),
-            window_start: e.window.start().to_string(),
-            window_end: e.window.end().to_string(),
-            min_duration_minutes: e.preferences.min_duration_minutes.map(|m| m.get()),
-            created: e.created.to_string(),
+            id: e.id,
+            patient: e.patient,
+            provider: e.provider,
+            window_start: e.window_start,
+            window_end: e.window_end,
+            min_duration_minutes: e.min_duration_minutes,
+            created: e.created,
         }
     }
 }
@@ -100,12 +102,13 @@ pub struct NativeOffer {
 
 impl From<Offer> for NativeOffer {
     fn from(o: Offer) -> Self {
+        let o = shapes::offer(o);
         Self {
             entry_id: o.entry_id,
             patient: o.patient,
-            start: o.start.to_string(),
-            end: o.end.to_string(),
-            hold_expires: o.hold_expires.to_string(),
+            start: o.start,
+            end: o.end,
+            hold_expires: o.hold_expires,
         }
     }
 }

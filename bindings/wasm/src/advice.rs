@@ -1,90 +1,20 @@
 //! Why a start is or is not offered, and the nearest free alternatives
 //! (`hcas_core::advice`), behind the package's `Availability#explain`,
 //! `Availability#explainWithLedger`, `alternatives` and `alternativesAsync`,
-//! with the napi addon's names and shapes (bindings/node/src/advice.rs).
-//! Conversions only.
-//!
-//! An explanation goes back as JSON text the wrapper freezes: instants as
-//! ISO strings in UTC, intervals as `{ start, end }`, the grid step in
-//! minutes, and the package's names for the fields (a conflict's bookings are
-//! `bookings`, the engine's `local_date` and `override_date` are `localDate`
-//! and `overrideDate`). The JSON building below is the napi addon's, line
-//! for line: the two bindings must answer the same text.
+//! with the napi addon's names and shapes. Argument extraction and error
+//! mapping only: the explanation's JSON text and the alternatives' shape are
+//! built by `hcas_js_shapes::advice`, which the napi addon calls too, so the
+//! two bindings answer the same text.
 
-use hcas_core::advice::{
-    self, AlternativeSearch, Alternatives, Explanation, LedgerContext, Reason,
-};
+use hcas_core::advice::{self, AlternativeSearch, Alternatives, LedgerContext};
 use hcas_core::booking::Request;
 use hcas_core::{ErrorCode, Interval};
-use serde_json::{Map, Value, json};
+use hcas_js_shapes::advice::explanation;
 use wasm_bindgen::prelude::*;
 
 use crate::booking::NativeLedger;
-use crate::typed::{NativeAvailability, instant, iso, minutes, slot_query};
+use crate::typed::{NativeAvailability, instant, minutes, slot_query};
 use crate::{Result, error, field, js, number_field, object};
-
-/// `[start, end)` as `{ start, end }` of ISO strings.
-fn interval(iv: &Interval) -> Value {
-    json!({ "start": iv.start().to_string(), "end": iv.end().to_string() })
-}
-
-/// One reason as the package's object: `reason` (the engine's wire name)
-/// and the fields that reason carries.
-fn reason(r: &Reason) -> Value {
-    let engine = serde_json::to_value(r).unwrap_or(Value::Null);
-    let name = engine.get("reason").cloned().unwrap_or(Value::Null);
-    let mut out = Map::new();
-    out.insert("reason".to_string(), name);
-    let mut put = |k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    match r {
-        Reason::OutsideQuery { from, to } => {
-            put("from", from.to_string().into());
-            put("to", to.to_string().into());
-        }
-        Reason::BeforeNotice { earliest } => put("earliest", earliest.to_string().into()),
-        Reason::BeyondHorizon { latest } => put("latest", latest.to_string().into()),
-        Reason::OutsideWorkingHours {
-            local_date,
-            override_date,
-            nearest,
-        } => {
-            put("localDate", local_date.to_string().into());
-            put("overrideDate", (*override_date).into());
-            put("nearest", nearest.iter().map(interval).collect());
-        }
-        Reason::DoesNotFit { window } => put("window", interval(window)),
-        Reason::OffGrid {
-            window,
-            step,
-            previous,
-            next,
-        } => {
-            put("window", interval(window));
-            put("step", step.get().into());
-            put("previous", previous.to_string().into());
-            put("next", next.to_string().into());
-        }
-        Reason::Busy { interval: iv } | Reason::Buffer { interval: iv } => {
-            put("interval", interval(iv));
-        }
-        Reason::Conflict(c) => {
-            put("resource", c.resource.clone().into());
-            put("bookings", c.with.clone().into());
-        }
-        // A reason this binding does not know yet: the engine's own shape.
-        _ => return engine,
-    }
-    Value::Object(out)
-}
-
-/// An explanation as JSON text of `{ start, offered, reasons }`.
-fn explanation(why: &Explanation) -> String {
-    let reasons: Vec<Value> = why.reasons.iter().map(reason).collect();
-    json!({ "start": why.start.to_string(), "offered": why.offered, "reasons": reasons })
-        .to_string()
-}
 
 /// Why `at` is or is not among `availability`'s slots for the query of
 /// `slots`: JSON text of `{ start, offered, reasons }`.
@@ -132,9 +62,10 @@ pub fn explain_with_ledger_json(
 /// Alternatives as the plain `{ before, after }`: ISO strings in UTC, one
 /// per line (the wrapper splits them).
 pub(crate) fn alternatives_out(a: &Alternatives) -> Result<JsValue> {
+    let a = hcas_js_shapes::advice::alternatives(a);
     object(&[
-        ("before", JsValue::from_str(&iso(&a.before))),
-        ("after", JsValue::from_str(&iso(&a.after))),
+        ("before", JsValue::from_str(&a.before)),
+        ("after", JsValue::from_str(&a.after)),
     ])
 }
 

@@ -10,10 +10,11 @@
 //! fills (a JS array of exported objects can only be moved, not borrowed).
 
 use hcas_core::booking::{
-    BookOptions, BookOutcome, Booking, CheckOptions, Conflict, HoldOptions, Ledger, Request,
+    BookOptions, BookOutcome, Booking, CheckOptions, HoldOptions, Ledger, Request,
     RescheduleOptions, SeriesRef, Status,
 };
 use hcas_core::{ErrorCode, Interval};
+use hcas_js_shapes::series as shapes;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -185,24 +186,6 @@ impl NativeBookingList {
     }
 }
 
-/// A conflict as the package answers it: the resource and the ids of the
-/// bookings that take it.
-#[derive(Serialize)]
-pub(crate) struct ConflictOut {
-    resource: String,
-    bookings: Vec<String>,
-}
-
-/// Conflicts as the package answers them (`resource`, `bookings`).
-pub(crate) fn conflicts(cs: Vec<Conflict>) -> Vec<ConflictOut> {
-    cs.into_iter()
-        .map(|c| ConflictOut {
-            resource: c.resource,
-            bookings: c.with,
-        })
-        .collect()
-}
-
 /// What a booking operation did, as the plain object
 /// `{ kind, booking, conflicts }` of the napi addon: `kind` is `booked`,
 /// `existing` or `conflict`; `booking` a [`NativeBooking`] or `null`.
@@ -210,7 +193,7 @@ fn outcome(o: BookOutcome) -> Result<JsValue> {
     let (kind, booking, cs) = match o {
         BookOutcome::Booked(b) => ("booked", NativeBooking(b).into(), Vec::new()),
         BookOutcome::Existing(b) => ("existing", NativeBooking(b).into(), Vec::new()),
-        BookOutcome::Conflict(cs) => ("conflict", JsValue::NULL, conflicts(cs)),
+        BookOutcome::Conflict(cs) => ("conflict", JsValue::NULL, shapes::conflicts(cs)),
     };
     object(&[
         ("kind", JsValue::from_str(kind)),
@@ -306,7 +289,7 @@ impl NativeLedger {
             options = options.exclude(id);
         }
         let check = js(self.0.check_with(&request, options))?;
-        to_plain(&conflicts(check.conflicts))
+        to_plain(&shapes::conflicts(check.conflicts))
     }
 
     /// Book atomically at `now`: check, then insert only when free, with an

@@ -6,27 +6,13 @@
 
 use hcas_core::ErrorCode;
 use hcas_core::booking::Status;
-use hcas_core::consent::{
-    Action, AppointmentKind, Basis, Category, ConsentStatus, Effect, Purpose, Role,
-};
+use hcas_core::consent::{Action, Category, Purpose, Role};
 use hcas_core::fhir::search::{self as fsearch, Prefix};
 use hcas_core::fhir::{self, SlotStatus};
 use hcas_core::lifecycle::Party;
 use hcas_core::waitlist::MAX_HOLD_MINUTES;
-use serde::Serialize;
-use serde_json::Value;
+use hcas_js_shapes::vocab::wire;
 use wasm_bindgen::prelude::*;
-
-/// The serde wire names of `items` (each serialises as a JSON string).
-fn wire<T: Serialize>(items: &[T]) -> Vec<String> {
-    items
-        .iter()
-        .filter_map(|v| match serde_json::to_value(v) {
-            Ok(Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .collect()
-}
 
 /// `&'static str`s as owned strings.
 fn owned(items: &[&str]) -> Vec<String> {
@@ -115,61 +101,40 @@ pub fn purposes() -> Vec<String> {
 /// The effects' wire names (`permit`, `deny`).
 #[wasm_bindgen]
 pub fn effects() -> Vec<String> {
-    wire(&[Effect::Permit, Effect::Deny])
+    hcas_js_shapes::vocab::effects()
 }
 
 /// The consent statuses' wire names; only `active` consents count.
 #[wasm_bindgen(js_name = consentStatuses)]
 pub fn consent_statuses() -> Vec<String> {
-    wire(&[
-        ConsentStatus::Active,
-        ConsentStatus::Inactive,
-        ConsentStatus::Draft,
-        ConsentStatus::EnteredInError,
-    ])
+    hcas_js_shapes::vocab::consent_statuses()
 }
 
 /// The bases of an access decision, in the engine's order.
 #[wasm_bindgen]
 pub fn bases() -> Vec<String> {
-    wire(&[
-        Basis::SelfAccess,
-        Basis::Role,
-        Basis::BreakGlass,
-        Basis::Consent,
-        Basis::Default,
-    ])
+    hcas_js_shapes::vocab::bases()
 }
 
 /// The appointment kinds' wire names.
 #[wasm_bindgen(js_name = appointmentKinds)]
 pub fn appointment_kinds() -> Vec<String> {
-    wire(&[AppointmentKind::InPerson, AppointmentKind::Telehealth])
+    hcas_js_shapes::vocab::appointment_kinds()
 }
 
 /// The `check` names of a booking refusal, in the order the checks are made
 /// (the engine's serde tags of `Refusal`, as the napi addon lists them).
 #[wasm_bindgen(js_name = refusalChecks)]
 pub fn refusal_checks() -> Vec<String> {
-    owned(&["access", "telehealth", "guardian_missing", "guardian"])
+    owned(&hcas_js_shapes::vocab::REFUSAL_CHECKS)
 }
 
 /// The wire names of every reason a start is not offered, in the engine's
-/// order (`hcas_core::advice::Reason`'s serde tags, as the napi addon lists
-/// them).
+/// order (`hcas_core::advice::Reason`'s serde tags;
+/// `hcas_js_shapes::advice::REASONS`, which the napi addon lists too).
 #[wasm_bindgen]
 pub fn reasons() -> Vec<String> {
-    owned(&[
-        "outside_query",
-        "before_notice",
-        "beyond_horizon",
-        "outside_working_hours",
-        "does_not_fit",
-        "off_grid",
-        "busy",
-        "buffer",
-        "conflict",
-    ])
+    owned(&hcas_js_shapes::advice::REASONS)
 }
 
 /// The FHIR Slot statuses, in the engine's order.

@@ -75,20 +75,10 @@ pub(crate) fn error(code: ErrorCode, message: String) -> JsValue {
     to_js(&Error::new(code, message))
 }
 
-/// JSON text from the wrapper as a value; text that is not JSON (a caller
-/// using this module directly) is `invalid_request` naming `what`.
-fn parse_value(text: &str, what: &str) -> hcas_core::Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidRequest,
-            format!("{what} is not JSON text: {e}"),
-        )
-    })
-}
-
-/// [`parse_value`] with its error mapped for JS.
+/// JSON text from the wrapper as a value, its error mapped for JS
+/// (`hcas_js_shapes::text::parse_value`).
 pub(crate) fn parse(text: &str, what: &str) -> Result<Value> {
-    js(parse_value(text, what))
+    js(hcas_js_shapes::text::parse_value(text, what))
 }
 
 /// The field `name` of the plain object `obj`: `None` when it is
@@ -167,23 +157,11 @@ pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue> {
     Ok(o.into())
 }
 
-/// `evaluate` from JSON text to JSON text.
-fn evaluate_text(kind: &str, input: &str) -> hcas_core::Result<String> {
-    let input = parse_value(input, "input")?;
-    let out = hcas_core::wire::evaluate(kind, &input)?;
-    serde_json::to_string(&out).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidRequest,
-            format!("could not encode the answer: {e}"),
-        )
-    })
-}
-
 /// Evaluate one input of `kind` (one of the kinds) given as JSON text in its
 /// vector shape (`docs/vectors.md`), answering JSON text in the same shape.
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(kind: &str, input: &str) -> Result<String> {
-    js(evaluate_text(kind, input))
+    js(hcas_js_shapes::text::evaluate_text(kind, input))
 }
 
 /// Judge a front door's answer to one conformance vector: `case_json` is the
@@ -199,26 +177,4 @@ pub fn check_vector_json(case_json: &str, answer_json: &str) -> Result<Option<St
         out => hcas_core::wire::check(&case, Ok(out)),
     };
     Ok(verdict.err())
-}
-
-#[cfg(test)]
-mod tests {
-    //! The host-side checks of the text level (the JS-facing error objects
-    //! need a JS engine: bindings/wasm/tests runs those under Node).
-    use super::*;
-
-    #[test]
-    fn evaluate_text_answers_the_engine_shape() -> hcas_core::Result<()> {
-        let input = r#"{"rrule":"FREQ=DAILY;COUNT=3","dtstart":"2026-03-27T09:00","timezone":"Europe/London","from":"2026-03-01T00:00:00Z","to":"2026-04-01T00:00:00Z"}"#;
-        let out: Value = parse_value(&evaluate_text("recurrence", input)?, "out")?;
-        let direct = hcas_core::wire::evaluate("recurrence", &parse_value(input, "input")?)?;
-        assert_eq!(out, direct);
-        Ok(())
-    }
-
-    #[test]
-    fn evaluate_text_refuses_text_that_is_not_json() {
-        let err = evaluate_text("recurrence", "{not json").err();
-        assert_eq!(err.map(|e| e.code()), Some(ErrorCode::InvalidRequest));
-    }
 }

@@ -1,113 +1,37 @@
 //! Recurring series of appointments (`hcas_core::series`), behind the
 //! package's `SeriesSpec`, `planShift`, `shiftOccurrences`, `planCancel`,
 //! `cancelOccurrences` and `seriesBookings`, with the napi addon's names and
-//! shapes (bindings/node/src/series.rs). Conversions only: scopes, policies,
-//! statuses and parties are the engine's wire names; instants go back as ISO
-//! strings in UTC; conflicts use the names of `Ledger#check`.
+//! shapes. Argument extraction and error mapping only: the wire names of
+//! scopes and policies and the answers' shapes (instants as ISO strings in
+//! UTC, conflicts with the names of `Ledger#check`) are
+//! `hcas_js_shapes::series`'s, shared with the napi addon.
 //!
 //! Not here (they throw the adapter's coded error): `SeriesSpec#addAlternatives`
 //! and `SeriesSpec#recurrenceParts` (the latter only serves the FHIR mapping).
 
 use hcas_core::booking::Booking;
 use hcas_core::series::{
-    self, CancelResult, EditScope, OccurrenceResult, SeriesBookOptions, SeriesCancel, SeriesEdit,
-    SeriesPolicy, SeriesSpec, Skipped, WallShift,
+    self, CancelResult, EditScope, SeriesBookOptions, SeriesCancel, SeriesEdit, SeriesPolicy,
+    SeriesSpec, WallShift,
 };
 use hcas_core::time::parse_local_datetime;
 use hcas_core::{ErrorCode, Zone};
-use serde::Serialize;
+use hcas_js_shapes::series as shapes;
 use wasm_bindgen::prelude::*;
 
-use crate::booking::{
-    ConflictOut, NativeBooking, NativeBookingList, NativeLedger, conflicts, series_ref,
-};
-use crate::lifecycle::{OutcomeOut, outcomes, party, policy};
-use crate::typed::{NativeRecurrence, instant, iso, minutes};
-use crate::{Result, error, field, js, number_field, required_string, string_field, to_plain};
-
-/// An `invalid_request` error saying `message`.
-fn refuse(message: String) -> JsValue {
-    error(ErrorCode::InvalidRequest, message)
-}
+use crate::booking::{NativeBooking, NativeBookingList, NativeLedger, series_ref};
+use crate::lifecycle::{party, policy};
+use crate::typed::{NativeRecurrence, instant, minutes};
+use crate::{Result, field, js, number_field, required_string, string_field, to_plain};
 
 /// A series booking policy's wire name (`all_or_nothing`, `book_free`).
 fn series_policy(text: Option<&str>) -> Result<SeriesPolicy> {
-    match text {
-        None | Some("all_or_nothing") => Ok(SeriesPolicy::AllOrNothing),
-        Some("book_free") => Ok(SeriesPolicy::BookFree),
-        Some(other) => Err(refuse(format!(
-            "policy: `{other}` is not a series policy; give all_or_nothing or book_free"
-        ))),
-    }
+    js(shapes::series_policy(text))
 }
 
 /// An edit scope's wire name (`this`, `this_and_following`, `all`).
 fn scope(text: &str) -> Result<EditScope> {
-    match text {
-        "this" => Ok(EditScope::This),
-        "this_and_following" => Ok(EditScope::ThisAndFollowing),
-        "all" => Ok(EditScope::All),
-        other => Err(refuse(format!(
-            "scope: `{other}` is not an edit scope; give this, this_and_following or all"
-        ))),
-    }
-}
-
-/// One occurrence of a series: its recurrence id and its instants.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OccurrenceOut {
-    recurrence_id: String,
-    start: String,
-    end: String,
-}
-
-/// Nearest free starts as ISO strings in UTC, one per line.
-#[derive(Serialize)]
-struct AlternativesOut {
-    before: String,
-    after: String,
-}
-
-/// One occurrence's answer.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OccurrenceResultOut {
-    id: String,
-    recurrence_id: String,
-    start: String,
-    end: String,
-    ok: bool,
-    conflicts: Vec<ConflictOut>,
-    booked: bool,
-    alternatives: Option<AlternativesOut>,
-}
-
-/// Occurrence answers as the package answers them.
-fn occurrence_results(items: Vec<OccurrenceResult>) -> Vec<OccurrenceResultOut> {
-    items
-        .into_iter()
-        .map(|o| OccurrenceResultOut {
-            alternatives: o.alternatives.as_ref().map(|a| AlternativesOut {
-                before: iso(&a.before),
-                after: iso(&a.after),
-            }),
-            id: o.id,
-            recurrence_id: o.recurrence_id,
-            start: o.start.to_string(),
-            end: o.end.to_string(),
-            ok: o.ok,
-            conflicts: conflicts(o.conflicts),
-            booked: o.booked,
-        })
-        .collect()
-}
-
-/// The answer for a whole series.
-#[derive(Serialize)]
-struct SeriesResultOut {
-    booked: bool,
-    occurrences: Vec<OccurrenceResultOut>,
+    js(shapes::scope(text))
 }
 
 /// A recurring appointment to book: an id, a recurrence, the length of each
@@ -166,13 +90,9 @@ impl NativeSeriesSpec {
 
     /// Validate and list the occurrences, by start.
     pub fn occurrences(&self) -> Result<JsValue> {
-        let list: Vec<OccurrenceOut> = js(self.0.occurrences())?
+        let list: Vec<_> = js(self.0.occurrences())?
             .into_iter()
-            .map(|(local, start, end)| OccurrenceOut {
-                recurrence_id: local.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                start: start.to_string(),
-                end: end.to_string(),
-            })
+            .map(|(local, start, end)| shapes::occurrence(local, start, end))
             .collect();
         to_plain(&list)
     }
@@ -180,7 +100,9 @@ impl NativeSeriesSpec {
     /// Check every occurrence against `ledger` at `now` without booking.
     pub fn plan(&self, ledger: &NativeLedger, now: &JsValue) -> Result<JsValue> {
         let now = instant(now, "now")?;
-        to_plain(&occurrence_results(js(self.0.plan(&ledger.0, now))?))
+        to_plain(&shapes::occurrence_results(js(self
+            .0
+            .plan(&ledger.0, now))?))
     }
 
     /// Plan, then book into `ledger` at `now` by `policy` (`all_or_nothing`,
@@ -193,11 +115,9 @@ impl NativeSeriesSpec {
     ) -> Result<JsValue> {
         let options =
             SeriesBookOptions::at(instant(now, "now")?).policy(series_policy(policy.as_deref())?);
-        let got = js(self.0.book(&mut ledger.0, options))?;
-        to_plain(&SeriesResultOut {
-            booked: got.booked,
-            occurrences: occurrence_results(got.occurrences),
-        })
+        to_plain(&shapes::series_result(js(self
+            .0
+            .book(&mut ledger.0, options))?))
     }
 
     /// The booking id of the occurrence whose original local start is the
@@ -211,14 +131,7 @@ impl NativeSeriesSpec {
 
 /// Whole days named `name`.
 fn days(v: f64, name: &str) -> Result<i64> {
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
-        return Err(error(
-            ErrorCode::InvalidDuration,
-            format!("{name}: {v} is not a whole number of days"),
-        ));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(v as i64)
+    js(hcas_js_shapes::time::days(v, name))
 }
 
 /// The engine's edit of the wrapper's `{ occurrence, scope, zone, actor,
@@ -276,88 +189,9 @@ fn cancel(c: &JsValue) -> Result<SeriesCancel> {
     Ok(out.policy(policy(&p, "policy.")?))
 }
 
-/// An occurrence in scope that an edit left alone, and why.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SkippedOut {
-    id: String,
-    recurrence_id: String,
-    status: &'static str,
-    code: &'static str,
-    message: String,
-}
-
-/// Skipped occurrences as the package answers them.
-fn skipped(items: Vec<Skipped>) -> Vec<SkippedOut> {
-    items
-        .into_iter()
-        .map(|s| SkippedOut {
-            status: s.status.as_str(),
-            code: s.error.code().as_str(),
-            message: s.error.message().to_string(),
-            id: s.id,
-            recurrence_id: s.recurrence_id,
-        })
-        .collect()
-}
-
-/// One planned move of a series edit.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MoveOut {
-    id: String,
-    recurrence_id: String,
-    start: String,
-    end: String,
-}
-
-/// What a shift would do, before any conflict check.
-#[derive(Serialize)]
-struct ShiftPlanOut {
-    moves: Vec<MoveOut>,
-    skipped: Vec<SkippedOut>,
-}
-
-/// The answer to a shift.
-#[derive(Serialize)]
-struct EditResultOut {
-    applied: bool,
-    occurrences: Vec<OccurrenceResultOut>,
-    skipped: Vec<SkippedOut>,
-}
-
-/// One occurrence cancelled (or to be cancelled).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CancelledOut {
-    id: String,
-    recurrence_id: String,
-    from: &'static str,
-    outcomes: Vec<OutcomeOut>,
-}
-
-/// The answer to a cancellation.
-#[derive(Serialize)]
-struct CancelResultOut {
-    cancelled: Vec<CancelledOut>,
-    skipped: Vec<SkippedOut>,
-}
-
 /// A cancellation as the plain `{ cancelled, skipped }`.
 fn cancel_result(r: CancelResult) -> Result<JsValue> {
-    to_plain(&CancelResultOut {
-        cancelled: r
-            .cancelled
-            .into_iter()
-            .map(|c| CancelledOut {
-                from: c.from.as_str(),
-                outcomes: outcomes(&c.outcomes),
-                id: c.id,
-                recurrence_id: c.recurrence_id,
-            })
-            .collect(),
-        skipped: skipped(r.skipped),
-    })
+    to_plain(&shapes::cancel_result(r))
 }
 
 /// Plan a shift on `bookings` without conflict checks
@@ -371,19 +205,7 @@ pub fn plan_shift_list(
     let refs: Vec<&Booking> = bookings.0.iter().collect();
     let edit = self::edit(edit)?;
     let plan = js(series::plan_shift(&refs, &edit, instant(now, "now")?))?;
-    to_plain(&ShiftPlanOut {
-        moves: plan
-            .moves
-            .into_iter()
-            .map(|m| MoveOut {
-                id: m.id,
-                recurrence_id: m.recurrence_id,
-                start: m.start.to_string(),
-                end: m.end.to_string(),
-            })
-            .collect(),
-        skipped: skipped(plan.skipped),
-    })
+    to_plain(&shapes::shift_plan(plan))
 }
 
 /// Move occurrences of a series in `ledger`, all or nothing
@@ -396,12 +218,11 @@ pub fn shift_occurrences(
 ) -> Result<JsValue> {
     let edit = self::edit(edit)?;
     let now = instant(now, "now")?;
-    let got = js(series::shift_occurrences(&mut ledger.0, &edit, now))?;
-    to_plain(&EditResultOut {
-        applied: got.applied,
-        occurrences: occurrence_results(got.occurrences),
-        skipped: skipped(got.skipped),
-    })
+    to_plain(&shapes::edit_result(js(series::shift_occurrences(
+        &mut ledger.0,
+        &edit,
+        now,
+    ))?))
 }
 
 /// Plan a cancellation on `bookings` without changing anything

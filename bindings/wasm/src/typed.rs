@@ -9,38 +9,23 @@
 
 use std::sync::Arc;
 
-use hcas_core::recurrence::parse_local_list;
 use hcas_core::time::parse_local_datetime;
-use hcas_core::wire::{OverrideSpec, RuleSpec, parse_overrides, parse_rules};
 use hcas_core::{
-    Availability, ErrorCode, Interval, Minutes, PooledSlots, RRule, Recurrence, SlotQuery,
-    Timestamp, Zone,
+    Availability, ErrorCode, Minutes, PooledSlots, Recurrence, SlotQuery, Timestamp, Zone,
 };
-use serde::de::DeserializeOwned;
+use hcas_js_shapes::time::{self, epoch_ms, iso};
 use wasm_bindgen::prelude::*;
 
-use crate::{Result, error, js, parse};
+use crate::{Result, error, js, to_js};
 
-/// The first and last epoch milliseconds whose whole second is in the
-/// engine's range (the years 0001-9999), bounds JS numbers are exact in.
-const MS_RANGE: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
-
-/// An instant argument named `name`: epoch milliseconds or an ISO string.
+/// An instant argument named `name`: epoch milliseconds or an ISO string
+/// (`hcas_js_shapes::time`'s rules, shared with the napi addon).
 pub(crate) fn instant(v: &JsValue, name: &str) -> Result<Timestamp> {
     if let Some(ms) = v.as_f64() {
-        if !MS_RANGE.contains(&ms) {
-            return Err(error(
-                ErrorCode::InvalidDatetime,
-                format!("{name}: {ms} epoch milliseconds is not an instant in the years 0001-9999"),
-            ));
-        }
-        // In range, so the whole seconds fit an i64 exactly.
-        #[allow(clippy::cast_possible_truncation)]
-        let secs = (ms / 1000.0).floor() as i64;
-        return js(Timestamp::from_unix(secs).map_err(|e| e.at(name)));
+        return js(time::instant_ms(ms, name));
     }
     match v.as_string() {
-        Some(text) => js(Timestamp::parse(&text).map_err(|e| e.at(name))),
+        Some(text) => js(time::instant_text(&text, name)),
         None => Err(error(
             ErrorCode::InvalidDatetime,
             format!("{name}: not an instant (give epoch milliseconds or an ISO 8601 string)"),
@@ -51,48 +36,7 @@ pub(crate) fn instant(v: &JsValue, name: &str) -> Result<Timestamp> {
 /// Whole minutes named `name`: a fraction or a non-finite number is
 /// `invalid_duration` (the engine's checks of sign and size come later).
 pub(crate) fn minutes(v: f64, name: &str) -> Result<Minutes> {
-    if !v.is_finite() || v.fract() != 0.0 || v.abs() >= 1e15 {
-        return Err(error(
-            ErrorCode::InvalidDuration,
-            format!("{name}: {v} is not a whole number of minutes"),
-        ));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(Minutes::new(v as i64))
-}
-
-/// Instants as ISO strings in UTC, one per line in a single string (the
-/// wrapper splits it).
-pub(crate) fn iso(items: &[Timestamp]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(items.len() * 21);
-    for (i, t) in items.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{t}");
-    }
-    out
-}
-
-/// Instants as epoch milliseconds (a `Float64Array` in JS); whole seconds
-/// of the years 0001-9999 are exact in an f64.
-#[allow(clippy::cast_precision_loss)]
-pub(crate) fn epoch_ms(items: &[Timestamp]) -> Vec<f64> {
-    items.iter().map(|t| t.unix() as f64 * 1000.0).collect()
-}
-
-/// JSON text from the wrapper as `T` (the wire shapes of `docs/vectors.md`);
-/// the wrong shape is `invalid_request` naming `what`.
-fn shaped<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
-    let value = parse(text, what)?;
-    serde_json::from_value(value).map_err(|e| {
-        error(
-            ErrorCode::InvalidRequest,
-            format!("{what} does not have the documented shape: {e}"),
-        )
-    })
+    js(time::minutes(v, name))
 }
 
 /// An IANA time zone of the engine's embedded tz database.
@@ -150,15 +94,10 @@ impl NativeRecurrence {
         exdates: Vec<String>,
         rdates: Vec<String>,
     ) -> Result<NativeRecurrence> {
-        let rule = js(RRule::parse(rrule).map_err(|e| e.at("rrule")))?;
-        let start = js(parse_local_datetime(dtstart).map_err(|e| e.at("dtstart")))?;
-        let zone = js(Zone::parse(zone).map_err(|e| e.at("zone")))?;
-        let exdates = js(parse_local_list("exdates", &exdates))?;
-        let rdates = js(parse_local_list("rdates", &rdates))?;
-        let rec = Recurrence::new(rule, start, zone)
-            .with_exdates(exdates)
-            .and_then(|r| r.with_rdates(rdates));
-        js(rec).map(|r| Self(Arc::new(r)))
+        js(hcas_js_shapes::typed::recurrence(
+            rrule, dtstart, zone, &exdates, &rdates,
+        ))
+        .map(|r| Self(Arc::new(r)))
     }
 
     /// The rule as normalised RRULE text.
@@ -262,34 +201,15 @@ impl NativeAvailability {
         overrides_json: &str,
         busy: Vec<JsValue>,
     ) -> Result<NativeAvailability> {
-        let zone = js(Zone::parse(zone).map_err(|e| e.at("zone")))?;
-        let rules: Vec<RuleSpec> = shaped(rules_json, "rules")?;
-        let overrides: Vec<OverrideSpec> = shaped(overrides_json, "overrides")?;
-        let rules = js(parse_rules(&rules))?;
-        let overrides = js(parse_overrides(&overrides))?;
-        js(hcas_core::id::check_count(
-            "busy",
-            busy.len() / 2,
-            "MAX_BUSY",
-            hcas_core::id::MAX_BUSY,
-        ))?;
-        let mut intervals = Vec::with_capacity(busy.len() / 2);
-        for (i, pair) in busy.chunks(2).enumerate() {
-            let [s, e] = pair else {
-                return Err(error(
-                    ErrorCode::InvalidRequest,
-                    format!("busy[{i}]: an interval needs a start and an end"),
-                ));
-            };
-            let s = instant(s, &format!("busy[{i}].start"))?;
-            let e = instant(e, &format!("busy[{i}].end"))?;
-            intervals.push(js(
-                Interval::new(s, e).map_err(|e| e.at(&format!("busy[{i}]")))
-            )?);
-        }
-        Ok(Self(Arc::new(Availability::from_parts(
-            zone, rules, overrides, intervals,
-        ))))
+        let built = hcas_js_shapes::typed::availability(
+            zone,
+            rules_json,
+            overrides_json,
+            &busy,
+            instant,
+            |e| to_js(&e),
+        )?;
+        Ok(Self(Arc::new(built)))
     }
 
     /// The offered slot starts in `[start, end)` for `duration` minutes, as

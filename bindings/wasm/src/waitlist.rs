@@ -1,54 +1,17 @@
 //! The waitlist (`hcas_core::waitlist`), behind the package's `Waitlist` and
 //! `makeHold` with the napi addon's names (`NativeWaitlist`,
-//! `makeHoldBooking`). Conversions only: the engine decides which entry a
-//! freed slot is offered to; instants go back as ISO strings in UTC.
+//! `makeHoldBooking`). Argument extraction and error mapping only: the engine
+//! decides which entry a freed slot is offered to; the answers' shapes are
+//! `hcas_js_shapes::waitlist`'s, shared with the napi addon.
 
 use hcas_core::waitlist::{Offer, Preferences, WaitEntry, Waitlist, make_hold};
 use hcas_core::{ErrorCode, Interval};
-use serde::Serialize;
+use hcas_js_shapes::waitlist as shapes;
 use wasm_bindgen::prelude::*;
 
 use crate::booking::{NativeBooking, NativeLedger};
 use crate::typed::{instant, minutes};
 use crate::{Result, error, field, js, number_field, required_string, to_plain};
-
-/// A waitlist entry as the package answers it (the addon's `NativeWaitEntry`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WaitEntryOut {
-    id: String,
-    patient: String,
-    provider: String,
-    window_start: String,
-    window_end: String,
-    min_duration_minutes: Option<i64>,
-    created: String,
-}
-
-impl From<&WaitEntry> for WaitEntryOut {
-    fn from(e: &WaitEntry) -> Self {
-        Self {
-            id: e.id.clone(),
-            patient: e.patient.clone(),
-            provider: e.provider.clone(),
-            window_start: e.window.start().to_string(),
-            window_end: e.window.end().to_string(),
-            min_duration_minutes: e.preferences.min_duration_minutes.map(|m| m.get()),
-            created: e.created.to_string(),
-        }
-    }
-}
-
-/// An offer as the package answers it (the addon's `NativeOffer`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OfferOut {
-    entry_id: String,
-    patient: String,
-    start: String,
-    end: String,
-    hold_expires: String,
-}
 
 /// The instant field `name` of `obj`, required, named `at` in errors.
 fn instant_field(obj: &JsValue, name: &str, at: &str) -> Result<hcas_core::Timestamp> {
@@ -64,14 +27,14 @@ fn instant_field(obj: &JsValue, name: &str, at: &str) -> Result<hcas_core::Times
 /// One entry, or `null`, as a plain object.
 fn entry_out(e: Option<&WaitEntry>) -> Result<JsValue> {
     match e {
-        Some(e) => to_plain(&WaitEntryOut::from(e)),
+        Some(e) => to_plain(&shapes::wait_entry(e)),
         None => Ok(JsValue::NULL),
     }
 }
 
 /// Entries as an array of plain objects.
 fn entries_out(items: &[WaitEntry]) -> Result<JsValue> {
-    to_plain(&items.iter().map(WaitEntryOut::from).collect::<Vec<_>>())
+    to_plain(&items.iter().map(shapes::wait_entry).collect::<Vec<_>>())
 }
 
 /// Waiting patients, kept in serving order: by `created`, then by `id`.
@@ -154,13 +117,7 @@ impl NativeWaitlist {
         let now = instant(now, "now")?;
         let hold = minutes(hold_minutes, "holdMinutes")?;
         match js(self.0.offer(&freed.0, &ledger.0, now, hold))? {
-            Some(o) => to_plain(&OfferOut {
-                entry_id: o.entry_id,
-                patient: o.patient,
-                start: o.start.to_string(),
-                end: o.end.to_string(),
-                hold_expires: o.hold_expires.to_string(),
-            }),
+            Some(o) => to_plain(&shapes::offer(o)),
             None => Ok(JsValue::NULL),
         }
     }
