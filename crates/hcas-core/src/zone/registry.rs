@@ -314,7 +314,7 @@ fn tz_at(tz: Tz, t: i64) -> chrono_tz::TzOffset {
 /// Encode chrono-tz's data for `tz` in the `.hcz` format (module docs).
 ///
 /// chrono-tz keeps its transition table private, so the changes are found
-/// through its public calls: a sample every [`STEP`] over `SCAN_FROM..SCAN_TO`,
+/// through its public calls: a sample every day from 1800-01-01 to 2101-01-01 (UTC),
 /// and a bisection to the second wherever the (utc offset, dst offset,
 /// abbreviation) triple differs between two samples.
 ///
