@@ -41,6 +41,9 @@ export {
   InvalidTransitionError,
   NotPermittedError,
   LimitExceededError,
+  registerZone,
+  loadZone,
+  loadZones,
 } from '../index.js'
 
 /**

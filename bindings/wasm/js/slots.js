@@ -40,6 +40,9 @@ const SLOTS_NAMES = [
   'InvalidTransitionError',
   'NotPermittedError',
   'LimitExceededError',
+  'registerZone',
+  'loadZone',
+  'loadZones',
 ]
 
 /**

@@ -55,6 +55,16 @@ pub type Result<T> = std::result::Result<T, JsValue>;
 /// The one adapter from `hcas_core::Error` to a JS error: an `Error` with
 /// the engine's message and its stable code as `code`.
 pub(crate) fn to_js(err: &Error) -> JsValue {
+    // A zone that may only be unloaded: name this package's calls, not the
+    // Rust one (`hcas_core::Zone::parse`'s message with `zone-registry`).
+    #[cfg(feature = "zone-registry")]
+    let message = err.message().replace(
+        "(zone::register)",
+        "(in a browser: `await loadZone(name)` first, or embed it with HCAS_WASM_ZONES; see docs/wasm.md)",
+    );
+    #[cfg(feature = "zone-registry")]
+    let e = js_sys::Error::new(&message);
+    #[cfg(not(feature = "zone-registry"))]
     let e = js_sys::Error::new(err.message());
     // Setting a property on a fresh Error object cannot fail.
     let _ = js_sys::Reflect::set(
@@ -162,6 +172,30 @@ pub(crate) fn object(pairs: &[(&str, JsValue)]) -> Result<JsValue> {
 #[wasm_bindgen(js_name = evaluateJson)]
 pub fn evaluate_json(kind: &str, input: &str) -> Result<String> {
     js(hcas_js_shapes::text::evaluate_text(kind, input))
+}
+
+/// Make a zone known to every call of this module from its `.hcz` data
+/// (`docs/zones.md`; the package ships one file per zone, and the JS
+/// `loadZone` fetches and passes it here), answering the zone's IANA name.
+/// Data the engine refuses is an `invalid_timezone` error whose `reason` is
+/// the stable `ZoneDataCode` (`bad_magic`, `tzdb_mismatch`, `truncated`, ...).
+#[cfg(feature = "zone-registry")]
+#[wasm_bindgen(js_name = registerZone)]
+pub fn register_zone(bytes: &[u8]) -> Result<String> {
+    match hcas_core::zone::register(bytes) {
+        Ok(zone) => Ok(zone.name().to_owned()),
+        Err(e) => {
+            let reason = e.code().as_str();
+            let js = to_js(&Error::from(e));
+            // Setting a property on a fresh Error object cannot fail.
+            let _ = js_sys::Reflect::set(
+                &js,
+                &JsValue::from_str("reason"),
+                &JsValue::from_str(reason),
+            );
+            Err(js)
+        }
+    }
 }
 
 /// Judge a front door's answer to one conformance vector: `case_json` is the

@@ -13,7 +13,7 @@
 // `N passed, N failed`; exit 1 on any failure.
 //
 //   HCAS_ROOT=<repo> [HCAS_VECTORS=dir] [HCAS_NODE_SCRATCH=dir] node tests/browser_run.mjs
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path'
@@ -111,6 +111,29 @@ function slotsScenario(s) {
   return out
 }
 
+/**
+ * What the page's zone checks must answer, by hand: Tokyo is UTC+9 all year
+ * (32,400 s); a name with no file is a 404, so invalid_timezone.
+ */
+const ZONES_WANT = {
+  unloaded: { error: 'invalid_timezone', hint: true },
+  unloadedSlots: { error: 'invalid_timezone', hint: true },
+  loaded: { out: true },
+  loadedSlots: { out: true },
+  tokyo: { out: 32400 },
+  again: { out: 'UTC' },
+  noData: { error: 'invalid_timezone', hint: false },
+}
+
+/** Every string in `value` (a vector's input) that names a zone file of the package. */
+function zoneNames(value, found) {
+  if (typeof value === 'string') {
+    if (/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(value) && existsSync(join(pkgDir, 'zones', `${value}.hcz`))) found.add(value)
+  } else if (Array.isArray(value)) value.forEach((v) => zoneNames(v, found))
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach((v) => zoneNames(v, found))
+  return found
+}
+
 /** What `slotsScenario` must answer, worked out by hand (see its comments). */
 const SLOTS_WANT = {
   typedExported: { out: [] },
@@ -125,6 +148,25 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>hcas wasm vectors</tit
 import * as hcas from '/pkg/browser.mjs'
 import * as slots from '/pkg/slots/browser.mjs'
 const cases = await (await fetch('/vectors.json')).json()
+// The modules embed no zone but UTC: before loading, a zone is
+// invalid_timezone with a message saying to load it; then the page loads the
+// zones the vectors and scenarios name (zones/<name>.hcz beside the modules).
+const zoneChecks = {}
+const attempt = async (f) => {
+  try {
+    return { out: await f() }
+  } catch (e) {
+    return e instanceof hcas.HcasError || e instanceof slots.HcasError ? { error: e.code, hint: /loadZone/.test(e.message) } : { crash: String(e) }
+  }
+}
+zoneChecks.unloaded = await attempt(() => new hcas.Zone('Asia/Tokyo').name)
+zoneChecks.unloadedSlots = await attempt(() => new slots.Zone('Asia/Tokyo').name)
+const zones = await (await fetch('/zones.json')).json()
+zoneChecks.loaded = await attempt(() => hcas.loadZones(zones).then((n) => n.length === zones.length))
+zoneChecks.loadedSlots = await attempt(() => slots.loadZones(zones).then((n) => n.length === zones.length))
+zoneChecks.tokyo = await attempt(() => hcas.loadZone('Asia/Tokyo').then(() => new hcas.Zone('Asia/Tokyo').offsetAt('2026-07-01T00:00:00Z')))
+zoneChecks.again = await attempt(() => slots.loadZone('UTC'))
+zoneChecks.noData = await attempt(() => slots.loadZone('Mars/Base'))
 const evaluateAll = (h) => cases.map(({ kind, input }) => {
   try {
     return { out: h.evaluate(kind, input) }
@@ -136,7 +178,7 @@ const answers = evaluateAll(hcas)
 const slotsAnswers = evaluateAll(slots)
 const typed = (${typedScenario.toString()})(hcas)
 const slotsChecks = (${slotsScenario.toString()})(slots)
-window.hcasDone = { answers, slotsAnswers, typed, slotsChecks, version: hcas.version, tzdb: hcas.TZDB_VERSION }
+window.hcasDone = { answers, slotsAnswers, typed, slotsChecks, zoneChecks, version: hcas.version, tzdb: hcas.TZDB_VERSION }
 </script>`
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' }
@@ -162,14 +204,19 @@ async function main() {
   }
 
   const body = JSON.stringify(cases.map((c) => ({ kind: c.kind, input: c.input })))
+  // The zones the page loads: those the vectors name, and the scenarios'.
+  const zonesBody = JSON.stringify([...zoneNames(cases.map((c) => c.input), new Set(['Europe/London', 'Europe/Paris']))].sort())
+  let zoneFetches = 0
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1')
     let data
     let type = 'text/html'
     if (url.pathname === '/') data = PAGE
     else if (url.pathname === '/vectors.json') [data, type] = [body, TYPES['.json']]
+    else if (url.pathname === '/zones.json') [data, type] = [zonesBody, TYPES['.json']]
     else if (url.pathname.startsWith('/pkg/')) {
       const p = resolve(pkgDir, `.${url.pathname.slice(4)}`)
+      if (url.pathname.startsWith('/pkg/zones/')) zoneFetches += 1
       if (!p.startsWith(pkgDir)) {
         res.writeHead(403).end()
         return
@@ -245,6 +292,15 @@ async function main() {
       console.log(`FAIL slots ${name}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, by hand ${JSON.stringify(want).slice(0, 200)}`)
     }
   }
+  // Zones on demand: unloaded, loaded, unknown.
+  for (const [name, want] of Object.entries(ZONES_WANT)) {
+    const got = done.zoneChecks[name]
+    if (JSON.stringify(got) === JSON.stringify(want)) passed += 1
+    else {
+      failed += 1
+      console.log(`FAIL zones ${name}: Chromium answered ${JSON.stringify(got).slice(0, 200)}, by hand ${JSON.stringify(want).slice(0, 200)}`)
+    }
+  }
   // The typed API: the same scenario's answers, call by call.
   const wantTyped = typedScenario(reference)
   for (const [name, want] of Object.entries(wantTyped)) {
@@ -259,8 +315,9 @@ async function main() {
     console.log(`no *.json vectors below ${root}`)
     failed += 1
   }
+  console.log(`the page loaded ${JSON.parse(zonesBody).length} zones into each module with loadZones (${zoneFetches} zone file requests)`)
   console.log(
-    `vectors from ${root} through the full and the slots module, ${Object.keys(wantTyped).length} typed calls and ${Object.keys(SLOTS_WANT).length} slots-entry checks in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`,
+    `vectors from ${root} through the full and the slots module, ${Object.keys(ZONES_WANT).length} zone checks, ${Object.keys(wantTyped).length} typed calls and ${Object.keys(SLOTS_WANT).length} slots-entry checks in headless Chromium (@hcas/engine-wasm ${done.version}, tzdb ${done.tzdb}), compared with ${referenceName}`,
   )
   console.log(`${passed} passed, ${failed} failed`)
   return failed === 0 ? 0 : 1

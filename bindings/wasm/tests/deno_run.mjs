@@ -27,6 +27,10 @@ check('recurrence', new h.Recurrence('FREQ=DAILY;COUNT=2', '2026-05-04T09:00', '
   '2026-05-04T08:00:00Z',
   '2026-05-05T08:00:00Z',
 ])
+// The modules embed no zone but UTC; under Deno the browser entries register
+// every zone of zones.bin at import. Tokyo is UTC+9 all year.
+check('zones at import', new h.Zone('Asia/Tokyo').offsetAt('2026-07-01T00:00:00Z'), 9 * 3600)
+check('zones at import, slots entry', new s.Zone('Asia/Tokyo').offsetAt('2026-01-01T00:00:00Z'), 9 * 3600)
 let code
 try {
   new h.Zone('Mars/Base')

@@ -24,6 +24,7 @@ const SLOTS_API = [
   'HcasError', 'InvalidRruleError', 'InvalidTimezoneError', 'InvalidDatetimeError', 'InvalidIntervalError',
   'InvalidDurationError', 'InvalidWindowError', 'InvalidConsentError', 'InvalidRequestError',
   'InvalidTransitionError', 'NotPermittedError', 'LimitExceededError',
+  'registerZone', 'loadZone', 'loadZones',
 ]
 
 test('the slots entry exports exactly the slots API, by import and by require', () => {

@@ -19,3 +19,13 @@ try {
 } catch (e) {
   if (e instanceof HcasError) console.log(e.code, starts.length, rows.length, Ledger)
 }
+
+// Zone data at run time (docs/wasm.md "Zones on demand").
+import { loadZone, loadZones, registerZone } from '@hcas/engine-wasm/slots'
+import * as full from '@hcas/engine-wasm'
+const one: Promise<string> = loadZone('Asia/Tokyo')
+const many: Promise<string[]> = loadZones(['Europe/Paris', 'America/New_York'])
+const name: string = full.registerZone(new Uint8Array(0))
+// @ts-expect-error: registerZone takes the file's bytes, not a name
+registerZone('Asia/Tokyo')
+console.log(one, many, name)

@@ -85,10 +85,16 @@ impl Zone {
         if let Some(z) = registry::registered(name) {
             return Ok(z);
         }
-        Err(Error::new(
-            ErrorCode::InvalidTimezone,
-            format!("`{name}` is not an IANA time zone name (like America/New_York or UTC)"),
-        ))
+        #[cfg(not(feature = "zone-registry"))]
+        let message =
+            format!("`{name}` is not an IANA time zone name (like America/New_York or UTC)");
+        // With loadable zones, a real name whose data was not registered is
+        // refused the same way: say both possible fixes.
+        #[cfg(feature = "zone-registry")]
+        let message = format!(
+            "`{name}` is not an IANA time zone name (like America/New_York or UTC), or its data is not loaded (zone::register)"
+        );
+        Err(Error::new(ErrorCode::InvalidTimezone, message))
     }
 
     /// The IANA name.

@@ -351,7 +351,15 @@ fn a_registered_zone_is_found_by_name() {
     bytes.extend_from_slice(name.as_bytes());
     bytes.extend_from_slice(&good[name_at + 1 + good[name_at] as usize..]);
 
-    assert!(Zone::parse(name).is_err());
+    // Before it is registered: invalid_timezone, saying it may only be unloaded.
+    let err = Zone::parse(name).unwrap_err();
+    assert_eq!(err.code(), hcas_core::ErrorCode::InvalidTimezone);
+    assert!(
+        err.message()
+            .ends_with("or its data is not loaded (zone::register)"),
+        "{}",
+        err.message()
+    );
     let z = register(&bytes).unwrap();
     assert_eq!(Zone::parse(name).unwrap(), z);
     assert_eq!(name.parse::<Zone>().unwrap(), z);

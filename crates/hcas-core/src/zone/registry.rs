@@ -416,6 +416,16 @@ fn put_sleb(out: &mut Vec<u8>, v: i64) {
     put_uleb(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
+/// `"{0} {1}{2}"`, e.g. "transition 7's time", formatted only when needed.
+#[derive(Clone, Copy)]
+struct Nth(&'static str, usize, &'static str);
+
+impl fmt::Display for Nth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.0, self.1, self.2)
+    }
+}
+
 /// A reader over the bytes that turns every short read into `truncated`.
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -427,7 +437,9 @@ impl Reader<'_> {
         ZoneDataError::new(code, format!("{what} (at byte {})", self.at))
     }
 
-    fn u8(&mut self, what: &str) -> Result<u8, ZoneDataError> {
+    // `what` is only formatted when the data is refused: a zone's hundreds
+    // of transitions are read without building a message for each.
+    fn u8(&mut self, what: impl fmt::Display) -> Result<u8, ZoneDataError> {
         let b = *self.bytes.get(self.at).ok_or_else(|| {
             self.err(
                 ZoneDataCode::Truncated,
@@ -450,10 +462,10 @@ impl Reader<'_> {
         Ok(s)
     }
 
-    fn uleb(&mut self, what: &str) -> Result<u64, ZoneDataError> {
+    fn uleb(&mut self, what: impl fmt::Display) -> Result<u64, ZoneDataError> {
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
-            let b = self.u8(what)?;
+            let b = self.u8(&what)?;
             let part = u64::from(b & 0x7f);
             if shift == 63 && part > 1 {
                 return Err(self.err(
@@ -472,7 +484,7 @@ impl Reader<'_> {
         ))
     }
 
-    fn sleb(&mut self, what: &str) -> Result<i64, ZoneDataError> {
+    fn sleb(&mut self, what: impl fmt::Display) -> Result<i64, ZoneDataError> {
         let v = self.uleb(what)?;
         #[allow(clippy::cast_possible_wrap)]
         Ok((v >> 1) as i64 ^ -((v & 1) as i64))
@@ -596,11 +608,11 @@ fn decode(bytes: &[u8]) -> Result<LoadedZone, ZoneDataError> {
     let (mut times, mut kinds) = (Vec::with_capacity(count), Vec::with_capacity(count));
     let (mut prev, mut kind_before): (Option<i64>, u8) = (None, 0);
     for i in 0..count {
-        let what = format!("transition {i}'s time");
+        let what = Nth("transition", i, "'s time");
         let at = match prev {
-            None => r.sleb(&what)?,
+            None => r.sleb(what)?,
             Some(p) => {
-                let v = r.uleb(&what)?;
+                let v = r.uleb(what)?;
                 let step = if v & 1 == 0 {
                     (v >> 1).checked_mul(60)
                 } else {
@@ -635,7 +647,7 @@ fn decode(bytes: &[u8]) -> Result<LoadedZone, ZoneDataError> {
                 &format!("{what} {at} is outside the years 0001-9999"),
             ));
         }
-        let kind = r.u8(&format!("transition {i}'s type"))?;
+        let kind = r.u8(Nth("transition", i, "'s type"))?;
         if usize::from(kind) >= ntypes {
             return Err(r.err(
                 C::BadType,
