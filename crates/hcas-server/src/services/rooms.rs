@@ -24,8 +24,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::appointments::{AppointmentView, MAX_WINDOW_DAYS, instant, open, resource_id};
-use super::http::{invalid, now, query_rejection};
+use super::appointments::{AppointmentView, open, query_window, resource_id};
+use super::http::{now, query_rejection};
 use crate::AppState;
 use crate::access::{Access, authorize};
 use crate::auth::Principal;
@@ -140,18 +140,7 @@ async fn room_appointments(
     staff_only(&principal)?;
     hcas_core::id::check_id("id", &id)?;
     let Query(w) = params.map_err(|e| query_rejection(&e))?;
-    let from = instant("from", &w.from)?;
-    let to = instant("to", &w.to)?;
-    if to <= from {
-        return Err(invalid("`to` must be after `from`"));
-    }
-    if to.unix() - from.unix() > MAX_WINDOW_DAYS * 86_400 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "window_too_large",
-            format!("ask for at most {MAX_WINDOW_DAYS} days at once; narrow `from`..`to`"),
-        ));
-    }
+    let (from, to) = query_window(&w.from, &w.to, "ask for")?;
     let store = open(&state, &principal.org).await?;
     let found = store
         .bookings_on(

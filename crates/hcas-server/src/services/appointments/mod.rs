@@ -139,6 +139,29 @@ pub struct SlotsView {
     pub slots: Vec<SlotView>,
 }
 
+/// The `from`..`to` of a query (RFC 3339 UTC): `to` after `from`, at most
+/// [`MAX_WINDOW_DAYS`] apart (`window_too_large`, its message starting with
+/// `verb`, e.g. "search at most 62 days at once").
+pub(crate) fn query_window(
+    from: &str,
+    to: &str,
+    verb: &str,
+) -> Result<(Timestamp, Timestamp), ApiError> {
+    let from = instant("from", from)?;
+    let to = instant("to", to)?;
+    if to <= from {
+        return Err(invalid("`to` must be after `from`"));
+    }
+    if to.unix() - from.unix() > MAX_WINDOW_DAYS * 86_400 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "window_too_large",
+            format!("{verb} at most {MAX_WINDOW_DAYS} days at once; narrow `from`..`to`"),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// Free slots of one provider or of a specialty's pool, from the read model.
 #[utoipa::path(
     get,
@@ -158,18 +181,7 @@ async fn search_slots(
     params: Result<Query<SlotParams>, QueryRejection>,
 ) -> Result<axum::Json<SlotsView>, ApiError> {
     let Query(p) = params.map_err(|e| query_rejection(&e))?;
-    let from = instant("from", &p.from)?;
-    let to = instant("to", &p.to)?;
-    if to <= from {
-        return Err(invalid("`to` must be after `from`"));
-    }
-    if to.unix() - from.unix() > MAX_WINDOW_DAYS * 86_400 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "window_too_large",
-            format!("search at most {MAX_WINDOW_DAYS} days at once; narrow `from`..`to`"),
-        ));
-    }
+    let (from, to) = query_window(&p.from, &p.to, "search")?;
     let duration = minutes("duration", p.duration, MAX_DURATION_MINUTES)?;
     let mut query = SlotQuery::new(from, to, duration);
     if let Some(step) = p.step {
